@@ -1,0 +1,54 @@
+/**
+ * `sci` entry point: maps a command name to its module, loaded lazily so that
+ * `sci validate` never pays for the engine or the AWS SDK.
+ */
+import { CliUsageError, formatUnexpected } from './errors.ts';
+
+/** A command module exports `run(argv)` and resolves to the process exit code. */
+export interface CommandModule {
+  run(argv: string[]): Promise<number>;
+}
+
+const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  validate: { summary: 'check pipeline files (all under .sci/ by default)', load: () => import('./commands/validate.ts') },
+  compile: { summary: 'print the Amazon States Language definition of a pipeline', load: () => import('./commands/compile.ts') },
+  schema: { summary: 'print the JSON Schema of the pipeline file', load: () => import('./commands/schema.ts') },
+  run: { summary: 'run pipelines locally on the embedded engine', load: () => import('./commands/run.ts') },
+  runs: { summary: 'list run history', load: () => import('./commands/runs.ts') },
+  show: { summary: 'show one run', load: () => import('./commands/show.ts') },
+  logs: { summary: "print one step's log", load: () => import('./commands/logs.ts') },
+  approve: { summary: 'approve a waiting approval step', load: () => import('./commands/approve.ts') },
+  reject: { summary: 'reject a waiting approval step', load: () => import('./commands/reject.ts') },
+  cancel: { summary: 'cancel a run', load: () => import('./commands/cancel.ts') },
+  serve: { summary: 'local webhook endpoint and dashboard', load: () => import('./commands/serve.ts') },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: sci <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`sci: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    const mod = await command.load();
+    return await mod.run(rest);
+  } catch (error) {
+    if (error instanceof CliUsageError) {
+      process.stderr.write(`sci ${name}: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(formatUnexpected(name, error));
+    return 2;
+  }
+}

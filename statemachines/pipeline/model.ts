@@ -1,0 +1,186 @@
+/**
+ * The validated pipeline: what the parser produces and the compiler, the trigger
+ * matcher and the engines consume. Plain data, JSON-serialisable, no YAML left in it.
+ * Durations are in seconds. Every user-written node keeps its span for later diagnostics.
+ */
+import type { SourceSpan } from '../diagnostics.ts';
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'waiting';
+
+export type Compute =
+  | 'small' | 'medium' | 'large' | 'xlarge'
+  | 'lambda-1gb' | 'lambda-2gb' | 'lambda-4gb' | 'lambda-8gb' | 'lambda-10gb';
+
+export type EventName = 'push' | 'pull_request' | 'schedule' | 'manual' | 'pipeline';
+
+// ---------------------------------------------------------------- expressions
+
+/** Context roots an expression may read; `matrix` only inside a matrix step. */
+export const CONTEXT_ROOTS = ['event', 'branch', 'tag', 'sha', 'ref', 'repo', 'actor', 'pr', 'inputs', 'matrix', 'pipeline', 'run'] as const;
+export type ContextRoot = (typeof CONTEXT_ROOTS)[number];
+
+export type Expr =
+  | { kind: 'literal'; value: string | number | boolean | null; span: SourceSpan }
+  /** e.g. `branch` → ['branch'], `inputs.target` → ['inputs', 'target'], `pr.number` → ['pr', 'number'] */
+  | { kind: 'context'; path: [ContextRoot, ...string[]]; span: SourceSpan }
+  | { kind: 'not'; operand: Expr; span: SourceSpan }
+  | { kind: 'binary'; op: '==' | '!=' | '&&' | '||'; left: Expr; right: Expr; span: SourceSpan }
+  | { kind: 'call'; name: 'startsWith' | 'matches' | 'success' | 'failure' | 'always' | 'cancelled'; args: Expr[]; span: SourceSpan };
+
+/** A string that may hold `${{ expr }}` parts; a plain string is one text part. */
+export interface Template {
+  parts: Array<{ text: string } | { expr: Expr }>;
+  span: SourceSpan;
+}
+
+// ---------------------------------------------------------------- triggers
+
+export interface PushTrigger {
+  /** Glob patterns (`release/*`); absent = any branch. */
+  branches?: string[];
+  branchesIgnore?: string[];
+  /** Absent = tags do not trigger (as in GitHub Actions when only branches are given). */
+  tags?: string[];
+  paths?: string[];
+  pathsIgnore?: string[];
+}
+
+export interface PullRequestTrigger {
+  /** Target (base) branch globs; absent = any. */
+  branches?: string[];
+  /** @default ['opened', 'synchronize', 'reopened'] */
+  types: string[];
+  paths?: string[];
+  pathsIgnore?: string[];
+}
+
+export interface ScheduleTrigger {
+  /** 5-field cron, UTC. */
+  cron: string;
+  /** Branch to build; absent = the repository's default branch. */
+  branch?: string;
+  span: SourceSpan;
+}
+
+export type InputSpec =
+  | { type: 'string'; default?: string; required: boolean; description?: string }
+  | { type: 'number'; default?: number; required: boolean; description?: string }
+  | { type: 'boolean'; default?: boolean; required: boolean; description?: string }
+  | { type: 'choice'; options: string[]; default?: string; required: boolean; description?: string };
+
+export interface PipelineTrigger {
+  /** Id of the upstream pipeline in the same repository. */
+  name: string;
+  /** @default ['succeeded'] */
+  status: RunStatus[];
+  span: SourceSpan;
+}
+
+/** Absent `on:` in the file means `{ push: {} }`. */
+export interface Triggers {
+  push?: PushTrigger;
+  pullRequest?: PullRequestTrigger;
+  schedule?: ScheduleTrigger[];
+  manual?: { inputs: Record<string, InputSpec> };
+  pipeline?: PipelineTrigger[];
+}
+
+// ---------------------------------------------------------------- steps
+
+export type MatrixValue = string | number | boolean;
+
+export interface RetryPolicy {
+  max: number;
+  /** @default ['failure', 'timeout'] */
+  on: Array<'failure' | 'timeout'>;
+}
+
+/** `secretsmanager:ci/npm-token` or `ssm:/ci/npm-token`. */
+export interface SecretRef {
+  store: 'secretsmanager' | 'ssm';
+  id: string;
+  span: SourceSpan;
+}
+
+interface StepCommon {
+  /** The key under `steps:`. */
+  name: string;
+  /** Names of other steps (not instances); a need on a matrix step means all its instances. */
+  needs: string[];
+  /** @default success() — the parser fills the default so consumers never special-case absence. */
+  if: Expr;
+  /** True when `if` was written by the user (for messages/skip reasons). */
+  ifWritten: boolean;
+  /** @default false */
+  allowFailure: boolean;
+  /** Axes in file order; absent = not a matrix step. */
+  matrix?: Record<string, MatrixValue[]>;
+  span: SourceSpan;
+}
+
+export interface RunStep extends StepCommon {
+  kind: 'run';
+  commands: Template[];
+  image: Template;
+  compute: Compute;
+  /** Seconds. @default defaults.timeout, else 3600 */
+  timeout: number;
+  /** @default { max: 0, on: ['failure', 'timeout'] } */
+  retry: RetryPolicy;
+  env: Record<string, Template>;
+  secrets: Record<string, SecretRef>;
+  /** Glob patterns, relative to the workspace. */
+  artifacts: string[];
+  cache?: { key: Template; paths: string[] };
+}
+
+export interface ApprovalStep extends StepCommon {
+  kind: 'approval';
+  message: Template;
+  /** Seconds. @default 86400 */
+  timeout: number;
+}
+
+export interface PipelineCallStep extends StepCommon {
+  kind: 'pipeline';
+  /** Id of the called pipeline in the same repository. */
+  pipeline: string;
+  inputs: Record<string, Template>;
+  /** Seconds. @default defaults.timeout, else 3600 */
+  timeout: number;
+}
+
+export type Step = RunStep | ApprovalStep | PipelineCallStep;
+
+// ---------------------------------------------------------------- pipeline
+
+export interface Pipeline {
+  /** Path under `.sci/` without extension, e.g. `deploy/prod`. */
+  id: string;
+  /** Repository-relative path of the file, e.g. `.sci/deploy/prod.yml`. */
+  file: string;
+  /** @default id */
+  name: string;
+  triggers: Triggers;
+  env: Record<string, Template>;
+  defaults: { image: Template; compute: Compute; timeout: number };
+  concurrency?: { group: Template; cancelInProgress: boolean };
+  /** In file order. */
+  steps: Step[];
+}
+
+/**
+ * One executable unit after matrix expansion: `test (node=20, shard=1)`.
+ * `needs` are instance names. Produced by the plan (statemachines/pipeline/plan.ts).
+ */
+export interface StepInstance {
+  /** Display name and Step Functions state-name stem; unique, ≤ 80 chars. */
+  name: string;
+  /** Identifier-safe unique key (`[A-Za-z_][A-Za-z0-9_]*`) used in ASL paths and DynamoDB. */
+  key: string;
+  step: Step;
+  /** The matrix cell, empty for a plain step. */
+  matrix: Record<string, MatrixValue>;
+  needs: string[];
+}
