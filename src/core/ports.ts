@@ -71,3 +71,8 @@ export interface RunStore {
 export interface Clock {
   now(): Date;
 }
+
+/** Pipeline files (`.sci/**.yml|yaml`) of a repository at one exact commit. */
+export interface PipelineSource {
+  readPipelineFiles(sha: string): Promise<Array<{ path: string; text: string }>>;
+}
