@@ -1,0 +1,147 @@
+/**
+ * The local build runner: takes the very `codebuild:startBuild.sync` parameters and runs them as
+ * a CodeBuild build would, as a local process group in a fresh workspace. It owns timeouts and
+ * cancellation, because the interpreter never tells a task override that it timed out.
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildEnvironment, MissingSecretError } from './environment.ts';
+import { LogSink } from './log-sink.ts';
+import { parseBuildspec, type BuildParams, type Buildspec } from './params.ts';
+import { spawnGroup } from './process-group.ts';
+import { artifactDir, cachePathDir, outputArtifactDir, restoreArtifact, restoreCache, saveArtifacts, saveCache } from './storage.ts';
+import { createWorkspace, removeWorkspace, type Workspace } from './workspace.ts';
+
+/** Directories of the state home the runner reads and writes. */
+export interface RunnerPaths {
+  artifacts: string;
+  cache: string;
+  logs: string;
+  work: string;
+  secrets: string;
+}
+
+export interface BuildContext {
+  repoDir: string;
+  paths: RunnerPaths;
+  runId: string;
+  stepKey: string;
+  /** The Task state's TimeoutSeconds, in ms. */
+  timeoutMs: number;
+  /** Aborted when the execution is cancelled. */
+  signal: AbortSignal;
+  hostEnv: NodeJS.ProcessEnv;
+  /** Called once the build is set up and its commands are about to start. */
+  onStart(): Promise<void>;
+  onLine(line: string): void;
+}
+
+export type BuildStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'STOPPED';
+
+export interface BuildOutcome {
+  id: string;
+  status: BuildStatus;
+  /** Why it did not succeed, in words a user reads in `sci show`. */
+  reason: string;
+  logFile: string;
+}
+
+/** The log file of one step of one run (all attempts, appended). */
+export function stepLogFile(logsDir: string, runId: string, stepKey: string): string {
+  return join(logsDir, runId, `${stepKey}.log`);
+}
+
+async function restoreSources(params: BuildParams, ws: Workspace, paths: RunnerPaths): Promise<Record<string, string>> {
+  const dirs: Record<string, string> = {};
+  for (const source of params.SecondarySourcesOverride ?? []) {
+    const id = source.SourceIdentifier ?? 'src';
+    dirs[id] = join(ws.sources, id);
+    await restoreArtifact(artifactDir(paths.artifacts, source.Location ?? ''), dirs[id]);
+  }
+  return dirs;
+}
+
+/** Runs the phases in one bash each (`-eo pipefail`); resolves with the first failing exit code, or 0. */
+async function runPhases(spec: Buildspec, ws: Workspace, env: NodeJS.ProcessEnv, log: LogSink, stop: AbortSignal): Promise<number> {
+  for (const phase of spec.phases) {
+    if (stop.aborted) return 143;
+    const script = join(ws.root, `${phase.name}.sh`);
+    await writeFile(script, `${phase.commands.join('\n')}\n`);
+    const proc = spawnGroup('bash', ['-eo', 'pipefail', script], ws.src, env);
+    const onStop = () => void proc.kill();
+    stop.addEventListener('abort', onStop, { once: true });
+    const piped = Promise.all([log.pipe(proc.stdout), log.pipe(proc.stderr)]);
+    const code = await proc.exited;
+    stop.removeEventListener('abort', onStop);
+    // background jobs die with the container on CodeBuild; here they die with the group
+    proc.reap();
+    await piped;
+    if (code !== 0) return code;
+  }
+  return 0;
+}
+
+async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, log: LogSink, stop: AbortSignal): Promise<BuildOutcome['status'] | string> {
+  const spec = parseBuildspec(params.BuildspecOverride);
+  const sourceDirs = await restoreSources(params, ws, ctx.paths);
+  const { env, secrets } = await buildEnvironment({
+    vars: params.EnvironmentVariablesOverride ?? [],
+    workspace: ws,
+    buildId: `local:${ws.root}`,
+    sha: params.SourceVersion,
+    sourceDirs,
+    secretsDir: ctx.paths.secrets,
+    hostEnv: ctx.hostEnv,
+  });
+  log.maskValues(secrets);
+  const cacheKey = spec.cache ? (spec.cache.key ?? 'default') : undefined;
+  const cacheDirs = (spec.cache?.paths ?? []).map((p) => cachePathDir(p, ws.src, ws.home));
+  if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') {
+    const found = await restoreCache(ctx.paths.cache, cacheKey, cacheDirs);
+    log.note(found > 0 ? `cache ${cacheKey} restored` : `cache ${cacheKey} not found`);
+  }
+  const code = await runPhases(spec, ws, env, log, stop);
+  if (code !== 0) return stop.aborted ? 'STOPPED' : `exit code ${code}`;
+  if (spec.artifacts && params.ArtifactsOverride && params.ArtifactsOverride.Type !== 'NO_ARTIFACTS') {
+    const base = spec.artifacts.baseDirectory ? join(ws.src, spec.artifacts.baseDirectory) : ws.src;
+    const count = await saveArtifacts(base, spec.artifacts.files, outputArtifactDir(ctx.paths.artifacts, params.ArtifactsOverride));
+    log.note(`artifacts: ${count} file(s) kept`);
+  }
+  if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') await saveCache(ctx.paths.cache, cacheKey, cacheDirs);
+  return 'SUCCEEDED';
+}
+
+/** Runs one build to its end; never throws for the build's own failure. */
+export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<BuildOutcome> {
+  const id = randomUUID();
+  const logFile = stepLogFile(ctx.paths.logs, ctx.runId, ctx.stepKey);
+  const ws = await createWorkspace(ctx.repoDir, params.SourceVersion, join(ctx.paths.work, ctx.runId, `${ctx.stepKey}-${id.slice(0, 8)}`));
+  const log = await LogSink.open(logFile, ctx.onLine);
+  const timeoutMs = Math.min(ctx.timeoutMs, (params.TimeoutInMinutesOverride ?? 480) * 60_000);
+  const stop = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop.abort();
+  }, timeoutMs);
+  const onCancel = () => stop.abort();
+  ctx.signal.addEventListener('abort', onCancel, { once: true });
+  try {
+    await ctx.onStart();
+    log.note(`step ${ctx.stepKey} at ${params.SourceVersion.slice(0, 12)}, as a local process${params.ImageOverride ? ` (image ${params.ImageOverride} not used)` : ''}`);
+    const result = await execute(params, ctx, ws, log, stop.signal).catch((error: unknown) => {
+      if (error instanceof MissingSecretError) return error.message;
+      throw error;
+    });
+    const status: BuildStatus = timedOut ? 'TIMED_OUT' : ctx.signal.aborted ? 'STOPPED' : result === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED';
+    const reason = status === 'TIMED_OUT' ? 'timed out' : status === 'STOPPED' ? 'cancelled' : status === 'FAILED' ? result : '';
+    log.note(status === 'SUCCEEDED' ? 'succeeded' : `${status.toLowerCase()}: ${reason}`);
+    return { id, status, reason, logFile };
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onCancel);
+    await log.close();
+    await removeWorkspace(ws);
+  }
+}
