@@ -76,3 +76,76 @@ export interface Clock {
 export interface PipelineSource {
   readPipelineFiles(sha: string): Promise<Array<{ path: string; text: string }>>;
 }
+
+// ---------------------------------------------------------------- trigger path (webhook → run)
+
+/** A verified, de-duplicated GitHub delivery on its way from the ingress to the dispatcher. */
+export interface QueuedDelivery {
+  /** `X-GitHub-Hook-ID` (`0` when the sender did not name a hook, e.g. `sci serve` tests). */
+  hookId: string;
+  /** `X-GitHub-Delivery`: the GUID GitHub keeps across redeliveries. */
+  deliveryId: string;
+  /** `X-GitHub-Event`: `push` or `pull_request`. */
+  event: string;
+  /** ISO-8601 time the ingress accepted it; seeds sortable run ids. */
+  receivedAt: string;
+  /** The fields of the payload the dispatcher reads (see src/github/slim-payload.ts). */
+  payload: Record<string, unknown>;
+}
+
+/** Where the ingress hands deliveries over (SQS with a DLQ on AWS, in-process for `sci serve`). */
+export interface DeliveryQueue {
+  enqueue(delivery: QueuedDelivery): Promise<void>;
+}
+
+/** One state machine per pipeline, one published version per distinct definition. */
+export interface StateMachineRegistry {
+  /** Creates or updates the machine `name` and returns the ARN of the version holding `definition`. */
+  ensureVersion(spec: { name: string; definition: string; hash: string }): Promise<string>;
+}
+
+/** Starts and stops executions (Step Functions on AWS, the embedded engine locally). */
+export interface ExecutionStarter {
+  /** Idempotent on `name`: starting an existing execution again returns its ARN. */
+  start(request: { stateMachine: string; name: string; input: unknown }): Promise<string>;
+  stop(executionArn: string, cause: string): Promise<void>;
+}
+
+/** Releases a task that waits on a token (approvals). */
+export interface TaskTokens {
+  succeed(token: string, output: unknown): Promise<void>;
+  fail(token: string, error: string, cause: string): Promise<void>;
+}
+
+export type CommitState = 'pending' | 'success' | 'failure' | 'error';
+
+/** GitHub commit statuses (`sci/<pipeline>`). */
+export interface StatusReporter {
+  setStatus(repo: string, sha: string, status: { context: string; state: CommitState; description: string; targetUrl?: string }): Promise<void>;
+}
+
+/** A repository on the forge: its pipeline files at a commit, branch heads and changed files. */
+export interface RepositoryReader {
+  source(repo: string): PipelineSource;
+  /** The commit a branch points at now. */
+  resolveBranch(repo: string, branch: string): Promise<string>;
+  /** Files changed between two commits; undefined when the forge cannot tell (then path filters match). */
+  changedFiles(repo: string, base: string, head: string): Promise<string[] | undefined>;
+}
+
+/** One EventBridge Scheduler schedule per pipeline + cron. */
+export interface ScheduleSpec {
+  /** Deterministic, ≤ 64 chars. */
+  name: string;
+  /** `cron(m h dom mon dow *)` in EventBridge syntax, UTC. */
+  expression: string;
+  /** What the scheduled Lambda receives. */
+  target: { repo: string; pipeline: string; branch: string; cron: string };
+}
+
+export interface Scheduler {
+  /** Names of the schedules that exist for a repository (by name prefix). */
+  list(prefix: string): Promise<string[]>;
+  upsert(schedule: ScheduleSpec): Promise<void>;
+  remove(name: string): Promise<void>;
+}
