@@ -1,0 +1,84 @@
+/**
+ * The embedded engine: runs compiled pipelines on aws-local-stepfunctions with the local task
+ * executors, child executions for `pipeline:` steps, and cross-process cancel requests.
+ */
+import { hostname } from 'node:os';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { RunStore } from '../../src/core/ports.ts';
+import type { RunnerPaths } from '../build-runner/runner.ts';
+import { executeRun, type ExecutablePipeline, type ExecutionHooks, type ExecutionOutcome, type ExecutionRequest, type RunFacts } from './execution.ts';
+import { claimRun, readControl, type Table } from './run-control.ts';
+import type { ChildRequest, ChildResult, EngineServices } from './services.ts';
+import { TaskTokens } from './task-tokens.ts';
+
+export interface EngineOptions {
+  store: RunStore;
+  dynamo: DynamoDBClient;
+  tableName: string;
+  paths: RunnerPaths;
+  repoDir: string;
+  /** Every pipeline of the repository a run may call, by id. */
+  pipelines: Map<string, ExecutablePipeline>;
+  hostEnv?: NodeJS.ProcessEnv;
+  onLine?(runId: string, stepKey: string, line: string): void;
+  /** How often a running execution looks for `sci cancel`. @default 300 */
+  cancelPollMs?: number;
+}
+
+export class LocalEngine {
+  private readonly services: EngineServices;
+  private readonly hooks: ExecutionHooks;
+  private readonly facts = new Map<string, RunFacts>();
+
+  constructor(private readonly options: EngineOptions) {
+    const table: Table = { dynamo: options.dynamo, tableName: options.tableName };
+    this.services = {
+      store: options.store,
+      dynamo: options.dynamo,
+      tableName: options.tableName,
+      paths: options.paths,
+      repoDir: options.repoDir,
+      hostEnv: options.hostEnv ?? process.env,
+      tokens: new TaskTokens(),
+      now: () => new Date(),
+      startChild: (request) => this.startChild(request),
+      onLine: options.onLine ?? (() => undefined),
+    };
+    this.hooks = {
+      claim: (runId) => claimRun(table, runId, process.pid, hostname()),
+      cancelRequested: async (runId) => (await readControl(table, runId)).cancelRequested,
+      pollMs: options.cancelPollMs ?? 300,
+    };
+  }
+
+  /** Runs one pipeline to its end. */
+  async run(request: ExecutionRequest): Promise<ExecutionOutcome> {
+    const onCreated = request.onCreated;
+    return executeRun(this.services, this.hooks, {
+      ...request,
+      onCreated: (runId) => {
+        this.facts.set(runId, request.facts);
+        onCreated?.(runId);
+      },
+    });
+  }
+
+  private async startChild(request: ChildRequest): Promise<ChildResult> {
+    const calleeId = request.stateMachine.replace(/^local:/, '');
+    const pipeline = this.options.pipelines.get(calleeId);
+    if (!pipeline) throw new Error(`pipeline ${calleeId} is not in this repository`);
+    const given = (request.input as { run?: Partial<RunFacts> }).run ?? {};
+    const parent = this.facts.get(request.parentRunId);
+    if (!parent) throw new Error(`run ${request.parentRunId} is not executing in this process`);
+    // the compiler passes the callee's facts (inputs above all); anything it leaves out is the parent's
+    const facts: RunFacts = { ...parent, ...pick(given), event: given.event ?? 'pipeline' };
+    const outcome = await this.run({ pipeline, facts, parentRunId: request.parentRunId, signal: request.signal });
+    return { runId: outcome.runId, status: outcome.status, output: outcome.output, ...(outcome.error ? { error: outcome.error } : {}) };
+  }
+}
+
+const FACT_KEYS = ['repo', 'repoUrl', 'sha', 'ref', 'branch', 'tag', 'event', 'actor', 'pr', 'inputs'] as const;
+
+function pick(given: Partial<RunFacts>): Partial<RunFacts> {
+  return Object.fromEntries(FACT_KEYS.filter((k) => given[k] !== undefined).map((k) => [k, given[k]])) as Partial<RunFacts>;
+}

@@ -1,0 +1,167 @@
+/**
+ * One local execution, with the run lifecycle of the execution contract: the run and its pending
+ * steps are written first, the run goes `running`, aws-local-stepfunctions interprets the compiled
+ * definition with our task overrides, and the execution's end decides the run's terminal status;
+ * steps left pending/running/waiting are then settled as cancelled.
+ */
+import '../polyfills.ts';
+import { ExecutionAbortedError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { RunRecord, StepRecord } from '../../src/core/ports.ts';
+import type { RunStatus } from '../../statemachines/pipeline/model.ts';
+import type { AslMachine } from './definition.ts';
+import { taskHandlers, type TaskHandler } from './handlers.ts';
+import { newRunId } from './run-id.ts';
+import { executionContext } from './sentinels.ts';
+import type { EngineServices } from './services.ts';
+
+/** What the engine needs of a compiled pipeline (`CompiledPipeline` satisfies it). */
+export interface ExecutablePipeline {
+  id: string;
+  definition: AslMachine;
+  definitionHash?: string;
+  steps: Array<{ key: string; name: string; kind: 'run' | 'approval' | 'pipeline'; order: number }>;
+  callees: Array<{ key: string; pipeline: string }>;
+}
+
+/** The `run` object of the execution input, minus what the engine fills (id, pipeline, callees). */
+export interface RunFacts {
+  repo: string;
+  repoUrl: string;
+  sha: string;
+  ref: string;
+  branch: string;
+  tag: string;
+  event: RunRecord['event'];
+  actor: string;
+  pr: { number: number; base: string; fork: boolean };
+  inputs: Record<string, string | number | boolean>;
+}
+
+export interface ExecutionRequest {
+  pipeline: ExecutablePipeline;
+  facts: RunFacts;
+  parentRunId?: string;
+  /** Aborts the execution (Ctrl-C, a parent's abort). */
+  signal?: AbortSignal;
+  /** Called once the run exists in the store. */
+  onCreated?(runId: string): void;
+}
+
+export interface ExecutionOutcome {
+  runId: string;
+  status: Extract<RunStatus, 'succeeded' | 'failed' | 'cancelled'>;
+  output: unknown;
+  error?: string;
+}
+
+/** Hooks the engine provides around each execution (ownership, cancel requests). */
+export interface ExecutionHooks {
+  claim(runId: string): Promise<void>;
+  cancelRequested(runId: string): Promise<boolean>;
+  /** How often to look for a cancel request. */
+  pollMs: number;
+}
+
+const TERMINAL_STEP = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
+
+function runRecord(req: ExecutionRequest, runId: string, now: string): RunRecord {
+  const { facts } = req;
+  return {
+    id: runId,
+    repo: facts.repo,
+    pipeline: req.pipeline.id,
+    status: 'queued',
+    event: facts.event,
+    sha: facts.sha,
+    ref: facts.ref,
+    branch: facts.branch,
+    tag: facts.tag,
+    actor: facts.actor,
+    inputs: facts.inputs,
+    createdAt: now,
+    executionArn: `local:${runId}`,
+    ...(req.pipeline.definitionHash ? { definitionHash: req.pipeline.definitionHash } : {}),
+    ...(req.parentRunId ? { parentRunId: req.parentRunId } : {}),
+  };
+}
+
+function pendingSteps(pipeline: ExecutablePipeline, runId: string): StepRecord[] {
+  return pipeline.steps.map((s) => ({ runId, key: s.key, name: s.name, kind: s.kind, order: s.order, status: 'pending', attempts: 0 }));
+}
+
+/** The execution input of the contract: every field present. */
+function executionInput(req: ExecutionRequest, runId: string): Record<string, unknown> {
+  const callees = Object.fromEntries(req.pipeline.callees.map((c) => [c.key, `local:${c.pipeline}`]));
+  return { run: { id: runId, pipeline: req.pipeline.id, ...req.facts, callees }, steps: {} };
+}
+
+/** Runs `promise`, settling in-flight task overrides before the run's end is recorded. */
+function tracked(handlers: Record<string, TaskHandler>, inflight: Set<Promise<unknown>>): Record<string, TaskHandler> {
+  return Object.fromEntries(
+    Object.entries(handlers).map(([name, handler]) => [
+      name,
+      (input: unknown) => {
+        const p = handler(input);
+        inflight.add(p);
+        const forget = () => inflight.delete(p);
+        p.then(forget, forget);
+        return p;
+      },
+    ]),
+  );
+}
+
+async function settleSteps(services: EngineServices, runId: string, reason: string): Promise<void> {
+  const current = await services.store.getRun(runId);
+  const endedAt = services.now().toISOString();
+  for (const step of current?.steps ?? []) {
+    if (TERMINAL_STEP.has(step.status)) continue;
+    await services.store.transitionStep(runId, step.key, 'cancelled', { endedAt, reason });
+  }
+}
+
+/** Executes one pipeline run to its end; never throws for the pipeline's own failure. */
+export async function executeRun(services: EngineServices, hooks: ExecutionHooks, req: ExecutionRequest): Promise<ExecutionOutcome> {
+  const runId = newRunId(services.now().getTime());
+  const created = services.now().toISOString();
+  await services.store.createRun(runRecord(req, runId, created), pendingSteps(req.pipeline, runId));
+  await hooks.claim(runId);
+  req.onCreated?.(runId);
+  await services.store.transitionRun(runId, 'running', { startedAt: services.now().toISOString() });
+
+  const abort = new AbortController();
+  const inflight = new Set<Promise<unknown>>();
+  const handlers = taskHandlers(req.pipeline.definition, { runId, steps: req.pipeline.steps, signal: abort.signal }, services);
+  const machine = new StateMachine(req.pipeline.definition as unknown as StateMachineDefinition, { validationOptions: { checkArn: false } });
+  const overrides = { taskResourceLocalHandlers: tracked(handlers, inflight) } as unknown as RunOptions['overrides'];
+  const execution = machine.run(executionInput(req, runId) as never, {
+    overrides,
+    context: executionContext(`local:${runId}`, req.pipeline.id),
+  } as RunOptions);
+
+  const onParentAbort = () => execution.abort();
+  req.signal?.addEventListener('abort', onParentAbort, { once: true });
+  const watcher = setInterval(() => {
+    hooks.cancelRequested(runId).then((yes) => yes && execution.abort(), () => undefined);
+  }, hooks.pollMs);
+
+  let outcome: ExecutionOutcome;
+  try {
+    outcome = { runId, status: 'succeeded', output: await execution.result };
+  } catch (error) {
+    const cancelled = error instanceof ExecutionAbortedError;
+    outcome = { runId, status: cancelled ? 'cancelled' : 'failed', output: null, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearInterval(watcher);
+    req.signal?.removeEventListener('abort', onParentAbort);
+    // stop what the interpreter abandoned (killed builds, waiting approvals) before recording the end
+    abort.abort();
+    await Promise.allSettled([...inflight]);
+  }
+  await settleSteps(services, runId, outcome.status === 'cancelled' ? 'run cancelled' : 'did not run');
+  await services.store.transitionRun(runId, outcome.status, {
+    endedAt: services.now().toISOString(),
+    ...(outcome.status === 'cancelled' ? { reason: 'cancelled' } : {}),
+  });
+  return outcome;
+}

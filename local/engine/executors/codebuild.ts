@@ -1,0 +1,38 @@
+/**
+ * `codebuild:startBuild.sync`: one `run` step (one matrix cell) handed to the local build runner
+ * with the very CodeBuild parameters. Resolves with the build (as the .sync integration does) or
+ * fails with `States.TaskFailed` whose Cause carries the build status and the reason.
+ */
+import { readBuildParams } from '../../build-runner/params.ts';
+import { runBuild } from '../../build-runner/runner.ts';
+import { TaskError } from '../errors.ts';
+import type { Executor, TaskRun } from '../services.ts';
+
+/** The step instance a build belongs to, from its `SCI_STEP` variable (display name or key). */
+export function stepKeyOf(run: TaskRun, vars: Array<{ Name: string; Value: string }>, stateName: string): string {
+  const value = vars.find((v) => v.Name === 'SCI_STEP')?.Value;
+  const step = run.steps.find((s) => s.name === value || s.key === value) ?? run.steps.find((s) => s.name === stateName || s.key === stateName);
+  if (!step) throw new Error(`cannot tell which step state ${stateName} builds (SCI_STEP=${value ?? 'unset'})`);
+  return step.key;
+}
+
+export const codebuildExecutor: Executor = async (input, state, run, services) => {
+  const params = readBuildParams(input);
+  const key = stepKeyOf(run, params.EnvironmentVariablesOverride ?? [], state.name);
+  const outcome = await runBuild(params, {
+    repoDir: services.repoDir,
+    paths: services.paths,
+    runId: run.runId,
+    stepKey: key,
+    timeoutMs: state.timeoutSeconds * 1000,
+    signal: run.signal,
+    hostEnv: services.hostEnv,
+    onLine: (line) => services.onLine(run.runId, key, line),
+    onStart: async () => {
+      await services.store.transitionStep(run.runId, key, 'running', { startedAt: services.now().toISOString(), incrementAttempts: true });
+    },
+  });
+  const build = { Id: outcome.id, BuildStatus: outcome.status, SourceVersion: params.SourceVersion, Logs: { DeepLink: outcome.logFile } };
+  if (outcome.status === 'SUCCEEDED') return { Build: build };
+  throw new TaskError('States.TaskFailed', JSON.stringify({ Build: build, Reason: outcome.reason }));
+};

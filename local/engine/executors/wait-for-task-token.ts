@@ -1,0 +1,47 @@
+/**
+ * `aws-sdk:dynamodb:updateItem.waitForTaskToken`: writes the item with a fresh token in place of
+ * `$$SCI_TASK_TOKEN`, then waits. A DAG gate (`GATE#…`) is released in-process by
+ * `sendTaskSuccess`; an approval (`STEP#…`) by `sci approve|reject` from another process, which
+ * records the decision on the step item that this task polls.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TaskError } from '../errors.ts';
+import { readDecision } from '../run-control.ts';
+import { taskSignal, type EngineServices, type Executor } from '../services.ts';
+import { updateItem } from './dynamodb.ts';
+
+/** How often a waiting approval looks for a decision. */
+export const DECISION_POLL_MS = 200;
+
+async function pollDecision(services: EngineServices, key: Record<string, unknown>, signal: AbortSignal): Promise<unknown> {
+  const table = { dynamo: services.dynamo, tableName: services.tableName };
+  while (!signal.aborted) {
+    const found = await readDecision(table, key);
+    if (found?.decision === 'approved') return { decision: 'approved', by: found.by };
+    if (found?.decision === 'rejected') throw new TaskError('sci.Rejected', `rejected by ${found.by}`);
+    await sleep(DECISION_POLL_MS, undefined, { signal }).catch(() => undefined);
+  }
+  // the interpreter has already moved on (timeout or abort); this result is never read
+  throw new TaskError('States.Timeout', 'stopped waiting');
+}
+
+function isApproval(input: unknown): input is { Key: { sk: { S: string } } } {
+  const sk = (input as { Key?: { sk?: { S?: unknown } } }).Key?.sk?.S;
+  return typeof sk === 'string' && sk.startsWith('STEP#');
+}
+
+export const waitForTaskTokenExecutor: Executor = async (input, state, run, services) => {
+  const waiter = services.tokens.issue();
+  const signal = taskSignal(run, state);
+  try {
+    await updateItem(input, services, 'DynamoDb', waiter.token);
+    const stopped = new Promise<never>((_, reject) =>
+      signal.addEventListener('abort', () => reject(new TaskError('States.Timeout', 'stopped waiting')), { once: true }),
+    );
+    const waits: Array<Promise<unknown>> = [waiter.settled, stopped];
+    if (isApproval(input)) waits.push(pollDecision(services, input.Key, signal));
+    return await Promise.race(waits);
+  } finally {
+    waiter.cancel();
+  }
+};

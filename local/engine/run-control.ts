@@ -1,0 +1,95 @@
+/**
+ * Local-only attributes on the run store's items, written with the raw DynamoDB client because
+ * they belong to the local engine, not to the RunStore port: who owns a running run (pid + host,
+ * for crash recovery), a cancel request, and an approval decision made from another process.
+ */
+import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+export interface Table {
+  dynamo: DynamoDBClient;
+  tableName: string;
+}
+
+const runKey = (runId: string) => ({ pk: { S: `RUN#${runId}` }, sk: { S: '#RUN' } });
+const stepKey = (runId: string, key: string) => ({ pk: { S: `RUN#${runId}` }, sk: { S: `STEP#${key}` } });
+
+export interface RunControl {
+  ownerPid?: number;
+  ownerHost?: string;
+  cancelRequested: boolean;
+}
+
+/** Records the process that executes the run. */
+export async function claimRun(table: Table, runId: string, pid: number, host: string): Promise<void> {
+  await table.dynamo.send(
+    new UpdateItemCommand({
+      TableName: table.tableName,
+      Key: runKey(runId),
+      UpdateExpression: 'SET ownerPid = :pid, ownerHost = :host',
+      ExpressionAttributeValues: { ':pid': { N: String(pid) }, ':host': { S: host } },
+    }),
+  );
+}
+
+export async function readControl(table: Table, runId: string): Promise<RunControl> {
+  const { Item } = await table.dynamo.send(
+    new GetItemCommand({ TableName: table.tableName, Key: runKey(runId), ProjectionExpression: 'ownerPid, ownerHost, cancelRequested', ConsistentRead: true }),
+  );
+  return {
+    ...(Item?.ownerPid?.N ? { ownerPid: Number(Item.ownerPid.N) } : {}),
+    ...(Item?.ownerHost?.S ? { ownerHost: Item.ownerHost.S } : {}),
+    cancelRequested: Item?.cancelRequested !== undefined,
+  };
+}
+
+/** Asks the owning engine to cancel; false when the run does not exist or already ended. */
+export async function requestCancel(table: Table, runId: string, at: string): Promise<boolean> {
+  try {
+    await table.dynamo.send(
+      new UpdateItemCommand({
+        TableName: table.tableName,
+        Key: runKey(runId),
+        UpdateExpression: 'SET cancelRequested = :at',
+        ConditionExpression: 'attribute_exists(pk) AND #s IN (:queued, :running)',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':at': { S: at }, ':queued': { S: 'queued' }, ':running': { S: 'running' } },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+export type Decision = 'approved' | 'rejected';
+
+/** Records a person's decision on a waiting approval; false when the step is not waiting. */
+export async function recordDecision(table: Table, runId: string, key: string, decision: Decision, by: string, at: string): Promise<boolean> {
+  try {
+    await table.dynamo.send(
+      new UpdateItemCommand({
+        TableName: table.tableName,
+        Key: stepKey(runId, key),
+        UpdateExpression: 'SET decision = :d, decidedBy = :by, decidedAt = :at',
+        ConditionExpression: '#s = :waiting AND attribute_not_exists(decision)',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':d': { S: decision }, ':by': { S: by }, ':at': { S: at }, ':waiting': { S: 'waiting' } },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/** The decision recorded on an item (`STEP#…`), if any, with who made it. */
+export async function readDecision(table: Table, key: Record<string, unknown>): Promise<{ decision: Decision; by: string } | undefined> {
+  const { Item } = await table.dynamo.send(
+    new GetItemCommand({ TableName: table.tableName, Key: key as ReturnType<typeof stepKey>, ProjectionExpression: 'decision, decidedBy', ConsistentRead: true }),
+  );
+  const decision = Item?.decision?.S;
+  if (decision !== 'approved' && decision !== 'rejected') return undefined;
+  return { decision, by: Item?.decidedBy?.S ?? 'someone' };
+}

@@ -1,0 +1,57 @@
+/**
+ * What the task executors share: the store, the raw DynamoDB client the definitions' own
+ * `dynamodb:*` tasks go through, the state home, the token registry and child executions.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { RunStore } from '../../src/core/ports.ts';
+import type { RunnerPaths } from '../build-runner/runner.ts';
+import type { TaskState } from './definition.ts';
+import type { TaskTokens } from './task-tokens.ts';
+
+export interface EngineServices {
+  store: RunStore;
+  dynamo: DynamoDBClient;
+  tableName: string;
+  paths: RunnerPaths;
+  /** The git repository builds check out from. */
+  repoDir: string;
+  hostEnv: NodeJS.ProcessEnv;
+  tokens: TaskTokens;
+  now(): Date;
+  /** Runs a callee pipeline as a child execution and waits for its end. */
+  startChild(request: ChildRequest): Promise<ChildResult>;
+  /** Every line of every step's log, masked, as it is written. */
+  onLine(runId: string, stepKey: string, line: string): void;
+}
+
+export interface ChildRequest {
+  /** The value of `run.callees.<key>`: `local:<pipelineId>`. */
+  stateMachine: string;
+  input: unknown;
+  parentRunId: string;
+  signal: AbortSignal;
+}
+
+export interface ChildResult {
+  runId: string;
+  status: 'succeeded' | 'failed' | 'cancelled';
+  output: unknown;
+  error?: string;
+}
+
+/** The execution a task belongs to. */
+export interface TaskRun {
+  runId: string;
+  /** The compiled pipeline's step instances (key, display name). */
+  steps: Array<{ key: string; name: string }>;
+  /** Aborted when the execution is cancelled or ends. */
+  signal: AbortSignal;
+}
+
+/** One executor per Task resource (as the interpreter has one per state type). */
+export type Executor = (input: unknown, state: TaskState, run: TaskRun, services: EngineServices) => Promise<unknown>;
+
+/** An AbortSignal that fires when the execution is aborted or the state's own timeout passes. */
+export function taskSignal(run: TaskRun, state: TaskState): AbortSignal {
+  return AbortSignal.any([run.signal, AbortSignal.timeout(state.timeoutSeconds * 1000)]);
+}
