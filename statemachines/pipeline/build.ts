@@ -1,0 +1,136 @@
+/**
+ * Schema-valid file data → the Pipeline model: defaults filled, strings parsed into
+ * templates and expressions with spans, one step kind per step. Problems found on the way
+ * are collected, never thrown.
+ */
+import type { Diagnostic, SourceSpan } from '../diagnostics.ts';
+import type { Compute, Expr, Pipeline, RetryPolicy, SecretRef, Step, Template } from './model.ts';
+import { durationSeconds, type PipelineFile, type StepFile } from './schema.ts';
+import { parseExpression, parseTemplate } from './expressions.ts';
+import { buildTriggers } from './build-triggers.ts';
+import { keySpanOf, keysInOrder, spanOf, valueSpan, type Path, type YamlSource } from './yaml-source.ts';
+
+/** CodeBuild's standard image, used when neither the step nor `defaults` names one. */
+export const DEFAULT_IMAGE = 'aws/codebuild/standard:7.0';
+export const DEFAULT_TIMEOUT = 3600;
+export const DEFAULT_APPROVAL_TIMEOUT = 86400;
+export const DEFAULT_RETRY_ON: RetryPolicy['on'] = ['failure', 'timeout'];
+const KINDS = ['run', 'approval', 'pipeline'] as const;
+const RUN_ONLY = ['image', 'compute', 'retry', 'env', 'secrets', 'artifacts', 'cache'] as const;
+
+type Scalar = string | number | boolean;
+
+class Builder {
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(readonly source: YamlSource) {}
+
+  template(value: Scalar, path: Path, fallback?: SourceSpan): Template {
+    const span = fallback ?? valueSpan(this.source, path);
+    if (typeof value !== 'string') return { parts: [{ text: String(value) }], span };
+    const parsed = parseTemplate(value, span);
+    if (parsed.ok) return parsed.value;
+    this.diagnostics.push(...parsed.diagnostics.map((d) => ({ ...d, path })));
+    return { parts: [{ text: value }], span };
+  }
+
+  templates(map: Record<string, Scalar> | undefined, path: Path): Record<string, Template> {
+    return Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, this.template(v, [...path, k])]));
+  }
+
+  condition(value: string | boolean | undefined, path: Path, stepSpan: SourceSpan): Expr {
+    if (value === undefined) return { kind: 'call', name: 'success', args: [], span: stepSpan };
+    if (typeof value === 'boolean') return { kind: 'literal', value, span: spanOf(this.source, path) };
+    const parsed = parseExpression(value, valueSpan(this.source, path));
+    if (parsed.ok) return parsed.value;
+    this.diagnostics.push(...parsed.diagnostics.map((d) => ({ ...d, path })));
+    return { kind: 'literal', value: false, span: spanOf(this.source, path) };
+  }
+}
+
+/** Builds the model from the parts of the file that passed the schema. */
+export function buildPipeline(source: YamlSource, id: string, file: Partial<PipelineFile>): { pipeline: Pipeline; diagnostics: Diagnostic[] } {
+  const b = new Builder(source);
+  const rootSpan = spanOf(source, []);
+  const defaults = {
+    image: file.defaults?.image !== undefined ? b.template(file.defaults.image, ['defaults', 'image']) : { parts: [{ text: DEFAULT_IMAGE }], span: rootSpan },
+    compute: (file.defaults?.compute ?? 'small') as Compute,
+    timeout: file.defaults?.timeout !== undefined ? durationSeconds(file.defaults.timeout) : DEFAULT_TIMEOUT,
+  };
+  const concurrency = typeof file.concurrency === 'string' ? { group: file.concurrency } : file.concurrency;
+  const steps = file.steps ?? {};
+  const pipeline: Pipeline = {
+    id,
+    file: source.file,
+    name: file.name ?? id,
+    triggers: buildTriggers(source, file.on, b.diagnostics),
+    env: b.templates(file.env, ['env']),
+    defaults,
+    ...(concurrency && {
+      concurrency: {
+        group: b.template(concurrency.group, typeof file.concurrency === 'string' ? ['concurrency'] : ['concurrency', 'group']),
+        cancelInProgress: concurrency.cancel_in_progress ?? false,
+      },
+    }),
+    steps: keysInOrder(source, ['steps']).flatMap((name) => {
+      const step = Object.hasOwn(steps, name) ? steps[name] : undefined;
+      return step ? (buildStep(b, name, step, defaults) ?? []) : [];
+    }),
+  };
+  return { pipeline, diagnostics: b.diagnostics };
+}
+
+function buildStep(b: Builder, name: string, step: StepFile, defaults: Pipeline['defaults']): Step | undefined {
+  const path = ['steps', name];
+  const span = keySpanOf(b.source, path);
+  const kinds = KINDS.filter((k) => step[k] !== undefined);
+  if (kinds.length !== 1) {
+    const message = kinds.length === 0 ? 'a step needs one of run, approval or pipeline' : `a step has exactly one of run, approval or pipeline, not ${kinds.join(' and ')}`;
+    b.diagnostics.push({ code: 'step-kind', message: `step '${name}': ${message}`, path, span });
+    return undefined;
+  }
+  const [kind] = kinds as [(typeof KINDS)[number]];
+  for (const key of RUN_ONLY) {
+    if (kind !== 'run' && step[key] !== undefined) {
+      b.diagnostics.push({ code: 'step-kind', message: `'${key}' applies only to run steps`, path: [...path, key], span: keySpanOf(b.source, [...path, key]) });
+    }
+  }
+  const common = {
+    name,
+    needs: [...new Set(typeof step.needs === 'string' ? [step.needs] : (step.needs ?? []))],
+    if: b.condition(step.if, [...path, 'if'], span),
+    ifWritten: step.if !== undefined,
+    allowFailure: step.allow_failure ?? false,
+    ...(step.matrix && { matrix: Object.fromEntries(keysInOrder(b.source, [...path, 'matrix']).map((axis) => [axis, step.matrix![axis]!])) }),
+    span,
+  };
+  const timeout = step.timeout !== undefined ? durationSeconds(step.timeout) : undefined;
+  if (kind === 'approval') {
+    const message = step.approval?.message !== undefined ? b.template(step.approval.message, [...path, 'approval', 'message']) : { parts: [{ text: `Approve ${name}?` }], span };
+    const approvalTimeout = step.approval?.timeout !== undefined ? durationSeconds(step.approval.timeout) : (timeout ?? DEFAULT_APPROVAL_TIMEOUT);
+    return { ...common, kind, message, timeout: approvalTimeout };
+  }
+  if (kind === 'pipeline') {
+    const call = step.pipeline!;
+    return { ...common, kind, pipeline: call.name!, inputs: b.templates(call.inputs, [...path, 'pipeline', 'inputs']), timeout: timeout ?? defaults.timeout };
+  }
+  const commands = typeof step.run === 'string' ? [b.template(step.run, [...path, 'run'])] : step.run!.map((c, i) => b.template(c, [...path, 'run', i]));
+  return {
+    ...common,
+    kind,
+    commands,
+    image: step.image !== undefined ? b.template(step.image, [...path, 'image']) : defaults.image,
+    compute: step.compute ?? defaults.compute,
+    timeout: timeout ?? defaults.timeout,
+    retry: typeof step.retry === 'number' ? { max: step.retry, on: DEFAULT_RETRY_ON } : { max: step.retry?.max ?? 0, on: step.retry?.on ?? DEFAULT_RETRY_ON },
+    env: b.templates(step.env, [...path, 'env']),
+    secrets: Object.fromEntries(Object.entries(step.secrets ?? {}).map(([k, ref]) => [k, secretRef(b, ref, [...path, 'secrets', k])])),
+    artifacts: step.artifacts ?? [],
+    ...(step.cache && { cache: { key: b.template(step.cache.key, [...path, 'cache', 'key']), paths: step.cache.paths } }),
+  };
+}
+
+function secretRef(b: Builder, ref: string, path: Path): SecretRef {
+  const colon = ref.indexOf(':');
+  return { store: ref.slice(0, colon) as SecretRef['store'], id: ref.slice(colon + 1), span: spanOf(b.source, path) };
+}

@@ -1,0 +1,126 @@
+/**
+ * Rules across fields of one file: needs name real steps, contexts exist where they are
+ * used (declared inputs, the step's own matrix axes), status functions only in `if`,
+ * environment names free of our reserved prefixes, and the plan (duplicates, cycles, names).
+ */
+import type { Diagnostic } from '../diagnostics.ts';
+import type { Expr, Pipeline, Step, Template } from './model.ts';
+import { STATUS_FUNCTIONS, walkExpr } from './expressions.ts';
+import { planSteps } from './plan.ts';
+import { didYouMean } from './suggest.ts';
+import { keySpanOf, locate, spanOf, type Path, type YamlSource } from './yaml-source.ts';
+
+const RESERVED_ENV = /^(?:SCI_|CODEBUILD_)/;
+const NAME_CHARS = /^[^\s\p{Cc}](?:[^\p{Cc}]*[^\s\p{Cc}])?$/u;
+
+/** What the checks may assume about parts of the file that failed the schema. */
+export interface CheckScope {
+  /** Every key under `steps:`, built or not, so a broken step is still a known need. */
+  stepNames: string[];
+  /** False when `on:` failed the schema, so its inputs are unknown rather than absent. */
+  inputsKnown: boolean;
+  /** False when some step failed to build, so the plan would be incomplete. */
+  allStepsBuilt: boolean;
+}
+
+export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: CheckScope): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const inputs = Object.keys(pipeline.triggers.manual?.inputs ?? {});
+  const checkTemplate = (template: Template, path: Path, axes: string[] | undefined) => {
+    for (const part of template.parts) if ('expr' in part) diagnostics.push(...checkExpr(part.expr, path, { inputs, axes, inIf: false, scope }));
+  };
+  if (scope.stepNames.length === 0 && locate(source, ['steps']).complete) {
+    diagnostics.push({ code: 'no-steps', message: 'a pipeline needs at least one step', path: ['steps'], span: keySpanOf(source, ['steps']) });
+  }
+  for (const [name, t] of Object.entries(pipeline.env)) checkTemplate(t, ['env', name], undefined);
+  checkTemplate(pipeline.defaults.image, ['defaults', 'image'], undefined);
+  if (pipeline.concurrency) checkTemplate(pipeline.concurrency.group, ['concurrency'], undefined);
+  diagnostics.push(...checkEnvNames(source, Object.keys(pipeline.env), [], []));
+  for (const step of pipeline.steps) {
+    const path = ['steps', step.name];
+    const axes = step.matrix ? Object.keys(step.matrix) : undefined;
+    if (!NAME_CHARS.test(step.name)) {
+      diagnostics.push({ code: 'bad-name', message: `step name '${step.name}' must be printable and not start or end with a space`, path, span: step.span });
+    }
+    diagnostics.push(...checkExpr(step.if, [...path, 'if'], { inputs, axes, inIf: true, scope }));
+    for (const [template, at] of stepTemplates(step, pipeline)) checkTemplate(template, [...path, ...at], axes);
+    step.needs.forEach((need, i) => {
+      if (need === step.name) diagnostics.push(needProblem(source, path, i, `step '${step.name}' cannot need itself`));
+      else if (!scope.stepNames.includes(need)) diagnostics.push(needProblem(source, path, i, `unknown step '${need}' in needs${didYouMean(need, scope.stepNames)}`));
+    });
+    if (step.kind === 'run') diagnostics.push(...checkEnvNames(source, Object.keys(step.env), Object.keys(step.secrets), path));
+  }
+  if (diagnostics.length === 0 && scope.allStepsBuilt) {
+    const plan = planSteps(pipeline);
+    if (!plan.ok) diagnostics.push(...plan.diagnostics);
+  }
+  return diagnostics;
+}
+
+/** A need written as a list item points at the item, a single string at the value. */
+function needProblem(source: YamlSource, stepPath: Path, index: number, message: string): Diagnostic {
+  const asList = [...stepPath, 'needs', index];
+  const path = locate(source, asList).complete ? asList : [...stepPath, 'needs'];
+  return { code: 'unknown-need', message, path, span: spanOf(source, path) };
+}
+
+/** Templates the user wrote on this step (the inherited default image is checked once, at the top). */
+function stepTemplates(step: Step, pipeline: Pipeline): Array<[Template, Path]> {
+  switch (step.kind) {
+    case 'approval':
+      return [[step.message, ['approval', 'message']]];
+    case 'pipeline':
+      return Object.entries(step.inputs).map(([k, t]) => [t, ['pipeline', 'inputs', k]]);
+    case 'run':
+      return [
+        ...step.commands.map((c, i): [Template, Path] => [c, step.commands.length === 1 ? ['run'] : ['run', i]]),
+        ...(step.image !== pipeline.defaults.image ? [[step.image, ['image']] as [Template, Path]] : []),
+        ...Object.entries(step.env).map(([k, t]): [Template, Path] => [t, ['env', k]]),
+        ...(step.cache ? [[step.cache.key, ['cache', 'key']] as [Template, Path]] : []),
+      ];
+  }
+}
+
+interface ExprScope {
+  inputs: string[];
+  /** Matrix axes of the step, absent outside a matrix step. */
+  axes: string[] | undefined;
+  inIf: boolean;
+  scope: CheckScope;
+}
+
+function checkExpr(expr: Expr, path: Path, s: ExprScope): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  const problem = (node: Expr, code: string, message: string) => problems.push({ code, message, path, span: node.span });
+  for (const node of walkExpr(expr)) {
+    if (node.kind === 'call' && STATUS_FUNCTIONS.has(node.name) && !s.inIf) {
+      problem(node, 'bad-expression', `${node.name}() is only allowed in if:`);
+    }
+    if (node.kind !== 'context') continue;
+    const [root, field] = node.path;
+    if (root === 'inputs' && s.scope.inputsKnown && !s.inputs.includes(field!)) {
+      problem(node, 'unknown-input', `unknown input '${field}' (declare it under on.manual.inputs)${didYouMean(field!, s.inputs)}`);
+    }
+    if (root === 'matrix' && s.axes === undefined) problem(node, 'unknown-matrix', `matrix.${field} is only available in a step with a matrix`);
+    else if (root === 'matrix' && !s.axes!.includes(field!)) {
+      problem(node, 'unknown-matrix', `unknown matrix axis '${field}'${didYouMean(field!, s.axes!)}`);
+    }
+  }
+  return problems;
+}
+
+function checkEnvNames(source: YamlSource, env: string[], secrets: string[], base: Path): Diagnostic[] {
+  const at = (group: string, name: string) => keySpanOf(source, [...base, group, name]);
+  const problems: Diagnostic[] = [];
+  for (const [group, names] of [['env', env], ['secrets', secrets]] as const) {
+    for (const name of names) {
+      if (RESERVED_ENV.test(name)) {
+        problems.push({ code: 'reserved-env', message: `'${name}' is reserved (SCI_ and CODEBUILD_ variables are set by serverless-ci)`, path: [...base, group, name], span: at(group, name) });
+      }
+    }
+  }
+  for (const name of secrets.filter((s) => env.includes(s))) {
+    problems.push({ code: 'env-conflict', message: `'${name}' is set both in env and in secrets`, path: [...base, 'secrets', name], span: at('secrets', name) });
+  }
+  return problems;
+}

@@ -1,0 +1,269 @@
+/**
+ * The expression language of `if:` and `${{ }}`: a small recursive-descent parser with
+ * GitHub Actions precedence (`!` > `== !=` > `&&` > `||`). Only shapes Step Functions
+ * Choice rules can decide are accepted, so every `if` compiles without evaluation at runtime.
+ */
+import { fail, ok, type Diagnostic, type Result, type SourceSpan } from '../diagnostics.ts';
+import { CONTEXT_ROOTS, type ContextRoot, type Expr, type Template } from './model.ts';
+import { didYouMean } from './suggest.ts';
+import { LexError, tokenize, type Token } from './expression-lexer.ts';
+
+type CallName = Extract<Expr, { kind: 'call' }>['name'];
+
+/** Arity of each function; the status functions only make sense in `if:`. */
+export const FUNCTIONS: Record<CallName, number> = { startsWith: 2, matches: 2, success: 0, failure: 0, always: 0, cancelled: 0 };
+export const STATUS_FUNCTIONS: ReadonlySet<string> = new Set(['success', 'failure', 'always', 'cancelled']);
+
+/** Allowed sub-fields of each context root; `*` = any one name (checked against the file later). */
+const CONTEXT_FIELDS: Record<ContextRoot, readonly string[]> = {
+  event: [], branch: [], tag: [], sha: [], ref: [], repo: [], actor: [],
+  pr: ['number', 'base', 'fork'], inputs: ['*'], matrix: ['*'], pipeline: ['id'], run: ['id'],
+};
+
+class ParseError {
+  constructor(
+    readonly message: string,
+    readonly offset: number,
+  ) {}
+}
+
+/** Position of `offset` inside `text` that starts at `base`; later lines keep the base indentation. */
+export function spanAt(text: string, base: SourceSpan, offset: number): SourceSpan {
+  const before = text.slice(0, offset);
+  const newlines = before.split('\n').length - 1;
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return { file: base.file, line: base.line + newlines, col: base.col + offset - lineStart };
+}
+
+/** Parses one expression (the inside of `${{ }}`, or an `if:` value). */
+export function parseExpression(text: string, span: SourceSpan): Result<Expr> {
+  const tokens = tokenize(text);
+  const failure = (e: { message: string; offset: number }) =>
+    fail<Expr>([{ code: 'bad-expression', message: `expression: ${e.message}`, path: [], span: spanAt(text, span, e.offset) }]);
+  if (tokens instanceof LexError) return failure(tokens);
+  try {
+    const parser = new Parser(text, tokens, span);
+    const expr = parser.parseOr();
+    parser.expectEnd();
+    return ok(expr);
+  } catch (error) {
+    if (error instanceof ParseError) return failure(error);
+    throw error;
+  }
+}
+
+class Parser {
+  private index = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly tokens: Token[],
+    private readonly base: SourceSpan,
+  ) {}
+
+  parseOr(): Expr {
+    return this.binary(['||'], () => this.binary(['&&'], () => this.parseComparison()));
+  }
+
+  expectEnd(): void {
+    const token = this.peek();
+    if (token.type !== 'eof') throw new ParseError(`unexpected ${describe(token)}`, token.start);
+  }
+
+  private binary(ops: string[], next: () => Expr): Expr {
+    let left = next();
+    while (this.peekOp(...ops)) {
+      const op = this.takeOp() as '&&' | '||';
+      const right = next();
+      left = { kind: 'binary', op, left, right, span: this.spanFrom(left.span, right.span) };
+    }
+    return left;
+  }
+
+  private parseComparison(): Expr {
+    const left = this.parseUnary();
+    if (!this.peekOp('==', '!=')) return left;
+    const op = this.takeOp() as '==' | '!=';
+    const right = this.parseUnary();
+    if (this.peekOp('==', '!=')) throw new ParseError('chained comparison: add parentheses', this.peek().start);
+    return { kind: 'binary', op, left, right, span: this.spanFrom(left.span, right.span) };
+  }
+
+  private parseUnary(): Expr {
+    if (!this.peekOp('!')) return this.parsePrimary();
+    const bang = this.take();
+    const operand = this.parseUnary();
+    return { kind: 'not', operand, span: this.spanFrom(this.at(bang.start), operand.span) };
+  }
+
+  private parsePrimary(): Expr {
+    const token = this.take();
+    const span = this.at(token.start, token.end);
+    if (token.type === 'string' || token.type === 'number') return { kind: 'literal', value: token.value, span };
+    if (token.type === 'op' && token.value === '(') {
+      const inner = this.parseOr();
+      this.expectOp(')', "missing ')'");
+      return inner;
+    }
+    if (token.type !== 'ident') throw new ParseError(`expected a value, got ${describe(token)}`, token.start);
+    if (token.value === 'true' || token.value === 'false') return { kind: 'literal', value: token.value === 'true', span };
+    if (token.value === 'null') return { kind: 'literal', value: null, span };
+    return this.peekOp('(') ? this.parseCall(token) : this.parseContext(token);
+  }
+
+  private parseCall(name: Token & { type: 'ident' }): Expr {
+    if (!Object.hasOwn(FUNCTIONS, name.value)) {
+      throw new ParseError(`unknown function '${name.value}'${didYouMean(name.value, Object.keys(FUNCTIONS))}`, name.start);
+    }
+    this.take();
+    const args: Expr[] = [];
+    while (!this.peekOp(')')) {
+      if (args.length > 0) this.expectOp(',', "expected ',' or ')'");
+      args.push(this.parseOr());
+    }
+    const close = this.take();
+    const call: Expr = { kind: 'call', name: name.value as CallName, args, span: this.at(name.start, close.end) };
+    checkCall(call, name.start);
+    return call;
+  }
+
+  private parseContext(first: Token & { type: 'ident' }): Expr {
+    if (!(CONTEXT_ROOTS as readonly string[]).includes(first.value)) {
+      throw new ParseError(`unknown context '${first.value}'${didYouMean(first.value, CONTEXT_ROOTS)}`, first.start);
+    }
+    const root = first.value as ContextRoot;
+    const path: [ContextRoot, ...string[]] = [root];
+    let end = first.end;
+    while (this.peekOp('.')) {
+      this.take();
+      const field = this.take();
+      if (field.type !== 'ident') throw new ParseError(`expected a name after '.', got ${describe(field)}`, field.start);
+      path.push(field.value);
+      end = field.end;
+    }
+    checkContextPath(path, first.start);
+    return { kind: 'context', path, span: this.at(first.start, end) };
+  }
+
+  private peek(): Token {
+    return this.tokens[this.index]!;
+  }
+
+  private take(): Token {
+    const token = this.peek();
+    if (token.type !== 'eof') this.index++;
+    return token;
+  }
+
+  /** Only called after peekOp() has seen an operator. */
+  private takeOp(): string {
+    const token = this.take();
+    return token.type === 'op' ? token.value : '';
+  }
+
+  private peekOp(...ops: string[]): boolean {
+    const token = this.peek();
+    return token.type === 'op' && ops.includes(token.value);
+  }
+
+  private expectOp(op: string, message: string): void {
+    if (!this.peekOp(op)) throw new ParseError(message, this.peek().start);
+    this.take();
+  }
+
+  private at(start: number, end = start): SourceSpan {
+    const from = spanAt(this.text, this.base, start);
+    const to = spanAt(this.text, this.base, end);
+    return { ...from, endLine: to.line, endCol: to.col };
+  }
+
+  private spanFrom(first: SourceSpan, last: SourceSpan): SourceSpan {
+    return { ...first, endLine: last.endLine ?? last.line, endCol: last.endCol ?? last.col };
+  }
+}
+
+function checkContextPath(path: [ContextRoot, ...string[]], offset: number): void {
+  const [root, ...rest] = path;
+  const fields = CONTEXT_FIELDS[root];
+  const shape = fields.length === 0 ? root : fields[0] === '*' ? `${root}.NAME` : fields.map((f) => `${root}.${f}`).join(', ');
+  if (fields.length === 0 && rest.length === 0) return;
+  if (rest.length === 1 && (fields[0] === '*' || fields.includes(rest[0]!))) return;
+  throw new ParseError(`'${path.join('.')}' is not a context (use ${shape})`, offset);
+}
+
+/** Choice rules compare a value with a constant pattern, so the pattern must be a literal string. */
+function checkCall(call: Extract<Expr, { kind: 'call' }>, offset: number): void {
+  const arity = FUNCTIONS[call.name];
+  if (call.args.length !== arity) {
+    throw new ParseError(`${call.name}() takes ${arity === 0 ? 'no arguments' : `${arity} arguments`}, got ${call.args.length}`, offset);
+  }
+  if (arity === 2) {
+    const [subject, pattern] = call.args as [Expr, Expr];
+    if (subject.kind !== 'context') throw new ParseError(`${call.name}(): the first argument must be a context like branch or tag`, offset);
+    if (pattern.kind !== 'literal' || typeof pattern.value !== 'string') {
+      throw new ParseError(`${call.name}(): the second argument must be a quoted string`, offset);
+    }
+  }
+}
+
+function describe(token: Token): string {
+  return token.type === 'eof' ? 'end of expression' : `'${token.value}'`;
+}
+
+/**
+ * Parses a string that may contain `${{ expr }}` parts. All expression errors are reported,
+ * each at its own column.
+ */
+export function parseTemplate(text: string, span: SourceSpan): Result<Template> {
+  const parts: Template['parts'] = [];
+  const diagnostics: Diagnostic[] = [];
+  let cursor = 0;
+  while (cursor < text.length) {
+    const open = text.indexOf('${{', cursor);
+    if (open < 0) break;
+    if (open > cursor) parts.push({ text: text.slice(cursor, open) });
+    const close = findClose(text, open + 3);
+    if (close < 0) {
+      diagnostics.push({ code: 'bad-expression', message: "unterminated '${{' (missing '}}')", path: [], span: spanAt(text, span, open) });
+      return fail(diagnostics);
+    }
+    const inner = text.slice(open + 3, close);
+    const innerSpan = spanAt(text, span, open + 3);
+    if (inner.trim() === '') {
+      diagnostics.push({ code: 'bad-expression', message: "empty expression '${{ }}'", path: [], span: spanAt(text, span, open) });
+    } else {
+      const expr = parseExpression(inner, innerSpan);
+      if (expr.ok) parts.push({ expr: expr.value });
+      else diagnostics.push(...expr.diagnostics);
+    }
+    cursor = close + 2;
+  }
+  if (cursor < text.length) parts.push({ text: text.slice(cursor) });
+  return diagnostics.length > 0 ? fail(diagnostics) : ok({ parts, span });
+}
+
+/** Index of the `}}` closing an expression, skipping quoted strings. */
+function findClose(text: string, from: number): number {
+  let quoted = false;
+  for (let i = from; i < text.length; i++) {
+    if (text[i] === "'") quoted = !quoted;
+    else if (!quoted && text.startsWith('}}', i)) return i;
+  }
+  return -1;
+}
+
+/** Every node of an expression, depth first (for checks that look for contexts or calls). */
+export function* walkExpr(expr: Expr): Generator<Expr> {
+  yield expr;
+  if (expr.kind === 'not') yield* walkExpr(expr.operand);
+  if (expr.kind === 'binary') {
+    yield* walkExpr(expr.left);
+    yield* walkExpr(expr.right);
+  }
+  if (expr.kind === 'call') for (const arg of expr.args) yield* walkExpr(arg);
+}
+
+/** A template with no `${{ }}`: the plain string a consumer can use as is. */
+export function templateText(template: Template): string | undefined {
+  return template.parts.every((p) => 'text' in p) ? template.parts.map((p) => ('text' in p ? p.text : '')).join('') : undefined;
+}

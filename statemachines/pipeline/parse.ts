@@ -1,0 +1,93 @@
+/**
+ * One pipeline file → a validated Pipeline, or every problem in it at once, each at its
+ * `file:line:col`. Stages: YAML (syntax) → zod schema (shape) → model (defaults,
+ * expressions) → checks (needs, contexts, plan). A broken section does not hide the
+ * problems of the sections that are fine.
+ */
+import { fail, ok, sortDiagnostics, type Diagnostic, type Result } from '../diagnostics.ts';
+import type { z } from 'zod';
+import type { Pipeline } from './model.ts';
+import { pipelineSchema, stepSchema, type PipelineFile } from './schema.ts';
+import { friendlyError, issueDiagnostics } from './issues.ts';
+import { buildPipeline } from './build.ts';
+import { checkPipeline } from './checks.ts';
+import { loadYaml, type YamlSource } from './yaml-source.ts';
+
+/** `.sci/deploy/prod.yml` → `deploy/prod`. */
+export function pipelineIdFromPath(path: string): string {
+  return path.replace(/\\/g, '/').replace(/^(?:\.\/)?\.sci\//, '').replace(/\.ya?ml$/i, '');
+}
+
+/**
+ * Parses and validates one pipeline file. Never throws: an unexpected internal error
+ * becomes a diagnostic too, because a garbage file must not take down a webhook.
+ */
+export function parsePipeline(file: string, text: string): Result<Pipeline> {
+  try {
+    return parseChecked(file, text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return fail([{ code: 'internal', message: `internal error while reading this file: ${message}`, path: [], span: { file, line: 1, col: 1 } }]);
+  }
+}
+
+function parseChecked(file: string, text: string): Result<Pipeline> {
+  const loaded = loadYaml(file, text);
+  if (!loaded.ok) return fail(sortDiagnostics(loaded.diagnostics));
+  const source = loaded.value;
+  const checked = pipelineSchema.safeParse(source.data, { error: friendlyError });
+  const diagnostics: Diagnostic[] = checked.success ? [] : issueDiagnostics(source, checked.error.issues);
+  const usable = checked.success ? { file: checked.data, complete: true } : salvage(source);
+  if (usable.file === undefined) return fail(sortDiagnostics(diagnostics));
+  const built = buildPipeline(source, pipelineIdFromPath(file), usable.file);
+  diagnostics.push(...built.diagnostics);
+  const stepsData = (source.data as { steps?: unknown }).steps;
+  diagnostics.push(
+    ...checkPipeline(source, built.pipeline, {
+      stepNames: isRecord(stepsData) ? Object.keys(stepsData) : [],
+      inputsKnown: usable.complete || pipelineSchema.shape.on.safeParse((source.data as { on?: unknown }).on).success,
+      allStepsBuilt: usable.complete && built.diagnostics.length === 0,
+    }),
+  );
+  return diagnostics.length > 0 ? fail(sortDiagnostics(dedupe(diagnostics))) : ok(built.pipeline);
+}
+
+/**
+ * When the file fails the schema, keep what passes on its own (the top-level sections, and
+ * each step minus its broken keys), so the later checks still report their problems in
+ * the same run.
+ */
+function salvage(source: YamlSource): { file: Partial<PipelineFile> | undefined; complete: false } {
+  if (!isRecord(source.data)) return { file: undefined, complete: false };
+  const { steps, ...sections } = source.data;
+  const file = (salvageObject(pipelineSchema.omit({ steps: true }), sections) ?? {}) as Partial<PipelineFile>;
+  file.steps = Object.fromEntries(
+    Object.entries(isRecord(steps) ? steps : {}).flatMap(([name, step]) => {
+      const usable = salvageObject(stepSchema, step, ['run', 'approval', 'pipeline']);
+      return usable ? [[name, usable]] : [];
+    }),
+  );
+  return { file, complete: false };
+}
+
+/** The object without the keys zod complained about, if that passes (and kept every `vital` key). */
+function salvageObject<T>(schema: z.ZodType<T>, value: unknown, vital: string[] = []): T | undefined {
+  const first = schema.safeParse(value);
+  if (first.success || !isRecord(value)) return first.data;
+  const broken = new Set(first.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : i.path.length > 0 ? [String(i.path[0])] : ['*'])));
+  if (broken.has('*') || vital.some((k) => broken.has(k))) return undefined;
+  return schema.safeParse(Object.fromEntries(Object.entries(value).filter(([k]) => !broken.has(k)))).data;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The same problem found by two stages (or twice in one template) is reported once. */
+function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const id = `${d.span?.line}:${d.span?.col}:${d.message}`;
+    return !seen.has(id) && (seen.add(id), true);
+  });
+}

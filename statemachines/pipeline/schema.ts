@@ -1,0 +1,156 @@
+/**
+ * The pipeline file's shape as a zod v4 schema: the single source for validation and for
+ * the JSON Schema editors use. Cross-field rules (needs, cycles, expressions, contexts)
+ * live in checks.ts; this file knows only what each key may hold.
+ */
+import { z } from 'zod';
+import { CronExpressionParser } from 'cron-parser';
+import { didYouMean } from './suggest.ts';
+
+/** `30s`, `10m`, `2h`, `1d`, or a combination in that order (`1h30m`). */
+export const DURATION = /^(?=\d)(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?$/;
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const SECRET_REF = /^(?:secretsmanager:[A-Za-z0-9/_+=.@:-]+|ssm:\/[A-Za-z0-9/_.-]+)$/;
+export const COMPUTE_SIZES = ['small', 'medium', 'large', 'xlarge', 'lambda-1gb', 'lambda-2gb', 'lambda-4gb', 'lambda-8gb', 'lambda-10gb'] as const;
+export const EVENT_NAMES = ['push', 'pull_request', 'schedule', 'manual', 'pipeline'] as const;
+export const PR_TYPES = [
+  'opened', 'synchronize', 'reopened', 'closed', 'edited', 'ready_for_review', 'converted_to_draft',
+  'labeled', 'unlabeled', 'assigned', 'unassigned', 'review_requested', 'review_request_removed', 'locked', 'unlocked',
+] as const;
+
+/**
+ * A strict object whose unknown keys are reported with the nearest valid key. zod reports
+ * all unknown keys of one object in one issue, so the message holds one line per key, in
+ * the order of `keys` (parse.ts splits it back into one diagnostic per key).
+ */
+function strict<T extends z.core.$ZodLooseShape>(shape: T, what: string) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `unknown key '${k}'${didYouMean(k, known)}`).join('\n');
+      if (issue.code === 'invalid_type') return `${what} must be a mapping`;
+      return undefined;
+    },
+  });
+}
+
+const nonEmpty = (what: string) => z.string({ error: `${what} must be a string` }).min(1, `${what} must not be empty`);
+const list = <T extends z.ZodType>(item: T, what: string) => z.array(item, { error: `${what} must be a list` });
+const oneOrMany = (what: string) =>
+  z.union([nonEmpty(what), list(nonEmpty(what), what).min(1, `${what} must not be empty`)], { error: `${what} must be a string or a list of strings` });
+const scalar = z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' });
+const duration = z
+  .string({ error: 'expected a duration like 30s, 10m, 2h or 1d' })
+  .regex(DURATION, 'expected a duration like 30s, 10m, 2h or 1d')
+  .refine((d) => /[1-9]/.test(d), 'a duration must be longer than 0s');
+const compute = z.enum(COMPUTE_SIZES);
+const envName = z.string().regex(ENV_NAME, 'environment variable names are letters, digits and _, not starting with a digit');
+const envMap = z.record(envName, scalar, { error: 'env must be a mapping of NAME: value' });
+const globs = (what: string) => list(nonEmpty('a pattern'), what);
+
+const cron = z.string({ error: 'cron must be a string' }).superRefine((text, ctx) => {
+  const fields = text.trim().split(/\s+/);
+  if (fields.length !== 5) {
+    ctx.addIssue({ code: 'custom', message: `cron must have 5 fields (minute hour day month weekday), got ${fields.length}` });
+    return;
+  }
+  try {
+    CronExpressionParser.parse(text, { tz: 'UTC' });
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `invalid cron: ${error instanceof Error ? error.message : String(error)}` });
+  }
+});
+
+const pushTrigger = strict(
+  { branches: globs('branches'), branches_ignore: globs('branches_ignore'), tags: globs('tags'), paths: globs('paths'), paths_ignore: globs('paths_ignore') },
+  'push',
+).partial();
+const pullRequestTrigger = strict(
+  { branches: globs('branches'), types: list(z.enum(PR_TYPES), 'types').min(1), paths: globs('paths'), paths_ignore: globs('paths_ignore') },
+  'pull_request',
+).partial();
+const scheduleEntry = strict({ cron, branch: nonEmpty('branch').optional() }, 'a schedule entry');
+const inputSpec = strict(
+  {
+    type: z.enum(['string', 'number', 'boolean', 'choice']).optional(),
+    description: z.string().optional(),
+    required: z.boolean().optional(),
+    default: scalar.optional(),
+    options: list(nonEmpty('an option'), 'options').min(1, 'options must not be empty').optional(),
+  },
+  'an input',
+);
+const manualTrigger = strict(
+  { inputs: z.record(z.string().regex(IDENTIFIER, 'input names are letters, digits and _, not starting with a digit'), inputSpec).optional() },
+  'manual',
+);
+const pipelineTrigger = strict(
+  { name: nonEmpty('name'), status: list(z.enum(['succeeded', 'failed', 'cancelled']), 'status').min(1).optional() },
+  'a pipeline trigger',
+);
+const triggerMap = strict(
+  {
+    push: pushTrigger.nullable(),
+    pull_request: pullRequestTrigger.nullable(),
+    schedule: list(scheduleEntry, 'schedule').min(1, 'schedule must not be empty'),
+    manual: manualTrigger.nullable(),
+    pipeline: z.union([pipelineTrigger, list(pipelineTrigger, 'pipeline').min(1)]),
+  },
+  'on',
+).partial();
+const eventName = z.enum(['push', 'pull_request', 'manual']);
+const triggers = z.union([eventName, list(eventName, 'on').min(1), triggerMap], {
+  error: 'on must be an event name, a list of event names or a mapping',
+});
+
+const retry = z.union(
+  [
+    z.int().min(0).max(10),
+    strict({ max: z.int().min(0).max(10), on: list(z.enum(['failure', 'timeout']), 'on').min(1).optional() }, 'retry'),
+  ],
+  { error: 'retry must be a number of retries (0-10) or { max, on }' },
+);
+
+export const stepSchema = strict(
+  {
+    needs: oneOrMany('needs'),
+    if: z.union([z.string(), z.boolean()], { error: 'if must be an expression' }),
+    allow_failure: z.boolean(),
+    matrix: z.record(z.string().regex(IDENTIFIER, 'matrix axes are letters, digits and _, not starting with a digit'), list(scalar, 'a matrix axis').min(1, 'a matrix axis needs at least one value')),
+    run: oneOrMany('run'),
+    image: nonEmpty('image'),
+    compute,
+    timeout: duration,
+    retry,
+    env: envMap,
+    secrets: z.record(envName, z.string().regex(SECRET_REF, "expected a secret reference 'secretsmanager:NAME' or 'ssm:/path'"), { error: 'secrets must be a mapping' }),
+    artifacts: globs('artifacts'),
+    cache: strict({ key: nonEmpty('key'), paths: globs('paths').min(1, 'paths must not be empty') }, 'cache'),
+    approval: strict({ message: nonEmpty('message'), timeout: duration }, 'approval').partial().nullable(),
+    pipeline: strict({ name: nonEmpty('name'), inputs: z.record(z.string(), scalar) }, 'pipeline').partial({ inputs: true }),
+  },
+  'a step',
+).partial();
+
+export const pipelineSchema = strict(
+  {
+    name: nonEmpty('name').optional(),
+    on: triggers.optional(),
+    env: envMap.optional(),
+    defaults: strict({ image: nonEmpty('image'), compute, timeout: duration }, 'defaults').partial().optional(),
+    concurrency: z.union([nonEmpty('concurrency'), strict({ group: nonEmpty('group'), cancel_in_progress: z.boolean().optional() }, 'concurrency')]).optional(),
+    steps: z.record(z.string(), stepSchema, { error: 'steps must be a mapping of step name to step' }),
+  },
+  'a pipeline file',
+);
+
+export type PipelineFile = z.output<typeof pipelineSchema>;
+export type StepFile = z.output<typeof stepSchema>;
+export type InputFile = z.output<typeof inputSpec>;
+
+/** Seconds in a duration string already validated by the schema. */
+export function durationSeconds(text: string): number {
+  const unit: Record<string, number> = { d: 86400, h: 3600, m: 60, s: 1 };
+  return [...text.matchAll(/(\d+)([dhms])/g)].reduce((sum, [, n, u]) => sum + Number(n) * unit[u!]!, 0);
+}

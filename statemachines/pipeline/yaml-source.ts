@@ -1,0 +1,124 @@
+/**
+ * The YAML side of parsing: load a document keeping node ranges, turn syntax errors into
+ * diagnostics, and map a data path (`['steps', 'test', 'needs', 0]`) back to a source span.
+ */
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml';
+import type { Diagnostic, Result, SourceSpan } from '../diagnostics.ts';
+
+export type Path = (string | number)[];
+
+/** A parsed file: the plain data and enough of the YAML to locate any path in it. */
+export interface YamlSource {
+  file: string;
+  text: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+  data: unknown;
+}
+
+/** Parses one YAML document; every syntax error becomes a positioned diagnostic. */
+export function loadYaml(file: string, text: string): Result<YamlSource> {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const spanAt = (offset: number): SourceSpan => ({ file, ...lines.linePos(Math.min(offset, text.length)) });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      diagnostics: doc.errors.map((e) => ({ code: 'yaml-syntax', message: yamlMessage(e.message), path: [], span: spanAt(e.pos[0]) })),
+    };
+  }
+  try {
+    // Aliases are expanded here; the limit keeps a "billion laughs" file from exhausting memory.
+    const data: unknown = doc.toJS({ maxAliasCount: 100 });
+    return { ok: true, value: { file, text, doc, lines, data } };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, diagnostics: [{ code: 'yaml-syntax', message: yamlMessage(message), path: [], span: spanAt(0) }] };
+  }
+}
+
+/** yaml's messages start with a capital and sometimes carry a trailing context block. */
+function yamlMessage(message: string): string {
+  const first = message.split('\n')[0]!.replace(/\s+at line \d+, column \d+:?$/, '').trim();
+  return `YAML: ${first.charAt(0).toLowerCase()}${first.slice(1)}`;
+}
+
+interface Located {
+  /** The deepest node the path reached. */
+  node: Node | undefined;
+  /** The key node of the last map entry walked, when the path ended on one. */
+  key: Node | undefined;
+  /** Whether the whole path resolved. */
+  complete: boolean;
+}
+
+/** Walks the YAML nodes along a data path as far as it goes. */
+export function locate(source: YamlSource, path: Path): Located {
+  let node = source.doc.contents as Node | null;
+  let key: Node | undefined;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) return { node, key: undefined, complete: false };
+      key = pair.key as Node;
+      node = (pair.value as Node | null) ?? null;
+      if (node === null) return { node: key, key, complete: true };
+    } else if (isSeq(node) && typeof segment === 'number' && node.items[segment] !== undefined) {
+      key = undefined;
+      node = node.items[segment] as Node;
+    } else {
+      return { node: node ?? undefined, key, complete: false };
+    }
+  }
+  return { node: node ?? undefined, key, complete: true };
+}
+
+/** Span of the node at `path`, or of the nearest ancestor that exists. */
+export function spanOf(source: YamlSource, path: Path): SourceSpan {
+  return nodeSpan(source, locate(source, path).node);
+}
+
+/** Span of the key of the map entry at `path` (for unknown-key and duplicate-name errors). */
+export function keySpanOf(source: YamlSource, path: Path): SourceSpan {
+  const found = locate(source, path);
+  return nodeSpan(source, found.complete && found.key ? found.key : found.node);
+}
+
+export function nodeSpan(source: YamlSource, node: Node | undefined): SourceSpan {
+  const range = node?.range;
+  if (!range) return { file: source.file, line: 1, col: 1 };
+  const start = source.lines.linePos(range[0]);
+  const end = source.lines.linePos(range[1]);
+  return { file: source.file, line: start.line, col: start.col, endLine: end.line, endCol: end.col };
+}
+
+/**
+ * Where the scalar's text starts, so an expression error points at the exact column inside
+ * it: after the opening quote, or at the first content line of a block scalar (whose lines
+ * share one indentation, so columns stay exact on every line).
+ */
+export function valueSpan(source: YamlSource, path: Path): SourceSpan {
+  const { node, complete } = locate(source, path);
+  if (!complete || !isScalar(node) || !node.range) return spanOf(source, path);
+  let offset = node.range[0];
+  if (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE) offset += 1;
+  if (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED) {
+    const match = /\n(?:[ \t]*\n)*[ \t]*(?=\S)/.exec(source.text.slice(offset));
+    if (match) offset += match.index + match[0].length;
+  }
+  return { file: source.file, ...source.lines.linePos(offset) };
+}
+
+/** Map keys in file order (JS objects put integer-like keys first, the file does not). */
+export function keysInOrder(source: YamlSource, path: Path): string[] {
+  const { node, complete } = locate(source, path);
+  if (!complete || !isMap(node)) return [];
+  return node.items.flatMap((p) => (isScalar(p.key) ? [String(p.key.value)] : []));
+}
+
+export const diagnosticAt = (source: YamlSource, code: string, message: string, path: Path, span = spanOf(source, path)): Diagnostic => ({
+  code,
+  message,
+  path,
+  span,
+});
