@@ -1,0 +1,99 @@
+/**
+ * Deployment configuration, read from CDK context (`cdk.json` → `context`, or `cdk deploy -c key=value`).
+ * Every key is validated up front and all problems are reported at once, so a typo fails
+ * `cdk synth` with one readable message instead of a half-built template.
+ */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import { z } from 'zod';
+
+/** CodeBuild EC2 sizes the shared project may default to (steps override per step). */
+export const PROJECT_COMPUTE = ['small', 'medium', 'large', 'xlarge'] as const;
+export type ProjectCompute = (typeof PROJECT_COMPUTE)[number];
+
+export const BUILD_ARCHITECTURES = ['x86_64', 'arm64'] as const;
+export type BuildArchitecture = (typeof BUILD_ARCHITECTURES)[number];
+
+/** Validated deployment configuration. */
+export interface ServerlessCiConfig {
+  /** `owner/name` of every repository the webhook accepts; empty = accept none. */
+  allowedRepos: string[];
+  /** Secrets Manager name of the GitHub credentials (token or App key), filled by the user. */
+  githubSecretName: string;
+  /** Secrets Manager name of the webhook signing secret (generated). */
+  webhookSecretName: string;
+  /** Retention of every log group the stack creates. @default 30 */
+  logRetentionDays: RetentionDays;
+  /** Default compute of the step project. @default 'small' */
+  defaultCompute: ProjectCompute;
+  /** CPU architecture of the step project's default image. @default 'x86_64' */
+  buildArchitecture: BuildArchitecture;
+  /** Days before run artifacts and caches expire from the bucket. @default 30 */
+  artifactRetentionDays: number;
+  /** Secrets Manager name prefix that pipeline steps may read (`sci/`). */
+  secretsPrefix: string;
+  /** SSM parameter path prefix that pipeline steps may read (`/sci/`). */
+  parametersPrefix: string;
+}
+
+/** The context keys, named as they appear in `cdk.json`. */
+export const CONTEXT_KEYS = {
+  allowedRepos: 'sci:allowedRepos',
+  githubSecretName: 'sci:githubSecretName',
+  webhookSecretName: 'sci:webhookSecretName',
+  logRetentionDays: 'sci:logRetentionDays',
+  defaultCompute: 'sci:defaultCompute',
+  buildArchitecture: 'sci:buildArchitecture',
+  artifactRetentionDays: 'sci:artifactRetentionDays',
+  secretsPrefix: 'sci:secretsPrefix',
+  parametersPrefix: 'sci:parametersPrefix',
+} as const satisfies Record<keyof ServerlessCiConfig, string>;
+
+/** The values CloudWatch Logs accepts for a retention period. */
+const RETENTION_VALUES = Object.values(RetentionDays).filter(
+  (v): v is RetentionDays => typeof v === 'number' && v !== RetentionDays.INFINITE,
+);
+
+const REPO = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+
+// `-c key=value` on the command line always arrives as a string; cdk.json keeps JSON types.
+const numberish = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.number().int());
+const listish = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : v),
+  z.array(z.string().regex(REPO, 'each entry must be a repository as owner/name')),
+);
+
+const schema = z.object({
+  allowedRepos: listish,
+  githubSecretName: z.string().regex(SECRET_NAME, 'must be a Secrets Manager name ([A-Za-z0-9/_+=.@-], 1-512 chars)'),
+  webhookSecretName: z.string().regex(SECRET_NAME, 'must be a Secrets Manager name ([A-Za-z0-9/_+=.@-], 1-512 chars)'),
+  logRetentionDays: numberish.refine((v) => (RETENTION_VALUES as number[]).includes(v), {
+    message: `must be one of ${RETENTION_VALUES.join(', ')} (the periods CloudWatch Logs supports)`,
+  }),
+  defaultCompute: z.enum(PROJECT_COMPUTE, { error: `must be one of ${PROJECT_COMPUTE.join(', ')}` }),
+  buildArchitecture: z.enum(BUILD_ARCHITECTURES, { error: `must be one of ${BUILD_ARCHITECTURES.join(', ')}` }),
+  artifactRetentionDays: numberish.refine((v) => v >= 1 && v <= 3650, { message: 'must be between 1 and 3650' }),
+  secretsPrefix: z.string().regex(/^[A-Za-z0-9_+=.@-]+\/$/, 'must be a name prefix ending in "/", e.g. "sci/"'),
+  parametersPrefix: z.string().regex(/^\/[A-Za-z0-9_.\-/]*\/$/, 'must be a parameter path starting and ending in "/", e.g. "/sci/"'),
+});
+
+/** Thrown when the context is invalid; the message lists every problem, one per line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads and validates the `sci:*` context of `node`; throws {@link ConfigError} listing every problem. */
+export function readConfig(node: Node): ServerlessCiConfig {
+  const raw = Object.fromEntries(
+    Object.entries(CONTEXT_KEYS).map(([field, key]) => [field, node.tryGetContext(key)]),
+  );
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data as ServerlessCiConfig;
+  const lines = result.error.issues.map((issue) => {
+    const field = issue.path[0] as keyof ServerlessCiConfig;
+    const got = raw[field] === undefined ? 'missing' : `got ${JSON.stringify(raw[field])}`;
+    return `  context "${CONTEXT_KEYS[field]}": ${issue.message} (${got})`;
+  });
+  throw new ConfigError(`invalid serverless-ci configuration (set it in cdk.json or with -c key=value):\n${lines.join('\n')}`);
+}

@@ -1,0 +1,49 @@
+/**
+ * ARN patterns for resources serverless-ci creates at run time (state machines, schedules),
+ * which the stack cannot reference directly and so grants by name prefix.
+ */
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+
+/** Every state machine the dispatcher creates is named with this prefix (architecture.md). */
+export const STATE_MACHINE_PREFIX = 'sci-';
+
+/** `arn:…:states:…:stateMachine:sci-*`: the state machines and, through the wildcard, their versions. */
+export function stateMachinesArn(scope: Construct): string {
+  return Stack.of(scope).formatArn({
+    service: 'states',
+    resource: 'stateMachine',
+    resourceName: `${STATE_MACHINE_PREFIX}*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/** `arn:…:states:…:execution:sci-*:*`: executions of those state machines. */
+export function executionsArn(scope: Construct): string {
+  return Stack.of(scope).formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: `${STATE_MACHINE_PREFIX}*:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/** A managed rule Step Functions creates for `.sync` integrations (`StepFunctionsGetEventsFor…`). */
+export function managedRuleArn(scope: Construct, ruleName: string): string {
+  return Stack.of(scope).formatArn({ service: 'events', resource: 'rule', resourceName: ruleName });
+}
+
+/** Secrets Manager secrets whose name starts with `prefix` (the ARN ends in a random suffix). */
+export function secretsArn(scope: Construct, prefix: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'secretsmanager',
+    resource: 'secret',
+    resourceName: `${prefix}*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/** SSM parameters under the path `prefix` (`/sci/` → `parameter/sci/*`). */
+export function parametersArn(scope: Construct, prefix: string): string {
+  return Stack.of(scope).formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${prefix.replace(/^\//, '')}*` });
+}

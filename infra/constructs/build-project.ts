@@ -1,0 +1,139 @@
+/**
+ * The one CodeBuild project every `run` step starts (architecture.md, "A run step"): each build
+ * overrides source, image, compute, buildspec, artifacts and cache, so the project itself only
+ * fixes what must not vary per step — its role, its logs and its timeout ceiling.
+ * It is an L1 resource on purpose: the L2 `Project` grants its role report groups, a second
+ * log group and read/write on the whole cache bucket, none of which a step needs.
+ */
+import { Stack } from 'aws-cdk-lib';
+import { CfnProject } from 'aws-cdk-lib/aws-codebuild';
+import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { BuildArchitecture, ProjectCompute } from '../config.ts';
+import { parametersArn, secretsArn } from './arns.ts';
+import { acknowledge, acknowledgeWildcards } from './nag.ts';
+import { ARTIFACT_PREFIX, CACHE_PREFIX } from './storage.ts';
+
+export interface BuildProjectProps {
+  artifactBucket: Bucket;
+  compute: ProjectCompute;
+  architecture: BuildArchitecture;
+  logRetention: RetentionDays;
+  /** Secrets Manager name prefix steps may read, e.g. `sci/`. */
+  secretsPrefix: string;
+  /** SSM parameter path prefix steps may read, e.g. `/sci/`. */
+  parametersPrefix: string;
+}
+
+const COMPUTE: Record<ProjectCompute, string> = {
+  small: 'BUILD_GENERAL1_SMALL',
+  medium: 'BUILD_GENERAL1_MEDIUM',
+  large: 'BUILD_GENERAL1_LARGE',
+  xlarge: 'BUILD_GENERAL1_XLARGE',
+};
+
+/** Default environment per architecture: the current Amazon Linux 2023 standard images. */
+const ENVIRONMENT: Record<BuildArchitecture, { type: string; image: string }> = {
+  x86_64: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0' },
+  arm64: { type: 'ARM_CONTAINER', image: 'aws/codebuild/amazonlinux-aarch64-standard:3.0' },
+};
+
+/** CodeBuild's own ceiling; each step's `TimeoutInMinutesOverride` is lower. */
+const MAX_BUILD_MINUTES = 480;
+
+/** The shared step project and its service role. */
+export class BuildProject extends Construct {
+  readonly project: CfnProject;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: BuildProjectProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
+    this.role = new Role(this, 'Role', {
+      description: 'serverless-ci step builds: artifacts/cache bucket, own logs, step secrets under the configured prefixes',
+      assumedBy: new ServicePrincipal('codebuild.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      inlinePolicies: { Steps: this.policy(props) },
+    });
+    this.project = new CfnProject(this, 'Project', {
+      description: 'serverless-ci steps; every build is started by a pipeline state machine with per-step overrides',
+      serviceRole: this.role.roleArn,
+      // No source and no source credentials: each build overrides the source with the run's
+      // repository and commit. Started by hand, the project refuses with a message.
+      source: {
+        type: 'NO_SOURCE',
+        buildSpec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo "this project only runs steps started by serverless-ci" >&2\n      - exit 1\n',
+      },
+      artifacts: { type: 'NO_ARTIFACTS' },
+      environment: {
+        ...ENVIRONMENT[props.architecture],
+        computeType: COMPUTE[props.compute],
+        privilegedMode: false,
+        imagePullCredentialsType: 'CODEBUILD',
+      },
+      cache: { type: 'S3', location: `${props.artifactBucket.bucketName}/${CACHE_PREFIX.slice(0, -1)}` },
+      logsConfig: {
+        cloudWatchLogs: { status: 'ENABLED', groupName: this.logGroup.logGroupName },
+        s3Logs: { status: 'DISABLED' },
+      },
+      timeoutInMinutes: MAX_BUILD_MINUTES,
+      queuedTimeoutInMinutes: MAX_BUILD_MINUTES,
+    });
+    this.project.node.addDependency(this.role);
+    acknowledge(this.project, 'AwsSolutions-CB4', 'Build outputs go to the artifact bucket (SSE-S3) and CloudWatch Logs; a customer managed KMS key would add a fixed monthly cost for no isolation a single-tenant CI needs (docs/cost.md).');
+    const bucket = props.artifactBucket;
+    acknowledgeWildcards(this.role, [
+      { resource: bucket.arnForObjects(`${ARTIFACT_PREFIX}*`), reason: 'Steps write artifacts under runs/<runId>/ and read those of the steps they need; run ids exist only at run time.' },
+      { resource: bucket.arnForObjects(`${CACHE_PREFIX}*`), reason: 'Step caches live under cache/<key>; pipelines choose the keys at run time.' },
+      { resource: secretsArn(this, props.secretsPrefix), reason: `Steps read only secrets named ${props.secretsPrefix}*, the documented home of pipeline secrets whose names pipeline authors choose.` },
+      { resource: parametersArn(this, props.parametersPrefix), reason: `Steps read only parameters under ${props.parametersPrefix}, the documented home of pipeline parameters.` },
+    ]);
+  }
+
+  /** The ARN of the project, for grants. */
+  get projectArn(): string {
+    return this.project.attrArn;
+  }
+
+  /** The name builds are started with (`BUILD_PROJECT`). */
+  get projectName(): string {
+    return this.project.ref;
+  }
+
+  private policy(props: BuildProjectProps): PolicyDocument {
+    const bucket = props.artifactBucket;
+    return new PolicyDocument({
+      statements: [
+        new PolicyStatement({
+          sid: 'OwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [this.logGroup.logGroupArn],
+        }),
+        new PolicyStatement({
+          sid: 'ArtifactsAndCache',
+          actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
+          resources: [bucket.arnForObjects(`${ARTIFACT_PREFIX}*`), bucket.arnForObjects(`${CACHE_PREFIX}*`)],
+        }),
+        new PolicyStatement({
+          sid: 'ArtifactBucketLocation',
+          actions: ['s3:GetBucketAcl', 's3:GetBucketLocation'],
+          resources: [bucket.bucketArn],
+        }),
+        new PolicyStatement({
+          sid: 'StepSecrets',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [secretsArn(this, props.secretsPrefix)],
+        }),
+        new PolicyStatement({
+          sid: 'StepParameters',
+          actions: ['ssm:GetParameters'],
+          resources: [parametersArn(this, props.parametersPrefix)],
+        }),
+      ],
+    });
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The role every pipeline state machine runs as. The dispatcher creates those state machines
+ * at run time and passes this role; it may do exactly what the task resources of
+ * architecture.md ("Task resources the definitions use") need, on serverless-ci's own resources.
+ */
+import { Stack } from 'aws-cdk-lib';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { executionsArn, managedRuleArn, stateMachinesArn } from './arns.ts';
+import { acknowledgeWildcards } from './nag.ts';
+
+export interface ExecutionRoleProps {
+  table: TableV2;
+  /** The step project's ARN. */
+  projectArn: string;
+}
+
+/** Managed rules Step Functions maintains for `codebuild:startBuild.sync` and `states:startExecution.sync`. */
+export const SYNC_RULES = [
+  'StepFunctionsGetEventsForCodeBuildStartBuildRule',
+  'StepFunctionsGetEventsForStepFunctionsExecutionRule',
+] as const;
+
+/** The Step Functions execution role for `sci-*` state machines. */
+export class ExecutionRole extends Construct {
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: ExecutionRoleProps) {
+    super(scope, id);
+    this.role = new Role(this, 'Role', {
+      description: 'serverless-ci pipeline state machines (sci-*): step builds, run store, child pipelines, DAG gates',
+      // Only our own account's sci-* state machines may assume it (confused-deputy guard).
+      assumedBy: new ServicePrincipal('states.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnLike: { 'aws:SourceArn': stateMachinesArn(this) },
+        },
+      }),
+      inlinePolicies: { Pipeline: this.policy(props) },
+    });
+    acknowledgeWildcards(this.role, [
+      { resource: stateMachinesArn(this), reason: 'Pipelines start child pipelines and release DAG gates of sci-* state machines, which the dispatcher creates at run time (one per pipeline).' },
+      { resource: executionsArn(this), reason: 'Child pipeline executions of sci-* state machines are named at run time.' },
+    ]);
+  }
+
+  private policy(props: ExecutionRoleProps): PolicyDocument {
+    return new PolicyDocument({
+      statements: [
+        new PolicyStatement({
+          sid: 'StepBuilds',
+          actions: ['codebuild:StartBuild', 'codebuild:StopBuild', 'codebuild:BatchGetBuilds'],
+          resources: [props.projectArn],
+        }),
+        new PolicyStatement({
+          sid: 'SyncIntegrationRules',
+          actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+          resources: SYNC_RULES.map((rule) => managedRuleArn(this, rule)),
+        }),
+        new PolicyStatement({
+          sid: 'RunStore',
+          actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+          resources: [props.table.tableArn],
+        }),
+        new PolicyStatement({
+          sid: 'ChildPipelinesAndGates',
+          actions: ['states:StartExecution', 'states:SendTaskSuccess'],
+          resources: [stateMachinesArn(this)],
+        }),
+        new PolicyStatement({
+          sid: 'ChildExecutions',
+          actions: ['states:DescribeExecution', 'states:StopExecution'],
+          resources: [executionsArn(this)],
+        }),
+      ],
+    });
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Where serverless-ci keeps state: the run table (docs/architecture.md, "DynamoDB single table")
+ * and the bucket for step artifacts and caches, with a bucket for its access logs.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { Validations } from 'aws-cdk-lib';
+
+/** Key prefixes the compiled steps write to (architecture.md, "A run step"). */
+export const ARTIFACT_PREFIX = 'runs/';
+export const CACHE_PREFIX = 'cache/';
+
+export interface StorageProps {
+  /** Days before artifacts and caches expire. */
+  artifactRetentionDays: number;
+}
+
+/** The run table and the artifact bucket; both are retained when the stack is deleted. */
+export class Storage extends Construct {
+  readonly table: TableV2;
+  readonly artifactBucket: Bucket;
+
+  constructor(scope: Construct, id: string, props: StorageProps) {
+    super(scope, id);
+    this.table = runTable(this);
+    const accessLogs = accessLogBucket(this);
+    this.artifactBucket = new Bucket(this, 'Artifacts', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      // aws-cdk-lib's Bucket does not satisfy IBucket under exactOptionalPropertyTypes; it is one at run time.
+      serverAccessLogsBucket: accessLogs as IBucket,
+      serverAccessLogsPrefix: 'artifacts/',
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        { id: 'expire-artifacts', prefix: ARTIFACT_PREFIX, expiration: Duration.days(props.artifactRetentionDays) },
+        { id: 'expire-caches', prefix: CACHE_PREFIX, expiration: Duration.days(props.artifactRetentionDays) },
+        { id: 'abort-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+    });
+  }
+}
+
+function runTable(scope: Construct): TableV2 {
+  const key = (name: string) => ({ name, type: AttributeType.STRING });
+  return new TableV2(scope, 'Runs', {
+    partitionKey: key('pk'),
+    sortKey: key('sk'),
+    billing: Billing.onDemand(),
+    encryption: TableEncryptionV2.awsManagedKey(),
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    timeToLiveAttribute: 'expiresAt',
+    deletionProtection: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+    globalSecondaryIndexes: [
+      { indexName: 'gsi1', partitionKey: key('gsi1pk'), sortKey: key('gsi1sk') },
+      { indexName: 'gsi2', partitionKey: key('gsi2pk'), sortKey: key('gsi2sk') },
+    ],
+  });
+}
+
+/** Access log target: SSE-S3 is the only encryption S3 log delivery supports. */
+function accessLogBucket(scope: Construct): Bucket {
+  const bucket = new Bucket(scope, 'AccessLogs', {
+    encryption: BucketEncryption.S3_MANAGED,
+    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    enforceSSL: true,
+    minimumTLSVersion: 1.2,
+    removalPolicy: RemovalPolicy.RETAIN,
+    lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(90) }],
+  });
+  Validations.of(bucket).acknowledge({
+    id: 'AwsSolutions-S1',
+    reason: 'This bucket is the server access log target of the artifact bucket; logging it into itself would loop.',
+  });
+  return bucket;
+}

@@ -1,0 +1,43 @@
+/**
+ * `ServerlessCi`: the whole serverless-ci system as one construct — run store, artifact bucket,
+ * the shared step project, the state machines' execution role, secrets, schedules, the six
+ * Lambdas and the events that drive them. The state machines themselves are created at run
+ * time by the dispatcher (one per pipeline), so they are not part of the template.
+ */
+import { Construct } from 'constructs';
+import type { ServerlessCiConfig } from './config.ts';
+import { BuildProject } from './constructs/build-project.ts';
+import { ExecutionRole } from './constructs/execution-role.ts';
+import { Scheduling } from './constructs/scheduling.ts';
+import { Secrets } from './constructs/secrets.ts';
+import { Storage } from './constructs/storage.ts';
+
+export type ServerlessCiProps = ServerlessCiConfig;
+
+/** Deploys serverless-ci; see docs/deploy.md. */
+export class ServerlessCi extends Construct {
+  readonly storage: Storage;
+  readonly build: BuildProject;
+  readonly executionRole: ExecutionRole;
+  readonly secrets: Secrets;
+  readonly scheduling: Scheduling;
+
+  constructor(scope: Construct, id: string, props: ServerlessCiProps) {
+    super(scope, id);
+    this.storage = new Storage(this, 'Storage', { artifactRetentionDays: props.artifactRetentionDays });
+    this.build = new BuildProject(this, 'Steps', {
+      artifactBucket: this.storage.artifactBucket,
+      compute: props.defaultCompute,
+      architecture: props.buildArchitecture,
+      logRetention: props.logRetentionDays,
+      secretsPrefix: props.secretsPrefix,
+      parametersPrefix: props.parametersPrefix,
+    });
+    this.executionRole = new ExecutionRole(this, 'Execution', { table: this.storage.table, projectArn: this.build.projectArn });
+    this.secrets = new Secrets(this, 'Secrets', {
+      webhookSecretName: props.webhookSecretName,
+      githubSecretName: props.githubSecretName,
+    });
+    this.scheduling = new Scheduling(this, 'Schedules');
+  }
+}

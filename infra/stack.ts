@@ -1,0 +1,33 @@
+/**
+ * The deployable stack: one {@link ServerlessCi} plus the outputs a user needs after
+ * `cdk deploy` (endpoints, table, console links).
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { readConfig } from './config.ts';
+import { ServerlessCi } from './serverless-ci.ts';
+
+/** serverless-ci in one stack, configured from the `sci:*` context. */
+export class ServerlessCiStack extends Stack {
+  readonly ci: ServerlessCi;
+
+  constructor(scope: Construct, id: string, props: StackProps = {}) {
+    super(scope, id, { description: 'serverless-ci: CI/CD on Step Functions, CodeBuild and DynamoDB', ...props });
+    this.ci = new ServerlessCi(this, 'Ci', readConfig(this.node));
+    const region = this.region;
+    const console = `https://${region}.console.aws.amazon.com`;
+    new CfnOutput(this, 'TableName', { value: this.ci.storage.table.tableName, description: 'Run store (DynamoDB)' });
+    new CfnOutput(this, 'ArtifactBucketName', { value: this.ci.storage.artifactBucket.bucketName, description: 'Step artifacts and caches' });
+    new CfnOutput(this, 'BuildProjectName', { value: this.ci.build.projectName, description: 'CodeBuild project that runs every step' });
+    new CfnOutput(this, 'WebhookSecretArn', { value: this.ci.secrets.webhook.secretArn, description: 'Paste its value into the GitHub webhook' });
+    new CfnOutput(this, 'GitHubSecretArn', { value: this.ci.secrets.github.secretArn, description: 'Put the GitHub token or App credentials here' });
+    new CfnOutput(this, 'StateMachinesConsole', {
+      value: `${console}/states/home?region=${region}#/statemachines?search=sci-`,
+      description: 'Step Functions console, pipelines (sci-*)',
+    });
+    new CfnOutput(this, 'BuildLogsConsole', {
+      value: `${console}/codesuite/codebuild/projects/${this.ci.build.projectName}/history?region=${region}`,
+      description: 'CodeBuild history of every step',
+    });
+  }
+}
