@@ -1,0 +1,77 @@
+/**
+ * Builds the AWS adapters once per Lambda container from the environment (docs/architecture.md),
+ * lazily, so each function pays only for the clients it touches.
+ */
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { DispatchDeps } from '../core/dispatch.ts';
+import type { RunRecord } from '../core/ports.ts';
+import { desiredSchedules, syncSchedules } from '../core/schedules.ts';
+import { validPipelines } from '../core/pipelines.ts';
+import { startFollowers } from '../core/followers.ts';
+import { githubClients, type GitHubCredentials } from '../github/auth.ts';
+import { GitHubRepositoryReader } from '../github/repository.ts';
+import { GitHubStatusReporter } from '../github/status.ts';
+import { requireEnv, stateMachineArnPrefix } from './environment.ts';
+import { consoleUrl, scheduleName, schedulePrefix, stateMachineName } from './names.ts';
+import { clientConfig } from './retry.ts';
+import { EventBridgeScheduler } from './scheduler.ts';
+import { cachedSecret } from './secrets.ts';
+import { SfnExecutions } from './sfn-executions.ts';
+import { SfnStateMachineRegistry } from './sfn-registry.ts';
+import { runStore } from './store.ts';
+
+const once = <T>(make: () => T): (() => T) => {
+  let value: T | undefined;
+  return () => (value ??= make());
+};
+
+const prefix = () => process.env.STATE_MACHINE_PREFIX ?? 'sci-';
+const region = () => process.env.AWS_REGION ?? 'us-east-1';
+
+export const sfn = once(() => new SFNClient(clientConfig));
+export const executions = once(() => new SfnExecutions(sfn()));
+
+const github = once(() => {
+  const read = cachedSecret(new SecretsManagerClient(clientConfig), requireEnv('GITHUB_SECRET_ARN'));
+  return githubClients(async () => JSON.parse(await read()) as GitHubCredentials);
+});
+export const repositories = once(() => new GitHubRepositoryReader(github()));
+export const statuses = once(() => new GitHubStatusReporter(github()));
+
+export const dispatchDeps = once(
+  (): DispatchDeps => ({
+    store: runStore(),
+    registry: new SfnStateMachineRegistry(sfn(), { roleArn: requireEnv('EXECUTION_ROLE_ARN'), arnPrefix: stateMachineArnPrefix(requireEnv('EXECUTION_ROLE_ARN'), region()) }),
+    executions: executions(),
+    statuses: statuses(),
+    clock: { now: () => new Date() },
+    target: { tableName: requireEnv('TABLE_NAME'), buildProject: requireEnv('BUILD_PROJECT'), artifactBucket: requireEnv('ARTIFACT_BUCKET') },
+    machineName: (repo, pipelineId) => stateMachineName(prefix(), repo, pipelineId),
+    runUrl: (executionArn) => consoleUrl(executionArn),
+  }),
+);
+
+const scheduler = once(
+  () =>
+    new EventBridgeScheduler(new SchedulerClient(clientConfig), {
+      group: process.env.SCHEDULER_GROUP ?? 'default',
+      targetArn: requireEnv('SCHEDULED_FUNCTION_ARN'),
+      roleArn: requireEnv('SCHEDULER_ROLE_ARN'),
+    }),
+);
+
+/** Reads the pipelines at `sha` and makes the repository's schedules match them (invalid files change nothing). */
+export async function syncRepoSchedules(repo: string, sha: string, defaultBranch: string) {
+  const files = await repositories().source(repo).readPipelineFiles(sha);
+  const pipelines = validPipelines(files);
+  if (!pipelines) return { upserted: [], removed: [], skipped: 'pipelines are invalid at this commit' };
+  const desired = desiredSchedules(repo, defaultBranch, pipelines, (id, cron) => scheduleName(prefix(), repo, id, cron));
+  return syncSchedules(scheduler(), schedulePrefix(prefix(), repo), desired);
+}
+
+/** `on.pipeline` followers of a run that ended, at the same commit. */
+export async function followersOf(run: RunRecord): Promise<void> {
+  await startFollowers(dispatchDeps(), repositories().source(run.repo), run, `https://github.com/${run.repo}.git`);
+}

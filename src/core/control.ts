@@ -1,0 +1,34 @@
+/**
+ * Acting on a run from outside (API, `sci approve/reject/cancel` against AWS): approvals go to
+ * the task token the approval step stored; a cancel stops the execution, and the reporter
+ * records the end when Step Functions reports ABORTED.
+ */
+import type { ExecutionStarter, RunStore, TaskTokens } from './ports.ts';
+
+export type ControlResult = { ok: true; message: string } | { ok: false; status: 404 | 409; message: string };
+
+export interface ControlDeps {
+  store: RunStore;
+  executions: ExecutionStarter;
+  tokens: TaskTokens;
+}
+
+/** Approves or rejects a waiting approval step (`sci.Rejected` is the error the ASL routes on). */
+export async function decide(deps: ControlDeps, runId: string, stepKey: string, decision: 'approve' | 'reject', by: string): Promise<ControlResult> {
+  const token = await deps.store.getApprovalToken(runId, stepKey);
+  if (!token) return { ok: false, status: 409, message: `step ${stepKey} of run ${runId} is not waiting for approval` };
+  if (decision === 'approve') await deps.tokens.succeed(token, { decision: 'approved', by });
+  else await deps.tokens.fail(token, 'sci.Rejected', `rejected by ${by}`);
+  return { ok: true, message: `${decision === 'approve' ? 'approved' : 'rejected'} ${stepKey} of run ${runId}` };
+}
+
+/** Stops a run's execution. */
+export async function cancel(deps: ControlDeps, runId: string, by: string): Promise<ControlResult> {
+  const found = await deps.store.getRun(runId);
+  if (!found) return { ok: false, status: 404, message: `no run ${runId}` };
+  const { run } = found;
+  if (run.status !== 'queued' && run.status !== 'running') return { ok: false, status: 409, message: `run ${runId} already ${run.status}` };
+  if (!run.executionArn) return { ok: false, status: 409, message: `run ${runId} has no execution yet` };
+  await deps.executions.stop(run.executionArn, `cancelled by ${by}`);
+  return { ok: true, message: `cancelling run ${runId}` };
+}

@@ -1,0 +1,94 @@
+/**
+ * The dispatcher use case: from a trigger (push, pull request, schedule, manual, upstream
+ * pipeline) to running executions. Every id derives from `seed`, so running it twice for the
+ * same trigger (an SQS retry after a crash at any point) starts nothing new.
+ */
+import type { Pipeline } from '../../statemachines/pipeline/model.ts';
+import type { CompileTarget } from '../../statemachines/compiler/scope.ts';
+import type { Clock, ExecutionStarter, PipelineSource, RunRecord, RunStore, StateMachineRegistry, StatusReporter } from './ports.ts';
+import { compileWithCallees, firstProblemByFile, loadPipelines, type TriggerEvent } from './pipelines.ts';
+import { executionInput, type InputValues, type RunFacts } from './run-facts.ts';
+import { runIdFor } from './run-id.ts';
+import { cancelOlderRuns, concurrencyGroupOf } from './concurrency.ts';
+
+export interface DispatchDeps {
+  store: RunStore;
+  registry: StateMachineRegistry;
+  executions: ExecutionStarter;
+  statuses: StatusReporter;
+  clock: Clock;
+  target: CompileTarget;
+  /** State machine name for a pipeline (`sci-<hash of repo>-<slug>` on AWS). */
+  machineName: (repo: string, pipelineId: string) => string;
+  /** Link for commit statuses (Step Functions console on AWS, the dashboard locally). */
+  runUrl: (executionArn: string, runId: string) => string;
+}
+
+export interface DispatchRequest {
+  /** What makes this trigger unique: delivery GUID, scheduler invocation id, API request id. */
+  seed: string;
+  facts: RunFacts;
+  /** Matched against each pipeline's `on:` (see statemachines/pipeline). */
+  trigger: TriggerEvent;
+  /** Raw inputs for `manual` (validated and typed against the pipeline's declaration). */
+  inputs?: Record<string, unknown>;
+  parentRunId?: string;
+  /** Start only this pipeline (manual and scheduled runs), if its trigger matches. */
+  only?: string;
+}
+
+export type DispatchOutcome =
+  | { kind: 'started'; runs: Array<{ runId: string; pipeline: string; executionArn: string }> }
+  | { kind: 'invalid'; problems: Array<{ file: string; message: string }> }
+  | { kind: 'rejected'; message: string };
+
+/** Reads the pipelines at the commit, then starts every one the trigger matches. */
+export async function dispatch(deps: DispatchDeps, source: PipelineSource, request: DispatchRequest): Promise<DispatchOutcome> {
+  const loaded = loadPipelines(await source.readPipelineFiles(request.facts.sha), request.trigger);
+  if (!loaded.ok) {
+    const problems = firstProblemByFile(loaded.diagnostics);
+    // Nothing runs from a broken commit; each broken file shows its first problem on the commit.
+    await Promise.all(problems.map((p) => deps.statuses.setStatus(request.facts.repo, request.facts.sha, { context: `sci/${p.pipeline}`, state: 'failure', description: p.message })));
+    return { kind: 'invalid', problems: problems.map(({ file, message }) => ({ file, message })) };
+  }
+  const matched = request.only === undefined ? loaded.matched : loaded.matched.filter((m) => m.pipeline.id === request.only);
+  if (request.only !== undefined && matched.length === 0) {
+    return { kind: 'rejected', message: `pipeline ${request.only} does not exist at ${request.facts.sha.slice(0, 7)} or has no ${request.facts.event} trigger` };
+  }
+  // Inputs are typed for every pipeline before anything starts: a bad input starts nothing.
+  const typed = [];
+  for (const { pipeline, inputs } of matched) {
+    const resolved = inputs(request.inputs ?? {});
+    if (!resolved.ok) return { kind: 'rejected', message: resolved.message };
+    typed.push({ pipeline, inputs: resolved.value });
+  }
+  const runs = [];
+  for (const { pipeline, inputs } of typed) {
+    runs.push(await startRun(deps, loaded.all, pipeline, inputs, request));
+  }
+  return { kind: 'started', runs };
+}
+
+async function startRun(deps: DispatchDeps, all: Pipeline[], pipeline: Pipeline, inputs: InputValues, request: DispatchRequest) {
+  const { facts } = request;
+  const runId = runIdFor(request.seed, pipeline.id);
+  const compiled = compileWithCallees(all, pipeline, deps.target);
+  const callees: Record<string, string> = {};
+  for (const callee of compiled.callees) {
+    callees[callee.key] = await deps.registry.ensureVersion({ name: deps.machineName(facts.repo, callee.pipelineId), definition: callee.json, hash: callee.hash });
+  }
+  const version = await deps.registry.ensureVersion({ name: deps.machineName(facts.repo, pipeline.id), definition: compiled.json, hash: compiled.hash });
+  const group = concurrencyGroupOf(pipeline, runId, facts, inputs);
+  const run: RunRecord = {
+    id: runId, repo: facts.repo, pipeline: pipeline.id, status: 'queued', event: facts.event, sha: facts.sha, ref: facts.ref,
+    branch: facts.branch, tag: facts.tag, actor: facts.actor, inputs, createdAt: deps.clock.now().toISOString(), definitionHash: compiled.hash,
+    ...(request.parentRunId ? { parentRunId: request.parentRunId } : {}),
+    ...(group ? { concurrencyGroup: group.name } : {}),
+  };
+  await deps.store.createRun(run, compiled.steps.map((s) => ({ runId, key: s.key, name: s.name, kind: s.kind, order: s.order, status: 'pending' as const, attempts: 0 })));
+  if (group?.cancelInProgress) await cancelOlderRuns(deps, run, group.name);
+  const executionArn = await deps.executions.start({ stateMachine: version, name: runId, input: executionInput(runId, pipeline.id, facts, inputs, callees) });
+  await deps.store.transitionRun(runId, 'running', { startedAt: deps.clock.now().toISOString(), executionArn });
+  await deps.statuses.setStatus(facts.repo, facts.sha, { context: `sci/${pipeline.id}`, state: 'pending', description: `${pipeline.name}: running`, targetUrl: deps.runUrl(executionArn, runId) });
+  return { runId, pipeline: pipeline.id, executionArn };
+}

@@ -1,0 +1,92 @@
+/**
+ * The reporter use case: an execution's end becomes the run's terminal status, leftover steps are
+ * settled, the commit status is set and `on.pipeline` followers start. A build's start marks its
+ * step running. Events arrive duplicated and out of order; the store's forward-only transitions
+ * make every handler safe to repeat.
+ */
+import type { RunStatus } from '../../statemachines/pipeline/model.ts';
+import type { Clock, CommitState, RunRecord, RunStore, StatusReporter, StepRecord } from './ports.ts';
+
+export interface ReportDeps {
+  store: RunStore;
+  statuses: StatusReporter;
+  clock: Clock;
+  runUrl: (executionArn: string, runId: string) => string;
+  /** Starts the pipelines whose `on.pipeline` names this run's pipeline (idempotent per run). */
+  startFollowers: (run: RunRecord) => Promise<void>;
+}
+
+/** The fields of a Step Functions "Execution Status Change" event the reporter reads. */
+export interface ExecutionStatusDetail {
+  executionArn: string;
+  /** The execution name, which the dispatcher sets to the run id. */
+  name: string;
+  status: string;
+  error?: string | null;
+  cause?: string | null;
+}
+
+const TERMINAL: Record<string, RunStatus> = { SUCCEEDED: 'succeeded', FAILED: 'failed', TIMED_OUT: 'failed', ABORTED: 'cancelled' };
+const COMMIT_STATE: Record<string, CommitState> = { succeeded: 'success', failed: 'failure', cancelled: 'error' };
+const UNSETTLED = new Set(['pending', 'running', 'waiting']);
+
+/** Handles one execution status change; returns what it did (for the log). */
+export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatusDetail): Promise<string> {
+  const found = await deps.store.getRun(detail.name);
+  // Child executions of `pipeline:` steps and foreign machines have no run of that name.
+  if (!found) return `no run ${detail.name}`;
+  const now = deps.clock.now().toISOString();
+  if (detail.status === 'RUNNING') {
+    await deps.store.transitionRun(detail.name, 'running', { startedAt: now, executionArn: detail.executionArn });
+    return `run ${detail.name} running`;
+  }
+  const status = TERMINAL[detail.status];
+  if (!status) return `ignored status ${detail.status}`;
+  const reason = detail.status === 'TIMED_OUT' ? 'timed_out' : detail.error ? `${detail.error}${detail.cause ? `: ${detail.cause}` : ''}`.slice(0, 500) : undefined;
+  await deps.store.transitionRun(detail.name, status, { endedAt: now, ...(reason ? { reason } : {}) });
+  const settleReason = status === 'cancelled' ? 'run cancelled' : 'did not run';
+  for (const step of found.steps.filter((s) => UNSETTLED.has(s.status))) {
+    await deps.store.transitionStep(detail.name, step.key, 'cancelled', { endedAt: now, reason: settleReason });
+  }
+  // Read back: a duplicate or late event must report the run's real end, not its own view.
+  const final = (await deps.store.getRun(detail.name)) ?? found;
+  const endStatus = final.run.status;
+  if (endStatus === 'succeeded' || endStatus === 'failed' || endStatus === 'cancelled') {
+    await deps.statuses.setStatus(final.run.repo, final.run.sha, {
+      context: `sci/${final.run.pipeline}`,
+      state: COMMIT_STATE[endStatus] ?? 'error',
+      description: describeEnd(endStatus, final.steps, final.run.reason),
+      targetUrl: deps.runUrl(detail.executionArn, detail.name),
+    });
+    await deps.startFollowers(final.run);
+  }
+  return `run ${detail.name} ${endStatus}`;
+}
+
+/** `failed at step "test (node=20)": exit 1`, or the run's own reason. */
+export function describeEnd(status: RunStatus, steps: StepRecord[], reason: string | undefined): string {
+  if (status === 'succeeded') return 'succeeded';
+  const failing = [...steps].sort((a, b) => a.order - b.order).find((s) => s.status === 'failed');
+  if (failing) return `failed at step "${failing.name}"${failing.reason ? `: ${failing.reason}` : ''}`;
+  return `${status}${reason ? `: ${reason}` : ''}`;
+}
+
+/** The fields of a CodeBuild "Build State Change" event the reporter reads. */
+export interface BuildStateDetail {
+  'build-status': string;
+  'additional-information'?: { environment?: { 'environment-variables'?: Array<{ name: string; value: string }> } };
+}
+
+/** A build that starts marks its step `running` and counts the attempt. */
+export async function onBuildState(deps: Pick<ReportDeps, 'store' | 'clock'>, detail: BuildStateDetail): Promise<string> {
+  if (detail['build-status'] !== 'IN_PROGRESS') return `ignored build status ${detail['build-status']}`;
+  const vars = new Map((detail['additional-information']?.environment?.['environment-variables'] ?? []).map((v) => [v.name, v.value]));
+  const runId = vars.get('SCI_RUN_ID');
+  const step = vars.get('SCI_STEP_KEY') ?? vars.get('SCI_STEP');
+  if (!runId || !step) return 'not a serverless-ci build';
+  const found = await deps.store.getRun(runId);
+  const record = found?.steps.find((s) => s.key === step || s.name === step);
+  if (!record) return `no step ${step} in run ${runId}`;
+  const moved = await deps.store.transitionStep(runId, record.key, 'running', { startedAt: deps.clock.now().toISOString(), incrementAttempts: true });
+  return moved ? `step ${record.key} of ${runId} running` : `step ${record.key} of ${runId} already past running`;
+}
