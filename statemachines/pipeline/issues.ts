@@ -56,7 +56,7 @@ export function issueDiagnostics(source: YamlSource, issues: readonly Issue[], p
         }));
       }
       case 'invalid_union': {
-        const relevant = issue.errors.filter((branch) => !branch.every((i) => i.code === 'invalid_type' && i.path.length === 0));
+        const relevant = issue.errors.filter((branch) => !branch.every((i) => isTypeMismatch(i, valueAt(source.data, path))));
         if (relevant.length === 1) return issueDiagnostics(source, relevant[0]!, path);
         return [{ code: 'schema', message: withKey(issue.message, path), path, span: spanOf(source, path) }];
       }
@@ -68,6 +68,19 @@ export function issueDiagnostics(source: YamlSource, issues: readonly Issue[], p
   });
 }
 
+/**
+ * A union branch that failed only because the value has another type (a string where the
+ * branch wants a mapping, a mapping where it wants one of some words) says nothing useful.
+ */
+function isTypeMismatch(issue: Issue, value: unknown): boolean {
+  if (issue.path.length > 0) return false;
+  return issue.code === 'invalid_type' || (issue.code === 'invalid_value' && typeof value === 'object' && value !== null);
+}
+
+function valueAt(data: unknown, path: Path): unknown {
+  return path.reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined), data);
+}
+
 /** An issue at a path the file does not have is a required key that is missing. */
 function missingKey(source: YamlSource, path: Path): Diagnostic | undefined {
   const key = path.at(-1);
@@ -75,8 +88,8 @@ function missingKey(source: YamlSource, path: Path): Diagnostic | undefined {
   return { code: 'missing-key', message: `missing required key '${String(key)}'`, path, span: spanOf(source, path.slice(0, -1)) };
 }
 
-/** Generic messages ("expected a list, got …") get the key they are about in front. */
+/** Generic messages ("expected a list, got …", "must be at most 10") get the key they are about in front. */
 function withKey(message: string, path: Path): string {
   const key = [...path].reverse().find((p) => typeof p === 'string');
-  return message.startsWith('expected ') && key !== undefined ? `${key}: ${message}` : message;
+  return /^(?:expected|must) /.test(message) && key !== undefined ? `${key}: ${message}` : message;
 }

@@ -37,13 +37,13 @@ function strict<T extends z.core.$ZodLooseShape>(shape: T, what: string) {
 
 const nonEmpty = (what: string) => z.string({ error: `${what} must be a string` }).min(1, `${what} must not be empty`);
 const list = <T extends z.ZodType>(item: T, what: string) => z.array(item, { error: `${what} must be a list` });
-const oneOrMany = (what: string) =>
-  z.union([nonEmpty(what), list(nonEmpty(what), what).min(1, `${what} must not be empty`)], { error: `${what} must be a string or a list of strings` });
+const oneOrMany = (what: string, minItems = 1) =>
+  z.union([nonEmpty(what), list(nonEmpty(what), what).min(minItems, `${what} must not be empty`)], { error: `${what} must be a string or a list of strings` });
 const scalar = z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' });
 const duration = z
   .string({ error: 'expected a duration like 30s, 10m, 2h or 1d' })
   .regex(DURATION, 'expected a duration like 30s, 10m, 2h or 1d')
-  .refine((d) => /[1-9]/.test(d), 'a duration must be longer than 0s');
+  .refine((d) => !DURATION.test(d) || /[1-9]/.test(d), 'a duration must be longer than 0s');
 const compute = z.enum(COMPUTE_SIZES);
 const envName = z.string().regex(ENV_NAME, 'environment variable names are letters, digits and _, not starting with a digit');
 const envMap = z.record(envName, scalar, { error: 'env must be a mapping of NAME: value' });
@@ -114,7 +114,7 @@ const retry = z.union(
 
 export const stepSchema = strict(
   {
-    needs: oneOrMany('needs'),
+    needs: oneOrMany('needs', 0),
     if: z.union([z.string(), z.boolean()], { error: 'if must be an expression' }),
     allow_failure: z.boolean(),
     matrix: z.record(z.string().regex(IDENTIFIER, 'matrix axes are letters, digits and _, not starting with a digit'), list(scalar, 'a matrix axis').min(1, 'a matrix axis needs at least one value')),
