@@ -1,0 +1,60 @@
+/**
+ * Deterministic JSON for ASL: known ASL fields in a fixed order (the order the ASL
+ * spec and the console use), any other key in insertion order, two-space indent.
+ * The same definition always renders to the same bytes, so its hash names a version.
+ */
+import type { Json, State, StateMachine } from './types.ts';
+
+const HEAD = [
+  'Comment', 'StartAt', 'States', 'Type', 'Resource', 'Variable', 'And', 'Or', 'Not', 'ErrorEquals',
+  'Parameters', 'Result', 'ResultSelector', 'ResultPath', 'TimeoutSeconds', 'Choices', 'Default', 'Branches',
+  'IntervalSeconds', 'MaxAttempts', 'BackoffRate', 'Retry', 'Catch', 'Error', 'Cause',
+];
+/** Always last, after any other key (a Choice rule's operator, say). */
+const TAIL = ['Next', 'End'];
+const RANK = new Map(HEAD.map((k, i) => [k, i]));
+
+function ordered(value: Json): Json {
+  if (Array.isArray(value)) return value.map(ordered);
+  if (value === null || typeof value !== 'object') return value;
+  const keys = Object.keys(value);
+  const known = keys.filter((k) => RANK.has(k)).sort((a, b) => RANK.get(a)! - RANK.get(b)!);
+  const rest = keys.filter((k) => !RANK.has(k) && !TAIL.includes(k));
+  const out: Record<string, Json> = {};
+  for (const k of [...known, ...rest, ...TAIL.filter((t) => keys.includes(t))]) {
+    const v = value[k];
+    if (v !== undefined) out[k] = ordered(v);
+  }
+  return out;
+}
+
+/** Orders `States` in the order an execution meets them (depth first from `StartAt`), branches too. */
+export function inExecutionOrder(machine: StateMachine): StateMachine {
+  const order: string[] = [];
+  const seen = new Set<string>();
+  // Iterative: a 1,000-step chain is thousands of states deep.
+  const stack = [machine.StartAt, ...Object.keys(machine.States).reverse()].reverse();
+  while (stack.length > 0) {
+    const name = stack.pop()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    order.push(name);
+    const s = machine.States[name]!;
+    const next: string[] = [];
+    if (s.Type === 'Choice') next.push(...s.Choices.map((c) => c.Next), s.Default);
+    if ('Catch' in s) next.push(...(s.Catch ?? []).map((c) => c.Next));
+    if ('Next' in s && s.Next) next.push(s.Next);
+    stack.push(...next.reverse());
+  }
+  const states: Record<string, State> = {};
+  for (const name of order) {
+    const s = machine.States[name]!;
+    states[name] = s.Type === 'Parallel' ? { ...s, Branches: s.Branches.map(inExecutionOrder) } : s;
+  }
+  return { ...machine, States: states };
+}
+
+/** Renders an ASL definition (or any part of one) deterministically. */
+export function renderAsl(definition: unknown): string {
+  return `${JSON.stringify(ordered(definition as Json), null, 2)}\n`;
+}

@@ -1,0 +1,97 @@
+/**
+ * The subset of the Amazon States Language (JSONPath flavour) the compiler emits.
+ * Plain JSON-serialisable data; `render.ts` turns it into deterministic text.
+ */
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** A Choice rule without `Next`: a data test or a boolean combination. */
+export type ChoiceRule =
+  | { And: ChoiceRule[] }
+  | { Or: ChoiceRule[] }
+  | { Not: ChoiceRule }
+  | ({ Variable: string } & Record<string, Json>);
+
+export interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts: number;
+  BackoffRate?: number;
+}
+
+export interface Catcher {
+  ErrorEquals: string[];
+  Next: string;
+  ResultPath?: string | null;
+}
+
+interface Flow {
+  Next?: string;
+  End?: true;
+}
+
+export interface TaskState extends Flow {
+  Type: 'Task';
+  Comment?: string;
+  Resource: string;
+  Parameters?: Record<string, Json>;
+  ResultSelector?: Record<string, Json>;
+  ResultPath?: string | null;
+  /** Always set: Step Functions' own default is a year, aws-local-stepfunctions' is 60 s. */
+  TimeoutSeconds: number;
+  Retry?: Retrier[];
+  Catch?: Catcher[];
+}
+
+export interface PassState extends Flow {
+  Type: 'Pass';
+  Comment?: string;
+  Result?: Json;
+  Parameters?: Record<string, Json>;
+  ResultPath?: string | null;
+}
+
+export interface ChoiceState {
+  Type: 'Choice';
+  Comment?: string;
+  Choices: Array<ChoiceRule & { Next: string }>;
+  Default: string;
+}
+
+export interface ParallelState extends Flow {
+  Type: 'Parallel';
+  Comment?: string;
+  Branches: StateMachine[];
+  ResultSelector?: Record<string, Json>;
+  ResultPath?: string | null;
+}
+
+export interface SucceedState {
+  Type: 'Succeed';
+  Comment?: string;
+}
+
+export interface FailState {
+  Type: 'Fail';
+  Comment?: string;
+  Error: string;
+  Cause: string;
+}
+
+export type State = TaskState | PassState | ChoiceState | ParallelState | SucceedState | FailState;
+
+export interface StateMachine {
+  Comment?: string;
+  StartAt: string;
+  States: Record<string, State>;
+}
+
+/** Resources the definitions use (docs/architecture.md, "Task resources"). */
+export const RESOURCES = {
+  startBuild: 'arn:aws:states:::codebuild:startBuild.sync',
+  updateItem: 'arn:aws:states:::dynamodb:updateItem',
+  getItem: 'arn:aws:states:::dynamodb:getItem',
+  updateItemWaitForToken: 'arn:aws:states:::aws-sdk:dynamodb:updateItem.waitForTaskToken',
+  sendTaskSuccess: 'arn:aws:states:::aws-sdk:sfn:sendTaskSuccess',
+  startExecution: 'arn:aws:states:::states:startExecution.sync:2',
+} as const;

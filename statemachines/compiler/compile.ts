@@ -1,0 +1,144 @@
+/**
+ * Pipeline model + planned instances → one Amazon States Language definition (JSONPath),
+ * deterministic byte for byte, with its hash, step list, callees and cost estimates.
+ */
+import { createHash } from 'node:crypto';
+import { StateNames } from '../asl/names.ts';
+import { inExecutionOrder, renderAsl } from '../asl/render.ts';
+import type { ChoiceRule, State, StateMachine } from '../asl/types.ts';
+import { fail, ok, type Diagnostic, type Result } from '../diagnostics.ts';
+import type { Pipeline, StepInstance } from '../pipeline/model.ts';
+import { parsePipeline } from '../pipeline/parse.ts';
+import { planSteps } from '../pipeline/plan.ts';
+import { layoutDag, type DagLayout } from './dag.ts';
+import { calleeKey } from './kinds.ts';
+import { emitBlock } from './layout.ts';
+import { estimate, LIMITS, type Estimates } from './limits.ts';
+import { DEFAULT_TARGET, type CompileTarget, type InstanceInfo, type Scope } from './scope.ts';
+
+export type { CompileTarget } from './scope.ts';
+
+export interface CompiledStep {
+  key: string;
+  name: string;
+  kind: 'run' | 'approval' | 'pipeline';
+  /** Keys of the direct needs. */
+  needs: string[];
+  /** Position in the plan. */
+  order: number;
+}
+
+export interface CompiledPipeline {
+  pipelineId: string;
+  definition: StateMachine;
+  /** Compact deterministic JSON of `definition`: what is deployed and hashed. */
+  json: string;
+  /** sha256 (hex) of `json`: names the published version. */
+  hash: string;
+  steps: CompiledStep[];
+  /** Pipelines this one calls, keyed as in `$.run.callees`. */
+  callees: Array<{ key: string; pipeline: string }>;
+  estimates: Estimates;
+}
+
+/** Compiles with the exact DAG layout. */
+export function compilePipeline(pipeline: Pipeline, instances: StepInstance[], target?: Partial<CompileTarget>): Result<CompiledPipeline> {
+  const keyOf = new Map(instances.map((i) => [i.name, i.key]));
+  const needs = new Map(instances.map((i) => [i.key, i.needs.map((n) => keyOf.get(n) ?? n)]));
+  return compileLayout(pipeline, instances, layoutDag(instances.map((i) => i.key), needs), target);
+}
+
+/** Compiles a given layout (the benchmark compares other layouts through this). */
+export function compileLayout(
+  pipeline: Pipeline,
+  instances: StepInstance[],
+  layout: DagLayout,
+  target?: Partial<CompileTarget>,
+): Result<CompiledPipeline> {
+  const scope = newScope(pipeline, instances, layout, { ...DEFAULT_TARGET, ...target });
+  if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
+  const states: Record<string, State> = {};
+  const result = emitResult(scope, states);
+  const start = emitBlock(scope, layout.root, result, states);
+  if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
+  const definition = inExecutionOrder({ Comment: `serverless-ci pipeline ${pipeline.id}`, StartAt: start, States: states });
+  const json = JSON.stringify(JSON.parse(renderAsl(definition)));
+  const estimates = estimate(definition, json);
+  const limits = checkLimits(pipeline, estimates);
+  if (limits.length > 0) return fail(limits);
+  return ok({
+    pipelineId: pipeline.id,
+    definition,
+    json,
+    hash: createHash('sha256').update(json).digest('hex'),
+    steps: [...scope.byKey.values()].map(({ inst, key, needKeys, order }) => ({ key, name: inst.name, kind: inst.step.kind, needs: needKeys, order })),
+    callees: callees(instances),
+    estimates,
+  });
+}
+
+function newScope(pipeline: Pipeline, instances: StepInstance[], layout: DagLayout, target: CompileTarget): Scope {
+  const keyOf = new Map(instances.map((i) => [i.name, i.key]));
+  const byKey = new Map<string, InstanceInfo>();
+  const diagnostics: Diagnostic[] = [];
+  instances.forEach((inst, order) => {
+    const needKeys = inst.needs.flatMap((n) => {
+      const k = keyOf.get(n);
+      if (k === undefined) diagnostics.push({ code: 'unknown-need', message: `unknown need '${n}'`, path: ['steps', inst.step.name, 'needs'], span: inst.step.span });
+      return k === undefined ? [] : [k];
+    });
+    byKey.set(inst.key, { inst, key: inst.key, needKeys, order });
+  });
+  const signals = new Map<string, string[]>();
+  for (const inst of instances) {
+    for (const need of layout.gates.get(inst.key) ?? []) signals.set(need, [...(signals.get(need) ?? []), inst.key]);
+  }
+  return { pipeline, target, names: new StateNames(), byKey, gates: layout.gates, signals, runBound: runBound(instances), diagnostics };
+}
+
+/** Upper bound of a run (every step one after another, every retry used): a gate's timeout. */
+function runBound(instances: StepInstance[]): number {
+  const total = instances.reduce((s, i) => s + i.step.timeout * (1 + (i.step.kind === 'run' ? i.step.retry.max : 0)) + 120, 0);
+  return Math.min(total, 31_536_000);
+}
+
+function callees(instances: StepInstance[]): Array<{ key: string; pipeline: string }> {
+  const ids = [...new Set(instances.flatMap((i) => (i.step.kind === 'pipeline' ? [i.step.pipeline] : [])))].sort();
+  return ids.map((pipeline) => ({ key: calleeKey(pipeline), pipeline }));
+}
+
+/** The run fails when any step failed without `allow_failure`, else it succeeds. */
+function emitResult(scope: Scope, states: Record<string, State>): string {
+  const failed = scope.names.claim('run failed');
+  const succeeded = scope.names.claim('run succeeded');
+  const choice = scope.names.claim('run result');
+  const rules: ChoiceRule[] = [...scope.byKey.values()]
+    .filter((i) => !i.inst.step.allowFailure)
+    .map((i) => ({ Variable: `$.steps.${i.key}.status`, StringEquals: 'failed' }));
+  states[succeeded] = { Type: 'Succeed' };
+  if (rules.length === 0) return succeeded;
+  states[failed] = { Type: 'Fail', Error: 'sci.StepsFailed', Cause: 'one or more steps failed' };
+  states[choice] = { Type: 'Choice', Choices: [{ ...(rules.length === 1 ? rules[0]! : { Or: rules }), Next: failed } as ChoiceRule & { Next: string }], Default: succeeded };
+  return choice;
+}
+
+function checkLimits(pipeline: Pipeline, e: Estimates): Diagnostic[] {
+  const span = { file: pipeline.file, line: 1, col: 1 };
+  const out: Diagnostic[] = [];
+  if (e.definitionBytes > LIMITS.definitionBytes) {
+    out.push({ code: 'too-large', message: `the compiled state machine is ${e.definitionBytes} bytes, over Step Functions' limit of ${LIMITS.definitionBytes}: split the pipeline (a pipeline: step can call another)`, path: ['steps'], span });
+  }
+  if (e.maxHistoryEvents > LIMITS.historyEvents) {
+    out.push({ code: 'too-many-events', message: `a run could write up to ${e.maxHistoryEvents} history events, over Step Functions' limit of ${LIMITS.historyEvents}: split the pipeline or lower retries`, path: ['steps'], span });
+  }
+  return out;
+}
+
+/** Parse + plan + compile one pipeline file; every diagnostic of the first failing stage. */
+export function compileSource(file: string, text: string, target?: Partial<CompileTarget>): Result<CompiledPipeline> {
+  const parsed = parsePipeline(file, text);
+  if (!parsed.ok) return parsed;
+  const planned = planSteps(parsed.value);
+  if (!planned.ok) return planned;
+  return compilePipeline(parsed.value, planned.value, target);
+}

@@ -1,0 +1,113 @@
+/**
+ * The Task of each step kind: a CodeBuild build (`run`), a person's decision through a
+ * task token stored on the step item (`approval`), a child execution (`pipeline`).
+ */
+import { RESOURCES, type Catcher, type Retrier, type TaskState } from '../asl/types.ts';
+import type { Step } from '../pipeline/model.ts';
+import { buildParameters } from './run-task.ts';
+import { aslTemplate, type TemplateScope } from './templates.ts';
+import { itemKey, type InstanceInfo, type Scope } from './scope.ts';
+
+/** Error a reject sends with SendTaskFailure (docs/architecture.md). */
+export const REJECTED = 'sci.Rejected';
+
+/** Where the task goes on each outcome; `rejected` only for approvals. */
+export interface Outcomes {
+  succeeded: string;
+  failed: string;
+  timedOut: string;
+  rejected?: string;
+}
+
+/** Callee key in `$.run.callees`: the pipeline id with every non-identifier character as `_`. */
+export function calleeKey(pipelineId: string): string {
+  return pipelineId.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+function retry(step: Step): Retrier[] | undefined {
+  if (step.kind !== 'run' || step.retry.max === 0) return undefined;
+  const errors = step.retry.on.map((o) => (o === 'failure' ? 'States.TaskFailed' : 'States.Timeout'));
+  return [{ ErrorEquals: errors, IntervalSeconds: 10, MaxAttempts: step.retry.max, BackoffRate: 2 }];
+}
+
+function catchers(o: Outcomes): Catcher[] {
+  const list: Catcher[] = [{ ErrorEquals: ['States.Timeout'], Next: o.timedOut, ResultPath: '$.error' }];
+  if (o.rejected) list.push({ ErrorEquals: [REJECTED], Next: o.rejected, ResultPath: '$.error' });
+  list.push({ ErrorEquals: ['States.ALL'], Next: o.failed, ResultPath: '$.error' });
+  return list;
+}
+
+/** The Task state that does the work of one instance. */
+export function stepTask(scope: Scope, info: InstanceInfo, o: Outcomes): TaskState {
+  const step = info.inst.step;
+  const task: TaskState = {
+    Type: 'Task',
+    Resource: RESOURCES.startBuild,
+    Parameters: {},
+    ResultPath: null,
+    TimeoutSeconds: step.timeout,
+    Catch: catchers(o),
+    Next: o.succeeded,
+  };
+  const r = retry(step);
+  if (r) task.Retry = r;
+  if (step.kind === 'run') task.Parameters = buildParameters(scope, info, step);
+  if (step.kind === 'approval') Object.assign(task, { Resource: RESOURCES.updateItemWaitForToken, Parameters: approvalParameters(scope, info) });
+  if (step.kind === 'pipeline') Object.assign(task, { Resource: RESOURCES.startExecution, Parameters: callParameters(scope, info) });
+  return task;
+}
+
+function approvalParameters(scope: Scope, info: InstanceInfo): NonNullable<TaskState['Parameters']> {
+  const step = info.inst.step as Extract<Step, { kind: 'approval' }>;
+  const ts: TemplateScope = { pipeline: scope.pipeline, matrix: info.inst.matrix };
+  const message = aslTemplate('S', step.message, ts);
+  if (!message.ok) scope.diagnostics.push({ code: 'bad-template', message: message.message, path: ['steps', step.name, 'approval', 'message'], span: step.message.span });
+  return {
+    TableName: scope.target.tableName,
+    Key: itemKey(`STEP#${info.key}`),
+    UpdateExpression: 'SET #status = :waiting, #token = :token, #message = :message, #startedAt = :now',
+    ConditionExpression: '#status = :pending',
+    ExpressionAttributeNames: { '#status': 'status', '#token': 'taskToken', '#message': 'message', '#startedAt': 'startedAt' },
+    ExpressionAttributeValues: {
+      ':waiting': { S: 'waiting' },
+      ':token': { 'S.$': '$$.Task.Token' },
+      ':message': message.ok ? message.value : { S: '' },
+      ':now': { 'S.$': '$$.State.EnteredTime' },
+      ':pending': { S: 'pending' },
+    },
+  };
+}
+
+function callParameters(scope: Scope, info: InstanceInfo): NonNullable<TaskState['Parameters']> {
+  const step = info.inst.step as Extract<Step, { kind: 'pipeline' }>;
+  const ts: TemplateScope = { pipeline: scope.pipeline, matrix: info.inst.matrix };
+  const inputs: Record<string, NonNullable<TaskState['Parameters']>[string]> = {};
+  for (const [name, t] of Object.entries(step.inputs)) {
+    const v = aslTemplate(name, t, ts);
+    if (v.ok) Object.assign(inputs, v.value);
+    else scope.diagnostics.push({ code: 'bad-template', message: v.message, path: ['steps', step.name, 'pipeline', 'inputs', name], span: t.span });
+  }
+  return {
+    'StateMachineArn.$': `$.run.callees.${calleeKey(step.pipeline)}`,
+    Input: {
+      run: {
+        'id.$': `States.Format('{}.${info.key}', $.run.id)`,
+        pipeline: step.pipeline,
+        'repo.$': '$.run.repo',
+        'repoUrl.$': '$.run.repoUrl',
+        'sha.$': '$.run.sha',
+        'ref.$': '$.run.ref',
+        'branch.$': '$.run.branch',
+        'tag.$': '$.run.tag',
+        event: 'pipeline',
+        'actor.$': '$.run.actor',
+        'pr.$': '$.run.pr',
+        inputs,
+        // Callee keys derive from pipeline ids, so the caller's map serves its callees too.
+        'callees.$': '$.run.callees',
+      },
+      steps: {},
+      'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id',
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Upper bounds of what one execution can cost, computed on the definition's state graph
+ * (no loops: the longest path is the worst case), checked against Step Functions' quotas
+ * before anything is deployed.
+ */
+import type { State, StateMachine } from '../asl/types.ts';
+
+/** Step Functions quotas (standard workflows). */
+export const LIMITS = { definitionBytes: 1_048_576, historyEvents: 25_000 } as const;
+
+export interface Estimates {
+  /** UTF-8 size of the compact definition, as submitted. */
+  definitionBytes: number;
+  /** Longest path through the definition, in execution history events. */
+  maxHistoryEvents: number;
+  /** Longest path, in state transitions (states entered, retries included). */
+  maxTransitions: number;
+}
+
+interface Cost {
+  events: number;
+  transitions: number;
+}
+
+function attempts(state: State): number {
+  return state.Type === 'Task' ? 1 + (state.Retry ?? []).reduce((n, r) => n + r.MaxAttempts, 0) : 1;
+}
+
+/** Events one entry of `state` writes: entered/exited, plus scheduled/started/outcome per attempt. */
+function ownCost(state: State, branches: Cost[]): Cost {
+  const n = attempts(state);
+  if (state.Type === 'Task') return { events: 2 + 3 * n, transitions: n };
+  if (state.Type === 'Parallel') {
+    return {
+      events: 4 + branches.reduce((s, b) => s + b.events + 2, 0),
+      transitions: 1 + branches.reduce((s, b) => s + b.transitions, 0),
+    };
+  }
+  return { events: 2, transitions: 1 };
+}
+
+function successors(state: State): string[] {
+  const out = new Set<string>();
+  if ('Next' in state && state.Next) out.add(state.Next);
+  if (state.Type === 'Choice') {
+    state.Choices.forEach((c) => out.add(c.Next));
+    out.add(state.Default);
+  }
+  if ('Catch' in state) (state.Catch ?? []).forEach((c) => out.add(c.Next));
+  return [...out];
+}
+
+/** Worst-case cost of running `machine` from its start. */
+export function longestPath(machine: StateMachine): Cost {
+  const memo = new Map<string, Cost>();
+  const visit = (name: string): Cost => {
+    const known = memo.get(name);
+    if (known) return known;
+    const state = machine.States[name]!;
+    const own = ownCost(state, state.Type === 'Parallel' ? state.Branches.map(longestPath) : []);
+    const rest = successors(state).map(visit);
+    const cost = {
+      events: own.events + Math.max(0, ...rest.map((r) => r.events)),
+      transitions: own.transitions + Math.max(0, ...rest.map((r) => r.transitions)),
+    };
+    memo.set(name, cost);
+    return cost;
+  };
+  return visit(machine.StartAt);
+}
+
+export function estimate(machine: StateMachine, json: string): Estimates {
+  const path = longestPath(machine);
+  return {
+    definitionBytes: new TextEncoder().encode(json).length,
+    // ExecutionStarted and the final execution event.
+    maxHistoryEvents: path.events + 2,
+    maxTransitions: path.transitions,
+  };
+}

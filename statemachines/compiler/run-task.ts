@@ -1,0 +1,118 @@
+/**
+ * A `run` instance → the `codebuild:startBuild.sync` Parameters of docs/architecture.md:
+ * the buildspec as a YAML string, `SCI_*` variables from the execution input, secrets by
+ * reference only, artifacts kept and restored, cache.
+ */
+import { stringify } from 'yaml';
+import type { Json } from '../asl/types.ts';
+import type { Compute, RunStep, Template } from '../pipeline/model.ts';
+import { inputEnvName, member } from './context.ts';
+import { upstreamChain } from './status.ts';
+import { aslTemplate, envRefTemplate, shellTemplate, type Compiled, type TemplateScope } from './templates.ts';
+import type { InstanceInfo, Scope } from './scope.ts';
+
+const COMPUTE: Record<Compute, { type: string; env: string }> = {
+  small: { type: 'BUILD_GENERAL1_SMALL', env: 'LINUX_CONTAINER' },
+  medium: { type: 'BUILD_GENERAL1_MEDIUM', env: 'LINUX_CONTAINER' },
+  large: { type: 'BUILD_GENERAL1_LARGE', env: 'LINUX_CONTAINER' },
+  xlarge: { type: 'BUILD_GENERAL1_XLARGE', env: 'LINUX_CONTAINER' },
+  'lambda-1gb': { type: 'BUILD_LAMBDA_1GB', env: 'LINUX_LAMBDA_CONTAINER' },
+  'lambda-2gb': { type: 'BUILD_LAMBDA_2GB', env: 'LINUX_LAMBDA_CONTAINER' },
+  'lambda-4gb': { type: 'BUILD_LAMBDA_4GB', env: 'LINUX_LAMBDA_CONTAINER' },
+  'lambda-8gb': { type: 'BUILD_LAMBDA_8GB', env: 'LINUX_LAMBDA_CONTAINER' },
+  'lambda-10gb': { type: 'BUILD_LAMBDA_10GB', env: 'LINUX_LAMBDA_CONTAINER' },
+};
+
+/** Event values every step sees (docs/architecture.md "Environment"); numbers and booleans as text. */
+const RUN_ENV: Array<[string, string]> = [
+  ['SCI_RUN_ID', '$.run.id'], ['SCI_PIPELINE', '$.run.pipeline'], ['SCI_BRANCH', '$.run.branch'],
+  ['SCI_TAG', '$.run.tag'], ['SCI_SHA', '$.run.sha'], ['SCI_REF', '$.run.ref'], ['SCI_EVENT', '$.run.event'],
+  ['SCI_ACTOR', '$.run.actor'], ['SCI_REPO', '$.run.repo'], ['SCI_PR_NUMBER', "States.Format('{}', $.run.pr.number)"],
+  ['SCI_PR_BASE', '$.run.pr.base'], ['SCI_PR_FORK', "States.Format('{}', $.run.pr.fork)"],
+];
+
+type EnvVar = Record<string, Json>;
+
+function plain(name: string, value: string, dynamic = false): EnvVar {
+  return dynamic ? { Name: name, Type: 'PLAINTEXT', 'Value.$': value } : { Name: name, Type: 'PLAINTEXT', Value: value };
+}
+
+/** Collects a diagnostic for a template that cannot compile; returns its value or undefined. */
+function need<T>(scope: Scope, compiled: Compiled<T>, t: Template, path: (string | number)[]): T | undefined {
+  if (compiled.ok) return compiled.value;
+  scope.diagnostics.push({ code: 'bad-template', message: compiled.message, path, span: t.span });
+  return undefined;
+}
+
+function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: TemplateScope): EnvVar[] {
+  const vars: EnvVar[] = RUN_ENV.map(([name, path]) => plain(name, path, true));
+  vars.push(plain('SCI_STEP', info.inst.name));
+  for (const input of Object.keys(scope.pipeline.triggers.manual?.inputs ?? {}).sort()) {
+    vars.push(plain(inputEnvName(input), `States.Format('{}', $.run.inputs${member(input)})`, true));
+  }
+  for (const [axis, value] of Object.entries(info.inst.matrix)) vars.push(plain(`SCI_MATRIX_${axis.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, String(value)));
+  const chain = upstreamChain(scope, info);
+  vars.push('literal' in chain ? plain('SCI_RUN_STATUS', chain.literal) : plain('SCI_RUN_STATUS', chain.expr, true));
+  const env = { ...scope.pipeline.env, ...step.env };
+  for (const [name, t] of Object.entries(env)) {
+    const v = need(scope, aslTemplate('Value', t, ts), t, ['env', name]);
+    if (v) vars.push({ Name: name, Type: 'PLAINTEXT', ...v });
+  }
+  for (const [name, ref] of Object.entries(step.secrets)) {
+    vars.push({ Name: name, Type: ref.store === 'secretsmanager' ? 'SECRETS_MANAGER' : 'PARAMETER_STORE', Value: ref.id });
+  }
+  return vars;
+}
+
+function buildspec(scope: Scope, info: InstanceInfo, step: RunStep, ts: TemplateScope): string {
+  const restore = info.needKeys
+    .filter((n) => runStep(scope, n)?.artifacts.length)
+    .map((n) => `if [ -d "$CODEBUILD_SRC_DIR_art_${n}" ]; then cp -R "$CODEBUILD_SRC_DIR_art_${n}/." "$CODEBUILD_SRC_DIR/"; fi`);
+  const commands = step.commands.map((c, i) => need(scope, shellTemplate(c, ts), c, ['steps', step.name, 'run', i]) ?? '');
+  const spec: Record<string, unknown> = {
+    version: 0.2,
+    env: { shell: 'bash' },
+    phases: { build: { commands: [...restore, ...commands] } },
+  };
+  if (step.artifacts.length > 0) spec.artifacts = { files: step.artifacts };
+  if (step.cache) {
+    const key = need(scope, envRefTemplate(step.cache.key, ts), step.cache.key, ['steps', step.name, 'cache', 'key']);
+    spec.cache = { key: key ?? '', paths: step.cache.paths };
+  }
+  return stringify(spec, { lineWidth: 0 });
+}
+
+function runStep(scope: Scope, key: string): RunStep | undefined {
+  const s = scope.byKey.get(key)?.inst.step;
+  return s?.kind === 'run' ? s : undefined;
+}
+
+/** The Parameters of the CodeBuild task of a `run` instance. */
+export function buildParameters(scope: Scope, info: InstanceInfo, step: RunStep): Record<string, Json> {
+  const ts: TemplateScope = { pipeline: scope.pipeline, matrix: info.inst.matrix };
+  const bucket = scope.target.artifactBucket;
+  const image = need(scope, aslTemplate('ImageOverride', step.image, ts), step.image, ['steps', step.name, 'image']) ?? {};
+  const sources = info.needKeys
+    .filter((n) => runStep(scope, n)?.artifacts.length)
+    .map((n) => ({ Type: 'S3', 'Location.$': `States.Format('${bucket}/runs/{}/${n}.zip', $.run.id)`, SourceIdentifier: `art_${n}` }));
+  const params: Record<string, Json> = {
+    ProjectName: scope.target.buildProject,
+    SourceTypeOverride: 'GITHUB',
+    'SourceLocationOverride.$': '$.run.repoUrl',
+    'SourceVersion.$': '$.run.sha',
+    ...image,
+    ComputeTypeOverride: COMPUTE[step.compute].type,
+    EnvironmentTypeOverride: COMPUTE[step.compute].env,
+    // CodeBuild's own floor is 5 minutes; the state's TimeoutSeconds enforces shorter ones.
+    TimeoutInMinutesOverride: Math.min(2160, Math.max(5, Math.ceil(step.timeout / 60))),
+    BuildspecOverride: buildspec(scope, info, step, ts),
+    EnvironmentVariablesOverride: environment(scope, info, step, ts),
+    ArtifactsOverride:
+      step.artifacts.length > 0
+        ? { Type: 'S3', Location: bucket, 'Path.$': "States.Format('runs/{}', $.run.id)", Name: `${info.key}.zip`, Packaging: 'ZIP' }
+        : { Type: 'NO_ARTIFACTS' },
+  };
+  if (sources.length > 0) params.SecondarySourcesOverride = sources;
+  if (step.cache) params.CacheOverride = { Type: 'S3', Location: `${bucket}/cache` };
+  return params;
+}

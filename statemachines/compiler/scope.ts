@@ -1,0 +1,57 @@
+/**
+ * What every part of the compiler shares while compiling one pipeline: the target,
+ * the state-name registry, each instance with its need keys, the gate plan and the
+ * diagnostics collected so far.
+ */
+import type { Json } from '../asl/types.ts';
+import type { StateNames } from '../asl/names.ts';
+import type { Diagnostic } from '../diagnostics.ts';
+import type { Pipeline, StepInstance } from '../pipeline/model.ts';
+
+/** Names of the deployed resources the definition refers to. */
+export interface CompileTarget {
+  /** @default 'sci-runs' */
+  tableName: string;
+  /** @default 'sci-steps' */
+  buildProject: string;
+  /** @default 'sci-artifacts' */
+  artifactBucket: string;
+}
+
+export const DEFAULT_TARGET: CompileTarget = { tableName: 'sci-runs', buildProject: 'sci-steps', artifactBucket: 'sci-artifacts' };
+
+export interface InstanceInfo {
+  inst: StepInstance;
+  key: string;
+  /** Direct needs as instance keys, in need order. */
+  needKeys: string[];
+  /** Position in the plan. */
+  order: number;
+}
+
+export interface Scope {
+  pipeline: Pipeline;
+  target: CompileTarget;
+  names: StateNames;
+  byKey: Map<string, InstanceInfo>;
+  /** Gated step key → needs it waits for through its gate. */
+  gates: Map<string, string[]>;
+  /** Need key → gated steps it must signal after its final status write. */
+  signals: Map<string, string[]>;
+  /** Upper bound of a whole run, in seconds: the timeout of a gate. */
+  runBound: number;
+  diagnostics: Diagnostic[];
+}
+
+/** The run's partition key in DynamoDB: `RUN#<runId>`. */
+export const RUN_PK: Record<string, Json> = { 'S.$': "States.Format('RUN#{}', $.run.id)" };
+
+/** A DynamoDB `Key` parameter for an item of this run. */
+export function itemKey(sk: string): Record<string, Json> {
+  return { pk: RUN_PK, sk: { S: sk } };
+}
+
+/** Where the terminal status (and upstream-failure chain) of need `need` is, as seen by step `from`. */
+export function needPath(scope: Scope, from: string, need: string, field: 'status' | 'chain'): string {
+  return scope.gates.get(from)?.includes(need) ? `$.gates.${from}.${need}.${field}` : `$.steps.${need}.${field}`;
+}

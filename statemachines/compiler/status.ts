@@ -1,0 +1,88 @@
+/**
+ * A step's terminal status write: one `dynamodb:updateItem` that persists the status in
+ * the run store AND (through `ResultSelector`/`ResultPath`) sets `$.steps.<key>` for the
+ * Choice states downstream, so one state both persists and routes.
+ */
+import { RESOURCES, type Json, type PassState, type TaskState } from '../asl/types.ts';
+import { itemKey, needPath, type InstanceInfo, type Scope } from './scope.ts';
+
+/** `{ S: 'text' }` or `{ 'S.$': 'path or intrinsic' }`. */
+export type StringValue = { literal: string } | { expr: string };
+
+export const CONDITIONAL_FAILED = ['DynamoDB.ConditionalCheckFailedException', 'DynamoDb.ConditionalCheckFailedException'];
+export const WRITE_TIMEOUT = 60;
+
+export function dynamoString(v: StringValue): Record<string, Json> {
+  return 'literal' in v ? { S: v.literal } : { 'S.$': v.expr };
+}
+
+/**
+ * `succeeded` when no step this one needs, directly or not, failed; else `failed`.
+ * Every step records that "chain" next to its status, so a step only reads its direct
+ * needs: the number of distinct values among `succeeded` and their chains is 1 or 2.
+ */
+export function upstreamChain(scope: Scope, info: InstanceInfo): StringValue {
+  const paths = info.needKeys.map((n) => needPath(scope, info.key, n, 'chain'));
+  if (paths.length === 0) return { literal: 'succeeded' };
+  if (paths.length === 1) return { expr: paths[0]! };
+  const distinct = `States.ArrayLength(States.ArrayUnique(States.Array('succeeded', ${paths.join(', ')})))`;
+  return { expr: `States.ArrayGetItem(States.Array('none', 'succeeded', 'failed'), ${distinct})` };
+}
+
+/** The write of terminal `status` with `reason`; `settled` is where a lost write goes. */
+export function statusWrite(
+  scope: Scope,
+  info: InstanceInfo,
+  write: { status: 'succeeded' | 'failed' | 'skipped'; reason: StringValue; settled: string; next: string },
+): TaskState {
+  const chain: StringValue = write.status === 'failed' ? { literal: 'failed' } : upstreamChain(scope, info);
+  // A success has no reason; an empty string is not a value every DynamoDB accepts.
+  const hasReason = !('literal' in write.reason && write.reason.literal === '');
+  const values: Record<string, Json> = {
+    ':status': { S: write.status },
+    ...(hasReason ? { ':reason': dynamoString(write.reason) } : {}),
+    ':endedAt': { 'S.$': '$$.State.EnteredTime' },
+    ':chain': dynamoString(chain),
+    ':pending': { S: 'pending' },
+    ':running': { S: 'running' },
+    ':waiting': { S: 'waiting' },
+  };
+  return {
+    Type: 'Task',
+    Resource: RESOURCES.updateItem,
+    Parameters: {
+      TableName: scope.target.tableName,
+      Key: itemKey(`STEP#${info.key}`),
+      UpdateExpression: `SET #status = :status, #endedAt = :endedAt, #chain = :chain${hasReason ? ', #reason = :reason' : ' REMOVE #reason'}`,
+      // Never moves a step backwards: a cancelled run's steps stay cancelled.
+      ConditionExpression: '#status IN (:pending, :running, :waiting)',
+      // Every attribute by placeholder: several (`status`…) are DynamoDB reserved words.
+      ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason', '#endedAt': 'endedAt', '#chain': 'chain' },
+      ExpressionAttributeValues: values,
+      ReturnValues: 'UPDATED_NEW',
+    },
+    ResultSelector: { 'status.$': '$.Attributes.status.S', 'chain.$': '$.Attributes.chain.S' },
+    ResultPath: `$.steps.${info.key}`,
+    TimeoutSeconds: WRITE_TIMEOUT,
+    Retry: [
+      { ErrorEquals: CONDITIONAL_FAILED, MaxAttempts: 0 },
+      { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 },
+    ],
+    Catch: [{ ErrorEquals: ['States.ALL'], Next: write.settled, ResultPath: null }],
+    Next: write.next,
+  };
+}
+
+/**
+ * Where a write goes when the item was already terminal (the run was cancelled) or the
+ * store is unreachable: the step counts as cancelled, so nothing downstream runs on it.
+ */
+export function settledPass(info: InstanceInfo, next: string): PassState {
+  return {
+    Type: 'Pass',
+    Comment: `the status of ${info.inst.name} was settled elsewhere (cancelled run)`,
+    Result: { status: 'cancelled', chain: 'failed' },
+    ResultPath: `$.steps.${info.key}`,
+    Next: next,
+  };
+}

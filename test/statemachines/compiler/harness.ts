@@ -1,0 +1,229 @@
+/**
+ * Executes a compiled definition in aws-local-stepfunctions with an in-memory emulation of
+ * every task resource the compiler uses: DynamoDB update/get with the exact condition and
+ * ADD/SET/REMOVE semantics of our expressions, task tokens released by sendTaskSuccess,
+ * and stubbed builds/approvals/child executions supplied by the test.
+ */
+import '../../../local/polyfills.ts';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { RESOURCES, type State, type StateMachine as Asl } from '../../../statemachines/asl/types.ts';
+
+type Attr = { S: string } | { N: string } | { M: Record<string, Attr> } | { BOOL: boolean };
+type Item = Record<string, Attr>;
+
+export interface StepCall {
+  key: string;
+  /** The effective task input (Parameters after path resolution). */
+  input: Record<string, unknown>;
+}
+
+export interface Stubs {
+  /** A build: resolve to succeed, throw (error `name`) to fail. */
+  build?: (call: StepCall) => Promise<void>;
+  /** An approval: resolve true to approve, false to reject. */
+  approval?: (call: StepCall) => Promise<boolean>;
+  /** A child execution: resolve to succeed, throw to fail. */
+  execution?: (call: StepCall) => Promise<void>;
+}
+
+export interface Trace {
+  /** When each step's task (build/approval/call) or skip write began, ms since start. */
+  started: Map<string, number>;
+  /** When each step's terminal status write ran. */
+  ended: Map<string, number>;
+  /** Every StateEntered, in order. */
+  entered: string[];
+}
+
+export interface Outcome {
+  status: 'SUCCEEDED' | 'FAILED';
+  error?: string;
+  output?: unknown;
+  items: Map<string, Item>;
+  trace: Trace;
+}
+
+class TaskError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+const str = (a: Attr | undefined): string | undefined => (a && 'S' in a ? a.S : undefined);
+
+/** Resolves `#name` placeholders. */
+const attrName = (token: string, names: Record<string, string>): string => names[token] ?? token;
+
+/** Applies `SET a = :v, … ADD n :v REMOVE r` to an item (the forms the compiler emits). */
+function applyUpdate(item: Item, expr: string, names: Record<string, string>, values: Record<string, Attr>): Item {
+  const out: Item = { ...item };
+  for (const clause of expr.split(/\s+(?=SET |ADD |REMOVE )/)) {
+    const [verb, ...rest] = clause.trim().split(/\s+/);
+    const body = rest.join(' ');
+    for (const part of body.split(',').map((p) => p.trim())) {
+      if (verb === 'SET') {
+        const [name, value] = part.split('=').map((p) => p.trim());
+        out[attrName(name!, names)] = values[value!]!;
+      } else if (verb === 'ADD') {
+        const [name, value] = part.split(/\s+/);
+        const key = attrName(name!, names);
+        const prev = Number((out[key] as { N?: string } | undefined)?.N ?? '0');
+        out[key] = { N: String(prev + Number((values[value!] as { N: string }).N)) };
+      } else if (verb === 'REMOVE') {
+        delete out[attrName(part, names)];
+      }
+    }
+  }
+  return out;
+}
+
+/** Evaluates the condition expressions the compiler emits. */
+function conditionHolds(item: Item | undefined, expr: string | undefined, names: Record<string, string>, values: Record<string, Attr>): boolean {
+  if (!expr) return true;
+  const inList = /^(#\w+) IN \(([^)]*)\)$/.exec(expr);
+  if (inList) {
+    const v = str(item?.[attrName(inList[1]!, names)]);
+    return inList[2]!.split(',').some((p) => str(values[p.trim()]) === v);
+  }
+  const eq = /^(#\w+) = (:\w+)$/.exec(expr);
+  if (eq) return str(item?.[attrName(eq[1]!, names)]) === str(values[eq[2]!]);
+  const gate = /^attribute_not_exists\((#\w+)\) OR (#\w+) < (:\w+)$/.exec(expr);
+  if (gate) {
+    const done = item?.[attrName(gate[1]!, names)] as { N: string } | undefined;
+    return done === undefined || Number(done.N) < Number((values[gate[3]!] as { N: string }).N);
+  }
+  throw new Error(`harness: unsupported condition ${expr}`);
+}
+
+function allTasks(machine: Asl): Array<[string, Extract<State, { Type: 'Task' }>]> {
+  return Object.entries(machine.States).flatMap(([name, s]): Array<[string, Extract<State, { Type: 'Task' }>]> => {
+    if (s.Type === 'Task') return [[name, s]];
+    if (s.Type === 'Parallel') return s.Branches.flatMap(allTasks);
+    return [];
+  });
+}
+
+/** Runs `definition` for `input`; `steps` are the compiled steps (their items start `pending`). */
+export async function execute(definition: Asl, input: unknown, steps: Array<{ key: string; name: string }>, stubs: Stubs): Promise<Outcome> {
+  const items = new Map<string, Item>();
+  const keyOf = (k: { pk: Attr; sk: Attr }) => `${str(k.pk)}|${str(k.sk)}`;
+  const runId = (input as { run: { id: string } }).run.id;
+  for (const s of steps) items.set(`RUN#${runId}|STEP#${s.key}`, { status: { S: 'pending' } });
+  const byName = new Map(steps.map((s) => [s.name, s.key]));
+  const tokens = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const t0 = performance.now();
+  const now = () => performance.now() - t0;
+  const trace: Trace = { started: new Map(), ended: new Map(), entered: [] };
+  let tokenSeq = 0;
+
+  const stepOf = (p: Record<string, unknown>): string => {
+    const vars = (p.EnvironmentVariablesOverride as Array<{ Name: string; Value: string }> | undefined) ?? [];
+    const named = vars.find((v) => v.Name === 'SCI_STEP')?.Value;
+    if (named !== undefined) return byName.get(named)!;
+    return str((p.Key as { sk: Attr }).sk)!.replace(/^STEP#/, '');
+  };
+
+  const update = (p: Record<string, any>, prefix: 'DynamoDB' | 'DynamoDb'): { before: Item | undefined; after: Item } => {
+    const id = keyOf(p.Key);
+    const before = items.get(id);
+    const values = structuredClone(p.ExpressionAttributeValues ?? {}) as Record<string, Attr>;
+    for (const v of Object.values(values)) if ('S' in v && v.S === '$$SCI_NOW') v.S = new Date().toISOString();
+    if (!conditionHolds(before, p.ConditionExpression, p.ExpressionAttributeNames ?? {}, values)) {
+      throw new TaskError(`${prefix}.ConditionalCheckFailedException`, 'The conditional request failed');
+    }
+    const after = applyUpdate(before ?? {}, p.UpdateExpression, p.ExpressionAttributeNames ?? {}, values);
+    items.set(id, after);
+    return { before, after };
+  };
+
+  const handlers: Record<string, (input: any) => Promise<any>> = {};
+  for (const [name, task] of allTasks(definition)) {
+    handlers[name] = async (p: Record<string, any>) => {
+      switch (task.Resource) {
+        case RESOURCES.startBuild: {
+          const key = stepOf(p);
+          trace.started.set(key, now());
+          await (stubs.build ?? (async () => {}))({ key, input: p });
+          return { Build: { BuildStatus: 'SUCCEEDED' } };
+        }
+        case RESOURCES.startExecution: {
+          const stepKey = (p.Input.run.id as string).slice(runId.length + 1);
+          trace.started.set(stepKey, now());
+          await (stubs.execution ?? (async () => {}))({ key: stepKey, input: p });
+          return { Output: {} };
+        }
+        case RESOURCES.updateItem: {
+          const sk = str(p.Key.sk)!;
+          if (sk.startsWith('STEP#') && p.ExpressionAttributeValues[':status']?.S === 'skipped') trace.started.set(sk.slice(5), now());
+          const { before, after } = update(p, 'DynamoDB');
+          if (sk.startsWith('STEP#')) trace.ended.set(sk.slice(5), now());
+          const changed = Object.fromEntries(Object.entries(after).filter(([k, v]) => JSON.stringify(before?.[k]) !== JSON.stringify(v)));
+          return { Attributes: p.ReturnValues === 'ALL_NEW' ? after : changed };
+        }
+        case RESOURCES.getItem:
+          return { Item: items.get(keyOf(p.Key)) ?? {} };
+        case RESOURCES.updateItemWaitForToken: {
+          const token = `token-${++tokenSeq}`;
+          p.ExpressionAttributeValues[':token'] = { S: token };
+          const sk = str(p.Key.sk)!;
+          const approvalKey = sk.startsWith('STEP#') ? sk.slice(5) : undefined;
+          if (approvalKey) trace.started.set(approvalKey, now());
+          update(p, 'DynamoDb');
+          const waiting = new Promise((resolve, reject) => tokens.set(token, { resolve, reject }));
+          if (approvalKey) {
+            const approve = await (stubs.approval ?? (async () => true))({ key: approvalKey, input: p });
+            if (approve) tokens.get(token)!.resolve({ approved: true });
+            else tokens.get(token)!.reject(new TaskError('sci.Rejected', 'rejected'));
+          }
+          return waiting;
+        }
+        case RESOURCES.sendTaskSuccess: {
+          const waiter = tokens.get(p.TaskToken);
+          if (!waiter) throw new TaskError('Sfn.TaskDoesNotExistException', 'unknown token');
+          tokens.delete(p.TaskToken);
+          waiter.resolve(JSON.parse(p.Output));
+          return {};
+        }
+        default:
+          throw new Error(`harness: no emulation for ${task.Resource}`);
+      }
+    };
+  }
+
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: false } });
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: retryOverrides(definition) },
+    context: { Task: { Token: '$$SCI_TASK_TOKEN' }, State: { EnteredTime: '$$SCI_NOW' }, Execution: { Id: 'local' } },
+  } as never);
+  const collect = (async () => {
+    for await (const e of execution.eventLogs) if (e.type === 'StateEntered') trace.entered.push(e.state.name);
+  })();
+  try {
+    const output = await execution.result;
+    await collect;
+    return { status: 'SUCCEEDED', output, items, trace };
+  } catch (error) {
+    await collect.catch(() => {});
+    const cause = (error as { cause?: { name?: string } }).cause;
+    return { status: 'FAILED', error: cause?.name ?? String(error), items, trace };
+  }
+}
+
+/** Retries wait 0 ms in tests. */
+function retryOverrides(machine: Asl): Record<string, number> {
+  return Object.fromEntries(allTasks(machine).filter(([, t]) => t.Retry).map(([n]) => [n, 0]));
+}
+
+/** A complete execution input (docs/architecture.md) with overridable run fields. */
+export function runInput(run: Record<string, unknown> = {}): { run: Record<string, unknown>; steps: Record<string, never> } {
+  return {
+    run: {
+      id: 'r1', pipeline: 'ci', repo: 'o/r', repoUrl: 'https://github.com/o/r.git', sha: 'a'.repeat(40),
+      ref: 'refs/heads/main', branch: 'main', tag: '', event: 'push', actor: 'octocat',
+      pr: { number: 0, base: '', fork: false }, inputs: {}, callees: {},
+      ...run,
+    },
+    steps: {},
+  };
+}
