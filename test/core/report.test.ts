@@ -1,0 +1,76 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { onBuildState, onExecutionStatus, type ReportDeps } from '../../src/core/report.ts';
+import type { RunRecord } from '../../src/core/ports.ts';
+import { MemoryRunStore } from './memory-store.ts';
+import { recordingStatuses } from './fixtures.ts';
+
+const RUN: RunRecord = {
+  id: 'R1', repo: 'o/r', pipeline: 'ci', status: 'running', event: 'push', sha: 'a'.repeat(40), ref: 'refs/heads/main', branch: 'main', tag: '',
+  actor: 'me', inputs: {}, createdAt: '2026-11-27T04:00:00.000Z', executionArn: 'arn:aws:states:eu-west-1:1:execution:m:R1',
+};
+
+async function setup() {
+  const store = new MemoryRunStore();
+  await store.createRun(RUN, [
+    { runId: 'R1', key: 'lint', name: 'lint', kind: 'run', order: 0, status: 'succeeded', attempts: 1 },
+    { runId: 'R1', key: 'test_node_20', name: 'test (node=20)', kind: 'run', order: 1, status: 'failed', attempts: 1, reason: 'exit 1' },
+    { runId: 'R1', key: 'deploy', name: 'deploy', kind: 'run', order: 2, status: 'pending', attempts: 0 },
+  ]);
+  const statuses = recordingStatuses();
+  const followers: string[] = [];
+  const deps: ReportDeps = { store, statuses, clock: { now: () => new Date('2026-11-27T04:10:00Z') }, runUrl: (arn) => `https://console/${arn}`, startFollowers: async (run) => void followers.push(`${run.id}:${run.status}`) };
+  return { store, statuses, followers, deps };
+}
+
+const end = (status: string) => ({ executionArn: RUN.executionArn!, name: 'R1', status, error: status === 'FAILED' ? 'States.TaskFailed' : null, cause: null });
+
+describe('reporter', () => {
+  test('FAILED → run failed, leftover steps cancelled, failure status naming the failing step, followers asked', async () => {
+    const { store, statuses, followers, deps } = await setup();
+    await onExecutionStatus(deps, end('FAILED'));
+    const { run, steps } = (await store.getRun('R1'))!;
+    assert.equal(run.status, 'failed');
+    assert.equal(steps.find((s) => s.key === 'deploy')!.status, 'cancelled');
+    assert.deepEqual(statuses.statuses.map((s) => [s.context, s.state, s.description, s.targetUrl]), [
+      ['sci/ci', 'failure', 'failed at step "test (node=20)": exit 1', `https://console/${RUN.executionArn}`],
+    ]);
+    assert.deepEqual(followers, ['R1:failed']);
+  });
+
+  const table: Array<[string, string, string]> = [['SUCCEEDED', 'succeeded', 'success'], ['TIMED_OUT', 'failed', 'failure'], ['ABORTED', 'cancelled', 'error']];
+  for (const [sfnStatus, runStatus, commitState] of table) {
+    test(`${sfnStatus} → run ${runStatus}, commit status ${commitState}`, async () => {
+      const { store, statuses, deps } = await setup();
+      await onExecutionStatus(deps, end(sfnStatus));
+      assert.equal((await store.getRun('R1'))!.run.status, runStatus);
+      assert.equal(statuses.statuses[0]!.state, commitState);
+    });
+  }
+
+  test('duplicate and out-of-order events never move the run backwards', async () => {
+    const { store, statuses, deps } = await setup();
+    await onExecutionStatus(deps, end('SUCCEEDED'));
+    await onExecutionStatus(deps, end('RUNNING'));
+    await onExecutionStatus(deps, end('FAILED'));
+    await onExecutionStatus(deps, end('SUCCEEDED'));
+    assert.equal((await store.getRun('R1'))!.run.status, 'succeeded');
+    assert.ok(statuses.statuses.every((s) => s.state === 'success'), 'a late FAILED reports the real end');
+  });
+
+  test('an execution with no run (a child execution) is ignored', async () => {
+    const { statuses, deps } = await setup();
+    assert.equal(await onExecutionStatus(deps, { ...end('SUCCEEDED'), name: 'child-123' }), 'no run child-123');
+    assert.equal(statuses.statuses.length, 0);
+  });
+
+  test('a CodeBuild IN_PROGRESS event marks the step running with one more attempt; a duplicate changes nothing', async () => {
+    const { store, deps } = await setup();
+    const detail = { 'build-status': 'IN_PROGRESS', 'additional-information': { environment: { 'environment-variables': [{ name: 'SCI_RUN_ID', value: 'R1' }, { name: 'SCI_STEP', value: 'deploy' }] } } };
+    assert.match(await onBuildState(deps, detail), /running/);
+    await onBuildState(deps, detail);
+    const step = (await store.getRun('R1'))!.steps.find((s) => s.key === 'deploy')!;
+    assert.deepEqual([step.status, step.attempts, step.startedAt], ['running', 1, '2026-11-27T04:10:00.000Z']);
+    assert.equal(await onBuildState(deps, { 'build-status': 'IN_PROGRESS' }), 'not a serverless-ci build');
+  });
+});

@@ -1,0 +1,195 @@
+import { beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  CreateStateMachineCommand,
+  DescribeStateMachineCommand,
+  ListStateMachineVersionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+  UpdateStateMachineCommand,
+} from '@aws-sdk/client-sfn';
+import { SfnExecutions } from '../../src/aws/sfn-executions.ts';
+import { SfnStateMachineRegistry } from '../../src/aws/sfn-registry.ts';
+import { consoleUrl, stateMachineName } from '../../src/aws/names.ts';
+import { dispatchDelivery, type DeliveryDeps } from '../../src/github/dispatch-delivery.ts';
+import { slimPayload } from '../../src/github/slim-payload.ts';
+import type { QueuedDelivery } from '../../src/core/ports.ts';
+import { MemoryRunStore } from '../core/memory-store.ts';
+import { fixedRepos, recordingStatuses, REPO_FILES } from '../core/fixtures.ts';
+import { examples } from './helpers.ts';
+
+const ARN_PREFIX = 'arn:aws:states:eu-west-1:123456789012:stateMachine:';
+const sfn = mockClient(SFNClient);
+const notFound = (name: string) => Object.assign(new Error(name), { name });
+
+function deps(files = REPO_FILES, changed?: string[]) {
+  const store = new MemoryRunStore();
+  const statuses = recordingStatuses();
+  const repos = fixedRepos(files, changed);
+  const d: DeliveryDeps = {
+    store, statuses, repos,
+    registry: new SfnStateMachineRegistry(new SFNClient({ region: 'eu-west-1' }), { roleArn: 'arn:aws:iam::123456789012:role/x', arnPrefix: ARN_PREFIX }),
+    executions: new SfnExecutions(new SFNClient({ region: 'eu-west-1' })),
+    clock: { now: () => new Date('2026-11-27T04:00:00Z') },
+    target: { tableName: 't', buildProject: 'p', artifactBucket: 'b' },
+    machineName: (repo, id) => stateMachineName('sci-', repo, id),
+    runUrl: (arn) => consoleUrl(arn),
+  };
+  return { d, store, statuses, repos };
+}
+
+function delivery(event: string, payload: Record<string, unknown>, id = 'guid-1'): QueuedDelivery {
+  return { hookId: '1', deliveryId: id, event, receivedAt: '2026-11-27T04:00:00Z', payload: slimPayload(event, payload) };
+}
+
+const pushToMaster = () => examples('push').find((p) => p.ref === 'refs/heads/master')!;
+
+beforeEach(() => {
+  sfn.reset();
+  sfn.on(ListStateMachineVersionsCommand).rejects(notFound('StateMachineDoesNotExist'));
+  sfn.on(CreateStateMachineCommand).callsFake((input: { name: string }) => ({ stateMachineArn: ARN_PREFIX + input.name, stateMachineVersionArn: `${ARN_PREFIX}${input.name}:1` }));
+  sfn.on(StartExecutionCommand).callsFake((input: { stateMachineArn: string; name: string }) => ({ executionArn: `${input.stateMachineArn.replace(':stateMachine:', ':execution:').replace(/:\d+$/, '')}:${input.name}` }));
+});
+
+describe('dispatcher', () => {
+  test('a push publishes a version and starts the execution on the VERSION ARN with the contract input', async () => {
+    const { d, store, statuses } = deps();
+    const outcome = await dispatchDelivery(d, delivery('push', pushToMaster()));
+    assert.equal(outcome.kind, 'started');
+    const create = sfn.commandCalls(CreateStateMachineCommand);
+    assert.equal(create.length, 1);
+    const machine = create[0]!.args[0].input;
+    assert.equal(machine.name, stateMachineName('sci-', 'Codertocat/Hello-World', 'ci'));
+    assert.ok(machine.name!.length <= 80);
+    assert.equal(machine.publish, true);
+    assert.match(machine.versionDescription!, /^[0-9a-f]{64}$/);
+    const start = sfn.commandCalls(StartExecutionCommand);
+    assert.equal(start.length, 1);
+    const call = start[0]!.args[0].input;
+    assert.equal(call.stateMachineArn, `${ARN_PREFIX}${machine.name}:1`);
+    const input = JSON.parse(call.input!);
+    assert.equal(call.name, input.run.id);
+    assert.deepEqual(input.run, {
+      id: input.run.id, pipeline: 'ci', repo: 'Codertocat/Hello-World', repoUrl: 'https://github.com/Codertocat/Hello-World.git',
+      sha: '6113728f27ae82c7b1a177c8d03f9e96e0adf246', ref: 'refs/heads/master', branch: 'master', tag: '', event: 'push', actor: 'Codertocat',
+      pr: { number: 0, base: '', fork: false }, inputs: {}, callees: {},
+    });
+    assert.deepEqual(input.steps, {});
+    const run = (await store.getRun(input.run.id))!;
+    assert.equal(run.run.status, 'running');
+    assert.equal(run.run.definitionHash, machine.versionDescription);
+    assert.deepEqual(run.steps.map((s) => [s.name, s.status]), [['lint', 'pending'], ['test (node=20)', 'pending'], ['test (node=22)', 'pending'], ['publish', 'pending']]);
+    assert.deepEqual(statuses.statuses.map((s) => [s.context, s.state]), [['sci/ci', 'pending']]);
+    assert.match(statuses.statuses[0]!.targetUrl!, /console\.aws\.amazon\.com\/states\/.*execution/);
+  });
+
+  test('a retry after a crash (same delivery, cold container) reuses the version and starts no second run', async () => {
+    const first = deps();
+    await dispatchDelivery(first.d, delivery('push', pushToMaster()));
+    const hash = sfn.commandCalls(CreateStateMachineCommand)[0]!.args[0].input.versionDescription;
+    sfn.on(ListStateMachineVersionsCommand).resolves({ stateMachineVersions: [{ stateMachineVersionArn: `${ARN_PREFIX}x:1`, creationDate: new Date() }] });
+    sfn.on(DescribeStateMachineCommand).resolves({ description: hash });
+    sfn.on(StartExecutionCommand).rejects(notFound('ExecutionAlreadyExists'));
+    const retry = deps();
+    retry.d.store = first.store;
+    const outcome = await dispatchDelivery(retry.d, delivery('push', pushToMaster()));
+    assert.equal(outcome.kind, 'started');
+    assert.equal(sfn.commandCalls(CreateStateMachineCommand).length, 1, 'no second create');
+    assert.equal(sfn.commandCalls(UpdateStateMachineCommand).length, 0, 'no new version');
+    assert.equal(first.store.runs.size, 1);
+    const runId = [...first.store.runs.keys()][0]!;
+    assert.ok(sfn.commandCalls(StartExecutionCommand).every((c) => c.args[0].input.name === runId));
+  });
+
+  test('a changed definition publishes a new version through UpdateStateMachine', async () => {
+    sfn.on(ListStateMachineVersionsCommand).resolves({ stateMachineVersions: [{ stateMachineVersionArn: `${ARN_PREFIX}x:1`, creationDate: new Date() }] });
+    sfn.on(DescribeStateMachineCommand).resolves({ description: 'f'.repeat(64) });
+    sfn.on(CreateStateMachineCommand).rejects(notFound('StateMachineAlreadyExists'));
+    sfn.on(UpdateStateMachineCommand).resolves({ stateMachineVersionArn: `${ARN_PREFIX}x:2` });
+    const { d } = deps();
+    await dispatchDelivery(d, delivery('push', pushToMaster()));
+    const update = sfn.commandCalls(UpdateStateMachineCommand);
+    assert.equal(update.length, 1);
+    assert.equal(update[0]!.args[0].input.publish, true);
+    assert.equal(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.stateMachineArn, `${ARN_PREFIX}x:2`);
+  });
+
+  test('an invalid pipeline sets a failed status with file:line:col and runs nothing', async () => {
+    const broken = [{ path: '.sci/ci.yml', text: 'steps:\n  lint:\n    rnu: npm run lint\n' }];
+    const { d, statuses, store } = deps(broken);
+    const outcome = await dispatchDelivery(d, delivery('push', pushToMaster()));
+    assert.equal(outcome.kind, 'invalid');
+    assert.equal(sfn.calls().length, 0);
+    assert.equal(store.runs.size, 0);
+    assert.equal(statuses.statuses.length, 1);
+    assert.equal(statuses.statuses[0]!.state, 'failure');
+    assert.equal(statuses.statuses[0]!.context, 'sci/ci');
+    assert.match(statuses.statuses[0]!.description, /^\.sci\/ci\.yml:2:3: step .lint.: /);
+  });
+
+  test('deleted refs, [skip ci], tag pushes without a tag trigger and paths_ignore start nothing', async () => {
+    const { d } = deps();
+    const deleted = examples('push').find((p) => p.deleted)!;
+    assert.deepEqual(await dispatchDelivery(d, delivery('push', deleted)), { kind: 'ignored', reason: 'refs/tags/simple-tag was deleted' });
+    const skip = pushToMaster();
+    (skip.head_commit as { message: string }).message = 'docs [skip ci]';
+    assert.equal((await dispatchDelivery(d, delivery('push', skip))).kind, 'ignored');
+    const docsOnly = pushToMaster();
+    docsOnly.created = false;
+    docsOnly.commits = [{ id: 'x', message: 'm', added: ['docs/a.md'], modified: [], removed: [] }];
+    assert.deepEqual(await dispatchDelivery(d, delivery('push', docsOnly)), { kind: 'started', runs: [] });
+    assert.equal(sfn.commandCalls(StartExecutionCommand).length, 0);
+  });
+
+  test('a pull request from a fork starts with run.pr.fork = true and the PR facts', async () => {
+    const pr = examples('pull_request').find((p) => p.action === 'opened')!;
+    const pull = pr.pull_request as { head: { repo: { id: number; full_name: string } } };
+    pull.head.repo = { ...pull.head.repo, id: 999, full_name: 'stranger/Hello-World' };
+    const { d } = deps();
+    const outcome = await dispatchDelivery(d, delivery('pull_request', pr));
+    assert.equal(outcome.kind, 'started');
+    const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
+    assert.equal(input.run.event, 'pull_request');
+    assert.deepEqual(input.run.pr, { number: 2, base: 'master', fork: true });
+    assert.equal(input.run.ref, 'refs/pull/2/head');
+  });
+
+  test('every push and pull_request example is handled without error', async () => {
+    for (const [event, list] of [['push', examples('push')], ['pull_request', examples('pull_request')]] as const) {
+      for (const [i, payload] of list.entries()) {
+        const { d } = deps();
+        const outcome = await dispatchDelivery(d, delivery(event, payload, `${event}-${i}`));
+        assert.ok(['started', 'ignored'].includes(outcome.kind), `${event} #${i}: ${JSON.stringify(outcome)}`);
+      }
+    }
+  });
+
+  test('cancel_in_progress stops the older execution of the group and records why', async () => {
+    const { d, store } = deps();
+    await dispatchDelivery(d, delivery('push', pushToMaster(), 'older'));
+    const older = [...store.runs.values()][0]!;
+    d.clock = { now: () => new Date('2026-11-27T04:05:00Z') };
+    await dispatchDelivery(d, delivery('push', pushToMaster(), 'newer'));
+    const stop = sfn.commandCalls(StopExecutionCommand);
+    assert.equal(stop.length, 1);
+    assert.equal(stop[0]!.args[0].input.executionArn, older.executionArn);
+    const after = (await store.getRun(older.id))!.run;
+    assert.equal(after.status, 'cancelled');
+    assert.match(after.reason!, /concurrency group ci-master/);
+  });
+
+  test('a tag push calls the deploy pipeline: its version ARN goes into run.callees', async () => {
+    const tag = examples('push').find((p) => p.ref === 'refs/tags/simple-tag' && !p.deleted)!;
+    tag.ref = 'refs/tags/v1.0.0';
+    const { d } = deps();
+    const outcome = await dispatchDelivery(d, delivery('push', tag));
+    assert.equal(outcome.kind, 'started');
+    const names = sfn.commandCalls(CreateStateMachineCommand).map((c) => c.args[0].input.name);
+    assert.deepEqual(names, [stateMachineName('sci-', 'Codertocat/Hello-World', 'deploy'), stateMachineName('sci-', 'Codertocat/Hello-World', 'release')]);
+    const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
+    assert.deepEqual(Object.values(input.run.callees), [`${ARN_PREFIX}${names[0]}:1`]);
+    assert.equal(input.run.tag, 'v1.0.0');
+  });
+});
