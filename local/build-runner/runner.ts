@@ -82,6 +82,11 @@ async function runPhases(spec: Buildspec, ws: Workspace, env: NodeJS.ProcessEnv,
   return 0;
 }
 
+/** `${NAME}` and `$NAME` replaced by their values in `env` (unset → empty), as bash would. */
+export function expandVars(text: string, env: NodeJS.ProcessEnv): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a: string | undefined, b: string | undefined) => env[(a ?? b) as string] ?? '');
+}
+
 async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, log: LogSink, stop: AbortSignal): Promise<BuildOutcome['status'] | string> {
   const spec = parseBuildspec(params.BuildspecOverride);
   const sourceDirs = await restoreSources(params, ws, ctx.paths);
@@ -95,7 +100,8 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
     hostEnv: ctx.hostEnv,
   });
   log.maskValues(secrets);
-  const cacheKey = spec.cache ? (spec.cache.key ?? 'default') : undefined;
+  // CodeBuild expands variables in the cache key (the compiler writes `${SCI_BRANCH}` there)
+  const cacheKey = spec.cache ? expandVars(spec.cache.key || 'default', env) : undefined;
   const cacheDirs = (spec.cache?.paths ?? []).map((p) => cachePathDir(p, ws.src, ws.home));
   if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') {
     const found = await restoreCache(ctx.paths.cache, cacheKey, cacheDirs);

@@ -16,9 +16,10 @@ import type { EngineServices } from './services.ts';
 
 /** What the engine needs of a compiled pipeline (`CompiledPipeline` satisfies it). */
 export interface ExecutablePipeline {
-  id: string;
+  pipelineId: string;
   definition: AslMachine;
-  definitionHash?: string;
+  /** sha256 of the definition the run is bound to. */
+  hash: string;
   steps: Array<{ key: string; name: string; kind: 'run' | 'approval' | 'pipeline'; order: number }>;
   callees: Array<{ key: string; pipeline: string }>;
 }
@@ -69,7 +70,7 @@ function runRecord(req: ExecutionRequest, runId: string, now: string): RunRecord
   return {
     id: runId,
     repo: facts.repo,
-    pipeline: req.pipeline.id,
+    pipeline: req.pipeline.pipelineId,
     status: 'queued',
     event: facts.event,
     sha: facts.sha,
@@ -80,7 +81,7 @@ function runRecord(req: ExecutionRequest, runId: string, now: string): RunRecord
     inputs: facts.inputs,
     createdAt: now,
     executionArn: `local:${runId}`,
-    ...(req.pipeline.definitionHash ? { definitionHash: req.pipeline.definitionHash } : {}),
+    definitionHash: req.pipeline.hash,
     ...(req.parentRunId ? { parentRunId: req.parentRunId } : {}),
   };
 }
@@ -92,7 +93,7 @@ function pendingSteps(pipeline: ExecutablePipeline, runId: string): StepRecord[]
 /** The execution input of the contract: every field present. */
 function executionInput(req: ExecutionRequest, runId: string): Record<string, unknown> {
   const callees = Object.fromEntries(req.pipeline.callees.map((c) => [c.key, `local:${c.pipeline}`]));
-  return { run: { id: runId, pipeline: req.pipeline.id, ...req.facts, callees }, steps: {} };
+  return { run: { id: runId, pipeline: req.pipeline.pipelineId, ...req.facts, callees }, steps: {} };
 }
 
 /** Runs `promise`, settling in-flight task overrides before the run's end is recorded. */
@@ -136,7 +137,7 @@ export async function executeRun(services: EngineServices, hooks: ExecutionHooks
   const overrides = { taskResourceLocalHandlers: tracked(handlers, inflight) } as unknown as RunOptions['overrides'];
   const execution = machine.run(executionInput(req, runId) as never, {
     overrides,
-    context: executionContext(`local:${runId}`, req.pipeline.id),
+    context: executionContext(`local:${runId}`, req.pipeline.pipelineId),
   } as RunOptions);
 
   const onParentAbort = () => execution.abort();

@@ -1,0 +1,57 @@
+/**
+ * What `sci run` learns from the local repository: the commit at HEAD, the current branch,
+ * a repository name and URL, the actor, and the files the HEAD commit changed.
+ */
+import { execFile } from 'node:child_process';
+import { userInfo } from 'node:os';
+import { basename } from 'node:path';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+
+async function git(repoDir: string, ...args: string[]): Promise<string | undefined> {
+  try {
+    return (await exec('git', ['-C', repoDir, ...args])).stdout.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export interface GitFacts {
+  sha: string;
+  /** Empty on a detached HEAD. */
+  branch: string;
+  /** `owner/name` from the origin URL, else `local/<folder>`. */
+  repo: string;
+  repoUrl: string;
+  actor: string;
+  /** Undefined when HEAD has no parent (path filters then match). */
+  changedFiles?: string[];
+}
+
+/** `git@github.com:o/n.git` or `https://host/o/n(.git)` → `o/n`. */
+export function repoNameOf(url: string): string | undefined {
+  const m = /[:/]([^/:]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url);
+  return m ? `${m[1]}/${m[2]}` : undefined;
+}
+
+/** Reads the facts; throws with a plain message when `repoDir` is not a git repository with a commit. */
+export async function readGitFacts(repoDir: string): Promise<GitFacts> {
+  const sha = await git(repoDir, 'rev-parse', '--verify', 'HEAD^{commit}');
+  if (!sha) throw new Error(`${repoDir} is not a git repository with at least one commit`);
+  const [branch, origin, name, changed] = await Promise.all([
+    git(repoDir, 'symbolic-ref', '--short', '-q', 'HEAD'),
+    git(repoDir, 'remote', 'get-url', 'origin'),
+    git(repoDir, 'config', 'user.name'),
+    git(repoDir, 'diff', '--name-only', 'HEAD^', 'HEAD'),
+  ]);
+  const top = (await git(repoDir, 'rev-parse', '--show-toplevel')) ?? repoDir;
+  return {
+    sha,
+    branch: branch ?? '',
+    repo: (origin && repoNameOf(origin)) ?? `local/${basename(top)}`,
+    repoUrl: origin ?? `file://${top}`,
+    actor: name || userInfo().username,
+    ...(changed !== undefined ? { changedFiles: changed.split('\n').filter(Boolean) } : {}),
+  };
+}

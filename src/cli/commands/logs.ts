@@ -1,0 +1,54 @@
+/** `sci logs RUN STEP [--follow]`: one step's log (all attempts); `--follow` until the step ends. */
+import { open } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stepLogFile } from '../../../local/build-runner/runner.ts';
+import { withSession } from '../../../local/session.ts';
+import { parseCommandArgs } from '../args.ts';
+import { CliUsageError } from '../errors.ts';
+import { findStep } from '../output/run-view.ts';
+
+const ENDED = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
+
+/** Copies bytes of `path` from `offset` to stdout; returns the new offset. */
+async function copyFrom(path: string, offset: number): Promise<number> {
+  const file = await open(path).catch(() => undefined);
+  if (!file) return offset;
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    let at = offset;
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, at);
+      if (bytesRead === 0) return at;
+      process.stdout.write(buffer.subarray(0, bytesRead));
+      at += bytesRead;
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { follow: { type: 'boolean', short: 'f' }, repo: { type: 'string' } });
+  const [runId, stepName, ...extra] = positionals;
+  if (!runId || !stepName || extra.length > 0) throw new CliUsageError('usage: sci logs RUN STEP [--follow]');
+  return withSession(values.repo, async ({ store, paths }) => {
+    const found = await store.getRun(runId);
+    const step = found && findStep(found.steps, stepName);
+    if (!found || !step) {
+      process.stderr.write(`sci logs: ${found ? `run ${runId} has no step '${stepName}'` : `no run ${runId}`}\n`);
+      return 1;
+    }
+    const path = stepLogFile(paths.logs, runId, step.key);
+    let offset = await copyFrom(path, 0);
+    if (!values.follow) {
+      if (offset === 0) process.stderr.write(`(no output: step is ${step.status})\n`);
+      return 0;
+    }
+    for (;;) {
+      const now = findStep((await store.getRun(runId))?.steps ?? [], step.key);
+      offset = await copyFrom(path, offset);
+      if (!now || ENDED.has(now.status)) return 0;
+      await sleep(200);
+    }
+  });
+}

@@ -1,0 +1,62 @@
+/**
+ * `sci run [PIPELINE...] [--repo DIR] [--event E] [--branch B] [--input k=v]... [--json]`:
+ * reads the pipelines at HEAD, validates them, picks those the event starts (or the ones
+ * named), types their inputs and runs them concurrently on the embedded engine.
+ * Exit 0 when every run succeeded, 1 when any did not, 2 for a usage or pipeline error.
+ */
+import { resolve } from 'node:path';
+import { formatDiagnostic, sortDiagnostics } from '../../../statemachines/diagnostics.ts';
+import type { EventName } from '../../../statemachines/pipeline/model.ts';
+import { readGitFacts } from '../../../local/git-facts.ts';
+import { loadPipelines } from '../../core/pipelines.ts';
+import { GitSource } from '../../source/git-source.ts';
+import { parseCommandArgs } from '../args.ts';
+import { CliUsageError } from '../errors.ts';
+import { executeSelected } from '../output/execute.ts';
+import { selectPipelines, triggerFor } from '../output/selection.ts';
+
+const EVENTS: EventName[] = ['push', 'pull_request', 'schedule', 'manual', 'pipeline'];
+
+/** `k=v` pairs → raw inputs (typed later against each pipeline's declaration). */
+function parseInputs(pairs: string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=');
+      if (at <= 0) throw new CliUsageError(`--input expects name=value, got '${pair}'`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    repo: { type: 'string' },
+    event: { type: 'string' },
+    branch: { type: 'string' },
+    input: { type: 'string', multiple: true },
+    json: { type: 'boolean' },
+  });
+  const event = (values.event ?? 'push') as EventName;
+  if (!EVENTS.includes(event)) throw new CliUsageError(`--event must be one of ${EVENTS.join(', ')}, got '${values.event}'`);
+  const inputs = parseInputs(values.input ?? []);
+  const repoDir = resolve(values.repo ?? '.');
+  const git = await readGitFacts(repoDir).catch((error: Error) => {
+    throw new CliUsageError(error.message);
+  });
+  const branch = values.branch ?? git.branch;
+  const loaded = loadPipelines(await new GitSource(repoDir).readPipelineFiles(git.sha), triggerFor(event, branch, git.changedFiles));
+  if (!loaded.ok) {
+    for (const d of sortDiagnostics(loaded.diagnostics)) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    return 2;
+  }
+  const selected = selectPipelines(loaded, positionals, inputs);
+  if (!selected.ok) {
+    process.stderr.write(`${selected.errors.map((e) => `sci run: ${e}`).join('\n')}\n`);
+    return 2;
+  }
+  if (selected.runs.length === 0) {
+    process.stdout.write(`no pipeline starts on ${event}${branch ? ` to ${branch}` : ''}; name one to run it anyway: sci run PIPELINE\n`);
+    return 0;
+  }
+  return executeSelected({ repoDir, git, event, branch, all: loaded.all, runs: selected.runs, json: values.json ?? false });
+}

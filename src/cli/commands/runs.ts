@@ -1,0 +1,30 @@
+/** `sci runs [--json] [--limit N] [--repo DIR]`: local run history, newest first. */
+import { withSession } from '../../../local/session.ts';
+import { parseCommandArgs } from '../args.ts';
+import { CliUsageError } from '../errors.ts';
+import { duration, runView } from '../output/run-view.ts';
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, limit: { type: 'string' }, repo: { type: 'string' } });
+  const limit = Number(values.limit ?? 20);
+  if (!Number.isInteger(limit) || limit < 1) throw new CliUsageError(`--limit must be a positive integer, got '${values.limit}'`);
+  return withSession(values.repo, async ({ store }) => {
+    const runs = await store.listRuns({ limit });
+    if (values.json) {
+      for (const r of runs) {
+        const full = await store.getRun(r.id);
+        if (full) process.stdout.write(`${JSON.stringify(runView(full))}\n`);
+      }
+      return 0;
+    }
+    if (runs.length === 0) {
+      process.stdout.write('no runs yet: try `sci run`\n');
+      return 0;
+    }
+    const rows = runs.map((r) => [r.id, r.pipeline, r.status, r.startedAt ?? r.createdAt, duration(r.startedAt, r.endedAt), r.reason ?? '']);
+    const head = ['RUN', 'PIPELINE', 'STATUS', 'STARTED', 'TOOK', 'REASON'];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+    for (const row of [head, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+    return 0;
+  });
+}

@@ -1,0 +1,20 @@
+/** `sci show RUN [--json] [--repo DIR]`: one run and its steps. */
+import { withSession } from '../../../local/session.ts';
+import { parseCommandArgs } from '../args.ts';
+import { CliUsageError } from '../errors.ts';
+import { runBlock, runView } from '../output/run-view.ts';
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, repo: { type: 'string' } });
+  const [runId, ...extra] = positionals;
+  if (!runId || extra.length > 0) throw new CliUsageError('usage: sci show RUN [--json]');
+  return withSession(values.repo, async ({ store }) => {
+    const found = await store.getRun(runId);
+    if (!found) {
+      process.stderr.write(`sci show: no run ${runId}\n`);
+      return 1;
+    }
+    process.stdout.write(values.json ? `${JSON.stringify(runView(found))}\n` : `${runBlock(found).join('\n')}\n`);
+    return 0;
+  });
+}

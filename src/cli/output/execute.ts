@@ -1,0 +1,116 @@
+/**
+ * The running half of `sci run`: compile the selected pipelines (and their callees), open the
+ * local store, execute every run concurrently on the embedded engine with live progress, turn
+ * Ctrl-C into a clean cancel, then print the summary (or JSON Lines) and pick the exit code.
+ */
+import { readFile } from 'node:fs/promises';
+import { stepLogFile } from '../../../local/build-runner/runner.ts';
+import { LocalEngine } from '../../../local/engine/engine.ts';
+import type { ExecutablePipeline, RunFacts } from '../../../local/engine/execution.ts';
+import type { GitFacts } from '../../../local/git-facts.ts';
+import { compileProgram } from '../../../local/program.ts';
+import { withSession, type LocalSession } from '../../../local/session.ts';
+import type { EventName, Pipeline } from '../../../statemachines/pipeline/model.ts';
+import { Progress } from './progress.ts';
+import { runBlock, runView } from './run-view.ts';
+import type { SelectedRun } from './selection.ts';
+
+export interface ExecuteOptions {
+  repoDir: string;
+  git: GitFacts;
+  event: EventName;
+  branch: string;
+  all: Pipeline[];
+  runs: SelectedRun[];
+  json: boolean;
+}
+
+/** Lines of a failed step's log shown in the summary. */
+const LOG_TAIL_LINES = 15;
+
+function factsOf(o: ExecuteOptions, inputs: RunFacts['inputs']): RunFacts {
+  return {
+    repo: o.git.repo,
+    repoUrl: o.git.repoUrl,
+    sha: o.git.sha,
+    ref: o.branch ? `refs/heads/${o.branch}` : '',
+    branch: o.branch,
+    tag: '',
+    event: o.event,
+    actor: o.git.actor,
+    pr: { number: 0, base: o.event === 'pull_request' ? o.branch : '', fork: false },
+    inputs,
+  };
+}
+
+async function failedTails(session: LocalSession, runId: string): Promise<string[]> {
+  const found = await session.store.getRun(runId);
+  const out: string[] = [];
+  for (const step of found?.steps.filter((s) => s.status === 'failed') ?? []) {
+    const text = await readFile(stepLogFile(session.paths.logs, runId, step.key), 'utf8').catch(() => '');
+    const tail = text.trimEnd().split('\n').slice(-LOG_TAIL_LINES);
+    if (text) out.push(`--- ${step.name} (last ${tail.length} lines; sci logs ${runId} '${step.name}') ---`, ...tail);
+  }
+  return out;
+}
+
+/** Listens for Ctrl-C / SIGTERM while `fn` runs: the first cancels the runs, a second quits at once. */
+async function cancellable<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\ncancelling (Ctrl-C again to quit at once)…\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export async function executeSelected(o: ExecuteOptions): Promise<number> {
+  return withSession(o.repoDir, async (session) => {
+    const program = compileProgram(o.all, o.runs.map((r) => r.pipeline), { tableName: session.table.tableName });
+    const engine = new LocalEngine({
+      store: session.store,
+      dynamo: session.dynamo,
+      tableName: session.table.tableName,
+      paths: session.paths,
+      repoDir: o.repoDir,
+      pipelines: program,
+    });
+    const tty = !o.json && process.stdout.isTTY === true;
+    const progress = o.json ? undefined : new Progress(session.store, process.stdout, tty);
+    if (!o.json) process.stdout.write(`sci run: ${o.runs.map((r) => r.pipeline.id).join(', ')} at ${o.git.sha.slice(0, 12)}${o.branch ? ` (${o.branch})` : ''}; steps run as local processes\n`);
+    const outcomes = await cancellable((signal) =>
+      Promise.all(
+        o.runs.map((r) =>
+          engine.run({
+            pipeline: program.get(r.pipeline.id) as ExecutablePipeline,
+            facts: factsOf(o, r.inputs),
+            signal,
+            onCreated: (runId) => progress?.track(runId),
+          }),
+        ),
+      ),
+    );
+    await progress?.stop();
+    for (const outcome of outcomes) {
+      const found = await session.store.getRun(outcome.runId);
+      if (!found) continue;
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(runView(found))}\n`);
+        continue;
+      }
+      if (!tty) process.stdout.write(`\n${runBlock(found).join('\n')}\n`);
+      const tails = await failedTails(session, outcome.runId);
+      if (tails.length > 0) process.stdout.write(`${tails.join('\n')}\n`);
+      process.stdout.write(`${found.run.pipeline}: ${found.run.status}${outcome.error && outcome.status === 'failed' ? ` (${outcome.error})` : ''} — sci show ${outcome.runId}\n`);
+    }
+    return outcomes.every((x) => x.status === 'succeeded') ? 0 : 1;
+  });
+}

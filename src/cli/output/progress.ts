@@ -1,0 +1,78 @@
+/**
+ * Live progress of `sci run`, read from the run store (so it shows exactly what `sci show`
+ * would): on a TTY a redrawn block per run with a spinner and running durations; otherwise one
+ * plain line per step transition, which suits CI logs and pipes.
+ */
+import type { Writable } from 'node:stream';
+import type { RunStore, RunWithSteps } from '../../core/ports.ts';
+import { duration, runBlock } from './run-view.ts';
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+export class Progress {
+  private readonly runs: string[] = [];
+  private readonly seen = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private drawn = 0;
+  private frame = 0;
+  private busy = false;
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly out: Writable,
+    private readonly tty: boolean,
+  ) {}
+
+  /** Starts showing a run. */
+  track(runId: string): void {
+    this.runs.push(runId);
+    this.start();
+  }
+
+  /** Draws the final state and stops polling. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    while (this.busy) await new Promise((r) => setTimeout(r, 20));
+    await this.tick();
+  }
+
+  private start(): void {
+    this.timer ??= setInterval(() => void this.tick(), this.tty ? 120 : 250);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const runs = (await Promise.all(this.runs.map((id) => this.store.getRun(id)))).filter((r): r is RunWithSteps => r !== undefined);
+      if (this.tty) this.redraw(runs);
+      else this.plain(runs);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private redraw(runs: RunWithSteps[]): void {
+    this.frame = (this.frame + 1) % SPINNER.length;
+    const now = Date.now();
+    const lines = runs.flatMap((r) => [...runBlock(r, now, SPINNER[this.frame]), '']);
+    const up = this.drawn > 0 ? `\x1b[${this.drawn}F` : '';
+    this.out.write(`${up}${lines.map((l) => `\x1b[2K${l}`).join('\n')}\n`);
+    this.drawn = lines.length;
+  }
+
+  private plain(runs: RunWithSteps[]): void {
+    for (const { run, steps } of runs) {
+      for (const step of steps) {
+        const id = `${run.id}/${step.key}`;
+        if (this.seen.get(id) === step.status || step.status === 'pending') continue;
+        this.seen.set(id, step.status);
+        const time = step.endedAt ? ` in ${duration(step.startedAt, step.endedAt)}` : '';
+        const reason = step.reason ? ` (${step.reason})` : '';
+        const hint = step.status === 'waiting' ? ` — sci approve ${run.id} '${step.name}'` : '';
+        this.out.write(`[${run.pipeline}] ${step.name}: ${step.status}${time}${reason}${hint}\n`);
+      }
+    }
+  }
+}

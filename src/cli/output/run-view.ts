@@ -1,0 +1,89 @@
+/**
+ * The one shape a run has in `--json` output (`sci run`, `sci show`): the user-facing contract's
+ * `{ id, pipeline, status, startedAt, endedAt, steps: [...] }`, steps in plan order.
+ */
+import type { RunWithSteps, StepRecord } from '../../core/ports.ts';
+
+export interface StepView {
+  name: string;
+  status: string;
+  attempts: number;
+  startedAt: string | null;
+  endedAt: string | null;
+  reason?: string;
+}
+
+export interface RunView {
+  id: string;
+  pipeline: string;
+  status: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  steps: StepView[];
+}
+
+/** Steps in plan order (matrix instances are separate steps). */
+export function orderedSteps(steps: StepRecord[]): StepRecord[] {
+  return [...steps].sort((a, b) => a.order - b.order || a.name.localeCompare(b.name));
+}
+
+export function runView({ run, steps }: RunWithSteps): RunView {
+  return {
+    id: run.id,
+    pipeline: run.pipeline,
+    status: run.status,
+    startedAt: run.startedAt ?? null,
+    endedAt: run.endedAt ?? null,
+    steps: orderedSteps(steps).map((s) => ({
+      name: s.name,
+      status: s.status,
+      attempts: s.attempts,
+      startedAt: s.startedAt ?? null,
+      endedAt: s.endedAt ?? null,
+      ...(s.reason ? { reason: s.reason } : {}),
+    })),
+  };
+}
+
+/** `1.2s`, `2m03s`; empty when the step never started. */
+export function duration(startedAt: string | undefined, endedAt: string | undefined, now: number = Date.now()): string {
+  if (!startedAt) return '';
+  const ms = (endedAt ? Date.parse(endedAt) : now) - Date.parse(startedAt);
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+const MARKS: Record<string, string> = {
+  pending: '·',
+  running: '▶',
+  waiting: '⏸',
+  succeeded: '✓',
+  failed: '✗',
+  skipped: '-',
+  cancelled: '⊘',
+  queued: '·',
+};
+
+/** One step as a line: mark, name, status, duration, reason. */
+export function stepLine(step: StepRecord, nameWidth: number, now?: number, spinner?: string): string {
+  const mark = step.status === 'running' && spinner ? spinner : (MARKS[step.status] ?? '?');
+  const time = duration(step.startedAt, step.endedAt, now);
+  const tries = step.attempts > 1 ? ` (attempt ${step.attempts})` : '';
+  const reason = step.reason ? `  ${step.reason}` : '';
+  return `  ${mark} ${step.name.padEnd(nameWidth)}  ${step.status.padEnd(9)} ${time.padStart(7)}${tries}${reason}`;
+}
+
+/** A run as a header and one line per step. */
+export function runBlock(rws: RunWithSteps, now?: number, spinner?: string): string[] {
+  const { run } = rws;
+  const steps = orderedSteps(rws.steps);
+  const width = Math.max(4, ...steps.map((s) => s.name.length));
+  const header = `${run.pipeline}  ${run.status}  ${duration(run.startedAt ?? run.createdAt, run.endedAt, now)}  (run ${run.id})`;
+  return [header, ...steps.map((s) => stepLine(s, width, now, spinner))];
+}
+
+/** A step by display name (`test (node=20)`) or key. */
+export function findStep(steps: StepRecord[], nameOrKey: string): StepRecord | undefined {
+  return steps.find((s) => s.name === nameOrKey) ?? steps.find((s) => s.key === nameOrKey);
+}
