@@ -14,17 +14,14 @@ export function concurrencyGroupOf(pipeline: Pipeline, runId: string, facts: Run
   return { name, cancelInProgress: pipeline.concurrency.cancelInProgress };
 }
 
-/** How far back to look for in-flight runs of the group (a group rarely has more). */
-const LOOKBACK = 50;
-
 /** Stops every older, unfinished run of `group` in the repository, then marks it cancelled. */
 export async function cancelOlderRuns(
   deps: { store: RunStore; executions: ExecutionStarter; clock: Clock },
   newer: RunRecord,
   group: string,
 ): Promise<string[]> {
-  const recent = await deps.store.listRuns({ repo: newer.repo, limit: LOOKBACK });
-  const older = recent.filter((r) => r.id !== newer.id && r.concurrencyGroup === group && (r.status === 'queued' || r.status === 'running') && r.createdAt <= newer.createdAt);
+  const inFlight = await deps.store.findRunsInGroup(newer.repo, group);
+  const older = inFlight.filter((r) => r.id !== newer.id && r.createdAt <= newer.createdAt);
   const reason = `cancelled by run ${newer.id} (${newer.event} of ${newer.sha.slice(0, 7)}) in concurrency group ${group}`;
   for (const run of older) {
     if (run.executionArn) await deps.executions.stop(run.executionArn, reason);

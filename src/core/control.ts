@@ -15,8 +15,14 @@ export interface ControlDeps {
 
 /** Approves or rejects a waiting approval step (`sci.Rejected` is the error the ASL routes on). */
 export async function decide(deps: ControlDeps, runId: string, stepKey: string, decision: 'approve' | 'reject', by: string): Promise<ControlResult> {
-  const token = await deps.store.getApprovalToken(runId, stepKey);
-  if (!token) return { ok: false, status: 409, message: `step ${stepKey} of run ${runId} is not waiting for approval` };
+  let token: string;
+  try {
+    // The store keeps the first decision; a retried request gets the same token back.
+    token = await deps.store.recordApprovalDecision(runId, stepKey, decision === 'approve' ? 'approved' : 'rejected', by);
+  } catch (error) {
+    const notFound = error instanceof Error && error.name === 'StepNotFoundError';
+    return { ok: false, status: notFound ? 404 : 409, message: error instanceof Error ? error.message : String(error) };
+  }
   if (decision === 'approve') await deps.tokens.succeed(token, { decision: 'approved', by });
   else await deps.tokens.fail(token, 'sci.Rejected', `rejected by ${by}`);
   return { ok: true, message: `${decision === 'approve' ? 'approved' : 'rejected'} ${stepKey} of run ${runId}` };

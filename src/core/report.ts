@@ -74,10 +74,11 @@ export function describeEnd(status: RunStatus, steps: StepRecord[], reason: stri
 /** The fields of a CodeBuild "Build State Change" event the reporter reads. */
 export interface BuildStateDetail {
   'build-status': string;
+  'build-id'?: string;
   'additional-information'?: { environment?: { 'environment-variables'?: Array<{ name: string; value: string }> } };
 }
 
-/** A build that starts marks its step `running` and counts the attempt. */
+/** A build that starts marks its step `running` and counts the attempt once per build id. */
 export async function onBuildState(deps: Pick<ReportDeps, 'store' | 'clock'>, detail: BuildStateDetail): Promise<string> {
   if (detail['build-status'] !== 'IN_PROGRESS') return `ignored build status ${detail['build-status']}`;
   const vars = new Map((detail['additional-information']?.environment?.['environment-variables'] ?? []).map((v) => [v.name, v.value]));
@@ -87,6 +88,6 @@ export async function onBuildState(deps: Pick<ReportDeps, 'store' | 'clock'>, de
   const found = await deps.store.getRun(runId);
   const record = found?.steps.find((s) => s.key === step || s.name === step);
   if (!record) return `no step ${step} in run ${runId}`;
-  const moved = await deps.store.transitionStep(runId, record.key, 'running', { startedAt: deps.clock.now().toISOString(), incrementAttempts: true });
+  const moved = await deps.store.transitionStep(runId, record.key, 'running', { startedAt: deps.clock.now().toISOString(), incrementAttempts: true, ...(detail['build-id'] ? { attemptId: detail['build-id'] } : {}) });
   return moved ? `step ${record.key} of ${runId} running` : `step ${record.key} of ${runId} already past running`;
 }

@@ -5,7 +5,8 @@
 
 /** An allow-list; an empty `senders` list means any sender of a trusted repository. */
 export interface TrustPolicy {
-  repos: string[];
+  /** `'any'` only where another check names the repository (sci serve with no origin remote). */
+  repos: string[] | 'any';
   senders: string[];
 }
 
@@ -30,7 +31,7 @@ function matches(entry: string, who: Identity | undefined): boolean {
 
 /** Why a delivery is not trusted, or undefined when it is. */
 export function untrustedReason(policy: TrustPolicy, payload: { repository?: Identity; sender?: Identity }): string | undefined {
-  if (!policy.repos.some((entry) => matches(entry, payload.repository))) {
+  if (policy.repos !== 'any' && !policy.repos.some((entry) => matches(entry, payload.repository))) {
     return `repository ${String(payload.repository?.full_name ?? '(none)')} is not in the allow-list`;
   }
   if (policy.senders.length > 0 && !policy.senders.some((entry) => matches(entry, payload.sender))) {

@@ -51,4 +51,27 @@ export class MemoryRunStore implements RunStore {
   async getApprovalToken(runId: string, key: string) {
     return this.tokens.get(`${runId}#${key}`);
   }
+  async listSteps(runId: string) {
+    return structuredClone(this.steps.get(runId) ?? []);
+  }
+  async recordApprovalDecision(runId: string, key: string): Promise<string> {
+    const token = this.tokens.get(`${runId}#${key}`);
+    if (!token) throw Object.assign(new Error(`step ${key} is not waiting`), { name: 'ApprovalNotWaitingError' });
+    return token;
+  }
+  async findRunsInGroup(repo: string, group: string) {
+    return (await this.listRuns({ repo })).filter((r) => r.concurrencyGroup === group && (r.status === 'queued' || r.status === 'running'));
+  }
+  async listActiveRuns() {
+    return (await this.listRuns({})).filter((r) => r.status === 'queued' || r.status === 'running');
+  }
+  async markAbandoned(runId: string, reason: string) {
+    return this.transitionRun(runId, 'failed', { reason });
+  }
+  async setRunExecution(runId: string, executionArn: string) {
+    const run = this.runs.get(runId);
+    if (!run || (run.executionArn && run.executionArn !== executionArn)) return false;
+    run.executionArn = executionArn;
+    return true;
+  }
 }
