@@ -15,8 +15,8 @@ const NAME_CHARS = /^[^\s\p{Cc}](?:[^\p{Cc}]*[^\s\p{Cc}])?$/u;
 
 /** What the checks may assume about parts of the file that failed the schema. */
 export interface CheckScope {
-  /** Every key under `steps:`, built or not, so a broken step is still a known need. */
-  stepNames: string[];
+  /** Every key under `steps:`, built or not, so a broken step is still a known need; undefined when `steps` is not a mapping. */
+  stepNames: string[] | undefined;
   /** False when `on:` failed the schema, so its inputs are unknown rather than absent. */
   inputsKnown: boolean;
   /** False when some step failed to build, so the plan would be incomplete. */
@@ -29,7 +29,8 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
   const checkTemplate = (template: Template, path: Path, axes: string[] | undefined) => {
     for (const part of template.parts) if ('expr' in part) diagnostics.push(...checkExpr(part.expr, path, { inputs, axes, inIf: false, scope }));
   };
-  if (scope.stepNames.length === 0 && locate(source, ['steps']).complete) {
+  const stepNames = scope.stepNames ?? [];
+  if (scope.stepNames?.length === 0) {
     diagnostics.push({ code: 'no-steps', message: 'a pipeline needs at least one step', path: ['steps'], span: keySpanOf(source, ['steps']) });
   }
   for (const [name, t] of Object.entries(pipeline.env)) checkTemplate(t, ['env', name], undefined);
@@ -46,7 +47,7 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
     for (const [template, at] of stepTemplates(step, pipeline)) checkTemplate(template, [...path, ...at], axes);
     step.needs.forEach((need, i) => {
       if (need === step.name) diagnostics.push(needProblem(source, path, i, `step '${step.name}' cannot need itself`));
-      else if (!scope.stepNames.includes(need)) diagnostics.push(needProblem(source, path, i, `unknown step '${need}' in needs${didYouMean(need, scope.stepNames)}`));
+      else if (!stepNames.includes(need)) diagnostics.push(needProblem(source, path, i, `unknown step '${need}' in needs${didYouMean(need, stepNames)}`));
     });
     if (step.kind === 'run') diagnostics.push(...checkEnvNames(source, Object.keys(step.env), Object.keys(step.secrets), path));
   }

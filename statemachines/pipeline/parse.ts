@@ -44,7 +44,7 @@ function parseChecked(file: string, text: string): Result<Pipeline> {
   const stepsData = (source.data as { steps?: unknown }).steps;
   diagnostics.push(
     ...checkPipeline(source, built.pipeline, {
-      stepNames: isRecord(stepsData) ? Object.keys(stepsData) : [],
+      stepNames: isRecord(stepsData) ? Object.keys(stepsData) : undefined,
       inputsKnown: usable.complete || pipelineSchema.shape.on.safeParse((source.data as { on?: unknown }).on).success,
       allStepsBuilt: usable.complete && built.diagnostics.length === 0,
     }),
