@@ -67,12 +67,18 @@ export class LocalEngine {
     const calleeId = request.stateMachine.replace(/^local:/, '');
     const pipeline = this.options.pipelines.get(calleeId);
     if (!pipeline) throw new Error(`pipeline ${calleeId} is not in this repository`);
-    const given = (request.input as { run?: Partial<RunFacts> }).run ?? {};
+    const given = (request.input as { run?: Partial<RunFacts> & { id?: unknown } }).run ?? {};
     const parent = this.facts.get(request.parentRunId);
     if (!parent) throw new Error(`run ${request.parentRunId} is not executing in this process`);
     // the compiler passes the callee's facts (inputs above all); anything it leaves out is the parent's
     const facts: RunFacts = { ...parent, ...pick(given), event: given.event ?? 'pipeline' };
-    const outcome = await this.run({ pipeline, facts, parentRunId: request.parentRunId, signal: request.signal });
+    const outcome = await this.run({
+      pipeline,
+      facts,
+      parentRunId: request.parentRunId,
+      signal: request.signal,
+      ...(typeof given.id === 'string' && given.id ? { runId: given.id } : {}),
+    });
     return { runId: outcome.runId, status: outcome.status, output: outcome.output, ...(outcome.error ? { error: outcome.error } : {}) };
   }
 }

@@ -8,7 +8,7 @@ import '../polyfills.ts';
 import { ExecutionAbortedError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { RunRecord, StepRecord } from '../../src/core/ports.ts';
 import type { RunStatus } from '../../statemachines/pipeline/model.ts';
-import type { AslMachine } from './definition.ts';
+import { taskStates, type AslMachine } from './definition.ts';
 import { taskHandlers, type TaskHandler } from './handlers.ts';
 import { newRunId } from './run-id.ts';
 import { executionContext } from './sentinels.ts';
@@ -42,6 +42,8 @@ export interface ExecutionRequest {
   pipeline: ExecutablePipeline;
   facts: RunFacts;
   parentRunId?: string;
+  /** The run id the caller chose (a callee's `<parent>.<key>`); a new ULID when absent. */
+  runId?: string;
   /** Aborts the execution (Ctrl-C, a parent's abort). */
   signal?: AbortSignal;
   /** Called once the run exists in the store. */
@@ -96,6 +98,14 @@ function executionInput(req: ExecutionRequest, runId: string): Record<string, un
   return { run: { id: runId, pipeline: req.pipeline.pipelineId, ...req.facts, callees }, steps: {} };
 }
 
+/** Wait between build retries: CodeBuild's 10 s start-up cadence means nothing on a laptop. */
+export const LOCAL_BUILD_RETRY_MS = 1000;
+
+function buildRetryIntervals(definition: AslMachine): Record<string, number> {
+  const builds = [...taskStates(definition).values()].filter((s) => s.resource.endsWith(':codebuild:startBuild.sync'));
+  return Object.fromEntries(builds.map((s) => [s.name, LOCAL_BUILD_RETRY_MS]));
+}
+
 /** Runs `promise`, settling in-flight task overrides before the run's end is recorded. */
 function tracked(handlers: Record<string, TaskHandler>, inflight: Set<Promise<unknown>>): Record<string, TaskHandler> {
   return Object.fromEntries(
@@ -123,7 +133,7 @@ async function settleSteps(services: EngineServices, runId: string, reason: stri
 
 /** Executes one pipeline run to its end; never throws for the pipeline's own failure. */
 export async function executeRun(services: EngineServices, hooks: ExecutionHooks, req: ExecutionRequest): Promise<ExecutionOutcome> {
-  const runId = newRunId(services.now().getTime());
+  const runId = req.runId ?? newRunId(services.now().getTime());
   const created = services.now().toISOString();
   await services.store.createRun(runRecord(req, runId, created), pendingSteps(req.pipeline, runId));
   await hooks.claim(runId);
@@ -134,7 +144,10 @@ export async function executeRun(services: EngineServices, hooks: ExecutionHooks
   const inflight = new Set<Promise<unknown>>();
   const handlers = taskHandlers(req.pipeline.definition, { runId, steps: req.pipeline.steps, signal: abort.signal }, services);
   const machine = new StateMachine(req.pipeline.definition as unknown as StateMachineDefinition, { validationOptions: { checkArn: false } });
-  const overrides = { taskResourceLocalHandlers: tracked(handlers, inflight) } as unknown as RunOptions['overrides'];
+  const overrides = {
+    taskResourceLocalHandlers: tracked(handlers, inflight),
+    retryIntervalOverrides: buildRetryIntervals(req.pipeline.definition),
+  } as unknown as RunOptions['overrides'];
   const execution = machine.run(executionInput(req, runId) as never, {
     overrides,
     context: executionContext(`local:${runId}`, req.pipeline.pipelineId),
