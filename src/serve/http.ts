@@ -1,0 +1,56 @@
+/**
+ * The local HTTP front: `POST /webhook` goes through the very ingress the Lambda uses,
+ * `GET /` lists runs. Bound to 127.0.0.1 only.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { HttpRequest, HttpResponse } from '../github/ingress.ts';
+
+/** GitHub caps payloads at 25 MB; anything larger is not GitHub. */
+const MAX_BODY = 25 * 1024 * 1024;
+
+export interface ServeHandlers {
+  webhook(request: HttpRequest): Promise<HttpResponse>;
+  page(): Promise<string>;
+}
+
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) resolve(undefined);
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export function createServeServer(handlers: ServeHandlers): Server {
+  return createServer((req, res) => {
+    const send = (status: number, type: string, body: string) => res.writeHead(status, { 'content-type': type }).end(body);
+    const route = async () => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method === 'POST' && path === '/webhook') {
+        const body = await readBody(req);
+        if (body === undefined) return send(413, 'application/json', '{"error":"payload too large"}');
+        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+        const answer = await handlers.webhook({ headers, body });
+        return send(answer.status, 'application/json', answer.body);
+      }
+      if (req.method === 'GET' && path === '/') return send(200, 'text/html; charset=utf-8', await handlers.page());
+      return send(404, 'application/json', '{"error":"not found"}');
+    };
+    route().catch((error: unknown) => send(500, 'application/json', JSON.stringify({ error: error instanceof Error ? error.message : String(error) })));
+  });
+}
+
+/** Listens on 127.0.0.1:`port` (0 = any free port) and returns the bound port. */
+export function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
