@@ -40,10 +40,11 @@ export function inExecutionOrder(machine: StateMachine): StateMachine {
     seen.add(name);
     order.push(name);
     const s = machine.States[name]!;
+    // The happy path first: Next, then Default, then the rules and catchers.
     const next: string[] = [];
-    if (s.Type === 'Choice') next.push(...s.Choices.map((c) => c.Next), s.Default);
-    if ('Catch' in s) next.push(...(s.Catch ?? []).map((c) => c.Next));
     if ('Next' in s && s.Next) next.push(s.Next);
+    if (s.Type === 'Choice') next.push(s.Default, ...s.Choices.map((c) => c.Next));
+    if ('Catch' in s) next.push(...(s.Catch ?? []).map((c) => c.Next));
     stack.push(...next.reverse());
   }
   const states: Record<string, State> = {};

@@ -145,7 +145,7 @@ function toForest(g: Graph, nodes: number[], edges: number[][], gates: Map<strin
     forest[n] = [parent];
     const gated = inside.filter((m) => m !== parent).map((m) => g.keys[m]!);
     const key = g.keys[n]!;
-    gates.set(key, [...(gates.get(key) ?? []), ...gated]);
+    if (gated.length > 0) gates.set(key, [...(gates.get(key) ?? []), ...gated]);
   }
   return forest;
 }

@@ -191,7 +191,7 @@ export async function execute(definition: Asl, input: unknown, steps: Array<{ ke
     };
   }
 
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: false } });
+  const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: retryOverrides(definition) },
     context: { Task: { Token: '$$SCI_TASK_TOKEN' }, State: { EnteredTime: '$$SCI_NOW' }, Execution: { Id: 'local' } },
