@@ -3,14 +3,13 @@
  * one server per home, shared across processes), the runner's directories, and crash recovery
  * (runs left by a killed `sci run` are ended as abandoned before anything is shown).
  */
-import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RunStore } from '../src/core/ports.ts';
 import type { RunnerPaths } from './build-runner/runner.ts';
 import { openLocalStore } from './dynalite-server.ts';
 import { reapAbandoned } from './engine/recovery.ts';
 import type { Table } from './engine/run-control.ts';
-import { resolveHome } from './home.ts';
+import { homePaths, resolveHome } from './home.ts';
 
 export interface LocalSession {
   home: string;
@@ -23,13 +22,8 @@ export interface LocalSession {
 
 /** Directories of the state home the engine writes (the store keeps its own). */
 export function runnerPaths(home: string): RunnerPaths {
-  return {
-    artifacts: join(home, 'artifacts'),
-    cache: join(home, 'cache'),
-    logs: join(home, 'logs'),
-    work: join(home, 'work'),
-    secrets: join(home, 'secrets'),
-  };
+  const { artifacts, cache, logs, work, secrets } = homePaths(home);
+  return { home, artifacts, cache, logs, work, secrets };
 }
 
 /** Opens the store of `SCI_HOME`, else of `<repoDir>/.sci-state`, and reaps abandoned runs. */

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stepLogFile } from '../home.ts';
 import { buildEnvironment, MissingSecretError } from './environment.ts';
 import { LogSink } from './log-sink.ts';
 import { parseBuildspec, type BuildParams, type Buildspec } from './params.ts';
@@ -15,6 +16,8 @@ import { createWorkspace, removeWorkspace, type Workspace } from './workspace.ts
 
 /** Directories of the state home the runner reads and writes. */
 export interface RunnerPaths {
+  /** The state home itself (log files are named from it). */
+  home: string;
   artifacts: string;
   cache: string;
   logs: string;
@@ -45,11 +48,6 @@ export interface BuildOutcome {
   /** Why it did not succeed, in words a user reads in `sci show`. */
   reason: string;
   logFile: string;
-}
-
-/** The log file of one step of one run (all attempts, appended). */
-export function stepLogFile(logsDir: string, runId: string, stepKey: string): string {
-  return join(logsDir, runId, `${stepKey}.log`);
 }
 
 async function restoreSources(params: BuildParams, ws: Workspace, paths: RunnerPaths): Promise<Record<string, string>> {
@@ -121,7 +119,7 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
 /** Runs one build to its end; never throws for the build's own failure. */
 export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<BuildOutcome> {
   const id = randomUUID();
-  const logFile = stepLogFile(ctx.paths.logs, ctx.runId, ctx.stepKey);
+  const logFile = stepLogFile(ctx.paths.home, ctx.runId, ctx.stepKey);
   const ws = await createWorkspace(ctx.repoDir, params.SourceVersion, join(ctx.paths.work, ctx.runId, `${ctx.stepKey}-${id.slice(0, 8)}`));
   const log = await LogSink.open(logFile, ctx.onLine);
   const timeoutMs = Math.min(ctx.timeoutMs, (params.TimeoutInMinutesOverride ?? 480) * 60_000);

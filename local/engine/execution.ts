@@ -1,8 +1,8 @@
 /**
  * One local execution, with the run lifecycle of the execution contract: the run and its pending
  * steps are written first, the run goes `running`, aws-local-stepfunctions interprets the compiled
- * definition with our task overrides, and the execution's end decides the run's terminal status;
- * steps left pending/running/waiting are then settled as cancelled.
+ * definition with our task overrides, and the execution's end decides the run's terminal status
+ * (the store then settles steps left pending/running/waiting as cancelled).
  */
 import '../polyfills.ts';
 import { ExecutionAbortedError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -65,8 +65,6 @@ export interface ExecutionHooks {
   pollMs: number;
 }
 
-const TERMINAL_STEP = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
-
 function runRecord(req: ExecutionRequest, runId: string, now: string): RunRecord {
   const { facts } = req;
   return {
@@ -122,15 +120,6 @@ function tracked(handlers: Record<string, TaskHandler>, inflight: Set<Promise<un
   );
 }
 
-async function settleSteps(services: EngineServices, runId: string, reason: string): Promise<void> {
-  const current = await services.store.getRun(runId);
-  const endedAt = services.now().toISOString();
-  for (const step of current?.steps ?? []) {
-    if (TERMINAL_STEP.has(step.status)) continue;
-    await services.store.transitionStep(runId, step.key, 'cancelled', { endedAt, reason });
-  }
-}
-
 /** Executes one pipeline run to its end; never throws for the pipeline's own failure. */
 export async function executeRun(services: EngineServices, hooks: ExecutionHooks, req: ExecutionRequest): Promise<ExecutionOutcome> {
   const runId = req.runId ?? newRunId(services.now().getTime());
@@ -172,7 +161,7 @@ export async function executeRun(services: EngineServices, hooks: ExecutionHooks
     abort.abort();
     await Promise.allSettled([...inflight]);
   }
-  await settleSteps(services, runId, outcome.status === 'cancelled' ? 'run cancelled' : 'did not run');
+  // the store settles steps still pending/running/waiting as cancelled, with this reason
   await services.store.transitionRun(runId, outcome.status, {
     endedAt: services.now().toISOString(),
     ...(outcome.status === 'cancelled' ? { reason: 'cancelled' } : {}),

@@ -7,8 +7,6 @@ import { hostname } from 'node:os';
 import type { RunStore } from '../../src/core/ports.ts';
 import { readControl, type Table } from './run-control.ts';
 
-const TERMINAL_STEP = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
-
 /** A run with no owner yet may be between its creation and its claim; give it this long. */
 const UNCLAIMED_GRACE_MS = 60_000;
 
@@ -22,20 +20,10 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Ends one run as failed/abandoned and settles its unfinished steps; false if it had already ended. */
-export async function abandonRun(store: RunStore, runId: string, now: string): Promise<boolean> {
-  const moved = await store.transitionRun(runId, 'failed', { endedAt: now, reason: 'abandoned' });
-  const current = await store.getRun(runId);
-  for (const step of current?.steps ?? []) {
-    if (!TERMINAL_STEP.has(step.status)) await store.transitionStep(runId, step.key, 'cancelled', { endedAt: now, reason: 'abandoned' });
-  }
-  return moved;
-}
-
 /** Finds and ends abandoned runs; returns their ids. */
 export async function reapAbandoned(store: RunStore, table: Table, now: Date = new Date()): Promise<string[]> {
   const host = hostname();
-  const open = (await store.listRuns({ limit: 1000 })).filter((r) => r.status === 'queued' || r.status === 'running');
+  const open = await store.listActiveRuns();
   const reaped: string[] = [];
   for (const run of open) {
     const owner = await readControl(table, run.id);
@@ -43,7 +31,7 @@ export async function reapAbandoned(store: RunStore, table: Table, now: Date = n
       owner.ownerPid === undefined
         ? now.getTime() - Date.parse(run.createdAt) > UNCLAIMED_GRACE_MS
         : owner.ownerHost === host && !isAlive(owner.ownerPid);
-    if (dead && (await abandonRun(store, run.id, now.toISOString()))) reaped.push(run.id);
+    if (dead && (await store.markAbandoned(run.id, 'abandoned'))) reaped.push(run.id);
   }
   return reaped;
 }

@@ -1,8 +1,9 @@
 /**
  * Local-only attributes on the run store's items, written with the raw DynamoDB client because
  * they belong to the local engine, not to the RunStore port: who owns a running run (pid + host,
- * for crash recovery), a cancel request, and an approval decision made from another process.
+ * for crash recovery), a cancel request, and reading the approval decision another process made.
  */
+import type { ApprovalDecision } from '../../src/core/ports.ts';
 import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 export interface Table {
@@ -62,30 +63,8 @@ export async function requestCancel(table: Table, runId: string, at: string): Pr
   }
 }
 
-export type Decision = 'approved' | 'rejected';
-
-/** Records a person's decision on a waiting approval; false when the step is not waiting. */
-export async function recordDecision(table: Table, runId: string, key: string, decision: Decision, by: string, at: string): Promise<boolean> {
-  try {
-    await table.dynamo.send(
-      new UpdateItemCommand({
-        TableName: table.tableName,
-        Key: stepKey(runId, key),
-        UpdateExpression: 'SET decision = :d, decidedBy = :by, decidedAt = :at',
-        ConditionExpression: '#s = :waiting AND attribute_not_exists(decision)',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':d': { S: decision }, ':by': { S: by }, ':at': { S: at }, ':waiting': { S: 'waiting' } },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
-}
-
 /** The decision recorded on an item (`STEP#…`), if any, with who made it. */
-export async function readDecision(table: Table, key: Record<string, unknown>): Promise<{ decision: Decision; by: string } | undefined> {
+export async function readDecision(table: Table, key: Record<string, unknown>): Promise<{ decision: ApprovalDecision; by: string } | undefined> {
   const { Item } = await table.dynamo.send(
     new GetItemCommand({ TableName: table.tableName, Key: key as ReturnType<typeof stepKey>, ProjectionExpression: 'decision, decidedBy', ConsistentRead: true }),
   );

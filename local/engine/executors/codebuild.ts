@@ -3,6 +3,7 @@
  * with the very CodeBuild parameters. Resolves with the build (as the .sync integration does) or
  * fails with `States.TaskFailed` whose Cause carries the build status and the reason.
  */
+import { randomUUID } from 'node:crypto';
 import { readBuildParams } from '../../build-runner/params.ts';
 import { runBuild } from '../../build-runner/runner.ts';
 import { TaskError } from '../errors.ts';
@@ -19,6 +20,8 @@ export function stepKeyOf(run: TaskRun, vars: Array<{ Name: string; Value: strin
 export const codebuildExecutor: Executor = async (input, state, run, services) => {
   const params = readBuildParams(input);
   const key = stepKeyOf(run, params.EnvironmentVariablesOverride ?? [], state.name);
+  // one id per attempt, so a repeated "started" write never counts an attempt twice
+  const attemptId = randomUUID();
   const outcome = await runBuild(params, {
     repoDir: services.repoDir,
     paths: services.paths,
@@ -29,7 +32,7 @@ export const codebuildExecutor: Executor = async (input, state, run, services) =
     hostEnv: services.hostEnv,
     onLine: (line) => services.onLine(run.runId, key, line),
     onStart: async () => {
-      await services.store.transitionStep(run.runId, key, 'running', { startedAt: services.now().toISOString(), incrementAttempts: true });
+      await services.store.transitionStep(run.runId, key, 'running', { startedAt: services.now().toISOString(), incrementAttempts: true, attemptId });
     },
   });
   const build = { Id: outcome.id, BuildStatus: outcome.status, SourceVersion: params.SourceVersion, Logs: { DeepLink: outcome.logFile } };

@@ -1,7 +1,7 @@
 /** `sci logs RUN STEP [--follow]`: one step's log (all attempts); `--follow` until the step ends. */
 import { open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stepLogFile } from '../../../local/build-runner/runner.ts';
+import { stepLogFile } from '../../../local/home.ts';
 import { withSession } from '../../../local/session.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
@@ -31,14 +31,14 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { follow: { type: 'boolean', short: 'f' }, repo: { type: 'string' } });
   const [runId, stepName, ...extra] = positionals;
   if (!runId || !stepName || extra.length > 0) throw new CliUsageError('usage: sci logs RUN STEP [--follow]');
-  return withSession(values.repo, async ({ store, paths }) => {
+  return withSession(values.repo, async ({ store, home }) => {
     const found = await store.getRun(runId);
     const step = found && findStep(found.steps, stepName);
     if (!found || !step) {
       process.stderr.write(`sci logs: ${found ? `run ${runId} has no step '${stepName}'` : `no run ${runId}`}\n`);
       return 1;
     }
-    const path = stepLogFile(paths.logs, runId, step.key);
+    const path = stepLogFile(home, runId, step.key);
     let offset = await copyFrom(path, 0);
     if (!values.follow) {
       if (offset === 0) process.stderr.write(`(no output: step is ${step.status})\n`);

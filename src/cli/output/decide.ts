@@ -3,7 +3,6 @@
  * the store, from any process; the engine that waits on the approval polls for it.
  */
 import { userInfo } from 'node:os';
-import { recordDecision } from '../../../local/engine/run-control.ts';
 import { withSession } from '../../../local/session.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
@@ -13,7 +12,7 @@ export async function decide(verb: 'approve' | 'reject', argv: string[]): Promis
   const { values, positionals } = parseCommandArgs(argv, { repo: { type: 'string' } });
   const [runId, stepName, ...extra] = positionals;
   if (!runId || !stepName || extra.length > 0) throw new CliUsageError(`usage: sci ${verb} RUN STEP`);
-  return withSession(values.repo, async ({ store, table }) => {
+  return withSession(values.repo, async ({ store }) => {
     const found = await store.getRun(runId);
     const step = found && findStep(found.steps, stepName);
     if (!found || !step) {
@@ -22,8 +21,11 @@ export async function decide(verb: 'approve' | 'reject', argv: string[]): Promis
     }
     const decision = verb === 'approve' ? 'approved' : 'rejected';
     const by = process.env.SCI_ACTOR ?? userInfo().username;
-    if (!(await recordDecision(table, runId, step.key, decision, by, new Date().toISOString()))) {
-      process.stderr.write(`sci ${verb}: step '${step.name}' is ${step.status}, not waiting for approval\n`);
+    try {
+      await store.recordApprovalDecision(runId, step.key, decision, by);
+    } catch (error) {
+      // the store says why in words (not waiting, already decided by someone)
+      process.stderr.write(`sci ${verb}: ${error instanceof Error ? error.message : String(error)}\n`);
       return 1;
     }
     process.stdout.write(`${step.name}: ${decision}\n`);

@@ -4,7 +4,7 @@
  * Ctrl-C into a clean cancel, then print the summary (or JSON Lines) and pick the exit code.
  */
 import { readFile } from 'node:fs/promises';
-import { stepLogFile } from '../../../local/build-runner/runner.ts';
+import { stepLogFile } from '../../../local/home.ts';
 import { LocalEngine } from '../../../local/engine/engine.ts';
 import type { ExecutablePipeline, RunFacts } from '../../../local/engine/execution.ts';
 import type { GitFacts } from '../../../local/git-facts.ts';
@@ -47,7 +47,7 @@ async function failedTails(session: LocalSession, runId: string): Promise<string
   const found = await session.store.getRun(runId);
   const out: string[] = [];
   for (const step of found?.steps.filter((s) => s.status === 'failed') ?? []) {
-    const text = await readFile(stepLogFile(session.paths.logs, runId, step.key), 'utf8').catch(() => '');
+    const text = await readFile(stepLogFile(session.home, runId, step.key), 'utf8').catch(() => '');
     const tail = text.trimEnd().split('\n').slice(-LOG_TAIL_LINES);
     if (text) out.push(`--- ${step.name} (last ${tail.length} lines; sci logs ${runId} '${step.name}') ---`, ...tail);
   }
