@@ -1,0 +1,45 @@
+/** The exact DAG layout: series-parallel nesting where possible, gates where not. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { layoutDag, type Block } from '../../../statemachines/compiler/dag.ts';
+
+function layout(edges: Record<string, string[]>) {
+  const keys = Object.keys(edges);
+  return layoutDag(keys, new Map(Object.entries(edges)));
+}
+
+/** Compact text: a;b is a sequence, (a|b) a Parallel. */
+function text(b: Block): string {
+  if (b.kind === 'step') return b.key;
+  if (b.kind === 'seq') return b.items.map(text).join(';');
+  return `(${b.branches.map(text).join('|')})`;
+}
+
+describe('layoutDag', () => {
+  const cases: Array<[string, Record<string, string[]>, string, Record<string, string[]>]> = [
+    ['a chain', { a: [], b: ['a'], c: ['b'] }, 'a;b;c', {}],
+    ['independent steps', { a: [], b: [], c: [] }, '(a|b|c)', {}],
+    ['a diamond', { a: [], b: ['a'], c: ['a'], d: ['b', 'c'] }, 'a;(b|c);d', {}],
+    ['two components', { a: [], b: ['a'], c: [], d: ['c'] }, '(a;b|c;d)', {}],
+    ['the N shape', { a: [], b: [], c: ['a'], d: ['a', 'b'] }, '(a;(c|d)|b)', { d: ['b'] }],
+    ['a fan-in after a fan-out', { a: [], b: ['a'], c: ['a'], d: ['a'], e: ['b', 'c', 'd'] }, 'a;(b|c|d);e', {}],
+    ['a transitive edge', { a: [], b: ['a'], c: ['a', 'b'] }, 'a;b;c', {}],
+    ['the W shape', { a: [], b: [], c: [], x: ['a', 'b'], y: ['b', 'c'] }, '(a;x|b;y|c)', { x: ['b'], y: ['c'] }],
+  ];
+  for (const [name, edges, want, gates] of cases) {
+    it(name, () => {
+      const l = layout(edges);
+      assert.equal(text(l.root), want);
+      assert.deepEqual(Object.fromEntries(l.gates), gates);
+    });
+  }
+
+  it('places every step exactly once', () => {
+    const edges: Record<string, string[]> = {};
+    for (let i = 0; i < 300; i++) edges[`s${i}`] = i === 0 ? [] : [`s${(i * 7) % i}`, `s${(i * 13) % i}`].filter((v, j, a) => a.indexOf(v) === j);
+    const seen: string[] = [];
+    const walk = (b: Block): void => (b.kind === 'step' ? void seen.push(b.key) : (b.kind === 'seq' ? b.items : b.branches).forEach(walk));
+    walk(layout(edges).root);
+    assert.deepEqual([...seen].sort(), Object.keys(edges).sort());
+  });
+});

@@ -1,0 +1,233 @@
+/**
+ * Compiled pipelines executed in aws-local-stepfunctions for the behaviours a user relies
+ * on: event values are data (never code), approvals, child pipelines, forks and secrets,
+ * timeouts, retries; plus the limits and naming rules of Step Functions.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { compileSource, type CompiledPipeline } from '../../../statemachines/compiler/compile.ts';
+import { MAX_STATE_NAME } from '../../../statemachines/asl/names.ts';
+import type { StateMachine } from '../../../statemachines/asl/types.ts';
+import { execute, runInput, type Outcome, type StepCall } from './harness.ts';
+
+function compile(text: string): CompiledPipeline {
+  const r = compileSource('.sci/test.yml', text);
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
+  return r.value;
+}
+
+const status = (o: Outcome, key: string) => ({
+  status: (o.items.get(`RUN#${'r1'}|STEP#${key}`)?.status as { S: string } | undefined)?.S,
+  reason: (o.items.get(`RUN#r1|STEP#${key}`)?.reason as { S: string } | undefined)?.S,
+});
+
+const envOf = (call: StepCall) => Object.fromEntries((call.input.EnvironmentVariablesOverride as Array<{ Name: string; Value: string }>).map((v) => [v.Name, v.Value]));
+
+describe('event values are data, never code', () => {
+  const evil = '$(touch pwned) `touch pwned2` "; touch pwned3; echo "';
+  const pipeline = compile(`
+steps:
+  greet:
+    env: { LABEL: "branch \${{ branch }}" }
+    run: echo "\${{ branch }}" > out.txt && echo "$LABEL" > label.txt
+`);
+
+  it('puts only ${SCI_BRANCH} in the buildspec, never a value', () => {
+    const task = pipeline.definition.States.greet as { Parameters: { BuildspecOverride: string } };
+    assert.match(task.Parameters.BuildspecOverride, /echo "\$\{SCI_BRANCH\}" > out.txt/);
+    assert.ok(!pipeline.json.includes('touch'));
+  });
+
+  it('runs the buildspec with the branch as an environment value only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sci-inject-'));
+    try {
+      const out = await execute(pipeline.definition, runInput({ branch: evil }), pipeline.steps, {
+        build: async (call) => {
+          const spec = parse(call.input.BuildspecOverride as string) as { phases: { build: { commands: string[] } } };
+          for (const command of spec.phases.build.commands) {
+            const r = spawnSync('bash', ['-c', command], { cwd: dir, env: { PATH: process.env.PATH, ...envOf(call) } });
+            if (r.status !== 0) throw new Error(r.stderr.toString());
+          }
+        },
+      });
+      assert.equal(out.status, 'SUCCEEDED');
+      assert.equal(readFileSync(join(dir, 'out.txt'), 'utf8'), `${evil}\n`);
+      assert.equal(readFileSync(join(dir, 'label.txt'), 'utf8'), `branch ${evil}\n`);
+      for (const f of ['pwned', 'pwned2', 'pwned3']) assert.ok(!existsSync(join(dir, f)), `${f} was created: the value ran as code`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('approvals', () => {
+  const pipeline = compile(`
+steps:
+  build: { run: make }
+  approve:
+    needs: [build]
+    approval: { message: "Ship \${{ sha }}?", timeout: 1h }
+  deploy: { needs: [approve], run: make deploy }
+`);
+  for (const approve of [true, false]) {
+    it(approve ? 'approve lets the next step run' : 'reject fails the step and skips what needs it', async () => {
+      let waiting: unknown;
+      const out = await execute(pipeline.definition, runInput(), pipeline.steps, {
+        approval: async (call) => {
+          waiting = call.input.ExpressionAttributeValues;
+          return approve;
+        },
+      });
+      assert.deepEqual((waiting as Record<string, unknown>)[':message'], { S: `Ship ${'a'.repeat(40)}?` });
+      assert.equal(out.status, approve ? 'SUCCEEDED' : 'FAILED');
+      assert.deepEqual(status(out, 'approve'), approve ? { status: 'succeeded', reason: undefined } : { status: 'failed', reason: 'rejected' });
+      assert.equal(status(out, 'deploy').status, approve ? 'succeeded' : 'skipped');
+    });
+  }
+});
+
+describe('pipeline calls', () => {
+  const pipeline = compile(`
+on: { manual: { inputs: { target: { type: string, default: staging } } } }
+steps:
+  deploy:
+    pipeline: { name: deploy/prod, inputs: { target: "\${{ inputs.target }}", note: "by \${{ actor }}" } }
+`);
+  it('starts the callee with a child run id, the pipeline event and its inputs', async () => {
+    assert.deepEqual(pipeline.callees, [{ key: 'deploy_prod', pipeline: 'deploy/prod' }]);
+    let input: any;
+    const out = await execute(pipeline.definition, runInput({ inputs: { target: 'prod' }, callees: { deploy_prod: 'arn:child' } }), pipeline.steps, {
+      execution: async (call) => {
+        input = call.input;
+      },
+    });
+    assert.equal(out.status, 'SUCCEEDED');
+    assert.equal(input.StateMachineArn, 'arn:child');
+    assert.equal(input.Input.run.id, 'r1.deploy');
+    assert.equal(input.Input.run.event, 'pipeline');
+    assert.equal(input.Input.run.pipeline, 'deploy/prod');
+    assert.deepEqual(input.Input.run.inputs, { target: 'prod', note: 'by octocat' });
+    assert.deepEqual(input.Input.steps, {});
+  });
+  it('a failed child fails the step', async () => {
+    const out = await execute(pipeline.definition, runInput({ inputs: { target: 'prod' }, callees: { deploy_prod: 'arn:child' } }), pipeline.steps, {
+      execution: async () => {
+        throw Object.assign(new Error('child failed'), { name: 'States.TaskFailed' });
+      },
+    });
+    assert.equal(out.status, 'FAILED');
+    assert.deepEqual(status(out, 'deploy'), { status: 'failed', reason: 'failed (States.TaskFailed)' });
+  });
+});
+
+describe('forks, timeouts, retries', () => {
+  it('skips steps with secrets on a pull request from a fork, with the reason', async () => {
+    const pipeline = compile(`
+steps:
+  test: { run: make test }
+  publish: { secrets: { TOKEN: "ssm:/ci/token" }, run: make publish }
+`);
+    const builds: string[] = [];
+    const out = await execute(pipeline.definition, runInput({ event: 'pull_request', pr: { number: 7, base: 'main', fork: true } }), pipeline.steps, {
+      build: async (c) => void builds.push(c.key),
+    });
+    assert.deepEqual(builds, ['test']);
+    assert.deepEqual(status(out, 'publish'), { status: 'skipped', reason: 'secrets are not available to pull requests from forks' });
+    assert.equal(out.status, 'SUCCEEDED');
+    assert.ok(pipeline.json.includes('{"Type":"PARAMETER_STORE","Name":"TOKEN","Value":"/ci/token"}'), 'secret passed by reference');
+  });
+
+  it('records a timeout as failed with reason "timed out"', async () => {
+    const pipeline = compile(`
+steps:
+  slow: { run: sleep 5, timeout: 1s }
+  after: { needs: [slow], if: always(), run: echo "$SCI_RUN_STATUS" }
+`);
+    assert.equal((pipeline.definition.States.slow as { TimeoutSeconds: number }).TimeoutSeconds, 1);
+    const seen: Record<string, string> = {};
+    const out = await execute(pipeline.definition, runInput(), pipeline.steps, {
+      build: async (c) => {
+        seen[c.key] = envOf(c).SCI_RUN_STATUS!;
+        if (c.key === 'slow') await new Promise((r) => setTimeout(r, 1500));
+      },
+    });
+    assert.deepEqual(status(out, 'slow'), { status: 'failed', reason: 'timed out' });
+    assert.equal(status(out, 'after').status, 'succeeded');
+    assert.equal(seen.after, 'failed');
+    assert.equal(out.status, 'FAILED');
+  });
+
+  it('retries a failed build up to retry.max times', async () => {
+    const pipeline = compile(`
+steps:
+  flaky: { run: ./flaky.sh, retry: 2 }
+`);
+    let calls = 0;
+    const out = await execute(pipeline.definition, runInput(), pipeline.steps, {
+      build: async () => {
+        if (++calls < 3) throw new Error('flake');
+      },
+    });
+    assert.equal(calls, 3);
+    assert.equal(out.status, 'SUCCEEDED');
+  });
+
+  it('allow_failure keeps the run green and its dependants running', async () => {
+    const pipeline = compile(`
+steps:
+  lint: { run: make lint, allow_failure: true }
+  test: { needs: [lint], run: make test }
+`);
+    const out = await execute(pipeline.definition, runInput(), pipeline.steps, {
+      build: async (c) => {
+        if (c.key === 'lint') throw new Error('lint');
+      },
+    });
+    assert.equal(status(out, 'lint').status, 'failed');
+    assert.equal(status(out, 'test').status, 'succeeded');
+    assert.equal(out.status, 'SUCCEEDED');
+  });
+});
+
+describe('Step Functions limits and names', () => {
+  it('keeps state names unique and at most 80 characters', () => {
+    const long = 'x'.repeat(60);
+    const pipeline = compile(`
+steps:
+  ${long}:
+    matrix: { flavour: [aaaaaaa, bbbbbbb] }
+    run: echo
+  ${long}y: { needs: [${long}], run: echo }
+`);
+    const names: string[] = [];
+    const walk = (m: StateMachine): void => {
+      for (const [n, s] of Object.entries(m.States)) {
+        names.push(n);
+        if (s.Type === 'Parallel') s.Branches.forEach(walk);
+      }
+    };
+    walk(pipeline.definition);
+    for (const n of names) assert.ok([...n].length <= MAX_STATE_NAME, n);
+    assert.equal(new Set(names).size, names.length);
+  });
+
+  it('refuses a definition over 1 MB with a positioned diagnostic', () => {
+    const steps = Array.from({ length: 400 }, (_, i) => `  s${i}: { run: echo ${i} }`).join('\n');
+    const r = compileSource('.sci/huge.yml', `steps:\n${steps}\n`);
+    assert.ok(!r.ok);
+    assert.equal(r.diagnostics[0]!.code, 'too-large');
+    assert.match(r.diagnostics[0]!.message, /over Step Functions' limit of 1048576/);
+    assert.equal(r.diagnostics[0]!.span?.file, '.sci/huge.yml');
+  });
+
+  it('reports template errors with their position', () => {
+    const r = compileSource('.sci/t.yml', 'steps:\n  a:\n    run: echo ${{ branch == \'x\' }}\n');
+    assert.ok(!r.ok);
+    assert.ok(r.diagnostics.every((d) => d.span && d.span.line >= 1), JSON.stringify(r.diagnostics));
+  });
+});
