@@ -23,22 +23,31 @@ export function pipelineIdFromPath(path: string): string {
  * becomes a diagnostic too, because a garbage file must not take down a webhook.
  */
 export function parsePipeline(file: string, text: string): Result<Pipeline> {
+  const { pipeline, diagnostics } = analysePipeline(file, text);
+  return diagnostics.length > 0 || !pipeline ? fail(diagnostics) : ok(pipeline);
+}
+
+/**
+ * The diagnostics of a file together with as much of its model as could be built (the parts
+ * that are fine), so repository-wide checks can also report on a file with problems.
+ */
+export function analysePipeline(file: string, text: string): { pipeline: Pipeline | undefined; diagnostics: Diagnostic[] } {
   try {
-    return parseChecked(file, text);
+    return analyseUnguarded(file, text);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return fail([{ code: 'internal', message: `internal error while reading this file: ${message}`, path: [], span: { file, line: 1, col: 1 } }]);
+    return { pipeline: undefined, diagnostics: [{ code: 'internal', message: `internal error while reading this file: ${message}`, path: [], span: { file, line: 1, col: 1 } }] };
   }
 }
 
-function parseChecked(file: string, text: string): Result<Pipeline> {
+function analyseUnguarded(file: string, text: string): { pipeline: Pipeline | undefined; diagnostics: Diagnostic[] } {
   const loaded = loadYaml(file, text);
-  if (!loaded.ok) return fail(sortDiagnostics(loaded.diagnostics));
+  if (!loaded.ok) return { pipeline: undefined, diagnostics: sortDiagnostics(loaded.diagnostics) };
   const source = loaded.value;
   const checked = pipelineSchema.safeParse(source.data, { error: friendlyError });
   const diagnostics: Diagnostic[] = checked.success ? [] : issueDiagnostics(source, checked.error.issues);
   const usable = checked.success ? { file: checked.data, complete: true } : salvage(source);
-  if (usable.file === undefined) return fail(sortDiagnostics(diagnostics));
+  if (usable.file === undefined) return { pipeline: undefined, diagnostics: sortDiagnostics(diagnostics) };
   const built = buildPipeline(source, pipelineIdFromPath(file), usable.file);
   diagnostics.push(...built.diagnostics);
   const stepsData = (source.data as { steps?: unknown }).steps;
@@ -49,7 +58,7 @@ function parseChecked(file: string, text: string): Result<Pipeline> {
       allStepsBuilt: usable.complete && built.diagnostics.length === 0,
     }),
   );
-  return diagnostics.length > 0 ? fail(sortDiagnostics(dedupe(diagnostics))) : ok(built.pipeline);
+  return { pipeline: built.pipeline, diagnostics: sortDiagnostics(dedupe(diagnostics)) };
 }
 
 /**

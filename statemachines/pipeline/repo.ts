@@ -5,7 +5,7 @@
  */
 import { sortDiagnostics, type Diagnostic, type SourceSpan } from '../diagnostics.ts';
 import type { Pipeline, PipelineCallStep } from './model.ts';
-import { parsePipeline, pipelineIdFromPath } from './parse.ts';
+import { analysePipeline, pipelineIdFromPath } from './parse.ts';
 import { didYouMean } from './suggest.ts';
 
 export { pipelineIdFromPath };
@@ -19,13 +19,15 @@ export function isPipelineFile(path: string): boolean {
 
 /**
  * Validates every pipeline file among `sources` (other paths are ignored). `pipelines`
- * holds those that parsed; any diagnostic means the repository's pipelines are not
- * runnable as a whole. Never throws.
+ * holds those without problems of their own; any diagnostic means the repository's
+ * pipelines are not runnable as a whole. Never throws.
  */
 export function validateRepo(sources: Array<{ path: string; text: string }>): { pipelines: Pipeline[]; diagnostics: Diagnostic[] } {
   const files = sources.filter((s) => isPipelineFile(s.path)).sort((a, b) => a.path.localeCompare(b.path));
   const diagnostics: Diagnostic[] = [];
   const pipelines: Pipeline[] = [];
+  /** Every model built, including partial ones of files with problems, for the cross-file checks. */
+  const analysed: Pipeline[] = [];
   const ids = new Map<string, string>();
   for (const { path, text } of files) {
     const id = pipelineIdFromPath(path);
@@ -35,12 +37,13 @@ export function validateRepo(sources: Array<{ path: string; text: string }>): { 
       continue;
     }
     ids.set(id, path);
-    const parsed = parsePipeline(path, text);
-    if (parsed.ok) pipelines.push(parsed.value);
-    else diagnostics.push(...parsed.diagnostics);
+    const { pipeline, diagnostics: problems } = analysePipeline(path, text);
+    if (pipeline) analysed.push(pipeline);
+    if (pipeline && problems.length === 0) pipelines.push(pipeline);
+    diagnostics.push(...problems);
   }
   try {
-    diagnostics.push(...crossFileChecks(pipelines, [...ids.keys()]));
+    diagnostics.push(...crossFileChecks(analysed, [...ids.keys()]));
   } catch (error) {
     diagnostics.push({ code: 'internal', message: `internal error: ${error instanceof Error ? error.message : String(error)}`, path: [] });
   }

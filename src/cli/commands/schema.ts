@@ -1,0 +1,11 @@
+/** `sci schema`: prints the JSON Schema of the pipeline file, for editors. */
+import { parseCommandArgs } from '../args.ts';
+import { CliUsageError } from '../errors.ts';
+import { pipelineJsonSchema } from '../../../statemachines/pipeline/json-schema.ts';
+
+export async function run(argv: string[]): Promise<number> {
+  const { positionals } = parseCommandArgs(argv, {});
+  if (positionals.length > 0) throw new CliUsageError(`unexpected argument '${positionals[0]}'`);
+  process.stdout.write(`${JSON.stringify(pipelineJsonSchema(), null, 2)}\n`);
+  return 0;
+}

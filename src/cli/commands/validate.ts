@@ -1,0 +1,36 @@
+/**
+ * `sci validate [--repo DIR] [FILE...]`: checks the pipeline files on disk (committed or
+ * not). Problems go to stderr as `file:line:col: message`, sorted; exit 0 ok, 1 invalid.
+ * Named files are checked against all the others, so calls between pipelines resolve.
+ */
+import { existsSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { parseCommandArgs } from '../args.ts';
+import { CliUsageError } from '../errors.ts';
+import { formatDiagnostic } from '../../../statemachines/diagnostics.ts';
+import { isPipelineFile, validateRepo } from '../../../statemachines/pipeline/repo.ts';
+import { readWorkingTreePipelines } from '../../source/working-tree.ts';
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { repo: { type: 'string' } });
+  const repoDir = resolve(values.repo ?? '.');
+  if (!existsSync(repoDir)) throw new CliUsageError(`no such directory: ${repoDir}`);
+  const selected = positionals.map((file) => repoPath(repoDir, file));
+  const files = await readWorkingTreePipelines(repoDir);
+  const { pipelines, diagnostics } = validateRepo(files);
+  const shown = selected.length === 0 ? diagnostics : diagnostics.filter((d) => selected.includes(d.span?.file ?? ''));
+  for (const d of shown) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  if (shown.length > 0) return 1;
+  const count = selected.length === 0 ? pipelines.length : selected.length;
+  process.stdout.write(files.length === 0 ? `ok: no pipeline files under .sci/ in ${repoDir}\n` : `ok: ${count} pipeline${count === 1 ? '' : 's'}\n`);
+  return 0;
+}
+
+/** A FILE argument as the repository-relative path diagnostics carry; it must be a pipeline file. */
+function repoPath(repoDir: string, file: string): string {
+  const absolute = isAbsolute(file) ? file : resolve(file);
+  const path = relative(repoDir, absolute).split(sep).join('/');
+  if (!existsSync(absolute)) throw new CliUsageError(`no such file: ${file}`);
+  if (!isPipelineFile(path)) throw new CliUsageError(`${file} is not a pipeline file (.sci/**.yml or .yaml under ${repoDir})`);
+  return path;
+}

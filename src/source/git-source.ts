@@ -1,0 +1,40 @@
+/**
+ * Pipeline files of a local git repository at an exact commit, read with git itself
+ * (execFile, never a shell), so `sci run` builds what the commit holds, not the working tree.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { PipelineSource } from '../core/ports.ts';
+import { isPipelineFile } from '../../statemachines/pipeline/repo.ts';
+
+const run = promisify(execFile);
+/** Object names are hex (SHA-1 or SHA-256); anything else could be read by git as an option. */
+const OBJECT_NAME = /^[0-9a-f]{4,64}$/i;
+const MAX_BUFFER = 64 * 1024 * 1024;
+
+async function git(repoDir: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run('git', ['-C', repoDir, ...args], { maxBuffer: MAX_BUFFER, encoding: 'utf8' });
+    return stdout;
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new Error(`git ${args[0]} failed in ${repoDir}: ${stderr || (error instanceof Error ? error.message : String(error))}`, { cause: error });
+  }
+}
+
+export class GitSource implements PipelineSource {
+  constructor(private readonly repoDir: string) {}
+
+  /** Every `.sci/**.yml|yaml` at `sha`, sorted by path. */
+  async readPipelineFiles(sha: string): Promise<Array<{ path: string; text: string }>> {
+    if (!OBJECT_NAME.test(sha)) throw new Error(`not a commit id: '${sha}'`);
+    const listing = await git(this.repoDir, ['ls-tree', '-r', '-z', '--name-only', sha, '--', '.sci']);
+    const paths = listing.split('\0').filter((p) => p !== '' && isPipelineFile(p)).sort();
+    return Promise.all(paths.map(async (path) => ({ path, text: await git(this.repoDir, ['cat-file', 'blob', `${sha}:${path}`]) })));
+  }
+}
+
+/** The full commit id a revision (`HEAD` by default) names. */
+export async function resolveCommit(repoDir: string, rev = 'HEAD'): Promise<string> {
+  return (await git(repoDir, ['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).trim();
+}

@@ -1,0 +1,87 @@
+/** `sci validate` and `sci schema` through the real CLI, on temporary repositories. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SCI = join(dirname(fileURLToPath(import.meta.url)), '../../bin/sci.js');
+
+function repo(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sci-validate-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+function sci(...args: string[]) {
+  const result = spawnSync(process.execPath, [SCI, ...args], { encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const good = 'steps:\n  build:\n    run: make\n';
+
+test('a valid repository: exit 0 and a count', (t) => {
+  const dir = repo({ '.sci/ci.yml': good, '.sci/deploy/prod.yaml': good, '.sci/notes.txt': 'x' });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  assert.deepEqual(sci('validate', '--repo', dir), { code: 0, stdout: 'ok: 2 pipelines\n', stderr: '' });
+});
+
+test('an invalid repository: exit 1, every problem as file:line:col, sorted', (t) => {
+  const dir = repo({
+    '.sci/b.yml': 'steps:\n  a:\n    need: [x]\n    run: y\n',
+    '.sci/a.yml': 'steps:\n  a:\n    run: x\n    timeout: soon\n  b:\n    pipeline: { name: nope }\n',
+  });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const result = sci('validate', '--repo', dir);
+  assert.equal(result.code, 1);
+  assert.equal(result.stdout, '');
+  assert.equal(
+    result.stderr,
+    [
+      '.sci/a.yml:4:14: timeout: expected a duration like 30s, 10m, 2h or 1d',
+      ".sci/a.yml:5:3: step 'b' calls unknown pipeline 'nope'",
+      ".sci/b.yml:3:5: unknown key 'need' (did you mean 'needs'?)",
+      '',
+    ].join('\n'),
+  );
+});
+
+test('named files: only their problems are shown, checked against the others', (t) => {
+  const dir = repo({ '.sci/ci.yml': 'steps:\n  d:\n    pipeline: { name: deploy }\n', '.sci/deploy.yml': good, '.sci/bad.yml': 'x: 1\n' });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  assert.deepEqual(sci('validate', '--repo', dir, join(dir, '.sci/ci.yml')), { code: 0, stdout: 'ok: 1 pipeline\n', stderr: '' });
+  assert.equal(sci('validate', '--repo', dir, join(dir, '.sci/bad.yml')).code, 1);
+});
+
+test('usage mistakes exit 2', (t) => {
+  const dir = repo({ '.sci/ci.yml': good, 'other.yml': good });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  assert.equal(sci('validate', '--repo', dir, join(dir, 'other.yml')).code, 2);
+  assert.equal(sci('validate', '--repo', dir, join(dir, '.sci/missing.yml')).code, 2);
+  assert.equal(sci('validate', '--nope').code, 2);
+  assert.equal(sci('schema', 'extra').code, 2);
+});
+
+test('a garbage file is a diagnostic, never a stack trace', (t) => {
+  const dir = repo({ '.sci/ci.yml': '\u0000{{{ ]]] : : -\n\t- x' });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const result = sci('validate', '--repo', dir);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /^\.sci\/ci\.yml:\d+:\d+: YAML: /);
+  assert.doesNotMatch(result.stderr, /\n\s+at /);
+});
+
+test('sci schema prints a draft-07 JSON Schema that rejects unknown keys', () => {
+  const result = sci('schema');
+  assert.equal(result.code, 0);
+  const schema = JSON.parse(result.stdout) as { $schema: string; required: string[]; additionalProperties: boolean; properties: Record<string, unknown> };
+  assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
+  assert.deepEqual(schema.required, ['steps']);
+  assert.equal(schema.additionalProperties, false);
+  assert.deepEqual(Object.keys(schema.properties), ['name', 'on', 'env', 'defaults', 'concurrency', 'steps']);
+});

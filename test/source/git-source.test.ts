@@ -1,0 +1,62 @@
+/** Reading pipelines from a real git repository at exact commits, and from the working tree. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { GitSource, resolveCommit } from '../../src/source/git-source.ts';
+import { readWorkingTreePipelines } from '../../src/source/working-tree.ts';
+
+function write(dir: string, files: Record<string, string>): void {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+}
+
+function commit(dir: string, message: string): string {
+  const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
+  git('add', '-A');
+  git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', message);
+  return git('rev-parse', 'HEAD').trim();
+}
+
+test('GitSource reads .sci/ files exactly as each commit has them', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sci-git-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('git', ['init', '-q', dir]);
+  write(dir, { '.sci/ci.yml': 'v1\n', '.sci/deploy/prod.yaml': 'prod\n', '.sci/notes.md': 'no', 'ci.yml': 'outside' });
+  const first = commit(dir, 'one');
+  write(dir, { '.sci/ci.yml': 'v2\n', '.sci/new.yml': 'new\n' });
+  const second = commit(dir, 'two');
+  write(dir, { '.sci/ci.yml': 'uncommitted\n', '.sci/draft.yml': 'draft\n' });
+
+  const source = new GitSource(dir);
+  assert.deepEqual(await source.readPipelineFiles(first), [
+    { path: '.sci/ci.yml', text: 'v1\n' },
+    { path: '.sci/deploy/prod.yaml', text: 'prod\n' },
+  ]);
+  assert.deepEqual((await source.readPipelineFiles(second)).map((f) => `${f.path}=${f.text.trim()}`), ['.sci/ci.yml=v2', '.sci/deploy/prod.yaml=prod', '.sci/new.yml=new']);
+  assert.equal(await resolveCommit(dir), second);
+  assert.equal(await resolveCommit(dir, 'HEAD~1'), first);
+
+  assert.deepEqual((await readWorkingTreePipelines(dir)).map((f) => `${f.path}=${f.text.trim()}`), [
+    '.sci/ci.yml=uncommitted', '.sci/deploy/prod.yaml=prod', '.sci/draft.yml=draft', '.sci/new.yml=new',
+  ]);
+});
+
+test('GitSource refuses what is not a commit id and reports git failures', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sci-git-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('git', ['init', '-q', dir]);
+  const source = new GitSource(dir);
+  await assert.rejects(source.readPipelineFiles('--output=/tmp/x'), /not a commit id/);
+  await assert.rejects(source.readPipelineFiles('deadbeef'), /git ls-tree failed/);
+});
+
+test('a directory without .sci/ has no pipelines', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sci-wt-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  assert.deepEqual(await readWorkingTreePipelines(dir), []);
+});
