@@ -52,15 +52,32 @@ export interface MatchedPipeline {
 
 export type Loaded = { ok: true; all: Pipeline[]; matched: MatchedPipeline[] } | { ok: false; diagnostics: Diagnostic[] };
 
+/**
+ * Most pushes leave the pipeline files unchanged, so a warm Lambda keeps the last few validated
+ * sets by content (the parse is pure, so the cached result is the result).
+ */
+const validated = new Map<string, ReturnType<typeof validateRepo>>();
+const VALIDATED_KEPT = 16;
+
+function validateCached(files: Array<{ path: string; text: string }>): ReturnType<typeof validateRepo> {
+  const key = JSON.stringify(files.map((f) => [f.path, f.text]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+  const hit = validated.get(key);
+  if (hit) return hit;
+  const result = validateRepo(files);
+  if (validated.size >= VALIDATED_KEPT) validated.delete(validated.keys().next().value as string);
+  validated.set(key, result);
+  return result;
+}
+
 /** Every pipeline of the commit, or undefined when any file has a problem. */
 export function validPipelines(files: Array<{ path: string; text: string }>): Pipeline[] | undefined {
-  const { pipelines, diagnostics } = validateRepo(files);
+  const { pipelines, diagnostics } = validateCached(files);
   return diagnostics.length > 0 ? undefined : pipelines;
 }
 
 /** Validates every pipeline file; on any problem nothing matches (a broken commit runs nothing). */
 export function loadPipelines(files: Array<{ path: string; text: string }>, trigger: TriggerEvent): Loaded {
-  const { pipelines, diagnostics } = validateRepo(files);
+  const { pipelines, diagnostics } = validateCached(files);
   if (diagnostics.length > 0) return { ok: false, diagnostics };
   const matched = pipelines.filter((p) => matchesTrigger(p, trigger)).map((pipeline) => ({ pipeline, inputs: (raw: Record<string, unknown>) => typedInputs(pipeline, raw) }));
   return { ok: true, all: pipelines, matched };
@@ -95,7 +112,21 @@ export interface CompiledRun {
   callees: Array<{ key: string; pipelineId: string; json: string; hash: string }>;
 }
 
+/** Compiled definitions of the cached pipeline objects, per target (same object, same output). */
+const compiledCache = new WeakMap<Pipeline, Map<string, ReturnType<typeof compileUncached>>>();
+
 function compileOne(pipeline: Pipeline, target: CompileTarget) {
+  const key = JSON.stringify(target);
+  const perTarget = compiledCache.get(pipeline) ?? new Map<string, ReturnType<typeof compileUncached>>();
+  compiledCache.set(pipeline, perTarget);
+  const hit = perTarget.get(key);
+  if (hit) return hit;
+  const compiled = compileUncached(pipeline, target);
+  perTarget.set(key, compiled);
+  return compiled;
+}
+
+function compileUncached(pipeline: Pipeline, target: CompileTarget) {
   const instances = planSteps(pipeline);
   if (!instances.ok) throw new Error(`${pipeline.file}: ${instances.diagnostics.map((d) => formatDiagnostic(d)).join('; ')}`);
   const compiled = compilePipeline(pipeline, instances.value, target);
