@@ -1,0 +1,30 @@
+/**
+ * `sci compile FILE [--out F]`: prints (or writes) the Amazon States Language definition
+ * the pipeline file compiles to, with the default resource names (sci-runs, sci-steps,
+ * sci-artifacts). Exit 0, or 1 with `file:line:col: message` diagnostics on invalid input.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { relative, resolve, sep } from 'node:path';
+import { parseCommandArgs } from '../args.ts';
+import { CliUsageError } from '../errors.ts';
+import { formatDiagnostic, sortDiagnostics } from '../../../statemachines/diagnostics.ts';
+import { renderAsl } from '../../../statemachines/asl/render.ts';
+import { compileSource } from '../../../statemachines/compiler/compile.ts';
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { out: { type: 'string', short: 'o' } });
+  if (positionals.length !== 1) throw new CliUsageError('usage: sci compile FILE [--out F]');
+  const file = positionals[0]!;
+  if (!existsSync(file)) throw new CliUsageError(`no such file: ${file}`);
+  // Diagnostics and the pipeline id use the path as the user sees it from here.
+  const shown = relative(process.cwd(), resolve(file)).split(sep).join('/');
+  const result = compileSource(shown, readFileSync(file, 'utf8'));
+  if (!result.ok) {
+    for (const d of sortDiagnostics(result.diagnostics)) process.stderr.write(`${formatDiagnostic(d, shown)}\n`);
+    return 1;
+  }
+  const text = renderAsl(result.value.definition);
+  if (values.out) writeFileSync(values.out, text);
+  else process.stdout.write(text);
+  return 0;
+}

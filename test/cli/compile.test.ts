@@ -1,0 +1,50 @@
+/** `sci compile` through the real CLI: the ASL on stdout or in --out, diagnostics and exit 1. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const SCI = join(ROOT, 'bin/sci.js');
+
+function sci(cwd: string, ...args: string[]) {
+  const result = spawnSync(process.execPath, [SCI, ...args], { encoding: 'utf8', cwd });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test('prints the same ASL as the golden file', () => {
+  const r = sci(ROOT, 'compile', 'examples/nightly.yml');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, readFileSync(join(ROOT, 'test/golden/nightly.asl.json'), 'utf8'));
+});
+
+test('--out writes the definition to a file', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sci-compile-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const r = sci(ROOT, 'compile', 'examples/ci.yml', '--out', join(dir, 'ci.json'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.equal(JSON.parse(readFileSync(join(dir, 'ci.json'), 'utf8')).StartAt, 'lint');
+});
+
+test('an invalid pipeline: file:line:col diagnostics and exit 1, no stack', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sci-compile-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'bad.yml'), 'steps:\n  a:\n    run: echo\n    needs: [nope]\n  b: { run: x, timeout: 3x }\n');
+  const r = sci(dir, 'compile', 'bad.yml');
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 2, r.stderr);
+  assert.match(lines[0]!, /^bad\.yml:4:\d+: .*nope/);
+  assert.match(lines[1]!, /^bad\.yml:5:\d+: /);
+  assert.ok(!r.stderr.includes('    at '), 'no stack trace');
+});
+
+test('usage mistakes exit 2', () => {
+  assert.equal(sci(ROOT, 'compile').code, 2);
+  assert.equal(sci(ROOT, 'compile', 'no/such.yml').code, 2);
+});
