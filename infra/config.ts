@@ -18,6 +18,8 @@ export type BuildArchitecture = (typeof BUILD_ARCHITECTURES)[number];
 export interface ServerlessCiConfig {
   /** `owner/name` of every repository the webhook accepts; empty = accept none. */
   allowedRepos: string[];
+  /** GitHub logins (or numeric ids) whose deliveries are accepted; empty = any sender of an allowed repository. */
+  allowedSenders: string[];
   /** Secrets Manager name of the GitHub credentials (token or App key), filled by the user. */
   githubSecretName: string;
   /** Secrets Manager name of the webhook signing secret (generated). */
@@ -39,6 +41,7 @@ export interface ServerlessCiConfig {
 /** The context keys, named as they appear in `cdk.json`. */
 export const CONTEXT_KEYS = {
   allowedRepos: 'sci:allowedRepos',
+  allowedSenders: 'sci:allowedSenders',
   githubSecretName: 'sci:githubSecretName',
   webhookSecretName: 'sci:webhookSecretName',
   logRetentionDays: 'sci:logRetentionDays',
@@ -55,17 +58,17 @@ const RETENTION_VALUES = Object.values(RetentionDays).filter(
 );
 
 const REPO = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 
 // `-c key=value` on the command line always arrives as a string; cdk.json keeps JSON types.
 const numberish = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.number().int());
-const listish = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : v),
-  z.array(z.string().regex(REPO, 'each entry must be a repository as owner/name')),
-);
+const listOf = (item: z.ZodString) =>
+  z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : v), z.array(item));
 
 const schema = z.object({
-  allowedRepos: listish,
+  allowedRepos: listOf(z.string().regex(REPO, 'each entry must be a repository as owner/name')),
+  allowedSenders: listOf(z.string().regex(LOGIN, 'each entry must be a GitHub login or numeric user id')),
   githubSecretName: z.string().regex(SECRET_NAME, 'must be a Secrets Manager name ([A-Za-z0-9/_+=.@-], 1-512 chars)'),
   webhookSecretName: z.string().regex(SECRET_NAME, 'must be a Secrets Manager name ([A-Za-z0-9/_+=.@-], 1-512 chars)'),
   logRetentionDays: numberish.refine((v) => (RETENTION_VALUES as number[]).includes(v), {

@@ -7,7 +7,9 @@
 import { Construct } from 'constructs';
 import type { ServerlessCiConfig } from './config.ts';
 import { BuildProject } from './constructs/build-project.ts';
+import { ReporterEvents } from './constructs/events.ts';
 import { ExecutionRole } from './constructs/execution-role.ts';
+import { Functions } from './constructs/functions.ts';
 import { Scheduling } from './constructs/scheduling.ts';
 import { Secrets } from './constructs/secrets.ts';
 import { Storage } from './constructs/storage.ts';
@@ -21,6 +23,8 @@ export class ServerlessCi extends Construct {
   readonly executionRole: ExecutionRole;
   readonly secrets: Secrets;
   readonly scheduling: Scheduling;
+  readonly functions: Functions;
+  readonly events: ReporterEvents;
 
   constructor(scope: Construct, id: string, props: ServerlessCiProps) {
     super(scope, id);
@@ -39,5 +43,17 @@ export class ServerlessCi extends Construct {
       githubSecretName: props.githubSecretName,
     });
     this.scheduling = new Scheduling(this, 'Schedules');
+    this.functions = new Functions(this, 'Functions', {
+      config: props,
+      storage: this.storage,
+      build: this.build,
+      executionRole: this.executionRole,
+      secrets: this.secrets,
+      scheduling: this.scheduling,
+    });
+    this.events = new ReporterEvents(this, 'Events', {
+      reporter: this.functions.byName.reporter.fn,
+      projectName: this.build.projectName,
+    });
   }
 }

@@ -1,0 +1,125 @@
+/**
+ * What a Lambda may do, as a short list of capabilities. Each capability brings exactly its IAM
+ * statements and the environment variables (architecture.md, "Lambda functions") its adapters
+ * read, so a function's permissions and its configuration cannot drift apart.
+ */
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Role } from 'aws-cdk-lib/aws-iam';
+import type { ServerlessCiConfig } from '../config.ts';
+import { STATE_MACHINE_PREFIX } from './arns.ts';
+import type { BuildProject } from './build-project.ts';
+import type { ExecutionRole } from './execution-role.ts';
+import {
+  grantDeliveryLog,
+  grantExecutionControl,
+  grantPipelineDeployment,
+  grantRunStore,
+  grantScheduleSync,
+  grantTaskTokens,
+} from './grants.ts';
+import type { Scheduling } from './scheduling.ts';
+import type { Secrets } from './secrets.ts';
+import type { Storage } from './storage.ts';
+
+export type Capability =
+  /** Verify webhook signatures and apply the repository/sender allow-lists. */
+  | 'verifyWebhooks'
+  /** Record webhook deliveries (de-duplication) and nothing else in the table. */
+  | 'recordDeliveries'
+  /** Hand deliveries to the dispatcher queue. */
+  | 'enqueueDeliveries'
+  /** Read and write runs, steps and gates. */
+  | 'runStore'
+  /** Call GitHub (read pipelines at a commit, commit statuses). */
+  | 'github'
+  /** Compile-and-deploy pipelines: `sci-*` state machines, versions, executions, PassRole. */
+  | 'deployPipelines'
+  /** Stop runs (cancel). */
+  | 'controlExecutions'
+  /** Answer approvals. */
+  | 'answerApprovals'
+  /** Keep the repository's schedules in the schedule group. */
+  | 'syncSchedules'
+  /** Invoke the schedule-sync Lambda. */
+  | 'invokeScheduleSync';
+
+/** Everything the capabilities refer to. `scheduled`/`scheduleSync` exist once those functions do. */
+export interface CapabilityContext {
+  config: ServerlessCiConfig;
+  storage: Storage;
+  build: BuildProject;
+  executionRole: ExecutionRole;
+  secrets: Secrets;
+  scheduling: Scheduling;
+  queue: Queue;
+  scheduled?: IFunction;
+  scheduleSync?: IFunction;
+}
+
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`serverless-ci infra: ${what} must be created before the functions that use it`);
+  return value;
+}
+
+/** Grants `capability` to `role` and returns the environment variables it implies. */
+export function applyCapability(capability: Capability, role: Role, ctx: CapabilityContext): Record<string, string> {
+  const table: TableV2 = ctx.storage.table;
+  switch (capability) {
+    case 'verifyWebhooks':
+      readSecret(ctx.secrets.webhook, role);
+      return {
+        WEBHOOK_SECRET_ARN: ctx.secrets.webhook.secretArn,
+        ALLOWED_REPOS: ctx.config.allowedRepos.join(','),
+        ALLOWED_SENDERS: ctx.config.allowedSenders.join(','),
+      };
+    case 'recordDeliveries':
+      grantDeliveryLog(role, table);
+      return { TABLE_NAME: table.tableName };
+    case 'enqueueDeliveries':
+      ctx.queue.grantSendMessages(role);
+      return { QUEUE_URL: ctx.queue.queueUrl };
+    case 'runStore':
+      grantRunStore(role, table);
+      return { TABLE_NAME: table.tableName };
+    case 'github':
+      readSecret(ctx.secrets.github, role);
+      return { GITHUB_SECRET_ARN: ctx.secrets.github.secretArn, ALLOWED_REPOS: ctx.config.allowedRepos.join(',') };
+    case 'deployPipelines':
+      grantPipelineDeployment(role, ctx.executionRole.role);
+      return {
+        EXECUTION_ROLE_ARN: ctx.executionRole.role.roleArn,
+        STATE_MACHINE_PREFIX,
+        TABLE_NAME: table.tableName,
+        BUILD_PROJECT: ctx.build.projectName,
+        ARTIFACT_BUCKET: ctx.storage.artifactBucket.bucketName,
+      };
+    case 'controlExecutions':
+      grantExecutionControl(role);
+      return {};
+    case 'answerApprovals':
+      grantTaskTokens(role);
+      return {};
+    case 'syncSchedules': {
+      const scheduled = required(ctx.scheduled, 'the scheduled function');
+      grantScheduleSync(role, ctx.scheduling.group, ctx.scheduling.role);
+      return {
+        SCHEDULER_GROUP: ctx.scheduling.group.scheduleGroupName,
+        SCHEDULER_ROLE_ARN: ctx.scheduling.role.roleArn,
+        SCHEDULED_FUNCTION_ARN: scheduled.functionArn,
+        STATE_MACHINE_PREFIX,
+      };
+    }
+    case 'invokeScheduleSync': {
+      const scheduleSync = required(ctx.scheduleSync, 'the schedule-sync function');
+      scheduleSync.grantInvoke(role);
+      return { SCHEDULE_SYNC_FUNCTION_NAME: scheduleSync.functionName };
+    }
+  }
+}
+
+function readSecret(secret: Secret, role: Role): void {
+  secret.grantRead(role);
+}

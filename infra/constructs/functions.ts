@@ -1,0 +1,129 @@
+/**
+ * The six Lambdas of architecture.md and their triggers that are not events: the webhook's
+ * public Function URL, the dispatcher's SQS queue (with a DLQ) and the api's IAM-authenticated
+ * Function URL. Each function's permissions and environment come from its capabilities.
+ */
+import { Duration } from 'aws-cdk-lib';
+import { FunctionUrlAuthType, InvokeMode, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { applyCapability, type Capability, type CapabilityContext } from './capabilities.ts';
+import { acknowledge } from './nag.ts';
+import { type FunctionName, SciFunction } from './sci-function.ts';
+
+interface FunctionSpec {
+  description: string;
+  capabilities: Capability[];
+  memorySize: number;
+  timeout: Duration;
+}
+
+/**
+ * In dependency order: `scheduled` before the functions that point schedules at it. Timeouts:
+ * GitHub gives a webhook 10 s; the dispatcher reads, compiles and deploys a push's pipelines.
+ */
+export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
+  scheduled: {
+    description: 'serverless-ci: starts the scheduled run of a pipeline (EventBridge Scheduler)',
+    capabilities: ['runStore', 'github', 'deployPipelines'],
+    memorySize: 1024,
+    timeout: Duration.minutes(1),
+  },
+  'schedule-sync': {
+    description: 'serverless-ci: keeps one schedule per pipeline cron of a repository',
+    capabilities: ['github', 'syncSchedules'],
+    memorySize: 512,
+    timeout: Duration.minutes(1),
+  },
+  webhook: {
+    description: 'serverless-ci: GitHub webhook endpoint (signature verified on the raw body, then queued)',
+    capabilities: ['verifyWebhooks', 'recordDeliveries', 'enqueueDeliveries'],
+    memorySize: 512,
+    timeout: Duration.seconds(10),
+  },
+  dispatcher: {
+    description: 'serverless-ci: queued delivery -> pipelines at the commit -> state machine versions -> runs',
+    capabilities: ['runStore', 'github', 'deployPipelines', 'syncSchedules'],
+    memorySize: 1024,
+    timeout: Duration.seconds(90),
+  },
+  reporter: {
+    description: 'serverless-ci: execution and build state changes -> run store, commit statuses, followers',
+    capabilities: ['runStore', 'github', 'deployPipelines'],
+    memorySize: 1024,
+    timeout: Duration.minutes(1),
+  },
+  api: {
+    description: 'serverless-ci: manual runs, approvals, cancel (IAM-authenticated Function URL)',
+    capabilities: ['runStore', 'github', 'deployPipelines', 'controlExecutions', 'answerApprovals'],
+    memorySize: 1024,
+    timeout: Duration.seconds(30),
+  },
+};
+
+/** SQS redelivers after this; AWS advises at least six times the consumer's timeout. */
+const VISIBILITY_FACTOR = 6;
+
+export interface FunctionsProps extends Omit<CapabilityContext, 'queue' | 'scheduled' | 'scheduleSync'> {}
+
+/** The Lambdas, the delivery queue and the two Function URLs. */
+export class Functions extends Construct {
+  readonly byName: Record<FunctionName, SciFunction>;
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly webhookUrl: FunctionUrl;
+  readonly apiUrl: FunctionUrl;
+
+  constructor(scope: Construct, id: string, props: FunctionsProps) {
+    super(scope, id);
+    this.deadLetterQueue = new Queue(this, 'DeliveriesDlq', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the delivery queue.');
+    this.queue = new Queue(this, 'Deliveries', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(FUNCTION_SPECS.dispatcher.timeout.toSeconds() * VISIBILITY_FACTOR),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+    });
+    const ctx: CapabilityContext = { ...props, queue: this.queue };
+    const made: Partial<Record<FunctionName, SciFunction>> = {};
+    for (const [name, spec] of Object.entries(FUNCTION_SPECS) as Array<[FunctionName, FunctionSpec]>) {
+      made[name] = this.makeFunction(name, spec, ctx);
+      if (name === 'scheduled') ctx.scheduled = made[name].fn;
+      if (name === 'schedule-sync') ctx.scheduleSync = made[name].fn;
+    }
+    this.byName = made as Record<FunctionName, SciFunction>;
+    props.scheduling.allowInvoke(this.byName.scheduled.fn);
+
+    this.byName.dispatcher.fn.addEventSource(
+      new SqsEventSource(this.queue, { batchSize: 5, reportBatchItemFailures: true, maxConcurrency: 10 }),
+    );
+    // Anyone may POST; the handler accepts only bodies signed with the webhook secret.
+    this.webhookUrl = this.byName.webhook.fn.addFunctionUrl({ authType: FunctionUrlAuthType.NONE, invokeMode: InvokeMode.BUFFERED });
+    this.apiUrl = this.byName.api.fn.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM, invokeMode: InvokeMode.BUFFERED });
+  }
+
+  private makeFunction(name: FunctionName, spec: FunctionSpec, ctx: CapabilityContext): SciFunction {
+    const fn = new SciFunction(this, toId(name), {
+      name,
+      description: spec.description,
+      logRetention: ctx.config.logRetentionDays,
+      memorySize: spec.memorySize,
+      timeout: spec.timeout,
+      environment: {},
+    });
+    for (const capability of spec.capabilities) {
+      for (const [key, value] of Object.entries(applyCapability(capability, fn.role, ctx))) fn.fn.addEnvironment(key, value);
+    }
+    return fn;
+  }
+}
+
+/** `schedule-sync` → `ScheduleSync`. */
+function toId(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, _dash: string, c: string) => c.toUpperCase());
+}

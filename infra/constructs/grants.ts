@@ -1,0 +1,136 @@
+/**
+ * The permissions the Lambdas need, one function per capability, each scoped to serverless-ci's
+ * own resources (and name prefixes for what is created at run time). The list of SDK calls
+ * behind each capability is in src/aws/ (the only SDK importers).
+ */
+import { Stack } from 'aws-cdk-lib';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { type IRole, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import type { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { executionsArn, STATE_MACHINE_PREFIX, stateMachinesArn } from './arns.ts';
+import { acknowledgeWildcards } from './nag.ts';
+
+const DELIVERY_KEY_PREFIX = 'DELIVERY#';
+
+/** Table and index ARNs without wildcards (the indexes are named in architecture.md). */
+function tableResources(table: TableV2): string[] {
+  return [table.tableArn, `${table.tableArn}/index/gsi1`, `${table.tableArn}/index/gsi2`];
+}
+
+/** Full run store use: runs, steps, gates, deliveries (src/aws/store.ts). */
+export function grantRunStore(role: Role, table: TableV2): void {
+  role.addToPolicy(
+    new PolicyStatement({
+      sid: 'RunStore',
+      actions: [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:Query',
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:ConditionCheckItem',
+      ],
+      resources: tableResources(table),
+    }),
+  );
+}
+
+/** The webhook only records deliveries: conditional puts of `DELIVERY#…` items, nothing else. */
+export function grantDeliveryLog(role: Role, table: TableV2): void {
+  role.addToPolicy(
+    new PolicyStatement({
+      sid: 'DeliveryLog',
+      actions: ['dynamodb:PutItem'],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${DELIVERY_KEY_PREFIX}*`] } },
+    }),
+  );
+}
+
+/** Create/update the `sci-*` state machines, publish versions, start and stop their runs. */
+export function grantPipelineDeployment(role: Role, executionRole: IRole): void {
+  role.addToPolicy(
+    new PolicyStatement({
+      sid: 'PipelineStateMachines',
+      actions: [
+        'states:CreateStateMachine',
+        'states:UpdateStateMachine',
+        'states:PublishStateMachineVersion',
+        'states:DescribeStateMachine',
+        'states:ListStateMachineVersions',
+        'states:StartExecution',
+      ],
+      resources: [stateMachinesArn(role)],
+    }),
+  );
+  grantExecutionControl(role);
+  role.addToPolicy(
+    new PolicyStatement({
+      sid: 'PassExecutionRole',
+      actions: ['iam:PassRole'],
+      resources: [executionRole.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } },
+    }),
+  );
+  acknowledgeWildcards(role, [
+    { resource: stateMachinesArn(role), reason: `One state machine per pipeline, created at run time; names are ${STATE_MACHINE_PREFIX}<repo hash>-<pipeline>, so only the prefix is known.` },
+  ]);
+}
+
+/** Stop and describe runs of `sci-*` state machines (cancel, concurrency groups). */
+export function grantExecutionControl(role: Role): void {
+  role.addToPolicy(
+    new PolicyStatement({
+      sid: 'PipelineExecutions',
+      actions: ['states:StopExecution', 'states:DescribeExecution'],
+      resources: [executionsArn(role)],
+    }),
+  );
+  acknowledgeWildcards(role, [
+    { resource: executionsArn(role), reason: 'Executions are named by run id at run time, on sci-* state machines only.' },
+  ]);
+}
+
+/** Approve or reject a waiting approval (task tokens of `sci-*` executions). */
+export function grantTaskTokens(role: Role): void {
+  role.addToPolicy(
+    new PolicyStatement({
+      sid: 'Approvals',
+      actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+      resources: [stateMachinesArn(role)],
+    }),
+  );
+  acknowledgeWildcards(role, [
+    { resource: stateMachinesArn(role), reason: 'Approvals answer task tokens of sci-* state machines, created at run time.' },
+  ]);
+}
+
+/** Keep one schedule per pipeline cron in the serverless-ci group, running as `scheduleRole`. */
+export function grantScheduleSync(role: Role, group: ScheduleGroup, scheduleRole: IRole): void {
+  const schedules = Stack.of(role).formatArn({
+    service: 'scheduler',
+    resource: 'schedule',
+    resourceName: `${group.scheduleGroupName}/${STATE_MACHINE_PREFIX}*`,
+  });
+  role.addToPolicy(
+    new PolicyStatement({
+      sid: 'Schedules',
+      actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
+      resources: [schedules],
+    }),
+  );
+  role.addToPolicy(new PolicyStatement({ sid: 'ListSchedules', actions: ['scheduler:ListSchedules'], resources: ['*'] }));
+  role.addToPolicy(
+    new PolicyStatement({
+      sid: 'PassScheduleRole',
+      actions: ['iam:PassRole'],
+      resources: [scheduleRole.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    }),
+  );
+  acknowledgeWildcards(role, [
+    { resource: schedules, reason: 'Schedules are named per repository, pipeline and cron at run time, inside the serverless-ci group only.' },
+    { resource: '*', reason: 'scheduler:ListSchedules supports no resource-level permissions; it only lists names (filtered by group in the call).' },
+  ]);
+}

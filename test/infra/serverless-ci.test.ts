@@ -1,0 +1,324 @@
+/**
+ * The synthesized template, resource by resource, and the IAM that matters; cdk-nag's AWS
+ * Solutions checks (zero unacknowledged findings, each acknowledgement with a specific reason);
+ * the template snapshot. One synthesis with real bundling (~10 s) serves every test here.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Template, Match, Capture } from 'aws-cdk-lib/assertions';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { synthStack } from './synth.ts';
+
+const { app, stack } = synthStack({ 'sci:allowedRepos': ['octo/app', 'octo/lib'] });
+// Synthesize first: the checks must see the finished tree (aspects applied, lazy values resolved).
+const template = Template.fromStack(stack);
+const SNAPSHOT = fileURLToPath(new URL('./__snapshots__/serverless-ci.template.json', import.meta.url));
+const ANY_SCI_MACHINE = Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':stateMachine:sci-\\*$')])] });
+
+/** The logical id of the only resource of `type` whose logical id starts with `prefix`. */
+function logicalId(type: string, prefix: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+  assert.equal(ids.length, 1, `${type} ${prefix}: ${ids.join(', ')}`);
+  return ids[0]!;
+}
+
+/** Every statement of the policies attached to the role `rolePrefix` (inline and DefaultPolicy). */
+function statementsOf(rolePrefix: string): Array<Record<string, unknown>> {
+  const roleId = logicalId('AWS::IAM::Role', rolePrefix);
+  const role = template.findResources('AWS::IAM::Role')[roleId]!;
+  const inline = (role.Properties.Policies ?? []).flatMap((p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement);
+  const attached = Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+  return [...inline, ...attached];
+}
+
+const actionsOf = (s: Record<string, unknown>) => [s.Action].flat() as string[];
+
+test('one run table: on-demand, PITR, TTL expiresAt, AWS-managed encryption, gsi1/gsi2, retained', () => {
+  template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+  template.hasResource('AWS::DynamoDB::GlobalTable', {
+    DeletionPolicy: 'Retain',
+    Properties: Match.objectLike({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: 'gsi1', KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }),
+        Match.objectLike({ IndexName: 'gsi2', KeySchema: [{ AttributeName: 'gsi2pk', KeyType: 'HASH' }, { AttributeName: 'gsi2sk', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }),
+      ],
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true })],
+    }),
+  });
+});
+
+test('artifact bucket: SSE-S3, public access blocked, TLS only, lifecycle expiry, access logs', () => {
+  const artifacts = logicalId('AWS::S3::Bucket', 'CiStorageArtifacts');
+  template.hasResource('AWS::S3::Bucket', {
+    DeletionPolicy: 'Retain',
+    Properties: Match.objectLike({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LoggingConfiguration: { DestinationBucketName: { Ref: logicalId('AWS::S3::Bucket', 'CiStorageAccessLogs') }, LogFilePrefix: 'artifacts/' },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'runs/', ExpirationInDays: 30, Status: 'Enabled' }),
+          Match.objectLike({ Prefix: 'cache/', ExpirationInDays: 30, Status: 'Enabled' }),
+          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+        ]),
+      },
+    }),
+  });
+  template.hasResourceProperties('AWS::S3::BucketPolicy', {
+    Bucket: { Ref: artifacts },
+    PolicyDocument: {
+      Statement: Match.arrayWith([
+        Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      ]),
+    },
+  });
+});
+
+test('one step project: no source and no credentials, CloudWatch logs with retention, S3 cache, unprivileged', () => {
+  template.resourceCountIs('AWS::CodeBuild::Project', 1);
+  template.resourceCountIs('AWS::CodeBuild::SourceCredential', 0);
+  const logs = logicalId('AWS::Logs::LogGroup', 'CiStepsLogs');
+  template.hasResourceProperties('AWS::CodeBuild::Project', {
+    Source: { Type: 'NO_SOURCE', BuildSpec: Match.stringLikeRegexp('exit 1') },
+    Artifacts: { Type: 'NO_ARTIFACTS' },
+    Environment: {
+      Type: 'LINUX_CONTAINER',
+      Image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0',
+      ComputeType: 'BUILD_GENERAL1_SMALL',
+      PrivilegedMode: false,
+      ImagePullCredentialsType: 'CODEBUILD',
+    },
+    Cache: { Type: 'S3', Location: Match.anyValue() },
+    LogsConfig: { CloudWatchLogs: { Status: 'ENABLED', GroupName: { Ref: logs } }, S3Logs: { Status: 'DISABLED' } },
+    TimeoutInMinutes: 480,
+  });
+  template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  const project = Object.values(template.findResources('AWS::CodeBuild::Project'))[0]!;
+  assert.equal(project.Properties.Source.Auth, undefined);
+});
+
+test('step role: its bucket prefixes, its log group, secrets under sci/, parameters under /sci/', () => {
+  const statements = statementsOf('CiStepsRole');
+  const byId = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+  assert.deepEqual(Object.keys(byId).sort(), ['ArtifactBucketLocation', 'ArtifactsAndCache', 'OwnLogs', 'StepParameters', 'StepSecrets']);
+  assert.match(JSON.stringify(byId.StepSecrets!.Resource), /:secret:sci\/\*"/);
+  assert.match(JSON.stringify(byId.StepParameters!.Resource), /:parameter\/sci\/\*"/);
+  assert.deepEqual(actionsOf(byId.ArtifactsAndCache!).sort(), ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject']);
+  const prefixes = (byId.ArtifactsAndCache!.Resource as Array<{ 'Fn::Join': [string, unknown[]] }>).map((r) => r['Fn::Join'][1].at(-1));
+  assert.deepEqual(prefixes.sort(), ['/cache/*', '/runs/*']);
+});
+
+test('execution role: trusted by sci-* state machines only; builds, sync rules, table, child pipelines', () => {
+  const roleId = logicalId('AWS::IAM::Role', 'CiExecutionRole');
+  template.hasResourceProperties('AWS::IAM::Role', {
+    AssumeRolePolicyDocument: {
+      Statement: [
+        Match.objectLike({
+          Principal: { Service: 'states.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnLike: { 'aws:SourceArn': ANY_SCI_MACHINE } },
+        }),
+      ],
+    },
+  });
+  const byId = Object.fromEntries(statementsOf('CiExecutionRole').map((s) => [s.Sid, s]));
+  const project = logicalId('AWS::CodeBuild::Project', 'CiStepsProject');
+  assert.deepEqual(byId.StepBuilds!.Resource, { 'Fn::GetAtt': [project, 'Arn'] });
+  assert.deepEqual(actionsOf(byId.StepBuilds!).sort(), ['codebuild:BatchGetBuilds', 'codebuild:StartBuild', 'codebuild:StopBuild']);
+  const rules = JSON.stringify(byId.SyncIntegrationRules!.Resource);
+  assert.match(rules, /rule\/StepFunctionsGetEventsForCodeBuildStartBuildRule"/);
+  assert.match(rules, /rule\/StepFunctionsGetEventsForStepFunctionsExecutionRule"/);
+  assert.deepEqual(actionsOf(byId.RunStore!).sort(), ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+  assert.deepEqual(actionsOf(byId.ChildPipelinesAndGates!).sort(), ['states:SendTaskSuccess', 'states:StartExecution']);
+  assert.match(JSON.stringify(byId.ChildExecutions!.Resource), /:execution:sci-\*:\*"/);
+  assert.ok(roleId);
+});
+
+test('dispatcher: states on sci-* only, PassRole only for the execution role and only to Step Functions', () => {
+  const statements = statementsOf('CiFunctionsDispatcherRole');
+  const machines = statements.find((s) => s.Sid === 'PipelineStateMachines')!;
+  assert.deepEqual(actionsOf(machines).sort(), [
+    'states:CreateStateMachine',
+    'states:DescribeStateMachine',
+    'states:ListStateMachineVersions',
+    'states:PublishStateMachineVersion',
+    'states:StartExecution',
+    'states:UpdateStateMachine',
+  ]);
+  assert.match(JSON.stringify(machines.Resource), /:stateMachine:sci-\*"/);
+  const passRoles = statements.filter((s) => actionsOf(s).includes('iam:PassRole'));
+  const execution = passRoles.find((s) => s.Sid === 'PassExecutionRole')!;
+  assert.deepEqual(execution.Resource, { 'Fn::GetAtt': [logicalId('AWS::IAM::Role', 'CiExecutionRole'), 'Arn'] });
+  assert.deepEqual(execution.Condition, { StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } });
+  for (const s of passRoles) assert.ok(s.Condition, `every PassRole has a condition: ${JSON.stringify(s)}`);
+});
+
+test('webhook: writes only DELIVERY# items, reads only the webhook secret, sends to the queue', () => {
+  const statements = statementsOf('CiFunctionsWebhookRole');
+  const table = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+  assert.equal(table.length, 1);
+  assert.deepEqual(actionsOf(table[0]!), ['dynamodb:PutItem']);
+  assert.deepEqual(table[0]!.Condition, { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DELIVERY#*'] } });
+  const secrets = statements.filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+  assert.deepEqual(secrets.map((s) => s.Resource), [{ Ref: logicalId('AWS::SecretsManager::Secret', 'CiSecretsWebhook') }]);
+  assert.ok(statements.some((s) => actionsOf(s).includes('sqs:SendMessage')));
+  assert.ok(!statements.some((s) => actionsOf(s).some((a) => a.startsWith('states:'))));
+});
+
+test('no statement allows every action, and only ListSchedules (no resource-level support) uses Resource "*"', () => {
+  const all = [
+    ...Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement),
+    ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r) => (r.Properties.Policies ?? []).flatMap((p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement)),
+  ] as Array<Record<string, unknown>>;
+  assert.ok(all.length > 20);
+  for (const s of all) assert.ok(!actionsOf(s).some((a) => a === '*' || a.endsWith(':*')), JSON.stringify(s));
+  const star = all.filter((s) => [s.Resource].flat().includes('*'));
+  assert.deepEqual([...new Set(star.flatMap(actionsOf))], ['scheduler:ListSchedules']);
+});
+
+test('six Lambdas: nodejs22.x on arm64, bundled ESM with source maps, one log group each with retention', () => {
+  const functions = template.findResources('AWS::Lambda::Function');
+  assert.equal(Object.keys(functions).length, 6);
+  for (const [id, fn] of Object.entries(functions)) {
+    assert.equal(fn.Properties.Runtime, 'nodejs22.x', id);
+    assert.deepEqual(fn.Properties.Architectures, ['arm64'], id);
+    assert.equal(fn.Properties.Handler, 'index.handler', id);
+    assert.equal(fn.Properties.Environment.Variables.NODE_OPTIONS, '--enable-source-maps', id);
+    const logGroup = fn.Properties.LoggingConfig.LogGroup.Ref as string;
+    template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 30 } });
+    assert.ok(template.findResources('AWS::Logs::LogGroup')[logGroup], `${id} logs to its own group`);
+  }
+  const groups = Object.values(functions).map((fn) => fn.Properties.LoggingConfig.LogGroup.Ref);
+  assert.equal(new Set(groups).size, 6);
+});
+
+test('each function gets the environment its adapters read, and the allow-list', () => {
+  const env = (prefix: string) => template.findResources('AWS::Lambda::Function')[logicalId('AWS::Lambda::Function', prefix)]!.Properties.Environment.Variables;
+  assert.deepEqual(Object.keys(env('CiFunctionsWebhook')).sort(), ['ALLOWED_REPOS', 'ALLOWED_SENDERS', 'NODE_OPTIONS', 'QUEUE_URL', 'TABLE_NAME', 'WEBHOOK_SECRET_ARN']);
+  assert.equal(env('CiFunctionsWebhook').ALLOWED_REPOS, 'octo/app,octo/lib');
+  const dispatcher = env('CiFunctionsDispatcher');
+  for (const key of ['TABLE_NAME', 'BUILD_PROJECT', 'ARTIFACT_BUCKET', 'EXECUTION_ROLE_ARN', 'STATE_MACHINE_PREFIX', 'GITHUB_SECRET_ARN', 'SCHEDULER_GROUP', 'SCHEDULER_ROLE_ARN', 'SCHEDULED_FUNCTION_ARN']) {
+    assert.ok(key in dispatcher, key);
+  }
+  assert.equal(dispatcher.STATE_MACHINE_PREFIX, 'sci-');
+  assert.ok(!('WEBHOOK_SECRET_ARN' in dispatcher));
+});
+
+test('deliveries: encrypted queue with a DLQ feeding the dispatcher with partial batch failures', () => {
+  template.resourceCountIs('AWS::SQS::Queue', 3);
+  for (const queue of Object.values(template.findResources('AWS::SQS::Queue'))) assert.equal(queue.Properties.SqsManagedSseEnabled, true);
+  const dlq = logicalId('AWS::SQS::Queue', 'CiFunctionsDeliveriesDlq');
+  template.hasResourceProperties('AWS::SQS::Queue', {
+    VisibilityTimeout: 540,
+    RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 5 },
+  });
+  template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+    FunctionName: { Ref: logicalId('AWS::Lambda::Function', 'CiFunctionsDispatcher') },
+    FunctionResponseTypes: ['ReportBatchItemFailures'],
+  });
+});
+
+test('function URLs: webhook public (signature checked in code), api IAM-authenticated', () => {
+  template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': [logicalId('AWS::Lambda::Function', 'CiFunctionsWebhook'), 'Arn'] } });
+  template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM', TargetFunctionArn: { 'Fn::GetAtt': [logicalId('AWS::Lambda::Function', 'CiFunctionsApi'), 'Arn'] } });
+  template.resourceCountIs('AWS::Lambda::Url', 2);
+});
+
+test('events: sci-* execution status and step build state changes reach the reporter, with a DLQ', () => {
+  const reporterArn = { 'Fn::GetAtt': [logicalId('AWS::Lambda::Function', 'CiFunctionsReporter'), 'Arn'] };
+  const dlq = { 'Fn::GetAtt': [logicalId('AWS::SQS::Queue', 'CiEventsDlq'), 'Arn'] };
+  const prefix = new Capture();
+  template.hasResourceProperties('AWS::Events::Rule', {
+    EventPattern: { source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'], detail: { stateMachineArn: [{ prefix: prefix }] } },
+    Targets: [Match.objectLike({ Arn: reporterArn, DeadLetterConfig: { Arn: dlq }, RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 8 }) })],
+  });
+  assert.match(JSON.stringify(prefix.asObject()), /:stateMachine:sci-"/);
+  template.hasResourceProperties('AWS::Events::Rule', {
+    EventPattern: { source: ['aws.codebuild'], 'detail-type': ['CodeBuild Build State Change'], detail: { 'project-name': [{ Ref: logicalId('AWS::CodeBuild::Project', 'CiStepsProject') }] } },
+    Targets: [Match.objectLike({ Arn: reporterArn })],
+  });
+});
+
+test('schedules: a group, and a role only its schedules can assume, allowed to invoke `scheduled` only', () => {
+  const group = logicalId('AWS::Scheduler::ScheduleGroup', 'CiSchedulesGroup');
+  template.hasResourceProperties('AWS::IAM::Role', {
+    AssumeRolePolicyDocument: {
+      Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: Match.objectLike({ ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [group, 'Arn'] } } }) })],
+    },
+  });
+  const statements = statementsOf('CiSchedulesRole');
+  assert.deepEqual(statements.map((s) => [s.Action, s.Resource]), [
+    ['lambda:InvokeFunction', { 'Fn::GetAtt': [logicalId('AWS::Lambda::Function', 'CiFunctionsScheduled'), 'Arn'] }],
+  ]);
+});
+
+test('secrets: a generated webhook secret and an empty GitHub credential, outside the step prefix', () => {
+  template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+  template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'serverless-ci/webhook', GenerateSecretString: Match.objectLike({ PasswordLength: 48 }) });
+  template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'serverless-ci/github', SecretString: '{}' });
+});
+
+test('outputs: endpoints, table, console links', () => {
+  for (const name of ['WebhookUrl', 'ApiUrl', 'TableName', 'StateMachinesConsole', 'BuildLogsConsole', 'WebhookSecretArn', 'GitHubSecretArn']) {
+    template.hasOutput(name, {});
+  }
+  const link = new Capture();
+  template.hasOutput('StateMachinesConsole', { Value: link });
+  assert.match(JSON.stringify(link.asObject()), /statemachines\?search=sci-/);
+});
+
+// ---------------------------------------------------------------- compliance and snapshot
+
+function violationsOf(scope: IConstruct, root: App): string[] {
+  const report = new AwsSolutionsChecks(root).validateScope(scope);
+  return report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.resourceLogicalId}: ${v.description}`));
+}
+
+test('AWS Solutions checks: no unacknowledged finding', () => {
+  assert.deepEqual(violationsOf(stack, app), []);
+});
+
+test('the checks do fire: a bare bucket is reported', () => {
+  const scratchApp = new App();
+  const scratch = new Stack(scratchApp, 'Scratch');
+  new Bucket(scratch, 'Bare');
+  const violations = violationsOf(scratch, scratchApp);
+  assert.ok(violations.some((v) => v.startsWith('AwsSolutions-S1 ')), violations.join('\n'));
+  assert.ok(violations.some((v) => v.startsWith('AwsSolutions-S10 ')), violations.join('\n'));
+});
+
+test('every acknowledgement names one rule (or one wildcard) and says specifically why', () => {
+  const acks = stack.node
+    .findAll()
+    .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+    .flatMap((m) => Object.entries(m.data as Record<string, string>));
+  assert.ok(acks.length >= 10, `found ${acks.length}`);
+  for (const [id, reason] of acks) {
+    assert.match(id, /AwsSolutions-[A-Z0-9]+(\[[^\]]+\])?$/, id);
+    assert.ok(reason.length >= 50, `${id}: reason too short: ${reason}`);
+  }
+});
+
+test('template snapshot (asset hashes normalised; UPDATE_SNAPSHOT=1 regenerates)', () => {
+  const actual = `${JSON.stringify(template.toJSON(), null, 2).replace(/[0-9a-f]{64}/g, '<asset-hash>')}\n`;
+  if (process.env.UPDATE_SNAPSHOT === '1') {
+    mkdirSync(dirname(SNAPSHOT), { recursive: true });
+    writeFileSync(SNAPSHOT, actual);
+  }
+  assert.ok(existsSync(SNAPSHOT), `no snapshot at ${SNAPSHOT}; run with UPDATE_SNAPSHOT=1 and review the diff`);
+  assert.equal(actual, readFileSync(SNAPSHOT, 'utf8'));
+});
