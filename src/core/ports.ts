@@ -45,7 +45,13 @@ export interface StepRecord {
   startedAt?: string;
   endedAt?: string;
   reason?: string;
+  /** Approval steps: the decision once someone made it. */
+  decision?: ApprovalDecision;
+  /** Who decided (an actor name). */
+  decidedBy?: string;
 }
+
+export type ApprovalDecision = 'approved' | 'rejected';
 
 export interface RunWithSteps {
   run: RunRecord;
@@ -61,11 +67,32 @@ export interface RunStore {
   listRuns(query: { repo?: string; pipeline?: string; limit?: number }): Promise<RunRecord[]>;
   /** Applies the transition if it moves the run forward; returns whether it did. */
   transitionRun(runId: string, to: RunStatus, fields?: Partial<Pick<RunRecord, 'startedAt' | 'endedAt' | 'reason' | 'executionArn'>>): Promise<boolean>;
-  transitionStep(runId: string, key: string, to: StepStatus, fields?: { startedAt?: string; endedAt?: string; reason?: string; incrementAttempts?: boolean }): Promise<boolean>;
+  /**
+   * Applies the transition if it moves the step forward; returns whether it did. `running` again
+   * on a running step is a new attempt when `incrementAttempts` is set; `attemptId` (e.g. the
+   * build id) makes a redelivered "attempt started" event count once.
+   */
+  transitionStep(runId: string, key: string, to: StepStatus, fields?: { startedAt?: string; endedAt?: string; reason?: string; incrementAttempts?: boolean; attemptId?: string }): Promise<boolean>;
   /** Records a webhook delivery; false when it was seen before (a redelivery). */
   recordDelivery(hookId: string, guid: string, details: Record<string, string>): Promise<boolean>;
   /** The task token an approval step is waiting on, if it is waiting. */
   getApprovalToken(runId: string, key: string): Promise<string | undefined>;
+  /** Steps of a run in plan order (empty while the run is being created or when it does not exist). */
+  listSteps(runId: string): Promise<StepRecord[]>;
+  /**
+   * Records the decision on a waiting approval and returns the task token to release. The
+   * first decision wins; repeating the same decision returns the token again (safe retry).
+   * Throws `StepNotFoundError`, `ApprovalNotWaitingError` or `ApprovalAlreadyDecidedError`.
+   */
+  recordApprovalDecision(runId: string, key: string, decision: ApprovalDecision, by: string): Promise<string>;
+  /** Runs of a repository's concurrency group still queued or running, newest first. */
+  findRunsInGroup(repo: string, group: string): Promise<RunRecord[]>;
+  /** Every run still queued or running, newest first (crash recovery). */
+  listActiveRuns(): Promise<RunRecord[]>;
+  /** Ends a run whose engine died as `failed` with `reason`, settling its open steps; false if it had ended. */
+  markAbandoned(runId: string, reason: string): Promise<boolean>;
+  /** Records the execution a run is bound to; false when a different one is already recorded. */
+  setRunExecution(runId: string, executionArn: string): Promise<boolean>;
 }
 
 export interface Clock {

@@ -1,0 +1,55 @@
+/**
+ * The local state home: `SCI_HOME` if set, else `<repo>/.sci-state`. Everything `sci` keeps on
+ * the laptop lives under it, so deleting the folder resets local history completely.
+ */
+import { join, resolve } from 'node:path';
+
+/** The home directory (absolute). A relative `SCI_HOME` is taken from the current directory. */
+export function resolveHome(repoDir: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env.SCI_HOME?.trim();
+  return configured ? resolve(configured) : resolve(repoDir, '.sci-state');
+}
+
+/** Where each kind of local state lives under a home. */
+export interface HomePaths {
+  home: string;
+  /** The embedded DynamoDB: `db/` (LevelDB), `server.json` (who serves it), `lock`. */
+  store: string;
+  storeDb: string;
+  storeServer: string;
+  storeLock: string;
+  /** `logs/<runId>/<stepKey>.log` */
+  logs: string;
+  artifacts: string;
+  cache: string;
+  /** Per-step working copies (`work/<runId>/<stepKey>`). */
+  work: string;
+  /** Local secrets, one file per name. */
+  secrets: string;
+}
+
+export function homePaths(home: string): HomePaths {
+  const store = join(home, 'store');
+  return {
+    home,
+    store,
+    storeDb: join(store, 'db'),
+    storeServer: join(store, 'server.json'),
+    storeLock: join(store, 'lock'),
+    logs: join(home, 'logs'),
+    artifacts: join(home, 'artifacts'),
+    cache: join(home, 'cache'),
+    work: join(home, 'work'),
+    secrets: join(home, 'secrets'),
+  };
+}
+
+/** `logs/<runId>/<stepKey>.log`; both ids are checked so a crafted one cannot escape the home. */
+export function stepLogFile(home: string, runId: string, stepKey: string): string {
+  return join(homePaths(home).logs, safeSegment(runId), `${safeSegment(stepKey)}.log`);
+}
+
+function safeSegment(value: string): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(value) || value === '.' || value === '..') throw new Error(`not a safe path segment: ${JSON.stringify(value)}`);
+  return value;
+}

@@ -1,0 +1,92 @@
+/**
+ * The embedded DynamoDB: a dynalite HTTP server on 127.0.0.1 (in memory, or persisted in a
+ * LevelDB folder), the run table in it, and SDK clients pointed at it with fake credentials.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { createRequire } from 'node:module';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { createTableInput } from '../../src/store/table.ts';
+
+const require = createRequire(import.meta.url);
+const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+
+export interface RunningDynalite {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+/** Credentials and region the local endpoint accepts (dynalite checks the shape, not the values). */
+export const LOCAL_CLIENT_CONFIG = { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } as const;
+
+/**
+ * Starts dynalite on an ephemeral port. The server does not keep the process alive: a `sci`
+ * command serves the store only while it runs its own work, so no daemon is ever left behind.
+ */
+export async function startDynalite(options: { path?: string } = {}): Promise<RunningDynalite> {
+  const server = dynalite({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  server.on('connection', (socket: Socket) => socket.unref());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  server.unref();
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+  };
+}
+
+/** Throws when another process holds the LevelDB folder (dynalite would crash the process instead). */
+export async function assertLevelDbFree(path: string): Promise<void> {
+  const levelRequire = createRequire(require.resolve('dynalite'));
+  const { Level } = levelRequire('level') as { Level: new (location: string) => { open(): Promise<void>; close(): Promise<void> } };
+  const db = new Level(path);
+  await db.open();
+  await db.close();
+}
+
+/** A client for a local endpoint; `endpoint` may change (the serving process moves), so it is a provider. */
+export function localClient(endpoint: () => string, options: { timeoutMs?: number; maxAttempts?: number } = {}): DynamoDBClient {
+  return new DynamoDBClient({
+    ...LOCAL_CLIENT_CONFIG,
+    endpoint: async () => endpointV1(endpoint()),
+    maxAttempts: options.maxAttempts ?? 1,
+    requestHandler: { connectionTimeout: options.timeoutMs ?? 5_000, requestTimeout: (options.timeoutMs ?? 5_000) * 6 },
+  });
+}
+
+/** The SDK's endpoint shape: a provider must return this, not a URL or a string. */
+function endpointV1(url: string): { protocol: string; hostname: string; port: number; path: string } {
+  const parsed = new URL(url);
+  return { protocol: parsed.protocol, hostname: parsed.hostname, port: Number(parsed.port), path: parsed.pathname };
+}
+
+/** True when a DynamoDB answers a real ListTables at `endpoint` within `timeoutMs`. */
+export async function isServing(endpoint: string, timeoutMs = 1_500): Promise<boolean> {
+  const client = localClient(() => endpoint, { timeoutMs });
+  try {
+    await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(timeoutMs) as never });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Creates the run table unless it exists, and waits until it is ACTIVE. */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new CreateTableCommand(createTableInput(tableName)));
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceInUseException') throw error;
+  }
+  for (let i = 0; i < 200; i++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
+}

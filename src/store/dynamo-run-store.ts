@@ -1,0 +1,188 @@
+/**
+ * The run store on one DynamoDB table (docs/run-store.md). The same class serves the Lambdas
+ * (DynamoDB) and the local engine (dynalite); it takes the document client, never builds one.
+ */
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RunStatus, StepStatus } from '../../statemachines/pipeline/model.ts';
+import type { ApprovalDecision, Clock, RunRecord, RunStore, RunWithSteps, StepRecord } from '../core/ports.ts';
+import { createRunItems } from './create-run.ts';
+import { ApprovalAlreadyDecidedError, ApprovalNotWaitingError, isConditionalCheckFailed, StepNotFoundError } from './errors.ts';
+import { expiresAt, isCommittedRun, toRunRecord, toStepRecord, type Item } from './items.ts';
+import { ACTIVE_PK, DELIVERY_SK, deliveryPk, pipelinePk, repoPk, RUN_SK, runPk, stepKey } from './keys.ts';
+import { queryItems, scanItems } from './reads.ts';
+import { isTerminalRun, isTerminalStep } from './transitions.ts';
+import { runTransitionInput, stepTransitionInput, type RunTransitionFields, type StepTransitionFields } from './updates.ts';
+
+export interface DynamoRunStoreOptions {
+  /** @default the system clock */
+  clock?: Clock;
+  /** TTL of a run, its steps and gates. @default 90 */
+  runRetentionDays?: number;
+  /** TTL of a delivery record; GitHub redelivers for up to 3 days. @default 4 */
+  deliveryRetentionDays?: number;
+}
+
+/** @default limit of `listRuns` */
+const DEFAULT_LIST_LIMIT = 50;
+const systemClock: Clock = { now: () => new Date() };
+
+export class DynamoRunStore implements RunStore {
+  private readonly clock: Clock;
+  private readonly runDays: number;
+  private readonly deliveryDays: number;
+
+  constructor(private readonly client: DynamoDBDocumentClient, readonly tableName: string, options: DynamoRunStoreOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.runDays = options.runRetentionDays ?? 90;
+    this.deliveryDays = options.deliveryRetentionDays ?? 4;
+  }
+
+  createRun(run: RunRecord, steps: StepRecord[]): Promise<boolean> {
+    return createRunItems(this.client, this.tableName, run, steps, expiresAt(this.clock.now(), this.runDays));
+  }
+
+  async getRun(runId: string): Promise<RunWithSteps | undefined> {
+    const items = await queryItems(this.client, {
+      TableName: this.tableName, ConsistentRead: true,
+      KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': runPk(runId) },
+    });
+    const runItem = items.find((item) => item.sk === RUN_SK);
+    if (!isCommittedRun(runItem)) return undefined;
+    const steps = items.filter((item) => item.type === 'step').map(toStepRecord).sort((a, b) => a.order - b.order);
+    return { run: toRunRecord(runItem), steps };
+  }
+
+  async listSteps(runId: string): Promise<StepRecord[]> {
+    return (await this.getRun(runId))?.steps ?? [];
+  }
+
+  async listRuns(query: { repo?: string; pipeline?: string; limit?: number }): Promise<RunRecord[]> {
+    const limit = query.limit ?? DEFAULT_LIST_LIMIT;
+    if (query.repo === undefined) return (await this.scanRuns(query.pipeline)).slice(0, limit);
+    const [index, pk] = query.pipeline === undefined ? ['gsi1', repoPk(query.repo)] : ['gsi2', pipelinePk(query.repo, query.pipeline)];
+    const items = await queryItems(this.client, {
+      TableName: this.tableName, IndexName: index, ScanIndexForward: false,
+      KeyConditionExpression: `${index}pk = :pk`, ExpressionAttributeValues: { ':pk': pk },
+    }, limit);
+    return items.map(toRunRecord);
+  }
+
+  listActiveRuns(): Promise<RunRecord[]> {
+    return this.queryActive();
+  }
+
+  findRunsInGroup(repo: string, group: string): Promise<RunRecord[]> {
+    return this.queryActive({ expression: '#repo = :repo AND #group = :group', names: { '#repo': 'repo', '#group': 'concurrencyGroup' }, values: { ':repo': repo, ':group': group } });
+  }
+
+  async transitionRun(runId: string, to: RunStatus, fields: RunTransitionFields = {}): Promise<boolean> {
+    const moved = await this.conditionalUpdate(runTransitionInput(this.tableName, runId, to, fields));
+    if (isTerminalRun(to)) await this.settleOpenSteps(runId, fields.endedAt ?? this.clock.now().toISOString(), fields.reason ?? `run ${to}`);
+    return moved;
+  }
+
+  transitionStep(runId: string, key: string, to: StepStatus, fields: StepTransitionFields = {}): Promise<boolean> {
+    return this.conditionalUpdate(stepTransitionInput(this.tableName, runId, key, to, fields));
+  }
+
+  markAbandoned(runId: string, reason: string): Promise<boolean> {
+    return this.transitionRun(runId, 'failed', { endedAt: this.clock.now().toISOString(), reason });
+  }
+
+  setRunExecution(runId: string, executionArn: string): Promise<boolean> {
+    return this.conditionalUpdate({
+      TableName: this.tableName, Key: { pk: runPk(runId), sk: RUN_SK },
+      UpdateExpression: 'SET #arn = :arn',
+      ConditionExpression: '#committed = :true AND (attribute_not_exists(#arn) OR #arn = :arn)',
+      ExpressionAttributeNames: { '#arn': 'executionArn', '#committed': 'committed' },
+      ExpressionAttributeValues: { ':arn': executionArn, ':true': true },
+    });
+  }
+
+  async recordDelivery(hookId: string, guid: string, details: Record<string, string>): Promise<boolean> {
+    const now = this.clock.now();
+    const item = { pk: deliveryPk(hookId, guid), sk: DELIVERY_SK, type: 'delivery', details, receivedAt: now.toISOString(), expiresAt: expiresAt(now, this.deliveryDays) };
+    try {
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async getApprovalToken(runId: string, key: string): Promise<string | undefined> {
+    const item = await this.getStepItem(runId, key);
+    return item?.status === 'waiting' && typeof item.taskToken === 'string' ? item.taskToken : undefined;
+  }
+
+  async recordApprovalDecision(runId: string, key: string, decision: ApprovalDecision, by: string): Promise<string> {
+    try {
+      const result = await this.client.send(new UpdateCommand({
+        TableName: this.tableName, Key: stepKey(runId, key), ReturnValues: 'ALL_NEW',
+        UpdateExpression: 'SET #decision = :decision, #decidedBy = if_not_exists(#decidedBy, :by), #decidedAt = if_not_exists(#decidedAt, :at)',
+        ConditionExpression: '#status = :waiting AND attribute_exists(#token) AND (attribute_not_exists(#decision) OR #decision = :decision)',
+        ExpressionAttributeNames: { '#status': 'status', '#token': 'taskToken', '#decision': 'decision', '#decidedBy': 'decidedBy', '#decidedAt': 'decidedAt' },
+        ExpressionAttributeValues: { ':waiting': 'waiting', ':decision': decision, ':by': by, ':at': this.clock.now().toISOString() },
+      }));
+      return String(result.Attributes?.taskToken);
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      throw await this.approvalRefusal(runId, key);
+    }
+  }
+
+  /** Why a decision was refused, read after the fact (conditions do not say which part failed). */
+  private async approvalRefusal(runId: string, key: string): Promise<Error> {
+    const item = await this.getStepItem(runId, key);
+    if (!item) return new StepNotFoundError(runId, key);
+    if (typeof item.decision === 'string') return new ApprovalAlreadyDecidedError(runId, key, item.decision, String(item.decidedBy));
+    return new ApprovalNotWaitingError(runId, key, String(item.status));
+  }
+
+  private async getStepItem(runId: string, key: string): Promise<Item | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: stepKey(runId, key), ConsistentRead: true }));
+    return result.Item;
+  }
+
+  /** A failed condition is the domain answer "not applied", not an error. */
+  private async conditionalUpdate(input: ConstructorParameters<typeof UpdateCommand>[0] | undefined): Promise<boolean> {
+    if (input === undefined) return false;
+    try {
+      await this.client.send(new UpdateCommand(input));
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** A terminal run leaves no step pending, running or waiting; re-runnable, so a crash mid-way heals on retry. */
+  private async settleOpenSteps(runId: string, endedAt: string, reason: string): Promise<void> {
+    const current = await this.getRun(runId);
+    if (!current || !isTerminalRun(current.run.status)) return;
+    const open = current.steps.filter((step) => !isTerminalStep(step.status));
+    await Promise.all(open.map((step) => this.transitionStep(runId, step.key, 'cancelled', { endedAt, reason })));
+  }
+
+  private async queryActive(filter?: { expression: string; names: Record<string, string>; values: Record<string, unknown> }): Promise<RunRecord[]> {
+    const items = await queryItems(this.client, {
+      TableName: this.tableName, IndexName: 'gsi3', ScanIndexForward: false,
+      KeyConditionExpression: 'gsi3pk = :active',
+      ExpressionAttributeValues: { ':active': ACTIVE_PK, ...filter?.values },
+      ...(filter ? { FilterExpression: filter.expression, ExpressionAttributeNames: filter.names } : {}),
+    });
+    return items.map(toRunRecord);
+  }
+
+  /** Without a repository there is no index to read: a scan, fine locally, costly on a large table. */
+  private async scanRuns(pipeline: string | undefined): Promise<RunRecord[]> {
+    const items = await scanItems(this.client, {
+      TableName: this.tableName,
+      FilterExpression: `sk = :run AND #committed = :true${pipeline === undefined ? '' : ' AND #pipeline = :pipeline'}`,
+      ExpressionAttributeNames: { '#committed': 'committed', ...(pipeline === undefined ? {} : { '#pipeline': 'pipeline' }) },
+      ExpressionAttributeValues: { ':run': RUN_SK, ':true': true, ...(pipeline === undefined ? {} : { ':pipeline': pipeline }) },
+    });
+    return items.map(toRunRecord).sort((a, b) => `${b.createdAt}#${b.id}`.localeCompare(`${a.createdAt}#${a.id}`));
+  }
+}

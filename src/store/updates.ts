@@ -1,0 +1,83 @@
+/**
+ * The conditional UpdateItem inputs of every status transition, built as plain data so a unit
+ * test can pin them (the compiled state machines write step statuses with the same condition).
+ */
+import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { RunStatus, StepStatus } from '../../statemachines/pipeline/model.ts';
+import { runKey, stepKey } from './keys.ts';
+import { isTerminalRun, runSourcesFor, statusInCondition, stepSourcesFor } from './transitions.ts';
+
+export interface StepTransitionFields {
+  startedAt?: string;
+  endedAt?: string;
+  reason?: string;
+  incrementAttempts?: boolean;
+  attemptId?: string;
+}
+
+export interface RunTransitionFields {
+  startedAt?: string;
+  endedAt?: string;
+  reason?: string;
+  executionArn?: string;
+}
+
+/** `SET #f = :f` for each present field; names are placeholders because `status` and others are reserved words. */
+function setClauses(fields: Record<string, unknown>): { clauses: string[]; names: Record<string, string>; values: Record<string, unknown> } {
+  const present = Object.entries(fields).filter(([, value]) => value !== undefined);
+  return {
+    clauses: present.map(([name]) => `#${name} = :${name}`),
+    names: Object.fromEntries(present.map(([name]) => [`#${name}`, name])),
+    values: Object.fromEntries(present.map(([name, value]) => [`:${name}`, value])),
+  };
+}
+
+/**
+ * Undefined when no status may move to `to`.
+ * A step moves only forward: `#status IN (earlier statuses)`. A new attempt (`running` again with
+ * `incrementAttempts`) is the one same-rank move, and counts once per `attemptId`.
+ */
+export function stepTransitionInput(table: string, runId: string, key: string, to: StepStatus, fields: StepTransitionFields = {}): UpdateCommandInput | undefined {
+  const { startedAt, endedAt, reason, incrementAttempts, attemptId } = fields;
+  if (stepSourcesFor(to).length === 0) return undefined; // nothing moves back to `pending`
+  const set = setClauses({ endedAt, reason, lastAttemptId: attemptId });
+  const from = statusInCondition(stepSourcesFor(to));
+  const names: Record<string, string> = { '#status': 'status', ...set.names };
+  const values: Record<string, unknown> = { ':to': to, ...from.values, ...set.values };
+  const clauses = ['#status = :to', ...set.clauses];
+  if (startedAt !== undefined) {
+    clauses.push('#startedAt = if_not_exists(#startedAt, :startedAt)');
+    names['#startedAt'] = 'startedAt';
+    values[':startedAt'] = startedAt;
+  }
+  let condition = `attribute_exists(pk) AND ${from.expression}`;
+  if (incrementAttempts && to === 'running') {
+    const once = attemptId === undefined ? '' : ' AND (attribute_not_exists(#lastAttemptId) OR #lastAttemptId <> :lastAttemptId)';
+    condition = `attribute_exists(pk) AND (${from.expression} OR (#status = :to${once}))`;
+  }
+  let update = `SET ${clauses.join(', ')}`;
+  if (incrementAttempts) {
+    update += ' ADD #attempts :one';
+    names['#attempts'] = 'attempts';
+    values[':one'] = 1;
+  }
+  return {
+    TableName: table, Key: stepKey(runId, key), UpdateExpression: update, ConditionExpression: condition,
+    ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+  };
+}
+
+/** A run moves only forward, and only once committed; a terminal run leaves the active index (gsi3). */
+export function runTransitionInput(table: string, runId: string, to: RunStatus, fields: RunTransitionFields = {}): UpdateCommandInput | undefined {
+  if (runSourcesFor(to).length === 0) return undefined; // nothing moves back to `queued`
+  const set = setClauses({ status: to, ...fields });
+  const from = statusInCondition(runSourcesFor(to));
+  const remove = isTerminalRun(to) ? ' REMOVE gsi3pk, gsi3sk' : '';
+  return {
+    TableName: table, Key: runKey(runId),
+    UpdateExpression: `SET ${set.clauses.join(', ')}${remove}`,
+    ConditionExpression: `#committed = :true AND ${from.expression}`,
+    ExpressionAttributeNames: { ...set.names, '#committed': 'committed' },
+    ExpressionAttributeValues: { ...set.values, ...from.values, ':true': true },
+  };
+}

@@ -1,0 +1,34 @@
+/** Test support: a real dynalite (in memory) with the run table, and a store on it. */
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Clock } from '../../src/core/ports.ts';
+import { DynamoRunStore } from '../../src/store/dynamo-run-store.ts';
+import { ensureTable, localClient, startDynalite } from '../../local/store/dynalite.ts';
+
+export interface TestTable {
+  store: DynamoRunStore;
+  documentClient: DynamoDBDocumentClient;
+  tableName: string;
+  close(): Promise<void>;
+}
+
+/** A manual clock: tests move time explicitly, so TTLs and timestamps are exact. */
+export function fixedClock(iso = '2026-01-02T03:04:05.000Z'): Clock & { set(iso: string): void } {
+  let now = new Date(iso);
+  return { now: () => now, set: (next) => void (now = new Date(next)) };
+}
+
+export async function startTestTable(clock: Clock = fixedClock(), tableName = 'sci-runs-test'): Promise<TestTable> {
+  const server = await startDynalite();
+  const client = localClient(() => server.endpoint);
+  await ensureTable(client, tableName);
+  const documentClient = DynamoDBDocumentClient.from(client);
+  return {
+    store: new DynamoRunStore(documentClient, tableName, { clock }),
+    documentClient,
+    tableName,
+    async close() {
+      client.destroy();
+      await server.close();
+    },
+  };
+}
