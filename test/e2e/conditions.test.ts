@@ -1,0 +1,71 @@
+/** Conditions on branch and typed inputs; usage and pipeline errors exit 2 with positions. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runsOf, sandbox, sci, step, type RunJson } from './helpers.ts';
+
+const box = sandbox({
+  '.sci/release.yml': `
+on:
+  push: { branches: [main, dev] }
+  manual:
+    inputs:
+      target: { type: choice, options: [staging, prod], default: staging }
+      dry_run: { type: boolean, default: true }
+steps:
+  always-on: { run: 'echo "target=$SCI_INPUT_TARGET dry=$SCI_INPUT_DRY_RUN"' }
+  main-only: { if: "branch == 'main'", run: echo main }
+  prod-only: { if: "inputs.target == 'prod' && !inputs.dry_run", run: echo prod }
+`,
+  '.sci/docs.yml': `
+on: { push: { branches: [docs/*] } }
+steps:
+  build: { run: echo docs }
+`,
+});
+test.after(() => box.cleanup());
+
+const statuses = (run: RunJson) => Object.fromEntries(run.steps.map((s) => [s.name, s.status]));
+
+test('a push to main runs the pipelines whose on matches, with input defaults', () => {
+  const r = sci(box, 'run', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const runs = runsOf(r.stdout);
+  assert.deepEqual(runs.map((x) => x.pipeline), ['release']);
+  assert.deepEqual(statuses(runs[0]!), { 'always-on': 'succeeded', 'main-only': 'succeeded', 'prod-only': 'skipped' });
+  assert.match(sci(box, 'logs', runs[0]!.id, 'always-on').stdout, /target=staging dry=true/);
+});
+
+test('branch and typed inputs decide conditions', () => {
+  const r = sci(box, 'run', 'release', '--branch', 'dev', '--input', 'target=prod', '--input', 'dry_run=false', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const [run] = runsOf(r.stdout) as [RunJson];
+  assert.deepEqual(statuses(run), { 'always-on': 'succeeded', 'main-only': 'skipped', 'prod-only': 'succeeded' });
+  assert.match(step(run, 'main-only').reason ?? '', /branch/);
+});
+
+test('naming a pipeline runs it whatever its on; no match runs nothing', () => {
+  assert.deepEqual(runsOf(sci(box, 'run', 'docs', '--json').stdout).map((x) => x.status), ['succeeded']);
+  const none = sci(box, 'run', '--branch', 'feature/x');
+  assert.equal(none.code, 0);
+  assert.match(none.stdout, /no pipeline starts on push to feature\/x/);
+});
+
+test('a bad input value, an unknown pipeline or flag: exit 2 with a message', () => {
+  const bad = sci(box, 'run', 'release', '--input', 'target=moon');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /target/);
+  assert.equal(sci(box, 'run', 'nope').code, 2);
+  assert.equal(sci(box, 'run', '--frobnicate').code, 2);
+});
+
+test('an invalid pipeline file: exit 2, file:line:col, nothing runs', () => {
+  const broken = sandbox({ '.sci/ci.yml': 'steps:\n  a:\n    run: x\n    needs: [b]\n' });
+  try {
+    const r = sci(broken, 'run');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^\.sci\/ci\.yml:4:5: /m);
+    assert.equal(sci(broken, 'runs', '--json').stdout, '');
+  } finally {
+    broken.cleanup();
+  }
+});

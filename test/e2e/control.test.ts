@@ -1,0 +1,96 @@
+/**
+ * Acting on a run from another process: approve, reject, cancel; Ctrl-C on `sci run`; and crash
+ * recovery after SIGKILL. Each `sci run` here is a background process, each action a second one.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { collect, processesMatching, runsOf, sandbox, sciAsync, startSci, step, waitForRun, type RunJson } from './helpers.ts';
+
+const box = sandbox({
+  '.sci/ship.yml': `
+steps:
+  build: { run: echo built }
+  gate:
+    needs: [build]
+    approval: { message: "Ship it?" }
+  deploy: { needs: [gate], run: echo deployed }
+`,
+  '.sci/long.yml': `
+steps:
+  forever: { run: ["bash -c 'sleep 381 & sleep 382 & wait'"] }
+  quick: { run: echo quick }
+`,
+});
+test.after(() => box.cleanup());
+
+const waiting = (run: RunJson) => run.pipeline === 'ship' && run.status === 'running' && run.steps.some((s) => s.name === 'gate' && s.status === 'waiting');
+const sleeping = (run: RunJson) => run.pipeline === 'long' && run.status === 'running' && run.steps.some((s) => s.name === 'forever' && s.status === 'running');
+
+test('an approval waits for sci approve from another process', async () => {
+  const running = collect(startSci(box, 'run', 'ship', '--json'));
+  const run = await waitForRun(box, waiting);
+  const approved = await sciAsync(box, 'approve', run.id, 'gate');
+  assert.equal(approved.code, 0, approved.stderr);
+  const done = await running;
+  assert.equal(done.code, 0, done.stderr);
+  const [final] = runsOf(done.stdout) as [RunJson];
+  assert.deepEqual(final.steps.map((s) => s.status), ['succeeded', 'succeeded', 'succeeded']);
+  // a decided step cannot be decided again
+  assert.equal((await sciAsync(box, 'reject', run.id, 'gate')).code, 1);
+});
+
+test('sci reject fails the approval and skips what needs it', async () => {
+  const running = collect(startSci(box, 'run', 'ship', '--json'));
+  const run = await waitForRun(box, (r) => waiting(r) && r.status === 'running');
+  assert.equal((await sciAsync(box, 'reject', run.id, 'gate')).code, 0);
+  const done = await running;
+  assert.equal(done.code, 1);
+  const [final] = runsOf(done.stdout) as [RunJson];
+  assert.equal(step(final, 'gate').status, 'failed');
+  assert.match(step(final, 'gate').reason ?? '', /reject/i);
+  assert.equal(step(final, 'deploy').status, 'skipped');
+});
+
+test('sci cancel from another process stops the run and kills its processes', async () => {
+  const running = collect(startSci(box, 'run', 'long', '--json'));
+  const run = await waitForRun(box, sleeping);
+  const cancelled = await sciAsync(box, 'cancel', run.id);
+  assert.equal(cancelled.code, 0, cancelled.stderr);
+  assert.match(cancelled.stdout, /cancelled/);
+  const done = await running;
+  assert.equal(done.code, 1);
+  const [final] = runsOf(done.stdout) as [RunJson];
+  assert.equal(final.status, 'cancelled');
+  assert.equal(step(final, 'forever').status, 'cancelled');
+  assert.equal(step(final, 'quick').status, 'succeeded');
+  assert.deepEqual(processesMatching('sleep 38'), []);
+});
+
+test('Ctrl-C on sci run cancels cleanly', async () => {
+  const child = startSci(box, 'run', 'long', '--json');
+  const running = collect(child);
+  await waitForRun(box, sleeping);
+  child.kill('SIGINT');
+  const done = await running;
+  assert.notEqual(done.code, 0);
+  const [final] = runsOf(done.stdout) as [RunJson];
+  assert.equal(final.status, 'cancelled');
+  assert.ok(final.steps.every((s) => ['succeeded', 'cancelled'].includes(s.status)), JSON.stringify(final.steps));
+  assert.deepEqual(processesMatching('sleep 38'), []);
+});
+
+test('a sci run killed with SIGKILL leaves a run the next command marks abandoned', async () => {
+  const child = startSci(box, 'run', 'long', '--json');
+  const running = collect(child);
+  const run = await waitForRun(box, sleeping);
+  child.kill('SIGKILL');
+  await running;
+  // its builds were in their own process groups: nothing could stop them, so the test does
+  for (const line of processesMatching('sleep 38')) process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGKILL');
+  const after = runsOf((await sciAsync(box, 'runs', '--json')).stdout).find((r) => r.id === run.id)!;
+  assert.equal(after.status, 'failed');
+  const shown = JSON.parse((await sciAsync(box, 'show', run.id, '--json')).stdout) as RunJson;
+  assert.equal(step(shown, 'forever').status, 'cancelled');
+  const listing = (await sciAsync(box, 'runs')).stdout;
+  assert.match(listing, new RegExp(`${run.id}.*failed.*abandoned`));
+});

@@ -1,0 +1,128 @@
+/**
+ * End-to-end helpers: temporary git repositories, a private SCI_HOME each, and the real CLI
+ * (`node bin/sci.js`) run as a child process, in the foreground or in the background.
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+export const SCI = join(dirname(fileURLToPath(import.meta.url)), '../../bin/sci.js');
+
+export interface Sandbox {
+  repo: string;
+  home: string;
+  root: string;
+  /** Extra environment for every command in this sandbox. */
+  env: NodeJS.ProcessEnv;
+  cleanup(): void;
+}
+
+function git(repo: string, ...args: string[]): string {
+  return execFileSync('git', ['-C', repo, '-c', 'user.name=sci test', '-c', 'user.email=test@sci.local', ...args], { encoding: 'utf8' }).trim();
+}
+
+/** A committed git repository (branch `main` unless given) holding `files`, and an empty SCI_HOME. */
+export function sandbox(files: Record<string, string>, branch = 'main'): Sandbox {
+  const root = mkdtempSync(join(tmpdir(), 'sci-e2e-'));
+  const repo = join(root, 'repo');
+  const home = join(root, 'home');
+  mkdirSync(repo);
+  git(repo, 'init', '-q', '-b', branch);
+  writeFiles(repo, files);
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'initial');
+  return { repo, home, root, env: {}, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text, { mode: path.endsWith('.sh') ? 0o755 : 0o644 });
+  }
+}
+
+function envOf(box: Sandbox): NodeJS.ProcessEnv {
+  return { ...process.env, SCI_HOME: box.home, ...box.env };
+}
+
+export interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `sci ...args` in the repository and waits for it. */
+export function sci(box: Sandbox, ...args: string[]): Result {
+  const r = spawnSync(process.execPath, [SCI, ...args], { cwd: box.repo, env: envOf(box), encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Like `sci` but does not block the event loop (for tests that act while another sci runs). */
+export function sciAsync(box: Sandbox, ...args: string[]): Promise<Result> {
+  return collect(startSci(box, ...args));
+}
+
+/** Starts `sci ...args` in the background. */
+export function startSci(box: Sandbox, ...args: string[]): ChildProcess {
+  return spawn(process.execPath, [SCI, ...args], { cwd: box.repo, env: envOf(box), stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function collect(child: ChildProcess): Promise<Result> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+export interface StepJson {
+  name: string;
+  status: string;
+  attempts: number;
+  startedAt: string | null;
+  endedAt: string | null;
+  reason?: string;
+}
+
+export interface RunJson {
+  id: string;
+  pipeline: string;
+  status: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  steps: StepJson[];
+}
+
+/** The JSON Lines of `sci run --json` / `sci runs --json`. */
+export function runsOf(stdout: string): RunJson[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as RunJson);
+}
+
+export function step(run: RunJson, name: string): StepJson {
+  const found = run.steps.find((s) => s.name === name);
+  if (!found) throw new Error(`no step ${name} in ${run.steps.map((s) => s.name).join(', ')}`);
+  return found;
+}
+
+export const ms = (iso: string | null): number => (iso ? Date.parse(iso) : Number.NaN);
+
+/** Polls `sci runs --json` until `predicate` holds for some run; returns it. */
+export async function waitForRun(box: Sandbox, predicate: (run: RunJson) => boolean, timeoutMs = 30_000): Promise<RunJson> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(250)) {
+    const found = runsOf((await sciAsync(box, 'runs', '--json')).stdout).find(predicate);
+    if (found) return found;
+  }
+  throw new Error('timed out waiting for a run');
+}
+
+/** Process command lines that contain `marker` (to prove a process tree is gone). */
+export function processesMatching(marker: string): string[] {
+  const r = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter((l) => l.includes(marker) && !l.includes('ps -eo'));
+}
