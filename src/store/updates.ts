@@ -40,7 +40,7 @@ function setClauses(fields: Record<string, unknown>): { clauses: string[]; names
 export function stepTransitionInput(table: string, runId: string, key: string, to: StepStatus, fields: StepTransitionFields = {}): UpdateCommandInput | undefined {
   const { startedAt, endedAt, reason, incrementAttempts, attemptId } = fields;
   if (stepSourcesFor(to).length === 0) return undefined; // nothing moves back to `pending`
-  const set = setClauses({ endedAt, reason, lastAttemptId: attemptId });
+  const set = setClauses({ endedAt, reason });
   const from = statusInCondition(stepSourcesFor(to));
   const names: Record<string, string> = { '#status': 'status', ...set.names };
   const values: Record<string, unknown> = { ':to': to, ...from.values, ...set.values };
@@ -50,17 +50,25 @@ export function stepTransitionInput(table: string, runId: string, key: string, t
     names['#startedAt'] = 'startedAt';
     values[':startedAt'] = startedAt;
   }
+  const adds: string[] = [];
   let condition = `attribute_exists(pk) AND ${from.expression}`;
   if (incrementAttempts && to === 'running') {
-    const once = attemptId === undefined ? '' : ' AND (attribute_not_exists(#lastAttemptId) OR #lastAttemptId <> :lastAttemptId)';
-    condition = `attribute_exists(pk) AND (${from.expression} OR (#status = :to${once}))`;
+    condition = `attribute_exists(pk) AND (${from.expression} OR #status = :to)`;
+    if (attemptId !== undefined) {
+      // Every attempt id ever counted is kept, so a redelivered start event counts once even late.
+      condition += ' AND (attribute_not_exists(#attemptIds) OR NOT contains(#attemptIds, :attemptId))';
+      adds.push('#attemptIds :attemptIds');
+      names['#attemptIds'] = 'attemptIds';
+      values[':attemptId'] = attemptId;
+      values[':attemptIds'] = new Set([attemptId]);
+    }
   }
-  let update = `SET ${clauses.join(', ')}`;
   if (incrementAttempts) {
-    update += ' ADD #attempts :one';
+    adds.push('#attempts :one');
     names['#attempts'] = 'attempts';
     values[':one'] = 1;
   }
+  const update = `SET ${clauses.join(', ')}${adds.length > 0 ? ` ADD ${adds.join(', ')}` : ''}`;
   return {
     TableName: table, Key: stepKey(runId, key), UpdateExpression: update, ConditionExpression: condition,
     ExpressionAttributeNames: names, ExpressionAttributeValues: values,
