@@ -63,7 +63,7 @@ test('an invalid pipeline file: exit 2, file:line:col, nothing runs', () => {
   try {
     const r = sci(broken, 'run');
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /^\.sci\/ci\.yml:4:5: /m);
+    assert.match(r.stderr, /^\.sci\/ci\.yml:4:\d+: unknown step 'b'/m);
     assert.equal(sci(broken, 'runs', '--json').stdout, '');
   } finally {
     broken.cleanup();

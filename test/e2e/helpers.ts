@@ -33,7 +33,7 @@ export function sandbox(files: Record<string, string>, branch = 'main'): Sandbox
   git(repo, 'init', '-q', '-b', branch);
   writeFiles(repo, files);
   git(repo, 'add', '-A');
-  git(repo, 'commit', '-q', '-m', 'initial');
+  git(repo, 'commit', '-q', '--allow-empty', '-m', 'initial');
   return { repo, home, root, env: {}, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
