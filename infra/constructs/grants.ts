@@ -7,17 +7,23 @@ import { Stack } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { RUN_TABLE } from '../../src/store/table.ts';
 import { executionsArn, STATE_MACHINE_PREFIX, stateMachinesArn } from './arns.ts';
 import { acknowledgeWildcards } from './nag.ts';
 
-const DELIVERY_KEY_PREFIX = 'DELIVERY#';
+/** Partition key prefix of delivery items (`deliveryPk` in src/store/keys.ts). */
+export const DELIVERY_KEY_PREFIX = 'DELIVERY#';
 
-/** Table and index ARNs without wildcards (the indexes are named in architecture.md). */
+/** Table and index ARNs, each index by name (src/store/table.ts), so no wildcard. */
 function tableResources(table: TableV2): string[] {
-  return [table.tableArn, `${table.tableArn}/index/gsi1`, `${table.tableArn}/index/gsi2`];
+  return [table.tableArn, ...RUN_TABLE.indexes.map((index) => `${table.tableArn}/index/${index.name}`)];
 }
 
-/** Full run store use: runs, steps, gates, deliveries (src/aws/store.ts). */
+/**
+ * What the Lambdas do with the run store (src/store/): conditional puts and updates, reads and
+ * index queries, batched writes of a new run's steps. No Scan: only the local CLI lists runs
+ * without a repository.
+ */
 export function grantRunStore(role: Role, table: TableV2): void {
   role.addToPolicy(
     new PolicyStatement({
@@ -27,9 +33,7 @@ export function grantRunStore(role: Role, table: TableV2): void {
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
         'dynamodb:Query',
-        'dynamodb:BatchGetItem',
         'dynamodb:BatchWriteItem',
-        'dynamodb:ConditionCheckItem',
       ],
       resources: tableResources(table),
     }),

@@ -3,10 +3,11 @@
  * and the bucket for step artifacts and caches, with a bucket for its access logs.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { Validations } from 'aws-cdk-lib';
+import { RUN_TABLE } from '../../src/store/table.ts';
 
 /** Key prefixes the compiled steps write to (architecture.md, "A run step"). */
 export const ARTIFACT_PREFIX = 'runs/';
@@ -45,21 +46,24 @@ export class Storage extends Construct {
   }
 }
 
+/** The table as src/store/table.ts defines it (the same data creates it locally on dynalite). */
 function runTable(scope: Construct): TableV2 {
   const key = (name: string) => ({ name, type: AttributeType.STRING });
   return new TableV2(scope, 'Runs', {
-    partitionKey: key('pk'),
-    sortKey: key('sk'),
+    partitionKey: key(RUN_TABLE.partitionKey),
+    sortKey: key(RUN_TABLE.sortKey),
     billing: Billing.onDemand(),
     encryption: TableEncryptionV2.awsManagedKey(),
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    timeToLiveAttribute: 'expiresAt',
+    timeToLiveAttribute: RUN_TABLE.ttlAttribute,
     deletionProtection: true,
     removalPolicy: RemovalPolicy.RETAIN,
-    globalSecondaryIndexes: [
-      { indexName: 'gsi1', partitionKey: key('gsi1pk'), sortKey: key('gsi1sk') },
-      { indexName: 'gsi2', partitionKey: key('gsi2pk'), sortKey: key('gsi2sk') },
-    ],
+    globalSecondaryIndexes: RUN_TABLE.indexes.map((index) => ({
+      indexName: index.name,
+      partitionKey: key(index.partitionKey),
+      sortKey: key(index.sortKey),
+      projectionType: ProjectionType.ALL,
+    })),
   });
 }
 

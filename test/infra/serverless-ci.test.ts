@@ -13,6 +13,9 @@ import { Template, Match, Capture } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { DELIVERY_KEY_PREFIX } from '../../infra/constructs/grants.ts';
+import { deliveryPk } from '../../src/store/keys.ts';
+import { RUN_TABLE } from '../../src/store/table.ts';
 import { synthStack } from './synth.ts';
 
 const { app, stack } = synthStack({ 'sci:allowedRepos': ['octo/app', 'octo/lib'] });
@@ -41,7 +44,7 @@ function statementsOf(rolePrefix: string): Array<Record<string, unknown>> {
 
 const actionsOf = (s: Record<string, unknown>) => [s.Action].flat() as string[];
 
-test('one run table: on-demand, PITR, TTL expiresAt, AWS-managed encryption, gsi1/gsi2, retained', () => {
+test('one run table as src/store/table.ts defines it: on-demand, PITR, TTL, AWS-managed encryption, retained', () => {
   template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
   template.hasResource('AWS::DynamoDB::GlobalTable', {
     DeletionPolicy: 'Retain',
@@ -53,13 +56,17 @@ test('one run table: on-demand, PITR, TTL expiresAt, AWS-managed encryption, gsi
       ],
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
-      GlobalSecondaryIndexes: [
-        Match.objectLike({ IndexName: 'gsi1', KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }),
-        Match.objectLike({ IndexName: 'gsi2', KeySchema: [{ AttributeName: 'gsi2pk', KeyType: 'HASH' }, { AttributeName: 'gsi2sk', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }),
-      ],
+      GlobalSecondaryIndexes: RUN_TABLE.indexes.map((index) =>
+        Match.objectLike({
+          IndexName: index.name,
+          KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' }, { AttributeName: index.sortKey, KeyType: 'RANGE' }],
+          Projection: { ProjectionType: 'ALL' },
+        }),
+      ),
       Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true })],
     }),
   });
+  assert.deepEqual(RUN_TABLE.indexes.slice(0, 2).map((i) => i.name), ['gsi1', 'gsi2']);
 });
 
 test('artifact bucket: SSE-S3, public access blocked, TLS only, lifecycle expiry, access logs', () => {
@@ -165,6 +172,10 @@ test('dispatcher: states on sci-* only, PassRole only for the execution role and
   assert.deepEqual(execution.Resource, { 'Fn::GetAtt': [logicalId('AWS::IAM::Role', 'CiExecutionRole'), 'Arn'] });
   assert.deepEqual(execution.Condition, { StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } });
   for (const s of passRoles) assert.ok(s.Condition, `every PassRole has a condition: ${JSON.stringify(s)}`);
+});
+
+test('the delivery key prefix the webhook is limited to is the one the store writes', () => {
+  assert.ok(deliveryPk('123', 'abc').startsWith(DELIVERY_KEY_PREFIX));
 });
 
 test('webhook: writes only DELIVERY# items, reads only the webhook secret, sends to the queue', () => {
