@@ -1,0 +1,88 @@
+import { describe, it, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openLocalStore } from '../../../local/dynalite-server.ts';
+import { homePaths } from '../../../local/home.ts';
+import { isAlive } from '../../../local/store/lock.ts';
+import type { StoreError } from '../../../src/store/errors.ts';
+import { aRun, someSteps } from '../../store/records.ts';
+import { report, startWorker, waitForFile } from './processes.ts';
+
+describe('the shared local store', () => {
+  let home: string;
+  beforeEach(() => (home = mkdtempSync(join(tmpdir(), 'sci-store-'))));
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+  const leftovers = () => [homePaths(home).storeServer, homePaths(home).storeLock].filter(existsSync);
+
+  it('a second opener becomes a client; when the server closes, the client takes over on its next call', async () => {
+    const a = await openLocalStore(home);
+    const b = await openLocalStore(home);
+    assert.deepEqual([a.serving(), b.serving(), b.endpoint()], [true, false, a.endpoint()]);
+    await a.store.createRun(aRun({ id: 'from-a' }), someSteps('from-a', 2));
+    assert.equal((await b.store.getRun('from-a'))?.steps.length, 2);
+    await a.close();
+    assert.equal(await b.store.createRun(aRun({ id: 'from-b' }), []), true);
+    assert.equal(b.serving(), true);
+    assert.notEqual(b.endpoint(), a.endpoint());
+    assert.deepEqual((await b.store.listRuns({})).map((r) => r.id).sort(), ['from-a', 'from-b']);
+    await b.close();
+    assert.deepEqual(leftovers(), []);
+  });
+
+  it('persists across servers: a later process sees earlier runs', async () => {
+    const first = await openLocalStore(home);
+    await first.store.createRun(aRun({ id: 'kept' }), someSteps('kept', 1));
+    await first.close();
+    const second = await openLocalStore(home);
+    assert.equal((await second.store.getRun('kept'))?.run.id, 'kept');
+    await second.close();
+  });
+
+  it('three processes share one home; the serving one exits mid-way; the others keep working and nothing is lost', async () => {
+    const a = startWorker([home, 'A', '6', '5', join(home, 'A.go'), '--exit-abruptly']);
+    await waitForFile(join(home, 'A.ready'));
+    const b = startWorker([home, 'B', '20', '5', join(home, 'A.exited')]);
+    const c = startWorker([home, 'C', '20', '5', join(home, 'A.exited')]);
+    await Promise.all([waitForFile(join(home, 'B.ready')), waitForFile(join(home, 'C.ready'))]);
+    writeFileSync(join(home, 'A.go'), '');
+    const resultA = await a.done;
+    writeFileSync(join(home, 'A.exited'), '');
+    const [resultB, resultC] = await Promise.all([b.done, c.done]);
+    for (const result of [resultA, resultB, resultC]) assert.equal(result.code, 0, result.stderr);
+    const [ra, rb, rc] = [report(resultA.stdout), report(resultB.stdout), report(resultC.stdout)];
+    assert.deepEqual([ra.servedAtStart, rb.servedAtStart, rc.servedAtStart], [true, false, false]);
+    assert.ok(rb.servedAtEnd || rc.servedAtEnd, 'one of the clients took over serving');
+    assert.deepEqual([ra.pid, rb.pid, rc.pid].filter(isAlive), [], 'no process left behind');
+    assert.deepEqual(leftovers(), []);
+
+    const check = await openLocalStore(home);
+    const runs = await check.store.listRuns({ repo: 'octo/shared', limit: 1000 });
+    assert.equal(runs.length, 46);
+    assert.ok(runs.every((run) => run.status === 'running'));
+    assert.deepEqual((await check.store.listSteps('C-019')).map((s) => s.status), ['succeeded']);
+    await check.close();
+  });
+
+  it('recovers the lock of a SIGKILLed server', async () => {
+    const d = startWorker([home, 'D', '2', '--hold']);
+    await waitForFile(join(home, 'D.written'));
+    assert.equal(leftovers().length, 2, 'the serving worker holds the lock and the record');
+    d.child.kill('SIGKILL');
+    await d.done;
+    const after = await openLocalStore(home);
+    assert.equal(after.serving(), true);
+    assert.deepEqual((await after.store.listRuns({})).map((r) => r.id).sort(), ['D-000', 'D-001']);
+    await after.close();
+    assert.deepEqual(leftovers(), []);
+  });
+
+  it('gives up with a typed error when a live process holds the lock but serves nothing', async () => {
+    const paths = homePaths(home);
+    rmSync(paths.store, { recursive: true, force: true });
+    mkdirSync(paths.store, { recursive: true });
+    writeFileSync(paths.storeLock, String(process.pid));
+    await assert.rejects(openLocalStore(home, { timeoutMs: 300 }), (e: StoreError) => e.code === 'store-unavailable');
+  });
+});
