@@ -6,7 +6,7 @@
 import type { Diagnostic, SourceSpan } from '../diagnostics.ts';
 import type { Compute, Expr, Pipeline, RetryPolicy, SecretRef, Step, Template } from './model.ts';
 import { durationSeconds, type PipelineFile, type StepFile } from './schema.ts';
-import { parseExpression, parseTemplate } from './expressions.ts';
+import { parseCondition, parseTemplate } from './expressions.ts';
 import { buildTriggers } from './build-triggers.ts';
 import { keySpanOf, keysInOrder, spanOf, valueSpan, type Path, type YamlSource } from './yaml-source.ts';
 
@@ -41,7 +41,7 @@ class Builder {
   condition(value: string | boolean | undefined, path: Path, stepSpan: SourceSpan): Expr {
     if (value === undefined) return { kind: 'call', name: 'success', args: [], span: stepSpan };
     if (typeof value === 'boolean') return { kind: 'literal', value, span: spanOf(this.source, path) };
-    const parsed = parseExpression(value, valueSpan(this.source, path));
+    const parsed = parseCondition(value, valueSpan(this.source, path));
     if (parsed.ok) return parsed.value;
     this.diagnostics.push(...parsed.diagnostics.map((d) => ({ ...d, path })));
     return { kind: 'literal', value: false, span: spanOf(this.source, path) };

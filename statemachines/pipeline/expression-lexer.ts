@@ -10,7 +10,8 @@ export type Token =
   | { type: 'op'; value: '==' | '!=' | '&&' | '||' | '!' | '(' | ')' | ',' | '.'; start: number; end: number }
   | { type: 'eof'; start: number; end: number };
 
-export class LexError {
+/** A mistake in an expression, at an offset into its text (returned by the lexer, thrown by the parser). */
+export class ExpressionError {
   constructor(
     readonly message: string,
     readonly offset: number,
@@ -21,8 +22,8 @@ const OPERATORS = ['==', '!=', '&&', '||', '!', '(', ')', ',', '.'] as const;
 const IDENT = /[A-Za-z_][A-Za-z0-9_-]*/y;
 const NUMBER = /-?\d+(?:\.\d+)?(?![A-Za-z_])/y;
 
-/** Splits an expression into tokens, ending with `eof`; returns a LexError for bad input. */
-export function tokenize(text: string): Token[] | LexError {
+/** Splits an expression into tokens, ending with `eof`; returns a ExpressionError for bad input. */
+export function tokenize(text: string): Token[] | ExpressionError {
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {
@@ -32,7 +33,7 @@ export function tokenize(text: string): Token[] | LexError {
       continue;
     }
     const token = c === "'" ? readString(text, i) : readOther(text, i);
-    if (token instanceof LexError) return token;
+    if (token instanceof ExpressionError) return token;
     tokens.push(token);
     i = token.end;
   }
@@ -41,7 +42,7 @@ export function tokenize(text: string): Token[] | LexError {
 }
 
 /** Single-quoted, `''` inside stands for one quote (as in GitHub Actions). */
-function readString(text: string, start: number): Token | LexError {
+function readString(text: string, start: number): Token | ExpressionError {
   let value = '';
   for (let i = start + 1; i < text.length; i++) {
     if (text[i] !== "'") {
@@ -53,10 +54,10 @@ function readString(text: string, start: number): Token | LexError {
       return { type: 'string', value, start, end: i + 1 };
     }
   }
-  return new LexError('unterminated string (missing closing \')', start);
+  return new ExpressionError('unterminated string (missing closing \')', start);
 }
 
-function readOther(text: string, start: number): Token | LexError {
+function readOther(text: string, start: number): Token | ExpressionError {
   for (const pattern of [NUMBER, IDENT]) {
     pattern.lastIndex = start;
     const match = pattern.exec(text);
@@ -67,7 +68,7 @@ function readOther(text: string, start: number): Token | LexError {
   }
   const op = OPERATORS.find((o) => text.startsWith(o, start));
   if (op) return { type: 'op', value: op, start, end: start + op.length };
-  if (text[start] === '"') return new LexError('strings use single quotes: \'like this\'', start);
-  if (text[start] === '=') return new LexError("use '==' to compare", start);
-  return new LexError(`unexpected character '${text[start]}'`, start);
+  if (text[start] === '"') return new ExpressionError('strings use single quotes: \'like this\'', start);
+  if (text[start] === '=') return new ExpressionError("use '==' to compare", start);
+  return new ExpressionError(`unexpected character '${text[start]}'`, start);
 }

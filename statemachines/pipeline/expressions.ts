@@ -6,26 +6,10 @@
 import { fail, ok, type Diagnostic, type Result, type SourceSpan } from '../diagnostics.ts';
 import { CONTEXT_ROOTS, type ContextRoot, type Expr, type Template } from './model.ts';
 import { didYouMean } from './suggest.ts';
-import { LexError, tokenize, type Token } from './expression-lexer.ts';
+import { ExpressionError, tokenize, type Token } from './expression-lexer.ts';
+import { checkCall, checkContextPath, FUNCTIONS, type CallName } from './expression-rules.ts';
 
-type CallName = Extract<Expr, { kind: 'call' }>['name'];
-
-/** Arity of each function; the status functions only make sense in `if:`. */
-export const FUNCTIONS: Record<CallName, number> = { startsWith: 2, matches: 2, success: 0, failure: 0, always: 0, cancelled: 0 };
-export const STATUS_FUNCTIONS: ReadonlySet<string> = new Set(['success', 'failure', 'always', 'cancelled']);
-
-/** Allowed sub-fields of each context root; `*` = any one name (checked against the file later). */
-const CONTEXT_FIELDS: Record<ContextRoot, readonly string[]> = {
-  event: [], branch: [], tag: [], sha: [], ref: [], repo: [], actor: [],
-  pr: ['number', 'base', 'fork'], inputs: ['*'], matrix: ['*'], pipeline: ['id'], run: ['id'],
-};
-
-class ParseError {
-  constructor(
-    readonly message: string,
-    readonly offset: number,
-  ) {}
-}
+export { FUNCTIONS, STATUS_FUNCTIONS } from './expression-rules.ts';
 
 /** Position of `offset` inside `text` that starts at `base`; later lines keep the base indentation. */
 export function spanAt(text: string, base: SourceSpan, offset: number): SourceSpan {
@@ -40,16 +24,26 @@ export function parseExpression(text: string, span: SourceSpan): Result<Expr> {
   const tokens = tokenize(text);
   const failure = (e: { message: string; offset: number }) =>
     fail<Expr>([{ code: 'bad-expression', message: `expression: ${e.message}`, path: [], span: spanAt(text, span, e.offset) }]);
-  if (tokens instanceof LexError) return failure(tokens);
+  if (tokens instanceof ExpressionError) return failure(tokens);
   try {
     const parser = new Parser(text, tokens, span);
     const expr = parser.parseOr();
     parser.expectEnd();
     return ok(expr);
   } catch (error) {
-    if (error instanceof ParseError) return failure(error);
+    if (error instanceof ExpressionError) return failure(error);
     throw error;
   }
+}
+
+/**
+ * An `if:` value: an expression, optionally wrapped in `${{ }}` as GitHub Actions allows
+ * (`if: ${{ branch == 'main' }}`), with positions still pointing into the original text.
+ */
+export function parseCondition(text: string, span: SourceSpan): Result<Expr> {
+  const wrapped = /^(\s*\$\{\{)([\s\S]*)\}\}\s*$/.exec(text);
+  if (!wrapped || wrapped[2]!.includes('${{')) return parseExpression(text, span);
+  return parseExpression(wrapped[2]!, spanAt(text, span, wrapped[1]!.length));
 }
 
 class Parser {
@@ -67,7 +61,7 @@ class Parser {
 
   expectEnd(): void {
     const token = this.peek();
-    if (token.type !== 'eof') throw new ParseError(`unexpected ${describe(token)}`, token.start);
+    if (token.type !== 'eof') throw new ExpressionError(`unexpected ${describe(token)}`, token.start);
   }
 
   private binary(ops: string[], next: () => Expr): Expr {
@@ -85,7 +79,7 @@ class Parser {
     if (!this.peekOp('==', '!=')) return left;
     const op = this.takeOp() as '==' | '!=';
     const right = this.parseUnary();
-    if (this.peekOp('==', '!=')) throw new ParseError('chained comparison: add parentheses', this.peek().start);
+    if (this.peekOp('==', '!=')) throw new ExpressionError('chained comparison: add parentheses', this.peek().start);
     return { kind: 'binary', op, left, right, span: this.spanFrom(left.span, right.span) };
   }
 
@@ -105,7 +99,7 @@ class Parser {
       this.expectOp(')', "missing ')'");
       return inner;
     }
-    if (token.type !== 'ident') throw new ParseError(`expected a value, got ${describe(token)}`, token.start);
+    if (token.type !== 'ident') throw new ExpressionError(`expected a value, got ${describe(token)}`, token.start);
     if (token.value === 'true' || token.value === 'false') return { kind: 'literal', value: token.value === 'true', span };
     if (token.value === 'null') return { kind: 'literal', value: null, span };
     return this.peekOp('(') ? this.parseCall(token) : this.parseContext(token);
@@ -113,7 +107,7 @@ class Parser {
 
   private parseCall(name: Token & { type: 'ident' }): Expr {
     if (!Object.hasOwn(FUNCTIONS, name.value)) {
-      throw new ParseError(`unknown function '${name.value}'${didYouMean(name.value, Object.keys(FUNCTIONS))}`, name.start);
+      throw new ExpressionError(`unknown function '${name.value}'${didYouMean(name.value, Object.keys(FUNCTIONS))}`, name.start);
     }
     this.take();
     const args: Expr[] = [];
@@ -129,7 +123,7 @@ class Parser {
 
   private parseContext(first: Token & { type: 'ident' }): Expr {
     if (!(CONTEXT_ROOTS as readonly string[]).includes(first.value)) {
-      throw new ParseError(`unknown context '${first.value}'${didYouMean(first.value, CONTEXT_ROOTS)}`, first.start);
+      throw new ExpressionError(`unknown context '${first.value}'${didYouMean(first.value, CONTEXT_ROOTS)}`, first.start);
     }
     const root = first.value as ContextRoot;
     const path: [ContextRoot, ...string[]] = [root];
@@ -137,7 +131,7 @@ class Parser {
     while (this.peekOp('.')) {
       this.take();
       const field = this.take();
-      if (field.type !== 'ident') throw new ParseError(`expected a name after '.', got ${describe(field)}`, field.start);
+      if (field.type !== 'ident') throw new ExpressionError(`expected a name after '.', got ${describe(field)}`, field.start);
       path.push(field.value);
       end = field.end;
     }
@@ -167,7 +161,7 @@ class Parser {
   }
 
   private expectOp(op: string, message: string): void {
-    if (!this.peekOp(op)) throw new ParseError(message, this.peek().start);
+    if (!this.peekOp(op)) throw new ExpressionError(message, this.peek().start);
     this.take();
   }
 
@@ -179,30 +173,6 @@ class Parser {
 
   private spanFrom(first: SourceSpan, last: SourceSpan): SourceSpan {
     return { ...first, endLine: last.endLine ?? last.line, endCol: last.endCol ?? last.col };
-  }
-}
-
-function checkContextPath(path: [ContextRoot, ...string[]], offset: number): void {
-  const [root, ...rest] = path;
-  const fields = CONTEXT_FIELDS[root];
-  const shape = fields.length === 0 ? root : fields[0] === '*' ? `${root}.NAME` : fields.map((f) => `${root}.${f}`).join(', ');
-  if (fields.length === 0 && rest.length === 0) return;
-  if (rest.length === 1 && (fields[0] === '*' || fields.includes(rest[0]!))) return;
-  throw new ParseError(`'${path.join('.')}' is not a context (use ${shape})`, offset);
-}
-
-/** Choice rules compare a value with a constant pattern, so the pattern must be a literal string. */
-function checkCall(call: Extract<Expr, { kind: 'call' }>, offset: number): void {
-  const arity = FUNCTIONS[call.name];
-  if (call.args.length !== arity) {
-    throw new ParseError(`${call.name}() takes ${arity === 0 ? 'no arguments' : `${arity} arguments`}, got ${call.args.length}`, offset);
-  }
-  if (arity === 2) {
-    const [subject, pattern] = call.args as [Expr, Expr];
-    if (subject.kind !== 'context') throw new ParseError(`${call.name}(): the first argument must be a context like branch or tag`, offset);
-    if (pattern.kind !== 'literal' || typeof pattern.value !== 'string') {
-      throw new ParseError(`${call.name}(): the second argument must be a quoted string`, offset);
-    }
   }
 }
 
@@ -261,9 +231,4 @@ export function* walkExpr(expr: Expr): Generator<Expr> {
     yield* walkExpr(expr.right);
   }
   if (expr.kind === 'call') for (const arg of expr.args) yield* walkExpr(arg);
-}
-
-/** A template with no `${{ }}`: the plain string a consumer can use as is. */
-export function templateText(template: Template): string | undefined {
-  return template.parts.every((p) => 'text' in p) ? template.parts.map((p) => ('text' in p ? p.text : '')).join('') : undefined;
 }

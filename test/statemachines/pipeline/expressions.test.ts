@@ -1,7 +1,7 @@
 /** The expression language: what parses into which tree, and where errors point. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseExpression, parseTemplate } from '../../../statemachines/pipeline/expressions.ts';
+import { parseCondition, parseExpression, parseTemplate } from '../../../statemachines/pipeline/expressions.ts';
 import type { Expr } from '../../../statemachines/pipeline/model.ts';
 
 const at = { file: 'f.yml', line: 3, col: 9 };
@@ -121,4 +121,15 @@ test('expressions spanning lines keep the base indentation', () => {
   const result = parseExpression("branch == 'x' &&\n  nope", at);
   assert.ok(!result.ok);
   assert.deepEqual([result.diagnostics[0]!.span?.line, result.diagnostics[0]!.span?.col], [4, 11]);
+});
+
+test('an if may be wrapped in ${{ }} as in GitHub Actions; positions stay in the original text', () => {
+  const wrapped = parseCondition("${{ branch == 'main' }}", at);
+  assert.ok(wrapped.ok);
+  assert.equal(show(wrapped.value), '(branch == "main")');
+  assert.deepEqual(wrapped.value.span, { file: 'f.yml', line: 3, col: 13, endLine: 3, endCol: 29 });
+  const broken = parseCondition('${{ nope }}', at);
+  assert.ok(!broken.ok);
+  assert.equal(broken.diagnostics[0]!.span?.col, 13);
+  assert.equal(parseCondition("${{ a }} == ${{ b }}", at).ok, false);
 });
