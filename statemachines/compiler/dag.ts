@@ -30,10 +30,10 @@ class Bits {
   }
   /** True when every member of `other` is in this set. */
   covers(other: Bits): boolean {
-    return other.words.every((w, i) => (w & this.words[i]!) === w);
+    return other.words.every((w, i) => ((w & this.words[i]!) >>> 0) === w);
   }
-  addAll(other: Bits): void {
-    other.words.forEach((w, i) => (this.words[i]! |= w));
+  addAll(other: Bits, mask?: Bits): void {
+    other.words.forEach((w, i) => (this.words[i]! |= mask ? w & mask.words[i]! : w));
   }
 }
 
@@ -114,6 +114,9 @@ function components(nodes: number[], edges: number[][]): number[][] {
  */
 function seriesSplit(g: Graph, nodes: number[], edges: number[][]): [number[], number[]] | undefined {
   const member = new Set(nodes);
+  // Only ancestors inside this part count: the rest is already sequenced around it.
+  const inside = new Bits(g.keys.length);
+  nodes.forEach((n) => inside.add(n));
   const head = new Bits(g.keys.length);
   for (const n of nodes) if (!edges[n]!.some((m) => member.has(m))) head.add(n);
   for (let changed = true; changed; ) {
@@ -121,7 +124,7 @@ function seriesSplit(g: Graph, nodes: number[], edges: number[][]): [number[], n
     for (const n of nodes) {
       if (head.has(n) || g.ancestors[n]!.covers(head)) continue;
       head.add(n);
-      head.addAll(g.ancestors[n]!);
+      head.addAll(g.ancestors[n]!, inside);
       changed = true;
     }
   }

@@ -7,6 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileSource } from '../../../statemachines/compiler/compile.ts';
+import { assertValidAsl } from './asl-valid.ts';
 import { execute, runInput } from './harness.ts';
 import { dagYaml, expected, prng, randomDag, type RandomStep } from './random-dags.ts';
 
@@ -19,6 +20,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function runDag(steps: RandomStep[], seed: number) {
   const compiled = compileSource('.sci/random.yml', dagYaml(steps));
   assert.ok(compiled.ok, JSON.stringify(!compiled.ok && compiled.diagnostics));
+  assertValidAsl(compiled.value.json);
   const byName = new Map(steps.map((s) => [s.name, s]));
   const seenRunStatus = new Map<string, string>();
   const out = await execute(compiled.value.definition, runInput({ id: `r${seed}` }), compiled.value.steps, {

@@ -34,6 +34,15 @@ describe('layoutDag', () => {
     });
   }
 
+  it('handles sets past one 32-bit word (bit 31 included)', () => {
+    const edges: Record<string, string[]> = {};
+    for (let i = 0; i < 40; i++) edges[`s${i}`] = [];
+    edges.s35 = ['s31'];
+    const got = text(layout(edges).root);
+    assert.ok(got.includes('|s31;s35|'), got);
+    assert.equal(got.split(/[|;()]/).filter(Boolean).length, 40);
+  });
+
   it('places every step exactly once', () => {
     const edges: Record<string, string[]> = {};
     for (let i = 0; i < 300; i++) edges[`s${i}`] = i === 0 ? [] : [`s${(i * 7) % i}`, `s${(i * 13) % i}`].filter((v, j, a) => a.indexOf(v) === j);

@@ -6,21 +6,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import validator from 'asl-validator';
 import { compileSource } from '../../../statemachines/compiler/compile.ts';
 import { renderAsl } from '../../../statemachines/asl/render.ts';
+import { assertValidAsl } from './asl-valid.ts';
 
 const EXAMPLES = 'examples';
 const GOLDEN = 'test/golden';
 const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yml')).sort();
-
-type Validate = (definition: unknown, opts?: { checkPaths: boolean; checkArn: boolean }) => { isValid: boolean; errorsText: (sep?: string) => string };
-
-/** asl-validator, strict (paths and ARNs checked), on a copy: it annotates its input. */
-export function assertValidAsl(json: string): void {
-  const result = (validator as unknown as Validate)(JSON.parse(json), { checkPaths: true, checkArn: true });
-  assert.ok(result.isValid, result.errorsText('\n'));
-}
 
 describe('compiler golden files', () => {
   it('has 4-6 example pipelines', () => {

@@ -38,7 +38,7 @@ steps:
 `);
 
   it('puts only ${SCI_BRANCH} in the buildspec, never a value', () => {
-    const task = pipeline.definition.States.greet as { Parameters: { BuildspecOverride: string } };
+    const task = pipeline.definition.States.greet as unknown as { Parameters: { BuildspecOverride: string } };
     assert.match(task.Parameters.BuildspecOverride, /echo "\$\{SCI_BRANCH\}" > out.txt/);
     assert.ok(!pipeline.json.includes('touch'));
   });

@@ -1,0 +1,129 @@
+/**
+ * Compiler benchmark: validate+compile time and ASL size at 10/100/1,000 steps; billed state
+ * transitions per step for a chain, a fan and an N-shaped DAG (StateEntered events of a local
+ * execution); DAG fidelity (makespan / critical path) of the exact layout vs the naive
+ * "topological levels as Parallel stages" layout, on the same seeded random DAGs.
+ * Run: node --import tsx bench/compile.ts
+ */
+import { compileLayout, compileSource, type CompiledPipeline } from '../statemachines/compiler/compile.ts';
+import { layoutDag, type Block, type DagLayout } from '../statemachines/compiler/dag.ts';
+import { parsePipeline } from '../statemachines/pipeline/parse.ts';
+import { planSteps } from '../statemachines/pipeline/plan.ts';
+import type { StepInstance } from '../statemachines/pipeline/model.ts';
+import { execute, runInput } from '../test/statemachines/compiler/harness.ts';
+import { criticalPath, dagYaml, prng, randomDag, type RandomStep } from '../test/statemachines/compiler/random-dags.ts';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const step = (name: string, needs: string[], durationMs = 0): RandomStep => ({ name, needs, cond: 'default', allowFailure: false, fails: false, durationMs });
+
+/** Layers of 10 steps, each needing two steps of the layer before: a realistic wide pipeline. */
+function layered(n: number): RandomStep[] {
+  const rand = prng(n);
+  const steps: RandomStep[] = [];
+  for (let i = 0; i < n; i++) {
+    const base = Math.floor(i / 10) * 10 - 10;
+    const pick = () => `s${base + Math.floor(rand() * 10)}`;
+    steps.push(step(`s${i}`, base < 0 ? [] : [...new Set([pick(), pick()])]));
+  }
+  return steps;
+}
+
+type Layout = (instances: StepInstance[]) => DagLayout;
+
+const exact: Layout = (instances) => {
+  const keyOf = new Map(instances.map((i) => [i.name, i.key]));
+  return layoutDag(instances.map((i) => i.key), new Map(instances.map((i) => [i.key, i.needs.map((n) => keyOf.get(n)!)])));
+};
+
+/** The naive layout: topological levels run as Parallel stages, one after another. */
+const naive: Layout = (instances) => {
+  const keyOf = new Map(instances.map((i) => [i.name, i.key]));
+  const level = new Map<string, number>();
+  for (const i of instances) level.set(i.key, 1 + Math.max(-1, ...i.needs.map((n) => level.get(keyOf.get(n)!)!)));
+  const depth = Math.max(...level.values());
+  const stages: Block[] = [];
+  for (let l = 0; l <= depth; l++) {
+    const here: Block[] = instances.filter((i) => level.get(i.key) === l).map((i) => ({ kind: 'step', key: i.key }));
+    stages.push(here.length === 1 ? here[0]! : { kind: 'par', branches: here });
+  }
+  return { root: { kind: 'seq', items: stages }, gates: new Map() };
+};
+
+function build(steps: RandomStep[], layout: Layout, enforceLimits = true): CompiledPipeline {
+  const parsed = parsePipeline('.sci/bench.yml', dagYaml(steps));
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.diagnostics));
+  const planned = planSteps(parsed.value);
+  if (!planned.ok) throw new Error(JSON.stringify(planned.diagnostics));
+  const r = compileLayout(parsed.value, planned.value, layout(planned.value), undefined, { enforceLimits });
+  if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+  return r.value;
+}
+
+function sizeTable(): string[] {
+  const rows = ['| steps | validate+compile (median) | ASL bytes (compact) | max history events | deployable |', '| --- | ---: | ---: | ---: | --- |'];
+  for (const n of [10, 100, 1000]) {
+    const steps = layered(n);
+    const text = dagYaml(steps);
+    const times: number[] = [];
+    let ok = false;
+    for (let i = 0; i < (n === 1000 ? 5 : 21); i++) {
+      const t = performance.now();
+      ok = compileSource('.sci/bench.yml', text).ok;
+      times.push(performance.now() - t);
+    }
+    const e = build(steps, exact, false).estimates;
+    rows.push(`| ${n} | ${median(times).toFixed(1)} ms | ${e.definitionBytes.toLocaleString('en')} | ${e.maxHistoryEvents.toLocaleString('en')} | ${ok ? 'yes' : 'no: refused with a diagnostic (over 1 MB)'} |`);
+  }
+  return rows;
+}
+
+async function run(steps: RandomStep[], layout: Layout) {
+  const c = build(steps, layout);
+  const byName = new Map(steps.map((s) => [s.name, s]));
+  return execute(c.definition, runInput(), c.steps, { build: async ({ key }) => sleep(byName.get(key)!.durationMs) });
+}
+
+async function transitionsTable(): Promise<string[]> {
+  const shapes: Array<[string, RandomStep[]]> = [
+    ['chain of 10', Array.from({ length: 10 }, (_, i) => step(`s${i}`, i === 0 ? [] : [`s${i - 1}`]))],
+    ['fan 1 → 8 → 1', [step('s0', []), ...Array.from({ length: 8 }, (_, i) => step(`s${i + 1}`, ['s0'])), step('s9', Array.from({ length: 8 }, (_, i) => `s${i + 1}`))]],
+    ['N shapes ×3 (gates)', [0, 1, 2].flatMap((k) => [step(`a${k}`, []), step(`b${k}`, []), step(`c${k}`, [`a${k}`]), step(`d${k}`, [`a${k}`, `b${k}`])])],
+  ];
+  const rows = ['| DAG | steps | state transitions | per step |', '| --- | ---: | ---: | ---: |'];
+  for (const [name, steps] of shapes) {
+    const out = await run(steps, exact);
+    rows.push(`| ${name} | ${steps.length} | ${out.trace.entered.length} | ${(out.trace.entered.length / steps.length).toFixed(2)} |`);
+  }
+  return rows;
+}
+
+async function makespanRatio(steps: RandomStep[], layout: Layout): Promise<number> {
+  const out = await run(steps, layout);
+  return Math.max(...out.trace.ended.values()) / criticalPath(steps);
+}
+
+async function fidelityTable(): Promise<string[]> {
+  const rand = prng(7);
+  const dags = Array.from({ length: 15 }, () => randomDag(rand, 8 + Math.floor(rand() * 5), { maxDuration: 120 }).map((s) => ({ ...s, fails: false, cond: 'default' as const, allowFailure: false })));
+  const n = [step('a', [], 20), step('b', [], 150), step('c', ['a'], 150), step('d', ['a', 'b'], 20)];
+  await run(n, exact); // warm-up
+  const rows = ['| DAGs | exact layout (median, worst) | naive levels (median, worst) |', '| --- | --- | --- |'];
+  for (const [name, set] of [['N shape (a 20 ms → c 150 ms; b 150 ms → d 20 ms)', [n]], [`${dags.length} random DAGs of 8-12 steps, 5-120 ms`, dags]] as const) {
+    const e: number[] = [];
+    const v: number[] = [];
+    for (const d of set) {
+      e.push(await makespanRatio(d, exact));
+      v.push(await makespanRatio(d, naive));
+    }
+    rows.push(`| ${name} | ${median(e).toFixed(2)}, ${Math.max(...e).toFixed(2)} | ${median(v).toFixed(2)}, ${Math.max(...v).toFixed(2)} |`);
+  }
+  return rows;
+}
+
+console.log('### Validate + compile\n');
+console.log(sizeTable().join('\n'));
+console.log('\n### Billed state transitions (every state entered, status writes included)\n');
+console.log((await transitionsTable()).join('\n'));
+console.log('\n### DAG fidelity: makespan / critical path (1.00 = every step starts the moment its needs end)\n');
+console.log((await fidelityTable()).join('\n'));
