@@ -42,20 +42,14 @@ export class DynamoRunStore implements RunStore {
   }
 
   async getRun(runId: string): Promise<RunWithSteps | undefined> {
-    const items = await queryItems(this.client, {
-      TableName: this.tableName, ConsistentRead: true,
-      KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': runPk(runId) },
-    });
-    const runItem = items.find((item) => item.sk === RUN_SK);
-    if (!isCommittedRun(runItem)) return undefined;
-    const steps = items.filter((item) => item.type === 'step').map(toStepRecord).sort((a, b) => a.order - b.order);
-    return { run: toRunRecord(runItem), steps };
+    return toRunWithSteps(await this.readPartition(runId));
   }
 
   async listSteps(runId: string): Promise<StepRecord[]> {
     return (await this.getRun(runId))?.steps ?? [];
   }
 
+  /** Newest first. With `repo` an index query; without it a Scan, which only the local store allows. */
   async listRuns(query: { repo?: string; pipeline?: string; limit?: number }): Promise<RunRecord[]> {
     const limit = query.limit ?? DEFAULT_LIST_LIMIT;
     if (query.repo === undefined) return (await this.scanRuns(query.pipeline)).slice(0, limit);
@@ -157,12 +151,33 @@ export class DynamoRunStore implements RunStore {
     }
   }
 
-  /** A terminal run leaves no step pending, running or waiting; re-runnable, so a crash mid-way heals on retry. */
+  /** Every item of a run's partition (run, steps, gates), strongly consistent. */
+  private readPartition(runId: string): Promise<Item[]> {
+    return queryItems(this.client, {
+      TableName: this.tableName, ConsistentRead: true,
+      KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': runPk(runId) },
+    });
+  }
+
+  /**
+   * A terminal run leaves no step pending, running or waiting, and no item without a TTL (the
+   * state machine creates gate items, which it cannot date). Re-runnable: a crash mid-way heals on retry.
+   */
   private async settleOpenSteps(runId: string, endedAt: string, reason: string): Promise<void> {
-    const current = await this.getRun(runId);
+    const items = await this.readPartition(runId);
+    const current = toRunWithSteps(items);
     if (!current || !isTerminalRun(current.run.status)) return;
     const open = current.steps.filter((step) => !isTerminalStep(step.status));
-    await Promise.all(open.map((step) => this.transitionStep(runId, step.key, 'cancelled', { endedAt, reason })));
+    const undated = items.filter((item) => item.expiresAt === undefined);
+    const expires = items.find((item) => item.sk === RUN_SK)?.expiresAt;
+    await Promise.all([
+      ...open.map((step) => this.transitionStep(runId, step.key, 'cancelled', { endedAt, reason })),
+      ...undated.map((item) => this.client.send(new UpdateCommand({
+        TableName: this.tableName, Key: { pk: item.pk, sk: item.sk },
+        UpdateExpression: 'SET #ttl = if_not_exists(#ttl, :ttl)', ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#ttl': 'expiresAt' }, ExpressionAttributeValues: { ':ttl': expires },
+      }))),
+    ]);
   }
 
   private async queryActive(filter?: { expression: string; names: Record<string, string>; values: Record<string, unknown> }): Promise<RunRecord[]> {
@@ -175,7 +190,7 @@ export class DynamoRunStore implements RunStore {
     return items.map(toRunRecord);
   }
 
-  /** Without a repository there is no index to read: a scan, fine locally, costly on a large table. */
+  /** Without a repository there is no index to read: a Scan, for the local store (infra grants no Scan on AWS). */
   private async scanRuns(pipeline: string | undefined): Promise<RunRecord[]> {
     const items = await scanItems(this.client, {
       TableName: this.tableName,
@@ -185,4 +200,11 @@ export class DynamoRunStore implements RunStore {
     });
     return items.map(toRunRecord).sort((a, b) => `${b.createdAt}#${b.id}`.localeCompare(`${a.createdAt}#${a.id}`));
   }
+}
+
+function toRunWithSteps(items: Item[]): RunWithSteps | undefined {
+  const runItem = items.find((item) => item.sk === RUN_SK);
+  if (!isCommittedRun(runItem)) return undefined;
+  const steps = items.filter((item) => item.type === 'step').map(toStepRecord).sort((a, b) => a.order - b.order);
+  return { run: toRunRecord(runItem), steps };
 }

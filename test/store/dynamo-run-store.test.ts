@@ -121,6 +121,17 @@ describe('DynamoRunStore on real dynalite', () => {
     assert.deepEqual(steps.map((s) => [s.status, s.reason ?? '']), [['succeeded', ''], ['cancelled', 'superseded by g2'], ['cancelled', 'superseded by g2']]);
   });
 
+  it('dates the items the state machine created (gates) when the run ends', async () => {
+    await t.store.createRun(aRun({ id: 'gate' }), someSteps('gate', 2));
+    await t.documentClient.send(new UpdateCommand({
+      TableName: t.tableName, Key: { pk: 'RUN#gate', sk: 'GATE#s001' }, UpdateExpression: 'ADD #done :one',
+      ExpressionAttributeNames: { '#done': 'done' }, ExpressionAttributeValues: { ':one': 1 },
+    }));
+    assert.equal((await raw('RUN#gate', 'GATE#s001'))?.expiresAt, undefined);
+    await t.store.transitionRun('gate', 'succeeded');
+    assert.equal((await raw('RUN#gate', 'GATE#s001'))?.expiresAt, NOW_S + 90 * 86_400);
+  });
+
   it('marks an abandoned run failed with its reason, once', async () => {
     await t.store.createRun(aRun({ id: 'ab' }), someSteps('ab', 2));
     await t.store.transitionRun('ab', 'running');
