@@ -114,33 +114,33 @@ const retry = z.union(
 
 export const stepSchema = strict(
   {
-    needs: oneOrMany('needs', 0),
-    if: z.union([z.string(), z.boolean()], { error: 'if must be an expression' }),
-    allow_failure: z.boolean(),
+    needs: oneOrMany('needs', 0).describe('Steps that must end before this one starts'),
+    if: z.union([z.string(), z.boolean()], { error: 'if must be an expression' }).describe("Condition, e.g. branch == 'main' || always(); default success()"),
+    allow_failure: z.boolean().describe('A failure of this step does not fail the run'),
     matrix: z.record(z.string().regex(IDENTIFIER, 'matrix axes are letters, digits and _, not starting with a digit'), list(scalar, 'a matrix axis').min(1, 'a matrix axis needs at least one value')),
-    run: oneOrMany('run'),
-    image: nonEmpty('image'),
-    compute,
-    timeout: duration,
-    retry,
+    run: oneOrMany('run').describe('Command(s) run with bash, stopping at the first failure'),
+    image: nonEmpty('image').describe('Container image of the step'),
+    compute: compute.describe('CodeBuild compute size'),
+    timeout: duration.describe('Duration: 30s, 10m, 2h, 1d'),
+    retry: retry.describe('Retries: a number, or { max, on: [failure, timeout] }'),
     env: envMap,
     secrets: z.record(envName, z.string().regex(SECRET_REF, "expected a secret reference 'secretsmanager:NAME' or 'ssm:/path'"), { error: 'secrets must be a mapping' }),
-    artifacts: globs('artifacts'),
+    artifacts: globs('artifacts').describe('Files kept and restored into every step that needs this one'),
     cache: strict({ key: nonEmpty('key'), paths: globs('paths').min(1, 'paths must not be empty') }, 'cache'),
-    approval: strict({ message: nonEmpty('message'), timeout: duration }, 'approval').partial().nullable(),
-    pipeline: strict({ name: nonEmpty('name'), inputs: z.record(z.string(), scalar) }, 'pipeline').partial({ inputs: true }),
+    approval: strict({ message: nonEmpty('message'), timeout: duration }, 'approval').partial().nullable().describe('Waits for a person to approve'),
+    pipeline: strict({ name: nonEmpty('name'), inputs: z.record(z.string(), scalar) }, 'pipeline').partial({ inputs: true }).describe('Calls another pipeline of this repository and waits for it'),
   },
   'a step',
 ).partial();
 
 export const pipelineSchema = strict(
   {
-    name: nonEmpty('name').optional(),
-    on: triggers.optional(),
-    env: envMap.optional(),
+    name: nonEmpty('name').optional().describe('Display name; defaults to the path under .sci/'),
+    on: triggers.optional().describe('Events that start the pipeline; default: push'),
+    env: envMap.optional().describe('Environment variables for every step'),
     defaults: strict({ image: nonEmpty('image'), compute, timeout: duration }, 'defaults').partial().optional(),
     concurrency: z.union([nonEmpty('concurrency'), strict({ group: nonEmpty('group'), cancel_in_progress: z.boolean().optional() }, 'concurrency')]).optional(),
-    steps: z.record(z.string(), stepSchema, { error: 'steps must be a mapping of step name to step' }),
+    steps: z.record(z.string(), stepSchema, { error: 'steps must be a mapping of step name to step' }).describe('The steps: name → step with exactly one of run, approval, pipeline'),
   },
   'a pipeline file',
 );

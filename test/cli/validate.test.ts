@@ -79,9 +79,10 @@ test('a garbage file is a diagnostic, never a stack trace', (t) => {
 test('sci schema prints a draft-07 JSON Schema that rejects unknown keys', () => {
   const result = sci('schema');
   assert.equal(result.code, 0);
-  const schema = JSON.parse(result.stdout) as { $schema: string; required: string[]; additionalProperties: boolean; properties: Record<string, unknown> };
+  const schema = JSON.parse(result.stdout) as { $schema: string; required: string[]; additionalProperties: boolean; properties: Record<string, { description?: string }> };
   assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
   assert.deepEqual(schema.required, ['steps']);
   assert.equal(schema.additionalProperties, false);
   assert.deepEqual(Object.keys(schema.properties), ['name', 'on', 'env', 'defaults', 'concurrency', 'steps']);
+  assert.match(schema.properties.steps!.description ?? '', /exactly one of run, approval, pipeline/);
 });
