@@ -16,7 +16,7 @@ export type BuildArchitecture = (typeof BUILD_ARCHITECTURES)[number];
 
 /** Validated deployment configuration. */
 export interface ServerlessCiConfig {
-  /** `owner/name` of every repository the webhook accepts; empty = accept none. */
+  /** `owner/name` (or numeric id) of every repository the webhook accepts; empty = accept none. */
   allowedRepos: string[];
   /** GitHub logins (or numeric ids) whose deliveries are accepted; empty = any sender of an allowed repository. */
   allowedSenders: string[];
@@ -57,7 +57,8 @@ const RETENTION_VALUES = Object.values(RetentionDays).filter(
   (v): v is RetentionDays => typeof v === 'number' && v !== RetentionDays.INFINITE,
 );
 
-const REPO = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
+/** `owner/name`, or the numeric repository id (survives renames; src/github/trust.ts accepts both). */
+const REPO = /^(?:\d+|[A-Za-z0-9-]+\/[A-Za-z0-9._-]+)$/;
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 
@@ -67,7 +68,7 @@ const listOf = (item: z.ZodString) =>
   z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : v), z.array(item));
 
 const schema = z.object({
-  allowedRepos: listOf(z.string().regex(REPO, 'each entry must be a repository as owner/name')),
+  allowedRepos: listOf(z.string().regex(REPO, 'each entry must be a repository as owner/name or its numeric id')),
   allowedSenders: listOf(z.string().regex(LOGIN, 'each entry must be a GitHub login or numeric user id')),
   githubSecretName: z.string().regex(SECRET_NAME, 'must be a Secrets Manager name ([A-Za-z0-9/_+=.@-], 1-512 chars)'),
   webhookSecretName: z.string().regex(SECRET_NAME, 'must be a Secrets Manager name ([A-Za-z0-9/_+=.@-], 1-512 chars)'),

@@ -17,8 +17,8 @@ test('cdk.json holds a valid configuration with safe defaults', () => {
 });
 
 test('values given with -c arrive as strings and are parsed', () => {
-  const config = configOf({ 'sci:allowedRepos': 'octo/one, octo/two', 'sci:logRetentionDays': '90', 'sci:artifactRetentionDays': '7' });
-  assert.deepEqual(config.allowedRepos, ['octo/one', 'octo/two']);
+  const config = configOf({ 'sci:allowedRepos': 'octo/one, 123456', 'sci:logRetentionDays': '90', 'sci:artifactRetentionDays': '7' });
+  assert.deepEqual(config.allowedRepos, ['octo/one', '123456']);
   assert.equal(config.logRetentionDays, RetentionDays.THREE_MONTHS);
   assert.equal(config.artifactRetentionDays, 7);
 });
