@@ -55,7 +55,7 @@ export function inExecutionOrder(machine: StateMachine): StateMachine {
   return { ...machine, States: states };
 }
 
-/** Renders an ASL definition (or any part of one) deterministically. */
-export function renderAsl(definition: unknown): string {
-  return `${JSON.stringify(ordered(definition as Json), null, 2)}\n`;
+/** Renders an ASL definition (or any part of one) deterministically: indented, or compact with `indent` 0. */
+export function renderAsl(definition: unknown, indent = 2): string {
+  return indent === 0 ? JSON.stringify(ordered(definition as Json)) : `${JSON.stringify(ordered(definition as Json), null, indent)}\n`;
 }

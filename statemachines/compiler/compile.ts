@@ -66,7 +66,7 @@ export function compileLayout(
   const start = emitBlock(scope, layout.root, result, states);
   if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
   const definition = inExecutionOrder({ Comment: `serverless-ci pipeline ${pipeline.id}`, StartAt: start, States: states });
-  const json = JSON.stringify(JSON.parse(renderAsl(definition)));
+  const json = renderAsl(definition, 0);
   const estimates = estimate(definition, json);
   const limits = options.enforceLimits ? checkLimits(pipeline, estimates) : [];
   if (limits.length > 0) return fail(limits);
