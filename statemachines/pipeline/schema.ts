@@ -13,7 +13,6 @@ export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const SECRET_REF = /^(?:secretsmanager:[A-Za-z0-9/_+=.@:-]+|ssm:\/[A-Za-z0-9/_.-]+)$/;
 export const COMPUTE_SIZES = ['small', 'medium', 'large', 'xlarge', 'lambda-1gb', 'lambda-2gb', 'lambda-4gb', 'lambda-8gb', 'lambda-10gb'] as const;
-export const EVENT_NAMES = ['push', 'pull_request', 'schedule', 'manual', 'pipeline'] as const;
 export const PR_TYPES = [
   'opened', 'synchronize', 'reopened', 'closed', 'edited', 'ready_for_review', 'converted_to_draft',
   'labeled', 'unlabeled', 'assigned', 'unassigned', 'review_requested', 'review_request_removed', 'locked', 'unlocked',

@@ -3,7 +3,7 @@
  * diagnostics, and map a data path (`['steps', 'test', 'needs', 0]`) back to a source span.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml';
-import type { Diagnostic, Result, SourceSpan } from '../diagnostics.ts';
+import type { Result, SourceSpan } from '../diagnostics.ts';
 
 export type Path = (string | number)[];
 
@@ -115,10 +115,3 @@ export function keysInOrder(source: YamlSource, path: Path): string[] {
   if (!complete || !isMap(node)) return [];
   return node.items.flatMap((p) => (isScalar(p.key) ? [String(p.key.value)] : []));
 }
-
-export const diagnosticAt = (source: YamlSource, code: string, message: string, path: Path, span = spanOf(source, path)): Diagnostic => ({
-  code,
-  message,
-  path,
-  span,
-});
