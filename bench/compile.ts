@@ -81,7 +81,11 @@ function sizeTable(): string[] {
 async function run(steps: RandomStep[], layout: Layout) {
   const c = build(steps, layout);
   const byName = new Map(steps.map((s) => [s.name, s]));
-  return execute(c.definition, runInput(), c.steps, { build: async ({ key }) => sleep(byName.get(key)!.durationMs) });
+  return execute(c.definition, runInput(), c.steps, {
+    build: async ({ key }) => {
+      await sleep(byName.get(key)!.durationMs);
+    },
+  });
 }
 
 async function transitionsTable(): Promise<string[]> {
