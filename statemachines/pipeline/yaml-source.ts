@@ -2,7 +2,7 @@
  * The YAML side of parsing: load a document keeping node ranges, turn syntax errors into
  * diagnostics, and map a data path (`['steps', 'test', 'needs', 0]`) back to a source span.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit, type Document, type Node } from 'yaml';
 import type { Result, SourceSpan } from '../diagnostics.ts';
 
 export type Path = (string | number)[];
@@ -19,13 +19,15 @@ export interface YamlSource {
 /** Parses one YAML document; every syntax error becomes a positioned diagnostic. */
 export function loadYaml(file: string, text: string): Result<YamlSource> {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // logLevel 'error': yaml would otherwise print warnings to the console of whoever parses.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const spanAt = (offset: number): SourceSpan => ({ file, ...lines.linePos(Math.min(offset, text.length)) });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      diagnostics: doc.errors.map((e) => ({ code: 'yaml-syntax', message: yamlMessage(e.message), path: [], span: spanAt(e.pos[0]) })),
-    };
+  const problems = [
+    ...doc.errors.map((e) => ({ message: e.code === 'MULTIPLE_DOCS' ? "YAML: a pipeline file holds one document (remove the '---')" : yamlMessage(e.message), offset: e.pos[0] })),
+    ...complexKeys(doc),
+  ];
+  if (problems.length > 0) {
+    return { ok: false, diagnostics: problems.map((p) => ({ code: 'yaml-syntax', message: p.message, path: [], span: spanAt(p.offset) })) };
   }
   try {
     // Aliases are expanded here; the limit keeps a "billion laughs" file from exhausting memory.
@@ -35,6 +37,17 @@ export function loadYaml(file: string, text: string): Result<YamlSource> {
     const message = error instanceof Error ? error.message : String(error);
     return { ok: false, diagnostics: [{ code: 'yaml-syntax', message: yamlMessage(message), path: [], span: spanAt(0) }] };
   }
+}
+
+/** A list or mapping used as a key (`? [a]`) has no meaning in a pipeline file. */
+function complexKeys(doc: Document.Parsed): Array<{ message: string; offset: number }> {
+  const found: Array<{ message: string; offset: number }> = [];
+  visit(doc, {
+    Pair(_, pair) {
+      if (pair.key !== null && !isScalar(pair.key)) found.push({ message: 'YAML: keys must be plain strings', offset: (pair.key as Node).range?.[0] ?? 0 });
+    },
+  });
+  return found;
 }
 
 /** yaml's messages start with a capital and sometimes carry a trailing context block. */

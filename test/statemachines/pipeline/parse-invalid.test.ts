@@ -14,6 +14,8 @@ const ok = 'steps:\n  build:\n    run: make\n';
 const cases: Array<[string, string, string[]]> = [
   ['YAML syntax error', 'steps:\n  build:\n    run: [make\n', ['4:1: YAML: flow sequence in block collection must be sufficiently indented and end with a ]']],
   ['duplicate YAML key', 'steps:\n  a:\n    run: x\n  a:\n    run: y\n', ['4:3: YAML: map keys must be unique']],
+  ['two YAML documents', `${ok}---\n${ok}`, ["4:1: YAML: a pipeline file holds one document (remove the '---')"]],
+  ['a list as a key', 'steps:\n  ? [a]\n  : { run: x }\n', ['2:5: YAML: keys must be plain strings']],
   ['not a mapping', '- a\n- b\n', ['1:1: a pipeline file must be a mapping']],
   ['empty file', '', ['1:1: a pipeline file must be a mapping']],
   ['missing steps', 'name: x\n', ["1:1: missing required key 'steps'"]],

@@ -105,6 +105,10 @@ for (const [name, yaml, check] of stepCases) {
   test(`valid step: ${name}`, () => check(parse(`steps:\n  t:\n    run: x\n  s:\n${yaml}`).steps[1]!));
 }
 
+test('a leading document marker and comments are fine', () => {
+  assert.equal(parse('# ci\n---\nsteps:\n  a:\n    run: x # inline\n').steps.length, 1);
+});
+
 test('steps keep file order, even with integer-like names', () => {
   assert.deepEqual(parse('steps:\n  b:\n    run: x\n  "2":\n    run: x\n  a:\n    run: x\n').steps.map((s) => s.name), ['b', '2', 'a']);
 });
