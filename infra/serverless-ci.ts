@@ -54,6 +54,7 @@ export class ServerlessCi extends Construct {
     this.events = new ReporterEvents(this, 'Events', {
       reporter: this.functions.byName.reporter.fn,
       projectName: this.build.projectName,
+      failedEvents: this.functions.failedEvents,
     });
   }
 }

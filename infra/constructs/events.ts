@@ -1,39 +1,32 @@
 /**
  * The events that drive the reporter: Step Functions execution status changes of `sci-*` state
- * machines and CodeBuild build state changes of the step project. Failed deliveries are retried
- * by EventBridge, then kept in a dead-letter queue instead of being dropped.
+ * machines and CodeBuild build state changes of the step project. Events EventBridge cannot
+ * deliver are retried, then kept in the failed-events queue instead of being dropped.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { STATE_MACHINE_PREFIX } from './arns.ts';
-import { acknowledge } from './nag.ts';
-import { Stack } from 'aws-cdk-lib';
 
 export interface ReporterEventsProps {
   reporter: IFunction;
   projectName: string;
+  /** Where undeliverable events go (shared with the reporter's own async failures). */
+  failedEvents: IQueue;
 }
 
-/** The two rules targeting the reporter, and their shared dead-letter queue. */
+/** The two rules targeting the reporter. */
 export class ReporterEvents extends Construct {
   readonly executionRule: Rule;
   readonly buildRule: Rule;
-  readonly deadLetterQueue: Queue;
 
   constructor(scope: Construct, id: string, props: ReporterEventsProps) {
     super(scope, id);
-    this.deadLetterQueue = new Queue(this, 'Dlq', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(this.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the reporter event targets.');
     const target = new LambdaFunction(props.reporter, {
-      deadLetterQueue: this.deadLetterQueue,
+      deadLetterQueue: props.failedEvents,
       retryAttempts: 8,
       maxEventAge: Duration.hours(2),
     });

@@ -5,6 +5,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import { FunctionUrlAuthType, InvokeMode, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -72,6 +73,8 @@ export class Functions extends Construct {
   readonly byName: Record<FunctionName, SciFunction>;
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
+  /** Events the async-invoked functions (reporter, scheduled) failed on after every retry. */
+  readonly failedEvents: Queue;
   readonly webhookUrl: FunctionUrl;
   readonly apiUrl: FunctionUrl;
 
@@ -89,6 +92,12 @@ export class Functions extends Construct {
       visibilityTimeout: Duration.seconds(FUNCTION_SPECS.dispatcher.timeout.toSeconds() * VISIBILITY_FACTOR),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
     });
+    this.failedEvents = new Queue(this, 'FailedEvents', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.failedEvents, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter destination of the reporter and scheduled-run invocations.');
     const ctx: CapabilityContext = { ...props, queue: this.queue };
     const made: Partial<Record<FunctionName, SciFunction>> = {};
     for (const [name, spec] of Object.entries(FUNCTION_SPECS) as Array<[FunctionName, FunctionSpec]>) {
@@ -98,6 +107,11 @@ export class Functions extends Construct {
     }
     this.byName = made as Record<FunctionName, SciFunction>;
     props.scheduling.allowInvoke(this.byName.scheduled.fn);
+    // EventBridge and Scheduler invoke asynchronously: an event the function keeps failing on
+    // is parked in a queue instead of being dropped after Lambda's retries.
+    for (const name of ['reporter', 'scheduled'] as const) {
+      this.byName[name].fn.configureAsyncInvoke({ onFailure: new SqsDestination(this.failedEvents), retryAttempts: 2, maxEventAge: Duration.hours(6) });
+    }
 
     this.byName.dispatcher.fn.addEventSource(
       new SqsEventSource(this.queue, { batchSize: 5, reportBatchItemFailures: true, maxConcurrency: 10 }),

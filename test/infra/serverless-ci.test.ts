@@ -243,6 +243,17 @@ test('deliveries: encrypted queue with a DLQ feeding the dispatcher with partial
   });
 });
 
+test('async-invoked functions (reporter, scheduled) park events they keep failing on', () => {
+  const failed = { 'Fn::GetAtt': [logicalId('AWS::SQS::Queue', 'CiFunctionsFailedEvents'), 'Arn'] };
+  for (const prefix of ['CiFunctionsReporter', 'CiFunctionsScheduled']) {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId('AWS::Lambda::Function', prefix) },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: failed } },
+    });
+  }
+});
+
 test('function URLs: webhook public (signature checked in code), api IAM-authenticated', () => {
   template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': [logicalId('AWS::Lambda::Function', 'CiFunctionsWebhook'), 'Arn'] } });
   template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM', TargetFunctionArn: { 'Fn::GetAtt': [logicalId('AWS::Lambda::Function', 'CiFunctionsApi'), 'Arn'] } });
@@ -251,7 +262,7 @@ test('function URLs: webhook public (signature checked in code), api IAM-authent
 
 test('events: sci-* execution status and step build state changes reach the reporter, with a DLQ', () => {
   const reporterArn = { 'Fn::GetAtt': [logicalId('AWS::Lambda::Function', 'CiFunctionsReporter'), 'Arn'] };
-  const dlq = { 'Fn::GetAtt': [logicalId('AWS::SQS::Queue', 'CiEventsDlq'), 'Arn'] };
+  const dlq = { 'Fn::GetAtt': [logicalId('AWS::SQS::Queue', 'CiFunctionsFailedEvents'), 'Arn'] };
   const prefix = new Capture();
   template.hasResourceProperties('AWS::Events::Rule', {
     EventPattern: { source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'], detail: { stateMachineArn: [{ prefix: prefix }] } },
