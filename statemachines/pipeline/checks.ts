@@ -19,7 +19,7 @@ export interface CheckScope {
   stepNames: string[] | undefined;
   /** False when `on:` failed the schema, so its inputs are unknown rather than absent. */
   inputsKnown: boolean;
-  /** False when some step failed to build, so the plan would be incomplete. */
+  /** False when some step could not be built, so the plan would be incomplete. */
   allStepsBuilt: boolean;
 }
 
@@ -51,7 +51,8 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
     });
     if (step.kind === 'run') diagnostics.push(...checkEnvNames(source, Object.keys(step.env), Object.keys(step.secrets), path));
   }
-  if (diagnostics.length === 0 && scope.allStepsBuilt) {
+  // The plan would report a bad need again (as unknown, or as a cycle of one step).
+  if (scope.allStepsBuilt && !diagnostics.some((d) => d.code === 'unknown-need')) {
     const plan = planSteps(pipeline);
     if (!plan.ok) diagnostics.push(...plan.diagnostics);
   }

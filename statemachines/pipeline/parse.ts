@@ -55,7 +55,7 @@ function analyseUnguarded(file: string, text: string): { pipeline: Pipeline | un
     ...checkPipeline(source, built.pipeline, {
       stepNames: isRecord(stepsData) ? Object.keys(stepsData) : undefined,
       inputsKnown: usable.complete || pipelineSchema.shape.on.safeParse((source.data as { on?: unknown }).on).success,
-      allStepsBuilt: usable.complete && built.diagnostics.length === 0,
+      allStepsBuilt: isRecord(stepsData) && built.pipeline.steps.length === Object.keys(stepsData).length,
     }),
   );
   return { pipeline: built.pipeline, diagnostics: sortDiagnostics(dedupe(diagnostics)) };

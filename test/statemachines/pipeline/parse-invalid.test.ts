@@ -82,6 +82,10 @@ const cases: Array<[string, string, string[]]> = [
   ['allow_failure not boolean', 'steps:\n  a:\n    run: x\n    allow_failure: yes\n', ["4:20: allow_failure: expected true or false, got 'yes'"]],
   ['empty matrix axis', 'steps:\n  a:\n    run: x\n    matrix: { node: [] }\n', ['4:21: a matrix axis needs at least one value']],
   ['pipeline step without name', 'steps:\n  a:\n    pipeline: { inputs: { x: 1 } }\n', ["3:15: missing required key 'name'"]],
+  ['a cycle is found beside an expression error', "steps:\n  a:\n    needs: [b]\n    if: brnch\n    run: x\n  b:\n    needs: [a]\n    run: x\n", [
+    '2:3: cycle: a → b → a',
+    "4:9: expression: unknown context 'brnch' (did you mean 'branch'?)",
+  ]],
   ['all problems at once', "stepz: 1\nsteps:\n  a:\n    run: x\n    timeout: forever\n  b:\n    needs: [c]\n    if: brnch\n    run: y\n", [
     "1:1: unknown key 'stepz' (did you mean 'steps'?)",
     '5:14: timeout: expected a duration like 30s, 10m, 2h or 1d',
