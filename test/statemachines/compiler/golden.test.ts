@@ -9,6 +9,11 @@ import { basename, join } from 'node:path';
 import { compileSource } from '../../../statemachines/compiler/compile.ts';
 import { renderAsl } from '../../../statemachines/asl/render.ts';
 import { assertValidAsl } from './asl-valid.ts';
+import type { State, StateMachine } from '../../../statemachines/asl/types.ts';
+
+function allStates(m: StateMachine): Array<[string, State]> {
+  return Object.entries(m.States).flatMap(([n, s]): Array<[string, State]> => [[n, s], ...(s.Type === 'Parallel' ? s.Branches.flatMap(allStates) : [])]);
+}
 
 const EXAMPLES = 'examples';
 const GOLDEN = 'test/golden';
@@ -30,6 +35,10 @@ describe('compiler golden files', () => {
       assert.ok(existsSync(golden), `missing ${golden}: run with UPDATE_GOLDEN=1`);
       assert.equal(text, readFileSync(golden, 'utf8'));
       assertValidAsl(compiled.value.json);
+      for (const [name, state] of allStates(compiled.value.definition)) {
+        assert.ok([...name].length <= 80, name);
+        if (state.Type === 'Task') assert.ok(state.TimeoutSeconds > 0, `${name} has no TimeoutSeconds`);
+      }
     });
 
     it(`${file} compiles deterministically`, () => {

@@ -194,6 +194,28 @@ steps:
   });
 });
 
+describe('wide fans', () => {
+  it('nests Parallels so no merge exceeds 10 branches, and still runs every step', async () => {
+    const leaves = Array.from({ length: 25 }, (_, i) => `  l${i}: { run: echo ${i} }`).join('\n');
+    const pipeline = compile(`steps:\n${leaves}\n  join: { needs: [${Array.from({ length: 25 }, (_, i) => `l${i}`).join(', ')}], run: echo done }\n`);
+    const widths: number[] = [];
+    const walk = (m: StateMachine): void => {
+      for (const s of Object.values(m.States)) {
+        if (s.Type !== 'Parallel') continue;
+        widths.push(s.Branches.length);
+        s.Branches.forEach(walk);
+      }
+    };
+    walk(pipeline.definition);
+    assert.ok(Math.max(...widths) <= 10, widths.join(','));
+    const built: string[] = [];
+    const out = await execute(pipeline.definition, runInput(), pipeline.steps, { build: async (c) => void built.push(c.key) });
+    assert.equal(out.status, 'SUCCEEDED');
+    assert.equal(built.length, 26);
+    assert.equal(built.at(-1), 'join');
+  });
+});
+
 describe('Step Functions limits and names', () => {
   it('keeps state names unique and at most 80 characters', () => {
     const long = 'x'.repeat(60);
