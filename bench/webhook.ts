@@ -1,7 +1,7 @@
 /**
  * Webhook path benchmarks: handler bundle size, cold import of the bundled handler vs an empty
- * Node process, warm ingress and dispatcher latency (AWS stubbed with aws-sdk-client-mock).
- * The `sci serve` loopback throughput is not measured yet (it needs the local store server).
+ * Node process, warm ingress and dispatcher latency (AWS stubbed with aws-sdk-client-mock),
+ * `sci serve` on loopback (bounded: 400 deliveries, 25 in flight; see webhook-serve.ts).
  * `node --import tsx bench/webhook.ts`
  */
 import { spawnSync } from 'node:child_process';
@@ -19,6 +19,7 @@ import { dispatchDelivery } from '../src/github/dispatch-delivery.ts';
 import { receiveDelivery } from '../src/github/ingress.ts';
 import { slimPayload } from '../src/github/slim-payload.ts';
 import { MemoryRunStore } from '../test/core/memory-store.ts';
+import { benchServe } from './webhook-serve.ts';
 import { examples, memoryDeliveries, memoryQueue, signedRequest, TEST_SECRET } from '../test/github/helpers.ts';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -95,6 +96,8 @@ const dir = mkdtempSync(join(tmpdir(), 'sci-bench-webhook-'));
 try {
   await bundles(dir);
   await warmPaths();
+  const serve = await benchServe();
+  rows.push([`sci serve on loopback: ${serve.count} signed pushes, ${serve.inFlight} in flight (${serve.errors} errors)`, `${serve.perSecond.toFixed(0)} accepted/s, p99 ${serve.p99.toFixed(1)} ms; all dispatched at ${serve.dispatchedPerSecond.toFixed(0)}/s`, '≥ 500/s']);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -9,8 +9,8 @@ import { normaliseDelivery } from '../github/normalise.ts';
 import type { Pipeline } from '../../statemachines/pipeline/model.ts';
 import type { InputValues, RunFacts } from '../core/run-facts.ts';
 
-/** Executes one matched pipeline locally; resolves when the run has ended. */
-export type LocalExecutor = (all: Pipeline[], pipeline: Pipeline, facts: RunFacts & { inputs: InputValues }) => Promise<void>;
+/** Hands one matched pipeline to the local engine (queued; the run goes on in the background). */
+export type LocalExecutor = (all: Pipeline[], pipeline: Pipeline, facts: RunFacts & { inputs: InputValues }) => void;
 
 export interface LocalDispatchDeps {
   source: PipelineSource;
@@ -25,15 +25,10 @@ export async function dispatchLocally(deps: LocalDispatchDeps, delivery: QueuedD
   const facts: RunFacts = { event: e.event, repo: e.repo, repoUrl: e.repoUrl, sha: e.sha, ref: e.ref, branch: e.branch, tag: e.tag, actor: e.actor, pr: { number: e.pr.number, base: e.pr.base, fork: e.pr.fork } };
   const loaded = loadPipelines(await deps.source.readPipelineFiles(e.sha), triggerEventOf(facts, { action: e.action, ...(e.changedFiles ? { changedFiles: e.changedFiles } : {}) }));
   if (!loaded.ok) return deps.log(`${delivery.deliveryId}: pipelines invalid at ${e.sha.slice(0, 7)}; nothing runs`);
-  const runs = [];
   for (const { pipeline, inputs } of loaded.matched) {
     const typed = inputs({});
-    if (!typed.ok) {
-      deps.log(`${delivery.deliveryId}: ${pipeline.id}: ${typed.message}`);
-      continue;
-    }
-    runs.push(deps.execute(loaded.all, pipeline, { ...facts, inputs: typed.value }));
+    if (typed.ok) deps.execute(loaded.all, pipeline, { ...facts, inputs: typed.value });
+    else deps.log(`${delivery.deliveryId}: ${pipeline.id}: ${typed.message}`);
   }
   deps.log(`${delivery.deliveryId}: ${e.event} ${e.branch || e.tag}@${e.sha.slice(0, 7)} → ${loaded.matched.map((m) => m.pipeline.id).join(', ') || 'no pipeline'}`);
-  await Promise.all(runs);
 }

@@ -1,26 +1,24 @@
 /**
- * The in-process stand-in for SQS under `sci serve`: deliveries are accepted at once and handled
- * by at most `concurrency` workers, so a burst of pushes queues instead of forking hundreds of builds.
+ * The in-process stand-in for SQS under `sci serve`: items are accepted at once and handled by
+ * at most `concurrency` workers, so a burst of pushes queues instead of forking hundreds of builds.
  */
-import type { DeliveryQueue, QueuedDelivery } from '../core/ports.ts';
-
-export class LocalDeliveryQueue implements DeliveryQueue {
-  private readonly waiting: QueuedDelivery[] = [];
+export class WorkQueue<T> {
+  private readonly waiting: T[] = [];
   private active = 0;
   private idle: Array<() => void> = [];
 
   constructor(
-    private readonly handle: (delivery: QueuedDelivery) => Promise<void>,
-    private readonly concurrency = 2,
-    private readonly onError: (delivery: QueuedDelivery, error: unknown) => void = () => undefined,
+    private readonly handle: (item: T) => Promise<void>,
+    private readonly concurrency: number,
+    private readonly onError: (item: T, error: unknown) => void,
   ) {}
 
-  async enqueue(delivery: QueuedDelivery): Promise<void> {
-    this.waiting.push(delivery);
+  push(item: T): void {
+    this.waiting.push(item);
     this.pump();
   }
 
-  /** Resolves once every accepted delivery has been handled. */
+  /** Resolves once every accepted item has been handled. */
   drained(): Promise<void> {
     if (this.active === 0 && this.waiting.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
@@ -28,7 +26,7 @@ export class LocalDeliveryQueue implements DeliveryQueue {
 
   private pump(): void {
     while (this.active < this.concurrency && this.waiting.length > 0) {
-      const next = this.waiting.shift() as QueuedDelivery;
+      const next = this.waiting.shift() as T;
       this.active += 1;
       this.handle(next)
         .catch((error: unknown) => this.onError(next, error))

@@ -1,7 +1,7 @@
 /**
- * Wires `sci serve`: the Lambda's ingress with local adapters — the local store for delivery
- * records and runs, an in-process queue, pipeline files from the clone at the delivered commit,
- * and the embedded engine for executions.
+ * Wires `sci serve`: the Lambda's ingress with local adapters — delivery records in memory and
+ * then in the local store (deliveries.ts), an in-process queue, pipeline files from the clone at
+ * the delivered commit, and the embedded engine for executions (which records runs in the store).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -10,12 +10,15 @@ import { compileProgram } from '../../local/program.ts';
 import { LocalEngine } from '../../local/engine/engine.ts';
 import type { ExecutablePipeline } from '../../local/engine/execution.ts';
 import { readGitFacts } from '../../local/git-facts.ts';
-import type { PipelineSource } from '../core/ports.ts';
+import type { PipelineSource, QueuedDelivery } from '../core/ports.ts';
 import { receiveDelivery, type IngressDeps } from '../github/ingress.ts';
 import { dashboardPage } from './dashboard.ts';
+import { firstTime, memoizedSource, RecentDeliveries } from './deliveries.ts';
 import type { ServeHandlers } from './http.ts';
-import { dispatchLocally, type LocalExecutor } from './local-dispatch.ts';
-import { LocalDeliveryQueue } from './local-queue.ts';
+import { dispatchLocally } from './local-dispatch.ts';
+import { WorkQueue } from './local-queue.ts';
+import type { Pipeline } from '../../statemachines/pipeline/model.ts';
+import type { InputValues, RunFacts } from '../core/run-facts.ts';
 
 const exec = promisify(execFile);
 
@@ -25,7 +28,7 @@ export interface ServeOptions {
   session: LocalSession;
   source: PipelineSource;
   log: (line: string) => void;
-  /** Deliveries handled at once. @default 2 */
+  /** Runs executing at once. @default 4 */
   concurrency?: number;
 }
 
@@ -39,26 +42,43 @@ function commitOf(payload: Record<string, unknown>, event: string): string | und
   return typeof sha === 'string' && !/^0+$/.test(sha) ? sha : undefined;
 }
 
-function engineExecutor(o: ServeOptions): LocalExecutor {
-  return async (all, pipeline, facts) => {
-    const program = compileProgram(all, [pipeline], { tableName: o.session.table.tableName });
-    const engine = new LocalEngine({ store: o.session.store, dynamo: o.session.dynamo, tableName: o.session.table.tableName, paths: o.session.paths, repoDir: o.repoDir, pipelines: program });
-    const outcome = await engine.run({ pipeline: program.get(pipeline.id) as ExecutablePipeline, facts });
-    o.log(`run ${outcome.runId} (${pipeline.id}) ${outcome.status}`);
-  };
+type Execution = { all: Pipeline[]; pipeline: Pipeline; facts: RunFacts & { inputs: InputValues } };
+
+async function execute(o: ServeOptions, { all, pipeline, facts }: Execution): Promise<void> {
+  const program = compileProgram(all, [pipeline], { tableName: o.session.table.tableName });
+  const engine = new LocalEngine({ store: o.session.store, dynamo: o.session.dynamo, tableName: o.session.table.tableName, paths: o.session.paths, repoDir: o.repoDir, pipelines: program });
+  const outcome = await engine.run({ pipeline: program.get(pipeline.id) as ExecutablePipeline, facts });
+  o.log(`run ${outcome.runId} (${pipeline.id}) ${outcome.status}`);
 }
 
-export async function createServeApp(o: ServeOptions): Promise<{ handlers: ServeHandlers; queue: LocalDeliveryQueue; repo: string | undefined }> {
+/** What `sci serve` holds: the HTTP handlers and the two queues (deliveries, then executions). */
+export interface ServeApp {
+  handlers: ServeHandlers;
+  repo: string | undefined;
+  /** Resolves when every accepted delivery is dispatched and every run it started has ended. */
+  drained(): Promise<void>;
+}
+
+export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
   const git = await readGitFacts(o.repoDir);
   // Without an origin remote there is no identity to compare with: any repository is this one.
   const repo = git.repoUrl.startsWith('file://') ? undefined : git.repo;
-  const queue = new LocalDeliveryQueue((d) => dispatchLocally({ source: o.source, execute: engineExecutor(o), log: o.log }, d), o.concurrency ?? 2, (d, error) =>
-    o.log(`${d.deliveryId}: failed: ${error instanceof Error ? error.message : String(error)}`),
+  const failed = (what: string) => (_: unknown, error: unknown) => o.log(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+  const executions = new WorkQueue<Execution>((x) => execute(o, x), o.concurrency ?? 4, failed('run'));
+  const local = { source: memoizedSource(o.source), execute: (all: Pipeline[], pipeline: Pipeline, facts: Execution['facts']) => executions.push({ all, pipeline, facts }), log: o.log };
+  // One dispatcher at a time: dispatching is short, and HTTP answers keep the CPU during a burst.
+  const deliveries = new WorkQueue<QueuedDelivery>(
+    async (d) => {
+      if (await firstTime(o.session.store, d)) await dispatchLocally(local, d);
+      else o.log(`${d.deliveryId}: already handled before a restart; nothing runs`);
+    },
+    1,
+    failed('delivery'),
   );
   const deps: IngressDeps = {
     secret: async () => o.secret,
-    store: o.session.store,
-    queue,
+    store: new RecentDeliveries(),
+    queue: { enqueue: async (d) => deliveries.push(d) },
     trust: { repos: repo ? [repo] : 'any', senders: [] },
     clock: { now: () => new Date() },
     admit: async (payload, event) => {
@@ -68,8 +88,11 @@ export async function createServeApp(o: ServeOptions): Promise<{ handlers: Serve
     },
   };
   return {
-    queue,
     repo,
+    drained: async () => {
+      await deliveries.drained();
+      await executions.drained();
+    },
     handlers: {
       webhook: (request) => receiveDelivery(deps, request),
       page: async () => dashboardPage(await o.session.store.listRuns({ limit: 100 })),

@@ -13,7 +13,7 @@ import { openSession, type LocalSession } from '../../local/session.ts';
 import { GitSource } from '../../src/source/git-source.ts';
 import { createServeServer, listen } from '../../src/serve/http.ts';
 import { createServeApp } from '../../src/serve/serve-app.ts';
-import type { LocalDeliveryQueue } from '../../src/serve/local-queue.ts';
+import type { ServeApp } from '../../src/serve/serve-app.ts';
 import { examples, signedRequest, TEST_SECRET } from '../github/helpers.ts';
 
 const PIPELINE = `on:\n  push: { branches: [main] }\nsteps:\n  hello:\n    run: echo hello from serve\n  never:\n    needs: [hello]\n    if: branch == 'nope'\n    run: exit 1\n`;
@@ -30,7 +30,7 @@ let sha: string;
 let skipSha: string;
 let session: LocalSession;
 let server: Server;
-let queue: LocalDeliveryQueue;
+let app: ServeApp;
 let base: string;
 const previousHome = process.env.SCI_HOME;
 
@@ -67,15 +67,14 @@ before(async () => {
   skipSha = git(repo, 'rev-parse', 'HEAD');
   process.env.SCI_HOME = join(root, 'home');
   session = await openSession(repo);
-  const app = await createServeApp({ repoDir: repo, secret: TEST_SECRET, session, source: new GitSource(repo), log: () => undefined, concurrency: 8 });
-  queue = app.queue;
+  app = await createServeApp({ repoDir: repo, secret: TEST_SECRET, session, source: new GitSource(repo), log: () => undefined, concurrency: 8 });
   server = createServeServer(app.handlers);
   base = `http://127.0.0.1:${await listen(server, 0)}`;
 });
 
 after(async () => {
   await new Promise((done) => server.close(done));
-  await queue.drained();
+  await app.drained();
   await session.close();
   if (previousHome === undefined) delete process.env.SCI_HOME;
   else process.env.SCI_HOME = previousHome;
@@ -87,7 +86,7 @@ describe('sci serve', () => {
     const first = await post(pushPayload(), 'delivery-1');
     assert.equal(first.status, 202, first.body);
     assert.equal((await post(pushPayload(), 'delivery-1')).status, 200);
-    await queue.drained();
+    await app.drained();
     const runs = await session.store.listRuns({});
     assert.equal(runs.length, 1);
     const run = (await session.store.getRun(runs[0]!.id))!;
@@ -96,6 +95,14 @@ describe('sci serve', () => {
     assert.deepEqual(run.steps.map((s) => [s.key, s.status]), [['hello', 'succeeded'], ['never', 'skipped']]);
     const page = await (await fetch(`${base}/`)).text();
     assert.match(page, new RegExp(runs[0]!.id));
+  });
+
+  test('after a restart (fresh process memory) a redelivery is still recognised by the store', async () => {
+    const restarted = await createServeApp({ repoDir: repo, secret: TEST_SECRET, session, source: new GitSource(repo), log: () => undefined });
+    const request = await signedRequest('push', pushPayload(), 'delivery-1');
+    assert.equal((await restarted.handlers.webhook(request)).status, 202);
+    await restarted.drained();
+    assert.equal((await session.store.listRuns({})).length, 1);
   });
 
   test('another repository, an unknown commit or a bad signature is refused with 4xx and starts nothing', async () => {
@@ -108,7 +115,7 @@ describe('sci serve', () => {
     assert.equal((await post(pushPayload(), 'delivery-bad', 'wrong secret')).status, 401);
     const malformed = await fetch(`${base}/webhook`, { method: 'POST', headers: { 'x-github-event': 'push' }, body: '{' });
     assert.equal(malformed.status, 401);
-    await queue.drained();
+    await app.drained();
     assert.equal((await session.store.listRuns({})).length, before);
   });
 
@@ -120,7 +127,7 @@ describe('sci serve', () => {
     // every delivery of the burst once more: all duplicates
     const again = await Promise.all(Array.from({ length: 200 }, (_, i) => post(payload, `burst-${i}`)));
     assert.deepEqual([...new Set(again.map((a) => a.status))], [200]);
-    await queue.drained();
+    await app.drained();
     const runs = await session.store.listRuns({ limit: 1000 });
     assert.equal(runs.length - before, 200);
     assert.equal(new Set(runs.map((r) => r.id)).size, runs.length);
