@@ -42,11 +42,9 @@ export type Capability =
   /** Answer approvals. */
   | 'answerApprovals'
   /** Keep the repository's schedules in the schedule group. */
-  | 'syncSchedules'
-  /** Invoke the schedule-sync Lambda. */
-  | 'invokeScheduleSync';
+  | 'syncSchedules';
 
-/** Everything the capabilities refer to. `scheduled`/`scheduleSync` exist once those functions do. */
+/** Everything the capabilities refer to. `scheduled` exists once that function does. */
 export interface CapabilityContext {
   config: ServerlessCiConfig;
   storage: Storage;
@@ -56,7 +54,6 @@ export interface CapabilityContext {
   scheduling: Scheduling;
   queue: Queue;
   scheduled?: IFunction;
-  scheduleSync?: IFunction;
 }
 
 function required<T>(value: T | undefined, what: string): T {
@@ -111,11 +108,6 @@ export function applyCapability(capability: Capability, role: Role, ctx: Capabil
         SCHEDULED_FUNCTION_ARN: scheduled.functionArn,
         STATE_MACHINE_PREFIX,
       };
-    }
-    case 'invokeScheduleSync': {
-      const scheduleSync = required(ctx.scheduleSync, 'the schedule-sync function');
-      scheduleSync.grantInvoke(role);
-      return { SCHEDULE_SYNC_FUNCTION_NAME: scheduleSync.functionName };
     }
   }
 }

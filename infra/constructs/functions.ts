@@ -31,6 +31,8 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
     memorySize: 1024,
     timeout: Duration.minutes(1),
   },
+  // The dispatcher syncs schedules itself on default-branch pushes (src/aws/wiring.ts); this entry
+  // re-syncs one repository on demand (docs/deploy.md, "Schedules").
   'schedule-sync': {
     description: 'serverless-ci: keeps one schedule per pipeline cron of a repository',
     capabilities: ['github', 'syncSchedules'],
@@ -66,7 +68,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
 /** SQS redelivers after this; AWS advises at least six times the consumer's timeout. */
 const VISIBILITY_FACTOR = 6;
 
-export interface FunctionsProps extends Omit<CapabilityContext, 'queue' | 'scheduled' | 'scheduleSync'> {}
+export interface FunctionsProps extends Omit<CapabilityContext, 'queue' | 'scheduled'> {}
 
 /** The Lambdas, the delivery queue and the two Function URLs. */
 export class Functions extends Construct {
@@ -103,7 +105,6 @@ export class Functions extends Construct {
     for (const [name, spec] of Object.entries(FUNCTION_SPECS) as Array<[FunctionName, FunctionSpec]>) {
       made[name] = this.makeFunction(name, spec, ctx);
       if (name === 'scheduled') ctx.scheduled = made[name].fn;
-      if (name === 'schedule-sync') ctx.scheduleSync = made[name].fn;
     }
     this.byName = made as Record<FunctionName, SciFunction>;
     props.scheduling.allowInvoke(this.byName.scheduled.fn);
