@@ -8,7 +8,7 @@ import type { Expr, Pipeline, Step, Template } from './model.ts';
 import { STATUS_FUNCTIONS, walkExpr } from './expressions.ts';
 import { planSteps } from './plan.ts';
 import { didYouMean } from './suggest.ts';
-import { keySpanOf, locate, spanOf, type Path, type YamlSource } from './yaml-source.ts';
+import { keySpanOf, spanOf, type Path, type YamlSource } from './yaml-source.ts';
 
 const RESERVED_ENV = /^(?:SCI_|CODEBUILD_)/;
 const NAME_CHARS = /^[^\s\p{Cc}](?:[^\p{Cc}]*[^\s\p{Cc}])?$/u;
@@ -45,10 +45,10 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
     }
     diagnostics.push(...checkExpr(step.if, [...path, 'if'], { inputs, axes, inIf: true, scope }));
     for (const [template, at] of stepTemplates(step, pipeline)) checkTemplate(template, [...path, ...at], axes);
-    step.needs.forEach((need, i) => {
-      if (need === step.name) diagnostics.push(needProblem(source, path, i, `step '${step.name}' cannot need itself`));
-      else if (!stepNames.includes(need)) diagnostics.push(needProblem(source, path, i, `unknown step '${need}' in needs${didYouMean(need, stepNames)}`));
-    });
+    for (const need of step.needs) {
+      if (need === step.name) diagnostics.push(needProblem(source, path, need, `step '${step.name}' cannot need itself`));
+      else if (!stepNames.includes(need)) diagnostics.push(needProblem(source, path, need, `unknown step '${need}' in needs${didYouMean(need, stepNames)}`));
+    }
     if (step.kind === 'run') diagnostics.push(...checkEnvNames(source, Object.keys(step.env), Object.keys(step.secrets), path));
   }
   // The plan would report a bad need again (as unknown, or as a cycle of one step).
@@ -59,10 +59,10 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
   return diagnostics;
 }
 
-/** A need written as a list item points at the item, a single string at the value. */
-function needProblem(source: YamlSource, stepPath: Path, index: number, message: string): Diagnostic {
-  const asList = [...stepPath, 'needs', index];
-  const path = locate(source, asList).complete ? asList : [...stepPath, 'needs'];
+/** A need written as a list item points at (the first) such item, a single string at the value. */
+function needProblem(source: YamlSource, stepPath: Path, need: string, message: string): Diagnostic {
+  const written = (source.data as Record<string, Record<string, { needs?: unknown }>>).steps?.[String(stepPath[1])]?.needs;
+  const path = Array.isArray(written) ? [...stepPath, 'needs', written.indexOf(need)] : [...stepPath, 'needs'];
   return { code: 'unknown-need', message, path, span: spanOf(source, path) };
 }
 

@@ -31,6 +31,7 @@ const cases: Array<[string, string, string[]]> = [
   ['run not a string', 'steps:\n  a:\n    run: { x: 1 }\n', ['3:10: run must be a string or a list of strings']],
   ['step not a mapping', 'steps:\n  a: make\n', ['2:6: a step must be a mapping']],
   ['unknown need', 'steps:\n  lint:\n    run: x\n  test:\n    needs: [lnt]\n    run: y\n', ["5:13: unknown step 'lnt' in needs (did you mean 'lint'?)"]],
+  ['unknown need after a repeated one', 'steps:\n  lint:\n    run: x\n  test:\n    needs: [lint, lint, nope]\n    run: y\n', ["5:25: unknown step 'nope' in needs"]],
   ['unknown need as a string', 'steps:\n  test:\n    needs: nope\n    run: y\n', ["3:12: unknown step 'nope' in needs"]],
   ['self need', 'steps:\n  a:\n    needs: a\n    run: y\n', ["3:12: step 'a' cannot need itself"]],
   ['cycle', 'steps:\n  a:\n    needs: [c]\n    run: x\n  b:\n    needs: [a]\n    run: x\n  c:\n    needs: [b]\n    run: x\n', ['2:3: cycle: a → c → b → a']],
