@@ -66,9 +66,9 @@ const scheduler = once(
 export async function syncRepoSchedules(repo: string, sha: string, defaultBranch: string) {
   const files = await repositories().source(repo).readPipelineFiles(sha);
   const pipelines = validPipelines(files);
-  if (!pipelines) return { upserted: [], removed: [], skipped: 'pipelines are invalid at this commit' };
-  const desired = desiredSchedules(repo, defaultBranch, pipelines, (id, cron) => scheduleName(prefix(), repo, id, cron));
-  return syncSchedules(scheduler(), schedulePrefix(prefix(), repo), desired);
+  if (!pipelines) return { upserted: [], removed: [], problems: ['pipelines are invalid at this commit; schedules unchanged'] };
+  const { schedules, problems } = desiredSchedules(repo, defaultBranch, pipelines, (id, cron) => scheduleName(prefix(), repo, id, cron));
+  return { ...(await syncSchedules(scheduler(), schedulePrefix(prefix(), repo), schedules)), problems };
 }
 
 /** `on.pipeline` followers of a run that ended, at the same commit. */
