@@ -28,6 +28,8 @@ export function runnerPaths(home: string): RunnerPaths {
 
 /** Opens the store of `SCI_HOME`, else of `<repoDir>/.sci-state`, and reaps abandoned runs. */
 export async function openSession(repoDir: string = process.cwd()): Promise<LocalSession> {
+  // the SDK's notice about future Node versions concerns AWS deployments, not a laptop's sci
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const home = resolveHome(repoDir);
   const local = await openLocalStore(home);
   const table: Table = { dynamo: local.client, tableName: local.tableName };

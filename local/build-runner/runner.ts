@@ -35,7 +35,7 @@ export interface BuildContext {
   /** Aborted when the execution is cancelled. */
   signal: AbortSignal;
   hostEnv: NodeJS.ProcessEnv;
-  /** Called once the build is set up and its commands are about to start. */
+  /** Called when the build starts (before its checkout is ready). */
   onStart(): Promise<void>;
   onLine(line: string): void;
 }
@@ -120,8 +120,12 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
 export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<BuildOutcome> {
   const id = randomUUID();
   const logFile = stepLogFile(ctx.paths.home, ctx.runId, ctx.stepKey);
-  const ws = await createWorkspace(ctx.repoDir, params.SourceVersion, join(ctx.paths.work, ctx.runId, `${ctx.stepKey}-${id.slice(0, 8)}`));
-  const log = await LogSink.open(logFile, ctx.onLine);
+  // the store write of `running` goes on while the checkout is made: both are on every step's path
+  const [ws, log] = await Promise.all([
+    createWorkspace(ctx.repoDir, params.SourceVersion, join(ctx.paths.work, ctx.runId), `${ctx.stepKey}-${id.slice(0, 8)}`),
+    LogSink.open(logFile, ctx.onLine),
+    ctx.onStart(),
+  ]);
   const timeoutMs = Math.min(ctx.timeoutMs, (params.TimeoutInMinutesOverride ?? 480) * 60_000);
   const stop = new AbortController();
   let timedOut = false;
@@ -132,7 +136,6 @@ export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<
   const onCancel = () => stop.abort();
   ctx.signal.addEventListener('abort', onCancel, { once: true });
   try {
-    await ctx.onStart();
     log.note(`step ${ctx.stepKey} at ${params.SourceVersion.slice(0, 12)}, as a local process${params.ImageOverride ? ` (image ${params.ImageOverride} not used)` : ''}`);
     const result = await execute(params, ctx, ws, log, stop.signal).catch((error: unknown) => {
       if (error instanceof MissingSecretError) return error.message;

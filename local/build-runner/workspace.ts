@@ -19,16 +19,41 @@ export interface Workspace {
   root: string;
 }
 
-/** Exports `sha` of the git repository at `repoDir` into a new directory under `root`. */
-export async function createWorkspace(repoDir: string, sha: string, root: string): Promise<Workspace> {
+/** One pristine export per commit and run directory, made once, copied into every workspace. */
+const pristine = new Map<string, Promise<string>>();
+
+function exportCommit(repoDir: string, sha: string, runDir: string): Promise<string> {
+  const dir = join(runDir, `.commit-${sha}`);
+  let made = pristine.get(dir);
+  if (!made) {
+    made = (async () => {
+      await mkdir(dir, { recursive: true });
+      // git archive exports exactly the committed tree; pipefail so a bad sha is an error, not an empty dir
+      await exec('bash', ['-o', 'pipefail', '-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'checkout', repoDir, sha, dir]);
+      return dir;
+    })();
+    made.catch(() => pristine.delete(dir));
+    pristine.set(dir, made);
+  }
+  return made;
+}
+
+/**
+ * A workspace for one build at `<runDir>/<name>`: a copy of the commit's pristine export
+ * (cheaper than exporting again for every step of a run), a private HOME and a sources folder.
+ */
+export async function createWorkspace(repoDir: string, sha: string, runDir: string, name: string): Promise<Workspace> {
+  const root = join(runDir, name);
   const ws: Workspace = { root, src: join(root, 'src'), home: join(root, 'home'), sources: join(root, 'sources') };
-  await rm(root, { recursive: true, force: true });
-  await Promise.all([mkdir(ws.src, { recursive: true }), mkdir(ws.home, { recursive: true }), mkdir(ws.sources, { recursive: true })]);
-  // git archive exports exactly the committed tree; pipefail so a bad sha is an error, not an empty dir
-  await exec('bash', ['-o', 'pipefail', '-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'checkout', repoDir, sha, ws.src], {
-    maxBuffer: 1024 * 1024,
-  });
+  const [commit] = await Promise.all([exportCommit(repoDir, sha, runDir), mkdir(ws.home, { recursive: true }), mkdir(ws.sources, { recursive: true })]);
+  await exec('cp', ['-R', commit, ws.src]);
   return ws;
+}
+
+/** Removes what the builds of one run left (pristine exports included); never throws. */
+export async function removeRunDir(runDir: string): Promise<void> {
+  for (const dir of pristine.keys()) if (dir.startsWith(`${runDir}/`)) pristine.delete(dir);
+  await rm(runDir, { recursive: true, force: true }).catch(() => undefined);
 }
 
 /** Removes a workspace; never throws (a leftover directory is not worth failing a step for). */
