@@ -1,11 +1,12 @@
 /**
  * Rules across fields of one file: needs name real steps, contexts exist where they are
- * used (declared inputs, the step's own matrix axes), status functions only in `if`,
+ * used (declared inputs, the step's own matrix axes), expressions have shapes Step
+ * Functions can decide (a template inserts one value, `==` compares values),
  * environment names free of our reserved prefixes, and the plan (duplicates, cycles, names).
  */
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Expr, Pipeline, Step, Template } from './model.ts';
-import { STATUS_FUNCTIONS, walkExpr } from './expressions.ts';
+import { walkExpr } from './expressions.ts';
 import { planSteps } from './plan.ts';
 import { didYouMean } from './suggest.ts';
 import { keySpanOf, spanOf, type Path, type YamlSource } from './yaml-source.ts';
@@ -94,9 +95,13 @@ interface ExprScope {
 function checkExpr(expr: Expr, path: Path, s: ExprScope): Diagnostic[] {
   const problems: Diagnostic[] = [];
   const problem = (node: Expr, code: string, message: string) => problems.push({ code, message, path, span: node.span });
+  // What Step Functions can decide: a template inserts one value; a comparison compares values.
+  if (!s.inIf && expr.kind !== 'context') {
+    problem(expr, 'bad-expression', 'only a value like ${{ branch }} or ${{ matrix.node }} can be inserted; conditions belong in if:');
+  }
   for (const node of walkExpr(expr)) {
-    if (node.kind === 'call' && STATUS_FUNCTIONS.has(node.name) && !s.inIf) {
-      problem(node, 'bad-expression', `${node.name}() is only allowed in if:`);
+    if (node.kind === 'binary' && (node.op === '==' || node.op === '!=') && ![node.left, node.right].every((o) => o.kind === 'literal' || o.kind === 'context')) {
+      problem(node, 'bad-expression', `'${node.op}' compares values (contexts and quoted literals), not expressions: add parentheses or use &&, ||`);
     }
     if (node.kind !== 'context') continue;
     const [root, field] = node.path;

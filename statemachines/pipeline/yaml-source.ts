@@ -2,7 +2,7 @@
  * The YAML side of parsing: load a document keeping node ranges, turn syntax errors into
  * diagnostics, and map a data path (`['steps', 'test', 'needs', 0]`) back to a source span.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit, type Document, type Node, type YAMLError } from 'yaml';
 import type { Result, SourceSpan } from '../diagnostics.ts';
 
 export type Path = (string | number)[];
@@ -22,8 +22,9 @@ export function loadYaml(file: string, text: string): Result<YamlSource> {
   // logLevel 'error': yaml would otherwise print warnings to the console of whoever parses.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const spanAt = (offset: number): SourceSpan => ({ file, ...lines.linePos(Math.min(offset, text.length)) });
+  // Warnings are errors here: an unknown tag silently drops text (`if: !pr.fork && x` reads as `x`).
   const problems = [
-    ...doc.errors.map((e) => ({ message: e.code === 'MULTIPLE_DOCS' ? "YAML: a pipeline file holds one document (remove the '---')" : yamlMessage(e.message), offset: e.pos[0] })),
+    ...[...doc.errors, ...doc.warnings].map((e) => ({ message: problemMessage(e, text), offset: e.pos[0] })),
     ...complexKeys(doc),
   ];
   if (problems.length > 0) {
@@ -37,6 +38,15 @@ export function loadYaml(file: string, text: string): Result<YamlSource> {
     const message = error instanceof Error ? error.message : String(error);
     return { ok: false, diagnostics: [{ code: 'yaml-syntax', message: yamlMessage(message), path: [], span: spanAt(0) }] };
   }
+}
+
+function problemMessage(problem: YAMLError, text: string): string {
+  if (problem.code === 'MULTIPLE_DOCS') return "YAML: a pipeline file holds one document (remove the '---')";
+  if (problem.code === 'TAG_RESOLVE_FAILED') {
+    const tag = /^!\S*/.exec(text.slice(problem.pos[0]))?.[0] ?? '!';
+    return `YAML: '${tag}' is read as a YAML tag; quote the whole value if it is an expression`;
+  }
+  return yamlMessage(problem.message);
 }
 
 /** A list or mapping used as a key (`? [a]`) has no meaning in a pipeline file. */
