@@ -1,0 +1,123 @@
+/**
+ * Local engine overhead. For chains and fans of 10/50/200 trivial steps (`true`), the wall time
+ * of `sci run` next to `make -j2` running the same DAG of the same commands; the overhead per
+ * step is (sci − make) / N after taking off sci's fixed start-up (a 1-step run). Then the
+ * makespan of an N-shaped DAG of sleeps against its critical path.
+ * Run: `node --import tsx bench/engine.ts` (or `npm run bench -- engine`). Prints markdown.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SCI = fileURLToPath(new URL('../bin/sci.js', import.meta.url));
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const SIZES = (process.env.BENCH_SIZES ?? '10,50,200').split(',').map(Number);
+
+type Dag = Array<{ name: string; needs: string[]; command: string }>;
+
+const chain = (n: number): Dag => Array.from({ length: n }, (_, i) => ({ name: `s${i}`, needs: i ? [`s${i - 1}`] : [], command: 'true' }));
+const fan = (n: number): Dag => Array.from({ length: n }, (_, i) => ({ name: `s${i}`, needs: i ? ['s0'] : [], command: 'true' }));
+
+function pipelineYaml(dag: Dag): string {
+  const steps = dag.map((s) => `  ${s.name}:\n${s.needs.length ? `    needs: [${s.needs.join(', ')}]\n` : ''}    run: ${JSON.stringify(s.command)}\n`);
+  return `steps:\n${steps.join('')}`;
+}
+
+function makefile(dag: Dag): string {
+  const rules = dag.map((s) => `${s.name}: ${s.needs.join(' ')}\n\t@${s.command}\n`);
+  return `.PHONY: all ${dag.map((s) => s.name).join(' ')}\nall: ${dag.map((s) => s.name).join(' ')}\n${rules.join('')}`;
+}
+
+function repoWith(dags: Record<string, Dag>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sci-bench-'));
+  const repo = join(dir, 'repo');
+  mkdirSync(join(repo, '.sci'), { recursive: true });
+  for (const [name, dag] of Object.entries(dags)) {
+    writeFileSync(join(repo, '.sci', `${name}.yml`), pipelineYaml(dag));
+    writeFileSync(join(repo, `${name}.mk`), makefile(dag));
+  }
+  const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=bench', '-c', 'user.email=bench@sci.local', ...args]);
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'bench');
+  return repo;
+}
+
+interface SciRun {
+  wallMs: number;
+  /** From the run's startedAt to its endedAt, as recorded in the store. */
+  executionMs: number;
+  steps: Array<{ name: string; startedAt: string; endedAt: string }>;
+}
+
+function sciRun(repo: string, home: string, pipeline: string): SciRun {
+  const started = performance.now();
+  const r = spawnSync(process.execPath, [SCI, 'run', pipeline, '--repo', repo, '--json'], { env: { ...process.env, SCI_HOME: home }, encoding: 'utf8' });
+  const wallMs = performance.now() - started;
+  if (r.status !== 0) throw new Error(`sci run ${pipeline} exited ${r.status}: ${r.stderr}`);
+  const run = JSON.parse(r.stdout.trim().split('\n')[0] as string) as SciRun & { startedAt: string; endedAt: string };
+  return { wallMs, executionMs: Date.parse(run.endedAt) - Date.parse(run.startedAt), steps: run.steps };
+}
+
+function makeRun(repo: string, name: string): number {
+  const started = performance.now();
+  const r = spawnSync('make', ['-j2', '-s', '-f', `${name}.mk`, 'all'], { cwd: repo });
+  if (r.status !== 0) throw new Error(`make ${name} failed`);
+  return performance.now() - started;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const fmt = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+
+function overheadTable(): string[] {
+  const dags: Record<string, Dag> = { one: chain(1) };
+  for (const n of SIZES) Object.assign(dags, { [`chain${n}`]: chain(n), [`fan${n}`]: fan(n) });
+  const repo = repoWith(dags);
+  const home = join(repo, '..', 'home');
+  try {
+    const fixed = median(Array.from({ length: REPEAT }, () => sciRun(repo, home, 'one').wallMs));
+    const rows = [`| shape | steps | sci run (wall) | make -j2 (wall) | overhead / step |`, `| --- | ---: | ---: | ---: | ---: |`];
+    for (const n of SIZES) {
+      for (const shape of ['chain', 'fan']) {
+        const name = `${shape}${n}`;
+        const sci = median(Array.from({ length: REPEAT }, () => sciRun(repo, home, name).wallMs));
+        const make = median(Array.from({ length: REPEAT }, () => makeRun(repo, name)));
+        rows.push(`| ${shape} | ${n} | ${fmt(sci)} | ${fmt(make)} | ${fmt((sci - fixed - make) / n)} |`);
+      }
+    }
+    return [`Fixed start-up of \`sci run\` (1-step pipeline, wall): ${fmt(fixed)}.`, '', ...rows];
+  } finally {
+    rmSync(join(repo, '..'), { recursive: true, force: true });
+  }
+}
+
+/** A needs-graph that no nesting of sequences and parallels expresses: C needs A; D needs A and B. */
+function nShapeRows(): string[] {
+  const seconds = { a: 2, b: 4, c: 4, d: 2 };
+  const dag: Dag = [
+    { name: 'a', needs: [], command: `sleep ${seconds.a}` },
+    { name: 'b', needs: [], command: `sleep ${seconds.b}` },
+    { name: 'c', needs: ['a'], command: `sleep ${seconds.c}` },
+    { name: 'd', needs: ['a', 'b'], command: `sleep ${seconds.d}` },
+  ];
+  const critical = Math.max(seconds.a + seconds.c, seconds.b + seconds.d) * 1000;
+  const repo = repoWith({ nshape: dag });
+  try {
+    const runs = Array.from({ length: REPEAT }, () => sciRun(repo, join(repo, '..', 'home'), 'nshape').executionMs);
+    const makespan = median(runs);
+    return [
+      `| DAG | critical path | makespan (run start → end, median) | over the critical path |`,
+      `| --- | ---: | ---: | ---: |`,
+      `| N shape (a 2 s, b 4 s, c←a 4 s, d←a,b 2 s) | ${fmt(critical)} | ${fmt(makespan)} | ${(((makespan - critical) / critical) * 100).toFixed(1)} % |`,
+    ];
+  } finally {
+    rmSync(join(repo, '..'), { recursive: true, force: true });
+  }
+}
+
+console.log(`Medians of ${REPEAT} runs; node ${process.version}, ${process.platform}.\n`);
+console.log(overheadTable().join('\n'));
+console.log('');
+console.log(nShapeRows().join('\n'));
