@@ -15,7 +15,7 @@ export class ServerlessCiStack extends Stack {
     super(scope, id, { description: 'serverless-ci: CI/CD on Step Functions, CodeBuild and DynamoDB', ...props });
     this.ci = new ServerlessCi(this, 'Ci', readConfig(this.node));
     const region = this.region;
-    const console = `https://${region}.console.aws.amazon.com`;
+    const consoleBase = `https://${region}.console.aws.amazon.com`;
     new CfnOutput(this, 'WebhookUrl', { value: this.ci.functions.webhookUrl.url, description: 'GitHub webhook payload URL (content type application/json)' });
     new CfnOutput(this, 'ApiUrl', { value: this.ci.functions.apiUrl.url, description: 'API for manual runs, approvals and cancel (SigV4, lambda:InvokeFunctionUrl)' });
     new CfnOutput(this, 'TableName', { value: this.ci.storage.table.tableName, description: 'Run store (DynamoDB)' });
@@ -23,12 +23,15 @@ export class ServerlessCiStack extends Stack {
     new CfnOutput(this, 'BuildProjectName', { value: this.ci.build.projectName, description: 'CodeBuild project that runs every step' });
     new CfnOutput(this, 'WebhookSecretArn', { value: this.ci.secrets.webhook.secretArn, description: 'Paste its value into the GitHub webhook' });
     new CfnOutput(this, 'GitHubSecretArn', { value: this.ci.secrets.github.secretArn, description: 'Put the GitHub token or App credentials here' });
+    new CfnOutput(this, 'DeliveriesDlqUrl', { value: this.ci.functions.deadLetterQueue.queueUrl, description: 'Pushes the dispatcher failed on 5 times' });
+    new CfnOutput(this, 'FailedEventsQueueUrl', { value: this.ci.functions.failedEvents.queueUrl, description: 'Build/execution events and scheduled starts that failed every retry' });
+    new CfnOutput(this, 'ScheduleSyncFunctionName', { value: this.ci.functions.byName['schedule-sync'].fn.functionName, description: 'Re-syncs the schedules of one repository on demand' });
     new CfnOutput(this, 'StateMachinesConsole', {
-      value: `${console}/states/home?region=${region}#/statemachines?search=sci-`,
-      description: 'Step Functions console, pipelines (sci-*)',
+      value: `${consoleBase}/states/home?region=${region}#/statemachines?search=sci-`,
+      description: 'Step Functions console: the state machine list, searched for sci- (one per pipeline)',
     });
     new CfnOutput(this, 'BuildLogsConsole', {
-      value: `${console}/codesuite/codebuild/projects/${this.ci.build.projectName}/history?region=${region}`,
+      value: `${consoleBase}/codesuite/codebuild/projects/${this.ci.build.projectName}/history?region=${region}`,
       description: 'CodeBuild history of every step',
     });
   }

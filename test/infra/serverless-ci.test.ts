@@ -295,7 +295,7 @@ test('secrets: a generated webhook secret and an empty GitHub credential, outsid
 });
 
 test('outputs: endpoints, table, console links', () => {
-  for (const name of ['WebhookUrl', 'ApiUrl', 'TableName', 'StateMachinesConsole', 'BuildLogsConsole', 'WebhookSecretArn', 'GitHubSecretArn']) {
+  for (const name of ['WebhookUrl', 'ApiUrl', 'TableName', 'StateMachinesConsole', 'BuildLogsConsole', 'WebhookSecretArn', 'GitHubSecretArn', 'DeliveriesDlqUrl', 'FailedEventsQueueUrl', 'ScheduleSyncFunctionName']) {
     template.hasOutput(name, {});
   }
   const link = new Capture();
