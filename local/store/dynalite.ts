@@ -25,17 +25,43 @@ export const LOCAL_CLIENT_CONFIG = { region: 'local', credentials: { accessKeyId
  */
 export async function startDynalite(options: { path?: string } = {}): Promise<RunningDynalite> {
   const server = dynalite({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  server.on('connection', (socket: Socket) => socket.unref());
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    socket.unref();
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
   server.unref();
   const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
-  };
+  return { endpoint: `http://127.0.0.1:${port}`, close: () => drainAndClose(server as Server & HttpServerExtras, sockets) };
+}
+
+interface HttpServerExtras {
+  closeIdleConnections(): void;
+  closeAllConnections(): void;
+}
+
+/** Bound on waiting for other processes' in-flight requests when the server stops. */
+const DRAIN_BOUND_MS = 5_000;
+
+/**
+ * Stops accepting, lets in-flight requests finish (their sockets are referenced again so the
+ * process waits for them), closes idle keep-alive connections as they appear, then LevelDB.
+ */
+async function drainAndClose(server: Server & HttpServerExtras, sockets: Set<Socket>): Promise<void> {
+  for (const socket of sockets) socket.ref();
+  const idle = setInterval(() => server.closeIdleConnections(), 50);
+  const bound = setTimeout(() => server.closeAllConnections(), DRAIN_BOUND_MS);
+  try {
+    await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+  } finally {
+    clearInterval(idle);
+    clearTimeout(bound);
+  }
 }
 
 /** Throws when another process holds the LevelDB folder (dynalite would crash the process instead). */

@@ -2,10 +2,11 @@
  * The run store on one DynamoDB table (docs/run-store.md). The same class serves the Lambdas
  * (DynamoDB) and the local engine (dynalite); it takes the document client, never builds one.
  */
+import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RunStatus, StepStatus } from '../../statemachines/pipeline/model.ts';
 import type { ApprovalDecision, Clock, RunRecord, RunStore, RunWithSteps, StepRecord } from '../core/ports.ts';
-import { createRunItems } from './create-run.ts';
+import { appliedEarlier, createRunItems } from './create-run.ts';
 import { ApprovalAlreadyDecidedError, ApprovalNotWaitingError, isConditionalCheckFailed, StepNotFoundError } from './errors.ts';
 import { expiresAt, isCommittedRun, toRunRecord, toStepRecord, type Item } from './items.ts';
 import { ACTIVE_PK, DELIVERY_SK, deliveryPk, pipelinePk, repoPk, RUN_SK, runPk, stepKey } from './keys.ts';
@@ -20,6 +21,8 @@ export interface DynamoRunStoreOptions {
   runRetentionDays?: number;
   /** TTL of a delivery record; GitHub redelivers for up to 3 days. @default 4 */
   deliveryRetentionDays?: number;
+  /** Unique id of one write (see `writeId` in updates.ts). @default crypto.randomUUID */
+  newWriteId?: () => string;
 }
 
 /** @default limit of `listRuns` */
@@ -30,15 +33,17 @@ export class DynamoRunStore implements RunStore {
   private readonly clock: Clock;
   private readonly runDays: number;
   private readonly deliveryDays: number;
+  private readonly newWriteId: () => string;
 
   constructor(private readonly client: DynamoDBDocumentClient, readonly tableName: string, options: DynamoRunStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.runDays = options.runRetentionDays ?? 90;
     this.deliveryDays = options.deliveryRetentionDays ?? 4;
+    this.newWriteId = options.newWriteId ?? randomUUID;
   }
 
   createRun(run: RunRecord, steps: StepRecord[]): Promise<boolean> {
-    return createRunItems(this.client, this.tableName, run, steps, expiresAt(this.clock.now(), this.runDays));
+    return createRunItems(this.client, this.tableName, { run, steps, expires: expiresAt(this.clock.now(), this.runDays), writeId: this.newWriteId() });
   }
 
   async getRun(runId: string): Promise<RunWithSteps | undefined> {
@@ -70,13 +75,13 @@ export class DynamoRunStore implements RunStore {
   }
 
   async transitionRun(runId: string, to: RunStatus, fields: RunTransitionFields = {}): Promise<boolean> {
-    const moved = await this.conditionalUpdate(runTransitionInput(this.tableName, runId, to, fields));
+    const moved = await this.conditionalUpdate(runTransitionInput(this.tableName, runId, to, fields, this.newWriteId()));
     if (isTerminalRun(to)) await this.settleOpenSteps(runId, fields.endedAt ?? this.clock.now().toISOString(), fields.reason ?? `run ${to}`);
     return moved;
   }
 
   transitionStep(runId: string, key: string, to: StepStatus, fields: StepTransitionFields = {}): Promise<boolean> {
-    return this.conditionalUpdate(stepTransitionInput(this.tableName, runId, key, to, fields));
+    return this.conditionalUpdate(stepTransitionInput(this.tableName, runId, key, to, fields, this.newWriteId()));
   }
 
   markAbandoned(runId: string, reason: string): Promise<boolean> {
@@ -95,13 +100,14 @@ export class DynamoRunStore implements RunStore {
 
   async recordDelivery(hookId: string, guid: string, details: Record<string, string>): Promise<boolean> {
     const now = this.clock.now();
-    const item = { pk: deliveryPk(hookId, guid), sk: DELIVERY_SK, type: 'delivery', details, receivedAt: now.toISOString(), expiresAt: expiresAt(now, this.deliveryDays) };
+    const writeId = this.newWriteId();
+    const item = { pk: deliveryPk(hookId, guid), sk: DELIVERY_SK, type: 'delivery', details, receivedAt: now.toISOString(), expiresAt: expiresAt(now, this.deliveryDays), writeId };
     try {
       await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
       return true;
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
+      return appliedEarlier(this.client, this.tableName, { pk: item.pk, sk: item.sk }, writeId);
     }
   }
 
@@ -139,15 +145,19 @@ export class DynamoRunStore implements RunStore {
     return result.Item;
   }
 
-  /** A failed condition is the domain answer "not applied", not an error. */
+  /**
+   * A failed condition is the domain answer "not applied", not an error, unless the item carries
+   * this write's id: then an earlier try of this very call applied it and only the answer was lost.
+   */
   private async conditionalUpdate(input: ConstructorParameters<typeof UpdateCommand>[0] | undefined): Promise<boolean> {
     if (input === undefined) return false;
     try {
       await this.client.send(new UpdateCommand(input));
       return true;
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
+      const writeId = input.ExpressionAttributeValues?.[':writeId'];
+      return typeof writeId === 'string' && appliedEarlier(this.client, this.tableName, input.Key as Item, writeId);
     }
   }
 

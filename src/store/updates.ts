@@ -1,6 +1,8 @@
 /**
  * The conditional UpdateItem inputs of every status transition, built as plain data so a unit
  * test can pin them (the compiled state machines write step statuses with the same condition).
+ * Each write stamps its `writeId`: when a retry (SDK or reconnect) of a write whose response was
+ * lost fails its condition, the store reads the item back and knows the first try applied.
  */
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { RunStatus, StepStatus } from '../../statemachines/pipeline/model.ts';
@@ -37,10 +39,12 @@ function setClauses(fields: Record<string, unknown>): { clauses: string[]; names
  * A step moves only forward: `#status IN (earlier statuses)`. A new attempt (`running` again with
  * `incrementAttempts`) is the one same-rank move, and counts once per `attemptId`.
  */
-export function stepTransitionInput(table: string, runId: string, key: string, to: StepStatus, fields: StepTransitionFields = {}): UpdateCommandInput | undefined {
-  const { startedAt, endedAt, reason, incrementAttempts, attemptId } = fields;
+export function stepTransitionInput(table: string, runId: string, key: string, to: StepStatus, fields: StepTransitionFields, writeId: string): UpdateCommandInput | undefined {
+  const { startedAt, endedAt, reason, incrementAttempts } = fields;
   if (stepSourcesFor(to).length === 0) return undefined; // nothing moves back to `pending`
-  const set = setClauses({ endedAt, reason });
+  // Without an attempt id of its own, the call is the attempt: its retries then count once.
+  const attemptId = fields.attemptId ?? writeId;
+  const set = setClauses({ endedAt, reason, writeId });
   const from = statusInCondition(stepSourcesFor(to));
   const names: Record<string, string> = { '#status': 'status', ...set.names };
   const values: Record<string, unknown> = { ':to': to, ...from.values, ...set.values };
@@ -53,15 +57,12 @@ export function stepTransitionInput(table: string, runId: string, key: string, t
   const adds: string[] = [];
   let condition = `attribute_exists(pk) AND ${from.expression}`;
   if (incrementAttempts && to === 'running') {
-    condition = `attribute_exists(pk) AND (${from.expression} OR #status = :to)`;
-    if (attemptId !== undefined) {
-      // Every attempt id ever counted is kept, so a redelivered start event counts once even late.
-      condition += ' AND (attribute_not_exists(#attemptIds) OR NOT contains(#attemptIds, :attemptId))';
-      adds.push('#attemptIds :attemptIds');
-      names['#attemptIds'] = 'attemptIds';
-      values[':attemptId'] = attemptId;
-      values[':attemptIds'] = new Set([attemptId]);
-    }
+    // Every attempt id ever counted is kept, so a redelivered start event counts once even late.
+    condition = `attribute_exists(pk) AND (${from.expression} OR #status = :to) AND (attribute_not_exists(#attemptIds) OR NOT contains(#attemptIds, :attemptId))`;
+    adds.push('#attemptIds :attemptIds');
+    names['#attemptIds'] = 'attemptIds';
+    values[':attemptId'] = attemptId;
+    values[':attemptIds'] = new Set([attemptId]);
   }
   if (incrementAttempts) {
     adds.push('#attempts :one');
@@ -76,9 +77,9 @@ export function stepTransitionInput(table: string, runId: string, key: string, t
 }
 
 /** A run moves only forward, and only once committed; a terminal run leaves the active index (gsi3). */
-export function runTransitionInput(table: string, runId: string, to: RunStatus, fields: RunTransitionFields = {}): UpdateCommandInput | undefined {
+export function runTransitionInput(table: string, runId: string, to: RunStatus, fields: RunTransitionFields, writeId: string): UpdateCommandInput | undefined {
   if (runSourcesFor(to).length === 0) return undefined; // nothing moves back to `queued`
-  const set = setClauses({ status: to, ...fields });
+  const set = setClauses({ status: to, ...fields, writeId });
   const from = statusInCondition(runSourcesFor(to));
   const remove = isTerminalRun(to) ? ' REMOVE gsi3pk, gsi3sk' : '';
   return {

@@ -45,7 +45,8 @@ describe('the shared local store', () => {
     await waitForFile(join(home, 'A.ready'));
     const b = startWorker([home, 'B', '20', '5', join(home, 'A.exited')]);
     const c = startWorker([home, 'C', '20', '5', join(home, 'A.exited')]);
-    await Promise.all([waitForFile(join(home, 'B.ready')), waitForFile(join(home, 'C.ready'))]);
+    // A exits abruptly only once B and C have written through it and wait: no request of theirs is in flight.
+    await Promise.all([waitForFile(join(home, 'B.paused')), waitForFile(join(home, 'C.paused'))]);
     writeFileSync(join(home, 'A.go'), '');
     const resultA = await a.done;
     writeFileSync(join(home, 'A.exited'), '');
@@ -62,6 +63,21 @@ describe('the shared local store', () => {
     assert.equal(runs.length, 46);
     assert.ok(runs.every((run) => run.status === 'running'));
     assert.deepEqual((await check.store.listSteps('C-019')).map((s) => s.status), ['succeeded']);
+    await check.close();
+  });
+
+  it('the serving process closes while clients are writing: in-flight writes finish, later ones move to the next server', async () => {
+    const a = startWorker([home, 'A', '3', '2', join(home, 'A.go')]);
+    await waitForFile(join(home, 'A.paused'));
+    const b = startWorker([home, 'B', '40']);
+    const c = startWorker([home, 'C', '40']);
+    await Promise.all([waitForFile(join(home, 'B.ready')), waitForFile(join(home, 'C.ready'))]);
+    writeFileSync(join(home, 'A.go'), '');
+    const results = await Promise.all([a.done, b.done, c.done]);
+    for (const result of results) assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(leftovers(), []);
+    const check = await openLocalStore(home);
+    assert.equal((await check.store.listRuns({ repo: 'octo/shared', limit: 1000 })).length, 83);
     await check.close();
   });
 
