@@ -1,0 +1,63 @@
+/** The reporter against the real run store on dynalite: duplicates and out-of-order events. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openLocalStore, type LocalStore } from '../../local/dynalite-server.ts';
+import { onBuildState, onExecutionStatus, type ReportDeps } from '../../src/core/report.ts';
+import { recordingStatuses } from './fixtures.ts';
+
+let home: string;
+let local: LocalStore;
+
+before(async () => {
+  home = mkdtempSync(join(tmpdir(), 'sci-report-'));
+  local = await openLocalStore(home);
+});
+after(async () => {
+  await local.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+async function newRun(id: string) {
+  await local.store.createRun(
+    { id, repo: 'o/r', pipeline: 'ci', status: 'queued', event: 'push', sha: 'a'.repeat(40), ref: 'refs/heads/main', branch: 'main', tag: '', actor: 'me', inputs: {}, createdAt: new Date().toISOString() },
+    [
+      { runId: id, key: 'build', name: 'build', kind: 'run', order: 0, status: 'pending', attempts: 0 },
+      { runId: id, key: 'ship', name: 'ship', kind: 'run', order: 1, status: 'pending', attempts: 0 },
+    ],
+  );
+  const statuses = recordingStatuses();
+  const followers: string[] = [];
+  const deps: ReportDeps = { store: local.store, statuses, clock: { now: () => new Date() }, runUrl: (a) => a, startFollowers: async (r) => void followers.push(r.id) };
+  return { deps, statuses, followers };
+}
+
+const exec = (name: string, status: string) => ({ executionArn: `arn:aws:states:r:1:execution:m:${name}`, name, status });
+const build = (runId: string, buildId: string) => ({
+  'build-status': 'IN_PROGRESS', 'build-id': buildId,
+  'additional-information': { environment: { 'environment-variables': [{ name: 'SCI_RUN_ID', value: runId }, { name: 'SCI_STEP', value: 'build' }] } },
+});
+
+describe('reporter on the real store', () => {
+  test('out of order: the end arrives before RUNNING; a late RUNNING and a duplicate end change nothing', async () => {
+    const { deps, statuses } = await newRun('RUNA');
+    await onExecutionStatus(deps, exec('RUNA', 'SUCCEEDED'));
+    await onExecutionStatus(deps, exec('RUNA', 'RUNNING'));
+    await onExecutionStatus(deps, exec('RUNA', 'SUCCEEDED'));
+    const { run, steps } = (await local.store.getRun('RUNA'))!;
+    assert.equal(run.status, 'succeeded');
+    assert.deepEqual(steps.map((s) => s.status), ['cancelled', 'cancelled']);
+    assert.ok(statuses.statuses.every((s) => s.state === 'success'));
+  });
+
+  test('a build start counts one attempt per build id, however often its event arrives', async () => {
+    const { deps } = await newRun('RUNB');
+    await onBuildState(deps, build('RUNB', 'sci-steps:1'));
+    await onBuildState(deps, build('RUNB', 'sci-steps:1'));
+    await onBuildState(deps, build('RUNB', 'sci-steps:2'));
+    const step = (await local.store.getRun('RUNB'))!.steps.find((s) => s.key === 'build')!;
+    assert.deepEqual([step.status, step.attempts], ['running', 2]);
+  });
+});
