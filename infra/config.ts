@@ -73,11 +73,11 @@ const schema = z.object({
   githubSecretName: z.string().regex(SECRET_NAME, 'must be a Secrets Manager name ([A-Za-z0-9/_+=.@-], 1-512 chars)'),
   webhookSecretName: z.string().regex(SECRET_NAME, 'must be a Secrets Manager name ([A-Za-z0-9/_+=.@-], 1-512 chars)'),
   logRetentionDays: numberish.refine((v) => (RETENTION_VALUES as number[]).includes(v), {
-    message: `must be one of ${RETENTION_VALUES.join(', ')} (the periods CloudWatch Logs supports)`,
+    error: `must be one of ${RETENTION_VALUES.join(', ')} (the periods CloudWatch Logs supports)`,
   }),
   defaultCompute: z.enum(PROJECT_COMPUTE, { error: `must be one of ${PROJECT_COMPUTE.join(', ')}` }),
   buildArchitecture: z.enum(BUILD_ARCHITECTURES, { error: `must be one of ${BUILD_ARCHITECTURES.join(', ')}` }),
-  artifactRetentionDays: numberish.refine((v) => v >= 1 && v <= 3650, { message: 'must be between 1 and 3650' }),
+  artifactRetentionDays: numberish.refine((v) => v >= 1 && v <= 3650, { error: 'must be between 1 and 3650' }),
   secretsPrefix: z.string().regex(/^[A-Za-z0-9_+=.@-]+\/$/, 'must be a name prefix ending in "/", e.g. "sci/"'),
   parametersPrefix: z.string().regex(/^\/[A-Za-z0-9_.\-/]*\/$/, 'must be a parameter path starting and ending in "/", e.g. "/sci/"'),
 });
