@@ -30,35 +30,42 @@ const condition = (matrix: boolean) =>
 const template = (matrix: boolean) =>
   fc.array(fc.oneof(fc.constantFrom('npm test', ' -- ', '"quoted"', "'$x'", '`cmd`'), fc.constantFrom(...CONTEXTS, ...(matrix ? ['matrix.node'] : []), "'lit'", "branch == 'x'", 'success()').map((c) => `\${{ ${c} }}`)), { minLength: 1, maxLength: 4 }).map((p) => p.join(''));
 
-const step = (index: number) =>
+/** Step names that stress state-name rules: punctuation, non-ASCII, near the 80-character limit. */
+const NAME_STYLES = [(i: number) => `s${i}`, (i: number) => `build & test ${i}`, (i: number) => `ünï-cödé ${i}`, (i: number) => `a:b/c.d "${i}"`, (i: number) => `${'n'.repeat(66)}${i}`];
+
+const step = (names: string[], index: number) =>
   fc.boolean().chain((matrix) =>
     fc.record({
       kind: fc.constantFrom('run', 'run', 'approval', 'pipeline'),
       if: fc.option(condition(matrix), { nil: undefined }),
-      needs: fc.subarray(Array.from({ length: index }, (_, i) => `s${i}`)),
+      needs: fc.subarray(names.slice(0, index)),
       text: template(matrix),
       allowFailure: fc.boolean(),
       matrix: fc.constant(matrix),
     }),
   );
 
-const pipelineFile = fc.integer({ min: 1, max: 5 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => step(i)))).map((steps) => ({
-  on: { push: null, manual: { inputs: { target: { type: 'choice', options: ['a', 'b'] }, dry: { type: 'boolean' }, n: { type: 'number', default: 1 } } } },
-  steps: Object.fromEntries(
-    steps.map((s, i) => [
-      `s${i}`,
-      {
-        needs: s.needs,
-        ...(s.if !== undefined && { if: s.if }),
-        ...(s.allowFailure && { allow_failure: true }),
-        ...(s.matrix && { matrix: { node: [20, 22] } }),
-        ...(s.kind === 'run' && { run: s.text, env: { X: s.text } }),
-        ...(s.kind === 'approval' && { approval: { message: s.text } }),
-        ...(s.kind === 'pipeline' && { pipeline: { name: 'other', inputs: { target: s.text } } }),
-      },
-    ]),
-  ),
-}));
+const pipelineFile = fc
+  .array(fc.integer({ min: 0, max: NAME_STYLES.length - 1 }), { minLength: 1, maxLength: 5 })
+  .map((styles) => styles.map((style, i) => NAME_STYLES[style]!(i)))
+  .chain((names) => fc.tuple(fc.constant(names), fc.tuple(...names.map((_, i) => step(names, i)))))
+  .map(([names, steps]) => ({
+    on: { push: null, manual: { inputs: { target: { type: 'choice', options: ['a', 'b'] }, dry: { type: 'boolean' }, n: { type: 'number', default: 1 } } } },
+    steps: Object.fromEntries(
+      steps.map((s, i) => [
+        names[i]!,
+        {
+          needs: s.needs,
+          ...(s.if !== undefined && { if: s.if }),
+          ...(s.allowFailure && { allow_failure: true }),
+          ...(s.matrix && { matrix: { node: [20, 22] } }),
+          ...(s.kind === 'run' && { run: s.text, env: { X: s.text } }),
+          ...(s.kind === 'approval' && { approval: { message: s.text } }),
+          ...(s.kind === 'pipeline' && { pipeline: { name: 'other', inputs: { target: s.text } } }),
+        },
+      ]),
+    ),
+  }));
 
 test('every pipeline the parser accepts compiles', () => {
   let accepted = 0;
