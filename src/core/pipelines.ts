@@ -79,8 +79,20 @@ export function validPipelines(files: Array<{ path: string; text: string }>): Pi
 export function loadPipelines(files: Array<{ path: string; text: string }>, trigger: TriggerEvent): Loaded {
   const { pipelines, diagnostics } = validateCached(files);
   if (diagnostics.length > 0) return { ok: false, diagnostics };
-  const matched = pipelines.filter((p) => matchesTrigger(p, trigger)).map((pipeline) => ({ pipeline, inputs: (raw: Record<string, unknown>) => typedInputs(pipeline, raw) }));
+  const typed = trigger.event === 'manual' ? typedInputs : (p: Pipeline) => typedInputs(withOptionalInputs(p), {});
+  const matched = pipelines.filter((p) => matchesTrigger(p, trigger)).map((pipeline) => ({ pipeline, inputs: (raw: Record<string, unknown>) => typed(pipeline, raw) }));
   return { ok: true, all: pipelines, matched };
+}
+
+/**
+ * Inputs belong to manual runs; any other event gets each declared input's default (or its
+ * type's empty value), never a refusal for a `required` input nobody could have given.
+ */
+function withOptionalInputs(pipeline: Pipeline): Pipeline {
+  const manual = pipeline.triggers.manual;
+  if (!manual) return pipeline;
+  const inputs = Object.fromEntries(Object.entries(manual.inputs).map(([name, spec]) => [name, { ...spec, required: false }]));
+  return { ...pipeline, triggers: { ...pipeline.triggers, manual: { inputs } } };
 }
 
 function typedInputs(pipeline: Pipeline, raw: Record<string, unknown>): InputsResult {

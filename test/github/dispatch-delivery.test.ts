@@ -193,3 +193,14 @@ describe('dispatcher', () => {
     assert.equal(input.run.tag, 'v1.0.0');
   });
 });
+
+describe('inputs on events other than manual', () => {
+  test('a required manual input does not stop a push: it gets its empty value', async () => {
+    const files = [{ path: '.sci/ci.yml', text: 'on:\n  push: {}\n  manual:\n    inputs:\n      version: { type: string, required: true }\n      dry: { type: boolean, default: true }\nsteps:\n  a:\n    run: echo\n' }];
+    const { d } = deps(files);
+    const outcome = await dispatchDelivery(d, delivery('push', pushToMaster(), 'inputs-1'));
+    assert.equal(outcome.kind, 'started');
+    const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
+    assert.deepEqual(input.run.inputs, { version: '', dry: true });
+  });
+});
