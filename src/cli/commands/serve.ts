@@ -30,7 +30,7 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  await app.queue.drained();
+  await app.drained();
   await session.close();
   return 0;
 }
