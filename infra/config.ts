@@ -80,6 +80,13 @@ const schema = z.object({
   artifactRetentionDays: numberish.refine((v) => v >= 1 && v <= 3650, { error: 'must be between 1 and 3650' }),
   secretsPrefix: z.string().regex(/^[A-Za-z0-9_+=.@-]+\/$/, 'must be a name prefix ending in "/", e.g. "sci/"'),
   parametersPrefix: z.string().regex(/^\/[A-Za-z0-9_.\-/]*\/$/, 'must be a parameter path starting and ending in "/", e.g. "/sci/"'),
+}).superRefine((config, ctx) => {
+  // Every step may read secrets under the prefix; the system's own secrets must stay out of it.
+  for (const field of ['githubSecretName', 'webhookSecretName'] as const) {
+    if (config[field].startsWith(config.secretsPrefix)) {
+      ctx.addIssue({ code: 'custom', path: [field], message: `must not start with "sci:secretsPrefix" (${config.secretsPrefix}): every pipeline step can read secrets under it` });
+    }
+  }
 });
 
 /** Thrown when the context is invalid; the message lists every problem, one per line. */

@@ -48,3 +48,10 @@ test('every problem is reported at once, by context key', () => {
     },
   );
 });
+
+test('the system secrets may not live under the prefix every step can read', () => {
+  assert.throws(
+    () => configOf({ 'sci:githubSecretName': 'sci/github' }),
+    /context "sci:githubSecretName": must not start with "sci:secretsPrefix" \(sci\/\): every pipeline step can read secrets under it \(got "sci\/github"\)/,
+  );
+});
