@@ -4,7 +4,7 @@
  */
 import type { Diagnostic } from '../diagnostics.ts';
 import type { InputSpec, PipelineTrigger, PullRequestTrigger, PushTrigger, Triggers } from './model.ts';
-import type { InputFile, PipelineFile } from './schema.ts';
+import { normalizeCron, type InputFile, type PipelineFile } from './schema.ts';
 import { keySpanOf, spanOf, type YamlSource } from './yaml-source.ts';
 
 type On = NonNullable<PipelineFile['on']>;
@@ -30,7 +30,7 @@ function buildTriggerMap(source: YamlSource, on: TriggerMap, diagnostics: Diagno
   if (on.push !== undefined) triggers.push = pushTrigger(on.push ?? {});
   if (on.pull_request !== undefined) triggers.pullRequest = pullRequestTrigger(on.pull_request ?? {});
   if (on.schedule) {
-    triggers.schedule = on.schedule.map((s, i) => ({ cron: s.cron.trim(), ...(s.branch !== undefined && { branch: s.branch }), span: spanOf(source, ['on', 'schedule', i]) }));
+    triggers.schedule = on.schedule.map((s, i) => ({ cron: normalizeCron(s.cron), ...(s.branch !== undefined && { branch: s.branch }), span: spanOf(source, ['on', 'schedule', i]) }));
   }
   if (on.manual !== undefined) {
     const inputs = Object.entries(on.manual?.inputs ?? {}).map(([name, spec]) => [name, inputSpec(source, name, spec, diagnostics)] as const);

@@ -148,6 +148,11 @@ export type PipelineFile = z.output<typeof pipelineSchema>;
 export type StepFile = z.output<typeof stepSchema>;
 export type InputFile = z.output<typeof inputSpec>;
 
+/** One space between cron fields, so a schedule compares equal however it was spaced. */
+export function normalizeCron(cron: string): string {
+  return cron.trim().split(/\s+/).join(' ');
+}
+
 /** Seconds in a duration string already validated by the schema. */
 export function durationSeconds(text: string): number {
   const unit: Record<string, number> = { d: 86400, h: 3600, m: 60, s: 1 };

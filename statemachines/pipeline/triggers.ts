@@ -5,6 +5,7 @@
  */
 import picomatch from 'picomatch';
 import type { Pipeline, PushTrigger, RunStatus } from './model.ts';
+import { normalizeCron } from './schema.ts';
 
 export { resolveInputs } from './inputs.ts';
 
@@ -57,7 +58,7 @@ export function matchesTrigger(pipeline: Pipeline, event: TriggerEvent): boolean
       );
     }
     case 'schedule':
-      return (event.pipeline === undefined || event.pipeline === pipeline.id) && (triggers.schedule ?? []).some((s) => s.cron === event.cron.trim());
+      return (event.pipeline === undefined || event.pipeline === pipeline.id) && (triggers.schedule ?? []).some((s) => s.cron === normalizeCron(event.cron));
     case 'manual':
       return triggers.manual !== undefined && (event.pipeline === undefined || event.pipeline === pipeline.id);
     case 'pipeline':

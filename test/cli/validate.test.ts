@@ -64,6 +64,7 @@ test('usage mistakes exit 2', (t) => {
   assert.equal(sci('validate', '--repo', dir, join(dir, 'other.yml')).code, 2);
   assert.equal(sci('validate', '--repo', dir, join(dir, '.sci/missing.yml')).code, 2);
   assert.equal(sci('validate', '--nope').code, 2);
+  assert.equal(sci('validate', '--repo', join(dir, 'other.yml')).code, 2);
   assert.equal(sci('schema', 'extra').code, 2);
 });
 

@@ -3,7 +3,7 @@
  * not). Problems go to stderr as `file:line:col: message`, sorted; exit 0 ok, 1 invalid.
  * Named files are checked against all the others, so calls between pipelines resolve.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
@@ -14,7 +14,7 @@ import { readWorkingTreePipelines } from '../../source/working-tree.ts';
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { repo: { type: 'string' } });
   const repoDir = resolve(values.repo ?? '.');
-  if (!existsSync(repoDir)) throw new CliUsageError(`no such directory: ${repoDir}`);
+  if (!existsSync(repoDir) || !statSync(repoDir).isDirectory()) throw new CliUsageError(`no such directory: ${repoDir}`);
   const selected = positionals.map((file) => repoPath(repoDir, file));
   const files = await readWorkingTreePipelines(repoDir);
   const { pipelines, diagnostics } = validateRepo(files);

@@ -50,6 +50,7 @@ const cases: Array<[string, string, TriggerEvent, boolean]> = [
   ['pull_request: [skip ci] does not apply', 'on: pull_request', { event: 'pull_request', action: 'opened', baseBranch: 'main', fork: true }, true],
   ['push only: pull request does not match', 'on: push', pr('opened', 'main'), false],
   ['schedule: same cron', 'on: { schedule: [{ cron: "0 3 * * 1-5" }] }', { event: 'schedule', cron: '0 3 * * 1-5' }, true],
+  ['schedule: same cron, other spacing', 'on: { schedule: [{ cron: " 0  3 * * 1-5" }] }', { event: 'schedule', cron: '0 3 *  * 1-5 ' }, true],
   ['schedule: other cron', 'on: { schedule: [{ cron: "0 3 * * 1-5" }] }', { event: 'schedule', cron: '0 4 * * *' }, false],
   ['schedule: other pipeline', 'on: { schedule: [{ cron: "0 3 * * *" }] }', { event: 'schedule', cron: '0 3 * * *', pipeline: 'other' }, false],
   ['manual: declared', 'on: { manual: }', { event: 'manual' }, true],
