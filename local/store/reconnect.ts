@@ -17,8 +17,8 @@ export function isConnectionError(error: unknown): boolean {
 
 /**
  * On a connection error, awaits `reconnect` (shared by concurrent failures) and retries, up to
- * `attempts` times. A write the old server applied just before dying is sent again: conditional
- * writes then answer "not applied", which every caller already treats as a stale duplicate.
+ * `attempts` times. A write the old server applied just before dying is sent again; the store
+ * recognises it by its write id (src/store/updates.ts) and still answers "applied".
  */
 export function addReconnect(client: DynamoDBClient, reconnect: () => Promise<void>, attempts = 3): void {
   let pending: Promise<void> | undefined;
