@@ -25,8 +25,8 @@ class Builder {
 
   constructor(readonly source: YamlSource) {}
 
-  template(value: Scalar, path: Path, fallback?: SourceSpan): Template {
-    const span = fallback ?? valueSpan(this.source, path);
+  template(value: Scalar, path: Path): Template {
+    const span = valueSpan(this.source, path);
     if (typeof value !== 'string') return { parts: [{ text: String(value) }], span };
     const parsed = parseTemplate(value, span);
     if (parsed.ok) return parsed.value;
@@ -54,7 +54,7 @@ export function buildPipeline(source: YamlSource, id: string, file: Partial<Pipe
   const rootSpan = spanOf(source, []);
   const defaults = {
     image: file.defaults?.image !== undefined ? b.template(file.defaults.image, ['defaults', 'image']) : { parts: [{ text: DEFAULT_IMAGE }], span: rootSpan },
-    compute: (file.defaults?.compute ?? 'small') as Compute,
+    compute: file.defaults?.compute ?? ('small' satisfies Compute),
     timeout: file.defaults?.timeout !== undefined ? durationSeconds(file.defaults.timeout) : DEFAULT_TIMEOUT,
   };
   const concurrency = typeof file.concurrency === 'string' ? { group: file.concurrency } : file.concurrency;
