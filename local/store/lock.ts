@@ -5,7 +5,7 @@
  * hold this one.
  */
 import { readFileSync, rmSync } from 'node:fs';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 
 /** A lock file still empty this long after creation lost its owner between create and write. */
 const EMPTY_LOCK_GRACE_MS = 5_000;
@@ -60,8 +60,10 @@ async function removeIfStale(path: string, isStale: (holderPid: number, ageMs: n
   }
   const moved = await readHolder(aside);
   if (moved && moved.pid !== holder.pid) {
-    // We moved a fresh lock taken after our check: put it back if its place is still free.
-    await rename(aside, path).catch(() => undefined);
+    // We moved a fresh lock taken after our check: put it back, unless its place was taken again
+    // (link fails on an existing name where rename would overwrite it).
+    await link(aside, path).catch(() => undefined);
+    await rm(aside, { force: true });
     return false;
   }
   await rm(aside, { force: true });

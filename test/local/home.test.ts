@@ -1,0 +1,26 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join, resolve } from 'node:path';
+import { homePaths, resolveHome, stepLogFile } from '../../local/home.ts';
+
+describe('the local state home', () => {
+  it('is SCI_HOME when set (relative to the current directory), else <repo>/.sci-state', () => {
+    assert.equal(resolveHome('/repo', {}), '/repo/.sci-state');
+    assert.equal(resolveHome('/repo', { SCI_HOME: '  ' }), '/repo/.sci-state');
+    assert.equal(resolveHome('/repo', { SCI_HOME: '/var/sci' }), '/var/sci');
+    assert.equal(resolveHome('/repo', { SCI_HOME: 'state' }), resolve('state'));
+  });
+
+  it('lays out the store, logs, artifacts, cache, work and secrets under it', () => {
+    const paths = homePaths('/h');
+    assert.deepEqual(paths, {
+      home: '/h', store: '/h/store', storeDb: '/h/store/db', storeServer: '/h/store/server.json', storeLock: '/h/store/lock',
+      logs: '/h/logs', artifacts: '/h/artifacts', cache: '/h/cache', work: '/h/work', secrets: '/h/secrets',
+    });
+    assert.equal(stepLogFile('/h', '01JD5', 'test_node_20'), join('/h', 'logs', '01JD5', 'test_node_20.log'));
+  });
+
+  it('refuses ids that would leave the home', () => {
+    for (const bad of ['..', '../x', 'a/b', '']) assert.throws(() => stepLogFile('/h', bad, 'k'), /not a safe path segment/);
+  });
+});

@@ -1,0 +1,74 @@
+import { describe, it, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isAlive, tryLock } from '../../../local/store/lock.ts';
+import { isConnectionError } from '../../../local/store/reconnect.ts';
+
+/** The pid of a process that has exited (so certainly not alive now). */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(child.stdout);
+}
+
+describe('the store lock file', () => {
+  let dir: string;
+  let path: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sci-lock-'));
+    path = join(dir, 'lock');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is taken once, holds our pid, and is released only by its holder', async () => {
+    const lock = await tryLock(path);
+    assert.ok(lock);
+    assert.equal(readFileSync(path, 'utf8'), String(process.pid));
+    assert.equal(await tryLock(path), undefined, 'a live holder (us) keeps it');
+    await lock.release();
+    assert.equal(existsSync(path), false);
+  });
+
+  it('racing takers: exactly one wins', async () => {
+    const locks = await Promise.all(Array.from({ length: 8 }, () => tryLock(path)));
+    assert.equal(locks.filter(Boolean).length, 1);
+  });
+
+  it('takes over a lock whose holder is dead, even with several racing takers', async () => {
+    const dead = deadPid();
+    assert.equal(isAlive(dead), false);
+    writeFileSync(path, String(dead));
+    const locks = await Promise.all(Array.from({ length: 4 }, () => tryLock(path)));
+    assert.equal(locks.filter(Boolean).length, 1);
+    assert.equal(readFileSync(path, 'utf8'), String(process.pid));
+  });
+
+  it('an empty lock is being written: kept while young, taken over once old', async () => {
+    writeFileSync(path, '');
+    assert.equal(await tryLock(path), undefined);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(path, old, old);
+    assert.ok(await tryLock(path));
+  });
+
+  it('releaseSync leaves a lock that is not ours alone', async () => {
+    const lock = await tryLock(path);
+    writeFileSync(path, '1');
+    lock!.releaseSync();
+    assert.equal(readFileSync(path, 'utf8'), '1');
+  });
+});
+
+describe('connection errors that trigger a reconnect', () => {
+  const cases: Array<[string, unknown, boolean]> = [
+    ['refused', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), true],
+    ['reset', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), true],
+    ['hang up', new Error('socket hang up'), true],
+    ['SDK timeout', Object.assign(new Error('x'), { name: 'TimeoutError' }), true],
+    ['a DynamoDB answer', Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' }), false],
+    ['not an error', 'ECONNREFUSED', false],
+  ];
+  for (const [label, error, expected] of cases) it(`${label}: ${expected}`, () => assert.equal(isConnectionError(error), expected));
+});
