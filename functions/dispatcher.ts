@@ -6,8 +6,17 @@ import { dispatchDeps, repositories, syncRepoSchedules } from '../src/aws/wiring
 
 let deps: DeliveryDeps | undefined;
 
+/** Schedules follow the default branch; a failed sync is logged, never a reason to redeliver the push. */
+async function syncQuietly(repo: string, sha: string, branch: string): Promise<void> {
+  try {
+    console.log(JSON.stringify({ scheduleSync: repo, sha, result: await syncRepoSchedules(repo, sha, branch) }));
+  } catch (error) {
+    console.error(JSON.stringify({ scheduleSync: repo, sha, error: error instanceof Error ? error.message : String(error) }));
+  }
+}
+
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  deps ??= { ...dispatchDeps(), repos: repositories(), onDefaultBranchPush: async (repo, sha, branch) => void (await syncRepoSchedules(repo, sha, branch)) };
+  deps ??= { ...dispatchDeps(), repos: repositories(), onDefaultBranchPush: syncQuietly };
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
     try {

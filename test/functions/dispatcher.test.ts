@@ -1,0 +1,99 @@
+/**
+ * The dispatcher Lambda entry as deployed: an SQS batch, GitHub answered by a loopback HTTP server
+ * (trees, blobs, statuses), Step Functions and Secrets Manager mocked, runs on dynalite.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mockClient } from 'aws-sdk-client-mock';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateStateMachineCommand, ListStateMachineVersionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { openLocalStore, type LocalStore } from '../../local/dynalite-server.ts';
+import { slimPayload } from '../../src/github/slim-payload.ts';
+import { CI } from '../core/fixtures.ts';
+import { examples } from '../github/helpers.ts';
+
+const SHA = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
+const sfn = mockClient(SFNClient);
+const secrets = mockClient(SecretsManagerClient);
+const scheduler = mockClient(SchedulerClient);
+let home: string;
+let local: LocalStore;
+let github: Server;
+const statuses: Array<Record<string, unknown>> = [];
+let handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+function fakeGitHub(): Server {
+  return createServer((req, res) => {
+    const path = decodeURIComponent((req.url ?? '').split('?')[0] ?? '');
+    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      if (path === `/repos/Codertocat/Hello-World/git/trees/${SHA}`) return json(200, { tree: [{ path: '.sci', type: 'tree', sha: 'sci' }], truncated: false });
+      if (path === '/repos/Codertocat/Hello-World/git/trees/sci') return json(200, { tree: [{ path: 'ci.yml', type: 'blob', sha: 'ci' }], truncated: false });
+      if (path === '/repos/Codertocat/Hello-World/git/blobs/ci') return json(200, { content: Buffer.from(CI).toString('base64'), encoding: 'base64' });
+      if (req.method === 'POST' && path === `/repos/Codertocat/Hello-World/statuses/${SHA}`) {
+        statuses.push(JSON.parse(body) as Record<string, unknown>);
+        return json(201, {});
+      }
+      return json(404, { message: 'Not Found' });
+    });
+  });
+}
+
+function sqsEvent(bodies: string[]): SQSEvent {
+  return { Records: bodies.map((body, i) => ({ messageId: `m${i}`, body })) } as unknown as SQSEvent;
+}
+
+before(async () => {
+  home = mkdtempSync(join(tmpdir(), 'sci-dispatcher-fn-'));
+  local = await openLocalStore(home);
+  github = fakeGitHub();
+  await new Promise<void>((done) => github.listen(0, '127.0.0.1', done));
+  const baseUrl = `http://127.0.0.1:${(github.address() as AddressInfo).port}`;
+  scheduler.on(ListSchedulesCommand).resolves({ Schedules: [] });
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ token: 't', baseUrl }) });
+  sfn.on(ListStateMachineVersionsCommand).rejects(Object.assign(new Error('none'), { name: 'StateMachineDoesNotExist' }));
+  sfn.on(CreateStateMachineCommand).callsFake((i: { name: string }) => ({ stateMachineVersionArn: `arn:aws:states:eu-west-1:123456789012:stateMachine:${i.name}:1` }));
+  sfn.on(StartExecutionCommand).callsFake((i: { stateMachineArn: string; name: string }) => ({ executionArn: `arn:aws:states:eu-west-1:123456789012:execution:m:${i.name}` }));
+  Object.assign(process.env, {
+    AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_DYNAMODB: local.endpoint(), TABLE_NAME: local.tableName,
+    GITHUB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gh', EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/sci-exec',
+    SCHEDULER_GROUP: 'sci', SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/sched', SCHEDULED_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:scheduled',
+    BUILD_PROJECT: 'sci-steps', ARTIFACT_BUCKET: 'sci-artifacts', STATE_MACHINE_PREFIX: 'sci-',
+  });
+  ({ handler } = (await import('../../functions/dispatcher.ts')) as unknown as { handler: typeof handler });
+});
+
+after(async () => {
+  await new Promise((done) => github.close(done));
+  await local.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('functions/dispatcher handler', () => {
+  test('a batch: the push starts one run; a broken message alone is reported for retry; the same delivery again starts nothing new', async () => {
+    const push = examples('push').find((p) => p.ref === 'refs/heads/master')!;
+    const message = JSON.stringify({ hookId: '1', deliveryId: 'fn-d-1', event: 'push', receivedAt: '2026-11-27T04:00:00Z', payload: slimPayload('push', push) });
+    const result = await handler(sqsEvent([message, '{not json']));
+    assert.deepEqual(result.batchItemFailures, [{ itemIdentifier: 'm1' }]);
+    const runs = await local.store.listRuns({ repo: 'Codertocat/Hello-World' });
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0]!.status, 'running');
+    assert.equal(runs[0]!.executionArn, `arn:aws:states:eu-west-1:123456789012:execution:m:${runs[0]!.id}`);
+    const start = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
+    assert.match(start.stateMachineArn!, /^arn:aws:states:eu-west-1:123456789012:stateMachine:sci-[0-9a-f]{10}-ci:1$/);
+    assert.equal(JSON.parse(start.input!).run.id, runs[0]!.id);
+    assert.deepEqual(statuses.map((s) => [s.context, s.state]), [['sci/ci', 'pending']]);
+    assert.equal(scheduler.commandCalls(ListSchedulesCommand)[0]!.args[0].input.GroupName, 'sci', 'a default-branch push syncs schedules');
+    assert.deepEqual((await handler(sqsEvent([message]))).batchItemFailures, []);
+    assert.equal((await local.store.listRuns({ repo: 'Codertocat/Hello-World' })).length, 1);
+  });
+});
