@@ -30,7 +30,7 @@ export async function resolveSecret(v: EnvVar, secretsDir: string, hostEnv: Node
   if (fromEnv !== undefined) return fromEnv;
   const ref = v.Value.replace(/^\/+/, '');
   for (const candidate of [join(secretsDir, ref), join(secretsDir, v.Name)]) {
-    if (!candidate.startsWith(secretsDir)) continue;
+    if (!candidate.startsWith(`${secretsDir}/`)) continue;
     const value = await readIfExists(candidate);
     if (value !== undefined) return value;
   }

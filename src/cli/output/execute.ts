@@ -8,7 +8,8 @@ import { stepLogFile } from '../../../local/home.ts';
 import { LocalEngine } from '../../../local/engine/engine.ts';
 import type { ExecutablePipeline, RunFacts } from '../../../local/engine/execution.ts';
 import type { GitFacts } from '../../../local/git-facts.ts';
-import { compileProgram } from '../../../local/program.ts';
+import { CompileError, compileProgram } from '../../../local/program.ts';
+import { formatDiagnostic, sortDiagnostics } from '../../../statemachines/diagnostics.ts';
 import { withSession, type LocalSession } from '../../../local/session.ts';
 import type { EventName, Pipeline } from '../../../statemachines/pipeline/model.ts';
 import { Progress } from './progress.ts';
@@ -72,9 +73,21 @@ async function cancellable<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<
   }
 }
 
+/** Compiles before anything is created; a pipeline that cannot compile is a config error (exit 2). */
+function compileOrReport(o: ExecuteOptions, tableName: string): ReturnType<typeof compileProgram> | undefined {
+  try {
+    return compileProgram(o.all, o.runs.map((r) => r.pipeline), { tableName });
+  } catch (error) {
+    if (!(error instanceof CompileError)) throw error;
+    for (const d of sortDiagnostics(error.diagnostics)) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    return undefined;
+  }
+}
+
 export async function executeSelected(o: ExecuteOptions): Promise<number> {
   return withSession(o.repoDir, async (session) => {
-    const program = compileProgram(o.all, o.runs.map((r) => r.pipeline), { tableName: session.table.tableName });
+    const program = compileOrReport(o, session.table.tableName);
+    if (!program) return 2;
     const engine = new LocalEngine({
       store: session.store,
       dynamo: session.dynamo,
