@@ -120,7 +120,7 @@ export function grantScheduleSync(role: Role, group: ScheduleGroup, scheduleRole
   role.addToPolicy(
     new PolicyStatement({
       sid: 'Schedules',
-      actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
+      actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
       resources: [schedules],
     }),
   );
