@@ -18,7 +18,7 @@ export function buildTriggers(source: YamlSource, on: On | undefined, diagnostic
     const events = new Set(typeof on === 'string' ? [on] : on);
     return {
       ...(events.has('push') && { push: {} }),
-      ...(events.has('pull_request') && { pullRequest: { types: DEFAULT_PR_TYPES } }),
+      ...(events.has('pull_request') && { pullRequest: { types: [...DEFAULT_PR_TYPES] } }),
       ...(events.has('manual') && { manual: { inputs: {} } }),
     };
   }
@@ -64,7 +64,7 @@ function pushTrigger(push: NonNullable<TriggerMap['push']>): PushTrigger {
 
 function pullRequestTrigger(pr: NonNullable<TriggerMap['pull_request']>): PullRequestTrigger {
   return {
-    types: pr.types ?? DEFAULT_PR_TYPES,
+    types: pr.types ?? [...DEFAULT_PR_TYPES],
     ...(pr.branches && { branches: pr.branches }),
     ...(pr.paths && { paths: pr.paths }),
     ...(pr.paths_ignore && { pathsIgnore: pr.paths_ignore }),

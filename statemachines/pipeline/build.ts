@@ -114,15 +114,18 @@ function buildStep(b: Builder, name: string, step: StepFile, defaults: Pipeline[
     const call = step.pipeline!;
     return { ...common, kind, pipeline: call.name!, inputs: b.templates(call.inputs, [...path, 'pipeline', 'inputs']), timeout: timeout ?? defaults.timeout };
   }
-  const commands = typeof step.run === 'string' ? [b.template(step.run, [...path, 'run'])] : step.run!.map((c, i) => b.template(c, [...path, 'run', i]));
+  return { ...common, ...runFields(b, path, step, defaults), timeout: timeout ?? defaults.timeout };
+}
+
+/** What only a run step has, with the pipeline's defaults filled in. */
+function runFields(b: Builder, path: Path, step: StepFile, defaults: Pipeline['defaults']) {
+  const retry = typeof step.retry === 'number' ? { max: step.retry } : step.retry;
   return {
-    ...common,
-    kind,
-    commands,
+    kind: 'run' as const,
+    commands: typeof step.run === 'string' ? [b.template(step.run, [...path, 'run'])] : step.run!.map((c, i) => b.template(c, [...path, 'run', i])),
     image: step.image !== undefined ? b.template(step.image, [...path, 'image']) : defaults.image,
     compute: step.compute ?? defaults.compute,
-    timeout: timeout ?? defaults.timeout,
-    retry: typeof step.retry === 'number' ? { max: step.retry, on: DEFAULT_RETRY_ON } : { max: step.retry?.max ?? 0, on: step.retry?.on ?? DEFAULT_RETRY_ON },
+    retry: { max: retry?.max ?? 0, on: [...(retry?.on ?? DEFAULT_RETRY_ON)] },
     env: b.templates(step.env, [...path, 'env']),
     secrets: Object.fromEntries(Object.entries(step.secrets ?? {}).map(([k, ref]) => [k, secretRef(b, ref, [...path, 'secrets', k])])),
     artifacts: step.artifacts ?? [],
