@@ -12,6 +12,7 @@ import { planSteps } from '../statemachines/pipeline/plan.ts';
 import type { StepInstance } from '../statemachines/pipeline/model.ts';
 import { execute, runInput } from '../test/statemachines/compiler/harness.ts';
 import { criticalPath, dagYaml, prng, randomDag, type RandomStep } from '../test/statemachines/compiler/random-dags.ts';
+import { simulate } from '../test/statemachines/compiler/simulate.ts';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -102,33 +103,13 @@ async function transitionsTable(): Promise<string[]> {
   return rows;
 }
 
-/**
- * The makespan a layout allows with zero engine overhead: sequences add up, Parallels wait for
- * their slowest branch, a gated step also waits for its gate needs (relaxed to a fixpoint, the
- * DAG being acyclic). Isolates the layout's fidelity from the local interpreter's speed.
- */
+/** The makespan a layout allows with zero engine overhead (isolates the layout from the interpreter). */
 function simulatedMakespan(steps: RandomStep[], layout: Layout): number {
-  const c = build(steps, layout);
   const parsed = parsePipeline('.sci/bench.yml', dagYaml(steps));
   const planned = parsed.ok ? planSteps(parsed.value) : undefined;
   if (!planned?.ok) throw new Error('plan');
-  const lay = layout(planned.value);
-  const dur = new Map(steps.map((s) => [s.name, s.durationMs]));
-  const ends = new Map<string, number>(c.steps.map((s) => [s.key, 0]));
-  const finish = (b: Block, start: number): number => {
-    if (b.kind === 'seq') return b.items.reduce((t, item) => finish(item, t), start);
-    if (b.kind === 'par') return Math.max(...b.branches.map((x) => finish(x, start)));
-    const begin = Math.max(start, ...(lay.gates.get(b.key) ?? []).map((n) => ends.get(n)!));
-    ends.set(b.key, begin + dur.get(b.key)!);
-    return begin + dur.get(b.key)!;
-  };
-  let total = -1;
-  for (let i = 0; i <= steps.length; i++) {
-    const next = finish(lay.root, 0);
-    if (next === total) break;
-    total = next;
-  }
-  return total;
+  const times = simulate(layout(planned.value), new Map(steps.map((s) => [s.name, s.durationMs])));
+  return Math.max(...[...times.values()].map((t) => t.end));
 }
 
 async function makespanRatio(steps: RandomStep[], layout: Layout): Promise<number> {

@@ -14,7 +14,7 @@ import { layoutDag, type DagLayout } from './dag.ts';
 import { calleeKey } from './kinds.ts';
 import { emitBlock } from './layout.ts';
 import { estimate, LIMITS, type Estimates } from './limits.ts';
-import { DEFAULT_TARGET, type CompileTarget, type InstanceInfo, type Scope } from './scope.ts';
+import { DEFAULT_TARGET, stateEntry, type CompileTarget, type InstanceInfo, type Scope } from './scope.ts';
 
 export type { CompileTarget } from './scope.ts';
 
@@ -63,7 +63,7 @@ export function compileLayout(
   if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
   const states: Record<string, State> = {};
   const result = emitResult(scope, states);
-  const start = emitBlock(scope, layout.root, result, states);
+  const start = emitBlock(scope, layout.root, stateEntry(result), states).name();
   if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
   const definition = inExecutionOrder({ Comment: `serverless-ci pipeline ${pipeline.id}`, StartAt: start, States: states });
   const json = renderAsl(definition, 0);

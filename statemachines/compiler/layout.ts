@@ -5,7 +5,7 @@
 import type { Json, State, StateMachine } from '../asl/types.ts';
 import type { Block } from './dag.ts';
 import { emitStep } from './step.ts';
-import type { Scope } from './scope.ts';
+import { stateEntry, type Entry, type Scope } from './scope.ts';
 
 /** `Next` placeholder for "end of this branch", resolved by `closeBranch`. */
 const END = '\u0000end';
@@ -16,11 +16,11 @@ const END = '\u0000end';
  */
 export const MAX_BRANCHES = 10;
 
-/** Emits `block` into `states` followed by `next`; returns its entry state. */
-export function emitBlock(scope: Scope, block: Block, next: string, states: Record<string, State>): string {
+/** Emits `block` into `states` followed by `next`; returns how to enter it. */
+export function emitBlock(scope: Scope, block: Block, next: Entry, states: Record<string, State>): Entry {
   if (block.kind === 'step') return emitStep(scope, block.key, next, states);
   if (block.kind === 'seq') return block.items.reduceRight((after, item) => emitBlock(scope, item, after, states), next);
-  return emitParallel(scope, group(block.branches), next, states);
+  return stateEntry(emitParallel(scope, group(block.branches), next.name(), states));
 }
 
 function group(branches: Block[]): Block[] {
@@ -43,7 +43,7 @@ function emitParallel(scope: Scope, branches: Block[], next: string, states: Rec
   const name = scope.names.claim(`parallel (${branches.map((b) => firstStep(scope, b)).join(', ')})`);
   const rendered: StateMachine[] = branches.map((b) => {
     const own: Record<string, State> = {};
-    const start = emitBlock(scope, b, END, own);
+    const start = emitBlock(scope, b, stateEntry(END), own).name();
     return { StartAt: start, States: closeBranch(scope, own) };
   });
   const merge = branches

@@ -55,3 +55,21 @@ export function itemKey(sk: string): Record<string, Json> {
 export function needPath(scope: Scope, from: string, need: string, field: 'status' | 'chain'): string {
   return scope.gates.get(from)?.includes(need) ? `$.gates.${from}.${need}.${field}` : `$.steps.${need}.${field}`;
 }
+
+/** A terminal status as the state sees it (`cancelled` when the write found the run cancelled). */
+export type FinalStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+/**
+ * Where to go next. `name()` is a state to enter (materialised on first use); `route` lets the
+ * step just before pick the target itself from its own final status, sparing the next step its
+ * check Choice (one transition per step on chains); undefined when that step cannot be routed.
+ */
+export interface Entry {
+  name(): string;
+  route?: (fromKey: string, status: FinalStatus) => string | undefined;
+}
+
+/** An entry that is simply a state. */
+export function stateEntry(name: string): Entry {
+  return { name: () => name };
+}

@@ -10,7 +10,7 @@ import { all, compileCondition, needSucceeded, not, type Cond, type NeedView } f
 import { exprText } from './expr-text.ts';
 import { emitGate, emitSignals } from './gate.ts';
 import { stepTask, type Outcomes } from './kinds.ts';
-import { needPath, type InstanceInfo, type Scope } from './scope.ts';
+import { needPath, stateEntry, type Entry, type FinalStatus, type InstanceInfo, type Scope } from './scope.ts';
 import { formatEscape } from './templates.ts';
 import { settledPass, statusWrite, type StringValue } from './status.ts';
 
@@ -23,8 +23,8 @@ interface Guard {
   reason: StringValue;
 }
 
-/** Emits the states of instance `key` into `states`; returns the state to enter it by. */
-export function emitStep(scope: Scope, key: string, next: string, states: Record<string, State>): string {
+/** Emits the states of instance `key` into `states`; returns how to enter it. */
+export function emitStep(scope: Scope, key: string, next: Entry, states: Record<string, State>): Entry {
   const info = scope.byKey.get(key)!;
   const stem = info.inst.name;
   const guards = stepGuards(scope, info);
@@ -32,20 +32,27 @@ export function emitStep(scope: Scope, key: string, next: string, states: Record
   // Step Functions rejects unreachable states.
   const never = guards.find((g) => g.cond.kind === 'const' && !g.cond.value);
   const taskName = never ? '' : scope.names.claim(stem);
-  const after = emitSignals(scope, key, stem, next, states);
+  const signals = (scope.signals.get(key) ?? []).length > 0;
+  let afterSignals: string | undefined;
+  const after = (status: FinalStatus): string => {
+    const routed = signals ? undefined : next.route?.(key, status);
+    if (routed !== undefined) return routed;
+    afterSignals ??= emitSignals(scope, key, stem, next.name(), states);
+    return afterSignals;
+  };
   const settled = scope.names.claim(stem, 'settled');
-  states[settled] = settledPass(info, after);
+  states[settled] = settledPass(info, after('cancelled'));
   const write = (suffix: string, status: 'succeeded' | 'failed' | 'skipped', reason: StringValue): string => {
     const name = scope.names.claim(stem, suffix);
-    states[name] = statusWrite(scope, info, { status, reason, settled, next: after });
+    states[name] = statusWrite(scope, info, { status, reason, settled, next: after(status) });
     return name;
   };
   const gated = scope.gates.has(key);
   // Reached from the Task's and the gate's catchers; a step with neither has no failure.
   const failed = !never || gated ? write('failed', 'failed', { expr: "States.Format('failed ({})', $.error.Error)" }) : '';
-  let entry: string;
+  let entry: Entry;
   if (never) {
-    entry = write(never.suffix, 'skipped', never.reason);
+    entry = stateEntry(write(never.suffix, 'skipped', never.reason));
   } else {
     const outcomes: Outcomes = {
       succeeded: write('succeeded', 'succeeded', { literal: '' }),
@@ -54,23 +61,62 @@ export function emitStep(scope: Scope, key: string, next: string, states: Record
     };
     if (info.inst.step.kind === 'approval') outcomes.rejected = write('rejected', 'failed', { literal: 'rejected' });
     states[taskName] = stepTask(scope, info, outcomes);
-    entry = emitCheck(scope, info, guards, taskName, write, states);
+    entry = checkEntry(scope, info, guards, taskName, write, states);
   }
-  return gated ? emitGate(scope, key, stem, entry, failed, states) : entry;
+  return gated ? stateEntry(emitGate(scope, key, stem, entry.name(), failed, states)) : entry;
 }
 
 type Write = (suffix: string, status: 'skipped', reason: StringValue) => string;
 
-/** The Choice that decides run or skip; returns the entry state (the task when nothing to decide). */
-function emitCheck(scope: Scope, info: InstanceInfo, guards: Guard[], task: string, write: Write, states: Record<string, State>): string {
-  const choices = guards.flatMap((g): Array<ChoiceRule & { Next: string }> => {
+/**
+ * The check that decides run or skip, as an Entry: the Choice state (made on first use), and,
+ * when the check only reads the status of one need, a route the need's own status writes use
+ * directly, so a chain pays no Choice. Skip writes are made only when something targets them.
+ */
+function checkEntry(scope: Scope, info: InstanceInfo, guards: Guard[], task: string, write: Write, states: Record<string, State>): Entry {
+  const rules = guards.flatMap((g) => {
     const negated = not(g.cond);
-    return negated.kind === 'rule' ? [{ ...negated.rule, Next: write(g.suffix, 'skipped', g.reason) } as ChoiceRule & { Next: string }] : [];
+    let skip: string | undefined;
+    return negated.kind === 'rule' ? [{ rule: negated.rule, skip: () => (skip ??= write(g.suffix, 'skipped', g.reason)) }] : [];
   });
-  if (choices.length === 0) return task;
-  const name = scope.names.claim(info.inst.name, 'check');
-  states[name] = { Type: 'Choice', Choices: choices, Default: task };
-  return name;
+  if (rules.length === 0) return stateEntry(task);
+  let choice: string | undefined;
+  const name = (): string => {
+    if (choice) return choice;
+    choice = scope.names.claim(info.inst.name, 'check');
+    states[choice] = { Type: 'Choice', Choices: rules.map((r) => ({ ...r.rule, Next: r.skip() }) as ChoiceRule & { Next: string }), Default: task };
+    return choice;
+  };
+  const path = soleStatusPath(rules.map((r) => r.rule));
+  if (path === undefined) return { name };
+  const route = (from: string, status: FinalStatus): string | undefined => {
+    if (path !== `$.steps.${from}.status`) return undefined;
+    const hit = rules.find((r) => holds(r.rule, status));
+    return hit ? hit.skip() : task;
+  };
+  return { name, route };
+}
+
+/** The one `$.steps.<key>.status` every rule tests with StringEquals only, if so. */
+function soleStatusPath(rules: ChoiceRule[]): string | undefined {
+  const paths = new Set<string>();
+  const visit = (r: ChoiceRule): boolean => {
+    if ('And' in r) return (r.And as ChoiceRule[]).every(visit);
+    if ('Or' in r) return (r.Or as ChoiceRule[]).every(visit);
+    if ('Not' in r) return visit(r.Not as ChoiceRule);
+    const keys = Object.keys(r);
+    paths.add(String(r.Variable));
+    return keys.length === 2 && typeof r.StringEquals === 'string' && /^\$\.steps\.\w+\.status$/.test(String(r.Variable));
+  };
+  return rules.every(visit) && paths.size === 1 ? [...paths][0] : undefined;
+}
+
+/** Evaluates a rule of `soleStatusPath` for one value of its path. */
+function holds(r: ChoiceRule, value: string): boolean {
+  if ('And' in r) return (r.And as ChoiceRule[]).every((x) => holds(x, value));
+  if ('Or' in r) return (r.Or as ChoiceRule[]).some((x) => holds(x, value));
+  if ('Not' in r) return !holds(r.Not as ChoiceRule, value);
+  return r.StringEquals === value;
 }
 
 /**

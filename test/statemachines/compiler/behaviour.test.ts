@@ -12,7 +12,6 @@ import { execute, runInput } from './harness.ts';
 import { dagYaml, expected, prng, randomDag, type RandomStep } from './random-dags.ts';
 
 const DAGS = 200;
-const BATCH = Number(process.env.BATCH ?? 1);
 /** Scheduling noise allowed between the last need's status write and the step's start. */
 const TOLERANCE_MS = 30;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -42,17 +41,21 @@ describe('compiled DAGs executed locally', () => {
     await runDag(randomDag(rand, 4), 0); // warm-up: the first execution pays for JIT
     let maxLate = 0;
     let gatedDags = 0;
+    let reruns = 0;
     const cases = Array.from({ length: DAGS }, () => randomDag(rand, 2 + Math.floor(rand() * 9)));
-    // Two at a time: half the wall time, and still far from the tolerance on two cores.
-    for (let i = 0; i < DAGS; i += BATCH) {
-      const batch = await Promise.all(cases.slice(i, i + BATCH).map((steps, j) => runDag(steps, i + j)));
-      batch.forEach(({ out, seenRunStatus, gated }, j) => {
-        const steps = cases[i + j]!;
-        const id = i + j;
-        if (gated) gatedDags++;
-        const want = expected(steps);
-        const where = `DAG #${id}: ${JSON.stringify(steps.map((s) => [s.name, s.needs, s.cond, s.allowFailure, s.fails]))}`;
+    for (let id = 0; id < DAGS; id++) {
+      const steps = cases[id]!;
+      const want = expected(steps);
+      const where = `DAG #${id}: ${JSON.stringify(steps.map((s) => [s.name, s.needs, s.cond, s.allowFailure, s.fails]))}`;
+      // Statuses are deterministic and checked on every attempt. A start later than the
+      // tolerance is re-run (up to 3 attempts): a layout that waits for the wrong step does so
+      // every time, the noise of a loaded 2-core machine does not.
+      let late = '';
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const { out, seenRunStatus, gated } = await runDag(steps, id);
+        if (attempt === 0 && gated) gatedDags++;
         assert.equal(out.status, want.execution, where);
+        late = '';
         for (const s of steps) {
           const item = out.items.get(`RUN#r${id}|STEP#${s.name}`)!;
           assert.equal((item.status as { S: string }).S, want.status.get(s.name), `${s.name} status, ${where}`);
@@ -62,13 +65,16 @@ describe('compiled DAGs executed locally', () => {
           if (s.needs.length === 0) continue;
           const ready = Math.max(...s.needs.map((n) => out.trace.ended.get(n)!));
           assert.ok(started >= ready, `${s.name} started ${ready - started} ms before its needs ended, ${where}`);
-          maxLate = Math.max(maxLate, started - ready);
-          assert.ok(started - ready <= TOLERANCE_MS, `${s.name} started ${(started - ready).toFixed(1)} ms after its needs ended, ${where}`);
+          if (started - ready > TOLERANCE_MS) late ||= `${s.name} started ${(started - ready).toFixed(1)} ms after its needs ended, ${where}`;
+          else maxLate = Math.max(maxLate, started - ready);
         }
-      });
+        if (!late) break;
+        reruns++;
+      }
+      assert.equal(late, '', late);
     }
     // The random DAGs must exercise the gates (non-series-parallel shapes), not only nesting.
     assert.ok(gatedDags >= 20, `only ${gatedDags} DAGs needed a gate`);
-    process.stdout.write(`# ${gatedDags} DAGs with gates; max start latency after needs ended: ${maxLate.toFixed(1)} ms\n`);
+    process.stdout.write(`# ${gatedDags} DAGs with gates; max start latency within tolerance: ${maxLate.toFixed(1)} ms; timing re-runs: ${reruns}\n`);
   });
 });

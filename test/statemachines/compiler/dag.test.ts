@@ -2,6 +2,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { layoutDag, type Block } from '../../../statemachines/compiler/dag.ts';
+import { prng, randomDag } from './random-dags.ts';
+import { simulate } from './simulate.ts';
 
 function layout(edges: Record<string, string[]>) {
   const keys = Object.keys(edges);
@@ -50,5 +52,18 @@ describe('layoutDag', () => {
     const walk = (b: Block): void => (b.kind === 'step' ? void seen.push(b.key) : (b.kind === 'seq' ? b.items : b.branches).forEach(walk));
     walk(layout(edges).root);
     assert.deepEqual([...seen].sort(), Object.keys(edges).sort());
+  });
+
+  it('lets every step start exactly when its own needs end (500 random DAGs, replayed)', () => {
+    const rand = prng(42);
+    for (let d = 0; d < 500; d++) {
+      const steps = randomDag(rand, 2 + Math.floor(rand() * 30), { maxDuration: 100 });
+      const l = layoutDag(steps.map((s) => s.name), new Map(steps.map((s) => [s.name, s.needs])));
+      const times = simulate(l, new Map(steps.map((s) => [s.name, s.durationMs])));
+      for (const s of steps) {
+        const ready = Math.max(0, ...s.needs.map((n) => times.get(n)!.end));
+        assert.equal(times.get(s.name)!.start, ready, `DAG #${d}: ${s.name} ${JSON.stringify(steps.map((x) => [x.name, x.needs]))}`);
+      }
+    }
   });
 });
