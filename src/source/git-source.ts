@@ -22,6 +22,7 @@ async function git(repoDir: string, args: string[]): Promise<string> {
   }
 }
 
+/** `PipelineSource` over a local clone: `sci run` reads pipelines at the commit it builds. */
 export class GitSource implements PipelineSource {
   constructor(private readonly repoDir: string) {}
 

@@ -10,8 +10,10 @@ import { keySpanOf, spanOf, type YamlSource } from './yaml-source.ts';
 type On = NonNullable<PipelineFile['on']>;
 type TriggerMap = Exclude<On, string | string[]>;
 
+/** The pull_request actions that start a pipeline unless `types` says otherwise. */
 export const DEFAULT_PR_TYPES = ['opened', 'synchronize', 'reopened'];
 
+/** Normalizes `on:`; problems with inputs go to `diagnostics`. */
 export function buildTriggers(source: YamlSource, on: On | undefined, diagnostics: Diagnostic[]): Triggers {
   if (on === undefined) return { push: {} };
   if (typeof on === 'string' || Array.isArray(on)) {

@@ -12,8 +12,11 @@ import { keySpanOf, keysInOrder, spanOf, valueSpan, type Path, type YamlSource }
 
 /** CodeBuild's standard image, used when neither the step nor `defaults` names one. */
 export const DEFAULT_IMAGE = 'aws/codebuild/standard:7.0';
+/** Seconds a run or pipeline step may take unless the file says otherwise. */
 export const DEFAULT_TIMEOUT = 3600;
+/** Seconds an approval waits for a person. */
 export const DEFAULT_APPROVAL_TIMEOUT = 86400;
+/** What a retry reacts to when `retry.on` is not written. */
 export const DEFAULT_RETRY_ON: RetryPolicy['on'] = ['failure', 'timeout'];
 const KINDS = ['run', 'approval', 'pipeline'] as const;
 const RUN_ONLY = ['image', 'compute', 'retry', 'env', 'secrets', 'artifacts', 'cache'] as const;

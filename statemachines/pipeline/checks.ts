@@ -24,6 +24,7 @@ export interface CheckScope {
   allStepsBuilt: boolean;
 }
 
+/** Every cross-field problem of one built pipeline. */
 export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: CheckScope): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const inputs = Object.keys(pipeline.triggers.manual?.inputs ?? {});

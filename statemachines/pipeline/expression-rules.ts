@@ -5,10 +5,12 @@
 import type { ContextRoot, Expr } from './model.ts';
 import { ExpressionError } from './expression-lexer.ts';
 
+/** Names of the functions an expression may call. */
 export type CallName = Extract<Expr, { kind: 'call' }>['name'];
 
 /** Arity of each function; the status functions only make sense in `if:`. */
 export const FUNCTIONS: Record<CallName, number> = { startsWith: 2, matches: 2, success: 0, failure: 0, always: 0, cancelled: 0 };
+/** Functions about the outcome of needed steps, only meaningful in `if:`. */
 export const STATUS_FUNCTIONS: ReadonlySet<string> = new Set(['success', 'failure', 'always', 'cancelled']);
 
 /** Allowed sub-fields of each context root; `*` = any one name (checked against the file later). */

@@ -7,11 +7,16 @@ import { fail, ok, type Diagnostic, type Result } from '../diagnostics.ts';
 import type { InputSpec, Pipeline } from './model.ts';
 import { didYouMean } from './suggest.ts';
 
+/** A typed input value, as the execution input holds it. */
 export type InputValue = string | number | boolean;
 
 /** Value of an optional input that was neither given nor defaulted (the contract wants every field present). */
 const EMPTY: Record<InputSpec['type'], InputValue> = { string: '', number: 0, boolean: false, choice: '' };
 
+/**
+ * Checks `given` against the pipeline's `on.manual.inputs`: unknown names, required inputs,
+ * types (strings like `'true'` or `'3'` are converted). Returns every declared input.
+ */
 export function resolveInputs(pipeline: Pipeline, given: Record<string, unknown>): Result<Record<string, InputValue>> {
   const declared = pipeline.triggers.manual?.inputs ?? {};
   const names = Object.keys(declared);

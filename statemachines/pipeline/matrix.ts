@@ -4,6 +4,7 @@
  */
 import type { Expr, MatrixValue, Step, Template } from './model.ts';
 
+/** One combination of matrix values, axis → value. */
 export type MatrixCell = Record<string, MatrixValue>;
 
 /** Cartesian product in axis order, first axis outermost; a plain step has one empty cell. */

@@ -13,6 +13,7 @@ export { pipelineIdFromPath };
 /** `.sci/**.yml` and `.sci/**.yaml`, the files that are pipelines. */
 export const PIPELINE_FILE = /^\.sci\/.+\.ya?ml$/i;
 
+/** Whether a repository-relative path is a pipeline file (`\` separators accepted). */
 export function isPipelineFile(path: string): boolean {
   return PIPELINE_FILE.test(path.replace(/\\/g, '/').replace(/^\.\//, ''));
 }

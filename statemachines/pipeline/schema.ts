@@ -8,12 +8,12 @@ import { CronExpressionParser } from 'cron-parser';
 import { didYouMean } from './suggest.ts';
 
 /** `30s`, `10m`, `2h`, `1d`, or a combination in that order (`1h30m`). */
-export const DURATION = /^(?=\d)(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?$/;
-export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const SECRET_REF = /^(?:secretsmanager:[A-Za-z0-9/_+=.@:-]+|ssm:\/[A-Za-z0-9/_.-]+)$/;
-export const COMPUTE_SIZES = ['small', 'medium', 'large', 'xlarge', 'lambda-1gb', 'lambda-2gb', 'lambda-4gb', 'lambda-8gb', 'lambda-10gb'] as const;
-export const PR_TYPES = [
+const DURATION = /^(?=\d)(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SECRET_REF = /^(?:secretsmanager:[A-Za-z0-9/_+=.@:-]+|ssm:\/[A-Za-z0-9/_.-]+)$/;
+const COMPUTE_SIZES = ['small', 'medium', 'large', 'xlarge', 'lambda-1gb', 'lambda-2gb', 'lambda-4gb', 'lambda-8gb', 'lambda-10gb'] as const;
+const PR_TYPES = [
   'opened', 'synchronize', 'reopened', 'closed', 'edited', 'ready_for_review', 'converted_to_draft',
   'labeled', 'unlabeled', 'assigned', 'unassigned', 'review_requested', 'review_request_removed', 'locked', 'unlocked',
 ] as const;
@@ -111,6 +111,7 @@ const retry = z.union(
   { error: 'retry must be a number of retries (0-10) or { max, on }' },
 );
 
+/** One entry under `steps:`; exactly one of run/approval/pipeline is checked when building. */
 export const stepSchema = strict(
   {
     needs: oneOrMany('needs', 0).describe('Steps that must end before this one starts'),
@@ -132,6 +133,7 @@ export const stepSchema = strict(
   'a step',
 ).partial();
 
+/** A whole pipeline file, as written. */
 export const pipelineSchema = strict(
   {
     name: nonEmpty('name').optional().describe('Display name; defaults to the path under .sci/'),
@@ -144,6 +146,7 @@ export const pipelineSchema = strict(
   'a pipeline file',
 );
 
+/** The file's data after the schema (before defaults); build.ts turns it into the model. */
 export type PipelineFile = z.output<typeof pipelineSchema>;
 export type StepFile = z.output<typeof stepSchema>;
 export type InputFile = z.output<typeof inputSpec>;

@@ -5,6 +5,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit, type Document, type Node, type YAMLError } from 'yaml';
 import type { Result, SourceSpan } from '../diagnostics.ts';
 
+/** A data path into the document: map keys and list indexes. */
 export type Path = (string | number)[];
 
 /** A parsed file: the plain data and enough of the YAML to locate any path in it. */
@@ -107,7 +108,7 @@ export function keySpanOf(source: YamlSource, path: Path): SourceSpan {
   return nodeSpan(source, found.complete && found.key ? found.key : found.node);
 }
 
-export function nodeSpan(source: YamlSource, node: Node | undefined): SourceSpan {
+function nodeSpan(source: YamlSource, node: Node | undefined): SourceSpan {
   const range = node?.range;
   if (!range) return { file: source.file, line: 1, col: 1 };
   const start = source.lines.linePos(range[0]);

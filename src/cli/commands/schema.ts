@@ -3,6 +3,7 @@ import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
 import { pipelineJsonSchema } from '../../../statemachines/pipeline/json-schema.ts';
 
+/** Prints the schema on stdout; exit 0. */
 export async function run(argv: string[]): Promise<number> {
   const { positionals } = parseCommandArgs(argv, {});
   if (positionals.length > 0) throw new CliUsageError(`unexpected argument '${positionals[0]}'`);

@@ -11,6 +11,7 @@ import { formatDiagnostic } from '../../../statemachines/diagnostics.ts';
 import { isPipelineFile, validateRepo } from '../../../statemachines/pipeline/repo.ts';
 import { readWorkingTreePipelines } from '../../source/working-tree.ts';
 
+/** Exit 0 when every pipeline is valid, 1 when one is not, 2 for a usage mistake. */
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { repo: { type: 'string' } });
   const repoDir = resolve(values.repo ?? '.');
