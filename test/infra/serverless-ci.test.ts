@@ -190,6 +190,28 @@ test('webhook: writes only DELIVERY# items, reads only the webhook secret, sends
   assert.ok(!statements.some((s) => actionsOf(s).some((a) => a.startsWith('states:'))));
 });
 
+test('schedule sync: schedules named sci-* in the group only; the schedule role passed to Scheduler only', () => {
+  for (const rolePrefix of ['CiFunctionsScheduleSyncRole', 'CiFunctionsDispatcherRole']) {
+    const statements = statementsOf(rolePrefix);
+    const schedules = statements.find((s) => s.Sid === 'Schedules')!;
+    assert.deepEqual(actionsOf(schedules).sort(), ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule']);
+    const group = template.findResources('AWS::Scheduler::ScheduleGroup')[logicalId('AWS::Scheduler::ScheduleGroup', 'CiSchedulesGroup')]!;
+    assert.ok(JSON.stringify(schedules.Resource).endsWith(`:schedule/${group.Properties.Name}/sci-*"]]}`), JSON.stringify(schedules.Resource));
+    const pass = statements.find((s) => s.Sid === 'PassScheduleRole')!;
+    assert.deepEqual(pass.Resource, { 'Fn::GetAtt': [logicalId('AWS::IAM::Role', 'CiSchedulesRole'), 'Arn'] });
+    assert.deepEqual(pass.Condition, { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+  }
+});
+
+test('api: answers approvals and stops runs of sci-* state machines only', () => {
+  const statements = statementsOf('CiFunctionsApiRole');
+  const approvals = statements.find((s) => s.Sid === 'Approvals')!;
+  assert.deepEqual(actionsOf(approvals).sort(), ['states:SendTaskFailure', 'states:SendTaskSuccess']);
+  assert.match(JSON.stringify(approvals.Resource), /:stateMachine:sci-\*"/);
+  const executions = statements.find((s) => s.Sid === 'PipelineExecutions')!;
+  assert.deepEqual(actionsOf(executions).sort(), ['states:DescribeExecution', 'states:StopExecution']);
+});
+
 test('no statement allows every action, and only ListSchedules (no resource-level support) uses Resource "*"', () => {
   const all = [
     ...Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement),
