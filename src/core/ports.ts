@@ -70,7 +70,8 @@ export interface RunStore {
   /**
    * Applies the transition if it moves the step forward; returns whether it did. `running` again
    * on a running step is a new attempt when `incrementAttempts` is set; `attemptId` (e.g. the
-   * build id) makes a redelivered "attempt started" event count once.
+   * build id) makes a redelivered "attempt started" event count once, however late.
+   * @default attemptId: unique per call (a retried call still counts once)
    */
   transitionStep(runId: string, key: string, to: StepStatus, fields?: { startedAt?: string; endedAt?: string; reason?: string; incrementAttempts?: boolean; attemptId?: string }): Promise<boolean>;
   /** Records a webhook delivery; false when it was seen before (a redelivery). */
