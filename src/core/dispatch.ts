@@ -10,6 +10,7 @@ import { compileWithCallees, firstProblemByFile, loadPipelines, type TriggerEven
 import { executionInput, type InputValues, type RunFacts } from './run-facts.ts';
 import { runIdFor } from './run-id.ts';
 import { cancelOlderRuns, concurrencyGroupOf } from './concurrency.ts';
+import { createChildRuns } from './child-runs.ts';
 
 export interface DispatchDeps {
   store: RunStore;
@@ -86,6 +87,7 @@ async function startRun(deps: DispatchDeps, all: Pipeline[], pipeline: Pipeline,
     ...(group ? { concurrencyGroup: group.name } : {}),
   };
   await deps.store.createRun(run, compiled.steps.map((s) => ({ runId, key: s.key, name: s.name, kind: s.kind, order: s.order, status: 'pending' as const, attempts: 0 })));
+  await createChildRuns(deps.store, run, compiled.units);
   if (group?.cancelInProgress) await cancelOlderRuns(deps, run, group.name);
   const executionArn = await deps.executions.start({ stateMachine: version, name: runId, input: executionInput(runId, pipeline.id, facts, inputs, callees) });
   await deps.store.transitionRun(runId, 'running', { startedAt: deps.clock.now().toISOString(), executionArn });

@@ -115,13 +115,21 @@ export function pipelineIdOf(file: string): string {
   return file.replace(/^\.sci\//, '').replace(/\.ya?ml$/, '');
 }
 
-export interface CompiledRun {
+/** One compiled pipeline, with the `pipeline:` steps that call others. */
+export interface CompiledUnit {
+  pipelineId: string;
   json: string;
   hash: string;
-  definition: unknown;
   steps: Array<{ key: string; name: string; kind: 'run' | 'approval' | 'pipeline'; order: number }>;
+  /** Each `pipeline:` step instance and the pipeline it calls. */
+  calls: Array<{ stepKey: string; pipelineId: string }>;
+}
+
+export interface CompiledRun extends CompiledUnit {
   /** Every pipeline this one calls, directly or not, each compiled; `key` as in `run.callees`. */
   callees: Array<{ key: string; pipelineId: string; json: string; hash: string }>;
+  /** The root and every callee, by pipeline id (to record the runs of `pipeline:` steps). */
+  units: Map<string, CompiledUnit>;
 }
 
 /** Compiled definitions of the cached pipeline objects, per target (same object, same output). */
@@ -144,15 +152,17 @@ function compileUncached(pipeline: Pipeline, target: CompileTarget) {
   const compiled = compilePipeline(pipeline, instances.value, target);
   // validateRepo has already checked what the compiler checks; a failure here is our bug.
   if (!compiled.ok) throw new Error(`${pipeline.file}: ${compiled.diagnostics.map((d) => formatDiagnostic(d)).join('; ')}`);
-  return compiled.value;
+  const calls = instances.value.flatMap((i) => (i.step.kind === 'pipeline' ? [{ stepKey: i.key, pipelineId: i.step.pipeline }] : []));
+  const unit: CompiledUnit = { pipelineId: pipeline.id, json: compiled.value.json, hash: compiled.value.hash, steps: compiled.value.steps, calls };
+  return { unit, callees: compiled.value.callees };
 }
 
 /** Compiles `pipeline` and, transitively, the pipelines its `pipeline:` steps call. */
 export function compileWithCallees(all: Pipeline[], pipeline: Pipeline, target: CompileTarget): CompiledRun {
   const byId = new Map(all.map((p) => [p.id, p]));
   const root = compileOne(pipeline, target);
+  const units = new Map([[pipeline.id, root.unit]]);
   const callees: CompiledRun['callees'] = [];
-  const seen = new Set([pipeline.id]);
   const queue = [...root.callees];
   while (queue.length > 0) {
     const callee = queue.shift()!;
@@ -160,9 +170,9 @@ export function compileWithCallees(all: Pipeline[], pipeline: Pipeline, target: 
     const called = byId.get(callee.pipeline);
     if (!called) throw new Error(`${pipeline.file}: calls unknown pipeline ${callee.pipeline}`);
     const compiled = compileOne(called, target);
-    callees.push({ key: callee.key, pipelineId: called.id, json: compiled.json, hash: compiled.hash });
-    if (!seen.has(called.id)) queue.push(...compiled.callees);
-    seen.add(called.id);
+    callees.push({ key: callee.key, pipelineId: called.id, json: compiled.unit.json, hash: compiled.unit.hash });
+    if (!units.has(called.id)) queue.push(...compiled.callees);
+    units.set(called.id, compiled.unit);
   }
-  return { json: root.json, hash: root.hash, definition: root.definition, steps: root.steps, callees };
+  return { ...root.unit, callees, units };
 }

@@ -6,6 +6,7 @@
  */
 import type { RunStatus } from '../../statemachines/pipeline/model.ts';
 import type { Clock, CommitState, RunRecord, RunStore, StatusReporter, StepRecord } from './ports.ts';
+import { settleChildRuns } from './child-runs.ts';
 
 export interface ReportDeps {
   store: RunStore;
@@ -22,8 +23,21 @@ export interface ExecutionStatusDetail {
   /** The execution name, which the dispatcher sets to the run id. */
   name: string;
   status: string;
+  /** The execution input (JSON), whose `run.id` names the run; child executions have random names. */
+  input?: string | null;
   error?: string | null;
   cause?: string | null;
+}
+
+/** The run an execution belongs to: `run.id` of its input, else its name. */
+export function runIdOf(detail: ExecutionStatusDetail): string {
+  try {
+    const id: unknown = (JSON.parse(detail.input ?? '') as { run?: { id?: unknown } }).run?.id;
+    if (typeof id === 'string' && id !== '') return id;
+  } catch {
+    // no input in the event (or too large to be included): the name is the run id
+  }
+  return detail.name;
 }
 
 const TERMINAL: Record<string, RunStatus> = { SUCCEEDED: 'succeeded', FAILED: 'failed', TIMED_OUT: 'failed', ABORTED: 'cancelled' };
@@ -32,35 +46,39 @@ const UNSETTLED = new Set(['pending', 'running', 'waiting']);
 
 /** Handles one execution status change; returns what it did (for the log). */
 export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatusDetail): Promise<string> {
-  const found = await deps.store.getRun(detail.name);
-  // Child executions of `pipeline:` steps and foreign machines have no run of that name.
-  if (!found) return `no run ${detail.name}`;
+  const runId = runIdOf(detail);
+  const found = await deps.store.getRun(runId);
+  // Executions of machines that are not ours have no run of that id.
+  if (!found) return `no run ${runId}`;
   const now = deps.clock.now().toISOString();
   if (detail.status === 'RUNNING') {
-    await deps.store.transitionRun(detail.name, 'running', { startedAt: now, executionArn: detail.executionArn });
-    return `run ${detail.name} running`;
+    await deps.store.transitionRun(runId, 'running', { startedAt: now, executionArn: detail.executionArn });
+    return `run ${runId} running`;
   }
   const status = TERMINAL[detail.status];
   if (!status) return `ignored status ${detail.status}`;
   const reason = detail.status === 'TIMED_OUT' ? 'timed_out' : detail.error ? `${detail.error}${detail.cause ? `: ${detail.cause}` : ''}`.slice(0, 500) : undefined;
-  await deps.store.transitionRun(detail.name, status, { endedAt: now, ...(reason ? { reason } : {}) });
+  await deps.store.transitionRun(runId, status, { endedAt: now, ...(reason ? { reason } : {}) });
   const settleReason = status === 'cancelled' ? 'run cancelled' : 'did not run';
   for (const step of found.steps.filter((s) => UNSETTLED.has(s.status))) {
-    await deps.store.transitionStep(detail.name, step.key, 'cancelled', { endedAt: now, reason: settleReason });
+    await deps.store.transitionStep(runId, step.key, 'cancelled', { endedAt: now, reason: settleReason });
   }
   // Read back: a duplicate or late event must report the run's real end, not its own view.
-  const final = (await deps.store.getRun(detail.name)) ?? found;
+  const final = (await deps.store.getRun(runId)) ?? found;
   const endStatus = final.run.status;
-  if (endStatus === 'succeeded' || endStatus === 'failed' || endStatus === 'cancelled') {
+  if (endStatus !== 'succeeded' && endStatus !== 'failed' && endStatus !== 'cancelled') return `run ${runId} ${endStatus}`;
+  await settleChildRuns(deps.store, final, now);
+  // A child run is part of its caller: the caller's commit status and followers speak for it.
+  if (!final.run.parentRunId) {
     await deps.statuses.setStatus(final.run.repo, final.run.sha, {
       context: `sci/${final.run.pipeline}`,
       state: COMMIT_STATE[endStatus] ?? 'error',
       description: describeEnd(endStatus, final.steps, final.run.reason),
-      targetUrl: deps.runUrl(detail.executionArn, detail.name),
+      targetUrl: deps.runUrl(detail.executionArn, runId),
     });
     await deps.startFollowers(final.run);
   }
-  return `run ${detail.name} ${endStatus}`;
+  return `run ${runId} ${endStatus}`;
 }
 
 /** `failed at step "test (node=20)": exit 1`, or the run's own reason. */

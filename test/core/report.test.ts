@@ -73,4 +73,21 @@ describe('reporter', () => {
     assert.deepEqual([step.status, step.attempts, step.startedAt], ['running', 1, '2026-11-27T04:10:00.000Z']);
     assert.equal(await onBuildState(deps, { 'build-status': 'IN_PROGRESS' }), 'not a serverless-ci build');
   });
+
+  test('child runs: started by input run.id, no commit status of their own; queued ones settled when the caller ends', async () => {
+    const { store, statuses, followers, deps } = await setup();
+    await store.createRun({ ...RUN, id: 'R1.deploy', pipeline: 'deploy', status: 'queued', parentRunId: 'R1' }, [{ runId: 'R1.deploy', key: 'ship', name: 'ship', kind: 'run', order: 0, status: 'pending', attempts: 0 }]);
+    await store.createRun({ ...RUN, id: 'R1.other', pipeline: 'other', status: 'queued', parentRunId: 'R1' }, []);
+    store.steps.get('R1')!.push({ runId: 'R1', key: 'deploy', name: 'deploy', kind: 'pipeline', order: 3, status: 'running', attempts: 0 }, { runId: 'R1', key: 'other', name: 'other', kind: 'pipeline', order: 4, status: 'pending', attempts: 0 });
+    const child = { executionArn: 'arn:aws:states:r:1:execution:deploy-m:5f0c', name: '5f0c-random', input: JSON.stringify({ run: { id: 'R1.deploy' } }) };
+    await onExecutionStatus(deps, { ...child, status: 'RUNNING' });
+    assert.equal((await store.getRun('R1.deploy'))!.run.executionArn, child.executionArn);
+    await onExecutionStatus(deps, { ...child, status: 'SUCCEEDED' });
+    assert.equal((await store.getRun('R1.deploy'))!.run.status, 'succeeded');
+    assert.equal(statuses.statuses.length, 0);
+    await onExecutionStatus(deps, end('FAILED'));
+    assert.equal((await store.getRun('R1.other'))!.run.status, 'cancelled');
+    assert.equal((await store.getRun('R1.deploy'))!.run.status, 'succeeded');
+    assert.deepEqual(followers, ['R1:failed']);
+  });
 });

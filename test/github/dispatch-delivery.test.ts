@@ -191,6 +191,9 @@ describe('dispatcher', () => {
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
     assert.deepEqual(Object.values(input.run.callees), [`${ARN_PREFIX}${names[0]}:1`]);
     assert.equal(input.run.tag, 'v1.0.0');
+    const child = (await d.store.getRun(`${input.run.id}.deploy`))!;
+    assert.deepEqual([child.run.pipeline, child.run.status, child.run.parentRunId, child.run.event], ['deploy', 'queued', input.run.id, 'pipeline']);
+    assert.deepEqual(child.steps.map((s) => [s.key, s.status]), [['ship', 'pending']]);
   });
 });
 

@@ -1,0 +1,44 @@
+/**
+ * Runs of `pipeline:` steps on AWS. The compiled definition starts each callee as a child
+ * execution whose run id is `<parent run id>.<step key>`; the dispatcher records those runs up
+ * front (queued, with their pending steps), as it does for the parent, so the child's own status
+ * writes find their items; the reporter settles the ones that never started when the parent ends.
+ */
+import type { CompiledUnit } from './pipelines.ts';
+import type { RunRecord, RunStore, RunWithSteps } from './ports.ts';
+
+/** The run id the compiled ASL gives the child started by `stepKey` (see the compiler's call step). */
+export const childRunId = (parentRunId: string, stepKey: string) => `${parentRunId}.${stepKey}`;
+
+/** Records the queued child runs of `parent`, and theirs, from the compiled units. */
+export async function createChildRuns(store: RunStore, parent: RunRecord, units: Map<string, CompiledUnit>): Promise<void> {
+  for (const call of units.get(parent.pipeline)?.calls ?? []) {
+    const unit = units.get(call.pipelineId);
+    if (!unit) continue;
+    const { concurrencyGroup: _group, executionArn: _arn, startedAt: _started, ...inherited } = parent;
+    const child: RunRecord = {
+      ...inherited,
+      id: childRunId(parent.id, call.stepKey),
+      pipeline: call.pipelineId,
+      status: 'queued',
+      event: 'pipeline',
+      // The caller's step computes the child's inputs when it starts; the execution input has them.
+      inputs: {},
+      definitionHash: unit.hash,
+      parentRunId: parent.id,
+    };
+    await store.createRun(child, unit.steps.map((s) => ({ runId: child.id, key: s.key, name: s.name, kind: s.kind, order: s.order, status: 'pending' as const, attempts: 0 })));
+    await createChildRuns(store, child, units);
+  }
+}
+
+/** Ends the child runs of an ended run that never started (their `pipeline:` step was skipped or never reached). */
+export async function settleChildRuns(store: RunStore, ended: RunWithSteps, endedAt: string): Promise<void> {
+  for (const step of ended.steps.filter((s) => s.kind === 'pipeline')) {
+    const child = await store.getRun(childRunId(ended.run.id, step.key));
+    if (!child || child.run.status !== 'queued') continue;
+    await store.transitionRun(child.run.id, 'cancelled', { endedAt, reason: `did not run (${ended.run.pipeline} ${ended.run.status})` });
+    for (const s of child.steps) await store.transitionStep(child.run.id, s.key, 'cancelled', { endedAt, reason: 'did not run' });
+    await settleChildRuns(store, { run: { ...child.run, status: 'cancelled' }, steps: child.steps }, endedAt);
+  }
+}
