@@ -5,7 +5,8 @@
  * - a live server is recorded in `<home>/store/server.json` (pid + endpoint), verified by a real
  *   ListTables call before use;
  * - otherwise a process takes `<home>/store/lock` (O_EXCL, stale when its pid is gone), starts
- *   dynalite on `<home>/store/db`, creates the table if missing and records itself;
+ *   dynalite on `<home>/store/db`, creates the table if missing, deletes expired items (daily:
+ *   dynalite has no TTL) and records itself;
  * - the server serves only while its process runs its own command (no daemon); when it exits,
  *   a client's next call finds it gone, re-opens the store (becoming the server if nobody else
  *   did) and is sent again (local/store/reconnect.ts).
@@ -21,6 +22,7 @@ import { homePaths, type HomePaths } from './home.ts';
 import { assertLevelDbFree, ensureTable, isServing, localClient, startDynalite, type RunningDynalite } from './store/dynalite.ts';
 import { isAlive, tryLock, type HeldLock } from './store/lock.ts';
 import { addReconnect } from './store/reconnect.ts';
+import { sweepIfDue } from './store/sweep.ts';
 
 export interface LocalStore {
   store: DynamoRunStore;
@@ -118,6 +120,7 @@ async function serve(paths: HomePaths, tableName: string, lock: HeldLock): Promi
   const bootstrap = localClient(() => server.endpoint);
   try {
     await ensureTable(bootstrap, tableName);
+    await sweepIfDue(bootstrap, tableName, paths.storeSwept);
     await writeRecord(paths.storeServer, { pid: process.pid, endpoint: server.endpoint, startedAt: new Date().toISOString() });
   } catch (error) {
     await server.close().finally(() => lock.release());

@@ -13,11 +13,13 @@ export function resolveHome(repoDir: string = process.cwd(), env: NodeJS.Process
 /** Where each kind of local state lives under a home. */
 export interface HomePaths {
   home: string;
-  /** The embedded DynamoDB: `db/` (LevelDB), `server.json` (who serves it), `lock`. */
+  /** The embedded DynamoDB: `db/` (LevelDB), `server.json` (who serves it), `lock`, `swept-at`. */
   store: string;
   storeDb: string;
   storeServer: string;
   storeLock: string;
+  /** When the local store last deleted expired items (dynalite has no TTL of its own). */
+  storeSwept: string;
   /** `logs/<runId>/<stepKey>.log` */
   logs: string;
   artifacts: string;
@@ -36,6 +38,7 @@ export function homePaths(home: string): HomePaths {
     storeDb: join(store, 'db'),
     storeServer: join(store, 'server.json'),
     storeLock: join(store, 'lock'),
+    storeSwept: join(store, 'swept-at'),
     logs: join(home, 'logs'),
     artifacts: join(home, 'artifacts'),
     cache: join(home, 'cache'),

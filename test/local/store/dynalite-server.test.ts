@@ -94,6 +94,24 @@ describe('the shared local store', () => {
     assert.deepEqual(leftovers(), []);
   });
 
+  it('expires items locally: the next server deletes runs past their TTL, at most once a day', async () => {
+    const longAgo = { now: () => new Date('2020-01-01T00:00:00.000Z') };
+    const old = await openLocalStore(home, { clock: longAgo, runRetentionDays: 1, deliveryRetentionDays: 1 });
+    await old.store.createRun(aRun({ id: 'old' }), someSteps('old', 3));
+    await old.store.recordDelivery('1', 'old', {});
+    await old.close();
+    const sameDay = await openLocalStore(home);
+    assert.equal((await sameDay.store.getRun('old'))?.run.id, 'old', 'swept already today (when `old` started)');
+    await sameDay.close();
+    rmSync(homePaths(home).storeSwept); // as if a day had passed
+    const fresh = await openLocalStore(home);
+    await fresh.store.createRun(aRun({ id: 'fresh' }), someSteps('fresh', 1));
+    assert.equal(await fresh.store.getRun('old'), undefined);
+    assert.equal(await fresh.store.recordDelivery('1', 'old', {}), true, 'the expired delivery is gone');
+    assert.deepEqual((await fresh.store.listRuns({})).map((r) => r.id), ['fresh']);
+    await fresh.close();
+  });
+
   it('gives up with a typed error when a live process holds the lock but serves nothing', async () => {
     const paths = homePaths(home);
     rmSync(paths.store, { recursive: true, force: true });
