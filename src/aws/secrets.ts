@@ -20,8 +20,3 @@ export function cachedSecret(client: SecretsManagerClient, secretId: string, ttl
     return value;
   };
 }
-
-/** Reads a JSON secret (e.g. the GitHub App credentials) through the same cache. */
-export function cachedJsonSecret<T>(read: () => Promise<string>): () => Promise<T> {
-  return async () => JSON.parse(await read()) as T;
-}
