@@ -1,22 +1,25 @@
 /**
  * The synthesized template, resource by resource, and the IAM that matters; cdk-nag's AWS
  * Solutions checks (zero unacknowledged findings, each acknowledgement with a specific reason);
- * the template snapshot. One synthesis with real bundling (~10 s) serves every test here.
+ * the template snapshot; the Lambda bundles synthesis built. One synthesis with real bundling
+ * (~10 s of CPU) serves every test here.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template, Match, Capture } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
+import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { DELIVERY_KEY_PREFIX } from '../../infra/constructs/grants.ts';
+import { BUNDLING, FUNCTION_NAMES, PROJECT_ROOT } from '../../infra/constructs/sci-function.ts';
 import { deliveryPk } from '../../src/store/keys.ts';
 import { RUN_TABLE } from '../../src/store/table.ts';
-import { synthStack } from './synth.ts';
+import { actionsOf, inspect, synthStack } from './synth.ts';
 
 const { app, stack } = synthStack({ 'sci:allowedRepos': ['octo/app', 'octo/lib'] });
 // Synthesize first: the checks must see the finished tree (aspects applied, lazy values resolved).
@@ -24,25 +27,7 @@ const template = Template.fromStack(stack);
 const SNAPSHOT = fileURLToPath(new URL('./__snapshots__/serverless-ci.template.json', import.meta.url));
 const ANY_SCI_MACHINE = Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':stateMachine:sci-\\*$')])] });
 
-/** The logical id of the only resource of `type` whose logical id starts with `prefix`. */
-function logicalId(type: string, prefix: string): string {
-  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
-  assert.equal(ids.length, 1, `${type} ${prefix}: ${ids.join(', ')}`);
-  return ids[0]!;
-}
-
-/** Every statement of the policies attached to the role `rolePrefix` (inline and DefaultPolicy). */
-function statementsOf(rolePrefix: string): Array<Record<string, unknown>> {
-  const roleId = logicalId('AWS::IAM::Role', rolePrefix);
-  const role = template.findResources('AWS::IAM::Role')[roleId]!;
-  const inline = (role.Properties.Policies ?? []).flatMap((p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement);
-  const attached = Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
-    .flatMap((p) => p.Properties.PolicyDocument.Statement);
-  return [...inline, ...attached];
-}
-
-const actionsOf = (s: Record<string, unknown>) => [s.Action].flat() as string[];
+const { logicalId, statementsOf, allStatements } = inspect(template);
 
 test('one run table as src/store/table.ts defines it: on-demand, PITR, TTL, AWS-managed encryption, retained', () => {
   template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
@@ -213,10 +198,7 @@ test('api: answers approvals and stops runs of sci-* state machines only', () =>
 });
 
 test('no statement allows every action, and only ListSchedules (no resource-level support) uses Resource "*"', () => {
-  const all = [
-    ...Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement),
-    ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r) => (r.Properties.Policies ?? []).flatMap((p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement)),
-  ] as Array<Record<string, unknown>>;
+  const all = allStatements();
   assert.ok(all.length > 20);
   for (const s of all) assert.ok(!actionsOf(s).some((a) => a === '*' || a.endsWith(':*')), JSON.stringify(s));
   const star = all.filter((s) => [s.Resource].flat().includes('*'));
@@ -366,3 +348,21 @@ test('template snapshot (asset hashes normalised; UPDATE_SNAPSHOT=1 regenerates)
   assert.ok(existsSync(SNAPSHOT), `no snapshot at ${SNAPSHOT}; run with UPDATE_SNAPSHOT=1 and review the diff`);
   assert.equal(actual, readFileSync(SNAPSHOT, 'utf8'));
 });
+
+// ---------------------------------------------------------------- the bundles that ship
+
+test('bundling is the local esbuild, never Docker', () => {
+  assert.equal(BUNDLING.forceDockerBundling, false);
+  // CDK bundles locally only when it can resolve esbuild; otherwise it would fall back to Docker.
+  assert.ok(existsSync(join(PROJECT_ROOT, 'node_modules', 'esbuild', 'package.json')));
+});
+
+for (const name of FUNCTION_NAMES) {
+  test(`functions/${name}.ts: bundled by synthesis with a source map, loads on Node, exports handler`, async () => {
+    const code = stack.ci.functions.byName[name].fn.node.findChild('Code') as Asset;
+    const dir = join(app.outdir, code.assetPath);
+    assert.ok(statSync(join(dir, 'index.mjs.map')).size > 0, 'source map written');
+    const mod = (await import(pathToFileURL(join(dir, 'index.mjs')).href)) as { handler?: unknown };
+    assert.equal(typeof mod.handler, 'function');
+  });
+}

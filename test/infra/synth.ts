@@ -2,8 +2,10 @@
  * Builds the stack the way `cdk synth` does: the context of cdk.json (feature flags and the
  * `sci:*` configuration), real esbuild bundling of every Lambda, no Docker, no network.
  */
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { ServerlessCiStack } from '../../infra/stack.ts';
 
 /** The `context` block of cdk.json. */
@@ -18,3 +20,34 @@ export function synthStack(overrides: Record<string, unknown> = {}): { app: App;
   const stack = new ServerlessCiStack(app, 'ServerlessCi');
   return { app, stack };
 }
+
+type Statement = Record<string, unknown>;
+
+/** Lookups over a synthesized template that the assertions of test/infra share. */
+export function inspect(template: Template) {
+  /** The logical id of the only resource of `type` whose logical id starts with `prefix`. */
+  const logicalId = (type: string, prefix: string): string => {
+    const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+    assert.equal(ids.length, 1, `${type} ${prefix}: ${ids.join(', ')}`);
+    return ids[0]!;
+  };
+  const inlineStatements = (role: { Properties: { Policies?: Array<{ PolicyDocument: { Statement: Statement[] } }> } }) =>
+    (role.Properties.Policies ?? []).flatMap((p) => p.PolicyDocument.Statement);
+  /** Every statement of the policies attached to the role `rolePrefix` (inline and DefaultPolicy). */
+  const statementsOf = (rolePrefix: string): Statement[] => {
+    const roleId = logicalId('AWS::IAM::Role', rolePrefix);
+    const attached = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+    return [...inlineStatements(template.findResources('AWS::IAM::Role')[roleId] as never), ...attached];
+  };
+  /** Every statement of every policy in the template. */
+  const allStatements = (): Statement[] => [
+    ...Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]),
+    ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r) => inlineStatements(r as never)),
+  ];
+  return { logicalId, statementsOf, allStatements };
+}
+
+/** A statement's actions as a list. */
+export const actionsOf = (s: Statement): string[] => [s.Action].flat() as string[];
