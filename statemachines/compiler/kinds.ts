@@ -66,7 +66,7 @@ function approvalParameters(scope: Scope, info: InstanceInfo): NonNullable<TaskS
     TableName: scope.target.tableName,
     Key: itemKey(`STEP#${info.key}`),
     UpdateExpression: 'SET #status = :waiting, #token = :token, #message = :message, #startedAt = :now',
-    ConditionExpression: '#status = :pending',
+    ConditionExpression: 'attribute_not_exists(#status) OR #status = :pending',
     ExpressionAttributeNames: { '#status': 'status', '#token': 'taskToken', '#message': 'message', '#startedAt': 'startedAt' },
     ExpressionAttributeValues: {
       ':waiting': { S: 'waiting' },

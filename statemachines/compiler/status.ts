@@ -54,8 +54,9 @@ export function statusWrite(
       TableName: scope.target.tableName,
       Key: itemKey(`STEP#${info.key}`),
       UpdateExpression: `SET #status = :status, #endedAt = :endedAt, #chain = :chain${hasReason ? ', #reason = :reason' : ' REMOVE #reason'}`,
-      // Never moves a step backwards: a cancelled run's steps stay cancelled.
-      ConditionExpression: '#status IN (:pending, :running, :waiting)',
+      // Never moves a step backwards: a cancelled run's steps stay cancelled. A missing item is
+      // written (a child run started by Step Functions itself may not have its items yet).
+      ConditionExpression: 'attribute_not_exists(#status) OR #status IN (:pending, :running, :waiting)',
       // Every attribute by placeholder: several (`status`…) are DynamoDB reserved words.
       ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason', '#endedAt': 'endedAt', '#chain': 'chain' },
       ExpressionAttributeValues: values,

@@ -78,22 +78,22 @@ function applyUpdate(item: Item, expr: string, names: Record<string, string>, va
   return out;
 }
 
-/** Evaluates the condition expressions the compiler emits. */
+/** Evaluates the condition expressions the compiler emits: terms joined by OR. */
 function conditionHolds(item: Item | undefined, expr: string | undefined, names: Record<string, string>, values: Record<string, Attr>): boolean {
   if (!expr) return true;
-  const inList = /^(#\w+) IN \(([^)]*)\)$/.exec(expr);
-  if (inList) {
-    const v = str(item?.[attrName(inList[1]!, names)]);
-    return inList[2]!.split(',').some((p) => str(values[p.trim()]) === v);
-  }
-  const eq = /^(#\w+) = (:\w+)$/.exec(expr);
-  if (eq) return str(item?.[attrName(eq[1]!, names)]) === str(values[eq[2]!]);
-  const gate = /^attribute_not_exists\((#\w+)\) OR (#\w+) < (:\w+)$/.exec(expr);
-  if (gate) {
-    const done = item?.[attrName(gate[1]!, names)] as { N: string } | undefined;
-    return done === undefined || Number(done.N) < Number((values[gate[3]!] as { N: string }).N);
-  }
-  throw new Error(`harness: unsupported condition ${expr}`);
+  const attr = (token: string) => item?.[attrName(token, names)];
+  const num = (a: Attr | undefined) => Number((a as { N?: string } | undefined)?.N);
+  return expr.split(' OR ').some((term) => {
+    let m = /^attribute_not_exists\((#\w+)\)$/.exec(term);
+    if (m) return attr(m[1]!) === undefined;
+    m = /^(#\w+) IN \(([^)]*)\)$/.exec(term);
+    if (m) return m[2]!.split(',').some((p) => str(values[p.trim()]) === str(attr(m![1]!)));
+    m = /^(#\w+) = (:\w+)$/.exec(term);
+    if (m) return str(attr(m[1]!)) === str(values[m[2]!]);
+    m = /^(#\w+) < (:\w+)$/.exec(term);
+    if (m) return attr(m[1]!) !== undefined && num(attr(m[1]!)) < num(values[m[2]!]);
+    throw new Error(`harness: unsupported condition ${term}`);
+  });
 }
 
 function allTasks(machine: Asl): Array<[string, Extract<State, { Type: 'Task' }>]> {
@@ -104,12 +104,18 @@ function allTasks(machine: Asl): Array<[string, Extract<State, { Type: 'Task' }>
   });
 }
 
-/** Runs `definition` for `input`; `steps` are the compiled steps (their items start `pending`). */
-export async function execute(definition: Asl, input: unknown, steps: Array<{ key: string; name: string }>, stubs: Stubs): Promise<Outcome> {
+/** Runs `definition` for `input`; `steps` are the compiled steps (their items start `pending` unless `precreate` is false). */
+export async function execute(
+  definition: Asl,
+  input: unknown,
+  steps: Array<{ key: string; name: string }>,
+  stubs: Stubs,
+  options: { precreate: boolean } = { precreate: true },
+): Promise<Outcome> {
   const items = new Map<string, Item>();
   const keyOf = (k: { pk: Attr; sk: Attr }) => `${str(k.pk)}|${str(k.sk)}`;
   const runId = (input as { run: { id: string } }).run.id;
-  for (const s of steps) items.set(`RUN#${runId}|STEP#${s.key}`, { status: { S: 'pending' } });
+  if (options.precreate) for (const s of steps) items.set(`RUN#${runId}|STEP#${s.key}`, { status: { S: 'pending' } });
   const byName = new Map(steps.map((s) => [s.name, s.key]));
   const tokens = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const t0 = performance.now();

@@ -194,6 +194,24 @@ steps:
   });
 });
 
+describe('runs whose step items do not exist yet', () => {
+  it('write their statuses anyway (a child started by Step Functions itself)', async () => {
+    const pipeline = compile(`
+steps:
+  build: { run: make }
+  test: { needs: [build], run: make test }
+  approve: { needs: [build], approval: { message: ok } }
+`);
+    const out = await execute(pipeline.definition, runInput(), pipeline.steps, {
+      build: async (c) => {
+        if (c.key === 'test') throw new Error('red');
+      },
+    }, { precreate: false });
+    assert.deepEqual(['build', 'test', 'approve'].map((k) => status(out, k).status), ['succeeded', 'failed', 'succeeded']);
+    assert.equal(out.status, 'FAILED');
+  });
+});
+
 describe('wide fans', () => {
   it('nests Parallels so no merge exceeds 10 branches, and still runs every step', async () => {
     const leaves = Array.from({ length: 25 }, (_, i) => `  l${i}: { run: echo ${i} }`).join('\n');
