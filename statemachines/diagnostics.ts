@@ -27,6 +27,16 @@ export type Result<T> = { ok: true; value: T } | { ok: false; diagnostics: Diagn
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 export const fail = <T = never>(diagnostics: Diagnostic[]): Result<T> => ({ ok: false, diagnostics });
 
+/**
+ * Position of `offset` inside `text` that starts at `base`. Later lines keep the base column:
+ * YAML block scalars strip one common indentation, so columns stay exact on every line.
+ */
+export function spanInText(text: string, base: SourceSpan, offset: number): SourceSpan {
+  const before = text.slice(0, offset);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return { file: base.file, line: base.line + before.split('\n').length - 1, col: base.col + offset - lineStart };
+}
+
 /** `file:line:col: message`, the one format users see for a pipeline mistake. */
 export function formatDiagnostic(d: Diagnostic, fallbackFile = '<pipeline>'): string {
   const where = d.span ? `${d.span.file}:${d.span.line}:${d.span.col}` : fallbackFile;

@@ -3,7 +3,7 @@
  * GitHub Actions precedence (`!` > `== !=` > `&&` > `||`). Only shapes Step Functions
  * Choice rules can decide are accepted, so every `if` compiles without evaluation at runtime.
  */
-import { fail, ok, type Diagnostic, type Result, type SourceSpan } from '../diagnostics.ts';
+import { fail, ok, spanInText, type Diagnostic, type Result, type SourceSpan } from '../diagnostics.ts';
 import { CONTEXT_ROOTS, type ContextRoot, type Expr, type Template } from './model.ts';
 import { didYouMean } from './suggest.ts';
 import { ExpressionError, tokenize, type Token } from './expression-lexer.ts';
@@ -11,19 +11,18 @@ import { checkCall, checkContextPath, FUNCTIONS, type CallName } from './express
 
 export { FUNCTIONS, STATUS_FUNCTIONS } from './expression-rules.ts';
 
-/** Position of `offset` inside `text` that starts at `base`; later lines keep the base indentation. */
-export function spanAt(text: string, base: SourceSpan, offset: number): SourceSpan {
-  const before = text.slice(0, offset);
-  const newlines = before.split('\n').length - 1;
-  const lineStart = before.lastIndexOf('\n') + 1;
-  return { file: base.file, line: base.line + newlines, col: base.col + offset - lineStart };
-}
+/** Bounds that keep a hostile file from exhausting the stack of everything that walks the tree. */
+const MAX_DEPTH = 32;
+const MAX_LENGTH = 4096;
 
 /** Parses one expression (the inside of `${{ }}`, or an `if:` value). */
 export function parseExpression(text: string, span: SourceSpan): Result<Expr> {
+  if (text.length > MAX_LENGTH) {
+    return fail([{ code: 'bad-expression', message: `expression: longer than ${MAX_LENGTH} characters`, path: [], span }]);
+  }
   const tokens = tokenize(text);
   const failure = (e: { message: string; offset: number }) =>
-    fail<Expr>([{ code: 'bad-expression', message: `expression: ${e.message}`, path: [], span: spanAt(text, span, e.offset) }]);
+    fail<Expr>([{ code: 'bad-expression', message: `expression: ${e.message}`, path: [], span: spanInText(text, span, e.offset) }]);
   if (tokens instanceof ExpressionError) return failure(tokens);
   try {
     const parser = new Parser(text, tokens, span);
@@ -43,11 +42,12 @@ export function parseExpression(text: string, span: SourceSpan): Result<Expr> {
 export function parseCondition(text: string, span: SourceSpan): Result<Expr> {
   const wrapped = /^(\s*\$\{\{)([\s\S]*)\}\}\s*$/.exec(text);
   if (!wrapped || wrapped[2]!.includes('${{')) return parseExpression(text, span);
-  return parseExpression(wrapped[2]!, spanAt(text, span, wrapped[1]!.length));
+  return parseExpression(wrapped[2]!, spanInText(text, span, wrapped[1]!.length));
 }
 
 class Parser {
   private index = 0;
+  private depth = 0;
 
   constructor(
     private readonly text: string,
@@ -55,8 +55,12 @@ class Parser {
     private readonly base: SourceSpan,
   ) {}
 
+  /** Every nesting (parentheses, `!`, call arguments) passes here, so depth is bounded before the stack is. */
   parseOr(): Expr {
-    return this.binary(['||'], () => this.binary(['&&'], () => this.parseComparison()));
+    if (++this.depth > MAX_DEPTH) throw new ExpressionError(`expression nested more than ${MAX_DEPTH} levels deep`, this.peek().start);
+    const expr = this.binary(['||'], () => this.binary(['&&'], () => this.parseComparison()));
+    this.depth--;
+    return expr;
   }
 
   expectEnd(): void {
@@ -84,10 +88,12 @@ class Parser {
   }
 
   private parseUnary(): Expr {
-    if (!this.peekOp('!')) return this.parsePrimary();
-    const bang = this.take();
-    const operand = this.parseUnary();
-    return { kind: 'not', operand, span: this.spanFrom(this.at(bang.start), operand.span) };
+    const bangs: Token[] = [];
+    while (this.peekOp('!')) bangs.push(this.take());
+    if (bangs.length > MAX_DEPTH) throw new ExpressionError(`more than ${MAX_DEPTH} '!' in a row`, bangs[0]!.start);
+    let expr = this.parsePrimary();
+    for (const bang of bangs.reverse()) expr = { kind: 'not', operand: expr, span: this.spanFrom(this.at(bang.start), expr.span) };
+    return expr;
   }
 
   private parsePrimary(): Expr {
@@ -166,8 +172,8 @@ class Parser {
   }
 
   private at(start: number, end = start): SourceSpan {
-    const from = spanAt(this.text, this.base, start);
-    const to = spanAt(this.text, this.base, end);
+    const from = spanInText(this.text, this.base, start);
+    const to = spanInText(this.text, this.base, end);
     return { ...from, endLine: to.line, endCol: to.col };
   }
 
@@ -194,13 +200,13 @@ export function parseTemplate(text: string, span: SourceSpan): Result<Template> 
     if (open > cursor) parts.push({ text: text.slice(cursor, open) });
     const close = findClose(text, open + 3);
     if (close < 0) {
-      diagnostics.push({ code: 'bad-expression', message: "unterminated '${{' (missing '}}')", path: [], span: spanAt(text, span, open) });
+      diagnostics.push({ code: 'bad-expression', message: "unterminated '${{' (missing '}}')", path: [], span: spanInText(text, span, open) });
       return fail(diagnostics);
     }
     const inner = text.slice(open + 3, close);
-    const innerSpan = spanAt(text, span, open + 3);
+    const innerSpan = spanInText(text, span, open + 3);
     if (inner.trim() === '') {
-      diagnostics.push({ code: 'bad-expression', message: "empty expression '${{ }}'", path: [], span: spanAt(text, span, open) });
+      diagnostics.push({ code: 'bad-expression', message: "empty expression '${{ }}'", path: [], span: spanInText(text, span, open) });
     } else {
       const expr = parseExpression(inner, innerSpan);
       if (expr.ok) parts.push({ expr: expr.value });

@@ -3,7 +3,7 @@
  * diagnostics, and map a data path (`['steps', 'test', 'needs', 0]`) back to a source span.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit, type Document, type Node, type YAMLError } from 'yaml';
-import type { Result, SourceSpan } from '../diagnostics.ts';
+import { spanInText, type Result, type SourceSpan } from '../diagnostics.ts';
 
 /** A data path into the document: map keys and list indexes. */
 export type Path = (string | number)[];
@@ -19,6 +19,11 @@ export interface YamlSource {
 
 /** Parses one YAML document; every syntax error becomes a positioned diagnostic. */
 export function loadYaml(file: string, text: string): Result<YamlSource> {
+  const tooDeep = excessiveNesting(text);
+  if (tooDeep !== undefined) {
+    const span = spanInText(text, { file, line: 1, col: 1 }, tooDeep);
+    return { ok: false, diagnostics: [{ code: 'yaml-syntax', message: `YAML: nested more than ${MAX_FLOW_DEPTH} levels deep`, path: [], span }] };
+  }
   const lines = new LineCounter();
   // logLevel 'error': yaml would otherwise print warnings to the console of whoever parses.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
@@ -50,6 +55,35 @@ function problemMessage(problem: YAMLError, text: string): string {
   return yamlMessage(problem.message);
 }
 
+/** Deeper than any pipeline needs, shallow enough that the yaml library's recursion is safe. */
+const MAX_FLOW_DEPTH = 64;
+
+/**
+ * Offset where `[`/`{` nesting first exceeds the limit (quotes and comments skipped), checked
+ * before parsing because the yaml library recurses per level and would overflow the stack.
+ */
+function excessiveNesting(text: string): number | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+    } else if (c === '#') {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? text.length : end;
+    } else if (c === '[' || c === '{') {
+      if (++depth > MAX_FLOW_DEPTH) return i;
+    } else if ((c === ']' || c === '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
 /** A list or mapping used as a key (`? [a]`) has no meaning in a pipeline file. */
 function complexKeys(doc: Document.Parsed): Array<{ message: string; offset: number }> {
   const found: Array<{ message: string; offset: number }> = [];
@@ -63,6 +97,7 @@ function complexKeys(doc: Document.Parsed): Array<{ message: string; offset: num
 
 /** yaml's messages start with a capital and sometimes carry a trailing context block. */
 function yamlMessage(message: string): string {
+  if (/maximum call stack/i.test(message)) return 'YAML: the document is nested too deeply';
   const first = message.split('\n')[0]!.replace(/\s+at line \d+, column \d+:?$/, '').trim();
   return `YAML: ${first.charAt(0).toLowerCase()}${first.slice(1)}`;
 }

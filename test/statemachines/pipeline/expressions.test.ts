@@ -1,7 +1,7 @@
 /** The expression language: what parses into which tree, and where errors point. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCondition, parseExpression, parseTemplate } from '../../../statemachines/pipeline/expressions.ts';
+import { parseCondition, parseExpression, parseTemplate, walkExpr } from '../../../statemachines/pipeline/expressions.ts';
 import type { Expr } from '../../../statemachines/pipeline/model.ts';
 
 const at = { file: 'f.yml', line: 3, col: 9 };
@@ -132,4 +132,19 @@ test('an if may be wrapped in ${{ }} as in GitHub Actions; positions stay in the
   assert.ok(!broken.ok);
   assert.equal(broken.diagnostics[0]!.span?.col, 13);
   assert.equal(parseCondition("${{ a }} == ${{ b }}", at).ok, false);
+});
+
+test('hostile expressions are refused before they can exhaust the stack', () => {
+  const messages = (text: string) => {
+    const result = parseExpression(text, at);
+    return result.ok ? [] : result.diagnostics.map((d) => d.message);
+  };
+  assert.deepEqual(messages(`${'('.repeat(40)}always()${')'.repeat(40)}`), ['expression: expression nested more than 32 levels deep']);
+  assert.deepEqual(messages(`${'!'.repeat(40)}always()`), ["expression: more than 32 '!' in a row"]);
+  assert.deepEqual(messages('x'.repeat(5000)), ['expression: longer than 4096 characters']);
+  const chain = Array.from({ length: 300 }, () => 'always()').join(' && ');
+  const parsed = parseExpression(chain, at);
+  assert.ok(parsed.ok);
+  assert.equal([...walkExpr(parsed.value)].length, 599);
+  assert.ok(parseExpression(`${'('.repeat(30)}always()${')'.repeat(30)}`, at).ok);
 });

@@ -17,6 +17,8 @@ const cases: Array<[string, string, string[]]> = [
   ['two YAML documents', `${ok}---\n${ok}`, ["4:1: YAML: a pipeline file holds one document (remove the '---')"]],
   ['a list as a key', 'steps:\n  ? [a]\n  : { run: x }\n', ['2:5: YAML: keys must be plain strings']],
   ['an unquoted ! starts a YAML tag', 'steps:\n  a:\n    if: !pr.fork && always()\n    run: x\n', ["3:9: YAML: '!pr.fork' is read as a YAML tag; quote the whole value if it is an expression"]],
+  ['YAML nested too deeply', `steps:\n  a: ${'['.repeat(3000)}${']'.repeat(3000)}\n`, ['2:70: YAML: nested more than 64 levels deep']],
+  ['brackets inside quotes and comments do not count', `steps: # ${'['.repeat(100)}\n  a:\n    run: "${'['.repeat(100)}"\n    zz: 1\n`, ["4:5: unknown key 'zz'"]],
   ['not a mapping', '- a\n- b\n', ['1:1: a pipeline file must be a mapping']],
   ['empty file', '', ['1:1: a pipeline file must be a mapping']],
   ['missing steps', 'name: x\n', ["1:1: missing required key 'steps'"]],
