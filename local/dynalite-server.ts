@@ -19,7 +19,7 @@ import { StoreUnavailableError } from '../src/store/errors.ts';
 import { DynamoRunStore, type DynamoRunStoreOptions } from '../src/store/dynamo-run-store.ts';
 import { RUN_TABLE } from '../src/store/table.ts';
 import { homePaths, type HomePaths } from './home.ts';
-import { assertLevelDbFree, ensureTable, isServing, localClient, startDynalite, type RunningDynalite } from './store/dynalite.ts';
+import { ensureTable, isLevelDbFree, isServing, localClient, startDynalite, type RunningDynalite } from './store/dynalite.ts';
 import { isAlive, tryLock, type HeldLock } from './store/lock.ts';
 import { addReconnect } from './store/reconnect.ts';
 import { sweepIfDue } from './store/sweep.ts';
@@ -62,7 +62,10 @@ export async function openLocalStore(home: string, options: OpenLocalStoreOption
   await mkdir(paths.store, { recursive: true });
   let endpoint = '';
   let serving: Serving | undefined;
+  let closed = false;
   const connect = async () => {
+    // After close() a late call must not bring a server back up behind the caller's back.
+    if (closed) throw new StoreUnavailableError('the local store was closed');
     const found = await findOrServe(paths, tableName, timeoutMs);
     endpoint = found.endpoint;
     serving = found.serving ?? serving;
@@ -79,6 +82,7 @@ export async function openLocalStore(home: string, options: OpenLocalStoreOption
     endpoint: () => endpoint,
     serving: () => serving !== undefined,
     async close() {
+      closed = true;
       client.destroy();
       await serving?.stop();
       serving = undefined;
@@ -107,9 +111,11 @@ async function findOrServe(paths: HomePaths, tableName: string, timeoutMs: numbe
 
 /** Serves the store from this process; undefined when the LevelDB folder turned out to be taken. */
 async function serve(paths: HomePaths, tableName: string, lock: HeldLock): Promise<{ endpoint: string; serving: Serving } | undefined> {
-  try {
-    await assertLevelDbFree(paths.storeDb);
-  } catch {
+  const free = await isLevelDbFree(paths.storeDb).catch(async (error: unknown) => {
+    await lock.release();
+    throw new StoreUnavailableError(`cannot open the local store at ${paths.storeDb}: ${(error as Error).message}`, { cause: error });
+  });
+  if (!free) {
     await lock.release();
     return undefined;
   }

@@ -64,13 +64,22 @@ async function drainAndClose(server: Server & HttpServerExtras, sockets: Set<Soc
   }
 }
 
-/** Throws when another process holds the LevelDB folder (dynalite would crash the process instead). */
-export async function assertLevelDbFree(path: string): Promise<void> {
+/**
+ * False when another process holds the LevelDB folder (dynalite would crash the process on it
+ * instead of answering); any other failure to open it (corruption, permissions) is thrown.
+ */
+export async function isLevelDbFree(path: string): Promise<boolean> {
   const levelRequire = createRequire(require.resolve('dynalite'));
   const { Level } = levelRequire('level') as { Level: new (location: string) => { open(): Promise<void>; close(): Promise<void> } };
   const db = new Level(path);
-  await db.open();
+  try {
+    await db.open();
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED') return false;
+    throw error;
+  }
   await db.close();
+  return true;
 }
 
 /** A client for a local endpoint; `endpoint` may change (the serving process moves), so it is a provider. */
