@@ -1,12 +1,10 @@
 /**
- * The dispatcher Lambda entry as deployed: an SQS batch, GitHub answered by a loopback HTTP server
- * (trees, blobs, statuses), Step Functions and Secrets Manager mocked, runs on dynalite.
+ * The dispatcher Lambda entry as deployed: an SQS batch, GitHub answered on loopback
+ * (fake-github.ts), Step Functions and Secrets Manager mocked, runs on dynalite.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -18,6 +16,7 @@ import { openLocalStore, type LocalStore } from '../../local/dynalite-server.ts'
 import { slimPayload } from '../../src/github/slim-payload.ts';
 import { CI } from '../core/fixtures.ts';
 import { examples } from '../github/helpers.ts';
+import { fakeGitHub, type FakeGitHub } from './fake-github.ts';
 
 const SHA = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
 const sfn = mockClient(SFNClient);
@@ -25,28 +24,8 @@ const secrets = mockClient(SecretsManagerClient);
 const scheduler = mockClient(SchedulerClient);
 let home: string;
 let local: LocalStore;
-let github: Server;
-const statuses: Array<Record<string, unknown>> = [];
+let github: FakeGitHub;
 let handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
-
-function fakeGitHub(): Server {
-  return createServer((req, res) => {
-    const path = decodeURIComponent((req.url ?? '').split('?')[0] ?? '');
-    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      if (path === `/repos/Codertocat/Hello-World/git/trees/${SHA}`) return json(200, { tree: [{ path: '.sci', type: 'tree', sha: 'sci' }], truncated: false });
-      if (path === '/repos/Codertocat/Hello-World/git/trees/sci') return json(200, { tree: [{ path: 'ci.yml', type: 'blob', sha: 'ci' }], truncated: false });
-      if (path === '/repos/Codertocat/Hello-World/git/blobs/ci') return json(200, { content: Buffer.from(CI).toString('base64'), encoding: 'base64' });
-      if (req.method === 'POST' && path === `/repos/Codertocat/Hello-World/statuses/${SHA}`) {
-        statuses.push(JSON.parse(body) as Record<string, unknown>);
-        return json(201, {});
-      }
-      return json(404, { message: 'Not Found' });
-    });
-  });
-}
 
 function sqsEvent(bodies: string[]): SQSEvent {
   return { Records: bodies.map((body, i) => ({ messageId: `m${i}`, body })) } as unknown as SQSEvent;
@@ -55,11 +34,9 @@ function sqsEvent(bodies: string[]): SQSEvent {
 before(async () => {
   home = mkdtempSync(join(tmpdir(), 'sci-dispatcher-fn-'));
   local = await openLocalStore(home);
-  github = fakeGitHub();
-  await new Promise<void>((done) => github.listen(0, '127.0.0.1', done));
-  const baseUrl = `http://127.0.0.1:${(github.address() as AddressInfo).port}`;
+  github = await fakeGitHub('Codertocat/Hello-World', SHA, { 'ci.yml': CI });
   scheduler.on(ListSchedulesCommand).resolves({ Schedules: [] });
-  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ token: 't', baseUrl }) });
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ token: 't', baseUrl: github.baseUrl }) });
   sfn.on(ListStateMachineVersionsCommand).rejects(Object.assign(new Error('none'), { name: 'StateMachineDoesNotExist' }));
   sfn.on(CreateStateMachineCommand).callsFake((i: { name: string }) => ({ stateMachineVersionArn: `arn:aws:states:eu-west-1:123456789012:stateMachine:${i.name}:1` }));
   sfn.on(StartExecutionCommand).callsFake((i: { stateMachineArn: string; name: string }) => ({ executionArn: `arn:aws:states:eu-west-1:123456789012:execution:m:${i.name}` }));
@@ -73,7 +50,7 @@ before(async () => {
 });
 
 after(async () => {
-  await new Promise((done) => github.close(done));
+  await github.close();
   await local.close();
   rmSync(home, { recursive: true, force: true });
 });
@@ -91,7 +68,7 @@ describe('functions/dispatcher handler', () => {
     const start = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
     assert.match(start.stateMachineArn!, /^arn:aws:states:eu-west-1:123456789012:stateMachine:sci-[0-9a-f]{10}-ci:1$/);
     assert.equal(JSON.parse(start.input!).run.id, runs[0]!.id);
-    assert.deepEqual(statuses.map((s) => [s.context, s.state]), [['sci/ci', 'pending']]);
+    assert.deepEqual(github.statuses.map((s) => [s.context, s.state]), [['sci/ci', 'pending']]);
     assert.equal(scheduler.commandCalls(ListSchedulesCommand)[0]!.args[0].input.GroupName, 'sci', 'a default-branch push syncs schedules');
     assert.deepEqual((await handler(sqsEvent([message]))).batchItemFailures, []);
     assert.equal((await local.store.listRuns({ repo: 'Codertocat/Hello-World' })).length, 1);
