@@ -36,7 +36,8 @@ test('an approval waits for sci approve from another process', async () => {
   const [final] = runsOf(done.stdout) as [RunJson];
   assert.deepEqual(final.steps.map((s) => s.status), ['succeeded', 'succeeded', 'succeeded']);
   // a decided step cannot be decided again
-  assert.equal((await sciAsync(box, 'reject', run.id, 'gate')).code, 1);
+  const again = await sciAsync(box, 'reject', run.id, 'gate');
+  assert.equal(again.code, 1, again.stderr);
 });
 
 test('sci reject fails the approval and skips what needs it', async () => {

@@ -114,11 +114,13 @@ export const ms = (iso: string | null): number => (iso ? Date.parse(iso) : Numbe
 
 /** Polls `sci runs --json` until `predicate` holds for some run; returns it. */
 export async function waitForRun(box: Sandbox, predicate: (run: RunJson) => boolean, timeoutMs = 30_000): Promise<RunJson> {
+  let last: Result | undefined;
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(250)) {
-    const found = runsOf((await sciAsync(box, 'runs', '--json')).stdout).find(predicate);
+    last = await sciAsync(box, 'runs', '--json');
+    const found = runsOf(last.stdout).find(predicate);
     if (found) return found;
   }
-  throw new Error('timed out waiting for a run');
+  throw new Error(`timed out waiting for a run; last sci runs: exit ${last?.code}\n${last?.stdout}\n${last?.stderr}`);
 }
 
 /** Process command lines that contain `marker` (to prove a process tree is gone). */
