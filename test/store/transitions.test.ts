@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { RunStatus, StepStatus } from '../../statemachines/pipeline/model.ts';
 import { aRun, someSteps } from './records.ts';
 import { startTestTable, type TestTable } from './local-table.ts';
@@ -97,6 +98,29 @@ describe('status transitions on real dynalite', () => {
     const [step] = await t.store.listSteps(id);
     assert.deepEqual([step?.attempts, step?.startedAt], [2, '2026-01-02T03:00:00.000Z']);
     assert.equal(await t.store.transitionStep(id, 's000', 'running', { startedAt: 'x' }), false, 'running again without a new attempt is a duplicate');
+  });
+
+  it('racing creations of one run id: exactly one succeeds', async () => {
+    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => t.store.createRun(aRun({ id: 'same-id', actor: `creator ${i}` }), someSteps('same-id', 3))));
+    assert.equal(results.filter(Boolean).length, 1);
+    assert.equal((await t.store.getRun('same-id'))?.run.actor, `creator ${results.indexOf(true)}`);
+  });
+
+  it('any sequence of step writes ends where the rank rules say (property, against a model)', async () => {
+    const statuses = Object.keys(STEP_RANK) as StepStatus[];
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom(...statuses), { minLength: 1, maxLength: 8 }), async (writes) => {
+        const id = await stepIn('pending');
+        let model: StepStatus = 'pending';
+        for (const to of writes) {
+          const expected = STEP_RANK[model] < STEP_RANK[to];
+          assert.equal(await t.store.transitionStep(id, 's000', to), expected, `${model} → ${to}`);
+          if (expected) model = to;
+        }
+        assert.equal((await t.store.listSteps(id))[0]?.status, model);
+      }),
+      { numRuns: 40, seed: 20260102 },
+    );
   });
 
   it('refuses transitions of runs and steps that do not exist', async () => {
