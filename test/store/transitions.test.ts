@@ -113,7 +113,7 @@ describe('status transitions on real dynalite', () => {
         const id = await stepIn('pending');
         let model: StepStatus = 'pending';
         for (const to of writes) {
-          const expected = STEP_RANK[model] < STEP_RANK[to];
+          const expected: boolean = STEP_RANK[model] < STEP_RANK[to];
           assert.equal(await t.store.transitionStep(id, 's000', to), expected, `${model} → ${to}`);
           if (expected) model = to;
         }
