@@ -1,4 +1,4 @@
-/** A loopback stand-in for the GitHub REST API: fixed pipeline files at one commit, recorded statuses. */
+/** A loopback stand-in for the GitHub REST API: fixed pipeline files at one commit (every branch's head), recorded statuses. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -22,6 +22,7 @@ export async function fakeGitHub(repo: string, sha: string, files: Record<string
       if (path === `${base}/git/trees/sci`) return json(200, { tree: names.map((n, i) => ({ path: n, type: 'blob', sha: `blob${i}` })), truncated: false });
       const blob = /\/git\/blobs\/blob(\d+)$/.exec(path);
       if (blob) return json(200, { content: Buffer.from(files[names[Number(blob[1])]!]!).toString('base64'), encoding: 'base64' });
+      if (path.startsWith(`${base}/git/ref/heads/`)) return json(200, { object: { sha } });
       if (req.method === 'POST' && path === `${base}/statuses/${sha}`) {
         statuses.push(JSON.parse(body) as Record<string, unknown>);
         return json(201, {});
