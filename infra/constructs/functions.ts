@@ -7,7 +7,7 @@ import { Duration } from 'aws-cdk-lib';
 import { FunctionUrlAuthType, InvokeMode, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Queue, QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { applyCapability, type Capability, type CapabilityContext } from './capabilities.ts';
 import { acknowledge } from './nag.ts';
@@ -82,24 +82,12 @@ export class Functions extends Construct {
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
-    this.deadLetterQueue = new Queue(this, 'DeliveriesDlq', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(this.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the delivery queue.');
-    this.queue = new Queue(this, 'Deliveries', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
+    this.deadLetterQueue = encryptedQueue(this, 'DeliveriesDlq', 'This queue is the dead-letter queue of the delivery queue.');
+    this.queue = encryptedQueue(this, 'Deliveries', undefined, {
       visibilityTimeout: Duration.seconds(FUNCTION_SPECS.dispatcher.timeout.toSeconds() * VISIBILITY_FACTOR),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
     });
-    this.failedEvents = new Queue(this, 'FailedEvents', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(this.failedEvents, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter destination of the reporter and scheduled-run invocations.');
+    this.failedEvents = encryptedQueue(this, 'FailedEvents', 'This queue is itself the dead-letter destination of the reporter and scheduled-run invocations.');
     const ctx: CapabilityContext = { ...props, queue: this.queue };
     const made: Partial<Record<FunctionName, SciFunction>> = {};
     for (const [name, spec] of Object.entries(FUNCTION_SPECS) as Array<[FunctionName, FunctionSpec]>) {
@@ -108,18 +96,24 @@ export class Functions extends Construct {
     }
     this.byName = made as Record<FunctionName, SciFunction>;
     props.scheduling.allowInvoke(this.byName.scheduled.fn);
-    // EventBridge and Scheduler invoke asynchronously: an event the function keeps failing on
-    // is parked in a queue instead of being dropped after Lambda's retries.
-    for (const name of ['reporter', 'scheduled'] as const) {
-      this.byName[name].fn.configureAsyncInvoke({ onFailure: new SqsDestination(this.failedEvents), retryAttempts: 2, maxEventAge: Duration.hours(6) });
-    }
+    this.webhookUrl = this.byName.webhook.fn.addFunctionUrl({ authType: FunctionUrlAuthType.NONE, invokeMode: InvokeMode.BUFFERED });
+    this.apiUrl = this.byName.api.fn.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM, invokeMode: InvokeMode.BUFFERED });
+    this.wireTriggers();
+  }
 
+  /**
+   * The dispatcher consumes the queue and reports per-message failures. EventBridge and Scheduler
+   * invoke reporter and scheduled asynchronously: an event they keep failing on is parked in a
+   * queue instead of being dropped after Lambda's retries. (The webhook URL is public; the
+   * handler accepts only bodies signed with the webhook secret.)
+   */
+  private wireTriggers(): void {
     this.byName.dispatcher.fn.addEventSource(
       new SqsEventSource(this.queue, { batchSize: 5, reportBatchItemFailures: true, maxConcurrency: 10 }),
     );
-    // Anyone may POST; the handler accepts only bodies signed with the webhook secret.
-    this.webhookUrl = this.byName.webhook.fn.addFunctionUrl({ authType: FunctionUrlAuthType.NONE, invokeMode: InvokeMode.BUFFERED });
-    this.apiUrl = this.byName.api.fn.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM, invokeMode: InvokeMode.BUFFERED });
+    for (const name of ['reporter', 'scheduled'] as const) {
+      this.byName[name].fn.configureAsyncInvoke({ onFailure: new SqsDestination(this.failedEvents), retryAttempts: 2, maxEventAge: Duration.hours(6) });
+    }
   }
 
   private makeFunction(name: FunctionName, spec: FunctionSpec, ctx: CapabilityContext): SciFunction {
@@ -129,13 +123,19 @@ export class Functions extends Construct {
       logRetention: ctx.config.logRetentionDays,
       memorySize: spec.memorySize,
       timeout: spec.timeout,
-      environment: {},
     });
     for (const capability of spec.capabilities) {
       for (const [key, value] of Object.entries(applyCapability(capability, fn.role, ctx))) fn.fn.addEnvironment(key, value);
     }
     return fn;
   }
+}
+
+/** An SSE-SQS queue that refuses plain HTTP; `dlqReason` marks it as a dead-letter queue for cdk-nag. */
+function encryptedQueue(scope: Construct, id: string, dlqReason?: string, props: QueueProps = {}): Queue {
+  const queue = new Queue(scope, id, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14), ...props });
+  if (dlqReason) acknowledge(queue, 'AwsSolutions-SQS3', dlqReason);
+  return queue;
 }
 
 /** `schedule-sync` → `ScheduleSync`. */

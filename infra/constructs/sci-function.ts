@@ -48,7 +48,8 @@ export interface SciFunctionProps {
   name: FunctionName;
   description: string;
   logRetention: RetentionDays;
-  environment: Record<string, string>;
+  /** @default {} (capabilities add theirs) */
+  environment?: Record<string, string>;
   /** @default 512 */
   memorySize?: number;
   /** @default 30 seconds */
@@ -87,7 +88,7 @@ export class SciFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(30),
       role: this.role,
       logGroup: this.logGroup,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      environment: { ...(props.environment ?? {}), NODE_OPTIONS: '--enable-source-maps' },
       bundling: { ...BUNDLING, mainFields: [...BUNDLING.mainFields] },
     });
     acknowledge(this.fn, 'AwsSolutions-L1', 'Pinned to nodejs22.x, the runtime the bundles target (esbuild node22) and are tested on; moving to a newer runtime is a deliberate, tested change.');
