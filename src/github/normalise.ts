@@ -25,7 +25,6 @@ export interface GitEvent {
 export type Normalised = { ok: true; event: GitEvent } | { ok: false; reason: string };
 
 // Payload fields are read defensively one by one, so a loose record is the honest type here.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
 const SKIP_CI = /\[(skip ci|ci skip|no ci|skip sci|sci skip)\]/i;
