@@ -41,25 +41,39 @@ export interface CompiledPipeline {
   estimates: Estimates;
 }
 
-/** Compiles with the exact DAG layout. */
-export function compilePipeline(pipeline: Pipeline, instances: StepInstance[], target?: Partial<CompileTarget>): Result<CompiledPipeline> {
-  const keyOf = new Map(instances.map((i) => [i.name, i.key]));
-  const needs = new Map(instances.map((i) => [i.key, i.needs.map((n) => keyOf.get(n) ?? n)]));
-  return compileLayout(pipeline, instances, layoutDag(instances.map((i) => i.key), needs), target);
+export interface CompileOptions {
+  /**
+   * The pipelines `pipeline:` steps call, by id. When given, a child input also carries every
+   * input the callee declares and the step does not pass (its default, else '', 0 or false),
+   * and literal values are typed as declared, so the child's input is complete.
+   * @default none: the child gets exactly the step's `inputs`, as strings
+   */
+  callees?: ReadonlyMap<string, Pipeline>;
+  /** @default true; false returns definitions over Step Functions' quotas (to measure them). */
+  enforceLimits?: boolean;
 }
 
-/**
- * Compiles a given layout (the benchmark compares other layouts through this).
- * `enforceLimits: false` returns definitions over Step Functions' quotas (to measure them).
- */
+/** Compiles with the exact DAG layout. */
+export function compilePipeline(
+  pipeline: Pipeline,
+  instances: StepInstance[],
+  target?: Partial<CompileTarget>,
+  options: CompileOptions = {},
+): Result<CompiledPipeline> {
+  const keyOf = new Map(instances.map((i) => [i.name, i.key]));
+  const needs = new Map(instances.map((i) => [i.key, i.needs.map((n) => keyOf.get(n) ?? n)]));
+  return compileLayout(pipeline, instances, layoutDag(instances.map((i) => i.key), needs), target, options);
+}
+
+/** Compiles a given layout (the benchmark compares other layouts through this). */
 export function compileLayout(
   pipeline: Pipeline,
   instances: StepInstance[],
   layout: DagLayout,
   target?: Partial<CompileTarget>,
-  options: { enforceLimits: boolean } = { enforceLimits: true },
+  options: CompileOptions = {},
 ): Result<CompiledPipeline> {
-  const scope = newScope(pipeline, instances, layout, { ...DEFAULT_TARGET, ...target });
+  const scope = newScope(pipeline, instances, layout, { ...DEFAULT_TARGET, ...target }, options.callees ?? new Map());
   if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
   const states: Record<string, State> = {};
   const result = emitResult(scope, states);
@@ -68,7 +82,7 @@ export function compileLayout(
   const definition = inExecutionOrder({ Comment: `serverless-ci pipeline ${pipeline.id}`, StartAt: start, States: states });
   const json = renderAsl(definition, 0);
   const estimates = estimate(definition, json);
-  const limits = options.enforceLimits ? checkLimits(pipeline, estimates) : [];
+  const limits = options.enforceLimits === false ? [] : checkLimits(pipeline, estimates);
   if (limits.length > 0) return fail(limits);
   return ok({
     pipelineId: pipeline.id,
@@ -81,7 +95,7 @@ export function compileLayout(
   });
 }
 
-function newScope(pipeline: Pipeline, instances: StepInstance[], layout: DagLayout, target: CompileTarget): Scope {
+function newScope(pipeline: Pipeline, instances: StepInstance[], layout: DagLayout, target: CompileTarget, calleePipelines: ReadonlyMap<string, Pipeline>): Scope {
   const keyOf = new Map(instances.map((i) => [i.name, i.key]));
   const byKey = new Map<string, InstanceInfo>();
   const diagnostics: Diagnostic[] = [];
@@ -97,7 +111,7 @@ function newScope(pipeline: Pipeline, instances: StepInstance[], layout: DagLayo
   for (const inst of instances) {
     for (const need of layout.gates.get(inst.key) ?? []) signals.set(need, [...(signals.get(need) ?? []), inst.key]);
   }
-  return { pipeline, target, names: new StateNames(), byKey, gates: layout.gates, signals, runBound: runBound(instances), diagnostics };
+  return { pipeline, target, names: new StateNames(), byKey, gates: layout.gates, signals, runBound: runBound(instances), callees: calleePipelines, diagnostics };
 }
 
 /** Upper bound of a run (every step one after another, every retry used): a gate's timeout. */

@@ -2,8 +2,8 @@
  * The Task of each step kind: a CodeBuild build (`run`), a person's decision through a
  * task token stored on the step item (`approval`), a child execution (`pipeline`).
  */
-import { RESOURCES, type Catcher, type Retrier, type TaskState } from '../asl/types.ts';
-import type { Step } from '../pipeline/model.ts';
+import { RESOURCES, type Catcher, type Json, type Retrier, type TaskState } from '../asl/types.ts';
+import type { InputSpec, Step } from '../pipeline/model.ts';
 import { buildParameters } from './run-task.ts';
 import { aslTemplate, type TemplateScope } from './templates.ts';
 import { itemKey, type InstanceInfo, type Scope } from './scope.ts';
@@ -78,14 +78,34 @@ function approvalParameters(scope: Scope, info: InstanceInfo): NonNullable<TaskS
   };
 }
 
+const ZERO: Record<InputSpec['type'], Json> = { string: '', choice: '', number: 0, boolean: false };
+
+/** A literal input value typed as the callee declares it (`'true'` → true); undefined if unknown. */
+function typedLiteral(spec: InputSpec | undefined, text: string): Json | undefined {
+  if (spec?.type === 'boolean' && (text === 'true' || text === 'false')) return text === 'true';
+  if (spec?.type === 'number' && text.trim() !== '' && Number.isFinite(Number(text))) return Number(text);
+  return spec ? text : undefined;
+}
+
 function callParameters(scope: Scope, info: InstanceInfo): NonNullable<TaskState['Parameters']> {
   const step = info.inst.step as Extract<Step, { kind: 'pipeline' }>;
   const ts: TemplateScope = { pipeline: scope.pipeline, matrix: info.inst.matrix };
-  const inputs: Record<string, NonNullable<TaskState['Parameters']>[string]> = {};
+  const declared = scope.callees.get(step.pipeline)?.triggers.manual?.inputs ?? {};
+  const inputs: Record<string, Json> = {};
   for (const [name, t] of Object.entries(step.inputs)) {
+    const text = t.parts.every((p) => 'text' in p) ? t.parts.map((p) => ('text' in p ? p.text : '')).join('') : undefined;
+    const typed = text === undefined ? undefined : typedLiteral(declared[name], text);
+    if (typed !== undefined) {
+      inputs[name] = typed;
+      continue;
+    }
     const v = aslTemplate(name, t, ts);
     if (v.ok) Object.assign(inputs, v.value);
     else scope.diagnostics.push({ code: 'bad-template', message: v.message, path: ['steps', step.name, 'pipeline', 'inputs', name], span: t.span });
+  }
+  // The execution input contract: every declared input present, defaults applied.
+  for (const [name, spec] of Object.entries(declared)) {
+    if (!Object.hasOwn(step.inputs, name)) inputs[name] = spec.default ?? ZERO[spec.type];
   }
   return {
     'StateMachineArn.$': `$.run.callees.${calleeKey(step.pipeline)}`,

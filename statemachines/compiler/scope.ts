@@ -40,6 +40,8 @@ export interface Scope {
   signals: Map<string, string[]>;
   /** Upper bound of a whole run, in seconds: the timeout of a gate. */
   runBound: number;
+  /** Called pipelines by id, when known: their declared inputs complete the child input. */
+  callees: ReadonlyMap<string, Pipeline>;
   diagnostics: Diagnostic[];
 }
 

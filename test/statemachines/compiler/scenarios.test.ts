@@ -10,7 +10,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { compileSource, type CompiledPipeline } from '../../../statemachines/compiler/compile.ts';
+import { compilePipeline, compileSource, type CompiledPipeline } from '../../../statemachines/compiler/compile.ts';
+import { parsePipeline } from '../../../statemachines/pipeline/parse.ts';
+import { planSteps } from '../../../statemachines/pipeline/plan.ts';
 import { MAX_STATE_NAME } from '../../../statemachines/asl/names.ts';
 import type { StateMachine } from '../../../statemachines/asl/types.ts';
 import { execute, runInput, type Outcome, type StepCall } from './harness.ts';
@@ -114,6 +116,22 @@ steps:
     assert.deepEqual(input.Input.run.inputs, { target: 'prod', note: 'by octocat' });
     assert.deepEqual(input.Input.steps, {});
   });
+  it('completes the child input from the callee declarations when the callees are given', () => {
+    const callee = parsePipeline('.sci/deploy/prod.yml', `
+on: { manual: { inputs: { target: { type: string, default: staging }, dry_run: { type: boolean, default: true }, count: { type: number }, note: { type: string } } } }
+steps: { go: { run: echo } }
+`);
+    assert.ok(callee.ok);
+    const caller = parsePipeline('.sci/release.yml', 'steps:\n  deploy: { pipeline: { name: deploy/prod, inputs: { dry_run: "false", note: "by ${{ actor }}" } } }\n');
+    assert.ok(caller.ok);
+    const planned = planSteps(caller.value);
+    assert.ok(planned.ok);
+    const r = compilePipeline(caller.value, planned.value, {}, { callees: new Map([['deploy/prod', callee.value]]) });
+    assert.ok(r.ok);
+    const task = r.value.definition.States.deploy as unknown as { Parameters: { Input: { run: { inputs: unknown } } } };
+    assert.deepEqual(task.Parameters.Input.run.inputs, { dry_run: false, 'note.$': "States.Format('by {}', $.run.actor)", target: 'staging', count: 0 });
+  });
+
   it('a failed child fails the step', async () => {
     const out = await execute(pipeline.definition, runInput({ inputs: { target: 'prod' }, callees: { deploy_prod: 'arn:child' } }), pipeline.steps, {
       execution: async () => {
