@@ -84,6 +84,8 @@ export class Functions extends Construct {
     super(scope, id);
     this.deadLetterQueue = encryptedQueue(this, 'DeliveriesDlq', 'This queue is the dead-letter queue of the delivery queue.');
     this.queue = encryptedQueue(this, 'Deliveries', undefined, {
+      // Shorter than the DLQ's 14 days: a message keeps its first enqueue time when it moves there.
+      retentionPeriod: Duration.days(4),
       visibilityTimeout: Duration.seconds(FUNCTION_SPECS.dispatcher.timeout.toSeconds() * VISIBILITY_FACTOR),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
     });
