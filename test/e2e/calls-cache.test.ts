@@ -1,0 +1,47 @@
+/** A `pipeline:` step runs its callee as a child run; a step's cache survives into the next run. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runsOf, sandbox, sci, step, type RunJson } from './helpers.ts';
+
+const box = sandbox({
+  '.sci/ci.yml': `
+on: { push: {} }
+steps:
+  build: { run: echo build }
+  deploy:
+    needs: [build]
+    pipeline: { name: deploy/prod, inputs: { target: prod } }
+`,
+  '.sci/deploy/prod.yml': `
+on: { manual: { inputs: { target: { type: string, default: staging } } } }
+steps:
+  ship: { run: 'echo "shipping to $SCI_INPUT_TARGET"' }
+`,
+  '.sci/cached.yml': `
+on: { manual: {} }
+steps:
+  warm:
+    cache: { key: "deps-\${{ branch }}", paths: [~/.deps] }
+    run: ['if [ -f ~/.deps/marker ]; then echo "cache hit: $(cat ~/.deps/marker)"; else echo cache miss; mkdir -p ~/.deps; echo first > ~/.deps/marker; fi']
+`,
+});
+test.after(() => box.cleanup());
+
+test('a pipeline step runs the callee as a child run with the given inputs', () => {
+  const r = sci(box, 'run', 'ci', '--json');
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const [parent] = runsOf(r.stdout) as [RunJson];
+  assert.equal(step(parent, 'deploy').status, 'succeeded');
+  const child = runsOf(sci(box, 'runs', '--json').stdout).find((x) => x.pipeline === 'deploy/prod');
+  assert.ok(child, 'the callee has its own run');
+  assert.equal(child.status, 'succeeded');
+  assert.ok(child.id.startsWith(parent.id), `${child.id} is named after ${parent.id}`);
+  assert.match(sci(box, 'logs', child.id, 'ship').stdout, /shipping to prod/);
+});
+
+test('a cache saved by one run is restored in the next', () => {
+  const first = runsOf(sci(box, 'run', 'cached', '--json').stdout)[0] as RunJson;
+  const second = runsOf(sci(box, 'run', 'cached', '--json').stdout)[0] as RunJson;
+  assert.match(sci(box, 'logs', first.id, 'warm').stdout, /cache miss/);
+  assert.match(sci(box, 'logs', second.id, 'warm').stdout, /cache hit: first/);
+});
