@@ -34,8 +34,3 @@ export class GitSource implements PipelineSource {
     return Promise.all(paths.map(async (path) => ({ path, text: await git(this.repoDir, ['cat-file', 'blob', `${sha}:${path}`]) })));
   }
 }
-
-/** The full commit id a revision (`HEAD` by default) names. */
-export async function resolveCommit(repoDir: string, rev = 'HEAD'): Promise<string> {
-  return (await git(repoDir, ['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).trim();
-}
