@@ -1,6 +1,6 @@
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLocalStore } from '../../../local/dynalite-server.ts';
@@ -110,6 +110,18 @@ describe('the shared local store', () => {
     assert.equal(await fresh.store.recordDelivery('1', 'old', {}), true, 'the expired delivery is gone');
     assert.deepEqual((await fresh.store.listRuns({})).map((r) => r.id), ['fresh']);
     await fresh.close();
+  });
+
+  it('takes over a lock held for long by a live process that serves nothing (a recycled pid)', async () => {
+    const paths = homePaths(home);
+    mkdirSync(paths.store, { recursive: true });
+    writeFileSync(paths.storeLock, '1'); // pid 1 is always alive, and is not a sci process
+    const longAgo = new Date(Date.now() - 60_000);
+    utimesSync(paths.storeLock, longAgo, longAgo);
+    const local = await openLocalStore(home);
+    assert.equal(local.serving(), true);
+    await local.close();
+    assert.deepEqual(leftovers(), []);
   });
 
   it('gives up with a typed error when a live process holds the lock but serves nothing', async () => {
