@@ -40,8 +40,8 @@ const ENVIRONMENT: Record<BuildArchitecture, { type: string; image: string }> = 
   arm64: { type: 'ARM_CONTAINER', image: 'aws/codebuild/amazonlinux-aarch64-standard:3.0' },
 };
 
-/** CodeBuild's own ceiling; each step's `TimeoutInMinutesOverride` is lower. */
-const MAX_BUILD_MINUTES = 480;
+/** Timeouts for a build started without overrides; every step sets its own `TimeoutInMinutesOverride`. */
+const DEFAULT_BUILD_MINUTES = 480;
 
 /** The shared step project and its service role. */
 export class BuildProject extends Construct {
@@ -59,7 +59,23 @@ export class BuildProject extends Construct {
       }),
       inlinePolicies: { Steps: this.policy(props) },
     });
-    this.project = new CfnProject(this, 'Project', {
+    this.project = this.createProject(props);
+    this.project.node.addDependency(this.role);
+    this.acknowledgeFindings(props);
+  }
+
+  /** The ARN of the project, for grants. */
+  get projectArn(): string {
+    return this.project.attrArn;
+  }
+
+  /** The name builds are started with (`BUILD_PROJECT`). */
+  get projectName(): string {
+    return this.project.ref;
+  }
+
+  private createProject(props: BuildProjectProps): CfnProject {
+    return new CfnProject(this, 'Project', {
       description: 'serverless-ci steps; every build is started by a pipeline state machine with per-step overrides',
       serviceRole: this.role.roleArn,
       // No source and no source credentials: each build overrides the source with the run's
@@ -80,10 +96,12 @@ export class BuildProject extends Construct {
         cloudWatchLogs: { status: 'ENABLED', groupName: this.logGroup.logGroupName },
         s3Logs: { status: 'DISABLED' },
       },
-      timeoutInMinutes: MAX_BUILD_MINUTES,
-      queuedTimeoutInMinutes: MAX_BUILD_MINUTES,
+      timeoutInMinutes: DEFAULT_BUILD_MINUTES,
+      queuedTimeoutInMinutes: DEFAULT_BUILD_MINUTES,
     });
-    this.project.node.addDependency(this.role);
+  }
+
+  private acknowledgeFindings(props: BuildProjectProps): void {
     acknowledge(this.project, 'AwsSolutions-CB4', 'Build outputs go to the artifact bucket (SSE-S3) and CloudWatch Logs; a customer managed KMS key would add a fixed monthly cost for no isolation a single-tenant CI needs (docs/cost.md).');
     const bucket = props.artifactBucket;
     acknowledgeWildcards(this.role, [
@@ -92,16 +110,6 @@ export class BuildProject extends Construct {
       { resource: secretsArn(this, props.secretsPrefix), reason: `Steps read only secrets named ${props.secretsPrefix}*, the documented home of pipeline secrets whose names pipeline authors choose.` },
       { resource: parametersArn(this, props.parametersPrefix), reason: `Steps read only parameters under ${props.parametersPrefix}, the documented home of pipeline parameters.` },
     ]);
-  }
-
-  /** The ARN of the project, for grants. */
-  get projectArn(): string {
-    return this.project.attrArn;
-  }
-
-  /** The name builds are started with (`BUILD_PROJECT`). */
-  get projectName(): string {
-    return this.project.ref;
   }
 
   private policy(props: BuildProjectProps): PolicyDocument {
