@@ -264,6 +264,16 @@ test('function URLs: webhook public (signature checked in code), api IAM-authent
   template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': [logicalId('AWS::Lambda::Function', 'CiFunctionsWebhook'), 'Arn'] } });
   template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM', TargetFunctionArn: { 'Fn::GetAtt': [logicalId('AWS::Lambda::Function', 'CiFunctionsApi'), 'Arn'] } });
   template.resourceCountIs('AWS::Lambda::Url', 2);
+  // The only public permissions: the webhook, and only through its URL.
+  const publicGrants = Object.values(template.findResources('AWS::Lambda::Permission', { Properties: { Principal: '*' } }));
+  const webhookArn = { 'Fn::GetAtt': [logicalId('AWS::Lambda::Function', 'CiFunctionsWebhook'), 'Arn'] };
+  assert.deepEqual(
+    publicGrants.map((p) => p.Properties),
+    [
+      { Action: 'lambda:InvokeFunctionUrl', FunctionName: webhookArn, FunctionUrlAuthType: 'NONE', Principal: '*' },
+      { Action: 'lambda:InvokeFunction', FunctionName: webhookArn, InvokedViaFunctionUrl: true, Principal: '*' },
+    ],
+  );
 });
 
 test('events: sci-* execution status and step build state changes reach the reporter, with a DLQ', () => {
