@@ -23,6 +23,8 @@ export interface TriggerExtras {
   upstream?: { pipeline: string; status: RunStatus };
   /** For a scheduled run: the cron that fired. */
   cron?: string;
+  /** For a push: the head commit's message (`[skip ci]`). */
+  headCommitMessage?: string;
 }
 
 /** The matcher's view of a trigger. */
@@ -30,7 +32,7 @@ export function triggerEventOf(facts: RunFacts, extras: TriggerExtras): TriggerE
   const files = extras.changedFiles ? { changedFiles: extras.changedFiles } : {};
   switch (facts.event) {
     case 'push':
-      return { event: 'push', branch: facts.branch, tag: facts.tag, ...files };
+      return { event: 'push', branch: facts.branch, tag: facts.tag, ...files, ...(extras.headCommitMessage ? { headCommitMessage: extras.headCommitMessage } : {}) };
     case 'pull_request':
       return { event: 'pull_request', action: extras.action ?? '', baseBranch: facts.pr.base, fork: facts.pr.fork, ...files };
     case 'schedule':

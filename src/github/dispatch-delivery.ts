@@ -5,8 +5,7 @@
 import { dispatch, type DispatchDeps, type DispatchOutcome } from '../core/dispatch.ts';
 import { triggerEventOf } from '../core/pipelines.ts';
 import type { QueuedDelivery, RepositoryReader } from '../core/ports.ts';
-import type { RunFacts } from '../core/run-facts.ts';
-import { normaliseDelivery, type GitEvent } from './normalise.ts';
+import { normaliseDelivery, runFactsOf } from './normalise.ts';
 
 export interface DeliveryDeps extends DispatchDeps {
   repos: RepositoryReader;
@@ -16,18 +15,14 @@ export interface DeliveryDeps extends DispatchDeps {
 
 export type DeliveryOutcome = DispatchOutcome | { kind: 'ignored'; reason: string };
 
-function factsOf(e: GitEvent): RunFacts {
-  return { event: e.event, repo: e.repo, repoUrl: e.repoUrl, sha: e.sha, ref: e.ref, branch: e.branch, tag: e.tag, actor: e.actor, pr: { number: e.pr.number, base: e.pr.base, fork: e.pr.fork } };
-}
-
 /** Handles one delivery; throws only for failures worth a retry (the queue redelivers). */
 export async function dispatchDelivery(deps: DeliveryDeps, delivery: QueuedDelivery): Promise<DeliveryOutcome> {
   const normalised = normaliseDelivery(delivery);
   if (!normalised.ok) return { kind: 'ignored', reason: normalised.reason };
   const e = normalised.event;
   const changedFiles = e.event === 'pull_request' ? await deps.repos.changedFiles(e.repo, e.pr.baseSha, e.sha) : e.changedFiles;
-  const facts = factsOf(e);
-  const trigger = triggerEventOf(facts, { action: e.action, ...(changedFiles ? { changedFiles } : {}) });
+  const facts = runFactsOf(e);
+  const trigger = triggerEventOf(facts, { action: e.action, headCommitMessage: e.headCommitMessage, ...(changedFiles ? { changedFiles } : {}) });
   const outcome = await dispatch(deps, deps.repos.source(e.repo), { seed: delivery.deliveryId, facts, trigger });
   if (e.event === 'push' && e.branch !== '' && e.branch === e.defaultBranch) await deps.onDefaultBranchPush?.(e.repo, e.sha, e.defaultBranch);
   return outcome;

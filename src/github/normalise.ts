@@ -3,6 +3,7 @@
  * in the payload, so they are fetched later by the dispatcher (through RepositoryReader).
  */
 import type { QueuedDelivery } from '../core/ports.ts';
+import type { RunFacts } from '../core/run-facts.ts';
 
 /** What a GitHub event means for serverless-ci, in the execution contract's vocabulary. */
 export interface GitEvent {
@@ -20,14 +21,14 @@ export interface GitEvent {
   pr: { number: number; base: string; fork: boolean; baseSha: string };
   /** Files the push changed; undefined when GitHub did not list them all (then path filters match). */
   changedFiles?: string[];
+  /** The pushed head commit's message (`[skip ci]` is the trigger matcher's to judge). */
+  headCommitMessage: string;
 }
 
 export type Normalised = { ok: true; event: GitEvent } | { ok: false; reason: string };
 
 // Payload fields are read defensively one by one, so a loose record is the honest type here.
 type Json = Record<string, any>;
-
-const SKIP_CI = /\[(skip ci|ci skip|no ci|skip sci|sci skip)\]/i;
 
 function repoFacts(p: Json) {
   const repo = p.repository ?? {};
@@ -53,8 +54,6 @@ function normalisePush(p: Json): Normalised {
   if (p.deleted) return { ok: false, reason: `${ref} was deleted` };
   const sha = String(p.after ?? '');
   if (!/^[0-9a-f]{40}$/.test(sha)) return { ok: false, reason: 'push without a commit' };
-  const message = String(p.head_commit?.message ?? '');
-  if (SKIP_CI.test(message)) return { ok: false, reason: 'head commit asks to skip CI' };
   const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : '';
   const tag = ref.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : '';
   if (!branch && !tag) return { ok: false, reason: `unsupported ref ${ref}` };
@@ -62,7 +61,7 @@ function normalisePush(p: Json): Normalised {
   return {
     ok: true,
     event: {
-      event: 'push', ...repoFacts(p), sha, ref, branch, tag, action: '',
+      event: 'push', ...repoFacts(p), sha, ref, branch, tag, action: '', headCommitMessage: String(p.head_commit?.message ?? ''),
       pr: { number: 0, base: '', fork: false, baseSha: '' },
       ...(changedFiles ? { changedFiles } : {}),
     },
@@ -79,7 +78,7 @@ function normalisePullRequest(p: Json): Normalised {
     ok: true,
     event: {
       event: 'pull_request', ...repoFacts(p), sha: String(pr.head.sha), ref: `refs/pull/${number}/head`,
-      branch: String(pr.head.ref ?? ''), tag: '', action: String(p.action ?? ''),
+      branch: String(pr.head.ref ?? ''), tag: '', action: String(p.action ?? ''), headCommitMessage: '',
       pr: { number, base: String(pr.base.ref), fork, baseSha: String(pr.base.sha ?? '') },
     },
   };
@@ -90,4 +89,9 @@ export function normaliseDelivery(delivery: QueuedDelivery): Normalised {
   if (delivery.event === 'push') return normalisePush(delivery.payload);
   if (delivery.event === 'pull_request') return normalisePullRequest(delivery.payload);
   return { ok: false, reason: `event ${delivery.event} is not handled` };
+}
+
+/** The facts of the run(s) an event starts (the execution input's `run`, minus ids and inputs). */
+export function runFactsOf(e: GitEvent): RunFacts {
+  return { event: e.event, repo: e.repo, repoUrl: e.repoUrl, sha: e.sha, ref: e.ref, branch: e.branch, tag: e.tag, actor: e.actor, pr: { number: e.pr.number, base: e.pr.base, fork: e.pr.fork } };
 }

@@ -5,7 +5,7 @@
  */
 import { loadPipelines, triggerEventOf } from '../core/pipelines.ts';
 import type { PipelineSource, QueuedDelivery } from '../core/ports.ts';
-import { normaliseDelivery } from '../github/normalise.ts';
+import { normaliseDelivery, runFactsOf } from '../github/normalise.ts';
 import type { Pipeline } from '../../statemachines/pipeline/model.ts';
 import type { InputValues, RunFacts } from '../core/run-facts.ts';
 
@@ -22,8 +22,8 @@ export async function dispatchLocally(deps: LocalDispatchDeps, delivery: QueuedD
   const normalised = normaliseDelivery(delivery);
   if (!normalised.ok) return deps.log(`${delivery.deliveryId}: ignored (${normalised.reason})`);
   const e = normalised.event;
-  const facts: RunFacts = { event: e.event, repo: e.repo, repoUrl: e.repoUrl, sha: e.sha, ref: e.ref, branch: e.branch, tag: e.tag, actor: e.actor, pr: { number: e.pr.number, base: e.pr.base, fork: e.pr.fork } };
-  const loaded = loadPipelines(await deps.source.readPipelineFiles(e.sha), triggerEventOf(facts, { action: e.action, ...(e.changedFiles ? { changedFiles: e.changedFiles } : {}) }));
+  const facts = runFactsOf(e);
+  const loaded = loadPipelines(await deps.source.readPipelineFiles(e.sha), triggerEventOf(facts, { action: e.action, headCommitMessage: e.headCommitMessage, ...(e.changedFiles ? { changedFiles: e.changedFiles } : {}) }));
   if (!loaded.ok) return deps.log(`${delivery.deliveryId}: pipelines invalid at ${e.sha.slice(0, 7)}; nothing runs`);
   for (const { pipeline, inputs } of loaded.matched) {
     const typed = inputs({});

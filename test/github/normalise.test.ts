@@ -30,8 +30,6 @@ describe('normalise', () => {
 
   const skips: Array<[string, (p: Record<string, unknown>) => void, RegExp]> = [
     ['a deleted ref', (p) => Object.assign(p, { deleted: true, after: '0'.repeat(40) }), /deleted/],
-    ['[skip ci]', (p) => ((p.head_commit as { message: string }).message = 'wip [skip ci]'), /skip/],
-    ['[ci skip]', (p) => ((p.head_commit as { message: string }).message = '[CI SKIP] docs'), /skip/],
     ['a non-branch ref', (p) => (p.ref = 'refs/notes/x'), /unsupported ref/],
   ];
   for (const [what, mutate, reason] of skips) {
