@@ -62,6 +62,9 @@ export async function buildEnvironment(opts: {
   for (const name of PASSED_THROUGH) if (opts.hostEnv[name] !== undefined) env[name] = opts.hostEnv[name];
   Object.assign(env, {
     HOME: opts.workspace.home,
+    // the workspace may sit inside the user's repository (default state home): git in a step
+    // must not discover that repository and its uncommitted changes
+    GIT_CEILING_DIRECTORIES: opts.workspace.root,
     CI: 'true',
     CODEBUILD_BUILD_ID: opts.buildId,
     CODEBUILD_SRC_DIR: opts.workspace.src,

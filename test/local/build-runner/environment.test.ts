@@ -35,6 +35,7 @@ test('the environment: host PATH only, a private HOME, CodeBuild variables, plai
   assert.equal(env.PATH, '/bin');
   assert.equal(env.AWS_SECRET_ACCESS_KEY, undefined);
   assert.equal(env.HOME, '/w/home');
+  assert.equal(env.GIT_CEILING_DIRECTORIES, '/w');
   assert.equal(env.CODEBUILD_SRC_DIR_art_build, '/w/sources/art_build');
   assert.equal(env.A, '1');
   assert.deepEqual(secrets, ['shh']);
