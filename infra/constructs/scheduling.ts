@@ -2,7 +2,7 @@
  * The EventBridge Scheduler group that holds one schedule per pipeline cron (kept in sync by
  * the `schedule-sync` Lambda) and the role those schedules run as.
  */
-import { Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
@@ -15,7 +15,8 @@ export class Scheduling extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.group = new ScheduleGroup(this, 'Group', {});
+    // Schedules are derived from the pipeline files (re-synced on push): they go with the stack.
+    this.group = new ScheduleGroup(this, 'Group', { removalPolicy: RemovalPolicy.DESTROY });
     this.role = new Role(this, 'Role', {
       description: 'serverless-ci schedules: invoke the scheduled-run Lambda',
       // Only schedules of this group in this account may assume it (confused-deputy guard).

@@ -293,6 +293,7 @@ test('events: sci-* execution status and step build state changes reach the repo
 
 test('schedules: a group, and a role only its schedules can assume, allowed to invoke `scheduled` only', () => {
   const group = logicalId('AWS::Scheduler::ScheduleGroup', 'CiSchedulesGroup');
+  assert.equal(template.findResources('AWS::Scheduler::ScheduleGroup')[group]!.DeletionPolicy, 'Delete');
   template.hasResourceProperties('AWS::IAM::Role', {
     AssumeRolePolicyDocument: {
       Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: Match.objectLike({ ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [group, 'Arn'] } } }) })],
