@@ -5,7 +5,7 @@
  * Readers ignore an uncommitted run, so a run is never seen half-written; one whose creator died
  * between (1) and (3) stays invisible and expires with its TTL.
  */
-import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RunRecord, StepRecord } from '../core/ports.ts';
 import { isConditionalCheckFailed, StoreError, StoreWriteIncompleteError } from './errors.ts';
 import { commitAttributes, runItem, stepItem, type Item } from './items.ts';
@@ -27,10 +27,14 @@ export interface NewRun {
 export async function createRunItems(client: DynamoDBDocumentClient, table: string, { run, steps, expires, writeId }: NewRun): Promise<boolean> {
   checkSteps(run, steps);
   try {
-    await client.send(new PutCommand({ TableName: table, Item: { ...runItem(run, steps.length, expires), writeId }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    // A retry of this very put (same write id) passes again; nothing else may replace the item.
+    await client.send(new PutCommand({
+      TableName: table, Item: { ...runItem(run, steps.length, expires), writeId },
+      ConditionExpression: 'attribute_not_exists(pk) OR writeId = :writeId', ExpressionAttributeValues: { ':writeId': writeId },
+    }));
   } catch (error) {
-    if (!isConditionalCheckFailed(error)) throw error;
-    if (!(await appliedEarlier(client, table, runKey(run.id), writeId))) return false;
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
   }
   const items = steps.map((step) => stepItem(step, expires));
   for (let i = 0; i < items.length; i += BATCH_SIZE) await batchPut(client, table, items.slice(i, i + BATCH_SIZE));
@@ -75,12 +79,6 @@ async function commitRun(client: DynamoDBDocumentClient, table: string, run: Run
       ExpressionAttributeValues: Object.fromEntries(names.map((name) => [`:${name}`, attributes[name]])),
     }),
   );
-}
-
-/** Whether the item carries `writeId`: a write answered "condition failed" was in fact applied by an earlier try. */
-export async function appliedEarlier(client: DynamoDBDocumentClient, table: string, key: Record<string, unknown>, writeId: string): Promise<boolean> {
-  const { Item } = await client.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true, ProjectionExpression: 'writeId' }));
-  return Item?.writeId === writeId;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -6,11 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RunStatus, StepStatus } from '../../statemachines/pipeline/model.ts';
 import type { ApprovalDecision, Clock, RunRecord, RunStore, RunWithSteps, StepRecord } from '../core/ports.ts';
-import { appliedEarlier, createRunItems } from './create-run.ts';
+import { createRunItems } from './create-run.ts';
 import { ApprovalAlreadyDecidedError, ApprovalNotWaitingError, isConditionalCheckFailed, StepNotFoundError } from './errors.ts';
 import { expiresAt, isCommittedRun, toRunRecord, toStepRecord, type Item } from './items.ts';
 import { ACTIVE_PK, DELIVERY_SK, deliveryPk, pipelinePk, repoPk, RUN_SK, runPk, stepKey } from './keys.ts';
-import { queryItems, scanItems } from './reads.ts';
+import { appliedEarlier, queryItems, scanItems } from './reads.ts';
 import { isTerminalRun, isTerminalStep } from './transitions.ts';
 import { runTransitionInput, stepTransitionInput, type RunTransitionFields, type StepTransitionFields } from './updates.ts';
 
@@ -103,11 +103,15 @@ export class DynamoRunStore implements RunStore {
     const writeId = this.newWriteId();
     const item = { pk: deliveryPk(hookId, guid), sk: DELIVERY_SK, type: 'delivery', details, receivedAt: now.toISOString(), expiresAt: expiresAt(now, this.deliveryDays), writeId };
     try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      // A retry of this very put passes again without a read (the webhook may only write deliveries).
+      await this.client.send(new PutCommand({
+        TableName: this.tableName, Item: item,
+        ConditionExpression: 'attribute_not_exists(pk) OR writeId = :writeId', ExpressionAttributeValues: { ':writeId': writeId },
+      }));
       return true;
     } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      return appliedEarlier(this.client, this.tableName, { pk: item.pk, sk: item.sk }, writeId);
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
     }
   }
 

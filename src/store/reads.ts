@@ -1,5 +1,5 @@
 /** Paginated reads: DynamoDB returns at most 1 MB per call, so every read follows LastEvaluatedKey. */
-import { QueryCommand, ScanCommand, type DynamoDBDocumentClient, type QueryCommandInput, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient, type QueryCommandInput, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Item } from './items.ts';
 
 /** Every item a query matches, or the first `limit` of them. */
@@ -26,4 +26,10 @@ export async function scanItems(client: DynamoDBDocumentClient, input: ScanComma
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return items;
+}
+
+/** Whether the item carries `writeId`: an update answered "condition failed" was in fact applied by an earlier try. */
+export async function appliedEarlier(client: DynamoDBDocumentClient, table: string, key: Record<string, unknown>, writeId: string): Promise<boolean> {
+  const { Item } = await client.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true, ProjectionExpression: 'writeId' }));
+  return Item?.writeId === writeId;
 }

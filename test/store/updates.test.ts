@@ -2,7 +2,7 @@ import { describe, it, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoRunStore } from '../../src/store/dynamo-run-store.ts';
 
 // Pins the contract the compiled state machines rely on too: attribute names, status values,
@@ -56,5 +56,14 @@ describe('step transition UpdateItem (contract)', () => {
     assert.equal(await store.transitionStep('01JD', 'build', 'failed'), true);
     mock.on(UpdateCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalServerError' }));
     await assert.rejects(store.transitionStep('01JD', 'build', 'failed'), /boom/);
+  });
+
+  it('a delivery is one conditional PutItem and nothing else (the webhook may only put deliveries)', async () => {
+    mock.on(PutCommand).resolvesOnce({}).rejects(Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' }));
+    assert.equal(await store.recordDelivery('42', 'g-1', { event: 'push' }), true);
+    assert.equal(await store.recordDelivery('42', 'g-1', { event: 'push' }), false);
+    const input = mock.commandCalls(PutCommand)[0]?.args[0].input;
+    assert.deepEqual([input?.Item?.pk, input?.Item?.sk, input?.ConditionExpression], ['DELIVERY#42#g-1', '#DELIVERY', 'attribute_not_exists(pk) OR writeId = :writeId']);
+    assert.equal(mock.calls().length, 2);
   });
 });
