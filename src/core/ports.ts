@@ -63,7 +63,7 @@ export interface RunStore {
   /** Writes the run and its pending steps; false when a run with this id already exists. */
   createRun(run: RunRecord, steps: StepRecord[]): Promise<boolean>;
   getRun(runId: string): Promise<RunWithSteps | undefined>;
-  /** Newest first. */
+  /** Newest first. Without `repo` it reads the whole table: for the local store only (no index, no IAM grant on AWS). */
   listRuns(query: { repo?: string; pipeline?: string; limit?: number }): Promise<RunRecord[]>;
   /** Applies the transition if it moves the run forward; returns whether it did. */
   transitionRun(runId: string, to: RunStatus, fields?: Partial<Pick<RunRecord, 'startedAt' | 'endedAt' | 'reason' | 'executionArn'>>): Promise<boolean>;
