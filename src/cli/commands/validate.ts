@@ -1,13 +1,17 @@
 /**
  * `sci validate [--repo DIR] [FILE...]`: checks the pipeline files on disk (committed or
  * not). Problems go to stderr as `file:line:col: message`, sorted; exit 0 ok, 1 invalid.
- * Named files are checked against all the others, so calls between pipelines resolve.
+ * Named files are checked against all the others, so calls between pipelines resolve, and
+ * valid pipelines are compiled, so "ok" means the files will deploy.
  */
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
-import { formatDiagnostic } from '../../../statemachines/diagnostics.ts';
+import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../../../statemachines/diagnostics.ts';
+import type { Pipeline } from '../../../statemachines/pipeline/model.ts';
+import { planSteps } from '../../../statemachines/pipeline/plan.ts';
+import { compilePipeline } from '../../../statemachines/compiler/compile.ts';
 import { isPipelineFile, validateRepo } from '../../../statemachines/pipeline/repo.ts';
 import { readWorkingTreePipelines } from '../../source/working-tree.ts';
 
@@ -18,13 +22,21 @@ export async function run(argv: string[]): Promise<number> {
   if (!existsSync(repoDir) || !statSync(repoDir).isDirectory()) throw new CliUsageError(`no such directory: ${repoDir}`);
   const selected = positionals.map((file) => repoPath(repoDir, file));
   const files = await readWorkingTreePipelines(repoDir);
-  const { pipelines, diagnostics } = validateRepo(files);
+  const { pipelines, diagnostics: problems } = validateRepo(files);
+  // Compiling too catches what only the compiler knows: Step Functions' size and history limits.
+  const diagnostics = sortDiagnostics([...problems, ...pipelines.flatMap(compileProblems)]);
   const shown = selected.length === 0 ? diagnostics : diagnostics.filter((d) => selected.includes(d.span?.file ?? ''));
   for (const d of shown) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (shown.length > 0) return 1;
   const count = selected.length === 0 ? pipelines.length : selected.length;
   process.stdout.write(files.length === 0 ? `ok: no pipeline files under .sci/ in ${repoDir}\n` : `ok: ${count} pipeline${count === 1 ? '' : 's'}\n`);
   return 0;
+}
+
+function compileProblems(pipeline: Pipeline): Diagnostic[] {
+  const plan = planSteps(pipeline);
+  const compiled = plan.ok ? compilePipeline(pipeline, plan.value) : plan;
+  return compiled.ok ? [] : compiled.diagnostics;
 }
 
 /** A FILE argument as the repository-relative path diagnostics carry; it must be a pipeline file. */
