@@ -14,7 +14,7 @@ import { githubClients, type GitHubCredentials } from '../github/auth.ts';
 import { GitHubRepositoryReader } from '../github/repository.ts';
 import { GitHubStatusReporter } from '../github/status.ts';
 import { requireEnv, stateMachineArnPrefix } from './environment.ts';
-import { consoleUrl, scheduleName, schedulePrefix, stateMachineName } from './names.ts';
+import { consoleUrl, executionArnFor, scheduleName, schedulePrefix, stateMachineName } from './names.ts';
 import { clientConfig } from './retry.ts';
 import { EventBridgeScheduler } from './scheduler.ts';
 import { cachedSecret } from './secrets.ts';
@@ -49,7 +49,7 @@ export const dispatchDeps = once(
     clock: { now: () => new Date() },
     target: { tableName: requireEnv('TABLE_NAME'), buildProject: requireEnv('BUILD_PROJECT'), artifactBucket: requireEnv('ARTIFACT_BUCKET') },
     machineName: (repo, pipelineId) => stateMachineName(prefix(), repo, pipelineId),
-    runUrl: (executionArn) => consoleUrl(executionArn),
+    runUrl: (stateMachine, runId) => consoleUrl(executionArnFor(stateMachine, runId)),
   }),
 );
 

@@ -21,8 +21,8 @@ export interface DispatchDeps {
   target: CompileTarget;
   /** State machine name for a pipeline (`sci-<hash of repo>-<slug>` on AWS). */
   machineName: (repo: string, pipelineId: string) => string;
-  /** Link for commit statuses (Step Functions console on AWS, the dashboard locally). */
-  runUrl: (executionArn: string, runId: string) => string;
+  /** Link for commit statuses (the execution in the Step Functions console on AWS), known before it starts. */
+  runUrl: (stateMachine: string, runId: string) => string;
 }
 
 export interface DispatchRequest {
@@ -70,6 +70,17 @@ export async function dispatch(deps: DispatchDeps, source: PipelineSource, reque
   return { kind: 'started', runs };
 }
 
+/** The run record (queued) for `pipeline`, bound to its compiled definition. */
+function runRecord(deps: DispatchDeps, pipeline: Pipeline, runId: string, hash: string, inputs: InputValues, request: DispatchRequest, group: string | undefined): RunRecord {
+  const { facts } = request;
+  return {
+    id: runId, repo: facts.repo, pipeline: pipeline.id, status: 'queued', event: facts.event, sha: facts.sha, ref: facts.ref,
+    branch: facts.branch, tag: facts.tag, actor: facts.actor, inputs, createdAt: deps.clock.now().toISOString(), definitionHash: hash,
+    ...(request.parentRunId ? { parentRunId: request.parentRunId } : {}),
+    ...(group ? { concurrencyGroup: group } : {}),
+  };
+}
+
 async function startRun(deps: DispatchDeps, all: Pipeline[], pipeline: Pipeline, inputs: InputValues, request: DispatchRequest) {
   const { facts } = request;
   const runId = runIdFor(request.seed, pipeline.id);
@@ -80,17 +91,17 @@ async function startRun(deps: DispatchDeps, all: Pipeline[], pipeline: Pipeline,
   }
   const version = await deps.registry.ensureVersion({ name: deps.machineName(facts.repo, pipeline.id), definition: compiled.json, hash: compiled.hash });
   const group = concurrencyGroupOf(pipeline, runId, facts, inputs);
-  const run: RunRecord = {
-    id: runId, repo: facts.repo, pipeline: pipeline.id, status: 'queued', event: facts.event, sha: facts.sha, ref: facts.ref,
-    branch: facts.branch, tag: facts.tag, actor: facts.actor, inputs, createdAt: deps.clock.now().toISOString(), definitionHash: compiled.hash,
-    ...(request.parentRunId ? { parentRunId: request.parentRunId } : {}),
-    ...(group ? { concurrencyGroup: group.name } : {}),
-  };
-  await deps.store.createRun(run, compiled.steps.map((s) => ({ runId, key: s.key, name: s.name, kind: s.kind, order: s.order, status: 'pending' as const, attempts: 0 })));
+  const run = runRecord(deps, pipeline, runId, compiled.hash, inputs, request, group?.name);
+  if (!(await deps.store.createRun(run, compiled.steps.map((s) => ({ runId, key: s.key, name: s.name, kind: s.kind, order: s.order, status: 'pending' as const, attempts: 0 }))))) {
+    // A redelivery of a trigger whose run already started: touch nothing (its status may be final).
+    const existing = (await deps.store.getRun(runId))?.run;
+    if (existing && existing.status !== 'queued') return { runId, pipeline: pipeline.id, executionArn: existing.executionArn ?? '' };
+  }
   await createChildRuns(deps.store, run, compiled.units);
   if (group?.cancelInProgress) await cancelOlderRuns(deps, run, group.name);
+  // Posted before the start, so the reporter's final status can never be overwritten by this one.
+  await deps.statuses.setStatus(facts.repo, facts.sha, { context: `sci/${pipeline.id}`, state: 'pending', description: `${pipeline.name}: running`, targetUrl: deps.runUrl(version, runId) });
   const executionArn = await deps.executions.start({ stateMachine: version, name: runId, input: executionInput(runId, pipeline.id, facts, inputs, callees) });
   await deps.store.transitionRun(runId, 'running', { startedAt: deps.clock.now().toISOString(), executionArn });
-  await deps.statuses.setStatus(facts.repo, facts.sha, { context: `sci/${pipeline.id}`, state: 'pending', description: `${pipeline.name}: running`, targetUrl: deps.runUrl(executionArn, runId) });
   return { runId, pipeline: pipeline.id, executionArn };
 }

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { SfnExecutions } from '../../src/aws/sfn-executions.ts';
 import { SfnStateMachineRegistry } from '../../src/aws/sfn-registry.ts';
-import { consoleUrl, stateMachineName } from '../../src/aws/names.ts';
+import { consoleUrl, executionArnFor, stateMachineName } from '../../src/aws/names.ts';
 import { dispatchDelivery, type DeliveryDeps } from '../../src/github/dispatch-delivery.ts';
 import { slimPayload } from '../../src/github/slim-payload.ts';
 import type { QueuedDelivery } from '../../src/core/ports.ts';
@@ -35,7 +35,7 @@ function deps(files = REPO_FILES, changed?: string[]) {
     clock: { now: () => new Date('2026-11-27T04:00:00Z') },
     target: { tableName: 't', buildProject: 'p', artifactBucket: 'b' },
     machineName: (repo, id) => stateMachineName('sci-', repo, id),
-    runUrl: (arn) => consoleUrl(arn),
+    runUrl: (machine, runId) => consoleUrl(executionArnFor(machine, runId)),
   };
   return { d, store, statuses, repos };
 }
@@ -205,5 +205,26 @@ describe('inputs on events other than manual', () => {
     assert.equal(outcome.kind, 'started');
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
     assert.deepEqual(input.run.inputs, { version: '', dry: true });
+  });
+});
+
+describe('a late redelivery', () => {
+  test('after the run ended, the same delivery posts no status and starts nothing', async () => {
+    const { d, store, statuses } = deps();
+    await dispatchDelivery(d, delivery('push', pushToMaster(), 'late'));
+    const runId = [...store.runs.keys()][0]!;
+    await store.transitionRun(runId, 'succeeded');
+    const before = { statuses: statuses.statuses.length, starts: sfn.commandCalls(StartExecutionCommand).length };
+    await dispatchDelivery(d, delivery('push', pushToMaster(), 'late'));
+    assert.deepEqual({ statuses: statuses.statuses.length, starts: sfn.commandCalls(StartExecutionCommand).length }, before);
+    assert.equal((await store.getRun(runId))!.run.status, 'succeeded');
+  });
+
+  test('the pending status is posted before the start and links the execution to be', async () => {
+    const { d, statuses } = deps();
+    sfn.on(StartExecutionCommand).rejects(new Error('throttled for good'));
+    await assert.rejects(dispatchDelivery(d, delivery('push', pushToMaster(), 'early')), /throttled/);
+    assert.equal(statuses.statuses.length, 1);
+    assert.match(statuses.statuses[0]!.targetUrl!, /:execution:sci-[0-9a-f]{10}-ci:[0-9A-Z]{26}$/);
   });
 });
