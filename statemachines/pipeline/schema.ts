@@ -54,6 +54,11 @@ const cron = z.string({ error: 'cron must be a string' }).superRefine((text, ctx
     ctx.addIssue({ code: 'custom', message: `cron must have 5 fields (minute hour day month weekday), got ${fields.length}` });
     return;
   }
+  // Standard cron ORs the two day fields; EventBridge Scheduler, which runs schedules on AWS, cannot.
+  if (fields[2] !== '*' && fields[4] !== '*') {
+    ctx.addIssue({ code: 'custom', message: 'cron may restrict the day of the month or the day of the week, not both (use * for one)' });
+    return;
+  }
   try {
     CronExpressionParser.parse(text, { tz: 'UTC' });
   } catch (error) {

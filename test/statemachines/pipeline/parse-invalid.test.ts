@@ -49,6 +49,7 @@ const cases: Array<[string, string, string[]]> = [
   ['bad compute', 'steps:\n  a:\n    run: x\n    compute: smal\n', ["4:14: compute: expected one of small, medium, large, xlarge, lambda-1gb, lambda-2gb, lambda-4gb, lambda-8gb, lambda-10gb, got 'smal' (did you mean 'small'?)"]],
   ['cron with 6 fields', `on:\n  schedule: [{ cron: "0 0 3 * * 1" }]\n${ok}`, ['2:22: cron must have 5 fields (minute hour day month weekday), got 6']],
   ['cron out of range', `on:\n  schedule:\n    - cron: "61 3 * * *"\n${ok}`, ['3:13: invalid cron: Constraint error, got value 61 expected range 0-59']],
+  ['cron with both day fields', `on:\n  schedule:\n    - cron: "0 3 1 * 1"\n${ok}`, ['3:13: cron may restrict the day of the month or the day of the week, not both (use * for one)']],
   ['missing cron', `on:\n  schedule:\n    - branch: main\n${ok}`, ["3:7: missing required key 'cron'"]],
   ['unknown trigger', `on:\n  pushh: {}\n${ok}`, ["2:3: unknown key 'pushh' (did you mean 'push'?)"]],
   ['unknown push filter', `on:\n  push: { branchs: [main] }\n${ok}`, ["2:11: unknown key 'branchs' (did you mean 'branches'?)"]],
