@@ -2,7 +2,7 @@
  * The deployable stack: one {@link ServerlessCi} plus the outputs a user needs after
  * `cdk deploy` (endpoints, table, console links).
  */
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { readConfig } from './config.ts';
 import { ServerlessCi } from './serverless-ci.ts';
@@ -14,6 +14,8 @@ export class ServerlessCiStack extends Stack {
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, { description: 'serverless-ci: CI/CD on Step Functions, CodeBuild and DynamoDB', ...props });
     this.ci = new ServerlessCi(this, 'Ci', readConfig(this.node));
+    // One tag on everything, for cost allocation (activate it once in the Billing console).
+    Tags.of(this).add('app', 'serverless-ci');
     const region = this.region;
     const consoleBase = `https://${region}.console.aws.amazon.com`;
     new CfnOutput(this, 'WebhookUrl', { value: this.ci.functions.webhookUrl.url, description: 'GitHub webhook payload URL (content type application/json)' });

@@ -311,6 +311,14 @@ test('secrets: a generated webhook secret and an empty GitHub credential, outsid
   template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'serverless-ci/github', SecretString: '{}' });
 });
 
+test('everything taggable carries app=serverless-ci (cost allocation)', () => {
+  for (const type of ['AWS::Lambda::Function', 'AWS::CodeBuild::Project', 'AWS::S3::Bucket', 'AWS::SQS::Queue', 'AWS::IAM::Role']) {
+    for (const [id, resource] of Object.entries(template.findResources(type))) {
+      assert.ok((resource.Properties.Tags as Array<{ Key: string; Value: string }>).some((t) => t.Key === 'app' && t.Value === 'serverless-ci'), id);
+    }
+  }
+});
+
 test('outputs: endpoints, table, console links', () => {
   for (const name of ['WebhookUrl', 'ApiUrl', 'TableName', 'StateMachinesConsole', 'BuildLogsConsole', 'WebhookSecretArn', 'GitHubSecretArn', 'DeliveriesDlqUrl', 'FailedEventsQueueUrl', 'ScheduleSyncFunctionName']) {
     template.hasOutput(name, {});
