@@ -4,7 +4,7 @@
  */
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../../statemachines/diagnostics.ts';
 import type { Pipeline, RunStatus } from '../../statemachines/pipeline/model.ts';
-import { validateRepo } from '../../statemachines/pipeline/validate.ts';
+import { pipelineIdFromPath, validateRepo } from '../../statemachines/pipeline/validate.ts';
 import { matchesTrigger, resolveInputs, type TriggerEvent } from '../../statemachines/pipeline/triggers.ts';
 import { planSteps } from '../../statemachines/pipeline/plan.ts';
 import { compilePipeline } from '../../statemachines/compiler/compile.ts';
@@ -109,12 +109,7 @@ export function firstProblemByFile(diagnostics: Diagnostic[]): Array<{ file: str
     const file = d.span?.file ?? '.sci';
     if (!byFile.has(file)) byFile.set(file, formatDiagnostic(d, file));
   }
-  return [...byFile].map(([file, message]) => ({ file, pipeline: pipelineIdOf(file), message }));
-}
-
-/** `.sci/deploy/prod.yml` → `deploy/prod` (the format's rule for ids). */
-export function pipelineIdOf(file: string): string {
-  return file.replace(/^\.sci\//, '').replace(/\.ya?ml$/, '');
+  return [...byFile].map(([file, message]) => ({ file, pipeline: pipelineIdFromPath(file), message }));
 }
 
 /** One compiled pipeline, with the `pipeline:` steps that call others. */
