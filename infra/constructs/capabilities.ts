@@ -83,7 +83,7 @@ export function applyCapability(capability: Capability, role: Role, ctx: Capabil
       return { TABLE_NAME: table.tableName };
     case 'github':
       readSecret(ctx.secrets.github, role);
-      return { GITHUB_SECRET_ARN: ctx.secrets.github.secretArn, ALLOWED_REPOS: ctx.config.allowedRepos.join(',') };
+      return { GITHUB_SECRET_ARN: ctx.secrets.github.secretArn };
     case 'deployPipelines':
       grantPipelineDeployment(role, ctx.executionRole.role);
       return {

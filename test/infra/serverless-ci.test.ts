@@ -233,6 +233,7 @@ test('each function gets the environment its adapters read, and the allow-list',
   }
   assert.equal(dispatcher.STATE_MACHINE_PREFIX, 'sci-');
   assert.ok(!('WEBHOOK_SECRET_ARN' in dispatcher));
+  assert.deepEqual(Object.keys(env('CiFunctionsScheduleSync')).sort(), ['GITHUB_SECRET_ARN', 'NODE_OPTIONS', 'SCHEDULED_FUNCTION_ARN', 'SCHEDULER_GROUP', 'SCHEDULER_ROLE_ARN', 'STATE_MACHINE_PREFIX']);
 });
 
 test('deliveries: encrypted queue with a DLQ feeding the dispatcher with partial batch failures', () => {
