@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const suites = ['compile', 'engine', 'store', 'webhook'] as const;
+const suites = ['parse', 'compile', 'engine', 'store', 'webhook'] as const;
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !(suites as readonly string[]).includes(w));
 if (unknown.length > 0) {
