@@ -167,12 +167,15 @@ export async function executeRun(services: EngineServices, hooks: ExecutionHooks
     // stop what the interpreter abandoned (killed builds, waiting approvals) before recording the end
     abort.abort();
     await Promise.allSettled([...inflight]);
+  }
+  try {
+    // the store settles steps still pending/running/waiting as cancelled, with this reason
+    await services.store.transitionRun(runId, outcome.status, {
+      endedAt: services.now().toISOString(),
+      ...(outcome.status === 'cancelled' ? { reason: 'cancelled' } : {}),
+    });
+  } finally {
     await removeRunDir(join(services.paths.work, runId));
   }
-  // the store settles steps still pending/running/waiting as cancelled, with this reason
-  await services.store.transitionRun(runId, outcome.status, {
-    endedAt: services.now().toISOString(),
-    ...(outcome.status === 'cancelled' ? { reason: 'cancelled' } : {}),
-  });
   return outcome;
 }
