@@ -123,20 +123,19 @@ function tracked(handlers: Record<string, TaskHandler>, inflight: Set<Promise<un
   );
 }
 
-/** Executes one pipeline run to its end; never throws for the pipeline's own failure. */
-export async function executeRun(services: EngineServices, hooks: ExecutionHooks, req: ExecutionRequest): Promise<ExecutionOutcome> {
+/** Writes the run and its pending steps, claims it for this process, and marks it running. */
+async function openRun(services: EngineServices, hooks: ExecutionHooks, req: ExecutionRequest): Promise<string> {
   const runId = req.runId ?? newRunId(services.now().getTime());
-  const created = services.now().toISOString();
-  await services.store.createRun(runRecord(req, runId, created), pendingSteps(req.pipeline, runId));
+  await services.store.createRun(runRecord(req, runId, services.now().toISOString()), pendingSteps(req.pipeline, runId));
   await hooks.claim(runId);
   req.onCreated?.(runId);
   await services.store.transitionRun(runId, 'running', { startedAt: services.now().toISOString() });
+  return runId;
+}
 
-  const abort = new AbortController();
-  // every running task listens on the run's signal; hundreds in parallel are expected
-  setMaxListeners(0, abort.signal);
-  const inflight = new Set<Promise<unknown>>();
-  const handlers = taskHandlers(req.pipeline.definition, { runId, steps: req.pipeline.steps, signal: abort.signal }, services);
+/** Starts the interpreter on the compiled definition with the local task overrides. */
+function interpret(services: EngineServices, req: ExecutionRequest, runId: string, signal: AbortSignal, inflight: Set<Promise<unknown>>) {
+  const handlers = taskHandlers(req.pipeline.definition, { runId, steps: req.pipeline.steps, signal }, services);
   // The compiler's output is checked against asl-validator by its own tests; validating again
   // here costs ~0.8 s per execution (schema compilation), which would dwarf a small run.
   const machine = new StateMachine(req.pipeline.definition as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
@@ -144,26 +143,41 @@ export async function executeRun(services: EngineServices, hooks: ExecutionHooks
     taskResourceLocalHandlers: tracked(handlers, inflight),
     retryIntervalOverrides: buildRetryIntervals(req.pipeline.definition),
   } as unknown as RunOptions['overrides'];
-  const execution = machine.run(executionInput(req, runId) as never, {
-    overrides,
-    context: executionContext(`local:${runId}`, req.pipeline.pipelineId),
-  } as RunOptions);
+  return machine.run(executionInput(req, runId) as never, { overrides, context: executionContext(`local:${runId}`, req.pipeline.pipelineId) } as RunOptions);
+}
 
-  const onParentAbort = () => execution.abort();
-  req.signal?.addEventListener('abort', onParentAbort, { once: true });
+/** Waits for the execution's end, aborting it on the caller's signal or a `sci cancel` request. */
+async function awaitEnd(execution: ReturnType<typeof interpret>, runId: string, hooks: ExecutionHooks, signal: AbortSignal | undefined): Promise<ExecutionOutcome> {
+  const onAbort = () => execution.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
   const watcher = setInterval(() => {
     hooks.cancelRequested(runId).then((yes) => yes && execution.abort(), () => undefined);
   }, hooks.pollMs);
-
-  let outcome: ExecutionOutcome;
   try {
-    outcome = { runId, status: 'succeeded', output: await execution.result };
+    return { runId, status: 'succeeded', output: await execution.result };
   } catch (error) {
     const cancelled = error instanceof ExecutionAbortedError;
-    outcome = { runId, status: cancelled ? 'cancelled' : 'failed', output: null, error: error instanceof Error ? error.message : String(error) };
+    return { runId, status: cancelled ? 'cancelled' : 'failed', output: null, error: error instanceof Error ? error.message : String(error) };
   } finally {
     clearInterval(watcher);
-    req.signal?.removeEventListener('abort', onParentAbort);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Executes one pipeline run to its end; never throws for the pipeline's own failure. */
+export async function executeRun(services: EngineServices, hooks: ExecutionHooks, req: ExecutionRequest): Promise<ExecutionOutcome> {
+  const runId = await openRun(services, hooks, req);
+  const abort = new AbortController();
+  // every running task listens on the run's signal; hundreds in parallel are expected
+  setMaxListeners(0, abort.signal);
+  const inflight = new Set<Promise<unknown>>();
+  let outcome: ExecutionOutcome;
+  try {
+    outcome = await awaitEnd(interpret(services, req, runId, abort.signal, inflight), runId, hooks, req.signal);
+  } catch (error) {
+    // a definition the engine cannot start (e.g. a resource it does not implement) still ends the run
+    outcome = { runId, status: 'failed', output: null, error: error instanceof Error ? error.message : String(error) };
+  } finally {
     // stop what the interpreter abandoned (killed builds, waiting approvals) before recording the end
     abort.abort();
     await Promise.allSettled([...inflight]);
