@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { stepLogFile } from '../../../local/home.ts';
 import { LocalEngine } from '../../../local/engine/engine.ts';
-import type { ExecutablePipeline, RunFacts } from '../../../local/engine/execution.ts';
+import type { ExecutablePipeline, ExecutionOutcome, RunFacts } from '../../../local/engine/execution.ts';
 import type { GitFacts } from '../../../local/git-facts.ts';
 import { CompileError, compileProgram } from '../../../local/program.ts';
 import { formatDiagnostic, sortDiagnostics } from '../../../statemachines/diagnostics.ts';
@@ -84,20 +84,32 @@ function compileOrReport(o: ExecuteOptions, tableName: string): ReturnType<typeo
   }
 }
 
+/** The end of `sci run`: one JSON line per run, or each run's block, failed logs' tails and status. */
+async function report(session: LocalSession, outcomes: ExecutionOutcome[], json: boolean, tty: boolean): Promise<void> {
+  for (const outcome of outcomes) {
+    const found = await session.store.getRun(outcome.runId);
+    if (!found) continue;
+    if (json) {
+      process.stdout.write(`${JSON.stringify(runView(found))}\n`);
+      continue;
+    }
+    // on a terminal the live view already shows the final block
+    if (!tty) process.stdout.write(`\n${runBlock(found).join('\n')}\n`);
+    const tails = await failedTails(session, outcome.runId);
+    if (tails.length > 0) process.stdout.write(`${tails.join('\n')}\n`);
+    const why = outcome.error && outcome.status === 'failed' ? ` (${outcome.error})` : '';
+    process.stdout.write(`${found.run.pipeline}: ${found.run.status}${why} — sci show ${outcome.runId}\n`);
+  }
+}
+
 export async function executeSelected(o: ExecuteOptions): Promise<number> {
   return withSession(o.repoDir, async (session) => {
     const program = compileOrReport(o, session.table.tableName);
     if (!program) return 2;
-    const engine = new LocalEngine({
-      store: session.store,
-      dynamo: session.dynamo,
-      tableName: session.table.tableName,
-      paths: session.paths,
-      repoDir: o.repoDir,
-      pipelines: program,
-    });
+    const { store, dynamo, table, paths } = session;
+    const engine = new LocalEngine({ store, dynamo, tableName: table.tableName, paths, repoDir: o.repoDir, pipelines: program });
     const tty = !o.json && process.stdout.isTTY === true;
-    const progress = o.json ? undefined : new Progress(session.store, process.stdout, tty);
+    const progress = o.json ? undefined : new Progress(store, process.stdout, tty);
     if (!o.json) process.stdout.write(`sci run: ${o.runs.map((r) => r.pipeline.id).join(', ')} at ${o.git.sha.slice(0, 12)}${o.branch ? ` (${o.branch})` : ''}; steps run as local processes\n`);
     const outcomes = await cancellable((signal) =>
       Promise.all(
@@ -112,18 +124,7 @@ export async function executeSelected(o: ExecuteOptions): Promise<number> {
       ),
     );
     await progress?.stop();
-    for (const outcome of outcomes) {
-      const found = await session.store.getRun(outcome.runId);
-      if (!found) continue;
-      if (o.json) {
-        process.stdout.write(`${JSON.stringify(runView(found))}\n`);
-        continue;
-      }
-      if (!tty) process.stdout.write(`\n${runBlock(found).join('\n')}\n`);
-      const tails = await failedTails(session, outcome.runId);
-      if (tails.length > 0) process.stdout.write(`${tails.join('\n')}\n`);
-      process.stdout.write(`${found.run.pipeline}: ${found.run.status}${outcome.error && outcome.status === 'failed' ? ` (${outcome.error})` : ''} — sci show ${outcome.runId}\n`);
-    }
+    await report(session, outcomes, o.json, tty);
     return outcomes.every((x) => x.status === 'succeeded') ? 0 : 1;
   });
 }
