@@ -9,10 +9,14 @@ import { runBuild } from '../../build-runner/runner.ts';
 import { TaskError } from '../errors.ts';
 import type { Executor, TaskRun } from '../services.ts';
 
-/** The step instance a build belongs to, from its `SCI_STEP` variable (display name or key). */
+/** The step instance a build belongs to: its `SCI_STEP_KEY`, else its `SCI_STEP` (display name), else the state name. */
 export function stepKeyOf(run: TaskRun, vars: Array<{ Name: string; Value: string }>, stateName: string): string {
+  const key = vars.find((v) => v.Name === 'SCI_STEP_KEY')?.Value;
   const value = vars.find((v) => v.Name === 'SCI_STEP')?.Value;
-  const step = run.steps.find((s) => s.name === value || s.key === value) ?? run.steps.find((s) => s.name === stateName || s.key === stateName);
+  const step =
+    run.steps.find((s) => s.key === key) ??
+    run.steps.find((s) => s.name === value || s.key === value) ??
+    run.steps.find((s) => s.name === stateName || s.key === stateName);
   if (!step) throw new Error(`cannot tell which step state ${stateName} builds (SCI_STEP=${value ?? 'unset'})`);
   return step.key;
 }
