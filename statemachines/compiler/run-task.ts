@@ -46,7 +46,7 @@ function need<T>(scope: Scope, compiled: Compiled<T>, t: Template, path: (string
 
 function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: TemplateScope): EnvVar[] {
   const vars: EnvVar[] = RUN_ENV.map(([name, path]) => plain(name, path, true));
-  vars.push(plain('SCI_STEP', info.inst.name));
+  vars.push(plain('SCI_STEP', info.inst.name), plain('SCI_STEP_KEY', info.key));
   for (const input of Object.keys(scope.pipeline.triggers.manual?.inputs ?? {}).sort()) {
     vars.push(plain(inputEnvName(input), `States.Format('{}', $.run.inputs${member(input)})`, true));
   }

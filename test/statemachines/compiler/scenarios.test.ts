@@ -160,6 +160,17 @@ steps:
     assert.ok(pipeline.json.includes('{"Type":"PARAMETER_STORE","Name":"TOKEN","Value":"/ci/token"}'), 'secret passed by reference');
   });
 
+  it('gives every build its step instance key and display name', async () => {
+    const pipeline = compile(`
+steps:
+  test: { matrix: { node: [20, 22] }, run: make test }
+`);
+    const seen: Array<[string, string | undefined, string | undefined]> = [];
+    await execute(pipeline.definition, runInput(), pipeline.steps, { build: async (c) => void seen.push([c.key, envOf(c).SCI_STEP_KEY, envOf(c).SCI_STEP]) });
+    assert.deepEqual(seen.sort(), pipeline.steps.map((s) => [s.key, s.key, s.name]).sort());
+    assert.equal(new Set(seen.map(([, key]) => key)).size, 2);
+  });
+
   it('records a timeout as failed with reason "timed out"', async () => {
     const pipeline = compile(`
 steps:
