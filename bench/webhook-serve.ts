@@ -16,7 +16,19 @@ import { createServeServer, listen } from '../src/serve/http.ts';
 import { createServeApp } from '../src/serve/serve-app.ts';
 import { examples, signedRequest, TEST_SECRET } from '../test/github/helpers.ts';
 
-export async function benchServe(count = 400, inFlight = 25) {
+/** `count` empty commits on top of HEAD in one `git fast-import` (same tree, so the same pipelines). */
+function emptyCommits(git: (...args: string[]) => string, repo: string, count: number): string[] {
+  const head = git('rev-parse', 'HEAD');
+  const stream = Array.from({ length: count }, (_, i) => `commit refs/heads/bench\nmark :${i + 1}\ncommitter b <b@b> ${i} +0000\ndata 2\n${i % 10}\n${i === 0 ? `from ${head}` : `from :${i}`}\n`).join('');
+  execFileSync('git', ['-C', repo, 'fast-import', '--quiet'], { input: stream });
+  return git('rev-list', `--max-count=${count}`, 'refs/heads/bench').split('\n').reverse();
+}
+
+/**
+ * `distinctCommits`: each delivery is a push of its own commit (a burst of pushes); otherwise
+ * every delivery names the same commit (one push redelivered under many GUIDs).
+ */
+export async function benchServe(count = 400, inFlight = 25, distinctCommits = false) {
   const root = mkdtempSync(join(tmpdir(), 'sci-bench-serve-'));
   const repo = join(root, 'repo');
   mkdirSync(join(repo, '.sci'), { recursive: true });
@@ -44,8 +56,8 @@ export async function benchServe(count = 400, inFlight = 25) {
         req.end(r.body);
       });
     const payload = examples('push').find((p) => p.ref === 'refs/heads/master')!;
-    payload.after = git('rev-parse', 'HEAD');
-    const requests = await Promise.all(Array.from({ length: count }, (_, i) => signedRequest('push', payload, `bench-${i}`)));
+    const shas = distinctCommits ? emptyCommits(git, repo, count) : [git('rev-parse', 'HEAD')];
+    const requests = await Promise.all(Array.from({ length: count }, (_, i) => signedRequest('push', { ...payload, after: shas[i % shas.length] }, `bench-${i}`)));
     const latencies: number[] = [];
     let next = 0;
     let errors = 0;
@@ -65,8 +77,9 @@ export async function benchServe(count = 400, inFlight = 25) {
     const drained = performance.now() - t0;
     agent.destroy();
     await new Promise((done) => server.close(done));
+    app.close();
     latencies.sort((a, b) => a - b);
-    return { count, inFlight, errors, perSecond: count / (accepted / 1000), p99: latencies[Math.floor(count * 0.99)] ?? 0, dispatchedPerSecond: count / (drained / 1000) };
+    return { count, inFlight, distinctCommits, errors, perSecond: count / (accepted / 1000), p99: latencies[Math.floor(count * 0.99)] ?? 0, dispatchedPerSecond: count / (drained / 1000) };
   } finally {
     await session.close();
     if (previousHome === undefined) delete process.env.SCI_HOME;

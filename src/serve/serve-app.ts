@@ -3,8 +3,6 @@
  * then in the local store (deliveries.ts), an in-process queue, pipeline files from the clone at
  * the delivered commit, and the embedded engine for executions (which records runs in the store).
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { LocalSession } from '../../local/session.ts';
 import { compileProgram } from '../../local/program.ts';
 import { LocalEngine } from '../../local/engine/engine.ts';
@@ -12,6 +10,7 @@ import type { ExecutablePipeline } from '../../local/engine/execution.ts';
 import { readGitFacts } from '../../local/git-facts.ts';
 import type { PipelineSource, QueuedDelivery } from '../core/ports.ts';
 import { receiveDelivery, type IngressDeps } from '../github/ingress.ts';
+import { commitChecker, commitOf } from './commits.ts';
 import { dashboardPage } from './dashboard.ts';
 import { firstTime, memoizedSource, RecentDeliveries } from './deliveries.ts';
 import type { ServeHandlers } from './http.ts';
@@ -19,8 +18,6 @@ import { dispatchLocally } from './local-dispatch.ts';
 import { WorkQueue } from './local-queue.ts';
 import type { Pipeline } from '../../statemachines/pipeline/model.ts';
 import type { InputValues, RunFacts } from '../core/run-facts.ts';
-
-const exec = promisify(execFile);
 
 export interface ServeOptions {
   repoDir: string;
@@ -30,16 +27,6 @@ export interface ServeOptions {
   log: (line: string) => void;
   /** Runs executing at once. @default 4 */
   concurrency?: number;
-}
-
-async function hasCommit(repoDir: string, sha: string): Promise<boolean> {
-  return exec('git', ['-C', repoDir, 'cat-file', '-e', `${sha}^{commit}`]).then(() => true, () => false);
-}
-
-/** The commit a delivery is about (push `after`, pull request head), if any. */
-function commitOf(payload: Record<string, unknown>, event: string): string | undefined {
-  const sha = event === 'push' ? payload.after : (payload.pull_request as { head?: { sha?: unknown } } | undefined)?.head?.sha;
-  return typeof sha === 'string' && !/^0+$/.test(sha) ? sha : undefined;
 }
 
 type Execution = { all: Pipeline[]; pipeline: Pipeline; facts: RunFacts & { inputs: InputValues } };
@@ -57,6 +44,8 @@ export interface ServeApp {
   repo: string | undefined;
   /** Resolves when every accepted delivery is dispatched and every run it started has ended. */
   drained(): Promise<void>;
+  /** Ends the helper git process (it ends by itself when this process exits). */
+  close(): void;
 }
 
 export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
@@ -75,6 +64,7 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
     1,
     failed('delivery'),
   );
+  const commits = commitChecker(o.repoDir);
   const deps: IngressDeps = {
     secret: async () => o.secret,
     store: new RecentDeliveries(),
@@ -83,12 +73,13 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
     clock: { now: () => new Date() },
     admit: async (payload, event) => {
       const sha = commitOf(payload, event);
-      if (sha && !(await hasCommit(o.repoDir, sha))) return `commit ${sha} is not in ${o.repoDir}: fetch it first (git fetch), then redeliver`;
+      if (sha && !(await commits.has(sha))) return `commit ${sha} is not in ${o.repoDir}: fetch it first (git fetch), then redeliver`;
       return undefined;
     },
   };
   return {
     repo,
+    close: () => commits.close(),
     drained: async () => {
       await deliveries.drained();
       await executions.drained();

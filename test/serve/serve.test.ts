@@ -75,6 +75,7 @@ before(async () => {
 after(async () => {
   await new Promise((done) => server.close(done));
   await app.drained();
+  app.close();
   await session.close();
   if (previousHome === undefined) delete process.env.SCI_HOME;
   else process.env.SCI_HOME = previousHome;
@@ -102,6 +103,7 @@ describe('sci serve', () => {
     const request = await signedRequest('push', pushPayload(), 'delivery-1');
     assert.equal((await restarted.handlers.webhook(request)).status, 202);
     await restarted.drained();
+    restarted.close();
     assert.equal((await session.store.listRuns({})).length, 1);
   });
 
