@@ -9,6 +9,7 @@ import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { ExecutionAbortedError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { RunRecord, StepRecord } from '../../src/core/ports.ts';
+import { executionInput, type InputValues, type RunFacts as CoreRunFacts } from '../../src/core/run-facts.ts';
 import { removeRunDir } from '../build-runner/workspace.ts';
 import type { RunStatus } from '../../statemachines/pipeline/model.ts';
 import { taskStates, type AslMachine } from './definition.ts';
@@ -28,18 +29,7 @@ export interface ExecutablePipeline {
 }
 
 /** The `run` object of the execution input, minus what the engine fills (id, pipeline, callees). */
-export interface RunFacts {
-  repo: string;
-  repoUrl: string;
-  sha: string;
-  ref: string;
-  branch: string;
-  tag: string;
-  event: RunRecord['event'];
-  actor: string;
-  pr: { number: number; base: string; fork: boolean };
-  inputs: Record<string, string | number | boolean>;
-}
+export type RunFacts = CoreRunFacts & { inputs: InputValues };
 
 export interface ExecutionRequest {
   pipeline: ExecutablePipeline;
@@ -93,12 +83,6 @@ function pendingSteps(pipeline: ExecutablePipeline, runId: string): StepRecord[]
   return pipeline.steps.map((s) => ({ runId, key: s.key, name: s.name, kind: s.kind, order: s.order, status: 'pending', attempts: 0 }));
 }
 
-/** The execution input of the contract: every field present. */
-function executionInput(req: ExecutionRequest, runId: string): Record<string, unknown> {
-  const callees = Object.fromEntries(req.pipeline.callees.map((c) => [c.key, `local:${c.pipeline}`]));
-  return { run: { id: runId, pipeline: req.pipeline.pipelineId, ...req.facts, callees }, steps: {} };
-}
-
 /** Wait between build retries: CodeBuild's 10 s start-up cadence means nothing on a laptop. */
 export const LOCAL_BUILD_RETRY_MS = 1000;
 
@@ -143,7 +127,9 @@ function interpret(services: EngineServices, req: ExecutionRequest, runId: strin
     taskResourceLocalHandlers: tracked(handlers, inflight),
     retryIntervalOverrides: buildRetryIntervals(req.pipeline.definition),
   } as unknown as RunOptions['overrides'];
-  return machine.run(executionInput(req, runId) as never, { overrides, context: executionContext(`local:${runId}`, req.pipeline.pipelineId) } as RunOptions);
+  const callees = Object.fromEntries(req.pipeline.callees.map((c) => [c.key, `local:${c.pipeline}`]));
+  const input = executionInput(runId, req.pipeline.pipelineId, req.facts, req.facts.inputs, callees);
+  return machine.run(input as never, { overrides, context: executionContext(`local:${runId}`, req.pipeline.pipelineId) } as RunOptions);
 }
 
 /** Waits for the execution's end, aborting it on the caller's signal or a `sci cancel` request. */

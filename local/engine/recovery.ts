@@ -5,20 +5,11 @@
  */
 import { hostname } from 'node:os';
 import type { RunStore } from '../../src/core/ports.ts';
+import { isAlive } from '../store/lock.ts';
 import { readControl, type Table } from './run-control.ts';
 
 /** A run with no owner yet may be between its creation and its claim; give it this long. */
 const UNCLAIMED_GRACE_MS = 60_000;
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive, owned by someone else
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Finds and ends abandoned runs; returns their ids. */
 export async function reapAbandoned(store: RunStore, table: Table, now: Date = new Date()): Promise<string[]> {
