@@ -11,11 +11,13 @@ import { itemKey, type InstanceInfo, type Scope } from './scope.ts';
 /** Error a reject sends with SendTaskFailure (docs/architecture.md). */
 export const REJECTED = 'sci.Rejected';
 
-/** Where the task goes on each outcome; `rejected` only for approvals. */
+/**
+ * Where the task goes on each outcome; `rejected` only for approvals. A timeout goes to
+ * `failed` too (one write tells them apart by `$.error.Error`).
+ */
 export interface Outcomes {
   succeeded: string;
   failed: string;
-  timedOut: string;
   rejected?: string;
 }
 
@@ -31,7 +33,7 @@ function retry(step: Step): Retrier[] | undefined {
 }
 
 function catchers(o: Outcomes): Catcher[] {
-  const list: Catcher[] = [{ ErrorEquals: ['States.Timeout'], Next: o.timedOut, ResultPath: '$.error' }];
+  const list: Catcher[] = [];
   if (o.rejected) list.push({ ErrorEquals: [REJECTED], Next: o.rejected, ResultPath: '$.error' });
   list.push({ ErrorEquals: ['States.ALL'], Next: o.failed, ResultPath: '$.error' });
   return list;

@@ -33,8 +33,9 @@ const RUN_ENV: Array<[string, string]> = [
 
 type EnvVar = Record<string, Json>;
 
+/** A plain-text variable (`Type` omitted: PLAINTEXT is CodeBuild's default, and bytes count). */
 function plain(name: string, value: string, dynamic = false): EnvVar {
-  return dynamic ? { Name: name, Type: 'PLAINTEXT', 'Value.$': value } : { Name: name, Type: 'PLAINTEXT', Value: value };
+  return dynamic ? { Name: name, 'Value.$': value } : { Name: name, Value: value };
 }
 
 /** Collects a diagnostic for a template that cannot compile; returns its value or undefined. */
@@ -56,7 +57,7 @@ function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: Templa
   const env = { ...scope.pipeline.env, ...step.env };
   for (const [name, t] of Object.entries(env)) {
     const v = need(scope, aslTemplate('Value', t, ts), t, ['env', name]);
-    if (v) vars.push({ Name: name, Type: 'PLAINTEXT', ...v });
+    if (v) vars.push({ Name: name, ...v });
   }
   for (const [name, ref] of Object.entries(step.secrets)) {
     vars.push({ Name: name, Type: ref.store === 'secretsmanager' ? 'SECRETS_MANAGER' : 'PARAMETER_STORE', Value: ref.id });

@@ -38,14 +38,15 @@ export function statusWrite(
   const chain: StringValue = write.status === 'failed' ? { literal: 'failed' } : upstreamChain(scope, info);
   // A success has no reason; an empty string is not a value every DynamoDB accepts.
   const hasReason = !('literal' in write.reason && write.reason.literal === '');
+  // One-letter placeholders: this state is repeated for every outcome of every step.
   const values: Record<string, Json> = {
-    ':status': { S: write.status },
-    ...(hasReason ? { ':reason': dynamoString(write.reason) } : {}),
-    ':endedAt': { 'S.$': '$$.State.EnteredTime' },
-    ':chain': dynamoString(chain),
-    ':pending': { S: 'pending' },
-    ':running': { S: 'running' },
-    ':waiting': { S: 'waiting' },
+    ':s': { S: write.status },
+    ...(hasReason ? { ':r': dynamoString(write.reason) } : {}),
+    ':e': { 'S.$': '$$.State.EnteredTime' },
+    ':c': dynamoString(chain),
+    ':p': { S: 'pending' },
+    ':u': { S: 'running' },
+    ':w': { S: 'waiting' },
   };
   return {
     Type: 'Task',
@@ -53,12 +54,12 @@ export function statusWrite(
     Parameters: {
       TableName: scope.target.tableName,
       Key: itemKey(`STEP#${info.key}`),
-      UpdateExpression: `SET #status = :status, #endedAt = :endedAt, #chain = :chain${hasReason ? ', #reason = :reason' : ' REMOVE #reason'}`,
+      UpdateExpression: `SET #s = :s, #e = :e, #c = :c${hasReason ? ', #r = :r' : ' REMOVE #r'}`,
       // Never moves a step backwards: a cancelled run's steps stay cancelled. A missing item is
       // written (a child run started by Step Functions itself may not have its items yet).
-      ConditionExpression: 'attribute_not_exists(#status) OR #status IN (:pending, :running, :waiting)',
+      ConditionExpression: 'attribute_not_exists(#s) OR #s IN (:p, :u, :w)',
       // Every attribute by placeholder: several (`status`…) are DynamoDB reserved words.
-      ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason', '#endedAt': 'endedAt', '#chain': 'chain' },
+      ExpressionAttributeNames: { '#s': 'status', '#r': 'reason', '#e': 'endedAt', '#c': 'chain' },
       ExpressionAttributeValues: values,
       ReturnValues: 'UPDATED_NEW',
     },
@@ -81,7 +82,6 @@ export function statusWrite(
 export function settledPass(info: InstanceInfo, next: string): PassState {
   return {
     Type: 'Pass',
-    Comment: `the status of ${info.inst.name} was settled elsewhere (cancelled run)`,
     Result: { status: 'cancelled', chain: 'failed' },
     ResultPath: `$.steps.${info.key}`,
     Next: next,

@@ -16,6 +16,15 @@ import { settledPass, statusWrite, type StringValue } from './status.ts';
 
 const FORK_REASON = 'secrets are not available to pull requests from forks';
 
+/**
+ * "timed out" when the caught error is `States.Timeout`, else "failed (<error>)": one
+ * write serves both, so a step pays for one failure state. The index is the number of
+ * distinct values among the error and `States.Timeout` (1 when they are equal).
+ */
+const FAILURE_REASON =
+  "States.ArrayGetItem(States.Array('', 'timed out', States.Format('failed ({})', $.error.Error)), " +
+  "States.ArrayLength(States.ArrayUnique(States.Array($.error.Error, 'States.Timeout'))))";
+
 /** One reason to skip: the step runs only when `cond` holds. */
 interface Guard {
   cond: Cond;
@@ -49,7 +58,7 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
   };
   const gated = scope.gates.has(key);
   // Reached from the Task's and the gate's catchers; a step with neither has no failure.
-  const failed = !never || gated ? write('failed', 'failed', { expr: "States.Format('failed ({})', $.error.Error)" }) : '';
+  const failed = !never || gated ? write('failed', 'failed', { expr: FAILURE_REASON }) : '';
   let entry: Entry;
   if (never) {
     entry = stateEntry(write(never.suffix, 'skipped', never.reason));
@@ -57,7 +66,6 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
     const outcomes: Outcomes = {
       succeeded: write('succeeded', 'succeeded', { literal: '' }),
       failed,
-      timedOut: write('timed out', 'failed', { literal: 'timed out' }),
     };
     if (info.inst.step.kind === 'approval') outcomes.rejected = write('rejected', 'failed', { literal: 'rejected' });
     states[taskName] = stepTask(scope, info, outcomes);

@@ -161,7 +161,7 @@ export async function execute(
         }
         case RESOURCES.updateItem: {
           const sk = str(p.Key.sk)!;
-          if (sk.startsWith('STEP#') && p.ExpressionAttributeValues[':status']?.S === 'skipped') trace.started.set(sk.slice(5), now());
+          if (sk.startsWith('STEP#') && p.ExpressionAttributeValues[':s']?.S === 'skipped') trace.started.set(sk.slice(5), now());
           const { before, after } = update(p, 'DynamoDB');
           if (sk.startsWith('STEP#')) trace.ended.set(sk.slice(5), now());
           const changed = Object.fromEntries(Object.entries(after).filter(([k, v]) => JSON.stringify(before?.[k]) !== JSON.stringify(v)));

@@ -171,11 +171,12 @@ steps:
     assert.equal(new Set(seen.map(([, key]) => key)).size, 2);
   });
 
-  it('records a timeout as failed with reason "timed out"', async () => {
+  it('records a timeout as failed with reason "timed out", another failure with its error', async () => {
     const pipeline = compile(`
 steps:
   slow: { run: sleep 5, timeout: 1s }
   after: { needs: [slow], if: always(), run: echo "$SCI_RUN_STATUS" }
+  broken: { needs: [after], run: exit 1 }
 `);
     assert.equal((pipeline.definition.States.slow as { TimeoutSeconds: number }).TimeoutSeconds, 1);
     const seen: Record<string, string> = {};
@@ -183,9 +184,11 @@ steps:
       build: async (c) => {
         seen[c.key] = envOf(c).SCI_RUN_STATUS!;
         if (c.key === 'slow') await new Promise((r) => setTimeout(r, 1500));
+        if (c.key === 'broken') throw Object.assign(new Error('exit 1'), { name: 'CodeBuild.BuildFailed' });
       },
     });
     assert.deepEqual(status(out, 'slow'), { status: 'failed', reason: 'timed out' });
+    assert.deepEqual(status(out, 'broken'), { status: 'failed', reason: 'failed (CodeBuild.BuildFailed)' });
     assert.equal(status(out, 'after').status, 'succeeded');
     assert.equal(seen.after, 'failed');
     assert.equal(out.status, 'FAILED');
