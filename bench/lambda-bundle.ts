@@ -5,7 +5,7 @@
  * benchmark and by the test that runs the bundled webhook.
  */
 import { build } from 'esbuild';
-import { LAMBDA_ALIAS } from '../src/aws/lambda-credentials.ts';
+import { LAMBDA_ALIAS } from '../src/aws/lambda-alias.ts';
 
 /** Writes `outfile` and returns its size in bytes. */
 export async function bundleFunction(name: string, outfile: string): Promise<number> {

@@ -3,6 +3,7 @@
  * Docker), Node.js 22 on arm64, its own log group with retention, and its own role whose only
  * built-in permission is writing to that log group (no managed policies).
  */
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -10,6 +11,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LAMBDA_ALIAS } from '../../src/aws/lambda-alias.ts';
 import { acknowledge } from './nag.ts';
 
 /** The Lambda entries of docs/architecture.md ("Lambda functions"). */
@@ -39,6 +41,8 @@ export const BUNDLING = {
   banner: "import{createRequire as __sciCreateRequire}from'node:module';const require=__sciCreateRequire(import.meta.url);",
   // Pin the SDK to the tested lockfile version instead of whatever the runtime ships.
   bundleAwsSDK: true,
+  // Lambda-only credential chain: the default chain's SSO/STS/profile clients never apply there.
+  esbuildArgs: Object.fromEntries(Object.entries(LAMBDA_ALIAS).map(([from, to]) => [`--alias:${from}`, join(PROJECT_ROOT, to)])),
   forceDockerBundling: false,
   // esbuild's per-file size table is noise in `cdk synth`; errors and warnings still show.
   logLevel: LogLevel.WARNING,

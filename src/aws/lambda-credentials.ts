@@ -1,6 +1,6 @@
 /**
  * The credential chain of a function running IN LAMBDA, used instead of the SDK's default
- * chain by bundling (`alias @aws-sdk/credential-provider-node` → this file, see LAMBDA_ALIAS).
+ * chain by bundling (`alias @aws-sdk/credential-provider-node` → this file, see lambda-alias.ts).
  * Lambda hands the execution role's credentials to the function as environment variables, or
  * as a container credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI) where it does not;
  * the default chain's profile/SSO/process/web-identity/IMDS sources never apply there and cost
@@ -27,5 +27,3 @@ export function defaultProvider(init: Parameters<typeof fromEnv>[0] = {}): () =>
   return memoize(chain(fromEnv(options), () => fromHttp(options)()), expiresSoon, (c) => c.expiration !== undefined);
 }
 
-/** The esbuild alias every Lambda bundle uses (bench/webhook.ts; infra passes it as an esbuild arg). */
-export const LAMBDA_ALIAS = { '@aws-sdk/credential-provider-node': './src/aws/lambda-credentials.ts' } as const;
