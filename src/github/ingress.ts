@@ -54,7 +54,7 @@ function parseObject(body: string): Record<string, unknown> | undefined {
 /** Handles one delivery; every outcome is an HTTP answer, nothing throws for a bad request. */
 export async function receiveDelivery(deps: IngressDeps, request: HttpRequest): Promise<HttpResponse> {
   const headers = lowerCaseHeaders(request.headers);
-  if (!isValidSignature(await deps.secret(), request.body, headers['x-hub-signature-256'])) {
+  if (!(await isValidSignature(await deps.secret(), request.body, headers['x-hub-signature-256']))) {
     return reply(401, { error: 'missing or invalid X-Hub-Signature-256' });
   }
   const payload = parseObject(request.body);
