@@ -31,6 +31,7 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   await app.drained();
+  app.close();
   await session.close();
   return 0;
 }
