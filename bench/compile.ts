@@ -74,9 +74,22 @@ function sizeTable(): string[] {
       times.push(performance.now() - t);
     }
     const e = build(steps, exact, false).estimates;
-    rows.push(`| ${n} | ${median(times).toFixed(1)} ms | ${e.definitionBytes.toLocaleString('en')} | ${e.maxHistoryEvents.toLocaleString('en')} | ${ok ? 'yes' : 'no: refused with a diagnostic (over 1 MB)'} |`);
+    const perStep = Math.round(e.definitionBytes / n).toLocaleString('en');
+    rows.push(`| ${n} | ${median(times).toFixed(1)} ms | ${e.definitionBytes.toLocaleString('en')} (${perStep}/step) | ${e.maxHistoryEvents.toLocaleString('en')} | ${ok ? 'yes' : 'no: refused with a diagnostic (over 1 MB)'} |`);
   }
   return rows;
+}
+
+/** The most steps of `layered` that still compile (both quotas enforced): binary search. */
+function largestDeployable(): number {
+  const fits = (n: number) => compileSource('.sci/bench.yml', dagYaml(layered(n))).ok;
+  let [lo, hi] = [1, 1000];
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 async function run(steps: RandomStep[], layout: Layout) {
@@ -145,6 +158,7 @@ async function fidelityTable(): Promise<string[]> {
 
 console.log('### Validate + compile\n');
 console.log(sizeTable().join('\n'));
+console.log(`\nLargest deployable pipeline of this shape: ${largestDeployable()} steps.`);
 console.log('\n### Billed state transitions (every state entered, status writes included)\n');
 console.log((await transitionsTable()).join('\n'));
 console.log('\n### DAG fidelity: makespan / critical path (1.00 = every step starts the moment its needs end)\n');
