@@ -5,7 +5,7 @@
 import type { Json, State, StateMachine } from '../asl/types.ts';
 import type { Block } from './dag.ts';
 import { emitStep } from './step.ts';
-import { stateEntry, type Entry, type Scope } from './scope.ts';
+import { stateEntry, type Entry, type FinalStatus, type Scope } from './scope.ts';
 
 /** `Next` placeholder for "end of this branch", resolved by `closeBranch`. */
 const END = '\u0000end';
@@ -20,7 +20,86 @@ export const MAX_BRANCHES = 10;
 export function emitBlock(scope: Scope, block: Block, next: Entry, states: Record<string, State>): Entry {
   if (block.kind === 'step') return emitStep(scope, block.key, next, states);
   if (block.kind === 'seq') return block.items.reduceRight((after, item) => emitBlock(scope, item, after, states), next);
-  return stateEntry(emitParallel(scope, group(block.branches), next.name(), states));
+  return parallelEntry(scope, group(block.branches), next, states);
+}
+
+/** One branch emitted into its own states, followed by the end of the branch. */
+interface Branch {
+  entry: Entry;
+  states: Record<string, State>;
+}
+
+/**
+ * Entering a Parallel. Its branches normally start with their own check. When the step just
+ * before routes its writes here and every branch is one step that the same status sends the
+ * same way (all run, or all skip), there are two Parallels instead: one whose branches start at
+ * the Tasks, one whose branches are the skip writes. The predecessor's write picks one, so no
+ * branch pays for a check Choice that would only re-test that status.
+ */
+function parallelEntry(scope: Scope, blocks: Block[], next: Entry, states: Record<string, State>): Entry {
+  let branches: Branch[] | undefined;
+  const emitted = (): Branch[] =>
+    (branches ??= blocks.map((b) => {
+      const own: Record<string, State> = {};
+      return { entry: emitBlock(scope, b, stateEntry(END), own), states: own };
+    }));
+  let general: string | undefined;
+  const name = (): string =>
+    (general ??= emitParallel(scope, blocks, emitted().map((b) => ({ start: b.entry.name(), states: b.states })), next.name(), states));
+  const routable = blocks.every((b) => b.kind === 'step' && !scope.gates.has(b.key) && !(scope.signals.get(b.key)?.length));
+  if (!routable) return { name };
+  let split: ((status: FinalStatus) => string) | null | undefined;
+  const route = (from: string, status: FinalStatus): string | undefined => {
+    if (general !== undefined) return undefined;
+    if (split === undefined) split = splitFan(scope, blocks, emitted(), from, next, states);
+    return split?.(status);
+  };
+  return { name, route };
+}
+
+const STATUSES: FinalStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
+
+/**
+ * The two Parallels of `parallelEntry` (each made on first use), or null when some status
+ * sends branches different ways or a branch cannot be routed from `from`.
+ */
+function splitFan(scope: Scope, blocks: Block[], branches: Branch[], from: string, next: Entry, states: Record<string, State>): ((status: FinalStatus) => string) | null {
+  const way = new Map<FinalStatus, 'run' | 'skip'>();
+  const skips = branches.map(() => new Set<string>());
+  for (const status of STATUSES) {
+    const targets = branches.map((b) => b.entry.route?.(from, status));
+    const runs = targets.map((t, i) => t !== undefined && t === branches[i]!.entry.task);
+    if (targets.some((t) => t === undefined) || new Set(runs).size > 1) return null;
+    way.set(status, runs[0] ? 'run' : 'skip');
+    if (!runs[0]) targets.forEach((t, i) => skips[i]!.add(t!));
+  }
+  if (skips.some((s) => s.size > 1)) return null;
+  const skipOf = skips.map((s) => [...s][0]);
+  let run: string | undefined;
+  let skip: string | undefined;
+  return (status) => {
+    if (way.get(status) === 'run') {
+      run ??= emitParallel(scope, blocks, branches.map((b, i) => ({ start: b.entry.task!, states: without(b.states, skipOf[i]) })), next.name(), states);
+      return run;
+    }
+    skip ??= emitParallel(scope, blocks, branches.map((b, i) => skipBranch(scope, b, skipOf[i]!)), next.name(), states, 'skipped');
+    return skip;
+  };
+}
+
+function without(states: Record<string, State>, name: string | undefined): Record<string, State> {
+  return Object.fromEntries(Object.entries(states).filter(([n]) => n !== name));
+}
+
+/** A branch of only the skip write, with its own copy of the `settled` state it falls back to. */
+function skipBranch(scope: Scope, branch: Branch, skip: string): { start: string; states: Record<string, State> } {
+  const write = branch.states[skip] as Extract<State, { Type: 'Task' }>;
+  const settledName = write.Catch![0]!.Next;
+  const copy = scope.names.claim(settledName);
+  return {
+    start: skip,
+    states: { [skip]: { ...write, Catch: [{ ...write.Catch![0]!, Next: copy }] }, [copy]: { ...branch.states[settledName]! } },
+  };
 }
 
 function group(branches: Block[]): Block[] {
@@ -39,13 +118,16 @@ function firstStep(scope: Scope, block: Block): string {
   return firstStep(scope, block.kind === 'seq' ? block.items[0]! : block.branches[0]!);
 }
 
-function emitParallel(scope: Scope, branches: Block[], next: string, states: Record<string, State>): string {
-  const name = scope.names.claim(`parallel (${branches.map((b) => firstStep(scope, b)).join(', ')})`);
-  const rendered: StateMachine[] = branches.map((b) => {
-    const own: Record<string, State> = {};
-    const start = emitBlock(scope, b, stateEntry(END), own).name();
-    return { StartAt: start, States: closeBranch(scope, own) };
-  });
+function emitParallel(
+  scope: Scope,
+  blocks: Block[],
+  branches: Array<{ start: string; states: Record<string, State> }>,
+  next: string,
+  states: Record<string, State>,
+  suffix?: string,
+): string {
+  const name = scope.names.claim(`parallel (${blocks.map((b) => firstStep(scope, b)).join(', ')})`, suffix);
+  const rendered: StateMachine[] = branches.map((b) => ({ StartAt: b.start, States: closeBranch(scope, { ...b.states }) }));
   const merge = branches
     .map((_, i) => `$[${i}].steps`)
     .reduce((acc, path) => `States.JsonMerge(${acc}, ${path}, false)`);

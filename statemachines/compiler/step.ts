@@ -87,7 +87,7 @@ function checkEntry(scope: Scope, info: InstanceInfo, guards: Guard[], task: str
     let skip: string | undefined;
     return negated.kind === 'rule' ? [{ rule: negated.rule, skip: () => (skip ??= write(g.suffix, 'skipped', g.reason)) }] : [];
   });
-  if (rules.length === 0) return stateEntry(task);
+  if (rules.length === 0) return { name: () => task, route: () => task, task };
   let choice: string | undefined;
   const name = (): string => {
     if (choice) return choice;
@@ -102,7 +102,7 @@ function checkEntry(scope: Scope, info: InstanceInfo, guards: Guard[], task: str
     const hit = rules.find((r) => holds(r.rule, status));
     return hit ? hit.skip() : task;
   };
-  return { name, route };
+  return { name, route, task };
 }
 
 /** The one `$.steps.<key>.status` every rule tests with StringEquals only, if so. */

@@ -266,6 +266,51 @@ describe('wide fans', () => {
   });
 });
 
+describe('fans entered from the step before', () => {
+  const fan = (leafIf = '') => compile(`
+steps:
+  root: { run: make }
+  a: { needs: [root], run: echo a }
+  b: { needs: [root], ${leafIf}run: echo b }
+  join: { needs: [a, b], if: always(), run: echo done }
+`);
+  const checks = (o: Outcome) => o.trace.entered.filter((n) => n.endsWith(' · check'));
+
+  it('run their branches without a check when the step before succeeded', async () => {
+    const out = await execute(fan().definition, runInput(), fan().steps, { build: async () => {} });
+    assert.deepEqual(['a', 'b', 'join'].map((k) => status(out, k).status), ['succeeded', 'succeeded', 'succeeded']);
+    assert.deepEqual(checks(out), []);
+  });
+
+  it('skip every branch with its reason when the step before failed', async () => {
+    const built: string[] = [];
+    const out = await execute(fan().definition, runInput(), fan().steps, {
+      build: async (c) => {
+        built.push(c.key);
+        if (c.key === 'root') throw new Error('red');
+      },
+    });
+    assert.deepEqual(built, ['root', 'join']);
+    assert.deepEqual(status(out, 'a'), { status: 'skipped', reason: 'needs did not succeed: root failed' });
+    assert.deepEqual(status(out, 'b'), { status: 'skipped', reason: 'needs did not succeed: root failed' });
+    assert.deepEqual(checks(out), []);
+  });
+
+  it('keep the checks when the branches decide differently', async () => {
+    const pipeline = fan('if: failure(), ');
+    const built: string[] = [];
+    const out = await execute(pipeline.definition, runInput(), pipeline.steps, {
+      build: async (c) => {
+        built.push(c.key);
+        if (c.key === 'root') throw new Error('red');
+      },
+    });
+    assert.deepEqual(built.sort(), ['b', 'join', 'root']);
+    assert.equal(status(out, 'a').status, 'skipped');
+    assert.deepEqual(checks(out).sort(), ['a · check', 'b · check']);
+  });
+});
+
 describe('Step Functions limits and names', () => {
   it('keeps state names unique and at most 80 characters', () => {
     const long = 'x'.repeat(60);
