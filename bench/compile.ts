@@ -75,7 +75,7 @@ function sizeTable(): string[] {
     }
     const e = build(steps, exact, false).estimates;
     const perStep = Math.round(e.definitionBytes / n).toLocaleString('en');
-    rows.push(`| ${n} | ${median(times).toFixed(1)} ms | ${e.definitionBytes.toLocaleString('en')} (${perStep}/step) | ${e.maxHistoryEvents.toLocaleString('en')} | ${ok ? 'yes' : 'no: refused with a diagnostic (over 1 MB)'} |`);
+    rows.push(`| ${n.toLocaleString('en')} | ${median(times).toFixed(1)} ms | ${e.definitionBytes.toLocaleString('en')} (${perStep}/step) | ${e.maxHistoryEvents.toLocaleString('en')} | ${ok ? 'yes' : 'no: refused with a diagnostic (over 1 MB)'} |`);
   }
   return rows;
 }
