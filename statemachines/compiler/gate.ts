@@ -55,7 +55,7 @@ export function emitGate(scope: Scope, key: string, stem: string, next: string, 
     ResultSelector: needsSelector(needs, '$.Item'),
     ResultPath: `$.gates.${key}`,
     TimeoutSeconds: WRITE_TIMEOUT,
-    Retry: [{ ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 }],
+    Retry: [{ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 3 }], // 1 s, ×2: ASL's defaults
     Catch: [{ ErrorEquals: ['States.ALL'], Next: failed, ResultPath: '$.error' }],
     Next: next,
   };
@@ -92,7 +92,7 @@ export function emitSignals(scope: Scope, key: string, stem: string, next: strin
       ResultPath: '$.signal',
       TimeoutSeconds: WRITE_TIMEOUT,
       // Only errors that guarantee nothing was written are retried: ADD is not idempotent.
-      Retry: [{ ErrorEquals: THROTTLED, IntervalSeconds: 1, MaxAttempts: 5, BackoffRate: 2 }],
+      Retry: [{ ErrorEquals: THROTTLED, MaxAttempts: 5 }], // 1 s, ×2: ASL's defaults
       Catch: [{ ErrorEquals: ['States.ALL'], Next: after, ResultPath: null }],
       Next: ready,
     };

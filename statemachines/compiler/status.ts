@@ -68,7 +68,8 @@ export function statusWrite(
     TimeoutSeconds: WRITE_TIMEOUT,
     Retry: [
       { ErrorEquals: CONDITIONAL_FAILED, MaxAttempts: 0 },
-      { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 },
+      // IntervalSeconds 1 and BackoffRate 2 are ASL's defaults (bytes count: one per outcome per step).
+      { ErrorEquals: ['States.TaskFailed'], MaxAttempts: 3 },
     ],
     Catch: [{ ErrorEquals: ['States.ALL'], Next: write.settled, ResultPath: null }],
     Next: write.next,
