@@ -44,11 +44,14 @@ function parallelEntry(scope: Scope, blocks: Block[], next: Entry, states: Recor
       return { entry: emitBlock(scope, b, stateEntry(END), own), states: own };
     }));
   let general: string | undefined;
-  const name = (): string =>
-    (general ??= emitParallel(scope, blocks, emitted().map((b) => ({ start: b.entry.name(), states: b.states })), next.name(), states));
+  let split: ((status: FinalStatus) => string) | null | undefined;
+  const name = (): string => {
+    // One predecessor enters a block, and it either routes every status or none.
+    if (split) throw new Error(`internal: parallel (${blocks.map((b) => firstStep(scope, b)).join(', ')}) entered both routed and by name`);
+    return (general ??= emitParallel(scope, blocks, emitted().map((b) => ({ start: b.entry.name(), states: b.states })), next.name(), states));
+  };
   const routable = blocks.every((b) => b.kind === 'step' && !scope.gates.has(b.key) && !(scope.signals.get(b.key)?.length));
   if (!routable) return { name };
-  let split: ((status: FinalStatus) => string) | null | undefined;
   const route = (from: string, status: FinalStatus): string | undefined => {
     if (general !== undefined) return undefined;
     if (split === undefined) split = splitFan(scope, blocks, emitted(), from, next, states);
