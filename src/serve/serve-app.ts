@@ -4,7 +4,8 @@
  * the delivered commit, and the embedded engine for executions (which records runs in the store).
  */
 import type { LocalSession } from '../../local/session.ts';
-import { compileProgram } from '../../local/program.ts';
+import { compileProgram } from '../../statemachines/compiler/program.ts';
+import { formatDiagnostic } from '../../statemachines/diagnostics.ts';
 import { LocalEngine } from '../../local/engine/engine.ts';
 import type { ExecutablePipeline } from '../../local/engine/execution.ts';
 import { readGitFacts } from '../../local/git-facts.ts';
@@ -32,7 +33,12 @@ export interface ServeOptions {
 type Execution = { all: Pipeline[]; pipeline: Pipeline; facts: RunFacts & { inputs: InputValues } };
 
 async function execute(o: ServeOptions, { all, pipeline, facts }: Execution): Promise<void> {
-  const program = compileProgram(all, [pipeline], { tableName: o.session.table.tableName });
+  const compiled = compileProgram(all, [pipeline], { tableName: o.session.table.tableName });
+  if (!compiled.ok) {
+    o.log(`${pipeline.id} not run: ${compiled.diagnostics.map((d) => formatDiagnostic(d)).join('; ')}`);
+    return;
+  }
+  const program = compiled.value;
   const engine = new LocalEngine({ store: o.session.store, dynamo: o.session.dynamo, tableName: o.session.table.tableName, paths: o.session.paths, repoDir: o.repoDir, pipelines: program });
   const outcome = await engine.run({ pipeline: program.get(pipeline.id) as ExecutablePipeline, facts });
   o.log(`run ${outcome.runId} (${pipeline.id}) ${outcome.status}`);

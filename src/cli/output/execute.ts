@@ -8,10 +8,11 @@ import { stepLogFile } from '../../../local/home.ts';
 import { LocalEngine } from '../../../local/engine/engine.ts';
 import type { ExecutablePipeline, ExecutionOutcome, RunFacts } from '../../../local/engine/execution.ts';
 import type { GitFacts } from '../../../local/git-facts.ts';
-import { CompileError, compileProgram } from '../../../local/program.ts';
 import { formatDiagnostic, sortDiagnostics } from '../../../statemachines/diagnostics.ts';
 import { withSession, type LocalSession } from '../../../local/session.ts';
 import type { EventName, Pipeline } from '../../../statemachines/pipeline/model.ts';
+import { compileProgram } from '../../../statemachines/compiler/program.ts';
+import type { CompiledPipeline } from '../../../statemachines/compiler/compile.ts';
 import { Progress } from './progress.ts';
 import { runBlock, runView } from './run-view.ts';
 import type { SelectedRun } from './selection.ts';
@@ -74,14 +75,11 @@ async function cancellable<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<
 }
 
 /** Compiles before anything is created; a pipeline that cannot compile is a config error (exit 2). */
-function compileOrReport(o: ExecuteOptions, tableName: string): ReturnType<typeof compileProgram> | undefined {
-  try {
-    return compileProgram(o.all, o.runs.map((r) => r.pipeline), { tableName });
-  } catch (error) {
-    if (!(error instanceof CompileError)) throw error;
-    for (const d of sortDiagnostics(error.diagnostics)) process.stderr.write(`${formatDiagnostic(d)}\n`);
-    return undefined;
-  }
+function compileOrReport(o: ExecuteOptions, tableName: string): Map<string, CompiledPipeline> | undefined {
+  const program = compileProgram(o.all, o.runs.map((r) => r.pipeline), { tableName });
+  if (program.ok) return program.value;
+  for (const d of sortDiagnostics(program.diagnostics)) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  return undefined;
 }
 
 /** The end of `sci run`: one JSON line per run, or each run's block, failed logs' tails and status. */

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { openLocalStore } from '../../../local/dynalite-server.ts';
 import { LocalEngine } from '../../../local/engine/engine.ts';
 import type { RunFacts } from '../../../local/engine/execution.ts';
-import { compileProgram } from '../../../local/program.ts';
+import { compileProgram } from '../../../statemachines/compiler/program.ts';
 import { runnerPaths } from '../../../local/session.ts';
 import { validateRepo } from '../../../statemachines/pipeline/repo.ts';
 
@@ -37,7 +37,9 @@ async function setup(t: { after(fn: () => unknown): void }) {
   });
   const { pipelines, diagnostics } = validateRepo(Object.entries(files).map(([path, text]) => ({ path, text })));
   assert.deepEqual(diagnostics, []);
-  const program = compileProgram(pipelines, pipelines, { tableName: local.tableName });
+  const compiled = compileProgram(pipelines, pipelines, { tableName: local.tableName });
+  assert.ok(compiled.ok);
+  const program = compiled.value;
   const engine = new LocalEngine({ store: local.store, dynamo: local.client, tableName: local.tableName, paths: runnerPaths(join(root, 'home')), repoDir: repo, pipelines: program });
   const facts: RunFacts = {
     repo: 'o/r', repoUrl: 'file:///r', sha: git('rev-parse', 'HEAD'), ref: 'refs/heads/main', branch: 'main', tag: '',
