@@ -4,22 +4,22 @@
  * front (queued, with their pending steps), as it does for the parent, so the child's own status
  * writes find their items; the reporter settles the ones that never started when the parent ends.
  */
-import type { CompiledUnit } from './pipelines.ts';
+import type { CompiledPipeline } from '../../statemachines/compiler/compile.ts';
 import type { RunRecord, RunStore, RunWithSteps } from './ports.ts';
 
 /** The run id the compiled ASL gives the child started by `stepKey` (see the compiler's call step). */
 export const childRunId = (parentRunId: string, stepKey: string) => `${parentRunId}.${stepKey}`;
 
-/** Records the queued child runs of `parent`, and theirs, from the compiled units. */
-export async function createChildRuns(store: RunStore, parent: RunRecord, units: Map<string, CompiledUnit>): Promise<void> {
-  for (const call of units.get(parent.pipeline)?.calls ?? []) {
-    const unit = units.get(call.pipelineId);
+/** Records the queued child runs of `parent`, and theirs, from the compiled program. */
+export async function createChildRuns(store: RunStore, parent: RunRecord, program: Map<string, CompiledPipeline>): Promise<void> {
+  for (const call of program.get(parent.pipeline)?.steps ?? []) {
+    const unit = call.calls === undefined ? undefined : program.get(call.calls);
     if (!unit) continue;
     const { concurrencyGroup: _group, executionArn: _arn, startedAt: _started, ...inherited } = parent;
     const child: RunRecord = {
       ...inherited,
-      id: childRunId(parent.id, call.stepKey),
-      pipeline: call.pipelineId,
+      id: childRunId(parent.id, call.key),
+      pipeline: unit.pipelineId,
       status: 'queued',
       event: 'pipeline',
       // The caller's step computes the child's inputs when it starts; the execution input has them.
@@ -28,7 +28,7 @@ export async function createChildRuns(store: RunStore, parent: RunRecord, units:
       parentRunId: parent.id,
     };
     await store.createRun(child, unit.steps.map((s) => ({ runId: child.id, key: s.key, name: s.name, kind: s.kind, order: s.order, status: 'pending' as const, attempts: 0 })));
-    await createChildRuns(store, child, units);
+    await createChildRuns(store, child, program);
   }
 }
 

@@ -6,7 +6,8 @@
 import type { Pipeline } from '../../statemachines/pipeline/model.ts';
 import type { CompileTarget } from '../../statemachines/compiler/scope.ts';
 import type { Clock, ExecutionStarter, PipelineSource, RunRecord, RunStore, StateMachineRegistry, StatusReporter } from './ports.ts';
-import { compileWithCallees, firstProblemByFile, loadPipelines, type TriggerEvent } from './pipelines.ts';
+import { compileWithCallees, firstProblemByFile, loadPipelines, type CompiledRun, type TriggerEvent } from './pipelines.ts';
+import type { Diagnostic } from '../../statemachines/diagnostics.ts';
 import { executionInput, type InputValues, type RunFacts } from './run-facts.ts';
 import { runIdFor } from './run-id.ts';
 import { cancelOlderRuns, concurrencyGroupOf } from './concurrency.ts';
@@ -46,12 +47,7 @@ export type DispatchOutcome =
 /** Reads the pipelines at the commit, then starts every one the trigger matches. */
 export async function dispatch(deps: DispatchDeps, source: PipelineSource, request: DispatchRequest): Promise<DispatchOutcome> {
   const loaded = loadPipelines(await source.readPipelineFiles(request.facts.sha), request.trigger);
-  if (!loaded.ok) {
-    const problems = firstProblemByFile(loaded.diagnostics);
-    // Nothing runs from a broken commit; each broken file shows its first problem on the commit.
-    await Promise.all(problems.map((p) => deps.statuses.setStatus(request.facts.repo, request.facts.sha, { context: `sci/${p.pipeline}`, state: 'failure', description: p.message })));
-    return { kind: 'invalid', problems: problems.map(({ file, message }) => ({ file, message })) };
-  }
+  if (!loaded.ok) return reportInvalid(deps, request, loaded.diagnostics);
   const matched = request.only === undefined ? loaded.matched : loaded.matched.filter((m) => m.pipeline.id === request.only);
   if (request.only !== undefined && matched.length === 0) {
     return { kind: 'rejected', message: `pipeline ${request.only} does not exist at ${request.facts.sha.slice(0, 7)} or has no ${request.facts.event} trigger` };
@@ -63,11 +59,25 @@ export async function dispatch(deps: DispatchDeps, source: PipelineSource, reque
     if (!resolved.ok) return { kind: 'rejected', message: resolved.message };
     typed.push({ pipeline, inputs: resolved.value });
   }
-  const runs = [];
+  // Compiled before anything starts too: a pipeline over Step Functions' limits starts nothing.
+  const compiled = [];
   for (const { pipeline, inputs } of typed) {
-    runs.push(await startRun(deps, loaded.all, pipeline, inputs, request));
+    const run = compileWithCallees(loaded.all, pipeline, deps.target);
+    if (!run.ok) return reportInvalid(deps, request, run.diagnostics);
+    compiled.push({ pipeline, inputs, run: run.value });
+  }
+  const runs = [];
+  for (const { pipeline, inputs, run } of compiled) {
+    runs.push(await startRun(deps, pipeline, run, inputs, request));
   }
   return { kind: 'started', runs };
+}
+
+/** Nothing runs from a broken commit; each broken file shows its first problem on the commit. */
+async function reportInvalid(deps: DispatchDeps, request: DispatchRequest, diagnostics: Diagnostic[]): Promise<DispatchOutcome> {
+  const problems = firstProblemByFile(diagnostics);
+  await Promise.all(problems.map((p) => deps.statuses.setStatus(request.facts.repo, request.facts.sha, { context: `sci/${p.pipeline}`, state: 'failure', description: p.message })));
+  return { kind: 'invalid', problems: problems.map(({ file, message }) => ({ file, message })) };
 }
 
 /** The run record (queued) for `pipeline`, bound to its compiled definition. */
@@ -81,23 +91,22 @@ function runRecord(deps: DispatchDeps, pipeline: Pipeline, runId: string, hash: 
   };
 }
 
-async function startRun(deps: DispatchDeps, all: Pipeline[], pipeline: Pipeline, inputs: InputValues, request: DispatchRequest) {
+async function startRun(deps: DispatchDeps, pipeline: Pipeline, compiled: CompiledRun, inputs: InputValues, request: DispatchRequest) {
   const { facts } = request;
   const runId = runIdFor(request.seed, pipeline.id);
-  const compiled = compileWithCallees(all, pipeline, deps.target);
   const callees: Record<string, string> = {};
   for (const callee of compiled.callees) {
     callees[callee.key] = await deps.registry.ensureVersion({ name: deps.machineName(facts.repo, callee.pipelineId), definition: callee.json, hash: callee.hash });
   }
-  const version = await deps.registry.ensureVersion({ name: deps.machineName(facts.repo, pipeline.id), definition: compiled.json, hash: compiled.hash });
+  const version = await deps.registry.ensureVersion({ name: deps.machineName(facts.repo, pipeline.id), definition: compiled.root.json, hash: compiled.root.hash });
   const group = concurrencyGroupOf(pipeline, runId, facts, inputs);
-  const run = runRecord(deps, pipeline, runId, compiled.hash, inputs, request, group?.name);
-  if (!(await deps.store.createRun(run, compiled.steps.map((s) => ({ runId, key: s.key, name: s.name, kind: s.kind, order: s.order, status: 'pending' as const, attempts: 0 }))))) {
+  const run = runRecord(deps, pipeline, runId, compiled.root.hash, inputs, request, group?.name);
+  if (!(await deps.store.createRun(run, compiled.root.steps.map((s) => ({ runId, key: s.key, name: s.name, kind: s.kind, order: s.order, status: 'pending' as const, attempts: 0 }))))) {
     // A redelivery of a trigger whose run already started: touch nothing (its status may be final).
     const existing = (await deps.store.getRun(runId))?.run;
     if (existing && existing.status !== 'queued') return { runId, pipeline: pipeline.id, executionArn: existing.executionArn ?? '' };
   }
-  await createChildRuns(deps.store, run, compiled.units);
+  await createChildRuns(deps.store, run, compiled.program);
   if (group?.cancelInProgress) await cancelOlderRuns(deps, run, group.name);
   // Posted before the start, so the reporter's final status can never be overwritten by this one.
   await deps.statuses.setStatus(facts.repo, facts.sha, { context: `sci/${pipeline.id}`, state: 'pending', description: `${pipeline.name}: running`, targetUrl: deps.runUrl(version, runId) });

@@ -2,12 +2,12 @@
  * The seam between the core and the pure pipeline toolkit (statemachines/): validate a commit's
  * files, pick the pipelines a trigger starts, type their inputs, compile them with their callees.
  */
-import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../../statemachines/diagnostics.ts';
+import { formatDiagnostic, ok, sortDiagnostics, type Diagnostic, type Result } from '../../statemachines/diagnostics.ts';
 import type { Pipeline, RunStatus } from '../../statemachines/pipeline/model.ts';
 import { pipelineIdFromPath, validateRepo } from '../../statemachines/pipeline/validate.ts';
 import { matchesTrigger, resolveInputs, type TriggerEvent } from '../../statemachines/pipeline/triggers.ts';
-import { planSteps } from '../../statemachines/pipeline/plan.ts';
-import { compilePipeline } from '../../statemachines/compiler/compile.ts';
+import { compileProgram } from '../../statemachines/compiler/program.ts';
+import type { CompiledPipeline } from '../../statemachines/compiler/compile.ts';
 import type { CompileTarget } from '../../statemachines/compiler/scope.ts';
 import type { InputValues, RunFacts } from './run-facts.ts';
 
@@ -112,64 +112,27 @@ export function firstProblemByFile(diagnostics: Diagnostic[]): Array<{ file: str
   return [...byFile].map(([file, message]) => ({ file, pipeline: pipelineIdFromPath(file), message }));
 }
 
-/** One compiled pipeline, with the `pipeline:` steps that call others. */
-export interface CompiledUnit {
-  pipelineId: string;
-  json: string;
-  hash: string;
-  steps: Array<{ key: string; name: string; kind: 'run' | 'approval' | 'pipeline'; order: number }>;
-  /** Each `pipeline:` step instance and the pipeline it calls. */
-  calls: Array<{ stepKey: string; pipelineId: string }>;
-}
-
-export interface CompiledRun extends CompiledUnit {
-  /** Every pipeline this one calls, directly or not, each compiled; `key` as in `run.callees`. */
+/** A pipeline compiled for one run, with every pipeline it calls, directly or not. */
+export interface CompiledRun {
+  root: CompiledPipeline;
+  /** Each callee's definition, keyed as in the execution input's `run.callees`. */
   callees: Array<{ key: string; pipelineId: string; json: string; hash: string }>;
   /** The root and every callee, by pipeline id (to record the runs of `pipeline:` steps). */
-  units: Map<string, CompiledUnit>;
+  program: Map<string, CompiledPipeline>;
 }
 
-/** Compiled definitions of the cached pipeline objects, per target (same object, same output). */
-const compiledCache = new WeakMap<Pipeline, Map<string, ReturnType<typeof compileUncached>>>();
-
-function compileOne(pipeline: Pipeline, target: CompileTarget) {
-  const key = JSON.stringify(target);
-  const perTarget = compiledCache.get(pipeline) ?? new Map<string, ReturnType<typeof compileUncached>>();
-  compiledCache.set(pipeline, perTarget);
-  const hit = perTarget.get(key);
-  if (hit) return hit;
-  const compiled = compileUncached(pipeline, target);
-  perTarget.set(key, compiled);
-  return compiled;
-}
-
-function compileUncached(pipeline: Pipeline, target: CompileTarget) {
-  const instances = planSteps(pipeline);
-  if (!instances.ok) throw new Error(`${pipeline.file}: ${instances.diagnostics.map((d) => formatDiagnostic(d)).join('; ')}`);
-  const compiled = compilePipeline(pipeline, instances.value, target);
-  // validateRepo has already checked what the compiler checks; a failure here is our bug.
-  if (!compiled.ok) throw new Error(`${pipeline.file}: ${compiled.diagnostics.map((d) => formatDiagnostic(d)).join('; ')}`);
-  const calls = instances.value.flatMap((i) => (i.step.kind === 'pipeline' ? [{ stepKey: i.key, pipelineId: i.step.pipeline }] : []));
-  const unit: CompiledUnit = { pipelineId: pipeline.id, json: compiled.value.json, hash: compiled.value.hash, steps: compiled.value.steps, calls };
-  return { unit, callees: compiled.value.callees };
-}
-
-/** Compiles `pipeline` and, transitively, the pipelines its `pipeline:` steps call. */
-export function compileWithCallees(all: Pipeline[], pipeline: Pipeline, target: CompileTarget): CompiledRun {
-  const byId = new Map(all.map((p) => [p.id, p]));
-  const root = compileOne(pipeline, target);
-  const units = new Map([[pipeline.id, root.unit]]);
-  const callees: CompiledRun['callees'] = [];
-  const queue = [...root.callees];
-  while (queue.length > 0) {
-    const callee = queue.shift()!;
-    if (callees.some((c) => c.key === callee.key)) continue;
-    const called = byId.get(callee.pipeline);
-    if (!called) throw new Error(`${pipeline.file}: calls unknown pipeline ${callee.pipeline}`);
-    const compiled = compileOne(called, target);
-    callees.push({ key: callee.key, pipelineId: called.id, json: compiled.unit.json, hash: compiled.unit.hash });
-    if (!units.has(called.id)) queue.push(...compiled.callees);
-    units.set(called.id, compiled.unit);
-  }
-  return { ...root.unit, callees, units };
+/**
+ * Compiles `pipeline` and, transitively, the pipelines its `pipeline:` steps call. What only the
+ * compiler knows (Step Functions' size and history limits) comes back as diagnostics: a user's
+ * problem to report on the commit, like any invalid file.
+ */
+export function compileWithCallees(all: Pipeline[], pipeline: Pipeline, target: CompileTarget): Result<CompiledRun> {
+  const compiled = compileProgram(all, [pipeline], target);
+  if (!compiled.ok) return compiled;
+  const program = compiled.value;
+  const keys = new Map([...program.values()].flatMap((p) => p.callees.map((c) => [c.pipeline, c.key] as const)));
+  const callees = [...program.values()]
+    .filter((p) => p.pipelineId !== pipeline.id)
+    .map((p) => ({ key: keys.get(p.pipelineId) as string, pipelineId: p.pipelineId, json: p.json, hash: p.hash }));
+  return ok({ root: program.get(pipeline.id) as CompiledPipeline, callees, program });
 }

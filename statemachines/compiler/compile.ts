@@ -26,6 +26,8 @@ export interface CompiledStep {
   needs: string[];
   /** Position in the plan. */
   order: number;
+  /** For a `pipeline:` step, the id of the pipeline it calls. */
+  calls?: string;
 }
 
 export interface CompiledPipeline {
@@ -89,7 +91,9 @@ export function compileLayout(
     definition,
     json,
     hash: createHash('sha256').update(json).digest('hex'),
-    steps: [...scope.byKey.values()].map(({ inst, key, needKeys, order }) => ({ key, name: inst.name, kind: inst.step.kind, needs: needKeys, order })),
+    steps: [...scope.byKey.values()].map(({ inst, key, needKeys, order }) => ({
+      key, name: inst.name, kind: inst.step.kind, needs: needKeys, order, ...(inst.step.kind === 'pipeline' ? { calls: inst.step.pipeline } : {}),
+    })),
     callees: callees(instances),
     estimates,
   });

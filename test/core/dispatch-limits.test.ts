@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mockClient } from 'aws-sdk-client-mock';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SfnExecutions } from '../../src/aws/sfn-executions.ts';
+import { SfnStateMachineRegistry } from '../../src/aws/sfn-registry.ts';
+import { stateMachineName } from '../../src/aws/names.ts';
+import { dispatch } from '../../src/core/dispatch.ts';
+import { MemoryRunStore } from './memory-store.ts';
+import { CI, fixedSource, recordingStatuses } from './fixtures.ts';
+
+const PREFIX = 'arn:aws:states:eu-west-1:1:stateMachine:';
+
+/** Valid YAML, valid pipeline, but its definition would exceed Step Functions' 1 MB. */
+function hugePipeline(steps: number): string {
+  const body = Array.from({ length: steps }, (_, i) => `  s${i}:\n${i > 0 ? `    needs: [s${i - 1}]\n` : ''}    run: echo step ${i} ${'x'.repeat(200)}\n`);
+  return `steps:\n${body.join('')}`;
+}
+
+test('a pipeline over Step Functions limits is a failed commit status, and nothing of the push starts', async () => {
+  const sfn = mockClient(SFNClient);
+  const store = new MemoryRunStore();
+  const statuses = recordingStatuses();
+  const deps = {
+    store,
+    statuses,
+    registry: new SfnStateMachineRegistry(new SFNClient({ region: 'eu-west-1' }), { roleArn: 'arn:aws:iam::1:role/x', arnPrefix: PREFIX }),
+    executions: new SfnExecutions(new SFNClient({ region: 'eu-west-1' })),
+    clock: { now: () => new Date('2026-11-27T05:00:00Z') },
+    target: { tableName: 't', buildProject: 'p', artifactBucket: 'b' },
+    machineName: (repo: string, id: string) => stateMachineName('sci-', repo, id),
+    runUrl: (arn: string) => arn,
+  };
+  const source = fixedSource([
+    { path: '.sci/ci.yml', text: CI },
+    { path: '.sci/huge.yml', text: hugePipeline(400) },
+  ]);
+  const facts = {
+    event: 'push' as const, repo: 'o/r', repoUrl: 'https://github.com/o/r.git', sha: 'a'.repeat(40), ref: 'refs/heads/main',
+    branch: 'main', tag: '', actor: 'octocat', pr: { number: 0, base: '', fork: false },
+  };
+
+  const outcome = await dispatch(deps, source, { seed: 'delivery-1', facts, trigger: { event: 'push', branch: 'main', tag: '' } });
+
+  assert.equal(outcome.kind, 'invalid');
+  assert.deepEqual(
+    statuses.statuses.map((s) => [s.context, s.state]),
+    [['sci/huge', 'failure']],
+  );
+  assert.match(statuses.statuses[0]!.description, /^\.sci\/huge\.yml:\d+:\d+: the compiled state machine is \d+ bytes, over Step Functions' limit/);
+  assert.equal(sfn.calls().length, 0, 'no state machine created, no execution started');
+  assert.equal(store.runs.size, 0);
+  sfn.restore();
+});
