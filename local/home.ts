@@ -28,6 +28,8 @@ export interface HomePaths {
   work: string;
   /** Local secrets, one file per name. */
   secrets: string;
+  /** The process groups steps run in (`procs/<runId>/<stepKey>.json`), for crash recovery. */
+  procs: string;
 }
 
 export function homePaths(home: string): HomePaths {
@@ -44,12 +46,23 @@ export function homePaths(home: string): HomePaths {
     cache: join(home, 'cache'),
     work: join(home, 'work'),
     secrets: join(home, 'secrets'),
+    procs: join(home, 'procs'),
   };
 }
 
 /** `logs/<runId>/<stepKey>.log`; both ids are checked so a crafted one cannot escape the home. */
 export function stepLogFile(home: string, runId: string, stepKey: string): string {
   return join(homePaths(home).logs, safeSegment(runId), `${safeSegment(stepKey)}.log`);
+}
+
+/** `procs/<runId>`: the records of the process groups a run's steps started. */
+export function runProcsDir(home: string, runId: string): string {
+  return join(homePaths(home).procs, safeSegment(runId));
+}
+
+/** `procs/<runId>/<stepKey>.json`; ids checked as for logs. */
+export function stepProcFile(home: string, runId: string, stepKey: string): string {
+  return join(runProcsDir(home, runId), `${safeSegment(stepKey)}.json`);
 }
 
 function safeSegment(value: string): string {

@@ -33,7 +33,7 @@ export async function openSession(repoDir: string = process.cwd()): Promise<Loca
   const home = resolveHome(repoDir);
   const local = await openLocalStore(home);
   const table: Table = { dynamo: local.client, tableName: local.tableName };
-  await reapAbandoned(local.store, table);
+  await reapAbandoned(local.store, table, home);
   return { home, store: local.store, dynamo: local.client, table, paths: runnerPaths(home), close: () => local.close() };
 }
 

@@ -9,6 +9,8 @@ import type { Readable } from 'node:stream';
 export const KILL_GRACE_MS = 1000;
 
 export interface GroupProcess {
+  /** The leader's pid, which is also the group's id. */
+  pid: number;
   stdout: Readable;
   stderr: Readable;
   /** Resolves with the exit code (128 + signal number when killed by a signal). */
@@ -27,6 +29,18 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * SIGTERM to group `pgid`, SIGKILL once the grace period passes before `leaderGone` settles, and
+ * SIGKILL again after it for children that ignored SIGTERM and outlive the leader.
+ */
+export async function terminateGroup(pgid: number, leaderGone: Promise<unknown>): Promise<void> {
+  signalGroup(pgid, 'SIGTERM');
+  const timer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), KILL_GRACE_MS);
+  await leaderGone;
+  clearTimeout(timer);
+  signalGroup(pgid, 'SIGKILL');
+}
+
 const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
 /** Spawns `file args` detached (new process group) in `cwd` with exactly `env`. */
@@ -38,17 +52,11 @@ export function spawnGroup(file: string, args: string[], cwd: string, env: NodeJ
     child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? (SIGNAL_NUMBERS[signal] ?? 0) : 0)));
   });
   return {
+    pid,
     stdout: child.stdout,
     stderr: child.stderr,
     exited,
     reap: () => signalGroup(pid, 'SIGKILL'),
-    async kill() {
-      signalGroup(pid, 'SIGTERM');
-      const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_GRACE_MS);
-      await exited;
-      clearTimeout(timer);
-      // children that ignored SIGTERM outlive the shell: end them too
-      signalGroup(pid, 'SIGKILL');
-    },
+    kill: () => terminateGroup(pid, exited),
   };
 }

@@ -6,8 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stepLogFile } from '../home.ts';
+import { stepLogFile, stepProcFile } from '../home.ts';
 import { buildEnvironment, MissingSecretError } from './environment.ts';
+import { removeGroupRecord, writeGroupRecord } from './group-records.ts';
 import { LogSink } from './log-sink.ts';
 import { parseBuildspec, type BuildParams, type Buildspec } from './params.ts';
 import { spawnGroup } from './process-group.ts';
@@ -60,13 +61,17 @@ async function restoreSources(params: BuildParams, ws: Workspace, paths: RunnerP
   return dirs;
 }
 
-/** Runs the phases in one bash each (`-eo pipefail`); resolves with the first failing exit code, or 0. */
-async function runPhases(spec: Buildspec, ws: Workspace, env: NodeJS.ProcessEnv, log: LogSink, stop: AbortSignal): Promise<number> {
+/**
+ * Runs the phases in one bash each (`-eo pipefail`); resolves with the first failing exit code, or 0.
+ * Each running group is recorded in `recordFile` so crash recovery can end it if we die first.
+ */
+async function runPhases(spec: Buildspec, ws: Workspace, env: NodeJS.ProcessEnv, log: LogSink, stop: AbortSignal, recordFile: string): Promise<number> {
   for (const phase of spec.phases) {
     if (stop.aborted) return 143;
     const script = join(ws.root, `${phase.name}.sh`);
     await writeFile(script, `${phase.commands.join('\n')}\n`);
     const proc = spawnGroup('bash', ['-eo', 'pipefail', script], ws.src, env);
+    const recorded = proc.pid ? writeGroupRecord(recordFile, proc.pid) : Promise.resolve();
     const onStop = () => void proc.kill();
     stop.addEventListener('abort', onStop, { once: true });
     const piped = Promise.all([log.pipe(proc.stdout), log.pipe(proc.stderr)]);
@@ -74,6 +79,8 @@ async function runPhases(spec: Buildspec, ws: Workspace, env: NodeJS.ProcessEnv,
     stop.removeEventListener('abort', onStop);
     // background jobs die with the container on CodeBuild; here they die with the group
     proc.reap();
+    await recorded;
+    await removeGroupRecord(recordFile);
     await piped;
     if (code !== 0) return code;
   }
@@ -105,7 +112,7 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
     const found = await restoreCache(ctx.paths.cache, cacheKey, cacheDirs);
     log.note(found > 0 ? `cache ${cacheKey} restored` : `cache ${cacheKey} not found`);
   }
-  const code = await runPhases(spec, ws, env, log, stop);
+  const code = await runPhases(spec, ws, env, log, stop, stepProcFile(ctx.paths.home, ctx.runId, ctx.stepKey));
   if (code !== 0) return stop.aborted ? 'STOPPED' : `exit code ${code}`;
   if (spec.artifacts && params.ArtifactsOverride && params.ArtifactsOverride.Type !== 'NO_ARTIFACTS') {
     const base = spec.artifacts.baseDirectory ? join(ws.src, spec.artifacts.baseDirectory) : ws.src;

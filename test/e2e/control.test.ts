@@ -2,7 +2,11 @@
  * Acting on a run from another process: approve, reject, cancel; Ctrl-C on `sci run`; and crash
  * recovery after SIGKILL. Each `sci run` here is a background process, each action a second one.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { collect, processesMatching, runsOf, sandbox, sciAsync, startSci, step, waitForRun, type RunJson } from './helpers.ts';
 
@@ -19,6 +23,10 @@ steps:
 steps:
   forever: { run: ["bash -c 'sleep 381 & sleep 382 & wait'"] }
   quick: { run: echo quick }
+`,
+  '.sci/crash.yml': `
+steps:
+  forever: { run: ["sleep 300.4170 & bash -c 'sleep 300.4171; true' & wait"] }
 `,
 });
 test.after(() => box.cleanup());
@@ -80,16 +88,30 @@ test('Ctrl-C on sci run cancels cleanly', async () => {
   assert.deepEqual(processesMatching('sleep 38'), []);
 });
 
-test('a sci run killed with SIGKILL leaves a run the next command marks abandoned', async () => {
-  const child = startSci(box, 'run', 'long', '--json');
+test('a sci run killed with SIGKILL leaves a run the next command marks abandoned, and its step processes end', async (t) => {
+  // unique to this test: the step's sleep, the inner bash and its sleep (a grandchild of the step's shell)
+  const marker = 'sleep 300.417';
+  // should recovery fail, the orphans must not outlive the test run
+  t.after(() => {
+    for (const line of processesMatching(marker)) spawnSync('kill', ['-9', line.trim().split(/\s+/)[0] as string]);
+  });
+  const child = startSci(box, 'run', 'crash', '--json');
   const running = collect(child);
-  const run = await waitForRun(box, sleeping);
+  const run = await waitForRun(box, (r) => r.pipeline === 'crash' && r.steps.some((s) => s.status === 'running'));
+  const procs = join(box.home, 'procs');
+  const recorded = () => existsSync(join(procs, run.id, 'forever.json'));
+  for (let i = 0; i < 120 && (processesMatching(marker).length < 3 || !recorded()); i++) await sleep(250);
+  assert.equal(processesMatching(marker).length, 3, 'the step did not start its processes');
+  assert.ok(recorded(), 'the step process group was not recorded');
   child.kill('SIGKILL');
   await running;
-  // its builds were in their own process groups: nothing could stop them, so the test does
-  for (const line of processesMatching('sleep 38')) process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGKILL');
-  const after = runsOf((await sciAsync(box, 'runs', '--json')).stdout).find((r) => r.id === run.id)!;
+  assert.equal(processesMatching(marker).length, 3, 'the step processes should outlive sci run (own process group)');
+  const listed = await sciAsync(box, 'runs', '--json');
+  const after = runsOf(listed.stdout).find((r) => r.id === run.id)!;
   assert.equal(after.status, 'failed');
+  // sci runs ended the orphans before answering (SIGTERM, SIGKILL after 1 s at worst)
+  assert.deepEqual(processesMatching(marker), []);
+  assert.deepEqual(readdirSync(procs), [], 'the records of the ended groups are removed');
   const shown = JSON.parse((await sciAsync(box, 'show', run.id, '--json')).stdout) as RunJson;
   assert.equal(step(shown, 'forever').status, 'cancelled');
   const listing = (await sciAsync(box, 'runs')).stdout;

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
-import { homePaths, resolveHome, stepLogFile } from '../../local/home.ts';
+import { homePaths, resolveHome, stepLogFile, stepProcFile } from '../../local/home.ts';
 
 describe('the local state home', () => {
   it('is SCI_HOME when set (relative to the current directory), else <repo>/.sci-state', () => {
@@ -15,12 +15,16 @@ describe('the local state home', () => {
     const paths = homePaths('/h');
     assert.deepEqual(paths, {
       home: '/h', store: '/h/store', storeDb: '/h/store/db', storeServer: '/h/store/server.json', storeLock: '/h/store/lock', storeSwept: '/h/store/swept-at',
-      logs: '/h/logs', artifacts: '/h/artifacts', cache: '/h/cache', work: '/h/work', secrets: '/h/secrets',
+      logs: '/h/logs', artifacts: '/h/artifacts', cache: '/h/cache', work: '/h/work', secrets: '/h/secrets', procs: '/h/procs',
     });
     assert.equal(stepLogFile('/h', '01JD5', 'test_node_20'), join('/h', 'logs', '01JD5', 'test_node_20.log'));
+    assert.equal(stepProcFile('/h', '01JD5', 'test_node_20'), join('/h', 'procs', '01JD5', 'test_node_20.json'));
   });
 
   it('refuses ids that would leave the home', () => {
-    for (const bad of ['..', '../x', 'a/b', '']) assert.throws(() => stepLogFile('/h', bad, 'k'), /not a safe path segment/);
+    for (const bad of ['..', '../x', 'a/b', '']) {
+      assert.throws(() => stepLogFile('/h', bad, 'k'), /not a safe path segment/);
+      assert.throws(() => stepProcFile('/h', 'r', bad), /not a safe path segment/);
+    }
   });
 });
