@@ -7,12 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Clock, RunStore } from '../core/ports.ts';
 import { isConditionalCheckFailed } from '../store/errors.ts';
-import { expiresAt } from '../store/items.ts';
+import { DELIVERY_RETENTION_DAYS, expiresAt } from '../store/items.ts';
 import { DELIVERY_SK, deliveryPk } from '../store/keys.ts';
 
 export interface DeliveryRecordOptions {
   clock?: Clock;
-  /** GitHub redelivers for up to 3 days. @default 4 (the store's default) */
+  /** GitHub redelivers for up to 3 days. @default DELIVERY_RETENTION_DAYS (as the store) */
   retentionDays?: number;
   /** @default crypto.randomUUID */
   newWriteId?: () => string;
@@ -30,7 +30,7 @@ export class DynamoDeliveryRecords implements Pick<RunStore, 'recordDelivery'> {
     options: DeliveryRecordOptions = {},
   ) {
     this.clock = options.clock ?? { now: () => new Date() };
-    this.days = options.retentionDays ?? 4;
+    this.days = options.retentionDays ?? DELIVERY_RETENTION_DAYS;
     this.newWriteId = options.newWriteId ?? randomUUID;
   }
 

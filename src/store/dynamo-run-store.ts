@@ -8,7 +8,7 @@ import type { RunStatus, StepStatus } from '../../statemachines/pipeline/model.t
 import type { ApprovalDecision, Clock, RunRecord, RunStore, RunWithSteps, StepRecord } from '../core/ports.ts';
 import { createRunItems } from './create-run.ts';
 import { ApprovalAlreadyDecidedError, ApprovalNotWaitingError, isConditionalCheckFailed, StepNotFoundError } from './errors.ts';
-import { expiresAt, isCommittedRun, toRunRecord, toStepRecord, type Item } from './items.ts';
+import { DELIVERY_RETENTION_DAYS, expiresAt, isCommittedRun, toRunRecord, toStepRecord, type Item } from './items.ts';
 import { ACTIVE_PK, DELIVERY_SK, deliveryPk, pipelinePk, repoPk, RUN_SK, runPk, stepKey } from './keys.ts';
 import { appliedEarlier, queryItems, scanItems } from './reads.ts';
 import { isTerminalRun, isTerminalStep } from './transitions.ts';
@@ -38,7 +38,7 @@ export class DynamoRunStore implements RunStore {
   constructor(private readonly client: DynamoDBDocumentClient, readonly tableName: string, options: DynamoRunStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.runDays = options.runRetentionDays ?? 90;
-    this.deliveryDays = options.deliveryRetentionDays ?? 4;
+    this.deliveryDays = options.deliveryRetentionDays ?? DELIVERY_RETENTION_DAYS;
     this.newWriteId = options.newWriteId ?? randomUUID;
   }
 

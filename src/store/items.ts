@@ -26,6 +26,9 @@ function pick(source: object, fields: readonly string[]): Item {
   return out;
 }
 
+/** TTL of a delivery record: GitHub redelivers the same GUID for up to 3 days. */
+export const DELIVERY_RETENTION_DAYS = 4;
+
 /** Epoch seconds `days` after `now`, for the TTL attribute. */
 export function expiresAt(now: Date, days: number): number {
   return Math.floor(now.getTime() / 1000) + Math.round(days * 86_400);
