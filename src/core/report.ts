@@ -101,10 +101,11 @@ export async function onBuildState(deps: Pick<ReportDeps, 'store' | 'clock'>, de
   if (detail['build-status'] !== 'IN_PROGRESS') return `ignored build status ${detail['build-status']}`;
   const vars = new Map((detail['additional-information']?.environment?.['environment-variables'] ?? []).map((v) => [v.name, v.value]));
   const runId = vars.get('SCI_RUN_ID');
-  const step = vars.get('SCI_STEP_KEY') ?? vars.get('SCI_STEP');
+  // The key, not the display name: a name may equal another instance's key.
+  const step = vars.get('SCI_STEP_KEY');
   if (!runId || !step) return 'not a serverless-ci build';
   const found = await deps.store.getRun(runId);
-  const record = found?.steps.find((s) => s.key === step || s.name === step);
+  const record = found?.steps.find((s) => s.key === step);
   if (!record) return `no step ${step} in run ${runId}`;
   const moved = await deps.store.transitionStep(runId, record.key, 'running', { startedAt: deps.clock.now().toISOString(), incrementAttempts: true, ...(detail['build-id'] ? { attemptId: detail['build-id'] } : {}) });
   return moved ? `step ${record.key} of ${runId} running` : `step ${record.key} of ${runId} already past running`;

@@ -37,7 +37,7 @@ async function newRun(id: string) {
 const exec = (name: string, status: string) => ({ executionArn: `arn:aws:states:r:1:execution:m:${name}`, name, status });
 const build = (runId: string, buildId: string) => ({
   'build-status': 'IN_PROGRESS', 'build-id': buildId,
-  'additional-information': { environment: { 'environment-variables': [{ name: 'SCI_RUN_ID', value: runId }, { name: 'SCI_STEP', value: 'build' }] } },
+  'additional-information': { environment: { 'environment-variables': [{ name: 'SCI_RUN_ID', value: runId }, { name: 'SCI_STEP', value: 'build' }, { name: 'SCI_STEP_KEY', value: 'build' }] } },
 });
 
 describe('reporter on the real store', () => {

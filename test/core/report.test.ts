@@ -66,12 +66,27 @@ describe('reporter', () => {
 
   test('a CodeBuild IN_PROGRESS event marks the step running with one more attempt; a duplicate changes nothing', async () => {
     const { store, deps } = await setup();
-    const detail = { 'build-status': 'IN_PROGRESS', 'additional-information': { environment: { 'environment-variables': [{ name: 'SCI_RUN_ID', value: 'R1' }, { name: 'SCI_STEP', value: 'deploy' }] } } };
+    const detail = { 'build-status': 'IN_PROGRESS', 'additional-information': { environment: { 'environment-variables': [{ name: 'SCI_RUN_ID', value: 'R1' }, { name: 'SCI_STEP', value: 'deploy' }, { name: 'SCI_STEP_KEY', value: 'deploy' }] } } };
     assert.match(await onBuildState(deps, detail), /running/);
     await onBuildState(deps, detail);
     const step = (await store.getRun('R1'))!.steps.find((s) => s.key === 'deploy')!;
     assert.deepEqual([step.status, step.attempts, step.startedAt], ['running', 1, '2026-11-27T04:10:00.000Z']);
     assert.equal(await onBuildState(deps, { 'build-status': 'IN_PROGRESS' }), 'not a serverless-ci build');
+  });
+
+  test('a build is matched by SCI_STEP_KEY, never by a display name that happens to equal it', async () => {
+    const { store, deps } = await setup();
+    store.steps.get('R1')!.push(
+      { runId: 'R1', key: 'pkg_2', name: 'pkg', kind: 'run', order: 5, status: 'pending', attempts: 0 },
+      { runId: 'R1', key: 'pkg', name: 'pkg (os=linux)', kind: 'run', order: 6, status: 'pending', attempts: 0 },
+    );
+    const vars = [{ name: 'SCI_RUN_ID', value: 'R1' }, { name: 'SCI_STEP', value: 'pkg (os=linux)' }, { name: 'SCI_STEP_KEY', value: 'pkg' }];
+    await onBuildState(deps, { 'build-status': 'IN_PROGRESS', 'additional-information': { environment: { 'environment-variables': vars } } });
+    const steps = (await store.getRun('R1'))!.steps;
+    assert.deepEqual(
+      ['pkg', 'pkg_2'].map((k) => steps.find((s) => s.key === k)!.status),
+      ['running', 'pending'],
+    );
   });
 
   test('child runs: started by input run.id, no commit status of their own; queued ones settled when the caller ends', async () => {

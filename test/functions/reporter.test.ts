@@ -62,7 +62,7 @@ describe('functions/reporter handler', () => {
   test('a CodeBuild start marks the step running', async () => {
     const event = {
       'detail-type': 'CodeBuild Build State Change', source: 'aws.codebuild',
-      detail: { 'build-status': 'IN_PROGRESS', 'build-id': 'arn:aws:codebuild:eu-west-1:1:build/sci-steps:1', 'project-name': 'sci-steps', 'additional-information': { environment: { 'environment-variables': [{ name: 'SCI_RUN_ID', value: 'RUNCI', type: 'PLAINTEXT' }, { name: 'SCI_STEP', value: 'lint', type: 'PLAINTEXT' }] } } },
+      detail: { 'build-status': 'IN_PROGRESS', 'build-id': 'arn:aws:codebuild:eu-west-1:1:build/sci-steps:1', 'project-name': 'sci-steps', 'additional-information': { environment: { 'environment-variables': [{ name: 'SCI_RUN_ID', value: 'RUNCI', type: 'PLAINTEXT' }, { name: 'SCI_STEP', value: 'lint', type: 'PLAINTEXT' }, { name: 'SCI_STEP_KEY', value: 'lint', type: 'PLAINTEXT' }] } } },
     };
     assert.match(await handler(event), /running/);
     assert.equal((await local.store.getRun('RUNCI'))!.steps[0]!.status, 'running');
