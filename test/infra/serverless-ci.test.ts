@@ -135,10 +135,11 @@ test('execution role: trusted by sci-* state machines only; builds, sync rules, 
   assert.deepEqual(byId.StepBuilds!.Resource, { 'Fn::GetAtt': [project, 'Arn'] });
   assert.deepEqual(actionsOf(byId.StepBuilds!).sort(), ['codebuild:BatchGetBuilds', 'codebuild:StartBuild', 'codebuild:StopBuild']);
   const rules = JSON.stringify(byId.SyncIntegrationRules!.Resource);
-  assert.match(rules, /rule\/StepFunctionsGetEventsForCodeBuildStartBuildRule"/);
+  assert.match(rules, /rule\/StepFunctionsGetEventForCodeBuildStartBuildRule"/);
   assert.match(rules, /rule\/StepFunctionsGetEventsForStepFunctionsExecutionRule"/);
   assert.deepEqual(actionsOf(byId.RunStore!).sort(), ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
-  assert.deepEqual(actionsOf(byId.ChildPipelinesAndGates!).sort(), ['states:SendTaskSuccess', 'states:StartExecution']);
+  assert.deepEqual(actionsOf(byId.ChildPipelines!), ['states:StartExecution']);
+  assert.deepEqual([actionsOf(byId.GateReleases!), byId.GateReleases!.Resource], [['states:SendTaskSuccess'], '*']);
   assert.match(JSON.stringify(byId.ChildExecutions!.Resource), /:execution:sci-\*:\*"/);
 });
 
@@ -194,17 +195,17 @@ test('api: answers approvals and stops runs of sci-* state machines only', () =>
   const statements = statementsOf('CiFunctionsApiRole');
   const approvals = statements.find((s) => s.Sid === 'Approvals')!;
   assert.deepEqual(actionsOf(approvals).sort(), ['states:SendTaskFailure', 'states:SendTaskSuccess']);
-  assert.match(JSON.stringify(approvals.Resource), /:stateMachine:sci-\*"/);
+  assert.equal(approvals.Resource, '*', 'SendTaskSuccess/Failure have no resource-level permissions');
   const executions = statements.find((s) => s.Sid === 'PipelineExecutions')!;
   assert.deepEqual(actionsOf(executions).sort(), ['states:DescribeExecution', 'states:StopExecution']);
 });
 
-test('no statement allows every action, and only ListSchedules (no resource-level support) uses Resource "*"', () => {
+test('no statement allows every action; Resource "*" only for actions without resource-level support', () => {
   const all = allStatements();
   assert.ok(all.length > 20);
   for (const s of all) assert.ok(!actionsOf(s).some((a) => a === '*' || a.endsWith(':*')), JSON.stringify(s));
   const star = all.filter((s) => [s.Resource].flat().includes('*'));
-  assert.deepEqual([...new Set(star.flatMap(actionsOf))], ['scheduler:ListSchedules']);
+  assert.deepEqual([...new Set(star.flatMap(actionsOf))].sort(), ['scheduler:ListSchedules', 'states:SendTaskFailure', 'states:SendTaskSuccess']);
 });
 
 test('six Lambdas: nodejs22.x on arm64, bundled ESM with source maps, one log group each with retention', () => {
