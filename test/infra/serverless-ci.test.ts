@@ -19,6 +19,7 @@ import { DELIVERY_KEY_PREFIX } from '../../infra/constructs/grants.ts';
 import { BUNDLING, FUNCTION_NAMES, PROJECT_ROOT } from '../../infra/constructs/sci-function.ts';
 import { deliveryPk } from '../../src/store/keys.ts';
 import { RUN_TABLE } from '../../src/store/table.ts';
+import { lambdaCallJudges } from './iam-lambda-calls.ts';
 import { actionsOf, inspect, synthStack } from './synth.ts';
 
 const { app, stack } = synthStack({ 'sci:allowedRepos': ['octo/app', 'octo/lib'] });
@@ -329,6 +330,10 @@ test('outputs: endpoints, table, console links', () => {
   template.hasOutput('StateMachinesConsole', { Value: link });
   assert.match(JSON.stringify(link.asObject()), /statemachines\?search=sci-/);
 });
+
+// ---------------------------------------------------------------- IAM judged by a policy evaluator
+
+lambdaCallJudges(app, stack, template);
 
 // ---------------------------------------------------------------- compliance and snapshot
 
