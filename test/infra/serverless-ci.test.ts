@@ -323,7 +323,7 @@ test('everything taggable carries app=serverless-ci (cost allocation)', () => {
 });
 
 test('outputs: endpoints, table, console links', () => {
-  for (const name of ['WebhookUrl', 'ApiUrl', 'TableName', 'StateMachinesConsole', 'BuildLogsConsole', 'WebhookSecretArn', 'GitHubSecretArn', 'DeliveriesDlqUrl', 'FailedEventsQueueUrl', 'ScheduleSyncFunctionName']) {
+  for (const name of ['WebhookUrl', 'ApiUrl', 'ApiFunctionArn', 'TableName', 'StateMachinesConsole', 'BuildLogsConsole', 'WebhookSecretArn', 'GitHubSecretArn', 'DeliveriesDlqUrl', 'FailedEventsQueueUrl', 'ScheduleSyncFunctionName']) {
     template.hasOutput(name, {});
   }
   const link = new Capture();
