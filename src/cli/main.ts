@@ -22,6 +22,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   approve: { summary: 'approve a waiting approval step', load: () => import('./commands/approve.ts') },
   reject: { summary: 'reject a waiting approval step', load: () => import('./commands/reject.ts') },
   cancel: { summary: 'cancel a run', load: () => import('./commands/cancel.ts') },
+  envs: { summary: "list environments' current releases, or one's history", load: () => import('./commands/envs.ts') },
   serve: { summary: 'local webhook endpoint and dashboard', load: () => import('./commands/serve.ts') },
 };
 

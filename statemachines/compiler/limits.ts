@@ -50,12 +50,18 @@ function successors(state: State): string[] {
   return [...out];
 }
 
-/** Worst-case cost of running `machine` from its start. */
+/**
+ * Worst-case cost of running `machine` from its start. The one loop the compiler emits, waiting
+ * for an environment another run holds, is counted once: how often it turns depends on other runs.
+ */
 export function longestPath(machine: StateMachine): Cost {
   const memo = new Map<string, Cost>();
+  const onPath = new Set<string>();
   const visit = (name: string): Cost => {
     const known = memo.get(name);
     if (known) return known;
+    if (onPath.has(name)) return { events: 0, transitions: 0 };
+    onPath.add(name);
     const state = machine.States[name]!;
     const own = ownCost(state, state.Type === 'Parallel' ? state.Branches.map(longestPath) : []);
     const rest = successors(state).map(visit);
@@ -63,6 +69,7 @@ export function longestPath(machine: StateMachine): Cost {
       events: own.events + Math.max(0, ...rest.map((r) => r.events)),
       transitions: own.transitions + Math.max(0, ...rest.map((r) => r.transitions)),
     };
+    onPath.delete(name);
     memo.set(name, cost);
     return cost;
   };

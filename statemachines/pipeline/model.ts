@@ -103,6 +103,17 @@ export interface SecretRef {
   span: SourceSpan;
 }
 
+/** `environment:` of a step: where its success is recorded as a release. */
+export interface EnvironmentSpec {
+  name: string;
+  url?: string;
+  /** @default false — true puts an approval step (`approve <step>`) before the step. */
+  approval: boolean;
+  /** Branch globs the environment accepts; absent = any branch. */
+  branches?: string[];
+  span: SourceSpan;
+}
+
 interface StepCommon {
   /** The key under `steps:`. */
   name: string;
@@ -116,6 +127,10 @@ interface StepCommon {
   allowFailure: boolean;
   /** Axes in file order; absent = not a matrix step. */
   matrix?: Record<string, MatrixValue[]>;
+  /** The environment this step releases to (run steps). */
+  environment?: EnvironmentSpec;
+  /** Branch globs outside which the step is skipped with a reason (an environment's `branches`). */
+  branches?: { globs: string[]; environment: string };
   span: SourceSpan;
 }
 
