@@ -23,6 +23,8 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   reject: { summary: 'reject a waiting approval step', load: () => import('./commands/reject.ts') },
   cancel: { summary: 'cancel a run', load: () => import('./commands/cancel.ts') },
   envs: { summary: "list environments' current releases, or one's history", load: () => import('./commands/envs.ts') },
+  promote: { summary: "re-release one environment's current release to another", load: () => import('./commands/promote.ts') },
+  rollback: { summary: "re-release an environment's previous successful release", load: () => import('./commands/rollback.ts') },
   serve: { summary: 'local webhook endpoint and dashboard', load: () => import('./commands/serve.ts') },
 };
 

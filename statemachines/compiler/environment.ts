@@ -10,6 +10,7 @@
  */
 import { RESOURCES, type Json, type State } from '../asl/types.ts';
 import { CONDITIONAL_FAILED, WRITE_TIMEOUT } from './status.ts';
+import { member } from './context.ts';
 import { recordPaths, type InstanceInfo, type Scope } from './scope.ts';
 
 /** Keys of an environment's items (docs/run-store.md). */
@@ -188,6 +189,9 @@ function releaseOutputs(scope: Scope, info: InstanceInfo): Record<string, Json> 
     const base = other.key === info.key ? `$.steps.${info.key}` : paths(step.name);
     if (base === undefined) continue;
     out[step.name] = { M: Object.fromEntries(step.outputs.map((n) => [n, { 'S.$': `${base}.outputs.${n}` }])) };
+  }
+  for (const [name, keys] of Object.entries(scope.pipeline.released ?? {})) {
+    out[name] = { M: Object.fromEntries(keys.map((n) => [n, { 'S.$': `$.run.released${member(name)}.outputs.${n}` }])) };
   }
   return out;
 }

@@ -185,6 +185,12 @@ export interface Pipeline {
   concurrency?: { group: Template; cancelInProgress: boolean };
   /** In file order. */
   steps: Step[];
+  /**
+   * A re-release (`sci promote`, `sci rollback`) runs only the steps releasing to one environment;
+   * the steps they read outputs from are not run but given, by name with their output names, and
+   * read from the execution input at `run.released.<step>.outputs`.
+   */
+  released?: Record<string, string[]>;
 }
 
 /**

@@ -19,7 +19,7 @@ const box = sandbox({
 steps:
   build:
     outputs: [version]
-    run: echo "version=1.0.7" >> "$SCI_OUTPUT"
+    run: echo "version=1.0.7-$SCI_BRANCH" >> "$SCI_OUTPUT"
   deploy-staging:
     needs: [build]
     environment: staging
@@ -81,4 +81,22 @@ test('two runs reaching one environment hold it one after the other', () => {
   const [a, b] = runsOf(r.stdout).map((x) => step(x, 'deploy')) as [RunJson['steps'][0], RunJson['steps'][0]];
   const [first, second] = ms(a.startedAt) <= ms(b.startedAt) ? [a, b] : [b, a];
   assert.ok(ms(second.startedAt) >= ms(first.endedAt), `overlap: ${JSON.stringify([first, second])}`);
+});
+
+const logOf = (run: RunJson, name: string) => sci(box, 'logs', run.id, name).stdout;
+
+test('rollback re-releases the previous release; promote re-releases the current one elsewhere, without a rebuild', () => {
+  const rolled = sci(box, 'rollback', 'staging', '--json');
+  assert.equal(rolled.code, 0, rolled.stderr);
+  const [back] = runsOf(rolled.stdout) as [RunJson];
+  assert.deepEqual(back.steps.map((s) => [s.name, s.status]), [['deploy-staging', 'succeeded']]);
+  assert.match(logOf(back, 'deploy-staging'), /staging gets 1\.0\.7-main/);
+  const promoted = sci(box, 'promote', 'staging', 'production', '--json');
+  assert.equal(promoted.code, 0, promoted.stderr);
+  const [up] = runsOf(promoted.stdout) as [RunJson];
+  assert.deepEqual(up.steps.map((s) => [s.name, s.status]), [['deploy-prod', 'succeeded']]);
+  assert.match(logOf(up, 'deploy-prod'), /production gets 1\.0\.7-main/);
+  const envs = JSON.parse(sci(box, 'envs', '--json').stdout) as EnvJson[];
+  assert.deepEqual(envs.filter((e) => e.name !== 'shared').map((e) => [e.name, e.run]), [['production', up.id], ['staging', back.id]]);
+  assert.equal(sci(box, 'rollback', 'nowhere').code, 2);
 });

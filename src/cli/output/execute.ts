@@ -25,6 +25,8 @@ export interface ExecuteOptions {
   all: Pipeline[];
   runs: SelectedRun[];
   json: boolean;
+  /** A re-release: the outputs of the steps it does not run. */
+  released?: RunFacts['released'];
 }
 
 /** Lines of a failed step's log shown in the summary. */
@@ -42,6 +44,7 @@ function factsOf(o: ExecuteOptions, inputs: RunFacts['inputs']): RunFacts {
     actor: o.git.actor,
     pr: { number: 0, base: o.event === 'pull_request' ? o.branch : '', fork: false },
     inputs,
+    ...(o.released ? { released: o.released } : {}),
   };
 }
 
