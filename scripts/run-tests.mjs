@@ -1,5 +1,6 @@
 // Runs every test/**/*.test.ts with node's test runner (Node 20 has no --test globs).
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -17,7 +18,11 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// one scratch dir per run, shared by every test file (e.g. the container images built once per run)
+const shared = mkdtempSync(join(tmpdir(), 'sci-test-'));
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
+  env: { ...process.env, SCI_TEST_TMP: shared },
 });
+rmSync(shared, { recursive: true, force: true });
 process.exit(result.status ?? 1);

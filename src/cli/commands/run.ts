@@ -1,5 +1,5 @@
 /**
- * `sci run [PIPELINE...] [--repo DIR] [--event E] [--branch B] [--input k=v]... [--json]`:
+ * `sci run [PIPELINE...] [--repo DIR] [--event E] [--branch B] [--input k=v]... [--json] [--no-containers]`:
  * reads the pipelines at HEAD, validates them, picks those the event starts (or the ones
  * named), types their inputs and runs them concurrently on the embedded engine.
  * Exit 0 when every run succeeded, 1 when any did not, 2 for a usage or pipeline error.
@@ -11,6 +11,7 @@ import { readGitFacts } from '../../../local/git-facts.ts';
 import { loadPipelines } from '../../core/pipelines.ts';
 import { GitSource } from '../../source/git-source.ts';
 import { parseCommandArgs } from '../args.ts';
+import { containerModeOf } from '../container-mode.ts';
 import { CliUsageError } from '../errors.ts';
 import { executeSelected } from '../output/execute.ts';
 import { selectPipelines, triggerFor } from '../output/selection.ts';
@@ -35,7 +36,9 @@ export async function run(argv: string[]): Promise<number> {
     branch: { type: 'string' },
     input: { type: 'string', multiple: true },
     json: { type: 'boolean' },
+    'no-containers': { type: 'boolean' },
   });
+  const containers = containerModeOf(values['no-containers'], process.env);
   const event = (values.event ?? 'push') as EventName;
   if (!EVENTS.includes(event)) throw new CliUsageError(`--event must be one of ${EVENTS.join(', ')}, got '${values.event}'`);
   const inputs = parseInputs(values.input ?? []);
@@ -58,5 +61,5 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`no pipeline starts on ${event}${branch ? ` to ${branch}` : ''}; name one to run it anyway: sci run PIPELINE\n`);
     return 0;
   }
-  return executeSelected({ repoDir, git, event, branch, all: loaded.all, runs: selected.runs, json: values.json ?? false });
+  return executeSelected({ repoDir, git, event, branch, all: loaded.all, runs: selected.runs, json: values.json ?? false, containers });
 }
