@@ -11,6 +11,17 @@ import { parseCommandArgs } from '../args.ts';
 import { containerModeOf } from '../container-mode.ts';
 import { CliUsageError } from '../errors.ts';
 
+export const help = `usage: sci serve [--repo DIR] [--port P]
+
+Serves a local GitHub webhook endpoint (POST /webhook, secret from SCI_WEBHOOK_SECRET) that runs
+matching pipelines on the embedded engine, and the dashboard at /.
+
+options:
+  --repo DIR   the repository (default: the current directory)
+  --port P     the port to listen on
+  -h, --help   show this help
+`;
+
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { repo: { type: 'string' }, port: { type: 'string' }, 'no-containers': { type: 'boolean' } });
   const containers = containerModeOf(values['no-containers'], process.env);
