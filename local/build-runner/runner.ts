@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { DEFAULT_IMAGE } from '../../statemachines/pipeline/build.ts';
 import { containerName } from '../containers/container-launcher.ts';
 import type { LauncherChoice } from '../containers/launchers.ts';
 import { stepLogFile, stepProcFile } from '../home.ts';
@@ -37,7 +38,7 @@ export interface BuildContext {
   signal: AbortSignal;
   hostEnv: NodeJS.ProcessEnv;
   /** How the build runs for its image: a local process or a container (local/containers/launchers.ts). */
-  launcher(image: string | undefined): Promise<LauncherChoice>;
+  launcher(image: string): Promise<LauncherChoice>;
   /** Called once it is known where the build runs (`a local process`, `image node:22 (podman)`). */
   onLaunch?(where: string): void;
   /** Called when the build starts (before its checkout is ready). */
@@ -119,7 +120,7 @@ export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<
   const id = randomUUID();
   const logFile = stepLogFile(ctx.paths.home, ctx.runId, ctx.stepKey);
   // where the build runs (engine detection, image pull), the checkout and the store write of `running` go on at once
-  const choosing = ctx.launcher(params.ImageOverride).then((choice) => {
+  const choosing = ctx.launcher(params.ImageOverride ?? DEFAULT_IMAGE).then((choice) => {
     ctx.onLaunch?.('launcher' in choice ? choice.launcher.where : `image ${params.ImageOverride ?? ''}`);
     return choice;
   });

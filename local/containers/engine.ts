@@ -68,6 +68,11 @@ export class ContainerEngine {
     return runCommand(this.name, args, this.env, timeoutMs);
   }
 
+  /** Whether the engine holds `image` already (never pulls). */
+  async hasImage(image: string): Promise<boolean> {
+    return (await this.command(['image', 'inspect', '--format', '{{.Id}}', image])).code === 0;
+  }
+
   /**
    * Makes `image` present (pulled once per process when missing); resolves with undefined, or
    * with why it cannot be had (the engine's own message).
@@ -76,7 +81,7 @@ export class ContainerEngine {
     let pending = this.images.get(image);
     if (!pending) {
       pending = (async () => {
-        if ((await this.command(['image', 'inspect', '--format', '{{.Id}}', image])).code === 0) return undefined;
+        if (await this.hasImage(image)) return undefined;
         const pulled = await this.command(['pull', '--quiet', image]);
         return pulled.code === 0 ? undefined : `image ${image} cannot be pulled with ${this.name}: ${engineMessage(pulled)}`;
       })();

@@ -2,7 +2,8 @@
  * Picks how each step runs: in its image on the container engine (`SCI_CONTAINER`, or the first of
  * Docker and Podman that answers), or as a local process when containers are off, when no engine
  * answers, or when the image is a CodeBuild curated one (`aws/codebuild/…`, the default when a
- * step names no image), which no public registry serves. Each fallback is announced once.
+ * step names no image) that the engine does not hold: no public registry serves those (they can
+ * be built from github.com/aws/aws-codebuild-docker-images). Each fallback is announced once.
  */
 import { processLauncher, type StepLauncher } from '../build-runner/launcher.ts';
 import { ContainerLauncher } from './container-launcher.ts';
@@ -28,15 +29,15 @@ export class Launchers {
     private readonly onNotice: (text: string) => void = () => undefined,
   ) {}
 
-  async forImage(image: string | undefined): Promise<LauncherChoice> {
+  async forImage(image: string): Promise<LauncherChoice> {
     if (this.mode === 'none') {
       return this.processMode('containers are off (--no-containers or SCI_CONTAINER=none): steps run as local processes, not in their images');
     }
-    if (!image || isCuratedImage(image)) {
-      const name = image ?? 'none';
-      return this.processMode(`image ${name} is a CodeBuild curated image that no public registry serves: its steps run as local processes`);
-    }
+    const curated = !image || isCuratedImage(image);
     const engine = await (this.engine ??= this.detect());
+    if (curated && (!engine || 'error' in engine || !(await engine.hasImage(image)))) {
+      return this.processMode(`image ${image} is a CodeBuild curated image that no public registry serves: its steps run as local processes`);
+    }
     if (!engine) return this.processMode('no container engine answers (tried docker, podman): steps run as local processes, not in their images');
     if ('error' in engine) return engine;
     const missing = await engine.ensureImage(image);

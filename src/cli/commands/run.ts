@@ -16,7 +16,7 @@ import { CliUsageError } from '../errors.ts';
 import { executeSelected } from '../output/execute.ts';
 import { selectPipelines, triggerFor } from '../output/selection.ts';
 
-export const help = `usage: sci run [PIPELINE...] [--repo DIR] [--event E] [--branch B] [--input k=v]... [--json]
+export const help = `usage: sci run [PIPELINE...] [--repo DIR] [--event E] [--branch B] [--input k=v]... [--json] [--no-containers]
 
 Runs pipelines now, locally, on the embedded engine, against the repository's current commit.
 Without PIPELINE, runs the pipelines whose \`on\` matches the event; a named pipeline runs whatever its \`on\`.
@@ -27,7 +27,11 @@ options:
   --branch B       the branch the event is for (default: the checked-out branch)
   --input k=v      a typed input of a manual run; repeat for several
   --json           one JSON object per run, a line each
+  --no-containers  run every step as a local process, not in its image (same as SCI_CONTAINER=none)
   -h, --help       show this help
+
+Steps run in their images on the engine SCI_CONTAINER names (docker or podman), by default the
+first of them that answers; with none, as local processes (see docs/local.md).
 
 exit: 0 every run succeeded, 1 a run did not, 2 usage or pipeline error
 `;

@@ -11,15 +11,16 @@ import { parseCommandArgs } from '../args.ts';
 import { containerModeOf } from '../container-mode.ts';
 import { CliUsageError } from '../errors.ts';
 
-export const help = `usage: sci serve [--repo DIR] [--port P]
+export const help = `usage: sci serve [--repo DIR] [--port P] [--no-containers]
 
 Serves a local GitHub webhook endpoint (POST /webhook, secret from SCI_WEBHOOK_SECRET) that runs
 matching pipelines on the embedded engine, and the dashboard at /.
 
 options:
-  --repo DIR   the repository (default: the current directory)
-  --port P     the port to listen on
-  -h, --help   show this help
+  --repo DIR       the repository (default: the current directory)
+  --port P         the port to listen on
+  --no-containers  run every step as a local process, not in its image (same as SCI_CONTAINER=none)
+  -h, --help       show this help
 `;
 
 export async function run(argv: string[]): Promise<number> {

@@ -18,12 +18,12 @@ test('a container name is tied to the run, the step and the attempt, in the char
   assert.match(containerName('r', 'a b/c (x=1)', 'id'), /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/);
 });
 
-test('CodeBuild curated images (the default image) run as local processes, said once', async () => {
+test('CodeBuild curated images (the default image) that no engine holds run as local processes, said once', async () => {
   const notices: string[] = [];
-  const launchers = new Launchers('auto', process.env, (t) => notices.push(t));
+  const launchers = new Launchers('auto', { PATH: '/nonexistent' }, (t) => notices.push(t));
   assert.ok(isCuratedImage('aws/codebuild/standard:7.0'));
   assert.ok(!isCuratedImage('public.ecr.aws/docker/library/node:22'));
-  for (const image of ['aws/codebuild/standard:7.0', 'aws/codebuild/standard:7.0', undefined]) {
+  for (const image of ['aws/codebuild/standard:7.0', 'aws/codebuild/standard:7.0', 'aws/codebuild/amazonlinux-x86_64-standard:5.0']) {
     assert.deepEqual(await launchers.forImage(image), { launcher: processLauncher });
   }
   assert.equal(notices.length, 2);
