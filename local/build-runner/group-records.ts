@@ -53,16 +53,16 @@ export async function writeGroupRecord(file: string, pid: number, procRoot = '/p
   const record: GroupRecord = { pgid: pid, pid, startedAt: procState(pid, procRoot)?.startedAt ?? null, host: hostname(), ...(container ? { container } : {}) };
   const tmp = `${file}.tmp-${process.pid}`;
   for (let attempt = 1; ; attempt++) {
-    await mkdir(dirname(file), { recursive: true });
     try {
+      await mkdir(dirname(file), { recursive: true });
       await writeFile(tmp, JSON.stringify(record));
-      break;
+      await rename(tmp, file);
+      return;
     } catch (error) {
       // another step's removeGroupRecord took the run's empty folder away in between
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3) throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 5) throw error;
     }
   }
-  await rename(tmp, file);
 }
 
 /** Removes the record of a group that has ended, and the run's folder once it is empty. */

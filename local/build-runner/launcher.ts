@@ -67,7 +67,7 @@ export const processLauncher: StepLauncher = {
     for (const script of scripts) {
       if (stop.aborted) return 143;
       const proc = spawnGroup('bash', ['-eo', 'pipefail', join(ws.root, script)], ws.src, env);
-      const recorded = proc.pid ? writeGroupRecord(recordFile, proc.pid) : Promise.resolve();
+      const recorded = proc.pid ? writeGroupRecord(recordFile, proc.pid).catch((e: Error) => log.note(`not recorded for crash recovery: ${e.message}`)) : Promise.resolve();
       const onStop = () => void proc.kill();
       stop.addEventListener('abort', onStop, { once: true });
       const piped = Promise.all([log.pipe(proc.stdout), log.pipe(proc.stderr)]);

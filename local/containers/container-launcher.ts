@@ -108,7 +108,9 @@ export class ContainerLauncher implements StepLauncher {
       ];
       if (stop.aborted) return 143;
       const client = spawnGroup(this.engine.name, args, ws.root, engineEnv);
-      const recorded = client.pid ? writeGroupRecord(recordFile, client.pid, '/proc', { engine: this.engine.name, name }) : Promise.resolve();
+      const recorded = client.pid
+        ? writeGroupRecord(recordFile, client.pid, '/proc', { engine: this.engine.name, name }).catch((e: Error) => log.note(`not recorded for crash recovery: ${e.message}`))
+        : Promise.resolve();
       const onStop = () => void this.stopContainer(name, client.exited, client.kill);
       stop.addEventListener('abort', onStop, { once: true });
       const piped = Promise.all([log.pipe(client.stdout), log.pipe(client.stderr)]);

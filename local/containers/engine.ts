@@ -13,10 +13,12 @@ export type ContainerMode = EngineName | 'none' | 'auto';
 export const ENGINES: readonly EngineName[] = ['docker', 'podman'];
 
 /** How long `<engine> info` may take before the engine counts as not answering. */
-const INFO_TIMEOUT_MS = 10_000;
+const INFO_TIMEOUT_MS = 30_000;
 
 export interface CommandResult {
   code: number;
+  /** Killed at its time limit. */
+  timedOut: boolean;
   stdout: string;
   stderr: string;
 }
@@ -26,7 +28,8 @@ export function runCommand(file: string, args: string[], env: NodeJS.ProcessEnv,
   return new Promise((resolve) => {
     execFile(file, args, { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : error.code === 'ENOENT' ? 127 : 1) : 0;
-      resolve({ code, stdout, stderr: stderr || (error && !stderr ? error.message : '') });
+      const timedOut = error?.killed === true && timeoutMs > 0;
+      resolve({ code, timedOut, stdout, stderr: stderr || (error && !stderr ? error.message : '') });
     });
   });
 }
@@ -59,7 +62,8 @@ export class ContainerEngine {
   static async detect(name: EngineName, env: NodeJS.ProcessEnv): Promise<ContainerEngine | string> {
     const format = name === 'podman' ? '{{.Host.Security.Rootless}}' : '{{.SecurityOptions}}';
     const r = await runCommand(name, ['info', '--format', format], env, INFO_TIMEOUT_MS);
-    if (r.code !== 0) return r.code === 127 ? `${name} is not installed` : `${name} does not answer: ${engineMessage(r)}`;
+    if (r.code === 127) return `${name} is not installed`;
+    if (r.code !== 0) return `${name} does not answer: ${r.timedOut ? `no reply within ${INFO_TIMEOUT_MS / 1000} s` : engineMessage(r)}`;
     const rootless = name === 'podman' ? r.stdout.trim() === 'true' : r.stdout.includes('rootless');
     return new ContainerEngine(name, rootless, env);
   }

@@ -2,8 +2,9 @@
  * Picks how each step runs: in its image on the container engine (`SCI_CONTAINER`, or the first of
  * Docker and Podman that answers), or as a local process when containers are off, when no engine
  * answers, or when the image is a CodeBuild curated one (`aws/codebuild/…`, the default when a
- * step names no image) that the engine does not hold: no public registry serves those (they can
- * be built from github.com/aws/aws-codebuild-docker-images). Each fallback is announced once.
+ * step names no image): no public registry serves those. One built locally (from
+ * github.com/aws/aws-codebuild-docker-images) is used when SCI_CONTAINER names the engine that
+ * holds it. Each fallback is announced once.
  */
 import { processLauncher, type StepLauncher } from '../build-runner/launcher.ts';
 import { ContainerLauncher } from './container-launcher.ts';
@@ -33,11 +34,13 @@ export class Launchers {
     if (this.mode === 'none') {
       return this.processMode('containers are off (--no-containers or SCI_CONTAINER=none): steps run as local processes, not in their images');
     }
-    const curated = !image || isCuratedImage(image);
+    const curated = isCuratedImage(image);
+    const asProcess = () =>
+      this.processMode(`image ${image} is a CodeBuild curated image that no public registry serves: its steps run as local processes`);
+    // without an engine named, a curated image (the default) asks no engine: `npm start` stays instant
+    if (curated && this.mode === 'auto') return asProcess();
     const engine = await (this.engine ??= this.detect());
-    if (curated && (!engine || 'error' in engine || !(await engine.hasImage(image)))) {
-      return this.processMode(`image ${image} is a CodeBuild curated image that no public registry serves: its steps run as local processes`);
-    }
+    if (curated && (!engine || 'error' in engine || !(await engine.hasImage(image)))) return asProcess();
     if (!engine) return this.processMode('no container engine answers (tried docker, podman): steps run as local processes, not in their images');
     if ('error' in engine) return engine;
     const missing = await engine.ensureImage(image);

@@ -96,7 +96,7 @@ test('crash recovery removes the container a SIGKILLed sci run left running', { 
   const child = startSci(box, 'run', 'long');
   const done = collect(child);
   let names: string[] = [];
-  for (const deadline = Date.now() + 60_000; names.length === 0 && Date.now() < deadline; await sleep(200)) {
+  for (const deadline = Date.now() + 120_000; names.length === 0 && Date.now() < deadline; await sleep(200)) {
     names = pm.podman('ps', '--format', '{{.Names}}', '--filter', 'label=sci.step=long').split('\n').filter(Boolean);
   }
   assert.equal(names.length, 1, 'the step container started');
