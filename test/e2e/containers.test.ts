@@ -92,7 +92,8 @@ test('a timeout stops the container and leaves none behind; a missing image fail
   assert.match(sci(box, 'logs', missing.id, 'nowhere').stdout, /failed: image localhost\/sci-test-missing:1 cannot be pulled with podman: \S+/);
 });
 
-test('crash recovery removes the container a SIGKILLed sci run left running', { skip }, async () => {
+/** Starts `sci run long` and resolves once its step's container runs. */
+async function startLong() {
   const child = startSci(box, 'run', 'long');
   const done = collect(child);
   let names: string[] = [];
@@ -100,9 +101,24 @@ test('crash recovery removes the container a SIGKILLed sci run left running', { 
     names = pm.podman('ps', '--format', '{{.Names}}', '--filter', 'label=sci.step=long').split('\n').filter(Boolean);
   }
   assert.equal(names.length, 1, 'the step container started');
+  return { child, done };
+}
+
+const leftovers = () => pm.podman('ps', '--all', '--format', '{{.Names}}', '--filter', 'label=sci.step=long').split('\n').filter(Boolean);
+
+test('Ctrl-C on sci run stops the container and removes it', { skip }, async () => {
+  const { child, done } = await startLong();
+  child.kill('SIGINT');
+  const r = await done;
+  assert.notEqual(r.code, 0);
+  assert.match(r.stdout, /long: cancelled/, r.stdout + r.stderr);
+  assert.deepEqual(leftovers(), []);
+});
+
+test('crash recovery removes the container a SIGKILLed sci run left running', { skip }, async () => {
+  const { child, done } = await startLong();
   child.kill('SIGKILL');
   await done;
-  const [run] = runsOf(sci(box, 'runs', '--json').stdout);
-  assert.equal(run?.status, 'failed');
-  assert.deepEqual(pm.podman('ps', '--all', '--format', '{{.Names}}', '--filter', 'label=sci.step=long').split('\n').filter(Boolean), []);
+  assert.deepEqual(runsOf(sci(box, 'runs', '--json').stdout)[0]?.status, 'failed');
+  assert.deepEqual(leftovers(), []);
 });
