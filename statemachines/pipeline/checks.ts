@@ -8,6 +8,7 @@ import type { Diagnostic } from '../diagnostics.ts';
 import type { Expr, Pipeline, Step, Template } from './model.ts';
 import { walkExpr } from './expressions.ts';
 import { planSteps } from './plan.ts';
+import { matrixKeys } from './matrix.ts';
 import { didYouMean } from './suggest.ts';
 import { keySpanOf, spanOf, type Path, type YamlSource } from './yaml-source.ts';
 
@@ -41,7 +42,7 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
   diagnostics.push(...checkEnvNames(source, Object.keys(pipeline.env), [], []));
   for (const step of pipeline.steps) {
     const path = ['steps', step.name];
-    const axes = step.matrix ? Object.keys(step.matrix) : undefined;
+    const axes = step.matrix ? matrixKeys(step.matrix) : undefined;
     if (!NAME_CHARS.test(step.name)) {
       diagnostics.push({ code: 'bad-name', message: `step name '${step.name}' must be printable and not start or end with a space`, path, span: step.span });
     }

@@ -8,8 +8,6 @@ import { instanceName, instantiateStep, matrixCells } from './matrix.ts';
 
 /** Step Functions' limit on state names; instance names are used as state-name stems. */
 export const MAX_NAME_LENGTH = 80;
-/** One matrix step may not expand into more instances than this. */
-export const MAX_MATRIX_INSTANCES = 256;
 
 /**
  * Expands and orders the steps. Each instance's `step` has its matrix values inlined
@@ -23,9 +21,11 @@ export function planSteps(pipeline: Pipeline): Result<StepInstance[]> {
   const names = new Set<string>();
   const keys = new Set<string>();
   for (const step of pipeline.steps) {
-    const cells = matrixCells(step.matrix);
-    if (cells.length > MAX_MATRIX_INSTANCES) problem(step, 'matrix-too-large', `step '${step.name}': matrix expands to ${cells.length} instances (at most ${MAX_MATRIX_INSTANCES})`);
-    const instances = cells.slice(0, MAX_MATRIX_INSTANCES).map((cell) => {
+    const expansion = matrixCells(step.matrix);
+    if (!expansion.ok) {
+      diagnostics.push({ code: 'matrix-size', message: `step '${step.name}': ${expansion.message}`, path: ['steps', step.name, 'matrix'], span: step.matrix!.span });
+    }
+    const instances = (expansion.ok ? expansion.cells : []).map((cell) => {
       const name = instanceName(step.name, cell);
       if (names.has(name) || byStep.has(step.name)) problem(step, 'duplicate-name', `duplicate step name '${name}'`);
       if ([...name].length > MAX_NAME_LENGTH) problem(step, 'name-too-long', `step name '${name}' is longer than ${MAX_NAME_LENGTH} characters`);

@@ -81,9 +81,9 @@ test('an unknown need is a plan error too (the plan may be given any Pipeline)',
   assert.deepEqual(unknown.diagnostics.map((d) => d.message), ["step 'a' needs unknown step 'zz'"]);
 });
 
-test('a matrix larger than 256 instances is refused with its size', () => {
+test('a matrix larger than 256 cells is refused at the matrix node, with its size', () => {
   const axis = (n: number) => `[${Array.from({ length: n }, (_, i) => i).join(', ')}]`;
-  const result = parsePipeline('.sci/ci.yml', `steps:\n  t:\n    matrix: { a: ${axis(17)}, b: ${axis(16)} }\n    run: x\n`);
+  const result = parsePipeline('.sci/ci.yml', `steps:\n  t:\n    run: x\n    matrix: { a: ${axis(17)}, b: ${axis(16)} }\n`);
   assert.ok(!result.ok);
-  assert.deepEqual(result.diagnostics.map((d) => d.message), ["step 't': matrix expands to 272 instances (at most 256)"]);
+  assert.deepEqual(result.diagnostics.map((d) => [d.message, d.span?.line, d.span?.col]), [["step 't': matrix expands to 272 cells (at most 256, as on GitHub)", 4, 5]]);
 });
