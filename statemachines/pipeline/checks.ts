@@ -33,6 +33,7 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
     for (const part of template.parts) if ('expr' in part) diagnostics.push(...checkExpr(part.expr, path, { inputs, axes, inIf: false, scope }));
   };
   const stepNames = scope.stepNames ?? [];
+  const known = new Set(stepNames);
   if (scope.stepNames?.length === 0) {
     diagnostics.push({ code: 'no-steps', message: 'a pipeline needs at least one step', path: ['steps'], span: keySpanOf(source, ['steps']) });
   }
@@ -50,7 +51,7 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
     for (const [template, at] of stepTemplates(step, pipeline)) checkTemplate(template, [...path, ...at], axes);
     for (const need of step.needs) {
       if (need === step.name) diagnostics.push(needProblem(source, path, need, `step '${step.name}' cannot need itself`));
-      else if (!stepNames.includes(need)) diagnostics.push(needProblem(source, path, need, `unknown step '${need}' in needs${didYouMean(need, stepNames)}`));
+      else if (!known.has(need)) diagnostics.push(needProblem(source, path, need, `unknown step '${need}' in needs${didYouMean(need, stepNames)}`));
     }
     if (step.kind === 'run') diagnostics.push(...checkEnvNames(source, Object.keys(step.env), Object.keys(step.secrets), path));
   }
