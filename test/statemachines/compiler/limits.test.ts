@@ -16,7 +16,7 @@ test('a Choice costs its longest branch, a retried Task each attempt', () => {
     StartAt: 'c',
     States: {
       c: { Type: 'Choice', Choices: [{ Variable: '$.x', BooleanEquals: true, Next: 't' }], Default: 'end' },
-      t: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:updateItem', Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 2 }], Next: 'end' },
+      t: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:updateItem', TimeoutSeconds: 60, Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 2 }], Next: 'end' },
       end: { Type: 'Succeed' },
     },
   };
