@@ -4,6 +4,7 @@
  * cancellation, because the interpreter never tells a task override that it timed out.
  */
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_IMAGE } from '../../statemachines/pipeline/build.ts';
 import { containerName } from '../containers/container-launcher.ts';
@@ -54,6 +55,8 @@ export interface BuildOutcome {
   /** Why it did not succeed, in words a user reads in `sci show`. */
   reason: string;
   logFile: string;
+  /** `env.exported-variables` with their values at the end of the build (as CodeBuild reports them). */
+  exported: Array<{ Name: string; Value: string }>;
 }
 
 /** Restores needed steps' artifacts into the workspace; returns their directories as the step sees them (`view`). */
@@ -67,12 +70,28 @@ async function restoreSources(params: BuildParams, ws: Workspace, view: Workspac
   return dirs;
 }
 
+/** Where the last phase leaves the exported variables' values, NUL-terminated, in declared order. */
+function exportsFile(ws: Workspace): string {
+  return join(ws.root, 'exported-variables');
+}
+
+function exportCommand(names: string[], ws: Workspace): string {
+  const file = exportsFile(ws).replace(/'/g, `'\\''`);
+  return `printf '%s\\0' ${names.map((n) => `"\${${n}-}"`).join(' ')} > '${file}'`;
+}
+
+async function readExported(names: string[], ws: Workspace): Promise<BuildOutcome['exported']> {
+  if (names.length === 0) return [];
+  const values = (await readFile(exportsFile(ws), 'utf8')).split('\0');
+  return names.map((Name, i) => ({ Name, Value: values[i] ?? '' }));
+}
+
 /** `${NAME}` and `$NAME` replaced by their values in `env` (unset → empty), as bash would. */
 export function expandVars(text: string, env: NodeJS.ProcessEnv): string {
   return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a: string | undefined, b: string | undefined) => env[(a ?? b) as string] ?? '');
 }
 
-async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, log: LogSink, stop: AbortSignal, launcher: StepLauncher, attempt: string): Promise<BuildOutcome['status'] | string> {
+async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, log: LogSink, stop: AbortSignal, launcher: StepLauncher, attempt: string): Promise<BuildOutcome['exported'] | string> {
   const spec = parseBuildspec(params.BuildspecOverride);
   const view = launcher.view(ws);
   const sourceDirs = await restoreSources(params, ws, view, ctx.paths);
@@ -94,8 +113,14 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
     const found = await restoreCache(ctx.paths.cache, cacheKey, cacheDirs);
     log.note(found > 0 ? `cache ${cacheKey} restored` : `cache ${cacheKey} not found`);
   }
+  // the last phase leaves the exported variables' values in the workspace (path as the step sees it)
+  const phases = spec.phases.map((phase, index) =>
+    index === spec.phases.length - 1 && spec.exportedVariables.length > 0
+      ? { ...phase, commands: [...phase.commands, exportCommand(spec.exportedVariables, view)] }
+      : phase,
+  );
   const code = await launcher.run({
-    phases: spec.phases,
+    phases,
     ws,
     env,
     log,
@@ -112,7 +137,7 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
     log.note(`artifacts: ${count} file(s) kept`);
   }
   if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') await saveCache(ctx.paths.cache, cacheKey, cacheDirs);
-  return 'SUCCEEDED';
+  return readExported(spec.exportedVariables, ws);
 }
 
 /** Runs one build to its end; never throws for the build's own failure. */
@@ -151,10 +176,11 @@ export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<
             if (error instanceof MissingSecretError || error instanceof LaunchError) return error.message;
             throw error;
           });
-    const status: BuildStatus = timedOut ? 'TIMED_OUT' : ctx.signal.aborted ? 'STOPPED' : result === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED';
-    const reason = status === 'TIMED_OUT' ? 'timed out' : status === 'STOPPED' ? 'cancelled' : status === 'FAILED' ? result : '';
+    const exported = typeof result === 'string' ? [] : result;
+    const status: BuildStatus = timedOut ? 'TIMED_OUT' : ctx.signal.aborted ? 'STOPPED' : typeof result !== 'string' ? 'SUCCEEDED' : 'FAILED';
+    const reason = status === 'TIMED_OUT' ? 'timed out' : status === 'STOPPED' ? 'cancelled' : typeof result === 'string' ? result : '';
     log.note(status === 'SUCCEEDED' ? 'succeeded' : `${status.toLowerCase()}: ${reason}`);
-    return { id, status, reason, logFile };
+    return { id, status, reason, logFile, exported };
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onCancel);
