@@ -26,6 +26,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   promote: { summary: "re-release one environment's current release to another", load: () => import('./commands/promote.ts') },
   rollback: { summary: "re-release an environment's previous successful release", load: () => import('./commands/rollback.ts') },
   serve: { summary: 'local webhook endpoint and dashboard', load: () => import('./commands/serve.ts') },
+  doctor: { summary: 'check a deployed stack (read-only, your AWS credentials)', load: () => import('./commands/doctor.ts') },
 };
 
 export function usage(): string {

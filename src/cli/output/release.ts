@@ -11,6 +11,7 @@ import { loadPipelines } from '../../core/pipelines.ts';
 import { releasePlan } from '../../core/release-plan.ts';
 import { GitSource } from '../../source/git-source.ts';
 import type { EnvironmentTable, Release } from '../../store/environments.ts';
+import { containerModeOf } from '../container-mode.ts';
 import { CliUsageError } from '../errors.ts';
 import { executeSelected } from './execute.ts';
 
@@ -43,6 +44,7 @@ export async function rerelease(repo: string | undefined, release: Release, envi
     all: [plan.pipeline],
     runs: [{ pipeline: plan.pipeline, inputs: {} }],
     json,
+    containers: containerModeOf(undefined, process.env),
     released: plan.released,
   });
 }
