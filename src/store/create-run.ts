@@ -10,6 +10,7 @@ import type { RunRecord, StepRecord } from '../core/ports.ts';
 import { isConditionalCheckFailed, StoreError, StoreWriteIncompleteError } from './errors.ts';
 import { commitAttributes, runItem, stepItem, type Item } from './items.ts';
 import { runKey } from './keys.ts';
+import { touchPipeline } from './pipeline-pages.ts';
 import { isTerminalRun } from './transitions.ts';
 
 const BATCH_SIZE = 25;
@@ -39,6 +40,7 @@ export async function createRunItems(client: DynamoDBDocumentClient, table: stri
   const items = steps.map((step) => stepItem(step, expires));
   for (let i = 0; i < items.length; i += BATCH_SIZE) await batchPut(client, table, items.slice(i, i + BATCH_SIZE));
   await commitRun(client, table, run);
+  await touchPipeline(client, table, run, expires);
   return true;
 }
 

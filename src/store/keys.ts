@@ -6,6 +6,9 @@ export const STEP_PREFIX = 'STEP#';
 /** Partition key of the sparse "active runs" index (gsi3). */
 export const ACTIVE_PK = 'ACTIVE';
 
+/** Partition of the pipeline registry: one item per pipeline that has run (`sk` = `PIPE#<repo>#<pipeline>`). */
+export const PIPELINES_PK = 'PIPELINES';
+
 export const runPk = (runId: string): string => `RUN#${runId}`;
 export const stepSk = (key: string): string => `STEP#${key}`;
 export const deliveryPk = (hookId: string, guid: string): string => `DELIVERY#${hookId}#${guid}`;

@@ -29,6 +29,20 @@ export class MemoryRunStore implements RunStore {
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))
       .slice(0, q.limit ?? 100);
   }
+  async listPipelines() {
+    const keys = new Map([...this.runs.values()].map((r) => [`${r.repo}#${r.pipeline}`, r]));
+    return Promise.all([...keys.values()].map(async ({ repo, pipeline }) => {
+      const recent = await this.listRuns({ repo, pipeline, limit: 5 });
+      return { repo, pipeline, lastRunAt: recent[0]!.createdAt, recent };
+    }));
+  }
+  async pageRuns(q: { repo: string; pipeline: string; limit: number; after?: string; filter?: Partial<Pick<RunRecord, 'branch' | 'status' | 'event'>> }) {
+    const all = (await this.listRuns({ repo: q.repo, pipeline: q.pipeline, limit: Infinity }))
+      .filter((r) => Object.entries(q.filter ?? {}).every(([k, v]) => v === undefined || r[k as 'branch'] === v));
+    const from = q.after ? all.findIndex((r) => r.id === q.after) + 1 : 0;
+    const runs = all.slice(from, from + q.limit);
+    return { runs, ...(from + q.limit < all.length ? { next: runs.at(-1)!.id } : {}) };
+  }
   async transitionRun(runId: string, to: RunRecord['status'], fields: Partial<RunRecord> = {}) {
     const run = this.runs.get(runId);
     if (!run || (RUN_RANK[to] ?? 0) <= (RUN_RANK[run.status] ?? 0)) return false;

@@ -2,7 +2,7 @@
 import { withSession } from '../../../local/session.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
-import { runBlock, runView } from '../output/run-view.ts';
+import { costLine, runBlock, runView } from '../output/run-view.ts';
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, repo: { type: 'string' } });
@@ -14,7 +14,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`sci show: no run ${runId}\n`);
       return 1;
     }
-    process.stdout.write(values.json ? `${JSON.stringify(runView(found))}\n` : `${runBlock(found).join('\n')}\n`);
+    process.stdout.write(values.json ? `${JSON.stringify(runView(found))}\n` : `${[...runBlock(found), costLine(found)].join('\n')}\n`);
     return 0;
   });
 }
