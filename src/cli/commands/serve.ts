@@ -11,6 +11,17 @@ import { portOption, serveUntilSignal } from '../../serve/until-signal.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
 
+export const help = `usage: sci serve [--repo DIR] [--port P]
+
+Serves the dashboard at / (see sci ui) and, when SCI_WEBHOOK_SECRET is set, a local GitHub
+webhook endpoint (POST /webhook) that runs matching pipelines on the embedded engine.
+
+options:
+  --repo DIR   the repository (default: the current directory)
+  --port P     the port to listen on
+  -h, --help   show this help
+`;
+
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { repo: { type: 'string' }, port: { type: 'string' } });
   const port = portOption(values.port, 8080);

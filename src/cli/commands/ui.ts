@@ -8,6 +8,20 @@ import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
 import { cliPrices } from '../output/run-view.ts';
 
+export const help = `usage: sci ui [--repo DIR] [--port P]
+
+Serves the dashboard on 127.0.0.1: pipelines grouped by their .sci/ folders, each pipeline's runs,
+a run's graph with live statuses, step logs, approve / reject / cancel. No webhook (see sci serve).
+
+options:
+  --repo DIR   the repository whose runs to show (default: the current directory)
+  --port P     the port to listen on (default: 8080; 0 picks a free one)
+  -h, --help   show this help
+
+environment: SCI_HOME (the state home), SCI_ACTOR (who actions are recorded as),
+SCI_COST_REGION (the prices of the run page's cost, default us-east-1)
+`;
+
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { repo: { type: 'string' }, port: { type: 'string' } });
   const port = portOption(values.port, 8080);
