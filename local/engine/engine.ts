@@ -9,7 +9,7 @@ import type { RunnerPaths } from '../build-runner/runner.ts';
 import { executeRun, type ExecutablePipeline, type ExecutionHooks, type ExecutionOutcome, type ExecutionRequest, type RunFacts } from './execution.ts';
 import { claimRun, readControl, type Table } from './run-control.ts';
 import type { ChildRequest, ChildResult, EngineServices } from './services.ts';
-import { TaskTokens } from './task-tokens.ts';
+import { TokenWaiters } from './token-waiters.ts';
 
 export interface EngineOptions {
   store: RunStore;
@@ -39,7 +39,7 @@ export class LocalEngine {
       paths: options.paths,
       repoDir: options.repoDir,
       hostEnv: options.hostEnv ?? process.env,
-      tokens: new TaskTokens(),
+      tokens: new TokenWaiters(),
       now: () => new Date(),
       startChild: (request) => this.startChild(request),
       onLine: options.onLine ?? (() => undefined),

@@ -6,7 +6,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import type { StateMachineRegistry } from '../core/ports.ts';
-import { errorName } from './retry.ts';
+import { errorName } from './client-config.ts';
 
 /**
  * One state machine per pipeline, one PUBLISHED version per distinct definition. The version

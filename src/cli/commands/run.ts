@@ -12,8 +12,8 @@ import { loadPipelines } from '../../core/pipelines.ts';
 import { GitSource } from '../../source/git-source.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
-import { executeSelected } from '../output/execute.ts';
-import { selectPipelines, triggerFor } from '../output/selection.ts';
+import { executeSelected } from '../run/execute.ts';
+import { selectPipelines, triggerFor } from '../run/selection.ts';
 
 const EVENTS: EventName[] = ['push', 'pull_request', 'schedule', 'manual', 'pipeline'];
 
