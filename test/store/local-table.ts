@@ -1,4 +1,5 @@
 /** Test support: a real dynalite (in memory) with the run table, and a store on it. */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../../src/core/ports.ts';
 import { DynamoRunStore } from '../../src/store/dynamo-run-store.ts';
@@ -6,6 +7,8 @@ import { ensureTable, localClient, startDynalite } from '../../local/store/dynal
 
 export interface TestTable {
   store: DynamoRunStore;
+  /** Raw client (AttributeValue shapes), as the compiled state machines write. */
+  client: DynamoDBClient;
   documentClient: DynamoDBDocumentClient;
   tableName: string;
   close(): Promise<void>;
@@ -24,6 +27,7 @@ export async function startTestTable(clock: Clock = fixedClock(), tableName = 's
   const documentClient = DynamoDBDocumentClient.from(client);
   return {
     store: new DynamoRunStore(documentClient, tableName, { clock }),
+    client,
     documentClient,
     tableName,
     async close() {
