@@ -36,3 +36,28 @@ export async function startTestTable(clock: Clock = fixedClock(), tableName = 's
     },
   };
 }
+
+let shared: Promise<{ server: Awaited<ReturnType<typeof startDynalite>>; client: DynamoDBClient }> | undefined;
+let tables = 0;
+
+/**
+ * A fresh run table (its own name) on one dynalite per test process: the real store for core
+ * tests, at the cost of one CreateTable per test. Close with `closeSharedTables()` in `after`.
+ */
+export async function freshStore(clock: Clock = fixedClock()): Promise<TestTable> {
+  // Retries as the SDK does on AWS: a test that blocks the event loop (a big compile) may find its keep-alive socket closed.
+  shared ??= startDynalite().then((server) => ({ server, client: localClient(() => server.endpoint, { maxAttempts: 3 }) }));
+  const { client } = await shared;
+  const tableName = `sci-runs-${(tables += 1)}`;
+  await ensureTable(client, tableName);
+  const documentClient = DynamoDBDocumentClient.from(client);
+  return { store: new DynamoRunStore(documentClient, tableName, { clock }), client, documentClient, tableName, close: async () => undefined };
+}
+
+export async function closeSharedTables(): Promise<void> {
+  if (!shared) return;
+  const { server, client } = await shared;
+  shared = undefined;
+  client.destroy();
+  await server.close();
+}
