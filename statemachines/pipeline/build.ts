@@ -19,7 +19,7 @@ export const DEFAULT_APPROVAL_TIMEOUT = 86400;
 /** What a retry reacts to when `retry.on` is not written. */
 export const DEFAULT_RETRY_ON: RetryPolicy['on'] = ['failure', 'timeout'];
 const KINDS = ['run', 'approval', 'pipeline'] as const;
-const RUN_ONLY = ['image', 'compute', 'retry', 'env', 'secrets', 'artifacts', 'cache'] as const;
+const RUN_ONLY = ['image', 'compute', 'retry', 'env', 'secrets', 'artifacts', 'cache', 'outputs'] as const;
 
 type Scalar = string | number | boolean;
 
@@ -132,6 +132,7 @@ function runFields(b: Builder, path: Path, step: StepFile, defaults: Pipeline['d
     env: b.templates(step.env, [...path, 'env']),
     secrets: Object.fromEntries(Object.entries(step.secrets ?? {}).map(([k, ref]) => [k, secretRef(b, ref, [...path, 'secrets', k])])),
     artifacts: step.artifacts ?? [],
+    outputs: [...new Set(step.outputs ?? [])],
     ...(step.cache && { cache: { key: b.template(step.cache.key, [...path, 'cache', 'key']), paths: step.cache.paths } }),
   };
 }

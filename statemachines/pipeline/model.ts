@@ -17,7 +17,7 @@ export type EventName = 'push' | 'pull_request' | 'schedule' | 'manual' | 'pipel
 // ---------------------------------------------------------------- expressions
 
 /** Context roots an expression may read; `matrix` only inside a matrix step. */
-export const CONTEXT_ROOTS = ['event', 'branch', 'tag', 'sha', 'ref', 'repo', 'actor', 'pr', 'inputs', 'matrix', 'pipeline', 'run'] as const;
+export const CONTEXT_ROOTS = ['event', 'branch', 'tag', 'sha', 'ref', 'repo', 'actor', 'pr', 'inputs', 'matrix', 'pipeline', 'run', 'steps'] as const;
 export type ContextRoot = (typeof CONTEXT_ROOTS)[number];
 
 export type Expr =
@@ -133,6 +133,8 @@ export interface RunStep extends StepCommon {
   /** Glob patterns, relative to the workspace. */
   artifacts: string[];
   cache?: { key: Template; paths: string[] };
+  /** Names the step may write to `$SCI_OUTPUT` (`NAME=value` lines); other names are ignored. */
+  outputs: string[];
 }
 
 export interface ApprovalStep extends StepCommon {

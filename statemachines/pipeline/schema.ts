@@ -132,6 +132,8 @@ export const stepSchema = strict(
     secrets: z.record(envName, z.string().regex(SECRET_REF, "expected a secret reference 'secretsmanager:NAME' or 'ssm:/path'"), { error: 'secrets must be a mapping' }),
     artifacts: globs('artifacts').describe('Files kept and restored into every step that needs this one'),
     cache: strict({ key: nonEmpty('key'), paths: globs('paths').min(1, 'paths must not be empty') }, 'cache'),
+    outputs: list(z.string().regex(IDENTIFIER, 'output names are letters, digits and _, not starting with a digit'), 'outputs')
+      .describe('Names the step writes as NAME=value lines to $SCI_OUTPUT, read as steps.STEP.outputs.NAME'),
     approval: strict({ message: nonEmpty('message'), timeout: duration }, 'approval').partial().nullable().describe('Waits for a person to approve'),
     pipeline: strict({ name: nonEmpty('name'), inputs: z.record(z.string(), scalar) }, 'pipeline').partial({ inputs: true }).describe('Calls another pipeline of this repository and waits for it'),
   },

@@ -29,7 +29,7 @@ test('a minimal file gets every default', () => {
   assert.deepEqual(plain(step), {
     name: 'build', needs: [], if: { kind: 'call', name: 'success', args: [] }, ifWritten: false, allowFailure: false,
     kind: 'run', commands: [{ parts: [{ text: 'make' }] }], image: { parts: [{ text: 'aws/codebuild/standard:7.0' }] },
-    compute: 'small', timeout: 3600, retry: { max: 0, on: ['failure', 'timeout'] }, env: {}, secrets: {}, artifacts: [],
+    compute: 'small', timeout: 3600, retry: { max: 0, on: ['failure', 'timeout'] }, env: {}, secrets: {}, artifacts: [], outputs: [],
   });
   assert.deepEqual(step.span, { file: '.sci/deploy/prod.yml', line: 2, col: 3, endLine: 2, endCol: 8 });
 });
