@@ -146,36 +146,42 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
 export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<BuildOutcome> {
   const id = randomUUID();
   const logFile = stepLogFile(ctx.paths.home, ctx.runId, ctx.stepKey);
-  // the store write of `running` goes on while the checkout is made: both are on every step's path
-  const [ws, log] = await Promise.all([
-    createWorkspace(ctx.repoDir, params.SourceVersion, join(ctx.paths.work, ctx.runId), `${ctx.stepKey}-${id.slice(0, 8)}`),
-    LogSink.open(logFile, ctx.onLine),
-    ctx.onStart(),
-  ]);
   const timeoutMs = Math.min(ctx.timeoutMs, (params.TimeoutInMinutesOverride ?? 480) * 60_000);
   const stop = new AbortController();
   let timedOut = false;
+  // Armed before the checkout and the `running` write: a cancel or a timeout in that window stops
+  // the step before its first phase instead of being lost (the step would run to its end).
   const timer = setTimeout(() => {
     timedOut = true;
     stop.abort();
   }, timeoutMs);
   const onCancel = () => stop.abort();
-  ctx.signal.addEventListener('abort', onCancel, { once: true });
+  if (ctx.signal.aborted) onCancel();
+  else ctx.signal.addEventListener('abort', onCancel, { once: true });
   try {
-    log.note(`step ${ctx.stepKey} at ${params.SourceVersion.slice(0, 12)}, as a local process${params.ImageOverride ? ` (image ${params.ImageOverride} not used)` : ''}`);
-    const result = await execute(params, ctx, ws, log, stop.signal).catch((error: unknown) => {
-      if (error instanceof MissingSecretError) return error.message;
-      throw error;
-    });
-    const exported = typeof result === 'string' ? [] : result;
-    const status: BuildStatus = timedOut ? 'TIMED_OUT' : ctx.signal.aborted ? 'STOPPED' : typeof result !== 'string' ? 'SUCCEEDED' : 'FAILED';
-    const reason = status === 'TIMED_OUT' ? 'timed out' : status === 'STOPPED' ? 'cancelled' : typeof result === 'string' ? result : '';
-    log.note(status === 'SUCCEEDED' ? 'succeeded' : `${status.toLowerCase()}: ${reason}`);
-    return { id, status, reason, logFile, exported };
+    // the store write of `running` goes on while the checkout is made: both are on every step's path
+    const [ws, log] = await Promise.all([
+      createWorkspace(ctx.repoDir, params.SourceVersion, join(ctx.paths.work, ctx.runId), `${ctx.stepKey}-${id.slice(0, 8)}`),
+      LogSink.open(logFile, ctx.onLine),
+      ctx.onStart(),
+    ]);
+    try {
+      log.note(`step ${ctx.stepKey} at ${params.SourceVersion.slice(0, 12)}, as a local process${params.ImageOverride ? ` (image ${params.ImageOverride} not used)` : ''}`);
+      const result = await execute(params, ctx, ws, log, stop.signal).catch((error: unknown) => {
+        if (error instanceof MissingSecretError) return error.message;
+        throw error;
+      });
+      const exported = typeof result === 'string' ? [] : result;
+      const status: BuildStatus = timedOut ? 'TIMED_OUT' : ctx.signal.aborted ? 'STOPPED' : typeof result !== 'string' ? 'SUCCEEDED' : 'FAILED';
+      const reason = status === 'TIMED_OUT' ? 'timed out' : status === 'STOPPED' ? 'cancelled' : typeof result === 'string' ? result : '';
+      log.note(status === 'SUCCEEDED' ? 'succeeded' : `${status.toLowerCase()}: ${reason}`);
+      return { id, status, reason, logFile, exported };
+    } finally {
+      await log.close();
+      await removeWorkspace(ws);
+    }
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onCancel);
-    await log.close();
-    await removeWorkspace(ws);
   }
 }
