@@ -114,7 +114,11 @@ function newScope(pipeline: Pipeline, instances: StepInstance[], layout: DagLayo
   });
   const signals = new Map<string, string[]>();
   for (const inst of instances) {
-    for (const need of layout.gates.get(inst.key) ?? []) signals.set(need, [...(signals.get(need) ?? []), inst.key]);
+    for (const need of layout.gates.get(inst.key) ?? []) {
+      const list = signals.get(need);
+      if (list) list.push(inst.key);
+      else signals.set(need, [inst.key]);
+    }
   }
   return {
     pipeline, target, names: new StateNames(), byKey, gates: layout.gates, signals, runBound: runBound(instances), callees: calleePipelines,

@@ -4,10 +4,11 @@
  * are collected, never thrown.
  */
 import type { Diagnostic, SourceSpan } from '../diagnostics.ts';
-import type { Compute, Expr, Pipeline, RetryPolicy, SecretRef, Step, Template } from './model.ts';
+import type { Compute, Expr, Matrix, MatrixValue, Pipeline, RetryPolicy, SecretRef, Step, Template } from './model.ts';
 import { durationSeconds, type PipelineFile, type StepFile } from './schema.ts';
 import { parseCondition, parseTemplate } from './expressions.ts';
 import { buildTriggers } from './build-triggers.ts';
+import { didYouMean } from './suggest.ts';
 import { keySpanOf, keysInOrder, spanOf, valueSpan, type Path, type YamlSource } from './yaml-source.ts';
 
 /** CodeBuild's standard image, used when neither the step nor `defaults` names one. */
@@ -104,7 +105,7 @@ function buildStep(b: Builder, name: string, step: StepFile, defaults: Pipeline[
     if: b.condition(step.if, [...path, 'if'], span),
     ifWritten: step.if !== undefined,
     allowFailure: step.allow_failure ?? false,
-    ...(step.matrix && { matrix: Object.fromEntries(keysInOrder(b.source, [...path, 'matrix']).map((axis) => [axis, step.matrix![axis]!])) }),
+    ...(step.matrix && { matrix: buildMatrix(b, [...path, 'matrix'], step.matrix) }),
     span,
   };
   const timeout = step.timeout !== undefined ? durationSeconds(step.timeout) : undefined;
@@ -118,6 +119,29 @@ function buildStep(b: Builder, name: string, step: StepFile, defaults: Pipeline[
     return { ...common, kind, pipeline: call.name!, inputs: b.templates(call.inputs, [...path, 'pipeline', 'inputs']), timeout: timeout ?? defaults.timeout };
   }
   return { ...common, ...runFields(b, path, step, defaults), timeout: timeout ?? defaults.timeout };
+}
+
+/**
+ * Axes in file order (YAML keeps `2: [..]` where JS objects would not), `exclude` and
+ * `include` as written. An exclude key that is not an axis matches nothing: as on GitHub,
+ * it is an error rather than a silent no-op.
+ */
+function buildMatrix(b: Builder, path: Path, file: NonNullable<StepFile['matrix']>): Matrix {
+  const axisNames = keysInOrder(b.source, path).filter((k) => k !== 'include' && k !== 'exclude');
+  const axes = Object.fromEntries(axisNames.map((axis) => [axis, file[axis] as MatrixValue[]]));
+  const entries = (which: 'include' | 'exclude') =>
+    (file[which] ?? []).map((_, i) => {
+      const entry = file[which]![i]!;
+      return Object.fromEntries(keysInOrder(b.source, [...path, which, i]).map((k) => [k, entry[k]!]));
+    });
+  const exclude = entries('exclude');
+  exclude.forEach((entry, i) => {
+    for (const key of Object.keys(entry)) {
+      if (Object.hasOwn(axes, key)) continue;
+      b.diagnostics.push({ code: 'unknown-matrix', message: `exclude key '${key}' is not a matrix axis${didYouMean(key, axisNames)}`, path: [...path, 'exclude', i, key], span: keySpanOf(b.source, [...path, 'exclude', i, key]) });
+    }
+  });
+  return { axes, exclude, include: entries('include'), span: keySpanOf(b.source, path) };
 }
 
 /** What only a run step has, with the pipeline's defaults filled in. */

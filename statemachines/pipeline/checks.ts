@@ -8,6 +8,7 @@ import type { Diagnostic } from '../diagnostics.ts';
 import type { Expr, Pipeline, Step, Template } from './model.ts';
 import { walkExpr } from './expressions.ts';
 import { planSteps } from './plan.ts';
+import { matrixKeys } from './matrix.ts';
 import { didYouMean } from './suggest.ts';
 import { keySpanOf, spanOf, type Path, type YamlSource } from './yaml-source.ts';
 
@@ -34,6 +35,7 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
     for (const part of template.parts) if ('expr' in part) diagnostics.push(...checkExpr(part.expr, path, { inputs, axes, inIf: false, scope, reach, pipeline }));
   };
   const stepNames = scope.stepNames ?? [];
+  const known = new Set(stepNames);
   if (scope.stepNames?.length === 0) {
     diagnostics.push({ code: 'no-steps', message: 'a pipeline needs at least one step', path: ['steps'], span: keySpanOf(source, ['steps']) });
   }
@@ -43,7 +45,7 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
   diagnostics.push(...checkEnvNames(source, Object.keys(pipeline.env), [], []));
   for (const step of pipeline.steps) {
     const path = ['steps', step.name];
-    const axes = step.matrix ? Object.keys(step.matrix) : undefined;
+    const axes = step.matrix ? matrixKeys(step.matrix) : undefined;
     if (!NAME_CHARS.test(step.name)) {
       diagnostics.push({ code: 'bad-name', message: `step name '${step.name}' must be printable and not start or end with a space`, path, span: step.span });
     }
@@ -52,7 +54,7 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
     for (const [template, at] of stepTemplates(step, pipeline)) checkTemplate(template, [...path, ...at], axes, reach);
     for (const need of step.needs) {
       if (need === step.name) diagnostics.push(needProblem(source, path, need, `step '${step.name}' cannot need itself`));
-      else if (!stepNames.includes(need)) diagnostics.push(needProblem(source, path, need, `unknown step '${need}' in needs${didYouMean(need, stepNames)}`));
+      else if (!known.has(need)) diagnostics.push(needProblem(source, path, need, `unknown step '${need}' in needs${didYouMean(need, stepNames)}`));
     }
     if (step.kind === 'run') diagnostics.push(...checkEnvNames(source, Object.keys(step.env), Object.keys(step.secrets), path));
   }

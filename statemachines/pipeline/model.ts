@@ -90,6 +90,21 @@ export interface Triggers {
 
 export type MatrixValue = string | number | boolean;
 
+/**
+ * A step's matrix as written: GitHub Actions' `strategy.matrix`. The cells are the product of
+ * `axes`, minus `exclude`, then extended or added to by `include` (matrix.ts has the rules).
+ */
+export interface Matrix {
+  /** Axes in file order; empty when the matrix is only `include` entries. */
+  axes: Record<string, MatrixValue[]>;
+  /** Partial cells: a product cell matching every key:value of one of them is dropped. */
+  exclude: Array<Record<string, MatrixValue>>;
+  /** Entries applied in order after `exclude`. */
+  include: Array<Record<string, MatrixValue>>;
+  /** The `matrix` key: where cell-count problems point. */
+  span: SourceSpan;
+}
+
 export interface RetryPolicy {
   max: number;
   /** @default ['failure', 'timeout'] */
@@ -114,8 +129,8 @@ interface StepCommon {
   ifWritten: boolean;
   /** @default false */
   allowFailure: boolean;
-  /** Axes in file order; absent = not a matrix step. */
-  matrix?: Record<string, MatrixValue[]>;
+  /** Absent = not a matrix step. */
+  matrix?: Matrix;
   span: SourceSpan;
 }
 

@@ -52,7 +52,7 @@ test('the example of the format page parses, with its triggers normalized', () =
     ['lint', 'run'], ['test', 'run'], ['package', 'run'], ['approve-prod', 'approval'], ['deploy', 'pipeline'], ['notify', 'run'],
   ]);
   const test = runStep(p.steps[1]);
-  assert.deepEqual(test.matrix, { node: [20, 22], shard: [1, 2] });
+  assert.deepEqual(test.matrix?.axes, { node: [20, 22], shard: [1, 2] });
   assert.deepEqual(test.retry, { max: 2, on: ['failure', 'timeout'] });
   assert.equal(test.timeout, 600);
   assert.deepEqual(plain(test.image), { parts: [{ text: 'node:' }, { expr: { kind: 'context', path: ['matrix', 'node'] } }] });
