@@ -9,9 +9,8 @@ import { BatchWriteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClie
 import type { RunRecord, StepRecord } from '../core/ports.ts';
 import { isConditionalCheckFailed, StoreError, StoreWriteIncompleteError } from './errors.ts';
 import { commitAttributes, runItem, stepItem, type Item } from './items.ts';
-import { runKey } from './keys.ts';
+import { isTerminalRun, runKey } from '../../statemachines/lifecycle.ts';
 import { touchPipeline } from './pipeline-pages.ts';
-import { isTerminalRun } from './transitions.ts';
 
 const BATCH_SIZE = 25;
 const MAX_BATCH_ATTEMPTS = 8;

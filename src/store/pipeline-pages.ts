@@ -9,11 +9,14 @@ import type { PipelineSummary, RecentRun, RunFilter, RunPage, RunRecord } from '
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isConditionalCheckFailed, StoreError } from './errors.ts';
 import { toRunRecord, type Item } from './items.ts';
-import { pipelinePk, PIPELINES_PK } from './keys.ts';
+import { pipelinePk } from '../../statemachines/lifecycle.ts';
 import { queryItems } from './reads.ts';
 
 /** Runs read at most per filtered page: a rare filter returns a short page, never a slow one. */
 const DEFAULT_SCAN_LIMIT = 1000;
+
+/** Partition of the pipeline registry: one item per pipeline that has run (`sk` = `PIPE#<repo>#<pipeline>`). */
+export const PIPELINES_PK = 'PIPELINES';
 
 const registryKey = (repo: string, pipeline: string) => ({ pk: PIPELINES_PK, sk: pipelinePk(repo, pipeline) });
 

@@ -9,28 +9,31 @@ import { createServeApp } from '../../serve/serve-app.ts';
 import { createServeServer } from '../../serve/http.ts';
 import { portOption, serveUntilSignal } from '../../serve/until-signal.ts';
 import { parseCommandArgs } from '../args.ts';
+import { containerModeOf } from '../container-mode.ts';
 import { CliUsageError } from '../errors.ts';
 
-export const help = `usage: sci serve [--repo DIR] [--port P]
+export const help = `usage: sci serve [--repo DIR] [--port P] [--no-containers]
 
 Serves the dashboard at / (see sci ui) and, when SCI_WEBHOOK_SECRET is set, a local GitHub
 webhook endpoint (POST /webhook) that runs matching pipelines on the embedded engine.
 
 options:
-  --repo DIR   the repository (default: the current directory)
-  --port P     the port to listen on
-  -h, --help   show this help
+  --repo DIR       the repository (default: the current directory)
+  --port P         the port to listen on
+  --no-containers  run every step as a local process, not in its image (same as SCI_CONTAINER=none)
+  -h, --help       show this help
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { repo: { type: 'string' }, port: { type: 'string' } });
+  const { values } = parseCommandArgs(argv, { repo: { type: 'string' }, port: { type: 'string' }, 'no-containers': { type: 'boolean' } });
+  const containers = containerModeOf(values['no-containers'], process.env);
   const port = portOption(values.port, 8080);
   if (port === undefined) throw new CliUsageError(`--port must be a port number, got '${values.port}'`);
   const secret = process.env.SCI_WEBHOOK_SECRET;
   const repoDir = resolve(values.repo ?? '.');
   const session = await openSession(repoDir);
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-  const app = await createServeApp({ repoDir, secret: secret ?? '', session, source: new GitSource(repoDir), log }).catch((error: Error) => {
+  const app = await createServeApp({ repoDir, secret: secret ?? '', session, source: new GitSource(repoDir), log, containers }).catch((error: Error) => {
     throw new CliUsageError(error.message);
   });
   // without a secret no delivery could be verified: the webhook stays off, the dashboard works
