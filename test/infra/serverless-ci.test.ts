@@ -17,7 +17,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { DELIVERY_KEY_PREFIX } from '../../infra/constructs/grants.ts';
 import { BUNDLING, FUNCTION_NAMES, PROJECT_ROOT } from '../../infra/constructs/sci-function.ts';
-import { deliveryPk } from '../../src/store/keys.ts';
+import { deliveryPk } from '../../statemachines/lifecycle.ts';
 import { RUN_TABLE } from '../../src/store/table.ts';
 import { lambdaCallJudges } from './iam-lambda-calls.ts';
 import { evaluate } from './iam-judge.ts';
