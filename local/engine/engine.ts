@@ -11,7 +11,7 @@ import { Launchers } from '../containers/launchers.ts';
 import { executeRun, type ExecutablePipeline, type ExecutionHooks, type ExecutionOutcome, type ExecutionRequest, type RunFacts } from './execution.ts';
 import { claimRun, readControl, type Table } from './run-control.ts';
 import type { ChildRequest, ChildResult, EngineServices } from './services.ts';
-import { TaskTokens } from './task-tokens.ts';
+import { TokenWaiters } from './token-waiters.ts';
 
 export interface EngineOptions {
   store: RunStore;
@@ -51,7 +51,7 @@ export class LocalEngine {
       hostEnv,
       launchers: new Launchers(mode, hostEnv, options.onNotice),
       onLaunch: options.onLaunch ?? (() => undefined),
-      tokens: new TaskTokens(),
+      tokens: new TokenWaiters(),
       now: () => new Date(),
       startChild: (request) => this.startChild(request),
       onLine: options.onLine ?? (() => undefined),

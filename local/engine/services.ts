@@ -7,7 +7,7 @@ import type { RunStore } from '../../src/core/ports.ts';
 import type { RunnerPaths } from '../build-runner/runner.ts';
 import type { Launchers } from '../containers/launchers.ts';
 import type { TaskState } from './definition.ts';
-import type { TaskTokens } from './task-tokens.ts';
+import type { TokenWaiters } from './token-waiters.ts';
 
 export interface EngineServices {
   store: RunStore;
@@ -21,7 +21,7 @@ export interface EngineServices {
   launchers: Launchers;
   /** Where a step (attempt) runs, as soon as it is known. */
   onLaunch(runId: string, stepKey: string, where: string): void;
-  tokens: TaskTokens;
+  tokens: TokenWaiters;
   now(): Date;
   /** Runs a callee pipeline as a child execution and waits for its end. */
   startChild(request: ChildRequest): Promise<ChildResult>;

@@ -25,7 +25,8 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   envs: { summary: "list environments' current releases, or one's history", load: () => import('./commands/envs.ts') },
   promote: { summary: "re-release one environment's current release to another", load: () => import('./commands/promote.ts') },
   rollback: { summary: "re-release an environment's previous successful release", load: () => import('./commands/rollback.ts') },
-  serve: { summary: 'local webhook endpoint and dashboard', load: () => import('./commands/serve.ts') },
+  serve: { summary: 'dashboard, and a local webhook endpoint when SCI_WEBHOOK_SECRET is set', load: () => import('./commands/serve.ts') },
+  ui: { summary: 'dashboard only (runs, graphs, logs, approvals)', load: () => import('./commands/ui.ts') },
   doctor: { summary: 'check a deployed stack (read-only, your AWS credentials)', load: () => import('./commands/doctor.ts') },
 };
 

@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetItemCommand, type GetItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { LOCK_SK } from '../../../statemachines/compiler/environment.ts';
+import { STEP_PREFIX } from '../../../statemachines/lifecycle.ts';
 import { TaskError } from '../errors.ts';
 import { readDecision } from '../run-control.ts';
 import { taskSignal, type EngineServices, type Executor } from '../services.ts';
@@ -33,7 +34,7 @@ function sortKey(input: unknown): string | undefined {
 }
 
 function isApproval(input: unknown): input is { Key: Record<string, unknown> } {
-  return sortKey(input)?.startsWith('STEP#') === true;
+  return sortKey(input)?.startsWith(STEP_PREFIX) === true;
 }
 
 function isEnvironmentLock(input: unknown): input is { Key: Record<string, unknown> } {

@@ -2,7 +2,7 @@
 import { currentRelease } from '../../store/environments.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
-import { findRelease, rerelease } from '../output/release.ts';
+import { findRelease, rerelease } from '../run/release.ts';
 
 export const help = `usage: sci promote FROM TO [--repo DIR] [--json]
 

@@ -2,7 +2,7 @@
 import { previousRelease } from '../../store/environments.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
-import { findRelease, rerelease } from '../output/release.ts';
+import { findRelease, rerelease } from '../run/release.ts';
 
 export const help = `usage: sci rollback ENV [--repo DIR] [--json]
 

@@ -13,8 +13,8 @@ import { GitSource } from '../../source/git-source.ts';
 import { parseCommandArgs } from '../args.ts';
 import { containerModeOf } from '../container-mode.ts';
 import { CliUsageError } from '../errors.ts';
-import { executeSelected } from '../output/execute.ts';
-import { selectPipelines, triggerFor } from '../output/selection.ts';
+import { executeSelected } from '../run/execute.ts';
+import { selectPipelines, triggerFor } from '../run/selection.ts';
 
 export const help = `usage: sci run [PIPELINE...] [--repo DIR] [--event E] [--branch B] [--input k=v]... [--json] [--no-containers]
 

@@ -15,8 +15,8 @@ import type { RunWithSteps } from '../../core/ports.ts';
 import type { EventName, Pipeline } from '../../../statemachines/pipeline/model.ts';
 import { compileProgram } from '../../../statemachines/compiler/program.ts';
 import type { CompiledPipeline } from '../../../statemachines/compiler/compile.ts';
-import { Progress } from './progress.ts';
-import { runBlock, runView } from './run-view.ts';
+import { Progress } from '../output/progress.ts';
+import { runBlock, runView } from '../output/run-view.ts';
 import type { SelectedRun } from './selection.ts';
 
 export interface ExecuteOptions {
