@@ -10,9 +10,9 @@ import { stepLogFile, stepProcFile } from '../home.ts';
 import { buildEnvironment, MissingSecretError } from './environment.ts';
 import { removeGroupRecord, writeGroupRecord } from './group-records.ts';
 import { LogSink } from './log-sink.ts';
-import { parseBuildspec, type BuildParams, type Buildspec } from './params.ts';
+import { commitOf, parseBuildspec, type BuildParams, type Buildspec } from './params.ts';
 import { spawnGroup } from './process-group.ts';
-import { artifactDir, cachePathDir, outputArtifactDir, restoreArtifact, restoreCache, saveArtifacts, saveCache } from './storage.ts';
+import { cachePathDir, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from './storage.ts';
 import { createWorkspace, removeWorkspace, type Workspace } from './workspace.ts';
 
 /** Directories of the state home the runner reads and writes. */
@@ -51,16 +51,6 @@ export interface BuildOutcome {
   logFile: string;
 }
 
-async function restoreSources(params: BuildParams, ws: Workspace, paths: RunnerPaths): Promise<Record<string, string>> {
-  const dirs: Record<string, string> = {};
-  for (const source of params.SecondarySourcesOverride ?? []) {
-    const id = source.SourceIdentifier ?? 'src';
-    dirs[id] = join(ws.sources, id);
-    await restoreArtifact(artifactDir(paths.artifacts, source.Location ?? ''), dirs[id]);
-  }
-  return dirs;
-}
-
 /**
  * Runs the phases in one bash each (`-eo pipefail`); resolves with the first failing exit code, or 0.
  * Each running group is recorded in `recordFile` so crash recovery can end it if we die first.
@@ -94,13 +84,15 @@ export function expandVars(text: string, env: NodeJS.ProcessEnv): string {
 
 async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, log: LogSink, stop: AbortSignal): Promise<BuildOutcome['status'] | string> {
   const spec = parseBuildspec(params.BuildspecOverride);
-  const sourceDirs = await restoreSources(params, ws, ctx.paths);
+  const binDir = join(ws.root, 'bin');
+  await writeLocalAwsCli(binDir, ctx.paths.artifacts);
   const { env, secrets } = await buildEnvironment({
     vars: params.EnvironmentVariablesOverride ?? [],
     workspace: ws,
     buildId: `local:${ws.root}`,
-    sha: params.SourceVersion,
-    sourceDirs,
+    sha: commitOf(params.SourceVersion),
+    sourceVersion: params.SourceVersion,
+    binDir,
     secretsDir: ctx.paths.secrets,
     hostEnv: ctx.hostEnv,
   });
@@ -116,11 +108,23 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
   if (code !== 0) return stop.aborted ? 'STOPPED' : `exit code ${code}`;
   if (spec.artifacts && params.ArtifactsOverride && params.ArtifactsOverride.Type !== 'NO_ARTIFACTS') {
     const base = spec.artifacts.baseDirectory ? join(ws.src, spec.artifacts.baseDirectory) : ws.src;
-    const count = await saveArtifacts(base, spec.artifacts.files, outputArtifactDir(ctx.paths.artifacts, params.ArtifactsOverride));
+    const count = await saveArtifacts(base, spec.artifacts.files, outputObjectPath(ctx.paths.artifacts, params.ArtifactsOverride));
     log.note(`artifacts: ${count} file(s) kept`);
   }
   if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') await saveCache(ctx.paths.cache, cacheKey, cacheDirs);
   return 'SUCCEEDED';
+}
+
+/**
+ * How long the build may run: CodeBuild's own limit (`TimeoutInMinutesOverride`; 15 minutes on
+ * Lambda compute, which takes none), the state's clock, and the step's exact `timeout`
+ * (`SCI_STEP_TIMEOUT`), which CodeBuild rounds up to whole minutes (at least 5) and a local run keeps.
+ */
+export function buildTimeoutMs(params: BuildParams, stateMs: number): number {
+  const lambda = params.ComputeTypeOverride?.startsWith('BUILD_LAMBDA_') ?? false;
+  const minutes = params.TimeoutInMinutesOverride ?? (lambda ? 15 : 480);
+  const step = Number(params.EnvironmentVariablesOverride?.find((v) => v.Name === 'SCI_STEP_TIMEOUT')?.Value);
+  return Math.min(stateMs, minutes * 60_000, Number.isFinite(step) && step > 0 ? step * 1000 : Infinity);
 }
 
 /** Runs one build to its end; never throws for the build's own failure. */
@@ -129,11 +133,11 @@ export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<
   const logFile = stepLogFile(ctx.paths.home, ctx.runId, ctx.stepKey);
   // the store write of `running` goes on while the checkout is made: both are on every step's path
   const [ws, log] = await Promise.all([
-    createWorkspace(ctx.repoDir, params.SourceVersion, join(ctx.paths.work, ctx.runId), `${ctx.stepKey}-${id.slice(0, 8)}`),
+    createWorkspace(ctx.repoDir, commitOf(params.SourceVersion), join(ctx.paths.work, ctx.runId), `${ctx.stepKey}-${id.slice(0, 8)}`),
     LogSink.open(logFile, ctx.onLine),
     ctx.onStart(),
   ]);
-  const timeoutMs = Math.min(ctx.timeoutMs, (params.TimeoutInMinutesOverride ?? 480) * 60_000);
+  const timeoutMs = buildTimeoutMs(params, ctx.timeoutMs);
   const stop = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -143,7 +147,7 @@ export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<
   const onCancel = () => stop.abort();
   ctx.signal.addEventListener('abort', onCancel, { once: true });
   try {
-    log.note(`step ${ctx.stepKey} at ${params.SourceVersion.slice(0, 12)}, as a local process${params.ImageOverride ? ` (image ${params.ImageOverride} not used)` : ''}`);
+    log.note(`step ${ctx.stepKey} at ${commitOf(params.SourceVersion).slice(0, 12)}, as a local process${params.ImageOverride ? ` (image ${params.ImageOverride} not used)` : ''}`);
     const result = await execute(params, ctx, ws, log, stop.signal).catch((error: unknown) => {
       if (error instanceof MissingSecretError) return error.message;
       throw error;
