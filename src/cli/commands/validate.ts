@@ -19,14 +19,17 @@ import { isPipelineFile, validateRepo } from '../../../statemachines/pipeline/re
 import { readWorkingTreePipelines } from '../../source/working-tree.ts';
 import { DEFAULT_SECRET_PREFIXES, secretsOutsidePrefix, type SecretPrefixes } from '../../../statemachines/pipeline/secret-prefix.ts';
 
-export const help = `usage: sci validate [--repo DIR] [FILE...]
+export const help = `usage: sci validate [--repo DIR] [--secrets-prefix P] [--parameters-prefix P] [FILE...]
 
 Checks the pipeline files under .sci/ (committed or not) and compiles the valid ones, so "ok"
 means they will deploy. Every problem is printed at once as file:line:col: message.
+A secret outside the prefixes the deployed step role reads is a warning (the exit code stays).
 
 options:
-  --repo DIR   the repository (default: the current directory)
-  -h, --help   show this help
+  --repo DIR                 the repository (default: the current directory)
+  --secrets-prefix P         Secrets Manager prefix steps read on AWS (default: $SCI_SECRETS_PREFIX or sci/)
+  --parameters-prefix P      SSM parameter path steps read on AWS (default: $SCI_PARAMETERS_PREFIX or /sci/)
+  -h, --help                 show this help
 
 exit: 0 valid, 1 invalid, 2 usage error
 `;
