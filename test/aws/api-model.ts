@@ -104,6 +104,8 @@ export function validateInput(service: Service, schema: Schema, value: unknown, 
   if (typeof s === 'number') return simple(s, value, path, options);
   if (!Array.isArray(s)) return [{ path, message: 'unknown schema' }];
   const [kind, , name] = s as [number, string, string];
+  // a simple type with traits (`SensitiveData = [0, ns, name, traits, 0]`)
+  if (kind === 0) return validateInput(service, s[4], value, options, path);
   if (kind === 1) {
     if (!Array.isArray(value)) return [{ path, message: `expected a list, got ${typeOf(value)}` }];
     return value.flatMap((v, i) => validateInput(service, s[4], v, options, `${path}[${i}]`));
@@ -175,4 +177,22 @@ function structure(service: Service, s: unknown[], name: string, value: unknown,
   }
   if (union && present.size !== 1) problems.push({ path, message: `${name} is a union: exactly one member, got ${present.size}` });
   return problems;
+}
+
+/** What `aws-sdk-client-mock` records for each call: the command sent. */
+interface RecordedCall {
+  args: [{ constructor: { name: string }; input: unknown }];
+}
+
+/**
+ * Every command an `aws-sdk-client-mock` mock received, validated against its operation's input
+ * shape (the same walk as the compiled Tasks, with the SDK's own member names): the inputs the
+ * Lambdas send in tests are judged by the model, not by our expectations.
+ */
+export function sdkCallProblems(service: Service, mock: { calls(): unknown[] }): string[] {
+  return (mock.calls() as RecordedCall[]).flatMap((call) => {
+    const command = call.args[0];
+    const operation = command.constructor.name.replace(/Command$/, '');
+    return validateInput(service, inputShape(service, operation), command.input, { stepFunctions: false }).map((p) => `${operation} ${p.path}: ${p.message}`);
+  });
 }

@@ -10,8 +10,10 @@ import { cancel, decide } from '../../src/core/control.ts';
 import type { DispatchDeps } from '../../src/core/dispatch.ts';
 import { MemoryRunStore } from './memory-store.ts';
 import { fixedRepos, recordingStatuses } from './fixtures.ts';
+import { judgeSdkCalls } from '../aws/sdk-judge.ts';
 
 const sfn = mockClient(SFNClient);
+judgeSdkCalls({ sfn });
 const PREFIX = 'arn:aws:states:eu-west-1:1:stateMachine:';
 
 function deps(): DispatchDeps & { store: MemoryRunStore } {
