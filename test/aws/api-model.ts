@@ -108,11 +108,11 @@ export function validateInput(service: Service, schema: Schema, value: unknown, 
   if (kind === 0) return validateInput(service, s[4], value, options, path);
   if (kind === 1) {
     if (!Array.isArray(value)) return [{ path, message: `expected a list, got ${typeOf(value)}` }];
-    return value.flatMap((v, i) => validateInput(service, s[4], v, options, `${path}[${i}]`));
+    return value.flatMap((v, i) => validateInput(service, memberSchema(s[4]), v, options, `${path}[${i}]`));
   }
   if (kind === 2) {
     if (typeOf(value) !== 'structure') return [{ path, message: `expected a map, got ${typeOf(value)}` }];
-    return Object.entries(value as object).flatMap(([k, v]) => (k.endsWith('.$') && options.stepFunctions ? [] : validateInput(service, s[5], v, options, `${path}.${k}`)));
+    return Object.entries(value as object).flatMap(([k, v]) => (k.endsWith('.$') && options.stepFunctions ? [] : validateInput(service, memberSchema(s[5]), v, options, `${path}.${k}`)));
   }
   if (kind === 3 || kind === 4) return structure(service, s, name, value, options, path, kind === 4);
   return [{ path, message: `unknown schema kind ${kind}` }];
