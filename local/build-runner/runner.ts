@@ -4,7 +4,7 @@
  * cancellation, because the interpreter never tells a task override that it timed out.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stepLogFile, stepProcFile } from '../home.ts';
 import { buildEnvironment, MissingSecretError } from './environment.ts';
@@ -49,6 +49,8 @@ export interface BuildOutcome {
   /** Why it did not succeed, in words a user reads in `sci show`. */
   reason: string;
   logFile: string;
+  /** `env.exported-variables` with their values at the end of the build (as CodeBuild reports them). */
+  exported: Array<{ Name: string; Value: string }>;
 }
 
 /**
@@ -56,10 +58,11 @@ export interface BuildOutcome {
  * Each running group is recorded in `recordFile` so crash recovery can end it if we die first.
  */
 async function runPhases(spec: Buildspec, ws: Workspace, env: NodeJS.ProcessEnv, log: LogSink, stop: AbortSignal, recordFile: string): Promise<number> {
-  for (const phase of spec.phases) {
+  for (const [index, phase] of spec.phases.entries()) {
     if (stop.aborted) return 143;
     const script = join(ws.root, `${phase.name}.sh`);
-    await writeFile(script, `${phase.commands.join('\n')}\n`);
+    const last = index === spec.phases.length - 1 && spec.exportedVariables.length > 0;
+    await writeFile(script, `${[...phase.commands, ...(last ? [exportCommand(spec.exportedVariables, ws)] : [])].join('\n')}\n`);
     const proc = spawnGroup('bash', ['-eo', 'pipefail', script], ws.src, env);
     const recorded = proc.pid ? writeGroupRecord(recordFile, proc.pid) : Promise.resolve();
     const onStop = () => void proc.kill();
@@ -77,12 +80,28 @@ async function runPhases(spec: Buildspec, ws: Workspace, env: NodeJS.ProcessEnv,
   return 0;
 }
 
+/** Where the last phase leaves the exported variables' values, NUL-terminated, in declared order. */
+function exportsFile(ws: Workspace): string {
+  return join(ws.root, 'exported-variables');
+}
+
+function exportCommand(names: string[], ws: Workspace): string {
+  const file = exportsFile(ws).replace(/'/g, `'\\''`);
+  return `printf '%s\\0' ${names.map((n) => `"\${${n}-}"`).join(' ')} > '${file}'`;
+}
+
+async function readExported(names: string[], ws: Workspace): Promise<BuildOutcome['exported']> {
+  if (names.length === 0) return [];
+  const values = (await readFile(exportsFile(ws), 'utf8')).split('\0');
+  return names.map((Name, i) => ({ Name, Value: values[i] ?? '' }));
+}
+
 /** `${NAME}` and `$NAME` replaced by their values in `env` (unset → empty), as bash would. */
 export function expandVars(text: string, env: NodeJS.ProcessEnv): string {
   return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a: string | undefined, b: string | undefined) => env[(a ?? b) as string] ?? '');
 }
 
-async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, log: LogSink, stop: AbortSignal): Promise<BuildOutcome['status'] | string> {
+async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, log: LogSink, stop: AbortSignal): Promise<BuildOutcome['exported'] | string> {
   const spec = parseBuildspec(params.BuildspecOverride);
   const binDir = join(ws.root, 'bin');
   await writeLocalAwsCli(binDir, ctx.paths.artifacts);
@@ -112,7 +131,7 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
     log.note(`artifacts: ${count} file(s) kept`);
   }
   if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') await saveCache(ctx.paths.cache, cacheKey, cacheDirs);
-  return 'SUCCEEDED';
+  return readExported(spec.exportedVariables, ws);
 }
 
 /**
@@ -145,6 +164,8 @@ export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<
     stop.abort();
   }, timeoutMs);
   const onCancel = () => stop.abort();
+  // an execution cancelled while the workspace was being made: its listener would never fire
+  if (ctx.signal.aborted) stop.abort();
   ctx.signal.addEventListener('abort', onCancel, { once: true });
   try {
     log.note(`step ${ctx.stepKey} at ${commitOf(params.SourceVersion).slice(0, 12)}, as a local process${params.ImageOverride ? ` (image ${params.ImageOverride} not used)` : ''}`);
@@ -152,10 +173,11 @@ export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<
       if (error instanceof MissingSecretError) return error.message;
       throw error;
     });
-    const status: BuildStatus = timedOut ? 'TIMED_OUT' : ctx.signal.aborted ? 'STOPPED' : result === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED';
-    const reason = status === 'TIMED_OUT' ? 'timed out' : status === 'STOPPED' ? 'cancelled' : status === 'FAILED' ? result : '';
+    const exported = typeof result === 'string' ? [] : result;
+    const status: BuildStatus = timedOut ? 'TIMED_OUT' : ctx.signal.aborted ? 'STOPPED' : typeof result !== 'string' ? 'SUCCEEDED' : 'FAILED';
+    const reason = status === 'TIMED_OUT' ? 'timed out' : status === 'STOPPED' ? 'cancelled' : typeof result === 'string' ? result : '';
     log.note(status === 'SUCCEEDED' ? 'succeeded' : `${status.toLowerCase()}: ${reason}`);
-    return { id, status, reason, logFile };
+    return { id, status, reason, logFile, exported };
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onCancel);

@@ -10,7 +10,8 @@ import { pullCommand } from './artifact-pull.ts';
 import { inputEnvName, member } from './context.ts';
 import { upstreamChain } from './status.ts';
 import { aslTemplate, envRefTemplate, shellTemplate, type Compiled, type TemplateScope } from './templates.ts';
-import type { InstanceInfo, Scope } from './scope.ts';
+import { templateScope, type InstanceInfo, type Scope } from './scope.ts';
+import { exportedName, OUTPUT_PRELUDE, outputPostlude } from './outputs.ts';
 import { lambdaImageArch } from '../pipeline/lambda-compute.ts';
 
 export const COMPUTE: Record<Compute, { type: string; env: string }> = {
@@ -61,6 +62,8 @@ function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: Templa
     const v = need(scope, aslTemplate('Value', t, ts), t, ['env', name]);
     if (v) vars.push({ Name: name, ...v });
   }
+  // Outputs of needed steps the commands refer to: data in variables, never in the script.
+  for (const [name, path] of [...(ts.outputVars ?? [])].sort(([a], [b]) => a.localeCompare(b))) vars.push(plain(name, path, true));
   for (const [name, ref] of Object.entries(step.secrets)) {
     vars.push({ Name: name, Type: ref.store === 'secretsmanager' ? 'SECRETS_MANAGER' : 'PARAMETER_STORE', Value: ref.id });
   }
@@ -70,10 +73,15 @@ function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: Templa
 function buildspec(scope: Scope, info: InstanceInfo, step: RunStep, ts: TemplateScope): string {
   const producers = info.needKeys.filter((n) => runStep(scope, n)?.artifacts.length);
   const commands = step.commands.map((c, i) => need(scope, shellTemplate(c, ts), c, ['steps', step.name, 'run', i]) ?? '');
+  const outputs = step.outputs.length > 0;
   const phases: Record<string, { commands: string[] }> = {};
   if (producers.length > 0) phases.pre_build = { commands: [pullCommand(scope.target.artifactBucket, producers)] };
-  phases.build = { commands };
-  const spec: Record<string, unknown> = { version: 0.2, env: { shell: 'bash' }, phases };
+  phases.build = { commands: outputs ? [OUTPUT_PRELUDE, ...commands, outputPostlude(step.outputs)] : commands };
+  const spec: Record<string, unknown> = {
+    version: 0.2,
+    env: { shell: 'bash', ...(outputs ? { 'exported-variables': step.outputs.map(exportedName) } : {}) },
+    phases,
+  };
   if (step.artifacts.length > 0) spec.artifacts = { files: step.artifacts };
   if (step.cache) {
     const key = need(scope, envRefTemplate(step.cache.key, ts), step.cache.key, ['steps', step.name, 'cache', 'key']);
@@ -127,7 +135,7 @@ function environmentType(step: RunStep, image: string): string {
 
 /** The Parameters of the CodeBuild task of a `run` instance. */
 export function buildParameters(scope: Scope, info: InstanceInfo, step: RunStep): Record<string, Json> {
-  const ts: TemplateScope = { pipeline: scope.pipeline, matrix: info.inst.matrix };
+  const ts = templateScope(scope, info, new Map());
   const bucket = scope.target.artifactBucket;
   const image = need(scope, aslTemplate('ImageOverride', step.image, ts), step.image, ['steps', step.name, 'image']) ?? {};
   const timeouts = buildTimeouts(step);

@@ -111,13 +111,27 @@ interface Located {
   complete: boolean;
 }
 
+type MapNode = Extract<Node, { items: unknown[] }> & { items: Array<{ key: unknown; value: unknown }> };
+const PAIRS = new WeakMap<object, Map<string, { key: unknown; value: unknown }>>();
+
+/** A map's entries by key (first one wins, as a linear search would), built once per map node. */
+function pairsOf(node: MapNode): Map<string, { key: unknown; value: unknown }> {
+  let pairs = PAIRS.get(node);
+  if (!pairs) {
+    pairs = new Map();
+    for (const p of node.items) if (isScalar(p.key) && !pairs.has(String(p.key.value))) pairs.set(String(p.key.value), p);
+    PAIRS.set(node, pairs);
+  }
+  return pairs;
+}
+
 /** Walks the YAML nodes along a data path as far as it goes. */
 export function locate(source: YamlSource, path: Path): Located {
   let node = source.doc.contents as Node | null;
   let key: Node | undefined;
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      const pair = pairsOf(node).get(String(segment));
       if (!pair) return { node, key: undefined, complete: false };
       key = pair.key as Node;
       node = (pair.value as Node | null) ?? null;
