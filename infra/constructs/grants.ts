@@ -8,11 +8,12 @@ import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { RUN_TABLE } from '../../src/store/table.ts';
+import { DELIVERY_PREFIX } from '../../statemachines/lifecycle.ts';
 import { executionsArn, STATE_MACHINE_PREFIX, stateMachinesArn } from './arns.ts';
 import { acknowledgeWildcards } from './nag.ts';
 
-/** Partition key prefix of delivery items (`deliveryPk` in src/store/keys.ts). */
-export const DELIVERY_KEY_PREFIX = 'DELIVERY#';
+/** Partition key prefix of delivery items (`deliveryPk` in statemachines/lifecycle.ts). */
+export const DELIVERY_KEY_PREFIX = DELIVERY_PREFIX;
 
 /** Table and index ARNs, each index by name (src/store/table.ts), so no wildcard. */
 function tableResources(table: TableV2): string[] {
@@ -52,7 +53,7 @@ export function grantDeliveryLog(role: Role, table: TableV2): void {
   );
 }
 
-/** Create/update the `sci-*` state machines, publish versions, start and stop their runs. */
+/** Create/update the `sci-*` state machines, publish and prune versions, start and stop their runs. */
 export function grantPipelineDeployment(role: Role, executionRole: IRole): void {
   role.addToPolicy(
     new PolicyStatement({
@@ -63,6 +64,9 @@ export function grantPipelineDeployment(role: Role, executionRole: IRole): void 
         'states:PublishStateMachineVersion',
         'states:DescribeStateMachine',
         'states:ListStateMachineVersions',
+        // Pruning old versions (src/aws/sfn-registry.ts): only those no execution runs on.
+        'states:ListExecutions',
+        'states:DeleteStateMachineVersion',
         'states:StartExecution',
       ],
       resources: [stateMachinesArn(role)],

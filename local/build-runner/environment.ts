@@ -51,7 +51,10 @@ const PASSED_THROUGH = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TERM', 'TMPDIR', 'NODE_
 
 export async function buildEnvironment(opts: {
   vars: EnvVar[];
+  /** The workspace as the step sees it (container paths in container mode). */
   workspace: Workspace;
+  /** Whether the host's PATH, locale and TMPDIR pass in (process mode); an image brings its own. */
+  hostVariables: boolean;
   buildId: string;
   sha: string;
   sourceVersion: string;
@@ -61,7 +64,7 @@ export async function buildEnvironment(opts: {
   hostEnv: NodeJS.ProcessEnv;
 }): Promise<BuildEnvironment> {
   const env: NodeJS.ProcessEnv = {};
-  for (const name of PASSED_THROUGH) if (opts.hostEnv[name] !== undefined) env[name] = opts.hostEnv[name];
+  if (opts.hostVariables) for (const name of PASSED_THROUGH) if (opts.hostEnv[name] !== undefined) env[name] = opts.hostEnv[name];
   Object.assign(env, {
     HOME: opts.workspace.home,
     // the workspace may sit inside the user's repository (default state home): git in a step

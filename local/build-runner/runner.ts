@@ -4,14 +4,16 @@
  * cancellation, because the interpreter never tells a task override that it timed out.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEFAULT_IMAGE } from '../../statemachines/pipeline/build.ts';
+import { containerName } from '../containers/container-launcher.ts';
+import type { LauncherChoice } from '../containers/launchers.ts';
 import { stepLogFile, stepProcFile } from '../home.ts';
 import { buildEnvironment, MissingSecretError } from './environment.ts';
-import { removeGroupRecord, writeGroupRecord } from './group-records.ts';
+import { LaunchError, type StepLauncher } from './launcher.ts';
 import { LogSink } from './log-sink.ts';
-import { commitOf, parseBuildspec, type BuildParams, type Buildspec } from './params.ts';
-import { spawnGroup } from './process-group.ts';
+import { commitOf, parseBuildspec, type BuildParams } from './params.ts';
 import { cachePathDir, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from './storage.ts';
 import { createWorkspace, removeWorkspace, type Workspace } from './workspace.ts';
 
@@ -36,6 +38,10 @@ export interface BuildContext {
   /** Aborted when the execution is cancelled. */
   signal: AbortSignal;
   hostEnv: NodeJS.ProcessEnv;
+  /** How the build runs for its image: a local process or a container (local/containers/launchers.ts). */
+  launcher(image: string): Promise<LauncherChoice>;
+  /** Called once it is known where the build runs (`a local process`, `image node:22 (podman)`). */
+  onLaunch?(where: string): void;
   /** Called when the build starts (before its checkout is ready). */
   onStart(): Promise<void>;
   onLine(line: string): void;
@@ -51,33 +57,6 @@ export interface BuildOutcome {
   logFile: string;
   /** `env.exported-variables` with their values at the end of the build (as CodeBuild reports them). */
   exported: Array<{ Name: string; Value: string }>;
-}
-
-/**
- * Runs the phases in one bash each (`-eo pipefail`); resolves with the first failing exit code, or 0.
- * Each running group is recorded in `recordFile` so crash recovery can end it if we die first.
- */
-async function runPhases(spec: Buildspec, ws: Workspace, env: NodeJS.ProcessEnv, log: LogSink, stop: AbortSignal, recordFile: string): Promise<number> {
-  for (const [index, phase] of spec.phases.entries()) {
-    if (stop.aborted) return 143;
-    const script = join(ws.root, `${phase.name}.sh`);
-    const last = index === spec.phases.length - 1 && spec.exportedVariables.length > 0;
-    await writeFile(script, `${[...phase.commands, ...(last ? [exportCommand(spec.exportedVariables, ws)] : [])].join('\n')}\n`);
-    const proc = spawnGroup('bash', ['-eo', 'pipefail', script], ws.src, env);
-    const recorded = proc.pid ? writeGroupRecord(recordFile, proc.pid) : Promise.resolve();
-    const onStop = () => void proc.kill();
-    stop.addEventListener('abort', onStop, { once: true });
-    const piped = Promise.all([log.pipe(proc.stdout), log.pipe(proc.stderr)]);
-    const code = await proc.exited;
-    stop.removeEventListener('abort', onStop);
-    // background jobs die with the container on CodeBuild; here they die with the group
-    proc.reap();
-    await recorded;
-    await removeGroupRecord(recordFile);
-    await piped;
-    if (code !== 0) return code;
-  }
-  return 0;
 }
 
 /** Where the last phase leaves the exported variables' values, NUL-terminated, in declared order. */
@@ -101,17 +80,19 @@ export function expandVars(text: string, env: NodeJS.ProcessEnv): string {
   return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a: string | undefined, b: string | undefined) => env[(a ?? b) as string] ?? '');
 }
 
-async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, log: LogSink, stop: AbortSignal): Promise<BuildOutcome['exported'] | string> {
+async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, log: LogSink, stop: AbortSignal, launcher: StepLauncher, attempt: string): Promise<BuildOutcome['exported'] | string> {
   const spec = parseBuildspec(params.BuildspecOverride);
-  const binDir = join(ws.root, 'bin');
-  await writeLocalAwsCli(binDir, ctx.paths.artifacts);
+  const view = launcher.view(ws);
+  // the pull phase's `aws s3 cp` reads the local artifact store (storage.ts writeLocalAwsCli)
+  await writeLocalAwsCli(join(ws.root, 'bin'), ctx.paths.artifacts);
   const { env, secrets } = await buildEnvironment({
     vars: params.EnvironmentVariablesOverride ?? [],
-    workspace: ws,
+    workspace: view,
+    hostVariables: launcher.hostVariables,
     buildId: `local:${ws.root}`,
     sha: commitOf(params.SourceVersion),
     sourceVersion: params.SourceVersion,
-    binDir,
+    binDir: join(view.root, 'bin'),
     secretsDir: ctx.paths.secrets,
     hostEnv: ctx.hostEnv,
   });
@@ -123,7 +104,23 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
     const found = await restoreCache(ctx.paths.cache, cacheKey, cacheDirs);
     log.note(found > 0 ? `cache ${cacheKey} restored` : `cache ${cacheKey} not found`);
   }
-  const code = await runPhases(spec, ws, env, log, stop, stepProcFile(ctx.paths.home, ctx.runId, ctx.stepKey));
+  // the last phase leaves the exported variables' values in the workspace (path as the step sees it)
+  const phases = spec.phases.map((phase, index) =>
+    index === spec.phases.length - 1 && spec.exportedVariables.length > 0
+      ? { ...phase, commands: [...phase.commands, exportCommand(spec.exportedVariables, view)] }
+      : phase,
+  );
+  const code = await launcher.run({
+    phases,
+    ws,
+    env,
+    log,
+    stop,
+    recordFile: stepProcFile(ctx.paths.home, ctx.runId, ctx.stepKey),
+    name: containerName(ctx.runId, ctx.stepKey, attempt),
+    runId: ctx.runId,
+    stepKey: ctx.stepKey,
+  });
   if (code !== 0) return stop.aborted ? 'STOPPED' : `exit code ${code}`;
   if (spec.artifacts && params.ArtifactsOverride && params.ArtifactsOverride.Type !== 'NO_ARTIFACTS') {
     const base = spec.artifacts.baseDirectory ? join(ws.src, spec.artifacts.baseDirectory) : ws.src;
@@ -150,10 +147,15 @@ export function buildTimeoutMs(params: BuildParams, stateMs: number): number {
 export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<BuildOutcome> {
   const id = randomUUID();
   const logFile = stepLogFile(ctx.paths.home, ctx.runId, ctx.stepKey);
-  // the store write of `running` goes on while the checkout is made: both are on every step's path
-  const [ws, log] = await Promise.all([
+  // where the build runs (engine detection, image pull), the checkout and the store write of `running` go on at once
+  const choosing = ctx.launcher(params.ImageOverride ?? DEFAULT_IMAGE).then((choice) => {
+    ctx.onLaunch?.('launcher' in choice ? choice.launcher.where : `image ${params.ImageOverride ?? ''}`);
+    return choice;
+  });
+  const [ws, log, choice] = await Promise.all([
     createWorkspace(ctx.repoDir, commitOf(params.SourceVersion), join(ctx.paths.work, ctx.runId), `${ctx.stepKey}-${id.slice(0, 8)}`),
     LogSink.open(logFile, ctx.onLine),
+    choosing,
     ctx.onStart(),
   ]);
   const timeoutMs = buildTimeoutMs(params, ctx.timeoutMs);
@@ -167,12 +169,18 @@ export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<
   // an execution cancelled while the workspace was being made: its listener would never fire
   if (ctx.signal.aborted) stop.abort();
   ctx.signal.addEventListener('abort', onCancel, { once: true });
+  if (ctx.signal.aborted) stop.abort(); // cancelled while the image was pulled or the checkout made
   try {
-    log.note(`step ${ctx.stepKey} at ${commitOf(params.SourceVersion).slice(0, 12)}, as a local process${params.ImageOverride ? ` (image ${params.ImageOverride} not used)` : ''}`);
-    const result = await execute(params, ctx, ws, log, stop.signal).catch((error: unknown) => {
-      if (error instanceof MissingSecretError) return error.message;
-      throw error;
-    });
+    const where = 'launcher' in choice ? choice.launcher.where : `image ${params.ImageOverride ?? ''}`;
+    const unused = 'launcher' in choice && choice.launcher.hostVariables && params.ImageOverride ? ` (image ${params.ImageOverride} not used)` : '';
+    log.note(`step ${ctx.stepKey} at ${commitOf(params.SourceVersion).slice(0, 12)}, in ${where}${unused}`);
+    const result =
+      'error' in choice
+        ? choice.error
+        : await execute(params, ctx, ws, log, stop.signal, choice.launcher, id.slice(0, 8)).catch((error: unknown) => {
+            if (error instanceof MissingSecretError || error instanceof LaunchError) return error.message;
+            throw error;
+          });
     const exported = typeof result === 'string' ? [] : result;
     const status: BuildStatus = timedOut ? 'TIMED_OUT' : ctx.signal.aborted ? 'STOPPED' : typeof result !== 'string' ? 'SUCCEEDED' : 'FAILED';
     const reason = status === 'TIMED_OUT' ? 'timed out' : status === 'STOPPED' ? 'cancelled' : typeof result === 'string' ? result : '';

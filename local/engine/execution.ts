@@ -14,7 +14,7 @@ import { removeRunDir } from '../build-runner/workspace.ts';
 import type { RunStatus } from '../../statemachines/pipeline/model.ts';
 import { taskStates, type AslMachine } from './definition.ts';
 import { taskHandlers, type TaskHandler } from './handlers.ts';
-import { newRunId } from './run-id.ts';
+import { newRunId } from './ulid.ts';
 import { executionContext } from './sentinels.ts';
 import type { EngineServices } from './services.ts';
 

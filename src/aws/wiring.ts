@@ -16,7 +16,7 @@ import { GitHubStatusReporter } from '../github/status.ts';
 import { requireEnv, SECRET_PREFIX_ENV, stateMachineArnPrefix } from './environment.ts';
 import { DEFAULT_SECRET_PREFIXES } from '../../statemachines/pipeline/secret-prefix.ts';
 import { consoleUrl, executionArnFor, scheduleName, schedulePrefix, stateMachineName } from './names.ts';
-import { clientConfig } from './retry.ts';
+import { clientConfig } from './client-config.ts';
 import { EventBridgeScheduler } from './scheduler.ts';
 import { cachedSecret } from './secrets.ts';
 import { SfnExecutions } from './sfn-executions.ts';

@@ -6,6 +6,7 @@
 import type { LocalSession } from '../../local/session.ts';
 import { compileProgram } from '../../statemachines/compiler/program.ts';
 import { formatDiagnostic } from '../../statemachines/diagnostics.ts';
+import type { ContainerMode } from '../../local/containers/engine.ts';
 import { LocalEngine } from '../../local/engine/engine.ts';
 import type { ExecutablePipeline } from '../../local/engine/execution.ts';
 import { readGitFacts } from '../../local/git-facts.ts';
@@ -28,6 +29,8 @@ export interface ServeOptions {
   log: (line: string) => void;
   /** Runs executing at once. @default 4 */
   concurrency?: number;
+  /** Steps in containers (`--no-containers`: `none`). @default SCI_CONTAINER, else the first engine that answers */
+  containers?: ContainerMode;
 }
 
 type Execution = { all: Pipeline[]; pipeline: Pipeline; facts: RunFacts & { inputs: InputValues } };
@@ -39,7 +42,7 @@ async function execute(o: ServeOptions, { all, pipeline, facts }: Execution): Pr
     return;
   }
   const program = compiled.value;
-  const engine = new LocalEngine({ store: o.session.store, dynamo: o.session.dynamo, tableName: o.session.table.tableName, paths: o.session.paths, repoDir: o.repoDir, pipelines: program });
+  const engine = new LocalEngine({ store: o.session.store, dynamo: o.session.dynamo, tableName: o.session.table.tableName, paths: o.session.paths, repoDir: o.repoDir, pipelines: program, ...(o.containers ? { containers: o.containers } : {}), onNotice: o.log });
   const outcome = await engine.run({ pipeline: program.get(pipeline.id) as ExecutablePipeline, facts });
   o.log(`run ${outcome.runId} (${pipeline.id}) ${outcome.status}`);
 }

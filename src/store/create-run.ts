@@ -9,8 +9,7 @@ import { BatchWriteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClie
 import type { RunRecord, StepRecord } from '../core/ports.ts';
 import { isConditionalCheckFailed, StoreError, StoreWriteIncompleteError } from './errors.ts';
 import { commitAttributes, runItem, stepItem, type Item } from './items.ts';
-import { runKey } from './keys.ts';
-import { isTerminalRun } from './transitions.ts';
+import { isTerminalRun, runKey } from '../../statemachines/lifecycle.ts';
 
 const BATCH_SIZE = 25;
 const MAX_BATCH_ATTEMPTS = 8;

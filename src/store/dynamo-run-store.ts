@@ -9,9 +9,8 @@ import type { ApprovalDecision, Clock, RunRecord, RunStore, RunWithSteps, StepRe
 import { createRunItems } from './create-run.ts';
 import { ApprovalAlreadyDecidedError, ApprovalNotWaitingError, isConditionalCheckFailed, StepNotFoundError } from './errors.ts';
 import { DELIVERY_RETENTION_DAYS, expiresAt, isCommittedRun, toRunRecord, toStepRecord, type Item } from './items.ts';
-import { ACTIVE_PK, DELIVERY_SK, deliveryPk, pipelinePk, repoPk, RUN_SK, runPk, stepKey } from './keys.ts';
+import { ACTIVE_PK, DELIVERY_SK, deliveryPk, isTerminalRun, isTerminalStep, pipelinePk, repoPk, RUN_SK, runPk, stepKey } from '../../statemachines/lifecycle.ts';
 import { appliedEarlier, queryItems, scanItems } from './reads.ts';
-import { isTerminalRun, isTerminalStep } from './transitions.ts';
 import { runTransitionInput, stepTransitionInput, type RunTransitionFields, type StepTransitionFields } from './updates.ts';
 
 export interface DynamoRunStoreOptions {

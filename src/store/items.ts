@@ -3,7 +3,7 @@
  * only what the port promises, with optional fields absent rather than undefined.
  */
 import type { RunRecord, StepRecord } from '../core/ports.ts';
-import { ACTIVE_PK, newestFirstSk, pipelinePk, repoPk, runKey, stepKey } from './keys.ts';
+import { ACTIVE_PK, newestFirstSk, pipelinePk, repoPk, runKey, stepKey } from '../../statemachines/lifecycle.ts';
 
 export type Item = Record<string, unknown>;
 

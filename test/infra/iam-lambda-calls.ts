@@ -56,7 +56,15 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
    * not in the code.
    */
   const RUN_STORE = ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'];
-  const REGISTRY = ['ListStateMachineVersions', 'DescribeStateMachine', 'CreateStateMachine', 'UpdateStateMachine'];
+  const REGISTRY = [
+  'CreateStateMachine',
+  'DescribeStateMachine',
+  'PublishStateMachineVersion',
+  'UpdateStateMachine',
+  'ListStateMachineVersions',
+  'ListExecutions',
+  'DeleteStateMachineVersion',
+];
   /** `ExecutionStarter` (dispatch); the `executions` export is also the api's `TaskTokens`. */
   const STARTER = ['StartExecution', 'StopExecution'];
   const GITHUB = ['GetSecretValue:github'];
@@ -118,9 +126,10 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
         return [{ action: `states:${call}`, resource: MACHINE }, passRole(env.EXECUTION_ROLE_ARN, 'states.amazonaws.com')];
       case 'ListStateMachineVersions':
       case 'DescribeStateMachine':
+      case 'PublishStateMachineVersion':
       case 'ListExecutions':
       case 'DeleteStateMachineVersion':
-        return [{ action: `states:${call}`, resource: call === 'ListStateMachineVersions' || call === 'ListExecutions' ? MACHINE : `${MACHINE}:3` }];
+        return [{ action: `states:${call}`, resource: ['DeleteStateMachineVersion', 'ListExecutions'].includes(call) ? `${MACHINE}:3` : MACHINE }];
       case 'StartExecution':
         return [{ action: 'states:StartExecution', resource: `${MACHINE}:3` }];
       case 'StopExecution':
@@ -165,9 +174,18 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
   const ROLES = Object.keys(template.findResources('AWS::IAM::Role')).filter((id) => id.startsWith('Ci'));
   const SECRET = (name: string) => arn('secretsmanager', `secret:${name}-AbCdEf`);
 
-  test('steps read secrets and parameters only under the prefixes', async () => {
+  test('steps read secrets and parameters only under the prefixes, and pull images of this account', async () => {
     const steps = policiesOf('CiStepsRole');
-    assert.deepEqual(await notAllowed(steps, [{ action: 'secretsmanager:GetSecretValue', resource: SECRET('sci/deploy-token') }]), []);
+    const repository = arn('ecr', 'repository/team/app');
+    assert.deepEqual(
+      await notAllowed(steps, [
+        { action: 'secretsmanager:GetSecretValue', resource: SECRET('sci/deploy-token') },
+        { action: 'ecr:GetAuthorizationToken', resource: '*' },
+        ...['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'].map((action) => ({ action, resource: repository })),
+      ]),
+      [],
+    );
+    assert.deepEqual(await allowed(steps, [{ action: 'ecr:PutImage', resource: repository }, { action: 'ecr:BatchGetImage', resource: `arn:aws:ecr:${REGION}:999999999999:repository/other` }]), []);
     const outside: Request[] = [
       { action: 'secretsmanager:GetSecretValue', resource: evaluate({ Ref: logicalId('AWS::SecretsManager::Secret', 'CiSecretsGitHub') }, resources) as string },
       { action: 'secretsmanager:GetSecretValue', resource: evaluate({ Ref: logicalId('AWS::SecretsManager::Secret', 'CiSecretsWebhook') }, resources) as string },

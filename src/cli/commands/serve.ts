@@ -1,5 +1,5 @@
 /**
- * `sci serve [--repo DIR] [--port P]`: a local GitHub webhook endpoint (`POST /webhook`, secret
+ * `sci serve [--repo DIR] [--port P] [--no-containers]`: a local GitHub webhook endpoint (`POST /webhook`, secret
  * from SCI_WEBHOOK_SECRET) that runs matching pipelines on the embedded engine, and `GET /`.
  */
 import { resolve } from 'node:path';
@@ -8,21 +8,24 @@ import { GitSource } from '../../source/git-source.ts';
 import { createServeApp } from '../../serve/serve-app.ts';
 import { createServeServer, listen } from '../../serve/http.ts';
 import { parseCommandArgs } from '../args.ts';
+import { containerModeOf } from '../container-mode.ts';
 import { CliUsageError } from '../errors.ts';
 
-export const help = `usage: sci serve [--repo DIR] [--port P]
+export const help = `usage: sci serve [--repo DIR] [--port P] [--no-containers]
 
 Serves a local GitHub webhook endpoint (POST /webhook, secret from SCI_WEBHOOK_SECRET) that runs
 matching pipelines on the embedded engine, and the dashboard at /.
 
 options:
-  --repo DIR   the repository (default: the current directory)
-  --port P     the port to listen on
-  -h, --help   show this help
+  --repo DIR       the repository (default: the current directory)
+  --port P         the port to listen on
+  --no-containers  run every step as a local process, not in its image (same as SCI_CONTAINER=none)
+  -h, --help       show this help
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { repo: { type: 'string' }, port: { type: 'string' } });
+  const { values } = parseCommandArgs(argv, { repo: { type: 'string' }, port: { type: 'string' }, 'no-containers': { type: 'boolean' } });
+  const containers = containerModeOf(values['no-containers'], process.env);
   const port = Number(values.port ?? '8080');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliUsageError(`--port must be a port number, got '${values.port}'`);
   const secret = process.env.SCI_WEBHOOK_SECRET;
@@ -30,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
   const repoDir = resolve(values.repo ?? '.');
   const session = await openSession(repoDir);
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-  const app = await createServeApp({ repoDir, secret, session, source: new GitSource(repoDir), log }).catch((error: Error) => {
+  const app = await createServeApp({ repoDir, secret, session, source: new GitSource(repoDir), log, containers }).catch((error: Error) => {
     throw new CliUsageError(error.message);
   });
   const server = createServeServer(app.handlers);
