@@ -9,7 +9,7 @@ export type ControlResult = { ok: true; message: string } | { ok: false; status:
 
 export interface ControlDeps {
   store: RunStore;
-  executions: ExecutionStarter;
+  executions: Pick<ExecutionStarter, 'stop'>;
   tokens: TaskTokens;
 }
 

@@ -1,8 +1,8 @@
 /**
- * The local HTTP front: `POST /webhook` goes through the very ingress the Lambda uses,
- * `GET /` lists runs. Bound to 127.0.0.1 only.
+ * The local HTTP front: `POST /webhook` goes through the very ingress the Lambda uses (`sci serve`
+ * only); everything else is the dashboard (src/dashboard/routes.ts). Bound to 127.0.0.1 only.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpRequest, HttpResponse } from '../github/ingress.ts';
 
@@ -10,8 +10,10 @@ import type { HttpRequest, HttpResponse } from '../github/ingress.ts';
 const MAX_BODY = 25 * 1024 * 1024;
 
 export interface ServeHandlers {
-  webhook(request: HttpRequest): Promise<HttpResponse>;
-  page(): Promise<string>;
+  /** Absent for `sci ui`, which has no webhook. */
+  webhook?(request: HttpRequest): Promise<HttpResponse>;
+  /** Answers the dashboard's requests; false when the path is not the dashboard's. */
+  dashboard(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
 }
 
 function readBody(req: IncomingMessage): Promise<string | undefined> {
@@ -33,17 +35,17 @@ export function createServeServer(handlers: ServeHandlers): Server {
     const send = (status: number, type: string, body: string) => res.writeHead(status, { 'content-type': type }).end(body);
     const route = async () => {
       const path = (req.url ?? '/').split('?')[0];
-      if (req.method === 'POST' && path === '/webhook') {
+      if (req.method === 'POST' && path === '/webhook' && handlers.webhook) {
         const body = await readBody(req);
         if (body === undefined) return send(413, 'application/json', '{"error":"payload too large"}');
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
         const answer = await handlers.webhook({ headers, body });
         return send(answer.status, 'application/json', answer.body);
       }
-      if (req.method === 'GET' && path === '/') return send(200, 'text/html; charset=utf-8', await handlers.page());
+      if (await handlers.dashboard(req, res)) return;
       return send(404, 'application/json', '{"error":"not found"}');
     };
-    route().catch((error: unknown) => send(500, 'application/json', JSON.stringify({ error: error instanceof Error ? error.message : String(error) })));
+    route().catch((error: unknown) => res.headersSent ? res.end() : send(500, 'application/json', JSON.stringify({ error: error instanceof Error ? error.message : String(error) })));
   });
 }
 

@@ -13,7 +13,7 @@ import { readGitFacts } from '../../local/git-facts.ts';
 import type { PipelineSource, QueuedDelivery } from '../core/ports.ts';
 import { receiveDelivery, type IngressDeps } from '../github/ingress.ts';
 import { commitChecker, commitOf } from './commits.ts';
-import { dashboardPage } from './dashboard.ts';
+import { localDashboard } from '../dashboard/local-dashboard.ts';
 import { firstTime, memoizedSource, RecentDeliveries } from './deliveries.ts';
 import type { ServeHandlers } from './http.ts';
 import { dispatchLocally } from './local-dispatch.ts';
@@ -49,7 +49,7 @@ async function execute(o: ServeOptions, { all, pipeline, facts }: Execution): Pr
 
 /** What `sci serve` holds: the HTTP handlers and the two queues (deliveries, then executions). */
 export interface ServeApp {
-  handlers: ServeHandlers;
+  handlers: Required<ServeHandlers>;
   repo: string | undefined;
   /** Resolves when every accepted delivery is dispatched and every run it started has ended. */
   drained(): Promise<void>;
@@ -95,7 +95,7 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
     },
     handlers: {
       webhook: (request) => receiveDelivery(deps, request),
-      page: async () => dashboardPage(await o.session.store.listRuns({ limit: 100 })),
+      dashboard: localDashboard(o.session),
     },
   };
 }

@@ -21,6 +21,7 @@ export interface RunTransitionFields {
   endedAt?: string;
   reason?: string;
   executionArn?: string;
+  transitions?: number;
 }
 
 /** `SET #f = :f` for each present field; names are placeholders because `status` and others are reserved words. */
