@@ -7,6 +7,7 @@
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Expr, Pipeline, Step, Template } from './model.ts';
 import { walkExpr } from './expressions.ts';
+import { checkLambdaCompute } from './lambda-compute.ts';
 import { planSteps } from './plan.ts';
 import { matrixKeys } from './matrix.ts';
 import { didYouMean } from './suggest.ts';
@@ -59,6 +60,7 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
     }
     if (step.kind === 'run') diagnostics.push(...checkEnvNames(source, Object.keys(step.env), Object.keys(step.secrets), path));
   }
+  diagnostics.push(...checkLambdaCompute(source, pipeline));
   // The plan would report a bad need again (as unknown, or as a cycle of one step).
   if (scope.allStepsBuilt && !diagnostics.some((d) => d.code === 'unknown-need')) {
     const plan = planSteps(pipeline);
