@@ -46,6 +46,12 @@ export interface BuildEnvironment {
   secrets: string[];
 }
 
+/**
+ * An image's own PATH is not known from outside; this is the one the common base images
+ * (Debian, Alpine, Amazon Linux, busybox) set, so the step's `sh` and tools are found.
+ */
+const IMAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 /** Host variables a local process needs to find its tools; everything else stays outside. */
 const PASSED_THROUGH = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TERM', 'TMPDIR', 'NODE_OPTIONS'];
 
@@ -76,7 +82,7 @@ export async function buildEnvironment(opts: {
     CODEBUILD_RESOLVED_SOURCE_VERSION: opts.sha,
     CODEBUILD_SOURCE_VERSION: opts.sourceVersion,
   });
-  env.PATH = env.PATH ? `${opts.binDir}:${env.PATH}` : opts.binDir;
+  env.PATH = `${opts.binDir}:${opts.hostVariables ? (env.PATH ?? IMAGE_PATH) : IMAGE_PATH}`;
   const secrets: string[] = [];
   for (const v of opts.vars) {
     if ((v.Type ?? 'PLAINTEXT') === 'PLAINTEXT') {
