@@ -82,7 +82,8 @@ export async function buildEnvironment(opts: {
     CODEBUILD_RESOLVED_SOURCE_VERSION: opts.sha,
     CODEBUILD_SOURCE_VERSION: opts.sourceVersion,
   });
-  env.PATH = `${opts.binDir}:${opts.hostVariables ? (env.PATH ?? IMAGE_PATH) : IMAGE_PATH}`;
+  // only a process step has the host PATH copied in above
+  env.PATH = `${opts.binDir}:${env.PATH ?? IMAGE_PATH}`;
   const secrets: string[] = [];
   for (const v of opts.vars) {
     if ((v.Type ?? 'PLAINTEXT') === 'PLAINTEXT') {
