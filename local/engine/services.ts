@@ -30,10 +30,9 @@ export interface EngineServices {
 }
 
 export interface ChildRequest {
-  /** The value of `run.callees.<key>`: `local:<pipelineId>`. */
+  /** The value of `run.callees.<key>`: `local:<pipelineId>:<hash>` (see state-machines.ts). */
   stateMachine: string;
   input: unknown;
-  parentRunId: string;
   signal: AbortSignal;
 }
 

@@ -13,7 +13,7 @@ export const startExecutionExecutor: Executor = async (input, state, run, servic
   const step = run.steps.find((s) => s.name === state.name);
   if (step) await services.store.transitionStep(run.runId, step.key, 'running', { startedAt: services.now().toISOString(), incrementAttempts: true });
   const childInput = typeof Input === 'string' ? (JSON.parse(Input) as unknown) : (Input ?? {});
-  const child = await services.startChild({ stateMachine: StateMachineArn, input: childInput, parentRunId: run.runId, signal: taskSignal(run, state) });
+  const child = await services.startChild({ stateMachine: StateMachineArn, input: childInput, signal: taskSignal(run, state) });
   const description = {
     ExecutionArn: `local:${child.runId}`,
     StateMachineArn,
