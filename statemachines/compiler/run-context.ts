@@ -7,7 +7,9 @@
  *    branch named `$(curl evil)` is decoded into a variable, never parsed as shell;
  *  - `pk`: the run's partition key (`RUN#<id>`) every status write and gate uses;
  *  - `source`: the CodeBuild source version, `<ref>^{<sha>}`;
- *  - `artifacts`: the artifact path of the run, `runs/<id>`.
+ *  - `artifacts`: the artifact path of the run, `runs/<id>`;
+ *  - `pull`: when some step pulls its needs' artifacts, the shell functions that do it
+ *    (artifact-pull.ts), which those steps evaluate from `SCI_PULL`.
  */
 import type { Json, PassState } from '../asl/types.ts';
 import { RUN_PREFIX } from '../lifecycle.ts';
@@ -44,13 +46,17 @@ function exportText(pipeline: Pipeline): string {
   return `States.Format('export ${assignments}', ${vars.map(([, value]) => `States.Base64Encode(${value})`).join(', ')})`;
 }
 
-/** The first state of every definition: computes `$.ctx`, then goes to `next`. */
-export function runContextState(pipeline: Pipeline, next: string): PassState {
+/** The variable that carries the artifact pull's functions into a build that pulls. */
+export const PULL_VARIABLE = 'SCI_PULL';
+
+/** The first state of every definition: computes `$.ctx`, then goes to `next`. `pull`: the pull functions, '' when no step pulls. */
+export function runContextState(pipeline: Pipeline, pull: string, next: string): PassState {
   const parameters: Record<string, Json> = {
     'env.$': exportText(pipeline),
     'pk.$': `States.Format('${RUN_PREFIX}{}', $.run.id)`,
     'source.$': "States.Format('{}^\\{{}\\}', $.run.ref, $.run.sha)",
     'artifacts.$': "States.Format('runs/{}', $.run.id)",
+    ...(pull ? { pull } : {}),
   };
   return { Type: 'Pass', Parameters: parameters, ResultPath: CONTEXT, Next: next };
 }

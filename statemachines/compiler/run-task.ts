@@ -6,8 +6,8 @@
 import { stringify } from 'yaml';
 import type { Json } from '../asl/types.ts';
 import type { Compute, RunStep, Template } from '../pipeline/model.ts';
-import { pullCommand } from './artifact-pull.ts';
-import { CONTEXT, CONTEXT_COMMAND, CONTEXT_VARIABLE, runVariables } from './run-context.ts';
+import { pullCommand, pullFunctions } from './artifact-pull.ts';
+import { CONTEXT, CONTEXT_COMMAND, CONTEXT_VARIABLE, PULL_VARIABLE, runVariables } from './run-context.ts';
 import { upstreamChain } from './status.ts';
 import { aslTemplate, envRefTemplate, shellTemplate, type Compiled, type TemplateScope } from './templates.ts';
 import { templateScope, type InstanceInfo, type Scope } from './scope.ts';
@@ -48,6 +48,7 @@ function need<T>(scope: Scope, compiled: Compiled<T>, t: Template, path: (string
  */
 function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: TemplateScope, cacheKey: string): EnvVar[] {
   const vars: EnvVar[] = [plain(CONTEXT_VARIABLE, `${CONTEXT}.env`, true), plain('SCI_RUN_ID', '$.run.id', true)];
+  if (pullsArtifacts(scope, info)) vars.push(plain(PULL_VARIABLE, `${CONTEXT}.pull`, true));
   for (const [name, value] of runVariables(scope.pipeline)) if (cacheKey.includes(`\${${name}}`)) vars.push(plain(name, value, true));
   vars.push(plain('SCI_STEP', info.inst.name), plain('SCI_STEP_KEY', info.key), plain('SCI_STEP_TIMEOUT', String(step.timeout)));
   for (const [axis, value] of Object.entries(info.inst.matrix)) vars.push(plain(`SCI_MATRIX_${axis.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, String(value)));
@@ -67,13 +68,14 @@ function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: Templa
 }
 
 function buildspec(scope: Scope, info: InstanceInfo, step: RunStep, ts: TemplateScope, cacheKey: string): string {
-  const producers = info.needKeys.filter((n) => runStep(scope, n)?.artifacts.length);
+  const producers = artifactProducers(scope, info);
   const commands = step.commands.map((c, i) => need(scope, shellTemplate(c, ts), c, ['steps', step.name, 'run', i]) ?? '');
   const outputs = step.outputs.length > 0;
   const phases: Record<string, { commands: string[] }> = {};
-  if (producers.length > 0) phases.pre_build = { commands: [pullCommand(scope.target.artifactBucket, producers)] };
-  // One shell runs every phase (buildspec 0.2), so the context defined in the build phase is there for its commands.
-  phases.build = { commands: [CONTEXT_COMMAND, ...(outputs ? [OUTPUT_PRELUDE, ...commands, outputPostlude(step.outputs)] : commands)] };
+  const build = outputs ? [OUTPUT_PRELUDE, ...commands, outputPostlude(step.outputs)] : commands;
+  // The build phase defines the context itself: the local build runner runs a phase per shell.
+  if (producers.length > 0) phases.pre_build = { commands: [pullCommand(producers)] };
+  phases.build = { commands: [CONTEXT_COMMAND, ...build] };
   const spec: Record<string, unknown> = {
     version: 0.2,
     env: { shell: 'bash', ...(outputs ? { 'exported-variables': step.outputs.map(exportedName) } : {}) },
@@ -88,6 +90,20 @@ function buildspec(scope: Scope, info: InstanceInfo, step: RunStep, ts: Template
 function cacheKeyText(scope: Scope, step: RunStep, ts: TemplateScope): string {
   if (!step.cache) return '';
   return need(scope, envRefTemplate(step.cache.key, ts), step.cache.key, ['steps', step.name, 'cache', 'key']) ?? '';
+}
+
+/** The needs of `info` that keep artifacts (its build pulls them). */
+function artifactProducers(scope: Scope, info: InstanceInfo): string[] {
+  return info.needKeys.filter((n) => runStep(scope, n)?.artifacts.length);
+}
+
+function pullsArtifacts(scope: Scope, info: InstanceInfo): boolean {
+  return info.inst.step.kind === 'run' && artifactProducers(scope, info).length > 0;
+}
+
+/** The artifact pull's shell functions when some step pulls its needs' artifacts, else ''. */
+export function pullPrelude(scope: Scope): string {
+  return [...scope.byKey.values()].some((i) => pullsArtifacts(scope, i)) ? pullFunctions(scope.target.artifactBucket) : '';
 }
 
 function runStep(scope: Scope, key: string): RunStep | undefined {
