@@ -39,6 +39,7 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
   checkTemplate(pipeline.defaults.image, ['defaults', 'image'], undefined);
   if (pipeline.concurrency) checkTemplate(pipeline.concurrency.group, ['concurrency'], undefined);
   diagnostics.push(...checkEnvNames(source, Object.keys(pipeline.env), [], []));
+  const knownSteps = new Set(stepNames);
   for (const step of pipeline.steps) {
     const path = ['steps', step.name];
     const axes = step.matrix ? Object.keys(step.matrix) : undefined;
@@ -49,7 +50,7 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
     for (const [template, at] of stepTemplates(step, pipeline)) checkTemplate(template, [...path, ...at], axes);
     for (const need of step.needs) {
       if (need === step.name) diagnostics.push(needProblem(source, path, need, `step '${step.name}' cannot need itself`));
-      else if (!stepNames.includes(need)) diagnostics.push(needProblem(source, path, need, `unknown step '${need}' in needs${didYouMean(need, stepNames)}`));
+      else if (!knownSteps.has(need)) diagnostics.push(needProblem(source, path, need, `unknown step '${need}' in needs${didYouMean(need, stepNames)}`));
     }
     if (step.kind === 'run') diagnostics.push(...checkEnvNames(source, Object.keys(step.env), Object.keys(step.secrets), path));
   }
@@ -127,7 +128,8 @@ function checkEnvNames(source: YamlSource, env: string[], secrets: string[], bas
       }
     }
   }
-  for (const name of secrets.filter((s) => env.includes(s))) {
+  const envNames = new Set(env);
+  for (const name of secrets.filter((s) => envNames.has(s))) {
     problems.push({ code: 'env-conflict', message: `'${name}' is set both in env and in secrets`, path: [...base, 'secrets', name], span: at('secrets', name) });
   }
   return problems;
