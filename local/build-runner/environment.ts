@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SANDBOX_PATH } from './isolation.ts';
 import type { EnvVar } from './params.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -46,8 +47,14 @@ export interface BuildEnvironment {
   secrets: string[];
 }
 
-/** Host variables a local process needs to find its tools; everything else stays outside. */
-const PASSED_THROUGH = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TERM', 'TMPDIR', 'NODE_OPTIONS'];
+/**
+ * Host variables a trusted step gets, to find the user's tools; the environment is otherwise
+ * built from scratch (never the server's: no SCI_SECRET_*, no webhook secret, no tokens).
+ */
+const PASSED_THROUGH = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TERM'];
+
+/** An untrusted step's base: nothing from the host at all. */
+const UNTRUSTED_BASE: NodeJS.ProcessEnv = { PATH: SANDBOX_PATH, LANG: 'C.UTF-8' };
 
 export async function buildEnvironment(opts: {
   vars: EnvVar[];
@@ -57,9 +64,11 @@ export async function buildEnvironment(opts: {
   sourceDirs: Record<string, string>;
   secretsDir: string;
   hostEnv: NodeJS.ProcessEnv;
+  /** A fork's pull request: no host variables, and secrets are empty (as GitHub Actions does for forks). */
+  untrusted?: boolean;
 }): Promise<BuildEnvironment> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const name of PASSED_THROUGH) if (opts.hostEnv[name] !== undefined) env[name] = opts.hostEnv[name];
+  const env: NodeJS.ProcessEnv = opts.untrusted ? { ...UNTRUSTED_BASE } : {};
+  if (!opts.untrusted) for (const name of PASSED_THROUGH) if (opts.hostEnv[name] !== undefined) env[name] = opts.hostEnv[name];
   Object.assign(env, {
     HOME: opts.workspace.home,
     // the workspace may sit inside the user's repository (default state home): git in a step
@@ -76,6 +85,10 @@ export async function buildEnvironment(opts: {
   for (const v of opts.vars) {
     if ((v.Type ?? 'PLAINTEXT') === 'PLAINTEXT') {
       env[v.Name] = v.Value;
+      continue;
+    }
+    if (opts.untrusted) {
+      env[v.Name] = '';
       continue;
     }
     const value = await resolveSecret(v, opts.secretsDir, opts.hostEnv);

@@ -4,13 +4,16 @@
  * cancellation, because the interpreter never tells a task override that it timed out.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { chown, readdir, writeFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import { stepLogFile, stepProcFile } from '../home.ts';
 import { buildEnvironment, MissingSecretError } from './environment.ts';
 import { removeGroupRecord, writeGroupRecord } from './group-records.ts';
 import { LogSink } from './log-sink.ts';
 import { parseBuildspec, type BuildParams, type Buildspec } from './params.ts';
+import { killMarked, MARKER_VARIABLE } from './escaped-processes.ts';
+import { trustedJail, untrustedJail, type Jail, type UntrustedPolicy } from './isolation.ts';
 import { spawnGroup } from './process-group.ts';
 import { artifactDir, cachePathDir, outputArtifactDir, restoreArtifact, restoreCache, saveArtifacts, saveCache } from './storage.ts';
 import { createWorkspace, removeWorkspace, type Workspace } from './workspace.ts';
@@ -36,6 +39,13 @@ export interface BuildContext {
   /** Aborted when the execution is cancelled. */
   signal: AbortSignal;
   hostEnv: NodeJS.ProcessEnv;
+  /**
+   * The build belongs to an untrusted event (a fork's pull request): decided by the engine from
+   * the run's facts, never from the pipeline file. It runs sandboxed, without host secrets.
+   */
+  untrusted: boolean;
+  /** What to do with an untrusted build when no sandbox is usable. @default 'sandbox' (refuse) */
+  untrustedPolicy?: UntrustedPolicy;
   /** Called when the build starts (before its checkout is ready). */
   onStart(): Promise<void>;
   onLine(line: string): void;
@@ -61,30 +71,57 @@ async function restoreSources(params: BuildParams, ws: Workspace, paths: RunnerP
   return dirs;
 }
 
+/** How long output may still arrive once a step's shell is gone (what was already in the pipes). */
+const DRAIN_MS = 500;
+
 /**
- * Runs the phases in one bash each (`-eo pipefail`); resolves with the first failing exit code, or 0.
- * Each running group is recorded in `recordFile` so crash recovery can end it if we die first.
+ * Runs the phases in one bash each (`-eo pipefail`) inside `jail`; resolves with the first
+ * failing exit code, or 0. When a shell exits its phase is over, as on CodeBuild where the
+ * container ends: what it started is killed and its output is no longer read. Each running
+ * group is recorded in `recordFile` so crash recovery can end it if we die first.
  */
-async function runPhases(spec: Buildspec, ws: Workspace, env: NodeJS.ProcessEnv, log: LogSink, stop: AbortSignal, recordFile: string): Promise<number> {
+async function runPhases(spec: Buildspec, ws: Workspace, env: NodeJS.ProcessEnv, jail: Jail, log: LogSink, stop: AbortSignal, recordFile: string): Promise<number> {
   for (const phase of spec.phases) {
     if (stop.aborted) return 143;
     const script = join(ws.root, `${phase.name}.sh`);
     await writeFile(script, `${phase.commands.join('\n')}\n`);
-    const proc = spawnGroup('bash', ['-eo', 'pipefail', script], ws.src, env);
+    const [file, ...args] = [...jail.prefix, 'bash', '-eo', 'pipefail', script];
+    const proc = spawnGroup(file!, args, ws.src, env);
     const recorded = proc.pid ? writeGroupRecord(recordFile, proc.pid) : Promise.resolve();
     const onStop = () => void proc.kill();
     stop.addEventListener('abort', onStop, { once: true });
     const piped = Promise.all([log.pipe(proc.stdout), log.pipe(proc.stderr)]);
     const code = await proc.exited;
     stop.removeEventListener('abort', onStop);
-    // background jobs die with the container on CodeBuild; here they die with the group
+    // in a namespace or sandbox the kernel has ended the rest with the shell; here the group,
+    // then whatever escaped it
     proc.reap();
+    if (jail.kind === 'process') await killMarked(env[MARKER_VARIABLE] as string);
     await recorded;
     await removeGroupRecord(recordFile);
-    await piped;
+    const drained = await Promise.race([piped.then(() => true), delay(DRAIN_MS, false)]);
+    if (!drained) {
+      proc.stdout.destroy();
+      proc.stderr.destroy();
+      log.note('output still open after the step ended (a background process?); no longer read');
+    }
     if (code !== 0) return code;
   }
   return 0;
+}
+
+/** The jail this build's shells run in, or why the build is refused. */
+async function jailFor(ctx: BuildContext, ws: Workspace, env: NodeJS.ProcessEnv): Promise<Jail | string> {
+  const jail = ctx.untrusted ? untrustedJail(ws.root, ws.src, ctx.untrustedPolicy ?? 'sandbox') : trustedJail();
+  if ('refused' in jail) return jail.refused;
+  if (jail.owner) await chownTree(ws.root, jail.owner);
+  if (jail.kind === 'process') env[MARKER_VARIABLE] = randomUUID();
+  return jail;
+}
+
+async function chownTree(root: string, owner: { uid: number; gid: number }): Promise<void> {
+  await chown(root, owner.uid, owner.gid);
+  for (const entry of await readdir(root, { recursive: true })) await chown(join(root, entry), owner.uid, owner.gid).catch(() => undefined);
 }
 
 /** `${NAME}` and `$NAME` replaced by their values in `env` (unset → empty), as bash would. */
@@ -103,6 +140,7 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
     sourceDirs,
     secretsDir: ctx.paths.secrets,
     hostEnv: ctx.hostEnv,
+    untrusted: ctx.untrusted,
   });
   log.maskValues(secrets);
   // CodeBuild expands variables in the cache key (the compiler writes `${SCI_BRANCH}` there)
@@ -112,7 +150,10 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
     const found = await restoreCache(ctx.paths.cache, cacheKey, cacheDirs);
     log.note(found > 0 ? `cache ${cacheKey} restored` : `cache ${cacheKey} not found`);
   }
-  const code = await runPhases(spec, ws, env, log, stop, stepProcFile(ctx.paths.home, ctx.runId, ctx.stepKey));
+  const jail = await jailFor(ctx, ws, env);
+  if (typeof jail === 'string') return jail;
+  if (jail.kind === 'sandbox') log.note('untrusted event: this step runs in a sandbox (bubblewrap), without secrets');
+  const code = await runPhases(spec, ws, env, jail, log, stop, stepProcFile(ctx.paths.home, ctx.runId, ctx.stepKey));
   if (code !== 0) return stop.aborted ? 'STOPPED' : `exit code ${code}`;
   if (spec.artifacts && params.ArtifactsOverride && params.ArtifactsOverride.Type !== 'NO_ARTIFACTS') {
     const base = spec.artifacts.baseDirectory ? join(ws.src, spec.artifacts.baseDirectory) : ws.src;
@@ -142,6 +183,8 @@ export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<
   }, timeoutMs);
   const onCancel = () => stop.abort();
   ctx.signal.addEventListener('abort', onCancel, { once: true });
+  // cancelled while the workspace was being made: the listener came too late to hear it
+  if (ctx.signal.aborted) stop.abort();
   try {
     log.note(`step ${ctx.stepKey} at ${params.SourceVersion.slice(0, 12)}, as a local process${params.ImageOverride ? ` (image ${params.ImageOverride} not used)` : ''}`);
     const result = await execute(params, ctx, ws, log, stop.signal).catch((error: unknown) => {

@@ -4,6 +4,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RunStore } from '../../src/core/ports.ts';
+import type { UntrustedPolicy } from '../build-runner/isolation.ts';
 import type { RunnerPaths } from '../build-runner/runner.ts';
 import type { TaskState } from './definition.ts';
 import type { TaskTokens } from './task-tokens.ts';
@@ -16,6 +17,7 @@ export interface EngineServices {
   /** The git repository builds check out from. */
   repoDir: string;
   hostEnv: NodeJS.ProcessEnv;
+  untrustedPolicy: UntrustedPolicy;
   tokens: TaskTokens;
   now(): Date;
   /** Runs a callee pipeline as a child execution and waits for its end. */
@@ -44,6 +46,8 @@ export interface TaskRun {
   runId: string;
   /** The compiled pipeline's step instances (key, display name). */
   steps: Array<{ key: string; name: string }>;
+  /** The run's event is untrusted (a fork's pull request), from the run's facts. */
+  untrusted: boolean;
   /** Aborted when the execution is cancelled or ends. */
   signal: AbortSignal;
 }

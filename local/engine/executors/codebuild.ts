@@ -34,6 +34,8 @@ export const codebuildExecutor: Executor = async (input, state, run, services) =
     timeoutMs: state.timeoutSeconds * 1000,
     signal: run.signal,
     hostEnv: services.hostEnv,
+    untrusted: run.untrusted,
+    untrustedPolicy: services.untrustedPolicy,
     onLine: (line) => services.onLine(run.runId, key, line),
     onStart: async () => {
       await services.store.transitionStep(run.runId, key, 'running', { startedAt: services.now().toISOString(), incrementAttempts: true, attemptId });

@@ -1,6 +1,8 @@
 /**
- * `sci serve [--repo DIR] [--port P]`: a local GitHub webhook endpoint (`POST /webhook`, secret
- * from SCI_WEBHOOK_SECRET) that runs matching pipelines on the embedded engine, and `GET /`.
+ * `sci serve [--repo DIR] [--port P] [--allow-untrusted]`: a local GitHub webhook endpoint
+ * (`POST /webhook`, secret from SCI_WEBHOOK_SECRET) that runs matching pipelines on the
+ * embedded engine, and `GET /`. Steps of fork pull requests run in a bubblewrap sandbox; without
+ * one they are refused unless `--allow-untrusted` is given.
  */
 import { resolve } from 'node:path';
 import { openSession } from '../../../local/session.ts';
@@ -11,7 +13,7 @@ import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { repo: { type: 'string' }, port: { type: 'string' } });
+  const { values } = parseCommandArgs(argv, { repo: { type: 'string' }, port: { type: 'string' }, 'allow-untrusted': { type: 'boolean' } });
   const port = Number(values.port ?? '8080');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliUsageError(`--port must be a port number, got '${values.port}'`);
   const secret = process.env.SCI_WEBHOOK_SECRET;
@@ -19,7 +21,14 @@ export async function run(argv: string[]): Promise<number> {
   const repoDir = resolve(values.repo ?? '.');
   const session = await openSession(repoDir);
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-  const app = await createServeApp({ repoDir, secret, session, source: new GitSource(repoDir), log }).catch((error: Error) => {
+  const app = await createServeApp({
+    repoDir,
+    secret,
+    session,
+    source: new GitSource(repoDir),
+    log,
+    untrustedPolicy: values['allow-untrusted'] ? 'allow' : 'sandbox',
+  }).catch((error: Error) => {
     throw new CliUsageError(error.message);
   });
   const server = createServeServer(app.handlers);
