@@ -4,6 +4,7 @@
  * Lambdas and the events that drive them. The state machines themselves are created at run
  * time by the dispatcher (one per pipeline), so they are not part of the template.
  */
+import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { ServerlessCiConfig } from './config.ts';
 import { BuildProject } from './constructs/build-project.ts';
@@ -56,5 +57,13 @@ export class ServerlessCi extends Construct {
       projectName: this.build.projectName,
       failedEvents: this.functions.failedEvents,
     });
+  }
+
+  /**
+   * Lets `grantee` call the API's function URL: `lambda:InvokeFunctionUrl` and, since October 2025,
+   * `lambda:InvokeFunction` (aws-cdk-lib's `grantInvokeUrl` grants both; docs/deploy.md, "The API").
+   */
+  grantApiAccess(grantee: IGrantable): Grant {
+    return this.functions.apiUrl.grantInvokeUrl(grantee);
   }
 }

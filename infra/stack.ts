@@ -19,7 +19,8 @@ export class ServerlessCiStack extends Stack {
     const region = this.region;
     const consoleBase = `https://${region}.console.aws.amazon.com`;
     new CfnOutput(this, 'WebhookUrl', { value: this.ci.functions.webhookUrl.url, description: 'GitHub webhook payload URL (content type application/json)' });
-    new CfnOutput(this, 'ApiUrl', { value: this.ci.functions.apiUrl.url, description: 'API for manual runs, approvals and cancel (SigV4, lambda:InvokeFunctionUrl)' });
+    new CfnOutput(this, 'ApiUrl', { value: this.ci.functions.apiUrl.url, description: 'API for manual runs, approvals and cancel (SigV4; callers need lambda:InvokeFunctionUrl and lambda:InvokeFunction)' });
+    new CfnOutput(this, 'ApiFunctionArn', { value: this.ci.functions.byName.api.fn.functionArn, description: 'The api function: grant callers lambda:InvokeFunctionUrl and lambda:InvokeFunction on it (docs/deploy.md, "The API")' });
     new CfnOutput(this, 'TableName', { value: this.ci.storage.table.tableName, description: 'Run store (DynamoDB)' });
     new CfnOutput(this, 'ArtifactBucketName', { value: this.ci.storage.artifactBucket.bucketName, description: 'Step artifacts and caches' });
     new CfnOutput(this, 'BuildProjectName', { value: this.ci.build.projectName, description: 'CodeBuild project that runs every step' });

@@ -28,7 +28,7 @@ export function executionsArn(scope: Construct): string {
   });
 }
 
-/** A managed rule Step Functions creates for `.sync` integrations (`StepFunctionsGetEventsFor…`). */
+/** A managed rule Step Functions creates for `.sync` integrations (`StepFunctionsGetEvent(s)For…`). */
 export function managedRuleArn(scope: Construct, ruleName: string): string {
   return Stack.of(scope).formatArn({ service: 'events', resource: 'rule', resourceName: ruleName });
 }

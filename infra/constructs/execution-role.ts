@@ -4,21 +4,25 @@
  * architecture.md ("Task resources the definitions use") need, on serverless-ci's own resources.
  */
 import { Stack } from 'aws-cdk-lib';
-import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { executionsArn, managedRuleArn, stateMachinesArn } from './arns.ts';
 import { acknowledgeWildcards } from './nag.ts';
 
 export interface ExecutionRoleProps {
-  table: TableV2;
+  /** The run store (only its ARN is used). */
+  table: { readonly tableArn: string };
   /** The step project's ARN. */
   projectArn: string;
 }
 
-/** Managed rules Step Functions maintains for `codebuild:startBuild.sync` and `states:startExecution.sync`. */
+/**
+ * Managed rules Step Functions maintains for `codebuild:startBuild.sync` and `states:startExecution.sync`.
+ * Note the singular "Event" of the CodeBuild rule: that is its real name (aws-cdk-lib's CodeBuildStartBuild
+ * grants the same, and test/infra/iam-task-grants.test.ts checks ours against it).
+ */
 export const SYNC_RULES = [
-  'StepFunctionsGetEventsForCodeBuildStartBuildRule',
+  'StepFunctionsGetEventForCodeBuildStartBuildRule',
   'StepFunctionsGetEventsForStepFunctionsExecutionRule',
 ] as const;
 
@@ -40,8 +44,9 @@ export class ExecutionRole extends Construct {
       inlinePolicies: { Pipeline: this.policy(props) },
     });
     acknowledgeWildcards(this.role, [
-      { resource: stateMachinesArn(this), reason: 'Pipelines start child pipelines and release DAG gates of sci-* state machines, which the dispatcher creates at run time (one per pipeline).' },
+      { resource: stateMachinesArn(this), reason: 'Pipelines start child pipelines, sci-* state machines which the dispatcher creates at run time (one per pipeline).' },
       { resource: executionsArn(this), reason: 'Child pipeline executions of sci-* state machines are named at run time.' },
+      { resource: '*', reason: 'states:SendTaskSuccess has no resource-level permissions (Service Authorization Reference); gates release only task tokens their own execution read from the run store.' },
     ]);
   }
 
@@ -64,9 +69,14 @@ export class ExecutionRole extends Construct {
           resources: [props.table.tableArn],
         }),
         new PolicyStatement({
-          sid: 'ChildPipelinesAndGates',
-          actions: ['states:StartExecution', 'states:SendTaskSuccess'],
+          sid: 'ChildPipelines',
+          actions: ['states:StartExecution'],
           resources: [stateMachinesArn(this)],
+        }),
+        new PolicyStatement({
+          sid: 'GateReleases',
+          actions: ['states:SendTaskSuccess'],
+          resources: ['*'],
         }),
         new PolicyStatement({
           sid: 'ChildExecutions',

@@ -96,17 +96,21 @@ export function grantExecutionControl(role: Role): void {
   ]);
 }
 
-/** Approve or reject a waiting approval (task tokens of `sci-*` executions). */
+/**
+ * Approve or reject a waiting approval. SendTaskSuccess/Failure have no resource-level permissions
+ * (docs/aws-review.md): a statement naming state machines would never match, so the grant is on
+ * "*", and the api only answers tokens it read from a waiting step of the run store.
+ */
 export function grantTaskTokens(role: Role): void {
   role.addToPolicy(
     new PolicyStatement({
       sid: 'Approvals',
       actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
-      resources: [stateMachinesArn(role)],
+      resources: ['*'],
     }),
   );
   acknowledgeWildcards(role, [
-    { resource: stateMachinesArn(role), reason: 'Approvals answer task tokens of sci-* state machines, created at run time.' },
+    { resource: '*', reason: 'states:SendTaskSuccess/SendTaskFailure support no resource-level permissions; the api answers only task tokens read from waiting approval steps.' },
   ]);
 }
 

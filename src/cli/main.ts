@@ -2,10 +2,12 @@
  * `sci` entry point: maps a command name to its module, loaded lazily so that
  * `sci validate` never pays for the engine or the AWS SDK.
  */
+import { readFileSync } from 'node:fs';
 import { CliUsageError, formatUnexpected } from './errors.ts';
 
-/** A command module exports `run(argv)` and resolves to the process exit code. */
+/** A command module exports its `--help` text and `run(argv)`, which resolves to the process exit code. */
 export interface CommandModule {
+  help: string;
   run(argv: string[]): Promise<number>;
 }
 
@@ -26,7 +28,18 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
 export function usage(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `usage: sci <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+  return `usage: sci <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n'sci <command> --help' describes a command; 'sci --version' prints the version.\n`;
+}
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `sci ${pkg.version}\n`;
+}
+
+/** `--help` or `-h` before a `--` asks for help, wherever it stands among the arguments. */
+function asksForHelp(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -35,6 +48,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return name === undefined ? 2 : 0;
   }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(version());
+    return 0;
+  }
   const command = commands[name];
   if (!command) {
     process.stderr.write(`sci: unknown command '${name}'\n\n${usage()}`);
@@ -42,6 +59,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const mod = await command.load();
+    if (asksForHelp(rest)) {
+      process.stdout.write(mod.help);
+      return 0;
+    }
     return await mod.run(rest);
   } catch (error) {
     if (error instanceof CliUsageError) {

@@ -19,6 +19,7 @@ import { DELIVERY_KEY_PREFIX } from '../../infra/constructs/grants.ts';
 import { BUNDLING, FUNCTION_NAMES, PROJECT_ROOT } from '../../infra/constructs/sci-function.ts';
 import { deliveryPk } from '../../src/store/keys.ts';
 import { RUN_TABLE } from '../../src/store/table.ts';
+import { lambdaCallJudges } from './iam-lambda-calls.ts';
 import { actionsOf, inspect, synthStack } from './synth.ts';
 
 const { app, stack } = synthStack({ 'sci:allowedRepos': ['octo/app', 'octo/lib'] });
@@ -135,10 +136,11 @@ test('execution role: trusted by sci-* state machines only; builds, sync rules, 
   assert.deepEqual(byId.StepBuilds!.Resource, { 'Fn::GetAtt': [project, 'Arn'] });
   assert.deepEqual(actionsOf(byId.StepBuilds!).sort(), ['codebuild:BatchGetBuilds', 'codebuild:StartBuild', 'codebuild:StopBuild']);
   const rules = JSON.stringify(byId.SyncIntegrationRules!.Resource);
-  assert.match(rules, /rule\/StepFunctionsGetEventsForCodeBuildStartBuildRule"/);
+  assert.match(rules, /rule\/StepFunctionsGetEventForCodeBuildStartBuildRule"/);
   assert.match(rules, /rule\/StepFunctionsGetEventsForStepFunctionsExecutionRule"/);
   assert.deepEqual(actionsOf(byId.RunStore!).sort(), ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
-  assert.deepEqual(actionsOf(byId.ChildPipelinesAndGates!).sort(), ['states:SendTaskSuccess', 'states:StartExecution']);
+  assert.deepEqual(actionsOf(byId.ChildPipelines!), ['states:StartExecution']);
+  assert.deepEqual([actionsOf(byId.GateReleases!), byId.GateReleases!.Resource], [['states:SendTaskSuccess'], '*']);
   assert.match(JSON.stringify(byId.ChildExecutions!.Resource), /:execution:sci-\*:\*"/);
 });
 
@@ -194,17 +196,17 @@ test('api: answers approvals and stops runs of sci-* state machines only', () =>
   const statements = statementsOf('CiFunctionsApiRole');
   const approvals = statements.find((s) => s.Sid === 'Approvals')!;
   assert.deepEqual(actionsOf(approvals).sort(), ['states:SendTaskFailure', 'states:SendTaskSuccess']);
-  assert.match(JSON.stringify(approvals.Resource), /:stateMachine:sci-\*"/);
+  assert.equal(approvals.Resource, '*', 'SendTaskSuccess/Failure have no resource-level permissions');
   const executions = statements.find((s) => s.Sid === 'PipelineExecutions')!;
   assert.deepEqual(actionsOf(executions).sort(), ['states:DescribeExecution', 'states:StopExecution']);
 });
 
-test('no statement allows every action, and only ListSchedules (no resource-level support) uses Resource "*"', () => {
+test('no statement allows every action; Resource "*" only for actions without resource-level support', () => {
   const all = allStatements();
   assert.ok(all.length > 20);
   for (const s of all) assert.ok(!actionsOf(s).some((a) => a === '*' || a.endsWith(':*')), JSON.stringify(s));
   const star = all.filter((s) => [s.Resource].flat().includes('*'));
-  assert.deepEqual([...new Set(star.flatMap(actionsOf))], ['scheduler:ListSchedules']);
+  assert.deepEqual([...new Set(star.flatMap(actionsOf))].sort(), ['scheduler:ListSchedules', 'states:SendTaskFailure', 'states:SendTaskSuccess']);
 });
 
 test('six Lambdas: nodejs22.x on arm64, bundled ESM with source maps, one log group each with retention', () => {
@@ -321,13 +323,17 @@ test('everything taggable carries app=serverless-ci (cost allocation)', () => {
 });
 
 test('outputs: endpoints, table, console links', () => {
-  for (const name of ['WebhookUrl', 'ApiUrl', 'TableName', 'StateMachinesConsole', 'BuildLogsConsole', 'WebhookSecretArn', 'GitHubSecretArn', 'DeliveriesDlqUrl', 'FailedEventsQueueUrl', 'ScheduleSyncFunctionName']) {
+  for (const name of ['WebhookUrl', 'ApiUrl', 'ApiFunctionArn', 'TableName', 'StateMachinesConsole', 'BuildLogsConsole', 'WebhookSecretArn', 'GitHubSecretArn', 'DeliveriesDlqUrl', 'FailedEventsQueueUrl', 'ScheduleSyncFunctionName']) {
     template.hasOutput(name, {});
   }
   const link = new Capture();
   template.hasOutput('StateMachinesConsole', { Value: link });
   assert.match(JSON.stringify(link.asObject()), /statemachines\?search=sci-/);
 });
+
+// ---------------------------------------------------------------- IAM judged by a policy evaluator
+
+lambdaCallJudges(app, stack, template);
 
 // ---------------------------------------------------------------- compliance and snapshot
 

@@ -1,5 +1,14 @@
-/** `sci approve RUN STEP`: lets a waiting approval step pass (the running engine polls for it). */
+/** `sci approve RUN STEP`: Lets a waiting approval step pass; the engine running the run goes on. */
 import { decide } from '../output/decide.ts';
+
+export const help = `usage: sci approve RUN STEP [--repo DIR]
+
+Lets a waiting approval step pass; the engine running the run goes on.
+
+options:
+  --repo DIR   the repository (default: the current directory)
+  -h, --help   show this help
+`;
 
 export function run(argv: string[]): Promise<number> {
   return decide('approve', argv);

@@ -8,6 +8,15 @@ import { withSession } from '../../../local/session.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
 
+export const help = `usage: sci cancel RUN [--repo DIR]
+
+Cancels a run from any terminal and waits until it has ended.
+
+options:
+  --repo DIR   the repository (default: the current directory)
+  -h, --help   show this help
+`;
+
 /** How long `sci cancel` waits for the run to end before it leaves it to the engine. */
 const WAIT_MS = 15_000;
 

@@ -11,6 +11,17 @@ import { formatDiagnostic, sortDiagnostics } from '../../../statemachines/diagno
 import { renderAsl } from '../../../statemachines/asl/render.ts';
 import { compileSource } from '../../../statemachines/compiler/compile.ts';
 
+export const help = `usage: sci compile FILE [--out F]
+
+Prints the Amazon States Language definition that FILE compiles to.
+
+options:
+  -o, --out F  write the definition to F instead of stdout
+  -h, --help   show this help
+
+exit: 0 compiled, 1 invalid pipeline, 2 usage error
+`;
+
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { out: { type: 'string', short: 'o' } });
   if (positionals.length !== 1) throw new CliUsageError('usage: sci compile FILE [--out F]');

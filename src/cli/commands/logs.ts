@@ -7,6 +7,16 @@ import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
 import { findStep } from '../output/run-view.ts';
 
+export const help = `usage: sci logs RUN STEP [--follow] [--repo DIR]
+
+Prints one step's log (all its attempts).
+
+options:
+  -f, --follow  keep printing until the step ends
+  --repo DIR    the repository (default: the current directory)
+  -h, --help    show this help
+`;
+
 const ENDED = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
 
 /** Copies bytes of `path` from `offset` to stdout; returns the new offset. */

@@ -15,6 +15,22 @@ import { CliUsageError } from '../errors.ts';
 import { executeSelected } from '../output/execute.ts';
 import { selectPipelines, triggerFor } from '../output/selection.ts';
 
+export const help = `usage: sci run [PIPELINE...] [--repo DIR] [--event E] [--branch B] [--input k=v]... [--json]
+
+Runs pipelines now, locally, on the embedded engine, against the repository's current commit.
+Without PIPELINE, runs the pipelines whose \`on\` matches the event; a named pipeline runs whatever its \`on\`.
+
+options:
+  --repo DIR       the repository (default: the current directory)
+  --event E        push (default), pull_request, schedule, manual or pipeline
+  --branch B       the branch the event is for (default: the checked-out branch)
+  --input k=v      a typed input of a manual run; repeat for several
+  --json           one JSON object per run, a line each
+  -h, --help       show this help
+
+exit: 0 every run succeeded, 1 a run did not, 2 usage or pipeline error
+`;
+
 const EVENTS: EventName[] = ['push', 'pull_request', 'schedule', 'manual', 'pipeline'];
 
 /** `k=v` pairs → raw inputs (typed later against each pipeline's declaration). */

@@ -4,6 +4,17 @@ import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
 import { duration, runView } from '../output/run-view.ts';
 
+export const help = `usage: sci runs [--limit N] [--json] [--repo DIR]
+
+Lists local run history, newest first.
+
+options:
+  --limit N    at most N runs
+  --json       JSON output
+  --repo DIR   the repository (default: the current directory)
+  -h, --help   show this help
+`;
+
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, limit: { type: 'string' }, repo: { type: 'string' } });
   const limit = Number(values.limit ?? 20);

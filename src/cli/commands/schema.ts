@@ -3,6 +3,14 @@ import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
 import { pipelineJsonSchema } from '../../../statemachines/pipeline/json-schema.ts';
 
+export const help = `usage: sci schema
+
+Prints the JSON Schema of the pipeline file, for editor completion and inline errors.
+
+options:
+  -h, --help   show this help
+`;
+
 /** Prints the schema on stdout; exit 0. */
 export async function run(argv: string[]): Promise<number> {
   const { positionals } = parseCommandArgs(argv, {});

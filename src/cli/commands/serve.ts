@@ -12,6 +12,17 @@ import { createServeServer, listen } from '../../serve/http.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
 
+export const help = `usage: sci serve [--repo DIR] [--port P]
+
+Serves a local GitHub webhook endpoint (POST /webhook, secret from SCI_WEBHOOK_SECRET) that runs
+matching pipelines on the embedded engine, and the dashboard at /.
+
+options:
+  --repo DIR   the repository (default: the current directory)
+  --port P     the port to listen on
+  -h, --help   show this help
+`;
+
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { repo: { type: 'string' }, port: { type: 'string' }, 'allow-untrusted': { type: 'boolean' } });
   const port = Number(values.port ?? '8080');

@@ -4,6 +4,18 @@ import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
 import { runBlock, runView } from '../output/run-view.ts';
 
+export const help = `usage: sci show RUN [--json] [--repo DIR]
+
+Shows one run and its steps.
+
+options:
+  --json       one JSON object
+  --repo DIR   the repository (default: the current directory)
+  -h, --help   show this help
+
+exit: 0 shown, 1 no such run
+`;
+
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, repo: { type: 'string' } });
   const [runId, ...extra] = positionals;

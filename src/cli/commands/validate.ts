@@ -15,6 +15,18 @@ import { compilePipeline } from '../../../statemachines/compiler/compile.ts';
 import { isPipelineFile, validateRepo } from '../../../statemachines/pipeline/repo.ts';
 import { readWorkingTreePipelines } from '../../source/working-tree.ts';
 
+export const help = `usage: sci validate [--repo DIR] [FILE...]
+
+Checks the pipeline files under .sci/ (committed or not) and compiles the valid ones, so "ok"
+means they will deploy. Every problem is printed at once as file:line:col: message.
+
+options:
+  --repo DIR   the repository (default: the current directory)
+  -h, --help   show this help
+
+exit: 0 valid, 1 invalid, 2 usage error
+`;
+
 /** Exit 0 when every pipeline is valid, 1 when one is not, 2 for a usage mistake. */
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { repo: { type: 'string' } });
