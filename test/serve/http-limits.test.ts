@@ -5,7 +5,6 @@
  */
 import { strict as assert } from 'node:assert';
 import { connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createServeServer, listen, MAX_BODY, MAX_BUFFERED } from '../../src/serve/http.ts';
 

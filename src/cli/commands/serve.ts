@@ -12,15 +12,16 @@ import { createServeServer, listen } from '../../serve/http.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
 
-export const help = `usage: sci serve [--repo DIR] [--port P]
+export const help = `usage: sci serve [--repo DIR] [--port P] [--allow-untrusted]
 
 Serves a local GitHub webhook endpoint (POST /webhook, secret from SCI_WEBHOOK_SECRET) that runs
 matching pipelines on the embedded engine, and the dashboard at /.
 
 options:
-  --repo DIR   the repository (default: the current directory)
-  --port P     the port to listen on
-  -h, --help   show this help
+  --repo DIR         the repository (default: the current directory)
+  --port P           the port to listen on
+  --allow-untrusted  run steps of fork pull requests even when no sandbox (bubblewrap) is usable
+  -h, --help         show this help
 `;
 
 export async function run(argv: string[]): Promise<number> {
