@@ -2,6 +2,7 @@
  * What the task executors share: the store, the raw DynamoDB client the definitions' own
  * `dynamodb:*` tasks go through, the state home, the token registry and child executions.
  */
+import '../polyfills.ts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RunStore } from '../../src/core/ports.ts';
 import type { UntrustedPolicy } from '../build-runner/isolation.ts';
@@ -57,5 +58,8 @@ export type Executor = (input: unknown, state: TaskState, run: TaskRun, services
 
 /** An AbortSignal that fires when the execution is aborted or the state's own timeout passes. */
 export function taskSignal(run: TaskRun, state: TaskState): AbortSignal {
-  return AbortSignal.any([run.signal, AbortSignal.timeout(state.timeoutSeconds * 1000)]);
+  // not AbortSignal.timeout: its timer can't hold 25 days or more (the polyfilled setTimeout can)
+  const timeout = new AbortController();
+  setTimeout(() => timeout.abort(new DOMException('timed out', 'TimeoutError')), state.timeoutSeconds * 1000).unref();
+  return AbortSignal.any([run.signal, timeout.signal]);
 }
