@@ -52,7 +52,7 @@ export function grantDeliveryLog(role: Role, table: TableV2): void {
   );
 }
 
-/** Create/update the `sci-*` state machines, publish versions, start and stop their runs. */
+/** Create/update the `sci-*` state machines, publish and prune versions, start and stop their runs. */
 export function grantPipelineDeployment(role: Role, executionRole: IRole): void {
   role.addToPolicy(
     new PolicyStatement({
@@ -63,6 +63,9 @@ export function grantPipelineDeployment(role: Role, executionRole: IRole): void 
         'states:PublishStateMachineVersion',
         'states:DescribeStateMachine',
         'states:ListStateMachineVersions',
+        // Pruning old versions (src/aws/sfn-registry.ts): only those no execution runs on.
+        'states:ListExecutions',
+        'states:DeleteStateMachineVersion',
         'states:StartExecution',
       ],
       resources: [stateMachinesArn(role)],

@@ -38,6 +38,8 @@ export interface Buildspec {
   phases: Array<{ name: string; commands: string[] }>;
   artifacts?: { files: string[]; baseDirectory?: string };
   cache?: { key?: string; paths: string[] };
+  /** `env.exported-variables`: read from the shell when the last phase ends. */
+  exportedVariables: string[];
 }
 
 const PHASES = ['install', 'pre_build', 'build', 'post_build'] as const;
@@ -70,6 +72,7 @@ export function parseBuildspec(text: string): Buildspec {
   const phases = (doc.phases ?? {}) as Record<string, { commands?: unknown } | undefined>;
   const spec: Buildspec = {
     phases: PHASES.filter((name) => phases[name]).map((name) => ({ name, commands: strings(phases[name]?.commands) })),
+    exportedVariables: strings((doc.env as Record<string, unknown> | undefined)?.['exported-variables']),
   };
   const artifacts = doc.artifacts as Record<string, unknown> | undefined;
   if (artifacts && strings(artifacts.files).length > 0) {

@@ -4,7 +4,7 @@
  * cancellation, because the interpreter never tells a task override that it timed out.
  */
 import { randomUUID } from 'node:crypto';
-import { chown, readdir, writeFile } from 'node:fs/promises';
+import { chown, readdir, readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import { stepLogFile, stepProcFile } from '../home.ts';
@@ -59,6 +59,8 @@ export interface BuildOutcome {
   /** Why it did not succeed, in words a user reads in `sci show`. */
   reason: string;
   logFile: string;
+  /** `env.exported-variables` with their values at the end of the build (as CodeBuild reports them). */
+  exported: Array<{ Name: string; Value: string }>;
 }
 
 async function restoreSources(params: BuildParams, ws: Workspace, paths: RunnerPaths): Promise<Record<string, string>> {
@@ -81,10 +83,11 @@ const DRAIN_MS = 500;
  * group is recorded in `recordFile` so crash recovery can end it if we die first.
  */
 async function runPhases(spec: Buildspec, ws: Workspace, env: NodeJS.ProcessEnv, jail: Jail, log: LogSink, stop: AbortSignal, recordFile: string): Promise<number> {
-  for (const phase of spec.phases) {
+  for (const [index, phase] of spec.phases.entries()) {
     if (stop.aborted) return 143;
     const script = join(ws.root, `${phase.name}.sh`);
-    await writeFile(script, `${phase.commands.join('\n')}\n`);
+    const last = index === spec.phases.length - 1 && spec.exportedVariables.length > 0;
+    await writeFile(script, `${[...phase.commands, ...(last ? [exportCommand(spec.exportedVariables, ws)] : [])].join('\n')}\n`);
     const [file, ...args] = [...jail.prefix, 'bash', '-eo', 'pipefail', script];
     const proc = spawnGroup(file!, args, ws.src, env);
     const recorded = proc.pid ? writeGroupRecord(recordFile, proc.pid) : Promise.resolve();
@@ -124,12 +127,28 @@ async function chownTree(root: string, owner: { uid: number; gid: number }): Pro
   for (const entry of await readdir(root, { recursive: true })) await chown(join(root, entry), owner.uid, owner.gid).catch(() => undefined);
 }
 
+/** Where the last phase leaves the exported variables' values, NUL-terminated, in declared order. */
+function exportsFile(ws: Workspace): string {
+  return join(ws.root, 'exported-variables');
+}
+
+function exportCommand(names: string[], ws: Workspace): string {
+  const file = exportsFile(ws).replace(/'/g, `'\\''`);
+  return `printf '%s\\0' ${names.map((n) => `"\${${n}-}"`).join(' ')} > '${file}'`;
+}
+
+async function readExported(names: string[], ws: Workspace): Promise<BuildOutcome['exported']> {
+  if (names.length === 0) return [];
+  const values = (await readFile(exportsFile(ws), 'utf8')).split('\0');
+  return names.map((Name, i) => ({ Name, Value: values[i] ?? '' }));
+}
+
 /** `${NAME}` and `$NAME` replaced by their values in `env` (unset → empty), as bash would. */
 export function expandVars(text: string, env: NodeJS.ProcessEnv): string {
   return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a: string | undefined, b: string | undefined) => env[(a ?? b) as string] ?? '');
 }
 
-async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, log: LogSink, stop: AbortSignal): Promise<BuildOutcome['status'] | string> {
+async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, log: LogSink, stop: AbortSignal): Promise<BuildOutcome['exported'] | string> {
   const spec = parseBuildspec(params.BuildspecOverride);
   const sourceDirs = await restoreSources(params, ws, ctx.paths);
   const { env, secrets } = await buildEnvironment({
@@ -161,7 +180,7 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
     log.note(`artifacts: ${count} file(s) kept`);
   }
   if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') await saveCache(ctx.paths.cache, cacheKey, cacheDirs);
-  return 'SUCCEEDED';
+  return readExported(spec.exportedVariables, ws);
 }
 
 /** Runs one build to its end; never throws for the build's own failure. */
@@ -191,10 +210,11 @@ export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<
       if (error instanceof MissingSecretError) return error.message;
       throw error;
     });
-    const status: BuildStatus = timedOut ? 'TIMED_OUT' : ctx.signal.aborted ? 'STOPPED' : result === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED';
-    const reason = status === 'TIMED_OUT' ? 'timed out' : status === 'STOPPED' ? 'cancelled' : status === 'FAILED' ? result : '';
+    const exported = typeof result === 'string' ? [] : result;
+    const status: BuildStatus = timedOut ? 'TIMED_OUT' : ctx.signal.aborted ? 'STOPPED' : typeof result !== 'string' ? 'SUCCEEDED' : 'FAILED';
+    const reason = status === 'TIMED_OUT' ? 'timed out' : status === 'STOPPED' ? 'cancelled' : typeof result === 'string' ? result : '';
     log.note(status === 'SUCCEEDED' ? 'succeeded' : `${status.toLowerCase()}: ${reason}`);
-    return { id, status, reason, logFile };
+    return { id, status, reason, logFile, exported };
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onCancel);

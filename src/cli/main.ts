@@ -23,6 +23,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   reject: { summary: 'reject a waiting approval step', load: () => import('./commands/reject.ts') },
   cancel: { summary: 'cancel a run', load: () => import('./commands/cancel.ts') },
   serve: { summary: 'local webhook endpoint and dashboard', load: () => import('./commands/serve.ts') },
+  doctor: { summary: 'check a deployed stack (read-only, your AWS credentials)', load: () => import('./commands/doctor.ts') },
 };
 
 export function usage(): string {

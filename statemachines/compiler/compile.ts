@@ -14,6 +14,7 @@ import { layoutDag, type DagLayout } from './dag.ts';
 import { calleeKey } from './kinds.ts';
 import { emitBlock } from './layout.ts';
 import { estimate, LIMITS, type Estimates } from './limits.ts';
+import { visibility } from './visibility.ts';
 import { DEFAULT_TARGET, stateEntry, type CompileTarget, type InstanceInfo, type Scope } from './scope.ts';
 
 export type { CompileTarget } from './scope.ts';
@@ -113,9 +114,16 @@ function newScope(pipeline: Pipeline, instances: StepInstance[], layout: DagLayo
   });
   const signals = new Map<string, string[]>();
   for (const inst of instances) {
-    for (const need of layout.gates.get(inst.key) ?? []) signals.set(need, [...(signals.get(need) ?? []), inst.key]);
+    for (const need of layout.gates.get(inst.key) ?? []) {
+      const list = signals.get(need);
+      if (list) list.push(inst.key);
+      else signals.set(need, [inst.key]);
+    }
   }
-  return { pipeline, target, names: new StateNames(), byKey, gates: layout.gates, signals, runBound: runBound(instances), callees: calleePipelines, diagnostics };
+  return {
+    pipeline, target, names: new StateNames(), byKey, gates: layout.gates, signals, runBound: runBound(instances), callees: calleePipelines,
+    visible: visibility(layout.root, layout.gates), diagnostics,
+  };
 }
 
 /** Upper bound of a run (every step one after another, every retry used): a gate's timeout. */

@@ -4,7 +4,7 @@
  */
 import type { ChoiceRule } from '../asl/types.ts';
 import type { Expr, MatrixValue, Pipeline } from '../pipeline/model.ts';
-import { resolveContext } from './context.ts';
+import { resolveContext, type RecordPaths } from './context.ts';
 
 /** A compiled condition: folded to a constant when it does not depend on the run. */
 export type Cond = { kind: 'const'; value: boolean } | { kind: 'rule'; rule: ChoiceRule };
@@ -21,6 +21,7 @@ export interface ConditionScope {
   pipeline: Pipeline;
   matrix: Record<string, MatrixValue>;
   needs: NeedView[];
+  records?: RecordPaths;
 }
 
 /** Thrown inside this module only; `compileCondition` turns it into a message. */
@@ -141,7 +142,7 @@ function equals(left: Expr, right: Expr, scope: ConditionScope): Cond {
 function operand(e: Expr, scope: ConditionScope): Operand {
   if (e.kind === 'literal') return { kind: 'literal', value: e.value };
   if (e.kind !== 'context') throw new Unsupported('only values (contexts and quoted literals) can be compared');
-  const v = resolveContext(e, scope.pipeline, scope.matrix);
+  const v = resolveContext(e, scope.pipeline, scope.matrix, scope.records);
   if (typeof v === 'string') throw new Unsupported(v);
   return v.kind === 'literal' ? v : { kind: 'path', path: v.path, type: v.type };
 }

@@ -37,13 +37,29 @@ export function member(name: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `.${name}` : `['${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}']`;
 }
 
+/** `SCI_STEPS_<STEP>_OUTPUTS_<NAME>`: the variable a `${{ steps.STEP.outputs.NAME }}` in `run` becomes. */
+export function outputEnvName(step: string, name: string): string {
+  const up = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  return `SCI_STEPS_${up(step)}_OUTPUTS_${up(name)}`;
+}
+
+/** Where the record of step `name` (`{ status, chain, outputs }`) is, as seen here; undefined when not visible. */
+export type RecordPaths = (name: string) => string | undefined;
+
 /** Resolves a context reference; a string is an error message (unknown context or axis). */
 export function resolveContext(
   expr: ContextExpr,
   pipeline: Pipeline,
   matrix: Record<string, MatrixValue>,
+  records?: RecordPaths,
 ): ContextValue | string {
   const [root, ...rest] = expr.path;
+  if (root === 'steps' && rest.length === 3) {
+    const [step, , name] = rest as [string, string, string];
+    const base = records?.(step);
+    if (base === undefined) return `steps.${step}.outputs cannot be read here`;
+    return { kind: 'path', path: `${base}.outputs${member(name)}`, type: 'string', envVar: outputEnvName(step, name) };
+  }
   const name = rest.join('.');
   const simple = SIMPLE[root];
   if (simple && rest.length === 0) return { kind: 'path', path: `$.run.${simple.field}`, type: 'string', envVar: simple.env };

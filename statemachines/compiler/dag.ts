@@ -28,13 +28,26 @@ class Bits {
   add(i: number): void {
     this.words[i >>> 5]! |= 1 << (i & 31);
   }
-  /** True when every member of `other` is in this set. */
-  covers(other: Bits): boolean {
-    return other.words.every((w, i) => ((w & this.words[i]!) >>> 0) === w);
+  addAll(other: Bits): void {
+    for (let i = 0; i < other.words.length; i++) this.words[i]! |= other.words[i]!;
   }
-  addAll(other: Bits, mask?: Bits): void {
-    other.words.forEach((w, i) => (this.words[i]! |= mask ? w & mask.words[i]! : w));
+  /** True when every member of `other` within words [from, to) is in this set. */
+  covers(other: Bits, from: number, to: number): boolean {
+    for (let i = from; i < to; i++) if (((other.words[i]! & this.words[i]!) >>> 0) !== other.words[i]!) return false;
+    return true;
   }
+  /** Members shared with `mask` within words [from, to). */
+  countIn(mask: Bits, from: number, to: number): number {
+    let n = 0;
+    for (let i = from; i < to; i++) n += popcount(this.words[i]! & mask.words[i]!);
+    return n;
+  }
+}
+
+function popcount(w: number): number {
+  let v = w - ((w >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 interface Graph {
@@ -45,48 +58,78 @@ interface Graph {
   ancestors: Bits[];
 }
 
+/** A part of the graph still to lay out, and where its block goes. */
+interface Task {
+  nodes: number[];
+  edges: number[][];
+  put: (block: Block) => void;
+}
+
 /**
  * Lays out `keys` (in plan order, needs before dependants) with `needs` (key → need keys).
- * Pure and deterministic: the same DAG always gives the same layout.
+ * Pure and deterministic: the same DAG always gives the same layout. Iterative (an explicit
+ * work stack, no recursion) so a 5,000-step chain cannot overflow the call stack.
  */
 export function layoutDag(keys: string[], needs: ReadonlyMap<string, readonly string[]>): DagLayout {
   const index = new Map(keys.map((k, i) => [k, i]));
   const needIdx = keys.map((k) => (needs.get(k) ?? []).map((n) => index.get(n)!));
   const gates = new Map<string, string[]>();
-  const graph: Graph = { keys, needs: needIdx, ancestors: ancestorSets(needIdx) };
-  const root = decompose(graph, keys.map((_, i) => i), needIdx, gates);
-  return { root, gates };
+  const g: Graph = { keys, needs: needIdx, ancestors: ancestorSets(needIdx) };
+  let root: Block = { kind: 'seq', items: [] };
+  const stack: Task[] = [{ nodes: keys.map((_, i) => i), edges: needIdx, put: (b) => (root = b) }];
+  // Children are pushed last-first, so parts are laid out in the order recursion would take.
+  const pushAll = (parts: number[][], edges: number[][], into: Block[]) => {
+    for (let i = parts.length - 1; i >= 0; i--) stack.push({ nodes: parts[i]!, edges, put: (b) => (into[i] = b) });
+  };
+  while (stack.length > 0) {
+    const { nodes, edges, put } = stack.pop()!;
+    if (nodes.length === 1) {
+      put({ kind: 'step', key: keys[nodes[0]!]! });
+      continue;
+    }
+    const parts = components(nodes, edges);
+    if (parts.length > 1) {
+      const branches: Block[] = [];
+      put({ kind: 'par', branches });
+      pushAll(parts, edges, branches);
+      continue;
+    }
+    const series = seriesBlocks(g, nodes, edges);
+    if (series.length > 1) {
+      const items: Block[] = [];
+      put({ kind: 'seq', items });
+      pushAll(series, edges, items);
+      continue;
+    }
+    stack.push({ nodes, edges: toForest(g, nodes, edges, gates), put });
+  }
+  return { root: flattenSeqs(root), gates };
 }
 
+/** Strict ancestors of every node; plan order puts needs first, so one pass suffices. */
 function ancestorSets(needs: number[][]): Bits[] {
   const sets: Bits[] = [];
-  const visit = (i: number): Bits => {
-    if (sets[i]) return sets[i];
+  for (let i = 0; i < needs.length; i++) {
     const set = new Bits(needs.length);
     for (const n of needs[i]!) {
       set.add(n);
-      set.addAll(visit(n));
+      set.addAll(sets[n]!);
     }
-    return (sets[i] = set);
-  };
-  needs.forEach((_, i) => visit(i));
+    sets.push(set);
+  }
   return sets;
 }
 
-function decompose(g: Graph, nodes: number[], edges: number[][], gates: Map<string, string[]>): Block {
-  if (nodes.length === 1) return { kind: 'step', key: g.keys[nodes[0]!]! };
-  const parts = components(nodes, edges);
-  if (parts.length > 1) return { kind: 'par', branches: parts.map((p) => decompose(g, p, edges, gates)) };
-  const split = seriesSplit(g, nodes, edges);
-  if (split) {
-    const [head, tail] = split;
-    return flattenSeq([decompose(g, head, edges, gates), decompose(g, tail, edges, gates)]);
+/** A sequence inside a sequence becomes its items (a part laid out after gates may split again). */
+function flattenSeqs(root: Block): Block {
+  const pending: Block[] = [root];
+  while (pending.length > 0) {
+    const block = pending.pop()!;
+    if (block.kind === 'step') continue;
+    if (block.kind === 'seq') block.items = block.items.flatMap((b) => (b.kind === 'seq' ? b.items : [b]));
+    pending.push(...(block.kind === 'seq' ? block.items : block.branches));
   }
-  return decompose(g, nodes, toForest(g, nodes, edges, gates), gates);
-}
-
-function flattenSeq(items: Block[]): Block {
-  return { kind: 'seq', items: items.flatMap((b) => (b.kind === 'seq' ? b.items : [b])) };
+  return root;
 }
 
 /** Weakly connected components of `nodes` under `edges`, each in plan order. */
@@ -96,40 +139,78 @@ function components(nodes: number[], edges: number[][]): number[][] {
   const find = (n: number): number => {
     let r = n;
     while (parent.get(r) !== r) r = parent.get(r)!;
-    parent.set(n, r);
+    for (let m = n; m !== r; ) {
+      const up = parent.get(m)!;
+      parent.set(m, r);
+      m = up;
+    }
     return r;
   };
   for (const n of nodes) for (const m of edges[n]!) if (member.has(m)) parent.set(find(n), find(m));
   const groups = new Map<number, number[]>();
   for (const n of nodes) {
     const root = find(n);
-    groups.set(root, [...(groups.get(root) ?? []), n]);
+    const group = groups.get(root);
+    if (group) group.push(n);
+    else groups.set(root, [n]);
   }
   return [...groups.values()];
 }
 
 /**
- * The smallest down-closed head X such that every other node has all of X as ancestors:
- * then the tail can start exactly when the whole head has ended. Undefined when X is everything.
+ * Splits a connected part into the longest sequence of blocks that may run one after another:
+ * a cut before position p (in plan order) is allowed when every node from p on has every node
+ * before p as an ancestor, so the tail can start exactly when the whole head has ended, and when
+ * the head holds every node that starts the part under `edges` (after gates, a node whose
+ * structural parent lies before an earlier cut). Repeatedly taking the smallest such head gives
+ * the same blocks; finding all cuts in one pass keeps a 5,000-step chain linear.
+ *
+ * Only ancestors inside this part count: the rest is already sequenced around it. A node y
+ * "enters" the tail for every cut p in (its last in-part need, y]; it allows p only when all
+ * p nodes before p are its ancestors, which needs at least p ancestors in the part: a count
+ * rules most cuts out, and the few left get the exact check.
  */
-function seriesSplit(g: Graph, nodes: number[], edges: number[][]): [number[], number[]] | undefined {
-  const member = new Set(nodes);
-  // Only ancestors inside this part count: the rest is already sequenced around it.
+function seriesBlocks(g: Graph, nodes: number[], edges: number[][]): number[][] {
+  const m = nodes.length;
+  const position = new Map(nodes.map((n, i) => [n, i]));
   const inside = new Bits(g.keys.length);
   nodes.forEach((n) => inside.add(n));
-  const head = new Bits(g.keys.length);
-  for (const n of nodes) if (!edges[n]!.some((m) => member.has(m))) head.add(n);
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const n of nodes) {
-      if (head.has(n) || g.ancestors[n]!.covers(head)) continue;
-      head.add(n);
-      head.addAll(g.ancestors[n]!, inside);
-      changed = true;
+  const from = nodes[0]! >>> 5;
+  const to = (nodes[m - 1]! >>> 5) + 1;
+  const forbidden = new Int32Array(m + 1);
+  const checks: Array<Array<number>> = Array.from({ length: m }, () => []);
+  // sourceReach[q]: the furthest node with no `edges` need at or after q (after prefix maxima).
+  const sourceReach = new Int32Array(m + 1).fill(-1);
+  nodes.forEach((n, i) => {
+    const lastNeed = Math.max(-1, ...g.needs[n]!.map((k) => position.get(k) ?? -1));
+    const lastEdge = Math.max(-1, ...edges[n]!.map((k) => position.get(k) ?? -1));
+    sourceReach[lastEdge + 1] = Math.max(sourceReach[lastEdge + 1]!, i);
+    const count = g.ancestors[n]!.countIn(inside, from, to);
+    // Cuts in (max(lastNeed, count), i] are impossible; those in (lastNeed, min(count, i)] need a look.
+    const low = Math.max(lastNeed, count);
+    if (low < i) {
+      forbidden[low + 1]! += 1;
+      forbidden[i + 1]! -= 1;
     }
+    for (let p = lastNeed + 1; p <= Math.min(count, i); p++) if (p >= 1) checks[p]!.push(n);
+  });
+  for (let q = 1; q <= m; q++) sourceReach[q] = Math.max(sourceReach[q]!, sourceReach[q - 1]!);
+  const head = new Bits(g.keys.length);
+  const blocks: number[][] = [];
+  let start = 0;
+  let open = forbidden[0]!;
+  let bound = sourceReach[0]!;
+  for (let p = 1; p < m; p++) {
+    head.add(nodes[p - 1]!);
+    open += forbidden[p]!;
+    if (open > 0 || p <= bound) continue;
+    if (!checks[p]!.every((n) => g.ancestors[n]!.covers(head, from, to))) continue;
+    blocks.push(nodes.slice(start, p));
+    start = p;
+    bound = sourceReach[p]!;
   }
-  const x = nodes.filter((n) => head.has(n));
-  return x.length === nodes.length ? undefined : [x, nodes.filter((n) => !head.has(n))];
+  blocks.push(nodes.slice(start));
+  return blocks;
 }
 
 /**

@@ -14,10 +14,23 @@ import { itemKey, type Scope } from './scope.ts';
 const THROTTLED = ['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException', 'DynamoDB.RequestLimitExceeded'];
 
 /** Normalises a gate item (typed DynamoDB attributes under `prefix`) to `{ <need>: { status, chain } }`. */
-function needsSelector(needs: string[], prefix: string): Record<string, Json> {
+function needsSelector(scope: Scope, needs: string[], prefix: string): Record<string, Json> {
   return Object.fromEntries(
-    needs.map((n) => [n, { 'status.$': `${prefix}.need_${n}.M.status.S`, 'chain.$': `${prefix}.need_${n}.M.chain.S` }]),
+    needs.map((n) => [
+      n,
+      {
+        'status.$': `${prefix}.need_${n}.M.status.S`,
+        'chain.$': `${prefix}.need_${n}.M.chain.S`,
+        ...(hasOutputs(scope, n) ? { 'record.$': `States.StringToJson(${prefix}.need_${n}.M.record.S)` } : {}),
+      },
+    ]),
   );
+}
+
+/** A need with outputs sends its whole record (as JSON text) through the gate. */
+function hasOutputs(scope: Scope, key: string): boolean {
+  const step = scope.byKey.get(key)?.inst.step;
+  return step?.kind === 'run' && step.outputs.length > 0;
 }
 
 /**
@@ -39,7 +52,7 @@ export function emitGate(scope: Scope, key: string, stem: string, next: string, 
       ExpressionAttributeNames: { '#token': 'taskToken', '#done': 'done' },
       ExpressionAttributeValues: { ':token': { 'S.$': '$$.Task.Token' }, ':k': { N: String(needs.length) } },
     },
-    ResultSelector: needsSelector(needs, '$'),
+    ResultSelector: needsSelector(scope, needs, '$'),
     ResultPath: `$.gates.${key}`,
     TimeoutSeconds: scope.runBound,
     Catch: [
@@ -52,7 +65,7 @@ export function emitGate(scope: Scope, key: string, stem: string, next: string, 
     Type: 'Task',
     Resource: RESOURCES.getItem,
     Parameters: { TableName: scope.target.tableName, Key: itemKey(`GATE#${key}`), ConsistentRead: true },
-    ResultSelector: needsSelector(needs, '$.Item'),
+    ResultSelector: needsSelector(scope, needs, '$.Item'),
     ResultPath: `$.gates.${key}`,
     TimeoutSeconds: WRITE_TIMEOUT,
     Retry: [{ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 3 }], // 1 s, ×2: ASL's defaults
@@ -84,7 +97,13 @@ export function emitSignals(scope: Scope, key: string, stem: string, next: strin
         ExpressionAttributeNames: { '#done': 'done', '#need': `need_${key}` },
         ExpressionAttributeValues: {
           ':one': { N: '1' },
-          ':need': { M: { status: { 'S.$': `$.steps.${key}.status` }, chain: { 'S.$': `$.steps.${key}.chain` } } },
+          ':need': {
+            M: {
+              status: { 'S.$': `$.steps.${key}.status` },
+              chain: { 'S.$': `$.steps.${key}.chain` },
+              ...(hasOutputs(scope, key) ? { record: { 'S.$': `States.JsonToString($.steps.${key})` } } : {}),
+            },
+          },
         },
         ReturnValues: 'ALL_NEW',
       },

@@ -5,8 +5,9 @@
 import { RESOURCES, type Catcher, type Json, type Retrier, type TaskState } from '../asl/types.ts';
 import type { InputSpec, Step } from '../pipeline/model.ts';
 import { buildParameters } from './run-task.ts';
-import { aslTemplate, type TemplateScope } from './templates.ts';
-import { itemKey, type InstanceInfo, type Scope } from './scope.ts';
+import { aslTemplate } from './templates.ts';
+import { itemKey, templateScope, type InstanceInfo, type Scope } from './scope.ts';
+import { exportedSelector } from './outputs.ts';
 
 /** Error a reject sends with SendTaskFailure (docs/architecture.md). */
 export const REJECTED = 'sci.Rejected';
@@ -54,6 +55,7 @@ export function stepTask(scope: Scope, info: InstanceInfo, o: Outcomes): TaskSta
   const r = retry(step);
   if (r) task.Retry = r;
   if (step.kind === 'run') task.Parameters = buildParameters(scope, info, step);
+  if (step.kind === 'run' && step.outputs.length > 0) Object.assign(task, { ResultSelector: exportedSelector(step.outputs), ResultPath: `$.steps.${info.key}` });
   if (step.kind === 'approval') Object.assign(task, { Resource: RESOURCES.updateItemWaitForToken, Parameters: approvalParameters(scope, info) });
   if (step.kind === 'pipeline') Object.assign(task, { Resource: RESOURCES.startExecution, Parameters: callParameters(scope, info) });
   return task;
@@ -61,7 +63,7 @@ export function stepTask(scope: Scope, info: InstanceInfo, o: Outcomes): TaskSta
 
 function approvalParameters(scope: Scope, info: InstanceInfo): NonNullable<TaskState['Parameters']> {
   const step = info.inst.step as Extract<Step, { kind: 'approval' }>;
-  const ts: TemplateScope = { pipeline: scope.pipeline, matrix: info.inst.matrix };
+  const ts = templateScope(scope, info);
   const message = aslTemplate('S', step.message, ts);
   if (!message.ok) scope.diagnostics.push({ code: 'bad-template', message: message.message, path: ['steps', step.name, 'approval', 'message'], span: step.message.span });
   return {
@@ -91,7 +93,7 @@ function typedLiteral(spec: InputSpec | undefined, text: string): Json | undefin
 
 function callParameters(scope: Scope, info: InstanceInfo): NonNullable<TaskState['Parameters']> {
   const step = info.inst.step as Extract<Step, { kind: 'pipeline' }>;
-  const ts: TemplateScope = { pipeline: scope.pipeline, matrix: info.inst.matrix };
+  const ts = templateScope(scope, info);
   const declared = scope.callees.get(step.pipeline)?.triggers.manual?.inputs ?? {};
   const inputs: Record<string, Json> = {};
   for (const [name, t] of Object.entries(step.inputs)) {

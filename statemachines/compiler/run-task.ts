@@ -9,7 +9,8 @@ import type { Compute, RunStep, Template } from '../pipeline/model.ts';
 import { inputEnvName, member } from './context.ts';
 import { upstreamChain } from './status.ts';
 import { aslTemplate, envRefTemplate, shellTemplate, type Compiled, type TemplateScope } from './templates.ts';
-import type { InstanceInfo, Scope } from './scope.ts';
+import { templateScope, type InstanceInfo, type Scope } from './scope.ts';
+import { exportedName, OUTPUT_PRELUDE, outputPostlude } from './outputs.ts';
 
 const COMPUTE: Record<Compute, { type: string; env: string }> = {
   small: { type: 'BUILD_GENERAL1_SMALL', env: 'LINUX_CONTAINER' },
@@ -59,6 +60,8 @@ function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: Templa
     const v = need(scope, aslTemplate('Value', t, ts), t, ['env', name]);
     if (v) vars.push({ Name: name, ...v });
   }
+  // Outputs of needed steps the commands refer to: data in variables, never in the script.
+  for (const [name, path] of [...(ts.outputVars ?? [])].sort(([a], [b]) => a.localeCompare(b))) vars.push(plain(name, path, true));
   for (const [name, ref] of Object.entries(step.secrets)) {
     vars.push({ Name: name, Type: ref.store === 'secretsmanager' ? 'SECRETS_MANAGER' : 'PARAMETER_STORE', Value: ref.id });
   }
@@ -70,10 +73,11 @@ function buildspec(scope: Scope, info: InstanceInfo, step: RunStep, ts: Template
     .filter((n) => runStep(scope, n)?.artifacts.length)
     .map((n) => `if [ -d "$CODEBUILD_SRC_DIR_art_${n}" ]; then cp -R "$CODEBUILD_SRC_DIR_art_${n}/." "$CODEBUILD_SRC_DIR/"; fi`);
   const commands = step.commands.map((c, i) => need(scope, shellTemplate(c, ts), c, ['steps', step.name, 'run', i]) ?? '');
+  const outputs = step.outputs.length > 0;
   const spec: Record<string, unknown> = {
     version: 0.2,
-    env: { shell: 'bash' },
-    phases: { build: { commands: [...restore, ...commands] } },
+    env: { shell: 'bash', ...(outputs ? { 'exported-variables': step.outputs.map(exportedName) } : {}) },
+    phases: { build: { commands: outputs ? [...restore, OUTPUT_PRELUDE, ...commands, outputPostlude(step.outputs)] : [...restore, ...commands] } },
   };
   if (step.artifacts.length > 0) spec.artifacts = { files: step.artifacts };
   if (step.cache) {
@@ -90,7 +94,7 @@ function runStep(scope: Scope, key: string): RunStep | undefined {
 
 /** The Parameters of the CodeBuild task of a `run` instance. */
 export function buildParameters(scope: Scope, info: InstanceInfo, step: RunStep): Record<string, Json> {
-  const ts: TemplateScope = { pipeline: scope.pipeline, matrix: info.inst.matrix };
+  const ts = templateScope(scope, info, new Map());
   const bucket = scope.target.artifactBucket;
   const image = need(scope, aslTemplate('ImageOverride', step.image, ts), step.image, ['steps', step.name, 'image']) ?? {};
   const sources = info.needKeys

@@ -7,6 +7,9 @@ import type { Json } from '../asl/types.ts';
 import type { StateNames } from '../asl/names.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Pipeline, StepInstance } from '../pipeline/model.ts';
+import type { RecordPaths } from './context.ts';
+import type { TemplateScope } from './templates.ts';
+import type { Visibility } from './visibility.ts';
 
 /** Names of the deployed resources the definition refers to. */
 export interface CompileTarget {
@@ -42,7 +45,23 @@ export interface Scope {
   runBound: number;
   /** Called pipelines by id, when known: their declared inputs complete the child input. */
   callees: ReadonlyMap<string, Pipeline>;
+  /** Where each step can read the records of the steps before it. */
+  visible: Visibility;
   diagnostics: Diagnostic[];
+}
+
+/** How step `key` finds the record of step `name` (a plain step: its key is its instance key). */
+export function recordPaths(scope: Scope, key: string): RecordPaths {
+  const seen = scope.visible.get(key);
+  return (name) => {
+    const source = [...scope.byKey.values()].find((i) => i.inst.step.name === name && Object.keys(i.inst.matrix).length === 0);
+    return source ? seen?.get(source.key) : undefined;
+  };
+}
+
+/** The scope `${{ }}` templates of step `info` compile in. */
+export function templateScope(scope: Scope, info: InstanceInfo, outputVars?: Map<string, string>): TemplateScope {
+  return { pipeline: scope.pipeline, matrix: info.inst.matrix, records: recordPaths(scope, info.key), ...(outputVars ? { outputVars } : {}) };
 }
 
 /** The run's partition key in DynamoDB: `RUN#<runId>`. */

@@ -5,6 +5,7 @@
  */
 import { RESOURCES, type Json, type PassState, type TaskState } from '../asl/types.ts';
 import { itemKey, needPath, type InstanceInfo, type Scope } from './scope.ts';
+import { outputsSelector, outputsValue } from './outputs.ts';
 
 /** `{ S: 'text' }` or `{ 'S.$': 'path or intrinsic' }`. */
 export type StringValue = { literal: string } | { expr: string };
@@ -14,6 +15,14 @@ export const WRITE_TIMEOUT = 60;
 
 export function dynamoString(v: StringValue): Record<string, Json> {
   return 'literal' in v ? { S: v.literal } : { 'S.$': v.expr };
+}
+
+function declaredOutputs(info: InstanceInfo): string[] {
+  return info.inst.step.kind === 'run' ? info.inst.step.outputs : [];
+}
+
+function emptyOutputs(names: string[]): Record<string, Json> {
+  return names.length > 0 ? { outputs: Object.fromEntries(names.map((n) => [n, ''])) } : {};
 }
 
 /**
@@ -35,6 +44,10 @@ export function statusWrite(
   info: InstanceInfo,
   write: { status: 'succeeded' | 'failed' | 'skipped'; reason: StringValue; settled: string; next: string },
 ): TaskState {
+  const declared = declaredOutputs(info);
+  // Only a success has outputs; every other record still holds each one (empty), so a step that
+  // runs anyway (`always()`) reads '' rather than failing the execution on a missing path.
+  const outputs = write.status === 'succeeded' ? declared : [];
   const chain: StringValue = write.status === 'failed' ? { literal: 'failed' } : upstreamChain(scope, info);
   // A success has no reason; an empty string is not a value every DynamoDB accepts.
   const hasReason = !('literal' in write.reason && write.reason.literal === '');
@@ -47,6 +60,7 @@ export function statusWrite(
     ':p': { S: 'pending' },
     ':u': { S: 'running' },
     ':w': { S: 'waiting' },
+    ...(outputs.length > 0 ? { ':o': outputsValue(info.key, outputs) } : {}),
   };
   return {
     Type: 'Task',
@@ -54,16 +68,20 @@ export function statusWrite(
     Parameters: {
       TableName: scope.target.tableName,
       Key: itemKey(`STEP#${info.key}`),
-      UpdateExpression: `SET #s = :s, #e = :e, #c = :c${hasReason ? ', #r = :r' : ' REMOVE #r'}`,
+      UpdateExpression: `SET #s = :s, #e = :e, #c = :c${outputs.length > 0 ? ', #o = :o' : ''}${hasReason ? ', #r = :r' : ' REMOVE #r'}`,
       // Never moves a step backwards: a cancelled run's steps stay cancelled. A missing item is
       // written (a child run started by Step Functions itself may not have its items yet).
       ConditionExpression: 'attribute_not_exists(#s) OR #s IN (:p, :u, :w)',
       // Every attribute by placeholder: several (`status`…) are DynamoDB reserved words.
-      ExpressionAttributeNames: { '#s': 'status', '#r': 'reason', '#e': 'endedAt', '#c': 'chain' },
+      ExpressionAttributeNames: { '#s': 'status', '#r': 'reason', '#e': 'endedAt', '#c': 'chain', ...(outputs.length > 0 ? { '#o': 'outputs' } : {}) },
       ExpressionAttributeValues: values,
       ReturnValues: 'UPDATED_NEW',
     },
-    ResultSelector: { 'status.$': '$.Attributes.status.S', 'chain.$': '$.Attributes.chain.S' },
+    ResultSelector: {
+      'status.$': '$.Attributes.status.S',
+      'chain.$': '$.Attributes.chain.S',
+      ...(outputs.length > 0 ? outputsSelector(outputs) : emptyOutputs(declared)),
+    },
     ResultPath: `$.steps.${info.key}`,
     TimeoutSeconds: WRITE_TIMEOUT,
     Retry: [
@@ -83,7 +101,7 @@ export function statusWrite(
 export function settledPass(info: InstanceInfo, next: string): PassState {
   return {
     Type: 'Pass',
-    Result: { status: 'cancelled', chain: 'failed' },
+    Result: { status: 'cancelled', chain: 'failed', ...emptyOutputs(declaredOutputs(info)) },
     ResultPath: `$.steps.${info.key}`,
     Next: next,
   };

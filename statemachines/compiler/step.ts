@@ -10,7 +10,7 @@ import { all, compileCondition, needSucceeded, not, type Cond, type NeedView } f
 import { exprText } from './expr-text.ts';
 import { emitGate, emitSignals } from './gate.ts';
 import { stepTask, type Outcomes } from './kinds.ts';
-import { needPath, stateEntry, type Entry, type FinalStatus, type InstanceInfo, type Scope } from './scope.ts';
+import { needPath, recordPaths, stateEntry, type Entry, type FinalStatus, type InstanceInfo, type Scope } from './scope.ts';
 import { formatEscape } from './templates.ts';
 import { settledPass, statusWrite, type StringValue } from './status.ts';
 
@@ -138,7 +138,7 @@ function stepGuards(scope: Scope, info: InstanceInfo): Guard[] {
   if (step.kind === 'run' && Object.keys(step.secrets).length > 0) {
     guards.push({ cond: not({ kind: 'rule', rule: { Variable: '$.run.pr.fork', BooleanEquals: true } }), suffix: 'skip (fork)', reason: { literal: FORK_REASON } });
   }
-  const compiled = compileCondition(step.if, { pipeline: scope.pipeline, matrix: info.inst.matrix, needs });
+  const compiled = compileCondition(step.if, { pipeline: scope.pipeline, matrix: info.inst.matrix, needs, records: recordPaths(scope, info.key) });
   if (typeof compiled === 'string') {
     scope.diagnostics.push({ code: 'bad-condition', message: `if: ${compiled}`, path: ['steps', step.name, 'if'], span: step.if.span });
     return guards;

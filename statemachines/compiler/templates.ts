@@ -5,11 +5,15 @@
  */
 import type { Json } from '../asl/types.ts';
 import type { MatrixValue, Pipeline, Template } from '../pipeline/model.ts';
-import { resolveContext } from './context.ts';
+import { resolveContext, type RecordPaths } from './context.ts';
 
 export interface TemplateScope {
   pipeline: Pipeline;
   matrix: Record<string, MatrixValue>;
+  /** Where needed steps' records are, for `steps.X.outputs.Y`. */
+  records?: RecordPaths;
+  /** Collects the output variables a shell text refers to: env name → JSONPath of the value. */
+  outputVars?: Map<string, string>;
 }
 
 /** A template's compiled form, or the message of the first part that cannot be compiled. */
@@ -29,8 +33,9 @@ function eachPart<T>(
       continue;
     }
     if (part.expr.kind !== 'context') return { ok: false, message: 'only a context value (like branch or matrix.node) can be interpolated with ${{ }}' };
-    const v = resolveContext(part.expr, scope.pipeline, scope.matrix);
+    const v = resolveContext(part.expr, scope.pipeline, scope.matrix, scope.records);
     if (typeof v === 'string') return { ok: false, message: v };
+    if (v.kind === 'path' && part.expr.path[0] === 'steps') scope.outputVars?.set(v.envVar, v.path);
     out.push(v.kind === 'literal' ? literal(v.value) : path(v.path, v.envVar));
   }
   return { ok: true, value: out };

@@ -4,10 +4,11 @@
  * are collected, never thrown.
  */
 import type { Diagnostic, SourceSpan } from '../diagnostics.ts';
-import type { Compute, Expr, Pipeline, RetryPolicy, SecretRef, Step, Template } from './model.ts';
+import type { Compute, Expr, Matrix, MatrixValue, Pipeline, RetryPolicy, SecretRef, Step, Template } from './model.ts';
 import { durationSeconds, type PipelineFile, type StepFile } from './schema.ts';
 import { parseCondition, parseTemplate } from './expressions.ts';
 import { buildTriggers } from './build-triggers.ts';
+import { didYouMean } from './suggest.ts';
 import { keySpanOf, keysInOrder, spanOf, valueSpan, type Path, type YamlSource } from './yaml-source.ts';
 
 /** CodeBuild's standard image, used when neither the step nor `defaults` names one. */
@@ -19,7 +20,7 @@ export const DEFAULT_APPROVAL_TIMEOUT = 86400;
 /** What a retry reacts to when `retry.on` is not written. */
 export const DEFAULT_RETRY_ON: RetryPolicy['on'] = ['failure', 'timeout'];
 const KINDS = ['run', 'approval', 'pipeline'] as const;
-const RUN_ONLY = ['image', 'compute', 'retry', 'env', 'secrets', 'artifacts', 'cache'] as const;
+const RUN_ONLY = ['image', 'compute', 'retry', 'env', 'secrets', 'artifacts', 'cache', 'outputs'] as const;
 
 type Scalar = string | number | boolean;
 
@@ -104,7 +105,7 @@ function buildStep(b: Builder, name: string, step: StepFile, defaults: Pipeline[
     if: b.condition(step.if, [...path, 'if'], span),
     ifWritten: step.if !== undefined,
     allowFailure: step.allow_failure ?? false,
-    ...(step.matrix && { matrix: Object.fromEntries(keysInOrder(b.source, [...path, 'matrix']).map((axis) => [axis, step.matrix![axis]!])) }),
+    ...(step.matrix && { matrix: buildMatrix(b, [...path, 'matrix'], step.matrix) }),
     span,
   };
   const timeout = step.timeout !== undefined ? durationSeconds(step.timeout) : undefined;
@@ -120,6 +121,29 @@ function buildStep(b: Builder, name: string, step: StepFile, defaults: Pipeline[
   return { ...common, ...runFields(b, path, step, defaults), timeout: timeout ?? defaults.timeout };
 }
 
+/**
+ * Axes in file order (YAML keeps `2: [..]` where JS objects would not), `exclude` and
+ * `include` as written. An exclude key that is not an axis matches nothing: as on GitHub,
+ * it is an error rather than a silent no-op.
+ */
+function buildMatrix(b: Builder, path: Path, file: NonNullable<StepFile['matrix']>): Matrix {
+  const axisNames = keysInOrder(b.source, path).filter((k) => k !== 'include' && k !== 'exclude');
+  const axes = Object.fromEntries(axisNames.map((axis) => [axis, file[axis] as MatrixValue[]]));
+  const entries = (which: 'include' | 'exclude') =>
+    (file[which] ?? []).map((_, i) => {
+      const entry = file[which]![i]!;
+      return Object.fromEntries(keysInOrder(b.source, [...path, which, i]).map((k) => [k, entry[k]!]));
+    });
+  const exclude = entries('exclude');
+  exclude.forEach((entry, i) => {
+    for (const key of Object.keys(entry)) {
+      if (Object.hasOwn(axes, key)) continue;
+      b.diagnostics.push({ code: 'unknown-matrix', message: `exclude key '${key}' is not a matrix axis${didYouMean(key, axisNames)}`, path: [...path, 'exclude', i, key], span: keySpanOf(b.source, [...path, 'exclude', i, key]) });
+    }
+  });
+  return { axes, exclude, include: entries('include'), span: keySpanOf(b.source, path) };
+}
+
 /** What only a run step has, with the pipeline's defaults filled in. */
 function runFields(b: Builder, path: Path, step: StepFile, defaults: Pipeline['defaults']) {
   const retry = typeof step.retry === 'number' ? { max: step.retry } : step.retry;
@@ -132,6 +156,7 @@ function runFields(b: Builder, path: Path, step: StepFile, defaults: Pipeline['d
     env: b.templates(step.env, [...path, 'env']),
     secrets: Object.fromEntries(Object.entries(step.secrets ?? {}).map(([k, ref]) => [k, secretRef(b, ref, [...path, 'secrets', k])])),
     artifacts: step.artifacts ?? [],
+    outputs: [...new Set(step.outputs ?? [])],
     ...(step.cache && { cache: { key: b.template(step.cache.key, [...path, 'cache', 'key']), paths: step.cache.paths } }),
   };
 }

@@ -8,6 +8,7 @@ import type { Diagnostic } from '../diagnostics.ts';
 import type { Expr, Pipeline, Step, Template } from './model.ts';
 import { walkExpr } from './expressions.ts';
 import { planSteps } from './plan.ts';
+import { matrixKeys } from './matrix.ts';
 import { didYouMean } from './suggest.ts';
 import { keySpanOf, spanOf, type Path, type YamlSource } from './yaml-source.ts';
 
@@ -28,10 +29,13 @@ export interface CheckScope {
 export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: CheckScope): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const inputs = Object.keys(pipeline.triggers.manual?.inputs ?? {});
-  const checkTemplate = (template: Template, path: Path, axes: string[] | undefined) => {
-    for (const part of template.parts) if ('expr' in part) diagnostics.push(...checkExpr(part.expr, path, { inputs, axes, inIf: false, scope }));
+  const upstream = transitiveNeeds(pipeline);
+  const noSteps = new Set<string>();
+  const checkTemplate = (template: Template, path: Path, axes: string[] | undefined, reach = noSteps) => {
+    for (const part of template.parts) if ('expr' in part) diagnostics.push(...checkExpr(part.expr, path, { inputs, axes, inIf: false, scope, reach, pipeline }));
   };
   const stepNames = scope.stepNames ?? [];
+  const known = new Set(stepNames);
   if (scope.stepNames?.length === 0) {
     diagnostics.push({ code: 'no-steps', message: 'a pipeline needs at least one step', path: ['steps'], span: keySpanOf(source, ['steps']) });
   }
@@ -39,18 +43,18 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
   checkTemplate(pipeline.defaults.image, ['defaults', 'image'], undefined);
   if (pipeline.concurrency) checkTemplate(pipeline.concurrency.group, ['concurrency'], undefined);
   diagnostics.push(...checkEnvNames(source, Object.keys(pipeline.env), [], []));
-  const knownSteps = new Set(stepNames);
   for (const step of pipeline.steps) {
     const path = ['steps', step.name];
-    const axes = step.matrix ? Object.keys(step.matrix) : undefined;
+    const axes = step.matrix ? matrixKeys(step.matrix) : undefined;
     if (!NAME_CHARS.test(step.name)) {
       diagnostics.push({ code: 'bad-name', message: `step name '${step.name}' must be printable and not start or end with a space`, path, span: step.span });
     }
-    diagnostics.push(...checkExpr(step.if, [...path, 'if'], { inputs, axes, inIf: true, scope }));
-    for (const [template, at] of stepTemplates(step, pipeline)) checkTemplate(template, [...path, ...at], axes);
+    const reach = upstream.get(step.name) ?? noSteps;
+    diagnostics.push(...checkExpr(step.if, [...path, 'if'], { inputs, axes, inIf: true, scope, reach, pipeline }));
+    for (const [template, at] of stepTemplates(step, pipeline)) checkTemplate(template, [...path, ...at], axes, reach);
     for (const need of step.needs) {
       if (need === step.name) diagnostics.push(needProblem(source, path, need, `step '${step.name}' cannot need itself`));
-      else if (!knownSteps.has(need)) diagnostics.push(needProblem(source, path, need, `unknown step '${need}' in needs${didYouMean(need, stepNames)}`));
+      else if (!known.has(need)) diagnostics.push(needProblem(source, path, need, `unknown step '${need}' in needs${didYouMean(need, stepNames)}`));
     }
     if (step.kind === 'run') diagnostics.push(...checkEnvNames(source, Object.keys(step.env), Object.keys(step.secrets), path));
     const ceiling = timeoutCeiling(step);
@@ -92,7 +96,40 @@ function stepTemplates(step: Step, pipeline: Pipeline): Array<[Template, Path]> 
   }
 }
 
+/** Each step's needs, direct or not (a cycle is reported by the plan; here it just stops). */
+function transitiveNeeds(pipeline: Pipeline): Map<string, Set<string>> {
+  const direct = new Map(pipeline.steps.map((s) => [s.name, s.needs]));
+  const result = new Map<string, Set<string>>();
+  for (const step of pipeline.steps) {
+    const seen = new Set<string>();
+    const stack = [...step.needs];
+    while (stack.length > 0) {
+      const name = stack.pop()!;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      stack.push(...(direct.get(name) ?? []));
+    }
+    result.set(step.name, seen);
+  }
+  return result;
+}
+
+/** Why `steps.NAME.outputs.KEY` cannot be read by a step that needs `reach`, or undefined when it can. */
+function outputProblem(pipeline: Pipeline, reach: Set<string>, name: string, key: string): string | undefined {
+  const source = pipeline.steps.find((s) => s.name === name);
+  const names = pipeline.steps.map((s) => s.name);
+  if (!source) return `unknown step '${name}'${didYouMean(name, names)}`;
+  if (!reach.has(name)) return `steps.${name}.outputs is only available to steps that need '${name}' (directly or not)`;
+  if (source.matrix) return `steps.${name}.outputs: '${name}' is a matrix step, whose instances have outputs of their own`;
+  const declared = source.kind === 'run' ? source.outputs : [];
+  if (!declared.includes(key)) return `step '${name}' declares no output '${key}' (add it to its outputs:)${didYouMean(key, declared)}`;
+  return undefined;
+}
+
 interface ExprScope {
+  /** Steps the expression's step needs, directly or not: whose outputs it may read. */
+  reach: Set<string>;
+  pipeline: Pipeline;
   inputs: string[];
   /** Matrix axes of the step, absent outside a matrix step. */
   axes: string[] | undefined;
@@ -115,6 +152,10 @@ function checkExpr(expr: Expr, path: Path, s: ExprScope): Diagnostic[] {
     const [root, field] = node.path;
     if (root === 'inputs' && s.scope.inputsKnown && !s.inputs.includes(field!)) {
       problem(node, 'unknown-input', `unknown input '${field}' (declare it under on.manual.inputs)${didYouMean(field!, s.inputs)}`);
+    }
+    if (root === 'steps') {
+      const message = outputProblem(s.pipeline, s.reach, field!, node.path[3]!);
+      if (message) problem(node, 'unknown-output', message);
     }
     if (root === 'matrix' && s.axes === undefined) problem(node, 'unknown-matrix', `matrix.${field} is only available in a step with a matrix`);
     else if (root === 'matrix' && !s.axes!.includes(field!)) {

@@ -16,12 +16,16 @@ export const STATUS_FUNCTIONS: ReadonlySet<string> = new Set(['success', 'failur
 /** Allowed sub-fields of each context root; `*` = any one name (checked against the file later). */
 const CONTEXT_FIELDS: Record<ContextRoot, readonly string[]> = {
   event: [], branch: [], tag: [], sha: [], ref: [], repo: [], actor: [],
-  pr: ['number', 'base', 'fork'], inputs: ['*'], matrix: ['*'], pipeline: ['id'], run: ['id'],
+  pr: ['number', 'base', 'fork'], inputs: ['*'], matrix: ['*'], pipeline: ['id'], run: ['id'], steps: [],
 };
 
 /** Throws unless the path is a context: `branch`, `pr.number`, `inputs.NAME`, … */
 export function checkContextPath(path: [ContextRoot, ...string[]], offset: number): void {
   const [root, ...rest] = path;
+  if (root === 'steps') {
+    if (rest.length === 3 && rest[1] === 'outputs') return;
+    throw new ExpressionError(`'${path.join('.')}' is not a context (use steps.STEP.outputs.NAME)`, offset);
+  }
   const fields = CONTEXT_FIELDS[root];
   const shape = fields.length === 0 ? root : fields[0] === '*' ? `${root}.NAME` : fields.map((f) => `${root}.${f}`).join(', ');
   if (fields.length === 0 && rest.length === 0) return;

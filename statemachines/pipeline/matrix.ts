@@ -2,18 +2,76 @@
  * Matrix cells and inlining: matrix values are written in the file itself, so they are
  * substituted into a step's templates and `if` rather than passed as runtime data.
  */
-import type { Expr, MatrixValue, Step, Template } from './model.ts';
+import type { Expr, Matrix, MatrixValue, Step, Template } from './model.ts';
 
-/** One combination of matrix values, axis → value. */
+/** One combination of matrix values, key → value. */
 export type MatrixCell = Record<string, MatrixValue>;
 
-/** Cartesian product in axis order, first axis outermost; a plain step has one empty cell. */
-export function matrixCells(matrix: Record<string, MatrixValue[]> | undefined): MatrixCell[] {
-  let cells: MatrixCell[] = [{}];
-  for (const [axis, values] of Object.entries(matrix ?? {})) {
-    cells = cells.flatMap((cell) => values.map((value) => ({ ...cell, [axis]: value })));
+/** GitHub Actions' limit on the jobs one matrix generates, after include/exclude. */
+export const MAX_MATRIX_CELLS = 256;
+/**
+ * Product cells examined before `exclude` has its say: exclusions could bring a larger
+ * product under the limit, but enumerating 10^16 cells to find out would hang validation.
+ */
+export const MAX_MATRIX_PRODUCT = 65_536;
+
+export type Expansion = { ok: true; cells: MatrixCell[] } | { ok: false; message: string };
+
+/**
+ * The cells of a matrix, with GitHub Actions' documented semantics: the product of the axes
+ * (first axis outermost), then `exclude` (an entry drops every cell matching all of its
+ * key:value pairs), then each `include` entry in order: it extends every remaining product
+ * cell none of whose axis values it would overwrite (its other keys are added, overwriting
+ * what an earlier include added), and when it extends none it becomes a cell of its own.
+ * Keys of a cell are ordered axes first, then other keys by first appearance in `include`.
+ * A plain step has one empty cell.
+ */
+export function matrixCells(matrix: Matrix | undefined): Expansion {
+  if (!matrix) return { ok: true, cells: [{}] };
+  const axes = Object.keys(matrix.axes);
+  const product = axes.reduce((n, a) => n * matrix.axes[a]!.length, axes.length === 0 ? 0 : 1);
+  if (product > MAX_MATRIX_PRODUCT) {
+    return { ok: false, message: `matrix axes make ${product} combinations before exclude (at most ${MAX_MATRIX_PRODUCT}; at most ${MAX_MATRIX_CELLS} cells in the end)` };
   }
-  return cells;
+  const original: MatrixCell[] = [];
+  for (let i = 0; i < product; i++) {
+    const cell: MatrixCell = {};
+    let rest = i;
+    for (let a = axes.length - 1; a >= 0; a--) {
+      const values = matrix.axes[axes[a]!]!;
+      cell[axes[a]!] = values[rest % values.length]!;
+      rest = Math.floor(rest / values.length);
+    }
+    if (!matrix.exclude.some((entry) => matches(cell, entry))) original.push(ordered(cell, axes));
+  }
+  const extended = original.map((cell) => ({ ...cell }));
+  const added: MatrixCell[] = [];
+  for (const entry of matrix.include) {
+    const onAxes = Object.fromEntries(Object.entries(entry).filter(([k]) => Object.hasOwn(matrix.axes, k)));
+    const targets = original.flatMap((cell, i) => (matches(cell, onAxes) ? [i] : []));
+    if (targets.length === 0) added.push({ ...entry });
+    for (const i of targets) Object.assign(extended[i]!, entry);
+  }
+  const keyOrder = [...new Set([...axes, ...matrix.include.flatMap((e) => Object.keys(e))])];
+  const cells = [...extended, ...added].map((cell) => ordered(cell, keyOrder));
+  if (cells.length === 0) {
+    return { ok: false, message: axes.length === 0 ? 'a matrix needs at least one axis or include entry' : 'matrix has no cells left after exclude' };
+  }
+  if (cells.length > MAX_MATRIX_CELLS) return { ok: false, message: `matrix expands to ${cells.length} cells (at most ${MAX_MATRIX_CELLS}, as on GitHub)` };
+  return { ok: true, cells };
+}
+
+/** Every key the cells of `matrix` may have: what `matrix.KEY` may name. */
+export function matrixKeys(matrix: Matrix): string[] {
+  return [...new Set([...Object.keys(matrix.axes), ...matrix.include.flatMap((e) => Object.keys(e))])];
+}
+
+function matches(cell: MatrixCell, partial: MatrixCell): boolean {
+  return Object.entries(partial).every(([k, v]) => Object.hasOwn(cell, k) && cell[k] === v);
+}
+
+function ordered(cell: MatrixCell, order: string[]): MatrixCell {
+  return Object.fromEntries(order.filter((k) => Object.hasOwn(cell, k)).map((k) => [k, cell[k]!]));
 }
 
 /** `test (node=20, shard=1)`; the plain name for an empty cell. */
@@ -62,8 +120,10 @@ const mapTemplates = (map: Record<string, Template>, cell: MatrixCell) =>
   Object.fromEntries(Object.entries(map).map(([k, t]) => [k, substituteMatrix(t, cell)]));
 
 /** The step as one matrix cell sees it: every template and the `if` with matrix values inlined. */
-export function instantiateStep(step: Step, cell: MatrixCell): Step {
-  if (Object.keys(cell).length === 0) return step;
+export function instantiateStep(step: Step, own: MatrixCell): Step {
+  if (!step.matrix) return step;
+  // A key only some cells have (from `include`) is empty in the others, as on GitHub.
+  const cell: MatrixCell = { ...Object.fromEntries(matrixKeys(step.matrix).map((k) => [k, ''])), ...own };
   const common = { ...step, if: substituteMatrixExpr(step.if, cell) };
   switch (step.kind) {
     case 'approval':

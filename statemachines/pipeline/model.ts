@@ -17,7 +17,7 @@ export type EventName = 'push' | 'pull_request' | 'schedule' | 'manual' | 'pipel
 // ---------------------------------------------------------------- expressions
 
 /** Context roots an expression may read; `matrix` only inside a matrix step. */
-export const CONTEXT_ROOTS = ['event', 'branch', 'tag', 'sha', 'ref', 'repo', 'actor', 'pr', 'inputs', 'matrix', 'pipeline', 'run'] as const;
+export const CONTEXT_ROOTS = ['event', 'branch', 'tag', 'sha', 'ref', 'repo', 'actor', 'pr', 'inputs', 'matrix', 'pipeline', 'run', 'steps'] as const;
 export type ContextRoot = (typeof CONTEXT_ROOTS)[number];
 
 export type Expr =
@@ -90,6 +90,21 @@ export interface Triggers {
 
 export type MatrixValue = string | number | boolean;
 
+/**
+ * A step's matrix as written: GitHub Actions' `strategy.matrix`. The cells are the product of
+ * `axes`, minus `exclude`, then extended or added to by `include` (matrix.ts has the rules).
+ */
+export interface Matrix {
+  /** Axes in file order; empty when the matrix is only `include` entries. */
+  axes: Record<string, MatrixValue[]>;
+  /** Partial cells: a product cell matching every key:value of one of them is dropped. */
+  exclude: Array<Record<string, MatrixValue>>;
+  /** Entries applied in order after `exclude`. */
+  include: Array<Record<string, MatrixValue>>;
+  /** The `matrix` key: where cell-count problems point. */
+  span: SourceSpan;
+}
+
 export interface RetryPolicy {
   max: number;
   /** @default ['failure', 'timeout'] */
@@ -114,8 +129,8 @@ interface StepCommon {
   ifWritten: boolean;
   /** @default false */
   allowFailure: boolean;
-  /** Axes in file order; absent = not a matrix step. */
-  matrix?: Record<string, MatrixValue[]>;
+  /** Absent = not a matrix step. */
+  matrix?: Matrix;
   span: SourceSpan;
 }
 
@@ -133,6 +148,8 @@ export interface RunStep extends StepCommon {
   /** Glob patterns, relative to the workspace. */
   artifacts: string[];
   cache?: { key: Template; paths: string[] };
+  /** Names the step may write to `$SCI_OUTPUT` (`NAME=value` lines); other names are ignored. */
+  outputs: string[];
 }
 
 export interface ApprovalStep extends StepCommon {

@@ -8,8 +8,11 @@ import { instanceName, instantiateStep, matrixCells } from './matrix.ts';
 
 /** Step Functions' limit on state names; instance names are used as state-name stems. */
 export const MAX_NAME_LENGTH = 80;
-/** One matrix step may not expand into more instances than this. */
-export const MAX_MATRIX_INSTANCES = 256;
+/**
+ * Steps of one pipeline after matrix expansion. Far above any real pipeline (the compiler splits
+ * big ones into child state machines), low enough that planning stays well under a second.
+ */
+export const MAX_INSTANCES = 10_000;
 
 /**
  * Expands and orders the steps. Each instance's `step` has its matrix values inlined
@@ -22,10 +25,18 @@ export function planSteps(pipeline: Pipeline): Result<StepInstance[]> {
   const byStep = new Map<string, StepInstance[]>();
   const names = new Set<string>();
   const keys = new Set<string>();
+  let total = 0;
   for (const step of pipeline.steps) {
-    const cells = matrixCells(step.matrix);
-    if (cells.length > MAX_MATRIX_INSTANCES) problem(step, 'matrix-too-large', `step '${step.name}': matrix expands to ${cells.length} instances (at most ${MAX_MATRIX_INSTANCES})`);
-    const instances = cells.slice(0, MAX_MATRIX_INSTANCES).map((cell) => {
+    const expansion = matrixCells(step.matrix);
+    total += expansion.ok ? expansion.cells.length : 0;
+    if (total > MAX_INSTANCES) {
+      const message = `the pipeline has more than ${MAX_INSTANCES} steps after matrix expansion (step '${step.name}' passes the limit)`;
+      return fail([{ code: 'too-many-steps', message, path: ['steps', step.name], span: step.span }]);
+    }
+    if (!expansion.ok) {
+      diagnostics.push({ code: 'matrix-size', message: `step '${step.name}': ${expansion.message}`, path: ['steps', step.name, 'matrix'], span: step.matrix!.span });
+    }
+    const instances = (expansion.ok ? expansion.cells : []).map((cell) => {
       const name = instanceName(step.name, cell);
       if (names.has(name) || byStep.has(step.name)) problem(step, 'duplicate-name', `duplicate step name '${name}'`);
       if ([...name].length > MAX_NAME_LENGTH) problem(step, 'name-too-long', `step name '${name}' is longer than ${MAX_NAME_LENGTH} characters`);
@@ -61,44 +72,93 @@ function uniqueKey(name: string, taken: Set<string>): string {
   return key;
 }
 
-/** Kahn's algorithm, always taking the earliest ready instance in file order. */
+/**
+ * Kahn's algorithm, always taking the earliest ready instance in file order (a binary heap of
+ * plan positions: near-linear at thousands of steps).
+ */
 function topologicalOrder(instances: StepInstance[]): StepInstance[] {
-  const done = new Set<string>();
+  const position = new Map(instances.map((inst, i) => [inst.name, i]));
+  const waiting = instances.map((inst) => inst.needs.length);
+  const dependants: number[][] = instances.map(() => []);
+  instances.forEach((inst, i) => inst.needs.forEach((n) => dependants[position.get(n)!]!.push(i)));
+  const ready = new MinHeap();
+  waiting.forEach((w, i) => w === 0 && ready.push(i));
   const order: StepInstance[] = [];
-  const pending = [...instances];
-  while (pending.length > 0) {
-    const index = pending.findIndex((i) => i.needs.every((n) => done.has(n)));
-    const [next] = pending.splice(index, 1) as [StepInstance];
-    done.add(next.name);
-    order.push(next);
+  while (ready.size > 0) {
+    const next = ready.pop();
+    order.push(instances[next]!);
+    for (const d of dependants[next]!) if (--waiting[d]! === 0) ready.push(d);
   }
   return order;
+}
+
+class MinHeap {
+  private readonly items: number[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  push(value: number): void {
+    const a = this.items;
+    a.push(value);
+    for (let i = a.length - 1; i > 0; ) {
+      const up = (i - 1) >> 1;
+      if (a[up]! <= a[i]!) break;
+      [a[up], a[i]] = [a[i]!, a[up]!];
+      i = up;
+    }
+  }
+  pop(): number {
+    const a = this.items;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let min = i;
+        if (l < a.length && a[l]! < a[min]!) min = l;
+        if (r < a.length && a[r]! < a[min]!) min = r;
+        if (min === i) break;
+        [a[min], a[i]] = [a[i]!, a[min]!];
+        i = min;
+      }
+    }
+    return top;
+  }
 }
 
 /**
  * The first cycle among step needs, as names closing on the first one
  * (`['a', 'b', 'a']`), searched from steps in file order so the answer is stable.
+ * Depth-first with an explicit stack: a 5,000-step chain is 5,000 levels deep.
  */
 export function findCycle(pipeline: Pipeline): string[] | undefined {
   const needs = new Map(pipeline.steps.map((s) => [s.name, s.needs]));
   const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-  const visit = (name: string): string[] | undefined => {
-    if (state.get(name) === 'done' || !needs.has(name)) return undefined;
-    if (state.get(name) === 'visiting') return [...stack.slice(stack.indexOf(name)), name];
-    state.set(name, 'visiting');
-    stack.push(name);
-    for (const need of needs.get(name)!) {
-      const cycle = visit(need);
-      if (cycle) return cycle;
-    }
-    stack.pop();
-    state.set(name, 'done');
-    return undefined;
-  };
   for (const step of pipeline.steps) {
-    const cycle = visit(step.name);
-    if (cycle) return cycle;
+    if (state.has(step.name)) continue;
+    const path: string[] = [step.name];
+    const next: number[] = [0];
+    state.set(step.name, 'visiting');
+    while (path.length > 0) {
+      const name = path.at(-1)!;
+      const list = needs.get(name)!;
+      const i = next[next.length - 1]!;
+      if (i === list.length) {
+        state.set(name, 'done');
+        path.pop();
+        next.pop();
+        continue;
+      }
+      next[next.length - 1] = i + 1;
+      const need = list[i]!;
+      if (!needs.has(need) || state.get(need) === 'done') continue;
+      if (state.get(need) === 'visiting') return [...path.slice(path.indexOf(need)), need];
+      state.set(need, 'visiting');
+      path.push(need);
+      next.push(0);
+    }
   }
   return undefined;
 }

@@ -116,13 +116,35 @@ const retry = z.union(
   { error: 'retry must be a number of retries (0-10) or { max, on }' },
 );
 
+const AXIS_MESSAGE = 'matrix axes are letters, digits and _, not starting with a digit';
+const axisName = z.string().regex(IDENTIFIER, AXIS_MESSAGE);
+/** `include` / `exclude`: a list of non-empty `axis: value` mappings. */
+const matrixEntries = (what: string) =>
+  list(
+    z.record(axisName, scalar, { error: `each ${what} entry must be a mapping of axis: value` }).refine((e) => Object.keys(e).length > 0, `an ${what} entry must not be empty`),
+    what,
+  );
+/** Axes (any key but include/exclude) hold lists of values, as in GitHub Actions. */
+const matrix = z
+  .object(
+    { include: matrixEntries('include').optional(), exclude: matrixEntries('exclude').optional() },
+    { error: 'matrix must be a mapping of axis: [values]' },
+  )
+  .catchall(list(scalar, 'a matrix axis').min(1, 'a matrix axis needs at least one value'))
+  .superRefine((m, ctx) => {
+    for (const axis of Object.keys(m)) {
+      // As z.record reports a bad key: positioned at the key, not its value.
+      if (!IDENTIFIER.test(axis)) ctx.addIssue({ code: 'invalid_key', origin: 'record', input: axis, issues: [{ code: 'custom', message: AXIS_MESSAGE, input: axis, path: [] }], path: [axis] });
+    }
+  });
+
 /** One entry under `steps:`; exactly one of run/approval/pipeline is checked when building. */
 export const stepSchema = strict(
   {
     needs: oneOrMany('needs', 0).describe('Steps that must end before this one starts'),
     if: z.union([z.string(), z.boolean()], { error: 'if must be an expression' }).describe("Condition, e.g. branch == 'main' || always(); default success()"),
     allow_failure: z.boolean().describe('A failure of this step does not fail the run'),
-    matrix: z.record(z.string().regex(IDENTIFIER, 'matrix axes are letters, digits and _, not starting with a digit'), list(scalar, 'a matrix axis').min(1, 'a matrix axis needs at least one value')),
+    matrix: matrix.describe('One instance per cell: axes of values, plus include/exclude as in GitHub Actions'),
     run: oneOrMany('run').describe('Command(s) run with bash, stopping at the first failure'),
     image: nonEmpty('image').describe('Container image of the step'),
     compute: compute.describe('CodeBuild compute size'),
@@ -132,6 +154,8 @@ export const stepSchema = strict(
     secrets: z.record(envName, z.string().regex(SECRET_REF, "expected a secret reference 'secretsmanager:NAME' or 'ssm:/path'"), { error: 'secrets must be a mapping' }),
     artifacts: globs('artifacts').describe('Files kept and restored into every step that needs this one'),
     cache: strict({ key: nonEmpty('key'), paths: globs('paths').min(1, 'paths must not be empty') }, 'cache'),
+    outputs: list(z.string().regex(IDENTIFIER, 'output names are letters, digits and _, not starting with a digit'), 'outputs')
+      .describe('Names the step writes as NAME=value lines to $SCI_OUTPUT, read as steps.STEP.outputs.NAME'),
     approval: strict({ message: nonEmpty('message'), timeout: duration }, 'approval').partial().nullable().describe('Waits for a person to approve'),
     pipeline: strict({ name: nonEmpty('name'), inputs: z.record(z.string(), scalar) }, 'pipeline').partial({ inputs: true }).describe('Calls another pipeline of this repository and waits for it'),
   },

@@ -2,7 +2,7 @@
  * The YAML side of parsing: load a document keeping node ranges, turn syntax errors into
  * diagnostics, and map a data path (`['steps', 'test', 'needs', 0]`) back to a source span.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit, type Document, type Node, type Pair, type YAMLMap, type YAMLError } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit, type Document, type Node, type YAMLError } from 'yaml';
 import { spanInText, type Result, type SourceSpan } from '../diagnostics.ts';
 
 /** A data path into the document: map keys and list indexes. */
@@ -141,20 +141,18 @@ interface Located {
   complete: boolean;
 }
 
-/** Each map's entries by key, built on first use: diagnostics locate many paths in one big map. */
-const entriesByKey = new WeakMap<YAMLMap, Map<string, Pair>>();
+type MapNode = Extract<Node, { items: unknown[] }> & { items: Array<{ key: unknown; value: unknown }> };
+const PAIRS = new WeakMap<object, Map<string, { key: unknown; value: unknown }>>();
 
-function entryOf(map: YAMLMap, key: string): Pair | undefined {
-  let index = entriesByKey.get(map);
-  if (!index) {
-    index = new Map();
-    for (const pair of map.items as Pair[]) {
-      const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
-      if (name !== undefined && !index.has(name)) index.set(name, pair);
-    }
-    entriesByKey.set(map, index);
+/** A map's entries by key (first one wins, as a linear search would), built once per map node. */
+function pairsOf(node: MapNode): Map<string, { key: unknown; value: unknown }> {
+  let pairs = PAIRS.get(node);
+  if (!pairs) {
+    pairs = new Map();
+    for (const p of node.items) if (isScalar(p.key) && !pairs.has(String(p.key.value))) pairs.set(String(p.key.value), p);
+    PAIRS.set(node, pairs);
   }
-  return index.get(key);
+  return pairs;
 }
 
 /** Walks the YAML nodes along a data path as far as it goes. */
@@ -163,7 +161,7 @@ export function locate(source: YamlSource, path: Path): Located {
   let key: Node | undefined;
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = entryOf(node, String(segment));
+      const pair = pairsOf(node).get(String(segment));
       if (!pair) return { node, key: undefined, complete: false };
       key = pair.key as Node;
       node = (pair.value as Node | null) ?? null;

@@ -6,6 +6,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -65,10 +66,31 @@ export function sciAsync(box: Sandbox, ...args: string[]): Promise<Result> {
   return collect(startSci(box, ...args));
 }
 
-/** Starts `sci ...args` in the background. */
+/** Background `sci` processes still running; a failed test must not leave one that keeps the file alive forever. */
+const background = new Set<ChildProcess>();
+
+/** Starts `sci ...args` in the background; it is ended (Ctrl-C, then SIGKILL) when the test file ends. */
 export function startSci(box: Sandbox, ...args: string[]): ChildProcess {
-  return spawn(process.execPath, [SCI, ...args], { cwd: box.repo, env: envOf(box), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SCI, ...args], { cwd: box.repo, env: envOf(box), stdio: ['ignore', 'pipe', 'pipe'] });
+  background.add(child);
+  child.on('close', () => background.delete(child));
+  return child;
 }
+
+after(async () => {
+  const ending = [...background].map(
+    (child) =>
+      new Promise<void>((resolve) => {
+        const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        child.on('close', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill('SIGINT');
+      }),
+  );
+  await Promise.all(ending);
+});
 
 export function collect(child: ChildProcess): Promise<Result> {
   let stdout = '';
@@ -113,7 +135,7 @@ export function step(run: RunJson, name: string): StepJson {
 export const ms = (iso: string | null): number => (iso ? Date.parse(iso) : Number.NaN);
 
 /** Polls `sci runs --json` until `predicate` holds for some run; returns it. */
-export async function waitForRun(box: Sandbox, predicate: (run: RunJson) => boolean, timeoutMs = 30_000): Promise<RunJson> {
+export async function waitForRun(box: Sandbox, predicate: (run: RunJson) => boolean, timeoutMs = 120_000): Promise<RunJson> {
   let last: Result | undefined;
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(250)) {
     last = await sciAsync(box, 'runs', '--json');

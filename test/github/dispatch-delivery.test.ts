@@ -5,6 +5,7 @@ import {
   CreateStateMachineCommand,
   DescribeStateMachineCommand,
   ListStateMachineVersionsCommand,
+  PublishStateMachineVersionCommand,
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
@@ -48,7 +49,7 @@ const pushToMaster = () => examples('push').find((p) => p.ref === 'refs/heads/ma
 
 beforeEach(() => {
   sfn.reset();
-  sfn.on(ListStateMachineVersionsCommand).rejects(notFound('StateMachineDoesNotExist'));
+  sfn.on(ListStateMachineVersionsCommand).resolves({ stateMachineVersions: [] });
   sfn.on(CreateStateMachineCommand).callsFake((input: { name: string }) => ({ stateMachineArn: ARN_PREFIX + input.name, stateMachineVersionArn: `${ARN_PREFIX}${input.name}:1` }));
   sfn.on(StartExecutionCommand).callsFake((input: { stateMachineArn: string; name: string }) => ({ executionArn: `${input.stateMachineArn.replace(':stateMachine:', ':execution:').replace(/:\d+$/, '')}:${input.name}` }));
 });
@@ -88,24 +89,25 @@ describe('dispatcher', () => {
   test('a retry after a crash (same delivery, cold container) reuses the version and starts no second run', async () => {
     const first = deps();
     await dispatchDelivery(first.d, delivery('push', pushToMaster()));
-    const hash = sfn.commandCalls(CreateStateMachineCommand)[0]!.args[0].input.versionDescription;
-    sfn.on(ListStateMachineVersionsCommand).resolves({ stateMachineVersions: [{ stateMachineVersionArn: `${ARN_PREFIX}x:1`, creationDate: new Date() }] });
-    sfn.on(DescribeStateMachineCommand).resolves({ description: hash });
+    const created = sfn.commandCalls(CreateStateMachineCommand)[0]!.args[0].input;
+    // The machine exists now with this very definition: the current revision is re-published (idempotent).
+    sfn.on(CreateStateMachineCommand).rejects(notFound('StateMachineAlreadyExists'));
+    sfn.on(DescribeStateMachineCommand).resolves({ definition: created.definition, roleArn: created.roleArn, revisionId: 'rev-1' });
+    sfn.on(PublishStateMachineVersionCommand).resolves({ stateMachineVersionArn: `${ARN_PREFIX}${created.name}:1`, creationDate: new Date() });
     sfn.on(StartExecutionCommand).rejects(notFound('ExecutionAlreadyExists'));
     const retry = deps();
     retry.d.store = first.store;
     const outcome = await dispatchDelivery(retry.d, delivery('push', pushToMaster()));
     assert.equal(outcome.kind, 'started');
-    assert.equal(sfn.commandCalls(CreateStateMachineCommand).length, 1, 'no second create');
     assert.equal(sfn.commandCalls(UpdateStateMachineCommand).length, 0, 'no new version');
+    assert.equal(sfn.commandCalls(PublishStateMachineVersionCommand)[0]!.args[0].input.revisionId, 'rev-1');
     assert.equal(first.store.runs.size, 1);
     const runId = [...first.store.runs.keys()][0]!;
     assert.ok(sfn.commandCalls(StartExecutionCommand).every((c) => c.args[0].input.name === runId));
   });
 
   test('a changed definition publishes a new version through UpdateStateMachine', async () => {
-    sfn.on(ListStateMachineVersionsCommand).resolves({ stateMachineVersions: [{ stateMachineVersionArn: `${ARN_PREFIX}x:1`, creationDate: new Date() }] });
-    sfn.on(DescribeStateMachineCommand).resolves({ description: 'f'.repeat(64) });
+    sfn.on(DescribeStateMachineCommand).resolves({ definition: '{"StartAt":"old"}', roleArn: 'arn:aws:iam::123456789012:role/x', revisionId: 'rev-1' });
     sfn.on(CreateStateMachineCommand).rejects(notFound('StateMachineAlreadyExists'));
     sfn.on(UpdateStateMachineCommand).resolves({ stateMachineVersionArn: `${ARN_PREFIX}x:2` });
     const { d } = deps();

@@ -56,7 +56,15 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
    * not in the code.
    */
   const RUN_STORE = ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'];
-  const REGISTRY = ['ListStateMachineVersions', 'DescribeStateMachine', 'CreateStateMachine', 'UpdateStateMachine'];
+  const REGISTRY = [
+  'CreateStateMachine',
+  'DescribeStateMachine',
+  'PublishStateMachineVersion',
+  'UpdateStateMachine',
+  'ListStateMachineVersions',
+  'ListExecutions',
+  'DeleteStateMachineVersion',
+];
   /** `ExecutionStarter` (dispatch); the `executions` export is also the api's `TaskTokens`. */
   const STARTER = ['StartExecution', 'StopExecution'];
   const GITHUB = ['GetSecretValue:github'];
@@ -118,9 +126,10 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
         return [{ action: `states:${call}`, resource: MACHINE }, passRole(env.EXECUTION_ROLE_ARN, 'states.amazonaws.com')];
       case 'ListStateMachineVersions':
       case 'DescribeStateMachine':
+      case 'PublishStateMachineVersion':
       case 'ListExecutions':
       case 'DeleteStateMachineVersion':
-        return [{ action: `states:${call}`, resource: call === 'ListStateMachineVersions' || call === 'ListExecutions' ? MACHINE : `${MACHINE}:3` }];
+        return [{ action: `states:${call}`, resource: ['DeleteStateMachineVersion', 'ListExecutions'].includes(call) ? `${MACHINE}:3` : MACHINE }];
       case 'StartExecution':
         return [{ action: 'states:StartExecution', resource: `${MACHINE}:3` }];
       case 'StopExecution':

@@ -149,7 +149,9 @@ test('dispatcher: states on sci-* only, PassRole only for the execution role and
   const machines = statements.find((s) => s.Sid === 'PipelineStateMachines')!;
   assert.deepEqual(actionsOf(machines).sort(), [
     'states:CreateStateMachine',
+    'states:DeleteStateMachineVersion',
     'states:DescribeStateMachine',
+    'states:ListExecutions',
     'states:ListStateMachineVersions',
     'states:PublishStateMachineVersion',
     'states:StartExecution',

@@ -41,7 +41,10 @@ export const codebuildExecutor: Executor = async (input, state, run, services) =
       await services.store.transitionStep(run.runId, key, 'running', { startedAt: services.now().toISOString(), incrementAttempts: true, attemptId });
     },
   });
-  const build = { Id: outcome.id, BuildStatus: outcome.status, SourceVersion: params.SourceVersion, Logs: { DeepLink: outcome.logFile } };
+  const build = {
+    Id: outcome.id, BuildStatus: outcome.status, SourceVersion: params.SourceVersion, Logs: { DeepLink: outcome.logFile },
+    ExportedEnvironmentVariables: outcome.exported,
+  };
   if (outcome.status === 'SUCCEEDED') return { Build: build };
   throw new TaskError('States.TaskFailed', JSON.stringify({ Build: build, Reason: outcome.reason }));
 };

@@ -5,7 +5,7 @@ import { parseBuildspec, readBuildParams } from '../../../local/build-runner/par
 test('a buildspec: phases in CodeBuild order, artifacts, cache', () => {
   const spec = parseBuildspec(`
 version: 0.2
-env: { shell: bash }
+env: { shell: bash, exported-variables: [SCI_OUT_a] }
 phases:
   post_build: { commands: [echo post] }
   build: { commands: [make, make test] }
@@ -21,6 +21,7 @@ cache: { key: "npm-\${SCI_BRANCH}", paths: ["~/.npm/**/*"] }
     ],
     artifacts: { files: ['dist/**'], baseDirectory: 'out' },
     cache: { key: 'npm-${SCI_BRANCH}', paths: ['~/.npm/**/*'] },
+    exportedVariables: ['SCI_OUT_a'],
   });
 });
 

@@ -45,6 +45,22 @@ describe('layoutDag', () => {
     assert.equal(got.split(/[|;()]/).filter(Boolean).length, 40);
   });
 
+  it('lays out a 5,000-step chain (no recursion: the call stack is not the limit)', () => {
+    const edges: Record<string, string[]> = {};
+    for (let i = 0; i < 5000; i++) edges[`s${i}`] = i === 0 ? [] : [`s${i - 1}`];
+    const root = layout(edges).root;
+    assert.equal(root.kind, 'seq');
+    assert.deepEqual(root.kind === 'seq' && root.items.map(text), Object.keys(edges));
+  });
+
+  it('lays out a deep nest of fans and joins (a; (b | c; (d | e; …)))', () => {
+    const edges: Record<string, string[]> = { n0: [] };
+    for (let i = 1; i < 3000; i++) edges[`n${i}`] = [`n${i % 2 === 1 ? i - 1 : i - 2}`];
+    const l = layout(edges);
+    assert.equal(text(l.root).split(/[|;()]/).filter(Boolean).length, 3000);
+    assert.deepEqual(Object.fromEntries(l.gates), {});
+  });
+
   it('places every step exactly once', () => {
     const edges: Record<string, string[]> = {};
     for (let i = 0; i < 300; i++) edges[`s${i}`] = i === 0 ? [] : [`s${(i * 7) % i}`, `s${(i * 13) % i}`].filter((v, j, a) => a.indexOf(v) === j);

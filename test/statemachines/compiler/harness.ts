@@ -18,8 +18,8 @@ export interface StepCall {
 }
 
 export interface Stubs {
-  /** A build: resolve to succeed, throw (error `name`) to fail. */
-  build?: (call: StepCall) => Promise<void>;
+  /** A build: resolve to succeed (with its exported variables, if any), throw (error `name`) to fail. */
+  build?: (call: StepCall) => Promise<void | Array<{ Name: string; Value: string }>>;
   /** An approval: resolve true to approve, false to reject. */
   approval?: (call: StepCall) => Promise<boolean>;
   /** A child execution: resolve to succeed, throw to fail. */
@@ -150,8 +150,8 @@ export async function execute(
         case RESOURCES.startBuild: {
           const key = stepOf(p);
           trace.started.set(key, now());
-          await (stubs.build ?? (async () => {}))({ key, input: p });
-          return { Build: { BuildStatus: 'SUCCEEDED' } };
+          const exported = await (stubs.build ?? (async () => {}))({ key, input: p });
+          return { Build: { BuildStatus: 'SUCCEEDED', ExportedEnvironmentVariables: exported ?? [] } };
         }
         case RESOURCES.startExecution: {
           const stepKey = (p.Input.run.id as string).slice(runId.length + 1);

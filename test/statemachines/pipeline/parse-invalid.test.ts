@@ -88,6 +88,13 @@ const cases: Array<[string, string, string[]]> = [
   ['retry of the wrong type', 'steps:\n  a:\n    run: x\n    retry: [1]\n', ['4:12: retry must be a number of retries (0-10) or { max, on }']],
   ['retry on unknown reason', 'steps:\n  a:\n    run: x\n    retry: { max: 1, on: [crash] }\n', ["4:27: on: expected one of failure, timeout, got 'crash'"]],
   ['allow_failure not boolean', 'steps:\n  a:\n    run: x\n    allow_failure: yes\n', ["4:20: allow_failure: expected true or false, got 'yes'"]],
+  ['output of a step not needed', "steps:\n  b:\n    outputs: [v]\n    run: x\n  d:\n    run: \"echo ${{ steps.b.outputs.v }}\"\n", ["6:20: steps.b.outputs is only available to steps that need 'b' (directly or not)"]],
+  ['undeclared output', "steps:\n  b:\n    outputs: [version]\n    run: x\n  d:\n    needs: b\n    if: steps.b.outputs.versoin == '1'\n    run: x\n", ["7:9: step 'b' declares no output 'versoin' (add it to its outputs:) (did you mean 'version'?)"]],
+  ['output of an unknown step', "steps:\n  d:\n    run: \"echo ${{ steps.x.outputs.v }}\"\n", ["3:20: unknown step 'x'"]],
+  ['output of a matrix step', "steps:\n  b:\n    matrix: { n: [1] }\n    outputs: [v]\n    run: x\n  d:\n    needs: b\n    env: { V: \"${{ steps.b.outputs.v }}\" }\n    run: x\n", ["8:20: steps.b.outputs: 'b' is a matrix step, whose instances have outputs of their own"]],
+  ['steps context without outputs', "steps:\n  d:\n    run: \"echo ${{ steps.x.v }}\"\n", ["3:20: expression: 'steps.x.v' is not a context (use steps.STEP.outputs.NAME)"]],
+  ['bad output name', 'steps:\n  b:\n    outputs: [my-version]\n    run: x\n', ['3:15: output names are letters, digits and _, not starting with a digit']],
+  ['outputs on an approval', 'steps:\n  b:\n    approval: {}\n    outputs: [v]\n', ["4:5: 'outputs' applies only to run steps"]],
   ['empty matrix axis', 'steps:\n  a:\n    run: x\n    matrix: { node: [] }\n', ['4:21: a matrix axis needs at least one value']],
   ['pipeline step without name', 'steps:\n  a:\n    pipeline: { inputs: { x: 1 } }\n', ["3:15: missing required key 'name'"]],
   ['a cycle is found beside an expression error', "steps:\n  a:\n    needs: [b]\n    if: brnch\n    run: x\n  b:\n    needs: [a]\n    run: x\n", [

@@ -29,7 +29,7 @@ test('a minimal file gets every default', () => {
   assert.deepEqual(plain(step), {
     name: 'build', needs: [], if: { kind: 'call', name: 'success', args: [] }, ifWritten: false, allowFailure: false,
     kind: 'run', commands: [{ parts: [{ text: 'make' }] }], image: { parts: [{ text: 'aws/codebuild/standard:7.0' }] },
-    compute: 'small', timeout: 3600, retry: { max: 0, on: ['failure', 'timeout'] }, env: {}, secrets: {}, artifacts: [],
+    compute: 'small', timeout: 3600, retry: { max: 0, on: ['failure', 'timeout'] }, env: {}, secrets: {}, artifacts: [], outputs: [],
   });
   assert.deepEqual(step.span, { file: '.sci/deploy/prod.yml', line: 2, col: 3, endLine: 2, endCol: 8 });
 });
@@ -52,7 +52,7 @@ test('the example of the format page parses, with its triggers normalized', () =
     ['lint', 'run'], ['test', 'run'], ['package', 'run'], ['approve-prod', 'approval'], ['deploy', 'pipeline'], ['notify', 'run'],
   ]);
   const test = runStep(p.steps[1]);
-  assert.deepEqual(test.matrix, { node: [20, 22], shard: [1, 2] });
+  assert.deepEqual(test.matrix?.axes, { node: [20, 22], shard: [1, 2] });
   assert.deepEqual(test.retry, { max: 2, on: ['failure', 'timeout'] });
   assert.equal(test.timeout, 600);
   assert.deepEqual(plain(test.image), { parts: [{ text: 'node:' }, { expr: { kind: 'context', path: ['matrix', 'node'] } }] });

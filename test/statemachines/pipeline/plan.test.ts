@@ -81,9 +81,33 @@ test('an unknown need is a plan error too (the plan may be given any Pipeline)',
   assert.deepEqual(unknown.diagnostics.map((d) => d.message), ["step 'a' needs unknown step 'zz'"]);
 });
 
-test('a matrix larger than 256 instances is refused with its size', () => {
+test('a matrix larger than 256 cells is refused at the matrix node, with its size', () => {
   const axis = (n: number) => `[${Array.from({ length: n }, (_, i) => i).join(', ')}]`;
-  const result = parsePipeline('.sci/ci.yml', `steps:\n  t:\n    matrix: { a: ${axis(17)}, b: ${axis(16)} }\n    run: x\n`);
+  const result = parsePipeline('.sci/ci.yml', `steps:\n  t:\n    run: x\n    matrix: { a: ${axis(17)}, b: ${axis(16)} }\n`);
   assert.ok(!result.ok);
-  assert.deepEqual(result.diagnostics.map((d) => d.message), ["step 't': matrix expands to 272 instances (at most 256)"]);
+  assert.deepEqual(result.diagnostics.map((d) => [d.message, d.span?.line, d.span?.col]), [["step 't': matrix expands to 272 cells (at most 256, as on GitHub)", 4, 5]]);
+});
+
+/** A pipeline model of plain steps: enough for the plan's graph algorithms. */
+function chainModel(n: number, needsOf: (i: number) => string[]): Pipeline {
+  const base = pipeline('steps:\n  s0:\n    run: x\n');
+  const step = base.steps[0]!;
+  return { ...base, steps: Array.from({ length: n }, (_, i) => ({ ...step, name: `s${i}`, needs: needsOf(i) })) };
+}
+
+test('a 5,000-step chain plans in order, and a cycle at its end is found (no recursion)', () => {
+  const planned = planSteps(chainModel(5000, (i) => (i === 0 ? [] : [`s${i - 1}`])));
+  assert.ok(planned.ok);
+  assert.equal(planned.value.at(-1)!.name, 's4999');
+  const cyclic = chainModel(5000, (i) => (i === 0 ? ['s4999'] : [`s${i - 1}`]));
+  const cycle = findCycle(cyclic);
+  assert.equal(cycle?.length, 5001);
+  assert.deepEqual([cycle![0], cycle![1], cycle!.at(-1)], ['s0', 's4999', 's0']);
+});
+
+test('more than 10,000 steps after expansion is refused at once, at the step that passes the limit', () => {
+  const big = chainModel(10_001, () => []);
+  const planned = planSteps(big);
+  assert.ok(!planned.ok);
+  assert.deepEqual(planned.diagnostics.map((d) => [d.code, d.path]), [['too-many-steps', ['steps', 's10000']]]);
 });
