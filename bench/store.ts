@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RunStore } from '../src/core/ports.ts';
 import { DynamoRunStore } from '../src/store/dynamo-run-store.ts';
-import { openLocalStore } from '../local/dynalite-server.ts';
+import { openLocalStore } from '../local/store/dynalite-server.ts';
 import { ensureTable, localClient, startDynalite } from '../local/store/dynalite.ts';
 import { aRun, someSteps } from '../test/store/records.ts';
 

@@ -17,7 +17,7 @@ import { stateMachineName } from '../src/aws/names.ts';
 import { dispatchDelivery } from '../src/github/dispatch-delivery.ts';
 import { receiveDelivery } from '../src/github/ingress.ts';
 import { slimPayload } from '../src/github/slim-payload.ts';
-import { MemoryRunStore } from '../test/core/memory-store.ts';
+import { closeSharedTables, freshStore } from '../test/store/local-table.ts';
 import { bundleFunction } from './lambda-bundle.ts';
 import { benchServe } from './webhook-serve.ts';
 import { examples, memoryDeliveries, memoryQueue, signedRequest, TEST_SECRET } from '../test/github/helpers.ts';
@@ -59,7 +59,7 @@ async function warmPaths() {
   sfn.on(StartExecutionCommand).callsFake((i: { name: string }) => ({ executionArn: `arn:aws:states:r:1:execution:m:${i.name}` }));
   const files = tenPipelines();
   const deps = {
-    store: new MemoryRunStore(),
+    store: (await freshStore()).store,
     statuses: { setStatus: async () => undefined },
     repos: { source: () => ({ readPipelineFiles: async () => files }), resolveBranch: async () => '', changedFiles: async () => undefined },
     registry: new SfnStateMachineRegistry(new SFNClient({ region: 'us-east-1' }), { roleArn: 'arn:aws:iam::1:role/r', arnPrefix: 'arn:aws:states:r:1:stateMachine:' }),
@@ -76,7 +76,7 @@ async function warmPaths() {
     await dispatchDelivery(deps, { hookId: '1', deliveryId: `d${i}`, event: 'push', receivedAt: '', payload: slimPayload('push', push) });
     if (i >= 20) samples.push(performance.now() - t0);
   }
-  rows.push(['warm dispatcher decision, push × 10 pipelines (40 steps), AWS stubbed', `${median(samples).toFixed(1)} ms (p99 ${pct(samples, 0.99).toFixed(1)})`, '≤ 10 ms']);
+  rows.push(['warm dispatcher decision, push × 10 pipelines (40 steps), SFN stubbed, store on dynalite', `${median(samples).toFixed(1)} ms (p99 ${pct(samples, 0.99).toFixed(1)})`, '≤ 10 ms']);
   const ingress = { secret: async () => TEST_SECRET, store: memoryDeliveries(), queue: memoryQueue(), trust: { repos: 'any' as const, senders: [] }, clock: { now: () => new Date() } };
   const ingressSamples: number[] = [];
   for (let i = 0; i < 300; i += 1) {
@@ -87,6 +87,7 @@ async function warmPaths() {
   }
   rows.push(['warm ingress (verify + dedupe + enqueue), in-memory ports', `${median(ingressSamples).toFixed(2)} ms`, '—']);
   sfn.restore();
+  await closeSharedTables();
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'sci-bench-webhook-'));

@@ -9,7 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { DynamoDeliveryRecords } from '../src/aws/delivery-records.ts';
 import { requireEnv } from '../src/aws/environment.ts';
-import { clientConfig } from '../src/aws/retry.ts';
+import { clientConfig } from '../src/aws/client-config.ts';
 import { cachedSecret } from '../src/aws/secrets.ts';
 import { SqsDeliveryQueue } from '../src/aws/sqs-queue.ts';
 import { receiveDelivery, type IngressDeps } from '../src/github/ingress.ts';

@@ -20,10 +20,16 @@ export interface ServerlessCiConfig {
   allowedRepos: string[];
   /** GitHub logins (or numeric ids) whose deliveries are accepted; empty = any sender of an allowed repository. */
   allowedSenders: string[];
-  /** Secrets Manager name of the GitHub credentials (token or App key), filled by the user. */
-  githubSecretName: string;
-  /** Secrets Manager name of the webhook signing secret (generated). */
-  webhookSecretName: string;
+  /**
+   * Secrets Manager name of the GitHub credentials (token or App key), filled by the user.
+   * @default `<stack name>/github-<id of this stack>` (see infra/constructs/secrets.ts)
+   */
+  githubSecretName?: string;
+  /**
+   * Secrets Manager name of the webhook signing secret (generated).
+   * @default `<stack name>/webhook-<id of this stack>`
+   */
+  webhookSecretName?: string;
   /** Retention of every log group the stack creates. @default 30 */
   logRetentionDays: RetentionDays;
   /** Default compute of the step project. @default 'small' */
@@ -70,8 +76,8 @@ const listOf = (item: z.ZodString) =>
 const schema = z.object({
   allowedRepos: listOf(z.string().regex(REPO, 'each entry must be a repository as owner/name or its numeric id')),
   allowedSenders: listOf(z.string().regex(LOGIN, 'each entry must be a GitHub login or numeric user id')),
-  githubSecretName: z.string().regex(SECRET_NAME, 'must be a Secrets Manager name ([A-Za-z0-9/_+=.@-], 1-512 chars)'),
-  webhookSecretName: z.string().regex(SECRET_NAME, 'must be a Secrets Manager name ([A-Za-z0-9/_+=.@-], 1-512 chars)'),
+  githubSecretName: z.string().regex(SECRET_NAME, 'must be a Secrets Manager name ([A-Za-z0-9/_+=.@-], 1-512 chars)').optional(),
+  webhookSecretName: z.string().regex(SECRET_NAME, 'must be a Secrets Manager name ([A-Za-z0-9/_+=.@-], 1-512 chars)').optional(),
   logRetentionDays: numberish.refine((v) => (RETENTION_VALUES as number[]).includes(v), {
     error: `must be one of ${RETENTION_VALUES.join(', ')} (the periods CloudWatch Logs supports)`,
   }),
@@ -83,7 +89,7 @@ const schema = z.object({
 }).superRefine((config, ctx) => {
   // Every step may read secrets under the prefix; the system's own secrets must stay out of it.
   for (const field of ['githubSecretName', 'webhookSecretName'] as const) {
-    if (config[field].startsWith(config.secretsPrefix)) {
+    if (config[field]?.startsWith(config.secretsPrefix)) {
       ctx.addIssue({ code: 'custom', path: [field], message: `must not start with "sci:secretsPrefix" (${config.secretsPrefix}): every pipeline step can read secrets under it` });
     }
   }

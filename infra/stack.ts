@@ -4,7 +4,7 @@
  */
 import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { readConfig } from './config.ts';
+import { ConfigError, readConfig } from './config.ts';
 import { ServerlessCi } from './serverless-ci.ts';
 
 /** serverless-ci in one stack, configured from the `sci:*` context. */
@@ -13,7 +13,12 @@ export class ServerlessCiStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, { description: 'serverless-ci: CI/CD on Step Functions, CodeBuild and DynamoDB', ...props });
-    this.ci = new ServerlessCi(this, 'Ci', readConfig(this.node));
+    const config = readConfig(this.node);
+    // The derived secret names start with "<stack name>/": no step may read them.
+    if (!(config.githubSecretName && config.webhookSecretName) && `${this.stackName}/`.startsWith(config.secretsPrefix)) {
+      throw new ConfigError(`invalid serverless-ci configuration: the stack name ${this.stackName} puts its own secrets under "sci:secretsPrefix" (${config.secretsPrefix}); rename the stack or the prefix`);
+    }
+    this.ci = new ServerlessCi(this, 'Ci', config);
     // One tag on everything, for cost allocation (activate it once in the Billing console).
     Tags.of(this).add('app', 'serverless-ci');
     const region = this.region;

@@ -6,7 +6,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RunStore } from '../src/core/ports.ts';
 import type { RunnerPaths } from './build-runner/runner.ts';
-import { openLocalStore } from './dynalite-server.ts';
+import { openLocalStore } from './store/dynalite-server.ts';
 import { reapAbandoned } from './engine/recovery.ts';
 import type { Table } from './engine/run-control.ts';
 import { homePaths, resolveHome } from './home.ts';

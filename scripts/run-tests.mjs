@@ -1,7 +1,8 @@
 // Runs every test/**/*.test.ts with node's test runner (Node 20 has no --test globs).
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -17,7 +18,18 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// one scratch dir per run, shared by every test file (e.g. the container images built once per run)
+const shared = mkdtempSync(join(tmpdir(), 'sci-test-'));
+const env = { ...process.env, SCI_TEST_TMP: shared };
+// the container images take a while to build: start now, while the first test files run
+const prebuild = files.some((f) => f.includes('containers'))
+  ? spawn(process.execPath, ['--import', 'tsx', 'test/local/containers/prebuild.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  : undefined;
+const prebuilt = new Promise((resolve) => (prebuild ? prebuild.on('close', resolve) : resolve(undefined)));
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
+  env,
 });
+await prebuilt;
+rmSync(shared, { recursive: true, force: true });
 process.exit(result.status ?? 1);

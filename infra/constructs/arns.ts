@@ -43,6 +43,11 @@ export function secretsArn(scope: Construct, prefix: string): string {
   });
 }
 
+/** Every ECR repository of the stack's account and region (step images named in pipeline files). */
+export function ecrRepositoriesArn(scope: Construct): string {
+  return Stack.of(scope).formatArn({ service: 'ecr', resource: 'repository', resourceName: '*' });
+}
+
 /** SSM parameters under the path `prefix` (`/sci/` → `parameter/sci/*`). */
 export function parametersArn(scope: Construct, prefix: string): string {
   return Stack.of(scope).formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${prefix.replace(/^\//, '')}*` });

@@ -12,7 +12,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { BuildArchitecture, ProjectCompute } from '../config.ts';
-import { parametersArn, secretsArn } from './arns.ts';
+import { ecrRepositoriesArn, parametersArn, secretsArn } from './arns.ts';
 import { acknowledge, acknowledgeWildcards } from './nag.ts';
 import { ARTIFACT_PREFIX, CACHE_PREFIX } from './storage.ts';
 
@@ -109,6 +109,8 @@ export class BuildProject extends Construct {
       { resource: bucket.arnForObjects(`${CACHE_PREFIX}*`), reason: 'Step caches live under cache/<key>; pipelines choose the keys at run time.' },
       { resource: secretsArn(this, props.secretsPrefix), reason: `Steps read only secrets named ${props.secretsPrefix}*, the documented home of pipeline secrets whose names pipeline authors choose.` },
       { resource: parametersArn(this, props.parametersPrefix), reason: `Steps read only parameters under ${props.parametersPrefix}, the documented home of pipeline parameters.` },
+      { resource: '*', reason: 'ecr:GetAuthorizationToken supports no resource-level permissions; the pulls themselves are limited to this account\'s repositories.' },
+      { resource: ecrRepositoriesArn(this), reason: 'Step images may come from any ECR repository of this account, named in pipeline files (image:); pull actions only.' },
     ]);
   }
 
@@ -135,6 +137,14 @@ export class BuildProject extends Construct {
           sid: 'StepSecrets',
           actions: ['secretsmanager:GetSecretValue'],
           resources: [secretsArn(this, props.secretsPrefix)],
+        }),
+        // Images from private ECR repositories of this account, pulled with the project's role
+        // (imagePullCredentialsType SERVICE_ROLE, which cross-account and `compute: lambda-*` ECR images need).
+        new PolicyStatement({ sid: 'EcrAuth', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
+        new PolicyStatement({
+          sid: 'EcrPull',
+          actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+          resources: [ecrRepositoriesArn(this)],
         }),
         new PolicyStatement({
           sid: 'StepParameters',

@@ -8,11 +8,12 @@ import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { RUN_TABLE } from '../../src/store/table.ts';
+import { DELIVERY_PREFIX } from '../../statemachines/lifecycle.ts';
 import { executionsArn, STATE_MACHINE_PREFIX, stateMachinesArn } from './arns.ts';
 import { acknowledgeWildcards } from './nag.ts';
 
-/** Partition key prefix of delivery items (`deliveryPk` in src/store/keys.ts). */
-export const DELIVERY_KEY_PREFIX = 'DELIVERY#';
+/** Partition key prefix of delivery items (`deliveryPk` in statemachines/lifecycle.ts). */
+export const DELIVERY_KEY_PREFIX = DELIVERY_PREFIX;
 
 /** Table and index ARNs, each index by name (src/store/table.ts), so no wildcard. */
 function tableResources(table: TableV2): string[] {

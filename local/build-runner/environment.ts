@@ -58,7 +58,10 @@ const UNTRUSTED_BASE: NodeJS.ProcessEnv = { PATH: SANDBOX_PATH, LANG: 'C.UTF-8' 
 
 export async function buildEnvironment(opts: {
   vars: EnvVar[];
+  /** The workspace as the step sees it (container paths in container mode). */
   workspace: Workspace;
+  /** Whether the host's PATH, locale and TMPDIR pass in (process mode); an image brings its own. */
+  hostVariables: boolean;
   buildId: string;
   sha: string;
   sourceDirs: Record<string, string>;
@@ -67,8 +70,9 @@ export async function buildEnvironment(opts: {
   /** A fork's pull request: no host variables, and secrets are empty (as GitHub Actions does for forks). */
   untrusted?: boolean;
 }): Promise<BuildEnvironment> {
-  const env: NodeJS.ProcessEnv = opts.untrusted ? { ...UNTRUSTED_BASE } : {};
-  if (!opts.untrusted) for (const name of PASSED_THROUGH) if (opts.hostEnv[name] !== undefined) env[name] = opts.hostEnv[name];
+  // untrusted in process mode: nothing from the host at all; an image (container mode) brings its own base
+  const env: NodeJS.ProcessEnv = opts.untrusted && opts.hostVariables ? { ...UNTRUSTED_BASE } : {};
+  if (opts.hostVariables && !opts.untrusted) for (const name of PASSED_THROUGH) if (opts.hostEnv[name] !== undefined) env[name] = opts.hostEnv[name];
   Object.assign(env, {
     HOME: opts.workspace.home,
     // the workspace may sit inside the user's repository (default state home): git in a step

@@ -9,6 +9,7 @@ import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runCommand, type EngineName } from '../containers/engine.ts';
 import { runProcsDir } from '../home.ts';
 import { KILL_GRACE_MS, terminateGroup } from './process-group.ts';
 
@@ -19,6 +20,13 @@ export interface GroupRecord {
   /** The leader's start time in clock ticks since boot (`/proc/<pid>/stat` field 22); null without /proc. */
   startedAt: string | null;
   host: string;
+  /** Set when the group is a container engine's client: the container outlives a killed client. */
+  container?: ContainerRef;
+}
+
+export interface ContainerRef {
+  engine: EngineName;
+  name: string;
 }
 
 interface ProcState {
@@ -41,20 +49,20 @@ export function procState(pid: number, procRoot = '/proc'): ProcState | undefine
 }
 
 /** Records the group `pid` leads in `file`, atomically (a reader sees the whole record or none). */
-export async function writeGroupRecord(file: string, pid: number, procRoot = '/proc'): Promise<void> {
-  const record: GroupRecord = { pgid: pid, pid, startedAt: procState(pid, procRoot)?.startedAt ?? null, host: hostname() };
+export async function writeGroupRecord(file: string, pid: number, procRoot = '/proc', container?: ContainerRef): Promise<void> {
+  const record: GroupRecord = { pgid: pid, pid, startedAt: procState(pid, procRoot)?.startedAt ?? null, host: hostname(), ...(container ? { container } : {}) };
   const tmp = `${file}.tmp-${process.pid}`;
   for (let attempt = 1; ; attempt++) {
-    await mkdir(dirname(file), { recursive: true });
     try {
+      await mkdir(dirname(file), { recursive: true });
       await writeFile(tmp, JSON.stringify(record));
-      break;
+      await rename(tmp, file);
+      return;
     } catch (error) {
       // another step's removeGroupRecord took the run's empty folder away in between
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3) throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 5) throw error;
     }
   }
-  await rename(tmp, file);
 }
 
 /** Removes the record of a group that has ended, and the run's folder once it is empty. */
@@ -87,13 +95,18 @@ async function readRecords(dir: string): Promise<{ file: string; record: GroupRe
   );
 }
 
+/** Removes a recorded container (by its unique name, whatever its client's fate); an engine that does not answer is left alone. */
+async function removeContainer(ref: ContainerRef, env: NodeJS.ProcessEnv): Promise<void> {
+  await runCommand(ref.engine, ['rm', '--force', ref.name], env, 30_000);
+}
+
 /**
  * Ends every recorded process group of `runId` on this host whose leader is still the recorded
- * process (SIGTERM, SIGKILL after the grace period), then removes those records. Without /proc
- * the start time cannot be checked, so nothing is signalled and a warning is printed once.
- * Returns the number of groups signalled.
+ * process (SIGTERM, SIGKILL after the grace period), removes the recorded containers, then removes
+ * those records. Without /proc the start time cannot be checked, so no group is signalled and a
+ * warning is printed once. Returns the number of groups signalled.
  */
-export async function endRecordedGroups(home: string, runId: string, procRoot = '/proc'): Promise<number> {
+export async function endRecordedGroups(home: string, runId: string, procRoot = '/proc', engineEnv: NodeJS.ProcessEnv = process.env): Promise<number> {
   const dir = runProcsDir(home, runId);
   const host = hostname();
   const mine = (await readRecords(dir)).filter(({ record }) => record.host === host);
@@ -103,6 +116,7 @@ export async function endRecordedGroups(home: string, runId: string, procRoot = 
   }
   const live = mine.filter(({ record }) => isRecordedLeader(record, procRoot));
   await Promise.all(live.map(({ record }) => terminateGroup(record.pgid, leaderGone(record, procRoot))));
+  await Promise.all(mine.flatMap(({ record }) => (record.container ? [removeContainer(record.container, engineEnv)] : [])));
   await Promise.all(mine.map(({ file }) => removeGroupRecord(file)));
   await rmdir(dir).catch(() => undefined); // kept while another host's records are in it
   return live.length;

@@ -4,17 +4,19 @@
  * cancellation, because the interpreter never tells a task override that it timed out.
  */
 import { randomUUID } from 'node:crypto';
-import { chown, readdir, readFile, writeFile } from 'node:fs/promises';
-import { setTimeout as delay } from 'node:timers/promises';
+import { chown, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEFAULT_IMAGE } from '../../statemachines/pipeline/build.ts';
+import { containerName } from '../containers/container-launcher.ts';
+import type { LauncherChoice } from '../containers/launchers.ts';
 import { stepLogFile, stepProcFile } from '../home.ts';
 import { buildEnvironment, MissingSecretError } from './environment.ts';
-import { removeGroupRecord, writeGroupRecord } from './group-records.ts';
+import { LaunchError, type StepLauncher } from './launcher.ts';
 import { LogSink } from './log-sink.ts';
-import { parseBuildspec, type BuildParams, type Buildspec } from './params.ts';
-import { killMarked, MARKER_VARIABLE } from './escaped-processes.ts';
-import { trustedJail, untrustedJail, type Jail, type UntrustedPolicy } from './isolation.ts';
-import { spawnGroup } from './process-group.ts';
+import { parseBuildspec, type BuildParams } from './params.ts';
+import { MARKER_VARIABLE } from './escaped-processes.ts';
+import { trustedJail, untrustedJail, type Jail } from './isolation.ts';
+import type { UntrustedPolicy } from './isolation.ts';
 import { artifactDir, cachePathDir, outputArtifactDir, restoreArtifact, restoreCache, saveArtifacts, saveCache } from './storage.ts';
 import { createWorkspace, removeWorkspace, type Workspace } from './workspace.ts';
 
@@ -46,6 +48,10 @@ export interface BuildContext {
   untrusted: boolean;
   /** What to do with an untrusted build when no sandbox is usable. @default 'sandbox' (refuse) */
   untrustedPolicy?: UntrustedPolicy;
+  /** How the build runs for its image: a local process or a container (local/containers/launchers.ts). */
+  launcher(image: string): Promise<LauncherChoice>;
+  /** Called once it is known where the build runs (`a local process`, `image node:22 (podman)`). */
+  onLaunch?(where: string): void;
   /** Called when the build starts (before its checkout is ready). */
   onStart(): Promise<void>;
   onLine(line: string): void;
@@ -63,57 +69,18 @@ export interface BuildOutcome {
   exported: Array<{ Name: string; Value: string }>;
 }
 
-async function restoreSources(params: BuildParams, ws: Workspace, paths: RunnerPaths): Promise<Record<string, string>> {
+/** Restores needed steps' artifacts into the workspace; returns their directories as the step sees them (`view`). */
+async function restoreSources(params: BuildParams, ws: Workspace, view: Workspace, paths: RunnerPaths): Promise<Record<string, string>> {
   const dirs: Record<string, string> = {};
   for (const source of params.SecondarySourcesOverride ?? []) {
     const id = source.SourceIdentifier ?? 'src';
-    dirs[id] = join(ws.sources, id);
-    await restoreArtifact(artifactDir(paths.artifacts, source.Location ?? ''), dirs[id]);
+    dirs[id] = join(view.sources, id);
+    await restoreArtifact(artifactDir(paths.artifacts, source.Location ?? ''), join(ws.sources, id));
   }
   return dirs;
 }
 
-/** How long output may still arrive once a step's shell is gone (what was already in the pipes). */
-const DRAIN_MS = 500;
-
-/**
- * Runs the phases in one bash each (`-eo pipefail`) inside `jail`; resolves with the first
- * failing exit code, or 0. When a shell exits its phase is over, as on CodeBuild where the
- * container ends: what it started is killed and its output is no longer read. Each running
- * group is recorded in `recordFile` so crash recovery can end it if we die first.
- */
-async function runPhases(spec: Buildspec, ws: Workspace, env: NodeJS.ProcessEnv, jail: Jail, log: LogSink, stop: AbortSignal, recordFile: string): Promise<number> {
-  for (const [index, phase] of spec.phases.entries()) {
-    if (stop.aborted) return 143;
-    const script = join(ws.root, `${phase.name}.sh`);
-    const last = index === spec.phases.length - 1 && spec.exportedVariables.length > 0;
-    await writeFile(script, `${[...phase.commands, ...(last ? [exportCommand(spec.exportedVariables, ws)] : [])].join('\n')}\n`);
-    const [file, ...args] = [...jail.prefix, 'bash', '-eo', 'pipefail', script];
-    const proc = spawnGroup(file!, args, ws.src, env);
-    const recorded = proc.pid ? writeGroupRecord(recordFile, proc.pid) : Promise.resolve();
-    const onStop = () => void proc.kill();
-    stop.addEventListener('abort', onStop, { once: true });
-    const piped = Promise.all([log.pipe(proc.stdout), log.pipe(proc.stderr)]);
-    const code = await proc.exited;
-    stop.removeEventListener('abort', onStop);
-    // in a namespace or sandbox the kernel has ended the rest with the shell; here the group,
-    // then whatever escaped it
-    proc.reap();
-    if (jail.kind === 'process') await killMarked(env[MARKER_VARIABLE] as string);
-    await recorded;
-    await removeGroupRecord(recordFile);
-    const drained = await Promise.race([piped.then(() => true), delay(DRAIN_MS, false)]);
-    if (!drained) {
-      proc.stdout.destroy();
-      proc.stderr.destroy();
-      log.note('output still open after the step ended (a background process?); no longer read');
-    }
-    if (code !== 0) return code;
-  }
-  return 0;
-}
-
-/** The jail this build's shells run in, or why the build is refused. */
+/** The jail a process-mode build's shells run in, or why the build is refused. */
 async function jailFor(ctx: BuildContext, ws: Workspace, env: NodeJS.ProcessEnv): Promise<Jail | string> {
   const jail = ctx.untrusted ? untrustedJail(ws.root, ws.src, ctx.untrustedPolicy ?? 'sandbox') : trustedJail();
   if ('refused' in jail) return jail.refused;
@@ -148,12 +115,14 @@ export function expandVars(text: string, env: NodeJS.ProcessEnv): string {
   return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a: string | undefined, b: string | undefined) => env[(a ?? b) as string] ?? '');
 }
 
-async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, log: LogSink, stop: AbortSignal): Promise<BuildOutcome['exported'] | string> {
+async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, log: LogSink, stop: AbortSignal, launcher: StepLauncher, attempt: string): Promise<BuildOutcome['exported'] | string> {
   const spec = parseBuildspec(params.BuildspecOverride);
-  const sourceDirs = await restoreSources(params, ws, ctx.paths);
+  const view = launcher.view(ws);
+  const sourceDirs = await restoreSources(params, ws, view, ctx.paths);
   const { env, secrets } = await buildEnvironment({
     vars: params.EnvironmentVariablesOverride ?? [],
-    workspace: ws,
+    workspace: view,
+    hostVariables: launcher.hostVariables,
     buildId: `local:${ws.root}`,
     sha: params.SourceVersion,
     sourceDirs,
@@ -169,10 +138,32 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
     const found = await restoreCache(ctx.paths.cache, cacheKey, cacheDirs);
     log.note(found > 0 ? `cache ${cacheKey} restored` : `cache ${cacheKey} not found`);
   }
-  const jail = await jailFor(ctx, ws, env);
-  if (typeof jail === 'string') return jail;
-  if (jail.kind === 'sandbox') log.note('untrusted event: this step runs in a sandbox (bubblewrap), without secrets');
-  const code = await runPhases(spec, ws, env, jail, log, stop, stepProcFile(ctx.paths.home, ctx.runId, ctx.stepKey));
+  // process mode: a PID namespace (trusted) or a bubblewrap sandbox (untrusted); container mode: the container
+  let jail: Jail | undefined;
+  if (launcher.hostVariables) {
+    const chosen = await jailFor(ctx, ws, env);
+    if (typeof chosen === 'string') return chosen;
+    if (chosen.kind === 'sandbox') log.note('untrusted event: this step runs in a sandbox (bubblewrap), without secrets');
+    jail = chosen;
+  }
+  // the last phase leaves the exported variables' values in the workspace (path as the step sees it)
+  const phases = spec.phases.map((phase, index) =>
+    index === spec.phases.length - 1 && spec.exportedVariables.length > 0
+      ? { ...phase, commands: [...phase.commands, exportCommand(spec.exportedVariables, view)] }
+      : phase,
+  );
+  const code = await launcher.run({
+    phases,
+    ws,
+    env,
+    log,
+    stop,
+    recordFile: stepProcFile(ctx.paths.home, ctx.runId, ctx.stepKey),
+    name: containerName(ctx.runId, ctx.stepKey, attempt),
+    runId: ctx.runId,
+    stepKey: ctx.stepKey,
+    ...(jail ? { jail } : {}),
+  });
   if (code !== 0) return stop.aborted ? 'STOPPED' : `exit code ${code}`;
   if (spec.artifacts && params.ArtifactsOverride && params.ArtifactsOverride.Type !== 'NO_ARTIFACTS') {
     const base = spec.artifacts.baseDirectory ? join(ws.src, spec.artifacts.baseDirectory) : ws.src;
@@ -187,10 +178,15 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
 export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<BuildOutcome> {
   const id = randomUUID();
   const logFile = stepLogFile(ctx.paths.home, ctx.runId, ctx.stepKey);
-  // the store write of `running` goes on while the checkout is made: both are on every step's path
-  const [ws, log] = await Promise.all([
+  // where the build runs (engine detection, image pull), the checkout and the store write of `running` go on at once
+  const choosing = ctx.launcher(params.ImageOverride ?? DEFAULT_IMAGE).then((choice) => {
+    ctx.onLaunch?.('launcher' in choice ? choice.launcher.where : `image ${params.ImageOverride ?? ''}`);
+    return choice;
+  });
+  const [ws, log, choice] = await Promise.all([
     createWorkspace(ctx.repoDir, params.SourceVersion, join(ctx.paths.work, ctx.runId), `${ctx.stepKey}-${id.slice(0, 8)}`),
     LogSink.open(logFile, ctx.onLine),
+    choosing,
     ctx.onStart(),
   ]);
   const timeoutMs = Math.min(ctx.timeoutMs, (params.TimeoutInMinutesOverride ?? 480) * 60_000);
@@ -202,14 +198,19 @@ export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<
   }, timeoutMs);
   const onCancel = () => stop.abort();
   ctx.signal.addEventListener('abort', onCancel, { once: true });
-  // cancelled while the workspace was being made: the listener came too late to hear it
+  // cancelled while the image was pulled or the checkout made: the listener came too late to hear it
   if (ctx.signal.aborted) stop.abort();
   try {
-    log.note(`step ${ctx.stepKey} at ${params.SourceVersion.slice(0, 12)}, as a local process${params.ImageOverride ? ` (image ${params.ImageOverride} not used)` : ''}`);
-    const result = await execute(params, ctx, ws, log, stop.signal).catch((error: unknown) => {
-      if (error instanceof MissingSecretError) return error.message;
-      throw error;
-    });
+    const where = 'launcher' in choice ? choice.launcher.where : `image ${params.ImageOverride ?? ''}`;
+    const unused = 'launcher' in choice && choice.launcher.hostVariables && params.ImageOverride ? ` (image ${params.ImageOverride} not used)` : '';
+    log.note(`step ${ctx.stepKey} at ${params.SourceVersion.slice(0, 12)}, in ${where}${unused}`);
+    const result =
+      'error' in choice
+        ? choice.error
+        : await execute(params, ctx, ws, log, stop.signal, choice.launcher, id.slice(0, 8)).catch((error: unknown) => {
+            if (error instanceof MissingSecretError || error instanceof LaunchError) return error.message;
+            throw error;
+          });
     const exported = typeof result === 'string' ? [] : result;
     const status: BuildStatus = timedOut ? 'TIMED_OUT' : ctx.signal.aborted ? 'STOPPED' : typeof result !== 'string' ? 'SUCCEEDED' : 'FAILED';
     const reason = status === 'TIMED_OUT' ? 'timed out' : status === 'STOPPED' ? 'cancelled' : typeof result === 'string' ? result : '';

@@ -7,10 +7,12 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RunStore } from '../../src/core/ports.ts';
 import type { RunnerPaths } from '../build-runner/runner.ts';
 import type { UntrustedPolicy } from '../build-runner/isolation.ts';
+import { parseContainerMode, type ContainerMode } from '../containers/engine.ts';
+import { Launchers } from '../containers/launchers.ts';
 import { executeRun, type ExecutablePipeline, type ExecutionHooks, type ExecutionOutcome, type ExecutionRequest, type RunFacts } from './execution.ts';
 import { claimRun, readControl, type Table } from './run-control.ts';
 import type { ChildRequest, ChildResult, EngineServices } from './services.ts';
-import { TaskTokens } from './task-tokens.ts';
+import { TokenWaiters } from './token-waiters.ts';
 
 export interface EngineOptions {
   store: RunStore;
@@ -23,6 +25,12 @@ export interface EngineOptions {
   hostEnv?: NodeJS.ProcessEnv;
   /** Untrusted steps (fork pull requests) with no sandbox usable: refused, or run anyway. @default 'sandbox' */
   untrustedPolicy?: UntrustedPolicy;
+  /** Steps in containers: `SCI_CONTAINER` of `hostEnv` unless given (`auto`: the first engine that answers). */
+  containers?: ContainerMode;
+  /** Said once each: why steps run as local processes rather than in their images. */
+  onNotice?(text: string): void;
+  /** Where each step runs (`a local process`, `image node:22 (podman)`), when its build starts. */
+  onLaunch?(runId: string, stepKey: string, where: string): void;
   onLine?(runId: string, stepKey: string, line: string): void;
   /** How often a running execution looks for `sci cancel`. @default 300 */
   cancelPollMs?: number;
@@ -35,15 +43,19 @@ export class LocalEngine {
 
   constructor(private readonly options: EngineOptions) {
     const table: Table = { dynamo: options.dynamo, tableName: options.tableName };
+    const hostEnv = options.hostEnv ?? process.env;
+    const mode = options.containers ?? parseContainerMode(hostEnv.SCI_CONTAINER) ?? 'auto';
     this.services = {
       store: options.store,
       dynamo: options.dynamo,
       tableName: options.tableName,
       paths: options.paths,
       repoDir: options.repoDir,
-      hostEnv: options.hostEnv ?? process.env,
+      hostEnv,
       untrustedPolicy: options.untrustedPolicy ?? 'sandbox',
-      tokens: new TaskTokens(),
+      launchers: new Launchers(mode, hostEnv, options.onNotice),
+      onLaunch: options.onLaunch ?? (() => undefined),
+      tokens: new TokenWaiters(),
       now: () => new Date(),
       startChild: (request) => this.startChild(request),
       onLine: options.onLine ?? (() => undefined),

@@ -8,13 +8,14 @@ import '../polyfills.ts';
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { ExecutionAbortedError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { RunRecord, StepRecord } from '../../src/core/ports.ts';
+import { pendingStepRecords, type PlannedStep } from '../../src/core/pending-steps.ts';
+import type { RunRecord } from '../../src/core/ports.ts';
 import { executionInput, type InputValues, type RunFacts as CoreRunFacts } from '../../src/core/run-facts.ts';
 import { removeRunDir } from '../build-runner/workspace.ts';
 import type { RunStatus } from '../../statemachines/pipeline/model.ts';
 import { taskStates, type AslMachine } from './definition.ts';
 import { taskHandlers, type TaskHandler } from './handlers.ts';
-import { newRunId } from './run-id.ts';
+import { newRunId } from './ulid.ts';
 import { executionContext } from './sentinels.ts';
 import type { EngineServices } from './services.ts';
 
@@ -24,7 +25,7 @@ export interface ExecutablePipeline {
   definition: AslMachine;
   /** sha256 of the definition the run is bound to. */
   hash: string;
-  steps: Array<{ key: string; name: string; kind: 'run' | 'approval' | 'pipeline'; order: number }>;
+  steps: PlannedStep[];
   callees: Array<{ key: string; pipeline: string }>;
 }
 
@@ -79,10 +80,6 @@ function runRecord(req: ExecutionRequest, runId: string, now: string): RunRecord
   };
 }
 
-function pendingSteps(pipeline: ExecutablePipeline, runId: string): StepRecord[] {
-  return pipeline.steps.map((s) => ({ runId, key: s.key, name: s.name, kind: s.kind, order: s.order, status: 'pending', attempts: 0 }));
-}
-
 /** Wait between build retries: CodeBuild's 10 s start-up cadence means nothing on a laptop. */
 export const LOCAL_BUILD_RETRY_MS = 1000;
 
@@ -110,7 +107,7 @@ function tracked(handlers: Record<string, TaskHandler>, inflight: Set<Promise<un
 /** Writes the run and its pending steps, claims it for this process, and marks it running. */
 async function openRun(services: EngineServices, hooks: ExecutionHooks, req: ExecutionRequest): Promise<string> {
   const runId = req.runId ?? newRunId(services.now().getTime());
-  await services.store.createRun(runRecord(req, runId, services.now().toISOString()), pendingSteps(req.pipeline, runId));
+  await services.store.createRun(runRecord(req, runId, services.now().toISOString()), pendingStepRecords(runId, req.pipeline.steps));
   await hooks.claim(runId);
   req.onCreated?.(runId);
   await services.store.transitionRun(runId, 'running', { startedAt: services.now().toISOString() });
@@ -150,6 +147,14 @@ async function awaitEnd(execution: ReturnType<typeof interpret>, runId: string, 
   }
 }
 
+/**
+ * Counts what Step Functions would bill: a transition per state entered (branches' states
+ * included) and per retry, from the interpreter's event log.
+ */
+async function countTransitions(events: AsyncGenerator<{ type: string }>, counter: { transitions: number }): Promise<void> {
+  for await (const event of events) if (event.type === 'StateEntered' || event.type === 'StateRetried') counter.transitions += 1;
+}
+
 /** Executes one pipeline run to its end; never throws for the pipeline's own failure. */
 export async function executeRun(services: EngineServices, hooks: ExecutionHooks, req: ExecutionRequest): Promise<ExecutionOutcome> {
   const runId = await openRun(services, hooks, req);
@@ -158,8 +163,12 @@ export async function executeRun(services: EngineServices, hooks: ExecutionHooks
   setMaxListeners(0, abort.signal);
   const inflight = new Set<Promise<unknown>>();
   let outcome: ExecutionOutcome;
+  const billed = { transitions: 0 };
+  let counted: Promise<void> = Promise.resolve();
   try {
-    outcome = await awaitEnd(interpret(services, req, runId, abort.signal, inflight), runId, hooks, req.signal);
+    const execution = interpret(services, req, runId, abort.signal, inflight);
+    counted = countTransitions(execution.eventLogs, billed).catch(() => undefined);
+    outcome = await awaitEnd(execution, runId, hooks, req.signal);
   } catch (error) {
     // a definition the engine cannot start (e.g. a resource it does not implement) still ends the run
     outcome = { runId, status: 'failed', output: null, error: error instanceof Error ? error.message : String(error) };
@@ -168,10 +177,13 @@ export async function executeRun(services: EngineServices, hooks: ExecutionHooks
     abort.abort();
     await Promise.allSettled([...inflight]);
   }
+  // the log ends with the execution; a stuck generator must not hold the run's end
+  await Promise.race([counted, new Promise((done) => setTimeout(done, 1000).unref())]);
   try {
     // the store settles steps still pending/running/waiting as cancelled, with this reason
     await services.store.transitionRun(runId, outcome.status, {
       endedAt: services.now().toISOString(),
+      transitions: billed.transitions,
       ...(outcome.status === 'cancelled' ? { reason: 'cancelled' } : {}),
     });
   } finally {

@@ -4,6 +4,7 @@
  * for crash recovery), a cancel request, and reading the approval decision another process made.
  */
 import type { ApprovalDecision } from '../../src/core/ports.ts';
+import { isTerminalRun, RUN_SK, RUN_STATUSES, runPk } from '../../statemachines/lifecycle.ts';
 import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 export interface Table {
@@ -11,8 +12,10 @@ export interface Table {
   tableName: string;
 }
 
-const runKey = (runId: string) => ({ pk: { S: `RUN#${runId}` }, sk: { S: '#RUN' } });
-const stepKey = (runId: string, key: string) => ({ pk: { S: `RUN#${runId}` }, sk: { S: `STEP#${key}` } });
+const runKey = (runId: string) => ({ pk: { S: runPk(runId) }, sk: { S: RUN_SK } });
+type ItemKey = { pk: { S: string }; sk: { S: string } };
+/** Runs a cancel request may reach: those not ended yet. */
+const ACTIVE = RUN_STATUSES.filter((s) => !isTerminalRun(s));
 
 export interface RunControl {
   ownerPid?: number;
@@ -51,9 +54,9 @@ export async function requestCancel(table: Table, runId: string, at: string): Pr
         TableName: table.tableName,
         Key: runKey(runId),
         UpdateExpression: 'SET cancelRequested = :at',
-        ConditionExpression: 'attribute_exists(pk) AND #s IN (:queued, :running)',
+        ConditionExpression: `attribute_exists(pk) AND #s IN (${ACTIVE.map((s) => `:${s}`).join(', ')})`,
         ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':at': { S: at }, ':queued': { S: 'queued' }, ':running': { S: 'running' } },
+        ExpressionAttributeValues: { ':at': { S: at }, ...Object.fromEntries(ACTIVE.map((s) => [`:${s}`, { S: s }])) },
       }),
     );
     return true;
@@ -66,7 +69,7 @@ export async function requestCancel(table: Table, runId: string, at: string): Pr
 /** The decision recorded on an item (`STEP#…`), if any, with who made it. */
 export async function readDecision(table: Table, key: Record<string, unknown>): Promise<{ decision: ApprovalDecision; by: string } | undefined> {
   const { Item } = await table.dynamo.send(
-    new GetItemCommand({ TableName: table.tableName, Key: key as ReturnType<typeof stepKey>, ProjectionExpression: 'decision, decidedBy', ConsistentRead: true }),
+    new GetItemCommand({ TableName: table.tableName, Key: key as ItemKey, ProjectionExpression: 'decision, decidedBy', ConsistentRead: true }),
   );
   const decision = Item?.decision?.S;
   if (decision !== 'approved' && decision !== 'rejected') return undefined;

@@ -7,8 +7,9 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RunStore } from '../../src/core/ports.ts';
 import type { UntrustedPolicy } from '../build-runner/isolation.ts';
 import type { RunnerPaths } from '../build-runner/runner.ts';
+import type { Launchers } from '../containers/launchers.ts';
 import type { TaskState } from './definition.ts';
-import type { TaskTokens } from './task-tokens.ts';
+import type { TokenWaiters } from './token-waiters.ts';
 
 export interface EngineServices {
   store: RunStore;
@@ -19,7 +20,11 @@ export interface EngineServices {
   repoDir: string;
   hostEnv: NodeJS.ProcessEnv;
   untrustedPolicy: UntrustedPolicy;
-  tokens: TaskTokens;
+  /** Where each `run` step runs: its image on a container engine, or a local process. */
+  launchers: Launchers;
+  /** Where a step (attempt) runs, as soon as it is known. */
+  onLaunch(runId: string, stepKey: string, where: string): void;
+  tokens: TokenWaiters;
   now(): Date;
   /** Runs a callee pipeline as a child execution and waits for its end. */
   startChild(request: ChildRequest): Promise<ChildResult>;

@@ -8,7 +8,7 @@ import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Clock, RunStore } from '../core/ports.ts';
 import { isConditionalCheckFailed } from '../store/errors.ts';
 import { DELIVERY_RETENTION_DAYS, expiresAt } from '../store/items.ts';
-import { DELIVERY_SK, deliveryPk } from '../store/keys.ts';
+import { DELIVERY_SK, deliveryPk } from '../../statemachines/lifecycle.ts';
 
 export interface DeliveryRecordOptions {
   clock?: Clock;

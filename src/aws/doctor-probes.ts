@@ -8,7 +8,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { ListAWSDefaultServiceQuotasCommand, ListServiceQuotasCommand, ServiceQuotasClient, type ServiceQuota } from '@aws-sdk/client-service-quotas';
 import type { DoctorProbes } from '../core/doctor.ts';
 import { sendSignedPing } from '../github/ping.ts';
-import { errorName } from './retry.ts';
+import { errorName } from './client-config.ts';
 
 export interface DoctorClients {
   cloudformation: CloudFormationClient;

@@ -6,7 +6,7 @@ import {
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
 import type { ScheduleSpec, Scheduler } from '../core/ports.ts';
-import { errorName } from './retry.ts';
+import { errorName } from './client-config.ts';
 
 /** EventBridge Scheduler schedules in one group, each targeting the `scheduled` Lambda. */
 export class EventBridgeScheduler implements Scheduler {

@@ -1,7 +1,7 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { ExecutionStarter, TaskTokens } from '../core/ports.ts';
 import { executionArnFor } from './names.ts';
-import { errorName } from './retry.ts';
+import { errorName } from './client-config.ts';
 
 /** Step Functions executions, started on a version ARN with a deterministic name. */
 export class SfnExecutions implements ExecutionStarter, TaskTokens {

@@ -10,7 +10,7 @@ import {
   type StateMachineVersionListItem,
 } from '@aws-sdk/client-sfn';
 import type { StateMachineRegistry } from '../core/ports.ts';
-import { errorName } from './retry.ts';
+import { errorName } from './client-config.ts';
 
 /** Bounds of the published versions of one pipeline (docs/aws-review.md, "Published versions"). */
 export const VERSION_LIMITS = {

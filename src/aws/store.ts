@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RunStore } from '../core/ports.ts';
 import { DynamoRunStore } from '../store/dynamo-run-store.ts';
 import { requireEnv } from './environment.ts';
-import { clientConfig } from './retry.ts';
+import { clientConfig } from './client-config.ts';
 
 let store: RunStore | undefined;
 

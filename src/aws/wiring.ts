@@ -15,7 +15,7 @@ import { GitHubRepositoryReader } from '../github/repository.ts';
 import { GitHubStatusReporter } from '../github/status.ts';
 import { requireEnv, stateMachineArnPrefix } from './environment.ts';
 import { consoleUrl, executionArnFor, scheduleName, schedulePrefix, stateMachineName } from './names.ts';
-import { clientConfig } from './retry.ts';
+import { clientConfig } from './client-config.ts';
 import { EventBridgeScheduler } from './scheduler.ts';
 import { cachedSecret } from './secrets.ts';
 import { SfnExecutions } from './sfn-executions.ts';

@@ -22,7 +22,8 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   approve: { summary: 'approve a waiting approval step', load: () => import('./commands/approve.ts') },
   reject: { summary: 'reject a waiting approval step', load: () => import('./commands/reject.ts') },
   cancel: { summary: 'cancel a run', load: () => import('./commands/cancel.ts') },
-  serve: { summary: 'local webhook endpoint and dashboard', load: () => import('./commands/serve.ts') },
+  serve: { summary: 'dashboard, and a local webhook endpoint when SCI_WEBHOOK_SECRET is set', load: () => import('./commands/serve.ts') },
+  ui: { summary: 'dashboard only (runs, graphs, logs, approvals)', load: () => import('./commands/ui.ts') },
   doctor: { summary: 'check a deployed stack (read-only, your AWS credentials)', load: () => import('./commands/doctor.ts') },
 };
 

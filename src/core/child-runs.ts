@@ -6,6 +6,7 @@
  */
 import type { CompiledPipeline } from '../../statemachines/compiler/compile.ts';
 import type { RunRecord, RunStore, RunWithSteps } from './ports.ts';
+import { pendingStepRecords } from './pending-steps.ts';
 
 /** The run id the compiled ASL gives the child started by `stepKey` (see the compiler's call step). */
 export const childRunId = (parentRunId: string, stepKey: string) => `${parentRunId}.${stepKey}`;
@@ -27,7 +28,7 @@ export async function createChildRuns(store: RunStore, parent: RunRecord, progra
       definitionHash: unit.hash,
       parentRunId: parent.id,
     };
-    await store.createRun(child, unit.steps.map((s) => ({ runId: child.id, key: s.key, name: s.name, kind: s.kind, order: s.order, status: 'pending' as const, attempts: 0 })));
+    await store.createRun(child, pendingStepRecords(child.id, unit.steps));
     await createChildRuns(store, child, program);
   }
 }

@@ -1,7 +1,7 @@
 /**
- * Acting on a run from outside (API, `sci approve/reject/cancel` against AWS): approvals go to
- * the task token the approval step stored; a cancel stops the execution, and the reporter
- * records the end when Step Functions reports ABORTED.
+ * Acting on a run from outside (the API Lambda): approvals go to the task token the approval
+ * step stored; a cancel stops the execution, and the reporter records the end when Step
+ * Functions reports ABORTED.
  */
 import type { ExecutionStarter, RunStore, TaskTokens } from './ports.ts';
 
@@ -9,7 +9,7 @@ export type ControlResult = { ok: true; message: string } | { ok: false; status:
 
 export interface ControlDeps {
   store: RunStore;
-  executions: ExecutionStarter;
+  executions: Pick<ExecutionStarter, 'stop'>;
   tokens: TaskTokens;
 }
 

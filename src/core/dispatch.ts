@@ -12,6 +12,7 @@ import { executionInput, type InputValues, type RunFacts } from './run-facts.ts'
 import { runIdFor } from './run-id.ts';
 import { cancelOlderRuns, concurrencyGroupOf } from './concurrency.ts';
 import { createChildRuns } from './child-runs.ts';
+import { pendingStepRecords } from './pending-steps.ts';
 
 export interface DispatchDeps {
   store: RunStore;
@@ -101,7 +102,7 @@ async function startRun(deps: DispatchDeps, pipeline: Pipeline, compiled: Compil
   const version = await deps.registry.ensureVersion({ name: deps.machineName(facts.repo, pipeline.id), definition: compiled.root.json, hash: compiled.root.hash });
   const group = concurrencyGroupOf(pipeline, runId, facts, inputs);
   const run = runRecord(deps, pipeline, runId, compiled.root.hash, inputs, request, group?.name);
-  if (!(await deps.store.createRun(run, compiled.root.steps.map((s) => ({ runId, key: s.key, name: s.name, kind: s.kind, order: s.order, status: 'pending' as const, attempts: 0 }))))) {
+  if (!(await deps.store.createRun(run, pendingStepRecords(runId, compiled.root.steps)))) {
     // A redelivery of a trigger whose run already started: touch nothing (its status may be final).
     const existing = (await deps.store.getRun(runId))?.run;
     if (existing && existing.status !== 'queued') return { runId, pipeline: pipeline.id, executionArn: existing.executionArn ?? '' };

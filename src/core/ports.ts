@@ -2,7 +2,7 @@
  * The small interfaces the core uses to reach the world. AWS adapters (src/aws, src/store)
  * and local adapters (local/) implement them, so one core serves Lambda and `sci run`.
  */
-import type { EventName, RunStatus, StepStatus } from '../../statemachines/pipeline/model.ts';
+import type { Compute, EventName, RunStatus, StepStatus } from '../../statemachines/pipeline/model.ts';
 
 export interface RunRecord {
   id: string;
@@ -29,6 +29,8 @@ export interface RunRecord {
   definitionHash?: string;
   parentRunId?: string;
   concurrencyGroup?: string;
+  /** State transitions the run's execution was billed, recorded when it ends (locally: counted by the engine). */
+  transitions?: number;
 }
 
 export interface StepRecord {
@@ -49,6 +51,38 @@ export interface StepRecord {
   decision?: ApprovalDecision;
   /** Who decided (an actor name). */
   decidedBy?: string;
+  /** Keys of the steps this one needs directly (the run graph's edges). */
+  needs?: string[];
+  /** For a matrix cell, the step it expands (`test`), so views can group the cells. */
+  group?: string;
+  /** For a `run` step, its compute type: what its build time costs. */
+  compute?: Compute;
+}
+
+/** A pipeline that has run at least once (the dashboard's home lists these). */
+export interface PipelineSummary {
+  repo: string;
+  pipeline: string;
+  /** ISO-8601 creation time of its newest run. */
+  lastRunAt: string;
+  /** Its newest runs (up to 5), newest first. */
+  recent: RecentRun[];
+}
+
+/** What the home page shows of a run. */
+export type RecentRun = Pick<RunRecord, 'id' | 'repo' | 'pipeline' | 'status' | 'event' | 'branch' | 'tag' | 'sha' | 'createdAt' | 'startedAt' | 'endedAt'>;
+
+/** Narrows a pipeline's runs; every field is an exact match. */
+export interface RunFilter {
+  branch?: string;
+  status?: RunStatus;
+  event?: EventName;
+}
+
+/** One page of runs, newest first; `next` continues after the last run, absent at the end. */
+export interface RunPage {
+  runs: RunRecord[];
+  next?: string;
 }
 
 export type ApprovalDecision = 'approved' | 'rejected';
@@ -65,8 +99,16 @@ export interface RunStore {
   getRun(runId: string): Promise<RunWithSteps | undefined>;
   /** Newest first. Without `repo` it reads the whole table: for the local store only (no index, no IAM grant on AWS). */
   listRuns(query: { repo?: string; pipeline?: string; limit?: number }): Promise<RunRecord[]>;
+  /** Every pipeline that has a run, with its newest runs (one partition read). */
+  listPipelines(): Promise<PipelineSummary[]>;
+  /**
+   * One page of a pipeline's runs, newest first, by key: O(page), whatever the history's size.
+   * With a filter, at most `scanLimit` runs are read per page, so a page may be short but `next` continues.
+   * @default scanLimit 1000
+   */
+  pageRuns(query: { repo: string; pipeline: string; limit: number; after?: string; filter?: RunFilter; scanLimit?: number }): Promise<RunPage>;
   /** Applies the transition if it moves the run forward; returns whether it did. */
-  transitionRun(runId: string, to: RunStatus, fields?: Partial<Pick<RunRecord, 'startedAt' | 'endedAt' | 'reason' | 'executionArn'>>): Promise<boolean>;
+  transitionRun(runId: string, to: RunStatus, fields?: Partial<Pick<RunRecord, 'startedAt' | 'endedAt' | 'reason' | 'executionArn' | 'transitions'>>): Promise<boolean>;
   /**
    * Applies the transition if it moves the step forward; returns whether it did. `running` again
    * on a running step is a new attempt when `incrementAttempts` is set; `attemptId` (e.g. the

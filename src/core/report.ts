@@ -7,6 +7,7 @@
 import type { RunStatus } from '../../statemachines/pipeline/model.ts';
 import type { Clock, CommitState, RunRecord, RunStore, StatusReporter, StepRecord } from './ports.ts';
 import { settleChildRuns } from './child-runs.ts';
+import { UNSETTLED_STEP_STATUSES } from '../../statemachines/lifecycle.ts';
 
 export interface ReportDeps {
   store: RunStore;
@@ -42,7 +43,7 @@ export function runIdOf(detail: ExecutionStatusDetail): string {
 
 const TERMINAL: Record<string, RunStatus> = { SUCCEEDED: 'succeeded', FAILED: 'failed', TIMED_OUT: 'failed', ABORTED: 'cancelled' };
 const COMMIT_STATE: Record<string, CommitState> = { succeeded: 'success', failed: 'failure', cancelled: 'error' };
-const UNSETTLED = new Set(['pending', 'running', 'waiting']);
+const UNSETTLED = new Set<string>(UNSETTLED_STEP_STATUSES);
 
 /** Handles one execution status change; returns what it did (for the log). */
 export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatusDetail): Promise<string> {

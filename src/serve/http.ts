@@ -1,8 +1,8 @@
 /**
- * The local HTTP front: `POST /webhook` goes through the very ingress the Lambda uses,
- * `GET /` lists runs. Bound to 127.0.0.1 only.
+ * The local HTTP front: `POST /webhook` goes through the very ingress the Lambda uses (`sci serve`
+ * only); everything else is the dashboard (src/dashboard/routes.ts). Bound to 127.0.0.1 only.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpRequest, HttpResponse } from '../github/ingress.ts';
 
@@ -15,8 +15,10 @@ export const MAX_BODY = 25 * 1024 * 1024;
 export const MAX_BUFFERED = 4 * MAX_BODY;
 
 export interface ServeHandlers {
-  webhook(request: HttpRequest): Promise<HttpResponse>;
-  page(): Promise<string>;
+  /** Absent for `sci ui`, which has no webhook. */
+  webhook?(request: HttpRequest): Promise<HttpResponse>;
+  /** Answers the dashboard's requests; false when the path is not the dashboard's. */
+  dashboard(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
 }
 
 /** Bytes of bodies being read right now, across requests. */
@@ -66,7 +68,7 @@ export function createServeServer(handlers: ServeHandlers): Server {
     const send = (status: number, type: string, body: string) => res.writeHead(status, { 'content-type': type }).end(body);
     const route = async () => {
       const path = (req.url ?? '/').split('?')[0];
-      if (req.method === 'POST' && path === '/webhook') {
+      if (req.method === 'POST' && path === '/webhook' && handlers.webhook) {
         const body = await readBody(req);
         if (!body.ok) {
           // the rest of a refused body is not read: the connection closes after the answer
@@ -78,10 +80,10 @@ export function createServeServer(handlers: ServeHandlers): Server {
         const answer = await handlers.webhook({ headers, body: body.text });
         return send(answer.status, 'application/json', answer.body);
       }
-      if (req.method === 'GET' && path === '/') return send(200, 'text/html; charset=utf-8', await handlers.page());
+      if (await handlers.dashboard(req, res)) return;
       return send(404, 'application/json', '{"error":"not found"}');
     };
-    route().catch((error: unknown) => send(500, 'application/json', JSON.stringify({ error: error instanceof Error ? error.message : String(error) })));
+    route().catch((error: unknown) => res.headersSent ? res.end() : send(500, 'application/json', JSON.stringify({ error: error instanceof Error ? error.message : String(error) })));
   });
 }
 

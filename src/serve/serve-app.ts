@@ -7,13 +7,14 @@ import type { UntrustedPolicy } from '../../local/build-runner/isolation.ts';
 import type { LocalSession } from '../../local/session.ts';
 import { compileProgram } from '../../statemachines/compiler/program.ts';
 import { formatDiagnostic } from '../../statemachines/diagnostics.ts';
+import type { ContainerMode } from '../../local/containers/engine.ts';
 import { LocalEngine } from '../../local/engine/engine.ts';
 import type { ExecutablePipeline } from '../../local/engine/execution.ts';
 import { readGitFacts } from '../../local/git-facts.ts';
 import type { PipelineSource, QueuedDelivery } from '../core/ports.ts';
 import { receiveDelivery, type IngressDeps } from '../github/ingress.ts';
 import { commitChecker, commitOf } from './commits.ts';
-import { dashboardPage } from './dashboard.ts';
+import { localDashboard } from '../dashboard/local-dashboard.ts';
 import { firstTime, memoizedSource, RecentDeliveries } from './deliveries.ts';
 import type { ServeHandlers } from './http.ts';
 import { dispatchLocally } from './local-dispatch.ts';
@@ -31,6 +32,8 @@ export interface ServeOptions {
   untrustedPolicy?: UntrustedPolicy;
   /** Runs executing at once. @default 4 */
   concurrency?: number;
+  /** Steps in containers (`--no-containers`: `none`). @default SCI_CONTAINER, else the first engine that answers */
+  containers?: ContainerMode;
 }
 
 type Execution = { all: Pipeline[]; pipeline: Pipeline; facts: RunFacts & { inputs: InputValues } };
@@ -42,14 +45,14 @@ async function execute(o: ServeOptions, { all, pipeline, facts }: Execution): Pr
     return;
   }
   const program = compiled.value;
-  const engine = new LocalEngine({ store: o.session.store, dynamo: o.session.dynamo, tableName: o.session.table.tableName, paths: o.session.paths, repoDir: o.repoDir, pipelines: program, untrustedPolicy: o.untrustedPolicy ?? 'sandbox' });
+  const engine = new LocalEngine({ store: o.session.store, dynamo: o.session.dynamo, tableName: o.session.table.tableName, paths: o.session.paths, repoDir: o.repoDir, pipelines: program, untrustedPolicy: o.untrustedPolicy ?? 'sandbox', ...(o.containers ? { containers: o.containers } : {}), onNotice: o.log });
   const outcome = await engine.run({ pipeline: program.get(pipeline.id) as ExecutablePipeline, facts });
   o.log(`run ${outcome.runId} (${pipeline.id}) ${outcome.status}`);
 }
 
 /** What `sci serve` holds: the HTTP handlers and the two queues (deliveries, then executions). */
 export interface ServeApp {
-  handlers: ServeHandlers;
+  handlers: Required<ServeHandlers>;
   repo: string | undefined;
   /** Resolves when every accepted delivery is dispatched and every run it started has ended. */
   drained(): Promise<void>;
@@ -95,7 +98,7 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
     },
     handlers: {
       webhook: (request) => receiveDelivery(deps, request),
-      page: async () => dashboardPage(await o.session.store.listRuns({ limit: 100 })),
+      dashboard: localDashboard(o.session),
     },
   };
 }

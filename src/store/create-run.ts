@@ -9,8 +9,8 @@ import { BatchWriteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClie
 import type { RunRecord, StepRecord } from '../core/ports.ts';
 import { isConditionalCheckFailed, StoreError, StoreWriteIncompleteError } from './errors.ts';
 import { commitAttributes, runItem, stepItem, type Item } from './items.ts';
-import { runKey } from './keys.ts';
-import { isTerminalRun } from './transitions.ts';
+import { isTerminalRun, runKey } from '../../statemachines/lifecycle.ts';
+import { touchPipeline } from './pipeline-pages.ts';
 
 const BATCH_SIZE = 25;
 const MAX_BATCH_ATTEMPTS = 8;
@@ -39,6 +39,7 @@ export async function createRunItems(client: DynamoDBDocumentClient, table: stri
   const items = steps.map((step) => stepItem(step, expires));
   for (let i = 0; i < items.length; i += BATCH_SIZE) await batchPut(client, table, items.slice(i, i + BATCH_SIZE));
   await commitRun(client, table, run);
+  await touchPipeline(client, table, run, expires);
   return true;
 }
 

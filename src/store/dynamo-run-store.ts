@@ -5,13 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RunStatus, StepStatus } from '../../statemachines/pipeline/model.ts';
-import type { ApprovalDecision, Clock, RunRecord, RunStore, RunWithSteps, StepRecord } from '../core/ports.ts';
+import type { ApprovalDecision, Clock, PipelineSummary, RunPage, RunRecord, RunStore, RunWithSteps, StepRecord } from '../core/ports.ts';
 import { createRunItems } from './create-run.ts';
 import { ApprovalAlreadyDecidedError, ApprovalNotWaitingError, isConditionalCheckFailed, StepNotFoundError } from './errors.ts';
 import { DELIVERY_RETENTION_DAYS, expiresAt, isCommittedRun, toRunRecord, toStepRecord, type Item } from './items.ts';
-import { ACTIVE_PK, DELIVERY_SK, deliveryPk, pipelinePk, repoPk, RUN_SK, runPk, stepKey } from './keys.ts';
+import { ACTIVE_PK, DELIVERY_SK, deliveryPk, isTerminalRun, isTerminalStep, pipelinePk, repoPk, RUN_SK, runKey, runPk, stepKey } from '../../statemachines/lifecycle.ts';
+import { listPipelines, pageRuns, refreshPipelineRun, type PageQuery } from './pipeline-pages.ts';
 import { appliedEarlier, queryItems, scanItems } from './reads.ts';
-import { isTerminalRun, isTerminalStep } from './transitions.ts';
 import { runTransitionInput, stepTransitionInput, type RunTransitionFields, type StepTransitionFields } from './updates.ts';
 
 export interface DynamoRunStoreOptions {
@@ -66,6 +66,14 @@ export class DynamoRunStore implements RunStore {
     return items.map(toRunRecord);
   }
 
+  listPipelines(): Promise<PipelineSummary[]> {
+    return listPipelines(this.client, this.tableName);
+  }
+
+  pageRuns(query: PageQuery): Promise<RunPage> {
+    return pageRuns(this.client, this.tableName, query);
+  }
+
   listActiveRuns(): Promise<RunRecord[]> {
     return this.queryActive();
   }
@@ -76,6 +84,7 @@ export class DynamoRunStore implements RunStore {
 
   async transitionRun(runId: string, to: RunStatus, fields: RunTransitionFields = {}): Promise<boolean> {
     const moved = await this.conditionalUpdate(runTransitionInput(this.tableName, runId, to, fields, this.newWriteId()));
+    if (moved) await this.refreshRegistry(runId);
     if (isTerminalRun(to)) await this.settleOpenSteps(runId, fields.endedAt ?? this.clock.now().toISOString(), fields.reason ?? `run ${to}`);
     return moved;
   }
@@ -163,6 +172,12 @@ export class DynamoRunStore implements RunStore {
       const writeId = input.ExpressionAttributeValues?.[':writeId'];
       return typeof writeId === 'string' && appliedEarlier(this.client, this.tableName, input.Key as Item, writeId);
     }
+  }
+
+  /** The home page lists a pipeline's newest runs from its registry item: their statuses follow the run's. */
+  private async refreshRegistry(runId: string): Promise<void> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: runKey(runId), ConsistentRead: true }));
+    if (isCommittedRun(Item)) await refreshPipelineRun(this.client, this.tableName, toRunRecord(Item));
   }
 
   /** Every item of a run's partition (run, steps, gates), strongly consistent. */

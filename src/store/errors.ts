@@ -1,6 +1,7 @@
 /**
- * Runtime failures of the run store: one base class with a stable `code`, so callers
- * (CLI, API Lambda) branch on the code and print one line, never a stack trace.
+ * Runtime failures of the run store: one base class with a stable `code` and a `name` per kind,
+ * so callers print one line, never a stack trace (the API's control use case tells a missing
+ * step from a conflict by `name`).
  */
 export class StoreError extends Error {
   override name = 'StoreError';

@@ -3,17 +3,18 @@
  * only what the port promises, with optional fields absent rather than undefined.
  */
 import type { RunRecord, StepRecord } from '../core/ports.ts';
-import { ACTIVE_PK, newestFirstSk, pipelinePk, repoPk, runKey, stepKey } from './keys.ts';
+import { ACTIVE_PK, newestFirstSk, pipelinePk, repoPk, runKey, stepKey } from '../../statemachines/lifecycle.ts';
 
 export type Item = Record<string, unknown>;
 
 const RUN_FIELDS = [
   'id', 'repo', 'pipeline', 'status', 'event', 'sha', 'ref', 'branch', 'tag', 'actor', 'inputs', 'createdAt',
-  'startedAt', 'endedAt', 'reason', 'executionArn', 'definitionHash', 'parentRunId', 'concurrencyGroup',
+  'startedAt', 'endedAt', 'reason', 'executionArn', 'definitionHash', 'parentRunId', 'concurrencyGroup', 'transitions',
 ] as const satisfies readonly (keyof RunRecord)[];
 
 const STEP_FIELDS = [
   'runId', 'key', 'name', 'kind', 'order', 'status', 'attempts', 'startedAt', 'endedAt', 'reason', 'decision', 'decidedBy',
+  'needs', 'group', 'compute',
 ] as const satisfies readonly (keyof StepRecord)[];
 
 /** Copies the listed fields that are present; DynamoDB rejects undefined values. */

@@ -6,8 +6,7 @@
  */
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { RunStatus, StepStatus } from '../../statemachines/pipeline/model.ts';
-import { runKey, stepKey } from './keys.ts';
-import { isTerminalRun, runSourcesFor, statusInCondition, stepSourcesFor } from './transitions.ts';
+import { isTerminalRun, runKey, runSourcesFor, statusInCondition, stepKey, stepSourcesFor } from '../../statemachines/lifecycle.ts';
 
 export interface StepTransitionFields {
   startedAt?: string;
@@ -22,6 +21,7 @@ export interface RunTransitionFields {
   endedAt?: string;
   reason?: string;
   executionArn?: string;
+  transitions?: number;
 }
 
 /** `SET #f = :f` for each present field; names are placeholders because `status` and others are reserved words. */

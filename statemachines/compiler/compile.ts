@@ -7,7 +7,7 @@ import { StateNames } from '../asl/names.ts';
 import { inExecutionOrder, renderAsl } from '../asl/render.ts';
 import type { ChoiceRule, State, StateMachine } from '../asl/types.ts';
 import { fail, ok, type Diagnostic, type Result } from '../diagnostics.ts';
-import type { Pipeline, StepInstance } from '../pipeline/model.ts';
+import type { Compute, Pipeline, StepInstance } from '../pipeline/model.ts';
 import { parsePipeline } from '../pipeline/parse.ts';
 import { planSteps } from '../pipeline/plan.ts';
 import { layoutDag, type DagLayout } from './dag.ts';
@@ -29,6 +29,10 @@ export interface CompiledStep {
   order: number;
   /** For a `pipeline:` step, the id of the pipeline it calls. */
   calls?: string;
+  /** For a matrix cell, the name of the step it expands. */
+  group?: string;
+  /** For a `run` step, the compute it builds on (what its build costs). */
+  compute?: Compute;
 }
 
 export interface CompiledPipeline {
@@ -94,6 +98,8 @@ export function compileLayout(
     hash: createHash('sha256').update(json).digest('hex'),
     steps: [...scope.byKey.values()].map(({ inst, key, needKeys, order }) => ({
       key, name: inst.name, kind: inst.step.kind, needs: needKeys, order, ...(inst.step.kind === 'pipeline' ? { calls: inst.step.pipeline } : {}),
+      ...(Object.keys(inst.matrix).length > 0 ? { group: inst.step.name } : {}),
+      ...(inst.step.kind === 'run' ? { compute: inst.step.compute } : {}),
     })),
     callees: callees(instances),
     estimates,

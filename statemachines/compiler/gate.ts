@@ -10,6 +10,7 @@
 import { RESOURCES, type Json, type State } from '../asl/types.ts';
 import { CONDITIONAL_FAILED, WRITE_TIMEOUT } from './status.ts';
 import { itemKey, type Scope } from './scope.ts';
+import { gateSk } from '../lifecycle.ts';
 
 const THROTTLED = ['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException', 'DynamoDB.RequestLimitExceeded'];
 
@@ -46,7 +47,7 @@ export function emitGate(scope: Scope, key: string, stem: string, next: string, 
     Resource: RESOURCES.updateItemWaitForToken,
     Parameters: {
       TableName: scope.target.tableName,
-      Key: itemKey(`GATE#${key}`),
+      Key: itemKey(gateSk(key)),
       UpdateExpression: 'SET #token = :token',
       ConditionExpression: 'attribute_not_exists(#done) OR #done < :k',
       ExpressionAttributeNames: { '#token': 'taskToken', '#done': 'done' },
@@ -64,7 +65,7 @@ export function emitGate(scope: Scope, key: string, stem: string, next: string, 
   states[read] = {
     Type: 'Task',
     Resource: RESOURCES.getItem,
-    Parameters: { TableName: scope.target.tableName, Key: itemKey(`GATE#${key}`), ConsistentRead: true },
+    Parameters: { TableName: scope.target.tableName, Key: itemKey(gateSk(key)), ConsistentRead: true },
     ResultSelector: needsSelector(scope, needs, '$.Item'),
     ResultPath: `$.gates.${key}`,
     TimeoutSeconds: WRITE_TIMEOUT,
@@ -92,7 +93,7 @@ export function emitSignals(scope: Scope, key: string, stem: string, next: strin
       Resource: RESOURCES.updateItem,
       Parameters: {
         TableName: scope.target.tableName,
-        Key: itemKey(`GATE#${gated}`),
+        Key: itemKey(gateSk(gated)),
         UpdateExpression: 'ADD #done :one SET #need = :need',
         ExpressionAttributeNames: { '#done': 'done', '#need': `need_${key}` },
         ExpressionAttributeValues: {

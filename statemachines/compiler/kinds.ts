@@ -8,6 +8,7 @@ import { buildParameters } from './run-task.ts';
 import { aslTemplate } from './templates.ts';
 import { itemKey, templateScope, type InstanceInfo, type Scope } from './scope.ts';
 import { exportedSelector } from './outputs.ts';
+import { stepSk, stepSourcesFor } from '../lifecycle.ts';
 
 /** Error a reject sends with SendTaskFailure (docs/architecture.md). */
 export const REJECTED = 'sci.Rejected';
@@ -61,6 +62,16 @@ export function stepTask(scope: Scope, info: InstanceInfo, o: Outcomes): TaskSta
   return task;
 }
 
+/** Where an approval may start waiting from, per the lifecycle (`pending` only: `= :pending`). */
+const APPROVAL_FROM = (() => {
+  const sources = stepSourcesFor('waiting');
+  const names = sources.map((from) => `:${from}`);
+  return {
+    expression: names.length === 1 ? `#status = ${names[0]}` : `#status IN (${names.join(', ')})`,
+    values: Object.fromEntries(sources.map((from, i) => [names[i] as string, { S: from } as Json])),
+  };
+})();
+
 function approvalParameters(scope: Scope, info: InstanceInfo): NonNullable<TaskState['Parameters']> {
   const step = info.inst.step as Extract<Step, { kind: 'approval' }>;
   const ts = templateScope(scope, info);
@@ -68,16 +79,16 @@ function approvalParameters(scope: Scope, info: InstanceInfo): NonNullable<TaskS
   if (!message.ok) scope.diagnostics.push({ code: 'bad-template', message: message.message, path: ['steps', step.name, 'approval', 'message'], span: step.message.span });
   return {
     TableName: scope.target.tableName,
-    Key: itemKey(`STEP#${info.key}`),
+    Key: itemKey(stepSk(info.key)),
     UpdateExpression: 'SET #status = :waiting, #token = :token, #message = :message, #startedAt = :now',
-    ConditionExpression: 'attribute_not_exists(#status) OR #status = :pending',
+    ConditionExpression: `attribute_not_exists(#status) OR ${APPROVAL_FROM.expression}`,
     ExpressionAttributeNames: { '#status': 'status', '#token': 'taskToken', '#message': 'message', '#startedAt': 'startedAt' },
     ExpressionAttributeValues: {
       ':waiting': { S: 'waiting' },
       ':token': { 'S.$': '$$.Task.Token' },
       ':message': message.ok ? message.value : { S: '' },
       ':now': { 'S.$': '$$.State.EnteredTime' },
-      ':pending': { S: 'pending' },
+      ...APPROVAL_FROM.values,
     },
   };
 }

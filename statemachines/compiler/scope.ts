@@ -4,6 +4,7 @@
  * diagnostics collected so far.
  */
 import type { Json } from '../asl/types.ts';
+import { RUN_PREFIX } from '../lifecycle.ts';
 import type { StateNames } from '../asl/names.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Pipeline, StepInstance } from '../pipeline/model.ts';
@@ -65,7 +66,7 @@ export function templateScope(scope: Scope, info: InstanceInfo, outputVars?: Map
 }
 
 /** The run's partition key in DynamoDB: `RUN#<runId>`. */
-export const RUN_PK: Record<string, Json> = { 'S.$': "States.Format('RUN#{}', $.run.id)" };
+export const RUN_PK: Record<string, Json> = { 'S.$': `States.Format('${RUN_PREFIX}{}', $.run.id)` };
 
 /** A DynamoDB `Key` parameter for an item of this run. */
 export function itemKey(sk: string): Record<string, Json> {

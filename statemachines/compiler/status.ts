@@ -4,6 +4,8 @@
  * Choice states downstream, so one state both persists and routes.
  */
 import { RESOURCES, type Json, type PassState, type TaskState } from '../asl/types.ts';
+import { stepSk, stepSourcesFor } from '../lifecycle.ts';
+import type { StepStatus } from '../pipeline/model.ts';
 import { itemKey, needPath, type InstanceInfo, type Scope } from './scope.ts';
 import { outputsSelector, outputsValue } from './outputs.ts';
 
@@ -12,6 +14,19 @@ export type StringValue = { literal: string } | { expr: string };
 
 export const CONDITIONAL_FAILED = ['DynamoDB.ConditionalCheckFailedException', 'DynamoDb.ConditionalCheckFailedException'];
 export const WRITE_TIMEOUT = 60;
+
+/** One-letter placeholders of the statuses a step write may move from (the write is repeated per outcome per step). */
+const FROM_PLACEHOLDER: Partial<Record<StepStatus, string>> = { pending: ':p', running: ':u', waiting: ':w' };
+
+/** The lifecycle's sources of `to` as a condition; a missing item is written too (below). */
+function fromCondition(to: StepStatus): { expression: string; values: Record<string, Json> } {
+  const sources = stepSourcesFor(to);
+  const names = sources.map((from) => FROM_PLACEHOLDER[from] as string);
+  return {
+    expression: `attribute_not_exists(#s) OR #s IN (${names.join(', ')})`,
+    values: Object.fromEntries(sources.map((from, i) => [names[i], { S: from }])),
+  };
+}
 
 export function dynamoString(v: StringValue): Record<string, Json> {
   return 'literal' in v ? { S: v.literal } : { 'S.$': v.expr };
@@ -51,15 +66,14 @@ export function statusWrite(
   const chain: StringValue = write.status === 'failed' ? { literal: 'failed' } : upstreamChain(scope, info);
   // A success has no reason; an empty string is not a value every DynamoDB accepts.
   const hasReason = !('literal' in write.reason && write.reason.literal === '');
+  const from = fromCondition(write.status);
   // One-letter placeholders: this state is repeated for every outcome of every step.
   const values: Record<string, Json> = {
     ':s': { S: write.status },
     ...(hasReason ? { ':r': dynamoString(write.reason) } : {}),
     ':e': { 'S.$': '$$.State.EnteredTime' },
     ':c': dynamoString(chain),
-    ':p': { S: 'pending' },
-    ':u': { S: 'running' },
-    ':w': { S: 'waiting' },
+    ...from.values,
     ...(outputs.length > 0 ? { ':o': outputsValue(info.key, outputs) } : {}),
   };
   return {
@@ -67,11 +81,11 @@ export function statusWrite(
     Resource: RESOURCES.updateItem,
     Parameters: {
       TableName: scope.target.tableName,
-      Key: itemKey(`STEP#${info.key}`),
+      Key: itemKey(stepSk(info.key)),
       UpdateExpression: `SET #s = :s, #e = :e, #c = :c${outputs.length > 0 ? ', #o = :o' : ''}${hasReason ? ', #r = :r' : ' REMOVE #r'}`,
       // Never moves a step backwards: a cancelled run's steps stay cancelled. A missing item is
       // written (a child run started by Step Functions itself may not have its items yet).
-      ConditionExpression: 'attribute_not_exists(#s) OR #s IN (:p, :u, :w)',
+      ConditionExpression: from.expression,
       // Every attribute by placeholder: several (`status`…) are DynamoDB reserved words.
       ExpressionAttributeNames: { '#s': 'status', '#r': 'reason', '#e': 'endedAt', '#c': 'chain', ...(outputs.length > 0 ? { '#o': 'outputs' } : {}) },
       ExpressionAttributeValues: values,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDeliveryRecords } from '../../src/aws/delivery-records.ts';
-import { openLocalStore, type LocalStore } from '../../local/dynalite-server.ts';
+import { openLocalStore, type LocalStore } from '../../local/store/dynalite-server.ts';
 
 let home: string;
 let local: LocalStore;

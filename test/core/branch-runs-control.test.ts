@@ -1,4 +1,4 @@
-import { beforeEach, describe, test } from 'node:test';
+import { after, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CreateStateMachineCommand, ListStateMachineVersionsCommand, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
@@ -8,15 +8,19 @@ import { stateMachineName } from '../../src/aws/names.ts';
 import { startBranchRun } from '../../src/core/branch-runs.ts';
 import { cancel, decide } from '../../src/core/control.ts';
 import type { DispatchDeps } from '../../src/core/dispatch.ts';
-import { MemoryRunStore } from './memory-store.ts';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { stepKey } from '../../statemachines/lifecycle.ts';
+import { closeSharedTables, freshStore } from '../store/local-table.ts';
 import { fixedRepos, recordingStatuses } from './fixtures.ts';
 
 const sfn = mockClient(SFNClient);
 const PREFIX = 'arn:aws:states:eu-west-1:1:stateMachine:';
 
-function deps(): DispatchDeps & { store: MemoryRunStore } {
+after(closeSharedTables);
+
+async function deps(): Promise<DispatchDeps> {
   return {
-    store: new MemoryRunStore(),
+    store: (await freshStore()).store,
     statuses: recordingStatuses(),
     registry: new SfnStateMachineRegistry(new SFNClient({ region: 'eu-west-1' }), { roleArn: 'arn:aws:iam::1:role/x', arnPrefix: PREFIX }),
     executions: new SfnExecutions(new SFNClient({ region: 'eu-west-1' })),
@@ -38,16 +42,16 @@ beforeEach(() => {
 
 describe('manual and scheduled runs', () => {
   test('inputs are validated before anything starts: a bad choice makes no AWS call', async () => {
-    const d = deps();
+    const d = await deps();
     const outcome = await startBranchRun(d, fixedRepos(), manual({ target: 'qa' }));
     assert.equal(outcome.kind, 'rejected');
     assert.match((outcome as { message: string }).message, /target/);
     assert.equal(sfn.calls().length, 0);
-    assert.equal(d.store.runs.size, 0);
+    assert.equal((await d.store.listRuns({})).length, 0);
   });
 
   test('a manual run starts only the named pipeline at the branch head with typed inputs', async () => {
-    const d = deps();
+    const d = await deps();
     const outcome = await startBranchRun(d, fixedRepos(), manual({ target: 'prod' }));
     assert.equal(outcome.kind, 'started');
     const starts = sfn.commandCalls(StartExecutionCommand);
@@ -55,17 +59,17 @@ describe('manual and scheduled runs', () => {
     const input = JSON.parse(starts[0]!.args[0].input.input!);
     assert.deepEqual([input.run.pipeline, input.run.event, input.run.sha, input.run.inputs], ['deploy', 'manual', 'b'.repeat(40), { target: 'prod' }]);
     assert.equal((await startBranchRun(d, fixedRepos(), manual({ target: 'prod' }))).kind, 'started');
-    assert.equal(d.store.runs.size, 1, 'the same request id starts no second run');
+    assert.equal((await d.store.listRuns({})).length, 1, 'the same request id starts no second run');
   });
 
   test('a pipeline without a manual trigger cannot be started by hand', async () => {
-    const outcome = await startBranchRun(deps(), fixedRepos(), { ...manual({}), pipeline: 'ci' });
+    const outcome = await startBranchRun(await deps(), fixedRepos(), { ...manual({}), pipeline: 'ci' });
     assert.equal(outcome.kind, 'rejected');
     assert.equal(sfn.commandCalls(StartExecutionCommand).length, 0);
   });
 
   test('a scheduled run starts the pipeline whose cron fired', async () => {
-    const outcome = await startBranchRun(deps(), fixedRepos(), { event: 'schedule', repo: 'o/r', repoUrl: 'u', pipeline: 'release', branch: 'main', actor: 'schedule', seed: 'schedule:abc', cron: '0 3 * * 1-5' });
+    const outcome = await startBranchRun(await deps(), fixedRepos(), { event: 'schedule', repo: 'o/r', repoUrl: 'u', pipeline: 'release', branch: 'main', actor: 'schedule', seed: 'schedule:abc', cron: '0 3 * * 1-5' });
     assert.equal(outcome.kind, 'started');
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
     assert.deepEqual([input.run.pipeline, input.run.event], ['release', 'schedule']);
@@ -73,34 +77,44 @@ describe('manual and scheduled runs', () => {
 });
 
 describe('approve, reject, cancel', () => {
-  const controls = () => {
-    const store = new MemoryRunStore();
+  const RUN = { id: 'R1', repo: 'o/r', pipeline: 'ci', status: 'running' as const, event: 'push' as const, sha: 'a', ref: 'r', branch: 'main', tag: '', actor: 'me', inputs: {}, createdAt: 'x', executionArn: 'arn:aws:states:eu-west-1:1:execution:m:R1' };
+  /** The real store with run R1 and its approval step `gate`, pending. */
+  const controls = async () => {
+    const table = await freshStore();
+    await table.store.createRun(RUN, [{ runId: 'R1', key: 'gate', name: 'gate', kind: 'approval', order: 0, status: 'pending', attempts: 0 }]);
     const executions = new SfnExecutions(new SFNClient({ region: 'eu-west-1' }));
-    return { store, executions, tokens: executions };
+    return { table, store: table.store, executions, tokens: executions };
+  };
+
+  /** Controls whose `gate` waits on `token`, as the approval task itself writes it (statemachines/compiler/kinds.ts). */
+  const waiting = async (token: string) => {
+    const c = await controls();
+    await c.table.documentClient.send(new UpdateCommand({ TableName: c.table.tableName, Key: stepKey('R1', 'gate'), UpdateExpression: 'SET #s = :w, taskToken = :t', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':w': 'waiting', ':t': token } }));
+    return c;
   };
 
   test('approve sends the stored token to SendTaskSuccess; reject to SendTaskFailure with sci.Rejected', async () => {
-    const c = controls();
-    c.store.tokens.set('R1#gate', 'token-1');
+    const c = await waiting('token-1');
     sfn.on(SendTaskSuccessCommand).resolves({});
     sfn.on(SendTaskFailureCommand).resolves({});
     assert.equal((await decide(c, 'R1', 'gate', 'approve', 'alice')).ok, true);
     assert.deepEqual(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input, { taskToken: 'token-1', output: JSON.stringify({ decision: 'approved', by: 'alice' }) });
-    assert.equal((await decide(c, 'R1', 'gate', 'reject', 'bob')).ok, true);
-    assert.deepEqual(sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input, { taskToken: 'token-1', error: 'sci.Rejected', cause: 'rejected by bob' });
+    assert.equal((await decide(c, 'R1', 'gate', 'reject', 'bob')).ok, false, 'the first decision stands');
+    assert.equal(sfn.commandCalls(SendTaskFailureCommand).length, 0);
+    assert.equal((await decide(await waiting('token-2'), 'R1', 'gate', 'reject', 'bob')).ok, true);
+    assert.deepEqual(sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input, { taskToken: 'token-2', error: 'sci.Rejected', cause: 'rejected by bob' });
   });
 
   test('deciding on a step that is not waiting answers 409 and calls nothing', async () => {
-    const result = await decide(controls(), 'R1', 'gate', 'approve', 'alice');
+    const result = await decide(await controls(), 'R1', 'gate', 'approve', 'alice');
     assert.deepEqual([result.ok, (result as { status: number }).status], [false, 409]);
     assert.equal(sfn.calls().length, 0);
   });
 
   test('cancel stops the execution of a running run; an ended run is 409', async () => {
-    const c = controls();
+    const c = await controls();
     sfn.on(StopExecutionCommand).resolves({});
-    const run = { id: 'R1', repo: 'o/r', pipeline: 'ci', status: 'running' as const, event: 'push' as const, sha: 'a', ref: 'r', branch: 'main', tag: '', actor: 'me', inputs: {}, createdAt: 'x', executionArn: 'arn:aws:states:eu-west-1:1:execution:m:R1' };
-    await c.store.createRun(run, []);
+    const run = RUN;
     assert.equal((await cancel(c, 'R1', 'alice')).ok, true);
     assert.deepEqual(sfn.commandCalls(StopExecutionCommand)[0]!.args[0].input, { executionArn: run.executionArn, error: 'sci.Cancelled', cause: 'cancelled by alice' });
     await c.store.transitionRun('R1', 'cancelled');

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -6,7 +6,7 @@ import { SfnExecutions } from '../../src/aws/sfn-executions.ts';
 import { SfnStateMachineRegistry } from '../../src/aws/sfn-registry.ts';
 import { stateMachineName } from '../../src/aws/names.ts';
 import { dispatch } from '../../src/core/dispatch.ts';
-import { MemoryRunStore } from './memory-store.ts';
+import { closeSharedTables, freshStore } from '../store/local-table.ts';
 import { CI, fixedSource, recordingStatuses } from './fixtures.ts';
 
 const PREFIX = 'arn:aws:states:eu-west-1:1:stateMachine:';
@@ -17,9 +17,11 @@ function hugePipeline(steps: number): string {
   return `steps:\n${body.join('')}`;
 }
 
+after(closeSharedTables);
+
 test('a pipeline over Step Functions limits is a failed commit status, and nothing of the push starts', async () => {
   const sfn = mockClient(SFNClient);
-  const store = new MemoryRunStore();
+  const { store } = await freshStore();
   const statuses = recordingStatuses();
   const deps = {
     store,
@@ -49,6 +51,6 @@ test('a pipeline over Step Functions limits is a failed commit status, and nothi
   );
   assert.match(statuses.statuses[0]!.description, /^\.sci\/huge\.yml:\d+:\d+: the compiled state machine is \d+ bytes, over Step Functions' limit/);
   assert.equal(sfn.calls().length, 0, 'no state machine created, no execution started');
-  assert.equal(store.runs.size, 0);
+  assert.equal((await store.listRuns({})).length, 0);
   sfn.restore();
 });

@@ -1,8 +1,8 @@
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { onBuildState, onExecutionStatus, type ReportDeps } from '../../src/core/report.ts';
-import type { RunRecord } from '../../src/core/ports.ts';
-import { MemoryRunStore } from './memory-store.ts';
+import type { RunRecord, StepRecord } from '../../src/core/ports.ts';
+import { closeSharedTables, fixedClock, freshStore } from '../store/local-table.ts';
 import { recordingStatuses } from './fixtures.ts';
 
 const RUN: RunRecord = {
@@ -10,16 +10,21 @@ const RUN: RunRecord = {
   actor: 'me', inputs: {}, createdAt: '2026-11-27T04:00:00.000Z', executionArn: 'arn:aws:states:eu-west-1:1:execution:m:R1',
 };
 
-async function setup() {
-  const store = new MemoryRunStore();
-  await store.createRun(RUN, [
+after(closeSharedTables);
+
+/** The run R1 on a fresh table of the real store (dynalite); `more` adds steps or replaces one by key. */
+async function setup(more: StepRecord[] = []) {
+  const clock = fixedClock('2026-11-27T04:10:00Z');
+  const { store } = await freshStore(clock);
+  const base: StepRecord[] = [
     { runId: 'R1', key: 'lint', name: 'lint', kind: 'run', order: 0, status: 'succeeded', attempts: 1 },
     { runId: 'R1', key: 'test_node_20', name: 'test (node=20)', kind: 'run', order: 1, status: 'failed', attempts: 1, reason: 'exit 1' },
     { runId: 'R1', key: 'deploy', name: 'deploy', kind: 'run', order: 2, status: 'pending', attempts: 0 },
-  ]);
+  ];
+  await store.createRun(RUN, [...base.filter((b) => !more.some((m) => m.key === b.key)), ...more]);
   const statuses = recordingStatuses();
   const followers: string[] = [];
-  const deps: ReportDeps = { store, statuses, clock: { now: () => new Date('2026-11-27T04:10:00Z') }, runUrl: (arn) => `https://console/${arn}`, startFollowers: async (run) => void followers.push(`${run.id}:${run.status}`) };
+  const deps: ReportDeps = { store, statuses, clock, runUrl: (arn) => `https://console/${arn}`, startFollowers: async (run) => void followers.push(`${run.id}:${run.status}`) };
   return { store, statuses, followers, deps };
 }
 
@@ -66,7 +71,8 @@ describe('reporter', () => {
 
   test('a CodeBuild IN_PROGRESS event marks the step running with one more attempt; a duplicate changes nothing', async () => {
     const { store, deps } = await setup();
-    const detail = { 'build-status': 'IN_PROGRESS', 'additional-information': { environment: { 'environment-variables': [{ name: 'SCI_RUN_ID', value: 'R1' }, { name: 'SCI_STEP', value: 'deploy' }, { name: 'SCI_STEP_KEY', value: 'deploy' }] } } };
+    // CodeBuild's events always name the build: a redelivery carries the same id
+    const detail = { 'build-status': 'IN_PROGRESS', 'build-id': 'sci-steps:b1', 'additional-information': { environment: { 'environment-variables': [{ name: 'SCI_RUN_ID', value: 'R1' }, { name: 'SCI_STEP', value: 'deploy' }, { name: 'SCI_STEP_KEY', value: 'deploy' }] } } };
     assert.match(await onBuildState(deps, detail), /running/);
     await onBuildState(deps, detail);
     const step = (await store.getRun('R1'))!.steps.find((s) => s.key === 'deploy')!;
@@ -75,11 +81,10 @@ describe('reporter', () => {
   });
 
   test('a build is matched by SCI_STEP_KEY, never by a display name that happens to equal it', async () => {
-    const { store, deps } = await setup();
-    store.steps.get('R1')!.push(
+    const { store, deps } = await setup([
       { runId: 'R1', key: 'pkg_2', name: 'pkg', kind: 'run', order: 5, status: 'pending', attempts: 0 },
       { runId: 'R1', key: 'pkg', name: 'pkg (os=linux)', kind: 'run', order: 6, status: 'pending', attempts: 0 },
-    );
+    ]);
     const vars = [{ name: 'SCI_RUN_ID', value: 'R1' }, { name: 'SCI_STEP', value: 'pkg (os=linux)' }, { name: 'SCI_STEP_KEY', value: 'pkg' }];
     await onBuildState(deps, { 'build-status': 'IN_PROGRESS', 'additional-information': { environment: { 'environment-variables': vars } } });
     const steps = (await store.getRun('R1'))!.steps;
@@ -90,10 +95,12 @@ describe('reporter', () => {
   });
 
   test('child runs: started by input run.id, no commit status of their own; queued ones settled when the caller ends', async () => {
-    const { store, statuses, followers, deps } = await setup();
+    const { store, statuses, followers, deps } = await setup([
+      { runId: 'R1', key: 'deploy', name: 'deploy', kind: 'pipeline', order: 3, status: 'running', attempts: 0 },
+      { runId: 'R1', key: 'other', name: 'other', kind: 'pipeline', order: 4, status: 'pending', attempts: 0 },
+    ]);
     await store.createRun({ ...RUN, id: 'R1.deploy', pipeline: 'deploy', status: 'queued', parentRunId: 'R1' }, [{ runId: 'R1.deploy', key: 'ship', name: 'ship', kind: 'run', order: 0, status: 'pending', attempts: 0 }]);
     await store.createRun({ ...RUN, id: 'R1.other', pipeline: 'other', status: 'queued', parentRunId: 'R1' }, []);
-    store.steps.get('R1')!.push({ runId: 'R1', key: 'deploy', name: 'deploy', kind: 'pipeline', order: 3, status: 'running', attempts: 0 }, { runId: 'R1', key: 'other', name: 'other', kind: 'pipeline', order: 4, status: 'pending', attempts: 0 });
     const child = { executionArn: 'arn:aws:states:r:1:execution:deploy-m:5f0c', name: '5f0c-random', input: JSON.stringify({ run: { id: 'R1.deploy' } }) };
     await onExecutionStatus(deps, { ...child, status: 'RUNNING' });
     assert.equal((await store.getRun('R1.deploy'))!.run.executionArn, child.executionArn);

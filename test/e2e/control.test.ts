@@ -72,7 +72,7 @@ test('sci cancel from another process stops the run and kills its processes', as
   assert.equal(final.status, 'cancelled');
   assert.equal(step(final, 'forever').status, 'cancelled');
   assert.equal(step(final, 'quick').status, 'succeeded');
-  assert.deepEqual(processesMatching('sleep 38'), []);
+  assert.deepEqual(processesMatching(box, 'sleep 38'), []);
 });
 
 test('Ctrl-C on sci run cancels cleanly', async () => {
@@ -85,7 +85,7 @@ test('Ctrl-C on sci run cancels cleanly', async () => {
   const [final] = runsOf(done.stdout) as [RunJson];
   assert.equal(final.status, 'cancelled');
   assert.ok(final.steps.every((s) => ['succeeded', 'cancelled'].includes(s.status)), JSON.stringify(final.steps));
-  assert.deepEqual(processesMatching('sleep 38'), []);
+  assert.deepEqual(processesMatching(box, 'sleep 38'), []);
 });
 
 test('a sci run killed with SIGKILL leaves a run the next command marks abandoned, and its step processes end', async (t) => {
@@ -93,24 +93,24 @@ test('a sci run killed with SIGKILL leaves a run the next command marks abandone
   const marker = 'sleep 300.417';
   // should recovery fail, the orphans must not outlive the test run
   t.after(() => {
-    for (const line of processesMatching(marker)) spawnSync('kill', ['-9', line.trim().split(/\s+/)[0] as string]);
+    for (const line of processesMatching(box, marker)) spawnSync('kill', ['-9', line.trim().split(/\s+/)[0] as string]);
   });
   const child = startSci(box, 'run', 'crash', '--json');
   const running = collect(child);
   const run = await waitForRun(box, (r) => r.pipeline === 'crash' && r.steps.some((s) => s.status === 'running'));
   const procs = join(box.home, 'procs');
   const recorded = () => existsSync(join(procs, run.id, 'forever.json'));
-  for (let i = 0; i < 120 && (processesMatching(marker).length < 3 || !recorded()); i++) await sleep(250);
-  assert.equal(processesMatching(marker).length, 3, 'the step did not start its processes');
+  for (let i = 0; i < 120 && (processesMatching(box, marker).length < 3 || !recorded()); i++) await sleep(250);
+  assert.equal(processesMatching(box, marker).length, 3, 'the step did not start its processes');
   assert.ok(recorded(), 'the step process group was not recorded');
   child.kill('SIGKILL');
   await running;
-  assert.equal(processesMatching(marker).length, 3, 'the step processes should outlive sci run (own process group)');
+  assert.equal(processesMatching(box, marker).length, 3, 'the step processes should outlive sci run (own process group)');
   const listed = await sciAsync(box, 'runs', '--json');
   const after = runsOf(listed.stdout).find((r) => r.id === run.id)!;
   assert.equal(after.status, 'failed');
   // sci runs ended the orphans before answering (SIGTERM, SIGKILL after 1 s at worst)
-  assert.deepEqual(processesMatching(marker), []);
+  assert.deepEqual(processesMatching(box, marker), []);
   assert.deepEqual(readdirSync(procs), [], 'the records of the ended groups are removed');
   const shown = JSON.parse((await sciAsync(box, 'show', run.id, '--json')).stdout) as RunJson;
   assert.equal(step(shown, 'forever').status, 'cancelled');

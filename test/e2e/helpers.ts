@@ -3,7 +3,7 @@
  * (`node bin/sci.js`) run as a child process, in the foreground or in the background.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after } from 'node:test';
@@ -145,8 +145,22 @@ export async function waitForRun(box: Sandbox, predicate: (run: RunJson) => bool
   throw new Error(`timed out waiting for a run; last sci runs: exit ${last?.code}\n${last?.stdout}\n${last?.stderr}`);
 }
 
-/** Process command lines that contain `marker` (to prove a process tree is gone). */
-export function processesMatching(marker: string): string[] {
-  const r = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  return r.stdout.split('\n').filter((l) => l.includes(marker) && !l.includes('ps -eo'));
+/**
+ * Processes of this sandbox (their working directory is under its root: steps run in workspaces
+ * of its SCI_HOME) whose command line contains `marker`, as `<pid> <args>`; never another test's
+ * or another user's processes, whatever they run.
+ */
+export function processesMatching(box: Sandbox, marker: string): string[] {
+  const root = realpathSync(box.root);
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      if (!args.includes(marker)) continue;
+      if (readlinkSync(`/proc/${pid}/cwd`).startsWith(root)) found.push(`${pid} ${args}`);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
 }

@@ -49,7 +49,7 @@ steps:
     assert.equal(step(run, 'slow').reason, 'timed out');
     assert.equal(step(run, 'fast').status, 'succeeded');
     assert.ok(Date.now() - started < 30_000, 'the run did not wait for the sleeps');
-    assert.deepEqual(processesMatching('sleep 37'), []);
+    assert.deepEqual(processesMatching(box, 'sleep 37'), []);
   } finally {
     other.cleanup();
   }

@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateStateMachineCommand, ListStateMachineVersionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { openLocalStore, type LocalStore } from '../../local/dynalite-server.ts';
+import { openLocalStore, type LocalStore } from '../../local/store/dynalite-server.ts';
 import { CI, DEPLOY, RELEASE } from '../core/fixtures.ts';
 import { fakeGitHub, type FakeGitHub } from './fake-github.ts';
 

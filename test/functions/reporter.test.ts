@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateStateMachineCommand, ListStateMachineVersionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { openLocalStore, type LocalStore } from '../../local/dynalite-server.ts';
+import { openLocalStore, type LocalStore } from '../../local/store/dynalite-server.ts';
 import { CI, DEPLOY } from '../core/fixtures.ts';
 import { fakeGitHub, type FakeGitHub } from './fake-github.ts';
 

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { bundleFunction } from '../../bench/lambda-bundle.ts';
-import { openLocalStore, type LocalStore } from '../../local/dynalite-server.ts';
+import { openLocalStore, type LocalStore } from '../../local/store/dynalite-server.ts';
 import { examples, signedRequest, TEST_SECRET } from '../github/helpers.ts';
 
 let dir: string;

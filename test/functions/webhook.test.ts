@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { openLocalStore, type LocalStore } from '../../local/dynalite-server.ts';
+import { openLocalStore, type LocalStore } from '../../local/store/dynalite-server.ts';
 import { examples, signedRequest, TEST_SECRET } from '../github/helpers.ts';
 
 const sqs = mockClient(SQSClient);

@@ -1,4 +1,4 @@
-import { beforeEach, describe, test } from 'node:test';
+import { after, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
@@ -17,7 +17,7 @@ import { consoleUrl, executionArnFor, stateMachineName } from '../../src/aws/nam
 import { dispatchDelivery, type DeliveryDeps } from '../../src/github/dispatch-delivery.ts';
 import { slimPayload } from '../../src/github/slim-payload.ts';
 import type { QueuedDelivery } from '../../src/core/ports.ts';
-import { MemoryRunStore } from '../core/memory-store.ts';
+import { closeSharedTables, freshStore } from '../store/local-table.ts';
 import { fixedRepos, recordingStatuses, REPO_FILES } from '../core/fixtures.ts';
 import { examples } from './helpers.ts';
 
@@ -25,8 +25,15 @@ const ARN_PREFIX = 'arn:aws:states:eu-west-1:123456789012:stateMachine:';
 const sfn = mockClient(SFNClient);
 const notFound = (name: string) => Object.assign(new Error(name), { name });
 
-function deps(files = REPO_FILES, changed?: string[]) {
-  const store = new MemoryRunStore();
+after(closeSharedTables);
+
+/** Runs are ids only: the store's listing, oldest first. */
+async function runIds(store: DeliveryDeps['store']): Promise<string[]> {
+  return (await store.listRuns({})).map((r) => r.id).reverse();
+}
+
+async function deps(files = REPO_FILES, changed?: string[]) {
+  const { store } = await freshStore();
   const statuses = recordingStatuses();
   const repos = fixedRepos(files, changed);
   const d: DeliveryDeps = {
@@ -56,7 +63,7 @@ beforeEach(() => {
 
 describe('dispatcher', () => {
   test('a push publishes a version and starts the execution on the VERSION ARN with the contract input', async () => {
-    const { d, store, statuses } = deps();
+    const { d, store, statuses } = await deps();
     const outcome = await dispatchDelivery(d, delivery('push', pushToMaster()));
     assert.equal(outcome.kind, 'started');
     const create = sfn.commandCalls(CreateStateMachineCommand);
@@ -87,7 +94,7 @@ describe('dispatcher', () => {
   });
 
   test('a retry after a crash (same delivery, cold container) reuses the version and starts no second run', async () => {
-    const first = deps();
+    const first = await deps();
     await dispatchDelivery(first.d, delivery('push', pushToMaster()));
     const created = sfn.commandCalls(CreateStateMachineCommand)[0]!.args[0].input;
     // The machine exists now with this very definition: the current revision is re-published (idempotent).
@@ -95,14 +102,14 @@ describe('dispatcher', () => {
     sfn.on(DescribeStateMachineCommand).resolves({ definition: created.definition, roleArn: created.roleArn, revisionId: 'rev-1' });
     sfn.on(PublishStateMachineVersionCommand).resolves({ stateMachineVersionArn: `${ARN_PREFIX}${created.name}:1`, creationDate: new Date() });
     sfn.on(StartExecutionCommand).rejects(notFound('ExecutionAlreadyExists'));
-    const retry = deps();
+    const retry = await deps();
     retry.d.store = first.store;
     const outcome = await dispatchDelivery(retry.d, delivery('push', pushToMaster()));
     assert.equal(outcome.kind, 'started');
     assert.equal(sfn.commandCalls(UpdateStateMachineCommand).length, 0, 'no new version');
     assert.equal(sfn.commandCalls(PublishStateMachineVersionCommand)[0]!.args[0].input.revisionId, 'rev-1');
-    assert.equal(first.store.runs.size, 1);
-    const runId = [...first.store.runs.keys()][0]!;
+    assert.equal((await runIds(first.store)).length, 1);
+    const runId = (await runIds(first.store))[0]!;
     assert.ok(sfn.commandCalls(StartExecutionCommand).every((c) => c.args[0].input.name === runId));
   });
 
@@ -110,7 +117,7 @@ describe('dispatcher', () => {
     sfn.on(DescribeStateMachineCommand).resolves({ definition: '{"StartAt":"old"}', roleArn: 'arn:aws:iam::123456789012:role/x', revisionId: 'rev-1' });
     sfn.on(CreateStateMachineCommand).rejects(notFound('StateMachineAlreadyExists'));
     sfn.on(UpdateStateMachineCommand).resolves({ stateMachineVersionArn: `${ARN_PREFIX}x:2` });
-    const { d } = deps();
+    const { d } = await deps();
     await dispatchDelivery(d, delivery('push', pushToMaster()));
     const update = sfn.commandCalls(UpdateStateMachineCommand);
     assert.equal(update.length, 1);
@@ -120,11 +127,11 @@ describe('dispatcher', () => {
 
   test('an invalid pipeline sets a failed status with file:line:col and runs nothing', async () => {
     const broken = [{ path: '.sci/ci.yml', text: 'steps:\n  lint:\n    rnu: npm run lint\n' }];
-    const { d, statuses, store } = deps(broken);
+    const { d, statuses, store } = await deps(broken);
     const outcome = await dispatchDelivery(d, delivery('push', pushToMaster()));
     assert.equal(outcome.kind, 'invalid');
     assert.equal(sfn.calls().length, 0);
-    assert.equal(store.runs.size, 0);
+    assert.equal((await runIds(store)).length, 0);
     assert.equal(statuses.statuses.length, 1);
     assert.equal(statuses.statuses[0]!.state, 'failure');
     assert.equal(statuses.statuses[0]!.context, 'sci/ci');
@@ -132,7 +139,7 @@ describe('dispatcher', () => {
   });
 
   test('deleted refs, [skip ci], tag pushes without a tag trigger and paths_ignore start nothing', async () => {
-    const { d } = deps();
+    const { d } = await deps();
     const deleted = examples('push').find((p) => p.deleted)!;
     assert.deepEqual(await dispatchDelivery(d, delivery('push', deleted)), { kind: 'ignored', reason: 'refs/tags/simple-tag was deleted' });
     const skip = pushToMaster();
@@ -149,7 +156,7 @@ describe('dispatcher', () => {
     const pr = examples('pull_request').find((p) => p.action === 'opened')!;
     const pull = pr.pull_request as { head: { repo: { id: number; full_name: string } } };
     pull.head.repo = { ...pull.head.repo, id: 999, full_name: 'stranger/Hello-World' };
-    const { d } = deps();
+    const { d } = await deps();
     const outcome = await dispatchDelivery(d, delivery('pull_request', pr));
     assert.equal(outcome.kind, 'started');
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
@@ -161,7 +168,7 @@ describe('dispatcher', () => {
   test('every push and pull_request example is handled without error', async () => {
     for (const [event, list] of [['push', examples('push')], ['pull_request', examples('pull_request')]] as const) {
       for (const [i, payload] of list.entries()) {
-        const { d } = deps();
+        const { d } = await deps();
         const outcome = await dispatchDelivery(d, delivery(event, payload, `${event}-${i}`));
         assert.ok(['started', 'ignored'].includes(outcome.kind), `${event} #${i}: ${JSON.stringify(outcome)}`);
       }
@@ -169,9 +176,9 @@ describe('dispatcher', () => {
   });
 
   test('cancel_in_progress stops the older execution of the group and records why', async () => {
-    const { d, store } = deps();
+    const { d, store } = await deps();
     await dispatchDelivery(d, delivery('push', pushToMaster(), 'older'));
-    const older = [...store.runs.values()][0]!;
+    const older = (await store.listRuns({})).at(-1)!;
     d.clock = { now: () => new Date('2026-11-27T04:05:00Z') };
     await dispatchDelivery(d, delivery('push', pushToMaster(), 'newer'));
     const stop = sfn.commandCalls(StopExecutionCommand);
@@ -185,7 +192,7 @@ describe('dispatcher', () => {
   test('a tag push calls the deploy pipeline: its version ARN goes into run.callees', async () => {
     const tag = examples('push').find((p) => p.ref === 'refs/tags/simple-tag' && !p.deleted)!;
     tag.ref = 'refs/tags/v1.0.0';
-    const { d } = deps();
+    const { d } = await deps();
     const outcome = await dispatchDelivery(d, delivery('push', tag));
     assert.equal(outcome.kind, 'started');
     const names = sfn.commandCalls(CreateStateMachineCommand).map((c) => c.args[0].input.name);
@@ -202,7 +209,7 @@ describe('dispatcher', () => {
 describe('inputs on events other than manual', () => {
   test('a required manual input does not stop a push: it gets its empty value', async () => {
     const files = [{ path: '.sci/ci.yml', text: 'on:\n  push: {}\n  manual:\n    inputs:\n      version: { type: string, required: true }\n      dry: { type: boolean, default: true }\nsteps:\n  a:\n    run: echo\n' }];
-    const { d } = deps(files);
+    const { d } = await deps(files);
     const outcome = await dispatchDelivery(d, delivery('push', pushToMaster(), 'inputs-1'));
     assert.equal(outcome.kind, 'started');
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
@@ -212,9 +219,9 @@ describe('inputs on events other than manual', () => {
 
 describe('a late redelivery', () => {
   test('after the run ended, the same delivery posts no status and starts nothing', async () => {
-    const { d, store, statuses } = deps();
+    const { d, store, statuses } = await deps();
     await dispatchDelivery(d, delivery('push', pushToMaster(), 'late'));
-    const runId = [...store.runs.keys()][0]!;
+    const runId = (await runIds(store))[0]!;
     await store.transitionRun(runId, 'succeeded');
     const before = { statuses: statuses.statuses.length, starts: sfn.commandCalls(StartExecutionCommand).length };
     await dispatchDelivery(d, delivery('push', pushToMaster(), 'late'));
@@ -223,7 +230,7 @@ describe('a late redelivery', () => {
   });
 
   test('the pending status is posted before the start and links the execution to be', async () => {
-    const { d, statuses } = deps();
+    const { d, statuses } = await deps();
     sfn.on(StartExecutionCommand).rejects(new Error('throttled for good'));
     await assert.rejects(dispatchDelivery(d, delivery('push', pushToMaster(), 'early')), /throttled/);
     assert.equal(statuses.statuses.length, 1);

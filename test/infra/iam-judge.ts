@@ -23,6 +23,7 @@ const PSEUDO: Record<string, string> = {
   'AWS::AccountId': ACCOUNT,
   'AWS::URLSuffix': 'amazonaws.com',
   'AWS::StackName': 'ServerlessCi',
+  'AWS::StackId': 'arn:aws:cloudformation:us-east-1:123456789012:stack/ServerlessCi/5f1e2d3c-aaaa-bbbb-cccc-123456789012',
 };
 
 /**
@@ -34,7 +35,7 @@ export function resolveResources(resources: Record<string, { Type: string; Prope
   const out = new Map<string, ResolvedResource>();
   const arn = (service: string, rest: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${rest}`;
   for (const [id, r] of Object.entries(resources)) {
-    const name = (r.Properties?.Name as string | undefined) ?? id;
+    const name = (evaluate(r.Properties?.Name) as string | undefined) ?? id;
     switch (r.Type) {
       case 'AWS::IAM::Role':
         out.set(id, { ref: id, attributes: { Arn: `arn:aws:iam::${ACCOUNT}:role/${id}` } });
@@ -71,13 +72,14 @@ export function resolveResources(resources: Record<string, { Type: string; Prope
 }
 
 /** Evaluates the intrinsics of a template value (a policy, an environment variable). */
-export function evaluate(node: unknown, resources: Map<string, ResolvedResource> = new Map()): unknown {
-  if (Array.isArray(node)) return node.map((n) => evaluate(n, resources));
+export function evaluate(node: unknown, resources: Map<string, ResolvedResource> = new Map(), pseudo: Record<string, string> = {}): unknown {
+  const again = (n: unknown) => evaluate(n, resources, pseudo);
+  if (Array.isArray(node)) return node.map(again);
   if (node === null || typeof node !== 'object') return node;
   const value = node as Record<string, unknown>;
   if ('Ref' in value) {
     const ref = value.Ref as string;
-    const resolved = PSEUDO[ref] ?? resources.get(ref)?.ref;
+    const resolved = pseudo[ref] ?? PSEUDO[ref] ?? resources.get(ref)?.ref;
     if (resolved === undefined) throw new Error(`cannot resolve Ref ${ref}`);
     return resolved;
   }
@@ -89,17 +91,17 @@ export function evaluate(node: unknown, resources: Map<string, ResolvedResource>
   }
   if ('Fn::Join' in value) {
     const [delimiter, items] = value['Fn::Join'] as [string, unknown[]];
-    return (evaluate(items, resources) as unknown[]).join(delimiter);
+    return (again(items) as unknown[]).join(delimiter);
   }
   if ('Fn::Select' in value) {
     const [index, list] = value['Fn::Select'] as [number, unknown];
-    return (evaluate(list, resources) as unknown[])[index];
+    return (again(list) as unknown[])[index];
   }
   if ('Fn::Split' in value) {
     const [delimiter, text] = value['Fn::Split'] as [string, unknown];
-    return (evaluate(text, resources) as string).split(delimiter);
+    return (again(text) as string).split(delimiter);
   }
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, evaluate(v, resources)]));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, again(v)]));
 }
 
 /** One request to judge: an action on a resource, with the context keys the caller sends. */

@@ -174,9 +174,18 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
   const ROLES = Object.keys(template.findResources('AWS::IAM::Role')).filter((id) => id.startsWith('Ci'));
   const SECRET = (name: string) => arn('secretsmanager', `secret:${name}-AbCdEf`);
 
-  test('steps read secrets and parameters only under the prefixes', async () => {
+  test('steps read secrets and parameters only under the prefixes, and pull images of this account', async () => {
     const steps = policiesOf('CiStepsRole');
-    assert.deepEqual(await notAllowed(steps, [{ action: 'secretsmanager:GetSecretValue', resource: SECRET('sci/deploy-token') }]), []);
+    const repository = arn('ecr', 'repository/team/app');
+    assert.deepEqual(
+      await notAllowed(steps, [
+        { action: 'secretsmanager:GetSecretValue', resource: SECRET('sci/deploy-token') },
+        { action: 'ecr:GetAuthorizationToken', resource: '*' },
+        ...['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'].map((action) => ({ action, resource: repository })),
+      ]),
+      [],
+    );
+    assert.deepEqual(await allowed(steps, [{ action: 'ecr:PutImage', resource: repository }, { action: 'ecr:BatchGetImage', resource: `arn:aws:ecr:${REGION}:999999999999:repository/other` }]), []);
     const outside: Request[] = [
       { action: 'secretsmanager:GetSecretValue', resource: evaluate({ Ref: logicalId('AWS::SecretsManager::Secret', 'CiSecretsGitHub') }, resources) as string },
       { action: 'secretsmanager:GetSecretValue', resource: evaluate({ Ref: logicalId('AWS::SecretsManager::Secret', 'CiSecretsWebhook') }, resources) as string },

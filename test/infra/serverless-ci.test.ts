@@ -17,9 +17,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { DELIVERY_KEY_PREFIX } from '../../infra/constructs/grants.ts';
 import { BUNDLING, FUNCTION_NAMES, PROJECT_ROOT } from '../../infra/constructs/sci-function.ts';
-import { deliveryPk } from '../../src/store/keys.ts';
+import { deliveryPk } from '../../statemachines/lifecycle.ts';
 import { RUN_TABLE } from '../../src/store/table.ts';
 import { lambdaCallJudges } from './iam-lambda-calls.ts';
+import { evaluate } from './iam-judge.ts';
 import { actionsOf, inspect, synthStack } from './synth.ts';
 
 const { app, stack } = synthStack({ 'sci:allowedRepos': ['octo/app', 'octo/lib'] });
@@ -108,7 +109,9 @@ test('one step project: no source and no credentials, CloudWatch logs with reten
 test('step role: its bucket prefixes, its log group, secrets under sci/, parameters under /sci/', () => {
   const statements = statementsOf('CiStepsRole');
   const byId = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-  assert.deepEqual(Object.keys(byId).sort(), ['ArtifactBucketLocation', 'ArtifactsAndCache', 'OwnLogs', 'StepParameters', 'StepSecrets']);
+  assert.deepEqual(Object.keys(byId).sort(), ['ArtifactBucketLocation', 'ArtifactsAndCache', 'EcrAuth', 'EcrPull', 'OwnLogs', 'StepParameters', 'StepSecrets']);
+  assert.deepEqual(actionsOf(byId.EcrPull!).sort(), ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']);
+  assert.match(JSON.stringify(byId.EcrPull!.Resource), /:repository\/\*"/);
   assert.match(JSON.stringify(byId.StepSecrets!.Resource), /:secret:sci\/\*"/);
   assert.match(JSON.stringify(byId.StepParameters!.Resource), /:parameter\/sci\/\*"/);
   assert.deepEqual(actionsOf(byId.ArtifactsAndCache!).sort(), ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject']);
@@ -208,7 +211,7 @@ test('no statement allows every action; Resource "*" only for actions without re
   assert.ok(all.length > 20);
   for (const s of all) assert.ok(!actionsOf(s).some((a) => a === '*' || a.endsWith(':*')), JSON.stringify(s));
   const star = all.filter((s) => [s.Resource].flat().includes('*'));
-  assert.deepEqual([...new Set(star.flatMap(actionsOf))].sort(), ['scheduler:ListSchedules', 'states:SendTaskFailure', 'states:SendTaskSuccess']);
+  assert.deepEqual([...new Set(star.flatMap(actionsOf))].sort(), ['ecr:GetAuthorizationToken', 'scheduler:ListSchedules', 'states:SendTaskFailure', 'states:SendTaskSuccess']);
 });
 
 test('six Lambdas: nodejs22.x on arm64, bundled ESM with source maps, one log group each with retention', () => {
@@ -310,10 +313,29 @@ test('schedules: a group, and a role only its schedules can assume, allowed to i
   ]);
 });
 
-test('secrets: a generated webhook secret and an empty GitHub credential, outside the step prefix', () => {
+test('secrets: a generated webhook secret and an empty GitHub credential, named per stack creation', () => {
   template.resourceCountIs('AWS::SecretsManager::Secret', 2);
-  template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'serverless-ci/webhook', GenerateSecretString: Match.objectLike({ PasswordLength: 48 }) });
-  template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'serverless-ci/github', SecretString: '{}' });
+  const webhook = template.findResources('AWS::SecretsManager::Secret', { Properties: { GenerateSecretString: Match.objectLike({ PasswordLength: 48 }) } });
+  const github = template.findResources('AWS::SecretsManager::Secret', { Properties: { SecretString: '{}' } });
+  const stackId = 'arn:aws:cloudformation:us-east-1:123456789012:stack/ServerlessCi/5f1e2d3c-aaaa-bbbb-cccc-123456789012';
+  const name = (found: ReturnType<Template['findResources']>) => evaluate(Object.values(found)[0]!.Properties.Name, new Map(), { 'AWS::StackId': stackId });
+  assert.equal(name(webhook), 'ServerlessCi/webhook-5f1e2d3c');
+  assert.equal(name(github), 'ServerlessCi/github-5f1e2d3c');
+});
+
+/** Names only: CDK skips Lambda bundling for stacks not listed here. */
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+test('a second stack gets its own secret and schedule group names; explicit names are kept', () => {
+  const other = Template.fromStack(synthStack({ ...NO_BUNDLING, 'sci:allowedRepos': ['octo/app'] }, 'CiStaging').stack);
+  const names = (t: Template, type: string) => Object.values(t.findResources(type)).map((r) => JSON.stringify(r.Properties.Name)).sort();
+  for (const type of ['AWS::SecretsManager::Secret', 'AWS::Scheduler::ScheduleGroup']) {
+    const ours = names(template, type);
+    for (const n of names(other, type)) assert.ok(!ours.includes(n), `${type} ${n} collides`);
+  }
+  const named = Template.fromStack(synthStack({ ...NO_BUNDLING, 'sci:githubSecretName': 'ci-prod/github' }, 'CiNamed').stack);
+  named.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'ci-prod/github' });
+  assert.throws(() => synthStack(NO_BUNDLING, 'sci'), /puts its own secrets under "sci:secretsPrefix"/);
 });
 
 test('everything taggable carries app=serverless-ci (cost allocation)', () => {

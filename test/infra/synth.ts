@@ -15,9 +15,9 @@ export function cdkJsonContext(): Record<string, unknown> {
 }
 
 /** A fresh app and stack, with `overrides` on top of cdk.json's context. */
-export function synthStack(overrides: Record<string, unknown> = {}): { app: App; stack: ServerlessCiStack } {
+export function synthStack(overrides: Record<string, unknown> = {}, stackName = 'ServerlessCi'): { app: App; stack: ServerlessCiStack } {
   const app = new App({ context: { ...cdkJsonContext(), ...overrides } });
-  const stack = new ServerlessCiStack(app, 'ServerlessCi');
+  const stack = new ServerlessCiStack(app, stackName);
   return { app, stack };
 }
 

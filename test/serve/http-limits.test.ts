@@ -15,7 +15,7 @@ const server = createServeServer({
     delivered += 1;
     return { status: 401, body: '{"error":"bad signature"}' };
   },
-  page: async () => '',
+  dashboard: async () => false,
 });
 
 before(async () => {

@@ -94,8 +94,8 @@ describe('sci serve', () => {
     assert.equal(run.run.status, 'succeeded');
     assert.equal(run.run.sha, sha);
     assert.deepEqual(run.steps.map((s) => [s.key, s.status]), [['hello', 'succeeded'], ['never', 'skipped']]);
-    const page = await (await fetch(`${base}/`)).text();
-    assert.match(page, new RegExp(runs[0]!.id));
+    const home = await (await fetch(`${base}/api/home`)).text();
+    assert.match(home, new RegExp(runs[0]!.id));
   });
 
   test('after a restart (fresh process memory) a redelivery is still recognised by the store', async () => {

@@ -1,4 +1,5 @@
 /** Test support: a real dynalite (in memory) with the run table, and a store on it. */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../../src/core/ports.ts';
 import { DynamoRunStore } from '../../src/store/dynamo-run-store.ts';
@@ -6,6 +7,8 @@ import { ensureTable, localClient, startDynalite } from '../../local/store/dynal
 
 export interface TestTable {
   store: DynamoRunStore;
+  /** Raw client (AttributeValue shapes), as the compiled state machines write. */
+  client: DynamoDBClient;
   documentClient: DynamoDBDocumentClient;
   tableName: string;
   close(): Promise<void>;
@@ -24,6 +27,7 @@ export async function startTestTable(clock: Clock = fixedClock(), tableName = 's
   const documentClient = DynamoDBDocumentClient.from(client);
   return {
     store: new DynamoRunStore(documentClient, tableName, { clock }),
+    client,
     documentClient,
     tableName,
     async close() {
@@ -31,4 +35,29 @@ export async function startTestTable(clock: Clock = fixedClock(), tableName = 's
       await server.close();
     },
   };
+}
+
+let shared: Promise<{ server: Awaited<ReturnType<typeof startDynalite>>; client: DynamoDBClient }> | undefined;
+let tables = 0;
+
+/**
+ * A fresh run table (its own name) on one dynalite per test process: the real store for core
+ * tests, at the cost of one CreateTable per test. Close with `closeSharedTables()` in `after`.
+ */
+export async function freshStore(clock: Clock = fixedClock()): Promise<TestTable> {
+  // Retries as the SDK does on AWS: a test that blocks the event loop (a big compile) may find its keep-alive socket closed.
+  shared ??= startDynalite().then((server) => ({ server, client: localClient(() => server.endpoint, { maxAttempts: 3 }) }));
+  const { client } = await shared;
+  const tableName = `sci-runs-${(tables += 1)}`;
+  await ensureTable(client, tableName);
+  const documentClient = DynamoDBDocumentClient.from(client);
+  return { store: new DynamoRunStore(documentClient, tableName, { clock }), client, documentClient, tableName, close: async () => undefined };
+}
+
+export async function closeSharedTables(): Promise<void> {
+  if (!shared) return;
+  const { server, client } = await shared;
+  shared = undefined;
+  client.destroy();
+  await server.close();
 }

@@ -36,6 +36,8 @@ export const codebuildExecutor: Executor = async (input, state, run, services) =
     hostEnv: services.hostEnv,
     untrusted: run.untrusted,
     untrustedPolicy: services.untrustedPolicy,
+    launcher: (image) => services.launchers.forImage(image),
+    onLaunch: (where) => services.onLaunch(run.runId, key, where),
     onLine: (line) => services.onLine(run.runId, key, line),
     onStart: async () => {
       await services.store.transitionStep(run.runId, key, 'running', { startedAt: services.now().toISOString(), incrementAttempts: true, attemptId });

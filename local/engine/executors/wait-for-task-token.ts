@@ -5,6 +5,7 @@
  * records the decision on the step item that this task polls.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { STEP_PREFIX } from '../../../statemachines/lifecycle.ts';
 import { TaskError } from '../errors.ts';
 import { readDecision } from '../run-control.ts';
 import { taskSignal, type EngineServices, type Executor } from '../services.ts';
@@ -27,7 +28,7 @@ async function pollDecision(services: EngineServices, key: Record<string, unknow
 
 function isApproval(input: unknown): input is { Key: { sk: { S: string } } } {
   const sk = (input as { Key?: { sk?: { S?: unknown } } }).Key?.sk?.S;
-  return typeof sk === 'string' && sk.startsWith('STEP#');
+  return typeof sk === 'string' && sk.startsWith(STEP_PREFIX);
 }
 
 export const waitForTaskTokenExecutor: Executor = async (input, state, run, services) => {

@@ -1,5 +1,5 @@
 /** `sci approve RUN STEP`: Lets a waiting approval step pass; the engine running the run goes on. */
-import { decide } from '../output/decide.ts';
+import { decide } from '../decide.ts';
 
 export const help = `usage: sci approve RUN STEP [--repo DIR]
 

@@ -1,5 +1,5 @@
 /** `sci reject RUN STEP`: Fails a waiting approval step; the steps that need it are skipped. */
-import { decide } from '../output/decide.ts';
+import { decide } from '../decide.ts';
 
 export const help = `usage: sci reject RUN STEP [--repo DIR]
 

@@ -1,5 +1,5 @@
 /**
- * `sci run [PIPELINE...] [--repo DIR] [--event E] [--branch B] [--input k=v]... [--json]`:
+ * `sci run [PIPELINE...] [--repo DIR] [--event E] [--branch B] [--input k=v]... [--json] [--no-containers]`:
  * reads the pipelines at HEAD, validates them, picks those the event starts (or the ones
  * named), types their inputs and runs them concurrently on the embedded engine.
  * Exit 0 when every run succeeded, 1 when any did not, 2 for a usage or pipeline error.
@@ -11,11 +11,12 @@ import { readGitFacts } from '../../../local/git-facts.ts';
 import { loadPipelines } from '../../core/pipelines.ts';
 import { GitSource } from '../../source/git-source.ts';
 import { parseCommandArgs } from '../args.ts';
+import { containerModeOf } from '../container-mode.ts';
 import { CliUsageError } from '../errors.ts';
-import { executeSelected } from '../output/execute.ts';
-import { selectPipelines, triggerFor } from '../output/selection.ts';
+import { executeSelected } from '../run/execute.ts';
+import { selectPipelines, triggerFor } from '../run/selection.ts';
 
-export const help = `usage: sci run [PIPELINE...] [--repo DIR] [--event E] [--branch B] [--input k=v]... [--json]
+export const help = `usage: sci run [PIPELINE...] [--repo DIR] [--event E] [--branch B] [--input k=v]... [--json] [--no-containers]
 
 Runs pipelines now, locally, on the embedded engine, against the repository's current commit.
 Without PIPELINE, runs the pipelines whose \`on\` matches the event; a named pipeline runs whatever its \`on\`.
@@ -26,7 +27,11 @@ options:
   --branch B       the branch the event is for (default: the checked-out branch)
   --input k=v      a typed input of a manual run; repeat for several
   --json           one JSON object per run, a line each
+  --no-containers  run every step as a local process, not in its image (same as SCI_CONTAINER=none)
   -h, --help       show this help
+
+Steps run in their images on the engine SCI_CONTAINER names (docker or podman), by default the
+first of them that answers; with none, as local processes (see docs/local.md).
 
 exit: 0 every run succeeded, 1 a run did not, 2 usage or pipeline error
 `;
@@ -51,7 +56,9 @@ export async function run(argv: string[]): Promise<number> {
     branch: { type: 'string' },
     input: { type: 'string', multiple: true },
     json: { type: 'boolean' },
+    'no-containers': { type: 'boolean' },
   });
+  const containers = containerModeOf(values['no-containers'], process.env);
   const event = (values.event ?? 'push') as EventName;
   if (!EVENTS.includes(event)) throw new CliUsageError(`--event must be one of ${EVENTS.join(', ')}, got '${values.event}'`);
   const inputs = parseInputs(values.input ?? []);
@@ -74,5 +81,5 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`no pipeline starts on ${event}${branch ? ` to ${branch}` : ''}; name one to run it anyway: sci run PIPELINE\n`);
     return 0;
   }
-  return executeSelected({ repoDir, git, event, branch, all: loaded.all, runs: selected.runs, json: values.json ?? false });
+  return executeSelected({ repoDir, git, event, branch, all: loaded.all, runs: selected.runs, json: values.json ?? false, containers });
 }

@@ -2,11 +2,12 @@
 import { withSession } from '../../../local/session.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
-import { runBlock, runView } from '../output/run-view.ts';
+import { costLine, runBlock, runView } from '../output/run-view.ts';
 
 export const help = `usage: sci show RUN [--json] [--repo DIR]
 
-Shows one run and its steps.
+Shows one run, its steps and its cost on AWS (for a local run: what it would have cost), priced
+for SCI_COST_REGION (default us-east-1).
 
 options:
   --json       one JSON object
@@ -26,7 +27,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`sci show: no run ${runId}\n`);
       return 1;
     }
-    process.stdout.write(values.json ? `${JSON.stringify(runView(found))}\n` : `${runBlock(found).join('\n')}\n`);
+    process.stdout.write(values.json ? `${JSON.stringify(runView(found))}\n` : `${[...runBlock(found), costLine(found)].join('\n')}\n`);
     return 0;
   });
 }

@@ -21,7 +21,18 @@ export class Progress {
     private readonly store: RunStore,
     private readonly out: Writable,
     private readonly tty: boolean,
+    /** Where each step runs, by `<runId>/<stepKey>` (shown with its `running` line). */
+    private readonly where: ReadonlyMap<string, string> = new Map(),
   ) {}
+
+  /** Prints a line of its own (above the live block on a terminal). */
+  note(text: string): void {
+    if (this.tty && this.drawn > 0) {
+      this.out.write(`\x1b[${this.drawn}F\x1b[J`);
+      this.drawn = 0;
+    }
+    this.out.write(`${text}\n`);
+  }
 
   /** Starts showing a run. */
   track(runId: string): void {
@@ -71,7 +82,8 @@ export class Progress {
         const time = step.endedAt ? ` in ${duration(step.startedAt, step.endedAt)}` : '';
         const reason = step.reason ? ` (${step.reason})` : '';
         const hint = step.status === 'waiting' ? ` — sci approve ${run.id} '${step.name}'` : '';
-        this.out.write(`[${run.pipeline}] ${step.name}: ${step.status}${time}${reason}${hint}\n`);
+        const where = step.status === 'running' && this.where.has(id) ? ` in ${this.where.get(id)}` : '';
+        this.out.write(`[${run.pipeline}] ${step.name}: ${step.status}${where}${time}${reason}${hint}\n`);
       }
     }
   }

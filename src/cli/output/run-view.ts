@@ -2,7 +2,9 @@
  * The one shape a run has in `--json` output (`sci run`, `sci show`): the user-facing contract's
  * `{ id, pipeline, status, startedAt, endedAt, steps: [...] }`, steps in plan order.
  */
+import { DEFAULT_PRICE_REGION, PRICE_REGIONS, pricesFor, runCost, type PriceTable } from '../../core/cost.ts';
 import type { RunWithSteps, StepRecord } from '../../core/ports.ts';
+import { CliUsageError } from '../errors.ts';
 
 export interface StepView {
   name: string;
@@ -20,6 +22,8 @@ export interface RunView {
   startedAt: string | null;
   endedAt: string | null;
   steps: StepView[];
+  /** What the run costs on AWS (locally: what it would have cost); `transitions` null when not recorded. */
+  cost: { usd: number; transitions: number | null; buildSeconds: number };
 }
 
 /** Steps in plan order (matrix instances are separate steps). */
@@ -27,7 +31,8 @@ export function orderedSteps(steps: StepRecord[]): StepRecord[] {
   return [...steps].sort((a, b) => a.order - b.order || a.name.localeCompare(b.name));
 }
 
-export function runView({ run, steps }: RunWithSteps): RunView {
+export function runView({ run, steps }: RunWithSteps, prices: PriceTable = cliPrices()): RunView {
+  const cost = runCost({ run, steps }, prices);
   return {
     id: run.id,
     pipeline: run.pipeline,
@@ -42,7 +47,23 @@ export function runView({ run, steps }: RunWithSteps): RunView {
       endedAt: s.endedAt ?? null,
       ...(s.reason ? { reason: s.reason } : {}),
     })),
+    cost: { usd: cost.usd, transitions: cost.transitions, buildSeconds: cost.buildSeconds },
   };
+}
+
+/** The prices of `SCI_COST_REGION` (default us-east-1); a region without prices is a usage error. */
+export function cliPrices(region = process.env.SCI_COST_REGION?.trim() || DEFAULT_PRICE_REGION): PriceTable {
+  const prices = pricesFor(region);
+  if (!prices) throw new CliUsageError(`SCI_COST_REGION: no prices for '${region}'; known regions: ${PRICE_REGIONS.join(', ')}`);
+  return prices;
+}
+
+/** `cost: ≈ $0.0123 on AWS us-east-1 (42 transitions, 95 s of builds)`. */
+export function costLine(rws: RunWithSteps, prices: PriceTable = cliPrices()): string {
+  const cost = runCost(rws, prices);
+  const local = rws.run.executionArn?.startsWith('local:') ?? false;
+  const transitions = cost.transitions === null ? 'transitions not recorded' : `${cost.transitions} transitions`;
+  return `cost: ${local ? 'would be ' : ''}$${cost.usd.toFixed(4)} on AWS ${cost.region} (${transitions}, ${cost.buildSeconds} s of builds)`;
 }
 
 /** `1.2s`, `2m03s`; empty when the step never started. */

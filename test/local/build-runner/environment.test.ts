@@ -26,6 +26,7 @@ test('the environment: host PATH only, a private HOME, CodeBuild variables, plai
   const { env, secrets } = await buildEnvironment({
     vars: [{ Name: 'A', Value: '1', Type: 'PLAINTEXT' }, { Name: 'S', Value: 'x', Type: 'SECRETS_MANAGER' }],
     workspace: ws,
+    hostVariables: true,
     buildId: 'b1',
     sha: 'abc',
     sourceDirs: { art_build: '/w/sources/art_build' },

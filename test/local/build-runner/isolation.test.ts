@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
+import { processLauncher } from '../../../local/build-runner/launcher.ts';
 import { untrustedJail } from '../../../local/build-runner/isolation.ts';
 import { runBuild, type BuildContext, type BuildOutcome } from '../../../local/build-runner/runner.ts';
 
@@ -55,6 +56,7 @@ async function build(commands: string[], opts: { untrusted?: boolean; timeoutMs?
     signal: opts.signal ?? new AbortController().signal,
     hostEnv: process.env,
     untrusted: opts.untrusted ?? false,
+    launcher: async () => ({ launcher: processLauncher }),
     onStart: async () => undefined,
     onLine: () => undefined,
   };

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { taskStates } from '../../../local/engine/definition.ts';
 import { replaceSentinels } from '../../../local/engine/sentinels.ts';
-import { TaskTokens } from '../../../local/engine/task-tokens.ts';
+import { TokenWaiters } from '../../../local/engine/token-waiters.ts';
 
 test('task states are found inside Parallel branches, with the interpreter default timeout', () => {
   const tasks = taskStates({
@@ -31,7 +31,7 @@ test('sentinels are replaced deep inside parameters, the input left untouched', 
 });
 
 test('task tokens: released once; an unknown token is the Step Functions error', async () => {
-  const tokens = new TaskTokens();
+  const tokens = new TokenWaiters();
   const waiter = tokens.issue();
   tokens.succeed(waiter.token, { ok: 1 });
   assert.deepEqual(await waiter.settled, { ok: 1 });

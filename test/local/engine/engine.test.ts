@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLocalStore } from '../../../local/dynalite-server.ts';
+import { openLocalStore } from '../../../local/store/dynalite-server.ts';
 import { LocalEngine } from '../../../local/engine/engine.ts';
 import type { RunFacts } from '../../../local/engine/execution.ts';
 import { compileProgram } from '../../../statemachines/compiler/program.ts';

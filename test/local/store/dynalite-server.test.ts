@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLocalStore } from '../../../local/dynalite-server.ts';
+import { openLocalStore } from '../../../local/store/dynalite-server.ts';
 import { homePaths } from '../../../local/home.ts';
 import { isAlive } from '../../../local/store/lock.ts';
 import type { StoreError } from '../../../src/store/errors.ts';

@@ -6,9 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { main } from '../src/cli/main.ts';
+import { main } from './main.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const stateHome = process.env.SCI_HOME ?? `${root}.sci-state`;
 const repo = `${stateHome}/demo-repo`;
 

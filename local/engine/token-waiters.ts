@@ -11,7 +11,7 @@ interface Waiter {
   reject(error: Error): void;
 }
 
-export class TaskTokens {
+export class TokenWaiters {
   private readonly waiters = new Map<string, Waiter>();
 
   /** A fresh token and the promise its release settles. */

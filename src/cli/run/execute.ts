@@ -5,16 +5,18 @@
  */
 import { readFile } from 'node:fs/promises';
 import { stepLogFile } from '../../../local/home.ts';
+import type { ContainerMode } from '../../../local/containers/engine.ts';
 import { LocalEngine } from '../../../local/engine/engine.ts';
 import type { ExecutablePipeline, ExecutionOutcome, RunFacts } from '../../../local/engine/execution.ts';
 import type { GitFacts } from '../../../local/git-facts.ts';
 import { formatDiagnostic, sortDiagnostics } from '../../../statemachines/diagnostics.ts';
 import { withSession, type LocalSession } from '../../../local/session.ts';
+import type { RunWithSteps } from '../../core/ports.ts';
 import type { EventName, Pipeline } from '../../../statemachines/pipeline/model.ts';
 import { compileProgram } from '../../../statemachines/compiler/program.ts';
 import type { CompiledPipeline } from '../../../statemachines/compiler/compile.ts';
-import { Progress } from './progress.ts';
-import { runBlock, runView } from './run-view.ts';
+import { Progress } from '../output/progress.ts';
+import { runBlock, runView } from '../output/run-view.ts';
 import type { SelectedRun } from './selection.ts';
 
 export interface ExecuteOptions {
@@ -25,6 +27,8 @@ export interface ExecuteOptions {
   all: Pipeline[];
   runs: SelectedRun[];
   json: boolean;
+  /** Steps in containers or as local processes (`--no-containers`, `SCI_CONTAINER`). */
+  containers: ContainerMode;
 }
 
 /** Lines of a failed step's log shown in the summary. */
@@ -82,8 +86,18 @@ function compileOrReport(o: ExecuteOptions, tableName: string): Map<string, Comp
   return undefined;
 }
 
-/** The end of `sci run`: one JSON line per run, or each run's block, failed logs' tails and status. */
-async function report(session: LocalSession, outcomes: ExecutionOutcome[], json: boolean, tty: boolean): Promise<void> {
+/** `  in image node:22 (podman): build, test (node=22)`: where the run's steps ran, grouped. */
+function whereLines(found: RunWithSteps, where: ReadonlyMap<string, string>): string[] {
+  const groups = new Map<string, string[]>();
+  for (const step of found.steps) {
+    const at = where.get(`${found.run.id}/${step.key}`);
+    if (at) groups.set(at, [...(groups.get(at) ?? []), step.name]);
+  }
+  return [...groups].map(([at, names]) => `  in ${at}: ${names.join(', ')}`);
+}
+
+/** The end of `sci run`: one JSON line per run, or each run's block, where its steps ran, failed logs' tails and status. */
+async function report(session: LocalSession, outcomes: ExecutionOutcome[], json: boolean, tty: boolean, where: ReadonlyMap<string, string>): Promise<void> {
   for (const outcome of outcomes) {
     const found = await session.store.getRun(outcome.runId);
     if (!found) continue;
@@ -93,6 +107,8 @@ async function report(session: LocalSession, outcomes: ExecutionOutcome[], json:
     }
     // on a terminal the live view already shows the final block
     if (!tty) process.stdout.write(`\n${runBlock(found).join('\n')}\n`);
+    const places = whereLines(found, where);
+    if (places.length > 0) process.stdout.write(`${places.join('\n')}\n`);
     const tails = await failedTails(session, outcome.runId);
     if (tails.length > 0) process.stdout.write(`${tails.join('\n')}\n`);
     const why = outcome.error && outcome.status === 'failed' ? ` (${outcome.error})` : '';
@@ -105,10 +121,21 @@ export async function executeSelected(o: ExecuteOptions): Promise<number> {
     const program = compileOrReport(o, session.table.tableName);
     if (!program) return 2;
     const { store, dynamo, table, paths } = session;
-    const engine = new LocalEngine({ store, dynamo, tableName: table.tableName, paths, repoDir: o.repoDir, pipelines: program });
     const tty = !o.json && process.stdout.isTTY === true;
-    const progress = o.json ? undefined : new Progress(store, process.stdout, tty);
-    if (!o.json) process.stdout.write(`sci run: ${o.runs.map((r) => r.pipeline.id).join(', ')} at ${o.git.sha.slice(0, 12)}${o.branch ? ` (${o.branch})` : ''}; steps run as local processes\n`);
+    const where = new Map<string, string>();
+    const progress = o.json ? undefined : new Progress(store, process.stdout, tty, where);
+    const engine = new LocalEngine({
+      store,
+      dynamo,
+      tableName: table.tableName,
+      paths,
+      repoDir: o.repoDir,
+      pipelines: program,
+      containers: o.containers,
+      onLaunch: (runId, stepKey, at) => where.set(`${runId}/${stepKey}`, at),
+      onNotice: (text) => (progress ? progress.note(`sci run: ${text}`) : process.stderr.write(`sci run: ${text}\n`)),
+    });
+    if (!o.json) process.stdout.write(`sci run: ${o.runs.map((r) => r.pipeline.id).join(', ')} at ${o.git.sha.slice(0, 12)}${o.branch ? ` (${o.branch})` : ''}\n`);
     const outcomes = await cancellable((signal) =>
       Promise.all(
         o.runs.map((r) =>
@@ -122,7 +149,7 @@ export async function executeSelected(o: ExecuteOptions): Promise<number> {
       ),
     );
     await progress?.stop();
-    await report(session, outcomes, o.json, tty);
+    await report(session, outcomes, o.json, tty, where);
     return outcomes.every((x) => x.status === 'succeeded') ? 0 : 1;
   });
 }

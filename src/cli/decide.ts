@@ -3,10 +3,10 @@
  * the store, from any process; the engine that waits on the approval polls for it.
  */
 import { userInfo } from 'node:os';
-import { withSession } from '../../../local/session.ts';
-import { parseCommandArgs } from '../args.ts';
-import { CliUsageError } from '../errors.ts';
-import { findStep } from './run-view.ts';
+import { withSession } from '../../local/session.ts';
+import { parseCommandArgs } from './args.ts';
+import { CliUsageError } from './errors.ts';
+import { findStep } from './output/run-view.ts';
 
 export async function decide(verb: 'approve' | 'reject', argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { repo: { type: 'string' } });

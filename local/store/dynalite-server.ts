@@ -15,14 +15,14 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { rmSync, readFileSync } from 'node:fs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { StoreUnavailableError } from '../src/store/errors.ts';
-import { DynamoRunStore, type DynamoRunStoreOptions } from '../src/store/dynamo-run-store.ts';
-import { RUN_TABLE } from '../src/store/table.ts';
-import { homePaths, type HomePaths } from './home.ts';
-import { ensureTable, isLevelDbFree, isServing, localClient, startDynalite, type RunningDynalite } from './store/dynalite.ts';
-import { isAlive, tryLock, type HeldLock } from './store/lock.ts';
-import { addReconnect } from './store/reconnect.ts';
-import { sweepIfDue } from './store/sweep.ts';
+import { StoreUnavailableError } from '../../src/store/errors.ts';
+import { DynamoRunStore, type DynamoRunStoreOptions } from '../../src/store/dynamo-run-store.ts';
+import { RUN_TABLE } from '../../src/store/table.ts';
+import { homePaths, type HomePaths } from '../home.ts';
+import { ensureTable, isLevelDbFree, isServing, localClient, startDynalite, type RunningDynalite } from './dynalite.ts';
+import { isAlive, tryLock, type HeldLock } from './lock.ts';
+import { addReconnect } from './reconnect.ts';
+import { sweepIfDue } from './sweep.ts';
 
 export interface LocalStore {
   store: DynamoRunStore;

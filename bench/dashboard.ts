@@ -1,0 +1,103 @@
+/**
+ * Dashboard server time with a long history: 100,000 runs (20 pipelines in folders, 5,000 runs
+ * each) written to an in-memory dynalite, then the home and pipeline pages' API requests timed
+ * over loopback HTTP, as the page asks for them. Bounded: one seeding, 40 requests per row.
+ * `node --import tsx bench/dashboard.ts` (SCI_BENCH_RUNS to change the count)
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dashboardRoutes } from '../src/dashboard/routes.ts';
+import { DynamoRunStore } from '../src/store/dynamo-run-store.ts';
+import { commitAttributes, runItem } from '../src/store/items.ts';
+import { touchPipeline } from '../src/store/pipeline-pages.ts';
+import { ensureTable, localClient, startDynalite } from '../local/store/dynalite.ts';
+import { aRun } from '../test/store/records.ts';
+
+const RUNS = Number(process.env.SCI_BENCH_RUNS ?? 100_000);
+const PIPELINES = ['ci', 'nightly', 'lint', 'docs', 'deploy/staging', 'deploy/prod', 'deploy/eu/prod', 'deploy/us/prod', 'release/npm', 'release/docker',
+  'infra/plan', 'infra/apply', 'services/api/ci', 'services/api/deploy', 'services/web/ci', 'services/web/deploy', 'tools/bench', 'tools/fuzz', 'mobile/ios', 'mobile/android'];
+const STATUSES = ['succeeded', 'succeeded', 'succeeded', 'succeeded', 'failed', 'succeeded', 'cancelled', 'succeeded'] as const;
+const REQUESTS = 40;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))] ?? 0;
+
+const server = await startDynalite();
+const client = localClient(() => server.endpoint);
+await ensureTable(client, 'bench');
+const documents = DynamoDBDocumentClient.from(client);
+const store = new DynamoRunStore(documents, 'bench');
+
+// Seeding writes committed run items directly (25 a batch): createRun's three writes per run
+// would only make the seeding slower, and the pages read nothing else.
+const t0 = performance.now();
+const expires = Math.floor(Date.now() / 1000) + 86_400;
+let batch: Record<string, unknown>[] = [];
+const flush = async (items: Record<string, unknown>[]) => {
+  let pending = items.map((Item) => ({ PutRequest: { Item } }));
+  while (pending.length > 0) {
+    const out = await documents.send(new BatchWriteCommand({ RequestItems: { bench: pending } }));
+    pending = (out.UnprocessedItems?.bench ?? []) as typeof pending;
+  }
+};
+const inflight: Promise<void>[] = [];
+for (let i = 0; i < RUNS; i++) {
+  const run = aRun({
+    id: `R${String(i).padStart(7, '0')}`, pipeline: PIPELINES[i % PIPELINES.length]!, status: STATUSES[i % STATUSES.length]!,
+    branch: i % 10 === 0 ? `feature/${i % 37}` : 'main', event: i % 4 === 0 ? 'pull_request' : 'push',
+    createdAt: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+  });
+  const { gsi3pk: _active, gsi3sk: _activeSk, ...visible } = commitAttributes(run);
+  batch.push({ ...runItem(run, 0, expires), ...visible });
+  // the registry as createRun leaves it: each pipeline with its newest five runs
+  if (i >= RUNS - 5 * PIPELINES.length) await touchPipeline(documents, 'bench', run, expires);
+  if (batch.length === 25) {
+    inflight.push(flush(batch));
+    batch = [];
+    if (inflight.length >= 8) await Promise.all(inflight.splice(0));
+  }
+}
+await Promise.all(inflight);
+if (batch.length > 0) await flush(batch);
+const seeded = performance.now() - t0;
+
+const routes = dashboardRoutes({
+  store, title: 'bench', actor: 'bench',
+  logs: { read: async () => ({ text: '', next: '0' }) },
+  actions: { decide: async () => ({ ok: false, status: 409, message: 'bench' }), cancel: async () => ({ ok: false, status: 409, message: 'bench' }) },
+});
+const http = createServer((req, res) => void routes(req, res));
+await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
+const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+
+async function timed(label: string, path: () => string): Promise<void> {
+  await fetch(base + path()).then((r) => r.text());
+  const samples: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < REQUESTS; i++) {
+    const start = performance.now();
+    const res = await fetch(base + path());
+    const body = await res.text();
+    samples.push(performance.now() - start);
+    if (!res.ok) throw new Error(`${label}: ${res.status} ${body}`);
+    bytes = body.length;
+  }
+  console.log(`| ${label} | ${median(samples).toFixed(1)} ms | ${p95(samples).toFixed(1)} ms | ${(bytes / 1024).toFixed(1)} KB |`);
+}
+
+let cursor = '';
+console.log(`${RUNS.toLocaleString('en')} runs in ${PIPELINES.length} pipelines seeded in ${(seeded / 1000).toFixed(1)} s\n`);
+console.log('| request (server on loopback, dynalite in memory) | median | p95 | response |\n| --- | --- | --- | --- |');
+await timed('home: `GET /api/home` (20 pipelines × last 5 runs, one Query)', () => '/api/home');
+await timed('pipeline page 1: `GET /api/pipeline` (25 runs)', () => `/api/pipeline?repo=octo/app&id=ci`);
+const first = (await (await fetch(`${base}/api/pipeline?repo=octo/app&id=ci`)).json()) as { next: string };
+cursor = first.next;
+await timed('pipeline page 2 (by key: `after=`)', () => `/api/pipeline?repo=octo/app&id=ci&after=${cursor}`);
+await timed('pipeline page, `status=failed` (1 run in 8)', () => '/api/pipeline?repo=octo/app&id=ci&status=failed');
+await timed('pipeline page, `branch=feature/3` (rare: ≤ 1,000 runs read)', () => '/api/pipeline?repo=octo/app&id=ci&branch=feature/3');
+
+http.close();
+client.destroy();
+await server.close();

@@ -1,0 +1,38 @@
+/** `sci ui [--repo DIR] [--port P]`: the dashboard alone (no webhook) over the local run store. */
+import { resolve } from 'node:path';
+import { openSession } from '../../../local/session.ts';
+import { localDashboard } from '../../dashboard/local-dashboard.ts';
+import { createServeServer } from '../../serve/http.ts';
+import { portOption, serveUntilSignal } from '../../serve/until-signal.ts';
+import { parseCommandArgs } from '../args.ts';
+import { CliUsageError } from '../errors.ts';
+import { cliPrices } from '../output/run-view.ts';
+
+export const help = `usage: sci ui [--repo DIR] [--port P]
+
+Serves the dashboard on 127.0.0.1: pipelines grouped by their .sci/ folders, each pipeline's runs,
+a run's graph with live statuses, step logs, approve / reject / cancel. No webhook (see sci serve).
+
+options:
+  --repo DIR   the repository whose runs to show (default: the current directory)
+  --port P     the port to listen on (default: 8080; 0 picks a free one)
+  -h, --help   show this help
+
+environment: SCI_HOME (the state home), SCI_ACTOR (who actions are recorded as),
+SCI_COST_REGION (the prices of the run page's cost, default us-east-1)
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, { repo: { type: 'string' }, port: { type: 'string' } });
+  const port = portOption(values.port, 8080);
+  if (port === undefined) throw new CliUsageError(`--port must be a port number, got '${values.port}'`);
+  const repoDir = resolve(values.repo ?? '.');
+  const session = await openSession(repoDir);
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  try {
+    await serveUntilSignal(createServeServer({ dashboard: localDashboard(session, { prices: cliPrices() }) }), port, (url) => `sci ui: ${url} (runs of ${session.home})`, log);
+  } finally {
+    await session.close();
+  }
+  return 0;
+}

@@ -1,0 +1,25 @@
+/** The dashboard over a local session: the local store, the runner's log files, and the local control adapters. */
+import { userInfo } from 'node:os';
+import type { LocalSession } from '../../local/session.ts';
+import { LocalRunControl } from '../../local/engine/local-control.ts';
+import { cancel, decide, type ControlDeps } from '../core/control.ts';
+import type { PriceTable } from '../core/cost.ts';
+import { LocalStepLogs } from './local-logs.ts';
+import { dashboardRoutes } from './routes.ts';
+
+export function localDashboard(session: LocalSession, options: { pollMs?: number; prices?: PriceTable } = {}) {
+  const control = new LocalRunControl(session.table);
+  const deps: ControlDeps = { store: session.store, executions: control, tokens: control };
+  return dashboardRoutes({
+    store: session.store,
+    logs: new LocalStepLogs(session.home),
+    actions: {
+      decide: (runId, stepKey, verb, by) => decide(deps, runId, stepKey, verb, by),
+      cancel: (runId, by) => cancel(deps, runId, by),
+    },
+    title: 'local',
+    actor: process.env.SCI_ACTOR ?? userInfo().username,
+    ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+    ...(options.prices ? { prices: options.prices } : {}),
+  });
+}

@@ -1,0 +1,15 @@
+/** What the dashboard needs besides the run store: step logs and actions. */
+import type { ControlResult } from '../core/control.ts';
+import type { RunRecord, StepRecord } from '../core/ports.ts';
+
+/** A step's log read from a position: local files by byte offset, CloudWatch Logs by token. */
+export interface StepLogs {
+  /** Text after `from` (from the start when absent) and the position to read from next. */
+  read(run: RunRecord, step: StepRecord, from?: string): Promise<{ text: string; next: string }>;
+}
+
+/** The actions the run page offers, through the same control use cases as the CLI. */
+export interface RunActions {
+  decide(runId: string, stepKey: string, verb: 'approve' | 'reject', by: string): Promise<ControlResult>;
+  cancel(runId: string, by: string): Promise<ControlResult>;
+}

@@ -1,0 +1,84 @@
+/**
+ * The run lifecycle's rules, in one place for everyone who writes the run table: status ranks,
+ * the legal transitions and the key shapes of the single table (docs/architecture.md). The
+ * compiler (step status writes in the ASL), the run store (src/store), the local engine (local/)
+ * and infra (IAM leading keys) import it. Every status write is a conditional UpdateItem whose
+ * condition lists the statuses it may move FROM, so a stale or duplicate update never moves
+ * anything backwards; test/store/agreement.test.ts proves the compiler's and the store's
+ * conditions agree on dynalite for every (from, to) pair.
+ */
+import type { RunStatus, StepStatus } from './pipeline/model.ts';
+
+export const TERMINAL_RUN_STATUSES = ['succeeded', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
+export const TERMINAL_STEP_STATUSES = ['succeeded', 'failed', 'skipped', 'cancelled'] as const satisfies readonly StepStatus[];
+
+/** queued < running < terminal; terminal is final. */
+const RUN_RANK: Record<RunStatus, number> = { queued: 0, running: 1, succeeded: 2, failed: 2, cancelled: 2 };
+/** pending < running | waiting < terminal; terminal is final. */
+const STEP_RANK: Record<StepStatus, number> = {
+  pending: 0, running: 1, waiting: 1, succeeded: 2, failed: 2, skipped: 2, cancelled: 2,
+};
+
+export const RUN_STATUSES = Object.keys(RUN_RANK) as RunStatus[];
+export const STEP_STATUSES = Object.keys(STEP_RANK) as StepStatus[];
+
+export function isTerminalRun(status: RunStatus): boolean {
+  return RUN_RANK[status] === 2;
+}
+
+export function isTerminalStep(status: StepStatus): boolean {
+  return STEP_RANK[status] === 2;
+}
+
+/** Steps a run's end settles as cancelled: every one not terminal yet. */
+export const UNSETTLED_STEP_STATUSES = STEP_STATUSES.filter((s) => !isTerminalStep(s));
+
+/** The statuses a run may move to `to` from: every strictly earlier one. */
+export function runSourcesFor(to: RunStatus): RunStatus[] {
+  return RUN_STATUSES.filter((from) => RUN_RANK[from] < RUN_RANK[to]);
+}
+
+/** The statuses a step may move to `to` from: every strictly earlier one. */
+export function stepSourcesFor(to: StepStatus): StepStatus[] {
+  return STEP_STATUSES.filter((from) => STEP_RANK[from] < STEP_RANK[to]);
+}
+
+/** Whether a step at `from` may move to `to` (a new attempt, `running` again, aside). */
+export function stepMayMove(from: StepStatus, to: StepStatus): boolean {
+  return STEP_RANK[from] < STEP_RANK[to];
+}
+
+/** Whether a run at `from` may move to `to`. */
+export function runMayMove(from: RunStatus, to: RunStatus): boolean {
+  return RUN_RANK[from] < RUN_RANK[to];
+}
+
+/** Placeholders and values of one `#status IN (…)` condition, deterministic for a given target. */
+export function statusInCondition(sources: readonly string[]): { expression: string; values: Record<string, string> } {
+  const names = sources.map((_, i) => `:from${i}`);
+  const values = Object.fromEntries(sources.map((status, i) => [`:from${i}`, status]));
+  return { expression: `#status IN (${names.join(', ')})`, values };
+}
+
+// ---------------------------------------------------------------- key shapes of the single table
+
+export const RUN_PREFIX = 'RUN#';
+export const RUN_SK = '#RUN';
+export const STEP_PREFIX = 'STEP#';
+export const GATE_PREFIX = 'GATE#';
+export const DELIVERY_PREFIX = 'DELIVERY#';
+export const DELIVERY_SK = '#DELIVERY';
+/** Partition key of the sparse "active runs" index (gsi3). */
+export const ACTIVE_PK = 'ACTIVE';
+
+export const runPk = (runId: string): string => `${RUN_PREFIX}${runId}`;
+export const stepSk = (key: string): string => `${STEP_PREFIX}${key}`;
+export const gateSk = (key: string): string => `${GATE_PREFIX}${key}`;
+export const deliveryPk = (hookId: string, guid: string): string => `${DELIVERY_PREFIX}${hookId}#${guid}`;
+export const repoPk = (repo: string): string => `REPO#${repo}`;
+export const pipelinePk = (repo: string, pipeline: string): string => `PIPE#${repo}#${pipeline}`;
+/** Sorts by creation time, then id, so a descending query is newest first and ties are stable. */
+export const newestFirstSk = (createdAt: string, runId: string): string => `${createdAt}#${runId}`;
+
+export const runKey = (runId: string) => ({ pk: runPk(runId), sk: RUN_SK });
+export const stepKey = (runId: string, key: string) => ({ pk: runPk(runId), sk: stepSk(key) });

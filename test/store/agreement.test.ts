@@ -1,0 +1,118 @@
+/**
+ * The compiler's step status writes (in the ASL) and the run store's transitions follow one rule
+ * (statemachines/lifecycle.ts). This sends both, for real, to dynalite for every (from, to) pair
+ * and checks that each applies exactly when the lifecycle says the step may move.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { compileProgram } from '../../statemachines/compiler/program.ts';
+import { validateRepo } from '../../statemachines/pipeline/validate.ts';
+import { RUN_PK } from '../../statemachines/compiler/scope.ts';
+import { STEP_STATUSES, stepKey, stepMayMove } from '../../statemachines/lifecycle.ts';
+import type { StepStatus } from '../../statemachines/pipeline/model.ts';
+import type { RunRecord } from '../../src/core/ports.ts';
+import { startTestTable, type TestTable } from './local-table.ts';
+
+const PIPELINE = `
+on: { push: {} }
+steps:
+  build: { if: "branch == 'main'", run: make }
+  approve: { needs: [build], approval: { message: "ship?" } }
+`;
+
+interface Write {
+  to: StepStatus;
+  step: string;
+  parameters: Record<string, unknown>;
+}
+
+/** Every status write the compiler emits for a step, with its target status. */
+function compiledWrites(): Write[] {
+  const { pipelines, diagnostics } = validateRepo([{ path: '.sci/ci.yml', text: PIPELINE }]);
+  assert.deepEqual(diagnostics, []);
+  const program = compileProgram(pipelines, pipelines, { tableName: 'sci-runs-test' });
+  assert.ok(program.ok);
+  const writes: Write[] = [];
+  const visit = (machine: { States: Record<string, Record<string, unknown>> }) => {
+    for (const state of Object.values(machine.States)) {
+      const p = state.Parameters as { Key?: { sk?: { S?: string } }; ExpressionAttributeValues?: Record<string, { S?: string }>; UpdateExpression?: string } | undefined;
+      const sk = p?.Key?.sk?.S;
+      if (p?.UpdateExpression && sk?.startsWith('STEP#')) {
+        const values = p.ExpressionAttributeValues ?? {};
+        const to = (values[':s'] ?? values[':waiting'])?.S as StepStatus;
+        writes.push({ to, step: sk.slice('STEP#'.length), parameters: p as Record<string, unknown> });
+      }
+      for (const nested of (state.Branches as Array<typeof machine>) ?? []) visit(nested);
+    }
+  };
+  visit(program.value.get('ci')!.definition as never);
+  return writes;
+}
+
+/** The write as Step Functions would send it: JSONPath values resolved for run `runId`. */
+function resolved(parameters: Record<string, unknown>, runId: string): UpdateItemCommandInput {
+  const resolve = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(resolve);
+    if (typeof value !== 'object' || value === null) return value;
+    if (value === RUN_PK || JSON.stringify(value) === JSON.stringify(RUN_PK)) return { S: `RUN#${runId}` };
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => (k.endsWith('.$') ? [k.slice(0, -2), 'resolved'] : [k, resolve(v)])));
+  };
+  return resolve(parameters) as UpdateItemCommandInput;
+}
+
+const RUN: RunRecord = {
+  id: 'R', repo: 'o/r', pipeline: 'ci', status: 'running', event: 'push', sha: 'a'.repeat(40), ref: 'refs/heads/main', branch: 'main',
+  tag: '', actor: 'me', inputs: {}, createdAt: '2026-01-02T03:04:05.000Z',
+};
+
+describe('one lifecycle: the compiled status writes and the store agree on dynalite', () => {
+  let table: TestTable;
+  const writes = compiledWrites();
+  before(async () => {
+    table = await startTestTable();
+  });
+  after(() => table.close());
+
+  /** A fresh run whose step `step` is at `from`. */
+  async function stepAt(runId: string, step: string, from: StepStatus): Promise<void> {
+    const steps = ['build', 'approve'].map((key, order) => ({ runId, key, name: key, kind: key === 'approve' ? ('approval' as const) : ('run' as const), order, status: 'pending' as const, attempts: 0 }));
+    assert.equal(await table.store.createRun({ ...RUN, id: runId }, steps), true);
+    await table.documentClient.send(
+      new UpdateCommand({ TableName: table.tableName, Key: stepKey(runId, step), UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': from } }),
+    );
+  }
+
+  async function applied(run: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await run();
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  test('the compiler writes succeeded, failed and skipped for a run step, and waiting for an approval', () => {
+    const targets = new Set(writes.map((w) => `${w.step}:${w.to}`));
+    for (const expected of ['build:succeeded', 'build:failed', 'build:skipped', 'approve:waiting']) assert.ok(targets.has(expected), expected);
+  });
+
+  let n = 0;
+  const pairs = [...new Map(writes.map((w) => [`${w.step}:${w.to}`, w])).values()];
+  for (const write of pairs) {
+    for (const from of STEP_STATUSES) {
+      test(`${write.step}: ${from} → ${write.to}`, async () => {
+        const expected = stepMayMove(from, write.to);
+        const compiledRun = `C${(n += 1)}`;
+        await stepAt(compiledRun, write.step, from);
+        const byCompiler = await applied(() => table.client.send(new UpdateItemCommand({ ...resolved(write.parameters, compiledRun), TableName: table.tableName })));
+        const storeRun = `S${n}`;
+        await stepAt(storeRun, write.step, from);
+        const byStore = await table.store.transitionStep(storeRun, write.step, write.to, { endedAt: '2026-01-02T03:05:00.000Z' });
+        assert.deepEqual({ byCompiler, byStore }, { byCompiler: expected, byStore: expected });
+      });
+    }
+  }
+});
