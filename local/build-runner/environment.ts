@@ -64,7 +64,9 @@ export async function buildEnvironment(opts: {
   hostVariables: boolean;
   buildId: string;
   sha: string;
-  sourceDirs: Record<string, string>;
+  sourceVersion: string;
+  /** Put first on PATH: the local `aws` of the pull phase. */
+  binDir: string;
   secretsDir: string;
   hostEnv: NodeJS.ProcessEnv;
   /** A fork's pull request: no host variables, and secrets are empty (as GitHub Actions does for forks). */
@@ -82,9 +84,9 @@ export async function buildEnvironment(opts: {
     CODEBUILD_BUILD_ID: opts.buildId,
     CODEBUILD_SRC_DIR: opts.workspace.src,
     CODEBUILD_RESOLVED_SOURCE_VERSION: opts.sha,
-    CODEBUILD_SOURCE_VERSION: opts.sha,
+    CODEBUILD_SOURCE_VERSION: opts.sourceVersion,
   });
-  for (const [id, dir] of Object.entries(opts.sourceDirs)) env[`CODEBUILD_SRC_DIR_${id}`] = dir;
+  env.PATH = env.PATH ? `${opts.binDir}:${env.PATH}` : opts.binDir;
   const secrets: string[] = [];
   for (const v of opts.vars) {
     if ((v.Type ?? 'PLAINTEXT') === 'PLAINTEXT') {

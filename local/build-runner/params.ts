@@ -25,11 +25,12 @@ export interface BuildParams {
   ProjectName?: string;
   SourceVersion: string;
   ImageOverride?: string;
+  ComputeTypeOverride?: string;
   TimeoutInMinutesOverride?: number;
+  QueuedTimeoutInMinutesOverride?: number;
   BuildspecOverride: string;
   EnvironmentVariablesOverride?: EnvVar[];
   ArtifactsOverride?: S3Location;
-  SecondarySourcesOverride?: S3Location[];
   CacheOverride?: S3Location;
 }
 
@@ -51,6 +52,14 @@ export function normaliseKeys(value: unknown): unknown {
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => [k.charAt(0).toUpperCase() + k.slice(1), normaliseKeys(v)]),
   );
+}
+
+/**
+ * The commit a source version names: `refs/heads/main^{<sha>}` (a ref and a commit, the form the
+ * compiler emits) → the sha; anything else (a sha, a branch, a tag) is given to git as it is.
+ */
+export function commitOf(sourceVersion: string): string {
+  return /\^\{([^{}]+)\}$/.exec(sourceVersion)?.[1] ?? sourceVersion;
 }
 
 /** Reads the task input; throws on a shape no compiler version produces. */

@@ -13,11 +13,11 @@ import { stepLogFile, stepProcFile } from '../home.ts';
 import { buildEnvironment, MissingSecretError } from './environment.ts';
 import { LaunchError, type StepLauncher } from './launcher.ts';
 import { LogSink } from './log-sink.ts';
-import { parseBuildspec, type BuildParams } from './params.ts';
+import { commitOf, parseBuildspec, type BuildParams } from './params.ts';
 import { MARKER_VARIABLE } from './escaped-processes.ts';
 import { trustedJail, untrustedJail, type Jail } from './isolation.ts';
 import type { UntrustedPolicy } from './isolation.ts';
-import { artifactDir, cachePathDir, outputArtifactDir, restoreArtifact, restoreCache, saveArtifacts, saveCache } from './storage.ts';
+import { cachePathDir, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from './storage.ts';
 import { createWorkspace, removeWorkspace, type Workspace } from './workspace.ts';
 
 /** Directories of the state home the runner reads and writes. */
@@ -69,17 +69,6 @@ export interface BuildOutcome {
   exported: Array<{ Name: string; Value: string }>;
 }
 
-/** Restores needed steps' artifacts into the workspace; returns their directories as the step sees them (`view`). */
-async function restoreSources(params: BuildParams, ws: Workspace, view: Workspace, paths: RunnerPaths): Promise<Record<string, string>> {
-  const dirs: Record<string, string> = {};
-  for (const source of params.SecondarySourcesOverride ?? []) {
-    const id = source.SourceIdentifier ?? 'src';
-    dirs[id] = join(view.sources, id);
-    await restoreArtifact(artifactDir(paths.artifacts, source.Location ?? ''), join(ws.sources, id));
-  }
-  return dirs;
-}
-
 /** The jail a process-mode build's shells run in, or why the build is refused. */
 async function jailFor(ctx: BuildContext, ws: Workspace, env: NodeJS.ProcessEnv): Promise<Jail | string> {
   const jail = ctx.untrusted ? untrustedJail(ws.root, ws.src, ctx.untrustedPolicy ?? 'sandbox') : trustedJail();
@@ -118,14 +107,16 @@ export function expandVars(text: string, env: NodeJS.ProcessEnv): string {
 async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, log: LogSink, stop: AbortSignal, launcher: StepLauncher, attempt: string): Promise<BuildOutcome['exported'] | string> {
   const spec = parseBuildspec(params.BuildspecOverride);
   const view = launcher.view(ws);
-  const sourceDirs = await restoreSources(params, ws, view, ctx.paths);
+  // the pull phase's `aws s3 cp` reads the local artifact store (storage.ts writeLocalAwsCli)
+  await writeLocalAwsCli(join(ws.root, 'bin'), ctx.paths.artifacts);
   const { env, secrets } = await buildEnvironment({
     vars: params.EnvironmentVariablesOverride ?? [],
     workspace: view,
     hostVariables: launcher.hostVariables,
     buildId: `local:${ws.root}`,
-    sha: params.SourceVersion,
-    sourceDirs,
+    sha: commitOf(params.SourceVersion),
+    sourceVersion: params.SourceVersion,
+    binDir: join(view.root, 'bin'),
     secretsDir: ctx.paths.secrets,
     hostEnv: ctx.hostEnv,
     untrusted: ctx.untrusted,
@@ -167,11 +158,23 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
   if (code !== 0) return stop.aborted ? 'STOPPED' : `exit code ${code}`;
   if (spec.artifacts && params.ArtifactsOverride && params.ArtifactsOverride.Type !== 'NO_ARTIFACTS') {
     const base = spec.artifacts.baseDirectory ? join(ws.src, spec.artifacts.baseDirectory) : ws.src;
-    const count = await saveArtifacts(base, spec.artifacts.files, outputArtifactDir(ctx.paths.artifacts, params.ArtifactsOverride));
+    const count = await saveArtifacts(base, spec.artifacts.files, outputObjectPath(ctx.paths.artifacts, params.ArtifactsOverride));
     log.note(`artifacts: ${count} file(s) kept`);
   }
   if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') await saveCache(ctx.paths.cache, cacheKey, cacheDirs);
   return readExported(spec.exportedVariables, ws);
+}
+
+/**
+ * How long the build may run: CodeBuild's own limit (`TimeoutInMinutesOverride`; 15 minutes on
+ * Lambda compute, which takes none), the state's clock, and the step's exact `timeout`
+ * (`SCI_STEP_TIMEOUT`), which CodeBuild rounds up to whole minutes (at least 5) and a local run keeps.
+ */
+export function buildTimeoutMs(params: BuildParams, stateMs: number): number {
+  const lambda = params.ComputeTypeOverride?.startsWith('BUILD_LAMBDA_') ?? false;
+  const minutes = params.TimeoutInMinutesOverride ?? (lambda ? 15 : 480);
+  const step = Number(params.EnvironmentVariablesOverride?.find((v) => v.Name === 'SCI_STEP_TIMEOUT')?.Value);
+  return Math.min(stateMs, minutes * 60_000, Number.isFinite(step) && step > 0 ? step * 1000 : Infinity);
 }
 
 /** Runs one build to its end; never throws for the build's own failure. */
@@ -184,12 +187,12 @@ export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<
     return choice;
   });
   const [ws, log, choice] = await Promise.all([
-    createWorkspace(ctx.repoDir, params.SourceVersion, join(ctx.paths.work, ctx.runId), `${ctx.stepKey}-${id.slice(0, 8)}`),
+    createWorkspace(ctx.repoDir, commitOf(params.SourceVersion), join(ctx.paths.work, ctx.runId), `${ctx.stepKey}-${id.slice(0, 8)}`),
     LogSink.open(logFile, ctx.onLine),
     choosing,
     ctx.onStart(),
   ]);
-  const timeoutMs = Math.min(ctx.timeoutMs, (params.TimeoutInMinutesOverride ?? 480) * 60_000);
+  const timeoutMs = buildTimeoutMs(params, ctx.timeoutMs);
   const stop = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -197,13 +200,13 @@ export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<
     stop.abort();
   }, timeoutMs);
   const onCancel = () => stop.abort();
-  ctx.signal.addEventListener('abort', onCancel, { once: true });
-  // cancelled while the image was pulled or the checkout made: the listener came too late to hear it
+  // an execution cancelled while the workspace was being made: its listener would never fire
   if (ctx.signal.aborted) stop.abort();
+  ctx.signal.addEventListener('abort', onCancel, { once: true });
   try {
     const where = 'launcher' in choice ? choice.launcher.where : `image ${params.ImageOverride ?? ''}`;
     const unused = 'launcher' in choice && choice.launcher.hostVariables && params.ImageOverride ? ` (image ${params.ImageOverride} not used)` : '';
-    log.note(`step ${ctx.stepKey} at ${params.SourceVersion.slice(0, 12)}, in ${where}${unused}`);
+    log.note(`step ${ctx.stepKey} at ${commitOf(params.SourceVersion).slice(0, 12)}, in ${where}${unused}`);
     const result =
       'error' in choice
         ? choice.error

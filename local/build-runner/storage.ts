@@ -1,13 +1,15 @@
 /**
- * The local stand-in for the artifact bucket: an S3 location `<bucket>/<path>/<name>.zip`
- * becomes the directory `<home>/artifacts/<path>/<name>`, and the cache `<bucket>/cache` plus a
- * buildspec cache key becomes `<home>/cache/<key>`. Directories instead of zips: nothing to pack.
+ * The local stand-in for the artifact bucket: the object `<bucket>/<key>` is the file
+ * `<home>/artifacts/<key>` (a step's artifacts: the ZIP `runs/<runId>/<stepKey>.zip`, as CodeBuild
+ * uploads it), read back by the pull phase of the steps that need it through a local `aws s3 cp`.
+ * The cache `<bucket>/cache` plus a buildspec cache key becomes the directory `<home>/cache/<key>`.
  */
-import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import picomatch from 'picomatch';
 import type { S3Location } from './params.ts';
+import { writeZip } from './zip.ts';
 
 function safeSegments(path: string): string {
   return path
@@ -16,15 +18,14 @@ function safeSegments(path: string): string {
     .join('/');
 }
 
-/** Directory standing in for an S3 object `<bucket>/<rest>` (`.zip` dropped). */
-export function artifactDir(artifactsRoot: string, location: string): string {
-  const rest = safeSegments(location).split('/').slice(1).join('/');
-  return join(artifactsRoot, rest.replace(/\.zip$/, ''));
+/** The file standing in for the S3 object `<bucket>/<key>` (one local bucket: the name is dropped). */
+export function objectPath(artifactsRoot: string, location: string): string {
+  return join(artifactsRoot, safeSegments(location).split('/').slice(1).join('/'));
 }
 
-/** Where an `ArtifactsOverride` (Location = bucket, Path, Name) is kept. */
-export function outputArtifactDir(artifactsRoot: string, a: S3Location): string {
-  return artifactDir(artifactsRoot, [a.Location ?? 'bucket', a.Path ?? '', a.Name ?? 'artifact'].join('/'));
+/** Where an `ArtifactsOverride` (Location = bucket, Path, Name) is uploaded. */
+export function outputObjectPath(artifactsRoot: string, a: S3Location): string {
+  return objectPath(artifactsRoot, [a.Location ?? 'bucket', a.Path ?? '', a.Name ?? 'artifact'].join('/'));
 }
 
 async function walk(dir: string, base = dir): Promise<string[]> {
@@ -39,19 +40,14 @@ async function walk(dir: string, base = dir): Promise<string[]> {
   return nested.flat();
 }
 
-/** Copies the files of `srcDir` matching `patterns` (CodeBuild globs) into `destDir`; returns how many. */
-export async function saveArtifacts(srcDir: string, patterns: string[], destDir: string): Promise<number> {
+/** Packs the files of `srcDir` matching `patterns` (CodeBuild globs) into the ZIP `zipPath`; returns how many. */
+export async function saveArtifacts(srcDir: string, patterns: string[], zipPath: string): Promise<number> {
   const isMatch = picomatch(patterns.map((p) => p.replace(/^\.\//, '')), { dot: true });
-  const files = (await walk(srcDir)).filter((f) => isMatch(f));
-  const staging = `${destDir}.tmp-${randomUUID()}`;
-  await rm(staging, { recursive: true, force: true });
-  await mkdir(staging, { recursive: true });
-  for (const file of files) {
-    await mkdir(dirname(join(staging, file)), { recursive: true });
-    await cp(join(srcDir, file), join(staging, file));
-  }
-  await rm(destDir, { recursive: true, force: true });
-  await rename(staging, destDir);
+  const files = (await walk(srcDir)).filter((f) => isMatch(f)).sort();
+  const staging = `${zipPath}.tmp-${randomUUID()}`;
+  await mkdir(dirname(zipPath), { recursive: true });
+  await writeZip(srcDir, files, staging);
+  await rename(staging, zipPath);
   return files.length;
 }
 
@@ -62,10 +58,28 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Copies a stored artifact into a build's secondary-source directory (empty if none was kept). */
-export async function restoreArtifact(storedDir: string, targetDir: string): Promise<void> {
-  await mkdir(targetDir, { recursive: true });
-  if (await exists(storedDir)) await cp(storedDir, targetDir, { recursive: true });
+/**
+ * The AWS CLI as a local build sees it: `aws s3 cp s3://BUCKET/KEY FILE` copies the object from
+ * the local store, and a missing one fails with the 404 text the real CLI prints, so the
+ * buildspec's pull phase runs unchanged. Written into `binDir`, which the runner puts first on PATH.
+ */
+export async function writeLocalAwsCli(binDir: string, artifactsRoot: string): Promise<void> {
+  await mkdir(binDir, { recursive: true });
+  const root = artifactsRoot.replace(/'/g, `'\\''`);
+  const script = `#!/bin/sh
+# serverless-ci local build: only \`aws s3 cp s3://BUCKET/KEY FILE\`, from the local artifact store
+if [ "$1" != s3 ] || [ "$2" != cp ]; then echo "aws: a local build only has 'aws s3 cp s3://BUCKET/KEY FILE'" >&2; exit 252; fi
+shift 2
+while [ "\${1#--}" != "$1" ]; do shift; done
+key=\${1#s3://}; key=\${key#*/}
+case "/$key/" in */../*) echo "aws: bad key $key" >&2; exit 252 ;; esac
+if [ ! -f '${root}'/"$key" ]; then
+  echo "fatal error: An error occurred (404) when calling the HeadObject operation: Key \\"$key\\" does not exist" >&2; exit 1
+fi
+cp '${root}'/"$key" "$2"
+`;
+  await writeFile(join(binDir, 'aws'), script);
+  await chmod(join(binDir, 'aws'), 0o755);
 }
 
 /** A cache path as written in a buildspec (`~/.npm/**\/*`, `node_modules/**\/*`) → a directory. */

@@ -14,8 +14,6 @@ export interface Workspace {
   src: string;
   /** A private, initially empty HOME, as in a fresh container. */
   home: string;
-  /** Where secondary sources (needed steps' artifacts) are unpacked. */
-  sources: string;
   root: string;
 }
 
@@ -40,12 +38,12 @@ function exportCommit(repoDir: string, sha: string, runDir: string): Promise<str
 
 /**
  * A workspace for one build at `<runDir>/<name>`: a copy of the commit's pristine export
- * (cheaper than exporting again for every step of a run), a private HOME and a sources folder.
+ * (cheaper than exporting again for every step of a run), and a private HOME.
  */
 export async function createWorkspace(repoDir: string, sha: string, runDir: string, name: string): Promise<Workspace> {
   const root = join(runDir, name);
-  const ws: Workspace = { root, src: join(root, 'src'), home: join(root, 'home'), sources: join(root, 'sources') };
-  const [commit] = await Promise.all([exportCommit(repoDir, sha, runDir), mkdir(ws.home, { recursive: true }), mkdir(ws.sources, { recursive: true })]);
+  const ws: Workspace = { root, src: join(root, 'src'), home: join(root, 'home') };
+  const [commit] = await Promise.all([exportCommit(repoDir, sha, runDir), mkdir(ws.home, { recursive: true })]);
   await exec('cp', ['-R', commit, ws.src]);
   return ws;
 }

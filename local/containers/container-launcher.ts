@@ -90,7 +90,7 @@ export class ContainerLauncher implements StepLauncher {
   }
 
   view(): Workspace {
-    return { root: CONTAINER_ROOT, src: `${CONTAINER_ROOT}/src`, home: `${CONTAINER_ROOT}/home`, sources: `${CONTAINER_ROOT}/sources` };
+    return { root: CONTAINER_ROOT, src: `${CONTAINER_ROOT}/src`, home: `${CONTAINER_ROOT}/home` };
   }
 
   async run({ phases, ws, env, log, stop, recordFile, name, runId, stepKey }: Launch): Promise<number> {

@@ -8,6 +8,12 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
   return value;
 }
 
+/**
+ * The variables that carry the prefixes the step role may read secrets under (infra sets them
+ * from `sci:secretsPrefix` / `sci:parametersPrefix`; the dispatcher refuses references outside).
+ */
+export const SECRET_PREFIX_ENV = { secretsManager: 'SECRETS_PREFIX', parameterStore: 'PARAMETERS_PREFIX' } as const;
+
 /** `arn:aws:states:<region>:<account>:stateMachine:` taken from the execution role's account. */
 export function stateMachineArnPrefix(roleArn: string, region: string): string {
   const [, partition = 'aws', , , account = ''] = roleArn.split(':');

@@ -8,6 +8,7 @@ import type { CompileTarget } from '../../statemachines/compiler/scope.ts';
 import type { Clock, ExecutionStarter, PipelineSource, RunRecord, RunStore, StateMachineRegistry, StatusReporter } from './ports.ts';
 import { compileWithCallees, firstProblemByFile, loadPipelines, type CompiledRun, type TriggerEvent } from './pipelines.ts';
 import type { Diagnostic } from '../../statemachines/diagnostics.ts';
+import { secretsOutsidePrefix, type SecretPrefixes } from '../../statemachines/pipeline/secret-prefix.ts';
 import { executionInput, type InputValues, type RunFacts } from './run-facts.ts';
 import { runIdFor } from './run-id.ts';
 import { cancelOlderRuns, concurrencyGroupOf } from './concurrency.ts';
@@ -25,6 +26,8 @@ export interface DispatchDeps {
   machineName: (repo: string, pipelineId: string) => string;
   /** Link for commit statuses (the execution in the Step Functions console on AWS), known before it starts. */
   runUrl: (stateMachine: string, runId: string) => string;
+  /** Where steps may read secrets (on AWS, the step role's prefixes); absent = anywhere (local runs). */
+  secretPrefixes?: SecretPrefixes;
 }
 
 export interface DispatchRequest {
@@ -67,11 +70,20 @@ export async function dispatch(deps: DispatchDeps, source: PipelineSource, reque
     if (!run.ok) return reportInvalid(deps, request, run.diagnostics);
     compiled.push({ pipeline, inputs, run: run.value });
   }
+  // A secret the step role cannot read would fail a step later with AccessDenied: refuse the commit now.
+  const unreadable = deps.secretPrefixes ? outsidePrefix(loaded.all, compiled.map((c) => c.run), deps.secretPrefixes) : [];
+  if (unreadable.length > 0) return reportInvalid(deps, request, unreadable);
   const runs = [];
   for (const { pipeline, inputs, run } of compiled) {
     runs.push(await startRun(deps, pipeline, run, inputs, request));
   }
   return { kind: 'started', runs };
+}
+
+/** Secret references outside the prefixes, in every pipeline a run would execute (callees too). */
+function outsidePrefix(all: Pipeline[], runs: CompiledRun[], prefixes: SecretPrefixes): Diagnostic[] {
+  const ids = new Set(runs.flatMap((r) => [...r.program.keys()]));
+  return all.filter((p) => ids.has(p.id)).flatMap((p) => secretsOutsidePrefix(p, prefixes));
 }
 
 /** Nothing runs from a broken commit; each broken file shows its first problem on the commit. */

@@ -17,6 +17,8 @@ export interface Retrier {
   IntervalSeconds?: number;
   MaxAttempts: number;
   BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: 'FULL' | 'NONE';
 }
 
 export interface Catcher {

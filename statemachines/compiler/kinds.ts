@@ -4,7 +4,7 @@
  */
 import { RESOURCES, type Catcher, type Json, type Retrier, type TaskState } from '../asl/types.ts';
 import type { InputSpec, Step } from '../pipeline/model.ts';
-import { buildParameters } from './run-task.ts';
+import { buildParameters, buildTimeouts } from './run-task.ts';
 import { aslTemplate } from './templates.ts';
 import { itemKey, templateScope, type InstanceInfo, type Scope } from './scope.ts';
 import { exportedSelector } from './outputs.ts';
@@ -28,10 +28,28 @@ export function calleeKey(pipelineId: string): string {
   return pipelineId.replace(/[^A-Za-z0-9_]/g, '_');
 }
 
+/**
+ * Errors the `.sync` integration surfaces when CodeBuild refuses to start a build for now: the
+ * account's concurrent-build or queue limit (a new account may allow one build), or throttling.
+ * Retried with backoff before the user's own `retry`, which they do not count against.
+ * Sources: docs/aws-review.md, "CodeBuild throttling".
+ */
+export const CODEBUILD_CAPACITY_ERRORS = ['CodeBuild.AccountLimitExceededException', 'CodeBuild.CodeBuildException'];
+
+const CAPACITY_RETRY: Retrier = {
+  ErrorEquals: CODEBUILD_CAPACITY_ERRORS,
+  IntervalSeconds: 30,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+  MaxDelaySeconds: 300,
+  JitterStrategy: 'FULL',
+};
+
 function retry(step: Step): Retrier[] | undefined {
-  if (step.kind !== 'run' || step.retry.max === 0) return undefined;
+  if (step.kind !== 'run') return undefined;
+  if (step.retry.max === 0) return [CAPACITY_RETRY];
   const errors = step.retry.on.map((o) => (o === 'failure' ? 'States.TaskFailed' : 'States.Timeout'));
-  return [{ ErrorEquals: errors, IntervalSeconds: 10, MaxAttempts: step.retry.max, BackoffRate: 2 }];
+  return [CAPACITY_RETRY, { ErrorEquals: errors, IntervalSeconds: 10, MaxAttempts: step.retry.max, BackoffRate: 2 }];
 }
 
 function catchers(o: Outcomes): Catcher[] {
@@ -49,7 +67,7 @@ export function stepTask(scope: Scope, info: InstanceInfo, o: Outcomes): TaskSta
     Resource: RESOURCES.startBuild,
     Parameters: {},
     ResultPath: null,
-    TimeoutSeconds: step.timeout,
+    TimeoutSeconds: step.kind === 'run' ? buildTimeouts(step).stateSeconds : step.timeout,
     Catch: catchers(o),
     Next: o.succeeded,
   };

@@ -6,13 +6,15 @@
 import { stringify } from 'yaml';
 import type { Json } from '../asl/types.ts';
 import type { Compute, RunStep, Template } from '../pipeline/model.ts';
+import { pullCommand } from './artifact-pull.ts';
 import { inputEnvName, member } from './context.ts';
 import { upstreamChain } from './status.ts';
 import { aslTemplate, envRefTemplate, shellTemplate, type Compiled, type TemplateScope } from './templates.ts';
 import { templateScope, type InstanceInfo, type Scope } from './scope.ts';
 import { exportedName, OUTPUT_PRELUDE, outputPostlude } from './outputs.ts';
+import { lambdaImageArch } from '../pipeline/lambda-compute.ts';
 
-const COMPUTE: Record<Compute, { type: string; env: string }> = {
+export const COMPUTE: Record<Compute, { type: string; env: string }> = {
   small: { type: 'BUILD_GENERAL1_SMALL', env: 'LINUX_CONTAINER' },
   medium: { type: 'BUILD_GENERAL1_MEDIUM', env: 'LINUX_CONTAINER' },
   large: { type: 'BUILD_GENERAL1_LARGE', env: 'LINUX_CONTAINER' },
@@ -48,7 +50,7 @@ function need<T>(scope: Scope, compiled: Compiled<T>, t: Template, path: (string
 
 function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: TemplateScope): EnvVar[] {
   const vars: EnvVar[] = RUN_ENV.map(([name, path]) => plain(name, path, true));
-  vars.push(plain('SCI_STEP', info.inst.name), plain('SCI_STEP_KEY', info.key));
+  vars.push(plain('SCI_STEP', info.inst.name), plain('SCI_STEP_KEY', info.key), plain('SCI_STEP_TIMEOUT', String(step.timeout)));
   for (const input of Object.keys(scope.pipeline.triggers.manual?.inputs ?? {}).sort()) {
     vars.push(plain(inputEnvName(input), `States.Format('{}', $.run.inputs${member(input)})`, true));
   }
@@ -69,15 +71,16 @@ function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: Templa
 }
 
 function buildspec(scope: Scope, info: InstanceInfo, step: RunStep, ts: TemplateScope): string {
-  const restore = info.needKeys
-    .filter((n) => runStep(scope, n)?.artifacts.length)
-    .map((n) => `if [ -d "$CODEBUILD_SRC_DIR_art_${n}" ]; then cp -R "$CODEBUILD_SRC_DIR_art_${n}/." "$CODEBUILD_SRC_DIR/"; fi`);
+  const producers = info.needKeys.filter((n) => runStep(scope, n)?.artifacts.length);
   const commands = step.commands.map((c, i) => need(scope, shellTemplate(c, ts), c, ['steps', step.name, 'run', i]) ?? '');
   const outputs = step.outputs.length > 0;
+  const phases: Record<string, { commands: string[] }> = {};
+  if (producers.length > 0) phases.pre_build = { commands: [pullCommand(scope.target.artifactBucket, producers)] };
+  phases.build = { commands: outputs ? [OUTPUT_PRELUDE, ...commands, outputPostlude(step.outputs)] : commands };
   const spec: Record<string, unknown> = {
     version: 0.2,
     env: { shell: 'bash', ...(outputs ? { 'exported-variables': step.outputs.map(exportedName) } : {}) },
-    phases: { build: { commands: outputs ? [...restore, OUTPUT_PRELUDE, ...commands, outputPostlude(step.outputs)] : [...restore, ...commands] } },
+    phases,
   };
   if (step.artifacts.length > 0) spec.artifacts = { files: step.artifacts };
   if (step.cache) {
@@ -92,24 +95,58 @@ function runStep(scope: Scope, key: string): RunStep | undefined {
   return s?.kind === 'run' ? s : undefined;
 }
 
+/**
+ * CodeBuild's documented bounds (test/aws/limits.ts cites them): a build's own timeout is 5–2160
+ * minutes, its queue timeout 5–480; Lambda compute takes neither and ends a build at 15 minutes.
+ */
+export const CODEBUILD = { buildMinutes: { min: 5, max: 2160 }, queuedMinutes: 480, lambdaBuildMinutes: 15 } as const;
+
+/** How long the state waits beyond CodeBuild's own limits: by then CodeBuild has ended the build. */
+const STATE_MARGIN_SECONDS = 300;
+
+export function isLambda(compute: Compute): boolean {
+  return compute.startsWith('lambda-');
+}
+
+/**
+ * The step's `timeout` is build time, enforced by CodeBuild itself (whole minutes, at least 5);
+ * queue time is bounded by CodeBuild's queued timeout. The state's TimeoutSeconds covers both
+ * plus a margin, so it never fires while the build runs: a retry never overlaps its build.
+ */
+export function buildTimeouts(step: RunStep): { buildMinutes?: number; queuedMinutes?: number; stateSeconds: number } {
+  if (isLambda(step.compute)) return { stateSeconds: CODEBUILD.lambdaBuildMinutes * 60 + STATE_MARGIN_SECONDS };
+  const { min, max } = CODEBUILD.buildMinutes;
+  const buildMinutes = Math.min(max, Math.max(min, Math.ceil(step.timeout / 60)));
+  const queuedMinutes = CODEBUILD.queuedMinutes;
+  return { buildMinutes, queuedMinutes, stateSeconds: (buildMinutes + queuedMinutes) * 60 + STATE_MARGIN_SECONDS };
+}
+
+/**
+ * `refs/heads/main^{sha}`, `refs/pull/7/head^{sha}`, `refs/tags/v1^{sha}`: CodeBuild fetches only
+ * that ref to find the commit (a bare SHA makes it clone the whole repository), and a pull request
+ * from a fork builds from the base repository's `refs/pull/N/head`.
+ */
+const SOURCE_VERSION = "States.Format('{}^\\{{}\\}', $.run.ref, $.run.sha)";
+
+/** Lambda compute has an environment type per architecture; a curated aarch64 image names its own. */
+function environmentType(step: RunStep, image: string): string {
+  return isLambda(step.compute) && lambdaImageArch(image) === 'aarch64' ? 'ARM_LAMBDA_CONTAINER' : COMPUTE[step.compute].env;
+}
+
 /** The Parameters of the CodeBuild task of a `run` instance. */
 export function buildParameters(scope: Scope, info: InstanceInfo, step: RunStep): Record<string, Json> {
   const ts = templateScope(scope, info, new Map());
   const bucket = scope.target.artifactBucket;
   const image = need(scope, aslTemplate('ImageOverride', step.image, ts), step.image, ['steps', step.name, 'image']) ?? {};
-  const sources = info.needKeys
-    .filter((n) => runStep(scope, n)?.artifacts.length)
-    .map((n) => ({ Type: 'S3', 'Location.$': `States.Format('${bucket}/runs/{}/${n}.zip', $.run.id)`, SourceIdentifier: `art_${n}` }));
+  const timeouts = buildTimeouts(step);
   const params: Record<string, Json> = {
     ProjectName: scope.target.buildProject,
     SourceTypeOverride: 'GITHUB',
     'SourceLocationOverride.$': '$.run.repoUrl',
-    'SourceVersion.$': '$.run.sha',
+    'SourceVersion.$': SOURCE_VERSION,
     ...image,
     ComputeTypeOverride: COMPUTE[step.compute].type,
-    EnvironmentTypeOverride: COMPUTE[step.compute].env,
-    // CodeBuild's own floor is 5 minutes; the state's TimeoutSeconds enforces shorter ones.
-    TimeoutInMinutesOverride: Math.min(2160, Math.max(5, Math.ceil(step.timeout / 60))),
+    EnvironmentTypeOverride: environmentType(step, typeof image.ImageOverride === 'string' ? image.ImageOverride : ''),
     BuildspecOverride: buildspec(scope, info, step, ts),
     EnvironmentVariablesOverride: environment(scope, info, step, ts),
     ArtifactsOverride:
@@ -117,7 +154,8 @@ export function buildParameters(scope: Scope, info: InstanceInfo, step: RunStep)
         ? { Type: 'S3', Location: bucket, 'Path.$': "States.Format('runs/{}', $.run.id)", Name: `${info.key}.zip`, Packaging: 'ZIP' }
         : { Type: 'NO_ARTIFACTS' },
   };
-  if (sources.length > 0) params.SecondarySourcesOverride = sources;
+  if (timeouts.buildMinutes !== undefined) params.TimeoutInMinutesOverride = timeouts.buildMinutes;
+  if (timeouts.queuedMinutes !== undefined) params.QueuedTimeoutInMinutesOverride = timeouts.queuedMinutes;
   if (step.cache) params.CacheOverride = { Type: 'S3', Location: `${bucket}/cache` };
   return params;
 }

@@ -25,6 +25,25 @@ const FAILURE_REASON =
   "States.ArrayGetItem(States.Array('', 'timed out', States.Format('failed ({})', $.error.Error)), " +
   "States.ArrayLength(States.ArrayUnique(States.Array($.error.Error, 'States.Timeout'))))";
 
+/**
+ * CodeBuild ends a build at its own timeout (the state's clock is only a backstop, see
+ * run-task.ts `buildTimeouts`), and the `.sync` integration then fails the Task with
+ * `States.TaskFailed` whose Cause is the build, status `TIMED_OUT`. These two states turn that
+ * into `States.Timeout`, so the one failure write reads "timed out".
+ */
+function timedOutBuild(scope: Scope, stem: string, failed: string, states: Record<string, State>): string {
+  const check = scope.names.claim(stem, 'timed out?');
+  const mark = scope.names.claim(stem, 'timed out');
+  const timedOut = (key: string): ChoiceRule => ({ Variable: '$.error.Cause', StringMatches: `*"${key}":"TIMED_OUT"*` });
+  states[check] = {
+    Type: 'Choice',
+    Choices: [{ And: [{ Variable: '$.error.Cause', IsPresent: true }, { Or: [timedOut('BuildStatus'), timedOut('buildStatus')] }], Next: mark }],
+    Default: failed,
+  };
+  states[mark] = { Type: 'Pass', Result: { Error: 'States.Timeout' }, ResultPath: '$.error', Next: failed };
+  return check;
+}
+
 /** One reason to skip: the step runs only when `cond` holds. */
 interface Guard {
   cond: Cond;
@@ -65,7 +84,7 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
   } else {
     const outcomes: Outcomes = {
       succeeded: write('succeeded', 'succeeded', { literal: '' }),
-      failed,
+      failed: info.inst.step.kind === 'run' ? timedOutBuild(scope, stem, failed, states) : failed,
     };
     if (info.inst.step.kind === 'approval') outcomes.rejected = write('rejected', 'failed', { literal: 'rejected' });
     states[taskName] = stepTask(scope, info, outcomes);

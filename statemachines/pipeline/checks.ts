@@ -7,6 +7,7 @@
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Expr, Pipeline, Step, Template } from './model.ts';
 import { walkExpr } from './expressions.ts';
+import { checkLambdaCompute } from './lambda-compute.ts';
 import { planSteps } from './plan.ts';
 import { matrixKeys } from './matrix.ts';
 import { didYouMean } from './suggest.ts';
@@ -64,6 +65,7 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
       diagnostics.push({ code: 'timeout-too-long', message: `a ${step.kind} step's timeout is at most ${ceiling.text} (${ceiling.why})`, path: written, span: keySpanOf(source, written) });
     }
   }
+  diagnostics.push(...checkLambdaCompute(source, pipeline));
   // The plan would report a bad need again (as unknown, or as a cycle of one step).
   if (scope.allStepsBuilt && !diagnostics.some((d) => d.code === 'unknown-need')) {
     const plan = planSteps(pipeline);

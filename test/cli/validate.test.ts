@@ -98,3 +98,14 @@ test('sci schema prints a draft-07 JSON Schema that rejects unknown keys', () =>
   assert.deepEqual(Object.keys(schema.properties), ['name', 'on', 'env', 'defaults', 'concurrency', 'steps']);
   assert.match(schema.properties.steps!.description ?? '', /exactly one of run, approval, pipeline/);
 });
+
+test('a secret outside the step role prefix is a warning with its position (exit 0); --secrets-prefix / SCI_SECRETS_PREFIX move the prefix', (t) => {
+  const dir = repo({ '.sci/ci.yml': 'steps:\n  pub:\n    secrets: { T: "secretsmanager:ci/npm" }\n    run: npm publish\n' });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const warned = sci('validate', '--repo', dir);
+  assert.equal(warned.code, 0);
+  assert.equal(warned.stderr, ".sci/ci.yml:3:19: warning: secret 'ci/npm' is outside 'sci/', the only prefix steps may read on AWS: store it as 'sci/ci/npm'\n");
+  const configured = sci('validate', '--repo', dir, '--secrets-prefix', 'ci/');
+  assert.equal(configured.code, 0);
+  assert.equal(configured.stderr, '');
+});

@@ -12,8 +12,10 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { stepKey } from '../../statemachines/lifecycle.ts';
 import { closeSharedTables, freshStore } from '../store/local-table.ts';
 import { fixedRepos, recordingStatuses } from './fixtures.ts';
+import { judgeSdkCalls } from '../aws/sdk-judge.ts';
 
 const sfn = mockClient(SFNClient);
+judgeSdkCalls({ sfn });
 const PREFIX = 'arn:aws:states:eu-west-1:1:stateMachine:';
 
 after(closeSharedTables);

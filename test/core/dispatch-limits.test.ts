@@ -54,3 +54,36 @@ test('a pipeline over Step Functions limits is a failed commit status, and nothi
   assert.equal((await store.listRuns({})).length, 0);
   sfn.restore();
 });
+
+test('a secret outside the deployed prefix is a failed commit status at its position, and nothing of the push starts', async () => {
+  const sfn = mockClient(SFNClient);
+  const { store } = await freshStore();
+  const statuses = recordingStatuses();
+  const deps = {
+    store,
+    statuses,
+    registry: new SfnStateMachineRegistry(new SFNClient({ region: 'eu-west-1' }), { roleArn: 'arn:aws:iam::1:role/x', arnPrefix: PREFIX }),
+    executions: new SfnExecutions(new SFNClient({ region: 'eu-west-1' })),
+    clock: { now: () => new Date('2026-11-27T05:00:00Z') },
+    target: { tableName: 't', buildProject: 'p', artifactBucket: 'b' },
+    machineName: (repo: string, id: string) => stateMachineName('sci-', repo, id),
+    runUrl: (arn: string) => arn,
+    secretPrefixes: { secretsManager: 'team/', parameterStore: '/team/' },
+  };
+  const deploy = 'steps:\n  ship:\n    secrets: { KEY: "secretsmanager:team/key", URL: "ssm:/ci/url" }\n    run: ./ship.sh\n';
+  const source = fixedSource([{ path: '.sci/deploy.yml', text: deploy }]);
+  const facts = {
+    event: 'push' as const, repo: 'o/r', repoUrl: 'https://github.com/o/r.git', sha: 'a'.repeat(40), ref: 'refs/heads/main',
+    branch: 'main', tag: '', actor: 'octocat', pr: { number: 0, base: '', fork: false },
+  };
+
+  const outcome = await dispatch(deps, source, { seed: 'delivery-2', facts, trigger: { event: 'push', branch: 'main', tag: '' } });
+
+  assert.equal(outcome.kind, 'invalid');
+  assert.deepEqual(statuses.statuses.map((s) => [s.context, s.state, s.description]), [
+    ['sci/deploy', 'failure', ".sci/deploy.yml:3:53: SSM parameter '/ci/url' is outside '/team/', the only path steps may read on AWS: store it as '/team/ci/url'"],
+  ]);
+  assert.equal(sfn.calls().length, 0, 'no state machine created, no execution started');
+  assert.equal((await store.listRuns({ repo: 'o/r' })).length, 0);
+  sfn.restore();
+});

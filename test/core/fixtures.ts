@@ -16,7 +16,7 @@ steps:
     run: npm test
   publish:
     needs: [test]
-    secrets: { NPM_TOKEN: "secretsmanager:ci/npm" }
+    secrets: { NPM_TOKEN: "secretsmanager:sci/npm" }
     run: npm publish
 `;
 

@@ -7,8 +7,10 @@ import { scheduleName, schedulePrefix } from '../../src/aws/names.ts';
 import { desiredSchedules, syncSchedules, toEventBridgeCron } from '../../src/core/schedules.ts';
 import { validPipelines } from '../../src/core/pipelines.ts';
 import { REPO_FILES } from './fixtures.ts';
+import { judgeSdkCalls } from '../aws/sdk-judge.ts';
 
 const scheduler = mockClient(SchedulerClient);
+judgeSdkCalls({ scheduler });
 const options = { group: 'sci', targetArn: 'arn:aws:lambda:eu-west-1:1:function:scheduled', roleArn: 'arn:aws:iam::1:role/scheduler' };
 
 describe('schedules', () => {

@@ -14,11 +14,13 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { openLocalStore, type LocalStore } from '../../local/store/dynalite-server.ts';
 import { CI, DEPLOY, RELEASE } from '../core/fixtures.ts';
 import { fakeGitHub, type FakeGitHub } from './fake-github.ts';
+import { judgeSdkCalls } from '../aws/sdk-judge.ts';
 
 const SHA = 'e'.repeat(40);
 const REPO = 'octo/api';
 const sfn = mockClient(SFNClient);
 const secrets = mockClient(SecretsManagerClient);
+judgeSdkCalls({ sfn, secretsmanager: secrets });
 let home: string;
 let local: LocalStore;
 let github: FakeGitHub;

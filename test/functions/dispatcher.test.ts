@@ -17,11 +17,13 @@ import { slimPayload } from '../../src/github/slim-payload.ts';
 import { CI } from '../core/fixtures.ts';
 import { examples } from '../github/helpers.ts';
 import { fakeGitHub, type FakeGitHub } from './fake-github.ts';
+import { judgeSdkCalls } from '../aws/sdk-judge.ts';
 
 const SHA = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
 const sfn = mockClient(SFNClient);
 const secrets = mockClient(SecretsManagerClient);
 const scheduler = mockClient(SchedulerClient);
+judgeSdkCalls({ sfn, secretsmanager: secrets, scheduler });
 let home: string;
 let local: LocalStore;
 let github: FakeGitHub;

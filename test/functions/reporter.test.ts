@@ -13,11 +13,13 @@ import { CreateStateMachineCommand, ListStateMachineVersionsCommand, SFNClient, 
 import { openLocalStore, type LocalStore } from '../../local/store/dynalite-server.ts';
 import { CI, DEPLOY } from '../core/fixtures.ts';
 import { fakeGitHub, type FakeGitHub } from './fake-github.ts';
+import { judgeSdkCalls } from '../aws/sdk-judge.ts';
 
 const SHA = 'd'.repeat(40);
 const REPO = 'octo/app';
 const sfn = mockClient(SFNClient);
 const secrets = mockClient(SecretsManagerClient);
+judgeSdkCalls({ sfn, secretsmanager: secrets });
 let home: string;
 let local: LocalStore;
 let github: FakeGitHub;

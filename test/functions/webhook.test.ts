@@ -13,9 +13,11 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { openLocalStore, type LocalStore } from '../../local/store/dynalite-server.ts';
 import { examples, signedRequest, TEST_SECRET } from '../github/helpers.ts';
+import { judgeSdkCalls } from '../aws/sdk-judge.ts';
 
 const sqs = mockClient(SQSClient);
 const secrets = mockClient(SecretsManagerClient);
+judgeSdkCalls({ sqs, secretsmanager: secrets });
 let home: string;
 let local: LocalStore;
 let handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;

@@ -20,9 +20,11 @@ import type { QueuedDelivery } from '../../src/core/ports.ts';
 import { closeSharedTables, freshStore } from '../store/local-table.ts';
 import { fixedRepos, recordingStatuses, REPO_FILES } from '../core/fixtures.ts';
 import { examples } from './helpers.ts';
+import { judgeSdkCalls } from '../aws/sdk-judge.ts';
 
 const ARN_PREFIX = 'arn:aws:states:eu-west-1:123456789012:stateMachine:';
 const sfn = mockClient(SFNClient);
+judgeSdkCalls({ sfn });
 const notFound = (name: string) => Object.assign(new Error(name), { name });
 
 after(closeSharedTables);

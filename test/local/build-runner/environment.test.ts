@@ -29,15 +29,17 @@ test('the environment: host PATH only, a private HOME, CodeBuild variables, plai
     hostVariables: true,
     buildId: 'b1',
     sha: 'abc',
-    sourceDirs: { art_build: '/w/sources/art_build' },
+    sourceVersion: 'refs/heads/main^{abc}',
+    binDir: '/w/bin',
     secretsDir: '/nonexistent',
     hostEnv: { PATH: '/bin', AWS_SECRET_ACCESS_KEY: 'leak', SCI_SECRET_S: 'shh' },
   });
-  assert.equal(env.PATH, '/bin');
+  assert.equal(env.PATH, '/w/bin:/bin');
   assert.equal(env.AWS_SECRET_ACCESS_KEY, undefined);
   assert.equal(env.HOME, '/w/home');
   assert.equal(env.GIT_CEILING_DIRECTORIES, '/w');
-  assert.equal(env.CODEBUILD_SRC_DIR_art_build, '/w/sources/art_build');
+  assert.equal(env.CODEBUILD_RESOLVED_SOURCE_VERSION, 'abc');
+  assert.equal(env.CODEBUILD_SOURCE_VERSION, 'refs/heads/main^{abc}');
   assert.equal(env.A, '1');
   assert.deepEqual(secrets, ['shh']);
 });

@@ -1,33 +1,41 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { artifactDir, cachePathDir, outputArtifactDir, restoreArtifact, restoreCache, saveArtifacts, saveCache } from '../../../local/build-runner/storage.ts';
+import { cachePathDir, objectPath, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from '../../../local/build-runner/storage.ts';
 
-test('S3 locations map to directories under the state home, never outside it', () => {
-  assert.equal(artifactDir('/h/artifacts', 'sci-artifacts/runs/R1/build.zip'), '/h/artifacts/runs/R1/build');
-  assert.equal(artifactDir('/h/artifacts', 'bucket/../../etc/passwd.zip'), '/h/artifacts/etc/passwd');
-  assert.equal(outputArtifactDir('/h/artifacts', { Type: 'S3', Location: 'b', Path: 'runs/R1', Name: 'k.zip' }), '/h/artifacts/runs/R1/k');
+test('S3 objects map to files under the state home, never outside it', () => {
+  assert.equal(objectPath('/h/artifacts', 'sci-artifacts/runs/R1/build.zip'), '/h/artifacts/runs/R1/build.zip');
+  assert.equal(objectPath('/h/artifacts', 'bucket/../../etc/passwd.zip'), '/h/artifacts/etc/passwd.zip');
+  assert.equal(outputObjectPath('/h/artifacts', { Type: 'S3', Location: 'b', Path: 'runs/R1', Name: 'k.zip' }), '/h/artifacts/runs/R1/k.zip');
   assert.equal(cachePathDir('~/.npm/**/*', '/ws/src', '/ws/home'), '/ws/home/.npm');
   assert.equal(cachePathDir('node_modules/**/*', '/ws/src', '/ws/home'), '/ws/src/node_modules');
   assert.equal(cachePathDir('/opt/tool', '/ws/src', '/ws/home'), '/opt/tool');
 });
 
-test('artifacts: only matching files are kept, and restored into a secondary source', async (t) => {
+test('artifacts: only matching files are kept in a ZIP that unzip restores (modes too); the local aws reads it back', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sci-storage-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const src = join(dir, 'src');
   mkdirSync(join(src, 'dist/sub'), { recursive: true });
-  writeFileSync(join(src, 'dist/a.txt'), 'a');
-  writeFileSync(join(src, 'dist/sub/b.txt'), 'b');
+  writeFileSync(join(src, 'dist/a.txt'), 'a'.repeat(1000));
+  writeFileSync(join(src, 'dist/sub/b.sh'), 'echo b');
+  chmodSync(join(src, 'dist/sub/b.sh'), 0o755);
   writeFileSync(join(src, 'other.txt'), 'no');
-  assert.equal(await saveArtifacts(src, ['dist/**'], join(dir, 'kept')), 2);
-  await restoreArtifact(join(dir, 'kept'), join(dir, 'restored'));
-  assert.equal(readFileSync(join(dir, 'restored/dist/sub/b.txt'), 'utf8'), 'b');
+  const store = join(dir, 'artifacts');
+  const object = outputObjectPath(store, { Type: 'S3', Location: 'bucket', Path: 'runs/R1', Name: 'build.zip' });
+  assert.equal(await saveArtifacts(src, ['dist/**'], object), 2);
+  await writeLocalAwsCli(join(dir, 'bin'), store);
+  const aws = join(dir, 'bin/aws');
+  execFileSync(aws, ['s3', 'cp', '--only-show-errors', 's3://bucket/runs/R1/build.zip', join(dir, 'got.zip')]);
+  execFileSync('unzip', ['-qo', join(dir, 'got.zip'), '-d', join(dir, 'restored')]);
+  assert.equal(readFileSync(join(dir, 'restored/dist/a.txt'), 'utf8'), 'a'.repeat(1000));
+  assert.equal(statSync(join(dir, 'restored/dist/sub/b.sh')).mode & 0o777, 0o755);
   assert.ok(!existsSync(join(dir, 'restored/other.txt')));
-  await restoreArtifact(join(dir, 'never-kept'), join(dir, 'empty'));
-  assert.ok(existsSync(join(dir, 'empty')));
+  // a missing object fails with the AWS CLI's 404 text, which the pull phase reads as "kept nothing"
+  assert.throws(() => execFileSync(aws, ['s3', 'cp', 's3://bucket/runs/R1/none.zip', join(dir, 'x')], { stdio: 'pipe' }), /\(404\)/);
 });
 
 test('cache: saved under its key, restored on the next build, missing key restores nothing', async (t) => {

@@ -171,19 +171,24 @@ steps:
     assert.equal(new Set(seen.map(([, key]) => key)).size, 2);
   });
 
-  it('records a timeout as failed with reason "timed out", another failure with its error', async () => {
+  it('records a build CodeBuild timed out as failed with reason "timed out", another failure with its error', async () => {
     const pipeline = compile(`
 steps:
   slow: { run: sleep 5, timeout: 1s }
   after: { needs: [slow], if: always(), run: echo "$SCI_RUN_STATUS" }
   broken: { needs: [after], run: exit 1 }
 `);
-    assert.equal((pipeline.definition.States.slow as { TimeoutSeconds: number }).TimeoutSeconds, 1);
+    // CodeBuild enforces the build time (5 minutes at least); the state's clock covers queue + build + 5 minutes
+    const slow = pipeline.definition.States.slow as { TimeoutSeconds: number; Parameters: Record<string, unknown> };
+    assert.equal(slow.Parameters.TimeoutInMinutesOverride, 5);
+    assert.equal(slow.Parameters.QueuedTimeoutInMinutesOverride, 480);
+    assert.equal(slow.TimeoutSeconds, (5 + 480 + 5) * 60);
     const seen: Record<string, string> = {};
     const out = await execute(pipeline.definition, runInput(), pipeline.steps, {
       build: async (c) => {
         seen[c.key] = envOf(c).SCI_RUN_STATUS!;
-        if (c.key === 'slow') await new Promise((r) => setTimeout(r, 1500));
+        // what the .sync integration raises when CodeBuild ends a build at its timeout
+        if (c.key === 'slow') throw Object.assign(new Error(JSON.stringify({ Build: { Id: 'b:1', BuildStatus: 'TIMED_OUT' } })), { name: 'States.TaskFailed' });
         if (c.key === 'broken') throw Object.assign(new Error('exit 1'), { name: 'CodeBuild.BuildFailed' });
       },
     });

@@ -93,7 +93,7 @@ const stepCases: Array<[string, string, (s: Step) => void]> = [
   ['needs as a string', '    needs: t\n    run: x\n', (s) => assert.deepEqual(s.needs, ['t'])],
   ['if as a boolean', '    if: false\n    run: x\n', (s) => assert.deepEqual(plain(s.if), { kind: 'literal', value: false })],
   ['ssm secret', '    run: x\n    secrets: { T: "ssm:/ci/t" }\n', (s) => assert.deepEqual(plain(runStep(s).secrets), { T: { store: 'ssm', id: '/ci/t' } })],
-  ['lambda compute', '    run: x\n    compute: lambda-4gb\n', (s) => assert.equal(runStep(s).compute, 'lambda-4gb')],
+  ['lambda compute', '    run: x\n    compute: lambda-4gb\n    image: aws/codebuild/amazonlinux-x86_64-lambda-standard:nodejs22\n', (s) => assert.equal(runStep(s).compute, 'lambda-4gb')],
   ['pipeline call timeout', '    pipeline: { name: other }\n    timeout: 2h\n', (s) => assert.ok(s.kind === 'pipeline' && s.timeout === 7200)],
   ['block scalar run', '    run: |\n      echo a\n      echo b\n', (s) => assert.deepEqual(plain(runStep(s).commands), [{ parts: [{ text: 'echo a\necho b\n' }] }])],
 ];

@@ -1,0 +1,45 @@
+/**
+ * The first phase of a build whose needs keep artifacts: it fetches each `runs/<runId>/<need>.zip`
+ * from the artifact bucket with the step role and unpacks it into the checkout. CodeBuild's own
+ * `SecondarySourcesOverride` would cap a step at 12 producers and fail the build when a failed
+ * need uploaded nothing; this phase has no cap and treats a missing object as "kept nothing", so
+ * an `always()` step after a failure still runs (docs/aws-review.md, "Compiler and dispatcher").
+ *
+ * It uses the AWS CLI when the image has it (CodeBuild's curated images do), else curl (≥ 7.75,
+ * `--aws-sigv4`) with the container credentials CodeBuild serves to every build; then `unzip`.
+ * The local build runner runs the very same commands against its own artifact store.
+ */
+
+/** A shell function: `sci_get BUCKET KEY FILE` → 0 fetched, 1 no such object, 2 any other error. */
+const GET = [
+  'sci_get() {',
+  '  if command -v aws >/dev/null 2>&1; then',
+  '    err=$(aws s3 cp --only-show-errors "s3://$1/$2" "$3" 2>&1) && return 0',
+  '  else',
+  '    c=$(curl -fsS "http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") || return 2',
+  `    v() { printf '%s' "$c" | sed -n "s/.*\\"$1\\" *: *\\"\\([^\\"]*\\)\\".*/\\1/p"; }`,
+  '    err=$(curl -sS -o "$3" -w "%{http_code}" --aws-sigv4 "aws:amz:$AWS_REGION:s3" --user "$(v AccessKeyId):$(v SecretAccessKey)" \\',
+  '      -H "x-amz-security-token: $(v Token)" "https://$1.s3.$AWS_REGION.amazonaws.com/$2" 2>&1)',
+  '    [ "$err" = 200 ] && return 0',
+  '  fi',
+  '  case "$err" in *404*|*"Not Found"*|*NoSuchKey*) return 1 ;; esac',
+  '  echo "cannot fetch s3://$1/$2: $err" >&2',
+  '  return 2',
+  '}',
+].join('\n');
+
+/** The pull phase's one command (one shell, so the functions stay defined): fetch and unpack each need. */
+export function pullCommand(bucket: string, needKeys: string[]): string {
+  return [
+    GET,
+    'sci_pull() {',
+    '  for n in "$@"; do',
+    '    f="${TMPDIR:-/tmp}/sci-artifacts-$n.zip"',
+    `    if sci_get '${bucket}' "runs/$SCI_RUN_ID/$n.zip" "$f"; then unzip -qo "$f" -d "$CODEBUILD_SRC_DIR" && rm -f "$f" || return 1`,
+    '    elif [ $? -eq 1 ]; then echo "sci: $n kept no artifacts"',
+    '    else return 1; fi',
+    '  done',
+    '}',
+    `sci_pull ${needKeys.join(' ')}`,
+  ].join('\n');
+}

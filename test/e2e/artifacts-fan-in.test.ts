@@ -1,0 +1,55 @@
+/**
+ * Artifacts reach a step through its buildspec's pull phase (runs/<runId>/<need>.zip from the
+ * artifact bucket; locally the same commands read the local store), so there is no cap on the
+ * number of producers (CodeBuild's secondary sources stop at 12) and a failed producer that kept
+ * nothing does not stop an `always()` step from running.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runsOf, sandbox, sci, step, type RunJson } from './helpers.ts';
+
+const box = sandbox({
+  '.sci/fan.yml': `
+steps:
+  test:
+    matrix: { os: [a, b, c, d], node: [1, 2, 3, 4] }
+    run: ['mkdir -p cov', 'echo "\${{ matrix.os }}\${{ matrix.node }}" > cov/\${{ matrix.os }}-\${{ matrix.node }}.txt']
+    artifacts: [cov/**]
+  report:
+    needs: [test]
+    run: ['test "$(ls cov | wc -l)" -eq 16', 'cat cov/d-4.txt']
+`,
+  '.sci/failed-producer.yml': `
+steps:
+  build:
+    run: [mkdir -p out, exit 3]
+    artifacts: [out/**]
+  kept:
+    run: [mkdir -p logs, echo kept > logs/kept.txt]
+    artifacts: [logs/**]
+  cleanup:
+    needs: [build, kept]
+    if: always()
+    run: ['grep -q kept logs/kept.txt', 'test ! -e out', 'echo "upstream $SCI_RUN_STATUS"']
+`,
+});
+test.after(() => box.cleanup());
+
+test('16 artifact producers fan in to one step: every file arrives (no 12-source cap)', () => {
+  const r = sci(box, 'run', 'fan', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const [run] = runsOf(r.stdout) as [RunJson];
+  assert.equal(step(run, 'report').status, 'succeeded');
+  assert.match(sci(box, 'logs', run.id, 'report').stdout, /d4/);
+});
+
+test('an always() step runs after a producer that failed and kept nothing, with the artifacts that exist', () => {
+  const r = sci(box, 'run', 'failed-producer', '--json');
+  assert.equal(r.code, 1);
+  const [run] = runsOf(r.stdout) as [RunJson];
+  assert.equal(step(run, 'build').status, 'failed');
+  assert.equal(step(run, 'cleanup').status, 'succeeded');
+  const log = sci(box, 'logs', run.id, 'cleanup').stdout;
+  assert.match(log, /sci: build kept no artifacts/);
+  assert.match(log, /upstream failed/);
+});
