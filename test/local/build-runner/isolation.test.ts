@@ -128,7 +128,7 @@ describe('steps as attackers', () => {
     assert.doesNotMatch(outcome.log, /FOUND|READ-SECRETS-FILE|LISTED|SEES-SERVER/);
     assert.doesNotMatch(outcome.log, new RegExp(SECRET));
     assert.match(outcome.log, /token=\[\]/, 'no secrets for untrusted events');
-    assert.match(outcome.log, /^path=\/usr\/local\/sbin:/m);
+    assert.match(outcome.log, /^path=(\/\S+\/bin:)?\/usr\/local\/sbin:/m);
     assert.match(outcome.log, /^built$/m, 'the workspace is writable');
     if (process.getuid?.() === 0) assert.match(outcome.log, /^65534$/m, 'as root, the step runs as nobody');
   });
