@@ -14,6 +14,8 @@ export interface RunFacts {
   tag: string;
   actor: string;
   pr: { number: number; base: string; fork: boolean };
+  /** A re-release only: the outputs of the steps it does not run (`Pipeline.released`). */
+  released?: Record<string, { outputs: Record<string, string> }>;
 }
 
 export type InputValues = Record<string, string | number | boolean>;
@@ -35,6 +37,7 @@ export function executionInput(runId: string, pipelineId: string, facts: RunFact
       pr: { number: facts.pr.number, base: facts.pr.base, fork: facts.pr.fork },
       inputs,
       callees,
+      ...(facts.released ? { released: facts.released } : {}),
     },
     steps: {},
   };

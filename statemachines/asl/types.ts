@@ -68,6 +68,14 @@ export interface ParallelState extends Flow {
   ResultPath?: string | null;
 }
 
+export interface MapState extends Flow {
+  Type: 'Map';
+  Comment?: string;
+  ItemsPath: string;
+  ItemProcessor: StateMachine & { ProcessorConfig: { Mode: 'INLINE' } };
+  ResultPath?: string | null;
+}
+
 export interface SucceedState {
   Type: 'Succeed';
   Comment?: string;
@@ -80,7 +88,7 @@ export interface FailState {
   Cause: string;
 }
 
-export type State = TaskState | PassState | ChoiceState | ParallelState | SucceedState | FailState;
+export type State = TaskState | PassState | ChoiceState | ParallelState | MapState | SucceedState | FailState;
 
 export interface StateMachine {
   Comment?: string;

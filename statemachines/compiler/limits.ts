@@ -58,6 +58,7 @@ function successors(state: State): string[] {
 export function longestPath(machine: StateMachine): Cost {
   const memo = new Map<string, Cost>();
   const stack: Array<{ name: string; expanded: boolean }> = [{ name: machine.StartAt, expanded: false }];
+  const onPath = new Set<string>();
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
     if (memo.has(top.name)) {
@@ -68,12 +69,16 @@ export function longestPath(machine: StateMachine): Cost {
     const next = successors(state);
     if (!top.expanded) {
       top.expanded = true;
-      for (const n of next) if (!memo.has(n)) stack.push({ name: n, expanded: false });
+      onPath.add(top.name);
+      for (const n of next) if (!memo.has(n) && !onPath.has(n)) stack.push({ name: n, expanded: false });
       continue;
     }
     stack.pop();
+    onPath.delete(top.name);
     const own = ownCost(state, state.Type === 'Parallel' ? state.Branches.map(longestPath) : []);
-    const rest = next.map((n) => memo.get(n)!);
+    // A successor still on the path closes the one loop the compiler emits (waiting for an
+    // environment another run holds): counted once, as how often it turns depends on other runs.
+    const rest = next.map((n) => memo.get(n) ?? { events: 0, transitions: 0 });
     memo.set(top.name, {
       events: own.events + rest.reduce((m, r) => Math.max(m, r.events), 0),
       transitions: own.transitions + rest.reduce((m, r) => Math.max(m, r.transitions), 0),

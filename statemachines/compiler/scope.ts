@@ -8,7 +8,7 @@ import { RUN_PREFIX } from '../lifecycle.ts';
 import type { StateNames } from '../asl/names.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Pipeline, StepInstance } from '../pipeline/model.ts';
-import type { RecordPaths } from './context.ts';
+import { member, type RecordPaths } from './context.ts';
 import type { TemplateScope } from './templates.ts';
 import type { Visibility } from './visibility.ts';
 
@@ -56,7 +56,8 @@ export function recordPaths(scope: Scope, key: string): RecordPaths {
   const seen = scope.visible.get(key);
   return (name) => {
     const source = [...scope.byKey.values()].find((i) => i.inst.step.name === name && Object.keys(i.inst.matrix).length === 0);
-    return source ? seen?.get(source.key) : undefined;
+    if (source) return seen?.get(source.key);
+    return scope.pipeline.released?.[name] ? `$.run.released${member(name)}` : undefined;
   };
 }
 

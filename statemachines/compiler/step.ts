@@ -6,8 +6,9 @@
  */
 import type { ChoiceRule, State } from '../asl/types.ts';
 import { STATUS_FUNCTIONS, walkExpr } from '../pipeline/expressions.ts';
-import { all, compileCondition, needSucceeded, not, type Cond, type NeedView } from './conditions.ts';
+import { all, any, compileCondition, needSucceeded, not, type Cond, type NeedView } from './conditions.ts';
 import { exprText } from './expr-text.ts';
+import { emitLock, emitRelease, emitUnlock } from './environment.ts';
 import { emitGate, emitSignals } from './gate.ts';
 import { stepTask, type Outcomes } from './kinds.ts';
 import { needPath, recordPaths, stateEntry, type Entry, type FinalStatus, type InstanceInfo, type Scope } from './scope.ts';
@@ -61,12 +62,19 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
   const never = guards.find((g) => g.cond.kind === 'const' && !g.cond.value);
   const taskName = never ? '' : scope.names.claim(stem);
   const signals = (scope.signals.get(key) ?? []).length > 0;
+  const environment = info.inst.step.environment !== undefined;
   let afterSignals: string | undefined;
+  let unlock: string | undefined;
+  let release: string | undefined;
+  const continuation = (): string => (afterSignals ??= emitSignals(scope, key, stem, next.name(), states));
   const after = (status: FinalStatus): string => {
-    const routed = signals ? undefined : next.route?.(key, status);
-    if (routed !== undefined) return routed;
-    afterSignals ??= emitSignals(scope, key, stem, next.name(), states);
-    return afterSignals;
+    // A step holding an environment frees it whatever happened; only a success records a release.
+    if (environment && status !== 'skipped') {
+      unlock ??= emitUnlock(scope, info, continuation(), states);
+      return status === 'succeeded' ? (release ??= emitRelease(scope, info, unlock, states)) : unlock;
+    }
+    const routed = signals || environment ? undefined : next.route?.(key, status);
+    return routed ?? continuation();
   };
   const settled = scope.names.claim(stem, 'settled');
   states[settled] = settledPass(info, after('cancelled'));
@@ -88,7 +96,8 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
     };
     if (info.inst.step.kind === 'approval') outcomes.rejected = write('rejected', 'failed', { literal: 'rejected' });
     states[taskName] = stepTask(scope, info, outcomes);
-    entry = checkEntry(scope, info, guards, taskName, write, states);
+    const start = environment ? emitLock(scope, info, taskName, failed, states) : taskName;
+    entry = checkEntry(scope, info, guards, start, write, states);
   }
   return gated ? stateEntry(emitGate(scope, key, stem, entry.name(), failed, states)) : entry;
 }
@@ -161,6 +170,11 @@ function stepGuards(scope: Scope, info: InstanceInfo): Guard[] {
   if (typeof compiled === 'string') {
     scope.diagnostics.push({ code: 'bad-condition', message: `if: ${compiled}`, path: ['steps', step.name, 'if'], span: step.if.span });
     return guards;
+  }
+  if (step.branches) {
+    const { globs, environment } = step.branches;
+    const cond = any(globs.map((g) => ({ kind: 'rule', rule: { Variable: '$.run.branch', StringMatches: g } }) as Cond));
+    guards.push({ cond, suffix: 'skip (branch)', reason: { literal: `environment ${environment} takes only branches ${globs.join(', ')}` } });
   }
   const checksStatus = [...walkExpr(step.if)].some((e) => e.kind === 'call' && STATUS_FUNCTIONS.has(e.name));
   if (!checksStatus) guards.push({ cond: all(needs.map(needSucceeded)), suffix: 'skip', reason: needsReason(scope, needs) });

@@ -4,7 +4,7 @@
  * are collected, never thrown.
  */
 import type { Diagnostic, SourceSpan } from '../diagnostics.ts';
-import type { Compute, Expr, Matrix, MatrixValue, Pipeline, RetryPolicy, SecretRef, Step, Template } from './model.ts';
+import type { Compute, EnvironmentSpec, Expr, Matrix, MatrixValue, Pipeline, RetryPolicy, SecretRef, Step, Template } from './model.ts';
 import { durationSeconds, type PipelineFile, type StepFile } from './schema.ts';
 import { parseCondition, parseTemplate } from './expressions.ts';
 import { buildTriggers } from './build-triggers.ts';
@@ -20,7 +20,7 @@ export const DEFAULT_APPROVAL_TIMEOUT = 86400;
 /** What a retry reacts to when `retry.on` is not written. */
 export const DEFAULT_RETRY_ON: RetryPolicy['on'] = ['failure', 'timeout'];
 const KINDS = ['run', 'approval', 'pipeline'] as const;
-const RUN_ONLY = ['image', 'compute', 'retry', 'env', 'secrets', 'artifacts', 'cache', 'outputs'] as const;
+const RUN_ONLY = ['image', 'compute', 'retry', 'env', 'secrets', 'artifacts', 'cache', 'outputs', 'environment'] as const;
 
 type Scalar = string | number | boolean;
 
@@ -78,7 +78,8 @@ export function buildPipeline(source: YamlSource, id: string, file: Partial<Pipe
     }),
     steps: keysInOrder(source, ['steps']).flatMap((name) => {
       const step = Object.hasOwn(steps, name) ? steps[name] : undefined;
-      return step ? (buildStep(b, name, step, defaults) ?? []) : [];
+      const built = step ? buildStep(b, name, step, defaults) : undefined;
+      return built ? withEnvironmentApproval(built) : [];
     }),
   };
   return { pipeline, diagnostics: b.diagnostics };
@@ -122,6 +123,27 @@ function buildStep(b: Builder, name: string, step: StepFile, defaults: Pipeline[
 }
 
 /**
+ * `environment: { approval: true }` becomes an approval step `approve <step>` that takes the
+ * step's needs and condition; the step then needs only it. Both skip other branches.
+ */
+function withEnvironmentApproval(step: Step): Step[] {
+  if (!step.environment?.approval) return [step];
+  const approval: Step = {
+    name: `approve ${step.name}`,
+    needs: step.needs,
+    if: step.if,
+    ifWritten: step.ifWritten,
+    allowFailure: false,
+    ...(step.branches ? { branches: step.branches } : {}),
+    span: step.environment.span,
+    kind: 'approval',
+    message: { parts: [{ text: `Release ${step.name} to ${step.environment.name}?` }], span: step.environment.span },
+    timeout: DEFAULT_APPROVAL_TIMEOUT,
+  };
+  return [approval, { ...step, needs: [approval.name], if: { kind: 'call', name: 'success', args: [], span: step.span }, ifWritten: false }];
+}
+
+/**
  * Axes in file order (YAML keeps `2: [..]` where JS objects would not), `exclude` and
  * `include` as written. An exclude key that is not an axis matches nothing: as on GitHub,
  * it is an error rather than a silent no-op.
@@ -158,7 +180,21 @@ function runFields(b: Builder, path: Path, step: StepFile, defaults: Pipeline['d
     artifacts: step.artifacts ?? [],
     outputs: [...new Set(step.outputs ?? [])],
     ...(step.cache && { cache: { key: b.template(step.cache.key, [...path, 'cache', 'key']), paths: step.cache.paths } }),
+    ...environmentFields(b, path, step),
   };
+}
+
+function environmentFields(b: Builder, path: Path, step: StepFile) {
+  if (step.environment === undefined) return {};
+  const written = typeof step.environment === 'string' ? { name: step.environment } : step.environment;
+  const spec: EnvironmentSpec = {
+    name: written.name,
+    approval: written.approval ?? false,
+    ...(written.url !== undefined ? { url: written.url } : {}),
+    ...(written.branches !== undefined ? { branches: written.branches } : {}),
+    span: spanOf(b.source, [...path, 'environment']),
+  };
+  return { environment: spec, ...(spec.branches ? { branches: { globs: spec.branches, environment: spec.name } } : {}) };
 }
 
 function secretRef(b: Builder, ref: string, path: Path): SecretRef {

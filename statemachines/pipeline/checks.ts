@@ -35,7 +35,8 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
   const checkTemplate = (template: Template, path: Path, axes: string[] | undefined, reach = noSteps) => {
     for (const part of template.parts) if ('expr' in part) diagnostics.push(...checkExpr(part.expr, path, { inputs, axes, inIf: false, scope, reach, pipeline }));
   };
-  const stepNames = scope.stepNames ?? [];
+  // Steps the file implies (an environment's approval) are known needs too.
+  const stepNames = [...(scope.stepNames ?? []), ...pipeline.steps.map((s) => s.name).filter((n) => !scope.stepNames?.includes(n))];
   const known = new Set(stepNames);
   if (scope.stepNames?.length === 0) {
     diagnostics.push({ code: 'no-steps', message: 'a pipeline needs at least one step', path: ['steps'], span: keySpanOf(source, ['steps']) });

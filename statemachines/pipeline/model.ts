@@ -118,6 +118,17 @@ export interface SecretRef {
   span: SourceSpan;
 }
 
+/** `environment:` of a step: where its success is recorded as a release. */
+export interface EnvironmentSpec {
+  name: string;
+  url?: string;
+  /** @default false — true puts an approval step (`approve <step>`) before the step. */
+  approval: boolean;
+  /** Branch globs the environment accepts; absent = any branch. */
+  branches?: string[];
+  span: SourceSpan;
+}
+
 interface StepCommon {
   /** The key under `steps:`. */
   name: string;
@@ -131,6 +142,10 @@ interface StepCommon {
   allowFailure: boolean;
   /** Absent = not a matrix step. */
   matrix?: Matrix;
+  /** The environment this step releases to (run steps). */
+  environment?: EnvironmentSpec;
+  /** Branch globs outside which the step is skipped with a reason (an environment's `branches`). */
+  branches?: { globs: string[]; environment: string };
   span: SourceSpan;
 }
 
@@ -185,6 +200,12 @@ export interface Pipeline {
   concurrency?: { group: Template; cancelInProgress: boolean };
   /** In file order. */
   steps: Step[];
+  /**
+   * A re-release (`sci promote`, `sci rollback`) runs only the steps releasing to one environment;
+   * the steps they read outputs from are not run but given, by name with their output names, and
+   * read from the execution input at `run.released.<step>.outputs`.
+   */
+  released?: Record<string, string[]>;
 }
 
 /**

@@ -138,6 +138,17 @@ const matrix = z
     }
   });
 
+const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const environmentName = z.string({ error: 'environment must be a name or { name, url, approval, branches }' })
+  .regex(ENVIRONMENT_NAME, 'environment names are letters, digits, _, . and -, starting with a letter or digit');
+const environment = z.union(
+  [
+    environmentName,
+    strict({ name: environmentName, url: nonEmpty('url').optional(), approval: z.boolean().optional(), branches: globs('branches').min(1).optional() }, 'environment'),
+  ],
+  { error: 'environment must be a name or { name, url, approval, branches }' },
+);
+
 /** One entry under `steps:`; exactly one of run/approval/pipeline is checked when building. */
 export const stepSchema = strict(
   {
@@ -156,6 +167,7 @@ export const stepSchema = strict(
     cache: strict({ key: nonEmpty('key'), paths: globs('paths').min(1, 'paths must not be empty') }, 'cache'),
     outputs: list(z.string().regex(IDENTIFIER, 'output names are letters, digits and _, not starting with a digit'), 'outputs')
       .describe('Names the step writes as NAME=value lines to $SCI_OUTPUT, read as steps.STEP.outputs.NAME'),
+    environment: environment.describe('The environment this step releases to: a name or { name, url, approval, branches }'),
     approval: strict({ message: nonEmpty('message'), timeout: duration }, 'approval').partial().nullable().describe('Waits for a person to approve'),
     pipeline: strict({ name: nonEmpty('name'), inputs: z.record(z.string(), scalar) }, 'pipeline').partial({ inputs: true }).describe('Calls another pipeline of this repository and waits for it'),
   },

@@ -5,6 +5,8 @@
  * records the decision on the step item that this task polls.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { GetItemCommand, type GetItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { LOCK_SK } from '../../../statemachines/compiler/environment.ts';
 import { STEP_PREFIX } from '../../../statemachines/lifecycle.ts';
 import { TaskError } from '../errors.ts';
 import { readDecision } from '../run-control.ts';
@@ -26,9 +28,31 @@ async function pollDecision(services: EngineServices, key: Record<string, unknow
   throw new TaskError('States.Timeout', 'stopped waiting');
 }
 
-function isApproval(input: unknown): input is { Key: { sk: { S: string } } } {
+function sortKey(input: unknown): string | undefined {
   const sk = (input as { Key?: { sk?: { S?: unknown } } }).Key?.sk?.S;
-  return typeof sk === 'string' && sk.startsWith(STEP_PREFIX);
+  return typeof sk === 'string' ? sk : undefined;
+}
+
+function isApproval(input: unknown): input is { Key: Record<string, unknown> } {
+  return sortKey(input)?.startsWith(STEP_PREFIX) === true;
+}
+
+function isEnvironmentLock(input: unknown): input is { Key: Record<string, unknown> } {
+  return sortKey(input) === LOCK_SK;
+}
+
+/**
+ * An environment is shared by every `sci` process of the home, and a run holding it in another
+ * process wakes its waiters through that process's tokens: so a waiter also looks at the lock
+ * and goes back to take it once it is free.
+ */
+async function pollLockFree(services: EngineServices, key: Record<string, unknown>, signal: AbortSignal): Promise<unknown> {
+  while (!signal.aborted) {
+    const { Item } = await services.dynamo.send(new GetItemCommand({ TableName: services.tableName, Key: key as GetItemCommandInput['Key'], ConsistentRead: true }));
+    if (!Item?.holder) return {};
+    await sleep(DECISION_POLL_MS, undefined, { signal }).catch(() => undefined);
+  }
+  throw new TaskError('States.Timeout', 'stopped waiting');
 }
 
 export const waitForTaskTokenExecutor: Executor = async (input, state, run, services) => {
@@ -41,6 +65,7 @@ export const waitForTaskTokenExecutor: Executor = async (input, state, run, serv
     );
     const waits: Array<Promise<unknown>> = [waiter.settled, stopped];
     if (isApproval(input)) waits.push(pollDecision(services, input.Key, signal));
+    if (isEnvironmentLock(input)) waits.push(pollLockFree(services, input.Key, signal));
     return await Promise.race(waits);
   } finally {
     waiter.cancel();

@@ -29,6 +29,8 @@ export interface ExecuteOptions {
   json: boolean;
   /** Steps in containers or as local processes (`--no-containers`, `SCI_CONTAINER`). */
   containers: ContainerMode;
+  /** A re-release: the outputs of the steps it does not run. */
+  released?: RunFacts['released'];
 }
 
 /** Lines of a failed step's log shown in the summary. */
@@ -46,6 +48,7 @@ function factsOf(o: ExecuteOptions, inputs: RunFacts['inputs']): RunFacts {
     actor: o.git.actor,
     pr: { number: 0, base: o.event === 'pull_request' ? o.branch : '', fork: false },
     inputs,
+    ...(o.released ? { released: o.released } : {}),
   };
 }
 

@@ -1,0 +1,50 @@
+/**
+ * The running half of `sci promote` and `sci rollback`: the pipelines at the release's sha,
+ * reduced to the steps releasing to the target environment, run with the release's outputs.
+ */
+import { resolve } from 'node:path';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { readGitFacts } from '../../../local/git-facts.ts';
+import { withSession } from '../../../local/session.ts';
+import { formatDiagnostic, sortDiagnostics } from '../../../statemachines/diagnostics.ts';
+import { loadPipelines } from '../../core/pipelines.ts';
+import { releasePlan } from '../../core/release-plan.ts';
+import { GitSource } from '../../source/git-source.ts';
+import type { EnvironmentTable, Release } from '../../store/environments.ts';
+import { containerModeOf } from '../container-mode.ts';
+import { CliUsageError } from '../errors.ts';
+import { executeSelected } from './execute.ts';
+
+/** Reads the release to re-release (or a reason there is none) from the local store. */
+export async function findRelease(repo: string | undefined, pick: (t: EnvironmentTable) => Promise<Release | string>): Promise<Release> {
+  const found = await withSession(repo, ({ table }) => pick({ client: DynamoDBDocumentClient.from(table.dynamo), tableName: table.tableName }));
+  if (typeof found === 'string') throw new CliUsageError(found);
+  return found;
+}
+
+/** Runs the steps releasing to `environment` at `release`'s sha with its outputs. */
+export async function rerelease(repo: string | undefined, release: Release, environment: string, json: boolean): Promise<number> {
+  const repoDir = resolve(repo ?? '.');
+  const git = await readGitFacts(repoDir).catch((error: Error) => {
+    throw new CliUsageError(error.message);
+  });
+  const loaded = loadPipelines(await new GitSource(repoDir).readPipelineFiles(release.sha), { event: 'manual' });
+  if (!loaded.ok) {
+    for (const d of sortDiagnostics(loaded.diagnostics)) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    return 2;
+  }
+  const plan = releasePlan(loaded.all, release.pipeline, environment, release.outputs);
+  if (typeof plan === 'string') throw new CliUsageError(`${plan} at ${release.sha.slice(0, 12)}`);
+  if (!json) process.stdout.write(`releasing ${release.sha.slice(0, 12)} (run ${release.run}) to ${environment}\n`);
+  return executeSelected({
+    repoDir,
+    git: { ...git, sha: release.sha },
+    event: 'manual',
+    branch: release.branch,
+    all: [plan.pipeline],
+    runs: [{ pipeline: plan.pipeline, inputs: {} }],
+    json,
+    containers: containerModeOf(undefined, process.env),
+    released: plan.released,
+  });
+}
