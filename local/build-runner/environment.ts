@@ -48,10 +48,10 @@ export interface BuildEnvironment {
 }
 
 /**
- * Host variables a trusted step gets, to find the user's tools; the environment is otherwise
+ * Host variables a trusted process step gets, to find the user's tools; the environment is otherwise
  * built from scratch (never the server's: no SCI_SECRET_*, no webhook secret, no tokens).
  */
-const PASSED_THROUGH = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TERM'];
+const PASSED_THROUGH = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TERM', 'TMPDIR', 'NODE_OPTIONS'];
 
 /** An untrusted step's base: nothing from the host at all. */
 const UNTRUSTED_BASE: NodeJS.ProcessEnv = { PATH: SANDBOX_PATH, LANG: 'C.UTF-8' };
@@ -86,7 +86,8 @@ export async function buildEnvironment(opts: {
     CODEBUILD_RESOLVED_SOURCE_VERSION: opts.sha,
     CODEBUILD_SOURCE_VERSION: opts.sourceVersion,
   });
-  env.PATH = env.PATH ? `${opts.binDir}:${env.PATH}` : opts.binDir;
+  // only a process step has the host PATH copied in above; an image's own PATH is not known from outside
+  env.PATH = `${opts.binDir}:${env.PATH ?? SANDBOX_PATH}`;
   const secrets: string[] = [];
   for (const v of opts.vars) {
     if ((v.Type ?? 'PLAINTEXT') === 'PLAINTEXT') {

@@ -32,7 +32,10 @@ export type UntrustedPolicy = 'sandbox' | 'allow';
 /** The unprivileged user sandboxed steps run as when sci runs as root (Debian's `nobody`). */
 export const NOBODY = { uid: 65534, gid: 65534 };
 
-/** The PATH of a sandboxed step: the system's, never the host user's. */
+/**
+ * The PATH of a sandboxed step, the system's and never the host user's; also a container step's, being
+ * the one the common base images (Debian, Alpine, Amazon Linux, busybox) set.
+ */
 export const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const probes = new Map<string, boolean>();

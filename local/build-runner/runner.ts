@@ -4,7 +4,7 @@
  * cancellation, because the interpreter never tells a task override that it timed out.
  */
 import { randomUUID } from 'node:crypto';
-import { chown, readdir, readFile } from 'node:fs/promises';
+import { chown, cp, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_IMAGE } from '../../statemachines/pipeline/build.ts';
 import { containerName } from '../containers/container-launcher.ts';
@@ -17,7 +17,7 @@ import { commitOf, parseBuildspec, type BuildParams } from './params.ts';
 import { MARKER_VARIABLE } from './escaped-processes.ts';
 import { trustedJail, untrustedJail, type Jail } from './isolation.ts';
 import type { UntrustedPolicy } from './isolation.ts';
-import { cachePathDir, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from './storage.ts';
+import { cachePathDir, exists, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from './storage.ts';
 import { createWorkspace, removeWorkspace, type Workspace } from './workspace.ts';
 
 /** Directories of the state home the runner reads and writes. */
@@ -107,8 +107,14 @@ export function expandVars(text: string, env: NodeJS.ProcessEnv): string {
 async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, log: LogSink, stop: AbortSignal, launcher: StepLauncher, attempt: string): Promise<BuildOutcome['exported'] | string> {
   const spec = parseBuildspec(params.BuildspecOverride);
   const view = launcher.view(ws);
-  // the pull phase's `aws s3 cp` reads the local artifact store (storage.ts writeLocalAwsCli)
-  await writeLocalAwsCli(join(ws.root, 'bin'), ctx.paths.artifacts);
+  // the pull phase's `aws s3 cp` reads the local artifact store (storage.ts writeLocalAwsCli); a step in
+  // a container or a sandbox sees only its workspace, so it reads a copy of this run's artifacts placed there
+  const seesHost = launcher.hostVariables && !ctx.untrusted;
+  const runArtifacts = join('runs', ctx.runId);
+  if (!seesHost && (await exists(join(ctx.paths.artifacts, runArtifacts)))) {
+    await cp(join(ctx.paths.artifacts, runArtifacts), join(ws.root, 'artifacts', runArtifacts), { recursive: true });
+  }
+  await writeLocalAwsCli(join(ws.root, 'bin'), seesHost ? ctx.paths.artifacts : join(view.root, 'artifacts'));
   const { env, secrets } = await buildEnvironment({
     vars: params.EnvironmentVariablesOverride ?? [],
     workspace: view,

@@ -51,7 +51,7 @@ export async function saveArtifacts(srcDir: string, patterns: string[], zipPath:
   return files.length;
 }
 
-async function exists(path: string): Promise<boolean> {
+export async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
     () => false,

@@ -4,7 +4,8 @@
  * rollback and the dashboard use. Item keys: `ENV#<name>` + `#ENV` (current release, listed
  * through gsi1 `ENVS`), `ENV#<name>` + `REL#<at>#<run>` (every release), `ENV#<name>` + `#LOCK`.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Item } from './items.ts';
 import { queryItems } from './reads.ts';
 
@@ -42,6 +43,11 @@ export interface ReleaseView {
 export interface EnvironmentTable {
   client: DynamoDBDocumentClient;
   tableName: string;
+}
+
+/** The environment records of the run table that `dynamo` serves. */
+export function environmentTable(dynamo: DynamoDBClient, tableName: string): EnvironmentTable {
+  return { client: DynamoDBDocumentClient.from(dynamo), tableName };
 }
 
 function release(item: Item): Release {

@@ -34,7 +34,8 @@ export function pullCommand(bucket: string, needKeys: string[]): string {
     GET,
     'sci_pull() {',
     '  for n in "$@"; do',
-    '    f="${TMPDIR:-/tmp}/sci-artifacts-$n.zip"',
+    // a file of its own: local builds of one run (matrix cells) share TMPDIR
+    '    f=$(mktemp "${TMPDIR:-/tmp}/sci-artifacts-XXXXXX") || return 2',
     `    if sci_get '${bucket}' "runs/$SCI_RUN_ID/$n.zip" "$f"; then unzip -qo "$f" -d "$CODEBUILD_SRC_DIR" && rm -f "$f" || return 1`,
     '    elif [ $? -eq 1 ]; then echo "sci: $n kept no artifacts"',
     '    else return 1; fi',

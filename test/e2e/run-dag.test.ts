@@ -95,7 +95,11 @@ test('matrix cells are separate steps; artifacts reach dependants; workspaces ar
 test('the JSON shape of a run is the contract', () => {
   const r = sci(box, 'runs', '--json');
   const [latest] = runsOf(r.stdout) as [RunJson];
-  assert.deepEqual(Object.keys(latest), ['id', 'pipeline', 'status', 'startedAt', 'endedAt', 'steps']);
+  assert.deepEqual(Object.keys(latest), ['id', 'pipeline', 'status', 'startedAt', 'endedAt', 'steps', 'cost']);
+  // the dashboard issue adds what the run costs (locally: what it would cost on AWS)
+  const { cost } = latest as RunJson & { cost: { usd: number; transitions: number | null; buildSeconds: number } };
+  assert.deepEqual(Object.keys(cost), ['usd', 'transitions', 'buildSeconds']);
+  assert.ok(cost.usd > 0 && (cost.transitions ?? 0) > 0, JSON.stringify(cost));
   for (const s of latest.steps) {
     assert.deepEqual(Object.keys(s).filter((k) => k !== 'reason'), ['name', 'status', 'attempts', 'startedAt', 'endedAt']);
     assert.match(String(s.endedAt), /^\d{4}-\d\d-\d\dT/);

@@ -1,7 +1,6 @@
 /** `sci envs [NAME --history] [--json] [--repo DIR]`: each environment's current release, or one's history. */
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { withSession } from '../../../local/session.ts';
-import { environmentHistory, listEnvironments, releaseView, type Release } from '../../store/environments.ts';
+import { environmentHistory, environmentTable, listEnvironments, releaseView, type Release } from '../../store/environments.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
 
@@ -30,7 +29,7 @@ export async function run(argv: string[]): Promise<number> {
   if (extra !== undefined) throw new CliUsageError(`unexpected argument '${extra}'`);
   if (values.history && name === undefined) throw new CliUsageError('--history needs an environment name: sci envs NAME --history');
   return withSession(values.repo, async ({ table: t }) => {
-    const store = { client: DynamoDBDocumentClient.from(t.dynamo), tableName: t.tableName };
+    const store = environmentTable(t.dynamo, t.tableName);
     const releases = name === undefined ? await listEnvironments(store) : values.history ? await environmentHistory(store, name) : (await environmentHistory(store, name, 1));
     if (values.json) {
       process.stdout.write(`${JSON.stringify(releases.map(releaseView))}\n`);

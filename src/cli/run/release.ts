@@ -3,21 +3,20 @@
  * reduced to the steps releasing to the target environment, run with the release's outputs.
  */
 import { resolve } from 'node:path';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readGitFacts } from '../../../local/git-facts.ts';
 import { withSession } from '../../../local/session.ts';
 import { formatDiagnostic, sortDiagnostics } from '../../../statemachines/diagnostics.ts';
 import { loadPipelines } from '../../core/pipelines.ts';
 import { releasePlan } from '../../core/release-plan.ts';
 import { GitSource } from '../../source/git-source.ts';
-import type { EnvironmentTable, Release } from '../../store/environments.ts';
+import { environmentTable, type EnvironmentTable, type Release } from '../../store/environments.ts';
 import { containerModeOf } from '../container-mode.ts';
 import { CliUsageError } from '../errors.ts';
 import { executeSelected } from './execute.ts';
 
 /** Reads the release to re-release (or a reason there is none) from the local store. */
 export async function findRelease(repo: string | undefined, pick: (t: EnvironmentTable) => Promise<Release | string>): Promise<Release> {
-  const found = await withSession(repo, ({ table }) => pick({ client: DynamoDBDocumentClient.from(table.dynamo), tableName: table.tableName }));
+  const found = await withSession(repo, ({ table }) => pick(environmentTable(table.dynamo, table.tableName)));
   if (typeof found === 'string') throw new CliUsageError(found);
   return found;
 }
