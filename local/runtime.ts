@@ -9,6 +9,7 @@ import { startFollowers } from '../src/core/followers.ts';
 import type { PipelineSource, StatusReporter } from '../src/core/ports.ts';
 import { onExecutionStatus, type ExecutionStatusDetail, type ReportDeps } from '../src/core/report.ts';
 import { DEFAULT_TARGET } from '../statemachines/compiler/scope.ts';
+import type { UntrustedPolicy } from './build-runner/isolation.ts';
 import type { ContainerMode } from './containers/engine.ts';
 import { LocalExecutions } from './engine/engine.ts';
 import { LocalStateMachines } from './engine/state-machines.ts';
@@ -30,6 +31,8 @@ export interface LocalRuntimeOptions {
   /** Where a run can be seen (a commit status's link). */
   runUrl(runId: string): string;
   containers?: ContainerMode;
+  /** Untrusted steps (fork pull requests) with no sandbox usable: refused, or run anyway. @default 'sandbox' */
+  untrustedPolicy?: UntrustedPolicy;
   /** Top-level runs executing at once (see LocalExecutions). @default unlimited */
   maxRunning?: number;
   onNotice?(text: string): void;
@@ -45,6 +48,7 @@ export interface LocalRuntime {
   dispatch: DispatchDeps;
   report: ReportDeps;
   executions: LocalExecutions;
+  machines: LocalStateMachines;
 }
 
 export function localRuntime(o: LocalRuntimeOptions): LocalRuntime {
@@ -64,6 +68,7 @@ export function localRuntime(o: LocalRuntimeOptions): LocalRuntime {
       o.onReported?.(detail, outcome);
     },
     ...(o.containers ? { containers: o.containers } : {}),
+    ...(o.untrustedPolicy ? { untrustedPolicy: o.untrustedPolicy } : {}),
     ...(o.onNotice ? { onNotice: o.onNotice } : {}),
     ...(o.onLaunch ? { onLaunch: o.onLaunch } : {}),
     ...(o.onRunStarted ? { onStart: o.onRunStarted } : {}),
@@ -89,5 +94,5 @@ export function localRuntime(o: LocalRuntimeOptions): LocalRuntime {
       await startFollowers(dispatchDeps, o.source, run, o.repoUrl);
     },
   };
-  return { dispatch: dispatchDeps, report: reportDeps, executions };
+  return { dispatch: dispatchDeps, report: reportDeps, executions, machines };
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ExecutionStarter, RunStore } from '../../src/core/ports.ts';
 import type { ExecutionStatusDetail } from '../../src/core/report.ts';
+import type { UntrustedPolicy } from '../build-runner/isolation.ts';
 import type { RunnerPaths } from '../build-runner/runner.ts';
 import { removeRunDir } from '../build-runner/workspace.ts';
 import { parseContainerMode, type ContainerMode } from '../containers/engine.ts';
@@ -29,6 +30,8 @@ export interface LocalExecutionsOptions {
   /** Receives each execution's status changes (RUNNING, then its end), as EventBridge delivers them on AWS. */
   onStatus(detail: ExecutionStatusDetail): Promise<unknown>;
   hostEnv?: NodeJS.ProcessEnv;
+  /** Untrusted steps (fork pull requests) with no sandbox usable: refused, or run anyway. @default 'sandbox' */
+  untrustedPolicy?: UntrustedPolicy;
   /** Steps in containers: `SCI_CONTAINER` of `hostEnv` unless given (`auto`: the first engine that answers). */
   containers?: ContainerMode;
   /** Said once each: why steps run as local processes rather than in their images. */
@@ -45,6 +48,23 @@ export interface LocalExecutionsOptions {
    * its slot while it waits for them). @default unlimited
    */
   maxRunning?: number;
+}
+
+/** A redrive of an ended run, already reopened in the store (see local-redrive.ts). */
+export interface RedriveRequest {
+  stateMachine: string;
+  runId: string;
+  input: unknown;
+  /** The steps that succeeded before: not run again. */
+  carried: string[];
+  /** The transitions the run was billed before, to which this attempt's add. */
+  priorTransitions: number;
+}
+
+/** How one execution is to run, beyond its machine and input. */
+interface Launch {
+  carried?: ReadonlySet<string>;
+  priorTransitions?: number;
 }
 
 interface Running {
@@ -75,6 +95,7 @@ export class LocalExecutions implements ExecutionStarter {
       paths: options.paths,
       repoDir: options.repoDir,
       hostEnv,
+      untrustedPolicy: options.untrustedPolicy ?? 'sandbox',
       launchers: new Launchers(mode, hostEnv, options.onNotice),
       onLaunch: options.onLaunch ?? (() => undefined),
       tokens: new TokenWaiters(),
@@ -89,8 +110,19 @@ export class LocalExecutions implements ExecutionStarter {
     const arn = localExecutionArn(request.name);
     if (this.running.has(request.name)) return arn;
     this.options.onStart?.(request.name);
-    this.launch(request.stateMachine, request.name, request.input, new AbortController(), this.slots);
+    this.launch(request.stateMachine, request.name, request.input, new AbortController(), {}, this.slots);
     return arn;
+  }
+
+  /** Executes a reopened run again with its succeeded steps carried; resolves once it has begun. */
+  redrive(request: RedriveRequest): void {
+    if (this.running.has(request.runId)) throw new Error(`run ${request.runId} is executing in this process`);
+    this.launch(request.stateMachine, request.runId, request.input, new AbortController(), { carried: new Set(request.carried), priorTransitions: request.priorTransitions });
+  }
+
+  /** The end of an execution of this process, or undefined when `runId` is not executing here. */
+  ended(runId: string): Promise<ExecutionEnd> | undefined {
+    return this.running.get(runId)?.ended;
   }
 
   async stop(executionArn: string, cause: string): Promise<void> {
@@ -110,8 +142,9 @@ export class LocalExecutions implements ExecutionStarter {
     while (this.all.size > 0) await Promise.allSettled([...this.all]);
   }
 
-  private launch(stateMachine: string, runId: string, input: unknown, abort: AbortController, slots?: Slots): Running {
-    const ended = slots ? slots.with(() => this.run(stateMachine, runId, input, abort.signal)) : this.run(stateMachine, runId, input, abort.signal);
+  private launch(stateMachine: string, runId: string, input: unknown, abort: AbortController, how: Launch, slots?: Slots): Running {
+    const go = () => this.run(stateMachine, runId, input, abort.signal, how);
+    const ended = slots ? slots.with(go) : go();
     const running = { abort, ended };
     this.running.set(runId, running);
     const done = ended.then(
@@ -126,7 +159,7 @@ export class LocalExecutions implements ExecutionStarter {
   }
 
   /** Claims the run, runs the execution, reports its end and clears its work space. */
-  private async run(stateMachine: string, runId: string, input: unknown, signal: AbortSignal): Promise<ExecutionEnd> {
+  private async run(stateMachine: string, runId: string, input: unknown, signal: AbortSignal, how: Launch): Promise<ExecutionEnd> {
     const executionArn = localExecutionArn(runId);
     const status = (end: { status: string; error?: string; cause?: string; transitions?: number }) =>
       this.options.onStatus({
@@ -144,7 +177,10 @@ export class LocalExecutions implements ExecutionStarter {
         await claimRun(this.table, runId, process.pid, hostname());
         await status({ status: 'RUNNING' });
         const steps = await this.options.store.listSteps(runId);
-        end = await execute(this.services, { executionArn, runId, machineName: machine.name, definition: machine.definition, input, steps, signal: watcher.signal });
+        const untrusted = (input as { run?: { pr?: { fork?: unknown } } }).run?.pr?.fork === true;
+        const carried = how.carried ? { carried: how.carried } : {};
+        const ran = await execute(this.services, { executionArn, runId, machineName: machine.name, definition: machine.definition, input, steps, untrusted, signal: watcher.signal, ...carried });
+        end = { ...ran, transitions: (how.priorTransitions ?? 0) + ran.transitions };
       }
       await status(end);
     } finally {
@@ -168,14 +204,17 @@ export class LocalExecutions implements ExecutionStarter {
 
   /** A `pipeline:` step: the callee runs as the child execution the compiled input names, and is awaited. */
   private async startChild(request: ChildRequest): Promise<ChildResult> {
-    const runId = (request.input as { run?: { id?: unknown } }).run?.id;
+    const given = request.input as { run?: { id?: unknown; pr?: { fork?: unknown } } };
+    const runId = given.run?.id;
     if (typeof runId !== 'string' || runId === '') throw new Error('a child execution input without run.id');
+    // a callee of an untrusted run is untrusted, whatever the caller's definition passes
+    const input = request.untrusted ? { ...given, run: { ...given.run, pr: { ...given.run?.pr, fork: true } } } : given;
     const abort = new AbortController();
     const forward = () => abort.abort(request.signal.reason);
     request.signal.addEventListener('abort', forward, { once: true });
     if (request.signal.aborted) forward();
     try {
-      const end = await (this.running.get(runId) ?? this.launch(request.stateMachine, runId, request.input, abort)).ended;
+      const end = await (this.running.get(runId) ?? this.launch(request.stateMachine, runId, input, abort, {})).ended;
       const status = end.status === 'SUCCEEDED' ? 'succeeded' : end.status === 'ABORTED' ? 'cancelled' : 'failed';
       return { runId, status, output: end.output, ...(end.error ? { error: end.error } : {}) };
     } finally {

@@ -21,6 +21,10 @@ export interface ExecutionRequest {
   input: unknown;
   /** The run's step instances (key, display name), as the store recorded them. */
   steps: TaskRun['steps'];
+  /** The run's event is untrusted (a fork's pull request). */
+  untrusted: boolean;
+  /** A redrive's steps that succeeded before: not run again, their records stand. */
+  carried?: ReadonlySet<string>;
   /** Aborts the execution (Ctrl-C, a cancel, a parent's abort); its reason becomes the cause. */
   signal: AbortSignal;
 }
@@ -61,7 +65,8 @@ function tracked(handlers: Record<string, TaskHandler>, inflight: Set<Promise<un
 
 /** Starts the interpreter on the compiled definition with the local task overrides. */
 function interpret(services: EngineServices, req: ExecutionRequest, signal: AbortSignal, inflight: Set<Promise<unknown>>) {
-  const handlers = taskHandlers(req.definition, { runId: req.runId, steps: req.steps, signal }, services);
+  const carried = req.carried ? { carried: req.carried } : {};
+  const handlers = taskHandlers(req.definition, { runId: req.runId, steps: req.steps, untrusted: req.untrusted, signal, ...carried }, services);
   // The compiler's output is checked against asl-validator by its own tests; validating again
   // here costs ~0.8 s per execution (schema compilation), which would dwarf a small run.
   const machine = new StateMachine(req.definition as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });

@@ -5,6 +5,7 @@
  * over the local clone and the local runtime (local/runtime.ts), whose executions report to the
  * reporter Lambda's use case.
  */
+import type { UntrustedPolicy } from '../../local/build-runner/isolation.ts';
 import type { LocalSession } from '../../local/session.ts';
 import type { ContainerMode } from '../../local/containers/engine.ts';
 import { readGitFacts } from '../../local/git-facts.ts';
@@ -26,6 +27,8 @@ export interface ServeOptions {
   session: LocalSession;
   source: PipelineSource;
   log: (line: string) => void;
+  /** Untrusted steps with no sandbox usable: refused, or run anyway (`--allow-untrusted`). @default 'sandbox' */
+  untrustedPolicy?: UntrustedPolicy;
   /** Runs executing at once (more wait their turn, `running` in the store). @default 4 */
   concurrency?: number;
   /** Steps in containers (`--no-containers`: `none`). @default SCI_CONTAINER, else the first engine that answers */
@@ -73,6 +76,7 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
     maxRunning: o.concurrency ?? 4,
     onNotice: o.log,
     ...(o.containers ? { containers: o.containers } : {}),
+    ...(o.untrustedPolicy ? { untrustedPolicy: o.untrustedPolicy } : {}),
     ...(o.core ? { core: o.core } : {}),
   });
   const deliveryDeps: DeliveryDeps = { ...runtime.dispatch, repos: new GitRepository(o.repoDir, source) };

@@ -65,7 +65,7 @@ async function failedTails(session: LocalSession, runId: string): Promise<string
 }
 
 /** Listens for Ctrl-C / SIGTERM while `fn` runs: the first calls `cancel`, a second quits at once. */
-async function cancellable<T>(cancel: () => void, fn: () => Promise<T>): Promise<T> {
+export async function cancellable<T>(cancel: () => void, fn: () => Promise<T>): Promise<T> {
   let asked = false;
   const onSignal = () => {
     if (asked) process.exit(130);
@@ -94,7 +94,7 @@ function whereLines(found: RunWithSteps, where: ReadonlyMap<string, string>): st
 }
 
 /** The end of `sci run`: one JSON line per run, or each run's block, where its steps ran, failed logs' tails and status. */
-async function report(session: LocalSession, runIds: string[], json: boolean, tty: boolean, where: ReadonlyMap<string, string>): Promise<RunWithSteps[]> {
+export async function report(session: LocalSession, runIds: string[], json: boolean, tty: boolean, where: ReadonlyMap<string, string>): Promise<RunWithSteps[]> {
   const ended: RunWithSteps[] = [];
   for (const runId of runIds) {
     const found = await session.store.getRun(runId);
