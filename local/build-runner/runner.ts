@@ -14,7 +14,7 @@ import { buildEnvironment, MissingSecretError } from './environment.ts';
 import { LaunchError, type StepLauncher } from './launcher.ts';
 import { LogSink } from './log-sink.ts';
 import { commitOf, parseBuildspec, type BuildParams } from './params.ts';
-import { cachePathDir, exists, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from './storage.ts';
+import { cachePathDir, cacheRootOf, exists, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from './storage.ts';
 import { createWorkspace, removeWorkspace, type Workspace } from './workspace.ts';
 
 /** Directories of the state home the runner reads and writes. */
@@ -105,8 +105,9 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
   // CodeBuild expands variables in the cache key (the compiler writes `${SCI_BRANCH}` there)
   const cacheKey = spec.cache ? expandVars(spec.cache.key || 'default', env) : undefined;
   const cacheDirs = (spec.cache?.paths ?? []).map((p) => cachePathDir(p, ws.src, ws.home));
+  const cacheRoot = cacheRootOf(ctx.paths.cache, params.CacheOverride?.Location);
   if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') {
-    const found = await restoreCache(ctx.paths.cache, cacheKey, cacheDirs);
+    const found = await restoreCache(cacheRoot, cacheKey, cacheDirs);
     log.note(found > 0 ? `cache ${cacheKey} restored` : `cache ${cacheKey} not found`);
   }
   // the last phase leaves the exported variables' values in the workspace (path as the step sees it)
@@ -132,7 +133,7 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
     const count = await saveArtifacts(base, spec.artifacts.files, outputObjectPath(ctx.paths.artifacts, params.ArtifactsOverride));
     log.note(`artifacts: ${count} file(s) kept`);
   }
-  if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') await saveCache(ctx.paths.cache, cacheKey, cacheDirs);
+  if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') await saveCache(cacheRoot, cacheKey, cacheDirs);
   return readExported(spec.exportedVariables, ws);
 }
 

@@ -2,7 +2,8 @@
  * The local stand-in for the artifact bucket: the object `<bucket>/<key>` is the file
  * `<home>/artifacts/<key>` (a step's artifacts: the ZIP `runs/<runId>/<stepKey>.zip`, as CodeBuild
  * uploads it), read back by the pull phase of the steps that need it through a local `aws s3 cp`.
- * The cache `<bucket>/cache` plus a buildspec cache key becomes the directory `<home>/cache/<key>`.
+ * The cache `<bucket>/cache` plus a buildspec cache key becomes the directory `<home>/cache/<key>`;
+ * another cache location of the bucket (`<bucket>/untrusted/cache`) is `<home>/untrusted/cache`.
  */
 import { chmod, cp, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -87,6 +88,15 @@ export function cachePathDir(path: string, src: string, home: string): string {
   const trimmed = path.replace(/\/\*\*(\/\*)?$/, '').replace(/\/\*$/, '');
   if (trimmed === '~' || trimmed.startsWith('~/')) return join(home, trimmed.slice(1));
   return isAbsolute(trimmed) ? trimmed : join(src, trimmed);
+}
+
+/**
+ * The directory standing in for a `CacheOverride` location: the bucket's namespaces stay apart
+ * locally too, so an untrusted run's cache entries never reach a trusted build.
+ */
+export function cacheRootOf(cacheDir: string, location: string | undefined): string {
+  const namespace = safeSegments(location ?? '').split('/').slice(1).join('/');
+  return namespace === '' || namespace === 'cache' ? cacheDir : join(dirname(cacheDir), namespace);
 }
 
 function cacheSlot(cacheRoot: string, key: string, index: number): string {

@@ -6,7 +6,7 @@
 import { stringify } from 'yaml';
 import type { Json } from '../asl/types.ts';
 import type { Compute, RunStep, Template } from '../pipeline/model.ts';
-import { pullCommand } from './artifact-pull.ts';
+import { ARTIFACTS_ENV, pullCommand } from './artifact-pull.ts';
 import { inputEnvName, member } from './context.ts';
 import { upstreamChain } from './status.ts';
 import { aslTemplate, envRefTemplate, shellTemplate, type Compiled, type TemplateScope } from './templates.ts';
@@ -25,6 +25,12 @@ export const COMPUTE: Record<Compute, { type: string; env: string }> = {
   'lambda-8gb': { type: 'BUILD_LAMBDA_8GB', env: 'LINUX_LAMBDA_CONTAINER' },
   'lambda-10gb': { type: 'BUILD_LAMBDA_10GB', env: 'LINUX_LAMBDA_CONTAINER' },
 };
+
+/**
+ * The run's artifact prefix in the bucket: the namespace the dispatcher chose from the event
+ * (`run.builds`, trusted or untrusted) and the run id. Uploads go there, the pull phase reads there.
+ */
+const RUN_ARTIFACTS = "States.Format('{}/{}', $.run.builds.artifacts, $.run.id)";
 
 /** Event values every step sees (docs/architecture.md "Environment"); numbers and booleans as text. */
 const RUN_ENV: Array<[string, string]> = [
@@ -55,6 +61,7 @@ function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: Templa
     vars.push(plain(inputEnvName(input), `States.Format('{}', $.run.inputs${member(input)})`, true));
   }
   for (const [axis, value] of Object.entries(info.inst.matrix)) vars.push(plain(`SCI_MATRIX_${axis.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, String(value)));
+  if (producersOf(scope, info).length > 0) vars.push(plain(ARTIFACTS_ENV, RUN_ARTIFACTS, true));
   const chain = upstreamChain(scope, info);
   vars.push('literal' in chain ? plain('SCI_RUN_STATUS', chain.literal) : plain('SCI_RUN_STATUS', chain.expr, true));
   const env = { ...scope.pipeline.env, ...step.env };
@@ -70,8 +77,13 @@ function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: Templa
   return vars;
 }
 
+/** Needs of this instance that keep artifacts: its pull phase fetches theirs. */
+function producersOf(scope: Scope, info: InstanceInfo): string[] {
+  return info.needKeys.filter((n) => runStep(scope, n)?.artifacts.length);
+}
+
 function buildspec(scope: Scope, info: InstanceInfo, step: RunStep, ts: TemplateScope): string {
-  const producers = info.needKeys.filter((n) => runStep(scope, n)?.artifacts.length);
+  const producers = producersOf(scope, info);
   const commands = step.commands.map((c, i) => need(scope, shellTemplate(c, ts), c, ['steps', step.name, 'run', i]) ?? '');
   const outputs = step.outputs.length > 0;
   const phases: Record<string, { commands: string[] }> = {};
@@ -141,6 +153,8 @@ export function buildParameters(scope: Scope, info: InstanceInfo, step: RunStep)
   const timeouts = buildTimeouts(step);
   const params: Record<string, Json> = {
     ProjectName: scope.target.buildProject,
+    // The role is the dispatcher's trust decision (run.builds), never the pipeline file's.
+    'ServiceRoleOverride.$': '$.run.builds.role',
     SourceTypeOverride: 'GITHUB',
     'SourceLocationOverride.$': '$.run.repoUrl',
     'SourceVersion.$': SOURCE_VERSION,
@@ -151,11 +165,11 @@ export function buildParameters(scope: Scope, info: InstanceInfo, step: RunStep)
     EnvironmentVariablesOverride: environment(scope, info, step, ts),
     ArtifactsOverride:
       step.artifacts.length > 0
-        ? { Type: 'S3', Location: bucket, 'Path.$': "States.Format('runs/{}', $.run.id)", Name: `${info.key}.zip`, Packaging: 'ZIP' }
+        ? { Type: 'S3', Location: bucket, 'Path.$': RUN_ARTIFACTS, Name: `${info.key}.zip`, Packaging: 'ZIP' }
         : { Type: 'NO_ARTIFACTS' },
   };
   if (timeouts.buildMinutes !== undefined) params.TimeoutInMinutesOverride = timeouts.buildMinutes;
   if (timeouts.queuedMinutes !== undefined) params.QueuedTimeoutInMinutesOverride = timeouts.queuedMinutes;
-  if (step.cache) params.CacheOverride = { Type: 'S3', Location: `${bucket}/cache` };
+  if (step.cache) params.CacheOverride = { Type: 'S3', 'Location.$': `States.Format('${bucket}/{}', $.run.builds.cache)` };
   return params;
 }
