@@ -34,6 +34,8 @@ export const codebuildExecutor: Executor = async (input, state, run, services) =
     timeoutMs: state.timeoutSeconds * 1000,
     signal: run.signal,
     hostEnv: services.hostEnv,
+    untrusted: run.untrusted,
+    untrustedPolicy: services.untrustedPolicy,
     launcher: (image) => services.launchers.forImage(image),
     onLaunch: (where) => services.onLaunch(run.runId, key, where),
     onLine: (line) => services.onLine(run.runId, key, line),
