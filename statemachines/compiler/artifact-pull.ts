@@ -1,6 +1,5 @@
 /**
- * The first phase of a build whose needs keep artifacts: it fetches each `$SCI_ARTIFACTS/<need>.zip`
- * (`runs/<runId>/`, or `untrusted/runs/<runId>/` for an untrusted run)
+ * The first phase of a build whose needs keep artifacts: it fetches each `runs/<runId>/<need>.zip`
  * from the artifact bucket with the step role and unpacks it into the checkout. CodeBuild's own
  * `SecondarySourcesOverride` would cap a step at 12 producers and fail the build when a failed
  * need uploaded nothing; this phase has no cap and treats a missing object as "kept nothing", so
@@ -29,22 +28,30 @@ const GET = [
   '}',
 ].join('\n');
 
-/** The variable holding the run's artifact prefix (`runs/<runId>`, or the untrusted namespace's). */
-export const ARTIFACTS_ENV = 'SCI_ARTIFACTS';
+/** The variable holding the run's artifact prefix (`runs/<runId>`, or the untrusted namespace's), set for builds that pull. */
+export const ARTIFACTS_VARIABLE = 'SCI_ARTIFACTS';
 
-/** The pull phase's one command (one shell, so the functions stay defined): fetch and unpack each need. */
-export function pullCommand(bucket: string, needKeys: string[]): string {
+/**
+ * The shell functions of the pull phase, written once per definition in the run context
+ * (run-context.ts, `$.ctx.pull`) and passed to the builds that pull as `SCI_PULL`:
+ * `sci_pull NEED…` fetches and unpacks each need's artifacts.
+ */
+export function pullFunctions(bucket: string): string {
   return [
     GET,
     'sci_pull() {',
     '  for n in "$@"; do',
     // a file of its own: local builds of one run (matrix cells) share TMPDIR
     '    f=$(mktemp "${TMPDIR:-/tmp}/sci-artifacts-XXXXXX") || return 2',
-    `    if sci_get '${bucket}' "$${ARTIFACTS_ENV}/$n.zip" "$f"; then unzip -qo "$f" -d "$CODEBUILD_SRC_DIR" && rm -f "$f" || return 1`,
+    `    if sci_get '${bucket}' "$${ARTIFACTS_VARIABLE}/$n.zip" "$f"; then unzip -qo "$f" -d "$CODEBUILD_SRC_DIR" && rm -f "$f" || return 1`,
     '    elif [ $? -eq 1 ]; then echo "sci: $n kept no artifacts"',
     '    else return 1; fi',
     '  done',
     '}',
-    `sci_pull ${needKeys.join(' ')}`,
   ].join('\n');
+}
+
+/** The pull phase's command: define the functions, then pull. */
+export function pullCommand(needKeys: string[]): string {
+  return `eval "$SCI_PULL" && sci_pull ${needKeys.join(' ')}`;
 }
