@@ -1,8 +1,8 @@
 /**
  * The calls a rollout makes on its target, as Task fragments (Resource, Parameters,
  * ResultSelector); rollout.ts adds the flow. Results land under `$.rollouts.<key>`:
- * `stable.version` (lambda), `shifted.at`, `measured.{requests,rate}` (one-item lists, empty
- * when CloudWatch has no datapoint) and `alarms.{metric,composite}` (names in ALARM).
+ * `stable.version` (lambda), `shifted.at`, `measured.{requests,rate}` (see MEASURED) and
+ * `alarms` (DescribeAlarms' answer).
  * Sources for every AWS behaviour: docs/delivery.md, "AWS calls".
  */
 import { ROLLOUT_RESOURCES as RESOURCES, type Json, type TaskState } from '../asl/types.ts';
@@ -45,9 +45,18 @@ function metricQueries(spec: RolloutSpec, namespace: string, requests: string, e
   return [stat('requests', requests, true), stat('errors', errors, false), { Id: 'rate', Expression: RATE_EXPRESSION, ReturnData: true }];
 }
 
-/** GetMetricData over the interval; the newest datapoint of each series. */
+/**
+ * The candidate's series as the judge reads them: `{ requests: [[n]], rate: [[percent]] }`, the
+ * inner list empty when there was no datapoint (CloudWatch answers every query that returns
+ * data, with empty Values when it has none, so the filter always matches).
+ */
+const MEASURED: Record<string, Json> = {
+  'requests.$': "$.MetricDataResults[?(@.Id == 'requests')].Values",
+  'rate.$': "$.MetricDataResults[?(@.Id == 'rate')].Values",
+};
+
+/** GetMetricData over the interval, newest datapoint first. */
 function cloudWatchMeasure(key: string, queries: Json[]): Call {
-  const value = (id: string) => `$.MetricDataResults[?(@.Id == '${id}')].Values[0]`;
   return {
     Resource: RESOURCES.getMetricData,
     Parameters: {
@@ -56,7 +65,7 @@ function cloudWatchMeasure(key: string, queries: Json[]): Call {
       ScanBy: 'TimestampDescending',
       MetricDataQueries: queries,
     },
-    ResultSelector: { 'requests.$': value('requests'), 'rate.$': value('rate') },
+    ResultSelector: MEASURED,
   };
 }
 
@@ -130,7 +139,7 @@ function localCalls(spec: RolloutSpec & { target: { kind: 'local' } }): TargetCa
   const proxy = { Listen: listen, Stable: stable, Candidate: candidate };
   return {
     shift: (weight) => ({ Resource: RESOURCES.localRolloutShift, Parameters: { ...proxy, Weight: weight } }),
-    measure: { Resource: RESOURCES.localRolloutMeasure, Parameters: { Listen: listen } },
+    measure: { Resource: RESOURCES.localRolloutMeasure, Parameters: { Listen: listen }, ResultSelector: MEASURED },
     rollback: { Resource: RESOURCES.localRolloutShift, Parameters: { ...proxy, Weight: 0 } },
   };
 }
@@ -148,11 +157,14 @@ export function targetCalls(scope: Scope, info: InstanceInfo): TargetCalls {
   return localCalls({ ...spec, target: t });
 }
 
-/** DescribeAlarms of the named alarms that are in ALARM (metric and composite). */
+/**
+ * DescribeAlarms of the named alarms that are in ALARM (metric and composite), kept whole: the
+ * judge asks whether `MetricAlarms[0]` / `CompositeAlarms[0]` exists, which holds whether an
+ * empty list is answered as `[]` or left out.
+ */
 export function alarmsCall(alarms: string[]): Call {
   return {
     Resource: RESOURCES.describeAlarms,
     Parameters: { AlarmNames: alarms, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], StateValue: 'ALARM' },
-    ResultSelector: { 'metric.$': '$.MetricAlarms[*].AlarmName', 'composite.$': '$.CompositeAlarms[*].AlarmName' },
   };
 }

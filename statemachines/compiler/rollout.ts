@@ -79,8 +79,8 @@ function emitAnalysis(
     states[name] = { Type: 'Pass', Parameters: { Error: ROLLED_BACK, ...value }, ResultPath: '$.error', Next: rollback };
     return name;
   };
-  const requests = `${data}.measured.requests[0]`;
-  const rate = `${data}.measured.rate[0]`;
+  const requests = `${data}.measured.requests[0][0]`;
+  const rate = `${data}.measured.rate[0][0]`;
   const choices: Array<ChoiceRule & { Next: string }> = [];
   if (analysis.minRequests > 0) {
     const needed = `at least ${analysis.minRequests} needed`;
@@ -96,9 +96,9 @@ function emitAnalysis(
   let first = scope.names.claim(stem, `judge ${weight}%`);
   const judge = first;
   if (analysis.alarms.length > 0) {
-    for (const kind of ['metric', 'composite']) {
-      const name = `${data}.alarms.${kind}[0]`;
-      choices.push({ Variable: name, IsPresent: true, Next: verdict(`${kind} alarm`, 'alarm {} is in ALARM', [name]) } as ChoiceRule & { Next: string });
+    for (const kind of ['Metric', 'Composite']) {
+      const alarm = `${data}.alarms.${kind}Alarms[0]`;
+      choices.push({ Variable: alarm, IsPresent: true, Next: verdict(`${kind.toLowerCase()} alarm`, 'alarm {} is in ALARM', [`${alarm}.AlarmName`]) });
     }
     const alarms = scope.names.claim(stem, `alarms ${weight}%`);
     states[alarms] = callState(alarmsCall(analysis.alarms), `${data}.alarms`, first, rollback);

@@ -1,9 +1,9 @@
 /**
  * `sci-local:rolloutShift` / `sci-local:rolloutMeasure`: a `local` rollout target. The first shift
  * of a run opens the weighted proxy on `Listen`; it serves (with the last weight: all stable after
- * a rollback, all candidate after a success) until the run ends. A measure answers as the
- * CloudWatch path does after its ResultSelector: `{ requests: [n], rate: [percent] }`, both empty
- * without requests, the rate floored to one decimal as the metric math is.
+ * a rollback, all candidate after a success) until the run ends. A measure answers as
+ * GetMetricData does for the AWS targets' queries: `requests` and `rate` (percent, floored to one
+ * decimal as the metric math is), with no datapoint when nothing was requested.
  */
 import { TaskError } from '../errors.ts';
 import type { Executor, TaskRun } from '../services.ts';
@@ -55,6 +55,12 @@ export const localRolloutMeasureExecutor: Executor = async (input, _state, run) 
   const proxy = proxies.get(run.runId)?.get(Listen);
   if (!proxy) throw new TaskError('sci.ProxyNotOpen', `no rollout proxy on 127.0.0.1:${Listen} in this run`);
   const { requests, errors } = proxy.measured();
-  // As CloudWatch: no datapoint at all when nothing was requested.
-  return requests > 0 ? { requests: [requests], rate: [Math.floor((1000 * errors) / requests) / 10] } : { requests: [], rate: [] };
+  // As CloudWatch answers the metric math: no datapoint when nothing was requested.
+  const values = (value: number) => (requests > 0 ? [value] : []);
+  return {
+    MetricDataResults: [
+      { Id: 'requests', Values: values(requests) },
+      { Id: 'rate', Values: values(Math.floor((1000 * errors) / requests) / 10) },
+    ],
+  };
 };
