@@ -32,9 +32,30 @@ export const fail = <T = never>(diagnostics: Diagnostic[]): Result<T> => ({ ok: 
  * YAML block scalars strip one common indentation, so columns stay exact on every line.
  */
 export function spanInText(text: string, base: SourceSpan, offset: number): SourceSpan {
-  const before = text.slice(0, offset);
-  const lineStart = before.lastIndexOf('\n') + 1;
-  return { file: base.file, line: base.line + before.split('\n').length - 1, col: base.col + offset - lineStart };
+  const newlines = newlineOffsets(text);
+  // binary search: how many newlines come before `offset` (a scalar may hold 30,000 expressions)
+  let [low, high] = [0, newlines.length];
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (newlines[middle]! < offset) low = middle + 1;
+    else high = middle;
+  }
+  const lineStart = low === 0 ? 0 : newlines[low - 1]! + 1;
+  return { file: base.file, line: base.line + low, col: base.col + offset - lineStart };
+}
+
+/** Newline offsets of the last few texts asked about (a template, then the expressions in it). */
+const newlineCache = new Map<string, number[]>();
+
+function newlineOffsets(text: string): number[] {
+  let offsets = newlineCache.get(text);
+  if (!offsets) {
+    offsets = [];
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) offsets.push(i);
+    if (newlineCache.size >= 8) newlineCache.delete(newlineCache.keys().next().value as string);
+    newlineCache.set(text, offsets);
+  }
+  return offsets;
 }
 
 /** `file:line:col: message`, the one format users see for a pipeline mistake. */

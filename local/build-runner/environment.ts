@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SANDBOX_PATH } from './isolation.ts';
 import type { EnvVar } from './params.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -47,13 +48,13 @@ export interface BuildEnvironment {
 }
 
 /**
- * An image's own PATH is not known from outside; this is the one the common base images
- * (Debian, Alpine, Amazon Linux, busybox) set, so the step's `sh` and tools are found.
+ * Host variables a trusted process step gets, to find the user's tools; the environment is otherwise
+ * built from scratch (never the server's: no SCI_SECRET_*, no webhook secret, no tokens).
  */
-const IMAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-/** Host variables a local process needs to find its tools; everything else stays outside. */
 const PASSED_THROUGH = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TERM', 'TMPDIR', 'NODE_OPTIONS'];
+
+/** An untrusted step's base: nothing from the host at all. */
+const UNTRUSTED_BASE: NodeJS.ProcessEnv = { PATH: SANDBOX_PATH, LANG: 'C.UTF-8' };
 
 export async function buildEnvironment(opts: {
   vars: EnvVar[];
@@ -68,9 +69,12 @@ export async function buildEnvironment(opts: {
   binDir: string;
   secretsDir: string;
   hostEnv: NodeJS.ProcessEnv;
+  /** A fork's pull request: no host variables, and secrets are empty (as GitHub Actions does for forks). */
+  untrusted?: boolean;
 }): Promise<BuildEnvironment> {
-  const env: NodeJS.ProcessEnv = {};
-  if (opts.hostVariables) for (const name of PASSED_THROUGH) if (opts.hostEnv[name] !== undefined) env[name] = opts.hostEnv[name];
+  // untrusted in process mode: nothing from the host at all; an image (container mode) brings its own base
+  const env: NodeJS.ProcessEnv = opts.untrusted && opts.hostVariables ? { ...UNTRUSTED_BASE } : {};
+  if (opts.hostVariables && !opts.untrusted) for (const name of PASSED_THROUGH) if (opts.hostEnv[name] !== undefined) env[name] = opts.hostEnv[name];
   Object.assign(env, {
     HOME: opts.workspace.home,
     // the workspace may sit inside the user's repository (default state home): git in a step
@@ -82,12 +86,16 @@ export async function buildEnvironment(opts: {
     CODEBUILD_RESOLVED_SOURCE_VERSION: opts.sha,
     CODEBUILD_SOURCE_VERSION: opts.sourceVersion,
   });
-  // only a process step has the host PATH copied in above
-  env.PATH = `${opts.binDir}:${env.PATH ?? IMAGE_PATH}`;
+  // only a process step has the host PATH copied in above; an image's own PATH is not known from outside
+  env.PATH = `${opts.binDir}:${env.PATH ?? SANDBOX_PATH}`;
   const secrets: string[] = [];
   for (const v of opts.vars) {
     if ((v.Type ?? 'PLAINTEXT') === 'PLAINTEXT') {
       env[v.Name] = v.Value;
+      continue;
+    }
+    if (opts.untrusted) {
+      env[v.Name] = '';
       continue;
     }
     const value = await resolveSecret(v, opts.secretsDir, opts.hostEnv);

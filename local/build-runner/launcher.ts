@@ -5,7 +5,10 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { killMarked, MARKER_VARIABLE } from './escaped-processes.ts';
 import { removeGroupRecord, writeGroupRecord } from './group-records.ts';
+import { trustedJail, type Jail } from './isolation.ts';
 import type { LogSink } from './log-sink.ts';
 import type { Buildspec } from './params.ts';
 import { spawnGroup } from './process-group.ts';
@@ -31,6 +34,8 @@ export interface Launch {
   name: string;
   runId: string;
   stepKey: string;
+  /** Process mode: what the shells run inside (a PID namespace, or a bubblewrap sandbox). @default trustedJail() */
+  jail?: Jail;
 }
 
 export interface StepLauncher {
@@ -54,30 +59,43 @@ export async function writePhaseScripts(phases: Buildspec['phases'], ws: Workspa
   );
 }
 
+/** How long output may still arrive once a step's shell is gone (what was already in the pipes). */
+const DRAIN_MS = 500;
+
 /**
- * Process mode: each phase in one `bash -eo pipefail` leading its own process group, recorded so
- * crash recovery can end it if we die first; background jobs are reaped after each phase.
+ * Process mode: each phase in one `bash -eo pipefail` leading its own process group inside the
+ * jail, recorded so crash recovery can end it if we die first. When a shell exits its phase is
+ * over, as on CodeBuild where the container ends: what it started is killed (with the PID
+ * namespace, else the group and whatever carries the step's marker) and its output is no longer read.
  */
 export const processLauncher: StepLauncher = {
   where: 'a local process',
   hostVariables: true,
   view: (ws) => ws,
-  async run({ phases, ws, env, log, stop, recordFile }) {
+  async run({ phases, ws, env, log, stop, recordFile, jail = trustedJail() }) {
     const scripts = await writePhaseScripts(phases, ws);
     for (const script of scripts) {
       if (stop.aborted) return 143;
-      const proc = spawnGroup('bash', ['-eo', 'pipefail', join(ws.root, script)], ws.src, env);
+      const [file, ...args] = [...jail.prefix, 'bash', '-eo', 'pipefail', join(ws.root, script)];
+      const proc = spawnGroup(file!, args, ws.src, env);
       const recorded = proc.pid ? writeGroupRecord(recordFile, proc.pid).catch((e: Error) => log.note(`not recorded for crash recovery: ${e.message}`)) : Promise.resolve();
       const onStop = () => void proc.kill();
       stop.addEventListener('abort', onStop, { once: true });
       const piped = Promise.all([log.pipe(proc.stdout), log.pipe(proc.stderr)]);
       const code = await proc.exited;
       stop.removeEventListener('abort', onStop);
-      // background jobs die with the container on CodeBuild; here they die with the group
+      // in a namespace or sandbox the kernel has ended the rest with the shell; here the group,
+      // then whatever escaped it
       proc.reap();
+      if (jail.kind === 'process' && env[MARKER_VARIABLE]) await killMarked(env[MARKER_VARIABLE] as string);
       await recorded;
       await removeGroupRecord(recordFile);
-      await piped;
+      const drained = await Promise.race([piped.then(() => true), delay(DRAIN_MS, false)]);
+      if (!drained) {
+        proc.stdout.destroy();
+        proc.stderr.destroy();
+        log.note('output still open after the step ended (a background process?); no longer read');
+      }
       if (code !== 0) return code;
     }
     return 0;

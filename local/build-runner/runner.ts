@@ -4,7 +4,7 @@
  * cancellation, because the interpreter never tells a task override that it timed out.
  */
 import { randomUUID } from 'node:crypto';
-import { cp, readFile } from 'node:fs/promises';
+import { chown, cp, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_IMAGE } from '../../statemachines/pipeline/build.ts';
 import { containerName } from '../containers/container-launcher.ts';
@@ -14,6 +14,9 @@ import { buildEnvironment, MissingSecretError } from './environment.ts';
 import { LaunchError, type StepLauncher } from './launcher.ts';
 import { LogSink } from './log-sink.ts';
 import { commitOf, parseBuildspec, type BuildParams } from './params.ts';
+import { MARKER_VARIABLE } from './escaped-processes.ts';
+import { trustedJail, untrustedJail, type Jail } from './isolation.ts';
+import type { UntrustedPolicy } from './isolation.ts';
 import { cachePathDir, exists, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from './storage.ts';
 import { createWorkspace, removeWorkspace, type Workspace } from './workspace.ts';
 
@@ -38,6 +41,13 @@ export interface BuildContext {
   /** Aborted when the execution is cancelled. */
   signal: AbortSignal;
   hostEnv: NodeJS.ProcessEnv;
+  /**
+   * The build belongs to an untrusted event (a fork's pull request): decided by the engine from
+   * the run's facts, never from the pipeline file. It runs sandboxed, without host secrets.
+   */
+  untrusted: boolean;
+  /** What to do with an untrusted build when no sandbox is usable. @default 'sandbox' (refuse) */
+  untrustedPolicy?: UntrustedPolicy;
   /** How the build runs for its image: a local process or a container (local/containers/launchers.ts). */
   launcher(image: string): Promise<LauncherChoice>;
   /** Called once it is known where the build runs (`a local process`, `image node:22 (podman)`). */
@@ -57,6 +67,20 @@ export interface BuildOutcome {
   logFile: string;
   /** `env.exported-variables` with their values at the end of the build (as CodeBuild reports them). */
   exported: Array<{ Name: string; Value: string }>;
+}
+
+/** The jail a process-mode build's shells run in, or why the build is refused. */
+async function jailFor(ctx: BuildContext, ws: Workspace, env: NodeJS.ProcessEnv): Promise<Jail | string> {
+  const jail = ctx.untrusted ? untrustedJail(ws.root, ws.src, ctx.untrustedPolicy ?? 'sandbox') : trustedJail();
+  if ('refused' in jail) return jail.refused;
+  if (jail.owner) await chownTree(ws.root, jail.owner);
+  if (jail.kind === 'process') env[MARKER_VARIABLE] = randomUUID();
+  return jail;
+}
+
+async function chownTree(root: string, owner: { uid: number; gid: number }): Promise<void> {
+  await chown(root, owner.uid, owner.gid);
+  for (const entry of await readdir(root, { recursive: true })) await chown(join(root, entry), owner.uid, owner.gid).catch(() => undefined);
 }
 
 /** Where the last phase leaves the exported variables' values, NUL-terminated, in declared order. */
@@ -84,12 +108,13 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
   const spec = parseBuildspec(params.BuildspecOverride);
   const view = launcher.view(ws);
   // the pull phase's `aws s3 cp` reads the local artifact store (storage.ts writeLocalAwsCli); a step in
-  // a container sees only its workspace, so it reads a copy of this run's artifacts placed there
+  // a container or a sandbox sees only its workspace, so it reads a copy of this run's artifacts placed there
+  const seesHost = launcher.hostVariables && !ctx.untrusted;
   const runArtifacts = join('runs', ctx.runId);
-  if (!launcher.hostVariables && (await exists(join(ctx.paths.artifacts, runArtifacts)))) {
+  if (!seesHost && (await exists(join(ctx.paths.artifacts, runArtifacts)))) {
     await cp(join(ctx.paths.artifacts, runArtifacts), join(ws.root, 'artifacts', runArtifacts), { recursive: true });
   }
-  await writeLocalAwsCli(join(ws.root, 'bin'), launcher.hostVariables ? ctx.paths.artifacts : join(view.root, 'artifacts'));
+  await writeLocalAwsCli(join(ws.root, 'bin'), seesHost ? ctx.paths.artifacts : join(view.root, 'artifacts'));
   const { env, secrets } = await buildEnvironment({
     vars: params.EnvironmentVariablesOverride ?? [],
     workspace: view,
@@ -100,6 +125,7 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
     binDir: join(view.root, 'bin'),
     secretsDir: ctx.paths.secrets,
     hostEnv: ctx.hostEnv,
+    untrusted: ctx.untrusted,
   });
   log.maskValues(secrets);
   // CodeBuild expands variables in the cache key (the compiler writes `${SCI_BRANCH}` there)
@@ -108,6 +134,14 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
   if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') {
     const found = await restoreCache(ctx.paths.cache, cacheKey, cacheDirs);
     log.note(found > 0 ? `cache ${cacheKey} restored` : `cache ${cacheKey} not found`);
+  }
+  // process mode: a PID namespace (trusted) or a bubblewrap sandbox (untrusted); container mode: the container
+  let jail: Jail | undefined;
+  if (launcher.hostVariables) {
+    const chosen = await jailFor(ctx, ws, env);
+    if (typeof chosen === 'string') return chosen;
+    if (chosen.kind === 'sandbox') log.note('untrusted event: this step runs in a sandbox (bubblewrap), without secrets');
+    jail = chosen;
   }
   // the last phase leaves the exported variables' values in the workspace (path as the step sees it)
   const phases = spec.phases.map((phase, index) =>
@@ -125,6 +159,7 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
     name: containerName(ctx.runId, ctx.stepKey, attempt),
     runId: ctx.runId,
     stepKey: ctx.stepKey,
+    ...(jail ? { jail } : {}),
   });
   if (code !== 0) return stop.aborted ? 'STOPPED' : `exit code ${code}`;
   if (spec.artifacts && params.ArtifactsOverride && params.ArtifactsOverride.Type !== 'NO_ARTIFACTS') {
@@ -174,7 +209,6 @@ export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<
   // an execution cancelled while the workspace was being made: its listener would never fire
   if (ctx.signal.aborted) stop.abort();
   ctx.signal.addEventListener('abort', onCancel, { once: true });
-  if (ctx.signal.aborted) stop.abort(); // cancelled while the image was pulled or the checkout made
   try {
     const where = 'launcher' in choice ? choice.launcher.where : `image ${params.ImageOverride ?? ''}`;
     const unused = 'launcher' in choice && choice.launcher.hostVariables && params.ImageOverride ? ` (image ${params.ImageOverride} not used)` : '';

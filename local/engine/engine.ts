@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RunStore } from '../../src/core/ports.ts';
 import type { RunnerPaths } from '../build-runner/runner.ts';
+import type { UntrustedPolicy } from '../build-runner/isolation.ts';
 import { parseContainerMode, type ContainerMode } from '../containers/engine.ts';
 import { Launchers } from '../containers/launchers.ts';
 import { executeRun, type ExecutablePipeline, type ExecutionHooks, type ExecutionOutcome, type ExecutionRequest, type RunFacts } from './execution.ts';
@@ -22,6 +23,8 @@ export interface EngineOptions {
   /** Every pipeline of the repository a run may call, by id. */
   pipelines: Map<string, ExecutablePipeline>;
   hostEnv?: NodeJS.ProcessEnv;
+  /** Untrusted steps (fork pull requests) with no sandbox usable: refused, or run anyway. @default 'sandbox' */
+  untrustedPolicy?: UntrustedPolicy;
   /** Steps in containers: `SCI_CONTAINER` of `hostEnv` unless given (`auto`: the first engine that answers). */
   containers?: ContainerMode;
   /** Said once each: why steps run as local processes rather than in their images. */
@@ -49,6 +52,7 @@ export class LocalEngine {
       paths: options.paths,
       repoDir: options.repoDir,
       hostEnv,
+      untrustedPolicy: options.untrustedPolicy ?? 'sandbox',
       launchers: new Launchers(mode, hostEnv, options.onNotice),
       onLaunch: options.onLaunch ?? (() => undefined),
       tokens: new TokenWaiters(),
@@ -83,7 +87,9 @@ export class LocalEngine {
     const parent = this.facts.get(request.parentRunId);
     if (!parent) throw new Error(`run ${request.parentRunId} is not executing in this process`);
     // the compiler passes the callee's facts (inputs above all); anything it leaves out is the parent's
-    const facts: RunFacts = { ...parent, ...pick(given), event: given.event ?? 'pipeline' };
+    const picked: RunFacts = { ...parent, ...pick(given), event: given.event ?? 'pipeline' };
+    // a callee of an untrusted run is untrusted, whatever the caller's definition passes
+    const facts: RunFacts = { ...picked, pr: { ...picked.pr, fork: picked.pr.fork || parent.pr.fork } };
     const outcome = await this.run({
       pipeline,
       facts,

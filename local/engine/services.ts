@@ -2,8 +2,10 @@
  * What the task executors share: the store, the raw DynamoDB client the definitions' own
  * `dynamodb:*` tasks go through, the state home, the token registry and child executions.
  */
+import '../polyfills.ts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RunStore } from '../../src/core/ports.ts';
+import type { UntrustedPolicy } from '../build-runner/isolation.ts';
 import type { RunnerPaths } from '../build-runner/runner.ts';
 import type { Launchers } from '../containers/launchers.ts';
 import type { TaskState } from './definition.ts';
@@ -17,6 +19,7 @@ export interface EngineServices {
   /** The git repository builds check out from. */
   repoDir: string;
   hostEnv: NodeJS.ProcessEnv;
+  untrustedPolicy: UntrustedPolicy;
   /** Where each `run` step runs: its image on a container engine, or a local process. */
   launchers: Launchers;
   /** Where a step (attempt) runs, as soon as it is known. */
@@ -49,8 +52,12 @@ export interface TaskRun {
   runId: string;
   /** The compiled pipeline's step instances (key, display name). */
   steps: Array<{ key: string; name: string }>;
+  /** The run's event is untrusted (a fork's pull request), from the run's facts. */
+  untrusted: boolean;
   /** Aborted when the execution is cancelled or ends. */
   signal: AbortSignal;
+  /** A redrive's steps that succeeded before: their tasks are not run again and their records stand. */
+  carried?: ReadonlySet<string>;
 }
 
 /** One executor per Task resource (as the interpreter has one per state type). */
@@ -58,5 +65,8 @@ export type Executor = (input: unknown, state: TaskState, run: TaskRun, services
 
 /** An AbortSignal that fires when the execution is aborted or the state's own timeout passes. */
 export function taskSignal(run: TaskRun, state: TaskState): AbortSignal {
-  return AbortSignal.any([run.signal, AbortSignal.timeout(state.timeoutSeconds * 1000)]);
+  // not AbortSignal.timeout: its timer can't hold 25 days or more (the polyfilled setTimeout can)
+  const timeout = new AbortController();
+  setTimeout(() => timeout.abort(new DOMException('timed out', 'TimeoutError')), state.timeoutSeconds * 1000).unref();
+  return AbortSignal.any([run.signal, timeout.signal]);
 }

@@ -7,7 +7,12 @@ import type { AddressInfo } from 'node:net';
 import type { HttpRequest, HttpResponse } from '../github/ingress.ts';
 
 /** GitHub caps payloads at 25 MB; anything larger is not GitHub. */
-const MAX_BODY = 25 * 1024 * 1024;
+export const MAX_BODY = 25 * 1024 * 1024;
+/**
+ * Bytes of request bodies held at once, before any is verified: a burst of large unsigned
+ * POSTs gets 503s instead of the server's memory. Four GitHub-sized bodies fit.
+ */
+export const MAX_BUFFERED = 4 * MAX_BODY;
 
 export interface ServeHandlers {
   /** Absent for `sci ui`, which has no webhook. */
@@ -16,17 +21,45 @@ export interface ServeHandlers {
   dashboard(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
 }
 
-function readBody(req: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
+/** Bytes of bodies being read right now, across requests. */
+let buffered = 0;
+
+type Body = { ok: true; text: string } | { ok: false; status: number; error: string };
+
+/**
+ * Reads a webhook body within the limits: refused at once when unsigned or when Content-Length
+ * says too large, and while streaming when it grows past MAX_BODY or past the shared budget.
+ */
+function readBody(req: IncomingMessage): Promise<Body> {
+  const refuse = (status: number, error: string): Promise<Body> => Promise.resolve({ ok: false, status, error });
+  // GitHub always signs when a secret is set, and sci serve always has one: no need to read the rest
+  if (!req.headers['x-hub-signature-256']) return refuse(401, 'missing or invalid X-Hub-Signature-256');
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY) return refuse(413, 'payload too large');
+  if (buffered + declared > MAX_BUFFERED) return refuse(503, 'too many large deliveries at once; retry later');
+  // a declared length is reserved up front, so concurrent stalled bodies count in full
+  buffered += declared;
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let done = false;
+    const finish = (body: Body) => {
+      if (done) return;
+      done = true;
+      buffered -= Math.max(size, declared);
+      resolve(body);
+    };
     req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      buffered += Math.max(0, size + chunk.length - Math.max(size, declared));
       size += chunk.length;
-      if (size > MAX_BODY) resolve(undefined);
+      if (size > MAX_BODY) finish({ ok: false, status: 413, error: 'payload too large' });
+      else if (buffered > MAX_BUFFERED) finish({ ok: false, status: 503, error: 'too many large deliveries at once; retry later' });
       else chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    req.on('end', () => finish({ ok: true, text: Buffer.concat(chunks).toString('utf8') }));
+    req.on('error', () => finish({ ok: false, status: 400, error: 'request aborted' }));
+    req.on('close', () => finish({ ok: false, status: 400, error: 'request aborted' }));
   });
 }
 
@@ -37,9 +70,14 @@ export function createServeServer(handlers: ServeHandlers): Server {
       const path = (req.url ?? '/').split('?')[0];
       if (req.method === 'POST' && path === '/webhook' && handlers.webhook) {
         const body = await readBody(req);
-        if (body === undefined) return send(413, 'application/json', '{"error":"payload too large"}');
+        if (!body.ok) {
+          // the rest of a refused body is not read: the connection closes after the answer
+          res.setHeader('connection', 'close');
+          res.on('finish', () => req.destroy());
+          return send(body.status, 'application/json', JSON.stringify({ error: body.error }));
+        }
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
-        const answer = await handlers.webhook({ headers, body });
+        const answer = await handlers.webhook({ headers, body: body.text });
         return send(answer.status, 'application/json', answer.body);
       }
       if (await handlers.dashboard(req, res)) return;

@@ -3,6 +3,7 @@
  * then in the local store (deliveries.ts), an in-process queue, pipeline files from the clone at
  * the delivered commit, and the embedded engine for executions (which records runs in the store).
  */
+import type { UntrustedPolicy } from '../../local/build-runner/isolation.ts';
 import type { LocalSession } from '../../local/session.ts';
 import { compileProgram } from '../../statemachines/compiler/program.ts';
 import { formatDiagnostic } from '../../statemachines/diagnostics.ts';
@@ -27,6 +28,8 @@ export interface ServeOptions {
   session: LocalSession;
   source: PipelineSource;
   log: (line: string) => void;
+  /** Untrusted steps with no sandbox usable: refused, or run anyway (`--allow-untrusted`). @default 'sandbox' */
+  untrustedPolicy?: UntrustedPolicy;
   /** Runs executing at once. @default 4 */
   concurrency?: number;
   /** Steps in containers (`--no-containers`: `none`). @default SCI_CONTAINER, else the first engine that answers */
@@ -42,7 +45,7 @@ async function execute(o: ServeOptions, { all, pipeline, facts }: Execution): Pr
     return;
   }
   const program = compiled.value;
-  const engine = new LocalEngine({ store: o.session.store, dynamo: o.session.dynamo, tableName: o.session.table.tableName, paths: o.session.paths, repoDir: o.repoDir, pipelines: program, ...(o.containers ? { containers: o.containers } : {}), onNotice: o.log });
+  const engine = new LocalEngine({ store: o.session.store, dynamo: o.session.dynamo, tableName: o.session.table.tableName, paths: o.session.paths, repoDir: o.repoDir, pipelines: program, untrustedPolicy: o.untrustedPolicy ?? 'sandbox', ...(o.containers ? { containers: o.containers } : {}), onNotice: o.log });
   const outcome = await engine.run({ pipeline: program.get(pipeline.id) as ExecutablePipeline, facts });
   o.log(`run ${outcome.runId} (${pipeline.id}) ${outcome.status}`);
 }

@@ -59,6 +59,12 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
       else if (!known.has(need)) diagnostics.push(needProblem(source, path, need, `unknown step '${need}' in needs${didYouMean(need, stepNames)}`));
     }
     if (step.kind === 'run') diagnostics.push(...checkEnvNames(source, Object.keys(step.env), Object.keys(step.secrets), path));
+    const ceiling = timeoutCeiling(step);
+    if (step.timeout > ceiling.seconds) {
+      const at = step.kind === 'approval' ? [...path, 'approval', 'timeout'] : [...path, 'timeout'];
+      const written = locateWritten(source, at, path);
+      diagnostics.push({ code: 'timeout-too-long', message: `a ${step.kind} step's timeout is at most ${ceiling.text} (${ceiling.why})`, path: written, span: keySpanOf(source, written) });
+    }
   }
   diagnostics.push(...checkLambdaCompute(source, pipeline));
   // The plan would report a bad need again (as unknown, or as a cycle of one step).
@@ -164,6 +170,30 @@ function checkExpr(expr: Expr, path: Path, s: ExprScope): Diagnostic[] {
   return problems;
 }
 
+/** Seconds in a year: a Step Functions standard execution (and any task token in it) lives at most one year. */
+export const MAX_EXECUTION_SECONDS = 365 * 86400;
+/** CodeBuild's build timeout ceiling: 2160 minutes (36 hours). */
+export const MAX_BUILD_SECONDS = 2160 * 60;
+
+function timeoutCeiling(step: Step): { seconds: number; text: string; why: string } {
+  if (step.kind === 'run') return { seconds: MAX_BUILD_SECONDS, text: '36h', why: "CodeBuild's limit of 2160 minutes" };
+  return { seconds: MAX_EXECUTION_SECONDS, text: '365d', why: 'a Step Functions execution and its task tokens live at most one year' };
+}
+
+/** `at` when the file writes it, else where the value came from (the step, or `defaults.timeout`). */
+function locateWritten(source: YamlSource, at: Path, stepPath: Path): Path {
+  return [at, [...stepPath, 'timeout'], ['defaults', 'timeout']].find((candidate) => hasPath(source, candidate)) ?? stepPath;
+}
+
+function hasPath(source: YamlSource, path: Path): boolean {
+  let node: unknown = source.data;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return false;
+    node = (node as Record<string | number, unknown>)[key];
+  }
+  return true;
+}
+
 function checkEnvNames(source: YamlSource, env: string[], secrets: string[], base: Path): Diagnostic[] {
   const at = (group: string, name: string) => keySpanOf(source, [...base, group, name]);
   const problems: Diagnostic[] = [];
@@ -174,7 +204,8 @@ function checkEnvNames(source: YamlSource, env: string[], secrets: string[], bas
       }
     }
   }
-  for (const name of secrets.filter((s) => env.includes(s))) {
+  const envNames = new Set(env);
+  for (const name of secrets.filter((s) => envNames.has(s))) {
     problems.push({ code: 'env-conflict', message: `'${name}' is set both in env and in secrets`, path: [...base, 'secrets', name], span: at('secrets', name) });
   }
   return problems;

@@ -12,6 +12,7 @@ import { friendlyError, issueDiagnostics } from './issues.ts';
 import { buildPipeline } from './build.ts';
 import { checkPipeline } from './checks.ts';
 import { loadYaml, type YamlSource } from './yaml-source.ts';
+import { withSuggestionBudget } from './suggest.ts';
 
 /** `.sci/deploy/prod.yml` → `deploy/prod`. */
 export function pipelineIdFromPath(path: string): string {
@@ -33,7 +34,7 @@ export function parsePipeline(file: string, text: string): Result<Pipeline> {
  */
 export function analysePipeline(file: string, text: string): { pipeline: Pipeline | undefined; diagnostics: Diagnostic[] } {
   try {
-    return analyseUnguarded(file, text);
+    return withSuggestionBudget(() => analyseUnguarded(file, text));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { pipeline: undefined, diagnostics: [{ code: 'internal', message: `internal error while reading this file: ${message}`, path: [], span: { file, line: 1, col: 1 } }] };

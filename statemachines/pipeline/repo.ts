@@ -6,7 +6,7 @@
 import { sortDiagnostics, type Diagnostic, type SourceSpan } from '../diagnostics.ts';
 import type { Pipeline, PipelineCallStep } from './model.ts';
 import { analysePipeline, pipelineIdFromPath } from './parse.ts';
-import { didYouMean } from './suggest.ts';
+import { didYouMean, withSuggestionBudget } from './suggest.ts';
 
 export { pipelineIdFromPath };
 
@@ -24,6 +24,10 @@ export function isPipelineFile(path: string): boolean {
  * pipelines are not runnable as a whole. Never throws.
  */
 export function validateRepo(sources: Array<{ path: string; text: string }>): { pipelines: Pipeline[]; diagnostics: Diagnostic[] } {
+  return withSuggestionBudget(() => validateFiles(sources));
+}
+
+function validateFiles(sources: Array<{ path: string; text: string }>): { pipelines: Pipeline[]; diagnostics: Diagnostic[] } {
   const files = sources.filter((s) => isPipelineFile(s.path)).sort((a, b) => a.path.localeCompare(b.path));
   const diagnostics: Diagnostic[] = [];
   const pipelines: Pipeline[] = [];

@@ -17,8 +17,21 @@ export interface YamlSource {
   data: unknown;
 }
 
+/**
+ * The largest pipeline file read (bytes of UTF-8); larger ones are refused before parsing.
+ * 256 KB is thousands of steps, far more than one state machine holds (its definition is at most 1 MB).
+ */
+export const MAX_FILE_BYTES = 256 * 1024;
+/** The longest map key (characters): names become env variables, state names and store keys. */
+export const MAX_KEY_LENGTH = 128;
+
 /** Parses one YAML document; every syntax error becomes a positioned diagnostic. */
 export function loadYaml(file: string, text: string): Result<YamlSource> {
+  if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) {
+    // the span is where the limit is crossed (characters ≥ bytes/4, so this is never past it)
+    const span = spanInText(text, { file, line: 1, col: 1 }, Math.min(text.length, MAX_FILE_BYTES));
+    return { ok: false, diagnostics: [{ code: 'file-too-large', message: `pipeline file larger than ${MAX_FILE_BYTES / 1024} KB`, path: [], span }] };
+  }
   const tooDeep = excessiveNesting(text);
   if (tooDeep !== undefined) {
     const span = spanInText(text, { file, line: 1, col: 1 }, tooDeep);
@@ -26,12 +39,12 @@ export function loadYaml(file: string, text: string): Result<YamlSource> {
   }
   const lines = new LineCounter();
   // logLevel 'error': yaml would otherwise print warnings to the console of whoever parses.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
   const spanAt = (offset: number): SourceSpan => ({ file, ...lines.linePos(Math.min(offset, text.length)) });
   // Warnings are errors here: an unknown tag silently drops text (`if: !pr.fork && x` reads as `x`).
   const problems = [
     ...[...doc.errors, ...doc.warnings].map((e) => ({ message: problemMessage(e, text), offset: e.pos[0] })),
-    ...complexKeys(doc),
+    ...keyProblems(doc),
   ];
   if (problems.length > 0) {
     return { ok: false, diagnostics: problems.map((p) => ({ code: 'yaml-syntax', message: p.message, path: [], span: spanAt(p.offset) })) };
@@ -84,12 +97,29 @@ function excessiveNesting(text: string): number | undefined {
   return undefined;
 }
 
-/** A list or mapping used as a key (`? [a]`) has no meaning in a pipeline file. */
-function complexKeys(doc: Document.Parsed): Array<{ message: string; offset: number }> {
+/**
+ * Keys a pipeline file can't have: a list or mapping as a key (`? [a]`), a key longer than
+ * {@link MAX_KEY_LENGTH}, the same key twice in one map (checked here with a set: the yaml
+ * library's own check compares every pair, quadratic in a map's size).
+ */
+function keyProblems(doc: Document.Parsed): Array<{ message: string; offset: number }> {
   const found: Array<{ message: string; offset: number }> = [];
   visit(doc, {
-    Pair(_, pair) {
-      if (pair.key !== null && !isScalar(pair.key)) found.push({ message: 'YAML: keys must be plain strings', offset: (pair.key as Node).range?.[0] ?? 0 });
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = pair.key as Node | null;
+        const offset = key?.range?.[0] ?? 0;
+        if (key === null) continue;
+        if (!isScalar(key)) {
+          found.push({ message: 'YAML: keys must be plain strings', offset });
+          continue;
+        }
+        const name = String(key.value);
+        if (name.length > MAX_KEY_LENGTH) found.push({ message: `YAML: key longer than ${MAX_KEY_LENGTH} characters`, offset });
+        else if (seen.has(name)) found.push({ message: 'YAML: map keys must be unique', offset });
+        seen.add(name);
+      }
     },
   });
   return found;
@@ -176,8 +206,11 @@ export function valueSpan(source: YamlSource, path: Path): SourceSpan {
   let offset = node.range[0];
   if (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE) offset += 1;
   if (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED) {
-    const match = /\n(?:[ \t]*\n)*[ \t]*(?=\S)/.exec(source.text.slice(offset));
-    if (match) offset += match.index + match[0].length;
+    // a regex from `offset` rather than on a slice: slicing copies the rest of the file each time
+    const firstLine = /\n(?:[ \t]*\n)*[ \t]*(?=\S)/g;
+    firstLine.lastIndex = offset;
+    const match = firstLine.exec(source.text);
+    if (match) offset = match.index + match[0].length;
   }
   return { file: source.file, ...source.lines.linePos(offset) };
 }

@@ -107,7 +107,7 @@ steps:
     run: make test
     artifacts: [coverage/**]
     cache: { key: npm, paths: [~/.npm] }
-    timeout: 3d
+    timeout: 36h
   report: { needs: [test], if: always(), run: make report, timeout: 30s }
 `);
     assert.deepEqual(taskProblems(definition), []);

@@ -48,3 +48,19 @@ test('usage mistakes exit 2', () => {
   assert.equal(sci(ROOT, 'compile').code, 2);
   assert.equal(sci(ROOT, 'compile', 'no/such.yml').code, 2);
 });
+
+test('a device, a directory or a file over the size limit: a clear error, never a hang or a stack', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sci-compile-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const zero = sci(dir, 'compile', '/dev/zero');
+  assert.equal(zero.code, 2);
+  assert.match(zero.stderr, /\/dev\/zero is not a regular file/);
+  const directory = sci(dir, 'compile', dir);
+  assert.equal(directory.code, 2);
+  assert.match(directory.stderr, /is not a regular file/);
+  writeFileSync(join(dir, 'big.yml'), `steps:\n  a: { run: x }\n# ${'x'.repeat(2 * 1024 * 1024)}\n`);
+  const big = sci(dir, 'compile', 'big.yml');
+  assert.equal(big.code, 1);
+  assert.match(big.stderr, /^big\.yml:3:\d+: pipeline file larger than 256 KB$/m);
+  assert.doesNotMatch(big.stderr, /\n\s+at /);
+});

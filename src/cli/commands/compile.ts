@@ -3,13 +3,29 @@
  * the pipeline file compiles to, with the default resource names (sci-runs, sci-steps,
  * sci-artifacts). Exit 0, or 1 with `file:line:col: message` diagnostics on invalid input.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
 import { formatDiagnostic, sortDiagnostics } from '../../../statemachines/diagnostics.ts';
 import { renderAsl } from '../../../statemachines/asl/render.ts';
 import { compileSource } from '../../../statemachines/compiler/compile.ts';
+import { MAX_FILE_BYTES } from '../../../statemachines/pipeline/yaml-source.ts';
+
+/**
+ * A pipeline file's text, read only as far as the size limit (and one byte more, so the parser
+ * reports it as too large): `/dev/zero`, a FIFO or a directory is a usage error, not a hang.
+ */
+function readPipelineFile(file: string): string {
+  if (!statSync(file).isFile()) throw new CliUsageError(`${file} is not a regular file`);
+  const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
+  const fd = openSync(file, 'r');
+  try {
+    return buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export const help = `usage: sci compile FILE [--out F]
 
@@ -29,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!existsSync(file)) throw new CliUsageError(`no such file: ${file}`);
   // Diagnostics and the pipeline id use the path as the user sees it from here.
   const shown = relative(process.cwd(), resolve(file)).split(sep).join('/');
-  const result = compileSource(shown, readFileSync(file, 'utf8'));
+  const result = compileSource(shown, readPipelineFile(file));
   if (!result.ok) {
     for (const d of sortDiagnostics(result.diagnostics)) process.stderr.write(`${formatDiagnostic(d, shown)}\n`);
     return 1;

@@ -1,6 +1,8 @@
 /**
- * `sci serve [--repo DIR] [--port P]`: the dashboard and, when SCI_WEBHOOK_SECRET is set, a local
- * GitHub webhook endpoint (`POST /webhook`) that runs matching pipelines on the embedded engine.
+ * `sci serve [--repo DIR] [--port P] [--no-containers] [--allow-untrusted]`: the dashboard and,
+ * when SCI_WEBHOOK_SECRET is set, a local GitHub webhook endpoint (`POST /webhook`) that runs
+ * matching pipelines on the embedded engine. Steps of fork pull requests run in a bubblewrap
+ * sandbox (process mode); without one they are refused unless `--allow-untrusted` is given.
  */
 import { resolve } from 'node:path';
 import { openSession } from '../../../local/session.ts';
@@ -12,20 +14,21 @@ import { parseCommandArgs } from '../args.ts';
 import { containerModeOf } from '../container-mode.ts';
 import { CliUsageError } from '../errors.ts';
 
-export const help = `usage: sci serve [--repo DIR] [--port P] [--no-containers]
+export const help = `usage: sci serve [--repo DIR] [--port P] [--no-containers] [--allow-untrusted]
 
 Serves the dashboard at / (see sci ui) and, when SCI_WEBHOOK_SECRET is set, a local GitHub
 webhook endpoint (POST /webhook) that runs matching pipelines on the embedded engine.
 
 options:
-  --repo DIR       the repository (default: the current directory)
-  --port P         the port to listen on
-  --no-containers  run every step as a local process, not in its image (same as SCI_CONTAINER=none)
-  -h, --help       show this help
+  --repo DIR         the repository (default: the current directory)
+  --port P           the port to listen on
+  --no-containers    run every step as a local process, not in its image (same as SCI_CONTAINER=none)
+  --allow-untrusted  run steps of fork pull requests even when no sandbox (bubblewrap) is usable
+  -h, --help         show this help
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { repo: { type: 'string' }, port: { type: 'string' }, 'no-containers': { type: 'boolean' } });
+  const { values } = parseCommandArgs(argv, { repo: { type: 'string' }, port: { type: 'string' }, 'no-containers': { type: 'boolean' }, 'allow-untrusted': { type: 'boolean' } });
   const containers = containerModeOf(values['no-containers'], process.env);
   const port = portOption(values.port, 8080);
   if (port === undefined) throw new CliUsageError(`--port must be a port number, got '${values.port}'`);
@@ -33,7 +36,15 @@ export async function run(argv: string[]): Promise<number> {
   const repoDir = resolve(values.repo ?? '.');
   const session = await openSession(repoDir);
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-  const app = await createServeApp({ repoDir, secret: secret ?? '', session, source: new GitSource(repoDir), log, containers }).catch((error: Error) => {
+  const app = await createServeApp({
+    repoDir,
+    secret: secret ?? '',
+    session,
+    source: new GitSource(repoDir),
+    log,
+    containers,
+    untrustedPolicy: values['allow-untrusted'] ? 'allow' : 'sandbox',
+  }).catch((error: Error) => {
     throw new CliUsageError(error.message);
   });
   // without a secret no delivery could be verified: the webhook stays off, the dashboard works

@@ -20,7 +20,8 @@ const REPO: Record<string, string> = {
   ping: call('pong'),
   pong: call('ping'),
   broken: call('nowhere'),
-  huge: `steps:\n${Array.from({ length: 400 }, (_, i) => `  s${i}: { run: "${'x'.repeat(2000)}" }`).join('\n')}\n`,
+  // small as a file (pipeline files are at most 256 KB), over 1 MB compiled: every step gets the env
+  huge: `env: { BIG: "${'x'.repeat(60_000)}" }\nsteps:\n${Array.from({ length: 20 }, (_, i) => `  s${i}: { run: make }`).join('\n')}\n`,
   'calls-huge': call('huge'),
   pair: 'steps:\n  a: { run: echo }\n  b: { needs: [a], run: echo }\n',
   'calls-cyclic': call('cyclic'),

@@ -1,0 +1,89 @@
+/**
+ * Pre-auth memory of `sci serve`: a body is refused before it is read when it is unsigned or
+ * declared too large, and bodies being read share one budget, so a flood of large POSTs costs
+ * answers (401/413/503), not gigabytes. Real HTTP on loopback, with raw sockets as the attacker.
+ */
+import { strict as assert } from 'node:assert';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { createServeServer, listen, MAX_BODY, MAX_BUFFERED } from '../../src/serve/http.ts';
+
+let port: number;
+let delivered = 0;
+const server = createServeServer({
+  webhook: async () => {
+    delivered += 1;
+    return { status: 401, body: '{"error":"bad signature"}' };
+  },
+  dashboard: async () => false,
+});
+
+before(async () => {
+  port = await listen(server, 0);
+});
+after(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+/** Sends the head of a POST (and `body`, if any) and resolves with the status line the server answers. */
+function answer(headers: Record<string, string | number>, body = ''): Promise<{ status: number; socket: ReturnType<typeof connect> }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    const head = Object.entries({ host: 'localhost', ...headers }).map(([k, v]) => `${k}: ${v}`).join('\r\n');
+    socket.write(`POST /webhook HTTP/1.1\r\n${head}\r\n\r\n${body}`);
+    socket.once('data', (data) => resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(data.toString())?.[1]), socket }));
+    setTimeout(() => reject(new Error('no answer')), 20_000).unref();
+  });
+}
+
+describe('sci serve before authentication', () => {
+  it('answers an unsigned 24 MB POST with 401 before reading its body', async () => {
+    const { status, socket } = await answer({ 'content-length': 24 * 1024 * 1024 });
+    socket.destroy();
+    assert.equal(status, 401);
+  });
+
+  it('answers a signed POST declaring more than 25 MB with 413 before reading its body', async () => {
+    const { status, socket } = await answer({ 'content-length': MAX_BODY + 1, 'x-hub-signature-256': 'sha256=00' });
+    socket.destroy();
+    assert.equal(status, 413);
+  });
+
+  it('holds at most the shared budget of bodies at once: 40 concurrent 24 MB POSTs, the rest get 503', async () => {
+    const size = 24 * 1024 * 1024;
+    const before = delivered;
+    // each sends its head and one byte, then stalls: the server is holding the body open
+    const pending = Array.from({ length: 40 }, () => answer({ 'content-length': size, 'x-hub-signature-256': 'sha256=00' }, 'x').catch(() => undefined));
+    const settled = await Promise.race([Promise.all(pending), new Promise<undefined>((r) => setTimeout(() => r(undefined), 3000))]);
+    const answered = (settled ?? []).filter(Boolean);
+    // the ones within the budget are still waiting for their bodies; every other one was answered 503 at once
+    const refusals = (await Promise.all(pending.map((p) => Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))])))).filter(
+      (a) => a?.status === 503,
+    );
+    assert.equal(refusals.length, 40 - Math.floor(MAX_BUFFERED / size), `answered ${answered.length}`);
+    assert.equal(delivered, before, 'nothing reached the handler');
+    for (const p of pending) void p.then((a) => a?.socket.destroy());
+    server.closeAllConnections();
+  });
+
+  it('refuses a chunked body that grows past 25 MB while it streams', async () => {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write('POST /webhook HTTP/1.1\r\nhost: x\r\nx-hub-signature-256: sha256=00\r\ntransfer-encoding: chunked\r\n\r\n');
+    const chunk = Buffer.alloc(1024 * 1024, 'a');
+    const status = await new Promise<number>((resolve) => {
+      socket.once('data', (data) => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(data.toString())?.[1])));
+      const pump = (sent: number) => {
+        if (sent > 30 || socket.destroyed) return;
+        socket.write(`${chunk.length.toString(16)}\r\n`);
+        socket.write(chunk);
+        socket.write('\r\n', () => pump(sent + 1));
+      };
+      pump(0);
+    });
+    socket.destroy();
+    assert.equal(status, 413);
+  });
+});
