@@ -43,5 +43,5 @@ export async function run(argv: string[]): Promise<number> {
     }
     process.stdout.write(`cancel requested for run ${runId}; it is still stopping\n`);
     return 0;
-  });
+  }, { create: false });
 }

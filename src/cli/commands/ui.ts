@@ -1,5 +1,5 @@
 /** `sci ui [--repo DIR] [--port P]`: the dashboard alone (no webhook) over the local run store. */
-import { resolve } from 'node:path';
+import { repositoryRoot } from '../../../local/home.ts';
 import { openSession } from '../../../local/session.ts';
 import { localDashboard } from '../../dashboard/local-dashboard.ts';
 import { createServeServer } from '../../serve/http.ts';
@@ -26,7 +26,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { repo: { type: 'string' }, port: { type: 'string' } });
   const port = portOption(values.port, 8080);
   if (port === undefined) throw new CliUsageError(`--port must be a port number, got '${values.port}'`);
-  const repoDir = resolve(values.repo ?? '.');
+  const repoDir = repositoryRoot(values.repo);
   const session = await openSession(repoDir);
   const log = (line: string) => process.stdout.write(`${line}\n`);
   try {
