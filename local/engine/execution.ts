@@ -42,6 +42,11 @@ export interface ExecutionRequest {
   signal?: AbortSignal;
   /** Called once the run exists in the store. */
   onCreated?(runId: string): void;
+  /**
+   * A redrive of the existing run `runId`, already reopened in the store: the steps `carried`
+   * succeeded before and are not run again; the run's billed transitions add to `priorTransitions`.
+   */
+  redrive?: { carried: string[]; priorTransitions: number };
 }
 
 export interface ExecutionOutcome {
@@ -106,6 +111,11 @@ function tracked(handlers: Record<string, TaskHandler>, inflight: Set<Promise<un
 
 /** Writes the run and its pending steps, claims it for this process, and marks it running. */
 async function openRun(services: EngineServices, hooks: ExecutionHooks, req: ExecutionRequest): Promise<string> {
+  if (req.redrive && req.runId) {
+    await hooks.claim(req.runId);
+    req.onCreated?.(req.runId);
+    return req.runId;
+  }
   const runId = req.runId ?? newRunId(services.now().getTime());
   await services.store.createRun(runRecord(req, runId, services.now().toISOString()), pendingStepRecords(runId, req.pipeline.steps));
   await hooks.claim(runId);
@@ -116,7 +126,8 @@ async function openRun(services: EngineServices, hooks: ExecutionHooks, req: Exe
 
 /** Starts the interpreter on the compiled definition with the local task overrides. */
 function interpret(services: EngineServices, req: ExecutionRequest, runId: string, signal: AbortSignal, inflight: Set<Promise<unknown>>) {
-  const handlers = taskHandlers(req.pipeline.definition, { runId, steps: req.pipeline.steps, untrusted: req.facts.pr.fork, signal }, services);
+  const carried = req.redrive ? { carried: new Set(req.redrive.carried) } : {};
+  const handlers = taskHandlers(req.pipeline.definition, { runId, steps: req.pipeline.steps, untrusted: req.facts.pr.fork, signal, ...carried }, services);
   // The compiler's output is checked against asl-validator by its own tests; validating again
   // here costs ~0.8 s per execution (schema compilation), which would dwarf a small run.
   const machine = new StateMachine(req.pipeline.definition as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
@@ -183,7 +194,7 @@ export async function executeRun(services: EngineServices, hooks: ExecutionHooks
     // the store settles steps still pending/running/waiting as cancelled, with this reason
     await services.store.transitionRun(runId, outcome.status, {
       endedAt: services.now().toISOString(),
-      transitions: billed.transitions,
+      transitions: (req.redrive?.priorTransitions ?? 0) + billed.transitions,
       ...(outcome.status === 'cancelled' ? { reason: 'cancelled' } : {}),
     });
   } finally {

@@ -92,6 +92,15 @@ export async function requestCancel(table: Table, runId: string, at: string): Pr
   }
 }
 
+/** Forgets a cancel request (before a redrive: it was meant for the attempt that ended). */
+export async function clearCancelRequest(table: Table, runId: string): Promise<void> {
+  await table.dynamo.send(
+    new UpdateItemCommand({ TableName: table.tableName, Key: runKey(runId), UpdateExpression: 'REMOVE cancelRequested', ConditionExpression: 'attribute_exists(pk)' }),
+  ).catch((error: unknown) => {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  });
+}
+
 /** The decision recorded on an item (`STEP#…`), if any, with who made it. */
 export async function readDecision(table: Table, key: Record<string, unknown>): Promise<{ decision: ApprovalDecision; by: string } | undefined> {
   const { Item } = await table.dynamo.send(

@@ -56,6 +56,8 @@ export interface TaskRun {
   untrusted: boolean;
   /** Aborted when the execution is cancelled or ends. */
   signal: AbortSignal;
+  /** A redrive's steps that succeeded before: their tasks are not run again and their records stand. */
+  carried?: ReadonlySet<string>;
 }
 
 /** One executor per Task resource (as the interpreter has one per state type). */

@@ -12,4 +12,6 @@ export interface StepLogs {
 export interface RunActions {
   decide(runId: string, stepKey: string, verb: 'approve' | 'reject', by: string): Promise<ControlResult>;
   cancel(runId: string, by: string): Promise<ControlResult>;
+  /** Resumes a failed or cancelled run at its steps that did not succeed. */
+  redrive(runId: string): Promise<ControlResult>;
 }

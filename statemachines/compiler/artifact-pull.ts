@@ -28,8 +28,12 @@ const GET = [
   '}',
 ].join('\n');
 
-/** The pull phase's one command (one shell, so the functions stay defined): fetch and unpack each need. */
-export function pullCommand(bucket: string, needKeys: string[]): string {
+/**
+ * The shell functions of the pull phase, written once per definition in the run context
+ * (run-context.ts, `$.ctx.pull`) and passed to the builds that pull as `SCI_PULL`:
+ * `sci_pull NEED…` fetches and unpacks each need's artifacts.
+ */
+export function pullFunctions(bucket: string): string {
   return [
     GET,
     'sci_pull() {',
@@ -41,6 +45,10 @@ export function pullCommand(bucket: string, needKeys: string[]): string {
     '    else return 1; fi',
     '  done',
     '}',
-    `sci_pull ${needKeys.join(' ')}`,
   ].join('\n');
+}
+
+/** The pull phase's command: define the functions, then pull. */
+export function pullCommand(needKeys: string[]): string {
+  return `eval "$SCI_PULL" && sci_pull ${needKeys.join(' ')}`;
 }

@@ -15,6 +15,8 @@ import { calleeKey } from './kinds.ts';
 import { emitBlock } from './layout.ts';
 import { estimate, LIMITS, type Estimates } from './limits.ts';
 import { visibility } from './visibility.ts';
+import { runContextState } from './run-context.ts';
+import { pullPrelude } from './run-task.ts';
 import { DEFAULT_TARGET, stateEntry, type CompileTarget, type InstanceInfo, type Scope } from './scope.ts';
 
 export type { CompileTarget } from './scope.ts';
@@ -22,7 +24,7 @@ export type { CompileTarget } from './scope.ts';
 export interface CompiledStep {
   key: string;
   name: string;
-  kind: 'run' | 'approval' | 'pipeline';
+  kind: 'run' | 'approval' | 'pipeline' | 'rollout';
   /** Keys of the direct needs. */
   needs: string[];
   /** Position in the plan. */
@@ -84,7 +86,9 @@ export function compileLayout(
   if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
   const states: Record<string, State> = {};
   const result = emitResult(scope, states);
-  const start = emitBlock(scope, layout.root, stateEntry(result), states).name();
+  const first = emitBlock(scope, layout.root, stateEntry(result), states).name();
+  const start = scope.names.claim('run context');
+  states[start] = runContextState(pipeline, pullPrelude(scope), first);
   if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
   const definition = inExecutionOrder({ Comment: `serverless-ci pipeline ${pipeline.id}`, StartAt: start, States: states });
   const json = renderAsl(definition, 0);

@@ -1,10 +1,11 @@
 /**
  * DAG layout blocks → states: a sequence chains its parts, a Parallel runs branches and
- * then merges their `$.steps` maps (keeping `$.run`), so later Choices see every status.
+ * then merges their `$.steps` maps (keeping `$.run` and the run context `$.ctx`), so later Choices see every status.
  */
 import type { Json, State, StateMachine } from '../asl/types.ts';
 import type { Block } from './dag.ts';
 import { emitStep } from './step.ts';
+import { CONTEXT } from './run-context.ts';
 import { stateEntry, type Entry, type FinalStatus, type Scope } from './scope.ts';
 
 /** `Next` placeholder for "end of this branch", resolved by `closeBranch`. */
@@ -134,7 +135,7 @@ function emitParallel(
   const merge = branches
     .map((_, i) => `$[${i}].steps`)
     .reduce((acc, path) => `States.JsonMerge(${acc}, ${path}, false)`);
-  const selector: Record<string, Json> = { 'run.$': '$[0].run', 'steps.$': merge };
+  const selector: Record<string, Json> = { 'run.$': '$[0].run', 'ctx.$': `$[0]${CONTEXT.slice(1)}`, 'steps.$': merge };
   states[name] = { Type: 'Parallel', Branches: rendered, ResultSelector: selector, Next: next };
   return name;
 }

@@ -6,8 +6,8 @@
 import { stringify } from 'yaml';
 import type { Json } from '../asl/types.ts';
 import type { Compute, RunStep, Template } from '../pipeline/model.ts';
-import { pullCommand } from './artifact-pull.ts';
-import { inputEnvName, member } from './context.ts';
+import { pullCommand, pullFunctions } from './artifact-pull.ts';
+import { CONTEXT, CONTEXT_COMMAND, CONTEXT_VARIABLE, PULL_VARIABLE, runVariables } from './run-context.ts';
 import { upstreamChain } from './status.ts';
 import { aslTemplate, envRefTemplate, shellTemplate, type Compiled, type TemplateScope } from './templates.ts';
 import { templateScope, type InstanceInfo, type Scope } from './scope.ts';
@@ -26,14 +26,6 @@ export const COMPUTE: Record<Compute, { type: string; env: string }> = {
   'lambda-10gb': { type: 'BUILD_LAMBDA_10GB', env: 'LINUX_LAMBDA_CONTAINER' },
 };
 
-/** Event values every step sees (docs/architecture.md "Environment"); numbers and booleans as text. */
-const RUN_ENV: Array<[string, string]> = [
-  ['SCI_RUN_ID', '$.run.id'], ['SCI_PIPELINE', '$.run.pipeline'], ['SCI_BRANCH', '$.run.branch'],
-  ['SCI_TAG', '$.run.tag'], ['SCI_SHA', '$.run.sha'], ['SCI_REF', '$.run.ref'], ['SCI_EVENT', '$.run.event'],
-  ['SCI_ACTOR', '$.run.actor'], ['SCI_REPO', '$.run.repo'], ['SCI_PR_NUMBER', "States.Format('{}', $.run.pr.number)"],
-  ['SCI_PR_BASE', '$.run.pr.base'], ['SCI_PR_FORK', "States.Format('{}', $.run.pr.fork)"],
-];
-
 type EnvVar = Record<string, Json>;
 
 /** A plain-text variable (`Type` omitted: PLAINTEXT is CodeBuild's default, and bytes count). */
@@ -48,12 +40,17 @@ function need<T>(scope: Scope, compiled: Compiled<T>, t: Template, path: (string
   return undefined;
 }
 
-function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: TemplateScope): EnvVar[] {
-  const vars: EnvVar[] = RUN_ENV.map(([name, path]) => plain(name, path, true));
+/**
+ * The run-wide variables come in one (`SCI_CONTEXT`, run-context.ts); `SCI_RUN_ID` and
+ * `SCI_STEP_KEY` stay variables of their own because the reporter finds a build's step by them
+ * in CodeBuild's events, and so do the run-wide variables a cache key names, because CodeBuild
+ * expands the key from the build's environment, not from the shell.
+ */
+function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: TemplateScope, cacheKey: string): EnvVar[] {
+  const vars: EnvVar[] = [plain(CONTEXT_VARIABLE, `${CONTEXT}.env`, true), plain('SCI_RUN_ID', '$.run.id', true)];
+  if (pullsArtifacts(scope, info)) vars.push(plain(PULL_VARIABLE, `${CONTEXT}.pull`, true));
+  for (const [name, value] of runVariables(scope.pipeline)) if (cacheKey.includes(`\${${name}}`)) vars.push(plain(name, value, true));
   vars.push(plain('SCI_STEP', info.inst.name), plain('SCI_STEP_KEY', info.key), plain('SCI_STEP_TIMEOUT', String(step.timeout)));
-  for (const input of Object.keys(scope.pipeline.triggers.manual?.inputs ?? {}).sort()) {
-    vars.push(plain(inputEnvName(input), `States.Format('{}', $.run.inputs${member(input)})`, true));
-  }
   for (const [axis, value] of Object.entries(info.inst.matrix)) vars.push(plain(`SCI_MATRIX_${axis.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, String(value)));
   const chain = upstreamChain(scope, info);
   vars.push('literal' in chain ? plain('SCI_RUN_STATUS', chain.literal) : plain('SCI_RUN_STATUS', chain.expr, true));
@@ -70,24 +67,43 @@ function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: Templa
   return vars;
 }
 
-function buildspec(scope: Scope, info: InstanceInfo, step: RunStep, ts: TemplateScope): string {
-  const producers = info.needKeys.filter((n) => runStep(scope, n)?.artifacts.length);
+function buildspec(scope: Scope, info: InstanceInfo, step: RunStep, ts: TemplateScope, cacheKey: string): string {
+  const producers = artifactProducers(scope, info);
   const commands = step.commands.map((c, i) => need(scope, shellTemplate(c, ts), c, ['steps', step.name, 'run', i]) ?? '');
   const outputs = step.outputs.length > 0;
   const phases: Record<string, { commands: string[] }> = {};
-  if (producers.length > 0) phases.pre_build = { commands: [pullCommand(scope.target.artifactBucket, producers)] };
-  phases.build = { commands: outputs ? [OUTPUT_PRELUDE, ...commands, outputPostlude(step.outputs)] : commands };
+  const build = outputs ? [OUTPUT_PRELUDE, ...commands, outputPostlude(step.outputs)] : commands;
+  // The build phase defines the context itself: the local build runner runs a phase per shell.
+  if (producers.length > 0) phases.pre_build = { commands: [pullCommand(producers)] };
+  phases.build = { commands: [CONTEXT_COMMAND, ...build] };
   const spec: Record<string, unknown> = {
     version: 0.2,
     env: { shell: 'bash', ...(outputs ? { 'exported-variables': step.outputs.map(exportedName) } : {}) },
     phases,
   };
   if (step.artifacts.length > 0) spec.artifacts = { files: step.artifacts };
-  if (step.cache) {
-    const key = need(scope, envRefTemplate(step.cache.key, ts), step.cache.key, ['steps', step.name, 'cache', 'key']);
-    spec.cache = { key: key ?? '', paths: step.cache.paths };
-  }
+  if (step.cache) spec.cache = { key: cacheKey, paths: step.cache.paths };
   return stringify(spec, { lineWidth: 0 });
+}
+
+/** The cache key with event values as `${SCI_*}` (CodeBuild expands them), '' without a cache. */
+function cacheKeyText(scope: Scope, step: RunStep, ts: TemplateScope): string {
+  if (!step.cache) return '';
+  return need(scope, envRefTemplate(step.cache.key, ts), step.cache.key, ['steps', step.name, 'cache', 'key']) ?? '';
+}
+
+/** The needs of `info` that keep artifacts (its build pulls them). */
+function artifactProducers(scope: Scope, info: InstanceInfo): string[] {
+  return info.needKeys.filter((n) => runStep(scope, n)?.artifacts.length);
+}
+
+function pullsArtifacts(scope: Scope, info: InstanceInfo): boolean {
+  return info.inst.step.kind === 'run' && artifactProducers(scope, info).length > 0;
+}
+
+/** The artifact pull's shell functions when some step pulls its needs' artifacts, else ''. */
+export function pullPrelude(scope: Scope): string {
+  return [...scope.byKey.values()].some((i) => pullsArtifacts(scope, i)) ? pullFunctions(scope.target.artifactBucket) : '';
 }
 
 function runStep(scope: Scope, key: string): RunStep | undefined {
@@ -110,7 +126,7 @@ export function isLambda(compute: Compute): boolean {
 
 /**
  * The step's `timeout` is build time, enforced by CodeBuild itself (whole minutes, at least 5);
- * queue time is bounded by CodeBuild's queued timeout. The state's TimeoutSeconds covers both
+ * queue time is bounded by the project's queued timeout, CodeBuild's maximum (no override). The state's TimeoutSeconds covers both
  * plus a margin, so it never fires while the build runs: a retry never overlaps its build.
  */
 export function buildTimeouts(step: RunStep): { buildMinutes?: number; queuedMinutes?: number; stateSeconds: number } {
@@ -120,13 +136,6 @@ export function buildTimeouts(step: RunStep): { buildMinutes?: number; queuedMin
   const queuedMinutes = CODEBUILD.queuedMinutes;
   return { buildMinutes, queuedMinutes, stateSeconds: (buildMinutes + queuedMinutes) * 60 + STATE_MARGIN_SECONDS };
 }
-
-/**
- * `refs/heads/main^{sha}`, `refs/pull/7/head^{sha}`, `refs/tags/v1^{sha}`: CodeBuild fetches only
- * that ref to find the commit (a bare SHA makes it clone the whole repository), and a pull request
- * from a fork builds from the base repository's `refs/pull/N/head`.
- */
-const SOURCE_VERSION = "States.Format('{}^\\{{}\\}', $.run.ref, $.run.sha)";
 
 /** Lambda compute has an environment type per architecture; a curated aarch64 image names its own. */
 function environmentType(step: RunStep, image: string): string {
@@ -139,23 +148,26 @@ export function buildParameters(scope: Scope, info: InstanceInfo, step: RunStep)
   const bucket = scope.target.artifactBucket;
   const image = need(scope, aslTemplate('ImageOverride', step.image, ts), step.image, ['steps', step.name, 'image']) ?? {};
   const timeouts = buildTimeouts(step);
+  const cacheKey = cacheKeyText(scope, step, ts);
   const params: Record<string, Json> = {
     ProjectName: scope.target.buildProject,
     SourceTypeOverride: 'GITHUB',
     'SourceLocationOverride.$': '$.run.repoUrl',
-    'SourceVersion.$': SOURCE_VERSION,
+    // `refs/heads/main^{sha}`: CodeBuild fetches only that ref (a bare SHA clones the whole
+    // repository), and a fork's pull request builds from the base repository's `refs/pull/N/head`.
+    'SourceVersion.$': `${CONTEXT}.source`,
     ...image,
     ComputeTypeOverride: COMPUTE[step.compute].type,
     EnvironmentTypeOverride: environmentType(step, typeof image.ImageOverride === 'string' ? image.ImageOverride : ''),
-    BuildspecOverride: buildspec(scope, info, step, ts),
-    EnvironmentVariablesOverride: environment(scope, info, step, ts),
-    ArtifactsOverride:
-      step.artifacts.length > 0
-        ? { Type: 'S3', Location: bucket, 'Path.$': "States.Format('runs/{}', $.run.id)", Name: `${info.key}.zip`, Packaging: 'ZIP' }
-        : { Type: 'NO_ARTIFACTS' },
+    BuildspecOverride: buildspec(scope, info, step, ts, cacheKey),
+    EnvironmentVariablesOverride: environment(scope, info, step, ts, cacheKey),
   };
+  // The project keeps no artifacts and queues builds for CodeBuild's maximum (infra/constructs/build-project.ts):
+  // a step that keeps none, or a queue timeout of that maximum, needs no override.
+  if (step.artifacts.length > 0) {
+    params.ArtifactsOverride = { Type: 'S3', Location: bucket, 'Path.$': `${CONTEXT}.artifacts`, Name: `${info.key}.zip`, Packaging: 'ZIP' };
+  }
   if (timeouts.buildMinutes !== undefined) params.TimeoutInMinutesOverride = timeouts.buildMinutes;
-  if (timeouts.queuedMinutes !== undefined) params.QueuedTimeoutInMinutesOverride = timeouts.queuedMinutes;
   if (step.cache) params.CacheOverride = { Type: 'S3', Location: `${bucket}/cache` };
   return params;
 }

@@ -4,12 +4,12 @@
  * diagnostics collected so far.
  */
 import type { Json } from '../asl/types.ts';
-import { RUN_PREFIX } from '../lifecycle.ts';
 import type { StateNames } from '../asl/names.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Pipeline, StepInstance } from '../pipeline/model.ts';
 import { member, type RecordPaths } from './context.ts';
 import type { TemplateScope } from './templates.ts';
+import { CONTEXT } from './run-context.ts';
 import type { Visibility } from './visibility.ts';
 
 /** Names of the deployed resources the definition refers to. */
@@ -20,9 +20,15 @@ export interface CompileTarget {
   buildProject: string;
   /** @default 'sci-artifacts' */
   artifactBucket: string;
+  /**
+   * Where the definition runs: on `aws`, a `local` rollout target (served by `sci run` alone) is
+   * a diagnostic rather than a definition Step Functions would refuse.
+   * @default 'local'
+   */
+  engine?: 'aws' | 'local';
 }
 
-export const DEFAULT_TARGET: CompileTarget = { tableName: 'sci-runs', buildProject: 'sci-steps', artifactBucket: 'sci-artifacts' };
+export const DEFAULT_TARGET: CompileTarget = { tableName: 'sci-runs', buildProject: 'sci-steps', artifactBucket: 'sci-artifacts', engine: 'local' };
 
 export interface InstanceInfo {
   inst: StepInstance;
@@ -66,8 +72,8 @@ export function templateScope(scope: Scope, info: InstanceInfo, outputVars?: Map
   return { pipeline: scope.pipeline, matrix: info.inst.matrix, records: recordPaths(scope, info.key), ...(outputVars ? { outputVars } : {}) };
 }
 
-/** The run's partition key in DynamoDB: `RUN#<runId>`. */
-export const RUN_PK: Record<string, Json> = { 'S.$': `States.Format('${RUN_PREFIX}{}', $.run.id)` };
+/** The run's partition key in DynamoDB (`RUN#<id>`), computed once in the run context. */
+export const RUN_PK: Record<string, Json> = { 'S.$': `${CONTEXT}.pk` };
 
 /** A DynamoDB `Key` parameter for an item of this run. */
 export function itemKey(sk: string): Record<string, Json> {

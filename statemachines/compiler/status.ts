@@ -12,7 +12,10 @@ import { outputsSelector, outputsValue } from './outputs.ts';
 /** `{ S: 'text' }` or `{ 'S.$': 'path or intrinsic' }`. */
 export type StringValue = { literal: string } | { expr: string };
 
+/** The name of a failed condition: `DynamoDB.` from an optimized integration, `DynamoDb.` from `aws-sdk:dynamodb:*`. */
 export const CONDITIONAL_FAILED = ['DynamoDB.ConditionalCheckFailedException', 'DynamoDb.ConditionalCheckFailedException'];
+/** A status write is an optimized integration: only its spelling can come back. */
+const WRITE_CONDITIONAL_FAILED = CONDITIONAL_FAILED.slice(0, 1);
 export const WRITE_TIMEOUT = 60;
 
 /** One-letter placeholders of the statuses a step write may move from (the write is repeated per outcome per step). */
@@ -82,12 +85,12 @@ export function statusWrite(
     Parameters: {
       TableName: scope.target.tableName,
       Key: itemKey(stepSk(info.key)),
-      UpdateExpression: `SET #s = :s, #e = :e, #c = :c${outputs.length > 0 ? ', #o = :o' : ''}${hasReason ? ', #r = :r' : ' REMOVE #r'}`,
+      UpdateExpression: `SET #s = :s, endedAt = :e, chain = :c${outputs.length > 0 ? ', outputs = :o' : ''}${hasReason ? ', reason = :r' : ' REMOVE reason'}`,
       // Never moves a step backwards: a cancelled run's steps stay cancelled. A missing item is
       // written (a child run started by Step Functions itself may not have its items yet).
       ConditionExpression: from.expression,
-      // Every attribute by placeholder: several (`status`…) are DynamoDB reserved words.
-      ExpressionAttributeNames: { '#s': 'status', '#r': 'reason', '#e': 'endedAt', '#c': 'chain', ...(outputs.length > 0 ? { '#o': 'outputs' } : {}) },
+      // `status` is a DynamoDB reserved word; the other attributes are not (docs/compiler.md).
+      ExpressionAttributeNames: { '#s': 'status' },
       ExpressionAttributeValues: values,
       ReturnValues: 'UPDATED_NEW',
     },
@@ -99,7 +102,7 @@ export function statusWrite(
     ResultPath: `$.steps.${info.key}`,
     TimeoutSeconds: WRITE_TIMEOUT,
     Retry: [
-      { ErrorEquals: CONDITIONAL_FAILED, MaxAttempts: 0 },
+      { ErrorEquals: WRITE_CONDITIONAL_FAILED, MaxAttempts: 0 },
       // IntervalSeconds 1 and BackoffRate 2 are ASL's defaults (bytes count: one per outcome per step).
       { ErrorEquals: ['States.TaskFailed'], MaxAttempts: 3 },
     ],

@@ -64,7 +64,7 @@ async function failedTails(session: LocalSession, runId: string): Promise<string
 }
 
 /** Listens for Ctrl-C / SIGTERM while `fn` runs: the first cancels the runs, a second quits at once. */
-async function cancellable<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function cancellable<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -100,7 +100,7 @@ function whereLines(found: RunWithSteps, where: ReadonlyMap<string, string>): st
 }
 
 /** The end of `sci run`: one JSON line per run, or each run's block, where its steps ran, failed logs' tails and status. */
-async function report(session: LocalSession, outcomes: ExecutionOutcome[], json: boolean, tty: boolean, where: ReadonlyMap<string, string>): Promise<void> {
+export async function report(session: LocalSession, outcomes: ExecutionOutcome[], json: boolean, tty: boolean, where: ReadonlyMap<string, string>): Promise<void> {
   for (const outcome of outcomes) {
     const found = await session.store.getRun(outcome.runId);
     if (!found) continue;

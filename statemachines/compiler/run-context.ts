@@ -1,0 +1,62 @@
+/**
+ * What every step of a run shares, computed once when the execution starts (the `run context`
+ * Pass, the first state) and kept at `$.ctx`, instead of being repeated by every step's states:
+ *  - `env`: the run-wide `SCI_*` variables as one shell text that the first command of every
+ *    buildspec evaluates (`eval "$SCI_CONTEXT"`). Each value travels base64-encoded
+ *    (`States.Base64Encode`), so the text holds only `[A-Za-z0-9+/=]` where event data goes: a
+ *    branch named `$(curl evil)` is decoded into a variable, never parsed as shell;
+ *  - `pk`: the run's partition key (`RUN#<id>`) every status write and gate uses;
+ *  - `source`: the CodeBuild source version, `<ref>^{<sha>}`;
+ *  - `artifacts`: the artifact path of the run, `runs/<id>`;
+ *  - `pull`: when some step pulls its needs' artifacts, the shell functions that do it
+ *    (artifact-pull.ts), which those steps evaluate from `SCI_PULL`.
+ */
+import type { Json, PassState } from '../asl/types.ts';
+import { RUN_PREFIX } from '../lifecycle.ts';
+import type { Pipeline } from '../pipeline/model.ts';
+import { inputEnvName, member } from './context.ts';
+
+/** Where the run context lives in the state. */
+export const CONTEXT = '$.ctx';
+
+/** The buildspec command that defines the run-wide variables, first in every build. */
+export const CONTEXT_COMMAND = 'eval "$SCI_CONTEXT"';
+
+/** The variable that carries the run context into a build. */
+export const CONTEXT_VARIABLE = 'SCI_CONTEXT';
+
+/** Event values every step sees (docs/architecture.md "Environment"), by variable; numbers and booleans as text. */
+const RUN_VALUES: Array<[string, string]> = [
+  ['SCI_PIPELINE', '$.run.pipeline'], ['SCI_BRANCH', '$.run.branch'], ['SCI_TAG', '$.run.tag'], ['SCI_SHA', '$.run.sha'],
+  ['SCI_REF', '$.run.ref'], ['SCI_EVENT', '$.run.event'], ['SCI_ACTOR', '$.run.actor'], ['SCI_REPO', '$.run.repo'],
+  ['SCI_PR_NUMBER', "States.Format('{}', $.run.pr.number)"], ['SCI_PR_BASE', '$.run.pr.base'],
+  ['SCI_PR_FORK', "States.Format('{}', $.run.pr.fork)"],
+];
+
+/** Every run-wide variable of `pipeline` (its declared inputs included) and the ASL expression of its text value. */
+export function runVariables(pipeline: Pipeline): Array<[string, string]> {
+  const inputs = Object.keys(pipeline.triggers.manual?.inputs ?? {}).sort();
+  return [...RUN_VALUES, ...inputs.map((name): [string, string] => [inputEnvName(name), `States.Format('{}', $.run.inputs${member(name)})`])];
+}
+
+/** `States.Format('export A="$(echo {}|base64 -d)" B=…', States.Base64Encode(…), …)`. */
+function exportText(pipeline: Pipeline): string {
+  const vars = runVariables(pipeline);
+  const assignments = vars.map(([name]) => `${name}="$(echo {}|base64 -d)"`).join(' ');
+  return `States.Format('export ${assignments}', ${vars.map(([, value]) => `States.Base64Encode(${value})`).join(', ')})`;
+}
+
+/** The variable that carries the artifact pull's functions into a build that pulls. */
+export const PULL_VARIABLE = 'SCI_PULL';
+
+/** The first state of every definition: computes `$.ctx`, then goes to `next`. `pull`: the pull functions, '' when no step pulls. */
+export function runContextState(pipeline: Pipeline, pull: string, next: string): PassState {
+  const parameters: Record<string, Json> = {
+    'env.$': exportText(pipeline),
+    'pk.$': `States.Format('${RUN_PREFIX}{}', $.run.id)`,
+    'source.$': "States.Format('{}^\\{{}\\}', $.run.ref, $.run.sha)",
+    'artifacts.$': "States.Format('runs/{}', $.run.id)",
+    ...(pull ? { pull } : {}),
+  };
+  return { Type: 'Pass', Parameters: parameters, ResultPath: CONTEXT, Next: next };
+}
