@@ -48,7 +48,7 @@ export const dispatchDeps = once(
     executions: executions(),
     statuses: statuses(),
     clock: { now: () => new Date() },
-    target: { tableName: requireEnv('TABLE_NAME'), buildProject: requireEnv('BUILD_PROJECT'), artifactBucket: requireEnv('ARTIFACT_BUCKET') },
+    target: { tableName: requireEnv('TABLE_NAME'), buildProject: requireEnv('BUILD_PROJECT'), artifactBucket: requireEnv('ARTIFACT_BUCKET'), engine: 'aws' },
     machineName: (repo, pipelineId) => stateMachineName(prefix(), repo, pipelineId),
     runUrl: (stateMachine, runId) => consoleUrl(executionArnFor(stateMachine, runId)),
     secretPrefixes: {

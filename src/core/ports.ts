@@ -43,7 +43,7 @@ export interface StepRecord {
   key: string;
   /** Display name: `test (node=20, shard=1)`. */
   name: string;
-  kind: 'run' | 'approval' | 'pipeline';
+  kind: 'run' | 'approval' | 'pipeline' | 'rollout';
   /** Position in the plan, for stable display order. */
   order: number;
   status: StepStatus;

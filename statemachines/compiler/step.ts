@@ -10,6 +10,7 @@ import { all, any, compileCondition, needSucceeded, not, type Cond, type NeedVie
 import { exprText } from './expr-text.ts';
 import { emitLock, emitRelease, emitUnlock } from './environment.ts';
 import { emitGate, emitSignals } from './gate.ts';
+import { emitRollout } from './rollout.ts';
 import { stepTask, type Outcomes } from './kinds.ts';
 import { needPath, recordPaths, stateEntry, type Entry, type FinalStatus, type InstanceInfo, type Scope } from './scope.ts';
 import { formatEscape } from './templates.ts';
@@ -60,7 +61,9 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
   // A guard false for this cell (`matrix.node == 20` elsewhere) means no Task at all:
   // Step Functions rejects unreachable states.
   const never = guards.find((g) => g.cond.kind === 'const' && !g.cond.value);
-  const taskName = never ? '' : scope.names.claim(stem);
+  const rollout = info.inst.step.kind === 'rollout';
+  // A rollout's states are named by what they do (`deploy · 10%`); its first one is its "Task".
+  const taskName = never || rollout ? '' : scope.names.claim(stem);
   const signals = (scope.signals.get(key) ?? []).length > 0;
   const environment = info.inst.step.environment !== undefined;
   let afterSignals: string | undefined;
@@ -95,8 +98,10 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
       failed: info.inst.step.kind === 'run' ? timedOutBuild(scope, stem, failed, states) : failed,
     };
     if (info.inst.step.kind === 'approval') outcomes.rejected = write('rejected', 'failed', { literal: 'rejected' });
-    states[taskName] = stepTask(scope, info, outcomes);
-    const start = environment ? emitLock(scope, info, taskName, failed, states) : taskName;
+    let first = taskName;
+    if (rollout) first = emitRollout(scope, info, outcomes, write, states);
+    else states[taskName] = stepTask(scope, info, outcomes);
+    const start = environment ? emitLock(scope, info, first, failed, states) : first;
     entry = checkEntry(scope, info, guards, start, write, states);
   }
   return gated ? stateEntry(emitGate(scope, key, stem, entry.name(), failed, states)) : entry;
