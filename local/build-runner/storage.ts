@@ -47,7 +47,11 @@ export async function saveArtifacts(srcDir: string, patterns: string[], zipPath:
   const files = (await walk(srcDir)).filter((f) => isMatch(f)).sort();
   const staging = `${zipPath}.tmp-${randomUUID()}`;
   await mkdir(dirname(zipPath), { recursive: true });
-  await writeZip(srcDir, files, staging);
+  // a failed write (a full disk) leaves no half ZIP behind
+  await writeZip(srcDir, files, staging).catch(async (error: unknown) => {
+    await rm(staging, { force: true });
+    throw error;
+  });
   await rename(staging, zipPath);
   return files.length;
 }
@@ -124,7 +128,10 @@ export async function saveCache(cacheRoot: string, key: string, dirs: string[]):
     const staging = `${slot}.tmp-${randomUUID()}`;
     await rm(staging, { recursive: true, force: true });
     await mkdir(dirname(slot), { recursive: true });
-    await cp(dir, staging, { recursive: true });
+    await cp(dir, staging, { recursive: true }).catch(async (error: unknown) => {
+      await rm(staging, { recursive: true, force: true });
+      throw error;
+    });
     await rm(slot, { recursive: true, force: true });
     await rename(staging, slot);
   }
