@@ -15,7 +15,7 @@ import { removeRunDir } from '../build-runner/workspace.ts';
 import { parseContainerMode, type ContainerMode } from '../containers/engine.ts';
 import { Launchers } from '../containers/launchers.ts';
 import { execute, type ExecutionEnd } from './execution.ts';
-import { claimRun, readControl, requestCancel, type Table } from './run-control.ts';
+import { claimRun, pollOwnedRun, requestCancel, type Table } from './run-control.ts';
 import type { ChildRequest, ChildResult, EngineServices } from './services.ts';
 import type { LocalStateMachines } from './state-machines.ts';
 import { TokenWaiters } from './token-waiters.ts';
@@ -70,6 +70,12 @@ interface Launch {
 interface Running {
   abort: AbortController;
   ended: Promise<ExecutionEnd>;
+}
+
+/** The dispatcher's trust decision, as the execution input carries it (`run.builds`, a fork's `run.pr`). */
+function isUntrustedInput(input: unknown): boolean {
+  const run = (input as { run?: { pr?: { fork?: unknown }; builds?: { untrusted?: unknown } } }).run;
+  return run?.pr?.fork === true || run?.builds?.untrusted === true;
 }
 
 /** `local:<runId>`, the execution id of a local run. */
@@ -174,10 +180,10 @@ export class LocalExecutions implements ExecutionStarter {
       if (!machine) {
         end = { status: 'FAILED', output: null, error: 'StepFunctions.StateMachineDoesNotExist', cause: `${stateMachine} is not registered`, transitions: 0 };
       } else {
-        await claimRun(this.table, runId, process.pid, hostname());
+        await claimRun(this.table, runId, process.pid, hostname(), this.services.now().toISOString());
         await status({ status: 'RUNNING' });
         const steps = await this.options.store.listSteps(runId);
-        const untrusted = (input as { run?: { pr?: { fork?: unknown } } }).run?.pr?.fork === true;
+        const untrusted = isUntrustedInput(input);
         const carried = how.carried ? { carried: how.carried } : {};
         const ran = await execute(this.services, { executionArn, runId, machineName: machine.name, definition: machine.definition, input, steps, untrusted, signal: watcher.signal, ...carried });
         end = { ...ran, transitions: (how.priorTransitions ?? 0) + ran.transitions };
@@ -197,7 +203,8 @@ export class LocalExecutions implements ExecutionStarter {
     signal.addEventListener('abort', forward, { once: true });
     if (signal.aborted) forward();
     const timer = setInterval(() => {
-      readControl(this.table, runId).then((c) => c.cancelRequested && both.abort('cancel requested'), () => undefined);
+      // the poll also records the heartbeat that tells other hosts this run's engine is alive
+      pollOwnedRun(this.table, runId, this.services.now()).then((asked) => asked && both.abort('cancel requested'), () => undefined);
     }, this.options.cancelPollMs ?? 300);
     return { signal: both.signal, stop: () => (clearInterval(timer), signal.removeEventListener('abort', forward)) };
   }

@@ -149,6 +149,54 @@ const environment = z.union(
   { error: 'environment must be a name or { name, url, approval, branches }' },
 );
 
+const PERCENT = /^(?:100|\d{1,2})(?:\.\d+)?%$/;
+const PERCENT_MESSAGE = 'expected a percentage like 2% (0-100)';
+const percent = z.union([z.number().min(0, PERCENT_MESSAGE).max(100, PERCENT_MESSAGE), z.string().regex(PERCENT, PERCENT_MESSAGE)], { error: PERCENT_MESSAGE });
+const arn = (what: string, pattern: RegExp, of: string) => nonEmpty(what).regex(pattern, `${what} must be the ARN of ${of}`);
+const ELB_ARN = 'arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\\d{12}:';
+const LISTENER_ARN = new RegExp(`^${ELB_ARN}listener/app/[^/]+/[^/]+/[^/]+$`);
+const RULE_ARN = new RegExp(`^${ELB_ARN}listener-rule/app/[^/]+/[^/]+/[^/]+/[^/]+$`);
+const TARGET_GROUP_ARN = new RegExp(`^${ELB_ARN}targetgroup/[^/]+/[^/]+$`);
+const LOCAL_URL = /^http:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):\d{1,5}\/?$/;
+const localUrl = (what: string) => z.string({ error: `${what} must be a string` }).regex(LOCAL_URL, `${what} must be a local server like http://127.0.0.1:8081`);
+const rolloutTarget = strict(
+  {
+    lambda: strict(
+      {
+        function: nonEmpty('function'),
+        alias: nonEmpty('alias'),
+        version: z.union([nonEmpty('version'), z.int().min(1)], { error: 'version must be a version number or a ${{ }} value' }),
+      },
+      'lambda',
+    ),
+    alb: strict(
+      {
+        listener: arn('listener', LISTENER_ARN, 'an Application Load Balancer listener'),
+        rule: arn('rule', RULE_ARN, 'a listener rule').optional(),
+        stable: arn('stable', TARGET_GROUP_ARN, 'a target group'),
+        candidate: arn('candidate', TARGET_GROUP_ARN, 'a target group'),
+      },
+      'alb',
+    ),
+    local: strict({ listen: z.int({ error: 'listen must be a port number' }).min(1).max(65535), stable: localUrl('stable'), candidate: localUrl('candidate') }, 'local'),
+  },
+  'target',
+).partial();
+const WEIGHT_MESSAGE = 'a weight is a whole percentage (1-100)';
+const rollout = strict(
+  {
+    target: rolloutTarget,
+    strategy: z.enum(['canary', 'blue_green']).optional(),
+    weights: list(z.int({ error: WEIGHT_MESSAGE }).min(1, WEIGHT_MESSAGE).max(100, WEIGHT_MESSAGE), 'weights').min(1, 'weights must not be empty').optional(),
+    interval: duration.optional(),
+    analysis: strict(
+      { max_error_rate: percent, min_requests: z.int().min(0), alarms: list(nonEmpty('an alarm name'), 'alarms').min(1).max(100, 'at most 100 alarms (DescribeAlarms takes 100 names)') },
+      'analysis',
+    ).partial().optional(),
+  },
+  'rollout',
+);
+
 /** One entry under `steps:`; exactly one of run/approval/pipeline is checked when building. */
 export const stepSchema = strict(
   {
@@ -170,6 +218,7 @@ export const stepSchema = strict(
     environment: environment.describe('The environment this step releases to: a name or { name, url, approval, branches }'),
     approval: strict({ message: nonEmpty('message'), timeout: duration }, 'approval').partial().nullable().describe('Waits for a person to approve'),
     pipeline: strict({ name: nonEmpty('name'), inputs: z.record(z.string(), scalar) }, 'pipeline').partial({ inputs: true }).describe('Calls another pipeline of this repository and waits for it'),
+    rollout: rollout.describe('Moves traffic to a candidate by weights, analysing its error rate and alarms at each; rolls back on failure'),
   },
   'a step',
 ).partial();
@@ -182,7 +231,7 @@ export const pipelineSchema = strict(
     env: envMap.optional().describe('Environment variables for every step'),
     defaults: strict({ image: nonEmpty('image'), compute, timeout: duration }, 'defaults').partial().optional(),
     concurrency: z.union([nonEmpty('concurrency'), strict({ group: nonEmpty('group'), cancel_in_progress: z.boolean().optional() }, 'concurrency')]).optional(),
-    steps: z.record(z.string(), stepSchema, { error: 'steps must be a mapping of step name to step' }).describe('The steps: name → step with exactly one of run, approval, pipeline'),
+    steps: z.record(z.string(), stepSchema, { error: 'steps must be a mapping of step name to step' }).describe('The steps: name → step with exactly one of run, approval, pipeline, rollout'),
   },
   'a pipeline file',
 );
