@@ -17,7 +17,7 @@ import { commitOf, parseBuildspec, type BuildParams } from './params.ts';
 import { MARKER_VARIABLE } from './escaped-processes.ts';
 import { trustedJail, untrustedJail, type Jail } from './isolation.ts';
 import type { UntrustedPolicy } from './isolation.ts';
-import { CachePathError, cachePathDir, exists, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from './storage.ts';
+import { CachePathError, cachePathDir, cacheRootOf, exists, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from './storage.ts';
 import { createWorkspace, removeWorkspace, type Workspace } from './workspace.ts';
 import { isDiskFull, releaseReserve } from '../store/reserve.ts';
 
@@ -136,8 +136,9 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
   for (const p of cachePaths.filter((p) => cachePathDir(p, ws.src, ws.home) === undefined)) {
     log.note(`cache path ${p} is absolute: cached on AWS (inside the build's container), not locally (it would be the host's)`);
   }
+  const cacheRoot = cacheRootOf(ctx.paths.cache, params.CacheOverride?.Location);
   if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') {
-    const found = await restoreCache(ctx.paths.cache, cacheKey, cacheDirs);
+    const found = await restoreCache(cacheRoot, cacheKey, cacheDirs);
     log.note(found > 0 ? `cache ${cacheKey} restored` : `cache ${cacheKey} not found`);
   }
   // process mode: a PID namespace (trusted) or a bubblewrap sandbox (untrusted); container mode: the container
@@ -172,7 +173,7 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
     const count = await saveArtifacts(base, spec.artifacts.files, outputObjectPath(ctx.paths.artifacts, params.ArtifactsOverride));
     log.note(`artifacts: ${count} file(s) kept`);
   }
-  if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') await saveCache(ctx.paths.cache, cacheKey, cacheDirs);
+  if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') await saveCache(cacheRoot, cacheKey, cacheDirs);
   return readExported(spec.exportedVariables, ws);
 }
 

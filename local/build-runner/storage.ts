@@ -2,7 +2,8 @@
  * The local stand-in for the artifact bucket: the object `<bucket>/<key>` is the file
  * `<home>/artifacts/<key>` (a step's artifacts: the ZIP `runs/<runId>/<stepKey>.zip`, as CodeBuild
  * uploads it), read back by the pull phase of the steps that need it through a local `aws s3 cp`.
- * The cache `<bucket>/cache` plus a buildspec cache key becomes the directory `<home>/cache/<key>`.
+ * The cache `<bucket>/cache` plus a buildspec cache key becomes the directory `<home>/cache/<key>`;
+ * another cache location of the bucket (`<bucket>/untrusted/cache`) is `<home>/untrusted/cache`.
  */
 import { chmod, cp, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -86,9 +87,18 @@ cp '${root}'/"$key" "$2"
   await chmod(join(binDir, 'aws'), 0o755);
 }
 
-/** A buildspec cache path that would leave the build's workspace (an absolute path, `..`). */
+/** A buildspec cache path that would lead out of the build's workspace (through `..`). */
 export class CachePathError extends Error {
   override name = 'CachePathError';
+}
+
+/**
+ * The directory standing in for a `CacheOverride` location: the bucket's namespaces stay apart
+ * locally too, so an untrusted run's cache entries never reach a trusted build.
+ */
+export function cacheRootOf(cacheDir: string, location: string | undefined): string {
+  const namespace = safeSegments(location ?? '').split('/').slice(1).join('/');
+  return namespace === '' || namespace === 'cache' ? cacheDir : join(dirname(cacheDir), namespace);
 }
 
 /**

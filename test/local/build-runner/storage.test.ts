@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CachePathError, cachePathDir, objectPath, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from '../../../local/build-runner/storage.ts';
+import { CachePathError, cachePathDir, cacheRootOf, objectPath, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from '../../../local/build-runner/storage.ts';
 
 test('S3 objects map to files under the state home, never outside it', () => {
   assert.equal(objectPath('/h/artifacts', 'sci-artifacts/runs/R1/build.zip'), '/h/artifacts/runs/R1/build.zip');
@@ -31,6 +31,13 @@ test('cache keys such as .., . or a/../../x name one directory under the cache, 
   assert.deepEqual(readdirSync(dir).sort(), ['a', 'cache']);
   assert.equal(readdirSync(join(dir, 'cache')).length, keys.length, 'distinct keys, distinct slots');
   for (const key of keys) assert.equal(await restoreCache(join(dir, 'cache'), key, [join(dir, `r-${keys.indexOf(key)}`)]), 1, key);
+});
+
+test('cache locations of the bucket stay apart: the untrusted namespace is not the trusted cache', () => {
+  assert.equal(cacheRootOf('/h/cache', 'sci-artifacts/cache'), '/h/cache');
+  assert.equal(cacheRootOf('/h/cache', undefined), '/h/cache');
+  assert.equal(cacheRootOf('/h/cache', 'sci-artifacts/untrusted/cache'), '/h/untrusted/cache');
+  assert.equal(cacheRootOf('/h/cache', 'sci-artifacts/../../etc'), '/h/etc');
 });
 
 test('artifacts: only matching files are kept in a ZIP that unzip restores (modes too); the local aws reads it back', async (t) => {
