@@ -38,7 +38,11 @@ export class ServerlessCi extends Construct {
       secretsPrefix: props.secretsPrefix,
       parametersPrefix: props.parametersPrefix,
     });
-    this.executionRole = new ExecutionRole(this, 'Execution', { table: this.storage.table, projectArn: this.build.projectArn });
+    this.executionRole = new ExecutionRole(this, 'Execution', {
+      table: this.storage.table,
+      projectArn: this.build.projectArn,
+      rolloutTargets: props.rolloutTargets,
+    });
     this.secrets = new Secrets(this, 'Secrets', {
       webhookSecretName: props.webhookSecretName,
       githubSecretName: props.githubSecretName,
