@@ -42,6 +42,7 @@ export class ServerlessCi extends Construct {
       table: this.storage.table,
       projectArn: this.build.projectArn,
       rolloutTargets: props.rolloutTargets,
+      buildRoles: [this.build.role, this.build.untrustedRole],
     });
     this.secrets = new Secrets(this, 'Secrets', {
       webhookSecretName: props.webhookSecretName,

@@ -4,7 +4,7 @@
  * architecture.md ("Task resources the definitions use") need, on serverless-ci's own resources.
  */
 import { Stack } from 'aws-cdk-lib';
-import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IRole, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { executionsArn, lambdaFunctionArn, managedRuleArn, stateMachinesArn } from './arns.ts';
 import { acknowledgeWildcards } from './nag.ts';
@@ -18,6 +18,8 @@ export interface ExecutionRoleProps {
   projectArn: string;
   /** What `rollout:` steps may act on. @default nothing */
   rolloutTargets?: RolloutTargets;
+  /** The service roles builds run as (`ServiceRoleOverride`): trusted and untrusted. */
+  buildRoles: IRole[];
 }
 
 /**
@@ -65,6 +67,13 @@ export class ExecutionRole extends Construct {
           sid: 'StepBuilds',
           actions: ['codebuild:StartBuild', 'codebuild:StopBuild', 'codebuild:BatchGetBuilds'],
           resources: [props.projectArn],
+        }),
+        // Naming a build's role (ServiceRoleOverride) passes it to CodeBuild: only these two roles.
+        new PolicyStatement({
+          sid: 'PassBuildRoles',
+          actions: ['iam:PassRole'],
+          resources: props.buildRoles.map((role) => role.roleArn),
+          conditions: { StringEquals: { 'iam:PassedToService': 'codebuild.amazonaws.com' } },
         }),
         new PolicyStatement({
           sid: 'SyncIntegrationRules',

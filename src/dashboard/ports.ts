@@ -15,3 +15,9 @@ export interface RunActions {
   /** Resumes a failed or cancelled run at its steps that did not succeed. */
   redrive(runId: string): Promise<ControlResult>;
 }
+
+/** Where a run on AWS can be seen in the AWS console (none for a local run). */
+export interface RunLinks {
+  /** The execution in the Step Functions console. */
+  execution?: string;
+}

@@ -13,6 +13,7 @@ import type { RunFilter, RunStore, RunWithSteps } from '../core/ports.ts';
 import type { EventName, RunStatus } from '../../statemachines/pipeline/model.ts';
 import { asset, pageShell } from './assets.ts';
 import { layoutRun } from './graph.ts';
+import { runLinks } from './links.ts';
 import type { RunActions, StepLogs } from './ports.ts';
 
 export interface DashboardDeps {
@@ -85,6 +86,7 @@ export function dashboardRoutes(deps: DashboardDeps): (req: IncomingMessage, res
     run: found.run,
     steps: found.steps,
     cost: { ...runCost(found, prices), estimated: found.run.executionArn?.startsWith('local:') ?? false },
+    links: runLinks(found.run),
   });
 
   const page: Handler = async (_req, res) => void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pageShell(`sci — ${deps.title}`));

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Role } from 'aws-cdk-lib/aws-iam';
 import { DefinitionBody, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { CallAwsService } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { ExecutionRole } from '../../infra/constructs/execution-role.ts';
@@ -23,12 +24,12 @@ const ALARM = `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:api-p99`;
 const app = new App();
 const stack = new Stack(app, 'Judge', { env: { account: ACCOUNT, region: REGION } });
 const table = TableV2.fromTableArn(stack, 'Table', `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/SciRuns`);
+const project = { table, projectArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/SciSteps`, buildRoles: [Role.fromRoleArn(stack, 'BuildRole', `arn:aws:iam::${ACCOUNT}:role/SciBuild`)] };
 new ExecutionRole(stack, 'Ours', {
-  table,
-  projectArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/SciSteps`,
+  ...project,
   rolloutTargets: { functions: ['api'], listeners: [LISTENER, RULE], alarms: ['api-p99'] },
 });
-new ExecutionRole(stack, 'Bare', { table, projectArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/SciSteps` });
+new ExecutionRole(stack, 'Bare', project);
 
 type Key = Exclude<keyof typeof ROLLOUT_RESOURCES, 'localRolloutShift' | 'localRolloutMeasure'>;
 

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cachePathDir, objectPath, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from '../../../local/build-runner/storage.ts';
+import { cachePathDir, cacheRootOf, objectPath, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from '../../../local/build-runner/storage.ts';
 
 test('S3 objects map to files under the state home, never outside it', () => {
   assert.equal(objectPath('/h/artifacts', 'sci-artifacts/runs/R1/build.zip'), '/h/artifacts/runs/R1/build.zip');
@@ -13,6 +13,13 @@ test('S3 objects map to files under the state home, never outside it', () => {
   assert.equal(cachePathDir('~/.npm/**/*', '/ws/src', '/ws/home'), '/ws/home/.npm');
   assert.equal(cachePathDir('node_modules/**/*', '/ws/src', '/ws/home'), '/ws/src/node_modules');
   assert.equal(cachePathDir('/opt/tool', '/ws/src', '/ws/home'), '/opt/tool');
+});
+
+test('cache locations of the bucket stay apart: the untrusted namespace is not the trusted cache', () => {
+  assert.equal(cacheRootOf('/h/cache', 'sci-artifacts/cache'), '/h/cache');
+  assert.equal(cacheRootOf('/h/cache', undefined), '/h/cache');
+  assert.equal(cacheRootOf('/h/cache', 'sci-artifacts/untrusted/cache'), '/h/untrusted/cache');
+  assert.equal(cacheRootOf('/h/cache', 'sci-artifacts/../../etc'), '/h/etc');
 });
 
 test('artifacts: only matching files are kept in a ZIP that unzip restores (modes too); the local aws reads it back', async (t) => {
