@@ -173,7 +173,7 @@ export class LocalExecutions implements ExecutionStarter {
         ...(end.error ? { error: end.error } : {}), ...(end.cause ? { cause: end.cause } : {}),
         ...(end.transitions !== undefined ? { transitions: end.transitions } : {}),
       });
-    const machine = this.options.machines.lookup(stateMachine);
+    const machine = await this.options.machines.lookup(stateMachine);
     let end: ExecutionEnd;
     const watcher = this.watchCancelRequests(runId, signal);
     try {

@@ -29,6 +29,10 @@ export interface RunRecord {
   definitionHash?: string;
   parentRunId?: string;
   concurrencyGroup?: string;
+  /** A run waiting its turn in its concurrency group: the run in progress it waits for (see concurrency.ts). */
+  waitingFor?: string;
+  /** How a waiting run's execution starts when its turn comes: the state machine (version) and the input (JSON). */
+  queuedStart?: { stateMachine: string; input: string };
   /** Started by an untrusted event (a fork's pull request, or a run one started): its builds ran as the untrusted role. */
   untrusted?: boolean;
   /** State transitions the run's execution was billed, recorded when it ends (locally: counted by the engine). */

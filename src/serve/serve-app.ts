@@ -11,6 +11,7 @@ import type { ContainerMode } from '../../local/containers/engine.ts';
 import { readGitFacts } from '../../local/git-facts.ts';
 import { localRuntime, type CoreCalls } from '../../local/runtime.ts';
 import { LoggedStatuses } from '../../local/status-log.ts';
+import { resumeQueues } from '../core/concurrency.ts';
 import type { PipelineSource, QueuedDelivery } from '../core/ports.ts';
 import { dispatchDelivery, type DeliveryDeps } from '../github/dispatch-delivery.ts';
 import { receiveDelivery, type IngressDeps } from '../github/ingress.ts';
@@ -79,6 +80,8 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
     ...(o.untrustedPolicy ? { untrustedPolicy: o.untrustedPolicy } : {}),
     ...(o.core ? { core: o.core } : {}),
   });
+  // runs that waited in a concurrency queue when the last `sci serve` stopped start now, if their turn came
+  for (const runId of await resumeQueues(runtime.report)) o.log(`run ${runId} started: its concurrency group had nothing in progress`);
   const deliveryDeps: DeliveryDeps = { ...runtime.dispatch, repos: new GitRepository(o.repoDir, source) };
   const handle = o.core?.dispatchDelivery ?? dispatchDelivery;
   // One dispatcher at a time, as a FIFO queue would: dispatching is short, and runs go on in the background.

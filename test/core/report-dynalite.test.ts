@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLocalStore, type LocalStore } from '../../local/store/dynalite-server.ts';
 import { onBuildState, onExecutionStatus, type ReportDeps } from '../../src/core/report.ts';
-import { recordingStatuses } from './fixtures.ts';
+import { noExecutions, recordingStatuses } from './fixtures.ts';
 
 let home: string;
 let local: LocalStore;
@@ -30,7 +30,7 @@ async function newRun(id: string) {
   );
   const statuses = recordingStatuses();
   const followers: string[] = [];
-  const deps: ReportDeps = { store: local.store, statuses, clock: { now: () => new Date() }, runUrl: (a) => a, startFollowers: async (r) => void followers.push(r.id) };
+  const deps: ReportDeps = { store: local.store, statuses, clock: { now: () => new Date() }, runUrl: (a) => a, startFollowers: async (r) => void followers.push(r.id), executions: noExecutions };
   return { deps, statuses, followers };
 }
 
