@@ -1,7 +1,7 @@
 /**
- * Acting on a run from outside (the API Lambda): approvals go to the task token the approval
- * step stored; a cancel stops the execution, and the reporter records the end when Step
- * Functions reports ABORTED.
+ * Acting on a run from outside (the API Lambda, the dashboard, `sci approve`/`reject`/`redrive`):
+ * approvals go to the task token the approval step stored; a cancel stops the execution, and the
+ * reporter records the end when the execution reports ABORTED.
  */
 import { REDRIVABLE_RUN_STATUSES } from '../../statemachines/lifecycle.ts';
 import { redriveSplit } from './redrive-plan.ts';

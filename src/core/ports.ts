@@ -1,6 +1,7 @@
 /**
- * The small interfaces the core uses to reach the world. AWS adapters (src/aws, src/store)
- * and local adapters (local/) implement them, so one core serves Lambda and `sci run`.
+ * The small interfaces the core uses to reach the world. AWS adapters (src/aws, src/store,
+ * src/github) and local ones (local/, src/source) implement them; functions/ wires the first for
+ * the Lambdas and local/runtime.ts the second for `sci run` and `sci serve`, so one core serves both.
  */
 import type { Compute, EventName, RunStatus, StepStatus } from '../../statemachines/pipeline/model.ts';
 
@@ -209,7 +210,10 @@ export interface ExecutionRedriver {
   redrive(executionArn: string): Promise<void>;
 }
 
-/** Releases a task that waits on a token (approvals). */
+/**
+ * Releases an approval's task token (SendTaskSuccess/SendTaskFailure). Locally there is nothing to
+ * send: the approval task polls the decision the store recorded (local/engine/local-control.ts).
+ */
 export interface TaskTokens {
   succeed(token: string, output: unknown): Promise<void>;
   fail(token: string, error: string, cause: string): Promise<void>;
