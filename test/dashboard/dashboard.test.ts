@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalRedriver } from '../../local/engine/local-redrive.ts';
+import { LocalReleaser } from '../../local/engine/local-release.ts';
 import { GitSource } from '../../src/source/git-source.ts';
 import { launchBrowser, type Page, type TestBrowser } from './browser.ts';
 
@@ -57,6 +58,20 @@ const FLAKY = `steps:
     run: test -e ${flags}/fixed
 `;
 
+const DELIVERY = `steps:
+  build:
+    outputs: [version]
+    run: echo "version=1.0.$(date +%N)" >> "$SCI_OUTPUT"
+  deploy-staging:
+    needs: [build]
+    environment: staging
+    run: echo "staging gets \${{ steps.build.outputs.version }}"
+  deploy-prod:
+    needs: [deploy-staging]
+    environment: production
+    run: echo "production gets \${{ steps.build.outputs.version }}"
+`;
+
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(100)) {
     const found = await probe();
@@ -79,7 +94,7 @@ let ciRun: string;
 const previousHome = process.env.SCI_HOME;
 
 before(async () => {
-  box = sandbox({ '.sci/ci.yml': CI, '.sci/deploy/prod.yml': PROD, '.sci/deploy/staging.yml': STAGING, '.sci/flaky.yml': FLAKY });
+  box = sandbox({ '.sci/ci.yml': CI, '.sci/deploy/prod.yml': PROD, '.sci/deploy/staging.yml': STAGING, '.sci/flaky.yml': FLAKY, '.sci/delivery.yml': DELIVERY });
   const made = sci(box, 'run', 'ci', 'deploy/staging', '--json');
   assert.equal(made.code, 0, made.stderr);
   ciRun = runsOf(made.stdout).find((r) => r.pipeline === 'ci')!.id;
@@ -90,7 +105,11 @@ before(async () => {
     source: new GitSource(box.repo),
     repoUrl: `file://${box.repo}`,
   });
-  server = createServeServer({ dashboard: localDashboard(session, { pollMs: 150, redriver }) });
+  const releaser = new LocalReleaser({
+    engine: { store: session.store, dynamo: session.dynamo, tableName: session.table.tableName, paths: session.paths, repoDir: box.repo, containers: 'none' },
+    source: new GitSource(box.repo), repo: 'local/repo', repoUrl: `file://${box.repo}`, actor: 'tester',
+  });
+  server = createServeServer({ dashboard: localDashboard(session, { pollMs: 150, redriver, releaser }) });
   base = `http://127.0.0.1:${await listen(server, 0)}`;
   browser = await launchBrowser();
 });
@@ -182,6 +201,29 @@ test('redrive from the page resumes a failed run at its failed step', async () =
   // the step that had succeeded ran once, and the Redrive button is gone from a succeeded run
   assert.equal(readFileSync(join(flags, 'prepare-runs'), 'utf8'), 'prepared\n');
   assert.equal(await page.getByRole('button', { name: 'Redrive' }).count(), 0);
+  await page.close();
+});
+
+test('environments: current releases and history; Rollback and Promote run the release steps', async () => {
+  for (let i = 0; i < 2; i++) {
+    const made = await collect(startSci(box, 'run', 'delivery', '--json', '--no-containers'));
+    assert.equal(made.code, 0, made.stderr);
+  }
+  const page = await browser.page();
+  await page.goto(base);
+  await page.getByRole('link', { name: 'Environments' }).click();
+  const production = page.getByRole('region', { name: 'production' });
+  await production.getByRole('table').waitFor();
+  assert.equal(await production.locator('tbody tr').count(), 2);
+  assert.equal(await page.getByRole('region', { name: 'staging' }).locator('tbody tr').count(), 2);
+  await production.getByRole('button', { name: 'Roll back production' }).click();
+  await page.getByRole('status').filter({ hasText: /releasing [0-9a-f]{12} \(run .*\) to production: run / }).waitFor();
+  await production.locator('tbody tr').nth(2).waitFor({ timeout: 30_000 });
+  await production.locator('tbody tr').first().locator('.badge', { hasText: 'succeeded' }).waitFor();
+  const staging = page.getByRole('region', { name: 'staging' });
+  await staging.getByLabel('Promote to').selectOption('production');
+  await staging.getByRole('button', { name: 'Promote staging' }).click();
+  await production.locator('tbody tr').nth(3).waitFor({ timeout: 30_000 });
   await page.close();
 });
 

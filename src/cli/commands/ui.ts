@@ -1,6 +1,7 @@
 /** `sci ui [--repo DIR] [--port P]`: the dashboard alone (no webhook) over the local run store. */
 import { resolve } from 'node:path';
 import { LocalRedriver } from '../../../local/engine/local-redrive.ts';
+import { LocalReleaser } from '../../../local/engine/local-release.ts';
 import { readGitFacts } from '../../../local/git-facts.ts';
 import { openSession } from '../../../local/session.ts';
 import { GitSource } from '../../source/git-source.ts';
@@ -14,8 +15,8 @@ import { cliPrices } from '../output/run-view.ts';
 export const help = `usage: sci ui [--repo DIR] [--port P]
 
 Serves the dashboard on 127.0.0.1: pipelines grouped by their .sci/ folders, each pipeline's runs,
-a run's graph with live statuses, step logs, approve / reject / cancel / redrive (a redrive runs
-in this process). No webhook (see sci serve).
+a run's graph with live statuses, step logs, approve / reject / cancel / redrive, and the environments with promote and rollback
+(redrives and re-releases run in this process). No webhook (see sci serve).
 
 options:
   --repo DIR   the repository whose runs to show (default: the current directory)
@@ -37,18 +38,27 @@ export async function run(argv: string[]): Promise<number> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   // redrives from the page execute in this process; stopping the server cancels them cleanly
   const stop = new AbortController();
+  const engine = { store: session.store, dynamo: session.dynamo, tableName: session.table.tableName, paths: session.paths, repoDir, onNotice: (text: string) => log(`sci ui: ${text}`) };
   const redriver = git && new LocalRedriver({
-    engine: { store: session.store, dynamo: session.dynamo, tableName: session.table.tableName, paths: session.paths, repoDir, onNotice: (text) => log(`sci ui: ${text}`) },
+    engine,
     source: new GitSource(repoDir),
     repoUrl: git.repoUrl,
     signal: stop.signal,
   });
+  const releaser = git && new LocalReleaser({
+    engine,
+    source: new GitSource(repoDir),
+    repo: git.repo,
+    repoUrl: git.repoUrl,
+    actor: process.env.SCI_ACTOR ?? git.actor,
+    signal: stop.signal,
+  });
   try {
-    const dashboard = localDashboard(session, { prices: cliPrices(), ...(redriver ? { redriver } : {}) });
+    const dashboard = localDashboard(session, { prices: cliPrices(), ...(redriver ? { redriver } : {}), ...(releaser ? { releaser } : {}) });
     await serveUntilSignal(createServeServer({ dashboard }), port, (url) => `sci ui: ${url} (runs of ${session.home})`, log);
   } finally {
     stop.abort();
-    await redriver?.drained();
+    await Promise.all([redriver?.drained(), releaser?.drained()]);
     await session.close();
   }
   return 0;
