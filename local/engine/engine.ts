@@ -10,7 +10,7 @@ import type { UntrustedPolicy } from '../build-runner/isolation.ts';
 import { parseContainerMode, type ContainerMode } from '../containers/engine.ts';
 import { Launchers } from '../containers/launchers.ts';
 import { executeRun, type ExecutablePipeline, type ExecutionHooks, type ExecutionOutcome, type ExecutionRequest, type RunFacts } from './execution.ts';
-import { claimRun, readControl, type Table } from './run-control.ts';
+import { claimRun, pollOwnedRun, type Table } from './run-control.ts';
 import type { ChildRequest, ChildResult, EngineServices } from './services.ts';
 import { TokenWaiters } from './token-waiters.ts';
 
@@ -61,8 +61,9 @@ export class LocalEngine {
       onLine: options.onLine ?? (() => undefined),
     };
     this.hooks = {
-      claim: (runId) => claimRun(table, runId, process.pid, hostname()),
-      cancelRequested: async (runId) => (await readControl(table, runId)).cancelRequested,
+      claim: (runId) => claimRun(table, runId, process.pid, hostname(), new Date().toISOString()),
+      // the poll also records the heartbeat that tells other hosts this run's engine is alive
+      cancelRequested: (runId) => pollOwnedRun(table, runId, new Date()),
       pollMs: options.cancelPollMs ?? 300,
     };
   }

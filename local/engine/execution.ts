@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ExecutionAbortedError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { pendingStepRecords, type PlannedStep } from '../../src/core/pending-steps.ts';
 import type { RunRecord } from '../../src/core/ports.ts';
-import { executionInput, type InputValues, type RunFacts as CoreRunFacts } from '../../src/core/run-facts.ts';
+import { executionInput, type InputValues, type RunFacts as CoreRunFacts, isUntrusted } from '../../src/core/run-facts.ts';
 import { removeRunDir } from '../build-runner/workspace.ts';
 import type { RunStatus } from '../../statemachines/pipeline/model.ts';
 import { taskStates, type AslMachine } from './definition.ts';
@@ -127,7 +127,7 @@ async function openRun(services: EngineServices, hooks: ExecutionHooks, req: Exe
 /** Starts the interpreter on the compiled definition with the local task overrides. */
 function interpret(services: EngineServices, req: ExecutionRequest, runId: string, signal: AbortSignal, inflight: Set<Promise<unknown>>) {
   const carried = req.redrive ? { carried: new Set(req.redrive.carried) } : {};
-  const handlers = taskHandlers(req.pipeline.definition, { runId, steps: req.pipeline.steps, untrusted: req.facts.pr.fork, signal, ...carried }, services);
+  const handlers = taskHandlers(req.pipeline.definition, { runId, steps: req.pipeline.steps, untrusted: isUntrusted(req.facts), signal, ...carried }, services);
   // The compiler's output is checked against asl-validator by its own tests; validating again
   // here costs ~0.8 s per execution (schema compilation), which would dwarf a small run.
   const machine = new StateMachine(req.pipeline.definition as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });

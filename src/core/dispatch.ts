@@ -9,7 +9,7 @@ import type { Clock, ExecutionStarter, PipelineSource, RunRecord, RunStore, Stat
 import { compileWithCallees, firstProblemByFile, loadPipelines, type CompiledRun, type TriggerEvent } from './pipelines.ts';
 import type { Diagnostic } from '../../statemachines/diagnostics.ts';
 import { secretsOutsidePrefix, type SecretPrefixes } from '../../statemachines/pipeline/secret-prefix.ts';
-import { executionInput, type InputValues, type RunFacts } from './run-facts.ts';
+import { type BuildRoles, executionInput, type InputValues, isUntrusted, type RunFacts } from './run-facts.ts';
 import { runIdFor } from './run-id.ts';
 import { cancelOlderRuns, concurrencyGroupOf } from './concurrency.ts';
 import { createChildRuns } from './child-runs.ts';
@@ -28,6 +28,8 @@ export interface DispatchDeps {
   runUrl: (stateMachine: string, runId: string) => string;
   /** Where steps may read secrets (on AWS, the step role's prefixes); absent = anywhere (local runs). */
   secretPrefixes?: SecretPrefixes;
+  /** The service roles of trusted and untrusted builds (on AWS; absent locally). */
+  buildRoles?: BuildRoles;
 }
 
 export interface DispatchRequest {
@@ -101,6 +103,7 @@ function runRecord(deps: DispatchDeps, pipeline: Pipeline, runId: string, hash: 
     branch: facts.branch, tag: facts.tag, actor: facts.actor, inputs, createdAt: deps.clock.now().toISOString(), definitionHash: hash,
     ...(request.parentRunId ? { parentRunId: request.parentRunId } : {}),
     ...(group ? { concurrencyGroup: group } : {}),
+    ...(isUntrusted(facts) ? { untrusted: true } : {}),
   };
 }
 
@@ -123,7 +126,7 @@ async function startRun(deps: DispatchDeps, pipeline: Pipeline, compiled: Compil
   if (group?.cancelInProgress) await cancelOlderRuns(deps, run, group.name);
   // Posted before the start, so the reporter's final status can never be overwritten by this one.
   await deps.statuses.setStatus(facts.repo, facts.sha, { context: `sci/${pipeline.id}`, state: 'pending', description: `${pipeline.name}: running`, targetUrl: deps.runUrl(version, runId) });
-  const executionArn = await deps.executions.start({ stateMachine: version, name: runId, input: executionInput(runId, pipeline.id, facts, inputs, callees) });
+  const executionArn = await deps.executions.start({ stateMachine: version, name: runId, input: executionInput(runId, pipeline.id, facts, inputs, callees, deps.buildRoles) });
   await deps.store.transitionRun(runId, 'running', { startedAt: deps.clock.now().toISOString(), executionArn });
   return { runId, pipeline: pipeline.id, executionArn };
 }

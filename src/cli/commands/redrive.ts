@@ -3,7 +3,7 @@
  * its steps that did not succeed, on the embedded engine in this process, through the core's
  * `redrive` use case; succeeded steps are not run again. Exit 0 when the run then succeeds.
  */
-import { resolve } from 'node:path';
+import { repositoryRoot } from '../../../local/home.ts';
 import { readGitFacts } from '../../../local/git-facts.ts';
 import { LocalRedriver } from '../../../local/engine/local-redrive.ts';
 import { withSession } from '../../../local/session.ts';
@@ -35,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { repo: { type: 'string' }, json: { type: 'boolean' }, 'no-containers': { type: 'boolean' } });
   const [runId, ...extra] = positionals;
   if (!runId || extra.length > 0) throw new CliUsageError('usage: sci redrive RUN');
-  const repoDir = resolve(values.repo ?? '.');
+  const repoDir = repositoryRoot(values.repo);
   const json = values.json ?? false;
   const git = await readGitFacts(repoDir).catch((error: Error) => {
     throw new CliUsageError(error.message);

@@ -1,8 +1,8 @@
 /** `sci ui [--repo DIR] [--port P]`: the dashboard alone (no webhook) over the local run store. */
-import { resolve } from 'node:path';
 import { LocalRedriver } from '../../../local/engine/local-redrive.ts';
 import { LocalReleaser } from '../../../local/engine/local-release.ts';
 import { readGitFacts } from '../../../local/git-facts.ts';
+import { repositoryRoot } from '../../../local/home.ts';
 import { openSession } from '../../../local/session.ts';
 import { GitSource } from '../../source/git-source.ts';
 import { localDashboard } from '../../dashboard/local-dashboard.ts';
@@ -31,7 +31,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { repo: { type: 'string' }, port: { type: 'string' } });
   const port = portOption(values.port, 8080);
   if (port === undefined) throw new CliUsageError(`--port must be a port number, got '${values.port}'`);
-  const repoDir = resolve(values.repo ?? '.');
+  const repoDir = repositoryRoot(values.repo);
   // outside a git repository the runs are still shown; only a redrive needs the pipeline files
   const git = await readGitFacts(repoDir).catch(() => undefined);
   const session = await openSession(repoDir);
