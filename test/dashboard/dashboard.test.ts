@@ -59,17 +59,9 @@ const FLAKY = `steps:
 `;
 
 const DELIVERY = `steps:
-  build:
-    outputs: [version]
-    run: echo "version=1.0.$(date +%N)" >> "$SCI_OUTPUT"
-  deploy-staging:
-    needs: [build]
-    environment: staging
-    run: echo "staging gets \${{ steps.build.outputs.version }}"
-  deploy-prod:
-    needs: [deploy-staging]
-    environment: production
-    run: echo "production gets \${{ steps.build.outputs.version }}"
+  build: { run: echo built }
+  to-staging: { needs: [build], environment: staging, run: echo staging }
+  to-production: { needs: [to-staging], environment: production, run: echo production }
 `;
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
