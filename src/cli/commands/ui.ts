@@ -3,7 +3,9 @@ import { LocalRedriver } from '../../../local/engine/local-redrive.ts';
 import { LocalReleaser } from '../../../local/engine/local-release.ts';
 import { readGitFacts } from '../../../local/git-facts.ts';
 import { repositoryRoot } from '../../../local/home.ts';
+import { localRuntime } from '../../../local/runtime.ts';
 import { openSession } from '../../../local/session.ts';
+import { LoggedStatuses } from '../../../local/status-log.ts';
 import { GitSource } from '../../source/git-source.ts';
 import { localDashboard } from '../../dashboard/local-dashboard.ts';
 import { createServeServer } from '../../serve/http.ts';
@@ -36,29 +38,23 @@ export async function run(argv: string[]): Promise<number> {
   const git = await readGitFacts(repoDir).catch(() => undefined);
   const session = await openSession(repoDir);
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  // redrives from the page execute in this process; stopping the server cancels them cleanly
-  const stop = new AbortController();
-  const engine = { store: session.store, dynamo: session.dynamo, tableName: session.table.tableName, paths: session.paths, repoDir, onNotice: (text: string) => log(`sci ui: ${text}`) };
-  const redriver = git && new LocalRedriver({
-    engine,
-    source: new GitSource(repoDir),
-    repoUrl: git.repoUrl,
-    signal: stop.signal,
+  // redrives and re-releases from the page execute in this process; stopping the server cancels them
+  const runtime = git && localRuntime({
+    session, repoDir, repoUrl: git.repoUrl, source: new GitSource(repoDir), statuses: new LoggedStatuses((line) => log(`sci ui: ${line}`)),
+    runUrl: (id) => `sci show ${id}`, onNotice: (text) => log(`sci ui: ${text}`),
   });
-  const releaser = git && new LocalReleaser({
-    engine,
-    source: new GitSource(repoDir),
-    repo: git.repo,
-    repoUrl: git.repoUrl,
-    actor: process.env.SCI_ACTOR ?? git.actor,
-    signal: stop.signal,
+  const redriver = runtime && new LocalRedriver({
+    store: session.store, table: session.table, executions: runtime.executions, machines: runtime.machines, source: new GitSource(repoDir), repoUrl: git.repoUrl,
+  });
+  const releaser = runtime && new LocalReleaser({
+    dispatch: runtime.dispatch, source: new GitSource(repoDir), repo: git.repo, repoUrl: git.repoUrl, actor: process.env.SCI_ACTOR ?? git.actor,
   });
   try {
     const dashboard = localDashboard(session, { prices: cliPrices(), ...(redriver ? { redriver } : {}), ...(releaser ? { releaser } : {}) });
     await serveUntilSignal(createServeServer({ dashboard }), port, (url) => `sci ui: ${url} (runs of ${session.home})`, log);
   } finally {
-    stop.abort();
-    await Promise.all([redriver?.drained(), releaser?.drained()]);
+    runtime?.executions.stopAll('sci ui stopped');
+    await runtime?.executions.settled();
     await session.close();
   }
   return 0;
