@@ -41,6 +41,7 @@ export class ServerlessCi extends Construct {
     this.executionRole = new ExecutionRole(this, 'Execution', {
       table: this.storage.table,
       projectArn: this.build.projectArn,
+      rolloutTargets: props.rolloutTargets,
       buildRoles: [this.build.role, this.build.untrustedRole],
     });
     this.secrets = new Secrets(this, 'Secrets', {

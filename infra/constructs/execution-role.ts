@@ -6,14 +6,18 @@
 import { Stack } from 'aws-cdk-lib';
 import { type IRole, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { executionsArn, managedRuleArn, stateMachinesArn } from './arns.ts';
+import { executionsArn, lambdaFunctionArn, managedRuleArn, stateMachinesArn } from './arns.ts';
 import { acknowledgeWildcards } from './nag.ts';
+import { rolloutStatements } from './rollout-grants.ts';
+import type { RolloutTargets } from '../config.ts';
 
 export interface ExecutionRoleProps {
   /** The run store (only its ARN is used). */
   table: { readonly tableArn: string };
   /** The step project's ARN. */
   projectArn: string;
+  /** What `rollout:` steps may act on. @default nothing */
+  rolloutTargets?: RolloutTargets;
   /** The service roles builds run as (`ServiceRoleOverride`): trusted and untrusted. */
   buildRoles: IRole[];
 }
@@ -48,7 +52,11 @@ export class ExecutionRole extends Construct {
     acknowledgeWildcards(this.role, [
       { resource: stateMachinesArn(this), reason: 'Pipelines start child pipelines, sci-* state machines which the dispatcher creates at run time (one per pipeline).' },
       { resource: executionsArn(this), reason: 'Child pipeline executions of sci-* state machines are named at run time.' },
-      { resource: '*', reason: 'states:SendTaskSuccess has no resource-level permissions (Service Authorization Reference); gates release only task tokens their own execution read from the run store.' },
+      { resource: '*', reason: 'states:SendTaskSuccess has no resource-level permissions (Service Authorization Reference); gates release only task tokens their own execution read from the run store. cloudwatch:GetMetricData has none either; rollouts read the metrics of their candidates with it.' },
+      ...(props.rolloutTargets?.functions ?? []).map((f) => ({
+        resource: `${lambdaFunctionArn(this, f)}:*`,
+        reason: 'GetAlias/UpdateAlias on a function the deployment names for rollouts: an alias is a qualified ARN of the function.',
+      })),
     ]);
   }
 
@@ -92,6 +100,7 @@ export class ExecutionRole extends Construct {
           actions: ['states:DescribeExecution', 'states:StopExecution'],
           resources: [executionsArn(this)],
         }),
+        ...rolloutStatements(this, props.rolloutTargets),
       ],
     });
   }
