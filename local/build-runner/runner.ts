@@ -17,7 +17,7 @@ import { commitOf, parseBuildspec, type BuildParams } from './params.ts';
 import { MARKER_VARIABLE } from './escaped-processes.ts';
 import { trustedJail, untrustedJail, type Jail } from './isolation.ts';
 import type { UntrustedPolicy } from './isolation.ts';
-import { cachePathDir, cacheRootOf, exists, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from './storage.ts';
+import { CachePathError, cachePathDir, cacheRootOf, exists, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from './storage.ts';
 import { createWorkspace, removeWorkspace, type Workspace } from './workspace.ts';
 import { isDiskFull, releaseReserve } from '../store/reserve.ts';
 
@@ -131,7 +131,11 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
   log.maskValues(secrets);
   // CodeBuild expands variables in the cache key (the compiler writes `${SCI_BRANCH}` there)
   const cacheKey = spec.cache ? expandVars(spec.cache.key || 'default', env) : undefined;
-  const cacheDirs = (spec.cache?.paths ?? []).map((p) => cachePathDir(p, ws.src, ws.home));
+  const cachePaths = spec.cache?.paths ?? [];
+  const cacheDirs = cachePaths.flatMap((p) => cachePathDir(p, ws.src, ws.home) ?? []);
+  for (const p of cachePaths.filter((p) => cachePathDir(p, ws.src, ws.home) === undefined)) {
+    log.note(`cache path ${p} is absolute: cached on AWS (inside the build's container), not locally (it would be the host's)`);
+  }
   const cacheRoot = cacheRootOf(ctx.paths.cache, params.CacheOverride?.Location);
   if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') {
     const found = await restoreCache(cacheRoot, cacheKey, cacheDirs);
@@ -250,7 +254,7 @@ export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<
       'error' in choice
         ? choice.error
         : await execute(params, ctx, ws, log, stop.signal, choice.launcher, id.slice(0, 8)).catch((error: unknown) => {
-            if (error instanceof MissingSecretError || error instanceof LaunchError) return error.message;
+            if (error instanceof MissingSecretError || error instanceof LaunchError || error instanceof CachePathError) return error.message;
             // the workspace, the artifacts or the cache met a full disk
             if (isDiskFull(error)) {
               onDiskFull(diskFullReason('saving the step\'s files', error));

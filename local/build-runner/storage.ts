@@ -87,11 +87,9 @@ cp '${root}'/"$key" "$2"
   await chmod(join(binDir, 'aws'), 0o755);
 }
 
-/** A cache path as written in a buildspec (`~/.npm/**\/*`, `node_modules/**\/*`) → a directory. */
-export function cachePathDir(path: string, src: string, home: string): string {
-  const trimmed = path.replace(/\/\*\*(\/\*)?$/, '').replace(/\/\*$/, '');
-  if (trimmed === '~' || trimmed.startsWith('~/')) return join(home, trimmed.slice(1));
-  return isAbsolute(trimmed) ? trimmed : join(src, trimmed);
+/** A buildspec cache path that would lead out of the build's workspace (through `..`). */
+export class CachePathError extends Error {
+  override name = 'CachePathError';
 }
 
 /**
@@ -103,8 +101,31 @@ export function cacheRootOf(cacheDir: string, location: string | undefined): str
   return namespace === '' || namespace === 'cache' ? cacheDir : join(dirname(cacheDir), namespace);
 }
 
+/**
+ * A cache path as written in a buildspec (`~/.npm/**\/*`, `node_modules/**\/*`) → a directory
+ * of the workspace: the checkout, or the build's HOME for `~/`; undefined for an absolute path,
+ * which names a directory of the build's container on CodeBuild but of the host here (restoring
+ * a cache writes into it), so it is not cached locally. A path through `..` out of the workspace
+ * is refused.
+ */
+export function cachePathDir(path: string, src: string, home: string): string | undefined {
+  const trimmed = path.replace(/\/\*\*(\/\*)?$/, '').replace(/\/\*$/, '');
+  if (isAbsolute(trimmed)) return undefined;
+  const inHome = trimmed === '~' || trimmed.startsWith('~/');
+  const base = inHome ? home : src;
+  const dir = join(base, inHome ? trimmed.slice(1) : trimmed);
+  const inside = relative(base, dir);
+  if (inside === '..' || inside.startsWith('../')) throw new CachePathError(`cache path ${path} leads out of the workspace`);
+  return dir;
+}
+
+/**
+ * The slot of a cache key: every character but letters, digits, `_` and `-` is %-encoded, so a
+ * key (expanded from event values) is one directory name, never `.`, `..` or a path.
+ */
 function cacheSlot(cacheRoot: string, key: string, index: number): string {
-  return join(cacheRoot, key.replace(/[^A-Za-z0-9._-]/g, '_'), String(index));
+  const name = key.replace(/[^A-Za-z0-9_-]/g, (c) => `%${c.codePointAt(0)!.toString(16)}`);
+  return join(cacheRoot, name, String(index));
 }
 
 /** Restores each cache path that was saved under `key`; returns how many were found. */

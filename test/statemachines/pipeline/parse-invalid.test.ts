@@ -122,6 +122,7 @@ const cases: Array<[string, string, string[]]> = [
   ['bad output name', 'steps:\n  b:\n    outputs: [my-version]\n    run: x\n', ['3:15: output names are letters, digits and _, not starting with a digit']],
   ['outputs on an approval', 'steps:\n  b:\n    approval: {}\n    outputs: [v]\n', ["4:5: 'outputs' applies only to run steps"]],
   ['empty matrix axis', 'steps:\n  a:\n    run: x\n    matrix: { node: [] }\n', ['4:21: a matrix axis needs at least one value']],
+  ['cache path with ..', 'steps:\n  a:\n    run: x\n    cache: { key: k, paths: [node_modules, ~/../../root] }\n', ['4:44: a cache path must not contain .. (write it from the checkout, ~/ or /)']],
   ['pipeline step without name', 'steps:\n  a:\n    pipeline: { inputs: { x: 1 } }\n', ["3:15: missing required key 'name'"]],
   ['a cycle is found beside an expression error', "steps:\n  a:\n    needs: [b]\n    if: brnch\n    run: x\n  b:\n    needs: [a]\n    run: x\n", [
     '2:3: cycle: a → b → a',
