@@ -9,7 +9,7 @@ import type { RunnerPaths } from '../build-runner/runner.ts';
 import type { UntrustedPolicy } from '../build-runner/isolation.ts';
 import { parseContainerMode, type ContainerMode } from '../containers/engine.ts';
 import { Launchers } from '../containers/launchers.ts';
-import { executeRun, type ExecutablePipeline, type ExecutionHooks, type ExecutionOutcome, type ExecutionRequest, type RunFacts } from './execution.ts';
+import { executePart, executeRun, type ExecutablePipeline, type ExecutionHooks, type ExecutionOutcome, type ExecutionRequest, type RunFacts } from './execution.ts';
 import { claimRun, readControl, type Table } from './run-control.ts';
 import type { ChildRequest, ChildResult, EngineServices } from './services.ts';
 import { TokenWaiters } from './token-waiters.ts';
@@ -40,6 +40,8 @@ export class LocalEngine {
   private readonly services: EngineServices;
   private readonly hooks: ExecutionHooks;
   private readonly facts = new Map<string, RunFacts>();
+  /** The pipeline each run executing here runs (its parts are found there). */
+  private readonly running = new Map<string, ExecutablePipeline>();
 
   constructor(private readonly options: EngineOptions) {
     const table: Table = { dynamo: options.dynamo, tableName: options.tableName };
@@ -74,13 +76,26 @@ export class LocalEngine {
       ...request,
       onCreated: (runId) => {
         this.facts.set(runId, request.facts);
+        this.running.set(runId, request.pipeline);
         onCreated?.(runId);
       },
     });
   }
 
+  /** A part of the parent's split pipeline runs inside the parent's run. */
+  private async runPart(request: ChildRequest, partId: string): Promise<ChildResult> {
+    const pipeline = this.running.get(request.parentRunId);
+    const part = pipeline?.parts?.find((p) => p.id === partId);
+    if (!pipeline || !part) throw new Error(`part ${partId} is not part of run ${request.parentRunId}`);
+    const untrusted = this.facts.get(request.parentRunId)?.pr.fork ?? true;
+    const outcome = await executePart(this.services, { runId: request.parentRunId, pipeline, part, untrusted, input: request.input, signal: request.signal });
+    return { runId: request.parentRunId, ...outcome };
+  }
+
   private async startChild(request: ChildRequest): Promise<ChildResult> {
     const calleeId = request.stateMachine.replace(/^local:/, '');
+    const part = (request.input as { part?: unknown }).part;
+    if (typeof part === 'string') return this.runPart(request, part);
     const pipeline = this.options.pipelines.get(calleeId);
     if (!pipeline) throw new Error(`pipeline ${calleeId} is not in this repository`);
     const given = (request.input as { run?: Partial<RunFacts> & { id?: unknown } }).run ?? {};

@@ -27,6 +27,8 @@ export interface ExecutablePipeline {
   hash: string;
   steps: PlannedStep[];
   callees: Array<{ key: string; pipeline: string }>;
+  /** The machines a pipeline over Step Functions' quotas is split into, keyed in `run.callees` by id. */
+  parts?: Array<{ id: string; definition: AslMachine }>;
 }
 
 /** The `run` object of the execution input, minus what the engine fills (id, pipeline, callees). */
@@ -124,9 +126,44 @@ function interpret(services: EngineServices, req: ExecutionRequest, runId: strin
     taskResourceLocalHandlers: tracked(handlers, inflight),
     retryIntervalOverrides: buildRetryIntervals(req.pipeline.definition),
   } as unknown as RunOptions['overrides'];
-  const callees = Object.fromEntries(req.pipeline.callees.map((c) => [c.key, `local:${c.pipeline}`]));
+  const callees = Object.fromEntries([
+    ...req.pipeline.callees.map((c) => [c.key, `local:${c.pipeline}`]),
+    ...(req.pipeline.parts ?? []).map((p) => [p.id, `local:${p.id}`]),
+  ]);
   const input = executionInput(runId, req.pipeline.pipelineId, req.facts, req.facts.inputs, callees);
   return machine.run(input as never, { overrides, context: executionContext(`local:${runId}`, req.pipeline.pipelineId) } as RunOptions);
+}
+
+/**
+ * Runs one part of a split pipeline (statemachines/compiler/split.ts) inside the run that started
+ * it: no run of its own, the run's steps and store; resolves with the part's output.
+ */
+export async function executePart(
+  services: EngineServices,
+  req: { runId: string; pipeline: ExecutablePipeline; part: { id: string; definition: AslMachine }; untrusted: boolean; input: unknown; signal: AbortSignal },
+): Promise<Omit<ExecutionOutcome, 'runId'>> {
+  const abort = new AbortController();
+  setMaxListeners(0, abort.signal);
+  const inflight = new Set<Promise<unknown>>();
+  const handlers = taskHandlers(req.part.definition, { runId: req.runId, steps: req.pipeline.steps, untrusted: req.untrusted, signal: abort.signal }, services);
+  const machine = new StateMachine(req.part.definition as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
+  const overrides = {
+    taskResourceLocalHandlers: tracked(handlers, inflight),
+    retryIntervalOverrides: buildRetryIntervals(req.part.definition),
+  } as unknown as RunOptions['overrides'];
+  const execution = machine.run(req.input as never, { overrides, context: executionContext(`local:${req.runId}:${req.part.id}`, req.part.id) } as RunOptions);
+  const onAbort = () => execution.abort();
+  req.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return { status: 'succeeded', output: await execution.result };
+  } catch (error) {
+    const status = error instanceof ExecutionAbortedError ? 'cancelled' : 'failed';
+    return { status, output: null, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    req.signal.removeEventListener('abort', onAbort);
+    abort.abort();
+    await Promise.allSettled([...inflight]);
+  }
 }
 
 /** Waits for the execution's end, aborting it on the caller's signal or a `sci cancel` request. */
