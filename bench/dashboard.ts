@@ -63,10 +63,11 @@ await Promise.all(inflight);
 if (batch.length > 0) await flush(batch);
 const seeded = performance.now() - t0;
 
+const refused = async () => ({ ok: false, status: 409, message: 'bench' }) as const;
 const routes = dashboardRoutes({
   store, title: 'bench', actor: 'bench',
   logs: { read: async () => ({ text: '', next: '0' }) },
-  actions: { decide: async () => ({ ok: false, status: 409, message: 'bench' }), cancel: async () => ({ ok: false, status: 409, message: 'bench' }) },
+  actions: { decide: refused, cancel: refused, redrive: refused },
 });
 const http = createServer((req, res) => void routes(req, res));
 await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));

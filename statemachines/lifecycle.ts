@@ -53,6 +53,13 @@ export function runMayMove(from: RunStatus, to: RunStatus): boolean {
   return RUN_RANK[from] < RUN_RANK[to];
 }
 
+/**
+ * A redrive is the one move back: a failed or cancelled run goes `running` again (its
+ * `redriveCount` says which attempt), and its steps that did not succeed go back to `pending`.
+ */
+export const REDRIVABLE_RUN_STATUSES = ['failed', 'cancelled'] as const satisfies readonly RunStatus[];
+export const REDRIVEN_STEP_STATUSES = ['failed', 'skipped', 'cancelled'] as const satisfies readonly StepStatus[];
+
 /** Placeholders and values of one `#status IN (…)` condition, deterministic for a given target. */
 export function statusInCondition(sources: readonly string[]): { expression: string; values: Record<string, string> } {
   const names = sources.map((_, i) => `:from${i}`);

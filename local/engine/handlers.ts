@@ -2,15 +2,17 @@
  * Builds aws-local-stepfunctions' `taskResourceLocalHandlers` for one execution: every Task state
  * of the definition (nested ones too) dispatched on its Resource to the executor for it.
  */
+import { ROLLOUT_RESOURCES } from '../../statemachines/asl/types.ts';
 import { taskStates, type AslMachine } from './definition.ts';
 import { codebuildExecutor } from './executors/codebuild.ts';
 import { getItemExecutor, updateItemExecutor } from './executors/dynamodb.ts';
+import { localRolloutMeasureExecutor, localRolloutShiftExecutor } from './executors/local-rollout.ts';
 import { sendTaskSuccessExecutor } from './executors/send-task-success.ts';
 import { startExecutionExecutor } from './executors/start-execution.ts';
 import { waitForTaskTokenExecutor } from './executors/wait-for-task-token.ts';
 import type { EngineServices, Executor, TaskRun } from './services.ts';
 
-/** Exactly the task resources of the execution contract (docs/architecture.md). */
+/** Exactly the task resources of the execution contract (docs/architecture.md), and the local rollout target's. */
 export const EXECUTORS: Record<string, Executor> = {
   'arn:aws:states:::codebuild:startBuild.sync': codebuildExecutor,
   'arn:aws:states:::dynamodb:updateItem': updateItemExecutor,
@@ -18,6 +20,8 @@ export const EXECUTORS: Record<string, Executor> = {
   'arn:aws:states:::aws-sdk:dynamodb:updateItem.waitForTaskToken': waitForTaskTokenExecutor,
   'arn:aws:states:::aws-sdk:sfn:sendTaskSuccess': sendTaskSuccessExecutor,
   'arn:aws:states:::states:startExecution.sync:2': startExecutionExecutor,
+  [ROLLOUT_RESOURCES.localRolloutShift]: localRolloutShiftExecutor,
+  [ROLLOUT_RESOURCES.localRolloutMeasure]: localRolloutMeasureExecutor,
 };
 
 /** The interpreter calls it with the state's effective input (JSON). */

@@ -33,10 +33,11 @@ export interface EngineServices {
 }
 
 export interface ChildRequest {
-  /** The value of `run.callees.<key>`: `local:<pipelineId>`. */
+  /** The value of `run.callees.<key>`: `local:<pipelineId>:<hash>` (see state-machines.ts). */
   stateMachine: string;
   input: unknown;
-  parentRunId: string;
+  /** The calling run is untrusted: so is its callee. */
+  untrusted: boolean;
   signal: AbortSignal;
 }
 
@@ -56,6 +57,8 @@ export interface TaskRun {
   untrusted: boolean;
   /** Aborted when the execution is cancelled or ends. */
   signal: AbortSignal;
+  /** A redrive's steps that succeeded before: their tasks are not run again and their records stand. */
+  carried?: ReadonlySet<string>;
 }
 
 /** One executor per Task resource (as the interpreter has one per state type). */

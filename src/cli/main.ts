@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CliUsageError, formatUnexpected } from './errors.ts';
+import { NoStateHomeError } from '../../local/home.ts';
 
 /** A command module exports its `--help` text and `run(argv)`, which resolves to the process exit code. */
 export interface CommandModule {
@@ -22,6 +23,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   approve: { summary: 'approve a waiting approval step', load: () => import('./commands/approve.ts') },
   reject: { summary: 'reject a waiting approval step', load: () => import('./commands/reject.ts') },
   cancel: { summary: 'cancel a run', load: () => import('./commands/cancel.ts') },
+  redrive: { summary: 'resume a failed or cancelled run at the steps that did not succeed', load: () => import('./commands/redrive.ts') },
   envs: { summary: "list environments' current releases, or one's history", load: () => import('./commands/envs.ts') },
   promote: { summary: "re-release one environment's current release to another", load: () => import('./commands/promote.ts') },
   rollback: { summary: "re-release an environment's previous successful release", load: () => import('./commands/rollback.ts') },
@@ -73,6 +75,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CliUsageError) {
       process.stderr.write(`sci ${name}: ${error.message}\n`);
       return 2;
+    }
+    if (error instanceof NoStateHomeError) {
+      process.stderr.write(`sci ${name}: ${error.message}\n`);
+      return 1;
     }
     process.stderr.write(formatUnexpected(name, error));
     return 2;

@@ -3,7 +3,9 @@
  * step stored; a cancel stops the execution, and the reporter records the end when Step
  * Functions reports ABORTED.
  */
-import type { ExecutionStarter, RunStore, TaskTokens } from './ports.ts';
+import { REDRIVABLE_RUN_STATUSES } from '../../statemachines/lifecycle.ts';
+import { redriveSplit } from './redrive-plan.ts';
+import type { ExecutionRedriver, ExecutionStarter, RunStore, TaskTokens } from './ports.ts';
 
 export type ControlResult = { ok: true; message: string } | { ok: false; status: 404 | 409; message: string };
 
@@ -37,4 +39,35 @@ export async function cancel(deps: ControlDeps, runId: string, by: string): Prom
   if (!run.executionArn) return { ok: false, status: 409, message: `run ${runId} has no execution yet` };
   await deps.executions.stop(run.executionArn, `cancelled by ${by}`);
   return { ok: true, message: `cancelling run ${runId}` };
+}
+
+/** An engine's refusal to redrive (Step Functions' `ExecutionNotRedrivable`, a definition that changed). */
+export class NotRedrivableError extends Error {
+  override readonly name = 'NotRedrivableError';
+}
+
+export interface RedriveDeps {
+  store: RunStore;
+  redriver: ExecutionRedriver;
+}
+
+/** Resumes a failed or cancelled run at its steps that did not succeed; succeeded steps are not run again. */
+export async function redrive(deps: RedriveDeps, runId: string): Promise<ControlResult> {
+  const found = await deps.store.getRun(runId);
+  if (!found) return { ok: false, status: 404, message: `no run ${runId}` };
+  const { run } = found;
+  if (!(REDRIVABLE_RUN_STATUSES as readonly string[]).includes(run.status)) {
+    return { ok: false, status: 409, message: `run ${runId} is ${run.status}: only a failed or cancelled run can be redriven` };
+  }
+  if (run.parentRunId) return { ok: false, status: 409, message: `run ${runId} was started by run ${run.parentRunId}: redrive that run` };
+  if (!run.executionArn) return { ok: false, status: 409, message: `run ${runId} has no execution to redrive` };
+  const split = redriveSplit(found);
+  if (typeof split === 'string') return { ok: false, status: 409, message: split };
+  try {
+    await deps.redriver.redrive(run.executionArn);
+  } catch (error) {
+    if (error instanceof NotRedrivableError) return { ok: false, status: 409, message: error.message };
+    throw error;
+  }
+  return { ok: true, message: `redriving run ${runId} (attempt ${(run.redriveCount ?? 0) + 2})` };
 }

@@ -29,8 +29,14 @@ export interface RunRecord {
   definitionHash?: string;
   parentRunId?: string;
   concurrencyGroup?: string;
+  /** Started by an untrusted event (a fork's pull request, or a run one started): its builds ran as the untrusted role. */
+  untrusted?: boolean;
   /** State transitions the run's execution was billed, recorded when it ends (locally: counted by the engine). */
   transitions?: number;
+  /** How many times the run was redriven (absent: never); the attempt is `redriveCount + 1`. */
+  redriveCount?: number;
+  /** ISO-8601 time of the last redrive. */
+  redrivenAt?: string;
 }
 
 export interface StepRecord {
@@ -39,7 +45,7 @@ export interface StepRecord {
   key: string;
   /** Display name: `test (node=20, shard=1)`. */
   name: string;
-  kind: 'run' | 'approval' | 'pipeline';
+  kind: 'run' | 'approval' | 'pipeline' | 'rollout';
   /** Position in the plan, for stable display order. */
   order: number;
   status: StepStatus;
@@ -57,6 +63,8 @@ export interface StepRecord {
   group?: string;
   /** For a `run` step, its compute type: what its build time costs. */
   compute?: Compute;
+  /** A succeeded `run` step's declared outputs (`outputs:`), as its success write stored them. */
+  outputs?: Record<string, string>;
 }
 
 /** A pipeline that has run at least once (the dashboard's home lists these). */
@@ -134,6 +142,13 @@ export interface RunStore {
   listActiveRuns(): Promise<RunRecord[]>;
   /** Ends a run whose engine died as `failed` with `reason`, settling its open steps; false if it had ended. */
   markAbandoned(runId: string, reason: string): Promise<boolean>;
+  /**
+   * Reopens a failed or cancelled run for a redrive: the run goes back to `running` with
+   * `redriveCount` + 1 and `redrivenAt`, the steps `keys` (failed, skipped or cancelled ones) back
+   * to `pending`, and the run's gates are cleared. Returns the new `redriveCount`, or undefined
+   * when the run is not failed or cancelled (a concurrent redrive won, or it never ended).
+   */
+  reopenRun(runId: string, keys: string[], at: string): Promise<number | undefined>;
   /** Records the execution a run is bound to; false when a different one is already recorded. */
   setRunExecution(runId: string, executionArn: string): Promise<boolean>;
 }
@@ -179,6 +194,15 @@ export interface ExecutionStarter {
   /** Idempotent on `name`: starting an existing execution again returns its ARN. */
   start(request: { stateMachine: string; name: string; input: unknown }): Promise<string>;
   stop(executionArn: string, cause: string): Promise<void>;
+}
+
+/**
+ * Resumes a failed or cancelled run's execution at the steps that did not succeed (Step Functions
+ * `RedriveExecution` on AWS, the embedded engine locally). Resolves once the redrive has begun;
+ * throws `NotRedrivableError` when the engine refuses it.
+ */
+export interface ExecutionRedriver {
+  redrive(executionArn: string): Promise<void>;
 }
 
 /** Releases a task that waits on a token (approvals). */

@@ -2,12 +2,20 @@
 import { userInfo } from 'node:os';
 import type { LocalSession } from '../../local/session.ts';
 import { LocalRunControl } from '../../local/engine/local-control.ts';
-import { cancel, decide, type ControlDeps } from '../core/control.ts';
+import { cancel, decide, NotRedrivableError, redrive, type ControlDeps } from '../core/control.ts';
+import type { ExecutionRedriver } from '../core/ports.ts';
 import type { PriceTable } from '../core/cost.ts';
 import { LocalStepLogs } from './local-logs.ts';
 import { dashboardRoutes } from './routes.ts';
 
-export function localDashboard(session: LocalSession, options: { pollMs?: number; prices?: PriceTable } = {}) {
+/** What a dashboard without a redriver answers (it cannot execute runs). */
+const NO_REDRIVER: ExecutionRedriver = {
+  redrive: async () => {
+    throw new NotRedrivableError('this dashboard does not execute runs: use sci redrive RUN');
+  },
+};
+
+export function localDashboard(session: LocalSession, options: { pollMs?: number; prices?: PriceTable; redriver?: ExecutionRedriver } = {}) {
   const control = new LocalRunControl(session.table);
   const deps: ControlDeps = { store: session.store, executions: control, tokens: control };
   return dashboardRoutes({
@@ -16,6 +24,7 @@ export function localDashboard(session: LocalSession, options: { pollMs?: number
     actions: {
       decide: (runId, stepKey, verb, by) => decide(deps, runId, stepKey, verb, by),
       cancel: (runId, by) => cancel(deps, runId, by),
+      redrive: (runId) => redrive({ store: session.store, redriver: options.redriver ?? NO_REDRIVER }, runId),
     },
     title: 'local',
     actor: process.env.SCI_ACTOR ?? userInfo().username,

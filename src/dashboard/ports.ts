@@ -12,4 +12,12 @@ export interface StepLogs {
 export interface RunActions {
   decide(runId: string, stepKey: string, verb: 'approve' | 'reject', by: string): Promise<ControlResult>;
   cancel(runId: string, by: string): Promise<ControlResult>;
+  /** Resumes a failed or cancelled run at its steps that did not succeed. */
+  redrive(runId: string): Promise<ControlResult>;
+}
+
+/** Where a run on AWS can be seen in the AWS console (none for a local run). */
+export interface RunLinks {
+  /** The execution in the Step Functions console. */
+  execution?: string;
 }

@@ -6,12 +6,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ControlResult } from '../core/control.ts';
 import { DEFAULT_PRICE_REGION, pricesFor, runCost, type PriceTable } from '../core/cost.ts';
 import { homeView, pipelineRuns } from '../core/dashboard.ts';
 import type { RunFilter, RunStore, RunWithSteps } from '../core/ports.ts';
 import type { EventName, RunStatus } from '../../statemachines/pipeline/model.ts';
 import { asset, pageShell } from './assets.ts';
 import { layoutRun } from './graph.ts';
+import { runLinks } from './links.ts';
 import type { RunActions, StepLogs } from './ports.ts';
 
 export interface DashboardDeps {
@@ -37,6 +39,10 @@ type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, match: RegE
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+}
+
+function sendResult(res: ServerResponse, result: ControlResult): void {
+  sendJson(res, result.ok ? 200 : result.status, result.ok ? { message: result.message } : { error: result.message });
 }
 
 /** Loopback names only: a page from another origin that rebinds its name to 127.0.0.1 is refused. */
@@ -80,6 +86,7 @@ export function dashboardRoutes(deps: DashboardDeps): (req: IncomingMessage, res
     run: found.run,
     steps: found.steps,
     cost: { ...runCost(found, prices), estimated: found.run.executionArn?.startsWith('local:') ?? false },
+    links: runLinks(found.run),
   });
 
   const page: Handler = async (_req, res) => void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pageShell(`sci — ${deps.title}`));
@@ -146,12 +153,13 @@ export function dashboardRoutes(deps: DashboardDeps): (req: IncomingMessage, res
       res.end();
     }],
     ['POST', /^\/api\/runs\/([^/]+)\/steps\/([^/]+)\/(approve|reject)$/, async (_req, res, _url, m) => {
-      const result = await deps.actions.decide(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), m[3] as 'approve' | 'reject', deps.actor);
-      sendJson(res, result.ok ? 200 : result.status, result.ok ? { message: result.message } : { error: result.message });
+      sendResult(res, await deps.actions.decide(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), m[3] as 'approve' | 'reject', deps.actor));
     }],
     ['POST', /^\/api\/runs\/([^/]+)\/cancel$/, async (_req, res, _url, m) => {
-      const result = await deps.actions.cancel(decodeURIComponent(m[1]!), deps.actor);
-      sendJson(res, result.ok ? 200 : result.status, result.ok ? { message: result.message } : { error: result.message });
+      sendResult(res, await deps.actions.cancel(decodeURIComponent(m[1]!), deps.actor));
+    }],
+    ['POST', /^\/api\/runs\/([^/]+)\/redrive$/, async (_req, res, _url, m) => {
+      sendResult(res, await deps.actions.redrive(decodeURIComponent(m[1]!)));
     }],
   ];
 

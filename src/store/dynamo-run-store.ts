@@ -12,6 +12,7 @@ import { DELIVERY_RETENTION_DAYS, expiresAt, isCommittedRun, toRunRecord, toStep
 import { ACTIVE_PK, DELIVERY_SK, deliveryPk, isTerminalRun, isTerminalStep, pipelinePk, repoPk, RUN_SK, runKey, runPk, stepKey } from '../../statemachines/lifecycle.ts';
 import { listPipelines, pageRuns, refreshPipelineRun, type PageQuery } from './pipeline-pages.ts';
 import { appliedEarlier, queryItems, scanItems } from './reads.ts';
+import { reopenRun } from './reopen-run.ts';
 import { runTransitionInput, stepTransitionInput, type RunTransitionFields, type StepTransitionFields } from './updates.ts';
 
 export interface DynamoRunStoreOptions {
@@ -95,6 +96,14 @@ export class DynamoRunStore implements RunStore {
 
   markAbandoned(runId: string, reason: string): Promise<boolean> {
     return this.transitionRun(runId, 'failed', { endedAt: this.clock.now().toISOString(), reason });
+  }
+
+  async reopenRun(runId: string, keys: string[], at: string): Promise<number | undefined> {
+    const found = await this.getRun(runId);
+    if (!found) return undefined;
+    const count = await reopenRun(this.client, this.tableName, found.run, keys, at);
+    if (count !== undefined) await this.refreshRegistry(runId);
+    return count;
   }
 
   setRunExecution(runId: string, executionArn: string): Promise<boolean> {

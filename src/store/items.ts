@@ -10,11 +10,12 @@ export type Item = Record<string, unknown>;
 const RUN_FIELDS = [
   'id', 'repo', 'pipeline', 'status', 'event', 'sha', 'ref', 'branch', 'tag', 'actor', 'inputs', 'createdAt',
   'startedAt', 'endedAt', 'reason', 'executionArn', 'definitionHash', 'parentRunId', 'concurrencyGroup', 'transitions',
+  'redriveCount', 'redrivenAt', 'untrusted',
 ] as const satisfies readonly (keyof RunRecord)[];
 
 const STEP_FIELDS = [
   'runId', 'key', 'name', 'kind', 'order', 'status', 'attempts', 'startedAt', 'endedAt', 'reason', 'decision', 'decidedBy',
-  'needs', 'group', 'compute',
+  'needs', 'group', 'compute', 'outputs',
 ] as const satisfies readonly (keyof StepRecord)[];
 
 /** Copies the listed fields that are present; DynamoDB rejects undefined values. */

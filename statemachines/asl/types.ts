@@ -76,6 +76,12 @@ export interface MapState extends Flow {
   ResultPath?: string | null;
 }
 
+export interface WaitState extends Flow {
+  Type: 'Wait';
+  Comment?: string;
+  Seconds: number;
+}
+
 export interface SucceedState {
   Type: 'Succeed';
   Comment?: string;
@@ -88,7 +94,7 @@ export interface FailState {
   Cause: string;
 }
 
-export type State = TaskState | PassState | ChoiceState | ParallelState | MapState | SucceedState | FailState;
+export type State = TaskState | PassState | ChoiceState | ParallelState | MapState | WaitState | SucceedState | FailState;
 
 export interface StateMachine {
   Comment?: string;
@@ -105,3 +111,22 @@ export const RESOURCES = {
   sendTaskSuccess: 'arn:aws:states:::aws-sdk:sfn:sendTaskSuccess',
   startExecution: 'arn:aws:states:::states:startExecution.sync:2',
 } as const;
+
+/**
+ * Resources of `rollout:` steps (docs/delivery.md): calls on the deployment's own targets, which
+ * the execution role may make only on the targets the deployment names (infra/config.ts).
+ */
+export const ROLLOUT_RESOURCES = {
+  getAlias: 'arn:aws:states:::aws-sdk:lambda:getAlias',
+  updateAlias: 'arn:aws:states:::aws-sdk:lambda:updateAlias',
+  modifyListener: 'arn:aws:states:::aws-sdk:elasticloadbalancingv2:modifyListener',
+  modifyRule: 'arn:aws:states:::aws-sdk:elasticloadbalancingv2:modifyRule',
+  getMetricData: 'arn:aws:states:::aws-sdk:cloudwatch:getMetricData',
+  describeAlarms: 'arn:aws:states:::aws-sdk:cloudwatch:describeAlarms',
+  /** `sci run` only (a `local` rollout target): the weighted reverse proxy of the local engine. */
+  localRolloutShift: 'arn:aws:states:::sci-local:rolloutShift',
+  localRolloutMeasure: 'arn:aws:states:::sci-local:rolloutMeasure',
+} as const;
+
+/** Resources only the local engine implements: a definition holding one is never deployed. */
+export const LOCAL_ONLY_RESOURCES: readonly string[] = [ROLLOUT_RESOURCES.localRolloutShift, ROLLOUT_RESOURCES.localRolloutMeasure];

@@ -27,7 +27,7 @@ export type { CompileTarget } from './scope.ts';
 export interface CompiledStep {
   key: string;
   name: string;
-  kind: 'run' | 'approval' | 'pipeline';
+  kind: 'run' | 'approval' | 'pipeline' | 'rollout';
   /** Keys of the direct needs. */
   needs: string[];
   /** Position in the plan. */

@@ -20,9 +20,15 @@ export interface CompileTarget {
   buildProject: string;
   /** @default 'sci-artifacts' */
   artifactBucket: string;
+  /**
+   * Where the definition runs: on `aws`, a `local` rollout target (served by `sci run` alone) is
+   * a diagnostic rather than a definition Step Functions would refuse.
+   * @default 'local'
+   */
+  engine?: 'aws' | 'local';
 }
 
-export const DEFAULT_TARGET: CompileTarget = { tableName: 'sci-runs', buildProject: 'sci-steps', artifactBucket: 'sci-artifacts' };
+export const DEFAULT_TARGET: CompileTarget = { tableName: 'sci-runs', buildProject: 'sci-steps', artifactBucket: 'sci-artifacts', engine: 'local' };
 
 export interface InstanceInfo {
   inst: StepInstance;

@@ -10,12 +10,13 @@ import { all, any, compileCondition, needSucceeded, not, type Cond, type NeedVie
 import { exprText } from './expr-text.ts';
 import { emitLock, emitRelease, emitUnlock } from './environment.ts';
 import { emitGate, emitSignals } from './gate.ts';
+import { emitRollout } from './rollout.ts';
 import { stepTask, type Outcomes } from './kinds.ts';
 import { needPath, recordPaths, stateEntry, type Entry, type FinalStatus, type InstanceInfo, type Scope } from './scope.ts';
 import { formatEscape } from './templates.ts';
 import { settledPass, statusWrite, type StringValue } from './status.ts';
 
-const FORK_REASON = 'secrets are not available to pull requests from forks';
+const UNTRUSTED_REASON = 'secrets are not available to untrusted runs (pull requests from forks)';
 
 /**
  * "timed out" when the caught error is `States.Timeout`, else "failed (<error>)": one
@@ -60,7 +61,9 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
   // A guard false for this cell (`matrix.node == 20` elsewhere) means no Task at all:
   // Step Functions rejects unreachable states.
   const never = guards.find((g) => g.cond.kind === 'const' && !g.cond.value);
-  const taskName = never ? '' : scope.names.claim(stem);
+  const rollout = info.inst.step.kind === 'rollout';
+  // A rollout's states are named by what they do (`deploy · 10%`); its first one is its "Task".
+  const taskName = never || rollout ? '' : scope.names.claim(stem);
   const signals = (scope.signals.get(key) ?? []).length > 0;
   const environment = info.inst.step.environment !== undefined;
   let afterSignals: string | undefined;
@@ -95,8 +98,10 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
       failed: info.inst.step.kind === 'run' ? timedOutBuild(scope, stem, failed, states) : failed,
     };
     if (info.inst.step.kind === 'approval') outcomes.rejected = write('rejected', 'failed', { literal: 'rejected' });
-    states[taskName] = stepTask(scope, info, outcomes);
-    const start = environment ? emitLock(scope, info, taskName, failed, states) : taskName;
+    let first = taskName;
+    if (rollout) first = emitRollout(scope, info, outcomes, write, states);
+    else states[taskName] = stepTask(scope, info, outcomes);
+    const start = environment ? emitLock(scope, info, first, failed, states) : first;
     entry = checkEntry(scope, info, guards, start, write, states);
   }
   return gated ? stateEntry(emitGate(scope, key, stem, entry.name(), failed, states)) : entry;
@@ -156,7 +161,7 @@ function holds(r: ChoiceRule, value: string): boolean {
 }
 
 /**
- * In order: no secrets for forks; the needs (an `if` without success()/failure()/always()
+ * In order: no secrets for untrusted runs (the role they build as reads none either); the needs (an `if` without success()/failure()/always()
  * implies success(), as in GitHub Actions); the written condition.
  */
 function stepGuards(scope: Scope, info: InstanceInfo): Guard[] {
@@ -164,7 +169,7 @@ function stepGuards(scope: Scope, info: InstanceInfo): Guard[] {
   const needs = needViews(scope, info);
   const guards: Guard[] = [];
   if (step.kind === 'run' && Object.keys(step.secrets).length > 0) {
-    guards.push({ cond: not({ kind: 'rule', rule: { Variable: '$.run.pr.fork', BooleanEquals: true } }), suffix: 'skip (fork)', reason: { literal: FORK_REASON } });
+    guards.push({ cond: not({ kind: 'rule', rule: { Variable: '$.run.builds.untrusted', BooleanEquals: true } }), suffix: 'skip (untrusted)', reason: { literal: UNTRUSTED_REASON } });
   }
   const compiled = compileCondition(step.if, { pipeline: scope.pipeline, matrix: info.inst.matrix, needs, records: recordPaths(scope, info.key) });
   if (typeof compiled === 'string') {

@@ -8,6 +8,7 @@ import type { Compute, EnvironmentSpec, Expr, Matrix, MatrixValue, Pipeline, Ret
 import { durationSeconds, type PipelineFile, type StepFile } from './schema.ts';
 import { parseCondition, parseTemplate } from './expressions.ts';
 import { buildTriggers } from './build-triggers.ts';
+import { buildRollout } from './rollout.ts';
 import { didYouMean } from './suggest.ts';
 import { keySpanOf, keysInOrder, spanOf, valueSpan, type Path, type YamlSource } from './yaml-source.ts';
 
@@ -19,8 +20,10 @@ export const DEFAULT_TIMEOUT = 3600;
 export const DEFAULT_APPROVAL_TIMEOUT = 86400;
 /** What a retry reacts to when `retry.on` is not written. */
 export const DEFAULT_RETRY_ON: RetryPolicy['on'] = ['failure', 'timeout'];
-const KINDS = ['run', 'approval', 'pipeline'] as const;
-const RUN_ONLY = ['image', 'compute', 'retry', 'env', 'secrets', 'artifacts', 'cache', 'outputs', 'environment'] as const;
+const KINDS = ['run', 'approval', 'pipeline', 'rollout'] as const;
+const RUN_ONLY = ['image', 'compute', 'retry', 'env', 'secrets', 'artifacts', 'cache', 'outputs'] as const;
+/** Step kinds that release to an environment. */
+const RELEASING: ReadonlyArray<(typeof KINDS)[number]> = ['run', 'rollout'];
 
 type Scalar = string | number | boolean;
 
@@ -90,7 +93,8 @@ function buildStep(b: Builder, name: string, step: StepFile, defaults: Pipeline[
   const span = keySpanOf(b.source, path);
   const kinds = KINDS.filter((k) => step[k] !== undefined);
   if (kinds.length !== 1) {
-    const message = kinds.length === 0 ? 'a step needs one of run, approval or pipeline' : `a step has exactly one of run, approval or pipeline, not ${kinds.join(' and ')}`;
+    const message =
+      kinds.length === 0 ? 'a step needs one of run, approval, pipeline or rollout' : `a step has exactly one of run, approval, pipeline or rollout, not ${kinds.join(' and ')}`;
     b.diagnostics.push({ code: 'step-kind', message: `step '${name}': ${message}`, path, span });
     return undefined;
   }
@@ -99,6 +103,10 @@ function buildStep(b: Builder, name: string, step: StepFile, defaults: Pipeline[
     if (kind !== 'run' && step[key] !== undefined) {
       b.diagnostics.push({ code: 'step-kind', message: `'${key}' applies only to run steps`, path: [...path, key], span: keySpanOf(b.source, [...path, key]) });
     }
+  }
+  if (!RELEASING.includes(kind) && step.environment !== undefined) {
+    const at = [...path, 'environment'];
+    b.diagnostics.push({ code: 'step-kind', message: "'environment' applies only to run and rollout steps", path: at, span: keySpanOf(b.source, at) });
   }
   const common = {
     name,
@@ -118,6 +126,11 @@ function buildStep(b: Builder, name: string, step: StepFile, defaults: Pipeline[
   if (kind === 'pipeline') {
     const call = step.pipeline!;
     return { ...common, kind, pipeline: call.name!, inputs: b.templates(call.inputs, [...path, 'pipeline', 'inputs']), timeout: timeout ?? defaults.timeout };
+  }
+  if (kind === 'rollout') {
+    if (step.matrix) b.diagnostics.push({ code: 'step-kind', message: 'a rollout step cannot have a matrix', path: [...path, 'matrix'], span: keySpanOf(b.source, [...path, 'matrix']) });
+    const built = buildRollout(b, [...path, 'rollout'], step.rollout!);
+    return built && { ...common, kind, rollout: built.rollout, timeout: timeout ?? built.timeout, ...environmentFields(b, path, step) };
   }
   return { ...common, ...runFields(b, path, step, defaults), timeout: timeout ?? defaults.timeout };
 }

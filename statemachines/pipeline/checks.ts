@@ -96,6 +96,8 @@ function stepTemplates(step: Step, pipeline: Pipeline): Array<[Template, Path]> 
         ...Object.entries(step.env).map(([k, t]): [Template, Path] => [t, ['env', k]]),
         ...(step.cache ? [[step.cache.key, ['cache', 'key']] as [Template, Path]] : []),
       ];
+    case 'rollout':
+      return step.rollout.target.kind === 'lambda' ? [[step.rollout.target.version, ['rollout', 'target', 'lambda', 'version']]] : [];
   }
 }
 

@@ -139,5 +139,8 @@ export function instantiateStep(step: Step, own: MatrixCell): Step {
         env: mapTemplates(step.env, cell),
         ...(step.cache && { cache: { key: substituteMatrix(step.cache.key, cell), paths: step.cache.paths } }),
       };
+    case 'rollout':
+      // A rollout step has no matrix (build.ts refuses one).
+      return step;
   }
 }

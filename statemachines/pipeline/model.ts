@@ -183,7 +183,42 @@ export interface PipelineCallStep extends StepCommon {
   timeout: number;
 }
 
-export type Step = RunStep | ApprovalStep | PipelineCallStep;
+/** Where a rollout moves traffic (exactly one per rollout). */
+export type RolloutTarget =
+  /** An alias's weighted routing between its current version (stable) and `version`. */
+  | { kind: 'lambda'; function: string; alias: string; version: Template }
+  /** A listener's (or one of its rules') forward action over two target groups. */
+  | { kind: 'alb'; listener: string; rule?: string; stable: string; candidate: string }
+  /** `sci run` only: a weighted reverse proxy on 127.0.0.1:`listen` in front of two local servers. */
+  | { kind: 'local'; listen: number; stable: string; candidate: string };
+
+/** `rollout:` of a step: progressive delivery with automatic rollback (docs/delivery.md). */
+export interface RolloutSpec {
+  target: RolloutTarget;
+  strategy: 'canary' | 'blue_green';
+  /** Percent of traffic on the candidate at each stage, ascending, the last 100 (`blue_green`: [100]). */
+  weights: number[];
+  /** Seconds of bake time at each weight. @default 300 */
+  interval: number;
+  analysis: {
+    /** Percent: the candidate's 5xx (Lambda: Errors) over its requests in an interval, above which it rolls back. */
+    maxErrorRate?: number;
+    /** Fewer candidate requests than this in an interval is too little evidence: roll back. @default 0 */
+    minRequests: number;
+    /** CloudWatch alarms; any in ALARM at the end of an interval rolls back. */
+    alarms: string[];
+  };
+  span: SourceSpan;
+}
+
+export interface RolloutStep extends StepCommon {
+  kind: 'rollout';
+  rollout: RolloutSpec;
+  /** Seconds: every interval plus a margin for the calls between them. */
+  timeout: number;
+}
+
+export type Step = RunStep | ApprovalStep | PipelineCallStep | RolloutStep;
 
 // ---------------------------------------------------------------- pipeline
 

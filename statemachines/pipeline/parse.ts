@@ -73,7 +73,7 @@ function salvage(source: YamlSource): { file: Partial<PipelineFile> | undefined;
   const file = (salvageObject(pipelineSchema.omit({ steps: true }), sections) ?? {}) as Partial<PipelineFile>;
   file.steps = Object.fromEntries(
     Object.entries(isRecord(steps) ? steps : {}).flatMap(([name, step]) => {
-      const usable = salvageObject(stepSchema, step, ['run', 'approval', 'pipeline']);
+      const usable = salvageObject(stepSchema, step, ['run', 'approval', 'pipeline', 'rollout']);
       return usable ? [[name, usable]] : [];
     }),
   );

@@ -47,6 +47,11 @@ const compute = z.enum(COMPUTE_SIZES);
 const envName = z.string().regex(ENV_NAME, 'environment variable names are letters, digits and _, not starting with a digit');
 const envMap = z.record(envName, scalar, { error: 'env must be a mapping of NAME: value' });
 const globs = (what: string) => list(nonEmpty('a pattern'), what);
+/**
+ * A cache path is relative to the checkout, under `~/` (the build's HOME) or absolute (inside the
+ * build's container), never through `..`: a cache is restored by writing into these paths.
+ */
+const cachePath = nonEmpty('a cache path').refine((p) => !p.split('/').includes('..'), 'a cache path must not contain .. (write it from the checkout, ~/ or /)');
 
 const cron = z.string({ error: 'cron must be a string' }).superRefine((text, ctx) => {
   const fields = text.trim().split(/\s+/);
@@ -149,6 +154,54 @@ const environment = z.union(
   { error: 'environment must be a name or { name, url, approval, branches }' },
 );
 
+const PERCENT = /^(?:100|\d{1,2})(?:\.\d+)?%$/;
+const PERCENT_MESSAGE = 'expected a percentage like 2% (0-100)';
+const percent = z.union([z.number().min(0, PERCENT_MESSAGE).max(100, PERCENT_MESSAGE), z.string().regex(PERCENT, PERCENT_MESSAGE)], { error: PERCENT_MESSAGE });
+const arn = (what: string, pattern: RegExp, of: string) => nonEmpty(what).regex(pattern, `${what} must be the ARN of ${of}`);
+const ELB_ARN = 'arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\\d{12}:';
+const LISTENER_ARN = new RegExp(`^${ELB_ARN}listener/app/[^/]+/[^/]+/[^/]+$`);
+const RULE_ARN = new RegExp(`^${ELB_ARN}listener-rule/app/[^/]+/[^/]+/[^/]+/[^/]+$`);
+const TARGET_GROUP_ARN = new RegExp(`^${ELB_ARN}targetgroup/[^/]+/[^/]+$`);
+const LOCAL_URL = /^http:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):\d{1,5}\/?$/;
+const localUrl = (what: string) => z.string({ error: `${what} must be a string` }).regex(LOCAL_URL, `${what} must be a local server like http://127.0.0.1:8081`);
+const rolloutTarget = strict(
+  {
+    lambda: strict(
+      {
+        function: nonEmpty('function'),
+        alias: nonEmpty('alias'),
+        version: z.union([nonEmpty('version'), z.int().min(1)], { error: 'version must be a version number or a ${{ }} value' }),
+      },
+      'lambda',
+    ),
+    alb: strict(
+      {
+        listener: arn('listener', LISTENER_ARN, 'an Application Load Balancer listener'),
+        rule: arn('rule', RULE_ARN, 'a listener rule').optional(),
+        stable: arn('stable', TARGET_GROUP_ARN, 'a target group'),
+        candidate: arn('candidate', TARGET_GROUP_ARN, 'a target group'),
+      },
+      'alb',
+    ),
+    local: strict({ listen: z.int({ error: 'listen must be a port number' }).min(1).max(65535), stable: localUrl('stable'), candidate: localUrl('candidate') }, 'local'),
+  },
+  'target',
+).partial();
+const WEIGHT_MESSAGE = 'a weight is a whole percentage (1-100)';
+const rollout = strict(
+  {
+    target: rolloutTarget,
+    strategy: z.enum(['canary', 'blue_green']).optional(),
+    weights: list(z.int({ error: WEIGHT_MESSAGE }).min(1, WEIGHT_MESSAGE).max(100, WEIGHT_MESSAGE), 'weights').min(1, 'weights must not be empty').optional(),
+    interval: duration.optional(),
+    analysis: strict(
+      { max_error_rate: percent, min_requests: z.int().min(0), alarms: list(nonEmpty('an alarm name'), 'alarms').min(1).max(100, 'at most 100 alarms (DescribeAlarms takes 100 names)') },
+      'analysis',
+    ).partial().optional(),
+  },
+  'rollout',
+);
+
 /** One entry under `steps:`; exactly one of run/approval/pipeline is checked when building. */
 export const stepSchema = strict(
   {
@@ -164,12 +217,13 @@ export const stepSchema = strict(
     env: envMap,
     secrets: z.record(envName, z.string().regex(SECRET_REF, "expected a secret reference 'secretsmanager:NAME' or 'ssm:/path'"), { error: 'secrets must be a mapping' }),
     artifacts: globs('artifacts').describe('Files kept and restored into every step that needs this one'),
-    cache: strict({ key: nonEmpty('key'), paths: globs('paths').min(1, 'paths must not be empty') }, 'cache'),
+    cache: strict({ key: nonEmpty('key'), paths: list(cachePath, 'paths').min(1, 'paths must not be empty') }, 'cache'),
     outputs: list(z.string().regex(IDENTIFIER, 'output names are letters, digits and _, not starting with a digit'), 'outputs')
       .describe('Names the step writes as NAME=value lines to $SCI_OUTPUT, read as steps.STEP.outputs.NAME'),
     environment: environment.describe('The environment this step releases to: a name or { name, url, approval, branches }'),
     approval: strict({ message: nonEmpty('message'), timeout: duration }, 'approval').partial().nullable().describe('Waits for a person to approve'),
     pipeline: strict({ name: nonEmpty('name'), inputs: z.record(z.string(), scalar) }, 'pipeline').partial({ inputs: true }).describe('Calls another pipeline of this repository and waits for it'),
+    rollout: rollout.describe('Moves traffic to a candidate by weights, analysing its error rate and alarms at each; rolls back on failure'),
   },
   'a step',
 ).partial();
@@ -182,7 +236,7 @@ export const pipelineSchema = strict(
     env: envMap.optional().describe('Environment variables for every step'),
     defaults: strict({ image: nonEmpty('image'), compute, timeout: duration }, 'defaults').partial().optional(),
     concurrency: z.union([nonEmpty('concurrency'), strict({ group: nonEmpty('group'), cancel_in_progress: z.boolean().optional() }, 'concurrency')]).optional(),
-    steps: z.record(z.string(), stepSchema, { error: 'steps must be a mapping of step name to step' }).describe('The steps: name → step with exactly one of run, approval, pipeline'),
+    steps: z.record(z.string(), stepSchema, { error: 'steps must be a mapping of step name to step' }).describe('The steps: name → step with exactly one of run, approval, pipeline, rollout'),
   },
   'a pipeline file',
 );

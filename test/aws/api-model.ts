@@ -23,6 +23,9 @@ export const CLIENTS = {
   sqs: '@aws-sdk/client-sqs',
   scheduler: '@aws-sdk/client-scheduler',
   secretsmanager: '@aws-sdk/client-secrets-manager',
+  lambda: '@aws-sdk/client-lambda',
+  cloudwatch: '@aws-sdk/client-cloudwatch',
+  elasticloadbalancingv2: '@aws-sdk/client-elastic-load-balancing-v2',
 } as const;
 export type Service = keyof typeof CLIENTS;
 

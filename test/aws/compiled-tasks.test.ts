@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileSource } from '../../statemachines/compiler/compile.ts';
+import { compileSource, type CompileTarget } from '../../statemachines/compiler/compile.ts';
+import { rolloutPipeline, TARGETS } from '../statemachines/compiler/rollout-fixtures.ts';
 import type { State, StateMachine, TaskState } from '../../statemachines/asl/types.ts';
 import { dagYaml, prng, randomDag } from '../statemachines/compiler/random-dags.ts';
 import { inputShape, validateInput, type ModelProblem, type Service } from './api-model.ts';
@@ -33,10 +34,12 @@ function integration(resource: string): { service: Service; operation: string; j
   return { service: sdk[1] as Service, operation: sdk[2]!.charAt(0).toUpperCase() + sdk[2]!.slice(1) };
 }
 
+/** Every Task, in Parallel branches and Map item processors too (an environment's wake-ups). */
 function tasks(m: StateMachine): Array<[string, TaskState]> {
   return Object.entries(m.States).flatMap(([n, s]: [string, State]): Array<[string, TaskState]> => [
     ...(s.Type === 'Task' ? [[n, s] as [string, TaskState]] : []),
     ...(s.Type === 'Parallel' ? s.Branches.flatMap(tasks) : []),
+    ...(s.Type === 'Map' ? tasks(s.ItemProcessor) : []),
   ]);
 }
 
@@ -53,8 +56,8 @@ export function taskProblems(definition: StateMachine): string[] {
   });
 }
 
-function compiled(file: string, text: string): StateMachine {
-  const result = compileSource(file, text);
+function compiled(file: string, text: string, target?: Partial<CompileTarget>): StateMachine {
+  const result = compileSource(file, text, target);
   assert.ok(result.ok, JSON.stringify(!result.ok && result.diagnostics));
   return result.value.definition;
 }
@@ -71,6 +74,22 @@ describe('integration Tasks against the AWS API models and documented limits', (
   for (const file of [...examples, 'examples/demo/.sci/ci.yml', 'test/statemachines/pipeline/fixtures/full.yml']) {
     it(`example ${file}`, () => assert.deepEqual(taskProblems(compiled(file, readFileSync(file, 'utf8'))), []));
   }
+
+  for (const target of ['lambda', 'alb'] as const) {
+    it(`a ${target} rollout: every weight, the measures, the alarms and the rollback`, () => {
+      const yaml = rolloutPipeline(TARGETS[target], 'weights: [1, 50, 100]\n      interval: 1m\n      analysis: { max_error_rate: 0.5%, min_requests: 20, alarms: [a, b] }');
+      const definition = compiled('.sci/deliver.yml', yaml, { engine: 'aws' });
+      const resources = new Set(tasks(definition).map(([, t]) => t.Resource));
+      assert.ok(resources.has(`arn:aws:states:::aws-sdk:cloudwatch:describeAlarms`) && resources.has('arn:aws:states:::aws-sdk:sfn:sendTaskSuccess'));
+      assert.deepEqual(taskProblems(definition), []);
+    });
+  }
+
+  it('an ALB rollout on a listener rule', () => {
+    const rule = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
+    const target = TARGETS.alb.replace('listener:', `rule: "${rule}", listener:`);
+    assert.deepEqual(taskProblems(compiled('.sci/deliver.yml', rolloutPipeline(target), { engine: 'aws' })), []);
+  });
 
   it('the random-DAG corpus (40 pipelines of 2 to 40 steps)', () => {
     const rand = prng(8);

@@ -12,6 +12,13 @@ import { createServeServer, listen } from '../../src/serve/http.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { collect, runsOf, sandbox, sci, startSci, type Sandbox } from '../e2e/helpers.ts';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { localRuntime } from '../../local/runtime.ts';
+import { LoggedStatuses } from '../../local/status-log.ts';
+import { LocalRedriver } from '../../local/engine/local-redrive.ts';
+import { GitSource } from '../../src/source/git-source.ts';
 import { launchBrowser, type Page, type TestBrowser } from './browser.ts';
 
 const CI = `on: { push: {} }
@@ -42,6 +49,16 @@ steps:
     run: echo "shipped to staging"
 `;
 
+// outside the repository: the switch that makes the flaky step pass
+const flags = mkdtempSync(join(tmpdir(), 'sci-ui-redrive-'));
+const FLAKY = `steps:
+  prepare:
+    run: echo prepared >> ${flags}/prepare-runs
+  check:
+    needs: [prepare]
+    run: test -e ${flags}/fixed
+`;
+
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(100)) {
     const found = await probe();
@@ -64,13 +81,17 @@ let ciRun: string;
 const previousHome = process.env.SCI_HOME;
 
 before(async () => {
-  box = sandbox({ '.sci/ci.yml': CI, '.sci/deploy/prod.yml': PROD, '.sci/deploy/staging.yml': STAGING });
+  box = sandbox({ '.sci/ci.yml': CI, '.sci/deploy/prod.yml': PROD, '.sci/deploy/staging.yml': STAGING, '.sci/flaky.yml': FLAKY });
   const made = sci(box, 'run', 'ci', 'deploy/staging', '--json');
   assert.equal(made.code, 0, made.stderr);
   ciRun = runsOf(made.stdout).find((r) => r.pipeline === 'ci')!.id;
   process.env.SCI_HOME = box.home;
   session = await openSession(box.repo);
-  server = createServeServer({ dashboard: localDashboard(session, { pollMs: 150 }) });
+  const source = new GitSource(box.repo);
+  const repoUrl = `file://${box.repo}`;
+  const runtime = localRuntime({ session, repoDir: box.repo, repoUrl, source, statuses: new LoggedStatuses(() => undefined), runUrl: (id) => id, containers: 'none' });
+  const redriver = new LocalRedriver({ store: session.store, table: session.table, executions: runtime.executions, machines: runtime.machines, source, repoUrl });
+  server = createServeServer({ dashboard: localDashboard(session, { pollMs: 150, redriver }) });
   base = `http://127.0.0.1:${await listen(server, 0)}`;
   browser = await launchBrowser();
 });
@@ -83,6 +104,7 @@ after(async () => {
   if (previousHome === undefined) delete process.env.SCI_HOME;
   else process.env.SCI_HOME = previousHome;
   box?.cleanup();
+  rmSync(flags, { recursive: true, force: true });
 });
 
 test('home: pipelines grouped by their .sci/ folders, with a working filter', async () => {
@@ -140,6 +162,27 @@ test('approve in the page resumes the run, and the graph follows live', async ()
   await page.goto(base);
   await page.locator('.pipeline').first().waitFor();
   await shoot(page, 'dashboard-home.png');
+  await page.close();
+});
+
+test('redrive from the page resumes a failed run at its failed step', async () => {
+  // in the background: this process serves the store the child writes to
+  const failed = await collect(startSci(box, 'run', 'flaky', '--json', '--no-containers'));
+  assert.equal(failed.code, 1, failed.stderr);
+  const run = runsOf(failed.stdout)[0]!;
+  writeFileSync(join(flags, 'fixed'), '');
+  const page = await browser.page();
+  await page.goto(`${base}/runs/${run.id}`);
+  await page.locator('.node[aria-label="check: failed"]').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Cancel run' }).count(), 0);
+  await page.getByRole('button', { name: 'Redrive' }).click();
+  await page.getByRole('status').filter({ hasText: `redriving run ${run.id} (attempt 2)` }).waitFor();
+  await page.locator('.node[aria-label="check: succeeded"]').waitFor({ timeout: 30_000 });
+  await page.locator('.toolbar .badge', { hasText: 'succeeded' }).waitFor();
+  await page.locator('.meta dd', { hasText: /^2/ }).waitFor();
+  // the step that had succeeded ran once, and the Redrive button is gone from a succeeded run
+  assert.equal(readFileSync(join(flags, 'prepare-runs'), 'utf8'), 'prepared\n');
+  assert.equal(await page.getByRole('button', { name: 'Redrive' }).count(), 0);
   await page.close();
 });
 

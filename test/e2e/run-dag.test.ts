@@ -95,7 +95,7 @@ test('matrix cells are separate steps; artifacts reach dependants; workspaces ar
 test('the JSON shape of a run is the contract', () => {
   const r = sci(box, 'runs', '--json');
   const [latest] = runsOf(r.stdout) as [RunJson];
-  assert.deepEqual(Object.keys(latest), ['id', 'pipeline', 'status', 'startedAt', 'endedAt', 'steps', 'cost']);
+  assert.deepEqual(Object.keys(latest), ['id', 'pipeline', 'status', 'startedAt', 'endedAt', 'steps', 'cost', 'attempt']);
   // the dashboard issue adds what the run costs (locally: what it would cost on AWS)
   const { cost } = latest as RunJson & { cost: { usd: number; transitions: number | null; buildSeconds: number } };
   assert.deepEqual(Object.keys(cost), ['usd', 'transitions', 'buildSeconds']);

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readBuildParams } from '../../build-runner/params.ts';
 import { runBuild } from '../../build-runner/runner.ts';
 import { TaskError } from '../errors.ts';
+import { carriedBuild } from './carried.ts';
 import type { Executor, TaskRun } from '../services.ts';
 
 /** The step instance a build belongs to: its `SCI_STEP_KEY`, else its `SCI_STEP` (display name), else the state name. */
@@ -24,6 +25,7 @@ export function stepKeyOf(run: TaskRun, vars: Array<{ Name: string; Value: strin
 export const codebuildExecutor: Executor = async (input, state, run, services) => {
   const params = readBuildParams(input);
   const key = stepKeyOf(run, params.EnvironmentVariablesOverride ?? [], state.name);
+  if (run.carried?.has(key)) return carriedBuild(services, run, key);
   // one id per attempt, so a repeated "started" write never counts an attempt twice
   const attemptId = randomUUID();
   const outcome = await runBuild(params, {

@@ -7,6 +7,7 @@ import { GetItemCommand, UpdateItemCommand, type GetItemCommandInput, type Updat
 import { TaskError } from '../errors.ts';
 import { replaceSentinels } from '../sentinels.ts';
 import type { EngineServices, Executor } from '../services.ts';
+import { carriedAttributes, carriedWriteKey } from './carried.ts';
 
 /** `DynamoDB.` for optimised integrations, `DynamoDb.` for `aws-sdk:dynamodb:*` (as on AWS). */
 export type ErrorPrefix = 'DynamoDB' | 'DynamoDb';
@@ -40,5 +41,8 @@ export async function getItem(input: unknown, services: EngineServices, prefix: 
   }
 }
 
-export const updateItemExecutor: Executor = (input, _state, _run, services) => updateItem(input, services, 'DynamoDB');
+export const updateItemExecutor: Executor = (input, _state, run, services) => {
+  const carried = carriedWriteKey(run, input);
+  return carried ? carriedAttributes(services, run, carried) : updateItem(input, services, 'DynamoDB');
+};
 export const getItemExecutor: Executor = (input, _state, _run, services) => getItem(input, services, 'DynamoDB');

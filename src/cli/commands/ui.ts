@@ -1,6 +1,11 @@
 /** `sci ui [--repo DIR] [--port P]`: the dashboard alone (no webhook) over the local run store. */
-import { resolve } from 'node:path';
+import { LocalRedriver } from '../../../local/engine/local-redrive.ts';
+import { readGitFacts } from '../../../local/git-facts.ts';
+import { repositoryRoot } from '../../../local/home.ts';
+import { localRuntime } from '../../../local/runtime.ts';
 import { openSession } from '../../../local/session.ts';
+import { LoggedStatuses } from '../../../local/status-log.ts';
+import { GitSource } from '../../source/git-source.ts';
 import { localDashboard } from '../../dashboard/local-dashboard.ts';
 import { createServeServer } from '../../serve/http.ts';
 import { portOption, serveUntilSignal } from '../../serve/until-signal.ts';
@@ -11,7 +16,8 @@ import { cliPrices } from '../output/run-view.ts';
 export const help = `usage: sci ui [--repo DIR] [--port P]
 
 Serves the dashboard on 127.0.0.1: pipelines grouped by their .sci/ folders, each pipeline's runs,
-a run's graph with live statuses, step logs, approve / reject / cancel. No webhook (see sci serve).
+a run's graph with live statuses, step logs, approve / reject / cancel / redrive (a redrive runs
+in this process). No webhook (see sci serve).
 
 options:
   --repo DIR   the repository whose runs to show (default: the current directory)
@@ -26,12 +32,25 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { repo: { type: 'string' }, port: { type: 'string' } });
   const port = portOption(values.port, 8080);
   if (port === undefined) throw new CliUsageError(`--port must be a port number, got '${values.port}'`);
-  const repoDir = resolve(values.repo ?? '.');
+  const repoDir = repositoryRoot(values.repo);
+  // outside a git repository the runs are still shown; only a redrive needs the pipeline files
+  const git = await readGitFacts(repoDir).catch(() => undefined);
   const session = await openSession(repoDir);
   const log = (line: string) => process.stdout.write(`${line}\n`);
+  // redrives from the page execute in this process; stopping the server cancels them cleanly
+  const runtime = git && localRuntime({
+    session, repoDir, repoUrl: git.repoUrl, source: new GitSource(repoDir), statuses: new LoggedStatuses((line) => log(`sci ui: ${line}`)),
+    runUrl: (id) => `sci show ${id}`, onNotice: (text) => log(`sci ui: ${text}`),
+  });
+  const redriver = runtime && new LocalRedriver({
+    store: session.store, table: session.table, executions: runtime.executions, machines: runtime.machines, source: new GitSource(repoDir), repoUrl: git.repoUrl,
+  });
   try {
-    await serveUntilSignal(createServeServer({ dashboard: localDashboard(session, { prices: cliPrices() }) }), port, (url) => `sci ui: ${url} (runs of ${session.home})`, log);
+    const dashboard = localDashboard(session, { prices: cliPrices(), ...(redriver ? { redriver } : {}) });
+    await serveUntilSignal(createServeServer({ dashboard }), port, (url) => `sci ui: ${url} (runs of ${session.home})`, log);
   } finally {
+    runtime?.executions.stopAll('sci ui stopped');
+    await runtime?.executions.settled();
     await session.close();
   }
   return 0;

@@ -24,6 +24,13 @@ export interface RunView {
   steps: StepView[];
   /** What the run costs on AWS (locally: what it would have cost); `transitions` null when not recorded. */
   cost: { usd: number; transitions: number | null; buildSeconds: number };
+  /** 1, then one more per redrive (`sci redrive`). */
+  attempt: number;
+}
+
+/** 1 for a run never redriven, then one more per redrive. */
+export function runAttempt(run: RunWithSteps['run']): number {
+  return (run.redriveCount ?? 0) + 1;
 }
 
 /** Steps in plan order (matrix instances are separate steps). */
@@ -48,6 +55,7 @@ export function runView({ run, steps }: RunWithSteps, prices: PriceTable = cliPr
       ...(s.reason ? { reason: s.reason } : {}),
     })),
     cost: { usd: cost.usd, transitions: cost.transitions, buildSeconds: cost.buildSeconds },
+    attempt: runAttempt(run),
   };
 }
 
@@ -100,7 +108,7 @@ export function runBlock(rws: RunWithSteps, now?: number, spinner?: string): str
   const { run } = rws;
   const steps = orderedSteps(rws.steps);
   const width = Math.max(4, ...steps.map((s) => s.name.length));
-  const header = `${run.pipeline}  ${run.status}  ${duration(run.startedAt ?? run.createdAt, run.endedAt, now)}  (run ${run.id})`;
+  const header = `${run.pipeline}  ${run.status}  ${duration(run.startedAt ?? run.createdAt, run.endedAt, now)}  (run ${run.id}${run.redriveCount ? `, attempt ${runAttempt(run)}` : ''})`;
   return [header, ...steps.map((s) => stepLine(s, width, now, spinner))];
 }
 

@@ -20,10 +20,13 @@ export interface RunCost {
 interface RunState {
   run: RunRecord;
   steps: StepRecord[];
+  /** Console pages of a run on AWS (`RunLinks`, src/dashboard/ports.ts). */
+  links: { execution?: string };
   cost: RunCost & { steps: Record<string, { usd: number; buildSeconds: number }> };
 }
 
 const ACTIVE = new Set(['queued', 'running']);
+const REDRIVABLE = new Set(['failed', 'cancelled']);
 
 function ActionButton({ label, path, onDone, kind = '' }: { label: string; path: string; onDone(message: string, ok: boolean): void; kind?: string }) {
   const [busy, setBusy] = useState(false);
@@ -77,6 +80,7 @@ export function Run({ runId }: { runId: string }) {
       <${StatusBadge} status=${run.status} />
       <div class="actions">
         ${ACTIVE.has(run.status) ? html`<${ActionButton} label="Cancel run" kind="danger" path=${`${base}/cancel`} onDone=${done} />` : null}
+        ${REDRIVABLE.has(run.status) && !run.parentRunId ? html`<${ActionButton} label="Redrive" kind="primary" path=${`${base}/redrive`} onDone=${done} />` : null}
       </div>
     </div>
     ${notice ? html`<p class=${notice.ok ? 'notice' : 'error'} role="status">${notice.text}</p>` : null}
@@ -85,9 +89,11 @@ export function Run({ runId }: { runId: string }) {
       <div><dt>Commit</dt><dd><code>${run.sha.slice(0, 12)}</code></dd></div>
       <div><dt>Event</dt><dd>${run.event}</dd></div>
       <div><dt>Actor</dt><dd>${run.actor}</dd></div>
+      <div><dt>Attempt</dt><dd>${(run.redriveCount ?? 0) + 1}${run.redrivenAt ? html` <span class="muted">(redriven ${ago(run.redrivenAt)})</span>` : null}</dd></div>
       <div><dt>Started</dt><dd title=${run.createdAt}>${ago(run.startedAt ?? run.createdAt)}</dd></div>
       <div><dt>Duration</dt><dd>${duration(run.startedAt, run.endedAt) || '—'}</dd></div>
       <div><dt>Cost</dt><dd><${Cost} cost=${state.cost} /></dd></div>
+      ${state.links.execution ? html`<div><dt>On AWS</dt><dd><a href=${state.links.execution} target="_blank" rel="noopener noreferrer">Step Functions execution</a></dd></div>` : null}
       ${run.reason ? html`<div class="wide"><dt>Reason</dt><dd>${run.reason}</dd></div>` : null}
     </dl>
     <div class="card graph-card"><${RunGraphView} graph=${graph} steps=${steps} selected=${selected} onSelect=${select} /></div>

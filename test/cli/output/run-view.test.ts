@@ -15,7 +15,7 @@ const steps: StepRecord[] = [
 
 test('the JSON view: contract keys, steps in plan order, null for times never reached', () => {
   const view = runView({ run, steps });
-  assert.deepEqual(Object.keys(view), ['id', 'pipeline', 'status', 'startedAt', 'endedAt', 'steps', 'cost']);
+  assert.deepEqual(Object.keys(view), ['id', 'pipeline', 'status', 'startedAt', 'endedAt', 'steps', 'cost', 'attempt']);
   // two builds on small compute, each billed one started minute at $0.005; no transitions recorded
   assert.deepEqual(view.cost, { usd: 0.01, transitions: null, buildSeconds: 4 });
   assert.deepEqual(view.steps.map((s) => s.name), ['build', 'test (n=1)', 'deploy']);

@@ -6,6 +6,7 @@
  */
 import '../../../local/polyfills.ts';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { buildIsolation, type RunFacts } from '../../../src/core/run-facts.ts';
 import { RESOURCES, type State, type StateMachine as Asl } from '../../../statemachines/asl/types.ts';
 
 type Attr = { S: string } | { N: string } | { M: Record<string, Attr> } | { BOOL: boolean };
@@ -24,6 +25,8 @@ export interface Stubs {
   approval?: (call: StepCall) => Promise<boolean>;
   /** A child execution: resolve to succeed, throw to fail. */
   execution?: (call: StepCall) => Promise<void>;
+  /** Any other resource (a rollout's calls on its target): the service's answer, or throw its error. */
+  service?: (resource: string, input: Record<string, any>) => Promise<unknown>;
 }
 
 export interface Trace {
@@ -55,9 +58,16 @@ const str = (a: Attr | undefined): string | undefined => (a && 'S' in a ? a.S : 
 /** Resolves `#name` placeholders. */
 const attrName = (token: string, names: Record<string, string>): string => names[token] ?? token;
 
-/** Applies `SET a = :v, … ADD n :v REMOVE r` to an item (the forms the compiler emits). */
-function applyUpdate(item: Item, expr: string, names: Record<string, string>, values: Record<string, Attr>): Item {
+/** Applies `SET a = :v, b = if_not_exists(b, :v), … ADD n :v REMOVE r` to an item (the forms the compiler emits). */
+function applyUpdate(item: Item, expression: string, names: Record<string, string>, values: Record<string, Attr>): Item {
   const out: Item = { ...item };
+  const kept = (name: string, fallback: string) => {
+    const current = item[attrName(name, names)];
+    const token = `:kept_${name.slice(1)}`;
+    values[token] = current ?? values[fallback]!;
+    return token;
+  };
+  const expr = expression.replace(/if_not_exists\((#\w+), (:\w+)\)/g, (_m, name: string, fallback: string) => kept(name, fallback));
   for (const clause of expr.split(/\s+(?=SET |ADD |REMOVE )/)) {
     const [verb, ...rest] = clause.trim().split(/\s+/);
     const body = rest.join(' ');
@@ -100,8 +110,20 @@ function allTasks(machine: Asl): Array<[string, Extract<State, { Type: 'Task' }>
   return Object.entries(machine.States).flatMap(([name, s]): Array<[string, Extract<State, { Type: 'Task' }>]> => {
     if (s.Type === 'Task') return [[name, s]];
     if (s.Type === 'Parallel') return s.Branches.flatMap(allTasks);
+    if (s.Type === 'Map') return allTasks(s.ItemProcessor);
     return [];
   });
+}
+
+/** Wait states: a rollout's bake times pass at once in tests. */
+function waitOverrides(machine: Asl): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(machine.States).flatMap(([name, s]): Array<[string, number]> => {
+      if (s.Type === 'Wait') return [[name, 0]];
+      if (s.Type === 'Parallel') return s.Branches.flatMap((b) => Object.entries(waitOverrides(b)));
+      return [];
+    }),
+  );
 }
 
 /** Runs `definition` for `input`; `steps` are the compiled steps (their items start `pending` unless `precreate` is false). */
@@ -165,7 +187,7 @@ export async function execute(
           const { before, after } = update(p, 'DynamoDB');
           if (sk.startsWith('STEP#')) trace.ended.set(sk.slice(5), now());
           const changed = Object.fromEntries(Object.entries(after).filter(([k, v]) => JSON.stringify(before?.[k]) !== JSON.stringify(v)));
-          return { Attributes: p.ReturnValues === 'ALL_NEW' ? after : changed };
+          return { Attributes: p.ReturnValues === 'ALL_NEW' ? after : p.ReturnValues === 'ALL_OLD' ? (before ?? {}) : changed };
         }
         case RESOURCES.getItem:
           return { Item: items.get(keyOf(p.Key)) ?? {} };
@@ -192,6 +214,7 @@ export async function execute(
           return {};
         }
         default:
+          if (stubs.service) return stubs.service(task.Resource, p);
           throw new Error(`harness: no emulation for ${task.Resource}`);
       }
     };
@@ -199,7 +222,7 @@ export async function execute(
 
   const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
   const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: retryOverrides(definition) },
+    overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: retryOverrides(definition), waitTimeOverrides: waitOverrides(definition) },
     context: { Task: { Token: '$$SCI_TASK_TOKEN' }, State: { EnteredTime: '$$SCI_NOW' }, Execution: { Id: 'local' } },
   } as never);
   const collect = (async () => {
@@ -221,15 +244,23 @@ function retryOverrides(machine: Asl): Record<string, number> {
   return Object.fromEntries(allTasks(machine).filter(([, t]) => t.Retry).map(([n]) => [n, 0]));
 }
 
-/** A complete execution input (docs/architecture.md) with overridable run fields. */
+/** The build roles the harness's inputs name (the dispatcher's come from the stack). */
+export const TEST_BUILD_ROLES = {
+  trusted: 'arn:aws:iam::123456789012:role/sci-steps',
+  untrusted: 'arn:aws:iam::123456789012:role/sci-untrusted-steps',
+};
+
+/**
+ * A complete execution input (docs/architecture.md) with overridable run fields; `run.builds`
+ * follows from the facts as the dispatcher decides it (src/core/run-facts.ts) unless given.
+ */
 export function runInput(run: Record<string, unknown> = {}): { run: Record<string, unknown>; steps: Record<string, never> } {
-  return {
-    run: {
-      id: 'r1', pipeline: 'ci', repo: 'o/r', repoUrl: 'https://github.com/o/r.git', sha: 'a'.repeat(40),
-      ref: 'refs/heads/main', branch: 'main', tag: '', event: 'push', actor: 'octocat',
-      pr: { number: 0, base: '', fork: false }, inputs: {}, callees: {},
-      ...run,
-    },
-    steps: {},
+  const merged: Record<string, unknown> = {
+    id: 'r1', pipeline: 'ci', repo: 'o/r', repoUrl: 'https://github.com/o/r.git', sha: 'a'.repeat(40),
+    ref: 'refs/heads/main', branch: 'main', tag: '', event: 'push', actor: 'octocat',
+    pr: { number: 0, base: '', fork: false }, inputs: {}, callees: {},
+    ...run,
   };
+  const { untrusted, ...fields } = merged;
+  return { run: { builds: buildIsolation({ ...(fields as unknown as RunFacts), untrusted: untrusted === true }, TEST_BUILD_ROLES), ...fields }, steps: {} };
 }

@@ -15,7 +15,7 @@ import { parsePipeline } from '../../../statemachines/pipeline/parse.ts';
 import { planSteps } from '../../../statemachines/pipeline/plan.ts';
 import { MAX_STATE_NAME } from '../../../statemachines/asl/names.ts';
 import type { StateMachine } from '../../../statemachines/asl/types.ts';
-import { execute, runInput, type Outcome, type StepCall } from './harness.ts';
+import { execute, runInput, TEST_BUILD_ROLES, type Outcome, type StepCall } from './harness.ts';
 
 function compile(text: string): CompiledPipeline {
   const r = compileSource('.sci/test.yml', text);
@@ -154,9 +154,38 @@ steps:
       build: async (c) => void builds.push(c.key),
     });
     assert.deepEqual(builds, ['test']);
-    assert.deepEqual(status(out, 'publish'), { status: 'skipped', reason: 'secrets are not available to pull requests from forks' });
+    assert.deepEqual(status(out, 'publish'), { status: 'skipped', reason: 'secrets are not available to untrusted runs (pull requests from forks)' });
     assert.equal(out.status, 'SUCCEEDED');
     assert.ok(pipeline.json.includes('{"Type":"PARAMETER_STORE","Name":"TOKEN","Value":"/ci/token"}'), 'secret passed by reference');
+  });
+
+  it('builds as the role, artifact prefix and cache namespace the input carries, whatever the file says', async () => {
+    const pipeline = compile(`
+steps:
+  build: { run: make, artifacts: [dist/**], cache: { key: deps, paths: [.cache] } }
+  test: { needs: [build], run: make test }
+`);
+    const ran = async (run: Record<string, unknown>) => {
+      const calls = new Map<string, Record<string, unknown>>();
+      const out = await execute(pipeline.definition, runInput(run), pipeline.steps, { build: async (c) => void calls.set(c.key, c.input) });
+      assert.equal(out.status, 'SUCCEEDED');
+      const build = calls.get('build')!;
+      return {
+        roles: [...calls.values()].map((c) => c.ServiceRoleOverride),
+        upload: (build.ArtifactsOverride as { Path: string }).Path,
+        cache: (build.CacheOverride as { Location: string }).Location,
+        pull: envOf({ key: 'test', input: calls.get('test')! }).SCI_ARTIFACTS,
+      };
+    };
+    assert.deepEqual(await ran({}), {
+      roles: [TEST_BUILD_ROLES.trusted, TEST_BUILD_ROLES.trusted], upload: 'runs/r1', cache: 'sci-artifacts/cache', pull: 'runs/r1',
+    });
+    const untrusted = {
+      roles: [TEST_BUILD_ROLES.untrusted, TEST_BUILD_ROLES.untrusted], upload: 'untrusted/runs/r1', cache: 'sci-artifacts/untrusted/cache', pull: 'untrusted/runs/r1',
+    };
+    assert.deepEqual(await ran({ event: 'pull_request', pr: { number: 7, base: 'main', fork: true } }), untrusted);
+    // A follower of a fork's run: not a pull request, still untrusted.
+    assert.deepEqual(await ran({ event: 'pipeline', untrusted: true }), untrusted);
   });
 
   it('gives every build its step instance key and display name', async () => {

@@ -11,6 +11,31 @@ const FILE = '.sci/ci.yml';
 /** `steps:` with one valid step, so a case only has to write what is wrong. */
 const ok = 'steps:\n  build:\n    run: make\n';
 
+/** A rollout step `r` with the given `rollout:` body (indented under it). */
+const rollout = (body: string) => `steps:\n  r:\n    rollout:\n${body.replace(/^/gm, '      ')}\n`;
+const LOCAL = 'target: { local: { listen: 8080, stable: "http://127.0.0.1:8081", candidate: "http://127.0.0.1:8082" } }';
+const TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup';
+
+function rolloutCases(): Array<[string, string, string[]]> {
+  return [
+    ['rollout without target', rollout('weights: [100]'), ["4:7: missing required key 'target'"]],
+    ['rollout with two targets', rollout(`target:\n  local: { listen: 1, stable: "http://127.0.0.1:2", candidate: "http://127.0.0.1:3" }\n  lambda: { function: f, alias: a, version: 1 }\nweights: [100]`), ['4:7: a rollout has one target, not lambda and local']],
+    ['canary without weights', rollout(LOCAL), ['3:5: a canary rollout needs weights, e.g. [10, 50, 100] (or strategy: blue_green)']],
+    ['weights going down', rollout(`${LOCAL}\nweights: [50, 10, 100]`), ['5:21: weights must go up: 10 after 50']],
+    ['weights not ending at 100', rollout(`${LOCAL}\nweights: [10, 50]`), ['5:16: the last weight must be 100 (the candidate takes all traffic)']],
+    ['weight over 100', rollout(`${LOCAL}\nweights: [10, 150]`), ['5:21: a weight is a whole percentage (1-100)']],
+    ['blue_green with steps', rollout(`${LOCAL}\nstrategy: blue_green\nweights: [50, 100]`), ['6:16: blue_green switches all traffic at once: weights must be [100] or left out']],
+    ['bad error rate', rollout(`${LOCAL}\nweights: [100]\nanalysis: { max_error_rate: two }`), ['6:35: max_error_rate: expected a percentage like 2% (0-100)']],
+    ['alarms on a local target', rollout(`${LOCAL}\nweights: [100]\nanalysis: { alarms: [a] }`), ['6:19: alarms are CloudWatch alarms: they apply to lambda and alb targets, not local']],
+    ['local target not local', rollout('target: { local: { listen: 8080, stable: "http://example.com:80", candidate: "http://127.0.0.1:8082" } }\nweights: [100]'), ['4:48: stable must be a local server like http://127.0.0.1:8081']],
+    ['local target on its own port', rollout('target: { local: { listen: 8081, stable: "http://127.0.0.1:8081", candidate: "http://127.0.0.1:8082" } }\nweights: [100]'), ["4:48: stable cannot be the proxy's own port 8081"]],
+    ['alb target group not an ARN', rollout(`target: { alb: { listener: x, stable: ${TG}/a/1, candidate: ${TG}/b/2 } }\nweights: [100]`), ['4:34: listener must be the ARN of an Application Load Balancer listener']],
+    ['unknown rollout key', rollout(`${LOCAL}\nweights: [100]\nintervall: 1m`), ["6:7: unknown key 'intervall' (did you mean 'interval'?)"]],
+    ['rollout with a matrix', 'steps:\n  r:\n    matrix: { a: [1] }\n    rollout:\n      ' + LOCAL + '\n      weights: [100]\n', ['3:5: a rollout step cannot have a matrix']],
+    ['run-only key on rollout', 'steps:\n  r:\n    image: x\n    rollout:\n      ' + LOCAL + '\n      weights: [100]\n', ["3:5: 'image' applies only to run steps"]],
+  ];
+}
+
 const cases: Array<[string, string, string[]]> = [
   ['YAML syntax error', 'steps:\n  build:\n    run: [make\n', ['4:1: YAML: flow sequence in block collection must be sufficiently indented and end with a ]']],
   ['duplicate YAML key', 'steps:\n  a:\n    run: x\n  a:\n    run: y\n', ['4:3: YAML: map keys must be unique']],
@@ -27,8 +52,9 @@ const cases: Array<[string, string, string[]]> = [
   ['unknown step key', 'steps:\n  b:\n    need: [a]\n    run: x\n  a:\n    run: y\n', ["3:5: unknown key 'need' (did you mean 'needs'?)"]],
   ['two unknown keys in one step', 'steps:\n  b:\n    imagee: x\n    timout: 1m\n    run: x\n', ["3:5: unknown key 'imagee' (did you mean 'image'?)", "4:5: unknown key 'timout' (did you mean 'timeout'?)"]],
   ['no steps', 'steps: {}\n', ['1:1: a pipeline needs at least one step']],
-  ['step without kind', 'steps:\n  a:\n    needs: []\n', ["2:3: step 'a': a step needs one of run, approval or pipeline"]],
-  ['step with two kinds', 'steps:\n  a:\n    run: x\n    approval: { message: ok }\n', ["2:3: step 'a': a step has exactly one of run, approval or pipeline, not run and approval"]],
+  ['step without kind', 'steps:\n  a:\n    needs: []\n', ["2:3: step 'a': a step needs one of run, approval, pipeline or rollout"]],
+  ['step with two kinds', 'steps:\n  a:\n    run: x\n    approval: { message: ok }\n', ["2:3: step 'a': a step has exactly one of run, approval, pipeline or rollout, not run and approval"]],
+  ...rolloutCases(),
   ['run-only key on approval', 'steps:\n  a:\n    approval: {}\n    image: node\n', ["4:5: 'image' applies only to run steps"]],
   ['empty run', 'steps:\n  a:\n    run: ""\n', ['3:10: run must not be empty']],
   ['run not a string', 'steps:\n  a:\n    run: { x: 1 }\n', ['3:10: run must be a string or a list of strings']],
@@ -96,6 +122,7 @@ const cases: Array<[string, string, string[]]> = [
   ['bad output name', 'steps:\n  b:\n    outputs: [my-version]\n    run: x\n', ['3:15: output names are letters, digits and _, not starting with a digit']],
   ['outputs on an approval', 'steps:\n  b:\n    approval: {}\n    outputs: [v]\n', ["4:5: 'outputs' applies only to run steps"]],
   ['empty matrix axis', 'steps:\n  a:\n    run: x\n    matrix: { node: [] }\n', ['4:21: a matrix axis needs at least one value']],
+  ['cache path with ..', 'steps:\n  a:\n    run: x\n    cache: { key: k, paths: [node_modules, ~/../../root] }\n', ['4:44: a cache path must not contain .. (write it from the checkout, ~/ or /)']],
   ['pipeline step without name', 'steps:\n  a:\n    pipeline: { inputs: { x: 1 } }\n', ["3:15: missing required key 'name'"]],
   ['a cycle is found beside an expression error', "steps:\n  a:\n    needs: [b]\n    if: brnch\n    run: x\n  b:\n    needs: [a]\n    run: x\n", [
     '2:3: cycle: a → b → a',

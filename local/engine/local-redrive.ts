@@ -1,0 +1,72 @@
+/**
+ * Redrive on the embedded engine (the local `ExecutionRedriver`): the run's definition compiled
+ * again from the files at its commit (refused when it is not the one the run was bound to), the
+ * run reopened in the store (attempt + 1, the steps that did not succeed back to pending), then
+ * executed again by the local executions with the succeeded steps carried: not run, records kept.
+ * Its end reaches the reporter as any execution's does.
+ */
+import { NotRedrivableError } from '../../src/core/control.ts';
+import type { ExecutionRedriver, PipelineSource, RunRecord, RunStore } from '../../src/core/ports.ts';
+import { prepareRedrive } from '../../src/core/redrive-plan.ts';
+import { executionInput, type RunFacts } from '../../src/core/run-facts.ts';
+import type { LocalExecutions } from './engine.ts';
+import type { ExecutionEnd } from './execution.ts';
+import { clearCancelRequest, type Table } from './run-control.ts';
+import type { LocalStateMachines } from './state-machines.ts';
+
+export interface LocalRedriveOptions {
+  store: RunStore;
+  table: Table;
+  executions: LocalExecutions;
+  machines: LocalStateMachines;
+  /** The repository's pipeline files at a commit. */
+  source: PipelineSource;
+  /** Where builds clone from (`run.repoUrl`). */
+  repoUrl: string;
+  now?: () => Date;
+}
+
+function factsOf(run: RunRecord, repoUrl: string): RunFacts {
+  return {
+    repo: run.repo, repoUrl, sha: run.sha, ref: run.ref, branch: run.branch, tag: run.tag, event: run.event, actor: run.actor,
+    pr: { number: 0, base: run.event === 'pull_request' ? run.branch : '', fork: false },
+  };
+}
+
+export class LocalRedriver implements ExecutionRedriver {
+  constructor(private readonly o: LocalRedriveOptions) {}
+
+  async redrive(executionArn: string): Promise<void> {
+    const { store, table } = this.o;
+    const runId = executionArn.replace(/^local:/, '');
+    const found = await store.getRun(runId);
+    if (!found) throw new NotRedrivableError(`no run ${runId}`);
+    const prepared = await prepareRedrive(this.o.source, found, { tableName: table.tableName }, async (id) => (await store.getRun(id)) !== undefined);
+    if (typeof prepared === 'string') throw new NotRedrivableError(prepared);
+    // a cancel of the attempt that ended must not stop this one
+    await clearCancelRequest(table, runId);
+    const count = await store.reopenRun(runId, prepared.again, (this.o.now?.() ?? new Date()).toISOString());
+    if (count === undefined) throw new NotRedrivableError(`run ${runId} is not failed or cancelled (any more)`);
+    const callees: Record<string, string> = {};
+    for (const unit of prepared.program.values()) {
+      for (const callee of unit.callees) {
+        const compiled = prepared.program.get(callee.pipeline);
+        if (compiled) callees[callee.key] = await this.o.machines.ensureVersion({ name: compiled.pipelineId, definition: compiled.json, hash: compiled.hash });
+      }
+    }
+    const { root } = prepared;
+    const stateMachine = await this.o.machines.ensureVersion({ name: root.pipelineId, definition: root.json, hash: root.hash });
+    this.o.executions.redrive({
+      stateMachine,
+      runId,
+      input: executionInput(runId, root.pipelineId, factsOf(found.run, this.o.repoUrl), found.run.inputs, callees),
+      carried: prepared.carried,
+      priorTransitions: found.run.transitions ?? 0,
+    });
+  }
+
+  /** The end of a redrive begun here, or undefined when none of `runId` is executing. */
+  finished(runId: string): Promise<ExecutionEnd> | undefined {
+    return this.o.executions.ended(runId);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * `sci redrive` through the real CLI on a temporary git repository: a failed run resumes at its
+ * failed step and what it skipped; the step that succeeded is not run again, yet its outputs and
+ * artifacts reach the steps that run again; the run's attempt goes up, and only a failed or
+ * cancelled run can be redriven.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runsOf, sandbox, sci, step, type RunJson } from './helpers.ts';
+
+// outside the repository: what the steps count and the switch that makes `test` pass
+const flags = mkdtempSync(join(tmpdir(), 'sci-redrive-'));
+const box = sandbox({
+  '.sci/ship.yml': `
+steps:
+  build:
+    outputs: [version]
+    artifacts: [dist/**]
+    run:
+      - echo run >> ${flags}/build-runs
+      - mkdir -p dist && echo bundle > dist/app.txt
+      - echo "version=1.2.3" >> "$SCI_OUTPUT"
+  lint: { run: echo lint }
+  test:
+    needs: [build]
+    run: test -e ${flags}/fixed
+  deploy:
+    needs: [build, test, lint]
+    run:
+      - echo "deploying \${{ steps.build.outputs.version }} $(cat dist/app.txt)"
+      - test "$(cat dist/app.txt)" = bundle
+`,
+});
+test.after(() => {
+  box.cleanup();
+  rmSync(flags, { recursive: true, force: true });
+});
+
+type Attempted = RunJson & { attempt: number };
+
+test('a failed run resumes at its failed steps; succeeded ones are not run again', () => {
+  const first = sci(box, 'run', 'ship', '--json', '--no-containers');
+  assert.equal(first.code, 1, first.stderr);
+  const [failed] = runsOf(first.stdout) as [Attempted];
+  assert.deepEqual(failed.steps.map((s) => [s.name, s.status]), [['build', 'succeeded'], ['lint', 'succeeded'], ['test', 'failed'], ['deploy', 'skipped']]);
+  assert.equal(failed.attempt, 1);
+
+  writeFileSync(join(flags, 'fixed'), '');
+  const again = sci(box, 'redrive', failed.id, '--json', '--no-containers');
+  assert.equal(again.code, 0, again.stderr + again.stdout);
+  const [redriven] = runsOf(again.stdout) as [Attempted];
+  assert.equal(redriven.id, failed.id);
+  assert.equal(redriven.status, 'succeeded');
+  assert.equal(redriven.attempt, 2);
+  assert.deepEqual(redriven.steps.map((s) => [s.name, s.status]), [['build', 'succeeded'], ['lint', 'succeeded'], ['test', 'succeeded'], ['deploy', 'succeeded']]);
+  // build ran once, and kept its first attempt's record; test ran twice
+  assert.equal(readFileSync(join(flags, 'build-runs'), 'utf8'), 'run\n');
+  assert.deepEqual(step(redriven, 'build'), step(failed, 'build'));
+  assert.equal(step(redriven, 'test').attempts, 2);
+  const log = sci(box, 'logs', failed.id, 'deploy');
+  assert.match(log.stdout, /deploying 1\.2\.3 bundle/);
+  assert.ok((redriven as unknown as { cost: { transitions: number } }).cost.transitions > (failed as unknown as { cost: { transitions: number } }).cost.transitions);
+});
+
+test('only a failed or cancelled run can be redriven, and an unknown run is an error', () => {
+  const [done] = runsOf(sci(box, 'runs', '--json').stdout) as [RunJson];
+  const refused = sci(box, 'redrive', done.id);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /succeeded: only a failed or cancelled run can be redriven/);
+  const unknown = sci(box, 'redrive', 'nope');
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /no run nope/);
+  const usage = sci(box, 'redrive');
+  assert.equal(usage.code, 2);
+  const help = sci(box, 'redrive', '--help');
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /usage: sci redrive RUN/);
+});

@@ -1,0 +1,131 @@
+/**
+ * A `local` canary through the real CLI against real HTTP servers: `sci run` serves the weighted
+ * proxy, steady client traffic flows through it, and the proxy counts the candidate's 5xx itself.
+ * A healthy candidate reaches 100 % and records a release; one answering 30 % 5xx is rolled back
+ * at the first weight with the reason, records nothing, and stable then takes every request
+ * (checked by a later step that curls the proxy).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Agent, createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runsOf, sandbox, sciAsync, sci, step, type RunJson, type Sandbox } from './helpers.ts';
+
+/** A server answering its name; `failing(n)` makes the n-th request (from 0) a 503. */
+async function server(name: string, failing: (n: number) => boolean = () => false): Promise<{ server: Server; port: number }> {
+  let n = 0;
+  const s = createServer((_req, res) => {
+    const fail = failing(n++);
+    res.writeHead(fail ? 503 : 200, { 'content-type': 'text/plain' }).end(name);
+  });
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  return { server: s, port: (s.address() as AddressInfo).port };
+}
+
+async function freePort(): Promise<number> {
+  const { server: s, port } = await server('probe');
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}
+
+/** One GET through `agent`; the status, or 0 when the connection is refused (the proxy is not open yet). */
+function get(port: number, agent: Agent): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+
+/**
+ * Requests through the proxy on two kept-alive connections with a short pause (at most ~500 a
+ * second, 20,000 in all) until `stop` is set.
+ */
+async function traffic(port: number, stop: { done: boolean }): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  let answered = 0;
+  let sent = 0;
+  const worker = async () => {
+    while (!stop.done && sent++ < 20_000) {
+      if ((await get(port, agent)) > 0) answered += 1;
+      await sleep(answered === 0 ? 20 : 2);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  agent.destroy();
+  return answered;
+}
+
+function pipeline(listen: number, stable: number, candidate: number, expect: 'stable' | 'candidate'): string {
+  return `
+steps:
+  canary:
+    environment: production
+    rollout:
+      target:
+        local: { listen: ${listen}, stable: "http://127.0.0.1:${stable}", candidate: "http://127.0.0.1:${candidate}" }
+      weights: [10, 50, 100]
+      interval: 3s
+      analysis: { max_error_rate: 2%, min_requests: 2 }
+  afterwards:
+    needs: [canary]
+    if: always()
+    run: for i in $(seq 20); do test "$(curl -s http://127.0.0.1:${listen}/)" = ${expect} || exit 1; done
+`;
+}
+
+async function rollout(candidateFails: (n: number) => boolean, expect: 'stable' | 'candidate'): Promise<{ box: Sandbox; run: RunJson; code: number | null; answered: number }> {
+  const stable = await server('stable');
+  const candidate = await server('candidate', candidateFails);
+  const listen = await freePort();
+  const box = sandbox({ '.sci/deliver.yml': pipeline(listen, stable.port, candidate.port, expect) });
+  const stop = { done: false };
+  const load = traffic(listen, stop);
+  try {
+    const r = await sciAsync(box, 'run', 'deliver', '--json');
+    stop.done = true;
+    const answered = await load;
+    const [run] = runsOf(r.stdout) as [RunJson];
+    assert.ok(run, r.stderr);
+    return { box, run, code: r.code, answered };
+  } finally {
+    stop.done = true;
+    stable.server.close();
+    candidate.server.close();
+  }
+}
+
+test('a healthy candidate reaches 100 % and records a release', async () => {
+  const { box, run, code, answered } = await rollout(() => false, 'candidate');
+  try {
+    assert.equal(code, 0, JSON.stringify(run));
+    assert.equal(step(run, 'canary').status, 'succeeded');
+    assert.equal(step(run, 'afterwards').status, 'succeeded', 'every request after 100 % goes to the candidate');
+    assert.ok(answered > 0);
+    const history = JSON.parse(sci(box, 'envs', 'production', '--history', '--json').stdout) as Array<{ run: string; status: string }>;
+    assert.deepEqual(history.map((h) => [h.run, h.status]), [[run.id, 'succeeded']]);
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('a candidate answering 30 % 5xx is rolled back at the first weight; stable then takes all traffic', async () => {
+  const { box, run, code } = await rollout((n) => n % 10 < 3, 'stable');
+  try {
+    assert.equal(code, 1);
+    const canary = step(run, 'canary');
+    assert.equal(canary.status, 'failed');
+    const [, rate, requests] = /^rolled back at 10%: error rate (\d+(?:\.\d)?)% > 2% \((\d+) requests\)$/.exec(canary.reason ?? '') ?? [];
+    assert.ok(rate && requests, canary.reason);
+    // One request in ten goes to the candidate, which fails the first three of each ten it gets.
+    assert.ok(Number(rate) >= 25 && Number(requests) >= 2, canary.reason);
+    assert.equal(step(run, 'afterwards').status, 'succeeded', 'every request after the rollback goes to stable');
+    assert.deepEqual(JSON.parse(sci(box, 'envs', '--json').stdout), []);
+  } finally {
+    box.cleanup();
+  }
+});
