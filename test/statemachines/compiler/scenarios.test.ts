@@ -175,17 +175,22 @@ steps:
         upload: (build.ArtifactsOverride as { Path: string }).Path,
         cache: (build.CacheOverride as { Location: string }).Location,
         pull: envOf({ key: 'test', input: calls.get('test')! }).SCI_ARTIFACTS,
+        source: build.SourceVersion,
       };
     };
     assert.deepEqual(await ran({}), {
       roles: [TEST_BUILD_ROLES.trusted, TEST_BUILD_ROLES.trusted], upload: 'runs/r1', cache: 'sci-artifacts/cache', pull: 'runs/r1',
+      source: `refs/heads/main^{${'a'.repeat(40)}}`,
     });
     const untrusted = {
       roles: [TEST_BUILD_ROLES.untrusted, TEST_BUILD_ROLES.untrusted], upload: 'untrusted/runs/r1', cache: 'sci-artifacts/untrusted/cache', pull: 'untrusted/runs/r1',
     };
-    assert.deepEqual(await ran({ event: 'pull_request', pr: { number: 7, base: 'main', fork: true } }), untrusted);
+    // A fork's pull request builds the base repository's refs/pull/N/head at the PR's head commit.
+    assert.deepEqual(await ran({ event: 'pull_request', ref: 'refs/pull/7/head', pr: { number: 7, base: 'main', fork: true } }), {
+      ...untrusted, source: `refs/pull/7/head^{${'a'.repeat(40)}}`,
+    });
     // A follower of a fork's run: not a pull request, still untrusted.
-    assert.deepEqual(await ran({ event: 'pipeline', untrusted: true }), untrusted);
+    assert.deepEqual(await ran({ event: 'pipeline', untrusted: true }), { ...untrusted, source: `refs/heads/main^{${'a'.repeat(40)}}` });
   });
 
   it('gives every build its step instance key and display name', async () => {
