@@ -18,6 +18,8 @@ import { receiveDelivery, type IngressDeps } from '../github/ingress.ts';
 import { GitRepository } from '../source/git-source.ts';
 import { commitChecker, commitOf } from './commits.ts';
 import { localDashboard } from '../dashboard/local-dashboard.ts';
+import { LocalRedriver } from '../../local/engine/local-redrive.ts';
+import { LocalReleaser } from '../../local/engine/local-release.ts';
 import { firstTime, memoizedSource, RecentDeliveries } from './deliveries.ts';
 import type { ServeHandlers } from './http.ts';
 import { WorkQueue } from './local-queue.ts';
@@ -115,7 +117,11 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
     },
     handlers: {
       webhook: (request) => receiveDelivery(deps, request),
-      dashboard: localDashboard(o.session),
+      // the page's Redrive, Promote and Rollback run here, on this runtime, as deliveries' runs do
+      dashboard: localDashboard(o.session, {
+        redriver: new LocalRedriver({ store: o.session.store, table: o.session.table, executions: runtime.executions, machines: runtime.machines, source, repoUrl: git.repoUrl }),
+        releaser: new LocalReleaser({ dispatch: runtime.dispatch, source, repo: git.repo, repoUrl: git.repoUrl, actor: process.env.SCI_ACTOR ?? git.actor }),
+      }),
     },
   };
 }
