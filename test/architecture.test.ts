@@ -60,8 +60,8 @@ const ALLOWED: Record<string, string[]> = {
   'src/source': ['src/core', 'statemachines'],
   'src/aws': ['src/core', 'src/store', 'src/github', 'statemachines'],
   local: ['src/core', 'src/store', 'statemachines'],
-  // the dashboard names AWS consoles (src/aws/names.ts) and serves a local session
-  'src/dashboard': ['src/core', 'statemachines', 'local', 'src/aws'],
+  // the dashboard names AWS consoles (src/aws/names.ts), reads release records and serves a local session
+  'src/dashboard': ['src/core', 'src/store', 'statemachines', 'local', 'src/aws'],
   'src/serve': ['src/core', 'src/github', 'src/source', 'src/dashboard', 'local', 'statemachines'],
   'src/cli': ['src/core', 'src/store', 'src/aws', 'src/github', 'src/source', 'src/dashboard', 'src/serve', 'local', 'statemachines'],
   functions: ['src/core', 'src/store', 'src/github', 'src/aws', 'statemachines'],
