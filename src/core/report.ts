@@ -47,8 +47,20 @@ const TERMINAL: Record<string, RunStatus> = { SUCCEEDED: 'succeeded', FAILED: 'f
 const COMMIT_STATE: Record<string, CommitState> = { succeeded: 'success', failed: 'failure', cancelled: 'error' };
 const UNSETTLED = new Set<string>(UNSETTLED_STEP_STATUSES);
 
+/** The part id when the execution runs a part of a split pipeline (statemachines/compiler/split.ts): the root's end is the run's. */
+export function partOf(detail: ExecutionStatusDetail): string | undefined {
+  try {
+    const part: unknown = (JSON.parse(detail.input ?? '') as { part?: unknown }).part;
+    return typeof part === 'string' ? part : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Handles one execution status change; returns what it did (for the log). */
 export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatusDetail): Promise<string> {
+  const part = partOf(detail);
+  if (part !== undefined) return `part ${part} ${detail.status.toLowerCase()}`;
   const runId = runIdOf(detail);
   const found = await deps.store.getRun(runId);
   // Executions of machines that are not ours have no run of that id.

@@ -371,13 +371,21 @@ steps:
     assert.equal(new Set(names).size, names.length);
   });
 
-  it('refuses a definition over 1 MB with a positioned diagnostic', () => {
+  it('splits a definition over 1 MB into machines within the quota, or refuses it when told not to split', () => {
     const steps = Array.from({ length: 400 }, (_, i) => `  s${i}: { run: echo ${i} }`).join('\n');
     const r = compileSource('.sci/huge.yml', `steps:\n${steps}\n`);
-    assert.ok(!r.ok);
-    assert.equal(r.diagnostics[0]!.code, 'too-large');
-    assert.match(r.diagnostics[0]!.message, /over Step Functions' limit of 1048576/);
-    assert.equal(r.diagnostics[0]!.span?.file, '.sci/huge.yml');
+    assert.ok(r.ok);
+    assert.ok(r.value.parts.length > 1);
+    for (const m of [r.value, ...r.value.parts]) assert.ok(m.estimates.definitionBytes <= 1_048_576);
+    const parsed = parsePipeline('.sci/huge.yml', `steps:\n${steps}\n`);
+    assert.ok(parsed.ok);
+    const planned = planSteps(parsed.value);
+    assert.ok(planned.ok);
+    const refused = compilePipeline(parsed.value, planned.value, undefined, { split: false });
+    assert.ok(!refused.ok);
+    assert.equal(refused.diagnostics[0]!.code, 'too-large');
+    assert.match(refused.diagnostics[0]!.message, /over Step Functions' limit of 1048576/);
+    assert.equal(refused.diagnostics[0]!.span?.file, '.sci/huge.yml');
   });
 
   it('reports template errors with their position', () => {
