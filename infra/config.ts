@@ -42,6 +42,18 @@ export interface ServerlessCiConfig {
   secretsPrefix: string;
   /** SSM parameter path prefix that pipeline steps may read (`/sci/`). */
   parametersPrefix: string;
+  /** What `rollout:` steps may act on (docs/delivery.md): nothing unless named here. */
+  rolloutTargets: RolloutTargets;
+}
+
+/** The deployment targets pipelines may roll out to; the execution role is granted exactly these. */
+export interface RolloutTargets {
+  /** Lambda functions (names or ARNs) whose aliases `lambda` targets may shift. @default [] */
+  functions: string[];
+  /** ALB listener or listener-rule ARNs `alb` targets may modify. @default [] */
+  listeners: string[];
+  /** CloudWatch alarm names `analysis.alarms` may read. @default [] */
+  alarms: string[];
 }
 
 /** The context keys, named as they appear in `cdk.json`. */
@@ -56,6 +68,7 @@ export const CONTEXT_KEYS = {
   artifactRetentionDays: 'sci:artifactRetentionDays',
   secretsPrefix: 'sci:secretsPrefix',
   parametersPrefix: 'sci:parametersPrefix',
+  rolloutTargets: 'sci:rolloutTargets',
 } as const satisfies Record<keyof ServerlessCiConfig, string>;
 
 /** The values CloudWatch Logs accepts for a retention period. */
@@ -73,6 +86,18 @@ const numberish = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' 
 const listOf = (item: z.ZodString) =>
   z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : v), z.array(item));
 
+const FUNCTION = /^(?:arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}$/;
+const LISTENER = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener(?:-rule)?\/app\/[^/]+\/[^/]+\/[^/]+(?:\/[^/]+)?$/;
+const ALARM = /^[^\s:*?][^:*?]{0,254}$/;
+const rolloutTargets = z
+  .object({
+    functions: z.array(z.string().regex(FUNCTION, 'each function must be a Lambda function name or unqualified ARN')).default([]),
+    listeners: z.array(z.string().regex(LISTENER, 'each entry must be an ALB listener or listener-rule ARN')).default([]),
+    alarms: z.array(z.string().regex(ALARM, 'each alarm must be a CloudWatch alarm name')).default([]),
+  }, { error: 'must be { functions, listeners, alarms }' })
+  .strict()
+  .default({ functions: [], listeners: [], alarms: [] });
+
 const schema = z.object({
   allowedRepos: listOf(z.string().regex(REPO, 'each entry must be a repository as owner/name or its numeric id')),
   allowedSenders: listOf(z.string().regex(LOGIN, 'each entry must be a GitHub login or numeric user id')),
@@ -86,6 +111,7 @@ const schema = z.object({
   artifactRetentionDays: numberish.refine((v) => v >= 1 && v <= 3650, { error: 'must be between 1 and 3650' }),
   secretsPrefix: z.string().regex(/^[A-Za-z0-9_+=.@-]+\/$/, 'must be a name prefix ending in "/", e.g. "sci/"'),
   parametersPrefix: z.string().regex(/^\/[A-Za-z0-9_.\-/]*\/$/, 'must be a parameter path starting and ending in "/", e.g. "/sci/"'),
+  rolloutTargets,
 }).superRefine((config, ctx) => {
   // Every step may read secrets under the prefix; the system's own secrets must stay out of it.
   for (const field of ['githubSecretName', 'webhookSecretName'] as const) {

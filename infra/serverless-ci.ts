@@ -38,7 +38,12 @@ export class ServerlessCi extends Construct {
       secretsPrefix: props.secretsPrefix,
       parametersPrefix: props.parametersPrefix,
     });
-    this.executionRole = new ExecutionRole(this, 'Execution', { table: this.storage.table, projectArn: this.build.projectArn });
+    this.executionRole = new ExecutionRole(this, 'Execution', {
+      table: this.storage.table,
+      projectArn: this.build.projectArn,
+      rolloutTargets: props.rolloutTargets,
+      buildRoles: [this.build.role, this.build.untrustedRole],
+    });
     this.secrets = new Secrets(this, 'Secrets', {
       webhookSecretName: props.webhookSecretName,
       githubSecretName: props.githubSecretName,

@@ -2,7 +2,31 @@
  * The local state home: `SCI_HOME` if set, else `<repo>/.sci-state`. Everything `sci` keeps on
  * the laptop lives under it, so deleting the folder resets local history completely.
  */
+import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
+
+/**
+ * The repository a command acts on, found from `dir` as git does (`git rev-parse
+ * --show-toplevel`), so `sci run` in `src/` acts on the whole repository and keeps its state
+ * in the repository's `.sci-state`; `dir` itself when it is not inside a git work tree.
+ */
+export function repositoryRoot(dir: string = process.cwd()): string {
+  const absolute = resolve(dir);
+  try {
+    const top = execFileSync('git', ['-C', absolute, 'rev-parse', '--show-toplevel'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return top || absolute;
+  } catch {
+    return absolute;
+  }
+}
+
+/** A read-only command found no state home: nothing ever ran here (and none is created for it). */
+export class NoStateHomeError extends Error {
+  override name = 'NoStateHomeError';
+  constructor(readonly home: string) {
+    super(`no local runs: ${home} does not exist (nothing has run here yet; SCI_HOME names another home)`);
+  }
+}
 
 /** The home directory (absolute). A relative `SCI_HOME` is taken from the current directory. */
 export function resolveHome(repoDir: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {

@@ -9,7 +9,8 @@ import type { RunnerPaths } from './build-runner/runner.ts';
 import { openLocalStore } from './store/dynalite-server.ts';
 import { reapAbandoned } from './engine/recovery.ts';
 import type { Table } from './engine/run-control.ts';
-import { homePaths, resolveHome } from './home.ts';
+import { existsSync } from 'node:fs';
+import { homePaths, NoStateHomeError, repositoryRoot, resolveHome } from './home.ts';
 
 export interface LocalSession {
   home: string;
@@ -26,11 +27,24 @@ export function runnerPaths(home: string): RunnerPaths {
   return { home, artifacts, cache, logs, work, secrets };
 }
 
-/** Opens the store of `SCI_HOME`, else of `<repoDir>/.sci-state`, and reaps abandoned runs. */
-export async function openSession(repoDir: string = process.cwd()): Promise<LocalSession> {
+export interface SessionOptions {
+  /**
+   * Whether a missing state home is made. Commands that only read or act on existing runs
+   * (`show`, `runs`, `logs`, `cancel`…) pass false: they throw {@link NoStateHomeError} instead of
+   * leaving a `.sci-state` wherever they were called. @default true
+   */
+  create?: boolean;
+}
+
+/**
+ * Opens the store of `SCI_HOME`, else of `<repository root>/.sci-state` (the root found from
+ * `repoDir` as git does), and reaps abandoned runs.
+ */
+export async function openSession(repoDir: string = process.cwd(), options: SessionOptions = {}): Promise<LocalSession> {
   // the SDK's notice about future Node versions concerns AWS deployments, not a laptop's sci
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const home = resolveHome(repoDir);
+  const home = resolveHome(repositoryRoot(repoDir));
+  if (options.create === false && !existsSync(homePaths(home).storeDb)) throw new NoStateHomeError(home);
   const local = await openLocalStore(home);
   const table: Table = { dynamo: local.client, tableName: local.tableName };
   await reapAbandoned(local.store, table, home);
@@ -38,8 +52,8 @@ export async function openSession(repoDir: string = process.cwd()): Promise<Loca
 }
 
 /** Runs `fn` with an open session and always closes it. */
-export async function withSession<T>(repoDir: string | undefined, fn: (session: LocalSession) => Promise<T>): Promise<T> {
-  const session = await openSession(repoDir);
+export async function withSession<T>(repoDir: string | undefined, fn: (session: LocalSession) => Promise<T>, options: SessionOptions = {}): Promise<T> {
+  const session = await openSession(repoDir, options);
   try {
     return await fn(session);
   } finally {

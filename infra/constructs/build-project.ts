@@ -14,7 +14,7 @@ import { Construct } from 'constructs';
 import type { BuildArchitecture, ProjectCompute } from '../config.ts';
 import { ecrRepositoriesArn, parametersArn, secretsArn } from './arns.ts';
 import { acknowledge, acknowledgeWildcards } from './nag.ts';
-import { ARTIFACT_PREFIX, CACHE_PREFIX } from './storage.ts';
+import { ARTIFACT_PREFIX, CACHE_PREFIX, UNTRUSTED_ARTIFACT_PREFIX, UNTRUSTED_CACHE_PREFIX } from './storage.ts';
 
 export interface BuildProjectProps {
   artifactBucket: Bucket;
@@ -43,10 +43,16 @@ const ENVIRONMENT: Record<BuildArchitecture, { type: string; image: string }> = 
 /** Timeouts for a build started without overrides; every step sets its own `TimeoutInMinutesOverride`. */
 const DEFAULT_BUILD_MINUTES = 480;
 
-/** The shared step project and its service role. */
+/**
+ * The shared step project and its two service roles. Every build names its role
+ * (`ServiceRoleOverride`, from the execution input): `role` for trusted runs, `untrustedRole` for
+ * runs a fork's pull request started, which reads no secret and writes only the untrusted
+ * namespace of the bucket (docs/security.md, "On AWS").
+ */
 export class BuildProject extends Construct {
   readonly project: CfnProject;
   readonly role: Role;
+  readonly untrustedRole: Role;
   readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: BuildProjectProps) {
@@ -54,14 +60,24 @@ export class BuildProject extends Construct {
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
     this.role = new Role(this, 'Role', {
       description: 'serverless-ci step builds: artifacts/cache bucket, own logs, step secrets under the configured prefixes',
-      assumedBy: new ServicePrincipal('codebuild.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
+      assumedBy: this.codebuild(),
       inlinePolicies: { Steps: this.policy(props) },
+    });
+    this.untrustedRole = new Role(this, 'UntrustedRole', {
+      description: 'serverless-ci builds of untrusted runs (pull requests from forks): no secrets, own artifact and cache namespace',
+      assumedBy: this.codebuild(),
+      inlinePolicies: { UntrustedSteps: this.untrustedPolicy(props) },
     });
     this.project = this.createProject(props);
     this.project.node.addDependency(this.role);
     this.acknowledgeFindings(props);
+  }
+
+  /** CodeBuild of this account only (confused-deputy guard). */
+  private codebuild(): ServicePrincipal {
+    return new ServicePrincipal('codebuild.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+    });
   }
 
   /** The ARN of the project, for grants. */
@@ -112,6 +128,35 @@ export class BuildProject extends Construct {
       { resource: '*', reason: 'ecr:GetAuthorizationToken supports no resource-level permissions; the pulls themselves are limited to this account\'s repositories.' },
       { resource: ecrRepositoriesArn(this), reason: 'Step images may come from any ECR repository of this account, named in pipeline files (image:); pull actions only.' },
     ]);
+    acknowledgeWildcards(this.untrustedRole, [
+      { resource: bucket.arnForObjects(`${UNTRUSTED_ARTIFACT_PREFIX}*`), reason: 'Untrusted builds write artifacts under untrusted/runs/<runId>/ only; run ids exist only at run time, and IAM sees no run in a build\'s session (docs/security.md).' },
+      { resource: bucket.arnForObjects(`${UNTRUSTED_CACHE_PREFIX}*`), reason: 'Untrusted builds keep caches apart from trusted ones, under untrusted/cache/; keys are chosen at run time.' },
+    ]);
+  }
+
+  /** What a build of an untrusted run may do: its logs and the untrusted namespace. No secrets, parameters or ECR. */
+  private untrustedPolicy(props: BuildProjectProps): PolicyDocument {
+    const bucket = props.artifactBucket;
+    return new PolicyDocument({
+      statements: [
+        new PolicyStatement({
+          sid: 'OwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [this.logGroup.logGroupArn],
+        }),
+        new PolicyStatement({
+          sid: 'UntrustedArtifactsAndCache',
+          actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
+          resources: [bucket.arnForObjects(`${UNTRUSTED_ARTIFACT_PREFIX}*`), bucket.arnForObjects(`${UNTRUSTED_CACHE_PREFIX}*`)],
+        }),
+        new PolicyStatement({
+          sid: 'ArtifactBucketLocation',
+          actions: ['s3:GetBucketAcl', 's3:GetBucketLocation'],
+          resources: [bucket.bucketArn],
+        }),
+        listArtifacts(bucket, UNTRUSTED_ARTIFACT_PREFIX),
+      ],
+    });
   }
 
   private policy(props: BuildProjectProps): PolicyDocument {
@@ -133,6 +178,7 @@ export class BuildProject extends Construct {
           actions: ['s3:GetBucketAcl', 's3:GetBucketLocation'],
           resources: [bucket.bucketArn],
         }),
+        listArtifacts(bucket, ARTIFACT_PREFIX),
         new PolicyStatement({
           sid: 'StepSecrets',
           actions: ['secretsmanager:GetSecretValue'],
@@ -154,4 +200,19 @@ export class BuildProject extends Construct {
       ],
     });
   }
+}
+
+/**
+ * The artifact pull reads a need that kept nothing as a missing object. S3 answers a missing key
+ * with 404 only to a caller who may list the bucket, and 403 otherwise (GetObject, "Permissions");
+ * it evaluates that listing with the requested key as `s3:prefix`, so a listing confined to the
+ * role's artifact prefix is enough (docs/aws-review.md, "Missing artifacts read as 404").
+ */
+function listArtifacts(bucket: Bucket, prefix: string): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'ListArtifacts',
+    actions: ['s3:ListBucket'],
+    resources: [bucket.bucketArn],
+    conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+  });
 }

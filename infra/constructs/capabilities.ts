@@ -10,7 +10,7 @@ import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { ServerlessCiConfig } from '../config.ts';
 import { STATE_MACHINE_PREFIX } from './arns.ts';
-import { SECRET_PREFIX_ENV } from '../../src/aws/environment.ts';
+import { BUILD_ROLE_ENV, SECRET_PREFIX_ENV } from '../../src/aws/environment.ts';
 import type { BuildProject } from './build-project.ts';
 import type { ExecutionRole } from './execution-role.ts';
 import {
@@ -92,6 +92,8 @@ export function applyCapability(capability: Capability, role: Role, ctx: Capabil
         STATE_MACHINE_PREFIX,
         TABLE_NAME: table.tableName,
         BUILD_PROJECT: ctx.build.projectName,
+        [BUILD_ROLE_ENV.trusted]: ctx.build.role.roleArn,
+        [BUILD_ROLE_ENV.untrusted]: ctx.build.untrustedRole.roleArn,
         ARTIFACT_BUCKET: ctx.storage.artifactBucket.bucketName,
         [SECRET_PREFIX_ENV.secretsManager]: ctx.config.secretsPrefix,
         [SECRET_PREFIX_ENV.parameterStore]: ctx.config.parametersPrefix,

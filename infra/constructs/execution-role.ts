@@ -4,16 +4,22 @@
  * architecture.md ("Task resources the definitions use") need, on serverless-ci's own resources.
  */
 import { Stack } from 'aws-cdk-lib';
-import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IRole, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { executionsArn, managedRuleArn, stateMachinesArn } from './arns.ts';
+import { executionsArn, lambdaFunctionArn, managedRuleArn, stateMachinesArn } from './arns.ts';
 import { acknowledgeWildcards } from './nag.ts';
+import { rolloutStatements } from './rollout-grants.ts';
+import type { RolloutTargets } from '../config.ts';
 
 export interface ExecutionRoleProps {
   /** The run store (only its ARN is used). */
   table: { readonly tableArn: string };
   /** The step project's ARN. */
   projectArn: string;
+  /** What `rollout:` steps may act on. @default nothing */
+  rolloutTargets?: RolloutTargets;
+  /** The service roles builds run as (`ServiceRoleOverride`): trusted and untrusted. */
+  buildRoles: IRole[];
 }
 
 /**
@@ -46,7 +52,11 @@ export class ExecutionRole extends Construct {
     acknowledgeWildcards(this.role, [
       { resource: stateMachinesArn(this), reason: 'Pipelines start child pipelines, sci-* state machines which the dispatcher creates at run time (one per pipeline).' },
       { resource: executionsArn(this), reason: 'Child pipeline executions of sci-* state machines are named at run time.' },
-      { resource: '*', reason: 'states:SendTaskSuccess has no resource-level permissions (Service Authorization Reference); gates release only task tokens their own execution read from the run store.' },
+      { resource: '*', reason: 'states:SendTaskSuccess has no resource-level permissions (Service Authorization Reference); gates release only task tokens their own execution read from the run store. cloudwatch:GetMetricData has none either; rollouts read the metrics of their candidates with it.' },
+      ...(props.rolloutTargets?.functions ?? []).map((f) => ({
+        resource: `${lambdaFunctionArn(this, f)}:*`,
+        reason: 'GetAlias/UpdateAlias on a function the deployment names for rollouts: an alias is a qualified ARN of the function.',
+      })),
     ]);
   }
 
@@ -57,6 +67,13 @@ export class ExecutionRole extends Construct {
           sid: 'StepBuilds',
           actions: ['codebuild:StartBuild', 'codebuild:StopBuild', 'codebuild:BatchGetBuilds'],
           resources: [props.projectArn],
+        }),
+        // Naming a build's role (ServiceRoleOverride) passes it to CodeBuild: only these two roles.
+        new PolicyStatement({
+          sid: 'PassBuildRoles',
+          actions: ['iam:PassRole'],
+          resources: props.buildRoles.map((role) => role.roleArn),
+          conditions: { StringEquals: { 'iam:PassedToService': 'codebuild.amazonaws.com' } },
         }),
         new PolicyStatement({
           sid: 'SyncIntegrationRules',
@@ -83,6 +100,7 @@ export class ExecutionRole extends Construct {
           actions: ['states:DescribeExecution', 'states:StopExecution'],
           resources: [executionsArn(this)],
         }),
+        ...rolloutStatements(this, props.rolloutTargets),
       ],
     });
   }

@@ -8,10 +8,14 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBuc
 import { Construct } from 'constructs';
 import { Validations } from 'aws-cdk-lib';
 import { RUN_TABLE } from '../../src/store/table.ts';
+import { BUILD_NAMESPACES } from '../../src/core/run-facts.ts';
 
-/** Key prefixes the compiled steps write to (architecture.md, "A run step"). */
-export const ARTIFACT_PREFIX = 'runs/';
-export const CACHE_PREFIX = 'cache/';
+/** Key prefixes the compiled steps write to (architecture.md, "A run step"): trusted runs'. */
+export const ARTIFACT_PREFIX = `${BUILD_NAMESPACES.trusted.artifacts}/`;
+export const CACHE_PREFIX = `${BUILD_NAMESPACES.trusted.cache}/`;
+/** Untrusted runs' (pull requests from forks), which only their own build role writes. */
+export const UNTRUSTED_ARTIFACT_PREFIX = `${BUILD_NAMESPACES.untrusted.artifacts}/`;
+export const UNTRUSTED_CACHE_PREFIX = `${BUILD_NAMESPACES.untrusted.cache}/`;
 
 export interface StorageProps {
   /** Days before artifacts and caches expire. */
@@ -40,6 +44,8 @@ export class Storage extends Construct {
       lifecycleRules: [
         { id: 'expire-artifacts', prefix: ARTIFACT_PREFIX, expiration: Duration.days(props.artifactRetentionDays) },
         { id: 'expire-caches', prefix: CACHE_PREFIX, expiration: Duration.days(props.artifactRetentionDays) },
+        { id: 'expire-untrusted-artifacts', prefix: UNTRUSTED_ARTIFACT_PREFIX, expiration: Duration.days(props.artifactRetentionDays) },
+        { id: 'expire-untrusted-caches', prefix: UNTRUSTED_CACHE_PREFIX, expiration: Duration.days(props.artifactRetentionDays) },
         { id: 'abort-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });

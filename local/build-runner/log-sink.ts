@@ -3,7 +3,7 @@
  * to the step's log file and handed to a listener (live progress, `sci logs --follow`).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -60,15 +60,30 @@ export function overwrite(text: string, open = false): string {
 
 export class LogSink {
   private mask: (line: string) => string = (line) => line;
+  /** Why the file can no longer be written (a full disk); lines then go to the listener only. */
+  private failure: Error | undefined;
+  /** The runner's notes since the file failed, appended when it closes (the disk has room again by then). */
+  private readonly lateNotes: string[] = [];
   private constructor(
+    private readonly path: string,
     private readonly file: WriteStream,
     private readonly listener: (line: string) => void,
-  ) {}
+    onFailure: (error: Error) => void,
+  ) {
+    file.on('error', (error) => {
+      if (this.failure) return;
+      this.failure = error;
+      onFailure(error);
+    });
+  }
 
-  /** Opens `path` for appending (one file per step, attempts follow each other). */
-  static async open(path: string, listener: (line: string) => void): Promise<LogSink> {
+  /**
+   * Opens `path` for appending (one file per step, attempts follow each other). A write that
+   * fails (a full disk) calls `onFailure` once and is never retried; the listener still gets every line.
+   */
+  static async open(path: string, listener: (line: string) => void, onFailure: (error: Error) => void = () => undefined): Promise<LogSink> {
     await mkdir(dirname(path), { recursive: true });
-    return new LogSink(createWriteStream(path, { flags: 'a' }), listener);
+    return new LogSink(path, createWriteStream(path, { flags: 'a' }), listener, onFailure);
   }
 
   /** Masks these values from now on (secrets are known only once resolved, before any command runs). */
@@ -79,6 +94,7 @@ export class LogSink {
   /** Writes one line of the runner's own (already safe) text. */
   note(line: string): void {
     this.emit(`[sci] ${line}`);
+    if (this.failure) this.lateNotes.push(this.mask(`[sci] ${line}`));
   }
 
   /**
@@ -119,13 +135,39 @@ export class LogSink {
     return '';
   }
 
+  /** Ends the file; never rejects. A file that failed gets the runner's later notes (why the step failed). */
   close(): Promise<void> {
-    return new Promise((resolve) => this.file.end(resolve));
+    if (this.failure) return this.appendLateNotes();
+    if (this.file.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.file.once('error', () => resolve());
+      this.file.end(() => resolve());
+    });
+  }
+
+  /**
+   * Appends the notes written since the file failed, once the build is over and its workspace is
+   * gone. When the disk is still full, the log's last {@link MAX_LINE} bytes make the room: a log
+   * that filled the disk ends with why its step failed rather than with more of the same output.
+   */
+  private async appendLateNotes(): Promise<void> {
+    const text = `\n[sci] the log was cut here: ${this.failure?.message ?? 'it could not be written'}\n${this.lateNotes.map((l) => `${l}\n`).join('')}`;
+    try {
+      await appendFile(this.path, text);
+    } catch {
+      try {
+        const { size } = await stat(this.path);
+        await truncate(this.path, Math.max(0, size - MAX_LINE - text.length));
+        await appendFile(this.path, text);
+      } catch {
+        // nothing more can be done for a log on a disk that stays full
+      }
+    }
   }
 
   private emit(raw: string): void {
     const line = this.mask(raw);
-    this.file.write(`${line}\n`);
+    if (!this.failure && !this.file.destroyed) this.file.write(`${line}\n`);
     this.listener(line);
   }
 }

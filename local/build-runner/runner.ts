@@ -17,8 +17,9 @@ import { commitOf, parseBuildspec, type BuildParams } from './params.ts';
 import { MARKER_VARIABLE } from './escaped-processes.ts';
 import { trustedJail, untrustedJail, type Jail } from './isolation.ts';
 import type { UntrustedPolicy } from './isolation.ts';
-import { cachePathDir, exists, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from './storage.ts';
+import { CachePathError, cachePathDir, cacheRootOf, exists, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from './storage.ts';
 import { createWorkspace, removeWorkspace, type Workspace } from './workspace.ts';
+import { isDiskFull, releaseReserve } from '../store/reserve.ts';
 
 /** Directories of the state home the runner reads and writes. */
 export interface RunnerPaths {
@@ -130,9 +131,14 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
   log.maskValues(secrets);
   // CodeBuild expands variables in the cache key (the compiler writes `${SCI_BRANCH}` there)
   const cacheKey = spec.cache ? expandVars(spec.cache.key || 'default', env) : undefined;
-  const cacheDirs = (spec.cache?.paths ?? []).map((p) => cachePathDir(p, ws.src, ws.home));
+  const cachePaths = spec.cache?.paths ?? [];
+  const cacheDirs = cachePaths.flatMap((p) => cachePathDir(p, ws.src, ws.home) ?? []);
+  for (const p of cachePaths.filter((p) => cachePathDir(p, ws.src, ws.home) === undefined)) {
+    log.note(`cache path ${p} is absolute: cached on AWS (inside the build's container), not locally (it would be the host's)`);
+  }
+  const cacheRoot = cacheRootOf(ctx.paths.cache, params.CacheOverride?.Location);
   if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') {
-    const found = await restoreCache(ctx.paths.cache, cacheKey, cacheDirs);
+    const found = await restoreCache(cacheRoot, cacheKey, cacheDirs);
     log.note(found > 0 ? `cache ${cacheKey} restored` : `cache ${cacheKey} not found`);
   }
   // process mode: a PID namespace (trusted) or a bubblewrap sandbox (untrusted); container mode: the container
@@ -167,7 +173,7 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
     const count = await saveArtifacts(base, spec.artifacts.files, outputObjectPath(ctx.paths.artifacts, params.ArtifactsOverride));
     log.note(`artifacts: ${count} file(s) kept`);
   }
-  if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') await saveCache(ctx.paths.cache, cacheKey, cacheDirs);
+  if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') await saveCache(cacheRoot, cacheKey, cacheDirs);
   return readExported(spec.exportedVariables, ws);
 }
 
@@ -183,23 +189,54 @@ export function buildTimeoutMs(params: BuildParams, stateMs: number): number {
   return Math.min(stateMs, minutes * 60_000, Number.isFinite(step) && step > 0 ? step * 1000 : Infinity);
 }
 
-/** Runs one build to its end; never throws for the build's own failure. */
-export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<BuildOutcome> {
-  const id = randomUUID();
-  const logFile = stepLogFile(ctx.paths.home, ctx.runId, ctx.stepKey);
+/** The reason a build that met a full disk (or the file size limit) fails with. */
+function diskFullReason(doing: string, error: NodeJS.ErrnoException): string {
+  return `disk full while ${doing} (${error.message})`;
+}
+
+/** The workspace, the log and the launcher of a build, or why the disk could not hold them. */
+async function prepare(params: BuildParams, ctx: BuildContext, id: string, logFile: string, onLogFailure: (error: Error) => void) {
   // where the build runs (engine detection, image pull), the checkout and the store write of `running` go on at once
   const choosing = ctx.launcher(params.ImageOverride ?? DEFAULT_IMAGE).then((choice) => {
     ctx.onLaunch?.('launcher' in choice ? choice.launcher.where : `image ${params.ImageOverride ?? ''}`);
     return choice;
   });
-  const [ws, log, choice] = await Promise.all([
-    createWorkspace(ctx.repoDir, commitOf(params.SourceVersion), join(ctx.paths.work, ctx.runId), `${ctx.stepKey}-${id.slice(0, 8)}`),
-    LogSink.open(logFile, ctx.onLine),
+  const runDir = join(ctx.paths.work, ctx.runId);
+  const name = `${ctx.stepKey}-${id.slice(0, 8)}`;
+  const [ws, log, choice, started] = await Promise.allSettled([
+    createWorkspace(ctx.repoDir, commitOf(params.SourceVersion), runDir, name),
+    LogSink.open(logFile, ctx.onLine, onLogFailure),
     choosing,
     ctx.onStart(),
   ]);
-  const timeoutMs = buildTimeoutMs(params, ctx.timeoutMs);
+  const failed = [ws, log, choice, started].find((r) => r.status === 'rejected');
+  if (!failed) return { ws: (ws as PromiseFulfilledResult<Workspace>).value, log: (log as PromiseFulfilledResult<LogSink>).value, choice: (choice as PromiseFulfilledResult<LauncherChoice>).value };
+  if (log.status === 'fulfilled') await log.value.close();
+  await removeWorkspace({ root: join(runDir, name), src: '', home: '' });
+  if (!isDiskFull(failed.reason)) throw failed.reason;
+  await releaseReserve(ctx.paths.home);
+  return { diskFull: diskFullReason(ws.status === 'rejected' ? 'checking out the commit' : 'opening the step log', failed.reason) };
+}
+
+/** Runs one build to its end; never throws for the build's own failure. */
+export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<BuildOutcome> {
+  const id = randomUUID();
+  const logFile = stepLogFile(ctx.paths.home, ctx.runId, ctx.stepKey);
   const stop = new AbortController();
+  // a full disk stops the build at once: its output can no longer be kept
+  let diskFull: string | undefined;
+  const onDiskFull = (reason: string) => {
+    diskFull ??= reason;
+    stop.abort();
+    void releaseReserve(ctx.paths.home);
+  };
+  const prepared = await prepare(params, ctx, id, logFile, (error) => {
+    if (isDiskFull(error)) onDiskFull(diskFullReason('writing the step log', error));
+    else onDiskFull(`the step log could not be written (${error.message})`);
+  });
+  if ('diskFull' in prepared) return { id, status: 'FAILED', reason: prepared.diskFull ?? '', logFile, exported: [] };
+  const { ws, log, choice } = prepared;
+  const timeoutMs = buildTimeoutMs(params, ctx.timeoutMs);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -217,12 +254,17 @@ export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<
       'error' in choice
         ? choice.error
         : await execute(params, ctx, ws, log, stop.signal, choice.launcher, id.slice(0, 8)).catch((error: unknown) => {
-            if (error instanceof MissingSecretError || error instanceof LaunchError) return error.message;
+            if (error instanceof MissingSecretError || error instanceof LaunchError || error instanceof CachePathError) return error.message;
+            // the workspace, the artifacts or the cache met a full disk
+            if (isDiskFull(error)) {
+              onDiskFull(diskFullReason('saving the step\'s files', error));
+              return diskFull as string;
+            }
             throw error;
           });
     const exported = typeof result === 'string' ? [] : result;
-    const status: BuildStatus = timedOut ? 'TIMED_OUT' : ctx.signal.aborted ? 'STOPPED' : typeof result !== 'string' ? 'SUCCEEDED' : 'FAILED';
-    const reason = status === 'TIMED_OUT' ? 'timed out' : status === 'STOPPED' ? 'cancelled' : typeof result === 'string' ? result : '';
+    const status: BuildStatus = diskFull ? 'FAILED' : timedOut ? 'TIMED_OUT' : ctx.signal.aborted ? 'STOPPED' : typeof result !== 'string' ? 'SUCCEEDED' : 'FAILED';
+    const reason = diskFull ?? (status === 'TIMED_OUT' ? 'timed out' : status === 'STOPPED' ? 'cancelled' : typeof result === 'string' ? result : '');
     log.note(status === 'SUCCEEDED' ? 'succeeded' : `${status.toLowerCase()}: ${reason}`);
     return { id, status, reason, logFile, exported };
   } finally {

@@ -2,7 +2,8 @@
  * The local stand-in for the artifact bucket: the object `<bucket>/<key>` is the file
  * `<home>/artifacts/<key>` (a step's artifacts: the ZIP `runs/<runId>/<stepKey>.zip`, as CodeBuild
  * uploads it), read back by the pull phase of the steps that need it through a local `aws s3 cp`.
- * The cache `<bucket>/cache` plus a buildspec cache key becomes the directory `<home>/cache/<key>`.
+ * The cache `<bucket>/cache` plus a buildspec cache key becomes the directory `<home>/cache/<key>`;
+ * another cache location of the bucket (`<bucket>/untrusted/cache`) is `<home>/untrusted/cache`.
  */
 import { chmod, cp, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -46,7 +47,11 @@ export async function saveArtifacts(srcDir: string, patterns: string[], zipPath:
   const files = (await walk(srcDir)).filter((f) => isMatch(f)).sort();
   const staging = `${zipPath}.tmp-${randomUUID()}`;
   await mkdir(dirname(zipPath), { recursive: true });
-  await writeZip(srcDir, files, staging);
+  // a failed write (a full disk) leaves no half ZIP behind
+  await writeZip(srcDir, files, staging).catch(async (error: unknown) => {
+    await rm(staging, { force: true });
+    throw error;
+  });
   await rename(staging, zipPath);
   return files.length;
 }
@@ -82,15 +87,45 @@ cp '${root}'/"$key" "$2"
   await chmod(join(binDir, 'aws'), 0o755);
 }
 
-/** A cache path as written in a buildspec (`~/.npm/**\/*`, `node_modules/**\/*`) → a directory. */
-export function cachePathDir(path: string, src: string, home: string): string {
-  const trimmed = path.replace(/\/\*\*(\/\*)?$/, '').replace(/\/\*$/, '');
-  if (trimmed === '~' || trimmed.startsWith('~/')) return join(home, trimmed.slice(1));
-  return isAbsolute(trimmed) ? trimmed : join(src, trimmed);
+/** A buildspec cache path that would lead out of the build's workspace (through `..`). */
+export class CachePathError extends Error {
+  override name = 'CachePathError';
 }
 
+/**
+ * The directory standing in for a `CacheOverride` location: the bucket's namespaces stay apart
+ * locally too, so an untrusted run's cache entries never reach a trusted build.
+ */
+export function cacheRootOf(cacheDir: string, location: string | undefined): string {
+  const namespace = safeSegments(location ?? '').split('/').slice(1).join('/');
+  return namespace === '' || namespace === 'cache' ? cacheDir : join(dirname(cacheDir), namespace);
+}
+
+/**
+ * A cache path as written in a buildspec (`~/.npm/**\/*`, `node_modules/**\/*`) → a directory
+ * of the workspace: the checkout, or the build's HOME for `~/`; undefined for an absolute path,
+ * which names a directory of the build's container on CodeBuild but of the host here (restoring
+ * a cache writes into it), so it is not cached locally. A path through `..` out of the workspace
+ * is refused.
+ */
+export function cachePathDir(path: string, src: string, home: string): string | undefined {
+  const trimmed = path.replace(/\/\*\*(\/\*)?$/, '').replace(/\/\*$/, '');
+  if (isAbsolute(trimmed)) return undefined;
+  const inHome = trimmed === '~' || trimmed.startsWith('~/');
+  const base = inHome ? home : src;
+  const dir = join(base, inHome ? trimmed.slice(1) : trimmed);
+  const inside = relative(base, dir);
+  if (inside === '..' || inside.startsWith('../')) throw new CachePathError(`cache path ${path} leads out of the workspace`);
+  return dir;
+}
+
+/**
+ * The slot of a cache key: every character but letters, digits, `_` and `-` is %-encoded, so a
+ * key (expanded from event values) is one directory name, never `.`, `..` or a path.
+ */
 function cacheSlot(cacheRoot: string, key: string, index: number): string {
-  return join(cacheRoot, key.replace(/[^A-Za-z0-9._-]/g, '_'), String(index));
+  const name = key.replace(/[^A-Za-z0-9_-]/g, (c) => `%${c.codePointAt(0)!.toString(16)}`);
+  return join(cacheRoot, name, String(index));
 }
 
 /** Restores each cache path that was saved under `key`; returns how many were found. */
@@ -114,7 +149,10 @@ export async function saveCache(cacheRoot: string, key: string, dirs: string[]):
     const staging = `${slot}.tmp-${randomUUID()}`;
     await rm(staging, { recursive: true, force: true });
     await mkdir(dirname(slot), { recursive: true });
-    await cp(dir, staging, { recursive: true });
+    await cp(dir, staging, { recursive: true }).catch(async (error: unknown) => {
+      await rm(staging, { recursive: true, force: true });
+      throw error;
+    });
     await rm(slot, { recursive: true, force: true });
     await rename(staging, slot);
   }

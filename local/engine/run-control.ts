@@ -20,30 +20,56 @@ const ACTIVE = RUN_STATUSES.filter((s) => !isTerminalRun(s));
 export interface RunControl {
   ownerPid?: number;
   ownerHost?: string;
+  /** When the owning engine last said it is alive (ISO): the only sign of life of an owner on another host. */
+  heartbeatAt?: string;
   cancelRequested: boolean;
 }
 
+/** How often the owning engine records that it is alive. */
+export const HEARTBEAT_MS = 5_000;
+
 /** Records the process that executes the run. */
-export async function claimRun(table: Table, runId: string, pid: number, host: string): Promise<void> {
+export async function claimRun(table: Table, runId: string, pid: number, host: string, at: string): Promise<void> {
   await table.dynamo.send(
     new UpdateItemCommand({
       TableName: table.tableName,
       Key: runKey(runId),
-      UpdateExpression: 'SET ownerPid = :pid, ownerHost = :host',
-      ExpressionAttributeValues: { ':pid': { N: String(pid) }, ':host': { S: host } },
+      UpdateExpression: 'SET ownerPid = :pid, ownerHost = :host, heartbeatAt = :at',
+      ExpressionAttributeValues: { ':pid': { N: String(pid) }, ':host': { S: host }, ':at': { S: at } },
     }),
   );
 }
 
 export async function readControl(table: Table, runId: string): Promise<RunControl> {
   const { Item } = await table.dynamo.send(
-    new GetItemCommand({ TableName: table.tableName, Key: runKey(runId), ProjectionExpression: 'ownerPid, ownerHost, cancelRequested', ConsistentRead: true }),
+    new GetItemCommand({ TableName: table.tableName, Key: runKey(runId), ProjectionExpression: 'ownerPid, ownerHost, heartbeatAt, cancelRequested', ConsistentRead: true }),
   );
   return {
     ...(Item?.ownerPid?.N ? { ownerPid: Number(Item.ownerPid.N) } : {}),
     ...(Item?.ownerHost?.S ? { ownerHost: Item.ownerHost.S } : {}),
+    ...(Item?.heartbeatAt?.S ? { heartbeatAt: Item.heartbeatAt.S } : {}),
     cancelRequested: Item?.cancelRequested !== undefined,
   };
+}
+
+/**
+ * The owning engine's poll: whether a cancel was requested, recording a heartbeat when the last
+ * one is {@link HEARTBEAT_MS} old (a read every poll, a write every few seconds).
+ */
+export async function pollOwnedRun(table: Table, runId: string, now: Date): Promise<boolean> {
+  const control = await readControl(table, runId);
+  if (!control.heartbeatAt || now.getTime() - Date.parse(control.heartbeatAt) >= HEARTBEAT_MS) {
+    await table.dynamo.send(
+      new UpdateItemCommand({
+        TableName: table.tableName,
+        Key: runKey(runId),
+        UpdateExpression: 'SET heartbeatAt = :at',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':at': { S: now.toISOString() } },
+      }),
+    );
+  }
+  return control.cancelRequested;
 }
 
 /** Asks the owning engine to cancel; false when the run does not exist or already ended. */

@@ -22,6 +22,7 @@ import { homePaths, type HomePaths } from '../home.ts';
 import { ensureTable, isLevelDbFree, isServing, localClient, startDynalite, type RunningDynalite } from './dynalite.ts';
 import { isAlive, tryLock, type HeldLock } from './lock.ts';
 import { addReconnect } from './reconnect.ts';
+import { ensureReserve, releaseReserve } from './reserve.ts';
 import { sweepIfDue } from './sweep.ts';
 
 export interface LocalStore {
@@ -111,7 +112,12 @@ async function findOrServe(paths: HomePaths, tableName: string, timeoutMs: numbe
 
 /** Serves the store from this process; undefined when the LevelDB folder turned out to be taken. */
 async function serve(paths: HomePaths, tableName: string, lock: HeldLock): Promise<{ endpoint: string; serving: Serving } | undefined> {
-  const free = await isLevelDbFree(paths.storeDb).catch(async (error: unknown) => {
+  // LevelDB writes on open: on a full disk, the space kept back for it is given up and it is tried again
+  const opening = () => isLevelDbFree(paths.storeDb);
+  const free = await opening().catch(async () => {
+    await releaseReserve(paths.home);
+    return opening();
+  }).catch(async (error: unknown) => {
     await lock.release();
     throw new StoreUnavailableError(`cannot open the local store at ${paths.storeDb}: ${(error as Error).message}`, { cause: error });
   });
@@ -128,6 +134,7 @@ async function serve(paths: HomePaths, tableName: string, lock: HeldLock): Promi
     await ensureTable(bootstrap, tableName);
     await sweepIfDue(bootstrap, tableName, paths.storeSwept);
     await writeRecord(paths.storeServer, { pid: process.pid, endpoint: server.endpoint, startedAt: new Date().toISOString() });
+    await ensureReserve(paths.home);
   } catch (error) {
     await server.close().finally(() => lock.release());
     throw error;

@@ -19,3 +19,6 @@ export function stateMachineArnPrefix(roleArn: string, region: string): string {
   const [, partition = 'aws', , , account = ''] = roleArn.split(':');
   return `arn:${partition}:states:${region}:${account}:stateMachine:`;
 }
+
+/** The variables that carry the build roles the dispatcher puts in `run.builds` (trusted, untrusted). */
+export const BUILD_ROLE_ENV = { trusted: 'BUILD_ROLE_ARN', untrusted: 'UNTRUSTED_BUILD_ROLE_ARN' } as const;

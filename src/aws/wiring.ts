@@ -13,7 +13,7 @@ import { startFollowers } from '../core/followers.ts';
 import { githubClients, type GitHubCredentials } from '../github/auth.ts';
 import { GitHubRepositoryReader } from '../github/repository.ts';
 import { GitHubStatusReporter } from '../github/status.ts';
-import { requireEnv, SECRET_PREFIX_ENV, stateMachineArnPrefix } from './environment.ts';
+import { BUILD_ROLE_ENV, requireEnv, SECRET_PREFIX_ENV, stateMachineArnPrefix } from './environment.ts';
 import { DEFAULT_SECRET_PREFIXES } from '../../statemachines/pipeline/secret-prefix.ts';
 import { consoleUrl, executionArnFor, scheduleName, schedulePrefix, stateMachineName } from './names.ts';
 import { clientConfig } from './client-config.ts';
@@ -51,6 +51,7 @@ export const dispatchDeps = once(
     target: { tableName: requireEnv('TABLE_NAME'), buildProject: requireEnv('BUILD_PROJECT'), artifactBucket: requireEnv('ARTIFACT_BUCKET'), engine: 'aws' },
     machineName: (repo, pipelineId) => stateMachineName(prefix(), repo, pipelineId),
     runUrl: (stateMachine, runId) => consoleUrl(executionArnFor(stateMachine, runId)),
+    buildRoles: { trusted: requireEnv(BUILD_ROLE_ENV.trusted), untrusted: requireEnv(BUILD_ROLE_ENV.untrusted) },
     secretPrefixes: {
       secretsManager: process.env[SECRET_PREFIX_ENV.secretsManager] ?? DEFAULT_SECRET_PREFIXES.secretsManager,
       parameterStore: process.env[SECRET_PREFIX_ENV.parameterStore] ?? DEFAULT_SECRET_PREFIXES.parameterStore,

@@ -30,5 +30,5 @@ export async function decide(verb: 'approve' | 'reject', argv: string[]): Promis
     }
     process.stdout.write(`${step.name}: ${decision}\n`);
     return 0;
-  });
+  }, { create: false });
 }

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CliUsageError, formatUnexpected } from './errors.ts';
+import { NoStateHomeError } from '../../local/home.ts';
 
 /** A command module exports its `--help` text and `run(argv)`, which resolves to the process exit code. */
 export interface CommandModule {
@@ -74,6 +75,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CliUsageError) {
       process.stderr.write(`sci ${name}: ${error.message}\n`);
       return 2;
+    }
+    if (error instanceof NoStateHomeError) {
+      process.stderr.write(`sci ${name}: ${error.message}\n`);
+      return 1;
     }
     process.stderr.write(formatUnexpected(name, error));
     return 2;

@@ -9,7 +9,7 @@ import type { Clock, ExecutionStarter, PipelineSource, RunRecord, RunStore, Stat
 import { compileWithCallees, firstProblemByFile, loadPipelines, type CompiledRun, type TriggerEvent } from './pipelines.ts';
 import type { Diagnostic } from '../../statemachines/diagnostics.ts';
 import { secretsOutsidePrefix, type SecretPrefixes } from '../../statemachines/pipeline/secret-prefix.ts';
-import { executionInput, type InputValues, type RunFacts } from './run-facts.ts';
+import { type BuildRoles, executionInput, type InputValues, isUntrusted, type RunFacts } from './run-facts.ts';
 import { runIdFor } from './run-id.ts';
 import { cancelOlderRuns, concurrencyGroupOf } from './concurrency.ts';
 import { createChildRuns } from './child-runs.ts';
@@ -28,6 +28,8 @@ export interface DispatchDeps {
   runUrl: (stateMachine: string, runId: string) => string;
   /** Where steps may read secrets (on AWS, the step role's prefixes); absent = anywhere (local runs). */
   secretPrefixes?: SecretPrefixes;
+  /** The service roles of trusted and untrusted builds (on AWS; absent locally). */
+  buildRoles?: BuildRoles;
 }
 
 export interface DispatchRequest {
@@ -42,6 +44,9 @@ export interface DispatchRequest {
   /** Start only this pipeline (manual and scheduled runs), if its trigger matches. */
   only?: string;
 }
+
+/** What starting chosen pipelines needs of a request (the trigger already did its choosing). */
+export type StartRequest = Pick<DispatchRequest, 'seed' | 'facts' | 'parentRunId'>;
 
 export type DispatchOutcome =
   | { kind: 'started'; runs: Array<{ runId: string; pipeline: string; executionArn: string }> }
@@ -63,15 +68,23 @@ export async function dispatch(deps: DispatchDeps, source: PipelineSource, reque
     if (!resolved.ok) return { kind: 'rejected', message: resolved.message };
     typed.push({ pipeline, inputs: resolved.value });
   }
+  return startPipelines(deps, loaded.all, typed, request);
+}
+
+/**
+ * Compiles the chosen pipelines (inputs already typed) and starts a run of each. `dispatch` chooses
+ * by trigger; `sci run` chooses by name too (a named pipeline runs whatever its `on`).
+ */
+export async function startPipelines(deps: DispatchDeps, all: Pipeline[], chosen: Array<{ pipeline: Pipeline; inputs: InputValues }>, request: StartRequest): Promise<DispatchOutcome> {
   // Compiled before anything starts too: a pipeline over Step Functions' limits starts nothing.
   const compiled = [];
-  for (const { pipeline, inputs } of typed) {
-    const run = compileWithCallees(loaded.all, pipeline, deps.target);
+  for (const { pipeline, inputs } of chosen) {
+    const run = compileWithCallees(all, pipeline, deps.target);
     if (!run.ok) return reportInvalid(deps, request, run.diagnostics);
     compiled.push({ pipeline, inputs, run: run.value });
   }
   // A secret the step role cannot read would fail a step later with AccessDenied: refuse the commit now.
-  const unreadable = deps.secretPrefixes ? outsidePrefix(loaded.all, compiled.map((c) => c.run), deps.secretPrefixes) : [];
+  const unreadable = deps.secretPrefixes ? outsidePrefix(all, compiled.map((c) => c.run), deps.secretPrefixes) : [];
   if (unreadable.length > 0) return reportInvalid(deps, request, unreadable);
   const runs = [];
   for (const { pipeline, inputs, run } of compiled) {
@@ -87,24 +100,25 @@ function outsidePrefix(all: Pipeline[], runs: CompiledRun[], prefixes: SecretPre
 }
 
 /** Nothing runs from a broken commit; each broken file shows its first problem on the commit. */
-async function reportInvalid(deps: DispatchDeps, request: DispatchRequest, diagnostics: Diagnostic[]): Promise<DispatchOutcome> {
+async function reportInvalid(deps: DispatchDeps, request: StartRequest, diagnostics: Diagnostic[]): Promise<DispatchOutcome> {
   const problems = firstProblemByFile(diagnostics);
   await Promise.all(problems.map((p) => deps.statuses.setStatus(request.facts.repo, request.facts.sha, { context: `sci/${p.pipeline}`, state: 'failure', description: p.message })));
   return { kind: 'invalid', problems: problems.map(({ file, message }) => ({ file, message })) };
 }
 
 /** The run record (queued) for `pipeline`, bound to its compiled definition. */
-function runRecord(deps: DispatchDeps, pipeline: Pipeline, runId: string, hash: string, inputs: InputValues, request: DispatchRequest, group: string | undefined): RunRecord {
+function runRecord(deps: DispatchDeps, pipeline: Pipeline, runId: string, hash: string, inputs: InputValues, request: StartRequest, group: string | undefined): RunRecord {
   const { facts } = request;
   return {
     id: runId, repo: facts.repo, pipeline: pipeline.id, status: 'queued', event: facts.event, sha: facts.sha, ref: facts.ref,
     branch: facts.branch, tag: facts.tag, actor: facts.actor, inputs, createdAt: deps.clock.now().toISOString(), definitionHash: hash,
     ...(request.parentRunId ? { parentRunId: request.parentRunId } : {}),
     ...(group ? { concurrencyGroup: group } : {}),
+    ...(isUntrusted(facts) ? { untrusted: true } : {}),
   };
 }
 
-async function startRun(deps: DispatchDeps, pipeline: Pipeline, compiled: CompiledRun, inputs: InputValues, request: DispatchRequest) {
+async function startRun(deps: DispatchDeps, pipeline: Pipeline, compiled: CompiledRun, inputs: InputValues, request: StartRequest) {
   const { facts } = request;
   const runId = runIdFor(request.seed, pipeline.id);
   const callees: Record<string, string> = {};
@@ -123,7 +137,7 @@ async function startRun(deps: DispatchDeps, pipeline: Pipeline, compiled: Compil
   if (group?.cancelInProgress) await cancelOlderRuns(deps, run, group.name);
   // Posted before the start, so the reporter's final status can never be overwritten by this one.
   await deps.statuses.setStatus(facts.repo, facts.sha, { context: `sci/${pipeline.id}`, state: 'pending', description: `${pipeline.name}: running`, targetUrl: deps.runUrl(version, runId) });
-  const executionArn = await deps.executions.start({ stateMachine: version, name: runId, input: executionInput(runId, pipeline.id, facts, inputs, callees) });
+  const executionArn = await deps.executions.start({ stateMachine: version, name: runId, input: executionInput(runId, pipeline.id, facts, inputs, callees, deps.buildRoles) });
   await deps.store.transitionRun(runId, 'running', { startedAt: deps.clock.now().toISOString(), executionArn });
   return { runId, pipeline: pipeline.id, executionArn };
 }

@@ -12,6 +12,8 @@ export async function startFollowers(deps: DispatchDeps, source: PipelineSource,
   const facts: RunFacts = {
     event: 'pipeline', repo: run.repo, repoUrl, sha: run.sha, ref: run.ref, branch: run.branch, tag: run.tag, actor: run.actor,
     pr: { number: 0, base: '', fork: false },
+    // A fork's run starts its followers with the fork's commit: they stay untrusted.
+    ...(run.untrusted ? { untrusted: true } : {}),
   };
   return dispatch(deps, source, {
     seed: `after:${run.id}`,

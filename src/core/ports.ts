@@ -29,6 +29,8 @@ export interface RunRecord {
   definitionHash?: string;
   parentRunId?: string;
   concurrencyGroup?: string;
+  /** Started by an untrusted event (a fork's pull request, or a run one started): its builds ran as the untrusted role. */
+  untrusted?: boolean;
   /** State transitions the run's execution was billed, recorded when it ends (locally: counted by the engine). */
   transitions?: number;
   /** How many times the run was redriven (absent: never); the attempt is `redriveCount + 1`. */

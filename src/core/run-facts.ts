@@ -16,12 +16,59 @@ export interface RunFacts {
   pr: { number: number; base: string; fork: boolean };
   /** A re-release only: the outputs of the steps it does not run (`Pipeline.released`). */
   released?: Record<string, { outputs: Record<string, string> }>;
+  /**
+   * Set by the dispatcher on runs a trusted event did not start: a follower of a fork's run is as
+   * untrusted as that run. A pull request from a fork is untrusted whatever this says.
+   */
+  untrusted?: boolean;
+}
+
+/**
+ * Where a run's builds keep artifacts and caches in the artifact bucket. Untrusted runs (pull
+ * requests from forks) have a namespace of their own: trusted builds never read it, so a fork
+ * cannot plant an artifact or a cache entry that a trusted build restores (docs/security.md).
+ */
+export const BUILD_NAMESPACES = {
+  trusted: { artifacts: 'runs', cache: 'cache' },
+  untrusted: { artifacts: 'untrusted/runs', cache: 'untrusted/cache' },
+} as const;
+
+/** The CodeBuild service roles builds run as (`ServiceRoleOverride`); empty locally. */
+export interface BuildRoles {
+  trusted: string;
+  untrusted: string;
+}
+
+/** `run.builds` of the execution input: the dispatcher's trust decision, which the compiled steps apply. */
+export interface BuildIsolation {
+  untrusted: boolean;
+  role: string;
+  artifacts: string;
+  cache: string;
+}
+
+/** Decided from the event alone, never from the pipeline file: a fork's pull request, or what one started. */
+export function isUntrusted(facts: RunFacts): boolean {
+  return facts.pr.fork || facts.untrusted === true;
+}
+
+export function buildIsolation(facts: RunFacts, roles: BuildRoles = { trusted: '', untrusted: '' }): BuildIsolation {
+  const untrusted = isUntrusted(facts);
+  const namespace = untrusted ? BUILD_NAMESPACES.untrusted : BUILD_NAMESPACES.trusted;
+  return { untrusted, role: untrusted ? roles.untrusted : roles.trusted, ...namespace };
 }
 
 export type InputValues = Record<string, string | number | boolean>;
 
 /** Every field present (no JSONPath ever fails on a missing key). */
-export function executionInput(runId: string, pipelineId: string, facts: RunFacts, inputs: InputValues, callees: Record<string, string>) {
+export function executionInput(
+  runId: string,
+  pipelineId: string,
+  facts: RunFacts,
+  inputs: InputValues,
+  callees: Record<string, string>,
+  roles?: BuildRoles,
+) {
   return {
     run: {
       id: runId,
@@ -37,6 +84,7 @@ export function executionInput(runId: string, pipelineId: string, facts: RunFact
       pr: { number: facts.pr.number, base: facts.pr.base, fork: facts.pr.fork },
       inputs,
       callees,
+      builds: buildIsolation(facts, roles),
       ...(facts.released ? { released: facts.released } : {}),
     },
     steps: {},

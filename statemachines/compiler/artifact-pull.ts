@@ -28,6 +28,9 @@ const GET = [
   '}',
 ].join('\n');
 
+/** The variable holding the run's artifact prefix (`runs/<runId>`, or the untrusted namespace's), set for builds that pull. */
+export const ARTIFACTS_VARIABLE = 'SCI_ARTIFACTS';
+
 /**
  * The shell functions of the pull phase, written once per definition in the run context
  * (run-context.ts, `$.ctx.pull`) and passed to the builds that pull as `SCI_PULL`:
@@ -40,7 +43,7 @@ export function pullFunctions(bucket: string): string {
     '  for n in "$@"; do',
     // a file of its own: local builds of one run (matrix cells) share TMPDIR
     '    f=$(mktemp "${TMPDIR:-/tmp}/sci-artifacts-XXXXXX") || return 2',
-    `    if sci_get '${bucket}' "runs/$SCI_RUN_ID/$n.zip" "$f"; then unzip -qo "$f" -d "$CODEBUILD_SRC_DIR" && rm -f "$f" || return 1`,
+    `    if sci_get '${bucket}' "$${ARTIFACTS_VARIABLE}/$n.zip" "$f"; then unzip -qo "$f" -d "$CODEBUILD_SRC_DIR" && rm -f "$f" || return 1`,
     '    elif [ $? -eq 1 ]; then echo "sci: $n kept no artifacts"',
     '    else return 1; fi',
     '  done',

@@ -158,6 +158,8 @@ function callParameters(scope: Scope, info: InstanceInfo): NonNullable<TaskState
         inputs,
         // Callee keys derive from pipeline ids, so the caller's map serves its callees too.
         'callees.$': '$.run.callees',
+        // The caller's trust decision holds for everything it calls.
+        'builds.$': '$.run.builds',
       },
       steps: {},
       'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id',

@@ -7,7 +7,7 @@
  *    branch named `$(curl evil)` is decoded into a variable, never parsed as shell;
  *  - `pk`: the run's partition key (`RUN#<id>`) every status write and gate uses;
  *  - `source`: the CodeBuild source version, `<ref>^{<sha>}`;
- *  - `artifacts`: the artifact path of the run, `runs/<id>`;
+ *  - `artifacts`: the artifact path of the run, `runs/<id>` (`untrusted/runs/<id>` for an untrusted run);
  *  - `pull`: when some step pulls its needs' artifacts, the shell functions that do it
  *    (artifact-pull.ts), which those steps evaluate from `SCI_PULL`.
  */
@@ -55,7 +55,8 @@ export function runContextState(pipeline: Pipeline, pull: string, next: string):
     'env.$': exportText(pipeline),
     'pk.$': `States.Format('${RUN_PREFIX}{}', $.run.id)`,
     'source.$': "States.Format('{}^\\{{}\\}', $.run.ref, $.run.sha)",
-    'artifacts.$': "States.Format('runs/{}', $.run.id)",
+    // the namespace the dispatcher chose from the event (run.builds: trusted or untrusted), then the run
+    'artifacts.$': "States.Format('{}/{}', $.run.builds.artifacts, $.run.id)",
     ...(pull ? { pull } : {}),
   };
   return { Type: 'Pass', Parameters: parameters, ResultPath: CONTEXT, Next: next };

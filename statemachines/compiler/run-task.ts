@@ -6,7 +6,7 @@
 import { stringify } from 'yaml';
 import type { Json } from '../asl/types.ts';
 import type { Compute, RunStep, Template } from '../pipeline/model.ts';
-import { pullCommand, pullFunctions } from './artifact-pull.ts';
+import { ARTIFACTS_VARIABLE, pullCommand, pullFunctions } from './artifact-pull.ts';
 import { CONTEXT, CONTEXT_COMMAND, CONTEXT_VARIABLE, PULL_VARIABLE, runVariables } from './run-context.ts';
 import { upstreamChain } from './status.ts';
 import { aslTemplate, envRefTemplate, shellTemplate, type Compiled, type TemplateScope } from './templates.ts';
@@ -48,7 +48,7 @@ function need<T>(scope: Scope, compiled: Compiled<T>, t: Template, path: (string
  */
 function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: TemplateScope, cacheKey: string): EnvVar[] {
   const vars: EnvVar[] = [plain(CONTEXT_VARIABLE, `${CONTEXT}.env`, true), plain('SCI_RUN_ID', '$.run.id', true)];
-  if (pullsArtifacts(scope, info)) vars.push(plain(PULL_VARIABLE, `${CONTEXT}.pull`, true));
+  if (pullsArtifacts(scope, info)) vars.push(plain(PULL_VARIABLE, `${CONTEXT}.pull`, true), plain(ARTIFACTS_VARIABLE, `${CONTEXT}.artifacts`, true));
   for (const [name, value] of runVariables(scope.pipeline)) if (cacheKey.includes(`\${${name}}`)) vars.push(plain(name, value, true));
   vars.push(plain('SCI_STEP', info.inst.name), plain('SCI_STEP_KEY', info.key), plain('SCI_STEP_TIMEOUT', String(step.timeout)));
   for (const [axis, value] of Object.entries(info.inst.matrix)) vars.push(plain(`SCI_MATRIX_${axis.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, String(value)));
@@ -151,6 +151,8 @@ export function buildParameters(scope: Scope, info: InstanceInfo, step: RunStep)
   const cacheKey = cacheKeyText(scope, step, ts);
   const params: Record<string, Json> = {
     ProjectName: scope.target.buildProject,
+    // The role is the dispatcher's trust decision (run.builds), never the pipeline file's.
+    'ServiceRoleOverride.$': '$.run.builds.role',
     SourceTypeOverride: 'GITHUB',
     'SourceLocationOverride.$': '$.run.repoUrl',
     // `refs/heads/main^{sha}`: CodeBuild fetches only that ref (a bare SHA clones the whole
@@ -168,6 +170,7 @@ export function buildParameters(scope: Scope, info: InstanceInfo, step: RunStep)
     params.ArtifactsOverride = { Type: 'S3', Location: bucket, 'Path.$': `${CONTEXT}.artifacts`, Name: `${info.key}.zip`, Packaging: 'ZIP' };
   }
   if (timeouts.buildMinutes !== undefined) params.TimeoutInMinutesOverride = timeouts.buildMinutes;
-  if (step.cache) params.CacheOverride = { Type: 'S3', Location: `${bucket}/cache` };
+  // Trusted and untrusted runs keep caches apart (run.builds.cache): a fork cannot plant an entry a trusted build restores.
+  if (step.cache) params.CacheOverride = { Type: 'S3', 'Location.$': `States.Format('${bucket}/{}', $.run.builds.cache)` };
   return params;
 }

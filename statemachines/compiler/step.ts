@@ -16,7 +16,7 @@ import { needPath, recordPaths, stateEntry, type Entry, type FinalStatus, type I
 import { formatEscape } from './templates.ts';
 import { settledPass, statusWrite, type StringValue } from './status.ts';
 
-const FORK_REASON = 'secrets are not available to pull requests from forks';
+const UNTRUSTED_REASON = 'secrets are not available to untrusted runs (pull requests from forks)';
 
 /**
  * "timed out" when the caught error is `States.Timeout`, else "failed (<error>)": one
@@ -161,7 +161,7 @@ function holds(r: ChoiceRule, value: string): boolean {
 }
 
 /**
- * In order: no secrets for forks; the needs (an `if` without success()/failure()/always()
+ * In order: no secrets for untrusted runs (the role they build as reads none either); the needs (an `if` without success()/failure()/always()
  * implies success(), as in GitHub Actions); the written condition.
  */
 function stepGuards(scope: Scope, info: InstanceInfo): Guard[] {
@@ -169,7 +169,7 @@ function stepGuards(scope: Scope, info: InstanceInfo): Guard[] {
   const needs = needViews(scope, info);
   const guards: Guard[] = [];
   if (step.kind === 'run' && Object.keys(step.secrets).length > 0) {
-    guards.push({ cond: not({ kind: 'rule', rule: { Variable: '$.run.pr.fork', BooleanEquals: true } }), suffix: 'skip (fork)', reason: { literal: FORK_REASON } });
+    guards.push({ cond: not({ kind: 'rule', rule: { Variable: '$.run.builds.untrusted', BooleanEquals: true } }), suffix: 'skip (untrusted)', reason: { literal: UNTRUSTED_REASON } });
   }
   const compiled = compileCondition(step.if, { pipeline: scope.pipeline, matrix: info.inst.matrix, needs, records: recordPaths(scope, info.key) });
   if (typeof compiled === 'string') {

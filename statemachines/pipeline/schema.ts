@@ -47,6 +47,11 @@ const compute = z.enum(COMPUTE_SIZES);
 const envName = z.string().regex(ENV_NAME, 'environment variable names are letters, digits and _, not starting with a digit');
 const envMap = z.record(envName, scalar, { error: 'env must be a mapping of NAME: value' });
 const globs = (what: string) => list(nonEmpty('a pattern'), what);
+/**
+ * A cache path is relative to the checkout, under `~/` (the build's HOME) or absolute (inside the
+ * build's container), never through `..`: a cache is restored by writing into these paths.
+ */
+const cachePath = nonEmpty('a cache path').refine((p) => !p.split('/').includes('..'), 'a cache path must not contain .. (write it from the checkout, ~/ or /)');
 
 const cron = z.string({ error: 'cron must be a string' }).superRefine((text, ctx) => {
   const fields = text.trim().split(/\s+/);
@@ -212,7 +217,7 @@ export const stepSchema = strict(
     env: envMap,
     secrets: z.record(envName, z.string().regex(SECRET_REF, "expected a secret reference 'secretsmanager:NAME' or 'ssm:/path'"), { error: 'secrets must be a mapping' }),
     artifacts: globs('artifacts').describe('Files kept and restored into every step that needs this one'),
-    cache: strict({ key: nonEmpty('key'), paths: globs('paths').min(1, 'paths must not be empty') }, 'cache'),
+    cache: strict({ key: nonEmpty('key'), paths: list(cachePath, 'paths').min(1, 'paths must not be empty') }, 'cache'),
     outputs: list(z.string().regex(IDENTIFIER, 'output names are letters, digits and _, not starting with a digit'), 'outputs')
       .describe('Names the step writes as NAME=value lines to $SCI_OUTPUT, read as steps.STEP.outputs.NAME'),
     environment: environment.describe('The environment this step releases to: a name or { name, url, approval, branches }'),

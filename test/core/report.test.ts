@@ -53,6 +53,14 @@ describe('reporter', () => {
     });
   }
 
+  test('the end of a part of a split pipeline (same run id in its input) is not the run\'s end', async () => {
+    const { store, statuses, deps } = await setup();
+    const input = JSON.stringify({ run: { id: 'R1' }, ctx: {}, steps: {}, part: 'ci#part-1' });
+    assert.equal(await onExecutionStatus(deps, { ...end('SUCCEEDED'), name: 'a1b2', input }), 'part ci#part-1 succeeded');
+    assert.equal((await store.getRun('R1'))!.run.status, 'running');
+    assert.deepEqual(statuses.statuses, []);
+  });
+
   test('duplicate and out-of-order events never move the run backwards', async () => {
     const { store, statuses, deps } = await setup();
     await onExecutionStatus(deps, end('SUCCEEDED'));

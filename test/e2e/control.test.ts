@@ -112,6 +112,7 @@ test('a sci run killed with SIGKILL leaves a run the next command marks abandone
   // sci runs ended the orphans before answering (SIGTERM, SIGKILL after 1 s at worst)
   assert.deepEqual(processesMatching(box, marker), []);
   assert.deepEqual(readdirSync(procs), [], 'the records of the ended groups are removed');
+  assert.ok(!existsSync(join(box.home, 'work', run.id)), 'the abandoned run\'s workspaces are removed');
   const shown = JSON.parse((await sciAsync(box, 'show', run.id, '--json')).stdout) as RunJson;
   assert.equal(step(shown, 'forever').status, 'cancelled');
   const listing = (await sciAsync(box, 'runs')).stdout;

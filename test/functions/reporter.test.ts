@@ -37,6 +37,7 @@ before(async () => {
     AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_DYNAMODB: local.endpoint(), TABLE_NAME: local.tableName,
     GITHUB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gh', EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/sci-exec',
     BUILD_PROJECT: 'sci-steps', ARTIFACT_BUCKET: 'sci-artifacts',
+    BUILD_ROLE_ARN: 'arn:aws:iam::123456789012:role/sci-steps', UNTRUSTED_BUILD_ROLE_ARN: 'arn:aws:iam::123456789012:role/sci-untrusted-steps',
   });
   ({ handler } = (await import('../../functions/reporter.ts')) as unknown as { handler: typeof handler });
   await local.store.createRun(

@@ -34,6 +34,8 @@ async function runIds(store: DeliveryDeps['store']): Promise<string[]> {
   return (await store.listRuns({})).map((r) => r.id).reverse();
 }
 
+const BUILD_ROLES = { trusted: 'arn:aws:iam::123456789012:role/steps', untrusted: 'arn:aws:iam::123456789012:role/untrusted-steps' };
+
 async function deps(files = REPO_FILES, changed?: string[]) {
   const { store } = await freshStore();
   const statuses = recordingStatuses();
@@ -46,6 +48,7 @@ async function deps(files = REPO_FILES, changed?: string[]) {
     target: { tableName: 't', buildProject: 'p', artifactBucket: 'b' },
     machineName: (repo, id) => stateMachineName('sci-', repo, id),
     runUrl: (machine, runId) => consoleUrl(executionArnFor(machine, runId)),
+    buildRoles: BUILD_ROLES,
   };
   return { d, store, statuses, repos };
 }
@@ -85,6 +88,7 @@ describe('dispatcher', () => {
       id: input.run.id, pipeline: 'ci', repo: 'Codertocat/Hello-World', repoUrl: 'https://github.com/Codertocat/Hello-World.git',
       sha: '6113728f27ae82c7b1a177c8d03f9e96e0adf246', ref: 'refs/heads/master', branch: 'master', tag: '', event: 'push', actor: 'Codertocat',
       pr: { number: 0, base: '', fork: false }, inputs: {}, callees: {},
+      builds: { untrusted: false, role: BUILD_ROLES.trusted, artifacts: 'runs', cache: 'cache' },
     });
     assert.deepEqual(input.steps, {});
     const run = (await store.getRun(input.run.id))!;
@@ -165,6 +169,8 @@ describe('dispatcher', () => {
     assert.equal(input.run.event, 'pull_request');
     assert.deepEqual(input.run.pr, { number: 2, base: 'master', fork: true });
     assert.equal(input.run.ref, 'refs/pull/2/head');
+    // the dispatcher's trust decision travels with it: the untrusted role and namespace
+    assert.deepEqual(input.run.builds, { untrusted: true, role: BUILD_ROLES.untrusted, artifacts: 'untrusted/runs', cache: 'untrusted/cache' });
   });
 
   test('every push and pull_request example is handled without error', async () => {

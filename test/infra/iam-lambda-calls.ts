@@ -48,6 +48,9 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
   const NOT_CALLS: Record<string, string> = {
     DescribeEndpoints: 'DynamoDB endpoint discovery, which the client leaves off unless configured',
     Scan: 'listing runs without a repository, which only the local store does (src/store/dynamo-run-store.ts)',
+    // Bundled with SfnExecutions and the store, reached only by `sci redrive`, which the api does not offer on AWS yet (docs/dashboard.md).
+    RedriveExecution: 'redriving a run (SfnExecutions.redrive), which no Lambda offers yet',
+    DeleteItem: 'clearing the gates of a redriven run (src/store/reopen-run.ts), which only a redrive does',
   };
 
   /**
@@ -197,6 +200,66 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
     assert.deepEqual(await allowed(steps, outside), []);
   });
 
+  test('untrusted builds (forks) read no secret and write only the untrusted namespace; trusted builds never read it', async () => {
+    const untrusted = policiesOf('CiStepsUntrustedRole');
+    const trusted = policiesOf('CiStepsRole');
+    const bucket = `arn:aws:s3:::${envOf('dispatcher').ARTIFACT_BUCKET}`;
+    const object = (key: string) => `${bucket}/${key}`;
+    const logs = evaluate({ 'Fn::GetAtt': [logicalId('AWS::Logs::LogGroup', 'CiStepsLogs'), 'Arn'] }, resources) as string;
+    assert.deepEqual(
+      await notAllowed(untrusted, [
+        ...['s3:GetObject', 's3:PutObject'].flatMap((action) => [
+          { action, resource: object('untrusted/runs/01RUN/build.zip') },
+          { action, resource: object('untrusted/cache/npm-main') },
+        ]),
+        { action: 's3:GetBucketLocation', resource: bucket },
+        { action: 'logs:PutLogEvents', resource: logs },
+      ]),
+      [],
+    );
+    const denied: Request[] = [
+      // no secret or parameter at all, the pipeline secrets' prefix included
+      ...['sci/deploy-token', 'sci/dockerhub', 'ci/token'].map((name) => ({ action: 'secretsmanager:GetSecretValue', resource: SECRET(name) })),
+      { action: 'secretsmanager:GetSecretValue', resource: evaluate({ Ref: logicalId('AWS::SecretsManager::Secret', 'CiSecretsGitHub') }, resources) as string },
+      { action: 'secretsmanager:GetSecretValue', resource: evaluate({ Ref: logicalId('AWS::SecretsManager::Secret', 'CiSecretsWebhook') }, resources) as string },
+      { action: 'ssm:GetParameters', resource: arn('ssm', 'parameter/sci/token') },
+      // nothing of trusted runs: their artifacts and caches, to read or to plant
+      ...['s3:GetObject', 's3:PutObject'].flatMap((action) => [
+        { action, resource: object('runs/01RUN/build.zip') },
+        { action, resource: object('cache/npm-main') },
+        { action, resource: object('untrusted') },
+      ]),
+      { action: 's3:PutObject', resource: object('other/x') },
+      { action: 's3:DeleteObject', resource: object('untrusted/runs/01RUN/build.zip') },
+      { action: 'ecr:BatchGetImage', resource: arn('ecr', 'repository/team/app') },
+      { action: 'states:StartExecution', resource: `${MACHINE}:3` },
+      { action: 'states:SendTaskSuccess', resource: '*' },
+      { action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/Admin`, context: { 'iam:PassedToService': 'codebuild.amazonaws.com' } },
+      { action: 'codebuild:StartBuild', resource: arn('codebuild', 'project/other') },
+    ];
+    assert.deepEqual(await allowed(untrusted, denied), []);
+    // A trusted build never restores what an untrusted one wrote.
+    const planted = ['untrusted/runs/01RUN/build.zip', 'untrusted/cache/npm-main'].map((key) => ({ action: 's3:GetObject', resource: object(key) }));
+    assert.deepEqual(await allowed(trusted, planted), []);
+  });
+
+  test('each build role may list its own artifact prefix (a missing need reads as 404, not 403), and nothing else', async () => {
+    const bucket = `arn:aws:s3:::${envOf('dispatcher').ARTIFACT_BUCKET}`;
+    const list = (key: string): Request => ({ action: 's3:ListBucket', resource: bucket, context: { 's3:prefix': key } });
+    const roles = { CiStepsRole: 'runs/01RUN/build.zip', CiStepsUntrustedRole: 'untrusted/runs/01RUN/build.zip' };
+    for (const [role, own] of Object.entries(roles)) {
+      assert.deepEqual(await notAllowed(policiesOf(role), [list(own)]), [], role);
+      const others = ['', 'cache/', 'secrets/', ...Object.values(roles).filter((key) => key !== own)].map(list);
+      assert.deepEqual(await allowed(policiesOf(role), others), [], role);
+    }
+  });
+
+  test('no build role may use any sfn or iam action on "*"', async () => {
+    const everything = ['states:StartExecution', 'states:SendTaskSuccess', 'states:CreateStateMachine', 'iam:PassRole', 'iam:CreateRole', 'iam:PutRolePolicy']
+      .map((action) => ({ action, resource: '*' }));
+    for (const role of ['CiStepsRole', 'CiStepsUntrustedRole']) assert.deepEqual(await allowed(policiesOf(role), everything), [], role);
+  });
+
   test('the webhook cannot start, create or stop pipelines, nor write anything but deliveries', async () => {
     const webhook = policiesOf('CiFunctionsWebhookRole');
     const denied: Request[] = [
@@ -213,6 +276,7 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
     const other = arn('states', 'stateMachine:payments');
     const dangerous: Request[] = [
       { action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/Admin`, context: { 'iam:PassedToService': 'states.amazonaws.com' } },
+      { action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/Admin`, context: { 'iam:PassedToService': 'codebuild.amazonaws.com' } },
       { action: 'iam:CreateRole', resource: `arn:aws:iam::${ACCOUNT}:role/x` },
       { action: 'iam:AttachRolePolicy', resource: `arn:aws:iam::${ACCOUNT}:role/x` },
       { action: 'iam:PutRolePolicy', resource: `arn:aws:iam::${ACCOUNT}:role/x` },
@@ -222,7 +286,7 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
       { action: 'states:StartExecution', resource: other },
       { action: 'states:StopExecution', resource: arn('states', 'execution:payments:run-1') },
     ];
-    assert.ok(ROLES.length >= 9, ROLES.join(', '));
+    assert.ok(ROLES.length >= 10, ROLES.join(', '));
     for (const role of ROLES) assert.deepEqual(await allowed(policiesOf(role), dangerous), [], role);
   });
 

@@ -11,6 +11,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Project } from 'aws-cdk-lib/aws-codebuild';
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Role } from 'aws-cdk-lib/aws-iam';
 import { DefinitionBody, IntegrationPattern, JsonPath, StateMachine, TaskInput, type TaskStateBase } from 'aws-cdk-lib/aws-stepfunctions';
 import {
   CallAwsService,
@@ -32,7 +33,8 @@ const TABLE_ARN = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/SciRuns`;
 const CHILD_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:sci-0a1b2c3d-deploy`;
 const table = TableV2.fromTableArn(stack, 'Table', TABLE_ARN);
 const project = Project.fromProjectArn(stack, 'Project', PROJECT_ARN);
-new ExecutionRole(stack, 'Ours', { table, projectArn: PROJECT_ARN });
+const BUILD_ROLES = [`arn:aws:iam::${ACCOUNT}:role/SciStepsRole`, `arn:aws:iam::${ACCOUNT}:role/SciUntrustedStepsRole`];
+new ExecutionRole(stack, 'Ours', { table, projectArn: PROJECT_ARN, buildRoles: BUILD_ROLES.map((arn, i) => Role.fromRoleArn(stack, `BuildRole${i}`, arn)) });
 
 type ResourceKey = keyof typeof RESOURCES;
 
@@ -130,6 +132,14 @@ test('the CodeBuild .sync rule is the one aws-cdk-lib grants: StepFunctionsGetEv
   // The plural spelling, which CreateStateMachine would reject, is no longer granted.
   const plural = rules[0]!.resource.replace('GetEventFor', 'GetEventsFor');
   assert.equal(await decide(ourPolicies(), { action: 'events:PutRule', resource: plural }), 'ImplicitlyDenied');
+});
+
+test('a build names its role (ServiceRoleOverride): the execution role passes the two build roles to CodeBuild, nothing else', async () => {
+  const pass = (resource: string, service: string): Request => ({ action: 'iam:PassRole', resource, context: { 'iam:PassedToService': service } });
+  assert.deepEqual(await notAllowed(ourPolicies(), BUILD_ROLES.map((role) => pass(role, 'codebuild.amazonaws.com'))), []);
+  for (const denied of [pass(BUILD_ROLES[0]!, 'states.amazonaws.com'), pass(`arn:aws:iam::${ACCOUNT}:role/Admin`, 'codebuild.amazonaws.com')]) {
+    assert.equal(await decide(ourPolicies(), denied), 'ImplicitlyDenied', `${denied.resource} to ${denied.context!['iam:PassedToService']}`);
+  }
 });
 
 test('a child pipeline is started by its published version ARN, which the role also allows', async () => {

@@ -41,5 +41,5 @@ export async function run(argv: string[]): Promise<number> {
     }
     process.stdout.write(table(releases));
     return 0;
-  });
+  }, { create: false });
 }

@@ -60,5 +60,5 @@ export async function run(argv: string[]): Promise<number> {
       if (!now || ENDED.has(now.status)) return 0;
       await sleep(200);
     }
-  });
+  }, { create: false });
 }

@@ -4,7 +4,7 @@
  * named), types their inputs and runs them concurrently on the embedded engine.
  * Exit 0 when every run succeeded, 1 when any did not, 2 for a usage or pipeline error.
  */
-import { resolve } from 'node:path';
+import { repositoryRoot } from '../../../local/home.ts';
 import { formatDiagnostic, sortDiagnostics } from '../../../statemachines/diagnostics.ts';
 import type { EventName } from '../../../statemachines/pipeline/model.ts';
 import { readGitFacts } from '../../../local/git-facts.ts';
@@ -62,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
   const event = (values.event ?? 'push') as EventName;
   if (!EVENTS.includes(event)) throw new CliUsageError(`--event must be one of ${EVENTS.join(', ')}, got '${values.event}'`);
   const inputs = parseInputs(values.input ?? []);
-  const repoDir = resolve(values.repo ?? '.');
+  const repoDir = repositoryRoot(values.repo);
   const git = await readGitFacts(repoDir).catch((error: Error) => {
     throw new CliUsageError(error.message);
   });

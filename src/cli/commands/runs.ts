@@ -1,4 +1,5 @@
 /** `sci runs [--json] [--limit N] [--repo DIR]`: local run history, newest first. */
+import { NoStateHomeError } from '../../../local/home.ts';
 import { withSession } from '../../../local/session.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
@@ -19,7 +20,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, limit: { type: 'string' }, repo: { type: 'string' } });
   const limit = Number(values.limit ?? 20);
   if (!Number.isInteger(limit) || limit < 1) throw new CliUsageError(`--limit must be a positive integer, got '${values.limit}'`);
-  return withSession(values.repo, async ({ store }) => {
+  const listed = withSession(values.repo, async ({ store }) => {
     const runs = await store.listRuns({ limit });
     if (values.json) {
       for (const r of runs) {
@@ -36,6 +37,12 @@ export async function run(argv: string[]): Promise<number> {
     const head = ['RUN', 'PIPELINE', 'STATUS', 'STARTED', 'TOOK', 'REASON'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
     for (const row of [head, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+    return 0;
+  }, { create: false });
+  // nothing ever ran here: an empty history, and no state home made for it
+  return listed.catch((error: unknown) => {
+    if (!(error instanceof NoStateHomeError)) throw error;
+    if (!values.json) process.stdout.write('no runs yet: try `sci run`\n');
     return 0;
   });
 }

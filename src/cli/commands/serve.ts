@@ -4,7 +4,7 @@
  * matching pipelines on the embedded engine. Steps of fork pull requests run in a bubblewrap
  * sandbox (process mode); without one they are refused unless `--allow-untrusted` is given.
  */
-import { resolve } from 'node:path';
+import { repositoryRoot } from '../../../local/home.ts';
 import { openSession } from '../../../local/session.ts';
 import { GitSource } from '../../source/git-source.ts';
 import { createServeApp } from '../../serve/serve-app.ts';
@@ -33,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
   const port = portOption(values.port, 8080);
   if (port === undefined) throw new CliUsageError(`--port must be a port number, got '${values.port}'`);
   const secret = process.env.SCI_WEBHOOK_SECRET;
-  const repoDir = resolve(values.repo ?? '.');
+  const repoDir = repositoryRoot(values.repo);
   const session = await openSession(repoDir);
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const app = await createServeApp({

@@ -29,5 +29,5 @@ export async function run(argv: string[]): Promise<number> {
     }
     process.stdout.write(values.json ? `${JSON.stringify(runView(found))}\n` : `${[...runBlock(found), costLine(found)].join('\n')}\n`);
     return 0;
-  });
+  }, { create: false });
 }

@@ -9,6 +9,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { repositoryRoot } from '../../../local/home.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../../../statemachines/diagnostics.ts';
@@ -45,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
     secretsManager: values['secrets-prefix'] ?? process.env.SCI_SECRETS_PREFIX ?? DEFAULT_SECRET_PREFIXES.secretsManager,
     parameterStore: values['parameters-prefix'] ?? process.env.SCI_PARAMETERS_PREFIX ?? DEFAULT_SECRET_PREFIXES.parameterStore,
   };
-  const repoDir = resolve(values.repo ?? '.');
+  const repoDir = repositoryRoot(values.repo);
   if (!existsSync(repoDir) || !statSync(repoDir).isDirectory()) throw new CliUsageError(`no such directory: ${repoDir}`);
   const selected = positionals.map((file) => repoPath(repoDir, file));
   const files = await readWorkingTreePipelines(repoDir);

@@ -2,7 +2,7 @@
  * The running half of `sci promote` and `sci rollback`: the pipelines at the release's sha,
  * reduced to the steps releasing to the target environment, run with the release's outputs.
  */
-import { resolve } from 'node:path';
+import { repositoryRoot } from '../../../local/home.ts';
 import { readGitFacts } from '../../../local/git-facts.ts';
 import { withSession } from '../../../local/session.ts';
 import { formatDiagnostic, sortDiagnostics } from '../../../statemachines/diagnostics.ts';
@@ -16,14 +16,14 @@ import { executeSelected } from './execute.ts';
 
 /** Reads the release to re-release (or a reason there is none) from the local store. */
 export async function findRelease(repo: string | undefined, pick: (t: EnvironmentTable) => Promise<Release | string>): Promise<Release> {
-  const found = await withSession(repo, ({ table }) => pick(environmentTable(table.dynamo, table.tableName)));
+  const found = await withSession(repo, ({ table }) => pick(environmentTable(table.dynamo, table.tableName)), { create: false });
   if (typeof found === 'string') throw new CliUsageError(found);
   return found;
 }
 
 /** Runs the steps releasing to `environment` at `release`'s sha with its outputs. */
 export async function rerelease(repo: string | undefined, release: Release, environment: string, json: boolean): Promise<number> {
-  const repoDir = resolve(repo ?? '.');
+  const repoDir = repositoryRoot(repo);
   const git = await readGitFacts(repoDir).catch((error: Error) => {
     throw new CliUsageError(error.message);
   });

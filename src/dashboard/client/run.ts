@@ -20,6 +20,8 @@ export interface RunCost {
 interface RunState {
   run: RunRecord;
   steps: StepRecord[];
+  /** Console pages of a run on AWS (`RunLinks`, src/dashboard/ports.ts). */
+  links: { execution?: string };
   cost: RunCost & { steps: Record<string, { usd: number; buildSeconds: number }> };
 }
 
@@ -91,6 +93,7 @@ export function Run({ runId }: { runId: string }) {
       <div><dt>Started</dt><dd title=${run.createdAt}>${ago(run.startedAt ?? run.createdAt)}</dd></div>
       <div><dt>Duration</dt><dd>${duration(run.startedAt, run.endedAt) || '—'}</dd></div>
       <div><dt>Cost</dt><dd><${Cost} cost=${state.cost} /></dd></div>
+      ${state.links.execution ? html`<div><dt>On AWS</dt><dd><a href=${state.links.execution} target="_blank" rel="noopener noreferrer">Step Functions execution</a></dd></div>` : null}
       ${run.reason ? html`<div class="wide"><dt>Reason</dt><dd>${run.reason}</dd></div>` : null}
     </dl>
     <div class="card graph-card"><${RunGraphView} graph=${graph} steps=${steps} selected=${selected} onSelect=${select} /></div>

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cachePathDir, objectPath, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from '../../../local/build-runner/storage.ts';
+import { CachePathError, cachePathDir, cacheRootOf, objectPath, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from '../../../local/build-runner/storage.ts';
 
 test('S3 objects map to files under the state home, never outside it', () => {
   assert.equal(objectPath('/h/artifacts', 'sci-artifacts/runs/R1/build.zip'), '/h/artifacts/runs/R1/build.zip');
@@ -12,7 +12,32 @@ test('S3 objects map to files under the state home, never outside it', () => {
   assert.equal(outputObjectPath('/h/artifacts', { Type: 'S3', Location: 'b', Path: 'runs/R1', Name: 'k.zip' }), '/h/artifacts/runs/R1/k.zip');
   assert.equal(cachePathDir('~/.npm/**/*', '/ws/src', '/ws/home'), '/ws/home/.npm');
   assert.equal(cachePathDir('node_modules/**/*', '/ws/src', '/ws/home'), '/ws/src/node_modules');
-  assert.equal(cachePathDir('/opt/tool', '/ws/src', '/ws/home'), '/opt/tool');
+  assert.equal(cachePathDir('a/../b/**/*', '/ws/src', '/ws/home'), '/ws/src/b');
+  // restoring a cache writes into these paths on the host: nothing outside the workspace
+  for (const outside of ['../..', 'a/../../x', '~/../src/x', '~/../../etc']) {
+    assert.throws(() => cachePathDir(outside, '/ws/src', '/ws/home'), CachePathError, outside);
+  }
+  // an absolute path is the container's on CodeBuild, the host's here: not cached locally
+  assert.equal(cachePathDir('/etc/**/*', '/ws/src', '/ws/home'), undefined);
+});
+
+test('cache keys such as .., . or a/../../x name one directory under the cache, never a path', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sci-cache-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'a'), { recursive: true });
+  writeFileSync(join(dir, 'a/pkg'), 'cached');
+  const keys = ['..', '.', '../../escaped', '/abs', 'a/../../x', 'v1.2', 'v1_2'];
+  for (const key of keys) await saveCache(join(dir, 'cache'), key, [join(dir, 'a')]);
+  assert.deepEqual(readdirSync(dir).sort(), ['a', 'cache']);
+  assert.equal(readdirSync(join(dir, 'cache')).length, keys.length, 'distinct keys, distinct slots');
+  for (const key of keys) assert.equal(await restoreCache(join(dir, 'cache'), key, [join(dir, `r-${keys.indexOf(key)}`)]), 1, key);
+});
+
+test('cache locations of the bucket stay apart: the untrusted namespace is not the trusted cache', () => {
+  assert.equal(cacheRootOf('/h/cache', 'sci-artifacts/cache'), '/h/cache');
+  assert.equal(cacheRootOf('/h/cache', undefined), '/h/cache');
+  assert.equal(cacheRootOf('/h/cache', 'sci-artifacts/untrusted/cache'), '/h/untrusted/cache');
+  assert.equal(cacheRootOf('/h/cache', 'sci-artifacts/../../etc'), '/h/etc');
 });
 
 test('artifacts: only matching files are kept in a ZIP that unzip restores (modes too); the local aws reads it back', async (t) => {

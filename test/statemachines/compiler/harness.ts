@@ -6,6 +6,7 @@
  */
 import '../../../local/polyfills.ts';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { buildIsolation, type RunFacts } from '../../../src/core/run-facts.ts';
 import { RESOURCES, type State, type StateMachine as Asl } from '../../../statemachines/asl/types.ts';
 
 type Attr = { S: string } | { N: string } | { M: Record<string, Attr> } | { BOOL: boolean };
@@ -243,15 +244,23 @@ function retryOverrides(machine: Asl): Record<string, number> {
   return Object.fromEntries(allTasks(machine).filter(([, t]) => t.Retry).map(([n]) => [n, 0]));
 }
 
-/** A complete execution input (docs/architecture.md) with overridable run fields. */
+/** The build roles the harness's inputs name (the dispatcher's come from the stack). */
+export const TEST_BUILD_ROLES = {
+  trusted: 'arn:aws:iam::123456789012:role/sci-steps',
+  untrusted: 'arn:aws:iam::123456789012:role/sci-untrusted-steps',
+};
+
+/**
+ * A complete execution input (docs/architecture.md) with overridable run fields; `run.builds`
+ * follows from the facts as the dispatcher decides it (src/core/run-facts.ts) unless given.
+ */
 export function runInput(run: Record<string, unknown> = {}): { run: Record<string, unknown>; steps: Record<string, never> } {
-  return {
-    run: {
-      id: 'r1', pipeline: 'ci', repo: 'o/r', repoUrl: 'https://github.com/o/r.git', sha: 'a'.repeat(40),
-      ref: 'refs/heads/main', branch: 'main', tag: '', event: 'push', actor: 'octocat',
-      pr: { number: 0, base: '', fork: false }, inputs: {}, callees: {},
-      ...run,
-    },
-    steps: {},
+  const merged: Record<string, unknown> = {
+    id: 'r1', pipeline: 'ci', repo: 'o/r', repoUrl: 'https://github.com/o/r.git', sha: 'a'.repeat(40),
+    ref: 'refs/heads/main', branch: 'main', tag: '', event: 'push', actor: 'octocat',
+    pr: { number: 0, base: '', fork: false }, inputs: {}, callees: {},
+    ...run,
   };
+  const { untrusted, ...fields } = merged;
+  return { run: { builds: buildIsolation({ ...(fields as unknown as RunFacts), untrusted: untrusted === true }, TEST_BUILD_ROLES), ...fields }, steps: {} };
 }

@@ -15,7 +15,7 @@ import { parsePipeline } from '../../../statemachines/pipeline/parse.ts';
 import { planSteps } from '../../../statemachines/pipeline/plan.ts';
 import { MAX_STATE_NAME } from '../../../statemachines/asl/names.ts';
 import type { StateMachine } from '../../../statemachines/asl/types.ts';
-import { execute, runInput, type Outcome, type StepCall } from './harness.ts';
+import { execute, runInput, TEST_BUILD_ROLES, type Outcome, type StepCall } from './harness.ts';
 
 function compile(text: string): CompiledPipeline {
   const r = compileSource('.sci/test.yml', text);
@@ -154,9 +154,43 @@ steps:
       build: async (c) => void builds.push(c.key),
     });
     assert.deepEqual(builds, ['test']);
-    assert.deepEqual(status(out, 'publish'), { status: 'skipped', reason: 'secrets are not available to pull requests from forks' });
+    assert.deepEqual(status(out, 'publish'), { status: 'skipped', reason: 'secrets are not available to untrusted runs (pull requests from forks)' });
     assert.equal(out.status, 'SUCCEEDED');
     assert.ok(pipeline.json.includes('{"Type":"PARAMETER_STORE","Name":"TOKEN","Value":"/ci/token"}'), 'secret passed by reference');
+  });
+
+  it('builds as the role, artifact prefix and cache namespace the input carries, whatever the file says', async () => {
+    const pipeline = compile(`
+steps:
+  build: { run: make, artifacts: [dist/**], cache: { key: deps, paths: [.cache] } }
+  test: { needs: [build], run: make test }
+`);
+    const ran = async (run: Record<string, unknown>) => {
+      const calls = new Map<string, Record<string, unknown>>();
+      const out = await execute(pipeline.definition, runInput(run), pipeline.steps, { build: async (c) => void calls.set(c.key, c.input) });
+      assert.equal(out.status, 'SUCCEEDED');
+      const build = calls.get('build')!;
+      return {
+        roles: [...calls.values()].map((c) => c.ServiceRoleOverride),
+        upload: (build.ArtifactsOverride as { Path: string }).Path,
+        cache: (build.CacheOverride as { Location: string }).Location,
+        pull: envOf({ key: 'test', input: calls.get('test')! }).SCI_ARTIFACTS,
+        source: build.SourceVersion,
+      };
+    };
+    assert.deepEqual(await ran({}), {
+      roles: [TEST_BUILD_ROLES.trusted, TEST_BUILD_ROLES.trusted], upload: 'runs/r1', cache: 'sci-artifacts/cache', pull: 'runs/r1',
+      source: `refs/heads/main^{${'a'.repeat(40)}}`,
+    });
+    const untrusted = {
+      roles: [TEST_BUILD_ROLES.untrusted, TEST_BUILD_ROLES.untrusted], upload: 'untrusted/runs/r1', cache: 'sci-artifacts/untrusted/cache', pull: 'untrusted/runs/r1',
+    };
+    // A fork's pull request builds the base repository's refs/pull/N/head at the PR's head commit.
+    assert.deepEqual(await ran({ event: 'pull_request', ref: 'refs/pull/7/head', pr: { number: 7, base: 'main', fork: true } }), {
+      ...untrusted, source: `refs/pull/7/head^{${'a'.repeat(40)}}`,
+    });
+    // A follower of a fork's run: not a pull request, still untrusted.
+    assert.deepEqual(await ran({ event: 'pipeline', untrusted: true }), { ...untrusted, source: `refs/heads/main^{${'a'.repeat(40)}}` });
   });
 
   it('gives every build its step instance key and display name', async () => {
@@ -337,13 +371,21 @@ steps:
     assert.equal(new Set(names).size, names.length);
   });
 
-  it('refuses a definition over 1 MB with a positioned diagnostic', () => {
+  it('splits a definition over 1 MB into machines within the quota, or refuses it when told not to split', () => {
     const steps = Array.from({ length: 400 }, (_, i) => `  s${i}: { run: echo ${i} }`).join('\n');
     const r = compileSource('.sci/huge.yml', `steps:\n${steps}\n`);
-    assert.ok(!r.ok);
-    assert.equal(r.diagnostics[0]!.code, 'too-large');
-    assert.match(r.diagnostics[0]!.message, /over Step Functions' limit of 1048576/);
-    assert.equal(r.diagnostics[0]!.span?.file, '.sci/huge.yml');
+    assert.ok(r.ok);
+    assert.ok(r.value.parts.length > 1);
+    for (const m of [r.value, ...r.value.parts]) assert.ok(m.estimates.definitionBytes <= 1_048_576);
+    const parsed = parsePipeline('.sci/huge.yml', `steps:\n${steps}\n`);
+    assert.ok(parsed.ok);
+    const planned = planSteps(parsed.value);
+    assert.ok(planned.ok);
+    const refused = compilePipeline(parsed.value, planned.value, undefined, { split: false });
+    assert.ok(!refused.ok);
+    assert.equal(refused.diagnostics[0]!.code, 'too-large');
+    assert.match(refused.diagnostics[0]!.message, /over Step Functions' limit of 1048576/);
+    assert.equal(refused.diagnostics[0]!.span?.file, '.sci/huge.yml');
   });
 
   it('reports template errors with their position', () => {

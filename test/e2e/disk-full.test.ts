@@ -1,0 +1,78 @@
+/**
+ * A full disk under the state home (a 10 MB tmpfs mounted as SCI_HOME): a step whose log, or
+ * whose artifacts, fill it fails with the reason, the run goes on to its `always()` step and
+ * ends with exit 1, never a stack trace, and the store still opens afterwards.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { after, test } from 'node:test';
+import { runsOf, sandbox, sci, step, type Sandbox } from './helpers.ts';
+
+const boxes: Sandbox[] = [];
+after(() => {
+  for (const box of boxes) {
+    execFileSync('umount', [box.home], { stdio: 'ignore' });
+    box.cleanup();
+  }
+});
+
+/** A sandbox whose SCI_HOME is a 10 MB tmpfs: only root can mount one (CI runs as root). */
+function smallDiskSandbox(pipeline: string): Sandbox | undefined {
+  if (process.getuid?.() !== 0 && process.env.CI !== 'true') return undefined;
+  const box = sandbox({ '.sci/ci.yml': pipeline });
+  mkdirSync(box.home);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=10m', 'tmpfs', box.home]);
+  boxes.push(box);
+  return box;
+}
+
+const skip = process.getuid?.() !== 0 && process.env.CI !== 'true' ? 'mounting a small tmpfs needs root' : false;
+
+function assertCleanFailure(box: Sandbox, failing: string, reason: RegExp): void {
+  const r = sci(box, 'run', '--json', '--no-containers');
+  assert.equal(r.code, 1, r.stderr);
+  assert.doesNotMatch(r.stderr, /node:|    at |ENOSPC.*errno|internal error/, r.stderr);
+  const [run] = runsOf(r.stdout);
+  assert.equal(run?.status, 'failed');
+  assert.equal(step(run!, failing).status, 'failed');
+  assert.equal(step(run!, 'after').status, 'succeeded', 'the run goes on after the step that filled the disk');
+  const logs = readdirSync(`${box.home}/logs/${run!.id}`);
+  assert.ok(logs.includes(`${failing}.log`));
+  assert.match(readFileSync(`${box.home}/logs/${run!.id}/${failing}.log`, 'utf8'), reason);
+  // the store opens again, with the run as it ended
+  const listed = sci(box, 'runs', '--json');
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.equal(runsOf(listed.stdout).find((r) => r.id === run!.id)?.status, 'failed');
+  // no workspace left behind
+  assert.deepEqual(existsSync(`${box.home}/work/${run!.id}`) ? readdirSync(`${box.home}/work/${run!.id}`).filter((n) => !n.startsWith('.commit-')) : [], []);
+}
+
+test('a step whose log fills the disk fails with the reason; the run goes on and the store opens', { skip, timeout: 120_000 }, () => {
+  const box = smallDiskSandbox(`name: ci
+on: { push: {} }
+steps:
+  flood:
+    run: head -c 30000000 /dev/zero | tr '\\0' x | fold -w 100
+  after:
+    needs: [flood]
+    if: always()
+    run: echo after
+`);
+  assertCleanFailure(box!, 'flood', /\[sci\] failed: disk full while writing the step log \(ENOSPC/);
+});
+
+test('a step whose artifacts fill the disk fails with the reason; the run goes on and the store opens', { skip, timeout: 120_000 }, () => {
+  const box = smallDiskSandbox(`name: ci
+on: { push: {} }
+steps:
+  build:
+    run: head -c 6000000 /dev/urandom > blob
+    artifacts: [blob]
+  after:
+    needs: [build]
+    if: always()
+    run: echo after
+`);
+  assertCleanFailure(box!, 'build', /\[sci\] failed: disk full while saving the step's files \(ENOSPC/);
+});

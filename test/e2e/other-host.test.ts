@@ -1,0 +1,66 @@
+/**
+ * A run whose engine ran on another host (a state home on a shared disk) and was killed there:
+ * no pid of this host says it is gone, so its heartbeat does. `sci cancel` ends it once the
+ * engine stays silent, and recovery ends it as abandoned after a longer silence. The other host
+ * is a UTS namespace (`unshare --uts`) with its own hostname, so it needs root, as CI has.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { openLocalStore } from '../../local/store/dynalite-server.ts';
+import { reapAbandoned, REMOTE_STALE_MS } from '../../local/engine/recovery.ts';
+import { collect, processesMatching, runsOf, sandbox, SCI, sciAsync, waitForRun, type RunJson } from './helpers.ts';
+
+const skip = process.getuid?.() !== 0 && process.env.CI !== 'true' ? 'a second hostname (unshare --uts) needs root' : false;
+const marker = 'sleep 300.723';
+const box = sandbox({
+  '.sci/a.yml': `name: a\non: { push: {} }\nsteps:\n  slow:\n    run: ${marker}\n`,
+  '.sci/b.yml': `name: b\non: { push: {} }\nsteps:\n  slow:\n    run: ${marker}\n`,
+});
+after(() => {
+  // the other host's step processes: nobody on this host may end them, so the test does
+  for (const line of processesMatching(box, marker)) spawnSync('kill', ['-9', line.trim().split(/\s+/)[0] as string]);
+  box.cleanup();
+});
+
+test('a run killed on another host: sci cancel ends it, recovery ends it after a silence', { skip, timeout: 120_000 }, async () => {
+  const child = spawn('unshare', ['--uts', 'sh', '-c', 'hostname other-host && exec "$@"', 'sh', process.execPath, SCI, 'run', '--no-containers', '--json'], {
+    cwd: box.repo,
+    env: { ...process.env, SCI_HOME: box.home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const ended = collect(child);
+  const running = (name: string) => waitForRun(box, (r) => r.pipeline === name && r.steps.some((s) => s.status === 'running'));
+  const [a, b] = await Promise.all([running('a'), running('b')]);
+  child.kill('SIGKILL');
+  await ended;
+  // this host can't tell the engine is gone: both runs still run
+  const listed = runsOf((await sciAsync(box, 'runs', '--json')).stdout);
+  assert.deepEqual(listed.map((r) => r.status), ['running', 'running']);
+
+  const started = Date.now();
+  const cancel = await sciAsync(box, 'cancel', a!.id);
+  assert.equal(cancel.code, 0, cancel.stderr);
+  assert.match(cancel.stdout, /cancelled \(its engine stopped answering\)/);
+  assert.ok(Date.now() - started < 25_000);
+  const shown = JSON.parse((await sciAsync(box, 'show', a!.id, '--json')).stdout) as RunJson;
+  assert.equal(shown.status, 'cancelled');
+  assert.equal(shown.steps[0]?.status, 'cancelled');
+  assert.ok(!existsSync(join(box.home, 'work', a!.id)), 'its workspaces are removed');
+
+  // recovery: a silence shorter than the limit keeps the run, a longer one ends it
+  const local = await openLocalStore(box.home);
+  try {
+    const table = { dynamo: local.client, tableName: local.tableName };
+    assert.deepEqual(await reapAbandoned(local.store, table, box.home), []);
+    assert.deepEqual(await reapAbandoned(local.store, table, box.home, new Date(Date.now() + REMOTE_STALE_MS + 1_000)), [b!.id]);
+    const run = await local.store.getRun(b!.id);
+    assert.equal(run?.run.status, 'failed');
+    assert.equal(run?.run.reason, 'abandoned: its engine on other-host stopped answering');
+    assert.ok(!existsSync(join(box.home, 'work', b!.id)), 'its workspaces are removed');
+  } finally {
+    await local.close();
+  }
+});
