@@ -2,6 +2,7 @@
  * The embedded engine: runs compiled pipelines on aws-local-stepfunctions with the local task
  * executors, child executions for `pipeline:` steps, and cross-process cancel requests.
  */
+import { BuildSlots } from './build-slots.ts';
 import { hostname } from 'node:os';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RunStore } from '../../src/core/ports.ts';
@@ -34,6 +35,10 @@ export interface EngineOptions {
   onLine?(runId: string, stepKey: string, line: string): void;
   /** How often a running execution looks for `sci cancel`. @default 300 */
   cancelPollMs?: number;
+  /** How many builds run at once, over all this engine's runs (`-j`). @default the core count */
+  parallel?: number;
+  /** Slots shared with other engines (`sci serve` makes one engine per run); takes the place of `parallel`. */
+  buildSlots?: BuildSlots;
 }
 
 export class LocalEngine {
@@ -59,6 +64,7 @@ export class LocalEngine {
       now: () => new Date(),
       startChild: (request) => this.startChild(request),
       onLine: options.onLine ?? (() => undefined),
+      buildSlots: options.buildSlots ?? new BuildSlots(options.parallel),
     };
     this.hooks = {
       claim: (runId) => claimRun(table, runId, process.pid, hostname(), new Date().toISOString()),

@@ -17,6 +17,7 @@ import { commitChecker, commitOf } from './commits.ts';
 import { localDashboard } from '../dashboard/local-dashboard.ts';
 import { firstTime, memoizedSource, RecentDeliveries } from './deliveries.ts';
 import type { ServeHandlers } from './http.ts';
+import { BuildSlots } from '../../local/engine/build-slots.ts';
 import { dispatchLocally } from './local-dispatch.ts';
 import { WorkQueue } from './local-queue.ts';
 import type { Pipeline } from '../../statemachines/pipeline/model.ts';
@@ -32,20 +33,22 @@ export interface ServeOptions {
   untrustedPolicy?: UntrustedPolicy;
   /** Runs executing at once. @default 4 */
   concurrency?: number;
+  /** Steps running at once, over all runs (`-j`). @default the core count */
+  parallel?: number;
   /** Steps in containers (`--no-containers`: `none`). @default SCI_CONTAINER, else the first engine that answers */
   containers?: ContainerMode;
 }
 
 type Execution = { all: Pipeline[]; pipeline: Pipeline; facts: RunFacts & { inputs: InputValues } };
 
-async function execute(o: ServeOptions, { all, pipeline, facts }: Execution): Promise<void> {
+async function execute(o: ServeOptions, buildSlots: BuildSlots, { all, pipeline, facts }: Execution): Promise<void> {
   const compiled = compileProgram(all, [pipeline], { tableName: o.session.table.tableName });
   if (!compiled.ok) {
     o.log(`${pipeline.id} not run: ${compiled.diagnostics.map((d) => formatDiagnostic(d)).join('; ')}`);
     return;
   }
   const program = compiled.value;
-  const engine = new LocalEngine({ store: o.session.store, dynamo: o.session.dynamo, tableName: o.session.table.tableName, paths: o.session.paths, repoDir: o.repoDir, pipelines: program, untrustedPolicy: o.untrustedPolicy ?? 'sandbox', ...(o.containers ? { containers: o.containers } : {}), onNotice: o.log });
+  const engine = new LocalEngine({ store: o.session.store, dynamo: o.session.dynamo, tableName: o.session.table.tableName, paths: o.session.paths, repoDir: o.repoDir, pipelines: program, buildSlots, untrustedPolicy: o.untrustedPolicy ?? 'sandbox', ...(o.containers ? { containers: o.containers } : {}), onNotice: o.log });
   const outcome = await engine.run({ pipeline: program.get(pipeline.id) as ExecutablePipeline, facts });
   o.log(`run ${outcome.runId} (${pipeline.id}) ${outcome.status}`);
 }
@@ -65,7 +68,9 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
   // Without an origin remote there is no identity to compare with: any repository is this one.
   const repo = git.repoUrl.startsWith('file://') ? undefined : git.repo;
   const failed = (what: string) => (_: unknown, error: unknown) => o.log(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
-  const executions = new WorkQueue<Execution>((x) => execute(o, x), o.concurrency ?? 4, failed('run'));
+  // one bound on the steps of every run the server executes
+  const buildSlots = new BuildSlots(o.parallel);
+  const executions = new WorkQueue<Execution>((x) => execute(o, buildSlots, x), o.concurrency ?? 4, failed('run'));
   const local = { source: memoizedSource(o.source), execute: (all: Pipeline[], pipeline: Pipeline, facts: Execution['facts']) => executions.push({ all, pipeline, facts }), log: o.log };
   // One dispatcher at a time: dispatching is short, and HTTP answers keep the CPU during a burst.
   const deliveries = new WorkQueue<QueuedDelivery>(

@@ -31,6 +31,8 @@ export interface ExecuteOptions {
   containers: ContainerMode;
   /** A re-release: the outputs of the steps it does not run. */
   released?: RunFacts['released'];
+  /** How many steps run at once (`-j`). @default the core count */
+  parallel?: number;
 }
 
 /** Lines of a failed step's log shown in the summary. */
@@ -135,6 +137,7 @@ export async function executeSelected(o: ExecuteOptions): Promise<number> {
       repoDir: o.repoDir,
       pipelines: program,
       containers: o.containers,
+      ...(o.parallel ? { parallel: o.parallel } : {}),
       onLaunch: (runId, stepKey, at) => where.set(`${runId}/${stepKey}`, at),
       onNotice: (text) => (progress ? progress.note(`sci run: ${text}`) : process.stderr.write(`sci run: ${text}\n`)),
     });
