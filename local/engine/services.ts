@@ -36,10 +36,11 @@ export interface EngineServices {
 }
 
 export interface ChildRequest {
-  /** The value of `run.callees.<key>`: `local:<pipelineId>`. */
+  /** The value of `run.callees.<key>`: `local:<pipelineId>:<hash>` (see state-machines.ts). */
   stateMachine: string;
   input: unknown;
-  parentRunId: string;
+  /** The calling run is untrusted: so is its callee. */
+  untrusted: boolean;
   signal: AbortSignal;
 }
 

@@ -11,6 +11,9 @@ import { pendingStepRecords } from './pending-steps.ts';
 /** The run id the compiled ASL gives the child started by `stepKey` (see the compiler's call step). */
 export const childRunId = (parentRunId: string, stepKey: string) => `${parentRunId}.${stepKey}`;
 
+/** A run of a `pipeline:` step (its id is its caller's plus the step key), not a follower that names its upstream run. */
+export const isChildRun = (run: RunRecord) => run.parentRunId !== undefined && run.id.startsWith(`${run.parentRunId}.`);
+
 /** Records the queued child runs of `parent`, and theirs, from the compiled program. */
 export async function createChildRuns(store: RunStore, parent: RunRecord, program: Map<string, CompiledPipeline>): Promise<void> {
   for (const call of program.get(parent.pipeline)?.steps ?? []) {

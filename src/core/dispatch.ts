@@ -45,6 +45,9 @@ export interface DispatchRequest {
   only?: string;
 }
 
+/** What starting chosen pipelines needs of a request (the trigger already did its choosing). */
+export type StartRequest = Pick<DispatchRequest, 'seed' | 'facts' | 'parentRunId'>;
+
 export type DispatchOutcome =
   | { kind: 'started'; runs: Array<{ runId: string; pipeline: string; executionArn: string }> }
   | { kind: 'invalid'; problems: Array<{ file: string; message: string }> }
@@ -65,15 +68,23 @@ export async function dispatch(deps: DispatchDeps, source: PipelineSource, reque
     if (!resolved.ok) return { kind: 'rejected', message: resolved.message };
     typed.push({ pipeline, inputs: resolved.value });
   }
+  return startPipelines(deps, loaded.all, typed, request);
+}
+
+/**
+ * Compiles the chosen pipelines (inputs already typed) and starts a run of each. `dispatch` chooses
+ * by trigger; `sci run` chooses by name too (a named pipeline runs whatever its `on`).
+ */
+export async function startPipelines(deps: DispatchDeps, all: Pipeline[], chosen: Array<{ pipeline: Pipeline; inputs: InputValues }>, request: StartRequest): Promise<DispatchOutcome> {
   // Compiled before anything starts too: a pipeline over Step Functions' limits starts nothing.
   const compiled = [];
-  for (const { pipeline, inputs } of typed) {
-    const run = compileWithCallees(loaded.all, pipeline, deps.target);
+  for (const { pipeline, inputs } of chosen) {
+    const run = compileWithCallees(all, pipeline, deps.target);
     if (!run.ok) return reportInvalid(deps, request, run.diagnostics);
     compiled.push({ pipeline, inputs, run: run.value });
   }
   // A secret the step role cannot read would fail a step later with AccessDenied: refuse the commit now.
-  const unreadable = deps.secretPrefixes ? outsidePrefix(loaded.all, compiled.map((c) => c.run), deps.secretPrefixes) : [];
+  const unreadable = deps.secretPrefixes ? outsidePrefix(all, compiled.map((c) => c.run), deps.secretPrefixes) : [];
   if (unreadable.length > 0) return reportInvalid(deps, request, unreadable);
   const runs = [];
   for (const { pipeline, inputs, run } of compiled) {
@@ -89,14 +100,14 @@ function outsidePrefix(all: Pipeline[], runs: CompiledRun[], prefixes: SecretPre
 }
 
 /** Nothing runs from a broken commit; each broken file shows its first problem on the commit. */
-async function reportInvalid(deps: DispatchDeps, request: DispatchRequest, diagnostics: Diagnostic[]): Promise<DispatchOutcome> {
+async function reportInvalid(deps: DispatchDeps, request: StartRequest, diagnostics: Diagnostic[]): Promise<DispatchOutcome> {
   const problems = firstProblemByFile(diagnostics);
   await Promise.all(problems.map((p) => deps.statuses.setStatus(request.facts.repo, request.facts.sha, { context: `sci/${p.pipeline}`, state: 'failure', description: p.message })));
   return { kind: 'invalid', problems: problems.map(({ file, message }) => ({ file, message })) };
 }
 
 /** The run record (queued) for `pipeline`, bound to its compiled definition. */
-function runRecord(deps: DispatchDeps, pipeline: Pipeline, runId: string, hash: string, inputs: InputValues, request: DispatchRequest, group: string | undefined): RunRecord {
+function runRecord(deps: DispatchDeps, pipeline: Pipeline, runId: string, hash: string, inputs: InputValues, request: StartRequest, group: string | undefined): RunRecord {
   const { facts } = request;
   return {
     id: runId, repo: facts.repo, pipeline: pipeline.id, status: 'queued', event: facts.event, sha: facts.sha, ref: facts.ref,
@@ -107,7 +118,7 @@ function runRecord(deps: DispatchDeps, pipeline: Pipeline, runId: string, hash: 
   };
 }
 
-async function startRun(deps: DispatchDeps, pipeline: Pipeline, compiled: CompiledRun, inputs: InputValues, request: DispatchRequest) {
+async function startRun(deps: DispatchDeps, pipeline: Pipeline, compiled: CompiledRun, inputs: InputValues, request: StartRequest) {
   const { facts } = request;
   const runId = runIdFor(request.seed, pipeline.id);
   const callees: Record<string, string> = {};

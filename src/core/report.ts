@@ -6,7 +6,7 @@
  */
 import type { RunStatus } from '../../statemachines/pipeline/model.ts';
 import type { Clock, CommitState, RunRecord, RunStore, StatusReporter, StepRecord } from './ports.ts';
-import { settleChildRuns } from './child-runs.ts';
+import { isChildRun, settleChildRuns } from './child-runs.ts';
 import { UNSETTLED_STEP_STATUSES } from '../../statemachines/lifecycle.ts';
 
 export interface ReportDeps {
@@ -28,6 +28,8 @@ export interface ExecutionStatusDetail {
   input?: string | null;
   error?: string | null;
   cause?: string | null;
+  /** Billed state transitions, when the engine counted them (the local engine; AWS events carry none). */
+  transitions?: number;
 }
 
 /** The run an execution belongs to: `run.id` of its input, else its name. */
@@ -58,8 +60,10 @@ export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatu
   }
   const status = TERMINAL[detail.status];
   if (!status) return `ignored status ${detail.status}`;
-  const reason = detail.status === 'TIMED_OUT' ? 'timed_out' : detail.error ? `${detail.error}${detail.cause ? `: ${detail.cause}` : ''}`.slice(0, 500) : undefined;
-  await deps.store.transitionRun(runId, status, { endedAt: now, ...(reason ? { reason } : {}) });
+  const reason = reasonOf(detail);
+  await deps.store.transitionRun(runId, status, {
+    endedAt: now, ...(reason ? { reason } : {}), ...(detail.transitions !== undefined ? { transitions: detail.transitions } : {}),
+  });
   const settleReason = status === 'cancelled' ? 'run cancelled' : 'did not run';
   for (const step of found.steps.filter((s) => UNSETTLED.has(s.status))) {
     await deps.store.transitionStep(runId, step.key, 'cancelled', { endedAt: now, reason: settleReason });
@@ -70,7 +74,7 @@ export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatu
   if (endStatus !== 'succeeded' && endStatus !== 'failed' && endStatus !== 'cancelled') return `run ${runId} ${endStatus}`;
   await settleChildRuns(deps.store, final, now);
   // A child run is part of its caller: the caller's commit status and followers speak for it.
-  if (!final.run.parentRunId) {
+  if (!isChildRun(final.run)) {
     await deps.statuses.setStatus(final.run.repo, final.run.sha, {
       context: `sci/${final.run.pipeline}`,
       state: COMMIT_STATE[endStatus] ?? 'error',
@@ -80,6 +84,13 @@ export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatu
     await deps.startFollowers(final.run);
   }
   return `run ${runId} ${endStatus}`;
+}
+
+/** Why an execution ended: its error and cause; a stop's cause alone (StopExecution sets no error). */
+function reasonOf(detail: ExecutionStatusDetail): string | undefined {
+  if (detail.status === 'TIMED_OUT') return 'timed_out';
+  if (detail.error) return `${detail.error}${detail.cause ? `: ${detail.cause}` : ''}`.slice(0, 500);
+  return detail.status === 'ABORTED' && detail.cause ? detail.cause.slice(0, 500) : undefined;
 }
 
 /** `failed at step "test (node=20)": exit 1`, or the run's own reason. */

@@ -1,27 +1,25 @@
 /**
- * Wires `sci serve`: the Lambda's ingress with local adapters — delivery records in memory and
- * then in the local store (deliveries.ts), an in-process queue, pipeline files from the clone at
- * the delivered commit, and the embedded engine for executions (which records runs in the store).
+ * Wires `sci serve`: the Lambdas' path with local adapters. The ingress is the webhook Lambda's
+ * (delivery records in memory, then in the local store: deliveries.ts), an in-process queue
+ * stands in for SQS, and each delivery goes through the dispatcher Lambda's `dispatchDelivery`
+ * over the local clone and the local runtime (local/runtime.ts), whose executions report to the
+ * reporter Lambda's use case.
  */
 import type { UntrustedPolicy } from '../../local/build-runner/isolation.ts';
 import type { LocalSession } from '../../local/session.ts';
-import { compileProgram } from '../../statemachines/compiler/program.ts';
-import { formatDiagnostic } from '../../statemachines/diagnostics.ts';
 import type { ContainerMode } from '../../local/containers/engine.ts';
-import { LocalEngine } from '../../local/engine/engine.ts';
-import type { ExecutablePipeline } from '../../local/engine/execution.ts';
 import { readGitFacts } from '../../local/git-facts.ts';
+import { localRuntime, type CoreCalls } from '../../local/runtime.ts';
+import { LoggedStatuses } from '../../local/status-log.ts';
 import type { PipelineSource, QueuedDelivery } from '../core/ports.ts';
+import { dispatchDelivery, type DeliveryDeps } from '../github/dispatch-delivery.ts';
 import { receiveDelivery, type IngressDeps } from '../github/ingress.ts';
+import { GitRepository } from '../source/git-source.ts';
 import { commitChecker, commitOf } from './commits.ts';
 import { localDashboard } from '../dashboard/local-dashboard.ts';
 import { firstTime, memoizedSource, RecentDeliveries } from './deliveries.ts';
 import type { ServeHandlers } from './http.ts';
-import { BuildSlots } from '../../local/engine/build-slots.ts';
-import { dispatchLocally } from './local-dispatch.ts';
 import { WorkQueue } from './local-queue.ts';
-import type { Pipeline } from '../../statemachines/pipeline/model.ts';
-import type { InputValues, RunFacts } from '../core/run-facts.ts';
 
 export interface ServeOptions {
   repoDir: string;
@@ -31,36 +29,37 @@ export interface ServeOptions {
   log: (line: string) => void;
   /** Untrusted steps with no sandbox usable: refused, or run anyway (`--allow-untrusted`). @default 'sandbox' */
   untrustedPolicy?: UntrustedPolicy;
-  /** Runs executing at once. @default 4 */
+  /** Runs executing at once (more wait their turn, `running` in the store). @default 4 */
   concurrency?: number;
   /** Steps running at once, over all runs (`-j`). @default the core count */
   parallel?: number;
   /** Steps in containers (`--no-containers`: `none`). @default SCI_CONTAINER, else the first engine that answers */
   containers?: ContainerMode;
+  /** The core use cases the app calls (a test counts the calls). @default the real ones */
+  core?: Partial<CoreCalls & { dispatchDelivery: typeof dispatchDelivery }>;
 }
 
-type Execution = { all: Pipeline[]; pipeline: Pipeline; facts: RunFacts & { inputs: InputValues } };
-
-async function execute(o: ServeOptions, buildSlots: BuildSlots, { all, pipeline, facts }: Execution): Promise<void> {
-  const compiled = compileProgram(all, [pipeline], { tableName: o.session.table.tableName });
-  if (!compiled.ok) {
-    o.log(`${pipeline.id} not run: ${compiled.diagnostics.map((d) => formatDiagnostic(d)).join('; ')}`);
-    return;
-  }
-  const program = compiled.value;
-  const engine = new LocalEngine({ store: o.session.store, dynamo: o.session.dynamo, tableName: o.session.table.tableName, paths: o.session.paths, repoDir: o.repoDir, pipelines: program, buildSlots, untrustedPolicy: o.untrustedPolicy ?? 'sandbox', ...(o.containers ? { containers: o.containers } : {}), onNotice: o.log });
-  const outcome = await engine.run({ pipeline: program.get(pipeline.id) as ExecutablePipeline, facts });
-  o.log(`run ${outcome.runId} (${pipeline.id}) ${outcome.status}`);
-}
-
-/** What `sci serve` holds: the HTTP handlers and the two queues (deliveries, then executions). */
+/** What `sci serve` holds: the HTTP handlers, the delivery queue and the runs it started. */
 export interface ServeApp {
   handlers: Required<ServeHandlers>;
   repo: string | undefined;
-  /** Resolves when every accepted delivery is dispatched and every run it started has ended. */
+  /** Resolves when every accepted delivery is dispatched and every run it started (followers too) has ended. */
   drained(): Promise<void>;
   /** Ends the helper git process (it ends by itself when this process exits). */
   close(): void;
+}
+
+function describe(outcome: Awaited<ReturnType<typeof dispatchDelivery>>): string {
+  switch (outcome.kind) {
+    case 'ignored':
+      return `ignored (${outcome.reason})`;
+    case 'invalid':
+      return `pipelines invalid; nothing runs: ${outcome.problems.map((p) => p.message).join('; ')}`;
+    case 'rejected':
+      return `rejected: ${outcome.message}`;
+    case 'started':
+      return `started ${outcome.runs.map((r) => `${r.pipeline} (run ${r.runId})`).join(', ') || 'no pipeline'}`;
+  }
 }
 
 export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
@@ -68,14 +67,27 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
   // Without an origin remote there is no identity to compare with: any repository is this one.
   const repo = git.repoUrl.startsWith('file://') ? undefined : git.repo;
   const failed = (what: string) => (_: unknown, error: unknown) => o.log(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
-  // one bound on the steps of every run the server executes
-  const buildSlots = new BuildSlots(o.parallel);
-  const executions = new WorkQueue<Execution>((x) => execute(o, buildSlots, x), o.concurrency ?? 4, failed('run'));
-  const local = { source: memoizedSource(o.source), execute: (all: Pipeline[], pipeline: Pipeline, facts: Execution['facts']) => executions.push({ all, pipeline, facts }), log: o.log };
-  // One dispatcher at a time: dispatching is short, and HTTP answers keep the CPU during a burst.
+  const source = memoizedSource(o.source);
+  const runtime = localRuntime({
+    session: o.session,
+    repoDir: o.repoDir,
+    repoUrl: git.repoUrl,
+    source,
+    statuses: new LoggedStatuses(o.log),
+    runUrl: (runId) => `sci show ${runId}`,
+    maxRunning: o.concurrency ?? 4,
+    ...(o.parallel ? { parallel: o.parallel } : {}),
+    onNotice: o.log,
+    ...(o.containers ? { containers: o.containers } : {}),
+    ...(o.untrustedPolicy ? { untrustedPolicy: o.untrustedPolicy } : {}),
+    ...(o.core ? { core: o.core } : {}),
+  });
+  const deliveryDeps: DeliveryDeps = { ...runtime.dispatch, repos: new GitRepository(o.repoDir, source) };
+  const handle = o.core?.dispatchDelivery ?? dispatchDelivery;
+  // One dispatcher at a time, as a FIFO queue would: dispatching is short, and runs go on in the background.
   const deliveries = new WorkQueue<QueuedDelivery>(
     async (d) => {
-      if (await firstTime(o.session.store, d)) await dispatchLocally(local, d);
+      if (await firstTime(o.session.store, d)) o.log(`${d.deliveryId}: ${describe(await handle(deliveryDeps, d))}`);
       else o.log(`${d.deliveryId}: already handled before a restart; nothing runs`);
     },
     1,
@@ -99,7 +111,7 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
     close: () => commits.close(),
     drained: async () => {
       await deliveries.drained();
-      await executions.drained();
+      await runtime.executions.settled();
     },
     handlers: {
       webhook: (request) => receiveDelivery(deps, request),

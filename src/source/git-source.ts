@@ -1,10 +1,11 @@
 /**
  * Pipeline files of a local git repository at an exact commit, read with git itself
- * (execFile, never a shell), so `sci run` builds what the commit holds, not the working tree.
+ * (execFile, never a shell), so `sci run` builds what the commit holds, not the working tree;
+ * and the clone as the repository `sci serve` answers deliveries for.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { PipelineSource } from '../core/ports.ts';
+import type { PipelineSource, RepositoryReader } from '../core/ports.ts';
 import { isPipelineFile } from '../../statemachines/pipeline/repo.ts';
 
 const run = promisify(execFile);
@@ -32,5 +33,31 @@ export class GitSource implements PipelineSource {
     const listing = await git(this.repoDir, ['ls-tree', '-r', '-z', '--name-only', sha, '--', '.sci']);
     const paths = listing.split('\0').filter((p) => p !== '' && isPipelineFile(p)).sort();
     return Promise.all(paths.map(async (path) => ({ path, text: await git(this.repoDir, ['cat-file', 'blob', `${sha}:${path}`]) })));
+  }
+}
+
+/** `RepositoryReader` over the local clone `sci serve` serves: pipeline files, branch heads and diffs from git. */
+export class GitRepository implements RepositoryReader {
+  constructor(
+    private readonly repoDir: string,
+    private readonly files: PipelineSource = new GitSource(repoDir),
+  ) {}
+
+  source(): PipelineSource {
+    return this.files;
+  }
+
+  async resolveBranch(_repo: string, branch: string): Promise<string> {
+    return (await git(this.repoDir, ['rev-parse', '--verify', '--end-of-options', `refs/heads/${branch}^{commit}`])).trim();
+  }
+
+  /** Undefined when either commit is not in the clone (path filters then match, as on a forge that cannot tell). */
+  async changedFiles(_repo: string, base: string, head: string): Promise<string[] | undefined> {
+    if (!OBJECT_NAME.test(base) || !OBJECT_NAME.test(head)) return undefined;
+    try {
+      return (await git(this.repoDir, ['diff', '--name-only', '-z', base, head, '--'])).split('\0').filter((p) => p !== '');
+    } catch {
+      return undefined;
+    }
   }
 }

@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { localRuntime } from '../../local/runtime.ts';
+import { LoggedStatuses } from '../../local/status-log.ts';
 import { LocalRedriver } from '../../local/engine/local-redrive.ts';
 import { GitSource } from '../../src/source/git-source.ts';
 import { launchBrowser, type Page, type TestBrowser } from './browser.ts';
@@ -85,11 +87,10 @@ before(async () => {
   ciRun = runsOf(made.stdout).find((r) => r.pipeline === 'ci')!.id;
   process.env.SCI_HOME = box.home;
   session = await openSession(box.repo);
-  const redriver = new LocalRedriver({
-    engine: { store: session.store, dynamo: session.dynamo, tableName: session.table.tableName, paths: session.paths, repoDir: box.repo, containers: 'none' },
-    source: new GitSource(box.repo),
-    repoUrl: `file://${box.repo}`,
-  });
+  const source = new GitSource(box.repo);
+  const repoUrl = `file://${box.repo}`;
+  const runtime = localRuntime({ session, repoDir: box.repo, repoUrl, source, statuses: new LoggedStatuses(() => undefined), runUrl: (id) => id, containers: 'none' });
+  const redriver = new LocalRedriver({ store: session.store, table: session.table, executions: runtime.executions, machines: runtime.machines, source, repoUrl });
   server = createServeServer({ dashboard: localDashboard(session, { pollMs: 150, redriver }) });
   base = `http://127.0.0.1:${await listen(server, 0)}`;
   browser = await launchBrowser();

@@ -14,7 +14,7 @@ export const startExecutionExecutor: Executor = async (input, state, run, servic
   if (step && run.carried?.has(step.key)) return { ExecutionArn: `local:${run.runId}.${step.key}`, StateMachineArn, Status: 'SUCCEEDED', Output: null };
   if (step) await services.store.transitionStep(run.runId, step.key, 'running', { startedAt: services.now().toISOString(), incrementAttempts: true });
   const childInput = typeof Input === 'string' ? (JSON.parse(Input) as unknown) : (Input ?? {});
-  const child = await services.startChild({ stateMachine: StateMachineArn, input: childInput, parentRunId: run.runId, signal: taskSignal(run, state) });
+  const child = await services.startChild({ stateMachine: StateMachineArn, input: childInput, untrusted: run.untrusted, signal: taskSignal(run, state) });
   const description = {
     ExecutionArn: `local:${child.runId}`,
     StateMachineArn,

@@ -6,6 +6,8 @@
 import { repositoryRoot } from '../../../local/home.ts';
 import { readGitFacts } from '../../../local/git-facts.ts';
 import { LocalRedriver } from '../../../local/engine/local-redrive.ts';
+import { localRuntime } from '../../../local/runtime.ts';
+import { LoggedStatuses } from '../../../local/status-log.ts';
 import { withSession } from '../../../local/session.ts';
 import { redrive } from '../../core/control.ts';
 import { GitSource } from '../../source/git-source.ts';
@@ -40,34 +42,35 @@ export async function run(argv: string[]): Promise<number> {
   const git = await readGitFacts(repoDir).catch((error: Error) => {
     throw new CliUsageError(error.message);
   });
-  return withSession(repoDir, (session) =>
-    cancellable(async (signal) => {
-      const tty = !json && process.stdout.isTTY === true;
-      const where = new Map<string, string>();
-      const progress = json ? undefined : new Progress(session.store, process.stdout, tty, where);
-      const redriver = new LocalRedriver({
-        engine: {
-          store: session.store, dynamo: session.dynamo, tableName: session.table.tableName, paths: session.paths, repoDir,
-          containers: containerModeOf(values['no-containers'], process.env),
-          onLaunch: (id, stepKey, at) => where.set(`${id}/${stepKey}`, at),
-          onNotice: (text) => (progress ? progress.note(`sci redrive: ${text}`) : process.stderr.write(`sci redrive: ${text}\n`)),
-        },
-        source: new GitSource(repoDir),
-        repoUrl: git.repoUrl,
-        signal,
-        onStarted: (id) => progress?.track(id),
-      });
-      const result = await redrive({ store: session.store, redriver }, runId);
-      if (!result.ok) {
-        process.stderr.write(`sci redrive: ${result.message}\n`);
-        return 1;
-      }
-      if (!json) process.stdout.write(`sci redrive: ${result.message}\n`);
-      const outcome = await redriver.finished(runId);
-      await progress?.stop();
-      if (!outcome) return 1;
-      await report(session, [outcome], json, tty, where);
-      return outcome.status === 'succeeded' ? 0 : 1;
-    }),
-  );
+  return withSession(repoDir, async (session) => {
+    const tty = !json && process.stdout.isTTY === true;
+    const where = new Map<string, string>();
+    const progress = json ? undefined : new Progress(session.store, process.stdout, tty, where);
+    const note = (text: string) => (progress ? progress.note(`sci redrive: ${text}`) : process.stderr.write(`sci redrive: ${text}\n`));
+    const source = new GitSource(repoDir);
+    const runtime = localRuntime({
+      session, repoDir, repoUrl: git.repoUrl, source, statuses: new LoggedStatuses(note), runUrl: (id) => `sci show ${id}`,
+      containers: containerModeOf(values['no-containers'], process.env),
+      onNotice: note,
+      onLaunch: (id, stepKey, at) => where.set(`${id}/${stepKey}`, at),
+    });
+    const redriver = new LocalRedriver({ store: session.store, table: session.table, executions: runtime.executions, machines: runtime.machines, source, repoUrl: git.repoUrl });
+    return cancellable(
+      () => runtime.executions.stopAll('cancelled (Ctrl-C)'),
+      async () => {
+        const result = await redrive({ store: session.store, redriver }, runId);
+        if (!result.ok) {
+          process.stderr.write(`sci redrive: ${result.message}\n`);
+          return 1;
+        }
+        if (!json) process.stdout.write(`sci redrive: ${result.message}\n`);
+        progress?.track(runId);
+        // the run's end, then what it started (followers)
+        await runtime.executions.settled();
+        await progress?.stop();
+        const [ended] = await report(session, [runId], json, tty, where);
+        return ended?.run.status === 'succeeded' ? 0 : 1;
+      },
+    );
+  });
 }

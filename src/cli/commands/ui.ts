@@ -2,7 +2,9 @@
 import { LocalRedriver } from '../../../local/engine/local-redrive.ts';
 import { readGitFacts } from '../../../local/git-facts.ts';
 import { repositoryRoot } from '../../../local/home.ts';
+import { localRuntime } from '../../../local/runtime.ts';
 import { openSession } from '../../../local/session.ts';
+import { LoggedStatuses } from '../../../local/status-log.ts';
 import { GitSource } from '../../source/git-source.ts';
 import { localDashboard } from '../../dashboard/local-dashboard.ts';
 import { createServeServer } from '../../serve/http.ts';
@@ -36,19 +38,19 @@ export async function run(argv: string[]): Promise<number> {
   const session = await openSession(repoDir);
   const log = (line: string) => process.stdout.write(`${line}\n`);
   // redrives from the page execute in this process; stopping the server cancels them cleanly
-  const stop = new AbortController();
-  const redriver = git && new LocalRedriver({
-    engine: { store: session.store, dynamo: session.dynamo, tableName: session.table.tableName, paths: session.paths, repoDir, onNotice: (text) => log(`sci ui: ${text}`) },
-    source: new GitSource(repoDir),
-    repoUrl: git.repoUrl,
-    signal: stop.signal,
+  const runtime = git && localRuntime({
+    session, repoDir, repoUrl: git.repoUrl, source: new GitSource(repoDir), statuses: new LoggedStatuses((line) => log(`sci ui: ${line}`)),
+    runUrl: (id) => `sci show ${id}`, onNotice: (text) => log(`sci ui: ${text}`),
+  });
+  const redriver = runtime && new LocalRedriver({
+    store: session.store, table: session.table, executions: runtime.executions, machines: runtime.machines, source: new GitSource(repoDir), repoUrl: git.repoUrl,
   });
   try {
     const dashboard = localDashboard(session, { prices: cliPrices(), ...(redriver ? { redriver } : {}) });
     await serveUntilSignal(createServeServer({ dashboard }), port, (url) => `sci ui: ${url} (runs of ${session.home})`, log);
   } finally {
-    stop.abort();
-    await redriver?.drained();
+    runtime?.executions.stopAll('sci ui stopped');
+    await runtime?.executions.settled();
     await session.close();
   }
   return 0;

@@ -1,20 +1,22 @@
 /**
- * The running half of `sci run`: compile the selected pipelines (and their callees), open the
- * local store, execute every run concurrently on the embedded engine with live progress, turn
- * Ctrl-C into a clean cancel, then print the summary (or JSON Lines) and pick the exit code.
+ * The running half of `sci run`: the selected pipelines go through the core's dispatch with the
+ * local adapters (local/runtime.ts), so each run is compiled, recorded, started, reported and
+ * followed exactly as on AWS; live progress meanwhile, Ctrl-C as a clean cancel, then the summary
+ * (or JSON Lines) of every run started (followers included) and the exit code.
  */
 import { readFile } from 'node:fs/promises';
 import { stepLogFile } from '../../../local/home.ts';
 import type { ContainerMode } from '../../../local/containers/engine.ts';
-import { LocalEngine } from '../../../local/engine/engine.ts';
-import type { ExecutablePipeline, ExecutionOutcome, RunFacts } from '../../../local/engine/execution.ts';
+import { newRunId } from '../../../local/engine/ulid.ts';
 import type { GitFacts } from '../../../local/git-facts.ts';
-import { formatDiagnostic, sortDiagnostics } from '../../../statemachines/diagnostics.ts';
+import { localRuntime } from '../../../local/runtime.ts';
 import { withSession, type LocalSession } from '../../../local/session.ts';
+import { LoggedStatuses } from '../../../local/status-log.ts';
+import { startPipelines } from '../../core/dispatch.ts';
 import type { RunWithSteps } from '../../core/ports.ts';
+import type { RunFacts } from '../../core/run-facts.ts';
 import type { EventName, Pipeline } from '../../../statemachines/pipeline/model.ts';
-import { compileProgram } from '../../../statemachines/compiler/program.ts';
-import type { CompiledPipeline } from '../../../statemachines/compiler/compile.ts';
+import { GitSource } from '../../source/git-source.ts';
 import { Progress } from '../output/progress.ts';
 import { runBlock, runView } from '../output/run-view.ts';
 import type { SelectedRun } from './selection.ts';
@@ -38,7 +40,7 @@ export interface ExecuteOptions {
 /** Lines of a failed step's log shown in the summary. */
 const LOG_TAIL_LINES = 15;
 
-function factsOf(o: ExecuteOptions, inputs: RunFacts['inputs']): RunFacts {
+function factsOf(o: ExecuteOptions): RunFacts {
   return {
     repo: o.git.repo,
     repoUrl: o.git.repoUrl,
@@ -49,7 +51,6 @@ function factsOf(o: ExecuteOptions, inputs: RunFacts['inputs']): RunFacts {
     event: o.event,
     actor: o.git.actor,
     pr: { number: 0, base: o.event === 'pull_request' ? o.branch : '', fork: false },
-    inputs,
     ...(o.released ? { released: o.released } : {}),
   };
 }
@@ -65,30 +66,23 @@ async function failedTails(session: LocalSession, runId: string): Promise<string
   return out;
 }
 
-/** Listens for Ctrl-C / SIGTERM while `fn` runs: the first cancels the runs, a second quits at once. */
-export async function cancellable<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
+/** Listens for Ctrl-C / SIGTERM while `fn` runs: the first calls `cancel`, a second quits at once. */
+export async function cancellable<T>(cancel: () => void, fn: () => Promise<T>): Promise<T> {
+  let asked = false;
   const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
+    if (asked) process.exit(130);
+    asked = true;
     process.stderr.write('\ncancelling (Ctrl-C again to quit at once)…\n');
-    controller.abort();
+    cancel();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    return await fn(controller.signal);
+    return await fn();
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-}
-
-/** Compiles before anything is created; a pipeline that cannot compile is a config error (exit 2). */
-function compileOrReport(o: ExecuteOptions, tableName: string): Map<string, CompiledPipeline> | undefined {
-  const program = compileProgram(o.all, o.runs.map((r) => r.pipeline), { tableName });
-  if (program.ok) return program.value;
-  for (const d of sortDiagnostics(program.diagnostics)) process.stderr.write(`${formatDiagnostic(d)}\n`);
-  return undefined;
 }
 
 /** `  in image node:22 (podman): build, test (node=22)`: where the run's steps ran, grouped. */
@@ -102,10 +96,12 @@ function whereLines(found: RunWithSteps, where: ReadonlyMap<string, string>): st
 }
 
 /** The end of `sci run`: one JSON line per run, or each run's block, where its steps ran, failed logs' tails and status. */
-export async function report(session: LocalSession, outcomes: ExecutionOutcome[], json: boolean, tty: boolean, where: ReadonlyMap<string, string>): Promise<void> {
-  for (const outcome of outcomes) {
-    const found = await session.store.getRun(outcome.runId);
+export async function report(session: LocalSession, runIds: string[], json: boolean, tty: boolean, where: ReadonlyMap<string, string>): Promise<RunWithSteps[]> {
+  const ended: RunWithSteps[] = [];
+  for (const runId of runIds) {
+    const found = await session.store.getRun(runId);
     if (!found) continue;
+    ended.push(found);
     if (json) {
       process.stdout.write(`${JSON.stringify(runView(found))}\n`);
       continue;
@@ -114,48 +110,58 @@ export async function report(session: LocalSession, outcomes: ExecutionOutcome[]
     if (!tty) process.stdout.write(`\n${runBlock(found).join('\n')}\n`);
     const places = whereLines(found, where);
     if (places.length > 0) process.stdout.write(`${places.join('\n')}\n`);
-    const tails = await failedTails(session, outcome.runId);
+    const tails = await failedTails(session, runId);
     if (tails.length > 0) process.stdout.write(`${tails.join('\n')}\n`);
-    const why = outcome.error && outcome.status === 'failed' ? ` (${outcome.error})` : '';
-    process.stdout.write(`${found.run.pipeline}: ${found.run.status}${why} — sci show ${outcome.runId}\n`);
+    const why = found.run.status === 'failed' && found.run.reason ? ` (${found.run.reason})` : '';
+    process.stdout.write(`${found.run.pipeline}: ${found.run.status}${why} — sci show ${runId}\n`);
   }
+  return ended;
 }
 
 export async function executeSelected(o: ExecuteOptions): Promise<number> {
   return withSession(o.repoDir, async (session) => {
-    const program = compileOrReport(o, session.table.tableName);
-    if (!program) return 2;
-    const { store, dynamo, table, paths } = session;
     const tty = !o.json && process.stdout.isTTY === true;
     const where = new Map<string, string>();
-    const progress = o.json ? undefined : new Progress(store, process.stdout, tty, where);
-    const engine = new LocalEngine({
-      store,
-      dynamo,
-      tableName: table.tableName,
-      paths,
+    const progress = o.json ? undefined : new Progress(session.store, process.stdout, tty, where);
+    const note = (text: string) => (progress ? progress.note(`sci run: ${text}`) : process.stderr.write(`sci run: ${text}\n`));
+    // every run this command starts, dispatched or following one, in start order
+    const started: string[] = [];
+    const runtime = localRuntime({
+      session,
       repoDir: o.repoDir,
-      pipelines: program,
+      repoUrl: o.git.repoUrl,
+      source: new GitSource(o.repoDir),
+      statuses: new LoggedStatuses(note),
+      runUrl: (runId) => `sci show ${runId}`,
       containers: o.containers,
       ...(o.parallel ? { parallel: o.parallel } : {}),
+      onNotice: note,
       onLaunch: (runId, stepKey, at) => where.set(`${runId}/${stepKey}`, at),
-      onNotice: (text) => (progress ? progress.note(`sci run: ${text}`) : process.stderr.write(`sci run: ${text}\n`)),
+      onRunStarted: (runId) => {
+        started.push(runId);
+        progress?.track(runId);
+      },
     });
     if (!o.json) process.stdout.write(`sci run: ${o.runs.map((r) => r.pipeline.id).join(', ')} at ${o.git.sha.slice(0, 12)}${o.branch ? ` (${o.branch})` : ''}\n`);
-    const outcomes = await cancellable((signal) =>
-      Promise.all(
-        o.runs.map((r) =>
-          engine.run({
-            pipeline: program.get(r.pipeline.id) as ExecutablePipeline,
-            facts: factsOf(o, r.inputs),
-            signal,
-            onCreated: (runId) => progress?.track(runId),
-          }),
-        ),
-      ),
+    const facts = factsOf(o);
+    const outcome = await cancellable(
+      () => runtime.executions.stopAll('cancelled (Ctrl-C)'),
+      async () => {
+        const dispatched = await startPipelines(runtime.dispatch, o.all, o.runs, {
+          seed: `sci-run:${newRunId()}`,
+          facts,
+        });
+        await runtime.executions.settled();
+        return dispatched;
+      },
     );
     await progress?.stop();
-    await report(session, outcomes, o.json, tty, where);
-    return outcomes.every((x) => x.status === 'succeeded') ? 0 : 1;
+    if (outcome.kind !== 'started') {
+      const problems = outcome.kind === 'invalid' ? outcome.problems.map((p) => p.message) : [outcome.message];
+      for (const problem of problems) process.stderr.write(`${problem}\n`);
+      return 2;
+    }
+    const ended = await report(session, started, o.json, tty, where);
+    return ended.every((x) => x.run.status === 'succeeded') ? 0 : 1;
   });
 }

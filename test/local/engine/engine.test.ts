@@ -1,6 +1,7 @@
 /**
- * The engine through its API on a real local store (dynalite) and real processes: a callee runs
- * as a child run bound to its parent, and a cancelled execution leaves no step open.
+ * The local runtime through the core's dispatch on a real local store (dynalite) and real
+ * processes: a callee runs as a child run bound to its parent, each run's end reaches the
+ * reporter (its commit status), and a stopped execution is cancelled with no step left open.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,10 +10,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLocalStore } from '../../../local/store/dynalite-server.ts';
-import { LocalEngine } from '../../../local/engine/engine.ts';
-import type { RunFacts } from '../../../local/engine/execution.ts';
-import { compileProgram } from '../../../statemachines/compiler/program.ts';
-import { runnerPaths } from '../../../local/session.ts';
+import { localRuntime } from '../../../local/runtime.ts';
+import { runnerPaths, type LocalSession } from '../../../local/session.ts';
+import { LoggedStatuses } from '../../../local/status-log.ts';
+import { startPipelines } from '../../../src/core/dispatch.ts';
+import type { RunFacts } from '../../../src/core/run-facts.ts';
+import { GitSource } from '../../../src/source/git-source.ts';
 import { validateRepo } from '../../../statemachines/pipeline/repo.ts';
 
 const files = {
@@ -30,48 +33,55 @@ async function setup(t: { after(fn: () => unknown): void }) {
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-q', '-m', 'x');
-  const local = await openLocalStore(join(root, 'home'));
+  const home = join(root, 'home');
+  const local = await openLocalStore(home);
   t.after(async () => {
     await local.close();
     rmSync(root, { recursive: true, force: true });
   });
   const { pipelines, diagnostics } = validateRepo(Object.entries(files).map(([path, text]) => ({ path, text })));
   assert.deepEqual(diagnostics, []);
-  const compiled = compileProgram(pipelines, pipelines, { tableName: local.tableName });
-  assert.ok(compiled.ok);
-  const program = compiled.value;
-  const engine = new LocalEngine({ store: local.store, dynamo: local.client, tableName: local.tableName, paths: runnerPaths(join(root, 'home')), repoDir: repo, pipelines: program });
+  const session: LocalSession = {
+    home, store: local.store, dynamo: local.client, table: { dynamo: local.client, tableName: local.tableName }, paths: runnerPaths(home), close: () => local.close(),
+  };
+  const statuses: string[] = [];
+  const runtime = localRuntime({ session, repoDir: repo, repoUrl: 'file:///r', source: new GitSource(repo), statuses: new LoggedStatuses((line) => statuses.push(line)), runUrl: (id) => `sci show ${id}` });
   const facts: RunFacts = {
     repo: 'o/r', repoUrl: 'file:///r', sha: git('rev-parse', 'HEAD'), ref: 'refs/heads/main', branch: 'main', tag: '',
-    event: 'push', actor: 't', pr: { number: 0, base: '', fork: false }, inputs: {},
+    event: 'push', actor: 't', pr: { number: 0, base: '', fork: false },
   };
-  return { engine, program, facts, store: local.store };
+  const start = async (id: string, seed: string) => {
+    const pipeline = pipelines.find((p) => p.id === id)!;
+    const outcome = await startPipelines(runtime.dispatch, pipelines, [{ pipeline, inputs: {} }], { seed, facts });
+    assert.equal(outcome.kind, 'started');
+    return outcome.kind === 'started' ? outcome.runs[0]!.runId : '';
+  };
+  return { runtime, start, statuses, store: local.store };
 }
 
-test('a pipeline step runs its callee as a child run that names its parent', async (t) => {
-  const { engine, program, facts, store } = await setup(t);
-  const outcome = await engine.run({ pipeline: program.get('ci')!, facts });
-  assert.equal(outcome.status, 'succeeded', outcome.error);
+test('a pipeline step runs its callee as a child run that names its parent; the end reaches the reporter', async (t) => {
+  const { runtime, start, statuses, store } = await setup(t);
+  const runId = await start('ci', 'one');
+  await runtime.executions.settled();
+  const parent = await store.getRun(runId);
+  assert.equal(parent?.run.status, 'succeeded', parent?.run.reason);
+  assert.deepEqual(parent?.steps.map((s) => [s.key, s.status, s.attempts]), [['build', 'succeeded', 1], ['call', 'succeeded', 1]]);
+  assert.ok((parent?.run.transitions ?? 0) > 0, 'the engine counted the billed transitions');
   const child = (await store.listRuns({ pipeline: 'child' }))[0];
   assert.ok(child);
-  assert.equal(child.parentRunId, outcome.runId);
-  assert.equal(child.event, 'pipeline');
-  assert.equal(child.status, 'succeeded');
-  const parent = await store.getRun(outcome.runId);
-  assert.deepEqual(parent?.steps.map((s) => [s.key, s.status, s.attempts]), [['build', 'succeeded', 1], ['call', 'succeeded', 1]]);
+  assert.deepEqual([child.id, child.parentRunId, child.event, child.status], [`${runId}.call`, runId, 'pipeline', 'succeeded']);
+  // the caller's status speaks for its child: pending at the start, success at the end, none for the child
+  assert.deepEqual(statuses.map((s) => s.split(' ').slice(0, 2).join(' ')), ['sci/ci pending', 'sci/ci success']);
 });
 
-test('aborting an execution cancels it: the running build is killed, no step is left open', async (t) => {
-  const { engine, program, facts, store } = await setup(t);
-  const abort = new AbortController();
-  let runId = '';
-  const running = engine.run({ pipeline: program.get('slow')!, facts, signal: abort.signal, onCreated: (id) => (runId = id) });
+test('stopping an execution cancels it: the running build is killed, no step is left open', async (t) => {
+  const { runtime, start, store } = await setup(t);
+  const runId = await start('slow', 'two');
   for (let i = 0; i < 100 && (await store.getRun(runId))?.steps[0]?.status !== 'running'; i += 1) await new Promise((r) => setTimeout(r, 100));
-  abort.abort();
-  const outcome = await running;
-  assert.equal(outcome.status, 'cancelled');
+  await runtime.executions.stop(`local:${runId}`, 'stopped by the test');
+  await runtime.executions.settled();
   const after = await store.getRun(runId);
-  assert.equal(after?.run.status, 'cancelled');
+  assert.deepEqual([after?.run.status, after?.run.reason], ['cancelled', 'stopped by the test']);
   assert.deepEqual(after?.steps.map((s) => s.status), ['cancelled', 'cancelled']);
   assert.equal(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes('sleep 393'), false);
 });
