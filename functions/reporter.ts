@@ -3,14 +3,14 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { onBuildState, onExecutionStatus, type BuildStateDetail, type ExecutionStatusDetail, type ReportDeps } from '../src/core/report.ts';
 import { consoleUrl } from '../src/aws/names.ts';
 import { runStore } from '../src/aws/store.ts';
-import { followersOf, statuses } from '../src/aws/wiring.ts';
+import { executions, followersOf, statuses } from '../src/aws/wiring.ts';
 
 let deps: ReportDeps | undefined;
 
 type ReporterEvent = EventBridgeEvent<'Step Functions Execution Status Change', ExecutionStatusDetail> | EventBridgeEvent<'CodeBuild Build State Change', BuildStateDetail>;
 
 export async function handler(event: ReporterEvent): Promise<string> {
-  deps ??= { store: runStore(), statuses: statuses(), clock: { now: () => new Date() }, runUrl: (arn) => consoleUrl(arn), startFollowers: followersOf };
+  deps ??= { store: runStore(), statuses: statuses(), clock: { now: () => new Date() }, runUrl: (arn) => consoleUrl(arn), startFollowers: followersOf, executions: executions() };
   const outcome =
     event['detail-type'] === 'CodeBuild Build State Change'
       ? await onBuildState(deps, event.detail as BuildStateDetail)

@@ -4,6 +4,7 @@
  * execution's status changes go to the core's reporter (src/core/report.ts), which ends the run,
  * posts the status and starts `on.pipeline` followers, exactly as the Lambdas do.
  */
+import { join } from 'node:path';
 import type { DispatchDeps } from '../src/core/dispatch.ts';
 import { startFollowers } from '../src/core/followers.ts';
 import type { PipelineSource, StatusReporter } from '../src/core/ports.ts';
@@ -56,7 +57,7 @@ export interface LocalRuntime {
 export function localRuntime(o: LocalRuntimeOptions): LocalRuntime {
   const { session } = o;
   const report = o.core?.report ?? onExecutionStatus;
-  const machines = new LocalStateMachines();
+  const machines = new LocalStateMachines(join(session.home, 'machines'));
   const clock = { now: () => new Date() };
   const executions = new LocalExecutions({
     store: session.store,
@@ -96,6 +97,7 @@ export function localRuntime(o: LocalRuntimeOptions): LocalRuntime {
     startFollowers: async (run) => {
       await startFollowers(dispatchDeps, o.source, run, o.repoUrl);
     },
+    executions,
   };
   return { dispatch: dispatchDeps, report: reportDeps, executions, machines };
 }

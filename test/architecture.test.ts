@@ -45,3 +45,51 @@ test('the AWS SDK is imported only by adapters (src/aws, src/store, functions, l
     .flatMap((file) => imports(file).filter((spec) => spec.startsWith('@aws-sdk/')).map((spec) => `${file} imports ${spec}`));
   assert.deepEqual(offenders, []);
 });
+
+/**
+ * The parts of the code and the parts each may import (docs/architecture.md). The composition roots
+ * are `functions/` (AWS) and the CLI (`src/cli`, with `src/serve` for `sci serve` and
+ * `local/runtime.ts` wiring the local adapters); everything else depends inwards, and no two parts
+ * import each other.
+ */
+const ALLOWED: Record<string, string[]> = {
+  statemachines: [],
+  'src/core': ['statemachines'],
+  'src/store': ['src/core', 'statemachines'],
+  'src/github': ['src/core', 'statemachines'],
+  'src/source': ['src/core', 'statemachines'],
+  'src/aws': ['src/core', 'src/store', 'src/github', 'statemachines'],
+  local: ['src/core', 'src/store', 'statemachines'],
+  // the dashboard names AWS consoles (src/aws/names.ts), reads release records and serves a local session
+  'src/dashboard': ['src/core', 'src/store', 'statemachines', 'local', 'src/aws'],
+  'src/serve': ['src/core', 'src/github', 'src/source', 'src/dashboard', 'local', 'statemachines'],
+  'src/cli': ['src/core', 'src/store', 'src/aws', 'src/github', 'src/source', 'src/dashboard', 'src/serve', 'local', 'statemachines'],
+  functions: ['src/core', 'src/store', 'src/github', 'src/aws', 'statemachines'],
+  infra: ['src/core', 'src/aws', 'src/store', 'statemachines'],
+};
+const PARTS = Object.keys(ALLOWED).sort((a, b) => b.length - a.length);
+const partOf = (path: string) => PARTS.find((p) => path === p || path.startsWith(`${p}/`));
+
+test('each part imports only the parts it may (no two parts import each other)', () => {
+  const offenders = Object.keys(ALLOWED).flatMap((root) =>
+    sources(root).flatMap((file) =>
+      imports(file)
+        .filter((spec) => spec.startsWith('.'))
+        .map((spec) => ({ spec, to: partOf(join(file, '..', spec)) }))
+        .filter(({ to }) => to !== undefined && to !== partOf(file) && !ALLOWED[partOf(file) as string]!.includes(to))
+        .map(({ spec }) => `${file} imports ${spec}`),
+    ),
+  );
+  assert.deepEqual(offenders, []);
+});
+
+test('the allowed directions have no cycle', () => {
+  const seen = new Set<string>();
+  const visit = (part: string, path: string[]): void => {
+    assert.ok(!path.includes(part), `cycle: ${[...path, part].join(' → ')}`);
+    if (seen.has(part)) return;
+    for (const next of ALLOWED[part] ?? []) visit(next, [...path, part]);
+    seen.add(part);
+  };
+  for (const part of Object.keys(ALLOWED)) visit(part, []);
+});

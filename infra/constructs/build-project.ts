@@ -154,6 +154,7 @@ export class BuildProject extends Construct {
           actions: ['s3:GetBucketAcl', 's3:GetBucketLocation'],
           resources: [bucket.bucketArn],
         }),
+        listArtifacts(bucket, UNTRUSTED_ARTIFACT_PREFIX),
       ],
     });
   }
@@ -177,6 +178,7 @@ export class BuildProject extends Construct {
           actions: ['s3:GetBucketAcl', 's3:GetBucketLocation'],
           resources: [bucket.bucketArn],
         }),
+        listArtifacts(bucket, ARTIFACT_PREFIX),
         new PolicyStatement({
           sid: 'StepSecrets',
           actions: ['secretsmanager:GetSecretValue'],
@@ -198,4 +200,19 @@ export class BuildProject extends Construct {
       ],
     });
   }
+}
+
+/**
+ * The artifact pull reads a need that kept nothing as a missing object. S3 answers a missing key
+ * with 404 only to a caller who may list the bucket, and 403 otherwise (GetObject, "Permissions");
+ * it evaluates that listing with the requested key as `s3:prefix`, so a listing confined to the
+ * role's artifact prefix is enough (docs/aws-review.md, "Missing artifacts read as 404").
+ */
+function listArtifacts(bucket: Bucket, prefix: string): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'ListArtifacts',
+    actions: ['s3:ListBucket'],
+    resources: [bucket.bucketArn],
+    conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+  });
 }

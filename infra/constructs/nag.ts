@@ -36,6 +36,6 @@ function flatten(node: unknown): string {
     const [resource, attribute] = value['Fn::GetAtt'] as [unknown, unknown];
     return `<${flatten(resource)}.${flatten(attribute)}>`;
   }
-  if (value['Ref']) return `<${flatten(value['Ref'])}>`;
+  if (value.Ref) return `<${flatten(value.Ref)}>`;
   return JSON.stringify(node);
 }

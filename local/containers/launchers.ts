@@ -39,14 +39,15 @@ export class Launchers {
       this.processMode(`image ${image} is a CodeBuild curated image that no public registry serves: its steps run as local processes`);
     // without an engine named, a curated image (the default) asks no engine: `npm start` stays instant
     if (curated && this.mode === 'auto') return asProcess();
-    const engine = await (this.engine ??= this.detect());
+    this.engine ??= this.detect();
+    const engine = await this.engine;
     if (curated && (!engine || 'error' in engine || !(await engine.hasImage(image)))) return asProcess();
     if (!engine) return this.processMode('no container engine answers (tried docker, podman): steps run as local processes, not in their images');
     if ('error' in engine) return engine;
     const missing = await engine.ensureImage(image);
     if (missing) return { error: missing };
-    let launcher = this.byImage.get(image);
-    if (!launcher) this.byImage.set(image, (launcher = new ContainerLauncher(engine, image)));
+    const launcher = this.byImage.get(image) ?? new ContainerLauncher(engine, image);
+    this.byImage.set(image, launcher);
     return { launcher };
   }
 

@@ -177,7 +177,7 @@ export class LocalExecutions implements ExecutionStarter {
         ...(end.error ? { error: end.error } : {}), ...(end.cause ? { cause: end.cause } : {}),
         ...(end.transitions !== undefined ? { transitions: end.transitions } : {}),
       });
-    const machine = this.options.machines.lookup(stateMachine);
+    const machine = await this.options.machines.lookup(stateMachine);
     let end: ExecutionEnd;
     const watcher = this.watchCancelRequests(runId, signal);
     try {
@@ -215,9 +215,10 @@ export class LocalExecutions implements ExecutionStarter {
 
   /** A `pipeline:` step: the callee runs as the child execution the compiled input names, and is awaited. */
   private async startChild(request: ChildRequest): Promise<ChildResult> {
-    const given = request.input as { run?: { id?: unknown; pr?: { fork?: unknown } } };
+    const given = request.input as { run?: { id?: unknown; pr?: { fork?: unknown } }; part?: unknown };
     const runId = given.run?.id;
     if (typeof runId !== 'string' || runId === '') throw new Error('a child execution input without run.id');
+    if (typeof given.part === 'string') return this.runPart(request, runId, given.part);
     // a callee of an untrusted run is untrusted, whatever the caller's definition passes
     const input = request.untrusted ? { ...given, run: { ...given.run, pr: { ...given.run?.pr, fork: true } } } : given;
     const abort = new AbortController();
@@ -231,6 +232,22 @@ export class LocalExecutions implements ExecutionStarter {
     } finally {
       request.signal.removeEventListener('abort', forward);
     }
+  }
+
+  /**
+   * A part of a split pipeline (statemachines/compiler/split.ts) runs inside the run that starts it:
+   * the same run id, steps and store, no run lifecycle of its own.
+   */
+  private async runPart(request: ChildRequest, runId: string, part: string): Promise<ChildResult> {
+    const machine = await this.options.machines.lookup(request.stateMachine);
+    if (!machine) throw new Error(`${request.stateMachine} is not registered`);
+    const steps = await this.options.store.listSteps(runId);
+    const end = await execute(this.services, {
+      executionArn: `${localExecutionArn(runId)}:${part}`, runId, machineName: machine.name, definition: machine.definition,
+      input: request.input, steps, untrusted: request.untrusted, signal: request.signal,
+    });
+    const status = end.status === 'SUCCEEDED' ? 'succeeded' : end.status === 'ABORTED' ? 'cancelled' : 'failed';
+    return { runId, status, output: end.output, ...(end.error ? { error: `${end.error}${end.cause ? `: ${end.cause}` : ''}` } : {}) };
   }
 }
 

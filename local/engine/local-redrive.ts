@@ -30,6 +30,8 @@ function factsOf(run: RunRecord, repoUrl: string): RunFacts {
   return {
     repo: run.repo, repoUrl, sha: run.sha, ref: run.ref, branch: run.branch, tag: run.tag, event: run.event, actor: run.actor,
     pr: { number: 0, base: run.event === 'pull_request' ? run.branch : '', fork: false },
+    // a redriven untrusted run stays untrusted (its record keeps the dispatcher's decision)
+    ...(run.untrusted ? { untrusted: true } : {}),
   };
 }
 

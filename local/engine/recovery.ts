@@ -38,7 +38,8 @@ export async function reapAbandoned(store: RunStore, table: Table, home: string,
   const host = hostname();
   const open = await store.listActiveRuns();
   const reaped: string[] = [];
-  for (const run of open) {
+  // a run waiting in its concurrency group has no process by design: the group's next end starts it
+  for (const run of open.filter((r) => r.waitingFor === undefined)) {
     const owner = await readControl(table, run.id);
     const reason = ownerGone(run, owner, host, now);
     if (!reason) continue;

@@ -1,11 +1,10 @@
 /**
- * Acting on a run from outside (the API Lambda): approvals go to the task token the approval
- * step stored; a cancel stops the execution, and the reporter records the end when Step
- * Functions reports ABORTED.
+ * Acting on a run from outside (the API Lambda, the dashboard, `sci approve`/`reject`/`redrive`):
+ * approvals go to the task token the approval step stored; a cancel stops the execution, and the
+ * reporter records the end when the execution reports ABORTED.
  */
 import { REDRIVABLE_RUN_STATUSES } from '../../statemachines/lifecycle.ts';
-import { redriveSplit } from './redrive-plan.ts';
-import type { ExecutionRedriver, ExecutionStarter, RunStore, TaskTokens } from './ports.ts';
+import type { ExecutionRedriver, ExecutionStarter, RunStore, RunWithSteps, TaskTokens } from './ports.ts';
 
 export type ControlResult = { ok: true; message: string } | { ok: false; status: 404 | 409; message: string };
 
@@ -39,6 +38,13 @@ export async function cancel(deps: ControlDeps, runId: string, by: string): Prom
   if (!run.executionArn) return { ok: false, status: 409, message: `run ${runId} has no execution yet` };
   await deps.executions.stop(run.executionArn, `cancelled by ${by}`);
   return { ok: true, message: `cancelling run ${runId}` };
+}
+
+/** Step keys of a run split into those that run again and those carried; a message when none runs again. */
+export function redriveSplit(found: RunWithSteps): { again: string[]; carried: string[] } | string {
+  const again = found.steps.filter((s) => s.status !== 'succeeded').map((s) => s.key);
+  if (again.length === 0) return `every step of run ${found.run.id} succeeded: nothing to redrive`;
+  return { again, carried: found.steps.filter((s) => s.status === 'succeeded').map((s) => s.key) };
 }
 
 /** An engine's refusal to redrive (Step Functions' `ExecutionNotRedrivable`, a definition that changed). */

@@ -11,7 +11,7 @@ import type { Diagnostic } from '../../statemachines/diagnostics.ts';
 import { secretsOutsidePrefix, type SecretPrefixes } from '../../statemachines/pipeline/secret-prefix.ts';
 import { type BuildRoles, executionInput, type InputValues, isUntrusted, type RunFacts } from './run-facts.ts';
 import { runIdFor } from './run-id.ts';
-import { cancelOlderRuns, concurrencyGroupOf } from './concurrency.ts';
+import { cancelOlderRuns, concurrencyGroupOf, inProgressOf, isWaiting, replaceWaitingRuns, startWaitingRun } from './concurrency.ts';
 import { createChildRuns } from './child-runs.ts';
 import { pendingStepRecords } from './pending-steps.ts';
 
@@ -107,7 +107,7 @@ async function reportInvalid(deps: DispatchDeps, request: StartRequest, diagnost
 }
 
 /** The run record (queued) for `pipeline`, bound to its compiled definition. */
-function runRecord(deps: DispatchDeps, pipeline: Pipeline, runId: string, hash: string, inputs: InputValues, request: StartRequest, group: string | undefined): RunRecord {
+function runRecord(deps: DispatchDeps, pipeline: Pipeline, runId: string, hash: string, inputs: InputValues, request: StartRequest, group: string | undefined, wait: Pick<RunRecord, 'waitingFor' | 'queuedStart'>): RunRecord {
   const { facts } = request;
   return {
     id: runId, repo: facts.repo, pipeline: pipeline.id, status: 'queued', event: facts.event, sha: facts.sha, ref: facts.ref,
@@ -115,6 +115,7 @@ function runRecord(deps: DispatchDeps, pipeline: Pipeline, runId: string, hash: 
     ...(request.parentRunId ? { parentRunId: request.parentRunId } : {}),
     ...(group ? { concurrencyGroup: group } : {}),
     ...(isUntrusted(facts) ? { untrusted: true } : {}),
+    ...wait,
   };
 }
 
@@ -127,17 +128,33 @@ async function startRun(deps: DispatchDeps, pipeline: Pipeline, compiled: Compil
   }
   const version = await deps.registry.ensureVersion({ name: deps.machineName(facts.repo, pipeline.id), definition: compiled.root.json, hash: compiled.root.hash });
   const group = concurrencyGroupOf(pipeline, runId, facts, inputs);
-  const run = runRecord(deps, pipeline, runId, compiled.root.hash, inputs, request, group?.name);
+  const input = executionInput(runId, pipeline.id, facts, inputs, callees, deps.buildRoles);
+  // Without cancel_in_progress a run waits for the group's run in progress, keeping how to start.
+  const blocker = group && !group.cancelInProgress ? await inProgressOf(deps.store, facts.repo, group.name, runId) : undefined;
+  const wait = blocker ? { waitingFor: blocker.id, queuedStart: { stateMachine: version, input: JSON.stringify(input) } } : {};
+  const run = runRecord(deps, pipeline, runId, compiled.root.hash, inputs, request, group?.name, wait);
   if (!(await deps.store.createRun(run, pendingStepRecords(runId, compiled.root.steps)))) {
-    // A redelivery of a trigger whose run already started: touch nothing (its status may be final).
+    // A redelivery of a trigger whose run already started or waits: touch nothing (its status may be final).
     const existing = (await deps.store.getRun(runId))?.run;
-    if (existing && existing.status !== 'queued') return { runId, pipeline: pipeline.id, executionArn: existing.executionArn ?? '' };
+    if (existing && (existing.status !== 'queued' || isWaiting(existing))) return { runId, pipeline: pipeline.id, executionArn: existing.executionArn ?? '' };
   }
   await createChildRuns(deps.store, run, compiled.program);
-  if (group?.cancelInProgress) await cancelOlderRuns(deps, run, group.name);
+  const queue = { ...deps, runUrl: (_arn: string, id: string) => deps.runUrl(version, id) };
+  if (group?.cancelInProgress) await cancelOlderRuns(queue, run, group.name);
+  else if (group) await replaceWaitingRuns(queue, run, group.name);
+  if (group && blocker) {
+    // The run waited for may have ended before this one was recorded, its reporter finding nothing to start.
+    const still = await inProgressOf(deps.store, facts.repo, group.name, runId);
+    if (still) {
+      await deps.statuses.setStatus(facts.repo, facts.sha, { context: `sci/${pipeline.id}`, state: 'pending', description: `${pipeline.name}: waiting for run ${still.id} (concurrency group ${group.name})`.slice(0, 140) });
+      return { runId, pipeline: pipeline.id, executionArn: '' };
+    }
+    await startWaitingRun(queue, run);
+    return { runId, pipeline: pipeline.id, executionArn: (await deps.store.getRun(runId))?.run.executionArn ?? '' };
+  }
   // Posted before the start, so the reporter's final status can never be overwritten by this one.
   await deps.statuses.setStatus(facts.repo, facts.sha, { context: `sci/${pipeline.id}`, state: 'pending', description: `${pipeline.name}: running`, targetUrl: deps.runUrl(version, runId) });
-  const executionArn = await deps.executions.start({ stateMachine: version, name: runId, input: executionInput(runId, pipeline.id, facts, inputs, callees, deps.buildRoles) });
+  const executionArn = await deps.executions.start({ stateMachine: version, name: runId, input });
   await deps.store.transitionRun(runId, 'running', { startedAt: deps.clock.now().toISOString(), executionArn });
   return { runId, pipeline: pipeline.id, executionArn };
 }

@@ -115,7 +115,7 @@ export function firstProblemByFile(diagnostics: Diagnostic[]): Array<{ file: str
 /** A pipeline compiled for one run, with every pipeline it calls, directly or not. */
 export interface CompiledRun {
   root: CompiledPipeline;
-  /** Each callee's definition, keyed as in the execution input's `run.callees`. */
+  /** Each callee's definition (and each part of a split pipeline), keyed as in the execution input's `run.callees`. */
   callees: Array<{ key: string; pipelineId: string; json: string; hash: string }>;
   /** The root and every callee, by pipeline id (to record the runs of `pipeline:` steps). */
   program: Map<string, CompiledPipeline>;
@@ -134,5 +134,7 @@ export function compileWithCallees(all: Pipeline[], pipeline: Pipeline, target: 
   const callees = [...program.values()]
     .filter((p) => p.pipelineId !== pipeline.id)
     .map((p) => ({ key: keys.get(p.pipelineId) as string, pipelineId: p.pipelineId, json: p.json, hash: p.hash }));
+  // The parts of a pipeline split over Step Functions' quotas deploy like callees, keyed by their id.
+  for (const p of program.values()) callees.push(...p.parts.map((part) => ({ key: part.id, pipelineId: part.id, json: part.json, hash: part.hash })));
   return ok({ root: program.get(pipeline.id) as CompiledPipeline, callees, program });
 }

@@ -1,6 +1,7 @@
 /**
- * The small interfaces the core uses to reach the world. AWS adapters (src/aws, src/store)
- * and local adapters (local/) implement them, so one core serves Lambda and `sci run`.
+ * The small interfaces the core uses to reach the world. AWS adapters (src/aws, src/store,
+ * src/github) and local ones (local/, src/source) implement them; functions/ wires the first for
+ * the Lambdas and local/runtime.ts the second for `sci run` and `sci serve`, so one core serves both.
  */
 import type { Compute, EventName, RunStatus, StepStatus } from '../../statemachines/pipeline/model.ts';
 
@@ -29,6 +30,10 @@ export interface RunRecord {
   definitionHash?: string;
   parentRunId?: string;
   concurrencyGroup?: string;
+  /** A run waiting its turn in its concurrency group: the run in progress it waits for (see concurrency.ts). */
+  waitingFor?: string;
+  /** How a waiting run's execution starts when its turn comes: the state machine (version) and the input (JSON). */
+  queuedStart?: { stateMachine: string; input: string };
   /** Started by an untrusted event (a fork's pull request, or a run one started): its builds ran as the untrusted role. */
   untrusted?: boolean;
   /** State transitions the run's execution was billed, recorded when it ends (locally: counted by the engine). */
@@ -205,7 +210,10 @@ export interface ExecutionRedriver {
   redrive(executionArn: string): Promise<void>;
 }
 
-/** Releases a task that waits on a token (approvals). */
+/**
+ * Releases an approval's task token (SendTaskSuccess/SendTaskFailure). Locally there is nothing to
+ * send: the approval task polls the decision the store recorded (local/engine/local-control.ts).
+ */
 export interface TaskTokens {
   succeed(token: string, output: unknown): Promise<void>;
   fail(token: string, error: string, cause: string): Promise<void>;

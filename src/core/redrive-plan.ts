@@ -7,6 +7,7 @@ import { compileProgram } from '../../statemachines/compiler/program.ts';
 import type { CompiledPipeline } from '../../statemachines/compiler/compile.ts';
 import type { CompileTarget } from '../../statemachines/compiler/scope.ts';
 import { formatDiagnostic } from '../../statemachines/diagnostics.ts';
+import { redriveSplit } from './control.ts';
 import { validPipelines } from './pipelines.ts';
 import type { PipelineSource, RunWithSteps } from './ports.ts';
 
@@ -18,13 +19,6 @@ export interface PreparedRedrive {
   again: string[];
   /** Steps that succeeded: not run again, their records stand. */
   carried: string[];
-}
-
-/** Step keys of a run split into those that run again and those carried; a message when none runs again. */
-export function redriveSplit(found: RunWithSteps): { again: string[]; carried: string[] } | string {
-  const again = found.steps.filter((s) => s.status !== 'succeeded').map((s) => s.key);
-  if (again.length === 0) return `every step of run ${found.run.id} succeeded: nothing to redrive`;
-  return { again, carried: found.steps.filter((s) => s.status === 'succeeded').map((s) => s.key) };
 }
 
 /**

@@ -5,7 +5,8 @@
  * make every handler safe to repeat.
  */
 import type { RunStatus } from '../../statemachines/pipeline/model.ts';
-import type { Clock, CommitState, RunRecord, RunStore, StatusReporter, StepRecord } from './ports.ts';
+import type { Clock, CommitState, ExecutionStarter, RunRecord, RunStore, StatusReporter, StepRecord } from './ports.ts';
+import { startNextInGroup } from './concurrency.ts';
 import { isChildRun, settleChildRuns } from './child-runs.ts';
 import { UNSETTLED_STEP_STATUSES } from '../../statemachines/lifecycle.ts';
 
@@ -16,6 +17,8 @@ export interface ReportDeps {
   runUrl: (executionArn: string, runId: string) => string;
   /** Starts the pipelines whose `on.pipeline` names this run's pipeline (idempotent per run). */
   startFollowers: (run: RunRecord) => Promise<void>;
+  /** Starts the run that waited in the ended run's concurrency group. */
+  executions: ExecutionStarter;
 }
 
 /** The fields of a Step Functions "Execution Status Change" event the reporter reads. */
@@ -47,8 +50,20 @@ const TERMINAL: Record<string, RunStatus> = { SUCCEEDED: 'succeeded', FAILED: 'f
 const COMMIT_STATE: Record<string, CommitState> = { succeeded: 'success', failed: 'failure', cancelled: 'error' };
 const UNSETTLED = new Set<string>(UNSETTLED_STEP_STATUSES);
 
+/** The part id when the execution runs a part of a split pipeline (statemachines/compiler/split.ts): the root's end is the run's. */
+export function partOf(detail: ExecutionStatusDetail): string | undefined {
+  try {
+    const part: unknown = (JSON.parse(detail.input ?? '') as { part?: unknown }).part;
+    return typeof part === 'string' ? part : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Handles one execution status change; returns what it did (for the log). */
 export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatusDetail): Promise<string> {
+  const part = partOf(detail);
+  if (part !== undefined) return `part ${part} ${detail.status.toLowerCase()}`;
   const runId = runIdOf(detail);
   const found = await deps.store.getRun(runId);
   // Executions of machines that are not ours have no run of that id.
@@ -83,7 +98,9 @@ export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatu
     });
     await deps.startFollowers(final.run);
   }
-  return `run ${runId} ${endStatus}`;
+  // The group's next run: the queue is in the store, so whoever records an end (any Lambda, any process) starts it.
+  const next = final.run.concurrencyGroup ? await startNextInGroup(deps, final.run.repo, final.run.concurrencyGroup) : undefined;
+  return `run ${runId} ${endStatus}${next ? `; started run ${next}, which waited for it` : ''}`;
 }
 
 /** Why an execution ended: its error and cause; a stop's cause alone (StopExecution sets no error). */

@@ -75,8 +75,14 @@ export function layoutRun(steps: StepRecord[]): RunGraph {
 function fitted(graph: RunGraph): RunGraph {
   const xs: number[] = [];
   const ys: number[] = [];
-  for (const b of [...graph.nodes, ...graph.groups]) xs.push(b.x - b.width / 2, b.x + b.width / 2), ys.push(b.y - b.height / 2, b.y + b.height / 2);
-  for (const p of graph.edges.flatMap((e) => e.points)) xs.push(p.x), ys.push(p.y);
+  for (const b of [...graph.nodes, ...graph.groups]) {
+    xs.push(b.x - b.width / 2, b.x + b.width / 2);
+    ys.push(b.y - b.height / 2, b.y + b.height / 2);
+  }
+  for (const p of graph.edges.flatMap((e) => e.points)) {
+    xs.push(p.x);
+    ys.push(p.y);
+  }
   if (xs.length === 0) return graph;
   const dx = MARGIN - Math.min(...xs);
   const dy = MARGIN - Math.min(...ys);

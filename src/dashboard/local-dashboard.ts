@@ -5,6 +5,9 @@ import { LocalRunControl } from '../../local/engine/local-control.ts';
 import { cancel, decide, NotRedrivableError, redrive, type ControlDeps } from '../core/control.ts';
 import type { ExecutionRedriver } from '../core/ports.ts';
 import type { PriceTable } from '../core/cost.ts';
+import type { LocalReleaser } from '../../local/engine/local-release.ts';
+import { environmentTable } from '../store/environments.ts';
+import { localEnvironments } from './local-environments.ts';
 import { LocalStepLogs } from './local-logs.ts';
 import { dashboardRoutes } from './routes.ts';
 
@@ -15,7 +18,7 @@ const NO_REDRIVER: ExecutionRedriver = {
   },
 };
 
-export function localDashboard(session: LocalSession, options: { pollMs?: number; prices?: PriceTable; redriver?: ExecutionRedriver } = {}) {
+export function localDashboard(session: LocalSession, options: { pollMs?: number; prices?: PriceTable; redriver?: ExecutionRedriver; releaser?: LocalReleaser } = {}) {
   const control = new LocalRunControl(session.table);
   const deps: ControlDeps = { store: session.store, executions: control, tokens: control };
   return dashboardRoutes({
@@ -26,6 +29,7 @@ export function localDashboard(session: LocalSession, options: { pollMs?: number
       cancel: (runId, by) => cancel(deps, runId, by),
       redrive: (runId) => redrive({ store: session.store, redriver: options.redriver ?? NO_REDRIVER }, runId),
     },
+    environments: localEnvironments(environmentTable(session.dynamo, session.table.tableName), options.releaser),
     title: 'local',
     actor: process.env.SCI_ACTOR ?? userInfo().username,
     ...(options.pollMs ? { pollMs: options.pollMs } : {}),

@@ -1,6 +1,7 @@
 /** What the dashboard needs besides the run store: step logs and actions. */
 import type { ControlResult } from '../core/control.ts';
 import type { RunRecord, StepRecord } from '../core/ports.ts';
+import type { Release } from '../store/environments.ts';
 
 /** A step's log read from a position: local files by byte offset, CloudWatch Logs by token. */
 export interface StepLogs {
@@ -20,4 +21,20 @@ export interface RunActions {
 export interface RunLinks {
   /** The execution in the Step Functions console. */
   execution?: string;
+}
+
+/** An environment on the environments page: its current release and its history, newest first. */
+export interface EnvironmentEntry {
+  name: string;
+  current: Release;
+  history: Release[];
+}
+
+/** The environments page's reads and its actions, the same as `sci envs`, `sci promote`, `sci rollback`. */
+export interface Environments {
+  list(): Promise<EnvironmentEntry[]>;
+  /** Re-releases `from`'s current release to `to`. */
+  promote(from: string, to: string): Promise<ControlResult>;
+  /** Re-releases `name`'s previous successful release. */
+  rollback(name: string): Promise<ControlResult>;
 }

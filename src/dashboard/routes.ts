@@ -14,12 +14,14 @@ import type { EventName, RunStatus } from '../../statemachines/pipeline/model.ts
 import { asset, pageShell } from './assets.ts';
 import { layoutRun } from './graph.ts';
 import { runLinks } from './links.ts';
-import type { RunActions, StepLogs } from './ports.ts';
+import type { Environments, RunActions, StepLogs } from './ports.ts';
 
 export interface DashboardDeps {
   store: RunStore;
   logs: StepLogs;
   actions: RunActions;
+  /** The environments page's reads and actions. @default none: the page lists no environment */
+  environments?: Environments;
   /** Prices the run page's cost is computed with. @default us-east-1 */
   prices?: PriceTable;
   /** Shown in the header: `local` or the stack's name. */
@@ -40,6 +42,8 @@ type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, match: RegE
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
 }
+
+const NO_ENVIRONMENTS: ControlResult = { ok: false, status: 409, message: 'this dashboard has no environments' };
 
 function sendResult(res: ServerResponse, result: ControlResult): void {
   sendJson(res, result.ok ? 200 : result.status, result.ok ? { message: result.message } : { error: result.message });
@@ -92,7 +96,7 @@ export function dashboardRoutes(deps: DashboardDeps): (req: IncomingMessage, res
   const page: Handler = async (_req, res) => void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pageShell(`sci — ${deps.title}`));
 
   const routes: Array<[string, RegExp, Handler]> = [
-    ['GET', /^\/(?:pipeline|runs\/[^/]+)?$/, page],
+    ['GET', /^\/(?:pipeline|environments|runs\/[^/]+)?$/, page],
     ['GET', /^\/assets\/[a-z.]+$/, async (_req, res, url) => {
       const found = await asset(url.pathname);
       if (!found) return sendJson(res, 404, { error: 'not found' });
@@ -157,6 +161,15 @@ export function dashboardRoutes(deps: DashboardDeps): (req: IncomingMessage, res
     }],
     ['POST', /^\/api\/runs\/([^/]+)\/cancel$/, async (_req, res, _url, m) => {
       sendResult(res, await deps.actions.cancel(decodeURIComponent(m[1]!), deps.actor));
+    }],
+    ['GET', /^\/api\/environments$/, async (_req, res) => sendJson(res, 200, { title: deps.title, environments: (await deps.environments?.list()) ?? [] })],
+    ['POST', /^\/api\/environments\/([^/]+)\/rollback$/, async (_req, res, _url, m) => {
+      sendResult(res, deps.environments ? await deps.environments.rollback(decodeURIComponent(m[1]!)) : NO_ENVIRONMENTS);
+    }],
+    ['POST', /^\/api\/environments\/([^/]+)\/promote$/, async (_req, res, url, m) => {
+      const to = url.searchParams.get('to') ?? '';
+      if (!to) return sendJson(res, 400, { error: 'to= names the environment to promote to' });
+      sendResult(res, deps.environments ? await deps.environments.promote(decodeURIComponent(m[1]!), to) : NO_ENVIRONMENTS);
     }],
     ['POST', /^\/api\/runs\/([^/]+)\/redrive$/, async (_req, res, _url, m) => {
       sendResult(res, await deps.actions.redrive(decodeURIComponent(m[1]!)));

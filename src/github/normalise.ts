@@ -28,6 +28,7 @@ export interface GitEvent {
 export type Normalised = { ok: true; event: GitEvent } | { ok: false; reason: string };
 
 // Payload fields are read defensively one by one, so a loose record is the honest type here.
+// biome-ignore lint/suspicious/noExplicitAny: see above
 type Json = Record<string, any>;
 
 function repoFacts(p: Json) {

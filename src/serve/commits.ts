@@ -69,7 +69,8 @@ export function commitChecker(repoDir: string): CommitChecker {
   return {
     has(sha) {
       if (!OBJECT_ID.test(sha)) return Promise.resolve(false);
-      const r = (running ??= start());
+      running ??= start();
+      const r = running;
       return new Promise((resolve) => {
         if (r.waiting.length === 0) hold(r, true);
         r.waiting.push(resolve);

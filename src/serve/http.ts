@@ -24,6 +24,9 @@ export interface ServeHandlers {
 /** Bytes of bodies being read right now, across requests. */
 let buffered = 0;
 
+/** How long a refused connection stays open (unread) after its answer, before it is dropped. */
+const LINGER_MS = 2000;
+
 type Body = { ok: true; text: string } | { ok: false; status: number; error: string };
 
 /**
@@ -71,9 +74,14 @@ export function createServeServer(handlers: ServeHandlers): Server {
       if (req.method === 'POST' && path === '/webhook' && handlers.webhook) {
         const body = await readBody(req);
         if (!body.ok) {
-          // the rest of a refused body is not read: the connection closes after the answer
+          // the rest of a refused body is not read: the connection closes after the answer. The close
+          // lingers (reading paused, our side ended) so the client reads the answer: closing a socket
+          // with unread data sends a reset, and a reset makes the client's kernel drop the answer unread.
           res.setHeader('connection', 'close');
-          res.on('finish', () => req.destroy());
+          res.on('finish', () => {
+            req.pause();
+            setTimeout(() => req.destroy(), LINGER_MS).unref();
+          });
           return send(body.status, 'application/json', JSON.stringify({ error: body.error }));
         }
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));

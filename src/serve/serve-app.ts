@@ -11,12 +11,15 @@ import type { ContainerMode } from '../../local/containers/engine.ts';
 import { readGitFacts } from '../../local/git-facts.ts';
 import { localRuntime, type CoreCalls } from '../../local/runtime.ts';
 import { LoggedStatuses } from '../../local/status-log.ts';
+import { resumeQueues } from '../core/concurrency.ts';
 import type { PipelineSource, QueuedDelivery } from '../core/ports.ts';
 import { dispatchDelivery, type DeliveryDeps } from '../github/dispatch-delivery.ts';
 import { receiveDelivery, type IngressDeps } from '../github/ingress.ts';
 import { GitRepository } from '../source/git-source.ts';
 import { commitChecker, commitOf } from './commits.ts';
 import { localDashboard } from '../dashboard/local-dashboard.ts';
+import { LocalRedriver } from '../../local/engine/local-redrive.ts';
+import { LocalReleaser } from '../../local/engine/local-release.ts';
 import { firstTime, memoizedSource, RecentDeliveries } from './deliveries.ts';
 import type { ServeHandlers } from './http.ts';
 import { WorkQueue } from './local-queue.ts';
@@ -82,6 +85,8 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
     ...(o.untrustedPolicy ? { untrustedPolicy: o.untrustedPolicy } : {}),
     ...(o.core ? { core: o.core } : {}),
   });
+  // runs that waited in a concurrency queue when the last `sci serve` stopped start now, if their turn came
+  for (const runId of await resumeQueues(runtime.report)) o.log(`run ${runId} started: its concurrency group had nothing in progress`);
   const deliveryDeps: DeliveryDeps = { ...runtime.dispatch, repos: new GitRepository(o.repoDir, source) };
   const handle = o.core?.dispatchDelivery ?? dispatchDelivery;
   // One dispatcher at a time, as a FIFO queue would: dispatching is short, and runs go on in the background.
@@ -115,7 +120,11 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
     },
     handlers: {
       webhook: (request) => receiveDelivery(deps, request),
-      dashboard: localDashboard(o.session),
+      // the page's Redrive, Promote and Rollback run here, on this runtime, as deliveries' runs do
+      dashboard: localDashboard(o.session, {
+        redriver: new LocalRedriver({ store: o.session.store, table: o.session.table, executions: runtime.executions, machines: runtime.machines, source, repoUrl: git.repoUrl }),
+        releaser: new LocalReleaser({ dispatch: runtime.dispatch, source, repo: git.repo, repoUrl: git.repoUrl, actor: process.env.SCI_ACTOR ?? git.actor }),
+      }),
     },
   };
 }

@@ -2,6 +2,7 @@
  * The run store on one DynamoDB table (docs/run-store.md). The same class serves the Lambdas
  * (DynamoDB) and the local engine (dynalite); it takes the document client, never builds one.
  */
+import { freeHeldEnvironments } from './environments.ts';
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RunStatus, StepStatus } from '../../statemachines/pipeline/model.ts';
@@ -86,7 +87,10 @@ export class DynamoRunStore implements RunStore {
   async transitionRun(runId: string, to: RunStatus, fields: RunTransitionFields = {}): Promise<boolean> {
     const moved = await this.conditionalUpdate(runTransitionInput(this.tableName, runId, to, fields, this.newWriteId()));
     if (moved) await this.refreshRegistry(runId);
-    if (isTerminalRun(to)) await this.settleOpenSteps(runId, fields.endedAt ?? this.clock.now().toISOString(), fields.reason ?? `run ${to}`);
+    if (isTerminalRun(to)) {
+      await this.settleOpenSteps(runId, fields.endedAt ?? this.clock.now().toISOString(), fields.reason ?? `run ${to}`);
+      await freeHeldEnvironments({ client: this.client, tableName: this.tableName }, runId);
+    }
     return moved;
   }
 

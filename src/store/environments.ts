@@ -5,7 +5,8 @@
  * through gsi1 `ENVS`), `ENV#<name>` + `REL#<at>#<run>` (every release), `ENV#<name>` + `#LOCK`.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { HELD_GSI1PK_PREFIX } from '../../statemachines/compiler/environment.ts';
 import type { Item } from './items.ts';
 import { queryItems } from './reads.ts';
 
@@ -105,4 +106,39 @@ export async function currentRelease(t: EnvironmentTable, name: string): Promise
 export async function previousRelease(t: EnvironmentTable, name: string): Promise<Release | undefined> {
   const [, ...older] = await environmentHistory(t, name);
   return older.find((r) => r.status === 'succeeded');
+}
+
+/**
+ * Frees every environment lock `runId` still holds (its run ended mid-step: a cancel, a timeout):
+ * the same write as the definition's unlock, on the items gsi1 lists under `HELD#<runId>`.
+ * Waiters are not woken here; they look at the lock again on their own (LOCK_RECHECK_SECONDS, and
+ * locally the engine polls). Returns the environments freed.
+ */
+export async function freeHeldEnvironments(t: EnvironmentTable, runId: string): Promise<string[]> {
+  const held = await queryItems(t.client, {
+    TableName: t.tableName,
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :p',
+    ExpressionAttributeValues: { ':p': `${HELD_GSI1PK_PREFIX}${runId}` },
+  });
+  const freed: string[] = [];
+  for (const item of held) {
+    try {
+      await t.client.send(
+        new UpdateCommand({
+          TableName: t.tableName,
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression: 'REMOVE #h, #since, #g, #gs',
+          ConditionExpression: '#h = :run',
+          ExpressionAttributeNames: { '#h': 'holder', '#since': 'heldSince', '#g': 'gsi1pk', '#gs': 'gsi1sk' },
+          ExpressionAttributeValues: { ':run': runId },
+        }),
+      );
+      freed.push(String(item.gsi1sk));
+    } catch (error) {
+      // Freed meanwhile (the definition's own unlock won the race): nothing to do.
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+    }
+  }
+  return freed;
 }

@@ -10,6 +10,7 @@ export type Item = Record<string, unknown>;
 const RUN_FIELDS = [
   'id', 'repo', 'pipeline', 'status', 'event', 'sha', 'ref', 'branch', 'tag', 'actor', 'inputs', 'createdAt',
   'startedAt', 'endedAt', 'reason', 'executionArn', 'definitionHash', 'parentRunId', 'concurrencyGroup', 'transitions',
+  'waitingFor', 'queuedStart',
   'redriveCount', 'redrivenAt', 'untrusted',
 ] as const satisfies readonly (keyof RunRecord)[];
 

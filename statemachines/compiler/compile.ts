@@ -16,8 +16,11 @@ import { emitBlock } from './layout.ts';
 import { estimate, LIMITS, type Estimates } from './limits.ts';
 import { visibility } from './visibility.ts';
 import { runContextState } from './run-context.ts';
+import { emitPart, emitPlan, partId, partsOf, planParts, type CompiledPart } from './split.ts';
 import { pullPrelude } from './run-task.ts';
 import { DEFAULT_TARGET, stateEntry, type CompileTarget, type InstanceInfo, type Scope } from './scope.ts';
+
+export type { CompiledPart } from './split.ts';
 
 export type { CompileTarget } from './scope.ts';
 
@@ -47,6 +50,12 @@ export interface CompiledPipeline {
   steps: CompiledStep[];
   /** Pipelines this one calls, keyed as in `$.run.callees`. */
   callees: Array<{ key: string; pipeline: string }>;
+  /**
+   * The state machines the root starts when the pipeline is over Step Functions' quotas
+   * (split.ts), each keyed in `$.run.callees` by its id; empty when it fits in one.
+   */
+  parts: CompiledPart[];
+  /** Of the root machine (each part has its own). */
   estimates: Estimates;
 }
 
@@ -60,6 +69,13 @@ export interface CompileOptions {
   callees?: ReadonlyMap<string, Pipeline>;
   /** @default true; false returns definitions over Step Functions' quotas (to measure them). */
   enforceLimits?: boolean;
+  /** @default true: a pipeline over the quotas is split into parts (split.ts); false refuses it. */
+  split?: boolean;
+  /**
+   * Split into parts of at most this many steps even when the whole fits (tests of the split path).
+   * @default none: split only over the quotas, with a budget derived from them
+   */
+  partSteps?: number;
 }
 
 /** Compiles with the exact DAG layout. */
@@ -82,32 +98,73 @@ export function compileLayout(
   target?: Partial<CompileTarget>,
   options: CompileOptions = {},
 ): Result<CompiledPipeline> {
-  const scope = newScope(pipeline, instances, layout, { ...DEFAULT_TARGET, ...target }, options.callees ?? new Map());
+  const fullTarget = { ...DEFAULT_TARGET, ...target };
+  const scope = newScope(pipeline, instances, layout, fullTarget, options.callees ?? new Map());
   if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
   const states: Record<string, State> = {};
-  const result = emitResult(scope, states);
-  const first = emitBlock(scope, layout.root, stateEntry(result), states).name();
-  const start = scope.names.claim('run context');
-  states[start] = runContextState(pipeline, pullPrelude(scope), first);
+  const first = emitBlock(scope, layout.root, stateEntry(emitResult(scope, states)), states).name();
+  const whole = rootMachine(scope, states, first);
   if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
-  const definition = inExecutionOrder({ Comment: `serverless-ci pipeline ${pipeline.id}`, StartAt: start, States: states });
+  const over = checkLimits(pipeline, whole.estimates);
+  const forced = options.partSteps !== undefined && instances.length > options.partSteps;
+  if (!forced && (over.length === 0 || options.enforceLimits === false)) return ok(compiled(scope, instances, whole, []));
+  if (!forced && options.split === false) return fail(over);
+  return compileSplit(pipeline, instances, layout, fullTarget, options, whole.estimates);
+}
+
+/**
+ * The pipeline as a root and parts (split.ts), each within the quotas: the part budget (steps per
+ * part) starts from the whole's bytes and events per step, and shrinks until every machine fits.
+ */
+function compileSplit(pipeline: Pipeline, instances: StepInstance[], layout: DagLayout, target: CompileTarget, options: CompileOptions, whole: Estimates): Result<CompiledPipeline> {
+  const n = instances.length;
+  const share = (limit: number, used: number) => Math.floor((n * limit * 0.85) / Math.max(used, 1));
+  let budget = options.partSteps ?? Math.max(1, Math.min(n - 1, share(LIMITS.definitionBytes, whole.definitionBytes), share(LIMITS.historyEvents, whole.maxHistoryEvents)));
+  for (;;) {
+    const scope = newScope(pipeline, instances, layout, target, options.callees ?? new Map());
+    const plan = planParts(layout.root, budget);
+    const ids = new Map(partsOf(plan).map((block, i) => [block, partId(pipeline.id, i + 1)] as const));
+    const parts = [...ids].map(([block, id]) => emitPart(scope, id, block));
+    const states: Record<string, State> = {};
+    const root = rootMachine(scope, states, emitPlan(scope, plan, emitResult(scope, states), ids, states));
+    if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
+    const over = [root.estimates, ...parts.map((p) => p.estimates)].flatMap((e) => checkLimits(pipeline, e));
+    if (over.length === 0) return ok(compiled(scope, instances, root, parts));
+    if (budget === 1) return fail(over);
+    budget = Math.max(1, Math.floor(budget * 0.75));
+  }
+}
+
+interface Machine {
+  definition: StateMachine;
+  json: string;
+  estimates: Estimates;
+}
+
+/** The run context Pass, then `first`: the root machine. */
+function rootMachine(scope: Scope, states: Record<string, State>, first: string): Machine {
+  const start = scope.names.claim('run context');
+  states[start] = runContextState(scope.pipeline, pullPrelude(scope), first);
+  const definition = inExecutionOrder({ Comment: `serverless-ci pipeline ${scope.pipeline.id}`, StartAt: start, States: states });
   const json = renderAsl(definition, 0);
-  const estimates = estimate(definition, json);
-  const limits = options.enforceLimits === false ? [] : checkLimits(pipeline, estimates);
-  if (limits.length > 0) return fail(limits);
-  return ok({
-    pipelineId: pipeline.id,
-    definition,
-    json,
-    hash: createHash('sha256').update(json).digest('hex'),
+  return { definition, json, estimates: estimate(definition, json) };
+}
+
+function compiled(scope: Scope, instances: StepInstance[], root: Machine, parts: CompiledPart[]): CompiledPipeline {
+  return {
+    pipelineId: scope.pipeline.id,
+    definition: root.definition,
+    json: root.json,
+    hash: createHash('sha256').update(root.json).digest('hex'),
     steps: [...scope.byKey.values()].map(({ inst, key, needKeys, order }) => ({
       key, name: inst.name, kind: inst.step.kind, needs: needKeys, order, ...(inst.step.kind === 'pipeline' ? { calls: inst.step.pipeline } : {}),
       ...(Object.keys(inst.matrix).length > 0 ? { group: inst.step.name } : {}),
       ...(inst.step.kind === 'run' ? { compute: inst.step.compute } : {}),
     })),
     callees: callees(instances),
-    estimates,
-  });
+    parts,
+    estimates: root.estimates,
+  };
 }
 
 function newScope(pipeline: Pipeline, instances: StepInstance[], layout: DagLayout, target: CompileTarget, calleePipelines: ReadonlyMap<string, Pipeline>): Scope {

@@ -174,7 +174,7 @@ function seriesBlocks(g: Graph, nodes: number[], edges: number[][]): number[][] 
   const m = nodes.length;
   const position = new Map(nodes.map((n, i) => [n, i]));
   const inside = new Bits(g.keys.length);
-  nodes.forEach((n) => inside.add(n));
+  for (const n of nodes) inside.add(n);
   const from = nodes[0]! >>> 5;
   const to = (nodes[m - 1]! >>> 5) + 1;
   const forbidden = new Int32Array(m + 1);

@@ -6,7 +6,9 @@
  *   [success: release item `ENV#<name>`/`REL#<at>#<run>` + current item `ENV#<name>`/`#ENV`] ─▶
  *   unlock (REMOVE holder, empty the waiters, ALL_OLD) ─▶ wake every old waiter (Map) ─▶ next.
  * The wait's condition and the unlock serialise on one item, so a waiter is either woken or
- * finds the environment free (the DAG gates' argument).
+ * finds the environment free (the DAG gates' argument). A run that ends while holding it (a
+ * cancel) frees it through the store (`HELD#<run>` on gsi1); its waiters find it free at their
+ * next look (every LOCK_RECHECK_SECONDS).
  */
 import { RESOURCES, type Json, type State } from '../asl/types.ts';
 import { CONDITIONAL_FAILED, WRITE_TIMEOUT } from './status.ts';
@@ -20,6 +22,10 @@ export const CURRENT_SK = '#ENV';
 export const RELEASE_SK_PREFIX = 'REL#';
 /** gsi1 partition of the environments' current items: `sci envs` lists them with one query. */
 export const ENVIRONMENTS_GSI1PK = 'ENVS';
+/** gsi1 partition of the lock items a run holds (`HELD#<runId>`): the run's end frees them. */
+export const HELD_GSI1PK_PREFIX = 'HELD#';
+/** How long a waiter waits to be woken before it looks at the lock again (a holder whose run ended wakes no one). */
+export const LOCK_RECHECK_SECONDS = 300;
 
 const RUN: Json = { 'S.$': '$.run.id' };
 const THROTTLED_RETRY = { ErrorEquals: ['States.TaskFailed'], MaxAttempts: 3 };
@@ -39,10 +45,16 @@ export function emitLock(scope: Scope, info: InstanceInfo, task: string, failed:
     Parameters: {
       TableName: scope.target.tableName,
       Key: envKey(env, { S: LOCK_SK }),
-      UpdateExpression: 'SET #h = :run, #since = :now, #w = if_not_exists(#w, :none)',
+      UpdateExpression: 'SET #h = :run, #since = :now, #w = if_not_exists(#w, :none), #g = :held, #gs = :env',
       ConditionExpression: 'attribute_not_exists(#h) OR #h = :run',
-      ExpressionAttributeNames: { '#h': 'holder', '#since': 'heldSince', '#w': 'waiters' },
-      ExpressionAttributeValues: { ':run': RUN, ':now': { 'S.$': '$$.State.EnteredTime' }, ':none': { L: [] } },
+      ExpressionAttributeNames: { '#h': 'holder', '#since': 'heldSince', '#w': 'waiters', '#g': 'gsi1pk', '#gs': 'gsi1sk' },
+      ExpressionAttributeValues: {
+        ':run': RUN,
+        ':now': { 'S.$': '$$.State.EnteredTime' },
+        ':none': { L: [] },
+        ':held': { 'S.$': `States.Format('${HELD_GSI1PK_PREFIX}{}', $.run.id)` },
+        ':env': { S: env },
+      },
     },
     ResultPath: null,
     TimeoutSeconds: WRITE_TIMEOUT,
@@ -65,9 +77,9 @@ export function emitLock(scope: Scope, info: InstanceInfo, task: string, failed:
       ExpressionAttributeValues: { ':run': RUN, ':me': { L: [{ 'S.$': '$$.Task.Token' }] } },
     },
     ResultPath: null,
-    TimeoutSeconds: scope.runBound,
+    TimeoutSeconds: LOCK_RECHECK_SECONDS,
     Catch: [
-      { ErrorEquals: CONDITIONAL_FAILED, Next: lock, ResultPath: null },
+      { ErrorEquals: [...CONDITIONAL_FAILED, 'States.Timeout'], Next: lock, ResultPath: null },
       { ErrorEquals: ['States.ALL'], Next: failed, ResultPath: '$.error' },
     ],
     Next: lock,
@@ -88,9 +100,9 @@ export function emitUnlock(scope: Scope, info: InstanceInfo, next: string, state
     Parameters: {
       TableName: scope.target.tableName,
       Key: envKey(env, { S: LOCK_SK }),
-      UpdateExpression: 'SET #w = :none REMOVE #h, #since',
+      UpdateExpression: 'SET #w = :none REMOVE #h, #since, #g, #gs',
       ConditionExpression: '#h = :run',
-      ExpressionAttributeNames: { '#h': 'holder', '#since': 'heldSince', '#w': 'waiters' },
+      ExpressionAttributeNames: { '#h': 'holder', '#since': 'heldSince', '#w': 'waiters', '#g': 'gsi1pk', '#gs': 'gsi1sk' },
       ExpressionAttributeValues: { ':run': RUN, ':none': { L: [] } },
       ReturnValues: 'ALL_OLD',
     },

@@ -106,7 +106,7 @@ function skipBranch(scope: Scope, branch: Branch, skip: string): { start: string
   };
 }
 
-function group(branches: Block[]): Block[] {
+export function group(branches: Block[]): Block[] {
   if (branches.length <= MAX_BRANCHES) return branches;
   const size = Math.ceil(branches.length / MAX_BRANCHES);
   const groups: Block[] = [];
@@ -132,12 +132,21 @@ function emitParallel(
 ): string {
   const name = scope.names.claim(`parallel (${blocks.map((b) => firstStep(scope, b)).join(', ')})`, suffix);
   const rendered: StateMachine[] = branches.map((b) => ({ StartAt: b.start, States: closeBranch(scope, { ...b.states }) }));
-  const merge = branches
-    .map((_, i) => `$[${i}].steps`)
-    .reduce((acc, path) => `States.JsonMerge(${acc}, ${path}, false)`);
-  const selector: Record<string, Json> = { 'run.$': '$[0].run', 'ctx.$': `$[0]${CONTEXT.slice(1)}`, 'steps.$': merge };
-  states[name] = { Type: 'Parallel', Branches: rendered, ResultSelector: selector, Next: next };
+  states[name] = { Type: 'Parallel', Branches: rendered, ResultSelector: parallelSelector(rendered.length), Next: next };
   return name;
+}
+
+/** A Parallel's result: `$.run` and `$.ctx` of the first branch, the `steps` maps of all merged. */
+export function parallelSelector(branches: number): Record<string, Json> {
+  const merge = Array.from({ length: branches }, (_, i) => `$[${i}].steps`).reduce((acc, path) => `States.JsonMerge(${acc}, ${path}, false)`);
+  return { 'run.$': '$[0].run', 'ctx.$': `$[0]${CONTEXT.slice(1)}`, 'steps.$': merge };
+}
+
+/** `block` as a machine of its own that ends where the block ends (a branch, or a part of a split pipeline). */
+export function emitDetached(scope: Scope, block: Block): StateMachine {
+  const states: Record<string, State> = {};
+  const start = emitBlock(scope, block, stateEntry(END), states).name();
+  return { StartAt: start, States: closeBranch(scope, states) };
 }
 
 /**

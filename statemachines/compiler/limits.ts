@@ -43,10 +43,10 @@ function successors(state: State): string[] {
   const out = new Set<string>();
   if ('Next' in state && state.Next) out.add(state.Next);
   if (state.Type === 'Choice') {
-    state.Choices.forEach((c) => out.add(c.Next));
+    for (const c of state.Choices) out.add(c.Next);
     out.add(state.Default);
   }
-  if ('Catch' in state) (state.Catch ?? []).forEach((c) => out.add(c.Next));
+  if ('Catch' in state) for (const c of state.Catch ?? []) out.add(c.Next);
   return [...out];
 }
 

@@ -1,15 +1,16 @@
 /**
  * A rollout step as states, one named group per weight, so the console shows where it stopped:
- *   [stable version] ─▶ 10% ─▶ bake 10% ─▶ [measure 10%] ─▶ [alarms 10%] ─▶ [judge 10%] ─▶ 50% ─▶ … ─▶ succeeded
+ *   started ─▶ [stable version] ─▶ 10% ─▶ bake 10% ─▶ [measure 10%] ─▶ [alarms 10%] ─▶ [judge 10%] ─▶ 50% ─▶ … ─▶ succeeded
  * A judge that finds too few requests, an error rate over the limit or an alarm sets
  * `$.error` = { Error: sci.RolledBack, Cause: the reason } and goes to `roll back` (all traffic
  * to stable); a failed call goes there too. The failure write then records the reason.
  */
-import type { ChoiceRule, State, TaskState } from '../asl/types.ts';
+import { RESOURCES, type ChoiceRule, type State, type TaskState } from '../asl/types.ts';
+import { stepSk, stepSourcesFor } from '../lifecycle.ts';
 import type { RolloutStep } from '../pipeline/model.ts';
 import { alarmsCall, rolloutPath, targetCalls, type Call } from './rollout-targets.ts';
-import type { InstanceInfo, Scope } from './scope.ts';
-import type { StringValue } from './status.ts';
+import { itemKey, type InstanceInfo, type Scope } from './scope.ts';
+import { CONDITIONAL_FAILED, type StringValue } from './status.ts';
 import { formatEscape } from './templates.ts';
 
 /** The error a failed analysis sets; its Cause is the reason the step records. */
@@ -49,10 +50,45 @@ export function emitRollout(
     states[shifts[i]!] = callState(shift, shift.ResultSelector ? `${data}.shifted` : null, bake, rollback);
     states[bake] = { Type: 'Wait', Seconds: spec.interval, Next: judged };
   });
-  if (prepare === undefined) return shifts[0]!;
-  // Nothing has moved yet: a failure to read the alias is the step's failure, no rollback.
-  states[prepare] = callState(calls.prepare!, `${data}.stable`, shifts[0]!, outcome.failed);
-  return prepare;
+  let first = shifts[0]!;
+  if (prepare !== undefined) {
+    // Nothing has moved yet: a failure to read the alias is the step's failure, no rollback.
+    states[prepare] = callState(calls.prepare!, `${data}.stable`, first, outcome.failed);
+    first = prepare;
+  }
+  return emitStarted(scope, info, first, states);
+}
+
+/**
+ * The step goes `running` (with `startedAt`) as it starts moving traffic: no build reports it
+ * for a rollout. A lost write (the run was cancelled meanwhile) changes nothing here.
+ */
+function emitStarted(scope: Scope, info: InstanceInfo, next: string, states: Record<string, State>): string {
+  const name = scope.names.claim(info.inst.name, 'started');
+  const from = stepSourcesFor('running');
+  states[name] = {
+    Type: 'Task',
+    Resource: RESOURCES.updateItem,
+    Parameters: {
+      TableName: scope.target.tableName,
+      Key: itemKey(stepSk(info.key)),
+      UpdateExpression: 'SET #s = :running, #at = :now, #n = :one',
+      ConditionExpression: `#s IN (${from.map((f) => `:${f}`).join(', ')})`,
+      ExpressionAttributeNames: { '#s': 'status', '#at': 'startedAt', '#n': 'attempts' },
+      ExpressionAttributeValues: {
+        ':running': { S: 'running' },
+        ':now': { 'S.$': '$$.State.EnteredTime' },
+        ':one': { N: '1' },
+        ...Object.fromEntries(from.map((f) => [`:${f}`, { S: f }])),
+      },
+    },
+    ResultPath: null,
+    TimeoutSeconds: CALL_TIMEOUT,
+    Retry: [{ ErrorEquals: CONDITIONAL_FAILED, MaxAttempts: 0 }, ...CALL_RETRY],
+    Catch: [{ ErrorEquals: ['States.ALL'], Next: next, ResultPath: null }],
+    Next: next,
+  };
+  return name;
 }
 
 /** measure → alarms → judge at one weight; returns the first of them (`next` when nothing is analysed). */

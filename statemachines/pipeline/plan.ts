@@ -80,9 +80,13 @@ function topologicalOrder(instances: StepInstance[]): StepInstance[] {
   const position = new Map(instances.map((inst, i) => [inst.name, i]));
   const waiting = instances.map((inst) => inst.needs.length);
   const dependants: number[][] = instances.map(() => []);
-  instances.forEach((inst, i) => inst.needs.forEach((n) => dependants[position.get(n)!]!.push(i)));
+  instances.forEach((inst, i) => {
+    for (const n of inst.needs) dependants[position.get(n)!]!.push(i);
+  });
   const ready = new MinHeap();
-  waiting.forEach((w, i) => w === 0 && ready.push(i));
+  waiting.forEach((w, i) => {
+    if (w === 0) ready.push(i);
+  });
   const order: StepInstance[] = [];
   while (ready.size > 0) {
     const next = ready.pop();

@@ -12,6 +12,8 @@ export const DEFAULT_INTERVAL = 300;
 /** Seconds a rollout step allows itself beyond its intervals, per weight (the calls between waits). */
 const MARGIN_PER_WEIGHT = 120;
 const TARGETS = ['lambda', 'alb', 'local'] as const;
+/** CloudWatch's standard resolution: an AWS target's interval holds at least one datapoint. */
+const MIN_CLOUDWATCH_INTERVAL = 60;
 
 type RolloutFile = NonNullable<StepFile['rollout']>;
 
@@ -48,6 +50,9 @@ export function buildRollout(b: RolloutBuild, path: Path, file: RolloutFile): { 
   if (target === undefined) return undefined;
   const maxErrorRate = typeof analysis.max_error_rate === 'string' ? Number(analysis.max_error_rate.slice(0, -1)) : analysis.max_error_rate;
   const interval = file.interval !== undefined ? durationSeconds(file.interval) : DEFAULT_INTERVAL;
+  if (target.kind !== 'local' && interval < MIN_CLOUDWATCH_INTERVAL) {
+    problem([...path, 'interval'], `a ${target.kind} target is measured by CloudWatch, one datapoint a minute: interval must be at least 1m`);
+  }
   const rollout: RolloutSpec = {
     target,
     strategy,

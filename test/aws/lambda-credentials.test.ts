@@ -15,7 +15,9 @@ afterEach(() => {
   }
 });
 
-const clear = () => NAMES.forEach((n) => delete process.env[n]);
+const clear = () => {
+  for (const n of NAMES) delete process.env[n];
+};
 
 describe('lambda defaultProvider', () => {
   test('takes the execution role credentials Lambda puts in the environment', async () => {

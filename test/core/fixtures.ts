@@ -1,5 +1,5 @@
 /** A repository of pipelines for dispatcher tests, and the recording ports around it. */
-import type { CommitState, PipelineSource, RepositoryReader } from '../../src/core/ports.ts';
+import type { CommitState, ExecutionStarter, PipelineSource, RepositoryReader } from '../../src/core/ports.ts';
 
 export const CI = `
 on:
@@ -63,3 +63,13 @@ export function fixedRepos(files = REPO_FILES, changed?: string[]): RepositoryRe
   const sources = fixedSource(files);
   return { sources, source: () => sources, resolveBranch: async () => 'b'.repeat(40), changedFiles: async () => changed };
 }
+
+/** For reporter tests whose runs have no concurrency group: nothing may start or stop. */
+export const noExecutions: ExecutionStarter = {
+  start: async (request) => {
+    throw new Error(`unexpected start of ${request.name}`);
+  },
+  stop: async (arn) => {
+    throw new Error(`unexpected stop of ${arn}`);
+  },
+};

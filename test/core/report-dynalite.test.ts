@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLocalStore, type LocalStore } from '../../local/store/dynalite-server.ts';
 import { onBuildState, onExecutionStatus, type ReportDeps } from '../../src/core/report.ts';
-import { recordingStatuses } from './fixtures.ts';
+import { noExecutions, recordingStatuses } from './fixtures.ts';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 
 let home: string;
 let local: LocalStore;
@@ -30,7 +31,7 @@ async function newRun(id: string) {
   );
   const statuses = recordingStatuses();
   const followers: string[] = [];
-  const deps: ReportDeps = { store: local.store, statuses, clock: { now: () => new Date() }, runUrl: (a) => a, startFollowers: async (r) => void followers.push(r.id) };
+  const deps: ReportDeps = { store: local.store, statuses, clock: { now: () => new Date() }, runUrl: (a) => a, startFollowers: async (r) => void followers.push(r.id), executions: noExecutions };
   return { deps, statuses, followers };
 }
 
@@ -59,5 +60,22 @@ describe('reporter on the real store', () => {
     await onBuildState(deps, build('RUNB', 'sci-steps:2'));
     const step = (await local.store.getRun('RUNB'))!.steps.find((s) => s.key === 'build')!;
     assert.deepEqual([step.status, step.attempts], ['running', 2]);
+  });
+
+  test('an execution that ends (aborted) while its run holds an environment frees the lock; another run\'s lock stays', async () => {
+    const { deps } = await newRun('RUNC');
+    const lock = (env: string, holder: string) =>
+      local.documentClient.send(new PutCommand({
+        TableName: local.tableName,
+        Item: { pk: `ENV#${env}`, sk: '#LOCK', holder, heldSince: 'then', waiters: [], gsi1pk: `HELD#${holder}`, gsi1sk: env },
+      }));
+    await lock('production', 'RUNC');
+    await lock('staging', 'OTHER');
+    await onExecutionStatus(deps, exec('RUNC', 'ABORTED'));
+    const read = async (env: string) => (await local.documentClient.send(new GetCommand({ TableName: local.tableName, Key: { pk: `ENV#${env}`, sk: '#LOCK' } }))).Item;
+    const freed = await read('production');
+    assert.equal(freed?.holder, undefined);
+    assert.equal(freed?.gsi1pk, undefined);
+    assert.equal((await read('staging'))?.holder, 'OTHER');
   });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { onBuildState, onExecutionStatus, type ReportDeps } from '../../src/core/report.ts';
 import type { RunRecord, StepRecord } from '../../src/core/ports.ts';
 import { closeSharedTables, fixedClock, freshStore } from '../store/local-table.ts';
-import { recordingStatuses } from './fixtures.ts';
+import { noExecutions, recordingStatuses } from './fixtures.ts';
 
 const RUN: RunRecord = {
   id: 'R1', repo: 'o/r', pipeline: 'ci', status: 'running', event: 'push', sha: 'a'.repeat(40), ref: 'refs/heads/main', branch: 'main', tag: '',
@@ -24,7 +24,7 @@ async function setup(more: StepRecord[] = []) {
   await store.createRun(RUN, [...base.filter((b) => !more.some((m) => m.key === b.key)), ...more]);
   const statuses = recordingStatuses();
   const followers: string[] = [];
-  const deps: ReportDeps = { store, statuses, clock, runUrl: (arn) => `https://console/${arn}`, startFollowers: async (run) => void followers.push(`${run.id}:${run.status}`) };
+  const deps: ReportDeps = { store, statuses, clock, runUrl: (arn) => `https://console/${arn}`, startFollowers: async (run) => void followers.push(`${run.id}:${run.status}`), executions: noExecutions };
   return { store, statuses, followers, deps };
 }
 
@@ -52,6 +52,14 @@ describe('reporter', () => {
       assert.equal(statuses.statuses[0]!.state, commitState);
     });
   }
+
+  test('the end of a part of a split pipeline (same run id in its input) is not the run\'s end', async () => {
+    const { store, statuses, deps } = await setup();
+    const input = JSON.stringify({ run: { id: 'R1' }, ctx: {}, steps: {}, part: 'ci#part-1' });
+    assert.equal(await onExecutionStatus(deps, { ...end('SUCCEEDED'), name: 'a1b2', input }), 'part ci#part-1 succeeded');
+    assert.equal((await store.getRun('R1'))!.run.status, 'running');
+    assert.deepEqual(statuses.statuses, []);
+  });
 
   test('duplicate and out-of-order events never move the run backwards', async () => {
     const { store, statuses, deps } = await setup();

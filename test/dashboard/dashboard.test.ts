@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { localRuntime } from '../../local/runtime.ts';
 import { LoggedStatuses } from '../../local/status-log.ts';
 import { LocalRedriver } from '../../local/engine/local-redrive.ts';
+import { LocalReleaser } from '../../local/engine/local-release.ts';
 import { GitSource } from '../../src/source/git-source.ts';
 import { launchBrowser, type Page, type TestBrowser } from './browser.ts';
 
@@ -59,6 +60,12 @@ const FLAKY = `steps:
     run: test -e ${flags}/fixed
 `;
 
+const DELIVERY = `steps:
+  build: { run: echo built }
+  to-staging: { needs: [build], environment: staging, run: echo staging }
+  to-production: { needs: [to-staging], environment: production, run: echo production }
+`;
+
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(100)) {
     const found = await probe();
@@ -81,7 +88,7 @@ let ciRun: string;
 const previousHome = process.env.SCI_HOME;
 
 before(async () => {
-  box = sandbox({ '.sci/ci.yml': CI, '.sci/deploy/prod.yml': PROD, '.sci/deploy/staging.yml': STAGING, '.sci/flaky.yml': FLAKY });
+  box = sandbox({ '.sci/ci.yml': CI, '.sci/deploy/prod.yml': PROD, '.sci/deploy/staging.yml': STAGING, '.sci/flaky.yml': FLAKY, '.sci/delivery.yml': DELIVERY });
   const made = sci(box, 'run', 'ci', 'deploy/staging', '--json');
   assert.equal(made.code, 0, made.stderr);
   ciRun = runsOf(made.stdout).find((r) => r.pipeline === 'ci')!.id;
@@ -91,7 +98,8 @@ before(async () => {
   const repoUrl = `file://${box.repo}`;
   const runtime = localRuntime({ session, repoDir: box.repo, repoUrl, source, statuses: new LoggedStatuses(() => undefined), runUrl: (id) => id, containers: 'none' });
   const redriver = new LocalRedriver({ store: session.store, table: session.table, executions: runtime.executions, machines: runtime.machines, source, repoUrl });
-  server = createServeServer({ dashboard: localDashboard(session, { pollMs: 150, redriver }) });
+  const releaser = new LocalReleaser({ dispatch: runtime.dispatch, source, repo: 'local/repo', repoUrl, actor: 'tester' });
+  server = createServeServer({ dashboard: localDashboard(session, { pollMs: 150, redriver, releaser }) });
   base = `http://127.0.0.1:${await listen(server, 0)}`;
   browser = await launchBrowser();
 });
@@ -183,6 +191,29 @@ test('redrive from the page resumes a failed run at its failed step', async () =
   // the step that had succeeded ran once, and the Redrive button is gone from a succeeded run
   assert.equal(readFileSync(join(flags, 'prepare-runs'), 'utf8'), 'prepared\n');
   assert.equal(await page.getByRole('button', { name: 'Redrive' }).count(), 0);
+  await page.close();
+});
+
+test('environments: current releases and history; Rollback and Promote run the release steps', async () => {
+  for (let i = 0; i < 2; i++) {
+    const made = await collect(startSci(box, 'run', 'delivery', '--json', '--no-containers'));
+    assert.equal(made.code, 0, made.stderr);
+  }
+  const page = await browser.page();
+  await page.goto(base);
+  await page.getByRole('link', { name: 'Environments' }).click();
+  const production = page.getByRole('region', { name: 'production' });
+  await production.getByRole('table').waitFor();
+  assert.equal(await production.locator('tbody tr').count(), 2);
+  assert.equal(await page.getByRole('region', { name: 'staging' }).locator('tbody tr').count(), 2);
+  await production.getByRole('button', { name: 'Roll back production' }).click();
+  await page.getByRole('status').filter({ hasText: /releasing [0-9a-f]{12} \(run .*\) to production: run / }).waitFor();
+  await production.locator('tbody tr').nth(2).waitFor({ timeout: 30_000 });
+  await production.locator('tbody tr').first().locator('.badge', { hasText: 'succeeded' }).waitFor();
+  const staging = page.getByRole('region', { name: 'staging' });
+  await staging.getByLabel('Promote to').selectOption('production');
+  await staging.getByRole('button', { name: 'Promote staging' }).click();
+  await production.locator('tbody tr').nth(3).waitFor({ timeout: 30_000 });
   await page.close();
 });
 

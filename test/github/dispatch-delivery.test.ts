@@ -16,7 +16,8 @@ import { SfnStateMachineRegistry } from '../../src/aws/sfn-registry.ts';
 import { consoleUrl, executionArnFor, stateMachineName } from '../../src/aws/names.ts';
 import { dispatchDelivery, type DeliveryDeps } from '../../src/github/dispatch-delivery.ts';
 import { slimPayload } from '../../src/github/slim-payload.ts';
-import type { QueuedDelivery } from '../../src/core/ports.ts';
+import type { QueuedDelivery, RunRecord } from '../../src/core/ports.ts';
+import { onExecutionStatus, type ReportDeps } from '../../src/core/report.ts';
 import { closeSharedTables, freshStore } from '../store/local-table.ts';
 import { fixedRepos, recordingStatuses, REPO_FILES } from '../core/fixtures.ts';
 import { examples } from './helpers.ts';
@@ -34,6 +35,8 @@ async function runIds(store: DeliveryDeps['store']): Promise<string[]> {
   return (await store.listRuns({})).map((r) => r.id).reverse();
 }
 
+const BUILD_ROLES = { trusted: 'arn:aws:iam::123456789012:role/steps', untrusted: 'arn:aws:iam::123456789012:role/untrusted-steps' };
+
 async function deps(files = REPO_FILES, changed?: string[]) {
   const { store } = await freshStore();
   const statuses = recordingStatuses();
@@ -46,6 +49,7 @@ async function deps(files = REPO_FILES, changed?: string[]) {
     target: { tableName: 't', buildProject: 'p', artifactBucket: 'b' },
     machineName: (repo, id) => stateMachineName('sci-', repo, id),
     runUrl: (machine, runId) => consoleUrl(executionArnFor(machine, runId)),
+    buildRoles: BUILD_ROLES,
   };
   return { d, store, statuses, repos };
 }
@@ -85,6 +89,7 @@ describe('dispatcher', () => {
       id: input.run.id, pipeline: 'ci', repo: 'Codertocat/Hello-World', repoUrl: 'https://github.com/Codertocat/Hello-World.git',
       sha: '6113728f27ae82c7b1a177c8d03f9e96e0adf246', ref: 'refs/heads/master', branch: 'master', tag: '', event: 'push', actor: 'Codertocat',
       pr: { number: 0, base: '', fork: false }, inputs: {}, callees: {},
+      builds: { untrusted: false, role: BUILD_ROLES.trusted, artifacts: 'runs', cache: 'cache' },
     });
     assert.deepEqual(input.steps, {});
     const run = (await store.getRun(input.run.id))!;
@@ -165,6 +170,8 @@ describe('dispatcher', () => {
     assert.equal(input.run.event, 'pull_request');
     assert.deepEqual(input.run.pr, { number: 2, base: 'master', fork: true });
     assert.equal(input.run.ref, 'refs/pull/2/head');
+    // the dispatcher's trust decision travels with it: the untrusted role and namespace
+    assert.deepEqual(input.run.builds, { untrusted: true, role: BUILD_ROLES.untrusted, artifacts: 'untrusted/runs', cache: 'untrusted/cache' });
   });
 
   test('every push and pull_request example is handled without error', async () => {
@@ -189,6 +196,35 @@ describe('dispatcher', () => {
     const after = (await store.getRun(older.id))!.run;
     assert.equal(after.status, 'cancelled');
     assert.match(after.reason!, /concurrency group ci-master/);
+  });
+
+  test('without cancel_in_progress a newer run waits, a third replaces it, and a cold reporter starts it when the older ends', async () => {
+    const files = REPO_FILES.map((f) => (f.path === '.sci/ci.yml' ? { ...f, text: f.text.replace('cancel_in_progress: true', 'cancel_in_progress: false') } : f));
+    const { d, store, statuses } = await deps(files);
+    for (const [i, id] of ['first', 'second', 'third'].entries()) {
+      d.clock = { now: () => new Date(`2026-11-27T04:0${i}:00Z`) };
+      await dispatchDelivery(d, delivery('push', pushToMaster(), id));
+    }
+    const [first, second, third] = (await store.listRuns({ pipeline: 'ci' })).reverse() as [RunRecord, RunRecord, RunRecord];
+    assert.deepEqual([first.status, second.status, third.status], ['running', 'cancelled', 'queued']);
+    assert.equal(third.waitingFor, first.id);
+    assert.match(second.reason!, new RegExp(`replaced by run ${third.id}`));
+    assert.equal(sfn.commandCalls(StartExecutionCommand).length, 1);
+    assert.equal(sfn.commandCalls(StopExecutionCommand).length, 0, 'a waiting run has no execution to stop');
+    assert.deepEqual(statuses.statuses.filter((s) => s.sha === first.sha).map((s) => [s.state, s.description.split(':')[0]]), [
+      ['pending', 'ci'], ['pending', 'ci'], ['error', 'cancelled'], ['pending', 'ci'],
+    ]);
+    // The queue is the table: a reporter built afresh (a cold Lambda) starts the waiting run on the older one's end.
+    const report: ReportDeps = { store, statuses, clock: d.clock, runUrl: (arn) => arn, startFollowers: async () => undefined, executions: new SfnExecutions(new SFNClient({ region: 'eu-west-1' })) };
+    const ended = { executionArn: first.executionArn!, name: first.id, status: 'SUCCEEDED' };
+    assert.match(await onExecutionStatus(report, ended), new RegExp(`started run ${third.id}`));
+    await onExecutionStatus(report, ended);
+    const starts = sfn.commandCalls(StartExecutionCommand);
+    assert.equal(starts.length, 2, 'a duplicate end event starts nothing more');
+    assert.equal(starts[1]!.args[0].input.name, third.id);
+    assert.equal(JSON.parse(starts[1]!.args[0].input.input!).run.id, third.id);
+    const started = (await store.getRun(third.id))!.run;
+    assert.deepEqual([started.status, started.executionArn], ['running', starts[1]!.args[0].input.stateMachineArn!.replace(':stateMachine:', ':execution:').replace(/:\d+$/, '') + `:${third.id}`]);
   });
 
   test('a tag push calls the deploy pipeline: its version ARN goes into run.callees', async () => {

@@ -48,6 +48,9 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
   const NOT_CALLS: Record<string, string> = {
     DescribeEndpoints: 'DynamoDB endpoint discovery, which the client leaves off unless configured',
     Scan: 'listing runs without a repository, which only the local store does (src/store/dynamo-run-store.ts)',
+    // Bundled with SfnExecutions and the store, reached only by `sci redrive`, which the api does not offer on AWS yet (docs/dashboard.md).
+    RedriveExecution: 'redriving a run (SfnExecutions.redrive), which no Lambda offers yet',
+    DeleteItem: 'clearing the gates of a redriven run (src/store/reopen-run.ts), which only a redrive does',
   };
 
   /**
@@ -238,6 +241,17 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
     // A trusted build never restores what an untrusted one wrote.
     const planted = ['untrusted/runs/01RUN/build.zip', 'untrusted/cache/npm-main'].map((key) => ({ action: 's3:GetObject', resource: object(key) }));
     assert.deepEqual(await allowed(trusted, planted), []);
+  });
+
+  test('each build role may list its own artifact prefix (a missing need reads as 404, not 403), and nothing else', async () => {
+    const bucket = `arn:aws:s3:::${envOf('dispatcher').ARTIFACT_BUCKET}`;
+    const list = (key: string): Request => ({ action: 's3:ListBucket', resource: bucket, context: { 's3:prefix': key } });
+    const roles = { CiStepsRole: 'runs/01RUN/build.zip', CiStepsUntrustedRole: 'untrusted/runs/01RUN/build.zip' };
+    for (const [role, own] of Object.entries(roles)) {
+      assert.deepEqual(await notAllowed(policiesOf(role), [list(own)]), [], role);
+      const others = ['', 'cache/', 'secrets/', ...Object.values(roles).filter((key) => key !== own)].map(list);
+      assert.deepEqual(await allowed(policiesOf(role), others), [], role);
+    }
   });
 
   test('no build role may use any sfn or iam action on "*"', async () => {

@@ -109,7 +109,8 @@ test('one step project: no source and no credentials, CloudWatch logs with reten
 test('step role: its bucket prefixes, its log group, secrets under sci/, parameters under /sci/', () => {
   const statements = statementsOf('CiStepsRole');
   const byId = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-  assert.deepEqual(Object.keys(byId).sort(), ['ArtifactBucketLocation', 'ArtifactsAndCache', 'EcrAuth', 'EcrPull', 'OwnLogs', 'StepParameters', 'StepSecrets']);
+  assert.deepEqual(Object.keys(byId).sort(), ['ArtifactBucketLocation', 'ArtifactsAndCache', 'EcrAuth', 'EcrPull', 'ListArtifacts', 'OwnLogs', 'StepParameters', 'StepSecrets']);
+  assert.deepEqual(byId.ListArtifacts!.Condition, { StringLike: { 's3:prefix': ['runs/*'] } });
   assert.deepEqual(actionsOf(byId.EcrPull!).sort(), ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']);
   assert.match(JSON.stringify(byId.EcrPull!.Resource), /:repository\/\*"/);
   assert.match(JSON.stringify(byId.StepSecrets!.Resource), /:secret:sci\/\*"/);

@@ -73,8 +73,10 @@ describe('sci serve before authentication', () => {
     socket.on('error', () => undefined);
     socket.write('POST /webhook HTTP/1.1\r\nhost: x\r\nx-hub-signature-256: sha256=00\r\ntransfer-encoding: chunked\r\n\r\n');
     const chunk = Buffer.alloc(1024 * 1024, 'a');
-    const status = await new Promise<number>((resolve) => {
+    const status = await new Promise<number>((resolve, reject) => {
       socket.once('data', (data) => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(data.toString())?.[1])));
+      socket.once('close', () => reject(new Error('the connection closed without an answer')));
+      setTimeout(() => reject(new Error('no answer')), 20_000).unref();
       const pump = (sent: number) => {
         if (sent > 30 || socket.destroyed) return;
         socket.write(`${chunk.length.toString(16)}\r\n`);

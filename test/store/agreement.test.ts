@@ -105,7 +105,8 @@ describe('one lifecycle: the compiled status writes and the store agree on dynal
     for (const from of STEP_STATUSES) {
       test(`${write.step}: ${from} → ${write.to}`, async () => {
         const expected = stepMayMove(from, write.to);
-        const compiledRun = `C${(n += 1)}`;
+        n += 1;
+        const compiledRun = `C${n}`;
         await stepAt(compiledRun, write.step, from);
         const byCompiler = await applied(() => table.client.send(new UpdateItemCommand({ ...resolved(write.parameters, compiledRun), TableName: table.tableName })));
         const storeRun = `S${n}`;

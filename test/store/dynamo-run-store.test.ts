@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoRunStore } from '../../src/store/dynamo-run-store.ts';
-import { StoreError } from '../../src/store/errors.ts';
+import type { StoreError } from '../../src/store/errors.ts';
 import { aRun, someSteps } from './records.ts';
 import { fixedClock, startTestTable, type TestTable } from './local-table.ts';
 

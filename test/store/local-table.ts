@@ -17,7 +17,12 @@ export interface TestTable {
 /** A manual clock: tests move time explicitly, so TTLs and timestamps are exact. */
 export function fixedClock(iso = '2026-01-02T03:04:05.000Z'): Clock & { set(iso: string): void } {
   let now = new Date(iso);
-  return { now: () => now, set: (next) => void (now = new Date(next)) };
+  return {
+    now: () => now,
+    set: (next) => {
+      now = new Date(next);
+    },
+  };
 }
 
 export async function startTestTable(clock: Clock = fixedClock(), tableName = 'sci-runs-test'): Promise<TestTable> {
@@ -48,7 +53,8 @@ export async function freshStore(clock: Clock = fixedClock()): Promise<TestTable
   // Retries as the SDK does on AWS: a test that blocks the event loop (a big compile) may find its keep-alive socket closed.
   shared ??= startDynalite().then((server) => ({ server, client: localClient(() => server.endpoint, { maxAttempts: 3 }) }));
   const { client } = await shared;
-  const tableName = `sci-runs-${(tables += 1)}`;
+  tables += 1;
+  const tableName = `sci-runs-${tables}`;
   await ensureTable(client, tableName);
   const documentClient = DynamoDBDocumentClient.from(client);
   return { store: new DynamoRunStore(documentClient, tableName, { clock }), client, documentClient, tableName, close: async () => undefined };

@@ -3,6 +3,7 @@
  * run has ended. A run whose process is gone is ended on the spot (crash recovery); so is one
 whose engine on another host records no heartbeat while this command waits.
  */
+import { userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { removeRunDir } from '../../../local/build-runner/workspace.ts';
@@ -39,6 +40,12 @@ export async function run(argv: string[]): Promise<number> {
     if (!found) {
       process.stderr.write(`sci cancel: no run ${runId}\n`);
       return 1;
+    }
+    // a run waiting its turn in a concurrency group has no process to ask: it ends here
+    if (found.run.status === 'queued' && found.run.waitingFor !== undefined) {
+      const moved = await store.transitionRun(runId, 'cancelled', { endedAt: new Date().toISOString(), reason: `cancelled by ${userInfo().username} while waiting` });
+      process.stdout.write(`run ${runId} ${moved ? 'cancelled' : 'already ended'}\n`);
+      return 0;
     }
     if (!(await requestCancel(table, runId, new Date().toISOString()))) {
       process.stdout.write(`run ${runId} already ${found.run.status}\n`);

@@ -1,5 +1,6 @@
 /** `sci ui [--repo DIR] [--port P]`: the dashboard alone (no webhook) over the local run store. */
 import { LocalRedriver } from '../../../local/engine/local-redrive.ts';
+import { LocalReleaser } from '../../../local/engine/local-release.ts';
 import { readGitFacts } from '../../../local/git-facts.ts';
 import { repositoryRoot } from '../../../local/home.ts';
 import { localRuntime } from '../../../local/runtime.ts';
@@ -16,8 +17,8 @@ import { cliPrices } from '../output/run-view.ts';
 export const help = `usage: sci ui [--repo DIR] [--port P]
 
 Serves the dashboard on 127.0.0.1: pipelines grouped by their .sci/ folders, each pipeline's runs,
-a run's graph with live statuses, step logs, approve / reject / cancel / redrive (a redrive runs
-in this process). No webhook (see sci serve).
+a run's graph with live statuses, step logs, approve / reject / cancel / redrive, and the environments with promote and rollback
+(redrives and re-releases run in this process). No webhook (see sci serve).
 
 options:
   --repo DIR   the repository whose runs to show (default: the current directory)
@@ -37,7 +38,7 @@ export async function run(argv: string[]): Promise<number> {
   const git = await readGitFacts(repoDir).catch(() => undefined);
   const session = await openSession(repoDir);
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  // redrives from the page execute in this process; stopping the server cancels them cleanly
+  // redrives and re-releases from the page execute in this process; stopping the server cancels them
   const runtime = git && localRuntime({
     session, repoDir, repoUrl: git.repoUrl, source: new GitSource(repoDir), statuses: new LoggedStatuses((line) => log(`sci ui: ${line}`)),
     runUrl: (id) => `sci show ${id}`, onNotice: (text) => log(`sci ui: ${text}`),
@@ -45,8 +46,11 @@ export async function run(argv: string[]): Promise<number> {
   const redriver = runtime && new LocalRedriver({
     store: session.store, table: session.table, executions: runtime.executions, machines: runtime.machines, source: new GitSource(repoDir), repoUrl: git.repoUrl,
   });
+  const releaser = runtime && new LocalReleaser({
+    dispatch: runtime.dispatch, source: new GitSource(repoDir), repo: git.repo, repoUrl: git.repoUrl, actor: process.env.SCI_ACTOR ?? git.actor,
+  });
   try {
-    const dashboard = localDashboard(session, { prices: cliPrices(), ...(redriver ? { redriver } : {}) });
+    const dashboard = localDashboard(session, { prices: cliPrices(), ...(redriver ? { redriver } : {}), ...(releaser ? { releaser } : {}) });
     await serveUntilSignal(createServeServer({ dashboard }), port, (url) => `sci ui: ${url} (runs of ${session.home})`, log);
   } finally {
     runtime?.executions.stopAll('sci ui stopped');

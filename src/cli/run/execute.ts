@@ -15,6 +15,7 @@ import { LoggedStatuses } from '../../../local/status-log.ts';
 import { startPipelines } from '../../core/dispatch.ts';
 import type { RunWithSteps } from '../../core/ports.ts';
 import type { RunFacts } from '../../core/run-facts.ts';
+import { isTerminalRun } from '../../../statemachines/lifecycle.ts';
 import type { EventName, Pipeline } from '../../../statemachines/pipeline/model.ts';
 import { GitSource } from '../../source/git-source.ts';
 import { Progress } from '../output/progress.ts';
@@ -118,6 +119,19 @@ export async function report(session: LocalSession, runIds: string[], json: bool
   return ended;
 }
 
+/**
+ * Waits for runs that waited in a concurrency group: whoever ends the group's run in progress starts
+ * them, maybe another `sci` process (then they run there).
+ */
+async function untilEnded(session: LocalSession, runIds: string[], settled: () => Promise<void>): Promise<void> {
+  for (;;) {
+    await settled();
+    const runs = await Promise.all(runIds.map((id) => session.store.getRun(id)));
+    if (runs.every((r) => r === undefined || isTerminalRun(r.run.status))) return;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
 export async function executeSelected(o: ExecuteOptions): Promise<number> {
   return withSession(o.repoDir, async (session) => {
     const tty = !o.json && process.stdout.isTTY === true;
@@ -152,6 +166,7 @@ export async function executeSelected(o: ExecuteOptions): Promise<number> {
           facts,
         });
         await runtime.executions.settled();
+        if (dispatched.kind === 'started') await untilEnded(session, dispatched.runs.map((r) => r.runId), () => runtime.executions.settled());
         return dispatched;
       },
     );

@@ -114,6 +114,7 @@ test('lambda: a healthy candidate goes 10 → 50 → 100 % and the release is re
   assert.equal(str(deploy.status), 'succeeded', JSON.stringify(deploy));
   assert.deepEqual(aws.weights, [10, 50, 100]);
   assert.deepEqual(aws.alias, { version: '7', routing: {} });
+  assert.equal(deploy.startedAt !== undefined && deploy.attempts !== undefined, true, 'the rollout marked its step running');
   assert.equal(releases.length, 1);
   assert.equal(lock?.holder, undefined, 'the environment is free again');
   assert.ok(lock, 'the environment was held');

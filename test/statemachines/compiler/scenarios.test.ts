@@ -175,17 +175,22 @@ steps:
         upload: (build.ArtifactsOverride as { Path: string }).Path,
         cache: (build.CacheOverride as { Location: string }).Location,
         pull: envOf({ key: 'test', input: calls.get('test')! }).SCI_ARTIFACTS,
+        source: build.SourceVersion,
       };
     };
     assert.deepEqual(await ran({}), {
       roles: [TEST_BUILD_ROLES.trusted, TEST_BUILD_ROLES.trusted], upload: 'runs/r1', cache: 'sci-artifacts/cache', pull: 'runs/r1',
+      source: `refs/heads/main^{${'a'.repeat(40)}}`,
     });
     const untrusted = {
       roles: [TEST_BUILD_ROLES.untrusted, TEST_BUILD_ROLES.untrusted], upload: 'untrusted/runs/r1', cache: 'sci-artifacts/untrusted/cache', pull: 'untrusted/runs/r1',
     };
-    assert.deepEqual(await ran({ event: 'pull_request', pr: { number: 7, base: 'main', fork: true } }), untrusted);
+    // A fork's pull request builds the base repository's refs/pull/N/head at the PR's head commit.
+    assert.deepEqual(await ran({ event: 'pull_request', ref: 'refs/pull/7/head', pr: { number: 7, base: 'main', fork: true } }), {
+      ...untrusted, source: `refs/pull/7/head^{${'a'.repeat(40)}}`,
+    });
     // A follower of a fork's run: not a pull request, still untrusted.
-    assert.deepEqual(await ran({ event: 'pipeline', untrusted: true }), untrusted);
+    assert.deepEqual(await ran({ event: 'pipeline', untrusted: true }), { ...untrusted, source: `refs/heads/main^{${'a'.repeat(40)}}` });
   });
 
   it('gives every build its step instance key and display name', async () => {
@@ -366,13 +371,21 @@ steps:
     assert.equal(new Set(names).size, names.length);
   });
 
-  it('refuses a definition over 1 MB with a positioned diagnostic', () => {
+  it('splits a definition over 1 MB into machines within the quota, or refuses it when told not to split', () => {
     const steps = Array.from({ length: 400 }, (_, i) => `  s${i}: { run: echo ${i} }`).join('\n');
     const r = compileSource('.sci/huge.yml', `steps:\n${steps}\n`);
-    assert.ok(!r.ok);
-    assert.equal(r.diagnostics[0]!.code, 'too-large');
-    assert.match(r.diagnostics[0]!.message, /over Step Functions' limit of 1048576/);
-    assert.equal(r.diagnostics[0]!.span?.file, '.sci/huge.yml');
+    assert.ok(r.ok);
+    assert.ok(r.value.parts.length > 1);
+    for (const m of [r.value, ...r.value.parts]) assert.ok(m.estimates.definitionBytes <= 1_048_576);
+    const parsed = parsePipeline('.sci/huge.yml', `steps:\n${steps}\n`);
+    assert.ok(parsed.ok);
+    const planned = planSteps(parsed.value);
+    assert.ok(planned.ok);
+    const refused = compilePipeline(parsed.value, planned.value, undefined, { split: false });
+    assert.ok(!refused.ok);
+    assert.equal(refused.diagnostics[0]!.code, 'too-large');
+    assert.match(refused.diagnostics[0]!.message, /over Step Functions' limit of 1048576/);
+    assert.equal(refused.diagnostics[0]!.span?.file, '.sci/huge.yml');
   });
 
   it('reports template errors with their position', () => {

@@ -38,7 +38,10 @@ describe('durations', () => {
 
   it('the local interpreter does not time out a 30-day task at once', async () => {
     const machine = new StateMachine({ StartAt: 'Wait', States: { Wait: { Type: 'Task', Resource: 'arn:aws:states:::x', TimeoutSeconds: 30 * 86400, End: true } } });
-    const { result } = machine.run({}, { overrides: { taskResourceLocalHandlers: { Wait: async () => (await new Promise((r) => setTimeout(r, 100)), 'done') } } });
+    const { result } = machine.run({}, { overrides: { taskResourceLocalHandlers: { Wait: async () => {
+      await new Promise((r) => setTimeout(r, 100));
+      return 'done';
+    } } } });
     assert.equal(await result, 'done');
   });
 });

@@ -30,6 +30,7 @@ function rolloutCases(): Array<[string, string, string[]]> {
     ['local target not local', rollout('target: { local: { listen: 8080, stable: "http://example.com:80", candidate: "http://127.0.0.1:8082" } }\nweights: [100]'), ['4:48: stable must be a local server like http://127.0.0.1:8081']],
     ['local target on its own port', rollout('target: { local: { listen: 8081, stable: "http://127.0.0.1:8081", candidate: "http://127.0.0.1:8082" } }\nweights: [100]'), ["4:48: stable cannot be the proxy's own port 8081"]],
     ['alb target group not an ARN', rollout(`target: { alb: { listener: x, stable: ${TG}/a/1, candidate: ${TG}/b/2 } }\nweights: [100]`), ['4:34: listener must be the ARN of an Application Load Balancer listener']],
+    ['an AWS target baking under a minute', rollout('target: { lambda: { function: f, alias: a, version: 3 } }\nweights: [100]\ninterval: 30s'), ['6:17: a lambda target is measured by CloudWatch, one datapoint a minute: interval must be at least 1m']],
     ['unknown rollout key', rollout(`${LOCAL}\nweights: [100]\nintervall: 1m`), ["6:7: unknown key 'intervall' (did you mean 'interval'?)"]],
     ['rollout with a matrix', 'steps:\n  r:\n    matrix: { a: [1] }\n    rollout:\n      ' + LOCAL + '\n      weights: [100]\n', ['3:5: a rollout step cannot have a matrix']],
     ['run-only key on rollout', 'steps:\n  r:\n    image: x\n    rollout:\n      ' + LOCAL + '\n      weights: [100]\n', ["3:5: 'image' applies only to run steps"]],

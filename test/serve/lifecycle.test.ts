@@ -1,0 +1,193 @@
+/**
+ * Done-when of the one run lifecycle: `sci serve` over real HTTP with signed real GitHub push
+ * payloads (@octokit/webhooks-examples), the local store (dynalite) and real processes. Two pushes
+ * to one branch: under `cancel_in_progress` the older run is cancelled, without it the newer waits
+ * (and a third arrival replaces the waiting one); `on.pipeline` followers run after each success;
+ * and the calls into the Lambdas' own use cases (`dispatchDelivery`, the reporter) are counted.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openSession, type LocalSession } from '../../local/session.ts';
+import type { RunRecord } from '../../src/core/ports.ts';
+import { onExecutionStatus } from '../../src/core/report.ts';
+import { dispatchDelivery } from '../../src/github/dispatch-delivery.ts';
+import { createServeServer, listen } from '../../src/serve/http.ts';
+import { createServeApp, type ServeApp } from '../../src/serve/serve-app.ts';
+import { GitSource } from '../../src/source/git-source.ts';
+import { examples, signedRequest, TEST_SECRET } from '../github/helpers.ts';
+
+const pipelines = (cancel: boolean, seconds: number) => ({
+  '.sci/ci.yml': `on:\n  push: { branches: [main] }\nconcurrency: { group: "ci-\${{ branch }}", cancel_in_progress: ${cancel} }\nsteps:\n  build: { run: 'sleep ${seconds}; echo built $SCI_SHA' }\n`,
+  '.sci/after.yml': 'on:\n  pipeline: { name: ci, status: [succeeded] }\nsteps:\n  ship: { run: echo shipped }\n',
+});
+
+function git(repo: string, ...args: string[]): string {
+  return execFileSync('git', ['-C', repo, '-c', 'user.name=sci test', '-c', 'user.email=test@sci.local', ...args], { encoding: 'utf8' }).trim();
+}
+
+interface Served {
+  repo: string;
+  shas: string[];
+  session: LocalSession;
+  app: ServeApp;
+  server: Server;
+  base: string;
+  calls: { dispatchDelivery: number; report: number };
+  close(): Promise<void>;
+}
+
+const roots: string[] = [];
+const previousHome = process.env.SCI_HOME;
+after(() => {
+  if (previousHome === undefined) delete process.env.SCI_HOME;
+  else process.env.SCI_HOME = previousHome;
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
+
+/** A clone with `commits` commits of the same pipelines, served with the core calls counted. */
+async function serve(files: Record<string, string>, commits: number): Promise<Served> {
+  const root = mkdtempSync(join(tmpdir(), 'sci-lifecycle-'));
+  roots.push(root);
+  const repo = join(root, 'repo');
+  mkdirSync(join(repo, '.sci'), { recursive: true });
+  for (const [path, text] of Object.entries(files)) writeFileSync(join(repo, path), text);
+  git(repo, 'init', '-q', '-b', 'main');
+  git(repo, 'remote', 'add', 'origin', 'https://github.com/Codertocat/Hello-World.git');
+  const shas: string[] = [];
+  for (let i = 0; i < commits; i += 1) {
+    writeFileSync(join(repo, 'change.txt'), String(i));
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', `change ${i}`);
+    shas.push(git(repo, 'rev-parse', 'HEAD'));
+  }
+  process.env.SCI_HOME = join(root, 'home');
+  const session = await openSession(repo);
+  const calls = { dispatchDelivery: 0, report: 0 };
+  const app = await open(repo, session, calls);
+  const server = createServeServer(app.handlers);
+  const base = `http://127.0.0.1:${await listen(server, 0)}`;
+  const close = async () => {
+    await new Promise((done) => server.close(done));
+    await app.drained();
+    app.close();
+    await session.close();
+  };
+  return { repo, shas, session, app, server, base, calls, close };
+}
+
+function open(repo: string, session: LocalSession, calls: Served['calls']): Promise<ServeApp> {
+  return createServeApp({
+    repoDir: repo, secret: TEST_SECRET, session, source: new GitSource(repo), log: () => undefined, containers: 'none',
+    core: {
+      dispatchDelivery: (deps, delivery) => ((calls.dispatchDelivery += 1), dispatchDelivery(deps, delivery)),
+      report: (deps, detail) => ((calls.report += 1), onExecutionStatus(deps, detail)),
+    },
+  });
+}
+
+async function push(s: Served, sha: string, delivery: string): Promise<void> {
+  const payload = examples('push').find((p) => p.ref === 'refs/heads/master')!;
+  payload.ref = 'refs/heads/main';
+  payload.after = sha;
+  payload.head_commit = { ...(payload.head_commit as object), id: sha, message: 'change' };
+  (payload.repository as { default_branch: string }).default_branch = 'main';
+  const request = await signedRequest('push', payload, delivery);
+  const res = await fetch(`${s.base}/webhook`, { method: 'POST', headers: request.headers, body: request.body });
+  assert.equal(res.status, 202, await res.text());
+}
+
+/** The runs of `pipeline` in creation order. */
+async function runsOf(s: Served, pipeline: string): Promise<RunRecord[]> {
+  return (await s.session.store.listRuns({ pipeline })).reverse();
+}
+
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 300; i += 1) {
+    if (await check()) return;
+    await sleep(100);
+  }
+  assert.fail(`timed out waiting until ${what}`);
+}
+
+const running = (s: Served, n: number) => async () => (await runsOf(s, 'ci'))[n]?.status === 'running';
+
+describe('sci serve: one lifecycle with the Lambdas', () => {
+  let s: Served;
+  before(async () => {
+    s = await serve(pipelines(true, 5), 2);
+  });
+  after(() => s.close());
+
+  test('cancel_in_progress: the newer push cancels the older run; the follower runs after the success', async () => {
+    await push(s, s.shas[0]!, 'push-1');
+    await until('the first run builds', running(s, 0));
+    await push(s, s.shas[1]!, 'push-2');
+    await until('the second run is recorded', async () => (await runsOf(s, 'ci')).length === 2);
+    await until('the first run is cancelled', async () => (await runsOf(s, 'ci'))[0]?.status === 'cancelled');
+    const [older, newer] = await runsOf(s, 'ci');
+    assert.match(older!.reason!, new RegExp(`cancelled by run ${newer!.id} .* in concurrency group ci-main`));
+    assert.equal(newer!.sha, s.shas[1]);
+    await s.app.drained();
+    assert.equal((await runsOf(s, 'ci'))[1]!.status, 'succeeded');
+    const followers = await runsOf(s, 'after');
+    assert.deepEqual(followers.map((r) => [r.status, r.sha, r.parentRunId]), [['succeeded', s.shas[1], newer!.id]]);
+    // Two deliveries through dispatchDelivery; each of the three executions reported RUNNING and its end.
+    assert.deepEqual(s.calls, { dispatchDelivery: 2, report: 6 });
+  });
+});
+
+describe('sci serve: a concurrency group without cancel_in_progress queues', () => {
+  let s: Served;
+  before(async () => {
+    s = await serve(pipelines(false, 3), 3);
+  });
+  after(() => s.close());
+
+  test('the newer push waits queued, a third replaces it, it runs when the older ends, followers after each success', async () => {
+    await push(s, s.shas[0]!, 'q-1');
+    await until('the first run builds', running(s, 0));
+    await push(s, s.shas[1]!, 'q-2');
+    await push(s, s.shas[2]!, 'q-3');
+    await until('three runs are recorded', async () => (await runsOf(s, 'ci')).length === 3);
+    const waiting = await runsOf(s, 'ci');
+    assert.deepEqual(waiting.map((r) => r.status), ['running', 'cancelled', 'queued']);
+    assert.equal(waiting[2]!.waitingFor, waiting[0]!.id);
+    assert.match(waiting[1]!.reason!, /replaced by run/);
+    await s.app.drained();
+    const ended = await runsOf(s, 'ci');
+    assert.deepEqual(ended.map((r) => r.status), ['succeeded', 'cancelled', 'succeeded']);
+    assert.ok(ended[2]!.startedAt! >= ended[0]!.endedAt!, 'the waiting run started after the older one ended');
+    const followers = await runsOf(s, 'after');
+    assert.deepEqual(followers.map((r) => [r.status, r.sha]).sort(), [['succeeded', s.shas[0]], ['succeeded', s.shas[2]]].sort());
+    assert.deepEqual(s.calls, { dispatchDelivery: 3, report: 8 });
+  });
+
+  test('a run waiting in the queue survives a restart of sci serve', async () => {
+    const base = (await runsOf(s, 'ci')).length;
+    // a long first run, then a waiting second one
+    writeFileSync(join(s.repo, '.sci/ci.yml'), pipelines(false, 8)['.sci/ci.yml']);
+    git(s.repo, 'commit', '-q', '-am', 'long');
+    const long = git(s.repo, 'rev-parse', 'HEAD');
+    await push(s, long, 'r-1');
+    await until('the long run builds', running(s, base));
+    await push(s, s.shas[0]!, 'r-2');
+    await until('the second run waits', async () => (await runsOf(s, 'ci'))[base + 1]?.status === 'queued');
+    const [blocker, waiter] = (await runsOf(s, 'ci')).slice(base) as [RunRecord, RunRecord];
+    // the process dies: the next `sci` marks its run abandoned (crash recovery), the queue stays in the store
+    await s.session.store.markAbandoned(blocker.id, 'abandoned');
+    const calls = { dispatchDelivery: 0, report: 0 };
+    const restarted = await open(s.repo, s.session, calls);
+    await restarted.drained();
+    restarted.close();
+    assert.equal((await s.session.store.getRun(waiter.id))!.run.status, 'succeeded');
+    // the restarted app started it (its execution reported there) and received no delivery
+    assert.ok(calls.report >= 2, JSON.stringify(calls));
+    assert.equal(calls.dispatchDelivery, 0);
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * A pipeline over Step Functions' quotas compiles into a root and parts (split.ts): the 300-step
+ * layered DAG of the compile bench (2.3 MB as one machine) becomes machines that each pass asl-validator, the API model
+ * of every Task (test/aws) and the quotas; names and contents are deterministic; a pipeline that
+ * fits stays one machine. The 1,000-step DAG gets the same checks in `npm run bench -- compile`
+ * (about 100 machines: too slow for the suite on this machine).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { compilePipeline, compileSource } from '../../../statemachines/compiler/compile.ts';
+import { parsePipeline } from '../../../statemachines/pipeline/parse.ts';
+import { planSteps } from '../../../statemachines/pipeline/plan.ts';
+import type { State, StateMachine } from '../../../statemachines/asl/types.ts';
+import { LIMITS } from '../../../statemachines/compiler/limits.ts';
+import { planParts, stepCount } from '../../../statemachines/compiler/split.ts';
+import type { Block } from '../../../statemachines/compiler/dag.ts';
+import { inputShape, validateInput } from '../../aws/api-model.ts';
+import { assertValidAsl } from './asl-valid.ts';
+import { dagYaml, prng, type RandomStep } from './random-dags.ts';
+
+function layered(n: number): string {
+  const rand = prng(n);
+  const steps: RandomStep[] = [];
+  for (let i = 0; i < n; i++) {
+    const base = Math.floor(i / 10) * 10 - 10;
+    const pick = () => `s${base + Math.floor(rand() * 10)}`;
+    steps.push({ name: `s${i}`, needs: base < 0 ? [] : [...new Set([pick(), pick()])], cond: 'default', allowFailure: false, fails: false, durationMs: 0 });
+  }
+  return dagYaml(steps);
+}
+
+const step = (key: string): Block => ({ kind: 'step', key });
+
+describe('splitting a pipeline over the quotas', () => {
+  it('cuts a sequence between its items and packs a Parallel\'s branches, largest first', () => {
+    const seq: Block = { kind: 'seq', items: ['a', 'b', 'c', 'd', 'e'].map(step) };
+    assert.deepEqual(planParts(seq, 2), {
+      kind: 'seq',
+      items: [
+        { kind: 'part', block: { kind: 'seq', items: [step('a'), step('b')] } },
+        { kind: 'part', block: { kind: 'seq', items: [step('c'), step('d')] } },
+        { kind: 'part', block: step('e') },
+      ],
+    });
+    const par: Block = { kind: 'par', branches: [step('a'), { kind: 'seq', items: [step('b'), step('c')] }, step('d')] };
+    const plan = planParts(par, 2);
+    assert.equal(plan.kind, 'par');
+    assert.deepEqual(plan.kind === 'par' && plan.branches.map((b) => (b.kind === 'part' ? stepCount(b.block) : 0)), [2, 2]);
+    assert.deepEqual(planParts(seq, 5), { kind: 'part', block: seq });
+  });
+
+  it('compiles the 300-step layered DAG into machines that each pass asl-validator, the API models and the quotas', () => {
+    const text = layered(300);
+    const result = compileSource('.sci/big.yml', text);
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.diagnostics.slice(0, 2)));
+    const { parts } = result.value;
+    assert.ok(parts.length > 1);
+    assert.deepEqual(parts.map((p) => p.id), parts.map((_, i) => `big#part-${i + 1}`));
+    for (const machine of [result.value, ...parts]) {
+      assert.ok(machine.estimates.definitionBytes <= LIMITS.definitionBytes, `${machine.estimates.definitionBytes} bytes`);
+      assert.ok(machine.estimates.maxHistoryEvents <= LIMITS.historyEvents, `${machine.estimates.maxHistoryEvents} events`);
+      assertValidAsl(machine.json);
+    }
+    // every part is started by the root, from the execution input's callees, with the run's state
+    const calls = result.value.json.match(/"StateMachineArn\.\$":"\$\.run\.callees\['big#part-\d+'\]"/g) ?? [];
+    assert.equal(calls.length, parts.length);
+    const tasks = (m: StateMachine): State[] => Object.values(m.States).flatMap((s) => (s.Type === 'Parallel' ? s.Branches.flatMap(tasks) : [s]));
+    const call = tasks(result.value.definition).find((s) => s.Type === 'Task');
+    assert.ok(call && call.Type === 'Task');
+    const shape = inputShape('sfn', 'StartExecution');
+    assert.deepEqual(validateInput('sfn', shape, call.Parameters ?? {}, { stepFunctions: true, jsonMembers: ['StartExecutionInput.input'] }), []);
+  });
+
+  it('is deterministic: the same file gives the same machines', () => {
+    const parsed = parsePipeline('.sci/mid.yml', layered(60));
+    assert.ok(parsed.ok);
+    const planned = planSteps(parsed.value);
+    assert.ok(planned.ok);
+    const hashes = () => {
+      const r = compilePipeline(parsed.value, planned.value, undefined, { partSteps: 15 });
+      assert.ok(r.ok);
+      return [r.value.hash, ...r.value.parts.map((p) => `${p.id} ${p.hash}`)];
+    };
+    const first = hashes();
+    assert.ok(first.length > 2);
+    assert.deepEqual(hashes(), first);
+  });
+
+  it('keeps a pipeline that fits in one machine', () => {
+    const result = compileSource('.sci/small.yml', layered(50));
+    assert.ok(result.ok);
+    assert.deepEqual(result.value.parts, []);
+  });
+});
