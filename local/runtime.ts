@@ -36,6 +36,8 @@ export interface LocalRuntimeOptions {
   untrustedPolicy?: UntrustedPolicy;
   /** Top-level runs executing at once (see LocalExecutions). @default unlimited */
   maxRunning?: number;
+  /** Steps (builds) running at once over all runs (`-j`). @default the core count */
+  parallel?: number;
   onNotice?(text: string): void;
   onLaunch?(runId: string, stepKey: string, where: string): void;
   /** A run's execution started (dispatched runs and followers; not the children of `pipeline:` steps). */
@@ -74,6 +76,7 @@ export function localRuntime(o: LocalRuntimeOptions): LocalRuntime {
     ...(o.onLaunch ? { onLaunch: o.onLaunch } : {}),
     ...(o.onRunStarted ? { onStart: o.onRunStarted } : {}),
     ...(o.maxRunning ? { maxRunning: o.maxRunning } : {}),
+    ...(o.parallel ? { parallel: o.parallel } : {}),
   });
   const dispatchDeps: DispatchDeps = {
     store: session.store,

@@ -19,6 +19,7 @@ import { claimRun, pollOwnedRun, requestCancel, type Table } from './run-control
 import type { ChildRequest, ChildResult, EngineServices } from './services.ts';
 import type { LocalStateMachines } from './state-machines.ts';
 import { TokenWaiters } from './token-waiters.ts';
+import { BuildSlots } from './build-slots.ts';
 
 export interface LocalExecutionsOptions {
   store: RunStore;
@@ -43,6 +44,8 @@ export interface LocalExecutionsOptions {
   onStart?(runId: string): void;
   /** How often a running execution looks for a `sci cancel` from another process. @default 300 */
   cancelPollMs?: number;
+  /** How many builds run at once, over all these executions (`-j`). @default the core count */
+  parallel?: number;
   /**
    * Top-level executions running at once; more wait for a slot (children never do: a parent holds
    * its slot while it waits for them). @default unlimited
@@ -108,6 +111,7 @@ export class LocalExecutions implements ExecutionStarter {
       now: () => new Date(),
       startChild: (request) => this.startChild(request),
       onLine: options.onLine ?? (() => undefined),
+      buildSlots: new BuildSlots(options.parallel),
     };
   }
 

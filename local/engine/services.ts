@@ -10,6 +10,7 @@ import type { RunnerPaths } from '../build-runner/runner.ts';
 import type { Launchers } from '../containers/launchers.ts';
 import type { TaskState } from './definition.ts';
 import type { TokenWaiters } from './token-waiters.ts';
+import type { BuildSlots } from './build-slots.ts';
 
 export interface EngineServices {
   store: RunStore;
@@ -30,6 +31,8 @@ export interface EngineServices {
   startChild(request: ChildRequest): Promise<ChildResult>;
   /** Every line of every step's log, masked, as it is written. */
   onLine(runId: string, stepKey: string, line: string): void;
+  /** Bounds the builds running at once; a build waits for a slot before it starts. */
+  buildSlots: BuildSlots;
 }
 
 export interface ChildRequest {

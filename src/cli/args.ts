@@ -11,3 +11,11 @@ export function parseCommandArgs<T extends Options>(argv: string[], options: T) 
     throw new CliUsageError(error instanceof Error ? error.message : String(error));
   }
 }
+
+/** `-j N` / `--jobs N`: how many builds run at once; undefined when not given (the core count). */
+export function jobsOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const jobs = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(jobs) || jobs < 1) throw new CliUsageError(`--jobs must be a positive integer, got '${value}'`);
+  return jobs;
+}

@@ -34,6 +34,8 @@ export interface ServeOptions {
   untrustedPolicy?: UntrustedPolicy;
   /** Runs executing at once (more wait their turn, `running` in the store). @default 4 */
   concurrency?: number;
+  /** Steps running at once, over all runs (`-j`). @default the core count */
+  parallel?: number;
   /** Steps in containers (`--no-containers`: `none`). @default SCI_CONTAINER, else the first engine that answers */
   containers?: ContainerMode;
   /** The core use cases the app calls (a test counts the calls). @default the real ones */
@@ -77,6 +79,7 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
     statuses: new LoggedStatuses(o.log),
     runUrl: (runId) => `sci show ${runId}`,
     maxRunning: o.concurrency ?? 4,
+    ...(o.parallel ? { parallel: o.parallel } : {}),
     onNotice: o.log,
     ...(o.containers ? { containers: o.containers } : {}),
     ...(o.untrustedPolicy ? { untrustedPolicy: o.untrustedPolicy } : {}),

@@ -28,6 +28,8 @@ export const codebuildExecutor: Executor = async (input, state, run, services) =
   if (run.carried?.has(key)) return carriedBuild(services, run, key);
   // one id per attempt, so a repeated "started" write never counts an attempt twice
   const attemptId = randomUUID();
+  // the step stays `pending` until a build slot is free: its `running` write is the build's start
+  const release = await services.buildSlots.acquire(run.signal);
   const outcome = await runBuild(params, {
     repoDir: services.repoDir,
     paths: services.paths,
@@ -44,7 +46,7 @@ export const codebuildExecutor: Executor = async (input, state, run, services) =
     onStart: async () => {
       await services.store.transitionStep(run.runId, key, 'running', { startedAt: services.now().toISOString(), incrementAttempts: true, attemptId });
     },
-  });
+  }).finally(release);
   const build = {
     Id: outcome.id, BuildStatus: outcome.status, SourceVersion: params.SourceVersion, Logs: { DeepLink: outcome.logFile },
     ExportedEnvironmentVariables: outcome.exported,

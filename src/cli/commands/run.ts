@@ -10,13 +10,13 @@ import type { EventName } from '../../../statemachines/pipeline/model.ts';
 import { readGitFacts } from '../../../local/git-facts.ts';
 import { loadPipelines } from '../../core/pipelines.ts';
 import { GitSource } from '../../source/git-source.ts';
-import { parseCommandArgs } from '../args.ts';
+import { jobsOption, parseCommandArgs } from '../args.ts';
 import { containerModeOf } from '../container-mode.ts';
 import { CliUsageError } from '../errors.ts';
 import { executeSelected } from '../run/execute.ts';
 import { selectPipelines, triggerFor } from '../run/selection.ts';
 
-export const help = `usage: sci run [PIPELINE...] [--repo DIR] [--event E] [--branch B] [--input k=v]... [--json] [--no-containers]
+export const help = `usage: sci run [PIPELINE...] [--repo DIR] [--event E] [--branch B] [--input k=v]... [-j N] [--json] [--no-containers]
 
 Runs pipelines now, locally, on the embedded engine, against the repository's current commit.
 Without PIPELINE, runs the pipelines whose \`on\` matches the event; a named pipeline runs whatever its \`on\`.
@@ -26,6 +26,7 @@ options:
   --event E        push (default), pull_request, schedule, manual or pipeline
   --branch B       the branch the event is for (default: the checked-out branch)
   --input k=v      a typed input of a manual run; repeat for several
+  -j, --jobs N     at most N steps run at once (default: the number of cores); the others wait, pending
   --json           one JSON object per run, a line each
   --no-containers  run every step as a local process, not in its image (same as SCI_CONTAINER=none)
   -h, --help       show this help
@@ -56,8 +57,10 @@ export async function run(argv: string[]): Promise<number> {
     branch: { type: 'string' },
     input: { type: 'string', multiple: true },
     json: { type: 'boolean' },
+    jobs: { type: 'string', short: 'j' },
     'no-containers': { type: 'boolean' },
   });
+  const parallel = jobsOption(values.jobs);
   const containers = containerModeOf(values['no-containers'], process.env);
   const event = (values.event ?? 'push') as EventName;
   if (!EVENTS.includes(event)) throw new CliUsageError(`--event must be one of ${EVENTS.join(', ')}, got '${values.event}'`);
@@ -81,5 +84,5 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`no pipeline starts on ${event}${branch ? ` to ${branch}` : ''}; name one to run it anyway: sci run PIPELINE\n`);
     return 0;
   }
-  return executeSelected({ repoDir, git, event, branch, all: loaded.all, runs: selected.runs, json: values.json ?? false, containers });
+  return executeSelected({ repoDir, git, event, branch, all: loaded.all, runs: selected.runs, json: values.json ?? false, containers, ...(parallel ? { parallel } : {}) });
 }

@@ -10,11 +10,11 @@ import { GitSource } from '../../source/git-source.ts';
 import { createServeApp } from '../../serve/serve-app.ts';
 import { createServeServer } from '../../serve/http.ts';
 import { portOption, serveUntilSignal } from '../../serve/until-signal.ts';
-import { parseCommandArgs } from '../args.ts';
+import { jobsOption, parseCommandArgs } from '../args.ts';
 import { containerModeOf } from '../container-mode.ts';
 import { CliUsageError } from '../errors.ts';
 
-export const help = `usage: sci serve [--repo DIR] [--port P] [--no-containers] [--allow-untrusted]
+export const help = `usage: sci serve [--repo DIR] [--port P] [-j N] [--no-containers] [--allow-untrusted]
 
 Serves the dashboard at / (see sci ui) and, when SCI_WEBHOOK_SECRET is set, a local GitHub
 webhook endpoint (POST /webhook) that runs matching pipelines on the embedded engine.
@@ -22,13 +22,15 @@ webhook endpoint (POST /webhook) that runs matching pipelines on the embedded en
 options:
   --repo DIR         the repository (default: the current directory)
   --port P           the port to listen on
+  -j, --jobs N       at most N steps run at once over all runs (default: the number of cores)
   --no-containers    run every step as a local process, not in its image (same as SCI_CONTAINER=none)
   --allow-untrusted  run steps of fork pull requests even when no sandbox (bubblewrap) is usable
   -h, --help         show this help
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { repo: { type: 'string' }, port: { type: 'string' }, 'no-containers': { type: 'boolean' }, 'allow-untrusted': { type: 'boolean' } });
+  const { values } = parseCommandArgs(argv, { repo: { type: 'string' }, port: { type: 'string' }, jobs: { type: 'string', short: 'j' }, 'no-containers': { type: 'boolean' }, 'allow-untrusted': { type: 'boolean' } });
+  const parallel = jobsOption(values.jobs);
   const containers = containerModeOf(values['no-containers'], process.env);
   const port = portOption(values.port, 8080);
   if (port === undefined) throw new CliUsageError(`--port must be a port number, got '${values.port}'`);
@@ -43,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     source: new GitSource(repoDir),
     log,
     containers,
+    ...(parallel ? { parallel } : {}),
     untrustedPolicy: values['allow-untrusted'] ? 'allow' : 'sandbox',
   }).catch((error: Error) => {
     throw new CliUsageError(error.message);

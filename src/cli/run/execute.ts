@@ -34,6 +34,8 @@ export interface ExecuteOptions {
   containers: ContainerMode;
   /** A re-release: the outputs of the steps it does not run. */
   released?: RunFacts['released'];
+  /** How many steps run at once (`-j`). @default the core count */
+  parallel?: number;
 }
 
 /** Lines of a failed step's log shown in the summary. */
@@ -146,6 +148,7 @@ export async function executeSelected(o: ExecuteOptions): Promise<number> {
       statuses: new LoggedStatuses(note),
       runUrl: (runId) => `sci show ${runId}`,
       containers: o.containers,
+      ...(o.parallel ? { parallel: o.parallel } : {}),
       onNotice: note,
       onLaunch: (runId, stepKey, at) => where.set(`${runId}/${stepKey}`, at),
       onRunStarted: (runId) => {
