@@ -11,15 +11,18 @@ import { CI, fixedSource, recordingStatuses } from './fixtures.ts';
 
 const PREFIX = 'arn:aws:states:eu-west-1:1:stateMachine:';
 
-/** Valid YAML, valid pipeline, but its definition would exceed Step Functions' 1 MB. */
-function hugePipeline(steps: number): string {
-  const body = Array.from({ length: steps }, (_, i) => `  s${i}:\n${i > 0 ? `    needs: [s${i - 1}]\n` : ''}    run: echo step ${i} ${'x'.repeat(200)}\n`);
-  return `steps:\n${body.join('')}`;
-}
+/** Valid YAML and a valid pipeline, that only the compiler for AWS refuses: a rollout to a local target. */
+const LOCAL_ROLLOUT = `steps:
+  canary:
+    rollout:
+      target:
+        local: { listen: 8080, stable: "http://127.0.0.1:8081", candidate: "http://127.0.0.1:8082" }
+      weights: [10, 100]
+`;
 
 after(closeSharedTables);
 
-test('a pipeline over Step Functions limits is a failed commit status, and nothing of the push starts', async () => {
+test('a pipeline only the compiler refuses is a failed commit status at its position, and nothing of the push starts', async () => {
   const sfn = mockClient(SFNClient);
   const { store } = await freshStore();
   const statuses = recordingStatuses();
@@ -29,13 +32,13 @@ test('a pipeline over Step Functions limits is a failed commit status, and nothi
     registry: new SfnStateMachineRegistry(new SFNClient({ region: 'eu-west-1' }), { roleArn: 'arn:aws:iam::1:role/x', arnPrefix: PREFIX }),
     executions: new SfnExecutions(new SFNClient({ region: 'eu-west-1' })),
     clock: { now: () => new Date('2026-11-27T05:00:00Z') },
-    target: { tableName: 't', buildProject: 'p', artifactBucket: 'b' },
+    target: { tableName: 't', buildProject: 'p', artifactBucket: 'b', engine: 'aws' as const },
     machineName: (repo: string, id: string) => stateMachineName('sci-', repo, id),
     runUrl: (arn: string) => arn,
   };
   const source = fixedSource([
     { path: '.sci/ci.yml', text: CI },
-    { path: '.sci/huge.yml', text: hugePipeline(400) },
+    { path: '.sci/canary.yml', text: LOCAL_ROLLOUT },
   ]);
   const facts = {
     event: 'push' as const, repo: 'o/r', repoUrl: 'https://github.com/o/r.git', sha: 'a'.repeat(40), ref: 'refs/heads/main',
@@ -47,9 +50,9 @@ test('a pipeline over Step Functions limits is a failed commit status, and nothi
   assert.equal(outcome.kind, 'invalid');
   assert.deepEqual(
     statuses.statuses.map((s) => [s.context, s.state]),
-    [['sci/huge', 'failure']],
+    [['sci/canary', 'failure']],
   );
-  assert.match(statuses.statuses[0]!.description, /^\.sci\/huge\.yml:\d+:\d+: the compiled state machine is \d+ bytes, over Step Functions' limit/);
+  assert.match(statuses.statuses[0]!.description, /^\.sci\/canary\.yml:3:5: a local rollout target runs only under sci run/);
   assert.equal(sfn.calls().length, 0, 'no state machine created, no execution started');
   assert.equal((await store.listRuns({})).length, 0);
   sfn.restore();
@@ -65,7 +68,7 @@ test('a secret outside the deployed prefix is a failed commit status at its posi
     registry: new SfnStateMachineRegistry(new SFNClient({ region: 'eu-west-1' }), { roleArn: 'arn:aws:iam::1:role/x', arnPrefix: PREFIX }),
     executions: new SfnExecutions(new SFNClient({ region: 'eu-west-1' })),
     clock: { now: () => new Date('2026-11-27T05:00:00Z') },
-    target: { tableName: 't', buildProject: 'p', artifactBucket: 'b' },
+    target: { tableName: 't', buildProject: 'p', artifactBucket: 'b', engine: 'aws' as const },
     machineName: (repo: string, id: string) => stateMachineName('sci-', repo, id),
     runUrl: (arn: string) => arn,
     secretPrefixes: { secretsManager: 'team/', parameterStore: '/team/' },
