@@ -25,9 +25,22 @@ function git(repo: string, ...args: string[]): string {
   return execFileSync('git', ['-C', repo, '-c', 'user.name=sci test', '-c', 'user.email=test@sci.local', ...args], { encoding: 'utf8' }).trim();
 }
 
+/** Sandboxes of this test file: removed when it ends, even by a test that forgot or failed first. */
+const roots = new Set<string>();
+after(() => {
+  for (const root of roots) {
+    try {
+      rmSync(root, { recursive: true, force: true });
+    } catch {
+      // still a mount point (a test unmounts its own later) and removes it then
+    }
+  }
+});
+
 /** A committed git repository (branch `main` unless given) holding `files`, and an empty SCI_HOME. */
 export function sandbox(files: Record<string, string>, branch = 'main'): Sandbox {
   const root = mkdtempSync(join(tmpdir(), 'sci-e2e-'));
+  roots.add(root);
   const repo = join(root, 'repo');
   const home = join(root, 'home');
   mkdirSync(repo);

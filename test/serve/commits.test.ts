@@ -55,9 +55,11 @@ describe('commitChecker', () => {
   });
 
   test('a directory that is not a repository answers false, not an error', async () => {
-    const elsewhere = commitChecker(mkdtempSync(join(tmpdir(), 'sci-not-a-repo-')));
+    const dir = mkdtempSync(join(tmpdir(), 'sci-not-a-repo-'));
+    const elsewhere = commitChecker(dir);
     assert.equal(await elsewhere.has('a'.repeat(40)), false);
     elsewhere.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
