@@ -24,6 +24,8 @@ export interface YamlSource {
 export const MAX_FILE_BYTES = 256 * 1024;
 /** The longest map key (characters): names become env variables, state names and store keys. */
 export const MAX_KEY_LENGTH = 128;
+/** Names no key may have: in a plain object they are not data. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Parses one YAML document; every syntax error becomes a positioned diagnostic. */
 export function loadYaml(file: string, text: string): Result<YamlSource> {
@@ -100,7 +102,8 @@ function excessiveNesting(text: string): number | undefined {
 /**
  * Keys a pipeline file can't have: a list or mapping as a key (`? [a]`), a key longer than
  * {@link MAX_KEY_LENGTH}, the same key twice in one map (checked here with a set: the yaml
- * library's own check compares every pair, quadratic in a map's size).
+ * library's own check compares every pair, quadratic in a map's size), and the names that are
+ * an object's own machinery in JavaScript (`__proto__` would set a prototype, not a key).
  */
 function keyProblems(doc: Document.Parsed): Array<{ message: string; offset: number }> {
   const found: Array<{ message: string; offset: number }> = [];
@@ -117,6 +120,7 @@ function keyProblems(doc: Document.Parsed): Array<{ message: string; offset: num
         }
         const name = String(key.value);
         if (name.length > MAX_KEY_LENGTH) found.push({ message: `YAML: key longer than ${MAX_KEY_LENGTH} characters`, offset });
+        else if (RESERVED_KEYS.has(name)) found.push({ message: `YAML: '${name}' can't be a name (it is reserved)`, offset });
         else if (seen.has(name)) found.push({ message: 'YAML: map keys must be unique', offset });
         seen.add(name);
       }

@@ -52,6 +52,34 @@ describe('hostile pipeline files', () => {
     );
   });
 
+  it('refuses __proto__, constructor and prototype as any name (step, env, axis, secret, input), at the name', () => {
+    const text = [
+      'on:',
+      '  manual:',
+      '    inputs: { prototype: { type: string } }',
+      'env: { __proto__: x }',
+      'steps:',
+      '  constructor:',
+      '    run: echo',
+      '  b:',
+      '    matrix: { __proto__: [1] }',
+      '    secrets: { constructor: "secretsmanager:sci/x" }',
+      '    run: echo',
+      '',
+    ].join('\n');
+    const { diagnostics } = validateRepo([{ path: '.sci/p.yml', text }]);
+    assert.deepEqual(
+      diagnostics.map((d) => `${d.span?.line}:${d.span?.col} ${d.message}`),
+      [
+        "3:15 YAML: 'prototype' can't be a name (it is reserved)",
+        "4:8 YAML: '__proto__' can't be a name (it is reserved)",
+        "6:3 YAML: 'constructor' can't be a name (it is reserved)",
+        "9:15 YAML: '__proto__' can't be a name (it is reserved)",
+        "10:16 YAML: 'constructor' can't be a name (it is reserved)",
+      ],
+    );
+  });
+
   it('refuses a key longer than the limit, at the key', () => {
     const long = 'k'.repeat(MAX_KEY_LENGTH + 1);
     const { diagnostics } = validateRepo([{ path: '.sci/k.yml', text: `env:\n  ${long}: v\nsteps:\n  a:\n    run: echo\n` }]);
