@@ -41,10 +41,20 @@ function repoFacts(p: Json) {
   };
 }
 
+/** Git forbids control characters in ref names (git check-ref-format), so a ref holding one is forged. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+function forgedRef(...refs: string[]): Normalised | undefined {
+  const bad = refs.find((r) => CONTROL.test(r));
+  return bad === undefined ? undefined : { ok: false, reason: `ref ${JSON.stringify(bad)} has control characters, which git forbids` };
+}
+
 function pushChangedFiles(p: Json): string[] | undefined {
   const commits: Json[] = Array.isArray(p.commits) ? p.commits : [];
   // A new branch lists no commits and a large push lists only 20: the set would be incomplete.
   if (p.created || commits.length === 0 || Number(p.commitCount ?? commits.length) > commits.length) return undefined;
+  // a commit that is not an object (`commits: [null]`) says nothing of its files: unknown, as when truncated
+  if (commits.some((c) => c === null || typeof c !== 'object')) return undefined;
   const files = new Set<string>();
   for (const c of commits) for (const list of [c.added, c.modified, c.removed]) for (const f of Array.isArray(list) ? list : []) files.add(String(f));
   return [...files].sort();
@@ -52,6 +62,8 @@ function pushChangedFiles(p: Json): string[] | undefined {
 
 function normalisePush(p: Json): Normalised {
   const ref = String(p.ref ?? '');
+  const forged = forgedRef(ref);
+  if (forged) return forged;
   if (p.deleted) return { ok: false, reason: `${ref} was deleted` };
   const sha = String(p.after ?? '');
   if (!/^[0-9a-f]{40}$/.test(sha)) return { ok: false, reason: 'push without a commit' };
@@ -72,6 +84,8 @@ function normalisePush(p: Json): Normalised {
 function normalisePullRequest(p: Json): Normalised {
   const pr = p.pull_request;
   if (!pr?.head?.sha || !pr.base?.ref) return { ok: false, reason: 'pull_request without head or base' };
+  const forged = forgedRef(String(pr.head.ref ?? ''), String(pr.base.ref));
+  if (forged) return forged;
   const number = Number(pr.number ?? p.number ?? 0);
   // A deleted fork has no head repo; treat it as a fork, the cautious reading.
   const fork = !pr.head.repo || pr.head.repo.id !== pr.base.repo?.id;

@@ -31,6 +31,8 @@ describe('normalise', () => {
   const skips: Array<[string, (p: Record<string, unknown>) => void, RegExp]> = [
     ['a deleted ref', (p) => Object.assign(p, { deleted: true, after: '0'.repeat(40) }), /deleted/],
     ['a non-branch ref', (p) => (p.ref = 'refs/notes/x'), /unsupported ref/],
+    ['a ref with a NUL', (p) => (p.ref = 'refs/heads/ma\u0000in'), /ref "refs\/heads\/ma\\u0000in" has control characters, which git forbids/],
+    ['a ref with an ANSI escape', (p) => (p.ref = 'refs/heads/\u001b[2Jmain'), /control characters/],
   ];
   for (const [what, mutate, reason] of skips) {
     test(`${what} starts nothing`, () => {
@@ -41,6 +43,24 @@ describe('normalise', () => {
       assert.match((r as { reason: string }).reason, reason);
     });
   }
+
+  test('a commit that is not an object (commits: [null]) makes the changed files unknown, not an error', () => {
+    const p = push();
+    p.created = false;
+    p.commits = [null, { id: 'a', added: ['a.ts'], modified: [], removed: [] }];
+    p.size = 2;
+    const r = normaliseDelivery(queued('push', p));
+    assert.ok(r.ok);
+    assert.equal(r.event.changedFiles, undefined);
+  });
+
+  test('a pull request whose head branch has control characters starts nothing', () => {
+    const payload = structuredClone(examples('pull_request')[0]!) as { pull_request: { head: { ref: string } } };
+    payload.pull_request.head.ref = 'x\u001b]8;;evil\u0007';
+    const r = normaliseDelivery(queued('pull_request', payload));
+    assert.equal(r.ok, false);
+    assert.match((r as { reason: string }).reason, /control characters/);
+  });
 
   test('a tag push', () => {
     const p = push();
