@@ -4,7 +4,7 @@
  */
 import { formatDiagnostic, ok, sortDiagnostics, type Diagnostic, type Result } from '../../statemachines/diagnostics.ts';
 import type { Pipeline, RunStatus } from '../../statemachines/pipeline/model.ts';
-import { pipelineIdFromPath, validateRepo } from '../../statemachines/pipeline/validate.ts';
+import { pipelineIdFromPath, validateRepo, type PipelineFile } from '../../statemachines/pipeline/validate.ts';
 import { matchesTrigger, resolveInputs, type TriggerEvent } from '../../statemachines/pipeline/triggers.ts';
 import { compileProgram } from '../../statemachines/compiler/program.ts';
 import type { CompiledPipeline } from '../../statemachines/compiler/compile.ts';
@@ -61,8 +61,8 @@ export type Loaded = { ok: true; all: Pipeline[]; matched: MatchedPipeline[] } |
 const validated = new Map<string, ReturnType<typeof validateRepo>>();
 const VALIDATED_KEPT = 16;
 
-function validateCached(files: Array<{ path: string; text: string }>): ReturnType<typeof validateRepo> {
-  const key = JSON.stringify(files.map((f) => [f.path, f.text]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+function validateCached(files: PipelineFile[]): ReturnType<typeof validateRepo> {
+  const key = JSON.stringify(files.map((f) => [f.path, f.text, f.symlink ?? null]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
   const hit = validated.get(key);
   if (hit) return hit;
   const result = validateRepo(files);
@@ -72,13 +72,13 @@ function validateCached(files: Array<{ path: string; text: string }>): ReturnTyp
 }
 
 /** Every pipeline of the commit, or undefined when any file has a problem. */
-export function validPipelines(files: Array<{ path: string; text: string }>): Pipeline[] | undefined {
+export function validPipelines(files: PipelineFile[]): Pipeline[] | undefined {
   const { pipelines, diagnostics } = validateCached(files);
   return diagnostics.length > 0 ? undefined : pipelines;
 }
 
 /** Validates every pipeline file; on any problem nothing matches (a broken commit runs nothing). */
-export function loadPipelines(files: Array<{ path: string; text: string }>, trigger: TriggerEvent): Loaded {
+export function loadPipelines(files: PipelineFile[], trigger: TriggerEvent): Loaded {
   const { pipelines, diagnostics } = validateCached(files);
   if (diagnostics.length > 0) return { ok: false, diagnostics };
   const typed = trigger.event === 'manual' ? typedInputs : (p: Pipeline) => typedInputs(withOptionalInputs(p), {});

@@ -3,7 +3,7 @@
  * src/github) and local ones (local/, src/source) implement them; functions/ wires the first for
  * the Lambdas and local/runtime.ts the second for `sci run` and `sci serve`, so one core serves both.
  */
-import type { Compute, EventName, RunStatus, StepStatus } from '../../statemachines/pipeline/model.ts';
+import type { Compute, EventName, PipelineFile, RunStatus, StepStatus } from '../../statemachines/pipeline/model.ts';
 
 export interface RunRecord {
   id: string;
@@ -164,7 +164,7 @@ export interface Clock {
 
 /** Pipeline files (`.sci/**.yml|yaml`) of a repository at one exact commit. */
 export interface PipelineSource {
-  readPipelineFiles(sha: string): Promise<Array<{ path: string; text: string }>>;
+  readPipelineFiles(sha: string): Promise<PipelineFile[]>;
 }
 
 // ---------------------------------------------------------------- trigger path (webhook → run)

@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { PipelineSource, RepositoryReader } from '../core/ports.ts';
+import type { PipelineFile } from '../../statemachines/pipeline/validate.ts';
 import { isPipelineFile } from '../../statemachines/pipeline/repo.ts';
 
 const run = promisify(execFile);
@@ -27,12 +28,22 @@ async function git(repoDir: string, args: string[]): Promise<string> {
 export class GitSource implements PipelineSource {
   constructor(private readonly repoDir: string) {}
 
-  /** Every `.sci/**.yml|yaml` at `sha`, sorted by path. */
-  async readPipelineFiles(sha: string): Promise<Array<{ path: string; text: string }>> {
+  /** Every `.sci/**.yml|yaml` at `sha`, sorted by path, and every symbolic link under `.sci` (with its target). */
+  async readPipelineFiles(sha: string): Promise<PipelineFile[]> {
     if (!OBJECT_NAME.test(sha)) throw new Error(`not a commit id: '${sha}'`);
-    const listing = await git(this.repoDir, ['ls-tree', '-r', '-z', '--name-only', sha, '--', '.sci']);
-    const paths = listing.split('\0').filter((p) => p !== '' && isPipelineFile(p)).sort();
-    return Promise.all(paths.map(async (path) => ({ path, text: await git(this.repoDir, ['cat-file', 'blob', `${sha}:${path}`]) })));
+    // entries are `<mode> <type> <object>\t<path>`; mode 120000 is a symbolic link, its blob the target
+    const entries = (await git(this.repoDir, ['ls-tree', '-r', '-z', sha, '--', '.sci']))
+      .split('\0')
+      .filter((e) => e !== '')
+      .map((e) => ({ link: e.startsWith('120000 '), path: e.slice(e.indexOf('\t') + 1) }))
+      .filter((e) => e.link || isPipelineFile(e.path))
+      .sort((a, b) => a.path.localeCompare(b.path));
+    return Promise.all(
+      entries.map(async ({ link, path }) => {
+        const blob = await git(this.repoDir, ['cat-file', 'blob', `${sha}:${path}`]);
+        return link ? { path, text: '', symlink: blob } : { path, text: blob };
+      }),
+    );
   }
 }
 

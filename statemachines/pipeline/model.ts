@@ -257,3 +257,14 @@ export interface StepInstance {
   matrix: Record<string, MatrixValue>;
   needs: string[];
 }
+
+/**
+ * A file of a repository's `.sci/` as a source read it. `symlink` (the link's target) marks a
+ * symbolic link, which is refused: a link can point outside the repository, and git, the working
+ * tree and GitHub would each read a different thing through it.
+ */
+export interface PipelineFile {
+  path: string;
+  text: string;
+  symlink?: string;
+}

@@ -4,9 +4,11 @@
  * calls itself (directly or through others), ids are unique.
  */
 import { sortDiagnostics, type Diagnostic, type SourceSpan } from '../diagnostics.ts';
-import type { Pipeline, PipelineCallStep } from './model.ts';
+import type { Pipeline, PipelineCallStep, PipelineFile } from './model.ts';
 import { analysePipeline, pipelineIdFromPath } from './parse.ts';
 import { didYouMean, withSuggestionBudget } from './suggest.ts';
+
+export type { PipelineFile };
 
 export { pipelineIdFromPath };
 
@@ -23,13 +25,20 @@ export function isPipelineFile(path: string): boolean {
  * holds those without problems of their own; any diagnostic means the repository's
  * pipelines are not runnable as a whole. Never throws.
  */
-export function validateRepo(sources: Array<{ path: string; text: string }>): { pipelines: Pipeline[]; diagnostics: Diagnostic[] } {
+export function validateRepo(sources: PipelineFile[]): { pipelines: Pipeline[]; diagnostics: Diagnostic[] } {
   return withSuggestionBudget(() => validateFiles(sources));
 }
 
-function validateFiles(sources: Array<{ path: string; text: string }>): { pipelines: Pipeline[]; diagnostics: Diagnostic[] } {
-  const files = sources.filter((s) => isPipelineFile(s.path)).sort((a, b) => a.path.localeCompare(b.path));
-  const diagnostics: Diagnostic[] = [];
+function symlinkProblem(file: PipelineFile & { symlink: string }): Diagnostic {
+  const what = file.path === '.sci' ? 'the .sci directory' : 'a file under .sci/';
+  const message = `${what} can't be a symbolic link (this one points to ${JSON.stringify(file.symlink)}): commit the file itself`;
+  return { code: 'symbolic-link', message, path: [], span: { file: file.path, line: 1, col: 1 } };
+}
+
+function validateFiles(sources: PipelineFile[]): { pipelines: Pipeline[]; diagnostics: Diagnostic[] } {
+  const links = sources.filter((s): s is PipelineFile & { symlink: string } => s.symlink !== undefined);
+  const files = sources.filter((s) => s.symlink === undefined && isPipelineFile(s.path)).sort((a, b) => a.path.localeCompare(b.path));
+  const diagnostics: Diagnostic[] = links.map(symlinkProblem);
   const pipelines: Pipeline[] = [];
   /** Every model built, including partial ones of files with problems, for the cross-file checks. */
   const analysed: Pipeline[] = [];

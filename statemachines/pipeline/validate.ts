@@ -1,2 +1,2 @@
 /** Where the core imports repository validation from; the implementation is repo.ts. */
-export { validateRepo, isPipelineFile, pipelineIdFromPath } from './repo.ts';
+export { validateRepo, isPipelineFile, pipelineIdFromPath, type PipelineFile } from './repo.ts';
