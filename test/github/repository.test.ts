@@ -18,10 +18,11 @@ function fakeGitHub() {
     calls.push({ method: init?.method ?? 'GET', path: pathname, ...(init?.body ? { body: JSON.parse(String(init.body)) } : {}) });
     if (pathname === `/repos/o/r/git/trees/${SHA}`) return json({ sha: SHA, truncated: false, tree: [{ path: 'src', type: 'tree', sha: 's1' }, { path: '.sci', type: 'tree', sha: 'sci-tree' }] });
     if (pathname === '/repos/o/r/git/trees/sci-tree') {
-      return json({ sha: 'sci-tree', truncated: false, tree: [{ path: 'ci.yml', type: 'blob', sha: 'b1' }, { path: 'deploy', type: 'tree', sha: 't2' }, { path: 'deploy/prod.yaml', type: 'blob', sha: 'b2' }, { path: 'README.md', type: 'blob', sha: 'b3' }] });
+      return json({ sha: 'sci-tree', truncated: false, tree: [{ path: 'ci.yml', type: 'blob', mode: '100644', sha: 'b1' }, { path: 'deploy', type: 'tree', mode: '040000', sha: 't2' }, { path: 'deploy/prod.yaml', type: 'blob', mode: '100644', sha: 'b2' }, { path: 'README.md', type: 'blob', mode: '100644', sha: 'b3' }, { path: 'evil.yml', type: 'blob', mode: '120000', sha: 'l1' }] });
     }
     if (pathname === '/repos/o/r/git/blobs/b1') return json({ content: Buffer.from('steps: {}\n').toString('base64'), encoding: 'base64' });
     if (pathname === '/repos/o/r/git/blobs/b2') return json({ content: Buffer.from('on: {}\n').toString('base64'), encoding: 'base64' });
+    if (pathname === '/repos/o/r/git/blobs/l1') return json({ content: Buffer.from('../../etc/passwd').toString('base64'), encoding: 'base64' });
     if (pathname === '/repos/o/r/git/ref/heads/main') return json({ object: { sha: SHA } });
     if (pathname === '/repos/o/r/compare/a...b') return json({ files: [{ filename: 'src/x.ts' }, { filename: 'docs/y.md' }] });
     if (pathname === `/repos/o/r/statuses/${SHA}`) return json({ id: 1 }, 201);
@@ -32,10 +33,14 @@ function fakeGitHub() {
 }
 
 describe('GitHub adapters', () => {
-  test('pipeline files are the .yml/.yaml blobs under .sci/ of the exact commit', async () => {
+  test('pipeline files are the .yml/.yaml blobs under .sci/ of the exact commit; a symbolic link comes as one (mode 120000)', async () => {
     const gh = fakeGitHub();
     const files = await new GitHubRepositoryReader(gh.clients).source('o/r').readPipelineFiles(SHA);
-    assert.deepEqual(files, [{ path: '.sci/ci.yml', text: 'steps: {}\n' }, { path: '.sci/deploy/prod.yaml', text: 'on: {}\n' }]);
+    assert.deepEqual(files, [
+      { path: '.sci/ci.yml', text: 'steps: {}\n' },
+      { path: '.sci/deploy/prod.yaml', text: 'on: {}\n' },
+      { path: '.sci/evil.yml', text: '', symlink: '../../etc/passwd' },
+    ]);
     assert.ok(gh.calls.every((c) => !c.path.includes('/contents/')), 'never reads by branch name');
   });
 
