@@ -39,7 +39,8 @@ after(() => {
 
 /** A committed git repository (branch `main` unless given) holding `files`, and an empty SCI_HOME. */
 export function sandbox(files: Record<string, string>, branch = 'main'): Sandbox {
-  const root = mkdtempSync(join(tmpdir(), 'sci-e2e-'));
+  // resolved now: processesMatching compares working directories with it, also after it is removed
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'sci-e2e-')));
   roots.add(root);
   const repo = join(root, 'repo');
   const home = join(root, 'home');
@@ -164,13 +165,12 @@ export async function waitForRun(box: Sandbox, predicate: (run: RunJson) => bool
  * or another user's processes, whatever they run.
  */
 export function processesMatching(box: Sandbox, marker: string): string[] {
-  const root = realpathSync(box.root);
   const found: string[] = [];
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     try {
       const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
       if (!args.includes(marker)) continue;
-      if (readlinkSync(`/proc/${pid}/cwd`).startsWith(root)) found.push(`${pid} ${args}`);
+      if (readlinkSync(`/proc/${pid}/cwd`).startsWith(box.root)) found.push(`${pid} ${args}`);
     } catch {
       // gone meanwhile, or not ours to read
     }
