@@ -6,7 +6,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'a
 import { startBranchRun } from '../src/core/branch-runs.ts';
 import { cancel, decide, type ControlDeps } from '../src/core/control.ts';
 import { runStore } from '../src/aws/store.ts';
-import { dispatchDeps, executions, repositories } from '../src/aws/wiring.ts';
+import { dispatchDeps, executions, repositories, taskTokens } from '../src/aws/wiring.ts';
 
 const json = (statusCode: number, body: unknown): APIGatewayProxyResultV2 => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -38,7 +38,7 @@ export async function handler(event: APIGatewayProxyEventV2, context: Context): 
   const caller = (event.requestContext as { authorizer?: { iam?: { userArn?: string } } }).authorizer?.iam?.userArn ?? 'api';
   const path = event.rawPath.replace(/\/+$/, '');
   if (path === '/runs') return manualRun(body, caller, context.awsRequestId);
-  const deps: ControlDeps = { store: runStore(), executions: executions(), tokens: executions() };
+  const deps: ControlDeps = { store: runStore(), executions: executions(), tokens: taskTokens() };
   const step = /^\/runs\/([^/]+)\/steps\/([^/]+)\/(approve|reject)$/.exec(path);
   const stop = /^\/runs\/([^/]+)\/cancel$/.exec(path);
   const result = step ? await decide(deps, step[1]!, decodeURIComponent(step[2]!), step[3] as 'approve' | 'reject', caller) : stop ? await cancel(deps, stop[1]!, caller) : undefined;

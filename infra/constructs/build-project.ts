@@ -136,49 +136,38 @@ export class BuildProject extends Construct {
 
   /** What a build of an untrusted run may do: its logs and the untrusted namespace. No secrets, parameters or ECR. */
   private untrustedPolicy(props: BuildProjectProps): PolicyDocument {
-    const bucket = props.artifactBucket;
     return new PolicyDocument({
-      statements: [
-        new PolicyStatement({
-          sid: 'OwnLogs',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [this.logGroup.logGroupArn],
-        }),
-        new PolicyStatement({
-          sid: 'UntrustedArtifactsAndCache',
-          actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
-          resources: [bucket.arnForObjects(`${UNTRUSTED_ARTIFACT_PREFIX}*`), bucket.arnForObjects(`${UNTRUSTED_CACHE_PREFIX}*`)],
-        }),
-        new PolicyStatement({
-          sid: 'ArtifactBucketLocation',
-          actions: ['s3:GetBucketAcl', 's3:GetBucketLocation'],
-          resources: [bucket.bucketArn],
-        }),
-        listArtifacts(bucket, UNTRUSTED_ARTIFACT_PREFIX),
-      ],
+      statements: this.logsAndStorage(props.artifactBucket, 'UntrustedArtifactsAndCache', UNTRUSTED_ARTIFACT_PREFIX, UNTRUSTED_CACHE_PREFIX),
     });
+  }
+
+  /** What every build may do: write its logs, and read and write its namespace's artifacts and cache. */
+  private logsAndStorage(bucket: BuildProjectProps['artifactBucket'], sid: string, artifacts: string, cache: string): PolicyStatement[] {
+    return [
+      new PolicyStatement({
+        sid: 'OwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+      new PolicyStatement({
+        sid,
+        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
+        resources: [bucket.arnForObjects(`${artifacts}*`), bucket.arnForObjects(`${cache}*`)],
+      }),
+      new PolicyStatement({
+        sid: 'ArtifactBucketLocation',
+        actions: ['s3:GetBucketAcl', 's3:GetBucketLocation'],
+        resources: [bucket.bucketArn],
+      }),
+      listArtifacts(bucket, artifacts),
+    ];
   }
 
   private policy(props: BuildProjectProps): PolicyDocument {
     const bucket = props.artifactBucket;
     return new PolicyDocument({
       statements: [
-        new PolicyStatement({
-          sid: 'OwnLogs',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [this.logGroup.logGroupArn],
-        }),
-        new PolicyStatement({
-          sid: 'ArtifactsAndCache',
-          actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
-          resources: [bucket.arnForObjects(`${ARTIFACT_PREFIX}*`), bucket.arnForObjects(`${CACHE_PREFIX}*`)],
-        }),
-        new PolicyStatement({
-          sid: 'ArtifactBucketLocation',
-          actions: ['s3:GetBucketAcl', 's3:GetBucketLocation'],
-          resources: [bucket.bucketArn],
-        }),
-        listArtifacts(bucket, ARTIFACT_PREFIX),
+        ...this.logsAndStorage(bucket, 'ArtifactsAndCache', ARTIFACT_PREFIX, CACHE_PREFIX),
         new PolicyStatement({
           sid: 'StepSecrets',
           actions: ['secretsmanager:GetSecretValue'],

@@ -6,7 +6,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { DispatchDeps } from '../core/dispatch.ts';
-import type { RunRecord } from '../core/ports.ts';
+import type { RunRecord, TaskTokens } from '../core/ports.ts';
 import { desiredSchedules, syncSchedules } from '../core/schedules.ts';
 import { validPipelines } from '../core/pipelines.ts';
 import { startFollowers } from '../core/followers.ts';
@@ -33,6 +33,8 @@ const region = () => process.env.AWS_REGION ?? 'us-east-1';
 
 export const sfn = once(() => new SFNClient(clientConfig));
 export const executions = once(() => new SfnExecutions(sfn()));
+/** The same adapter as the approvals' `TaskTokens`: only the api answers task tokens (and only its role may). */
+export const taskTokens = (): TaskTokens => executions();
 
 const github = once(() => {
   const read = cachedSecret(new SecretsManagerClient(clientConfig), requireEnv('GITHUB_SECRET_ARN'));

@@ -17,6 +17,16 @@ function commitAll(box: Sandbox): void {
   execFileSync('git', ['-C', box.repo, 'commit', '-q', '-m', 'links'], { stdio: 'ignore' });
 }
 
+/** validate (the working tree) and run (the commit) both refuse with exactly `expected`. */
+function refusedByBoth(box: Sandbox, expected: string): void {
+  const validate = sci(box, 'validate');
+  assert.equal(validate.code, 1, validate.stderr);
+  assert.equal(validate.stderr, expected);
+  const run = sci(box, 'run', '--no-containers');
+  assert.equal(run.code, 2, run.stderr);
+  assert.equal(run.stderr, expected);
+}
+
 test('a pipeline file that is a symbolic link out of the repository is refused by validate and by run, at the file', () => {
   const box = sandbox({ '.sci/ci.yml': GOOD, 'outside/evil.yml': GOOD });
   const outside = join(box.root, 'evil.yml');
@@ -24,12 +34,7 @@ test('a pipeline file that is a symbolic link out of the repository is refused b
   symlinkSync(outside, join(box.repo, '.sci/evil.yml'));
   commitAll(box);
   const expected = `.sci/evil.yml:1:1: a file under .sci/ can't be a symbolic link (this one points to ${JSON.stringify(outside)}): commit the file itself\n`;
-  const validate = sci(box, 'validate');
-  assert.equal(validate.code, 1, validate.stderr);
-  assert.equal(validate.stderr, expected);
-  const run = sci(box, 'run', '--no-containers');
-  assert.equal(run.code, 2, run.stderr);
-  assert.equal(run.stderr, expected);
+  refusedByBoth(box, expected);
 });
 
 test('a .sci directory that is a symbolic link is refused by validate and by run', () => {
@@ -39,12 +44,7 @@ test('a .sci directory that is a symbolic link is refused by validate and by run
   symlinkSync(join(box.root, 'pipelines'), join(box.repo, '.sci'));
   commitAll(box);
   const expected = `.sci:1:1: the .sci directory can't be a symbolic link (this one points to ${JSON.stringify(join(box.root, 'pipelines'))}): commit the file itself\n`;
-  const validate = sci(box, 'validate');
-  assert.equal(validate.code, 1, validate.stderr);
-  assert.equal(validate.stderr, expected);
-  const run = sci(box, 'run', '--no-containers');
-  assert.equal(run.code, 2, run.stderr);
-  assert.equal(run.stderr, expected);
+  refusedByBoth(box, expected);
   // the same files, moved in for real, are fine
   execFileSync('git', ['-C', box.repo, 'rm', '-q', '.sci'], { stdio: 'ignore' });
   renameSync(join(box.root, 'pipelines'), join(box.repo, '.sci'));

@@ -68,13 +68,14 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
   'ListExecutions',
   'DeleteStateMachineVersion',
 ];
-  /** `ExecutionStarter` (dispatch); the `executions` export is also the api's `TaskTokens`. */
+  /** `ExecutionStarter` (dispatch, the reporter's queued runs, cancel). */
   const STARTER = ['StartExecution', 'StopExecution'];
   const GITHUB = ['GetSecretValue:github'];
   const ENTRY_CALLS: Record<string, string[]> = {
     runStore: RUN_STORE,
     dispatchDeps: [...RUN_STORE, ...REGISTRY, ...STARTER, ...GITHUB],
-    executions: [...STARTER, 'SendTaskSuccess', 'SendTaskFailure'],
+    executions: STARTER,
+    taskTokens: ['SendTaskSuccess', 'SendTaskFailure'],
     repositories: GITHUB,
     statuses: GITHUB,
     followersOf: [...RUN_STORE, ...REGISTRY, ...STARTER, ...GITHUB],
