@@ -7,6 +7,7 @@ import { SfnStateMachineRegistry } from '../../src/aws/sfn-registry.ts';
 import { stateMachineName } from '../../src/aws/names.ts';
 import { dispatch } from '../../src/core/dispatch.ts';
 import { closeSharedTables, freshStore } from '../store/local-table.ts';
+import type { RunStore } from '../../src/core/ports.ts';
 import { CI, fixedSource, recordingStatuses } from './fixtures.ts';
 
 const PREFIX = 'arn:aws:states:eu-west-1:1:stateMachine:';
@@ -22,11 +23,9 @@ const LOCAL_ROLLOUT = `steps:
 
 after(closeSharedTables);
 
-test('a pipeline only the compiler refuses is a failed commit status at its position, and nothing of the push starts', async () => {
-  const sfn = mockClient(SFNClient);
-  const { store } = await freshStore();
-  const statuses = recordingStatuses();
-  const deps = {
+/** The dispatcher as the Lambda wires it for AWS (SFN mocked per test), on the real store. */
+function awsDeps(store: RunStore, statuses: ReturnType<typeof recordingStatuses>) {
+  return {
     store,
     statuses,
     registry: new SfnStateMachineRegistry(new SFNClient({ region: 'eu-west-1' }), { roleArn: 'arn:aws:iam::1:role/x', arnPrefix: PREFIX }),
@@ -36,16 +35,24 @@ test('a pipeline only the compiler refuses is a failed commit status at its posi
     machineName: (repo: string, id: string) => stateMachineName('sci-', repo, id),
     runUrl: (arn: string) => arn,
   };
+}
+
+const PUSH = {
+  event: 'push' as const, repo: 'o/r', repoUrl: 'https://github.com/o/r.git', sha: 'a'.repeat(40), ref: 'refs/heads/main',
+  branch: 'main', tag: '', actor: 'octocat', pr: { number: 0, base: '', fork: false },
+};
+
+test('a pipeline only the compiler refuses is a failed commit status at its position, and nothing of the push starts', async () => {
+  const sfn = mockClient(SFNClient);
+  const { store } = await freshStore();
+  const statuses = recordingStatuses();
+  const deps = awsDeps(store, statuses);
   const source = fixedSource([
     { path: '.sci/ci.yml', text: CI },
     { path: '.sci/canary.yml', text: LOCAL_ROLLOUT },
   ]);
-  const facts = {
-    event: 'push' as const, repo: 'o/r', repoUrl: 'https://github.com/o/r.git', sha: 'a'.repeat(40), ref: 'refs/heads/main',
-    branch: 'main', tag: '', actor: 'octocat', pr: { number: 0, base: '', fork: false },
-  };
 
-  const outcome = await dispatch(deps, source, { seed: 'delivery-1', facts, trigger: { event: 'push', branch: 'main', tag: '' } });
+  const outcome = await dispatch(deps, source, { seed: 'delivery-1', facts: PUSH, trigger: { event: 'push', branch: 'main', tag: '' } });
 
   assert.equal(outcome.kind, 'invalid');
   assert.deepEqual(
@@ -62,25 +69,11 @@ test('a secret outside the deployed prefix is a failed commit status at its posi
   const sfn = mockClient(SFNClient);
   const { store } = await freshStore();
   const statuses = recordingStatuses();
-  const deps = {
-    store,
-    statuses,
-    registry: new SfnStateMachineRegistry(new SFNClient({ region: 'eu-west-1' }), { roleArn: 'arn:aws:iam::1:role/x', arnPrefix: PREFIX }),
-    executions: new SfnExecutions(new SFNClient({ region: 'eu-west-1' })),
-    clock: { now: () => new Date('2026-11-27T05:00:00Z') },
-    target: { tableName: 't', buildProject: 'p', artifactBucket: 'b', engine: 'aws' as const },
-    machineName: (repo: string, id: string) => stateMachineName('sci-', repo, id),
-    runUrl: (arn: string) => arn,
-    secretPrefixes: { secretsManager: 'team/', parameterStore: '/team/' },
-  };
+  const deps = { ...awsDeps(store, statuses), secretPrefixes: { secretsManager: 'team/', parameterStore: '/team/' } };
   const deploy = 'steps:\n  ship:\n    secrets: { KEY: "secretsmanager:team/key", URL: "ssm:/ci/url" }\n    run: ./ship.sh\n';
   const source = fixedSource([{ path: '.sci/deploy.yml', text: deploy }]);
-  const facts = {
-    event: 'push' as const, repo: 'o/r', repoUrl: 'https://github.com/o/r.git', sha: 'a'.repeat(40), ref: 'refs/heads/main',
-    branch: 'main', tag: '', actor: 'octocat', pr: { number: 0, base: '', fork: false },
-  };
 
-  const outcome = await dispatch(deps, source, { seed: 'delivery-2', facts, trigger: { event: 'push', branch: 'main', tag: '' } });
+  const outcome = await dispatch(deps, source, { seed: 'delivery-2', facts: PUSH, trigger: { event: 'push', branch: 'main', tag: '' } });
 
   assert.equal(outcome.kind, 'invalid');
   assert.deepEqual(statuses.statuses.map((s) => [s.context, s.state, s.description]), [
