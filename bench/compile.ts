@@ -17,7 +17,14 @@ import { simulate } from '../test/statemachines/compiler/simulate.ts';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const step = (name: string, needs: string[], durationMs = 0): RandomStep => ({ name, needs, cond: 'default', allowFailure: false, fails: false, durationMs });
+const step = (name: string, needs: string[], durationMs = 0): RandomStep => ({
+  name,
+  needs,
+  cond: 'default',
+  allowFailure: false,
+  fails: false,
+  durationMs,
+});
 
 /** Layers of 10 steps, each needing two steps of the layer before: a realistic wide pipeline. */
 function layered(n: number): RandomStep[] {
@@ -35,7 +42,10 @@ type Layout = (instances: StepInstance[]) => DagLayout;
 
 const exact: Layout = (instances) => {
   const keyOf = new Map(instances.map((i) => [i.name, i.key]));
-  return layoutDag(instances.map((i) => i.key), new Map(instances.map((i) => [i.key, i.needs.map((n) => keyOf.get(n)!)])));
+  return layoutDag(
+    instances.map((i) => i.key),
+    new Map(instances.map((i) => [i.key, i.needs.map((n) => keyOf.get(n)!)])),
+  );
 };
 
 /** The naive layout: topological levels run as Parallel stages, one after another. */
@@ -77,7 +87,10 @@ function sizeTable(): string[] {
     '| shape | steps | validate+compile (median) | ASL bytes/step | history events/step (worst) | transitions/step (worst) | fits one machine |',
     '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
-  for (const [shape, make] of [['chain', chain], ['layered DAG', layered]] as const) {
+  for (const [shape, make] of [
+    ['chain', chain],
+    ['layered DAG', layered],
+  ] as const) {
     for (const n of [100, 1000, 5000]) {
       const steps = make(n);
       const text = dagYaml(steps);
@@ -90,7 +103,9 @@ function sizeTable(): string[] {
       }
       const e = build(steps, exact, false).estimates;
       const per = (x: number) => (x / n).toLocaleString('en', { maximumFractionDigits: 1 });
-      rows.push(`| ${shape} | ${n.toLocaleString('en')} | ${median(times).toFixed(0)} ms | ${per(e.definitionBytes)} | ${per(e.maxHistoryEvents)} | ${per(e.maxTransitions)} | ${ok ? 'yes' : 'no (refused with a diagnostic)'} |`);
+      rows.push(
+        `| ${shape} | ${n.toLocaleString('en')} | ${median(times).toFixed(0)} ms | ${per(e.definitionBytes)} | ${per(e.maxHistoryEvents)} | ${per(e.maxTransitions)} | ${ok ? 'yes' : 'no (refused with a diagnostic)'} |`,
+      );
     }
   }
   return rows;
@@ -121,13 +136,33 @@ async function run(steps: RandomStep[], layout: Layout) {
 async function transitionsTable(): Promise<string[]> {
   const shapes: Array<[string, RandomStep[]]> = [
     ['chain of 10', Array.from({ length: 10 }, (_, i) => step(`s${i}`, i === 0 ? [] : [`s${i - 1}`]))],
-    ['fan 1 → 8 → 1', [step('s0', []), ...Array.from({ length: 8 }, (_, i) => step(`s${i + 1}`, ['s0'])), step('s9', Array.from({ length: 8 }, (_, i) => `s${i + 1}`))]],
-    ['N shapes ×3 (gates)', [0, 1, 2].flatMap((k) => [step(`a${k}`, []), step(`b${k}`, []), step(`c${k}`, [`a${k}`]), step(`d${k}`, [`a${k}`, `b${k}`])])],
+    [
+      'fan 1 → 8 → 1',
+      [
+        step('s0', []),
+        ...Array.from({ length: 8 }, (_, i) => step(`s${i + 1}`, ['s0'])),
+        step(
+          's9',
+          Array.from({ length: 8 }, (_, i) => `s${i + 1}`),
+        ),
+      ],
+    ],
+    [
+      'N shapes ×3 (gates)',
+      [0, 1, 2].flatMap((k) => [
+        step(`a${k}`, []),
+        step(`b${k}`, []),
+        step(`c${k}`, [`a${k}`]),
+        step(`d${k}`, [`a${k}`, `b${k}`]),
+      ]),
+    ],
   ];
   const rows = ['| DAG | steps | state transitions | per step |', '| --- | ---: | ---: | ---: |'];
   for (const [name, steps] of shapes) {
     const out = await run(steps, exact);
-    rows.push(`| ${name} | ${steps.length} | ${out.trace.entered.length} | ${(out.trace.entered.length / steps.length).toFixed(2)} |`);
+    rows.push(
+      `| ${name} | ${steps.length} | ${out.trace.entered.length} | ${(out.trace.entered.length / steps.length).toFixed(2)} |`,
+    );
   }
   return rows;
 }
@@ -148,14 +183,24 @@ async function makespanRatio(steps: RandomStep[], layout: Layout): Promise<numbe
 
 async function fidelityTable(): Promise<string[]> {
   const rand = prng(7);
-  const dags = Array.from({ length: 15 }, () => randomDag(rand, 8 + Math.floor(rand() * 5), { maxDuration: 120 }).map((s) => ({ ...s, fails: false, cond: 'default' as const, allowFailure: false })));
+  const dags = Array.from({ length: 15 }, () =>
+    randomDag(rand, 8 + Math.floor(rand() * 5), { maxDuration: 120 }).map((s) => ({
+      ...s,
+      fails: false,
+      cond: 'default' as const,
+      allowFailure: false,
+    })),
+  );
   const n = [step('a', [], 20), step('b', [], 150), step('c', ['a'], 150), step('d', ['a', 'b'], 20)];
   await run(n, exact); // warm-up
   const rows = [
     '| DAGs | exact layout, executed (median, worst) | naive levels, executed (median, worst) | exact, layout only | naive, layout only |',
     '| --- | --- | --- | --- | --- |',
   ];
-  for (const [name, set] of [['N shape (a 20 ms → c 150 ms; b 150 ms → d 20 ms)', [n]], [`${dags.length} random DAGs of 8-12 steps, 5-120 ms`, dags]] as const) {
+  for (const [name, set] of [
+    ['N shape (a 20 ms → c 150 ms; b 150 ms → d 20 ms)', [n]],
+    [`${dags.length} random DAGs of 8-12 steps, 5-120 ms`, dags],
+  ] as const) {
     const e: number[] = [];
     const v: number[] = [];
     const se: number[] = [];

@@ -28,9 +28,13 @@ const podman: TestPodman = found;
 const root = mkdtempSync(join(tmpdir(), 'sci-bench-containers-'));
 const repo = join(root, 'repo');
 mkdirSync(join(repo, '.sci'), { recursive: true });
-const steps = Array.from({ length: STEPS }, (_, i) => `  s${i}:\n${i ? `    needs: [s${i - 1}]\n` : ''}    run: node --version\n`);
+const steps = Array.from(
+  { length: STEPS },
+  (_, i) => `  s${i}:\n${i ? `    needs: [s${i - 1}]\n` : ''}    run: node --version\n`,
+);
 writeFileSync(join(repo, '.sci', 'chain.yml'), `defaults: { image: "${podman.image(22)}" }\nsteps:\n${steps.join('')}`);
-const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=bench', '-c', 'user.email=bench@sci.local', ...args]);
+const git = (...args: string[]) =>
+  execFileSync('git', ['-C', repo, '-c', 'user.name=bench', '-c', 'user.email=bench@sci.local', ...args]);
 git('init', '-q', '-b', 'main');
 git('add', '-A');
 git('commit', '-q', '-m', 'bench');
@@ -44,10 +48,17 @@ interface Measured {
 function sciRun(extra: string[]): Measured {
   const started = performance.now();
   const env = { ...process.env, ...podman.env, SCI_HOME: join(root, 'home'), SCI_CONTAINER: 'podman' };
-  const r = spawnSync(process.execPath, [SCI, 'run', 'chain', '--repo', repo, '--json', ...extra], { env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [SCI, 'run', 'chain', '--repo', repo, '--json', ...extra], {
+    env,
+    encoding: 'utf8',
+  });
   const wallMs = performance.now() - started;
   if (r.status !== 0) throw new Error(`sci run exited ${r.status}: ${r.stdout}${r.stderr}`);
-  const run = JSON.parse(r.stdout.trim().split('\n')[0] as string) as { startedAt: string; endedAt: string; steps: Array<{ startedAt: string; endedAt: string }> };
+  const run = JSON.parse(r.stdout.trim().split('\n')[0] as string) as {
+    startedAt: string;
+    endedAt: string;
+    steps: Array<{ startedAt: string; endedAt: string }>;
+  };
   return {
     wallMs,
     executionMs: Date.parse(run.endedAt) - Date.parse(run.startedAt),
@@ -62,20 +73,29 @@ try {
   const modes = { process: ['--no-containers'], container: [] as string[] };
   const results: Record<string, Measured[]> = { process: [], container: [] };
   sciRun([]); // warm-up: the image's first container, the store's first start
-  for (let i = 0; i < REPEAT; i++) for (const [mode, extra] of Object.entries(modes)) results[mode]?.push(sciRun(extra));
+  for (let i = 0; i < REPEAT; i++)
+    for (const [mode, extra] of Object.entries(modes)) results[mode]?.push(sciRun(extra));
   const summary = (mode: string) => {
     const runs = results[mode] as Measured[];
-    return { step: median(runs.flatMap((r) => r.stepMs)), perStep: median(runs.map((r) => r.executionMs)) / STEPS, wall: median(runs.map((r) => r.wallMs)) };
+    return {
+      step: median(runs.flatMap((r) => r.stepMs)),
+      perStep: median(runs.map((r) => r.executionMs)) / STEPS,
+      wall: median(runs.map((r) => r.wallMs)),
+    };
   };
   const p = summary('process');
   const c = summary('container');
   const load = execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ');
-  console.log(`Chain of ${STEPS} steps (\`node --version\`), ${REPEAT} runs per mode, medians; load average at the end: ${load}.\n`);
+  console.log(
+    `Chain of ${STEPS} steps (\`node --version\`), ${REPEAT} runs per mode, medians; load average at the end: ${load}.\n`,
+  );
   console.log('| mode | step (running → ended) | execution / step | sci run (wall) |');
   console.log('| --- | ---: | ---: | ---: |');
   console.log(`| process (\`--no-containers\`) | ${fmt(p.step)} | ${fmt(p.perStep)} | ${fmt(p.wall)} |`);
   console.log(`| container (podman, runc, vfs) | ${fmt(c.step)} | ${fmt(c.perStep)} | ${fmt(c.wall)} |`);
-  console.log(`| **overhead of a container per step** | **${fmt(c.step - p.step)}** (×${(c.step / p.step).toFixed(1)}) | **${fmt(c.perStep - p.perStep)}** | |`);
+  console.log(
+    `| **overhead of a container per step** | **${fmt(c.step - p.step)}** (×${(c.step / p.step).toFixed(1)}) | **${fmt(c.perStep - p.perStep)}** | |`,
+  );
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

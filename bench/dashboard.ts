@@ -19,9 +19,38 @@ import { ensureTable, localClient } from '../local/store/dynalite.ts';
 import { aRun } from '../test/store/records.ts';
 
 const RUNS = Number(process.env.SCI_BENCH_RUNS ?? 100_000);
-const PIPELINES = ['ci', 'nightly', 'lint', 'docs', 'deploy/staging', 'deploy/prod', 'deploy/eu/prod', 'deploy/us/prod', 'release/npm', 'release/docker',
-  'infra/plan', 'infra/apply', 'services/api/ci', 'services/api/deploy', 'services/web/ci', 'services/web/deploy', 'tools/bench', 'tools/fuzz', 'mobile/ios', 'mobile/android'];
-const STATUSES = ['succeeded', 'succeeded', 'succeeded', 'succeeded', 'failed', 'succeeded', 'cancelled', 'succeeded'] as const;
+const PIPELINES = [
+  'ci',
+  'nightly',
+  'lint',
+  'docs',
+  'deploy/staging',
+  'deploy/prod',
+  'deploy/eu/prod',
+  'deploy/us/prod',
+  'release/npm',
+  'release/docker',
+  'infra/plan',
+  'infra/apply',
+  'services/api/ci',
+  'services/api/deploy',
+  'services/web/ci',
+  'services/web/deploy',
+  'tools/bench',
+  'tools/fuzz',
+  'mobile/ios',
+  'mobile/android',
+];
+const STATUSES = [
+  'succeeded',
+  'succeeded',
+  'succeeded',
+  'succeeded',
+  'failed',
+  'succeeded',
+  'cancelled',
+  'succeeded',
+] as const;
 const REQUESTS = 40;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -29,7 +58,11 @@ const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length -
 
 // the store in a process of its own: its heap would otherwise slow every young-generation GC of
 // the server being timed (docs/benchmarks.md, "Dashboard")
-const store$ = spawn(process.execPath, ['--import', 'tsx', new URL('./dynalite-process.ts', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'] });
+const store$ = spawn(
+  process.execPath,
+  ['--import', 'tsx', new URL('./dynalite-process.ts', import.meta.url).pathname],
+  { stdio: ['pipe', 'pipe', 'inherit'] },
+);
 const [firstLine] = (await once(store$.stdout, 'data')) as [Buffer];
 const endpoint = firstLine.toString().trim();
 const client = localClient(() => endpoint);
@@ -52,8 +85,11 @@ const flush = async (items: Record<string, unknown>[]) => {
 const inflight: Promise<void>[] = [];
 for (let i = 0; i < RUNS; i++) {
   const run = aRun({
-    id: `R${String(i).padStart(7, '0')}`, pipeline: PIPELINES[i % PIPELINES.length]!, status: STATUSES[i % STATUSES.length]!,
-    branch: i % 10 === 0 ? `feature/${i % 37}` : 'main', event: i % 4 === 0 ? 'pull_request' : 'push',
+    id: `R${String(i).padStart(7, '0')}`,
+    pipeline: PIPELINES[i % PIPELINES.length]!,
+    status: STATUSES[i % STATUSES.length]!,
+    branch: i % 10 === 0 ? `feature/${i % 37}` : 'main',
+    event: i % 4 === 0 ? 'pull_request' : 'push',
     createdAt: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
   });
   const { gsi3pk: _active, gsi3sk: _activeSk, ...visible } = commitAttributes(run);
@@ -72,7 +108,9 @@ const seeded = performance.now() - t0;
 
 const refused = async () => ({ ok: false, status: 409, message: 'bench' }) as const;
 const routes = dashboardRoutes({
-  store, title: 'bench', actor: 'bench',
+  store,
+  title: 'bench',
+  actor: 'bench',
   logs: { read: async () => ({ text: '', next: '0' }) },
   actions: { decide: refused, cancel: refused, redrive: refused },
 });
@@ -92,19 +130,28 @@ async function timed(label: string, path: () => string): Promise<void> {
     if (!res.ok) throw new Error(`${label}: ${res.status} ${body}`);
     bytes = body.length;
   }
-  console.log(`| ${label} | ${median(samples).toFixed(1)} ms | ${p95(samples).toFixed(1)} ms | ${(bytes / 1024).toFixed(1)} KB |`);
+  console.log(
+    `| ${label} | ${median(samples).toFixed(1)} ms | ${p95(samples).toFixed(1)} ms | ${(bytes / 1024).toFixed(1)} KB |`,
+  );
 }
 
 let cursor = '';
-console.log(`${RUNS.toLocaleString('en')} runs in ${PIPELINES.length} pipelines seeded in ${(seeded / 1000).toFixed(1)} s\n`);
-console.log('| request (server on loopback; dynalite in memory, in its own process) | median | p95 | response |\n| --- | --- | --- | --- |');
+console.log(
+  `${RUNS.toLocaleString('en')} runs in ${PIPELINES.length} pipelines seeded in ${(seeded / 1000).toFixed(1)} s\n`,
+);
+console.log(
+  '| request (server on loopback; dynalite in memory, in its own process) | median | p95 | response |\n| --- | --- | --- | --- |',
+);
 await timed('home: `GET /api/home` (20 pipelines × last 5 runs, one Query)', () => '/api/home');
 await timed('pipeline page 1: `GET /api/pipeline` (25 runs)', () => `/api/pipeline?repo=octo/app&id=ci`);
 const first = (await (await fetch(`${base}/api/pipeline?repo=octo/app&id=ci`)).json()) as { next: string };
 cursor = first.next;
 await timed('pipeline page 2 (by key: `after=`)', () => `/api/pipeline?repo=octo/app&id=ci&after=${cursor}`);
 await timed('pipeline page, `status=failed` (1 run in 8)', () => '/api/pipeline?repo=octo/app&id=ci&status=failed');
-await timed('pipeline page, `branch=feature/3` (rare: ≤ 1,000 runs read)', () => '/api/pipeline?repo=octo/app&id=ci&branch=feature/3');
+await timed(
+  'pipeline page, `branch=feature/3` (rare: ≤ 1,000 runs read)',
+  () => '/api/pipeline?repo=octo/app&id=ci&branch=feature/3',
+);
 
 http.close();
 client.destroy();

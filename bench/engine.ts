@@ -21,11 +21,16 @@ const SIZES = (process.env.BENCH_SIZES ?? '10,50,190').split(',').map(Number);
 
 type Dag = Array<{ name: string; needs: string[]; command: string }>;
 
-const chain = (n: number): Dag => Array.from({ length: n }, (_, i) => ({ name: `s${i}`, needs: i ? [`s${i - 1}`] : [], command: 'true' }));
-const fan = (n: number): Dag => Array.from({ length: n }, (_, i) => ({ name: `s${i}`, needs: i ? ['s0'] : [], command: 'true' }));
+const chain = (n: number): Dag =>
+  Array.from({ length: n }, (_, i) => ({ name: `s${i}`, needs: i ? [`s${i - 1}`] : [], command: 'true' }));
+const fan = (n: number): Dag =>
+  Array.from({ length: n }, (_, i) => ({ name: `s${i}`, needs: i ? ['s0'] : [], command: 'true' }));
 
 function pipelineYaml(dag: Dag): string {
-  const steps = dag.map((s) => `  ${s.name}:\n${s.needs.length ? `    needs: [${s.needs.join(', ')}]\n` : ''}    run: ${JSON.stringify(s.command)}\n`);
+  const steps = dag.map(
+    (s) =>
+      `  ${s.name}:\n${s.needs.length ? `    needs: [${s.needs.join(', ')}]\n` : ''}    run: ${JSON.stringify(s.command)}\n`,
+  );
   return `steps:\n${steps.join('')}`;
 }
 
@@ -42,7 +47,8 @@ function repoWith(dags: Record<string, Dag>): string {
     writeFileSync(join(repo, '.sci', `${name}.yml`), pipelineYaml(dag));
     writeFileSync(join(repo, `${name}.mk`), makefile(dag));
   }
-  const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=bench', '-c', 'user.email=bench@sci.local', ...args]);
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', repo, '-c', 'user.name=bench', '-c', 'user.email=bench@sci.local', ...args]);
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-q', '-m', 'bench');
@@ -58,7 +64,10 @@ interface SciRun {
 
 function sciRun(repo: string, home: string, pipeline: string): SciRun {
   const started = performance.now();
-  const r = spawnSync(process.execPath, [SCI, 'run', pipeline, '--repo', repo, '--json'], { env: { ...process.env, SCI_HOME: home }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [SCI, 'run', pipeline, '--repo', repo, '--json'], {
+    env: { ...process.env, SCI_HOME: home },
+    encoding: 'utf8',
+  });
   const wallMs = performance.now() - started;
   if (r.status !== 0) throw new Error(`sci run ${pipeline} exited ${r.status}: ${r.stderr}`);
   const run = JSON.parse(r.stdout.trim().split('\n')[0] as string) as SciRun & { startedAt: string; endedAt: string };
@@ -93,7 +102,9 @@ function overheadTable(): string[] {
         const wall = median(runs.map((r) => r.wallMs));
         const execution = median(runs.map((r) => r.executionMs));
         const make = median(Array.from({ length: REPEAT }, () => makeRun(repo, name)));
-        rows.push(`| ${shape} | ${n} | ${fmt(wall)} | ${fmt(execution)} | ${fmt(make)} | ${fmt((wall - fixed - make) / n)} | ${fmt((execution - make) / n)} |`);
+        rows.push(
+          `| ${shape} | ${n} | ${fmt(wall)} | ${fmt(execution)} | ${fmt(make)} | ${fmt((wall - fixed - make) / n)} | ${fmt((execution - make) / n)} |`,
+        );
       }
     }
     return [`Fixed start-up of \`sci run\` (1-step pipeline, wall): ${fmt(fixed)}.`, '', ...rows];

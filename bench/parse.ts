@@ -9,7 +9,8 @@ import { validateRepo } from '../statemachines/pipeline/repo.ts';
 import { planSteps } from '../statemachines/pipeline/plan.ts';
 
 const example = readFileSync(new URL('../test/statemachines/pipeline/fixtures/full.yml', import.meta.url), 'utf8');
-const deployProd = 'on:\n  manual:\n    inputs:\n      target: { type: choice, options: [staging, prod] }\nsteps:\n  go:\n    run: ./deploy.sh\n';
+const deployProd =
+  'on:\n  manual:\n    inputs:\n      target: { type: choice, options: [staging, prod] }\nsteps:\n  go:\n    run: ./deploy.sh\n';
 const repo = [
   { path: '.sci/deploy/prod.yml', text: deployProd },
   { path: '.sci/ci.yml', text: 'steps:\n  test:\n    run: npm test\n' },

@@ -31,13 +31,26 @@ async function sample(label: string, times: number, op: (i: number) => Promise<u
 
 async function operations(where: string, store: RunStore): Promise<void> {
   const id = (i: number, tag: string) => `${where}-${tag}-${String(i).padStart(4, '0')}`;
-  await sample(`${where}: createRun, 10 steps`, 100, (i) => store.createRun(aRun({ id: id(i, 'c10'), createdAt: new Date(1_700_000_000_000 + i).toISOString() }), someSteps(id(i, 'c10'), 10)));
-  await sample(`${where}: createRun, 100 steps`, 20, (i) => store.createRun(aRun({ id: id(i, 'c100') }), someSteps(id(i, 'c100'), 100)));
-  await sample(`${where}: transitionStep (applied)`, 200, (i) => store.transitionStep(id(i % 100, 'c10'), `s00${i % 10}`, i < 100 ? 'running' : 'succeeded'));
-  await sample(`${where}: transitionStep (refused duplicate, + read-back)`, 100, (i) => store.transitionStep(id(i, 'c10'), 's000', 'succeeded'));
+  await sample(`${where}: createRun, 10 steps`, 100, (i) =>
+    store.createRun(
+      aRun({ id: id(i, 'c10'), createdAt: new Date(1_700_000_000_000 + i).toISOString() }),
+      someSteps(id(i, 'c10'), 10),
+    ),
+  );
+  await sample(`${where}: createRun, 100 steps`, 20, (i) =>
+    store.createRun(aRun({ id: id(i, 'c100') }), someSteps(id(i, 'c100'), 100)),
+  );
+  await sample(`${where}: transitionStep (applied)`, 200, (i) =>
+    store.transitionStep(id(i % 100, 'c10'), `s00${i % 10}`, i < 100 ? 'running' : 'succeeded'),
+  );
+  await sample(`${where}: transitionStep (refused duplicate, + read-back)`, 100, (i) =>
+    store.transitionStep(id(i, 'c10'), 's000', 'succeeded'),
+  );
   await sample(`${where}: getRun, 10 steps`, 100, (i) => store.getRun(id(i, 'c10')));
   await sample(`${where}: getRun, 100 steps`, 20, (i) => store.getRun(id(i, 'c100')));
-  await sample(`${where}: listRuns by repo, limit 50 (120 runs)`, 50, () => store.listRuns({ repo: 'octo/app', limit: 50 }));
+  await sample(`${where}: listRuns by repo, limit 50 (120 runs)`, 50, () =>
+    store.listRuns({ repo: 'octo/app', limit: 50 }),
+  );
   await sample(`${where}: listActiveRuns (120 active)`, 20, () => store.listActiveRuns());
 }
 
@@ -57,9 +70,13 @@ async function persisted(home: string): Promise<void> {
 }
 
 async function opening(home: string): Promise<void> {
-  await sample('openLocalStore as the server (existing db) + close', 10, async () => (await openLocalStore(home)).close());
+  await sample('openLocalStore as the server (existing db) + close', 10, async () =>
+    (await openLocalStore(home)).close(),
+  );
   const server = await openLocalStore(home);
-  await sample('openLocalStore as a client (server alive) + close', 10, async () => (await openLocalStore(home)).close());
+  await sample('openLocalStore as a client (server alive) + close', 10, async () =>
+    (await openLocalStore(home)).close(),
+  );
   await server.close();
   const handovers: number[] = [];
   for (let i = 0; i < 7; i++) {
@@ -73,7 +90,11 @@ async function opening(home: string): Promise<void> {
     if (!second.serving()) throw new Error('the client did not take over');
     await second.close();
   }
-  rows.push(['first call after the server closed (reconnect, become server, retry)', `${median(handovers).toFixed(1)} ms`, `${p95(handovers).toFixed(1)} ms`]);
+  rows.push([
+    'first call after the server closed (reconnect, become server, retry)',
+    `${median(handovers).toFixed(1)} ms`,
+    `${p95(handovers).toFixed(1)} ms`,
+  ]);
 }
 
 const home = mkdtempSync(join(tmpdir(), 'sci-bench-store-'));

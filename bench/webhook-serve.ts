@@ -19,7 +19,11 @@ import { examples, signedRequest, TEST_SECRET } from '../test/github/helpers.ts'
 /** `count` empty commits on top of HEAD in one `git fast-import` (same tree, so the same pipelines). */
 function emptyCommits(git: (...args: string[]) => string, repo: string, count: number): string[] {
   const head = git('rev-parse', 'HEAD');
-  const stream = Array.from({ length: count }, (_, i) => `commit refs/heads/bench\nmark :${i + 1}\ncommitter b <b@b> ${i} +0000\ndata 2\n${i % 10}\n${i === 0 ? `from ${head}` : `from :${i}`}\n`).join('');
+  const stream = Array.from(
+    { length: count },
+    (_, i) =>
+      `commit refs/heads/bench\nmark :${i + 1}\ncommitter b <b@b> ${i} +0000\ndata 2\n${i % 10}\n${i === 0 ? `from ${head}` : `from :${i}`}\n`,
+  ).join('');
   execFileSync('git', ['-C', repo, 'fast-import', '--quiet'], { input: stream });
   return git('rev-list', `--max-count=${count}`, 'refs/heads/bench').split('\n').reverse();
 }
@@ -33,7 +37,10 @@ export async function benchServe(count = 400, inFlight = 25, distinctCommits = f
   const repo = join(root, 'repo');
   mkdirSync(join(repo, '.sci'), { recursive: true });
   writeFileSync(join(repo, '.sci/ci.yml'), 'on:\n  push: { branches: [release] }\nsteps:\n  build:\n    run: make\n');
-  const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=b', '-c', 'user.email=b@b', ...args], { encoding: 'utf8' }).trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', repo, '-c', 'user.name=b', '-c', 'user.email=b@b', ...args], {
+      encoding: 'utf8',
+    }).trim();
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-qm', 'bench');
@@ -41,23 +48,36 @@ export async function benchServe(count = 400, inFlight = 25, distinctCommits = f
   process.env.SCI_HOME = join(root, 'home');
   const session = await openSession(repo);
   try {
-    const app = await createServeApp({ repoDir: repo, secret: TEST_SECRET, session, source: new GitSource(repo), log: () => undefined });
+    const app = await createServeApp({
+      repoDir: repo,
+      secret: TEST_SECRET,
+      session,
+      source: new GitSource(repo),
+      log: () => undefined,
+    });
     const server = createServeServer(app.handlers);
     const port = await listen(server, 0);
     // A keep-alive agent like GitHub's senders; fetch (undici) costs more CPU than the server itself.
     const agent = new Agent({ keepAlive: true, maxSockets: inFlight });
     const post = (r: { headers: Record<string, string>; body: string }) =>
       new Promise<number>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, path: '/webhook', method: 'POST', headers: r.headers, agent }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        });
+        const req = request(
+          { host: '127.0.0.1', port, path: '/webhook', method: 'POST', headers: r.headers, agent },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
         req.on('error', reject);
         req.end(r.body);
       });
     const payload = examples('push').find((p) => p.ref === 'refs/heads/master')!;
     const shas = distinctCommits ? emptyCommits(git, repo, count) : [git('rev-parse', 'HEAD')];
-    const requests = await Promise.all(Array.from({ length: count }, (_, i) => signedRequest('push', { ...payload, after: shas[i % shas.length] }, `bench-${i}`)));
+    const requests = await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        signedRequest('push', { ...payload, after: shas[i % shas.length] }, `bench-${i}`),
+      ),
+    );
     const latencies: number[] = [];
     let next = 0;
     let errors = 0;
@@ -79,7 +99,15 @@ export async function benchServe(count = 400, inFlight = 25, distinctCommits = f
     await new Promise((done) => server.close(done));
     app.close();
     latencies.sort((a, b) => a - b);
-    return { count, inFlight, distinctCommits, errors, perSecond: count / (accepted / 1000), p99: latencies[Math.floor(count * 0.99)] ?? 0, dispatchedPerSecond: count / (drained / 1000) };
+    return {
+      count,
+      inFlight,
+      distinctCommits,
+      errors,
+      perSecond: count / (accepted / 1000),
+      p99: latencies[Math.floor(count * 0.99)] ?? 0,
+      dispatchedPerSecond: count / (drained / 1000),
+    };
   } finally {
     await session.close();
     if (previousHome === undefined) delete process.env.SCI_HOME;

@@ -11,7 +11,9 @@ async function syncQuietly(repo: string, sha: string, branch: string): Promise<v
   try {
     console.log(JSON.stringify({ scheduleSync: repo, sha, result: await syncRepoSchedules(repo, sha, branch) }));
   } catch (error) {
-    console.error(JSON.stringify({ scheduleSync: repo, sha, error: error instanceof Error ? error.message : String(error) }));
+    console.error(
+      JSON.stringify({ scheduleSync: repo, sha, error: error instanceof Error ? error.message : String(error) }),
+    );
   }
 }
 
@@ -25,7 +27,9 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       console.log(JSON.stringify({ delivery: delivery.deliveryId, event: delivery.event, outcome }));
     } catch (error) {
       // Retried by SQS (then the DLQ); every id derives from the delivery, so a retry starts no second run.
-      console.error(JSON.stringify({ messageId: record.messageId, error: error instanceof Error ? error.message : String(error) }));
+      console.error(
+        JSON.stringify({ messageId: record.messageId, error: error instanceof Error ? error.message : String(error) }),
+      );
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   }

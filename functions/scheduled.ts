@@ -13,8 +13,14 @@ interface ScheduledInput {
 
 export async function handler(event: ScheduledInput) {
   const outcome = await startBranchRun(dispatchDeps(), repositories(), {
-    event: 'schedule', repo: event.repo, repoUrl: `https://github.com/${event.repo}.git`, pipeline: event.pipeline, branch: event.branch,
-    actor: `schedule ${event.cron}`, seed: `schedule:${event.invocation}`, cron: event.cron,
+    event: 'schedule',
+    repo: event.repo,
+    repoUrl: `https://github.com/${event.repo}.git`,
+    pipeline: event.pipeline,
+    branch: event.branch,
+    actor: `schedule ${event.cron}`,
+    seed: `schedule:${event.invocation}`,
+    cron: event.cron,
   });
   console.log(JSON.stringify({ schedule: event, outcome }));
   return outcome;

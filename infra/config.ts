@@ -84,42 +84,73 @@ const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 // `-c key=value` on the command line always arrives as a string; cdk.json keeps JSON types.
 const numberish = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.number().int());
 const listOf = (item: z.ZodString) =>
-  z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : v), z.array(item));
+  z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '')
+        : v,
+    z.array(item),
+  );
 
 const FUNCTION = /^(?:arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}$/;
-const LISTENER = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener(?:-rule)?\/app\/[^/]+\/[^/]+\/[^/]+(?:\/[^/]+)?$/;
+const LISTENER =
+  /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener(?:-rule)?\/app\/[^/]+\/[^/]+\/[^/]+(?:\/[^/]+)?$/;
 const ALARM = /^[^\s:*?][^:*?]{0,254}$/;
 const rolloutTargets = z
-  .object({
-    functions: z.array(z.string().regex(FUNCTION, 'each function must be a Lambda function name or unqualified ARN')).default([]),
-    listeners: z.array(z.string().regex(LISTENER, 'each entry must be an ALB listener or listener-rule ARN')).default([]),
-    alarms: z.array(z.string().regex(ALARM, 'each alarm must be a CloudWatch alarm name')).default([]),
-  }, { error: 'must be { functions, listeners, alarms }' })
+  .object(
+    {
+      functions: z
+        .array(z.string().regex(FUNCTION, 'each function must be a Lambda function name or unqualified ARN'))
+        .default([]),
+      listeners: z
+        .array(z.string().regex(LISTENER, 'each entry must be an ALB listener or listener-rule ARN'))
+        .default([]),
+      alarms: z.array(z.string().regex(ALARM, 'each alarm must be a CloudWatch alarm name')).default([]),
+    },
+    { error: 'must be { functions, listeners, alarms }' },
+  )
   .strict()
   .default({ functions: [], listeners: [], alarms: [] });
 
-const schema = z.object({
-  allowedRepos: listOf(z.string().regex(REPO, 'each entry must be a repository as owner/name or its numeric id')),
-  allowedSenders: listOf(z.string().regex(LOGIN, 'each entry must be a GitHub login or numeric user id')),
-  githubSecretName: z.string().regex(SECRET_NAME, 'must be a Secrets Manager name ([A-Za-z0-9/_+=.@-], 1-512 chars)').optional(),
-  webhookSecretName: z.string().regex(SECRET_NAME, 'must be a Secrets Manager name ([A-Za-z0-9/_+=.@-], 1-512 chars)').optional(),
-  logRetentionDays: numberish.refine((v) => (RETENTION_VALUES as number[]).includes(v), {
-    error: `must be one of ${RETENTION_VALUES.join(', ')} (the periods CloudWatch Logs supports)`,
-  }),
-  defaultCompute: z.enum(PROJECT_COMPUTE, { error: `must be one of ${PROJECT_COMPUTE.join(', ')}` }),
-  buildArchitecture: z.enum(BUILD_ARCHITECTURES, { error: `must be one of ${BUILD_ARCHITECTURES.join(', ')}` }),
-  artifactRetentionDays: numberish.refine((v) => v >= 1 && v <= 3650, { error: 'must be between 1 and 3650' }),
-  secretsPrefix: z.string().regex(/^[A-Za-z0-9_+=.@-]+\/$/, 'must be a name prefix ending in "/", e.g. "sci/"'),
-  parametersPrefix: z.string().regex(/^\/[A-Za-z0-9_.\-/]*\/$/, 'must be a parameter path starting and ending in "/", e.g. "/sci/"'),
-  rolloutTargets,
-}).superRefine((config, ctx) => {
-  // Every step may read secrets under the prefix; the system's own secrets must stay out of it.
-  for (const field of ['githubSecretName', 'webhookSecretName'] as const) {
-    if (config[field]?.startsWith(config.secretsPrefix)) {
-      ctx.addIssue({ code: 'custom', path: [field], message: `must not start with "sci:secretsPrefix" (${config.secretsPrefix}): every pipeline step can read secrets under it` });
+const schema = z
+  .object({
+    allowedRepos: listOf(z.string().regex(REPO, 'each entry must be a repository as owner/name or its numeric id')),
+    allowedSenders: listOf(z.string().regex(LOGIN, 'each entry must be a GitHub login or numeric user id')),
+    githubSecretName: z
+      .string()
+      .regex(SECRET_NAME, 'must be a Secrets Manager name ([A-Za-z0-9/_+=.@-], 1-512 chars)')
+      .optional(),
+    webhookSecretName: z
+      .string()
+      .regex(SECRET_NAME, 'must be a Secrets Manager name ([A-Za-z0-9/_+=.@-], 1-512 chars)')
+      .optional(),
+    logRetentionDays: numberish.refine((v) => (RETENTION_VALUES as number[]).includes(v), {
+      error: `must be one of ${RETENTION_VALUES.join(', ')} (the periods CloudWatch Logs supports)`,
+    }),
+    defaultCompute: z.enum(PROJECT_COMPUTE, { error: `must be one of ${PROJECT_COMPUTE.join(', ')}` }),
+    buildArchitecture: z.enum(BUILD_ARCHITECTURES, { error: `must be one of ${BUILD_ARCHITECTURES.join(', ')}` }),
+    artifactRetentionDays: numberish.refine((v) => v >= 1 && v <= 3650, { error: 'must be between 1 and 3650' }),
+    secretsPrefix: z.string().regex(/^[A-Za-z0-9_+=.@-]+\/$/, 'must be a name prefix ending in "/", e.g. "sci/"'),
+    parametersPrefix: z
+      .string()
+      .regex(/^\/[A-Za-z0-9_.\-/]*\/$/, 'must be a parameter path starting and ending in "/", e.g. "/sci/"'),
+    rolloutTargets,
+  })
+  .superRefine((config, ctx) => {
+    // Every step may read secrets under the prefix; the system's own secrets must stay out of it.
+    for (const field of ['githubSecretName', 'webhookSecretName'] as const) {
+      if (config[field]?.startsWith(config.secretsPrefix)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `must not start with "sci:secretsPrefix" (${config.secretsPrefix}): every pipeline step can read secrets under it`,
+        });
+      }
     }
-  }
-});
+  });
 
 /** Thrown when the context is invalid; the message lists every problem, one per line. */
 export class ConfigError extends Error {
@@ -128,9 +159,7 @@ export class ConfigError extends Error {
 
 /** Reads and validates the `sci:*` context of `node`; throws {@link ConfigError} listing every problem. */
 export function readConfig(node: Node): ServerlessCiConfig {
-  const raw = Object.fromEntries(
-    Object.entries(CONTEXT_KEYS).map(([field, key]) => [field, node.tryGetContext(key)]),
-  );
+  const raw = Object.fromEntries(Object.entries(CONTEXT_KEYS).map(([field, key]) => [field, node.tryGetContext(key)]));
   const result = schema.safeParse(raw);
   if (result.success) return result.data as ServerlessCiConfig;
   const lines = result.error.issues.map((issue) => {
@@ -138,5 +167,7 @@ export function readConfig(node: Node): ServerlessCiConfig {
     const got = raw[field] === undefined ? 'missing' : `got ${JSON.stringify(raw[field])}`;
     return `  context "${CONTEXT_KEYS[field]}": ${issue.message} (${got})`;
   });
-  throw new ConfigError(`invalid serverless-ci configuration (set it in cdk.json or with -c key=value):\n${lines.join('\n')}`);
+  throw new ConfigError(
+    `invalid serverless-ci configuration (set it in cdk.json or with -c key=value):\n${lines.join('\n')}`,
+  );
 }

@@ -13,7 +13,10 @@ import { join, resolve } from 'node:path';
 export function repositoryRoot(dir: string = process.cwd()): string {
   const absolute = resolve(dir);
   try {
-    const top = execFileSync('git', ['-C', absolute, 'rev-parse', '--show-toplevel'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const top = execFileSync('git', ['-C', absolute, 'rev-parse', '--show-toplevel'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     return top || absolute;
   } catch {
     return absolute;
@@ -90,6 +93,7 @@ export function stepProcFile(home: string, runId: string, stepKey: string): stri
 }
 
 function safeSegment(value: string): string {
-  if (!/^[A-Za-z0-9_.-]+$/.test(value) || value === '.' || value === '..') throw new Error(`not a safe path segment: ${JSON.stringify(value)}`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(value) || value === '.' || value === '..')
+    throw new Error(`not a safe path segment: ${JSON.stringify(value)}`);
   return value;
 }

@@ -22,8 +22,6 @@ if (typeof PromiseCtor.withResolvers !== 'function') {
   };
 }
 
-
-
 /**
  * Node's timers hold at most 2^31 - 1 ms (24.8 days); a longer delay fires after 1 ms. The
  * interpreter arms each Task's TimeoutSeconds with setTimeout, so a 30-day approval would time
@@ -79,5 +77,7 @@ if (!(globalThis.setTimeout as { sciLong?: boolean }).sciLong) {
   long.sciLong = true;
   globalThis.setTimeout = long;
   globalThis.clearTimeout = ((handle: unknown) =>
-    handle instanceof LongTimeout ? handle.clear() : nativeClearTimeout(handle as Parameters<typeof clearTimeout>[0])) as typeof clearTimeout;
+    handle instanceof LongTimeout
+      ? handle.clear()
+      : nativeClearTimeout(handle as Parameters<typeof clearTimeout>[0])) as typeof clearTimeout;
 }

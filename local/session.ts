@@ -40,7 +40,10 @@ export interface SessionOptions {
  * Opens the store of `SCI_HOME`, else of `<repository root>/.sci-state` (the root found from
  * `repoDir` as git does), and reaps abandoned runs.
  */
-export async function openSession(repoDir: string = process.cwd(), options: SessionOptions = {}): Promise<LocalSession> {
+export async function openSession(
+  repoDir: string = process.cwd(),
+  options: SessionOptions = {},
+): Promise<LocalSession> {
   // the SDK's notice about future Node versions concerns AWS deployments, not a laptop's sci
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const home = resolveHome(repositoryRoot(repoDir));
@@ -48,11 +51,22 @@ export async function openSession(repoDir: string = process.cwd(), options: Sess
   const local = await openLocalStore(home);
   const table: Table = { dynamo: local.client, tableName: local.tableName };
   await reapAbandoned(local.store, table, home);
-  return { home, store: local.store, dynamo: local.client, table, paths: runnerPaths(home), close: () => local.close() };
+  return {
+    home,
+    store: local.store,
+    dynamo: local.client,
+    table,
+    paths: runnerPaths(home),
+    close: () => local.close(),
+  };
 }
 
 /** Runs `fn` with an open session and always closes it. */
-export async function withSession<T>(repoDir: string | undefined, fn: (session: LocalSession) => Promise<T>, options: SessionOptions = {}): Promise<T> {
+export async function withSession<T>(
+  repoDir: string | undefined,
+  fn: (session: LocalSession) => Promise<T>,
+  options: SessionOptions = {},
+): Promise<T> {
   const session = await openSession(repoDir, options);
   try {
     return await fn(session);

@@ -13,7 +13,9 @@ function find(dir) {
 }
 
 const filter = process.argv.slice(2);
-const files = find('test').filter((f) => filter.length === 0 || filter.some((p) => f.includes(p))).sort();
+const files = find('test')
+  .filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)))
+  .sort();
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
@@ -23,7 +25,10 @@ const shared = mkdtempSync(join(tmpdir(), 'sci-test-'));
 const env = { ...process.env, SCI_TEST_TMP: shared };
 // the container images take a while to build: start now, while the first test files run
 const prebuild = files.some((f) => f.includes('containers'))
-  ? spawn(process.execPath, ['--import', 'tsx', 'test/local/containers/prebuild.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  ? spawn(process.execPath, ['--import', 'tsx', 'test/local/containers/prebuild.ts'], {
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    })
   : undefined;
 const prebuilt = new Promise((resolve) => (prebuild ? prebuild.on('close', resolve) : resolve(undefined)));
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {

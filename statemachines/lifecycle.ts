@@ -10,13 +10,24 @@
 import type { RunStatus, StepStatus } from './pipeline/model.ts';
 
 export const TERMINAL_RUN_STATUSES = ['succeeded', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
-export const TERMINAL_STEP_STATUSES = ['succeeded', 'failed', 'skipped', 'cancelled'] as const satisfies readonly StepStatus[];
+export const TERMINAL_STEP_STATUSES = [
+  'succeeded',
+  'failed',
+  'skipped',
+  'cancelled',
+] as const satisfies readonly StepStatus[];
 
 /** queued < running < terminal; terminal is final. */
 const RUN_RANK: Record<RunStatus, number> = { queued: 0, running: 1, succeeded: 2, failed: 2, cancelled: 2 };
 /** pending < running | waiting < terminal; terminal is final. */
 const STEP_RANK: Record<StepStatus, number> = {
-  pending: 0, running: 1, waiting: 1, succeeded: 2, failed: 2, skipped: 2, cancelled: 2,
+  pending: 0,
+  running: 1,
+  waiting: 1,
+  succeeded: 2,
+  failed: 2,
+  skipped: 2,
+  cancelled: 2,
 };
 
 export const RUN_STATUSES = Object.keys(RUN_RANK) as RunStatus[];

@@ -17,9 +17,10 @@ function sources(dir: string): string[] {
 
 function imports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g), ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
-    (m) => m[1] as string,
-  );
+  return [
+    ...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g),
+    ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g),
+  ].map((m) => m[1] as string);
 }
 
 const pureAllowed = new Set(['zod', 'yaml', 'picomatch', 'cron-parser']);
@@ -42,7 +43,11 @@ test('the AWS SDK is imported only by adapters (src/aws, src/store, functions, l
   const offenders = ['src', 'statemachines']
     .flatMap(sources)
     .filter((file) => !adapterRoots.some((root) => file.startsWith(root)))
-    .flatMap((file) => imports(file).filter((spec) => spec.startsWith('@aws-sdk/')).map((spec) => `${file} imports ${spec}`));
+    .flatMap((file) =>
+      imports(file)
+        .filter((spec) => spec.startsWith('@aws-sdk/'))
+        .map((spec) => `${file} imports ${spec}`),
+    );
   assert.deepEqual(offenders, []);
 });
 
@@ -63,7 +68,17 @@ const ALLOWED: Record<string, string[]> = {
   // the dashboard names AWS consoles (src/aws/names.ts), reads release records and serves a local session
   'src/dashboard': ['src/core', 'src/store', 'statemachines', 'local', 'src/aws'],
   'src/serve': ['src/core', 'src/github', 'src/source', 'src/dashboard', 'local', 'statemachines'],
-  'src/cli': ['src/core', 'src/store', 'src/aws', 'src/github', 'src/source', 'src/dashboard', 'src/serve', 'local', 'statemachines'],
+  'src/cli': [
+    'src/core',
+    'src/store',
+    'src/aws',
+    'src/github',
+    'src/source',
+    'src/dashboard',
+    'src/serve',
+    'local',
+    'statemachines',
+  ],
   functions: ['src/core', 'src/store', 'src/github', 'src/aws', 'statemachines'],
   infra: ['src/core', 'src/aws', 'src/store', 'statemachines'],
 };

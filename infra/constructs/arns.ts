@@ -50,16 +50,30 @@ export function ecrRepositoriesArn(scope: Construct): string {
 
 /** SSM parameters under the path `prefix` (`/sci/` → `parameter/sci/*`). */
 export function parametersArn(scope: Construct, prefix: string): string {
-  return Stack.of(scope).formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${prefix.replace(/^\//, '')}*` });
+  return Stack.of(scope).formatArn({
+    service: 'ssm',
+    resource: 'parameter',
+    resourceName: `${prefix.replace(/^\//, '')}*`,
+  });
 }
 
 /** A Lambda function's unqualified ARN from its name (an ARN is kept as given). */
 export function lambdaFunctionArn(scope: Construct, nameOrArn: string): string {
   if (nameOrArn.startsWith('arn:')) return nameOrArn;
-  return Stack.of(scope).formatArn({ service: 'lambda', resource: 'function', resourceName: nameOrArn, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  return Stack.of(scope).formatArn({
+    service: 'lambda',
+    resource: 'function',
+    resourceName: nameOrArn,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }
 
 /** A CloudWatch alarm's ARN from its name. */
 export function alarmArn(scope: Construct, name: string): string {
-  return Stack.of(scope).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  return Stack.of(scope).formatArn({
+    service: 'cloudwatch',
+    resource: 'alarm',
+    resourceName: name,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }

@@ -59,12 +59,14 @@ export class BuildProject extends Construct {
     super(scope, id);
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
     this.role = new Role(this, 'Role', {
-      description: 'serverless-ci step builds: artifacts/cache bucket, own logs, step secrets under the configured prefixes',
+      description:
+        'serverless-ci step builds: artifacts/cache bucket, own logs, step secrets under the configured prefixes',
       assumedBy: this.codebuild(),
       inlinePolicies: { Steps: this.policy(props) },
     });
     this.untrustedRole = new Role(this, 'UntrustedRole', {
-      description: 'serverless-ci builds of untrusted runs (pull requests from forks): no secrets, own artifact and cache namespace',
+      description:
+        'serverless-ci builds of untrusted runs (pull requests from forks): no secrets, own artifact and cache namespace',
       assumedBy: this.codebuild(),
       inlinePolicies: { UntrustedSteps: this.untrustedPolicy(props) },
     });
@@ -98,7 +100,8 @@ export class BuildProject extends Construct {
       // repository and commit. Started by hand, the project refuses with a message.
       source: {
         type: 'NO_SOURCE',
-        buildSpec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo "this project only runs steps started by serverless-ci" >&2\n      - exit 1\n',
+        buildSpec:
+          'version: 0.2\nphases:\n  build:\n    commands:\n      - echo "this project only runs steps started by serverless-ci" >&2\n      - exit 1\n',
       },
       artifacts: { type: 'NO_ARTIFACTS' },
       environment: {
@@ -118,31 +121,74 @@ export class BuildProject extends Construct {
   }
 
   private acknowledgeFindings(props: BuildProjectProps): void {
-    acknowledge(this.project, 'AwsSolutions-CB4', 'Build outputs go to the artifact bucket (SSE-S3) and CloudWatch Logs; a customer managed KMS key would add a fixed monthly cost for no isolation a single-tenant CI needs (docs/cost.md).');
+    acknowledge(
+      this.project,
+      'AwsSolutions-CB4',
+      'Build outputs go to the artifact bucket (SSE-S3) and CloudWatch Logs; a customer managed KMS key would add a fixed monthly cost for no isolation a single-tenant CI needs (docs/cost.md).',
+    );
     const bucket = props.artifactBucket;
     acknowledgeWildcards(this.role, [
-      { resource: bucket.arnForObjects(`${ARTIFACT_PREFIX}*`), reason: 'Steps write artifacts under runs/<runId>/ and read those of the steps they need; run ids exist only at run time.' },
-      { resource: bucket.arnForObjects(`${CACHE_PREFIX}*`), reason: 'Step caches live under cache/<key>; pipelines choose the keys at run time.' },
-      { resource: secretsArn(this, props.secretsPrefix), reason: `Steps read only secrets named ${props.secretsPrefix}*, the documented home of pipeline secrets whose names pipeline authors choose.` },
-      { resource: parametersArn(this, props.parametersPrefix), reason: `Steps read only parameters under ${props.parametersPrefix}, the documented home of pipeline parameters.` },
-      { resource: '*', reason: 'ecr:GetAuthorizationToken supports no resource-level permissions; the pulls themselves are limited to this account\'s repositories.' },
-      { resource: ecrRepositoriesArn(this), reason: 'Step images may come from any ECR repository of this account, named in pipeline files (image:); pull actions only.' },
+      {
+        resource: bucket.arnForObjects(`${ARTIFACT_PREFIX}*`),
+        reason:
+          'Steps write artifacts under runs/<runId>/ and read those of the steps they need; run ids exist only at run time.',
+      },
+      {
+        resource: bucket.arnForObjects(`${CACHE_PREFIX}*`),
+        reason: 'Step caches live under cache/<key>; pipelines choose the keys at run time.',
+      },
+      {
+        resource: secretsArn(this, props.secretsPrefix),
+        reason: `Steps read only secrets named ${props.secretsPrefix}*, the documented home of pipeline secrets whose names pipeline authors choose.`,
+      },
+      {
+        resource: parametersArn(this, props.parametersPrefix),
+        reason: `Steps read only parameters under ${props.parametersPrefix}, the documented home of pipeline parameters.`,
+      },
+      {
+        resource: '*',
+        reason:
+          "ecr:GetAuthorizationToken supports no resource-level permissions; the pulls themselves are limited to this account's repositories.",
+      },
+      {
+        resource: ecrRepositoriesArn(this),
+        reason:
+          'Step images may come from any ECR repository of this account, named in pipeline files (image:); pull actions only.',
+      },
     ]);
     acknowledgeWildcards(this.untrustedRole, [
-      { resource: bucket.arnForObjects(`${UNTRUSTED_ARTIFACT_PREFIX}*`), reason: 'Untrusted builds write artifacts under untrusted/runs/<runId>/ only; run ids exist only at run time, and IAM sees no run in a build\'s session (docs/security.md).' },
-      { resource: bucket.arnForObjects(`${UNTRUSTED_CACHE_PREFIX}*`), reason: 'Untrusted builds keep caches apart from trusted ones, under untrusted/cache/; keys are chosen at run time.' },
+      {
+        resource: bucket.arnForObjects(`${UNTRUSTED_ARTIFACT_PREFIX}*`),
+        reason:
+          "Untrusted builds write artifacts under untrusted/runs/<runId>/ only; run ids exist only at run time, and IAM sees no run in a build's session (docs/security.md).",
+      },
+      {
+        resource: bucket.arnForObjects(`${UNTRUSTED_CACHE_PREFIX}*`),
+        reason:
+          'Untrusted builds keep caches apart from trusted ones, under untrusted/cache/; keys are chosen at run time.',
+      },
     ]);
   }
 
   /** What a build of an untrusted run may do: its logs and the untrusted namespace. No secrets, parameters or ECR. */
   private untrustedPolicy(props: BuildProjectProps): PolicyDocument {
     return new PolicyDocument({
-      statements: this.logsAndStorage(props.artifactBucket, 'UntrustedArtifactsAndCache', UNTRUSTED_ARTIFACT_PREFIX, UNTRUSTED_CACHE_PREFIX),
+      statements: this.logsAndStorage(
+        props.artifactBucket,
+        'UntrustedArtifactsAndCache',
+        UNTRUSTED_ARTIFACT_PREFIX,
+        UNTRUSTED_CACHE_PREFIX,
+      ),
     });
   }
 
   /** What every build may do: write its logs, and read and write its namespace's artifacts and cache. */
-  private logsAndStorage(bucket: BuildProjectProps['artifactBucket'], sid: string, artifacts: string, cache: string): PolicyStatement[] {
+  private logsAndStorage(
+    bucket: BuildProjectProps['artifactBucket'],
+    sid: string,
+    artifacts: string,
+    cache: string,
+  ): PolicyStatement[] {
     return [
       new PolicyStatement({
         sid: 'OwnLogs',

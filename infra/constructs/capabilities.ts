@@ -58,7 +58,8 @@ export interface CapabilityContext {
 }
 
 function required<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`serverless-ci infra: ${what} must be created before the functions that use it`);
+  if (value === undefined)
+    throw new Error(`serverless-ci infra: ${what} must be created before the functions that use it`);
   return value;
 }
 

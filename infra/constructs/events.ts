@@ -37,7 +37,11 @@ export class ReporterEvents extends Construct {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
         detail: {
-          stateMachineArn: [{ prefix: `arn:${stack.partition}:states:${stack.region}:${stack.account}:stateMachine:${STATE_MACHINE_PREFIX}` }],
+          stateMachineArn: [
+            {
+              prefix: `arn:${stack.partition}:states:${stack.region}:${stack.account}:stateMachine:${STATE_MACHINE_PREFIX}`,
+            },
+          ],
         },
       },
       targets: [target],

@@ -50,12 +50,24 @@ export class ExecutionRole extends Construct {
       inlinePolicies: { Pipeline: this.policy(props) },
     });
     acknowledgeWildcards(this.role, [
-      { resource: stateMachinesArn(this), reason: 'Pipelines start child pipelines, sci-* state machines which the dispatcher creates at run time (one per pipeline).' },
-      { resource: executionsArn(this), reason: 'Child pipeline executions of sci-* state machines are named at run time.' },
-      { resource: '*', reason: 'states:SendTaskSuccess has no resource-level permissions (Service Authorization Reference); gates release only task tokens their own execution read from the run store. cloudwatch:GetMetricData has none either; rollouts read the metrics of their candidates with it.' },
+      {
+        resource: stateMachinesArn(this),
+        reason:
+          'Pipelines start child pipelines, sci-* state machines which the dispatcher creates at run time (one per pipeline).',
+      },
+      {
+        resource: executionsArn(this),
+        reason: 'Child pipeline executions of sci-* state machines are named at run time.',
+      },
+      {
+        resource: '*',
+        reason:
+          'states:SendTaskSuccess has no resource-level permissions (Service Authorization Reference); gates release only task tokens their own execution read from the run store. cloudwatch:GetMetricData has none either; rollouts read the metrics of their candidates with it.',
+      },
       ...(props.rolloutTargets?.functions ?? []).map((f) => ({
         resource: `${lambdaFunctionArn(this, f)}:*`,
-        reason: 'GetAlias/UpdateAlias on a function the deployment names for rollouts: an alias is a qualified ARN of the function.',
+        reason:
+          'GetAlias/UpdateAlias on a function the deployment names for rollouts: an alias is a qualified ARN of the function.',
       })),
     ]);
   }

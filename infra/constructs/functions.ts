@@ -82,14 +82,22 @@ export class Functions extends Construct {
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
-    this.deadLetterQueue = encryptedQueue(this, 'DeliveriesDlq', 'This queue is the dead-letter queue of the delivery queue.');
+    this.deadLetterQueue = encryptedQueue(
+      this,
+      'DeliveriesDlq',
+      'This queue is the dead-letter queue of the delivery queue.',
+    );
     this.queue = encryptedQueue(this, 'Deliveries', undefined, {
       // Shorter than the DLQ's 14 days: a message keeps its first enqueue time when it moves there.
       retentionPeriod: Duration.days(4),
       visibilityTimeout: Duration.seconds(FUNCTION_SPECS.dispatcher.timeout.toSeconds() * VISIBILITY_FACTOR),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
     });
-    this.failedEvents = encryptedQueue(this, 'FailedEvents', 'This queue is itself the dead-letter destination of the reporter and scheduled-run invocations.');
+    this.failedEvents = encryptedQueue(
+      this,
+      'FailedEvents',
+      'This queue is itself the dead-letter destination of the reporter and scheduled-run invocations.',
+    );
     const ctx: CapabilityContext = { ...props, queue: this.queue };
     const made: Partial<Record<FunctionName, SciFunction>> = {};
     for (const [name, spec] of Object.entries(FUNCTION_SPECS) as Array<[FunctionName, FunctionSpec]>) {
@@ -98,8 +106,14 @@ export class Functions extends Construct {
     }
     this.byName = made as Record<FunctionName, SciFunction>;
     props.scheduling.allowInvoke(this.byName.scheduled.fn);
-    this.webhookUrl = this.byName.webhook.fn.addFunctionUrl({ authType: FunctionUrlAuthType.NONE, invokeMode: InvokeMode.BUFFERED });
-    this.apiUrl = this.byName.api.fn.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM, invokeMode: InvokeMode.BUFFERED });
+    this.webhookUrl = this.byName.webhook.fn.addFunctionUrl({
+      authType: FunctionUrlAuthType.NONE,
+      invokeMode: InvokeMode.BUFFERED,
+    });
+    this.apiUrl = this.byName.api.fn.addFunctionUrl({
+      authType: FunctionUrlAuthType.AWS_IAM,
+      invokeMode: InvokeMode.BUFFERED,
+    });
     this.wireTriggers();
   }
 
@@ -114,7 +128,11 @@ export class Functions extends Construct {
       new SqsEventSource(this.queue, { batchSize: 5, reportBatchItemFailures: true, maxConcurrency: 10 }),
     );
     for (const name of ['reporter', 'scheduled'] as const) {
-      this.byName[name].fn.configureAsyncInvoke({ onFailure: new SqsDestination(this.failedEvents), retryAttempts: 2, maxEventAge: Duration.hours(6) });
+      this.byName[name].fn.configureAsyncInvoke({
+        onFailure: new SqsDestination(this.failedEvents),
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(6),
+      });
     }
   }
 
@@ -127,7 +145,8 @@ export class Functions extends Construct {
       timeout: spec.timeout,
     });
     for (const capability of spec.capabilities) {
-      for (const [key, value] of Object.entries(applyCapability(capability, fn.role, ctx))) fn.fn.addEnvironment(key, value);
+      for (const [key, value] of Object.entries(applyCapability(capability, fn.role, ctx)))
+        fn.fn.addEnvironment(key, value);
     }
     return fn;
   }
@@ -135,7 +154,12 @@ export class Functions extends Construct {
 
 /** An SSE-SQS queue that refuses plain HTTP; `dlqReason` marks it as a dead-letter queue for cdk-nag. */
 function encryptedQueue(scope: Construct, id: string, dlqReason?: string, props: QueueProps = {}): Queue {
-  const queue = new Queue(scope, id, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14), ...props });
+  const queue = new Queue(scope, id, {
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+    ...props,
+  });
   if (dlqReason) acknowledge(queue, 'AwsSolutions-SQS3', dlqReason);
   return queue;
 }

@@ -82,7 +82,10 @@ export function grantPipelineDeployment(role: Role, executionRole: IRole): void 
     }),
   );
   acknowledgeWildcards(role, [
-    { resource: stateMachinesArn(role), reason: `One state machine per pipeline, created at run time; names are ${STATE_MACHINE_PREFIX}<repo hash>-<pipeline>, so only the prefix is known.` },
+    {
+      resource: stateMachinesArn(role),
+      reason: `One state machine per pipeline, created at run time; names are ${STATE_MACHINE_PREFIX}<repo hash>-<pipeline>, so only the prefix is known.`,
+    },
   ]);
 }
 
@@ -96,7 +99,10 @@ export function grantExecutionControl(role: Role): void {
     }),
   );
   acknowledgeWildcards(role, [
-    { resource: executionsArn(role), reason: 'Executions are named by run id at run time, on sci-* state machines only.' },
+    {
+      resource: executionsArn(role),
+      reason: 'Executions are named by run id at run time, on sci-* state machines only.',
+    },
   ]);
 }
 
@@ -114,7 +120,11 @@ export function grantTaskTokens(role: Role): void {
     }),
   );
   acknowledgeWildcards(role, [
-    { resource: '*', reason: 'states:SendTaskSuccess/SendTaskFailure support no resource-level permissions; the api answers only task tokens read from waiting approval steps.' },
+    {
+      resource: '*',
+      reason:
+        'states:SendTaskSuccess/SendTaskFailure support no resource-level permissions; the api answers only task tokens read from waiting approval steps.',
+    },
   ]);
 }
 
@@ -132,7 +142,9 @@ export function grantScheduleSync(role: Role, group: ScheduleGroup, scheduleRole
       resources: [schedules],
     }),
   );
-  role.addToPolicy(new PolicyStatement({ sid: 'ListSchedules', actions: ['scheduler:ListSchedules'], resources: ['*'] }));
+  role.addToPolicy(
+    new PolicyStatement({ sid: 'ListSchedules', actions: ['scheduler:ListSchedules'], resources: ['*'] }),
+  );
   role.addToPolicy(
     new PolicyStatement({
       sid: 'PassScheduleRole',
@@ -142,7 +154,14 @@ export function grantScheduleSync(role: Role, group: ScheduleGroup, scheduleRole
     }),
   );
   acknowledgeWildcards(role, [
-    { resource: schedules, reason: 'Schedules are named per repository, pipeline and cron at run time, inside the serverless-ci group only.' },
-    { resource: '*', reason: 'scheduler:ListSchedules supports no resource-level permissions; it only lists names (filtered by group in the call).' },
+    {
+      resource: schedules,
+      reason: 'Schedules are named per repository, pipeline and cron at run time, inside the serverless-ci group only.',
+    },
+    {
+      resource: '*',
+      reason:
+        'scheduler:ListSchedules supports no resource-level permissions; it only lists names (filtered by group in the call).',
+    },
   ]);
 }

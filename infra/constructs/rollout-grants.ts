@@ -15,17 +15,41 @@ export function rolloutStatements(scope: Construct, targets: RolloutTargets | un
   const statements: PolicyStatement[] = [];
   const functions = targets.functions.map((f) => lambdaFunctionArn(scope, f));
   if (functions.length > 0) {
-    statements.push(new PolicyStatement({ sid: 'RolloutAliases', actions: ['lambda:GetAlias', 'lambda:UpdateAlias'], resources: functions.flatMap((f) => [f, `${f}:*`]) }));
+    statements.push(
+      new PolicyStatement({
+        sid: 'RolloutAliases',
+        actions: ['lambda:GetAlias', 'lambda:UpdateAlias'],
+        resources: functions.flatMap((f) => [f, `${f}:*`]),
+      }),
+    );
   }
   const listeners = targets.listeners.filter((l) => l.includes(':listener/'));
   const rules = targets.listeners.filter((l) => l.includes(':listener-rule/'));
-  if (listeners.length > 0) statements.push(new PolicyStatement({ sid: 'RolloutListeners', actions: ['elasticloadbalancing:ModifyListener'], resources: listeners }));
-  if (rules.length > 0) statements.push(new PolicyStatement({ sid: 'RolloutRules', actions: ['elasticloadbalancing:ModifyRule'], resources: rules }));
+  if (listeners.length > 0)
+    statements.push(
+      new PolicyStatement({
+        sid: 'RolloutListeners',
+        actions: ['elasticloadbalancing:ModifyListener'],
+        resources: listeners,
+      }),
+    );
+  if (rules.length > 0)
+    statements.push(
+      new PolicyStatement({ sid: 'RolloutRules', actions: ['elasticloadbalancing:ModifyRule'], resources: rules }),
+    );
   if (functions.length > 0 || targets.listeners.length > 0) {
-    statements.push(new PolicyStatement({ sid: 'RolloutMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+    statements.push(
+      new PolicyStatement({ sid: 'RolloutMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+    );
   }
   if (targets.alarms.length > 0) {
-    statements.push(new PolicyStatement({ sid: 'RolloutAlarms', actions: ['cloudwatch:DescribeAlarms'], resources: targets.alarms.map((a) => alarmArn(scope, a)) }));
+    statements.push(
+      new PolicyStatement({
+        sid: 'RolloutAlarms',
+        actions: ['cloudwatch:DescribeAlarms'],
+        resources: targets.alarms.map((a) => alarmArn(scope, a)),
+      }),
+    );
   }
   return statements;
 }

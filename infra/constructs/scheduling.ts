@@ -32,7 +32,11 @@ export class Scheduling extends Construct {
   /** Lets the schedules invoke `target` (and nothing else). */
   allowInvoke(target: IFunction): void {
     this.role.addToPolicy(
-      new PolicyStatement({ sid: 'InvokeScheduledRun', actions: ['lambda:InvokeFunction'], resources: [target.functionArn] }),
+      new PolicyStatement({
+        sid: 'InvokeScheduledRun',
+        actions: ['lambda:InvokeFunction'],
+        resources: [target.functionArn],
+      }),
     );
   }
 }

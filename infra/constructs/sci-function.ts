@@ -38,11 +38,14 @@ export const BUNDLING = {
   target: 'node22',
   format: OutputFormat.ESM,
   mainFields: ['module', 'main'],
-  banner: "import{createRequire as __sciCreateRequire}from'node:module';const require=__sciCreateRequire(import.meta.url);",
+  banner:
+    "import{createRequire as __sciCreateRequire}from'node:module';const require=__sciCreateRequire(import.meta.url);",
   // Pin the SDK to the tested lockfile version instead of whatever the runtime ships.
   bundleAwsSDK: true,
   // Lambda-only credential chain: the default chain's SSO/STS/profile clients never apply there.
-  esbuildArgs: Object.fromEntries(Object.entries(LAMBDA_ALIAS).map(([from, to]) => [`--alias:${from}`, join(PROJECT_ROOT, to)])),
+  esbuildArgs: Object.fromEntries(
+    Object.entries(LAMBDA_ALIAS).map(([from, to]) => [`--alias:${from}`, join(PROJECT_ROOT, to)]),
+  ),
   forceDockerBundling: false,
   // esbuild's per-file size table is noise in `cdk synth`; errors and warnings still show.
   logLevel: LogLevel.WARNING,
@@ -95,6 +98,10 @@ export class SciFunction extends Construct {
       environment: { ...(props.environment ?? {}), NODE_OPTIONS: '--enable-source-maps' },
       bundling: { ...BUNDLING, mainFields: [...BUNDLING.mainFields] },
     });
-    acknowledge(this.fn, 'AwsSolutions-L1', 'Pinned to nodejs22.x, the runtime the bundles target (esbuild node22) and are tested on; moving to a newer runtime is a deliberate, tested change.');
+    acknowledge(
+      this.fn,
+      'AwsSolutions-L1',
+      'Pinned to nodejs22.x, the runtime the bundles target (esbuild node22) and are tested on; moving to a newer runtime is a deliberate, tested change.',
+    );
   }
 }

@@ -31,7 +31,8 @@ export class Secrets extends Construct {
     super(scope, id);
     this.webhook = new Secret(this, 'Webhook', {
       secretName: props.webhookSecretName ?? stackSecretName(this, 'webhook'),
-      description: 'serverless-ci: GitHub webhook secret (HMAC key); paste this value into the webhook settings on GitHub',
+      description:
+        'serverless-ci: GitHub webhook secret (HMAC key); paste this value into the webhook settings on GitHub',
       generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
     });
     this.github = new Secret(this, 'GitHub', {
@@ -44,7 +45,8 @@ export class Secrets extends Construct {
     for (const secret of [this.webhook, this.github]) {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
-        reason: 'Issued by GitHub (webhook secret, token or App key): rotation happens on GitHub and is documented in docs/deploy.md; Secrets Manager cannot rotate it.',
+        reason:
+          'Issued by GitHub (webhook secret, token or App key): rotation happens on GitHub and is documented in docs/deploy.md; Secrets Manager cannot rotate it.',
       });
     }
   }

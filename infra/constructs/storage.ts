@@ -44,8 +44,16 @@ export class Storage extends Construct {
       lifecycleRules: [
         { id: 'expire-artifacts', prefix: ARTIFACT_PREFIX, expiration: Duration.days(props.artifactRetentionDays) },
         { id: 'expire-caches', prefix: CACHE_PREFIX, expiration: Duration.days(props.artifactRetentionDays) },
-        { id: 'expire-untrusted-artifacts', prefix: UNTRUSTED_ARTIFACT_PREFIX, expiration: Duration.days(props.artifactRetentionDays) },
-        { id: 'expire-untrusted-caches', prefix: UNTRUSTED_CACHE_PREFIX, expiration: Duration.days(props.artifactRetentionDays) },
+        {
+          id: 'expire-untrusted-artifacts',
+          prefix: UNTRUSTED_ARTIFACT_PREFIX,
+          expiration: Duration.days(props.artifactRetentionDays),
+        },
+        {
+          id: 'expire-untrusted-caches',
+          prefix: UNTRUSTED_CACHE_PREFIX,
+          expiration: Duration.days(props.artifactRetentionDays),
+        },
         { id: 'abort-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });

@@ -74,7 +74,8 @@ export async function buildEnvironment(opts: {
 }): Promise<BuildEnvironment> {
   // untrusted in process mode: nothing from the host at all; an image (container mode) brings its own base
   const env: NodeJS.ProcessEnv = opts.untrusted && opts.hostVariables ? { ...UNTRUSTED_BASE } : {};
-  if (opts.hostVariables && !opts.untrusted) for (const name of PASSED_THROUGH) if (opts.hostEnv[name] !== undefined) env[name] = opts.hostEnv[name];
+  if (opts.hostVariables && !opts.untrusted)
+    for (const name of PASSED_THROUGH) if (opts.hostEnv[name] !== undefined) env[name] = opts.hostEnv[name];
   Object.assign(env, {
     HOME: opts.workspace.home,
     // the workspace may sit inside the user's repository (default state home): git in a step

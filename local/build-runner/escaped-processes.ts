@@ -12,7 +12,9 @@ export const MARKER_VARIABLE = 'SCI_BUILD_MARKER';
 /** SIGKILLs every process whose environment holds `MARKER_VARIABLE=<marker>`; returns how many. */
 export async function killMarked(marker: string): Promise<number> {
   const needle = Buffer.from(`\0${MARKER_VARIABLE}=${marker}\0`);
-  const pids = (await readdir('/proc').catch(() => [])).filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid);
+  const pids = (await readdir('/proc').catch(() => [])).filter(
+    (name) => /^\d+$/.test(name) && Number(name) !== process.pid,
+  );
   let killed = 0;
   for (const pid of pids) {
     const environ = await readFile(`/proc/${pid}/environ`).catch(() => undefined);

@@ -49,8 +49,19 @@ export function procState(pid: number, procRoot = '/proc'): ProcState | undefine
 }
 
 /** Records the group `pid` leads in `file`, atomically (a reader sees the whole record or none). */
-export async function writeGroupRecord(file: string, pid: number, procRoot = '/proc', container?: ContainerRef): Promise<void> {
-  const record: GroupRecord = { pgid: pid, pid, startedAt: procState(pid, procRoot)?.startedAt ?? null, host: hostname(), ...(container ? { container } : {}) };
+export async function writeGroupRecord(
+  file: string,
+  pid: number,
+  procRoot = '/proc',
+  container?: ContainerRef,
+): Promise<void> {
+  const record: GroupRecord = {
+    pgid: pid,
+    pid,
+    startedAt: procState(pid, procRoot)?.startedAt ?? null,
+    host: hostname(),
+    ...(container ? { container } : {}),
+  };
   const tmp = `${file}.tmp-${process.pid}`;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -91,7 +102,10 @@ async function readRecords(dir: string): Promise<{ file: string; record: GroupRe
   return Promise.all(
     names
       .filter((name) => name.endsWith('.json'))
-      .map(async (name) => ({ file: join(dir, name), record: JSON.parse(await readFile(join(dir, name), 'utf8')) as GroupRecord })),
+      .map(async (name) => ({
+        file: join(dir, name),
+        record: JSON.parse(await readFile(join(dir, name), 'utf8')) as GroupRecord,
+      })),
   );
 }
 
@@ -106,17 +120,27 @@ async function removeContainer(ref: ContainerRef, env: NodeJS.ProcessEnv): Promi
  * those records. Without /proc the start time cannot be checked, so no group is signalled and a
  * warning is printed once. Returns the number of groups signalled.
  */
-export async function endRecordedGroups(home: string, runId: string, procRoot = '/proc', engineEnv: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function endRecordedGroups(
+  home: string,
+  runId: string,
+  procRoot = '/proc',
+  engineEnv: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const dir = runProcsDir(home, runId);
   const host = hostname();
   const mine = (await readRecords(dir)).filter(({ record }) => record.host === host);
   if (mine.length > 0 && !existsSync(join(procRoot, 'self', 'stat'))) {
-    if (!warnedNoProc) process.stderr.write(`sci: cannot verify process start times without ${procRoot}; steps of abandoned runs were not stopped\n`);
+    if (!warnedNoProc)
+      process.stderr.write(
+        `sci: cannot verify process start times without ${procRoot}; steps of abandoned runs were not stopped\n`,
+      );
     warnedNoProc = true;
   }
   const live = mine.filter(({ record }) => isRecordedLeader(record, procRoot));
   await Promise.all(live.map(({ record }) => terminateGroup(record.pgid, leaderGone(record, procRoot))));
-  await Promise.all(mine.flatMap(({ record }) => (record.container ? [removeContainer(record.container, engineEnv)] : [])));
+  await Promise.all(
+    mine.flatMap(({ record }) => (record.container ? [removeContainer(record.container, engineEnv)] : [])),
+  );
   await Promise.all(mine.map(({ file }) => removeGroupRecord(file)));
   await rmdir(dir).catch(() => undefined); // kept while another host's records are in it
   return live.length;

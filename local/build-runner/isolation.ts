@@ -56,7 +56,12 @@ const isRoot = () => process.getuid?.() === 0;
 /** `unshare` flags for a PID namespace whose init is the step's shell, as root or through a user namespace. */
 function namespacePrefix(): string[] | undefined {
   const base = ['unshare', '--pid', '--fork', '--kill-child', '--mount-proc'];
-  const candidates = isRoot() ? [base] : [[...base.slice(0, 1), '--user', '--map-current-user', ...base.slice(1)], [...base.slice(0, 1), '--user', '--map-root-user', ...base.slice(1)]];
+  const candidates = isRoot()
+    ? [base]
+    : [
+        [...base.slice(0, 1), '--user', '--map-current-user', ...base.slice(1)],
+        [...base.slice(0, 1), '--user', '--map-root-user', ...base.slice(1)],
+      ];
   return candidates.find((c) => works([...c, '--']))?.concat('--');
 }
 
@@ -78,20 +83,43 @@ function systemMounts(): string[] {
  * would map the step's user back to root, the owner of every file it can see).
  */
 function sandboxNamespaces(bwrap: string): string[] {
-  return isRoot() ? [bwrap, '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'] : [bwrap, '--unshare-all', '--share-net'];
+  return isRoot()
+    ? [bwrap, '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try']
+    : [bwrap, '--unshare-all', '--share-net'];
 }
 
-const DROP_TO_NOBODY = ['setpriv', `--reuid=${NOBODY.uid}`, `--regid=${NOBODY.gid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'];
+const DROP_TO_NOBODY = [
+  'setpriv',
+  `--reuid=${NOBODY.uid}`,
+  `--regid=${NOBODY.gid}`,
+  '--clear-groups',
+  '--inh-caps=-all',
+  '--bounding-set=-all',
+];
 
 /** The bubblewrap command line for a step whose workspace is `root` (bound at the same path) and cwd `cwd`. */
 function sandboxPrefix(bwrap: string, root: string, cwd: string): string[] {
   return [
-    ...sandboxNamespaces(bwrap), '--die-with-parent', '--new-session',
+    ...sandboxNamespaces(bwrap),
+    '--die-with-parent',
+    '--new-session',
     ...systemMounts(),
-    '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--tmpfs', '/run',
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--tmpfs',
+    '/tmp',
+    '--tmpfs',
+    '/run',
     // the workspace's parents inside are traversable (bwrap would copy a 0700 mkdtemp's mode)
     ...ancestors(root).flatMap((dir) => ['--perms', '0755', '--dir', dir]),
-    '--bind', root, root, '--chdir', cwd, '--',
+    '--bind',
+    root,
+    root,
+    '--chdir',
+    cwd,
+    '--',
     ...(isRoot() ? DROP_TO_NOBODY : []),
   ];
 }
@@ -112,7 +140,12 @@ export function trustedJail(): Jail {
  * The jail for an untrusted step's shell whose workspace is `root`, or a reason it can't run.
  * With policy `allow` and no sandbox, the step runs as a trusted one would.
  */
-export function untrustedJail(root: string, cwd: string, policy: UntrustedPolicy, bwrap = 'bwrap'): Jail | { refused: string } {
+export function untrustedJail(
+  root: string,
+  cwd: string,
+  policy: UntrustedPolicy,
+  bwrap = 'bwrap',
+): Jail | { refused: string } {
   if (works([...sandboxNamespaces(bwrap), '--ro-bind', '/', '/', '--', ...(isRoot() ? DROP_TO_NOBODY : [])])) {
     return { kind: 'sandbox', prefix: sandboxPrefix(bwrap, root, cwd), ...(isRoot() ? { owner: NOBODY } : {}) };
   }

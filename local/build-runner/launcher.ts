@@ -78,7 +78,11 @@ export const processLauncher: StepLauncher = {
       if (stop.aborted) return 143;
       const [file, ...args] = [...jail.prefix, 'bash', '-eo', 'pipefail', join(ws.root, script)];
       const proc = spawnGroup(file!, args, ws.src, env);
-      const recorded = proc.pid ? writeGroupRecord(recordFile, proc.pid).catch((e: Error) => log.note(`not recorded for crash recovery: ${e.message}`)) : Promise.resolve();
+      const recorded = proc.pid
+        ? writeGroupRecord(recordFile, proc.pid).catch((e: Error) =>
+            log.note(`not recorded for crash recovery: ${e.message}`),
+          )
+        : Promise.resolve();
       const onStop = () => void proc.kill();
       stop.addEventListener('abort', onStop, { once: true });
       const piped = Promise.all([log.pipe(proc.stdout), log.pipe(proc.stderr)]);

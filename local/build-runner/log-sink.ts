@@ -14,7 +14,9 @@ import type { Readable } from 'node:stream';
 function base64Forms(secret: string): string[] {
   const bytes = Buffer.from(secret);
   return [0, 1, 2].flatMap((offset) => {
-    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64').replace(/=+$/, '');
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
     const skip = [0, 2, 3][offset]!;
     const end = (bytes.length + offset) % 3 === 0 ? encoded.length : encoded.length - 1;
     const core = encoded.slice(skip, end);
@@ -81,7 +83,11 @@ export class LogSink {
    * Opens `path` for appending (one file per step, attempts follow each other). A write that
    * fails (a full disk) calls `onFailure` once and is never retried; the listener still gets every line.
    */
-  static async open(path: string, listener: (line: string) => void, onFailure: (error: Error) => void = () => undefined): Promise<LogSink> {
+  static async open(
+    path: string,
+    listener: (line: string) => void,
+    onFailure: (error: Error) => void = () => undefined,
+  ): Promise<LogSink> {
     await mkdir(dirname(path), { recursive: true });
     return new LogSink(path, createWriteStream(path, { flags: 'a' }), listener, onFailure);
   }

@@ -17,7 +17,17 @@ import { commitOf, parseBuildspec, type BuildParams } from './params.ts';
 import { MARKER_VARIABLE } from './escaped-processes.ts';
 import { trustedJail, untrustedJail, type Jail } from './isolation.ts';
 import type { UntrustedPolicy } from './isolation.ts';
-import { CachePathError, cachePathDir, cacheRootOf, exists, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from './storage.ts';
+import {
+  CachePathError,
+  cachePathDir,
+  cacheRootOf,
+  exists,
+  outputObjectPath,
+  restoreCache,
+  saveArtifacts,
+  saveCache,
+  writeLocalAwsCli,
+} from './storage.ts';
 import { createWorkspace, removeWorkspace, type Workspace } from './workspace.ts';
 import { isDiskFull, releaseReserve } from '../store/reserve.ts';
 
@@ -81,7 +91,8 @@ async function jailFor(ctx: BuildContext, ws: Workspace, env: NodeJS.ProcessEnv)
 
 async function chownTree(root: string, owner: { uid: number; gid: number }): Promise<void> {
   await chown(root, owner.uid, owner.gid);
-  for (const entry of await readdir(root, { recursive: true })) await chown(join(root, entry), owner.uid, owner.gid).catch(() => undefined);
+  for (const entry of await readdir(root, { recursive: true }))
+    await chown(join(root, entry), owner.uid, owner.gid).catch(() => undefined);
 }
 
 /** Where the last phase leaves the exported variables' values, NUL-terminated, in declared order. */
@@ -102,10 +113,21 @@ async function readExported(names: string[], ws: Workspace): Promise<BuildOutcom
 
 /** `${NAME}` and `$NAME` replaced by their values in `env` (unset → empty), as bash would. */
 export function expandVars(text: string, env: NodeJS.ProcessEnv): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a: string | undefined, b: string | undefined) => env[(a ?? b) as string] ?? '');
+  return text.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (_m, a: string | undefined, b: string | undefined) => env[(a ?? b) as string] ?? '',
+  );
 }
 
-async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, log: LogSink, stop: AbortSignal, launcher: StepLauncher, attempt: string): Promise<BuildOutcome['exported'] | string> {
+async function execute(
+  params: BuildParams,
+  ctx: BuildContext,
+  ws: Workspace,
+  log: LogSink,
+  stop: AbortSignal,
+  launcher: StepLauncher,
+  attempt: string,
+): Promise<BuildOutcome['exported'] | string> {
   const spec = parseBuildspec(params.BuildspecOverride);
   const view = launcher.view(ws);
   // the pull phase's `aws s3 cp` reads the local artifact store (storage.ts writeLocalAwsCli); a step in
@@ -134,7 +156,9 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
   const cachePaths = spec.cache?.paths ?? [];
   const cacheDirs = cachePaths.flatMap((p) => cachePathDir(p, ws.src, ws.home) ?? []);
   for (const p of cachePaths.filter((p) => cachePathDir(p, ws.src, ws.home) === undefined)) {
-    log.note(`cache path ${p} is absolute: cached on AWS (inside the build's container), not locally (it would be the host's)`);
+    log.note(
+      `cache path ${p} is absolute: cached on AWS (inside the build's container), not locally (it would be the host's)`,
+    );
   }
   const cacheRoot = cacheRootOf(ctx.paths.cache, params.CacheOverride?.Location);
   if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') {
@@ -146,7 +170,8 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
   if (launcher.hostVariables) {
     const chosen = await jailFor(ctx, ws, env);
     if (typeof chosen === 'string') return chosen;
-    if (chosen.kind === 'sandbox') log.note('untrusted event: this step runs in a sandbox (bubblewrap), without secrets');
+    if (chosen.kind === 'sandbox')
+      log.note('untrusted event: this step runs in a sandbox (bubblewrap), without secrets');
     jail = chosen;
   }
   // the last phase leaves the exported variables' values in the workspace (path as the step sees it)
@@ -170,7 +195,11 @@ async function execute(params: BuildParams, ctx: BuildContext, ws: Workspace, lo
   if (code !== 0) return stop.aborted ? 'STOPPED' : `exit code ${code}`;
   if (spec.artifacts && params.ArtifactsOverride && params.ArtifactsOverride.Type !== 'NO_ARTIFACTS') {
     const base = spec.artifacts.baseDirectory ? join(ws.src, spec.artifacts.baseDirectory) : ws.src;
-    const count = await saveArtifacts(base, spec.artifacts.files, outputObjectPath(ctx.paths.artifacts, params.ArtifactsOverride));
+    const count = await saveArtifacts(
+      base,
+      spec.artifacts.files,
+      outputObjectPath(ctx.paths.artifacts, params.ArtifactsOverride),
+    );
     log.note(`artifacts: ${count} file(s) kept`);
   }
   if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') await saveCache(cacheRoot, cacheKey, cacheDirs);
@@ -195,7 +224,13 @@ function diskFullReason(doing: string, error: NodeJS.ErrnoException): string {
 }
 
 /** The workspace, the log and the launcher of a build, or why the disk could not hold them. */
-async function prepare(params: BuildParams, ctx: BuildContext, id: string, logFile: string, onLogFailure: (error: Error) => void) {
+async function prepare(
+  params: BuildParams,
+  ctx: BuildContext,
+  id: string,
+  logFile: string,
+  onLogFailure: (error: Error) => void,
+) {
   // where the build runs (engine detection, image pull), the checkout and the store write of `running` go on at once
   const choosing = ctx.launcher(params.ImageOverride ?? DEFAULT_IMAGE).then((choice) => {
     ctx.onLaunch?.('launcher' in choice ? choice.launcher.where : `image ${params.ImageOverride ?? ''}`);
@@ -210,12 +245,22 @@ async function prepare(params: BuildParams, ctx: BuildContext, id: string, logFi
     ctx.onStart(),
   ]);
   const failed = [ws, log, choice, started].find((r) => r.status === 'rejected');
-  if (!failed) return { ws: (ws as PromiseFulfilledResult<Workspace>).value, log: (log as PromiseFulfilledResult<LogSink>).value, choice: (choice as PromiseFulfilledResult<LauncherChoice>).value };
+  if (!failed)
+    return {
+      ws: (ws as PromiseFulfilledResult<Workspace>).value,
+      log: (log as PromiseFulfilledResult<LogSink>).value,
+      choice: (choice as PromiseFulfilledResult<LauncherChoice>).value,
+    };
   if (log.status === 'fulfilled') await log.value.close();
   await removeWorkspace({ root: join(runDir, name), src: '', home: '' });
   if (!isDiskFull(failed.reason)) throw failed.reason;
   await releaseReserve(ctx.paths.home);
-  return { diskFull: diskFullReason(ws.status === 'rejected' ? 'checking out the commit' : 'opening the step log', failed.reason) };
+  return {
+    diskFull: diskFullReason(
+      ws.status === 'rejected' ? 'checking out the commit' : 'opening the step log',
+      failed.reason,
+    ),
+  };
 }
 
 /** Runs one build to its end; never throws for the build's own failure. */
@@ -248,23 +293,43 @@ export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<
   ctx.signal.addEventListener('abort', onCancel, { once: true });
   try {
     const where = 'launcher' in choice ? choice.launcher.where : `image ${params.ImageOverride ?? ''}`;
-    const unused = 'launcher' in choice && choice.launcher.hostVariables && params.ImageOverride ? ` (image ${params.ImageOverride} not used)` : '';
+    const unused =
+      'launcher' in choice && choice.launcher.hostVariables && params.ImageOverride
+        ? ` (image ${params.ImageOverride} not used)`
+        : '';
     log.note(`step ${ctx.stepKey} at ${commitOf(params.SourceVersion).slice(0, 12)}, in ${where}${unused}`);
     const result =
       'error' in choice
         ? choice.error
         : await execute(params, ctx, ws, log, stop.signal, choice.launcher, id.slice(0, 8)).catch((error: unknown) => {
-            if (error instanceof MissingSecretError || error instanceof LaunchError || error instanceof CachePathError) return error.message;
+            if (error instanceof MissingSecretError || error instanceof LaunchError || error instanceof CachePathError)
+              return error.message;
             // the workspace, the artifacts or the cache met a full disk
             if (isDiskFull(error)) {
-              onDiskFull(diskFullReason('saving the step\'s files', error));
+              onDiskFull(diskFullReason("saving the step's files", error));
               return diskFull as string;
             }
             throw error;
           });
     const exported = typeof result === 'string' ? [] : result;
-    const status: BuildStatus = diskFull ? 'FAILED' : timedOut ? 'TIMED_OUT' : ctx.signal.aborted ? 'STOPPED' : typeof result !== 'string' ? 'SUCCEEDED' : 'FAILED';
-    const reason = diskFull ?? (status === 'TIMED_OUT' ? 'timed out' : status === 'STOPPED' ? 'cancelled' : typeof result === 'string' ? result : '');
+    const status: BuildStatus = diskFull
+      ? 'FAILED'
+      : timedOut
+        ? 'TIMED_OUT'
+        : ctx.signal.aborted
+          ? 'STOPPED'
+          : typeof result !== 'string'
+            ? 'SUCCEEDED'
+            : 'FAILED';
+    const reason =
+      diskFull ??
+      (status === 'TIMED_OUT'
+        ? 'timed out'
+        : status === 'STOPPED'
+          ? 'cancelled'
+          : typeof result === 'string'
+            ? result
+            : '');
     log.note(status === 'SUCCEEDED' ? 'succeeded' : `${status.toLowerCase()}: ${reason}`);
     return { id, status, reason, logFile, exported };
   } finally {

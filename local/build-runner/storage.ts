@@ -43,7 +43,10 @@ async function walk(dir: string, base = dir): Promise<string[]> {
 
 /** Packs the files of `srcDir` matching `patterns` (CodeBuild globs) into the ZIP `zipPath`; returns how many. */
 export async function saveArtifacts(srcDir: string, patterns: string[], zipPath: string): Promise<number> {
-  const isMatch = picomatch(patterns.map((p) => p.replace(/^\.\//, '')), { dot: true });
+  const isMatch = picomatch(
+    patterns.map((p) => p.replace(/^\.\//, '')),
+    { dot: true },
+  );
   const files = (await walk(srcDir)).filter((f) => isMatch(f)).sort();
   const staging = `${zipPath}.tmp-${randomUUID()}`;
   await mkdir(dirname(zipPath), { recursive: true });
@@ -97,7 +100,10 @@ export class CachePathError extends Error {
  * locally too, so an untrusted run's cache entries never reach a trusted build.
  */
 export function cacheRootOf(cacheDir: string, location: string | undefined): string {
-  const namespace = safeSegments(location ?? '').split('/').slice(1).join('/');
+  const namespace = safeSegments(location ?? '')
+    .split('/')
+    .slice(1)
+    .join('/');
   return namespace === '' || namespace === 'cache' ? cacheDir : join(dirname(cacheDir), namespace);
 }
 
@@ -115,7 +121,8 @@ export function cachePathDir(path: string, src: string, home: string): string | 
   const base = inHome ? home : src;
   const dir = join(base, inHome ? trimmed.slice(1) : trimmed);
   const inside = relative(base, dir);
-  if (inside === '..' || inside.startsWith('../')) throw new CachePathError(`cache path ${path} leads out of the workspace`);
+  if (inside === '..' || inside.startsWith('../'))
+    throw new CachePathError(`cache path ${path} leads out of the workspace`);
   return dir;
 }
 

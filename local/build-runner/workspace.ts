@@ -27,7 +27,16 @@ function exportCommit(repoDir: string, sha: string, runDir: string): Promise<str
     made = (async () => {
       await mkdir(dir, { recursive: true });
       // git archive exports exactly the committed tree; pipefail so a bad sha is an error, not an empty dir
-      await exec('bash', ['-o', 'pipefail', '-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'checkout', repoDir, sha, dir]);
+      await exec('bash', [
+        '-o',
+        'pipefail',
+        '-c',
+        'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"',
+        'checkout',
+        repoDir,
+        sha,
+        dir,
+      ]);
       return dir;
     })();
     made.catch(() => pristine.delete(dir));

@@ -36,15 +36,44 @@ export async function writeZip(baseDir: string, files: string[], zipPath: string
     const name = Buffer.from(file, 'utf8');
     const crc = crc32(data);
     // version 20, UTF-8 names (bit 11), deflate (8), time 0, date, crc, sizes, name length, no extra
-    const common: Array<[number, 2 | 4]> = [[20, 2], [0x0800, 2], [8, 2], [0, 2], [DOS_DATE, 2], [crc, 4], [packed.length, 4], [data.length, 4], [name.length, 2], [0, 2]];
+    const common: Array<[number, 2 | 4]> = [
+      [20, 2],
+      [0x0800, 2],
+      [8, 2],
+      [0, 2],
+      [DOS_DATE, 2],
+      [crc, 4],
+      [packed.length, 4],
+      [data.length, 4],
+      [name.length, 2],
+      [0, 2],
+    ];
     const local = header(30, [[LOCAL_HEADER, 4], ...common]);
     // made by Unix (3 << 8 | 20); no comment, disk 0, internal attrs 0; external attrs: the file's mode
-    const entry = header(46, [[CENTRAL_HEADER, 4], [(3 << 8) | 20, 2], ...common, [0, 2], [0, 2], [0, 2], [(0o100000 | mode) * 0x10000, 4], [offset, 4]]);
+    const entry = header(46, [
+      [CENTRAL_HEADER, 4],
+      [(3 << 8) | 20, 2],
+      ...common,
+      [0, 2],
+      [0, 2],
+      [0, 2],
+      [(0o100000 | mode) * 0x10000, 4],
+      [offset, 4],
+    ]);
     parts.push(local, name, packed);
     central.push(entry, name);
     offset += local.length + name.length + packed.length;
   }
   const dir = Buffer.concat(central);
-  const end = header(22, [[END_OF_CENTRAL, 4], [0, 2], [0, 2], [files.length, 2], [files.length, 2], [dir.length, 4], [offset, 4], [0, 2]]);
+  const end = header(22, [
+    [END_OF_CENTRAL, 4],
+    [0, 2],
+    [0, 2],
+    [files.length, 2],
+    [files.length, 2],
+    [dir.length, 4],
+    [offset, 4],
+    [0, 2],
+  ]);
   await writeFile(zipPath, Buffer.concat([...parts, dir, end]));
 }

@@ -39,7 +39,8 @@ const DRIVER = [
  * Variables the engine's own command reads (its PATH, config, registry credentials): a step's
  * value for one of these cannot go through the engine's environment, so it goes in an env file.
  */
-const ENGINE_OWN = /^(PATH|HOME|TMPDIR|SHELL|USER|LD_\w+|XDG_\w+|CONTAINERS?_\w+|DOCKER_\w+|PODMAN_\w+|BUILDAH_\w+|REGISTRY_AUTH_FILE|SSL_CERT_\w+|(HTTPS?|NO|ALL)_PROXY)$/i;
+const ENGINE_OWN =
+  /^(PATH|HOME|TMPDIR|SHELL|USER|LD_\w+|XDG_\w+|CONTAINERS?_\w+|DOCKER_\w+|PODMAN_\w+|BUILDAH_\w+|REGISTRY_AUTH_FILE|SSL_CERT_\w+|(HTTPS?|NO|ALL)_PROXY)$/i;
 
 /** A container name from the run, step key and attempt (`[a-zA-Z0-9][a-zA-Z0-9_.-]*`). */
 export function containerName(runId: string, stepKey: string, attempt: string): string {
@@ -100,16 +101,38 @@ export class ContainerLauncher implements StepLauncher {
     try {
       const { engineEnv, args: envArgs } = await environmentArgs(this.engine, env, privateDir);
       const args = [
-        'run', '--rm', '--name', name, '--label', `sci.run=${runId}`, '--label', `sci.step=${stepKey}`,
-        '--pull', 'never', '--security-opt', 'label=disable',
-        '--volume', `${ws.root}:${CONTAINER_ROOT}`, '--workdir', `${CONTAINER_ROOT}/src`,
-        ...userArgs(this.engine), ...envArgs,
-        '--entrypoint', 'sh', this.image, '-c', DRIVER, 'sci', ...scripts.map((s) => `${CONTAINER_ROOT}/${s}`),
+        'run',
+        '--rm',
+        '--name',
+        name,
+        '--label',
+        `sci.run=${runId}`,
+        '--label',
+        `sci.step=${stepKey}`,
+        '--pull',
+        'never',
+        '--security-opt',
+        'label=disable',
+        '--volume',
+        `${ws.root}:${CONTAINER_ROOT}`,
+        '--workdir',
+        `${CONTAINER_ROOT}/src`,
+        ...userArgs(this.engine),
+        ...envArgs,
+        '--entrypoint',
+        'sh',
+        this.image,
+        '-c',
+        DRIVER,
+        'sci',
+        ...scripts.map((s) => `${CONTAINER_ROOT}/${s}`),
       ];
       if (stop.aborted) return 143;
       const client = spawnGroup(this.engine.name, args, ws.root, engineEnv);
       const recorded = client.pid
-        ? writeGroupRecord(recordFile, client.pid, '/proc', { engine: this.engine.name, name }).catch((e: Error) => log.note(`not recorded for crash recovery: ${e.message}`))
+        ? writeGroupRecord(recordFile, client.pid, '/proc', { engine: this.engine.name, name }).catch((e: Error) =>
+            log.note(`not recorded for crash recovery: ${e.message}`),
+          )
         : Promise.resolve();
       const onStop = () => void this.stopContainer(name, client.exited, client.kill);
       stop.addEventListener('abort', onStop, { once: true });
@@ -129,10 +152,15 @@ export class ContainerLauncher implements StepLauncher {
   }
 
   /** Stops the container (SIGTERM, SIGKILL after the grace period); ends the client if it outlives that. */
-  private async stopContainer(name: string, clientExited: Promise<number>, killClient: () => Promise<void>): Promise<void> {
+  private async stopContainer(
+    name: string,
+    clientExited: Promise<number>,
+    killClient: () => Promise<void>,
+  ): Promise<void> {
     const stopped = await this.engine.stop(name, Math.ceil(KILL_GRACE_MS / 1000));
     // no container yet (still being created) or a client that outlives its container: end the client
-    const ended = stopped && (await Promise.race([clientExited.then(() => true), sleep(5 * KILL_GRACE_MS).then(() => false)]));
+    const ended =
+      stopped && (await Promise.race([clientExited.then(() => true), sleep(5 * KILL_GRACE_MS).then(() => false)]));
     if (!ended) await killClient();
   }
 }

@@ -24,19 +24,32 @@ export interface CommandResult {
 }
 
 /** Runs `file args` with `env`; never throws (a missing binary is exit 127). */
-export function runCommand(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 0): Promise<CommandResult> {
+export function runCommand(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 0,
+): Promise<CommandResult> {
   return new Promise((resolve) => {
-    execFile(file, args, { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : error.code === 'ENOENT' ? 127 : 1) : 0;
-      const timedOut = error?.killed === true && timeoutMs > 0;
-      resolve({ code, timedOut, stdout, stderr: stderr || (error && !stderr ? error.message : '') });
-    });
+    execFile(
+      file,
+      args,
+      { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, killSignal: 'SIGKILL' },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : error.code === 'ENOENT' ? 127 : 1) : 0;
+        const timedOut = error?.killed === true && timeoutMs > 0;
+        resolve({ code, timedOut, stdout, stderr: stderr || (error && !stderr ? error.message : '') });
+      },
+    );
   });
 }
 
 /** The last non-empty line of an engine's stderr: its error message. */
 export function engineMessage(r: CommandResult): string {
-  const lines = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = `${r.stderr}\n${r.stdout}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return (lines.at(-1) ?? `exit code ${r.code}`).replace(/^Error:\s*/i, '');
 }
 
@@ -63,7 +76,8 @@ export class ContainerEngine {
     const format = name === 'podman' ? '{{.Host.Security.Rootless}}' : '{{.SecurityOptions}}';
     const r = await runCommand(name, ['info', '--format', format], env, INFO_TIMEOUT_MS);
     if (r.code === 127) return `${name} is not installed`;
-    if (r.code !== 0) return `${name} does not answer: ${r.timedOut ? `no reply within ${INFO_TIMEOUT_MS / 1000} s` : engineMessage(r)}`;
+    if (r.code !== 0)
+      return `${name} does not answer: ${r.timedOut ? `no reply within ${INFO_TIMEOUT_MS / 1000} s` : engineMessage(r)}`;
     const rootless = name === 'podman' ? r.stdout.trim() === 'true' : r.stdout.includes('rootless');
     return new ContainerEngine(name, rootless, env);
   }
@@ -87,7 +101,9 @@ export class ContainerEngine {
       pending = (async () => {
         if (await this.hasImage(image)) return undefined;
         const pulled = await this.command(['pull', '--quiet', image]);
-        return pulled.code === 0 ? undefined : `image ${image} cannot be pulled with ${this.name}: ${engineMessage(pulled)}`;
+        return pulled.code === 0
+          ? undefined
+          : `image ${image} cannot be pulled with ${this.name}: ${engineMessage(pulled)}`;
       })();
       // a failure may be transient (network): the next step asks again
       void pending.then((reason) => reason && this.images.delete(image));

@@ -32,17 +32,24 @@ export class Launchers {
 
   async forImage(image: string): Promise<LauncherChoice> {
     if (this.mode === 'none') {
-      return this.processMode('containers are off (--no-containers or SCI_CONTAINER=none): steps run as local processes, not in their images');
+      return this.processMode(
+        'containers are off (--no-containers or SCI_CONTAINER=none): steps run as local processes, not in their images',
+      );
     }
     const curated = isCuratedImage(image);
     const asProcess = () =>
-      this.processMode(`image ${image} is a CodeBuild curated image that no public registry serves: its steps run as local processes`);
+      this.processMode(
+        `image ${image} is a CodeBuild curated image that no public registry serves: its steps run as local processes`,
+      );
     // without an engine named, a curated image (the default) asks no engine: `npm start` stays instant
     if (curated && this.mode === 'auto') return asProcess();
     this.engine ??= this.detect();
     const engine = await this.engine;
     if (curated && (!engine || 'error' in engine || !(await engine.hasImage(image)))) return asProcess();
-    if (!engine) return this.processMode('no container engine answers (tried docker, podman): steps run as local processes, not in their images');
+    if (!engine)
+      return this.processMode(
+        'no container engine answers (tried docker, podman): steps run as local processes, not in their images',
+      );
     if ('error' in engine) return engine;
     const missing = await engine.ensureImage(image);
     if (missing) return { error: missing };

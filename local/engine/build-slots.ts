@@ -10,7 +10,8 @@ export class BuildSlots {
   private readonly waiting: Array<() => void> = [];
 
   constructor(readonly size: number = availableParallelism()) {
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`build slots must be a positive integer, got ${size}`);
+    if (!Number.isInteger(size) || size < 1)
+      throw new RangeError(`build slots must be a positive integer, got ${size}`);
     this.free = size;
   }
 

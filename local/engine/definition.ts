@@ -39,7 +39,11 @@ export function taskStates(machine: AslMachine): Map<string, TaskState> {
     for (const [name, state] of Object.entries(m.States)) {
       if (state.Type === 'Task' && state.Resource) {
         if (found.has(name)) throw new Error(`state name ${name} is used twice; local overrides are keyed by name`);
-        found.set(name, { name, resource: state.Resource, timeoutSeconds: state.TimeoutSeconds ?? DEFAULT_TASK_TIMEOUT_SECONDS });
+        found.set(name, {
+          name,
+          resource: state.Resource,
+          timeoutSeconds: state.TimeoutSeconds ?? DEFAULT_TASK_TIMEOUT_SECONDS,
+        });
       }
       for (const nested of [...(state.Branches ?? []), state.Iterator, state.ItemProcessor]) if (nested) visit(nested);
     }

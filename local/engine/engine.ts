@@ -127,7 +127,10 @@ export class LocalExecutions implements ExecutionStarter {
   /** Executes a reopened run again with its succeeded steps carried; resolves once it has begun. */
   redrive(request: RedriveRequest): void {
     if (this.running.has(request.runId)) throw new Error(`run ${request.runId} is executing in this process`);
-    this.launch(request.stateMachine, request.runId, request.input, new AbortController(), { carried: new Set(request.carried), priorTransitions: request.priorTransitions });
+    this.launch(request.stateMachine, request.runId, request.input, new AbortController(), {
+      carried: new Set(request.carried),
+      priorTransitions: request.priorTransitions,
+    });
   }
 
   /** The end of an execution of this process, or undefined when `runId` is not executing here. */
@@ -152,29 +155,51 @@ export class LocalExecutions implements ExecutionStarter {
     while (this.all.size > 0) await Promise.allSettled([...this.all]);
   }
 
-  private launch(stateMachine: string, runId: string, input: unknown, abort: AbortController, how: Launch, slots?: Slots): Running {
+  private launch(
+    stateMachine: string,
+    runId: string,
+    input: unknown,
+    abort: AbortController,
+    how: Launch,
+    slots?: Slots,
+  ): Running {
     const go = () => this.run(stateMachine, runId, input, abort.signal, how);
     const ended = slots ? slots.with(go) : go();
     const running = { abort, ended };
     this.running.set(runId, running);
-    const done = ended.then(
-      () => undefined,
-      (error: unknown) => this.options.onNotice?.(`run ${runId}: its end was not recorded: ${error instanceof Error ? error.message : String(error)}`),
-    ).finally(() => {
-      this.running.delete(runId);
-      this.all.delete(done);
-    });
+    const done = ended
+      .then(
+        () => undefined,
+        (error: unknown) =>
+          this.options.onNotice?.(
+            `run ${runId}: its end was not recorded: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+      )
+      .finally(() => {
+        this.running.delete(runId);
+        this.all.delete(done);
+      });
     this.all.add(done);
     return running;
   }
 
   /** Claims the run, runs the execution, reports its end and clears its work space. */
-  private async run(stateMachine: string, runId: string, input: unknown, signal: AbortSignal, how: Launch): Promise<ExecutionEnd> {
+  private async run(
+    stateMachine: string,
+    runId: string,
+    input: unknown,
+    signal: AbortSignal,
+    how: Launch,
+  ): Promise<ExecutionEnd> {
     const executionArn = localExecutionArn(runId);
     const status = (end: { status: string; error?: string; cause?: string; transitions?: number }) =>
       this.options.onStatus({
-        executionArn, name: runId, status: end.status, input: JSON.stringify(input),
-        ...(end.error ? { error: end.error } : {}), ...(end.cause ? { cause: end.cause } : {}),
+        executionArn,
+        name: runId,
+        status: end.status,
+        input: JSON.stringify(input),
+        ...(end.error ? { error: end.error } : {}),
+        ...(end.cause ? { cause: end.cause } : {}),
         ...(end.transitions !== undefined ? { transitions: end.transitions } : {}),
       });
     const machine = await this.options.machines.lookup(stateMachine);
@@ -182,14 +207,30 @@ export class LocalExecutions implements ExecutionStarter {
     const watcher = this.watchCancelRequests(runId, signal);
     try {
       if (!machine) {
-        end = { status: 'FAILED', output: null, error: 'StepFunctions.StateMachineDoesNotExist', cause: `${stateMachine} is not registered`, transitions: 0 };
+        end = {
+          status: 'FAILED',
+          output: null,
+          error: 'StepFunctions.StateMachineDoesNotExist',
+          cause: `${stateMachine} is not registered`,
+          transitions: 0,
+        };
       } else {
         await claimRun(this.table, runId, process.pid, hostname(), this.services.now().toISOString());
         await status({ status: 'RUNNING' });
         const steps = await this.options.store.listSteps(runId);
         const untrusted = isUntrustedInput(input);
         const carried = how.carried ? { carried: how.carried } : {};
-        const ran = await execute(this.services, { executionArn, runId, machineName: machine.name, definition: machine.definition, input, steps, untrusted, signal: watcher.signal, ...carried });
+        const ran = await execute(this.services, {
+          executionArn,
+          runId,
+          machineName: machine.name,
+          definition: machine.definition,
+          input,
+          steps,
+          untrusted,
+          signal: watcher.signal,
+          ...carried,
+        });
         end = { ...ran, transitions: (how.priorTransitions ?? 0) + ran.transitions };
       }
       await status(end);
@@ -208,9 +249,16 @@ export class LocalExecutions implements ExecutionStarter {
     if (signal.aborted) forward();
     const timer = setInterval(() => {
       // the poll also records the heartbeat that tells other hosts this run's engine is alive
-      pollOwnedRun(this.table, runId, this.services.now()).then((asked) => asked && both.abort('cancel requested'), () => undefined);
+      pollOwnedRun(this.table, runId, this.services.now()).then(
+        (asked) => asked && both.abort('cancel requested'),
+        () => undefined,
+      );
     }, this.options.cancelPollMs ?? 300);
-    return { signal: both.signal, stop: () => (clearInterval(timer), signal.removeEventListener('abort', forward)) };
+    const stop = () => {
+      clearInterval(timer);
+      signal.removeEventListener('abort', forward);
+    };
+    return { signal: both.signal, stop };
   }
 
   /** A `pipeline:` step: the callee runs as the child execution the compiled input names, and is awaited. */
@@ -243,11 +291,22 @@ export class LocalExecutions implements ExecutionStarter {
     if (!machine) throw new Error(`${request.stateMachine} is not registered`);
     const steps = await this.options.store.listSteps(runId);
     const end = await execute(this.services, {
-      executionArn: `${localExecutionArn(runId)}:${part}`, runId, machineName: machine.name, definition: machine.definition,
-      input: request.input, steps, untrusted: request.untrusted, signal: request.signal,
+      executionArn: `${localExecutionArn(runId)}:${part}`,
+      runId,
+      machineName: machine.name,
+      definition: machine.definition,
+      input: request.input,
+      steps,
+      untrusted: request.untrusted,
+      signal: request.signal,
     });
     const status = end.status === 'SUCCEEDED' ? 'succeeded' : end.status === 'ABORTED' ? 'cancelled' : 'failed';
-    return { runId, status, output: end.output, ...(end.error ? { error: `${end.error}${end.cause ? `: ${end.cause}` : ''}` } : {}) };
+    return {
+      runId,
+      status,
+      output: end.output,
+      ...(end.error ? { error: `${end.error}${end.cause ? `: ${end.cause}` : ''}` } : {}),
+    };
   }
 }
 

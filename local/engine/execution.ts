@@ -5,7 +5,12 @@
  */
 import '../polyfills.ts';
 import { setMaxListeners } from 'node:events';
-import { ExecutionAbortedError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import {
+  ExecutionAbortedError,
+  StateMachine,
+  type RunOptions,
+  type StateMachineDefinition,
+} from 'aws-local-stepfunctions';
 import { taskStates, type AslMachine } from './definition.ts';
 import { taskHandlers, type TaskHandler } from './handlers.ts';
 import { executionContext } from './sentinels.ts';
@@ -64,17 +69,31 @@ function tracked(handlers: Record<string, TaskHandler>, inflight: Set<Promise<un
 }
 
 /** Starts the interpreter on the compiled definition with the local task overrides. */
-function interpret(services: EngineServices, req: ExecutionRequest, signal: AbortSignal, inflight: Set<Promise<unknown>>) {
+function interpret(
+  services: EngineServices,
+  req: ExecutionRequest,
+  signal: AbortSignal,
+  inflight: Set<Promise<unknown>>,
+) {
   const carried = req.carried ? { carried: req.carried } : {};
-  const handlers = taskHandlers(req.definition, { runId: req.runId, steps: req.steps, untrusted: req.untrusted, signal, ...carried }, services);
+  const handlers = taskHandlers(
+    req.definition,
+    { runId: req.runId, steps: req.steps, untrusted: req.untrusted, signal, ...carried },
+    services,
+  );
   // The compiler's output is checked against asl-validator by its own tests; validating again
   // here costs ~0.8 s per execution (schema compilation), which would dwarf a small run.
-  const machine = new StateMachine(req.definition as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
+  const machine = new StateMachine(req.definition as unknown as StateMachineDefinition, {
+    validationOptions: { noValidate: true },
+  });
   const overrides = {
     taskResourceLocalHandlers: tracked(handlers, inflight),
     retryIntervalOverrides: buildRetryIntervals(req.definition),
   } as unknown as RunOptions['overrides'];
-  return machine.run(req.input as never, { overrides, context: executionContext(req.executionArn, req.machineName) } as RunOptions);
+  return machine.run(
+    req.input as never,
+    { overrides, context: executionContext(req.executionArn, req.machineName) } as RunOptions,
+  );
 }
 
 function causeOf(reason: unknown): string {
@@ -82,24 +101,37 @@ function causeOf(reason: unknown): string {
 }
 
 /** Waits for the execution's end, aborting it on the request's signal. */
-async function awaitEnd(execution: ReturnType<typeof interpret>, signal: AbortSignal): Promise<Omit<ExecutionEnd, 'transitions'>> {
+async function awaitEnd(
+  execution: ReturnType<typeof interpret>,
+  signal: AbortSignal,
+): Promise<Omit<ExecutionEnd, 'transitions'>> {
   const onAbort = () => execution.abort();
   if (signal.aborted) onAbort();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     return { status: 'SUCCEEDED', output: await execution.result };
   } catch (error) {
-    if (error instanceof ExecutionAbortedError) return { status: 'ABORTED', output: null, cause: causeOf(signal.reason) };
+    if (error instanceof ExecutionAbortedError)
+      return { status: 'ABORTED', output: null, cause: causeOf(signal.reason) };
     const name = error instanceof Error && error.name !== 'Error' ? error.name : 'States.Runtime';
-    return { status: 'FAILED', output: null, error: name, cause: error instanceof Error ? error.message : String(error) };
+    return {
+      status: 'FAILED',
+      output: null,
+      error: name,
+      cause: error instanceof Error ? error.message : String(error),
+    };
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
 }
 
 /** Counts the billed transitions from the interpreter's event log. */
-async function countTransitions(events: AsyncGenerator<{ type: string }>, counter: { transitions: number }): Promise<void> {
-  for await (const event of events) if (event.type === 'StateEntered' || event.type === 'StateRetried') counter.transitions += 1;
+async function countTransitions(
+  events: AsyncGenerator<{ type: string }>,
+  counter: { transitions: number },
+): Promise<void> {
+  for await (const event of events)
+    if (event.type === 'StateEntered' || event.type === 'StateRetried') counter.transitions += 1;
 }
 
 /** Runs one execution to its end; never throws for the pipeline's own failure. */
@@ -117,7 +149,12 @@ export async function execute(services: EngineServices, req: ExecutionRequest): 
     end = await awaitEnd(execution, req.signal);
   } catch (error) {
     // a definition the engine cannot start (e.g. a resource it does not implement) still ends
-    end = { status: 'FAILED', output: null, error: 'States.Runtime', cause: error instanceof Error ? error.message : String(error) };
+    end = {
+      status: 'FAILED',
+      output: null,
+      error: 'States.Runtime',
+      cause: error instanceof Error ? error.message : String(error),
+    };
   } finally {
     // stop what the interpreter abandoned (killed builds, waiting approvals) before the end is reported
     tasks.abort();

@@ -28,11 +28,16 @@ export const EXECUTORS: Record<string, Executor> = {
 export type TaskHandler = (input: unknown) => Promise<unknown>;
 
 /** One handler per Task state name; throws for a resource the local engine does not implement. */
-export function taskHandlers(definition: AslMachine, run: TaskRun, services: EngineServices): Record<string, TaskHandler> {
+export function taskHandlers(
+  definition: AslMachine,
+  run: TaskRun,
+  services: EngineServices,
+): Record<string, TaskHandler> {
   const handlers: Record<string, TaskHandler> = {};
   for (const state of taskStates(definition).values()) {
     const executor = EXECUTORS[state.resource];
-    if (!executor) throw new Error(`state ${state.name}: resource ${state.resource} is not supported by the local engine`);
+    if (!executor)
+      throw new Error(`state ${state.name}: resource ${state.resource} is not supported by the local engine`);
     handlers[state.name] = (input) => executor(input, state, run, services);
   }
   return handlers;

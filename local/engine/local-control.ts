@@ -11,7 +11,10 @@ import { requestCancel, type Table } from './run-control.ts';
 const runIdOf = (executionArn: string) => executionArn.replace(/^local:/, '');
 
 export class LocalRunControl implements Pick<ExecutionStarter, 'stop'>, TaskTokens {
-  constructor(private readonly table: Table, private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly table: Table,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   async stop(executionArn: string): Promise<void> {
     await requestCancel(this.table, runIdOf(executionArn), this.now().toISOString());

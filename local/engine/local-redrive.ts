@@ -28,7 +28,14 @@ export interface LocalRedriveOptions {
 
 function factsOf(run: RunRecord, repoUrl: string): RunFacts {
   return {
-    repo: run.repo, repoUrl, sha: run.sha, ref: run.ref, branch: run.branch, tag: run.tag, event: run.event, actor: run.actor,
+    repo: run.repo,
+    repoUrl,
+    sha: run.sha,
+    ref: run.ref,
+    branch: run.branch,
+    tag: run.tag,
+    event: run.event,
+    actor: run.actor,
     pr: { number: 0, base: run.event === 'pull_request' ? run.branch : '', fork: false },
     // a redriven untrusted run stays untrusted (its record keeps the dispatcher's decision)
     ...(run.untrusted ? { untrusted: true } : {}),
@@ -43,7 +50,12 @@ export class LocalRedriver implements ExecutionRedriver {
     const runId = executionArn.replace(/^local:/, '');
     const found = await store.getRun(runId);
     if (!found) throw new NotRedrivableError(`no run ${runId}`);
-    const prepared = await prepareRedrive(this.o.source, found, { tableName: table.tableName }, async (id) => (await store.getRun(id)) !== undefined);
+    const prepared = await prepareRedrive(
+      this.o.source,
+      found,
+      { tableName: table.tableName },
+      async (id) => (await store.getRun(id)) !== undefined,
+    );
     if (typeof prepared === 'string') throw new NotRedrivableError(prepared);
     // a cancel of the attempt that ended must not stop this one
     await clearCancelRequest(table, runId);
@@ -53,11 +65,20 @@ export class LocalRedriver implements ExecutionRedriver {
     for (const unit of prepared.program.values()) {
       for (const callee of unit.callees) {
         const compiled = prepared.program.get(callee.pipeline);
-        if (compiled) callees[callee.key] = await this.o.machines.ensureVersion({ name: compiled.pipelineId, definition: compiled.json, hash: compiled.hash });
+        if (compiled)
+          callees[callee.key] = await this.o.machines.ensureVersion({
+            name: compiled.pipelineId,
+            definition: compiled.json,
+            hash: compiled.hash,
+          });
       }
     }
     const { root } = prepared;
-    const stateMachine = await this.o.machines.ensureVersion({ name: root.pipelineId, definition: root.json, hash: root.hash });
+    const stateMachine = await this.o.machines.ensureVersion({
+      name: root.pipelineId,
+      definition: root.json,
+      hash: root.hash,
+    });
     this.o.executions.redrive({
       stateMachine,
       runId,

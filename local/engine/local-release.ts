@@ -29,19 +29,32 @@ export class LocalReleaser {
   /** Starts the steps releasing to `environment` at `release`'s sha with its outputs. */
   async rerelease(release: Release, environment: string): Promise<ControlResult> {
     const all = validPipelines(await this.o.source.readPipelineFiles(release.sha));
-    if (!all) return { ok: false, status: 409, message: `the pipeline files at ${release.sha.slice(0, 12)} are not valid` };
+    if (!all)
+      return { ok: false, status: 409, message: `the pipeline files at ${release.sha.slice(0, 12)} are not valid` };
     const plan = releasePlan(all, release.pipeline, environment, release.outputs);
     if (typeof plan === 'string') return { ok: false, status: 409, message: `${plan} at ${release.sha.slice(0, 12)}` };
     const outcome = await startPipelines(this.o.dispatch, [plan.pipeline], [{ pipeline: plan.pipeline, inputs: {} }], {
       seed: `sci-ui:${newRunId()}`,
       facts: {
-        repo: this.o.repo, repoUrl: this.o.repoUrl, sha: release.sha, ref: release.branch ? `refs/heads/${release.branch}` : '',
-        branch: release.branch, tag: '', event: 'manual', actor: this.o.actor, pr: { number: 0, base: '', fork: false }, released: plan.released,
+        repo: this.o.repo,
+        repoUrl: this.o.repoUrl,
+        sha: release.sha,
+        ref: release.branch ? `refs/heads/${release.branch}` : '',
+        branch: release.branch,
+        tag: '',
+        event: 'manual',
+        actor: this.o.actor,
+        pr: { number: 0, base: '', fork: false },
+        released: plan.released,
       },
     });
     if (outcome.kind === 'rejected') return { ok: false, status: 409, message: outcome.message };
-    if (outcome.kind === 'invalid') return { ok: false, status: 409, message: outcome.problems.map((p) => p.message).join('; ') };
+    if (outcome.kind === 'invalid')
+      return { ok: false, status: 409, message: outcome.problems.map((p) => p.message).join('; ') };
     const runs = outcome.runs.map((r) => r.runId).join(', ');
-    return { ok: true, message: `releasing ${release.sha.slice(0, 12)} (run ${release.run}) to ${environment}: run ${runs}` };
+    return {
+      ok: true,
+      message: `releasing ${release.sha.slice(0, 12)} (run ${release.run}) to ${environment}: run ${runs}`,
+    };
   }
 }

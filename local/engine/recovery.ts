@@ -27,14 +27,22 @@ export const REMOTE_STALE_MS = 24 * HEARTBEAT_MS;
 
 /** Why the run's owner is gone, or undefined while it may be alive. */
 function ownerGone(run: { createdAt: string }, owner: RunControl, host: string, now: Date): string | undefined {
-  if (owner.ownerPid === undefined) return now.getTime() - Date.parse(run.createdAt) > UNCLAIMED_GRACE_MS ? 'abandoned' : undefined;
+  if (owner.ownerPid === undefined)
+    return now.getTime() - Date.parse(run.createdAt) > UNCLAIMED_GRACE_MS ? 'abandoned' : undefined;
   if (owner.ownerHost === host) return isAlive(owner.ownerPid) ? undefined : 'abandoned';
   const lastSign = Date.parse(owner.heartbeatAt ?? run.createdAt);
-  return now.getTime() - lastSign > REMOTE_STALE_MS ? `abandoned: its engine on ${owner.ownerHost ?? 'another host'} stopped answering` : undefined;
+  return now.getTime() - lastSign > REMOTE_STALE_MS
+    ? `abandoned: its engine on ${owner.ownerHost ?? 'another host'} stopped answering`
+    : undefined;
 }
 
 /** Finds and ends abandoned runs, their orphaned step processes and workspaces (under `home`); returns the runs' ids. */
-export async function reapAbandoned(store: RunStore, table: Table, home: string, now: Date = new Date()): Promise<string[]> {
+export async function reapAbandoned(
+  store: RunStore,
+  table: Table,
+  home: string,
+  now: Date = new Date(),
+): Promise<string[]> {
   const host = hostname();
   const open = await store.listActiveRuns();
   const reaped: string[] = [];

@@ -5,7 +5,12 @@
  */
 import type { ApprovalDecision } from '../../src/core/ports.ts';
 import { isTerminalRun, RUN_SK, RUN_STATUSES, runPk } from '../../statemachines/lifecycle.ts';
-import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 
 export interface Table {
   dynamo: DynamoDBClient;
@@ -42,7 +47,12 @@ export async function claimRun(table: Table, runId: string, pid: number, host: s
 
 export async function readControl(table: Table, runId: string): Promise<RunControl> {
   const { Item } = await table.dynamo.send(
-    new GetItemCommand({ TableName: table.tableName, Key: runKey(runId), ProjectionExpression: 'ownerPid, ownerHost, heartbeatAt, cancelRequested', ConsistentRead: true }),
+    new GetItemCommand({
+      TableName: table.tableName,
+      Key: runKey(runId),
+      ProjectionExpression: 'ownerPid, ownerHost, heartbeatAt, cancelRequested',
+      ConsistentRead: true,
+    }),
   );
   return {
     ...(Item?.ownerPid?.N ? { ownerPid: Number(Item.ownerPid.N) } : {}),
@@ -94,17 +104,32 @@ export async function requestCancel(table: Table, runId: string, at: string): Pr
 
 /** Forgets a cancel request (before a redrive: it was meant for the attempt that ended). */
 export async function clearCancelRequest(table: Table, runId: string): Promise<void> {
-  await table.dynamo.send(
-    new UpdateItemCommand({ TableName: table.tableName, Key: runKey(runId), UpdateExpression: 'REMOVE cancelRequested', ConditionExpression: 'attribute_exists(pk)' }),
-  ).catch((error: unknown) => {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  });
+  await table.dynamo
+    .send(
+      new UpdateItemCommand({
+        TableName: table.tableName,
+        Key: runKey(runId),
+        UpdateExpression: 'REMOVE cancelRequested',
+        ConditionExpression: 'attribute_exists(pk)',
+      }),
+    )
+    .catch((error: unknown) => {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    });
 }
 
 /** The decision recorded on an item (`STEP#…`), if any, with who made it. */
-export async function readDecision(table: Table, key: Record<string, unknown>): Promise<{ decision: ApprovalDecision; by: string } | undefined> {
+export async function readDecision(
+  table: Table,
+  key: Record<string, unknown>,
+): Promise<{ decision: ApprovalDecision; by: string } | undefined> {
   const { Item } = await table.dynamo.send(
-    new GetItemCommand({ TableName: table.tableName, Key: key as ItemKey, ProjectionExpression: 'decision, decidedBy', ConsistentRead: true }),
+    new GetItemCommand({
+      TableName: table.tableName,
+      Key: key as ItemKey,
+      ProjectionExpression: 'decision, decidedBy',
+      ConsistentRead: true,
+    }),
   );
   const decision = Item?.decision?.S;
   if (decision !== 'approved' && decision !== 'rejected') return undefined;

@@ -28,7 +28,10 @@ export class LocalStateMachines implements StateMachineRegistry {
     await mkdir(this.dir, { recursive: true });
     // written whole then renamed: a reader never sees half a definition
     const file = fileOf(this.dir, arn);
-    await writeFile(`${file}.${process.pid}`, JSON.stringify({ name: spec.name, definition: JSON.parse(spec.definition) as unknown }));
+    await writeFile(
+      `${file}.${process.pid}`,
+      JSON.stringify({ name: spec.name, definition: JSON.parse(spec.definition) as unknown }),
+    );
     await rename(`${file}.${process.pid}`, file);
     this.versions.set(arn, { name: spec.name, definition: JSON.parse(spec.definition) as AslMachine });
     return arn;

@@ -5,7 +5,13 @@
  * The split is deterministic (request n goes to the candidate when ⌊n·w/100⌋ grows), so 10 %
  * means exactly one request in ten.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ProxyCounts {
@@ -72,7 +78,13 @@ export class WeightedProxy {
     };
     const upstream = toCandidate ? this.candidate : this.stable;
     const out = httpRequest(
-      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: upstream.host } },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: req.url,
+        method: req.method,
+        headers: { ...req.headers, host: upstream.host },
+      },
       (answer) => {
         const status = answer.statusCode ?? 502;
         count(status);

@@ -95,32 +95,50 @@ interface Serving {
   stop(): Promise<void>;
 }
 
-async function findOrServe(paths: HomePaths, tableName: string, timeoutMs: number): Promise<{ endpoint: string; serving?: Serving }> {
+async function findOrServe(
+  paths: HomePaths,
+  tableName: string,
+  timeoutMs: number,
+): Promise<{ endpoint: string; serving?: Serving }> {
   const deadline = Date.now() + timeoutMs;
   for (let wait = 20; ; wait = Math.min(wait * 2, 250)) {
     const record = await readRecord(paths.storeServer);
     if (record && isAlive(record.pid) && (await isServing(record.endpoint))) return { endpoint: record.endpoint };
-    const lock = await tryLock(paths.storeLock, (pid, ageMs) => !isAlive(pid) || (ageMs > UNRESPONSIVE_LOCK_MS && record?.pid !== pid));
+    const lock = await tryLock(
+      paths.storeLock,
+      (pid, ageMs) => !isAlive(pid) || (ageMs > UNRESPONSIVE_LOCK_MS && record?.pid !== pid),
+    );
     if (lock) {
       const started = await serve(paths, tableName, lock);
       if (started) return started;
     }
-    if (Date.now() > deadline) throw new StoreUnavailableError(`the local store at ${paths.store} is locked by another process that does not answer`);
+    if (Date.now() > deadline)
+      throw new StoreUnavailableError(
+        `the local store at ${paths.store} is locked by another process that does not answer`,
+      );
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }
 
 /** Serves the store from this process; undefined when the LevelDB folder turned out to be taken. */
-async function serve(paths: HomePaths, tableName: string, lock: HeldLock): Promise<{ endpoint: string; serving: Serving } | undefined> {
+async function serve(
+  paths: HomePaths,
+  tableName: string,
+  lock: HeldLock,
+): Promise<{ endpoint: string; serving: Serving } | undefined> {
   // LevelDB writes on open: on a full disk, the space kept back for it is given up and it is tried again
   const opening = () => isLevelDbFree(paths.storeDb);
-  const free = await opening().catch(async () => {
-    await releaseReserve(paths.home);
-    return opening();
-  }).catch(async (error: unknown) => {
-    await lock.release();
-    throw new StoreUnavailableError(`cannot open the local store at ${paths.storeDb}: ${(error as Error).message}`, { cause: error });
-  });
+  const free = await opening()
+    .catch(async () => {
+      await releaseReserve(paths.home);
+      return opening();
+    })
+    .catch(async (error: unknown) => {
+      await lock.release();
+      throw new StoreUnavailableError(`cannot open the local store at ${paths.storeDb}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    });
   if (!free) {
     await lock.release();
     return undefined;
@@ -133,7 +151,11 @@ async function serve(paths: HomePaths, tableName: string, lock: HeldLock): Promi
   try {
     await ensureTable(bootstrap, tableName);
     await sweepIfDue(bootstrap, tableName, paths.storeSwept);
-    await writeRecord(paths.storeServer, { pid: process.pid, endpoint: server.endpoint, startedAt: new Date().toISOString() });
+    await writeRecord(paths.storeServer, {
+      pid: process.pid,
+      endpoint: server.endpoint,
+      startedAt: new Date().toISOString(),
+    });
     await ensureReserve(paths.home);
   } catch (error) {
     await server.close().finally(() => lock.release());

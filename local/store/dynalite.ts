@@ -17,14 +17,22 @@ export interface RunningDynalite {
 }
 
 /** Credentials and region the local endpoint accepts (dynalite checks the shape, not the values). */
-export const LOCAL_CLIENT_CONFIG = { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } as const;
+export const LOCAL_CLIENT_CONFIG = {
+  region: 'local',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+} as const;
 
 /**
  * Starts dynalite on an ephemeral port. The server does not keep the process alive: a `sci`
  * command serves the store only while it runs its own work, so no daemon is ever left behind.
  */
 export async function startDynalite(options: { path?: string } = {}): Promise<RunningDynalite> {
-  const server = dynalite({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynalite({
+    ...(options.path ? { path: options.path } : {}),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     socket.unref();
@@ -37,7 +45,10 @@ export async function startDynalite(options: { path?: string } = {}): Promise<Ru
   });
   server.unref();
   const { port } = server.address() as AddressInfo;
-  return { endpoint: `http://127.0.0.1:${port}`, close: () => drainAndClose(server as Server & HttpServerExtras, sockets) };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () => drainAndClose(server as Server & HttpServerExtras, sockets),
+  };
 }
 
 interface HttpServerExtras {
@@ -70,7 +81,9 @@ async function drainAndClose(server: Server & HttpServerExtras, sockets: Set<Soc
  */
 export async function isLevelDbFree(path: string): Promise<boolean> {
   const levelRequire = createRequire(require.resolve('dynalite'));
-  const { Level } = levelRequire('level') as { Level: new (location: string) => { open(): Promise<void>; close(): Promise<void> } };
+  const { Level } = levelRequire('level') as {
+    Level: new (location: string) => { open(): Promise<void>; close(): Promise<void> };
+  };
   const db = new Level(path);
   try {
     await db.open();
@@ -83,7 +96,10 @@ export async function isLevelDbFree(path: string): Promise<boolean> {
 }
 
 /** A client for a local endpoint; `endpoint` may change (the serving process moves), so it is a provider. */
-export function localClient(endpoint: () => string, options: { timeoutMs?: number; maxAttempts?: number } = {}): DynamoDBClient {
+export function localClient(
+  endpoint: () => string,
+  options: { timeoutMs?: number; maxAttempts?: number } = {},
+): DynamoDBClient {
   return new DynamoDBClient({
     ...LOCAL_CLIENT_CONFIG,
     endpoint: async () => endpointV1(endpoint()),

@@ -28,7 +28,10 @@ export function isAlive(pid: number): boolean {
 }
 
 /** Takes the lock, or returns undefined when a live process holds it. */
-export async function tryLock(path: string, isStale: (holderPid: number, ageMs: number) => boolean = (pid) => !isAlive(pid)): Promise<HeldLock | undefined> {
+export async function tryLock(
+  path: string,
+  isStale: (holderPid: number, ageMs: number) => boolean = (pid) => !isAlive(pid),
+): Promise<HeldLock | undefined> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const handle = await open(path, 'wx');

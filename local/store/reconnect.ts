@@ -35,7 +35,10 @@ export function addReconnect(client: DynamoDBClient, reconnect: () => Promise<vo
           return await next(args);
         } catch (error) {
           if (attempt >= attempts || !isConnectionError(error)) throw error;
-          if (process.env.SCI_DEBUG_STORE) process.stderr.write(`store: ${(error as Error).name} ${(error as NodeJS.ErrnoException).code ?? ''} ${(error as Error).message}; reconnecting\n`);
+          if (process.env.SCI_DEBUG_STORE)
+            process.stderr.write(
+              `store: ${(error as Error).name} ${(error as NodeJS.ErrnoException).code ?? ''} ${(error as Error).message}; reconnecting\n`,
+            );
           await shared();
         }
       }

@@ -11,7 +11,12 @@ const DAY_MS = 86_400_000;
 const BATCH = 25;
 
 /** Sweeps when the last sweep (recorded in `markerFile`) is a day old or more; returns the number deleted. */
-export async function sweepIfDue(client: DynamoDBClient, tableName: string, markerFile: string, now: Date = new Date()): Promise<number> {
+export async function sweepIfDue(
+  client: DynamoDBClient,
+  tableName: string,
+  markerFile: string,
+  now: Date = new Date(),
+): Promise<number> {
   const last = Date.parse(await readFile(markerFile, 'utf8').catch(() => ''));
   if (Number.isFinite(last) && now.getTime() - last < DAY_MS) return 0;
   const deleted = await deleteExpired(client, tableName, Math.floor(now.getTime() / 1000));
@@ -24,12 +29,20 @@ export async function deleteExpired(client: DynamoDBClient, tableName: string, n
   const keys: Array<Record<string, AttributeValue>> = [];
   let startKey: Record<string, AttributeValue> | undefined;
   do {
-    const page = await client.send(new ScanCommand({
-      TableName: tableName, ProjectionExpression: '#pk, #sk', FilterExpression: '#ttl < :now',
-      ExpressionAttributeNames: { '#pk': RUN_TABLE.partitionKey, '#sk': RUN_TABLE.sortKey, '#ttl': RUN_TABLE.ttlAttribute },
-      ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
-      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-    }));
+    const page = await client.send(
+      new ScanCommand({
+        TableName: tableName,
+        ProjectionExpression: '#pk, #sk',
+        FilterExpression: '#ttl < :now',
+        ExpressionAttributeNames: {
+          '#pk': RUN_TABLE.partitionKey,
+          '#sk': RUN_TABLE.sortKey,
+          '#ttl': RUN_TABLE.ttlAttribute,
+        },
+        ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
     keys.push(...(page.Items ?? []));
     startKey = page.LastEvaluatedKey;
   } while (startKey);

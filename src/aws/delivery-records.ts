@@ -40,16 +40,22 @@ export class DynamoDeliveryRecords implements Pick<RunStore, 'recordDelivery'> {
     const writeId = this.newWriteId();
     try {
       // A retry of this very put passes again without a read (the webhook may only write deliveries).
-      await this.client.send(new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: { S: deliveryPk(hookId, guid) }, sk: { S: DELIVERY_SK }, type: { S: 'delivery' },
-          details: { M: Object.fromEntries(Object.entries(details).map(([k, v]) => [k, { S: v }])) },
-          receivedAt: { S: now.toISOString() }, expiresAt: { N: String(expiresAt(now, this.days)) }, writeId: { S: writeId },
-        },
-        ConditionExpression: 'attribute_not_exists(pk) OR writeId = :writeId',
-        ExpressionAttributeValues: { ':writeId': { S: writeId } },
-      }));
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: { S: deliveryPk(hookId, guid) },
+            sk: { S: DELIVERY_SK },
+            type: { S: 'delivery' },
+            details: { M: Object.fromEntries(Object.entries(details).map(([k, v]) => [k, { S: v }])) },
+            receivedAt: { S: now.toISOString() },
+            expiresAt: { N: String(expiresAt(now, this.days)) },
+            writeId: { S: writeId },
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR writeId = :writeId',
+          ExpressionAttributeValues: { ':writeId': { S: writeId } },
+        }),
+      );
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;

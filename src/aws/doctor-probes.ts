@@ -5,7 +5,12 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { BatchGetProjectsCommand, CodeBuildClient, ListSourceCredentialsCommand } from '@aws-sdk/client-codebuild';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ListAWSDefaultServiceQuotasCommand, ListServiceQuotasCommand, ServiceQuotasClient, type ServiceQuota } from '@aws-sdk/client-service-quotas';
+import {
+  ListAWSDefaultServiceQuotasCommand,
+  ListServiceQuotasCommand,
+  ServiceQuotasClient,
+  type ServiceQuota,
+} from '@aws-sdk/client-service-quotas';
 import type { DoctorProbes } from '../core/doctor.ts';
 import { sendSignedPing } from '../github/ping.ts';
 import { errorName } from './client-config.ts';
@@ -37,7 +42,9 @@ export function awsDoctorProbes(clients: DoctorClients, stack: string, fetchImpl
         const out = await clients.cloudformation.send(new DescribeStacksCommand({ StackName: stack }));
         const found = out.Stacks?.[0];
         if (!found) return undefined;
-        return Object.fromEntries((found.Outputs ?? []).filter((o) => o.OutputKey).map((o) => [o.OutputKey!, o.OutputValue ?? '']));
+        return Object.fromEntries(
+          (found.Outputs ?? []).filter((o) => o.OutputKey).map((o) => [o.OutputKey!, o.OutputValue ?? '']),
+        );
       } catch (error) {
         // DescribeStacks answers a missing stack with a ValidationError ("Stack with id X does not exist").
         if (errorName(error) === 'ValidationError' && /does not exist/.test((error as Error).message)) return undefined;
@@ -54,10 +61,20 @@ export function awsDoctorProbes(clients: DoctorClients, stack: string, fetchImpl
     },
     async concurrentBuildQuotas() {
       const pick = (quotas: ServiceQuota[] | undefined) =>
-        (quotas ?? []).filter((q) => CONCURRENCY.test(q.QuotaName ?? '') && q.Value !== undefined).map((q) => ({ name: q.QuotaName!, code: q.QuotaCode ?? '', value: q.Value! }));
-      const applied = pick((await clients.quotas.send(new ListServiceQuotasCommand({ ServiceCode: 'codebuild', MaxResults: 100 }))).Quotas);
+        (quotas ?? [])
+          .filter((q) => CONCURRENCY.test(q.QuotaName ?? '') && q.Value !== undefined)
+          .map((q) => ({ name: q.QuotaName!, code: q.QuotaCode ?? '', value: q.Value! }));
+      const applied = pick(
+        (await clients.quotas.send(new ListServiceQuotasCommand({ ServiceCode: 'codebuild', MaxResults: 100 }))).Quotas,
+      );
       if (applied.length > 0) return applied;
-      return pick((await clients.quotas.send(new ListAWSDefaultServiceQuotasCommand({ ServiceCode: 'codebuild', MaxResults: 100 }))).Quotas);
+      return pick(
+        (
+          await clients.quotas.send(
+            new ListAWSDefaultServiceQuotasCommand({ ServiceCode: 'codebuild', MaxResults: 100 }),
+          )
+        ).Quotas,
+      );
     },
     async sourceCredentialTypes() {
       const out = await clients.codebuild.send(new ListSourceCredentialsCommand({}));
@@ -65,7 +82,9 @@ export function awsDoctorProbes(clients: DoctorClients, stack: string, fetchImpl
     },
     ping: (url, secret) => sendSignedPing(url, secret, fetchImpl),
     async repoVisibility(repo) {
-      const response = await fetchImpl(`https://api.github.com/repos/${repo}`, { headers: { accept: 'application/vnd.github+json', 'user-agent': 'sci-doctor' } });
+      const response = await fetchImpl(`https://api.github.com/repos/${repo}`, {
+        headers: { accept: 'application/vnd.github+json', 'user-agent': 'sci-doctor' },
+      });
       if (response.status === 404) return 'private';
       if (!response.ok) return 'unknown';
       const body = (await response.json()) as { private?: boolean };

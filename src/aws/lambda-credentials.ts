@@ -24,6 +24,9 @@ export function defaultProvider(init: Parameters<typeof fromEnv>[0] = {}): () =>
   const logger = init.logger;
   const options = { ...(logger && { logger }) };
   // fromHttp reads its endpoint when created and throws without one, so create it only when reached.
-  return memoize(chain(fromEnv(options), () => fromHttp(options)()), expiresSoon, (c) => c.expiration !== undefined);
+  return memoize(
+    chain(fromEnv(options), () => fromHttp(options)()),
+    expiresSoon,
+    (c) => c.expiration !== undefined,
+  );
 }
-

@@ -23,7 +23,12 @@ export function stateMachineName(prefix: string, repo: string, pipelineId: strin
 
 /** `sci-<hash of repo>-<pipeline slug>-<hash of cron>`, ≤ 64 chars. */
 export function scheduleName(prefix: string, repo: string, pipelineId: string, cron: string): string {
-  return fit(`${prefix}${shortHash(repo.toLowerCase(), 10)}-`, `${slugify(pipelineId)}-${shortHash(cron, 6)}`, 64, `${pipelineId}\0${cron}`);
+  return fit(
+    `${prefix}${shortHash(repo.toLowerCase(), 10)}-`,
+    `${slugify(pipelineId)}-${shortHash(cron, 6)}`,
+    64,
+    `${pipelineId}\0${cron}`,
+  );
 }
 
 /** The prefix every schedule of `repo` starts with (to list and prune them). */

@@ -19,7 +19,13 @@ export class EventBridgeScheduler implements Scheduler {
     const names: string[] = [];
     let NextToken: string | undefined;
     do {
-      const page = await this.client.send(new ListSchedulesCommand({ GroupName: this.options.group, NamePrefix: prefix, ...(NextToken ? { NextToken } : {}) }));
+      const page = await this.client.send(
+        new ListSchedulesCommand({
+          GroupName: this.options.group,
+          NamePrefix: prefix,
+          ...(NextToken ? { NextToken } : {}),
+        }),
+      );
       for (const s of page.Schedules ?? []) if (s.Name) names.push(s.Name);
       NextToken = page.NextToken;
     } while (NextToken);
@@ -38,7 +44,11 @@ export class EventBridgeScheduler implements Scheduler {
         Arn: this.options.targetArn,
         RoleArn: this.options.roleArn,
         // Scheduler substitutes these context attributes; the execution id seeds the run id.
-        Input: JSON.stringify({ ...schedule.target, invocation: '<aws.scheduler.execution-id>', scheduledTime: '<aws.scheduler.scheduled-time>' }),
+        Input: JSON.stringify({
+          ...schedule.target,
+          invocation: '<aws.scheduler.execution-id>',
+          scheduledTime: '<aws.scheduler.scheduled-time>',
+        }),
       },
     };
     try {

@@ -4,7 +4,12 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
  * A Secrets Manager value fetched once per container: Lambda reuses the container for many
  * invocations, and a rotated secret reaches the next cold start (or after `ttlMs`).
  */
-export function cachedSecret(client: SecretsManagerClient, secretId: string, ttlMs = 5 * 60_000, now = Date.now): () => Promise<string> {
+export function cachedSecret(
+  client: SecretsManagerClient,
+  secretId: string,
+  ttlMs = 5 * 60_000,
+  now = Date.now,
+): () => Promise<string> {
   let value: Promise<string> | undefined;
   let fetchedAt = 0;
   return () => {

@@ -1,4 +1,11 @@
-import { RedriveExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  RedriveExecutionCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+  StopExecutionCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 import { NotRedrivableError } from '../core/control.ts';
 import type { ExecutionRedriver, ExecutionStarter, TaskTokens } from '../core/ports.ts';
 import { executionArnFor } from './names.ts';
@@ -14,7 +21,11 @@ export class SfnExecutions implements ExecutionStarter, ExecutionRedriver, TaskT
   async start(request: { stateMachine: string; name: string; input: unknown }): Promise<string> {
     try {
       const out = await this.client.send(
-        new StartExecutionCommand({ stateMachineArn: request.stateMachine, name: request.name, input: JSON.stringify(request.input) }),
+        new StartExecutionCommand({
+          stateMachineArn: request.stateMachine,
+          name: request.name,
+          input: JSON.stringify(request.input),
+        }),
       );
       return out.executionArn ?? executionArnFor(request.stateMachine, request.name);
     } catch (error) {
@@ -26,7 +37,9 @@ export class SfnExecutions implements ExecutionStarter, ExecutionRedriver, TaskT
 
   async stop(executionArn: string, cause: string): Promise<void> {
     try {
-      await this.client.send(new StopExecutionCommand({ executionArn, error: 'sci.Cancelled', cause: cause.slice(0, 32768) }));
+      await this.client.send(
+        new StopExecutionCommand({ executionArn, error: 'sci.Cancelled', cause: cause.slice(0, 32768) }),
+      );
     } catch (error) {
       if (errorName(error) !== 'ExecutionDoesNotExist') throw error;
     }
@@ -42,7 +55,8 @@ export class SfnExecutions implements ExecutionStarter, ExecutionRedriver, TaskT
       await this.client.send(new RedriveExecutionCommand({ executionArn }));
     } catch (error) {
       const name = errorName(error);
-      if (name && NOT_REDRIVABLE.has(name)) throw new NotRedrivableError(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+      if (name && NOT_REDRIVABLE.has(name))
+        throw new NotRedrivableError(`${name}: ${error instanceof Error ? error.message : String(error)}`);
       throw error;
     }
   }

@@ -62,7 +62,14 @@ export class SfnStateMachineRegistry implements StateMachineRegistry {
   private async create(spec: Spec): Promise<{ version: string; published: boolean } | undefined> {
     try {
       const created = await this.client.send(
-        new CreateStateMachineCommand({ name: spec.name, type: 'STANDARD', definition: spec.definition, roleArn: this.options.roleArn, publish: true, versionDescription: spec.hash }),
+        new CreateStateMachineCommand({
+          name: spec.name,
+          type: 'STANDARD',
+          definition: spec.definition,
+          roleArn: this.options.roleArn,
+          publish: true,
+          versionDescription: spec.hash,
+        }),
       );
       return created.stateMachineVersionArn ? { version: created.stateMachineVersionArn, published: true } : undefined;
     } catch (error) {
@@ -79,12 +86,22 @@ export class SfnStateMachineRegistry implements StateMachineRegistry {
     const current = await this.client.send(new DescribeStateMachineCommand({ stateMachineArn: arn }));
     if (current.definition === spec.definition && current.roleArn === this.options.roleArn) {
       const out = await this.client.send(
-        new PublishStateMachineVersionCommand({ stateMachineArn: arn, ...(current.revisionId ? { revisionId: current.revisionId } : {}), description: spec.hash }),
+        new PublishStateMachineVersionCommand({
+          stateMachineArn: arn,
+          ...(current.revisionId ? { revisionId: current.revisionId } : {}),
+          description: spec.hash,
+        }),
       );
       return { version: out.stateMachineVersionArn!, published: false };
     }
     const updated = await this.client.send(
-      new UpdateStateMachineCommand({ stateMachineArn: arn, definition: spec.definition, roleArn: this.options.roleArn, publish: true, versionDescription: spec.hash }),
+      new UpdateStateMachineCommand({
+        stateMachineArn: arn,
+        definition: spec.definition,
+        roleArn: this.options.roleArn,
+        publish: true,
+        versionDescription: spec.hash,
+      }),
     );
     if (!updated.stateMachineVersionArn) throw new Error(`no version published for ${arn}`);
     return { version: updated.stateMachineVersionArn, published: true };
@@ -102,9 +119,17 @@ export class SfnStateMachineRegistry implements StateMachineRegistry {
         .reverse()
         .slice(0, VERSION_LIMITS.deletePerPublish);
       for (const v of candidates) {
-        const running = await this.client.send(new ListExecutionsCommand({ stateMachineArn: v.stateMachineVersionArn, statusFilter: 'RUNNING', maxResults: 1 }));
+        const running = await this.client.send(
+          new ListExecutionsCommand({
+            stateMachineArn: v.stateMachineVersionArn,
+            statusFilter: 'RUNNING',
+            maxResults: 1,
+          }),
+        );
         if ((running.executions ?? []).length > 0) continue;
-        await this.client.send(new DeleteStateMachineVersionCommand({ stateMachineVersionArn: v.stateMachineVersionArn }));
+        await this.client.send(
+          new DeleteStateMachineVersionCommand({ stateMachineVersionArn: v.stateMachineVersionArn }),
+        );
         for (const [key, entry] of this.known) if (entry.version === v.stateMachineVersionArn) this.known.delete(key);
       }
     } catch (error) {
@@ -116,7 +141,13 @@ export class SfnStateMachineRegistry implements StateMachineRegistry {
     const all: StateMachineVersionListItem[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.client.send(new ListStateMachineVersionsCommand({ stateMachineArn: arn, maxResults: 1000, ...(nextToken ? { nextToken } : {}) }));
+      const page = await this.client.send(
+        new ListStateMachineVersionsCommand({
+          stateMachineArn: arn,
+          maxResults: 1000,
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      );
       all.push(...(page.stateMachineVersions ?? []));
       nextToken = page.nextToken;
     } while (nextToken);

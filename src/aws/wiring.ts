@@ -46,11 +46,19 @@ export const statuses = once(() => new GitHubStatusReporter(github()));
 export const dispatchDeps = once(
   (): DispatchDeps => ({
     store: runStore(),
-    registry: new SfnStateMachineRegistry(sfn(), { roleArn: requireEnv('EXECUTION_ROLE_ARN'), arnPrefix: stateMachineArnPrefix(requireEnv('EXECUTION_ROLE_ARN'), region()) }),
+    registry: new SfnStateMachineRegistry(sfn(), {
+      roleArn: requireEnv('EXECUTION_ROLE_ARN'),
+      arnPrefix: stateMachineArnPrefix(requireEnv('EXECUTION_ROLE_ARN'), region()),
+    }),
     executions: executions(),
     statuses: statuses(),
     clock: { now: () => new Date() },
-    target: { tableName: requireEnv('TABLE_NAME'), buildProject: requireEnv('BUILD_PROJECT'), artifactBucket: requireEnv('ARTIFACT_BUCKET'), engine: 'aws' },
+    target: {
+      tableName: requireEnv('TABLE_NAME'),
+      buildProject: requireEnv('BUILD_PROJECT'),
+      artifactBucket: requireEnv('ARTIFACT_BUCKET'),
+      engine: 'aws',
+    },
     machineName: (repo, pipelineId) => stateMachineName(prefix(), repo, pipelineId),
     runUrl: (stateMachine, runId) => consoleUrl(executionArnFor(stateMachine, runId)),
     buildRoles: { trusted: requireEnv(BUILD_ROLE_ENV.trusted), untrusted: requireEnv(BUILD_ROLE_ENV.untrusted) },
@@ -74,8 +82,11 @@ const scheduler = once(
 export async function syncRepoSchedules(repo: string, sha: string, defaultBranch: string) {
   const files = await repositories().source(repo).readPipelineFiles(sha);
   const pipelines = validPipelines(files);
-  if (!pipelines) return { upserted: [], removed: [], problems: ['pipelines are invalid at this commit; schedules unchanged'] };
-  const { schedules, problems } = desiredSchedules(repo, defaultBranch, pipelines, (id, cron) => scheduleName(prefix(), repo, id, cron));
+  if (!pipelines)
+    return { upserted: [], removed: [], problems: ['pipelines are invalid at this commit; schedules unchanged'] };
+  const { schedules, problems } = desiredSchedules(repo, defaultBranch, pipelines, (id, cron) =>
+    scheduleName(prefix(), repo, id, cron),
+  );
   return { ...(await syncSchedules(scheduler(), schedulePrefix(prefix(), repo), schedules)), problems };
 }
 

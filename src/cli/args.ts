@@ -16,6 +16,7 @@ export function parseCommandArgs<T extends Options>(argv: string[], options: T) 
 export function jobsOption(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const jobs = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(jobs) || jobs < 1) throw new CliUsageError(`--jobs must be a positive integer, got '${value}'`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(jobs) || jobs < 1)
+    throw new CliUsageError(`--jobs must be a positive integer, got '${value}'`);
   return jobs;
 }

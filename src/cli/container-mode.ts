@@ -5,6 +5,9 @@ import { CliUsageError } from './errors.ts';
 export function containerModeOf(noContainers: boolean | undefined, env: NodeJS.ProcessEnv): ContainerMode {
   if (noContainers) return 'none';
   const mode = parseContainerMode(env.SCI_CONTAINER);
-  if (!mode) throw new CliUsageError(`SCI_CONTAINER must be docker, podman or none (unset: the first engine that answers), got '${env.SCI_CONTAINER}'`);
+  if (!mode)
+    throw new CliUsageError(
+      `SCI_CONTAINER must be docker, podman or none (unset: the first engine that answers), got '${env.SCI_CONTAINER}'`,
+    );
   return mode;
 }

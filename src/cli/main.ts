@@ -13,8 +13,14 @@ export interface CommandModule {
 }
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  validate: { summary: 'check pipeline files (all under .sci/ by default)', load: () => import('./commands/validate.ts') },
-  compile: { summary: 'print the Amazon States Language definition of a pipeline', load: () => import('./commands/compile.ts') },
+  validate: {
+    summary: 'check pipeline files (all under .sci/ by default)',
+    load: () => import('./commands/validate.ts'),
+  },
+  compile: {
+    summary: 'print the Amazon States Language definition of a pipeline',
+    load: () => import('./commands/compile.ts'),
+  },
   schema: { summary: 'print the JSON Schema of the pipeline file', load: () => import('./commands/schema.ts') },
   run: { summary: 'run pipelines locally on the embedded engine', load: () => import('./commands/run.ts') },
   runs: { summary: 'list run history', load: () => import('./commands/runs.ts') },
@@ -23,13 +29,28 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   approve: { summary: 'approve a waiting approval step', load: () => import('./commands/approve.ts') },
   reject: { summary: 'reject a waiting approval step', load: () => import('./commands/reject.ts') },
   cancel: { summary: 'cancel a run', load: () => import('./commands/cancel.ts') },
-  redrive: { summary: 'resume a failed or cancelled run at the steps that did not succeed', load: () => import('./commands/redrive.ts') },
+  redrive: {
+    summary: 'resume a failed or cancelled run at the steps that did not succeed',
+    load: () => import('./commands/redrive.ts'),
+  },
   envs: { summary: "list environments' current releases, or one's history", load: () => import('./commands/envs.ts') },
-  promote: { summary: "re-release one environment's current release to another", load: () => import('./commands/promote.ts') },
-  rollback: { summary: "re-release an environment's previous successful release", load: () => import('./commands/rollback.ts') },
-  serve: { summary: 'dashboard, and a local webhook endpoint when SCI_WEBHOOK_SECRET is set', load: () => import('./commands/serve.ts') },
+  promote: {
+    summary: "re-release one environment's current release to another",
+    load: () => import('./commands/promote.ts'),
+  },
+  rollback: {
+    summary: "re-release an environment's previous successful release",
+    load: () => import('./commands/rollback.ts'),
+  },
+  serve: {
+    summary: 'dashboard, and a local webhook endpoint when SCI_WEBHOOK_SECRET is set',
+    load: () => import('./commands/serve.ts'),
+  },
   ui: { summary: 'dashboard only (runs, graphs, logs, approvals)', load: () => import('./commands/ui.ts') },
-  doctor: { summary: 'check a deployed stack (read-only, your AWS credentials)', load: () => import('./commands/doctor.ts') },
+  doctor: {
+    summary: 'check a deployed stack (read-only, your AWS credentials)',
+    load: () => import('./commands/doctor.ts'),
+  },
 };
 
 export function usage(): string {

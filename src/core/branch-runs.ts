@@ -21,11 +21,22 @@ export interface BranchRunRequest {
   cron?: string;
 }
 
-export async function startBranchRun(deps: DispatchDeps, repos: RepositoryReader, request: BranchRunRequest): Promise<DispatchOutcome> {
+export async function startBranchRun(
+  deps: DispatchDeps,
+  repos: RepositoryReader,
+  request: BranchRunRequest,
+): Promise<DispatchOutcome> {
   const sha = await repos.resolveBranch(request.repo, request.branch);
   const facts: RunFacts = {
-    event: request.event, repo: request.repo, repoUrl: request.repoUrl, sha, ref: `refs/heads/${request.branch}`, branch: request.branch, tag: '',
-    actor: request.actor, pr: { number: 0, base: '', fork: false },
+    event: request.event,
+    repo: request.repo,
+    repoUrl: request.repoUrl,
+    sha,
+    ref: `refs/heads/${request.branch}`,
+    branch: request.branch,
+    tag: '',
+    actor: request.actor,
+    pr: { number: 0, base: '', fork: false },
   };
   return dispatch(deps, repos.source(request.repo), {
     seed: request.seed,

@@ -15,7 +15,11 @@ export const childRunId = (parentRunId: string, stepKey: string) => `${parentRun
 export const isChildRun = (run: RunRecord) => run.parentRunId !== undefined && run.id.startsWith(`${run.parentRunId}.`);
 
 /** Records the queued child runs of `parent`, and theirs, from the compiled program. */
-export async function createChildRuns(store: RunStore, parent: RunRecord, program: Map<string, CompiledPipeline>): Promise<void> {
+export async function createChildRuns(
+  store: RunStore,
+  parent: RunRecord,
+  program: Map<string, CompiledPipeline>,
+): Promise<void> {
   for (const call of program.get(parent.pipeline)?.steps ?? []) {
     const unit = call.calls === undefined ? undefined : program.get(call.calls);
     if (!unit) continue;
@@ -40,9 +44,13 @@ export async function createChildRuns(store: RunStore, parent: RunRecord, progra
 export async function settleChildRuns(store: RunStore, ended: RunWithSteps, endedAt: string): Promise<void> {
   for (const step of ended.steps.filter((s) => s.kind === 'pipeline')) {
     const child = await store.getRun(childRunId(ended.run.id, step.key));
-    if (!child || child.run.status !== 'queued') continue;
-    await store.transitionRun(child.run.id, 'cancelled', { endedAt, reason: `did not run (${ended.run.pipeline} ${ended.run.status})` });
-    for (const s of child.steps) await store.transitionStep(child.run.id, s.key, 'cancelled', { endedAt, reason: 'did not run' });
+    if (child?.run.status !== 'queued') continue;
+    await store.transitionRun(child.run.id, 'cancelled', {
+      endedAt,
+      reason: `did not run (${ended.run.pipeline} ${ended.run.status})`,
+    });
+    for (const s of child.steps)
+      await store.transitionStep(child.run.id, s.key, 'cancelled', { endedAt, reason: 'did not run' });
     await settleChildRuns(store, { run: { ...child.run, status: 'cancelled' }, steps: child.steps }, endedAt);
   }
 }

@@ -37,7 +37,12 @@ async function olderInGroup(store: RunStore, run: RunRecord, group: string): Pro
 }
 
 /** The run in progress in `group` (the newest one not waiting itself, other than `runId`), if any. */
-export async function inProgressOf(store: RunStore, repo: string, group: string, runId: string): Promise<RunRecord | undefined> {
+export async function inProgressOf(
+  store: RunStore,
+  repo: string,
+  group: string,
+  runId: string,
+): Promise<RunRecord | undefined> {
   return (await store.findRunsInGroup(repo, group)).find((r) => r.id !== runId && !isWaiting(r));
 }
 
@@ -47,9 +52,16 @@ export async function inProgressOf(store: RunStore, repo: string, group: string,
  */
 async function cancelRun(deps: QueueDeps, run: RunRecord, reason: string): Promise<void> {
   if (run.executionArn) await deps.executions.stop(run.executionArn, reason);
-  const moved = await deps.store.transitionRun(run.id, 'cancelled', { endedAt: deps.clock.now().toISOString(), reason });
+  const moved = await deps.store.transitionRun(run.id, 'cancelled', {
+    endedAt: deps.clock.now().toISOString(),
+    reason,
+  });
   if (moved && !run.executionArn) {
-    await deps.statuses.setStatus(run.repo, run.sha, { context: `sci/${run.pipeline}`, state: 'error', description: `cancelled: ${reason}`.slice(0, 140) });
+    await deps.statuses.setStatus(run.repo, run.sha, {
+      context: `sci/${run.pipeline}`,
+      state: 'error',
+      description: `cancelled: ${reason}`.slice(0, 140),
+    });
   }
 }
 
@@ -79,14 +91,26 @@ export async function startWaitingRun(deps: QueueDeps, run: RunRecord): Promise<
   if (!(await deps.store.transitionRun(run.id, 'running', { startedAt: deps.clock.now().toISOString() }))) return false;
   let executionArn: string;
   try {
-    executionArn = await deps.executions.start({ stateMachine: run.queuedStart.stateMachine, name: run.id, input: JSON.parse(run.queuedStart.input) as unknown });
+    executionArn = await deps.executions.start({
+      stateMachine: run.queuedStart.stateMachine,
+      name: run.id,
+      input: JSON.parse(run.queuedStart.input) as unknown,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    await deps.store.transitionRun(run.id, 'failed', { endedAt: deps.clock.now().toISOString(), reason: `could not start: ${message}`.slice(0, 500) });
+    await deps.store.transitionRun(run.id, 'failed', {
+      endedAt: deps.clock.now().toISOString(),
+      reason: `could not start: ${message}`.slice(0, 500),
+    });
     throw error;
   }
   await deps.store.setRunExecution(run.id, executionArn);
-  await deps.statuses.setStatus(run.repo, run.sha, { context: `sci/${run.pipeline}`, state: 'pending', description: `${run.pipeline}: running`, targetUrl: deps.runUrl(executionArn, run.id) });
+  await deps.statuses.setStatus(run.repo, run.sha, {
+    context: `sci/${run.pipeline}`,
+    state: 'pending',
+    description: `${run.pipeline}: running`,
+    targetUrl: deps.runUrl(executionArn, run.id),
+  });
   return true;
 }
 
@@ -104,7 +128,8 @@ export async function startNextInGroup(deps: QueueDeps, repo: string, group: str
 export async function resumeQueues(deps: QueueDeps): Promise<string[]> {
   const groups = new Map<string, { repo: string; group: string }>();
   for (const run of (await deps.store.listActiveRuns()).filter(isWaiting)) {
-    if (run.concurrencyGroup) groups.set(`${run.repo}\0${run.concurrencyGroup}`, { repo: run.repo, group: run.concurrencyGroup });
+    if (run.concurrencyGroup)
+      groups.set(`${run.repo}\0${run.concurrencyGroup}`, { repo: run.repo, group: run.concurrencyGroup });
   }
   const started: string[] = [];
   for (const { repo, group } of groups.values()) {

@@ -15,11 +15,22 @@ export interface ControlDeps {
 }
 
 /** Approves or rejects a waiting approval step (`sci.Rejected` is the error the ASL routes on). */
-export async function decide(deps: ControlDeps, runId: string, stepKey: string, decision: 'approve' | 'reject', by: string): Promise<ControlResult> {
+export async function decide(
+  deps: ControlDeps,
+  runId: string,
+  stepKey: string,
+  decision: 'approve' | 'reject',
+  by: string,
+): Promise<ControlResult> {
   let token: string;
   try {
     // The store keeps the first decision; a retried request gets the same token back.
-    token = await deps.store.recordApprovalDecision(runId, stepKey, decision === 'approve' ? 'approved' : 'rejected', by);
+    token = await deps.store.recordApprovalDecision(
+      runId,
+      stepKey,
+      decision === 'approve' ? 'approved' : 'rejected',
+      by,
+    );
   } catch (error) {
     const notFound = error instanceof Error && error.name === 'StepNotFoundError';
     return { ok: false, status: notFound ? 404 : 409, message: error instanceof Error ? error.message : String(error) };
@@ -34,7 +45,8 @@ export async function cancel(deps: ControlDeps, runId: string, by: string): Prom
   const found = await deps.store.getRun(runId);
   if (!found) return { ok: false, status: 404, message: `no run ${runId}` };
   const { run } = found;
-  if (run.status !== 'queued' && run.status !== 'running') return { ok: false, status: 409, message: `run ${runId} already ${run.status}` };
+  if (run.status !== 'queued' && run.status !== 'running')
+    return { ok: false, status: 409, message: `run ${runId} already ${run.status}` };
   if (!run.executionArn) return { ok: false, status: 409, message: `run ${runId} has no execution yet` };
   await deps.executions.stop(run.executionArn, `cancelled by ${by}`);
   return { ok: true, message: `cancelling run ${runId}` };
@@ -63,9 +75,14 @@ export async function redrive(deps: RedriveDeps, runId: string): Promise<Control
   if (!found) return { ok: false, status: 404, message: `no run ${runId}` };
   const { run } = found;
   if (!(REDRIVABLE_RUN_STATUSES as readonly string[]).includes(run.status)) {
-    return { ok: false, status: 409, message: `run ${runId} is ${run.status}: only a failed or cancelled run can be redriven` };
+    return {
+      ok: false,
+      status: 409,
+      message: `run ${runId} is ${run.status}: only a failed or cancelled run can be redriven`,
+    };
   }
-  if (run.parentRunId) return { ok: false, status: 409, message: `run ${runId} was started by run ${run.parentRunId}: redrive that run` };
+  if (run.parentRunId)
+    return { ok: false, status: 409, message: `run ${runId} was started by run ${run.parentRunId}: redrive that run` };
   if (!run.executionArn) return { ok: false, status: 409, message: `run ${runId} has no execution to redrive` };
   const split = redriveSplit(found);
   if (typeof split === 'string') return { ok: false, status: 409, message: split };

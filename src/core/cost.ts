@@ -35,10 +35,22 @@ const CODEBUILD_US_EAST_1 = {
 
 /** Step Functions' price per 1,000 state transitions, by region (its pricing page's table). */
 const TRANSITIONS_PER_THOUSAND: Record<string, number> = {
-  'us-east-1': 0.025, 'us-east-2': 0.025, 'us-west-2': 0.025, 'us-west-1': 0.0279, 'ca-central-1': 0.025,
-  'sa-east-1': 0.0375, 'eu-west-1': 0.025, 'eu-central-1': 0.025, 'eu-west-2': 0.025, 'eu-west-3': 0.0297,
-  'eu-north-1': 0.025, 'ap-southeast-1': 0.025, 'ap-northeast-1': 0.025, 'ap-southeast-2': 0.025,
-  'ap-northeast-2': 0.0271, 'ap-south-1': 0.0285,
+  'us-east-1': 0.025,
+  'us-east-2': 0.025,
+  'us-west-2': 0.025,
+  'us-west-1': 0.0279,
+  'ca-central-1': 0.025,
+  'sa-east-1': 0.0375,
+  'eu-west-1': 0.025,
+  'eu-central-1': 0.025,
+  'eu-west-2': 0.025,
+  'eu-west-3': 0.0297,
+  'eu-north-1': 0.025,
+  'ap-southeast-1': 0.025,
+  'ap-northeast-1': 0.025,
+  'ap-southeast-2': 0.025,
+  'ap-northeast-2': 0.0271,
+  'ap-south-1': 0.0285,
 };
 
 export const DEFAULT_PRICE_REGION = 'us-east-1';
@@ -66,7 +78,13 @@ export interface RunCost {
   steps: Record<string, StepCost>;
 }
 
-const LAMBDA_GB: Record<string, number> = { 'lambda-1gb': 1, 'lambda-2gb': 2, 'lambda-4gb': 4, 'lambda-8gb': 8, 'lambda-10gb': 10 };
+const LAMBDA_GB: Record<string, number> = {
+  'lambda-1gb': 1,
+  'lambda-2gb': 2,
+  'lambda-4gb': 4,
+  'lambda-8gb': 8,
+  'lambda-10gb': 10,
+};
 
 /** Seconds between a build's start and end (every attempt: `startedAt` is the first one's). */
 function buildSeconds(step: StepRecord): number {
@@ -78,9 +96,10 @@ export function stepCost(step: StepRecord, prices: PriceTable): StepCost {
   const seconds = buildSeconds(step);
   const compute: Compute = step.compute ?? 'small';
   const gb = LAMBDA_GB[compute];
-  const usd = gb !== undefined
-    ? seconds * gb * prices.lambdaPerGbSecond
-    : Math.ceil(seconds / 60) * prices.ec2PerMinute[compute as keyof PriceTable['ec2PerMinute']];
+  const usd =
+    gb !== undefined
+      ? seconds * gb * prices.lambdaPerGbSecond
+      : Math.ceil(seconds / 60) * prices.ec2PerMinute[compute as keyof PriceTable['ec2PerMinute']];
   return { usd, buildSeconds: seconds };
 }
 

@@ -29,10 +29,16 @@ export interface HomeView {
 
 /** One read: the registry keeps each pipeline's newest runs. */
 export async function homeView(store: RunStore): Promise<HomeView> {
-  const entries = (await store.listPipelines()).map((p): PipelineEntry => ({ ...p, name: p.pipeline.split('/').at(-1) ?? p.pipeline }));
+  const entries = (await store.listPipelines()).map(
+    (p): PipelineEntry => ({ ...p, name: p.pipeline.split('/').at(-1) ?? p.pipeline }),
+  );
   const byRepo = new Map<string, PipelineEntry[]>();
   for (const entry of entries) byRepo.set(entry.repo, [...(byRepo.get(entry.repo) ?? []), entry]);
-  return { repos: [...byRepo.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([repo, list]) => ({ repo, root: folderTree(list) })) };
+  return {
+    repos: [...byRepo.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([repo, list]) => ({ repo, root: folderTree(list) })),
+  };
 }
 
 /** Groups pipelines by the folders of their ids (`deploy/eu/prod` is `prod` in `deploy/eu`). */
@@ -71,7 +77,10 @@ export interface PipelineQuery {
 
 export function pipelineRuns(store: RunStore, q: PipelineQuery): Promise<RunPage> {
   return store.pageRuns({
-    repo: q.repo, pipeline: q.pipeline, limit: q.limit ?? PIPELINE_PAGE_SIZE,
-    ...(q.after ? { after: q.after } : {}), ...(q.filter ? { filter: q.filter } : {}),
+    repo: q.repo,
+    pipeline: q.pipeline,
+    limit: q.limit ?? PIPELINE_PAGE_SIZE,
+    ...(q.after ? { after: q.after } : {}),
+    ...(q.filter ? { filter: q.filter } : {}),
   });
 }

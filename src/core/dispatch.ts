@@ -5,13 +5,34 @@
  */
 import type { Pipeline } from '../../statemachines/pipeline/model.ts';
 import type { CompileTarget } from '../../statemachines/compiler/scope.ts';
-import type { Clock, ExecutionStarter, PipelineSource, RunRecord, RunStore, StateMachineRegistry, StatusReporter } from './ports.ts';
-import { compileWithCallees, firstProblemByFile, loadPipelines, type CompiledRun, type TriggerEvent } from './pipelines.ts';
+import type {
+  Clock,
+  ExecutionStarter,
+  PipelineSource,
+  RunRecord,
+  RunStore,
+  StateMachineRegistry,
+  StatusReporter,
+} from './ports.ts';
+import {
+  compileWithCallees,
+  firstProblemByFile,
+  loadPipelines,
+  type CompiledRun,
+  type TriggerEvent,
+} from './pipelines.ts';
 import type { Diagnostic } from '../../statemachines/diagnostics.ts';
 import { secretsOutsidePrefix, type SecretPrefixes } from '../../statemachines/pipeline/secret-prefix.ts';
 import { type BuildRoles, executionInput, type InputValues, isUntrusted, type RunFacts } from './run-facts.ts';
 import { runIdFor } from './run-id.ts';
-import { cancelOlderRuns, concurrencyGroupOf, inProgressOf, isWaiting, replaceWaitingRuns, startWaitingRun } from './concurrency.ts';
+import {
+  cancelOlderRuns,
+  concurrencyGroupOf,
+  inProgressOf,
+  isWaiting,
+  replaceWaitingRuns,
+  startWaitingRun,
+} from './concurrency.ts';
 import { createChildRuns } from './child-runs.ts';
 import { pendingStepRecords } from './pending-steps.ts';
 
@@ -54,12 +75,20 @@ export type DispatchOutcome =
   | { kind: 'rejected'; message: string };
 
 /** Reads the pipelines at the commit, then starts every one the trigger matches. */
-export async function dispatch(deps: DispatchDeps, source: PipelineSource, request: DispatchRequest): Promise<DispatchOutcome> {
+export async function dispatch(
+  deps: DispatchDeps,
+  source: PipelineSource,
+  request: DispatchRequest,
+): Promise<DispatchOutcome> {
   const loaded = loadPipelines(await source.readPipelineFiles(request.facts.sha), request.trigger);
   if (!loaded.ok) return reportInvalid(deps, request, loaded.diagnostics);
-  const matched = request.only === undefined ? loaded.matched : loaded.matched.filter((m) => m.pipeline.id === request.only);
+  const matched =
+    request.only === undefined ? loaded.matched : loaded.matched.filter((m) => m.pipeline.id === request.only);
   if (request.only !== undefined && matched.length === 0) {
-    return { kind: 'rejected', message: `pipeline ${request.only} does not exist at ${request.facts.sha.slice(0, 7)} or has no ${request.facts.event} trigger` };
+    return {
+      kind: 'rejected',
+      message: `pipeline ${request.only} does not exist at ${request.facts.sha.slice(0, 7)} or has no ${request.facts.event} trigger`,
+    };
   }
   // Inputs are typed for every pipeline before anything starts: a bad input starts nothing.
   const typed = [];
@@ -75,7 +104,12 @@ export async function dispatch(deps: DispatchDeps, source: PipelineSource, reque
  * Compiles the chosen pipelines (inputs already typed) and starts a run of each. `dispatch` chooses
  * by trigger; `sci run` chooses by name too (a named pipeline runs whatever its `on`).
  */
-export async function startPipelines(deps: DispatchDeps, all: Pipeline[], chosen: Array<{ pipeline: Pipeline; inputs: InputValues }>, request: StartRequest): Promise<DispatchOutcome> {
+export async function startPipelines(
+  deps: DispatchDeps,
+  all: Pipeline[],
+  chosen: Array<{ pipeline: Pipeline; inputs: InputValues }>,
+  request: StartRequest,
+): Promise<DispatchOutcome> {
   // Compiled before anything starts too: a pipeline over Step Functions' limits starts nothing.
   const compiled = [];
   for (const { pipeline, inputs } of chosen) {
@@ -84,7 +118,13 @@ export async function startPipelines(deps: DispatchDeps, all: Pipeline[], chosen
     compiled.push({ pipeline, inputs, run: run.value });
   }
   // A secret the step role cannot read would fail a step later with AccessDenied: refuse the commit now.
-  const unreadable = deps.secretPrefixes ? outsidePrefix(all, compiled.map((c) => c.run), deps.secretPrefixes) : [];
+  const unreadable = deps.secretPrefixes
+    ? outsidePrefix(
+        all,
+        compiled.map((c) => c.run),
+        deps.secretPrefixes,
+      )
+    : [];
   if (unreadable.length > 0) return reportInvalid(deps, request, unreadable);
   const runs = [];
   for (const { pipeline, inputs, run } of compiled) {
@@ -100,18 +140,50 @@ function outsidePrefix(all: Pipeline[], runs: CompiledRun[], prefixes: SecretPre
 }
 
 /** Nothing runs from a broken commit; each broken file shows its first problem on the commit. */
-async function reportInvalid(deps: DispatchDeps, request: StartRequest, diagnostics: Diagnostic[]): Promise<DispatchOutcome> {
+async function reportInvalid(
+  deps: DispatchDeps,
+  request: StartRequest,
+  diagnostics: Diagnostic[],
+): Promise<DispatchOutcome> {
   const problems = firstProblemByFile(diagnostics);
-  await Promise.all(problems.map((p) => deps.statuses.setStatus(request.facts.repo, request.facts.sha, { context: `sci/${p.pipeline}`, state: 'failure', description: p.message })));
+  await Promise.all(
+    problems.map((p) =>
+      deps.statuses.setStatus(request.facts.repo, request.facts.sha, {
+        context: `sci/${p.pipeline}`,
+        state: 'failure',
+        description: p.message,
+      }),
+    ),
+  );
   return { kind: 'invalid', problems: problems.map(({ file, message }) => ({ file, message })) };
 }
 
 /** The run record (queued) for `pipeline`, bound to its compiled definition. */
-function runRecord(deps: DispatchDeps, pipeline: Pipeline, runId: string, hash: string, inputs: InputValues, request: StartRequest, group: string | undefined, wait: Pick<RunRecord, 'waitingFor' | 'queuedStart'>): RunRecord {
+function runRecord(
+  deps: DispatchDeps,
+  pipeline: Pipeline,
+  runId: string,
+  hash: string,
+  inputs: InputValues,
+  request: StartRequest,
+  group: string | undefined,
+  wait: Pick<RunRecord, 'waitingFor' | 'queuedStart'>,
+): RunRecord {
   const { facts } = request;
   return {
-    id: runId, repo: facts.repo, pipeline: pipeline.id, status: 'queued', event: facts.event, sha: facts.sha, ref: facts.ref,
-    branch: facts.branch, tag: facts.tag, actor: facts.actor, inputs, createdAt: deps.clock.now().toISOString(), definitionHash: hash,
+    id: runId,
+    repo: facts.repo,
+    pipeline: pipeline.id,
+    status: 'queued',
+    event: facts.event,
+    sha: facts.sha,
+    ref: facts.ref,
+    branch: facts.branch,
+    tag: facts.tag,
+    actor: facts.actor,
+    inputs,
+    createdAt: deps.clock.now().toISOString(),
+    definitionHash: hash,
     ...(request.parentRunId ? { parentRunId: request.parentRunId } : {}),
     ...(group ? { concurrencyGroup: group } : {}),
     ...(isUntrusted(facts) ? { untrusted: true } : {}),
@@ -119,24 +191,42 @@ function runRecord(deps: DispatchDeps, pipeline: Pipeline, runId: string, hash: 
   };
 }
 
-async function startRun(deps: DispatchDeps, pipeline: Pipeline, compiled: CompiledRun, inputs: InputValues, request: StartRequest) {
+async function startRun(
+  deps: DispatchDeps,
+  pipeline: Pipeline,
+  compiled: CompiledRun,
+  inputs: InputValues,
+  request: StartRequest,
+) {
   const { facts } = request;
   const runId = runIdFor(request.seed, pipeline.id);
   const callees: Record<string, string> = {};
   for (const callee of compiled.callees) {
-    callees[callee.key] = await deps.registry.ensureVersion({ name: deps.machineName(facts.repo, callee.pipelineId), definition: callee.json, hash: callee.hash });
+    callees[callee.key] = await deps.registry.ensureVersion({
+      name: deps.machineName(facts.repo, callee.pipelineId),
+      definition: callee.json,
+      hash: callee.hash,
+    });
   }
-  const version = await deps.registry.ensureVersion({ name: deps.machineName(facts.repo, pipeline.id), definition: compiled.root.json, hash: compiled.root.hash });
+  const version = await deps.registry.ensureVersion({
+    name: deps.machineName(facts.repo, pipeline.id),
+    definition: compiled.root.json,
+    hash: compiled.root.hash,
+  });
   const group = concurrencyGroupOf(pipeline, runId, facts, inputs);
   const input = executionInput(runId, pipeline.id, facts, inputs, callees, deps.buildRoles);
   // Without cancel_in_progress a run waits for the group's run in progress, keeping how to start.
-  const blocker = group && !group.cancelInProgress ? await inProgressOf(deps.store, facts.repo, group.name, runId) : undefined;
-  const wait = blocker ? { waitingFor: blocker.id, queuedStart: { stateMachine: version, input: JSON.stringify(input) } } : {};
+  const blocker =
+    group && !group.cancelInProgress ? await inProgressOf(deps.store, facts.repo, group.name, runId) : undefined;
+  const wait = blocker
+    ? { waitingFor: blocker.id, queuedStart: { stateMachine: version, input: JSON.stringify(input) } }
+    : {};
   const run = runRecord(deps, pipeline, runId, compiled.root.hash, inputs, request, group?.name, wait);
   if (!(await deps.store.createRun(run, pendingStepRecords(runId, compiled.root.steps)))) {
     // A redelivery of a trigger whose run already started or waits: touch nothing (its status may be final).
     const existing = (await deps.store.getRun(runId))?.run;
-    if (existing && (existing.status !== 'queued' || isWaiting(existing))) return { runId, pipeline: pipeline.id, executionArn: existing.executionArn ?? '' };
+    if (existing && (existing.status !== 'queued' || isWaiting(existing)))
+      return { runId, pipeline: pipeline.id, executionArn: existing.executionArn ?? '' };
   }
   await createChildRuns(deps.store, run, compiled.program);
   const queue = { ...deps, runUrl: (_arn: string, id: string) => deps.runUrl(version, id) };
@@ -146,14 +236,23 @@ async function startRun(deps: DispatchDeps, pipeline: Pipeline, compiled: Compil
     // The run waited for may have ended before this one was recorded, its reporter finding nothing to start.
     const still = await inProgressOf(deps.store, facts.repo, group.name, runId);
     if (still) {
-      await deps.statuses.setStatus(facts.repo, facts.sha, { context: `sci/${pipeline.id}`, state: 'pending', description: `${pipeline.name}: waiting for run ${still.id} (concurrency group ${group.name})`.slice(0, 140) });
+      await deps.statuses.setStatus(facts.repo, facts.sha, {
+        context: `sci/${pipeline.id}`,
+        state: 'pending',
+        description: `${pipeline.name}: waiting for run ${still.id} (concurrency group ${group.name})`.slice(0, 140),
+      });
       return { runId, pipeline: pipeline.id, executionArn: '' };
     }
     await startWaitingRun(queue, run);
     return { runId, pipeline: pipeline.id, executionArn: (await deps.store.getRun(runId))?.run.executionArn ?? '' };
   }
   // Posted before the start, so the reporter's final status can never be overwritten by this one.
-  await deps.statuses.setStatus(facts.repo, facts.sha, { context: `sci/${pipeline.id}`, state: 'pending', description: `${pipeline.name}: running`, targetUrl: deps.runUrl(version, runId) });
+  await deps.statuses.setStatus(facts.repo, facts.sha, {
+    context: `sci/${pipeline.id}`,
+    state: 'pending',
+    description: `${pipeline.name}: running`,
+    targetUrl: deps.runUrl(version, runId),
+  });
   const executionArn = await deps.executions.start({ stateMachine: version, name: runId, input });
   await deps.store.transitionRun(runId, 'running', { startedAt: deps.clock.now().toISOString(), executionArn });
   return { runId, pipeline: pipeline.id, executionArn };

@@ -38,7 +38,14 @@ export interface Finding {
 }
 
 /** The outputs later checks read; the stack defines them (infra/stack.ts). */
-export const REQUIRED_OUTPUTS = ['WebhookUrl', 'ApiUrl', 'TableName', 'BuildProjectName', 'WebhookSecretArn', 'GitHubSecretArn'] as const;
+export const REQUIRED_OUTPUTS = [
+  'WebhookUrl',
+  'ApiUrl',
+  'TableName',
+  'BuildProjectName',
+  'WebhookSecretArn',
+  'GitHubSecretArn',
+] as const;
 
 /** Below this many concurrent builds a matrix queues step by step (new accounts often get 1). */
 export const MIN_CONCURRENT_BUILDS = 2;
@@ -50,25 +57,40 @@ export async function runDoctor(probes: DoctorProbes, options: DoctorOptions): P
   const cli = `--region ${options.region}`;
   const outputs = await probes.stackOutputs().catch((error: unknown) => ({ error: describeError(error) }) as const);
   if (outputs === undefined || 'error' in outputs) {
-    return [{
-      check: 'stack',
-      ok: false,
-      detail: outputs === undefined ? `no stack ${options.stack} in ${options.region}` : `cannot read stack ${options.stack}: ${outputs.error}`,
-      fix: `deploy it (npx cdk deploy), or pass the right --stack and --region; your credentials need cloudformation:DescribeStacks`,
-    }];
+    return [
+      {
+        check: 'stack',
+        ok: false,
+        detail:
+          outputs === undefined
+            ? `no stack ${options.stack} in ${options.region}`
+            : `cannot read stack ${options.stack}: ${outputs.error}`,
+        fix: `deploy it (npx cdk deploy), or pass the right --stack and --region; your credentials need cloudformation:DescribeStacks`,
+      },
+    ];
   }
   const findings: Finding[] = [];
   const missing = REQUIRED_OUTPUTS.filter((name) => !outputs[name]);
   findings.push(
     missing.length === 0
       ? { check: 'outputs', ok: true, detail: `${REQUIRED_OUTPUTS.length} outputs present` }
-      : { check: 'outputs', ok: false, detail: `missing outputs: ${missing.join(', ')}`, fix: 'the stack is older than this sci or failed to update: npx cdk deploy' },
+      : {
+          check: 'outputs',
+          ok: false,
+          detail: `missing outputs: ${missing.join(', ')}`,
+          fix: 'the stack is older than this sci or failed to update: npx cdk deploy',
+        },
   );
   const guarded = async (check: string, run: () => Promise<Finding[]>) => {
     try {
       findings.push(...(await run()));
     } catch (error) {
-      findings.push({ check, ok: false, detail: describeError(error), fix: 'check your credentials can read it (docs/deploy.md, "Check the deployment")' });
+      findings.push({
+        check,
+        ok: false,
+        detail: describeError(error),
+        fix: 'check your credentials can read it (docs/deploy.md, "Check the deployment")',
+      });
     }
   };
   const webhookSecretArn = outputs.WebhookSecretArn;
@@ -76,18 +98,37 @@ export async function runDoctor(probes: DoctorProbes, options: DoctorOptions): P
   if (webhookSecretArn) {
     await guarded('webhook secret', async () => {
       webhookSecret = await probes.secretValue(webhookSecretArn);
-      return [webhookSecret ? { check: 'webhook secret', ok: true, detail: 'set' } : { check: 'webhook secret', ok: false, detail: 'empty', fix: `aws secretsmanager put-secret-value ${cli} --secret-id ${webhookSecretArn} --secret-string "$(openssl rand -hex 24)", then paste it into the GitHub webhook` }];
+      return [
+        webhookSecret
+          ? { check: 'webhook secret', ok: true, detail: 'set' }
+          : {
+              check: 'webhook secret',
+              ok: false,
+              detail: 'empty',
+              fix: `aws secretsmanager put-secret-value ${cli} --secret-id ${webhookSecretArn} --secret-string "$(openssl rand -hex 24)", then paste it into the GitHub webhook`,
+            },
+      ];
     });
   }
-  if (outputs.GitHubSecretArn) await guarded('github credentials', async () => [githubCredentials(await probes.secretValue(outputs.GitHubSecretArn!), outputs.GitHubSecretArn!, cli)]);
+  if (outputs.GitHubSecretArn)
+    await guarded('github credentials', async () => [
+      githubCredentials(await probes.secretValue(outputs.GitHubSecretArn!), outputs.GitHubSecretArn!, cli),
+    ]);
   if (outputs.WebhookUrl && webhookSecret) {
-    await guarded('webhook ping', async () => [pingFinding(await probes.ping(outputs.WebhookUrl!, webhookSecret!), outputs.WebhookUrl!)]);
+    await guarded('webhook ping', async () => [
+      pingFinding(await probes.ping(outputs.WebhookUrl!, webhookSecret!), outputs.WebhookUrl!),
+    ]);
   }
   if (outputs.BuildProjectName) {
     await guarded('build project', async () => [
       (await probes.projectExists(outputs.BuildProjectName!))
         ? { check: 'build project', ok: true, detail: outputs.BuildProjectName! }
-        : { check: 'build project', ok: false, detail: `CodeBuild project ${outputs.BuildProjectName} not found`, fix: 'npx cdk deploy (someone deleted it by hand)' },
+        : {
+            check: 'build project',
+            ok: false,
+            detail: `CodeBuild project ${outputs.BuildProjectName} not found`,
+            fix: 'npx cdk deploy (someone deleted it by hand)',
+          },
     ]);
   }
   await guarded('build quota', async () => [quotaFinding(await probes.concurrentBuildQuotas(), cli)]);
@@ -103,11 +144,22 @@ function githubCredentials(value: string | undefined, arn: string, cli: string):
   } catch {
     return { check: 'github credentials', ok: false, detail: 'not JSON', fix };
   }
-  if (typeof parsed.token === 'string' && parsed.token !== '') return { check: 'github credentials', ok: true, detail: 'a token' };
-  if (parsed.appId !== undefined && typeof parsed.privateKey === 'string' && parsed.privateKey.includes('PRIVATE KEY')) {
+  if (typeof parsed.token === 'string' && parsed.token !== '')
+    return { check: 'github credentials', ok: true, detail: 'a token' };
+  if (
+    parsed.appId !== undefined &&
+    typeof parsed.privateKey === 'string' &&
+    parsed.privateKey.includes('PRIVATE KEY')
+  ) {
     return { check: 'github credentials', ok: true, detail: 'a GitHub App' };
   }
-  return { check: 'github credentials', ok: false, detail: Object.keys(parsed).length === 0 ? 'still the {} placeholder' : 'neither {"token"} nor {"appId","privateKey"}', fix };
+  return {
+    check: 'github credentials',
+    ok: false,
+    detail:
+      Object.keys(parsed).length === 0 ? 'still the {} placeholder' : 'neither {"token"} nor {"appId","privateKey"}',
+    fix,
+  };
 }
 
 function pingFinding(answer: { status: number; body: string }, url: string): Finding {
@@ -122,7 +174,12 @@ function pingFinding(answer: { status: number; body: string }, url: string): Fin
 }
 
 function quotaFinding(quotas: Array<{ name: string; code: string; value: number }>, cli: string): Finding {
-  if (quotas.length === 0) return { check: 'build quota', ok: true, detail: 'no concurrent-build quota visible (servicequotas:ListServiceQuotas); skipped' };
+  if (quotas.length === 0)
+    return {
+      check: 'build quota',
+      ok: true,
+      detail: 'no concurrent-build quota visible (servicequotas:ListServiceQuotas); skipped',
+    };
   const low = quotas.filter((q) => q.value < MIN_CONCURRENT_BUILDS);
   const summary = quotas.map((q) => `${q.name} = ${q.value}`).join('; ');
   if (low.length === 0) return { check: 'build quota', ok: true, detail: summary };
@@ -130,7 +187,12 @@ function quotaFinding(quotas: Array<{ name: string; code: string; value: number 
     check: 'build quota',
     ok: false,
     detail: `${low.map((q) => `${q.name} = ${q.value}`).join('; ')}: parallel steps will wait for each other`,
-    fix: low.map((q) => `aws service-quotas request-service-quota-increase ${cli} --service-code codebuild --quota-code ${q.code} --desired-value 10`).join('\n'),
+    fix: low
+      .map(
+        (q) =>
+          `aws service-quotas request-service-quota-increase ${cli} --service-code codebuild --quota-code ${q.code} --desired-value 10`,
+      )
+      .join('\n'),
   };
 }
 
@@ -142,7 +204,11 @@ async function sourceFindings(probes: DoctorProbes, repos: string[], cli: string
     if (visibility === 'public') {
       findings.push({ check: 'source access', ok: true, detail: `${repo} is public` });
     } else if (types.includes('GITHUB')) {
-      findings.push({ check: 'source access', ok: true, detail: `${repo} is ${visibility}; CodeBuild holds GitHub source credentials` });
+      findings.push({
+        check: 'source access',
+        ok: true,
+        detail: `${repo} is ${visibility}; CodeBuild holds GitHub source credentials`,
+      });
     } else {
       findings.push({
         check: 'source access',
@@ -158,6 +224,9 @@ async function sourceFindings(probes: DoctorProbes, repos: string[], cli: string
 /** `ok  check  detail` lines, each failure followed by its fix. */
 export function formatFindings(findings: Finding[]): string {
   return findings
-    .map((f) => `${f.ok ? 'ok  ' : 'FAIL'}  ${f.check}: ${f.detail}${f.ok || !f.fix ? '' : `\n      fix: ${f.fix.replace(/\n/g, '\n           ')}`}`)
+    .map(
+      (f) =>
+        `${f.ok ? 'ok  ' : 'FAIL'}  ${f.check}: ${f.detail}${f.ok || !f.fix ? '' : `\n      fix: ${f.fix.replace(/\n/g, '\n           ')}`}`,
+    )
     .join('\n');
 }

@@ -8,9 +8,21 @@ import { triggerEventOf } from './pipelines.ts';
 import type { PipelineSource, RunRecord } from './ports.ts';
 import type { RunFacts } from './run-facts.ts';
 
-export async function startFollowers(deps: DispatchDeps, source: PipelineSource, run: RunRecord, repoUrl: string): Promise<DispatchOutcome> {
+export async function startFollowers(
+  deps: DispatchDeps,
+  source: PipelineSource,
+  run: RunRecord,
+  repoUrl: string,
+): Promise<DispatchOutcome> {
   const facts: RunFacts = {
-    event: 'pipeline', repo: run.repo, repoUrl, sha: run.sha, ref: run.ref, branch: run.branch, tag: run.tag, actor: run.actor,
+    event: 'pipeline',
+    repo: run.repo,
+    repoUrl,
+    sha: run.sha,
+    ref: run.ref,
+    branch: run.branch,
+    tag: run.tag,
+    actor: run.actor,
     pr: { number: 0, base: '', fork: false },
     // A fork's run starts its followers with the fork's commit: they stay untrusted.
     ...(run.untrusted ? { untrusted: true } : {}),

@@ -14,7 +14,13 @@ export interface PlannedStep {
 
 export function pendingStepRecords(runId: string, steps: readonly PlannedStep[]): StepRecord[] {
   return steps.map((s) => ({
-    runId, key: s.key, name: s.name, kind: s.kind, order: s.order, status: 'pending', attempts: 0,
+    runId,
+    key: s.key,
+    name: s.name,
+    kind: s.kind,
+    order: s.order,
+    status: 'pending',
+    attempts: 0,
     ...(s.needs ? { needs: s.needs } : {}),
     ...(s.group ? { group: s.group } : {}),
     ...(s.compute ? { compute: s.compute } : {}),

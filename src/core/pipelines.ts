@@ -2,7 +2,13 @@
  * The seam between the core and the pure pipeline toolkit (statemachines/): validate a commit's
  * files, pick the pipelines a trigger starts, type their inputs, compile them with their callees.
  */
-import { formatDiagnostic, ok, sortDiagnostics, type Diagnostic, type Result } from '../../statemachines/diagnostics.ts';
+import {
+  formatDiagnostic,
+  ok,
+  sortDiagnostics,
+  type Diagnostic,
+  type Result,
+} from '../../statemachines/diagnostics.ts';
 import type { Pipeline, RunStatus } from '../../statemachines/pipeline/model.ts';
 import { pipelineIdFromPath, validateRepo, type PipelineFile } from '../../statemachines/pipeline/validate.ts';
 import { matchesTrigger, resolveInputs, type TriggerEvent } from '../../statemachines/pipeline/triggers.ts';
@@ -32,15 +38,31 @@ export function triggerEventOf(facts: RunFacts, extras: TriggerExtras): TriggerE
   const files = extras.changedFiles ? { changedFiles: extras.changedFiles } : {};
   switch (facts.event) {
     case 'push':
-      return { event: 'push', branch: facts.branch, tag: facts.tag, ...files, ...(extras.headCommitMessage ? { headCommitMessage: extras.headCommitMessage } : {}) };
+      return {
+        event: 'push',
+        branch: facts.branch,
+        tag: facts.tag,
+        ...files,
+        ...(extras.headCommitMessage ? { headCommitMessage: extras.headCommitMessage } : {}),
+      };
     case 'pull_request':
-      return { event: 'pull_request', action: extras.action ?? '', baseBranch: facts.pr.base, fork: facts.pr.fork, ...files };
+      return {
+        event: 'pull_request',
+        action: extras.action ?? '',
+        baseBranch: facts.pr.base,
+        fork: facts.pr.fork,
+        ...files,
+      };
     case 'schedule':
       return { event: 'schedule', cron: extras.cron ?? '' };
     case 'manual':
       return { event: 'manual' };
     case 'pipeline':
-      return { event: 'pipeline', upstream: extras.upstream?.pipeline ?? '', status: extras.upstream?.status ?? 'succeeded' };
+      return {
+        event: 'pipeline',
+        upstream: extras.upstream?.pipeline ?? '',
+        status: extras.upstream?.status ?? 'succeeded',
+      };
   }
 }
 
@@ -52,7 +74,9 @@ export interface MatchedPipeline {
   inputs: (raw: Record<string, unknown>) => InputsResult;
 }
 
-export type Loaded = { ok: true; all: Pipeline[]; matched: MatchedPipeline[] } | { ok: false; diagnostics: Diagnostic[] };
+export type Loaded =
+  | { ok: true; all: Pipeline[]; matched: MatchedPipeline[] }
+  | { ok: false; diagnostics: Diagnostic[] };
 
 /**
  * Most pushes leave the pipeline files unchanged, so a warm Lambda keeps the last few validated
@@ -62,7 +86,9 @@ const validated = new Map<string, ReturnType<typeof validateRepo>>();
 const VALIDATED_KEPT = 16;
 
 function validateCached(files: PipelineFile[]): ReturnType<typeof validateRepo> {
-  const key = JSON.stringify(files.map((f) => [f.path, f.text, f.symlink ?? null]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+  const key = JSON.stringify(
+    files.map((f) => [f.path, f.text, f.symlink ?? null]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+  );
   const hit = validated.get(key);
   if (hit) return hit;
   const result = validateRepo(files);
@@ -82,7 +108,9 @@ export function loadPipelines(files: PipelineFile[], trigger: TriggerEvent): Loa
   const { pipelines, diagnostics } = validateCached(files);
   if (diagnostics.length > 0) return { ok: false, diagnostics };
   const typed = trigger.event === 'manual' ? typedInputs : (p: Pipeline) => typedInputs(withOptionalInputs(p), {});
-  const matched = pipelines.filter((p) => matchesTrigger(p, trigger)).map((pipeline) => ({ pipeline, inputs: (raw: Record<string, unknown>) => typed(pipeline, raw) }));
+  const matched = pipelines
+    .filter((p) => matchesTrigger(p, trigger))
+    .map((pipeline) => ({ pipeline, inputs: (raw: Record<string, unknown>) => typed(pipeline, raw) }));
   return { ok: true, all: pipelines, matched };
 }
 
@@ -93,17 +121,23 @@ export function loadPipelines(files: PipelineFile[], trigger: TriggerEvent): Loa
 function withOptionalInputs(pipeline: Pipeline): Pipeline {
   const manual = pipeline.triggers.manual;
   if (!manual) return pipeline;
-  const inputs = Object.fromEntries(Object.entries(manual.inputs).map(([name, spec]) => [name, { ...spec, required: false }]));
+  const inputs = Object.fromEntries(
+    Object.entries(manual.inputs).map(([name, spec]) => [name, { ...spec, required: false }]),
+  );
   return { ...pipeline, triggers: { ...pipeline.triggers, manual: { inputs } } };
 }
 
 function typedInputs(pipeline: Pipeline, raw: Record<string, unknown>): InputsResult {
   const result = resolveInputs(pipeline, raw);
-  return result.ok ? { ok: true, value: result.value } : { ok: false, message: result.diagnostics.map((d) => formatDiagnostic(d, pipeline.file)).join('; ') };
+  return result.ok
+    ? { ok: true, value: result.value }
+    : { ok: false, message: result.diagnostics.map((d) => formatDiagnostic(d, pipeline.file)).join('; ') };
 }
 
 /** The first problem of each broken file, with the pipeline id its commit status is named after. */
-export function firstProblemByFile(diagnostics: Diagnostic[]): Array<{ file: string; pipeline: string; message: string }> {
+export function firstProblemByFile(
+  diagnostics: Diagnostic[],
+): Array<{ file: string; pipeline: string; message: string }> {
   const byFile = new Map<string, string>();
   for (const d of sortDiagnostics(diagnostics)) {
     const file = d.span?.file ?? '.sci';
@@ -135,6 +169,7 @@ export function compileWithCallees(all: Pipeline[], pipeline: Pipeline, target: 
     .filter((p) => p.pipelineId !== pipeline.id)
     .map((p) => ({ key: keys.get(p.pipelineId) as string, pipelineId: p.pipelineId, json: p.json, hash: p.hash }));
   // The parts of a pipeline split over Step Functions' quotas deploy like callees, keyed by their id.
-  for (const p of program.values()) callees.push(...p.parts.map((part) => ({ key: part.id, pipelineId: part.id, json: part.json, hash: part.hash })));
+  for (const p of program.values())
+    callees.push(...p.parts.map((part) => ({ key: part.id, pipelineId: part.id, json: part.json, hash: part.hash })));
   return ok({ root: program.get(pipeline.id) as CompiledPipeline, callees, program });
 }

@@ -83,7 +83,10 @@ export interface PipelineSummary {
 }
 
 /** What the home page shows of a run. */
-export type RecentRun = Pick<RunRecord, 'id' | 'repo' | 'pipeline' | 'status' | 'event' | 'branch' | 'tag' | 'sha' | 'createdAt' | 'startedAt' | 'endedAt'>;
+export type RecentRun = Pick<
+  RunRecord,
+  'id' | 'repo' | 'pipeline' | 'status' | 'event' | 'branch' | 'tag' | 'sha' | 'createdAt' | 'startedAt' | 'endedAt'
+>;
 
 /** Narrows a pipeline's runs; every field is an exact match. */
 export interface RunFilter {
@@ -119,16 +122,32 @@ export interface RunStore {
    * With a filter, at most `scanLimit` runs are read per page, so a page may be short but `next` continues.
    * @default scanLimit 1000
    */
-  pageRuns(query: { repo: string; pipeline: string; limit: number; after?: string; filter?: RunFilter; scanLimit?: number }): Promise<RunPage>;
+  pageRuns(query: {
+    repo: string;
+    pipeline: string;
+    limit: number;
+    after?: string;
+    filter?: RunFilter;
+    scanLimit?: number;
+  }): Promise<RunPage>;
   /** Applies the transition if it moves the run forward; returns whether it did. */
-  transitionRun(runId: string, to: RunStatus, fields?: Partial<Pick<RunRecord, 'startedAt' | 'endedAt' | 'reason' | 'executionArn' | 'transitions'>>): Promise<boolean>;
+  transitionRun(
+    runId: string,
+    to: RunStatus,
+    fields?: Partial<Pick<RunRecord, 'startedAt' | 'endedAt' | 'reason' | 'executionArn' | 'transitions'>>,
+  ): Promise<boolean>;
   /**
    * Applies the transition if it moves the step forward; returns whether it did. `running` again
    * on a running step is a new attempt when `incrementAttempts` is set; `attemptId` (e.g. the
    * build id) makes a redelivered "attempt started" event count once, however late.
    * @default attemptId: unique per call (a retried call still counts once)
    */
-  transitionStep(runId: string, key: string, to: StepStatus, fields?: { startedAt?: string; endedAt?: string; reason?: string; incrementAttempts?: boolean; attemptId?: string }): Promise<boolean>;
+  transitionStep(
+    runId: string,
+    key: string,
+    to: StepStatus,
+    fields?: { startedAt?: string; endedAt?: string; reason?: string; incrementAttempts?: boolean; attemptId?: string },
+  ): Promise<boolean>;
   /** Records a webhook delivery; false when it was seen before (a redelivery). */
   recordDelivery(hookId: string, guid: string, details: Record<string, string>): Promise<boolean>;
   /** The task token an approval step is waiting on, if it is waiting. */
@@ -223,7 +242,11 @@ export type CommitState = 'pending' | 'success' | 'failure' | 'error';
 
 /** GitHub commit statuses (`sci/<pipeline>`). */
 export interface StatusReporter {
-  setStatus(repo: string, sha: string, status: { context: string; state: CommitState; description: string; targetUrl?: string }): Promise<void>;
+  setStatus(
+    repo: string,
+    sha: string,
+    status: { context: string; state: CommitState; description: string; targetUrl?: string },
+  ): Promise<void>;
 }
 
 /** A repository on the forge: its pipeline files at a commit, branch heads and changed files. */

@@ -27,7 +27,12 @@ export interface PreparedRedrive {
  * refused with a message, and a new run is the way on. A `pipeline:` step whose child run exists
  * and must run again is refused too (redrive the child first is not automated yet).
  */
-export async function prepareRedrive(source: PipelineSource, found: RunWithSteps, target: Partial<CompileTarget>, childExists: (runId: string) => Promise<boolean>): Promise<PreparedRedrive | string> {
+export async function prepareRedrive(
+  source: PipelineSource,
+  found: RunWithSteps,
+  target: Partial<CompileTarget>,
+  childExists: (runId: string) => Promise<boolean>,
+): Promise<PreparedRedrive | string> {
   const { run } = found;
   const split = redriveSplit(found);
   if (typeof split === 'string') return split;
@@ -41,7 +46,8 @@ export async function prepareRedrive(source: PipelineSource, found: RunWithSteps
     return `run ${run.id} is bound to a definition that ${pipeline.file} no longer compiles to (another sci version, or a re-release): start a new run`;
   }
   for (const step of found.steps.filter((s) => s.kind === 'pipeline' && split.again.includes(s.key))) {
-    if (await childExists(`${run.id}.${step.key}`)) return `step ${step.name} calls another pipeline, whose run ${run.id}.${step.key} would have to be redriven first: start a new run`;
+    if (await childExists(`${run.id}.${step.key}`))
+      return `step ${step.name} calls another pipeline, whose run ${run.id}.${step.key} would have to be redriven first: start a new run`;
   }
   return { program: program.value, root, ...split };
 }

@@ -15,17 +15,32 @@ export interface ReleasePlan {
  * The steps of `preferred` (else of the first pipeline that has some) releasing to `environment`;
  * a message when no pipeline releases there.
  */
-export function releasePlan(pipelines: Pipeline[], preferred: string, environment: string, outputs: Record<string, Record<string, string>>): ReleasePlan | string {
+export function releasePlan(
+  pipelines: Pipeline[],
+  preferred: string,
+  environment: string,
+  outputs: Record<string, Record<string, string>>,
+): ReleasePlan | string {
   const releasing = (p: Pipeline) => p.steps.filter((s) => s.environment?.name === environment);
-  const source = [pipelines.find((p) => p.id === preferred), ...pipelines].find((p) => p !== undefined && releasing(p).length > 0);
+  const source = [pipelines.find((p) => p.id === preferred), ...pipelines].find(
+    (p) => p !== undefined && releasing(p).length > 0,
+  );
   if (!source) return `no pipeline has a step with environment: ${environment}`;
   const targets = releasing(source);
-  const approvals = source.steps.filter((s) => s.kind === 'approval' && targets.some((t) => t.needs.includes(s.name) && t.environment?.approval));
+  const approvals = source.steps.filter(
+    (s) => s.kind === 'approval' && targets.some((t) => t.needs.includes(s.name) && t.environment?.approval),
+  );
   const kept = new Set([...targets, ...approvals].map((s) => s.name));
-  const steps: Step[] = source.steps.filter((s) => kept.has(s.name)).map((s) => ({ ...s, needs: s.needs.filter((n) => kept.has(n)) }));
+  const steps: Step[] = source.steps
+    .filter((s) => kept.has(s.name))
+    .map((s) => ({ ...s, needs: s.needs.filter((n) => kept.has(n)) }));
   const given = Object.fromEntries(Object.entries(outputs).filter(([name]) => !kept.has(name)));
   return {
-    pipeline: { ...source, steps, released: Object.fromEntries(Object.entries(given).map(([name, values]) => [name, Object.keys(values).sort()])) },
+    pipeline: {
+      ...source,
+      steps,
+      released: Object.fromEntries(Object.entries(given).map(([name, values]) => [name, Object.keys(values).sort()])),
+    },
     released: Object.fromEntries(Object.entries(given).map(([name, values]) => [name, { outputs: values }])),
   };
 }

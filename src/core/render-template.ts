@@ -10,7 +10,8 @@ type Value = string | number | boolean | null;
 
 function lookup(context: Record<string, unknown>, path: string[]): Value {
   let value: unknown = context;
-  for (const key of path) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  for (const key of path)
+    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : null;
 }
 
@@ -43,5 +44,7 @@ export function evaluate(expr: Expr, context: Record<string, unknown>): Value {
 
 /** The template's text with every expression replaced by its value. */
 export function renderTemplate(template: Template, context: Record<string, unknown>): string {
-  return template.parts.map((part) => ('text' in part ? part.text : String(evaluate(part.expr, context) ?? ''))).join('');
+  return template.parts
+    .map((part) => ('text' in part ? part.text : String(evaluate(part.expr, context) ?? '')))
+    .join('');
 }

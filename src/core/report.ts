@@ -46,7 +46,12 @@ export function runIdOf(detail: ExecutionStatusDetail): string {
   return detail.name;
 }
 
-const TERMINAL: Record<string, RunStatus> = { SUCCEEDED: 'succeeded', FAILED: 'failed', TIMED_OUT: 'failed', ABORTED: 'cancelled' };
+const TERMINAL: Record<string, RunStatus> = {
+  SUCCEEDED: 'succeeded',
+  FAILED: 'failed',
+  TIMED_OUT: 'failed',
+  ABORTED: 'cancelled',
+};
 const COMMIT_STATE: Record<string, CommitState> = { succeeded: 'success', failed: 'failure', cancelled: 'error' };
 const UNSETTLED = new Set<string>(UNSETTLED_STEP_STATUSES);
 
@@ -77,7 +82,9 @@ export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatu
   if (!status) return `ignored status ${detail.status}`;
   const reason = reasonOf(detail);
   await deps.store.transitionRun(runId, status, {
-    endedAt: now, ...(reason ? { reason } : {}), ...(detail.transitions !== undefined ? { transitions: detail.transitions } : {}),
+    endedAt: now,
+    ...(reason ? { reason } : {}),
+    ...(detail.transitions !== undefined ? { transitions: detail.transitions } : {}),
   });
   const settleReason = status === 'cancelled' ? 'run cancelled' : 'did not run';
   for (const step of found.steps.filter((s) => UNSETTLED.has(s.status))) {
@@ -86,7 +93,8 @@ export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatu
   // Read back: a duplicate or late event must report the run's real end, not its own view.
   const final = (await deps.store.getRun(runId)) ?? found;
   const endStatus = final.run.status;
-  if (endStatus !== 'succeeded' && endStatus !== 'failed' && endStatus !== 'cancelled') return `run ${runId} ${endStatus}`;
+  if (endStatus !== 'succeeded' && endStatus !== 'failed' && endStatus !== 'cancelled')
+    return `run ${runId} ${endStatus}`;
   await settleChildRuns(deps.store, final, now);
   // A child run is part of its caller: the caller's commit status and followers speak for it.
   if (!isChildRun(final.run)) {
@@ -99,7 +107,9 @@ export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatu
     await deps.startFollowers(final.run);
   }
   // The group's next run: the queue is in the store, so whoever records an end (any Lambda, any process) starts it.
-  const next = final.run.concurrencyGroup ? await startNextInGroup(deps, final.run.repo, final.run.concurrencyGroup) : undefined;
+  const next = final.run.concurrencyGroup
+    ? await startNextInGroup(deps, final.run.repo, final.run.concurrencyGroup)
+    : undefined;
   return `run ${runId} ${endStatus}${next ? `; started run ${next}, which waited for it` : ''}`;
 }
 
@@ -126,9 +136,14 @@ export interface BuildStateDetail {
 }
 
 /** A build that starts marks its step `running` and counts the attempt once per build id. */
-export async function onBuildState(deps: Pick<ReportDeps, 'store' | 'clock'>, detail: BuildStateDetail): Promise<string> {
+export async function onBuildState(
+  deps: Pick<ReportDeps, 'store' | 'clock'>,
+  detail: BuildStateDetail,
+): Promise<string> {
   if (detail['build-status'] !== 'IN_PROGRESS') return `ignored build status ${detail['build-status']}`;
-  const vars = new Map((detail['additional-information']?.environment?.['environment-variables'] ?? []).map((v) => [v.name, v.value]));
+  const vars = new Map(
+    (detail['additional-information']?.environment?.['environment-variables'] ?? []).map((v) => [v.name, v.value]),
+  );
   const runId = vars.get('SCI_RUN_ID');
   // The key, not the display name: a name may equal another instance's key.
   const step = vars.get('SCI_STEP_KEY');
@@ -136,6 +151,10 @@ export async function onBuildState(deps: Pick<ReportDeps, 'store' | 'clock'>, de
   const found = await deps.store.getRun(runId);
   const record = found?.steps.find((s) => s.key === step);
   if (!record) return `no step ${step} in run ${runId}`;
-  const moved = await deps.store.transitionStep(runId, record.key, 'running', { startedAt: deps.clock.now().toISOString(), incrementAttempts: true, ...(detail['build-id'] ? { attemptId: detail['build-id'] } : {}) });
+  const moved = await deps.store.transitionStep(runId, record.key, 'running', {
+    startedAt: deps.clock.now().toISOString(),
+    incrementAttempts: true,
+    ...(detail['build-id'] ? { attemptId: detail['build-id'] } : {}),
+  });
   return moved ? `step ${record.key} of ${runId} running` : `step ${record.key} of ${runId} already past running`;
 }

@@ -92,9 +92,23 @@ export function executionInput(
 }
 
 /** Values an expression in a concurrency group may read (a subset: no matrix, no step status). */
-export function expressionContext(runId: string, pipelineId: string, facts: RunFacts, inputs: InputValues): Record<string, unknown> {
+export function expressionContext(
+  runId: string,
+  pipelineId: string,
+  facts: RunFacts,
+  inputs: InputValues,
+): Record<string, unknown> {
   return {
-    event: facts.event, branch: facts.branch, tag: facts.tag, sha: facts.sha, ref: facts.ref, repo: facts.repo, actor: facts.actor,
-    pr: facts.pr, inputs, pipeline: { id: pipelineId }, run: { id: runId },
+    event: facts.event,
+    branch: facts.branch,
+    tag: facts.tag,
+    sha: facts.sha,
+    ref: facts.ref,
+    repo: facts.repo,
+    actor: facts.actor,
+    pr: facts.pr,
+    inputs,
+    pipeline: { id: pipelineId },
+    run: { id: runId },
   };
 }

@@ -9,11 +9,20 @@ import type { ScheduleSpec, Scheduler } from './ports.ts';
 export function toEventBridgeCron(cron: string): string {
   const [minute, hour, dom, month, dow] = cron.trim().split(/\s+/);
   if (!minute || !hour || !dom || !month || !dow) throw new Error(`not a 5-field cron: ${cron}`);
-  if (dom !== '*' && dow !== '*') throw new Error(`cron ${cron}: EventBridge cannot combine day-of-month and day-of-week`);
+  if (dom !== '*' && dow !== '*')
+    throw new Error(`cron ${cron}: EventBridge cannot combine day-of-month and day-of-week`);
   // EventBridge wants a start value before `/`: minutes and hours count from 0, days and months from 1.
   const step = (field: string, first: string) => field.replace(/^\*\//, `${first}/`);
   const day = (n: string) => (/^\d+$/.test(n) ? String((Number(n) % 7) + 1) : n);
-  const awsDow = dow === '*' ? '?' : dow.split(',').map((item) => item.replace(/^([^/-]+)(?:-([^/]+))?/, (_, a: string, b?: string) => (b ? `${day(a)}-${day(b)}` : day(a)))).join(',');
+  const awsDow =
+    dow === '*'
+      ? '?'
+      : dow
+          .split(',')
+          .map((item) =>
+            item.replace(/^([^/-]+)(?:-([^/]+))?/, (_, a: string, b?: string) => (b ? `${day(a)}-${day(b)}` : day(a))),
+          )
+          .join(',');
   return `cron(${step(minute, '0')} ${step(hour, '0')} ${dow === '*' ? step(dom, '1') : '?'} ${step(month, '1')} ${awsDow} *)`;
 }
 
@@ -29,9 +38,15 @@ export function desiredSchedules(
   for (const p of pipelines) {
     for (const s of p.triggers.schedule ?? []) {
       try {
-        schedules.push({ name: nameOf(p.id, s.cron), expression: toEventBridgeCron(s.cron), target: { repo, pipeline: p.id, branch: s.branch ?? defaultBranch, cron: s.cron } });
+        schedules.push({
+          name: nameOf(p.id, s.cron),
+          expression: toEventBridgeCron(s.cron),
+          target: { repo, pipeline: p.id, branch: s.branch ?? defaultBranch, cron: s.cron },
+        });
       } catch (error) {
-        problems.push(`${s.span.file}:${s.span.line}:${s.span.col}: ${error instanceof Error ? error.message : String(error)}`);
+        problems.push(
+          `${s.span.file}:${s.span.line}:${s.span.col}: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
   }
@@ -39,7 +54,11 @@ export function desiredSchedules(
 }
 
 /** Upserts the desired schedules and deletes the repository's others; returns what changed. */
-export async function syncSchedules(scheduler: Scheduler, prefix: string, desired: ScheduleSpec[]): Promise<{ upserted: string[]; removed: string[] }> {
+export async function syncSchedules(
+  scheduler: Scheduler,
+  prefix: string,
+  desired: ScheduleSpec[],
+): Promise<{ upserted: string[]; removed: string[] }> {
   const wanted = new Set(desired.map((s) => s.name));
   const stale = (await scheduler.list(prefix)).filter((name) => !wanted.has(name));
   for (const schedule of desired) await scheduler.upsert(schedule);

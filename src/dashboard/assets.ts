@@ -18,7 +18,13 @@ let bundled: Promise<Record<string, Asset>> | undefined;
 async function bundle(): Promise<Record<string, Asset>> {
   const out = await build({
     entryPoints: [`${clientDir}app.ts`],
-    bundle: true, minify: true, format: 'esm', target: 'es2022', write: false, legalComments: 'none', logLevel: 'silent',
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: 'es2022',
+    write: false,
+    legalComments: 'none',
+    logLevel: 'silent',
   });
   const script = out.outputFiles[0]?.text ?? '';
   const styles = await readFile(`${clientDir}styles.css`, 'utf8');

@@ -44,7 +44,8 @@ const NODE_MAX_WIDTH = 280;
 const GROUP_PREFIX = 'group:';
 const MARGIN = 12;
 
-const nodeWidth = (name: string) => Math.min(NODE_MAX_WIDTH, Math.max(NODE_MIN_WIDTH, Math.round(name.length * CHAR_WIDTH) + 48));
+const nodeWidth = (name: string) =>
+  Math.min(NODE_MAX_WIDTH, Math.max(NODE_MIN_WIDTH, Math.round(name.length * CHAR_WIDTH) + 48));
 
 export function layoutRun(steps: StepRecord[]): RunGraph {
   const g = new dagre.graphlib.Graph({ compound: true });
@@ -67,7 +68,11 @@ export function layoutRun(steps: StepRecord[]): RunGraph {
     if (id.startsWith(GROUP_PREFIX)) groups.push({ name: id.slice(GROUP_PREFIX.length), x, y, width, height });
     else nodes.push({ key: id, x, y, width, height });
   }
-  const edges = g.edges().map((e: { v: string; w: string }) => ({ from: e.v, to: e.w, points: (g.edge(e).points as Array<{ x: number; y: number }>).map(({ x, y }) => ({ x, y })) }));
+  const edges = g.edges().map((e: { v: string; w: string }) => ({
+    from: e.v,
+    to: e.w,
+    points: (g.edge(e).points as Array<{ x: number; y: number }>).map(({ x, y }) => ({ x, y })),
+  }));
   return fitted({ width: 0, height: 0, nodes, groups, edges });
 }
 

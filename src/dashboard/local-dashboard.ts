@@ -18,7 +18,10 @@ const NO_REDRIVER: ExecutionRedriver = {
   },
 };
 
-export function localDashboard(session: LocalSession, options: { pollMs?: number; prices?: PriceTable; redriver?: ExecutionRedriver; releaser?: LocalReleaser } = {}) {
+export function localDashboard(
+  session: LocalSession,
+  options: { pollMs?: number; prices?: PriceTable; redriver?: ExecutionRedriver; releaser?: LocalReleaser } = {},
+) {
   const control = new LocalRunControl(session.table);
   const deps: ControlDeps = { store: session.store, executions: control, tokens: control };
   return dashboardRoutes({

@@ -4,7 +4,14 @@
  * previous successful of ENV), run by the local releaser.
  */
 import type { LocalReleaser } from '../../local/engine/local-release.ts';
-import { currentRelease, environmentHistory, listEnvironments, previousRelease, type EnvironmentTable, type Release } from '../store/environments.ts';
+import {
+  currentRelease,
+  environmentHistory,
+  listEnvironments,
+  previousRelease,
+  type EnvironmentTable,
+  type Release,
+} from '../store/environments.ts';
 import type { Environments } from './ports.ts';
 
 /** Releases shown per environment. */
@@ -13,14 +20,25 @@ const HISTORY = 10;
 export function localEnvironments(table: EnvironmentTable, releaser: LocalReleaser | undefined): Environments {
   const act = async (release: Release | undefined, missing: string, environment: string) => {
     if (!release) return { ok: false as const, status: 409 as const, message: missing };
-    if (!releaser) return { ok: false as const, status: 409 as const, message: 'this dashboard does not execute runs: use sci promote / sci rollback' };
+    if (!releaser)
+      return {
+        ok: false as const,
+        status: 409 as const,
+        message: 'this dashboard does not execute runs: use sci promote / sci rollback',
+      };
     return releaser.rerelease(release, environment);
   };
   return {
-    list: async () => Promise.all((await listEnvironments(table)).map(async (current) => ({
-      name: current.environment, current, history: await environmentHistory(table, current.environment, HISTORY),
-    }))),
+    list: async () =>
+      Promise.all(
+        (await listEnvironments(table)).map(async (current) => ({
+          name: current.environment,
+          current,
+          history: await environmentHistory(table, current.environment, HISTORY),
+        })),
+      ),
     promote: async (from, to) => act(await currentRelease(table, from), `environment ${from} has no release`, to),
-    rollback: async (name) => act(await previousRelease(table, name), `environment ${name} has no earlier successful release`, name),
+    rollback: async (name) =>
+      act(await previousRelease(table, name), `environment ${name} has no earlier successful release`, name),
   };
 }

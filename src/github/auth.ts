@@ -21,7 +21,10 @@ export function appJwt(appId: string | number, privateKey: string, nowSeconds: n
 }
 
 /** Returns `repo → Octokit`, reading the credentials once and caching installation tokens. */
-export function githubClients(credentials: () => Promise<GitHubCredentials>, now = () => Date.now()): (repo: string) => Promise<Octokit> {
+export function githubClients(
+  credentials: () => Promise<GitHubCredentials>,
+  now = () => Date.now(),
+): (repo: string) => Promise<Octokit> {
   const tokens = new Map<string, { octokit: Octokit; expiresAt: number }>();
   return async (repo) => {
     const creds = await credentials();
@@ -31,7 +34,8 @@ export function githubClients(credentials: () => Promise<GitHubCredentials>, now
     if (hit && hit.expiresAt - 5 * 60_000 > now()) return hit.octokit;
     const app = new Octokit({ auth: appJwt(creds.appId, creds.privateKey, Math.floor(now() / 1000)), baseUrl });
     const [owner = '', name = ''] = repo.split('/');
-    const installationId = creds.installationId ?? (await app.rest.apps.getRepoInstallation({ owner, repo: name })).data.id;
+    const installationId =
+      creds.installationId ?? (await app.rest.apps.getRepoInstallation({ owner, repo: name })).data.id;
     const token = await app.rest.apps.createInstallationAccessToken({ installation_id: installationId });
     const octokit = new Octokit({ auth: token.data.token, baseUrl });
     tokens.set(repo, { octokit, expiresAt: Date.parse(token.data.expires_at) });

@@ -20,10 +20,16 @@ export async function dispatchDelivery(deps: DeliveryDeps, delivery: QueuedDeliv
   const normalised = normaliseDelivery(delivery);
   if (!normalised.ok) return { kind: 'ignored', reason: normalised.reason };
   const e = normalised.event;
-  const changedFiles = e.event === 'pull_request' ? await deps.repos.changedFiles(e.repo, e.pr.baseSha, e.sha) : e.changedFiles;
+  const changedFiles =
+    e.event === 'pull_request' ? await deps.repos.changedFiles(e.repo, e.pr.baseSha, e.sha) : e.changedFiles;
   const facts = runFactsOf(e);
-  const trigger = triggerEventOf(facts, { action: e.action, headCommitMessage: e.headCommitMessage, ...(changedFiles ? { changedFiles } : {}) });
+  const trigger = triggerEventOf(facts, {
+    action: e.action,
+    headCommitMessage: e.headCommitMessage,
+    ...(changedFiles ? { changedFiles } : {}),
+  });
   const outcome = await dispatch(deps, deps.repos.source(e.repo), { seed: delivery.deliveryId, facts, trigger });
-  if (e.event === 'push' && e.branch !== '' && e.branch === e.defaultBranch) await deps.onDefaultBranchPush?.(e.repo, e.sha, e.defaultBranch);
+  if (e.event === 'push' && e.branch !== '' && e.branch === e.defaultBranch)
+    await deps.onDefaultBranchPush?.(e.repo, e.sha, e.defaultBranch);
   return outcome;
 }

@@ -45,7 +45,9 @@ function lowerCaseHeaders(headers: HttpRequest['headers']): Record<string, strin
 function parseObject(body: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(body);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -65,7 +67,9 @@ export async function receiveDelivery(deps: IngressDeps, request: HttpRequest): 
   if (event === 'ping') return reply(200, { ok: true, zen: payload.zen ?? '' });
   if (!HANDLED_EVENTS.has(event)) return reply(200, { ignored: `event ${event} is not handled` });
 
-  const refused = untrustedReason(deps.trust, payload as Parameters<typeof untrustedReason>[1]) ?? (await deps.admit?.(payload, event));
+  const refused =
+    untrustedReason(deps.trust, payload as Parameters<typeof untrustedReason>[1]) ??
+    (await deps.admit?.(payload, event));
   if (refused) return reply(403, { error: refused });
   return enqueueOnce(deps, { hookId: headers['x-github-hook-id'] ?? '0', deliveryId, event, payload });
 }
@@ -81,12 +85,22 @@ async function enqueueOnce(
   d: { hookId: string; deliveryId: string; event: string; payload: Record<string, unknown> },
 ): Promise<HttpResponse> {
   const receivedAt = deps.clock.now().toISOString();
-  const details = { event: d.event, repo: String((d.payload.repository as { full_name?: unknown } | undefined)?.full_name ?? ''), receivedAt };
+  const details = {
+    event: d.event,
+    repo: String((d.payload.repository as { full_name?: unknown } | undefined)?.full_name ?? ''),
+    receivedAt,
+  };
   const first = await deps.store.recordDelivery(d.hookId, d.deliveryId, details);
   if (!first && !(await deps.store.recordDelivery(d.hookId, `${d.deliveryId}#queued`, details))) {
     return reply(200, { duplicate: true, delivery: d.deliveryId });
   }
-  await deps.queue.enqueue({ hookId: d.hookId, deliveryId: d.deliveryId, event: d.event, receivedAt, payload: slimPayload(d.event, d.payload) });
+  await deps.queue.enqueue({
+    hookId: d.hookId,
+    deliveryId: d.deliveryId,
+    event: d.event,
+    receivedAt,
+    payload: slimPayload(d.event, d.payload),
+  });
   if (first) await deps.store.recordDelivery(d.hookId, `${d.deliveryId}#queued`, details);
   return reply(202, { accepted: true, delivery: d.deliveryId });
 }

@@ -42,11 +42,14 @@ function repoFacts(p: Json) {
 }
 
 /** Git forbids control characters in ref names (git check-ref-format), so a ref holding one is forged. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function forgedRef(...refs: string[]): Normalised | undefined {
   const bad = refs.find((r) => CONTROL.test(r));
-  return bad === undefined ? undefined : { ok: false, reason: `ref ${JSON.stringify(bad)} has control characters, which git forbids` };
+  return bad === undefined
+    ? undefined
+    : { ok: false, reason: `ref ${JSON.stringify(bad)} has control characters, which git forbids` };
 }
 
 function pushChangedFiles(p: Json): string[] | undefined {
@@ -56,7 +59,9 @@ function pushChangedFiles(p: Json): string[] | undefined {
   // a commit that is not an object (`commits: [null]`) says nothing of its files: unknown, as when truncated
   if (commits.some((c) => c === null || typeof c !== 'object')) return undefined;
   const files = new Set<string>();
-  for (const c of commits) for (const list of [c.added, c.modified, c.removed]) for (const f of Array.isArray(list) ? list : []) files.add(String(f));
+  for (const c of commits)
+    for (const list of [c.added, c.modified, c.removed])
+      for (const f of Array.isArray(list) ? list : []) files.add(String(f));
   return [...files].sort();
 }
 
@@ -74,7 +79,14 @@ function normalisePush(p: Json): Normalised {
   return {
     ok: true,
     event: {
-      event: 'push', ...repoFacts(p), sha, ref, branch, tag, action: '', headCommitMessage: String(p.head_commit?.message ?? ''),
+      event: 'push',
+      ...repoFacts(p),
+      sha,
+      ref,
+      branch,
+      tag,
+      action: '',
+      headCommitMessage: String(p.head_commit?.message ?? ''),
       pr: { number: 0, base: '', fork: false, baseSha: '' },
       ...(changedFiles ? { changedFiles } : {}),
     },
@@ -92,8 +104,14 @@ function normalisePullRequest(p: Json): Normalised {
   return {
     ok: true,
     event: {
-      event: 'pull_request', ...repoFacts(p), sha: String(pr.head.sha), ref: `refs/pull/${number}/head`,
-      branch: String(pr.head.ref ?? ''), tag: '', action: String(p.action ?? ''), headCommitMessage: '',
+      event: 'pull_request',
+      ...repoFacts(p),
+      sha: String(pr.head.sha),
+      ref: `refs/pull/${number}/head`,
+      branch: String(pr.head.ref ?? ''),
+      tag: '',
+      action: String(p.action ?? ''),
+      headCommitMessage: '',
       pr: { number, base: String(pr.base.ref), fork, baseSha: String(pr.base.sha ?? '') },
     },
   };
@@ -108,5 +126,15 @@ export function normaliseDelivery(delivery: QueuedDelivery): Normalised {
 
 /** The facts of the run(s) an event starts (the execution input's `run`, minus ids and inputs). */
 export function runFactsOf(e: GitEvent): RunFacts {
-  return { event: e.event, repo: e.repo, repoUrl: e.repoUrl, sha: e.sha, ref: e.ref, branch: e.branch, tag: e.tag, actor: e.actor, pr: { number: e.pr.number, base: e.pr.base, fork: e.pr.fork } };
+  return {
+    event: e.event,
+    repo: e.repo,
+    repoUrl: e.repoUrl,
+    sha: e.sha,
+    ref: e.ref,
+    branch: e.branch,
+    tag: e.tag,
+    actor: e.actor,
+    pr: { number: e.pr.number, base: e.pr.base, fork: e.pr.fork },
+  };
 }

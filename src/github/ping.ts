@@ -7,8 +7,16 @@ import { randomUUID } from 'node:crypto';
 import { sign } from '@octokit/webhooks-methods';
 
 /** Posts a signed ping to `url` and returns the answer. */
-export async function sendSignedPing(url: string, secret: string, fetchImpl: typeof fetch = fetch): Promise<{ status: number; body: string }> {
-  const body = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 0, hook: { type: 'Repository', events: ['push', 'pull_request'] } });
+export async function sendSignedPing(
+  url: string,
+  secret: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<{ status: number; body: string }> {
+  const body = JSON.stringify({
+    zen: 'Keep it logically awesome.',
+    hook_id: 0,
+    hook: { type: 'Repository', events: ['push', 'pull_request'] },
+  });
   const response = await fetchImpl(url, {
     method: 'POST',
     headers: {

@@ -34,7 +34,9 @@ export class GitHubRepositoryReader implements RepositoryReader {
     if (!sci?.sha) return [];
     const tree = await gh.rest.git.getTree({ ...split(repo), tree_sha: sci.sha, recursive: 'true' });
     if (tree.data.truncated) throw new Error(`${repo}@${sha}: .sci/ holds more entries than the trees API returns`);
-    const blobs = tree.data.tree.filter((e) => e.type === 'blob' && e.path && e.sha && (e.mode === '120000' || PIPELINE_FILE.test(e.path)));
+    const blobs = tree.data.tree.filter(
+      (e) => e.type === 'blob' && e.path && e.sha && (e.mode === '120000' || PIPELINE_FILE.test(e.path)),
+    );
     const files = await Promise.all(
       blobs.map(async (e) => {
         const path = `.sci/${e.path as string}`;
@@ -54,7 +56,11 @@ export class GitHubRepositoryReader implements RepositoryReader {
   async changedFiles(repo: string, base: string, head: string): Promise<string[] | undefined> {
     if (!base || /^0+$/.test(base)) return undefined;
     const gh = await this.octokit(repo);
-    const compare = await gh.rest.repos.compareCommitsWithBasehead({ ...split(repo), basehead: `${base}...${head}`, per_page: 100 });
+    const compare = await gh.rest.repos.compareCommitsWithBasehead({
+      ...split(repo),
+      basehead: `${base}...${head}`,
+      per_page: 100,
+    });
     const files = compare.data.files ?? [];
     // The compare API stops at 300 files: beyond that the list is partial, so filters must match.
     if (files.length >= 300) return undefined;

@@ -6,7 +6,11 @@ import { verify } from '@octokit/webhooks-methods';
  * package, which keeps the webhook Lambda's bundle small (docs/benchmarks.md, "Webhook path").
  * Never throws: a missing or malformed signature is simply not valid.
  */
-export async function isValidSignature(secret: string, rawBody: string, signature: string | undefined): Promise<boolean> {
+export async function isValidSignature(
+  secret: string,
+  rawBody: string,
+  signature: string | undefined,
+): Promise<boolean> {
   if (!secret || !signature || !rawBody || !signature.startsWith('sha256=')) return false;
   return verify(secret, rawBody, signature);
 }

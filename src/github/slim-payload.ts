@@ -46,7 +46,12 @@ export function slimPayload(event: string, payload: Json): Json {
     out.action = payload.action;
     out.number = payload.number;
     const pr = payload.pull_request as Json | undefined;
-    out.pull_request = pr && { ...pick(pr, ['number', 'title', 'draft', 'state']), head: prSide(pr.head), base: prSide(pr.base), user: pick(pr.user, ['login', 'id']) };
+    out.pull_request = pr && {
+      ...pick(pr, ['number', 'title', 'draft', 'state']),
+      head: prSide(pr.head),
+      base: prSide(pr.base),
+      user: pick(pr.user, ['login', 'id']),
+    };
   }
   return out;
 }

@@ -5,7 +5,11 @@ import type { CommitState, StatusReporter } from '../core/ports.ts';
 export class GitHubStatusReporter implements StatusReporter {
   constructor(private readonly octokit: (repo: string) => Promise<Octokit>) {}
 
-  async setStatus(repo: string, sha: string, status: { context: string; state: CommitState; description: string; targetUrl?: string }): Promise<void> {
+  async setStatus(
+    repo: string,
+    sha: string,
+    status: { context: string; state: CommitState; description: string; targetUrl?: string },
+  ): Promise<void> {
     const [owner = '', name = ''] = repo.split('/');
     const gh = await this.octokit(repo);
     await gh.rest.repos.createCommitStatus({

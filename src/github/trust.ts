@@ -12,7 +12,10 @@ export interface TrustPolicy {
 
 /** Parses `ALLOWED_REPOS`/`ALLOWED_SENDERS`-style lists: comma or whitespace separated. */
 export function parseAllowList(text: string | undefined): string[] {
-  return (text ?? '').split(/[\s,]+/).map((s) => s.trim()).filter((s) => s.length > 0);
+  return (text ?? '')
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 interface Identity {
@@ -30,7 +33,10 @@ function matches(entry: string, who: Identity | undefined): boolean {
 }
 
 /** Why a delivery is not trusted, or undefined when it is. */
-export function untrustedReason(policy: TrustPolicy, payload: { repository?: Identity; sender?: Identity }): string | undefined {
+export function untrustedReason(
+  policy: TrustPolicy,
+  payload: { repository?: Identity; sender?: Identity },
+): string | undefined {
   if (policy.repos !== 'any' && !policy.repos.some((entry) => matches(entry, payload.repository))) {
     return `repository ${String(payload.repository?.full_name ?? '(none)')} is not in the allow-list`;
   }

@@ -13,7 +13,8 @@ const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /** The commit a delivery is about (push `after`, pull request head), if any. */
 export function commitOf(payload: Record<string, unknown>, event: string): string | undefined {
-  const sha = event === 'push' ? payload.after : (payload.pull_request as { head?: { sha?: unknown } } | undefined)?.head?.sha;
+  const sha =
+    event === 'push' ? payload.after : (payload.pull_request as { head?: { sha?: unknown } } | undefined)?.head?.sha;
   return typeof sha === 'string' && !/^0+$/.test(sha) ? sha : undefined;
 }
 

@@ -20,7 +20,10 @@ export class RecentDeliveries implements Pick<RunStore, 'recordDelivery'> {
 
 /** True when `delivery` was not recorded in the durable store before (first time seen). */
 export function firstTime(store: Pick<RunStore, 'recordDelivery'>, delivery: QueuedDelivery): Promise<boolean> {
-  return store.recordDelivery(delivery.hookId, delivery.deliveryId, { event: delivery.event, receivedAt: delivery.receivedAt });
+  return store.recordDelivery(delivery.hookId, delivery.deliveryId, {
+    event: delivery.event,
+    receivedAt: delivery.receivedAt,
+  });
 }
 
 /** Files at a commit never change: read each sha once (the last `keep` shas). */

@@ -57,7 +57,8 @@ function readBody(req: IncomingMessage): Promise<Body> {
       buffered += Math.max(0, size + chunk.length - Math.max(size, declared));
       size += chunk.length;
       if (size > MAX_BODY) finish({ ok: false, status: 413, error: 'payload too large' });
-      else if (buffered > MAX_BUFFERED) finish({ ok: false, status: 503, error: 'too many large deliveries at once; retry later' });
+      else if (buffered > MAX_BUFFERED)
+        finish({ ok: false, status: 503, error: 'too many large deliveries at once; retry later' });
       else chunks.push(chunk);
     });
     req.on('end', () => finish({ ok: true, text: Buffer.concat(chunks).toString('utf8') }));
@@ -68,7 +69,8 @@ function readBody(req: IncomingMessage): Promise<Body> {
 
 export function createServeServer(handlers: ServeHandlers): Server {
   return createServer((req, res) => {
-    const send = (status: number, type: string, body: string) => res.writeHead(status, { 'content-type': type }).end(body);
+    const send = (status: number, type: string, body: string) =>
+      res.writeHead(status, { 'content-type': type }).end(body);
     const route = async () => {
       const path = (req.url ?? '/').split('?')[0];
       if (req.method === 'POST' && path === '/webhook' && handlers.webhook) {
@@ -84,14 +86,24 @@ export function createServeServer(handlers: ServeHandlers): Server {
           });
           return send(body.status, 'application/json', JSON.stringify({ error: body.error }));
         }
-        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+        const headers = Object.fromEntries(
+          Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]),
+        );
         const answer = await handlers.webhook({ headers, body: body.text });
         return send(answer.status, 'application/json', answer.body);
       }
       if (await handlers.dashboard(req, res)) return;
       return send(404, 'application/json', '{"error":"not found"}');
     };
-    route().catch((error: unknown) => res.headersSent ? res.end() : send(500, 'application/json', JSON.stringify({ error: error instanceof Error ? error.message : String(error) })));
+    route().catch((error: unknown) =>
+      res.headersSent
+        ? res.end()
+        : send(
+            500,
+            'application/json',
+            JSON.stringify({ error: error instanceof Error ? error.message : String(error) }),
+          ),
+    );
   });
 }
 

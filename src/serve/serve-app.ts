@@ -69,7 +69,8 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
   const git = await readGitFacts(o.repoDir);
   // Without an origin remote there is no identity to compare with: any repository is this one.
   const repo = git.repoUrl.startsWith('file://') ? undefined : git.repo;
-  const failed = (what: string) => (_: unknown, error: unknown) => o.log(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+  const failed = (what: string) => (_: unknown, error: unknown) =>
+    o.log(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
   const source = memoizedSource(o.source);
   const runtime = localRuntime({
     session: o.session,
@@ -86,7 +87,8 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
     ...(o.core ? { core: o.core } : {}),
   });
   // runs that waited in a concurrency queue when the last `sci serve` stopped start now, if their turn came
-  for (const runId of await resumeQueues(runtime.report)) o.log(`run ${runId} started: its concurrency group had nothing in progress`);
+  for (const runId of await resumeQueues(runtime.report))
+    o.log(`run ${runId} started: its concurrency group had nothing in progress`);
   const deliveryDeps: DeliveryDeps = { ...runtime.dispatch, repos: new GitRepository(o.repoDir, source) };
   const handle = o.core?.dispatchDelivery ?? dispatchDelivery;
   // One dispatcher at a time, as a FIFO queue would: dispatching is short, and runs go on in the background.
@@ -107,7 +109,8 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
     clock: { now: () => new Date() },
     admit: async (payload, event) => {
       const sha = commitOf(payload, event);
-      if (sha && !(await commits.has(sha))) return `commit ${sha} is not in ${o.repoDir}: fetch it first (git fetch), then redeliver`;
+      if (sha && !(await commits.has(sha)))
+        return `commit ${sha} is not in ${o.repoDir}: fetch it first (git fetch), then redeliver`;
       return undefined;
     },
   };
@@ -122,8 +125,21 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
       webhook: (request) => receiveDelivery(deps, request),
       // the page's Redrive, Promote and Rollback run here, on this runtime, as deliveries' runs do
       dashboard: localDashboard(o.session, {
-        redriver: new LocalRedriver({ store: o.session.store, table: o.session.table, executions: runtime.executions, machines: runtime.machines, source, repoUrl: git.repoUrl }),
-        releaser: new LocalReleaser({ dispatch: runtime.dispatch, source, repo: git.repo, repoUrl: git.repoUrl, actor: process.env.SCI_ACTOR ?? git.actor }),
+        redriver: new LocalRedriver({
+          store: o.session.store,
+          table: o.session.table,
+          executions: runtime.executions,
+          machines: runtime.machines,
+          source,
+          repoUrl: git.repoUrl,
+        }),
+        releaser: new LocalReleaser({
+          dispatch: runtime.dispatch,
+          source,
+          repo: git.repo,
+          repoUrl: git.repoUrl,
+          actor: process.env.SCI_ACTOR ?? git.actor,
+        }),
       }),
     },
   };

@@ -2,7 +2,12 @@
 import type { Server } from 'node:http';
 import { listen } from './http.ts';
 
-export async function serveUntilSignal(server: Server, port: number, banner: (url: string) => string, log: (line: string) => void): Promise<void> {
+export async function serveUntilSignal(
+  server: Server,
+  port: number,
+  banner: (url: string) => string,
+  log: (line: string) => void,
+): Promise<void> {
   const bound = await listen(server, port);
   log(banner(`http://127.0.0.1:${bound}/`));
   await new Promise<void>((done) => {

@@ -20,7 +20,10 @@ async function git(repoDir: string, args: string[]): Promise<string> {
     return stdout;
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new Error(`git ${args[0]} failed in ${repoDir}: ${stderr || (error instanceof Error ? error.message : String(error))}`, { cause: error });
+    throw new Error(
+      `git ${args[0]} failed in ${repoDir}: ${stderr || (error instanceof Error ? error.message : String(error))}`,
+      { cause: error },
+    );
   }
 }
 
@@ -59,14 +62,18 @@ export class GitRepository implements RepositoryReader {
   }
 
   async resolveBranch(_repo: string, branch: string): Promise<string> {
-    return (await git(this.repoDir, ['rev-parse', '--verify', '--end-of-options', `refs/heads/${branch}^{commit}`])).trim();
+    return (
+      await git(this.repoDir, ['rev-parse', '--verify', '--end-of-options', `refs/heads/${branch}^{commit}`])
+    ).trim();
   }
 
   /** Undefined when either commit is not in the clone (path filters then match, as on a forge that cannot tell). */
   async changedFiles(_repo: string, base: string, head: string): Promise<string[] | undefined> {
     if (!OBJECT_NAME.test(base) || !OBJECT_NAME.test(head)) return undefined;
     try {
-      return (await git(this.repoDir, ['diff', '--name-only', '-z', base, head, '--'])).split('\0').filter((p) => p !== '');
+      return (await git(this.repoDir, ['diff', '--name-only', '-z', base, head, '--']))
+        .split('\0')
+        .filter((p) => p !== '');
     } catch {
       return undefined;
     }

@@ -11,7 +11,10 @@ import { isPipelineFile, type PipelineFile } from '../../statemachines/pipeline/
 export async function readWorkingTreePipelines(repoDir: string): Promise<PipelineFile[]> {
   const root = join(repoDir, '.sci');
   // symbolic links are returned as such (refused by validation), never followed: as git stores them
-  const rootLink = await lstat(root).then((s) => s.isSymbolicLink(), () => false);
+  const rootLink = await lstat(root).then(
+    (s) => s.isSymbolicLink(),
+    () => false,
+  );
   if (rootLink) return [{ path: '.sci', text: '', symlink: await readlink(root) }];
   let entries: Dirent[];
   try {
@@ -21,10 +24,15 @@ export async function readWorkingTreePipelines(repoDir: string): Promise<Pipelin
     throw error;
   }
   const pathOf = (e: Dirent) => relative(repoDir, join(e.parentPath, e.name)).split(sep).join('/');
-  const files = entries.filter((e) => e.isFile()).map(pathOf).filter(isPipelineFile);
+  const files = entries
+    .filter((e) => e.isFile())
+    .map(pathOf)
+    .filter(isPipelineFile);
   const links = entries.filter((e) => e.isSymbolicLink());
   return [
     ...(await Promise.all(files.map(async (path) => ({ path, text: await readFile(join(repoDir, path), 'utf8') })))),
-    ...(await Promise.all(links.map(async (e) => ({ path: pathOf(e), text: '', symlink: await readlink(join(e.parentPath, e.name)) })))),
+    ...(await Promise.all(
+      links.map(async (e) => ({ path: pathOf(e), text: '', symlink: await readlink(join(e.parentPath, e.name)) })),
+    )),
   ].sort((a, b) => a.path.localeCompare(b.path));
 }

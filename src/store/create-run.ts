@@ -24,14 +24,22 @@ export interface NewRun {
   writeId: string;
 }
 
-export async function createRunItems(client: DynamoDBDocumentClient, table: string, { run, steps, expires, writeId }: NewRun): Promise<boolean> {
+export async function createRunItems(
+  client: DynamoDBDocumentClient,
+  table: string,
+  { run, steps, expires, writeId }: NewRun,
+): Promise<boolean> {
   checkSteps(run, steps);
   try {
     // A retry of this very put (same write id) passes again; nothing else may replace the item.
-    await client.send(new PutCommand({
-      TableName: table, Item: { ...runItem(run, steps.length, expires), writeId },
-      ConditionExpression: 'attribute_not_exists(pk) OR writeId = :writeId', ExpressionAttributeValues: { ':writeId': writeId },
-    }));
+    await client.send(
+      new PutCommand({
+        TableName: table,
+        Item: { ...runItem(run, steps.length, expires), writeId },
+        ConditionExpression: 'attribute_not_exists(pk) OR writeId = :writeId',
+        ExpressionAttributeValues: { ':writeId': writeId },
+      }),
+    );
   } catch (error) {
     if (isConditionalCheckFailed(error)) return false;
     throw error;
@@ -47,7 +55,8 @@ export async function createRunItems(client: DynamoDBDocumentClient, table: stri
 function checkSteps(run: RunRecord, steps: StepRecord[]): void {
   const keys = new Set<string>();
   for (const step of steps) {
-    if (step.runId !== run.id) throw new StoreError('invalid-step', `step ${step.key} belongs to run ${step.runId}, not ${run.id}`);
+    if (step.runId !== run.id)
+      throw new StoreError('invalid-step', `step ${step.key} belongs to run ${step.runId}, not ${run.id}`);
     if (keys.has(step.key)) throw new StoreError('invalid-step', `step key ${step.key} appears twice in run ${run.id}`);
     keys.add(step.key);
   }

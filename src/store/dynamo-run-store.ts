@@ -6,15 +6,46 @@ import { freeHeldEnvironments } from './environments.ts';
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RunStatus, StepStatus } from '../../statemachines/pipeline/model.ts';
-import type { ApprovalDecision, Clock, PipelineSummary, RunPage, RunRecord, RunStore, RunWithSteps, StepRecord } from '../core/ports.ts';
+import type {
+  ApprovalDecision,
+  Clock,
+  PipelineSummary,
+  RunPage,
+  RunRecord,
+  RunStore,
+  RunWithSteps,
+  StepRecord,
+} from '../core/ports.ts';
 import { createRunItems } from './create-run.ts';
-import { ApprovalAlreadyDecidedError, ApprovalNotWaitingError, isConditionalCheckFailed, StepNotFoundError } from './errors.ts';
+import {
+  ApprovalAlreadyDecidedError,
+  ApprovalNotWaitingError,
+  isConditionalCheckFailed,
+  StepNotFoundError,
+} from './errors.ts';
 import { DELIVERY_RETENTION_DAYS, expiresAt, isCommittedRun, toRunRecord, toStepRecord, type Item } from './items.ts';
-import { ACTIVE_PK, DELIVERY_SK, deliveryPk, isTerminalRun, isTerminalStep, pipelinePk, repoPk, RUN_SK, runKey, runPk, stepKey } from '../../statemachines/lifecycle.ts';
+import {
+  ACTIVE_PK,
+  DELIVERY_SK,
+  deliveryPk,
+  isTerminalRun,
+  isTerminalStep,
+  pipelinePk,
+  repoPk,
+  RUN_SK,
+  runKey,
+  runPk,
+  stepKey,
+} from '../../statemachines/lifecycle.ts';
 import { listPipelines, pageRuns, refreshPipelineRun, type PageQuery } from './pipeline-pages.ts';
 import { appliedEarlier, queryItems, scanItems } from './reads.ts';
 import { reopenRun } from './reopen-run.ts';
-import { runTransitionInput, stepTransitionInput, type RunTransitionFields, type StepTransitionFields } from './updates.ts';
+import {
+  runTransitionInput,
+  stepTransitionInput,
+  type RunTransitionFields,
+  type StepTransitionFields,
+} from './updates.ts';
 
 export interface DynamoRunStoreOptions {
   /** @default the system clock */
@@ -37,7 +68,11 @@ export class DynamoRunStore implements RunStore {
   private readonly deliveryDays: number;
   private readonly newWriteId: () => string;
 
-  constructor(private readonly client: DynamoDBDocumentClient, readonly tableName: string, options: DynamoRunStoreOptions = {}) {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    readonly tableName: string,
+    options: DynamoRunStoreOptions = {},
+  ) {
     this.clock = options.clock ?? systemClock;
     this.runDays = options.runRetentionDays ?? 90;
     this.deliveryDays = options.deliveryRetentionDays ?? DELIVERY_RETENTION_DAYS;
@@ -45,7 +80,12 @@ export class DynamoRunStore implements RunStore {
   }
 
   createRun(run: RunRecord, steps: StepRecord[]): Promise<boolean> {
-    return createRunItems(this.client, this.tableName, { run, steps, expires: expiresAt(this.clock.now(), this.runDays), writeId: this.newWriteId() });
+    return createRunItems(this.client, this.tableName, {
+      run,
+      steps,
+      expires: expiresAt(this.clock.now(), this.runDays),
+      writeId: this.newWriteId(),
+    });
   }
 
   async getRun(runId: string): Promise<RunWithSteps | undefined> {
@@ -60,11 +100,19 @@ export class DynamoRunStore implements RunStore {
   async listRuns(query: { repo?: string; pipeline?: string; limit?: number }): Promise<RunRecord[]> {
     const limit = query.limit ?? DEFAULT_LIST_LIMIT;
     if (query.repo === undefined) return (await this.scanRuns(query.pipeline)).slice(0, limit);
-    const [index, pk] = query.pipeline === undefined ? ['gsi1', repoPk(query.repo)] : ['gsi2', pipelinePk(query.repo, query.pipeline)];
-    const items = await queryItems(this.client, {
-      TableName: this.tableName, IndexName: index, ScanIndexForward: false,
-      KeyConditionExpression: `${index}pk = :pk`, ExpressionAttributeValues: { ':pk': pk },
-    }, limit);
+    const [index, pk] =
+      query.pipeline === undefined ? ['gsi1', repoPk(query.repo)] : ['gsi2', pipelinePk(query.repo, query.pipeline)];
+    const items = await queryItems(
+      this.client,
+      {
+        TableName: this.tableName,
+        IndexName: index,
+        ScanIndexForward: false,
+        KeyConditionExpression: `${index}pk = :pk`,
+        ExpressionAttributeValues: { ':pk': pk },
+      },
+      limit,
+    );
     return items.map(toRunRecord);
   }
 
@@ -81,11 +129,17 @@ export class DynamoRunStore implements RunStore {
   }
 
   findRunsInGroup(repo: string, group: string): Promise<RunRecord[]> {
-    return this.queryActive({ expression: '#repo = :repo AND #group = :group', names: { '#repo': 'repo', '#group': 'concurrencyGroup' }, values: { ':repo': repo, ':group': group } });
+    return this.queryActive({
+      expression: '#repo = :repo AND #group = :group',
+      names: { '#repo': 'repo', '#group': 'concurrencyGroup' },
+      values: { ':repo': repo, ':group': group },
+    });
   }
 
   async transitionRun(runId: string, to: RunStatus, fields: RunTransitionFields = {}): Promise<boolean> {
-    const moved = await this.conditionalUpdate(runTransitionInput(this.tableName, runId, to, fields, this.newWriteId()));
+    const moved = await this.conditionalUpdate(
+      runTransitionInput(this.tableName, runId, to, fields, this.newWriteId()),
+    );
     if (moved) await this.refreshRegistry(runId);
     if (isTerminalRun(to)) {
       await this.settleOpenSteps(runId, fields.endedAt ?? this.clock.now().toISOString(), fields.reason ?? `run ${to}`);
@@ -112,7 +166,8 @@ export class DynamoRunStore implements RunStore {
 
   setRunExecution(runId: string, executionArn: string): Promise<boolean> {
     return this.conditionalUpdate({
-      TableName: this.tableName, Key: { pk: runPk(runId), sk: RUN_SK },
+      TableName: this.tableName,
+      Key: { pk: runPk(runId), sk: RUN_SK },
       UpdateExpression: 'SET #arn = :arn',
       ConditionExpression: '#committed = :true AND (attribute_not_exists(#arn) OR #arn = :arn)',
       ExpressionAttributeNames: { '#arn': 'executionArn', '#committed': 'committed' },
@@ -123,13 +178,25 @@ export class DynamoRunStore implements RunStore {
   async recordDelivery(hookId: string, guid: string, details: Record<string, string>): Promise<boolean> {
     const now = this.clock.now();
     const writeId = this.newWriteId();
-    const item = { pk: deliveryPk(hookId, guid), sk: DELIVERY_SK, type: 'delivery', details, receivedAt: now.toISOString(), expiresAt: expiresAt(now, this.deliveryDays), writeId };
+    const item = {
+      pk: deliveryPk(hookId, guid),
+      sk: DELIVERY_SK,
+      type: 'delivery',
+      details,
+      receivedAt: now.toISOString(),
+      expiresAt: expiresAt(now, this.deliveryDays),
+      writeId,
+    };
     try {
       // A retry of this very put passes again without a read (the webhook may only write deliveries).
-      await this.client.send(new PutCommand({
-        TableName: this.tableName, Item: item,
-        ConditionExpression: 'attribute_not_exists(pk) OR writeId = :writeId', ExpressionAttributeValues: { ':writeId': writeId },
-      }));
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk) OR writeId = :writeId',
+          ExpressionAttributeValues: { ':writeId': writeId },
+        }),
+      );
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
@@ -144,13 +211,30 @@ export class DynamoRunStore implements RunStore {
 
   async recordApprovalDecision(runId: string, key: string, decision: ApprovalDecision, by: string): Promise<string> {
     try {
-      const result = await this.client.send(new UpdateCommand({
-        TableName: this.tableName, Key: stepKey(runId, key), ReturnValues: 'ALL_NEW',
-        UpdateExpression: 'SET #decision = :decision, #decidedBy = if_not_exists(#decidedBy, :by), #decidedAt = if_not_exists(#decidedAt, :at)',
-        ConditionExpression: '#status = :waiting AND attribute_exists(#token) AND (attribute_not_exists(#decision) OR #decision = :decision)',
-        ExpressionAttributeNames: { '#status': 'status', '#token': 'taskToken', '#decision': 'decision', '#decidedBy': 'decidedBy', '#decidedAt': 'decidedAt' },
-        ExpressionAttributeValues: { ':waiting': 'waiting', ':decision': decision, ':by': by, ':at': this.clock.now().toISOString() },
-      }));
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: stepKey(runId, key),
+          ReturnValues: 'ALL_NEW',
+          UpdateExpression:
+            'SET #decision = :decision, #decidedBy = if_not_exists(#decidedBy, :by), #decidedAt = if_not_exists(#decidedAt, :at)',
+          ConditionExpression:
+            '#status = :waiting AND attribute_exists(#token) AND (attribute_not_exists(#decision) OR #decision = :decision)',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#token': 'taskToken',
+            '#decision': 'decision',
+            '#decidedBy': 'decidedBy',
+            '#decidedAt': 'decidedAt',
+          },
+          ExpressionAttributeValues: {
+            ':waiting': 'waiting',
+            ':decision': decision,
+            ':by': by,
+            ':at': this.clock.now().toISOString(),
+          },
+        }),
+      );
       return String(result.Attributes?.taskToken);
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
@@ -162,12 +246,15 @@ export class DynamoRunStore implements RunStore {
   private async approvalRefusal(runId: string, key: string): Promise<Error> {
     const item = await this.getStepItem(runId, key);
     if (!item) return new StepNotFoundError(runId, key);
-    if (typeof item.decision === 'string') return new ApprovalAlreadyDecidedError(runId, key, item.decision, String(item.decidedBy));
+    if (typeof item.decision === 'string')
+      return new ApprovalAlreadyDecidedError(runId, key, item.decision, String(item.decidedBy));
     return new ApprovalNotWaitingError(runId, key, String(item.status));
   }
 
   private async getStepItem(runId: string, key: string): Promise<Item | undefined> {
-    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: stepKey(runId, key), ConsistentRead: true }));
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: stepKey(runId, key), ConsistentRead: true }),
+    );
     return result.Item;
   }
 
@@ -189,15 +276,19 @@ export class DynamoRunStore implements RunStore {
 
   /** The home page lists a pipeline's newest runs from its registry item: their statuses follow the run's. */
   private async refreshRegistry(runId: string): Promise<void> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: runKey(runId), ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: runKey(runId), ConsistentRead: true }),
+    );
     if (isCommittedRun(Item)) await refreshPipelineRun(this.client, this.tableName, toRunRecord(Item));
   }
 
   /** Every item of a run's partition (run, steps, gates), strongly consistent. */
   private readPartition(runId: string): Promise<Item[]> {
     return queryItems(this.client, {
-      TableName: this.tableName, ConsistentRead: true,
-      KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': runPk(runId) },
+      TableName: this.tableName,
+      ConsistentRead: true,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': runPk(runId) },
     });
   }
 
@@ -214,17 +305,30 @@ export class DynamoRunStore implements RunStore {
     const expires = items.find((item) => item.sk === RUN_SK)?.expiresAt;
     await Promise.all([
       ...open.map((step) => this.transitionStep(runId, step.key, 'cancelled', { endedAt, reason })),
-      ...undated.map((item) => this.client.send(new UpdateCommand({
-        TableName: this.tableName, Key: { pk: item.pk, sk: item.sk },
-        UpdateExpression: 'SET #ttl = if_not_exists(#ttl, :ttl)', ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#ttl': 'expiresAt' }, ExpressionAttributeValues: { ':ttl': expires },
-      }))),
+      ...undated.map((item) =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: item.pk, sk: item.sk },
+            UpdateExpression: 'SET #ttl = if_not_exists(#ttl, :ttl)',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#ttl': 'expiresAt' },
+            ExpressionAttributeValues: { ':ttl': expires },
+          }),
+        ),
+      ),
     ]);
   }
 
-  private async queryActive(filter?: { expression: string; names: Record<string, string>; values: Record<string, unknown> }): Promise<RunRecord[]> {
+  private async queryActive(filter?: {
+    expression: string;
+    names: Record<string, string>;
+    values: Record<string, unknown>;
+  }): Promise<RunRecord[]> {
     const items = await queryItems(this.client, {
-      TableName: this.tableName, IndexName: 'gsi3', ScanIndexForward: false,
+      TableName: this.tableName,
+      IndexName: 'gsi3',
+      ScanIndexForward: false,
       KeyConditionExpression: 'gsi3pk = :active',
       ExpressionAttributeValues: { ':active': ACTIVE_PK, ...filter?.values },
       ...(filter ? { FilterExpression: filter.expression, ExpressionAttributeNames: filter.names } : {}),
@@ -237,8 +341,15 @@ export class DynamoRunStore implements RunStore {
     const items = await scanItems(this.client, {
       TableName: this.tableName,
       FilterExpression: `sk = :run AND #committed = :true${pipeline === undefined ? '' : ' AND #pipeline = :pipeline'}`,
-      ExpressionAttributeNames: { '#committed': 'committed', ...(pipeline === undefined ? {} : { '#pipeline': 'pipeline' }) },
-      ExpressionAttributeValues: { ':run': RUN_SK, ':true': true, ...(pipeline === undefined ? {} : { ':pipeline': pipeline }) },
+      ExpressionAttributeNames: {
+        '#committed': 'committed',
+        ...(pipeline === undefined ? {} : { '#pipeline': 'pipeline' }),
+      },
+      ExpressionAttributeValues: {
+        ':run': RUN_SK,
+        ':true': true,
+        ...(pipeline === undefined ? {} : { ':pipeline': pipeline }),
+      },
     });
     return items.map(toRunRecord).sort((a, b) => `${b.createdAt}#${b.id}`.localeCompare(`${a.createdAt}#${a.id}`));
   }
@@ -247,6 +358,9 @@ export class DynamoRunStore implements RunStore {
 function toRunWithSteps(items: Item[]): RunWithSteps | undefined {
   const runItem = items.find((item) => item.sk === RUN_SK);
   if (!isCommittedRun(runItem)) return undefined;
-  const steps = items.filter((item) => item.type === 'step').map(toStepRecord).sort((a, b) => a.order - b.order);
+  const steps = items
+    .filter((item) => item.type === 'step')
+    .map(toStepRecord)
+    .sort((a, b) => a.order - b.order);
   return { run: toRunRecord(runItem), steps };
 }

@@ -11,7 +11,13 @@ import type { Item } from './items.ts';
 import { queryItems } from './reads.ts';
 
 /** The key prefixes the compiled definitions write (kept equal to the compiler's by a test). */
-export const ENVIRONMENT_KEYS = { pk: 'ENV#', current: '#ENV', release: 'REL#', lock: '#LOCK', gsi1pk: 'ENVS' } as const;
+export const ENVIRONMENT_KEYS = {
+  pk: 'ENV#',
+  current: '#ENV',
+  release: 'REL#',
+  lock: '#LOCK',
+  gsi1pk: 'ENVS',
+} as const;
 
 /** One release of one environment. */
 export interface Release {
@@ -68,7 +74,15 @@ function release(item: Item): Release {
 }
 
 export function releaseView(r: Release): ReleaseView {
-  return { name: r.environment, sha: r.sha, run: r.run, pipeline: r.pipeline, status: r.status, at: r.at, ...(r.url ? { url: r.url } : {}) };
+  return {
+    name: r.environment,
+    sha: r.sha,
+    run: r.run,
+    pipeline: r.pipeline,
+    status: r.status,
+    at: r.at,
+    ...(r.url ? { url: r.url } : {}),
+  };
 }
 
 /** Each environment's current release, by name. */

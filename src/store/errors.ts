@@ -24,7 +24,10 @@ export class RunNotFoundError extends StoreError {
 
 export class StepNotFoundError extends StoreError {
   override name = 'StepNotFoundError';
-  constructor(readonly runId: string, readonly key: string) {
+  constructor(
+    readonly runId: string,
+    readonly key: string,
+  ) {
     super('step-not-found', `step ${key} of run ${runId} not found`);
   }
 }
@@ -32,7 +35,11 @@ export class StepNotFoundError extends StoreError {
 /** An approval was decided on a step that is not waiting for one (not yet, or no longer). */
 export class ApprovalNotWaitingError extends StoreError {
   override name = 'ApprovalNotWaitingError';
-  constructor(readonly runId: string, readonly key: string, readonly status: string) {
+  constructor(
+    readonly runId: string,
+    readonly key: string,
+    readonly status: string,
+  ) {
     super('approval-not-waiting', `step ${key} of run ${runId} is ${status}, not waiting for an approval`);
   }
 }
@@ -40,7 +47,12 @@ export class ApprovalNotWaitingError extends StoreError {
 /** Someone already decided the other way; the first decision stands. */
 export class ApprovalAlreadyDecidedError extends StoreError {
   override name = 'ApprovalAlreadyDecidedError';
-  constructor(readonly runId: string, readonly key: string, readonly decision: string, readonly by: string) {
+  constructor(
+    readonly runId: string,
+    readonly key: string,
+    readonly decision: string,
+    readonly by: string,
+  ) {
     super('approval-already-decided', `step ${key} of run ${runId} was already ${decision} by ${by}`);
   }
 }

@@ -8,15 +8,50 @@ import { ACTIVE_PK, newestFirstSk, pipelinePk, repoPk, runKey, stepKey } from '.
 export type Item = Record<string, unknown>;
 
 const RUN_FIELDS = [
-  'id', 'repo', 'pipeline', 'status', 'event', 'sha', 'ref', 'branch', 'tag', 'actor', 'inputs', 'createdAt',
-  'startedAt', 'endedAt', 'reason', 'executionArn', 'definitionHash', 'parentRunId', 'concurrencyGroup', 'transitions',
-  'waitingFor', 'queuedStart',
-  'redriveCount', 'redrivenAt', 'untrusted',
+  'id',
+  'repo',
+  'pipeline',
+  'status',
+  'event',
+  'sha',
+  'ref',
+  'branch',
+  'tag',
+  'actor',
+  'inputs',
+  'createdAt',
+  'startedAt',
+  'endedAt',
+  'reason',
+  'executionArn',
+  'definitionHash',
+  'parentRunId',
+  'concurrencyGroup',
+  'transitions',
+  'waitingFor',
+  'queuedStart',
+  'redriveCount',
+  'redrivenAt',
+  'untrusted',
 ] as const satisfies readonly (keyof RunRecord)[];
 
 const STEP_FIELDS = [
-  'runId', 'key', 'name', 'kind', 'order', 'status', 'attempts', 'startedAt', 'endedAt', 'reason', 'decision', 'decidedBy',
-  'needs', 'group', 'compute', 'outputs',
+  'runId',
+  'key',
+  'name',
+  'kind',
+  'order',
+  'status',
+  'attempts',
+  'startedAt',
+  'endedAt',
+  'reason',
+  'decision',
+  'decidedBy',
+  'needs',
+  'group',
+  'compute',
+  'outputs',
 ] as const satisfies readonly (keyof StepRecord)[];
 
 /** Copies the listed fields that are present; DynamoDB rejects undefined values. */
@@ -50,9 +85,12 @@ export function commitAttributes(run: RunRecord): Item {
   const sortKey = newestFirstSk(run.createdAt, run.id);
   return {
     committed: true,
-    gsi1pk: repoPk(run.repo), gsi1sk: sortKey,
-    gsi2pk: pipelinePk(run.repo, run.pipeline), gsi2sk: sortKey,
-    gsi3pk: ACTIVE_PK, gsi3sk: sortKey,
+    gsi1pk: repoPk(run.repo),
+    gsi1sk: sortKey,
+    gsi2pk: pipelinePk(run.repo, run.pipeline),
+    gsi2sk: sortKey,
+    gsi3pk: ACTIVE_PK,
+    gsi3sk: sortKey,
   };
 }
 

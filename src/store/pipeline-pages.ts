@@ -26,14 +26,28 @@ export const RECENT_RUNS = 5;
 const MAX_RACES = 40;
 const RACE_PAUSE_MS = 40;
 
-const RECENT_FIELDS = ['id', 'repo', 'pipeline', 'status', 'event', 'branch', 'tag', 'sha', 'createdAt', 'startedAt', 'endedAt'] as const;
+const RECENT_FIELDS = [
+  'id',
+  'repo',
+  'pipeline',
+  'status',
+  'event',
+  'branch',
+  'tag',
+  'sha',
+  'createdAt',
+  'startedAt',
+  'endedAt',
+] as const;
 
 function recentEntry(run: RunRecord): Item {
   return Object.fromEntries(RECENT_FIELDS.filter((f) => run[f] !== undefined).map((f) => [f, run[f]]));
 }
 
 async function readRegistry(client: DynamoDBDocumentClient, table: string, run: RunRecord): Promise<Item | undefined> {
-  const { Item } = await client.send(new GetCommand({ TableName: table, Key: registryKey(run.repo, run.pipeline), ConsistentRead: true }));
+  const { Item } = await client.send(
+    new GetCommand({ TableName: table, Key: registryKey(run.repo, run.pipeline), ConsistentRead: true }),
+  );
   return Item;
 }
 
@@ -42,8 +56,19 @@ async function readRegistry(client: DynamoDBDocumentClient, table: string, run: 
  * newest runs (an older run committed late changes nothing it should not). Optimistic: a write
  * that raced another (`version` moved) reads again.
  */
-export async function touchPipeline(client: DynamoDBDocumentClient, table: string, run: RunRecord, expires: number): Promise<void> {
-  await updateRegistry(client, table, run, (recent) => [recentEntry(run), ...recent.filter((r) => r.id !== run.id)], expires);
+export async function touchPipeline(
+  client: DynamoDBDocumentClient,
+  table: string,
+  run: RunRecord,
+  expires: number,
+): Promise<void> {
+  await updateRegistry(
+    client,
+    table,
+    run,
+    (recent) => [recentEntry(run), ...recent.filter((r) => r.id !== run.id)],
+    expires,
+  );
 }
 
 /** Mirrors a run's new status (and times) onto its registry entry, if the run is among the newest. */
@@ -51,7 +76,13 @@ export async function refreshPipelineRun(client: DynamoDBDocumentClient, table: 
   await updateRegistry(client, table, run, (recent) => recent.map((r) => (r.id === run.id ? recentEntry(run) : r)));
 }
 
-async function updateRegistry(client: DynamoDBDocumentClient, table: string, run: RunRecord, change: (recent: Item[]) => Item[], expires?: number): Promise<void> {
+async function updateRegistry(
+  client: DynamoDBDocumentClient,
+  table: string,
+  run: RunRecord,
+  change: (recent: Item[]) => Item[],
+  expires?: number,
+): Promise<void> {
   for (let race = 0; race < MAX_RACES; race++) {
     const item = await readRegistry(client, table, run);
     if (!item && expires === undefined) return;
@@ -63,15 +94,28 @@ async function updateRegistry(client: DynamoDBDocumentClient, table: string, run
     const version = Number(item?.version ?? 0);
     const newest = String(recent[0]?.createdAt ?? run.createdAt);
     try {
-      await client.send(new PutCommand({
-        TableName: table,
-        Item: {
-          ...registryKey(run.repo, run.pipeline), type: 'pipeline', repo: run.repo, pipeline: run.pipeline, lastRunAt: newest, recent,
-          version: version + 1, expiresAt: Math.max(Number(item?.expiresAt ?? 0), expires ?? 0),
-        },
-        ConditionExpression: item ? '#version = :version' : 'attribute_not_exists(pk)',
-        ...(item ? { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': version } } : {}),
-      }));
+      await client.send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            ...registryKey(run.repo, run.pipeline),
+            type: 'pipeline',
+            repo: run.repo,
+            pipeline: run.pipeline,
+            lastRunAt: newest,
+            recent,
+            version: version + 1,
+            expiresAt: Math.max(Number(item?.expiresAt ?? 0), expires ?? 0),
+          },
+          ConditionExpression: item ? '#version = :version' : 'attribute_not_exists(pk)',
+          ...(item
+            ? {
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: { ':version': version },
+              }
+            : {}),
+        }),
+      );
       return;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
@@ -83,9 +127,15 @@ async function updateRegistry(client: DynamoDBDocumentClient, table: string, run
 }
 
 export async function listPipelines(client: DynamoDBDocumentClient, table: string): Promise<PipelineSummary[]> {
-  const items = await queryItems(client, { TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': PIPELINES_PK } });
+  const items = await queryItems(client, {
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': PIPELINES_PK },
+  });
   return items.map((item) => ({
-    repo: String(item.repo), pipeline: String(item.pipeline), lastRunAt: String(item.lastRunAt),
+    repo: String(item.repo),
+    pipeline: String(item.pipeline),
+    lastRunAt: String(item.lastRunAt),
     recent: ((item.recent ?? []) as Item[]).map((r) => r as unknown as RecentRun),
   }));
 }
@@ -108,14 +158,19 @@ export async function pageRuns(client: DynamoDBDocumentClient, table: string, q:
   let read = 0;
   let exhausted = false;
   while (runs.length <= q.limit && read < budget) {
-    const page = await client.send(new QueryCommand({
-      TableName: table, IndexName: 'gsi2', ScanIndexForward: false,
-      KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': pk, ...filter?.values },
-      ...(filter ? { FilterExpression: filter.expression, ExpressionAttributeNames: filter.names } : {}),
-      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      // unfiltered: the page and one more run; filtered: bigger reads, within the budget
-      Limit: filter ? Math.min(budget - read, Math.max(q.limit * 4, 100)) : q.limit + 1 - runs.length,
-    }));
+    const page = await client.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: 'gsi2',
+        ScanIndexForward: false,
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk, ...filter?.values },
+        ...(filter ? { FilterExpression: filter.expression, ExpressionAttributeNames: filter.names } : {}),
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        // unfiltered: the page and one more run; filtered: bigger reads, within the budget
+        Limit: filter ? Math.min(budget - read, Math.max(q.limit * 4, 100)) : q.limit + 1 - runs.length,
+      }),
+    );
     read += page.ScannedCount ?? 0;
     runs.push(...((page.Items ?? []) as Item[]));
     startKey = page.LastEvaluatedKey;
@@ -132,8 +187,12 @@ export async function pageRuns(client: DynamoDBDocumentClient, table: string, q:
   return { runs: shown.map(toRunRecord), ...(more && cursorKey ? { next: encodeCursor(cursorKey) } : {}) };
 }
 
-function filterExpression(filter: RunFilter): { expression: string; names: Record<string, string>; values: Record<string, unknown> } | undefined {
-  const present = (['branch', 'status', 'event'] as const).filter((field) => filter[field] !== undefined && filter[field] !== '');
+function filterExpression(
+  filter: RunFilter,
+): { expression: string; names: Record<string, string>; values: Record<string, unknown> } | undefined {
+  const present = (['branch', 'status', 'event'] as const).filter(
+    (field) => filter[field] !== undefined && filter[field] !== '',
+  );
   if (present.length === 0) return undefined;
   return {
     expression: present.map((field) => `#f_${field} = :f_${field}`).join(' AND '),
@@ -154,7 +213,8 @@ function encodeCursor(key: Item): string {
 function decodeCursor(cursor: string, pk: string): Item {
   try {
     const [gsi2sk, runPk] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof gsi2sk === 'string' && typeof runPk === 'string' && runPk.startsWith('RUN#')) return { gsi2pk: pk, gsi2sk, pk: runPk, sk: '#RUN' };
+    if (typeof gsi2sk === 'string' && typeof runPk === 'string' && runPk.startsWith('RUN#'))
+      return { gsi2pk: pk, gsi2sk, pk: runPk, sk: '#RUN' };
   } catch {
     // falls through to the error below
   }

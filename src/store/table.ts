@@ -24,14 +24,28 @@ export const RUN_TABLE = {
   billingMode: 'PAY_PER_REQUEST',
   indexes: [
     { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', purpose: 'runs of a repository, newest first' },
-    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', purpose: 'runs of one pipeline of a repository, newest first' },
-    { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk', purpose: 'sparse: runs still queued or running (crash recovery, concurrency groups)' },
+    {
+      name: 'gsi2',
+      partitionKey: 'gsi2pk',
+      sortKey: 'gsi2sk',
+      purpose: 'runs of one pipeline of a repository, newest first',
+    },
+    {
+      name: 'gsi3',
+      partitionKey: 'gsi3pk',
+      sortKey: 'gsi3sk',
+      purpose: 'sparse: runs still queued or running (crash recovery, concurrency groups)',
+    },
   ] satisfies IndexDefinition[],
 } as const;
 
 /** CreateTable input for the run table (the local bootstrap; infra builds the same from RUN_TABLE). */
 export function createTableInput(tableName: string): CreateTableCommandInput {
-  const keyNames = [RUN_TABLE.partitionKey, RUN_TABLE.sortKey, ...RUN_TABLE.indexes.flatMap((i) => [i.partitionKey, i.sortKey])];
+  const keyNames = [
+    RUN_TABLE.partitionKey,
+    RUN_TABLE.sortKey,
+    ...RUN_TABLE.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ];
   return {
     TableName: tableName,
     BillingMode: RUN_TABLE.billingMode,

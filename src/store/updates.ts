@@ -6,7 +6,14 @@
  */
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { RunStatus, StepStatus } from '../../statemachines/pipeline/model.ts';
-import { isTerminalRun, runKey, runSourcesFor, statusInCondition, stepKey, stepSourcesFor } from '../../statemachines/lifecycle.ts';
+import {
+  isTerminalRun,
+  runKey,
+  runSourcesFor,
+  statusInCondition,
+  stepKey,
+  stepSourcesFor,
+} from '../../statemachines/lifecycle.ts';
 
 export interface StepTransitionFields {
   startedAt?: string;
@@ -25,7 +32,11 @@ export interface RunTransitionFields {
 }
 
 /** `SET #f = :f` for each present field; names are placeholders because `status` and others are reserved words. */
-function setClauses(fields: Record<string, unknown>): { clauses: string[]; names: Record<string, string>; values: Record<string, unknown> } {
+function setClauses(fields: Record<string, unknown>): {
+  clauses: string[];
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+} {
   const present = Object.entries(fields).filter(([, value]) => value !== undefined);
   return {
     clauses: present.map(([name]) => `#${name} = :${name}`),
@@ -39,7 +50,14 @@ function setClauses(fields: Record<string, unknown>): { clauses: string[]; names
  * A step moves only forward: `#status IN (earlier statuses)`. A new attempt (`running` again with
  * `incrementAttempts`) is the one same-rank move, and counts once per `attemptId`.
  */
-export function stepTransitionInput(table: string, runId: string, key: string, to: StepStatus, fields: StepTransitionFields, writeId: string): UpdateCommandInput | undefined {
+export function stepTransitionInput(
+  table: string,
+  runId: string,
+  key: string,
+  to: StepStatus,
+  fields: StepTransitionFields,
+  writeId: string,
+): UpdateCommandInput | undefined {
   const { startedAt, endedAt, reason, incrementAttempts } = fields;
   if (stepSourcesFor(to).length === 0) return undefined; // nothing moves back to `pending`
   // Without an attempt id of its own, the call is the attempt: its retries then count once.
@@ -71,19 +89,30 @@ export function stepTransitionInput(table: string, runId: string, key: string, t
   }
   const update = `SET ${clauses.join(', ')}${adds.length > 0 ? ` ADD ${adds.join(', ')}` : ''}`;
   return {
-    TableName: table, Key: stepKey(runId, key), UpdateExpression: update, ConditionExpression: condition,
-    ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+    TableName: table,
+    Key: stepKey(runId, key),
+    UpdateExpression: update,
+    ConditionExpression: condition,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
   };
 }
 
 /** A run moves only forward, and only once committed; a terminal run leaves the active index (gsi3). */
-export function runTransitionInput(table: string, runId: string, to: RunStatus, fields: RunTransitionFields, writeId: string): UpdateCommandInput | undefined {
+export function runTransitionInput(
+  table: string,
+  runId: string,
+  to: RunStatus,
+  fields: RunTransitionFields,
+  writeId: string,
+): UpdateCommandInput | undefined {
   if (runSourcesFor(to).length === 0) return undefined; // nothing moves back to `queued`
   const set = setClauses({ status: to, ...fields, writeId });
   const from = statusInCondition(runSourcesFor(to));
   const remove = isTerminalRun(to) ? ' REMOVE gsi3pk, gsi3sk' : '';
   return {
-    TableName: table, Key: runKey(runId),
+    TableName: table,
+    Key: runKey(runId),
     UpdateExpression: `SET ${set.clauses.join(', ')}${remove}`,
     ConditionExpression: `#committed = :true AND ${from.expression}`,
     ExpressionAttributeNames: { ...set.names, '#committed': 'committed' },

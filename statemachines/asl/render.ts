@@ -6,9 +6,31 @@
 import type { Json, State, StateMachine } from './types.ts';
 
 const HEAD = [
-  'Comment', 'StartAt', 'States', 'Type', 'Resource', 'Variable', 'And', 'Or', 'Not', 'ErrorEquals',
-  'Parameters', 'Result', 'ResultSelector', 'ResultPath', 'TimeoutSeconds', 'Choices', 'Default', 'Branches',
-  'IntervalSeconds', 'MaxAttempts', 'BackoffRate', 'Retry', 'Catch', 'Error', 'Cause',
+  'Comment',
+  'StartAt',
+  'States',
+  'Type',
+  'Resource',
+  'Variable',
+  'And',
+  'Or',
+  'Not',
+  'ErrorEquals',
+  'Parameters',
+  'Result',
+  'ResultSelector',
+  'ResultPath',
+  'TimeoutSeconds',
+  'Choices',
+  'Default',
+  'Branches',
+  'IntervalSeconds',
+  'MaxAttempts',
+  'BackoffRate',
+  'Retry',
+  'Catch',
+  'Error',
+  'Cause',
 ];
 /** Always last, after any other key (a Choice rule's operator, say). */
 const TAIL = ['Next', 'End'];
@@ -57,5 +79,7 @@ export function inExecutionOrder(machine: StateMachine): StateMachine {
 
 /** Renders an ASL definition (or any part of one) deterministically: indented, or compact with `indent` 0. */
 export function renderAsl(definition: unknown, indent = 2): string {
-  return indent === 0 ? JSON.stringify(ordered(definition as Json)) : `${JSON.stringify(ordered(definition as Json), null, indent)}\n`;
+  return indent === 0
+    ? JSON.stringify(ordered(definition as Json))
+    : `${JSON.stringify(ordered(definition as Json), null, indent)}\n`;
 }

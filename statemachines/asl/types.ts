@@ -94,7 +94,15 @@ export interface FailState {
   Cause: string;
 }
 
-export type State = TaskState | PassState | ChoiceState | ParallelState | MapState | WaitState | SucceedState | FailState;
+export type State =
+  | TaskState
+  | PassState
+  | ChoiceState
+  | ParallelState
+  | MapState
+  | WaitState
+  | SucceedState
+  | FailState;
 
 export interface StateMachine {
   Comment?: string;
@@ -129,4 +137,7 @@ export const ROLLOUT_RESOURCES = {
 } as const;
 
 /** Resources only the local engine implements: a definition holding one is never deployed. */
-export const LOCAL_ONLY_RESOURCES: readonly string[] = [ROLLOUT_RESOURCES.localRolloutShift, ROLLOUT_RESOURCES.localRolloutMeasure];
+export const LOCAL_ONLY_RESOURCES: readonly string[] = [
+  ROLLOUT_RESOURCES.localRolloutShift,
+  ROLLOUT_RESOURCES.localRolloutMeasure,
+];

@@ -87,7 +87,16 @@ export function compilePipeline(
 ): Result<CompiledPipeline> {
   const keyOf = new Map(instances.map((i) => [i.name, i.key]));
   const needs = new Map(instances.map((i) => [i.key, i.needs.map((n) => keyOf.get(n) ?? n)]));
-  return compileLayout(pipeline, instances, layoutDag(instances.map((i) => i.key), needs), target, options);
+  return compileLayout(
+    pipeline,
+    instances,
+    layoutDag(
+      instances.map((i) => i.key),
+      needs,
+    ),
+    target,
+    options,
+  );
 }
 
 /** Compiles a given layout (the benchmark compares other layouts through this). */
@@ -107,7 +116,8 @@ export function compileLayout(
   if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
   const over = checkLimits(pipeline, whole.estimates);
   const forced = options.partSteps !== undefined && instances.length > options.partSteps;
-  if (!forced && (over.length === 0 || options.enforceLimits === false)) return ok(compiled(scope, instances, whole, []));
+  if (!forced && (over.length === 0 || options.enforceLimits === false))
+    return ok(compiled(scope, instances, whole, []));
   if (!forced && options.split === false) return fail(over);
   return compileSplit(pipeline, instances, layout, fullTarget, options, whole.estimates);
 }
@@ -116,10 +126,26 @@ export function compileLayout(
  * The pipeline as a root and parts (split.ts), each within the quotas: the part budget (steps per
  * part) starts from the whole's bytes and events per step, and shrinks until every machine fits.
  */
-function compileSplit(pipeline: Pipeline, instances: StepInstance[], layout: DagLayout, target: CompileTarget, options: CompileOptions, whole: Estimates): Result<CompiledPipeline> {
+function compileSplit(
+  pipeline: Pipeline,
+  instances: StepInstance[],
+  layout: DagLayout,
+  target: CompileTarget,
+  options: CompileOptions,
+  whole: Estimates,
+): Result<CompiledPipeline> {
   const n = instances.length;
   const share = (limit: number, used: number) => Math.floor((n * limit * 0.85) / Math.max(used, 1));
-  let budget = options.partSteps ?? Math.max(1, Math.min(n - 1, share(LIMITS.definitionBytes, whole.definitionBytes), share(LIMITS.historyEvents, whole.maxHistoryEvents)));
+  let budget =
+    options.partSteps ??
+    Math.max(
+      1,
+      Math.min(
+        n - 1,
+        share(LIMITS.definitionBytes, whole.definitionBytes),
+        share(LIMITS.historyEvents, whole.maxHistoryEvents),
+      ),
+    );
   for (;;) {
     const scope = newScope(pipeline, instances, layout, target, options.callees ?? new Map());
     const plan = planParts(layout.root, budget);
@@ -145,7 +171,11 @@ interface Machine {
 function rootMachine(scope: Scope, states: Record<string, State>, first: string): Machine {
   const start = scope.names.claim('run context');
   states[start] = runContextState(scope.pipeline, pullPrelude(scope), first);
-  const definition = inExecutionOrder({ Comment: `serverless-ci pipeline ${scope.pipeline.id}`, StartAt: start, States: states });
+  const definition = inExecutionOrder({
+    Comment: `serverless-ci pipeline ${scope.pipeline.id}`,
+    StartAt: start,
+    States: states,
+  });
   const json = renderAsl(definition, 0);
   return { definition, json, estimates: estimate(definition, json) };
 }
@@ -157,7 +187,12 @@ function compiled(scope: Scope, instances: StepInstance[], root: Machine, parts:
     json: root.json,
     hash: createHash('sha256').update(root.json).digest('hex'),
     steps: [...scope.byKey.values()].map(({ inst, key, needKeys, order }) => ({
-      key, name: inst.name, kind: inst.step.kind, needs: needKeys, order, ...(inst.step.kind === 'pipeline' ? { calls: inst.step.pipeline } : {}),
+      key,
+      name: inst.name,
+      kind: inst.step.kind,
+      needs: needKeys,
+      order,
+      ...(inst.step.kind === 'pipeline' ? { calls: inst.step.pipeline } : {}),
       ...(Object.keys(inst.matrix).length > 0 ? { group: inst.step.name } : {}),
       ...(inst.step.kind === 'run' ? { compute: inst.step.compute } : {}),
     })),
@@ -167,14 +202,26 @@ function compiled(scope: Scope, instances: StepInstance[], root: Machine, parts:
   };
 }
 
-function newScope(pipeline: Pipeline, instances: StepInstance[], layout: DagLayout, target: CompileTarget, calleePipelines: ReadonlyMap<string, Pipeline>): Scope {
+function newScope(
+  pipeline: Pipeline,
+  instances: StepInstance[],
+  layout: DagLayout,
+  target: CompileTarget,
+  calleePipelines: ReadonlyMap<string, Pipeline>,
+): Scope {
   const keyOf = new Map(instances.map((i) => [i.name, i.key]));
   const byKey = new Map<string, InstanceInfo>();
   const diagnostics: Diagnostic[] = [];
   instances.forEach((inst, order) => {
     const needKeys = inst.needs.flatMap((n) => {
       const k = keyOf.get(n);
-      if (k === undefined) diagnostics.push({ code: 'unknown-need', message: `unknown need '${n}'`, path: ['steps', inst.step.name, 'needs'], span: inst.step.span });
+      if (k === undefined)
+        diagnostics.push({
+          code: 'unknown-need',
+          message: `unknown need '${n}'`,
+          path: ['steps', inst.step.name, 'needs'],
+          span: inst.step.span,
+        });
       return k === undefined ? [] : [k];
     });
     byKey.set(inst.key, { inst, key: inst.key, needKeys, order });
@@ -188,14 +235,25 @@ function newScope(pipeline: Pipeline, instances: StepInstance[], layout: DagLayo
     }
   }
   return {
-    pipeline, target, names: new StateNames(), byKey, gates: layout.gates, signals, runBound: runBound(instances), callees: calleePipelines,
-    visible: visibility(layout.root, layout.gates), diagnostics,
+    pipeline,
+    target,
+    names: new StateNames(),
+    byKey,
+    gates: layout.gates,
+    signals,
+    runBound: runBound(instances),
+    callees: calleePipelines,
+    visible: visibility(layout.root, layout.gates),
+    diagnostics,
   };
 }
 
 /** Upper bound of a run (every step one after another, every retry used): a gate's timeout. */
 function runBound(instances: StepInstance[]): number {
-  const total = instances.reduce((s, i) => s + i.step.timeout * (1 + (i.step.kind === 'run' ? i.step.retry.max : 0)) + 120, 0);
+  const total = instances.reduce(
+    (s, i) => s + i.step.timeout * (1 + (i.step.kind === 'run' ? i.step.retry.max : 0)) + 120,
+    0,
+  );
   return Math.min(total, 31_536_000);
 }
 
@@ -215,7 +273,11 @@ function emitResult(scope: Scope, states: Record<string, State>): string {
   states[succeeded] = { Type: 'Succeed' };
   if (rules.length === 0) return succeeded;
   states[failed] = { Type: 'Fail', Error: 'sci.StepsFailed', Cause: 'one or more steps failed' };
-  states[choice] = { Type: 'Choice', Choices: [{ ...(rules.length === 1 ? rules[0]! : { Or: rules }), Next: failed } as ChoiceRule & { Next: string }], Default: succeeded };
+  states[choice] = {
+    Type: 'Choice',
+    Choices: [{ ...(rules.length === 1 ? rules[0]! : { Or: rules }), Next: failed } as ChoiceRule & { Next: string }],
+    Default: succeeded,
+  };
   return choice;
 }
 
@@ -223,10 +285,20 @@ function checkLimits(pipeline: Pipeline, e: Estimates): Diagnostic[] {
   const span = { file: pipeline.file, line: 1, col: 1 };
   const out: Diagnostic[] = [];
   if (e.definitionBytes > LIMITS.definitionBytes) {
-    out.push({ code: 'too-large', message: `the compiled state machine is ${e.definitionBytes} bytes, over Step Functions' limit of ${LIMITS.definitionBytes}: split the pipeline (a pipeline: step can call another)`, path: ['steps'], span });
+    out.push({
+      code: 'too-large',
+      message: `the compiled state machine is ${e.definitionBytes} bytes, over Step Functions' limit of ${LIMITS.definitionBytes}: split the pipeline (a pipeline: step can call another)`,
+      path: ['steps'],
+      span,
+    });
   }
   if (e.maxHistoryEvents > LIMITS.historyEvents) {
-    out.push({ code: 'too-many-events', message: `a run could write up to ${e.maxHistoryEvents} history events, over Step Functions' limit of ${LIMITS.historyEvents}: split the pipeline or lower retries`, path: ['steps'], span });
+    out.push({
+      code: 'too-many-events',
+      message: `a run could write up to ${e.maxHistoryEvents} history events, over Step Functions' limit of ${LIMITS.historyEvents}: split the pipeline or lower retries`,
+      path: ['steps'],
+      span,
+    });
   }
   return out;
 }

@@ -29,7 +29,9 @@ class Unsupported {
   constructor(readonly message: string) {}
 }
 
-type Operand = { kind: 'literal'; value: MatrixValue | null } | { kind: 'path'; path: string; type: 'string' | 'number' | 'boolean' };
+type Operand =
+  | { kind: 'literal'; value: MatrixValue | null }
+  | { kind: 'path'; path: string; type: 'string' | 'number' | 'boolean' };
 
 const TRUE: Cond = { kind: 'const', value: true };
 const FALSE: Cond = { kind: 'const', value: false };
@@ -133,9 +135,12 @@ function equals(left: Expr, right: Expr, scope: ConditionScope): Cond {
     const op = { string: 'StringEqualsPath', number: 'NumericEqualsPath', boolean: 'BooleanEqualsPath' }[l.type];
     return test(l.path, op, r.path);
   }
-  const [path, lit] = l.kind === 'path' ? [l, r as Extract<Operand, { kind: 'literal' }>] : [r as Extract<Operand, { kind: 'path' }>, l];
+  const [path, lit] =
+    l.kind === 'path' ? [l, r as Extract<Operand, { kind: 'literal' }>] : [r as Extract<Operand, { kind: 'path' }>, l];
   if (lit.value === null) return test(path.path, 'IsNull', true);
-  const op = { string: 'StringEquals', number: 'NumericEquals', boolean: 'BooleanEquals' }[typeof lit.value as 'string'];
+  const op = { string: 'StringEquals', number: 'NumericEquals', boolean: 'BooleanEquals' }[
+    typeof lit.value as 'string'
+  ];
   return test(path.path, op, lit.value);
 }
 

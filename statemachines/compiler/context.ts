@@ -62,11 +62,13 @@ export function resolveContext(
   }
   const name = rest.join('.');
   const simple = SIMPLE[root];
-  if (simple && rest.length === 0) return { kind: 'path', path: `$.run.${simple.field}`, type: 'string', envVar: simple.env };
+  if (simple && rest.length === 0)
+    return { kind: 'path', path: `$.run.${simple.field}`, type: 'string', envVar: simple.env };
   if (root === 'pr' && rest.length === 1 && PR[name]) {
     return { kind: 'path', path: `$.run.pr.${name}`, type: PR[name].type, envVar: PR[name].env };
   }
-  if (root === 'pipeline' && name === 'id') return { kind: 'path', path: '$.run.pipeline', type: 'string', envVar: 'SCI_PIPELINE' };
+  if (root === 'pipeline' && name === 'id')
+    return { kind: 'path', path: '$.run.pipeline', type: 'string', envVar: 'SCI_PIPELINE' };
   if (root === 'run' && name === 'id') return { kind: 'path', path: '$.run.id', type: 'string', envVar: 'SCI_RUN_ID' };
   if (root === 'matrix' && rest.length === 1) {
     const value = matrix[name];

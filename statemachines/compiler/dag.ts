@@ -33,7 +33,7 @@ class Bits {
   }
   /** True when every member of `other` within words [from, to) is in this set. */
   covers(other: Bits, from: number, to: number): boolean {
-    for (let i = from; i < to; i++) if (((other.words[i]! & this.words[i]!) >>> 0) !== other.words[i]!) return false;
+    for (let i = from; i < to; i++) if ((other.words[i]! & this.words[i]!) >>> 0 !== other.words[i]!) return false;
     return true;
   }
   /** Members shared with `mask` within words [from, to). */

@@ -35,7 +35,13 @@ function envKey(name: string, sk: Json): Record<string, Json> {
 }
 
 /** The states that take the environment before `task`; returns the first. `failed` gets `$.error`. */
-export function emitLock(scope: Scope, info: InstanceInfo, task: string, failed: string, states: Record<string, State>): string {
+export function emitLock(
+  scope: Scope,
+  info: InstanceInfo,
+  task: string,
+  failed: string,
+  states: Record<string, State>,
+): string {
   const env = info.inst.step.environment!.name;
   const lock = scope.names.claim(info.inst.name, `take ${env}`);
   const wait = scope.names.claim(info.inst.name, `wait for ${env}`);
@@ -47,7 +53,13 @@ export function emitLock(scope: Scope, info: InstanceInfo, task: string, failed:
       Key: envKey(env, { S: LOCK_SK }),
       UpdateExpression: 'SET #h = :run, #since = :now, #w = if_not_exists(#w, :none), #g = :held, #gs = :env',
       ConditionExpression: 'attribute_not_exists(#h) OR #h = :run',
-      ExpressionAttributeNames: { '#h': 'holder', '#since': 'heldSince', '#w': 'waiters', '#g': 'gsi1pk', '#gs': 'gsi1sk' },
+      ExpressionAttributeNames: {
+        '#h': 'holder',
+        '#since': 'heldSince',
+        '#w': 'waiters',
+        '#g': 'gsi1pk',
+        '#gs': 'gsi1sk',
+      },
       ExpressionAttributeValues: {
         ':run': RUN,
         ':now': { 'S.$': '$$.State.EnteredTime' },
@@ -102,7 +114,13 @@ export function emitUnlock(scope: Scope, info: InstanceInfo, next: string, state
       Key: envKey(env, { S: LOCK_SK }),
       UpdateExpression: 'SET #w = :none REMOVE #h, #since, #g, #gs',
       ConditionExpression: '#h = :run',
-      ExpressionAttributeNames: { '#h': 'holder', '#since': 'heldSince', '#w': 'waiters', '#g': 'gsi1pk', '#gs': 'gsi1sk' },
+      ExpressionAttributeNames: {
+        '#h': 'holder',
+        '#since': 'heldSince',
+        '#w': 'waiters',
+        '#g': 'gsi1pk',
+        '#gs': 'gsi1sk',
+      },
       ExpressionAttributeValues: { ':run': RUN, ':none': { L: [] } },
       ReturnValues: 'ALL_OLD',
     },
@@ -160,13 +178,25 @@ export function emitRelease(scope: Scope, info: InstanceInfo, next: string, stat
     ':outputs': { M: releaseOutputs(scope, info) },
   };
   const names = {
-    '#env': 'environment', '#pipeline': 'pipeline', '#run': 'run', '#sha': 'sha', '#branch': 'branch', '#step': 'step',
-    '#at': 'at', '#status': 'status', '#outputs': 'outputs', ...(env.url !== undefined ? { '#url': 'url' } : {}),
+    '#env': 'environment',
+    '#pipeline': 'pipeline',
+    '#run': 'run',
+    '#sha': 'sha',
+    '#branch': 'branch',
+    '#step': 'step',
+    '#at': 'at',
+    '#status': 'status',
+    '#outputs': 'outputs',
+    ...(env.url !== undefined ? { '#url': 'url' } : {}),
   };
   const set =
     'SET #env = :env, #pipeline = :pipeline, #run = :run, #sha = :sha, #branch = :branch, #step = :step, #at = :at, #status = :status, #outputs = :outputs' +
     (env.url !== undefined ? ', #url = :url' : '');
-  const write = (sk: Json, extra: { names: Record<string, string>; values: Record<string, Json>; set: string }, then: string): State => ({
+  const write = (
+    sk: Json,
+    extra: { names: Record<string, string>; values: Record<string, Json>; set: string },
+    then: string,
+  ): State => ({
     Type: 'Task',
     Resource: RESOURCES.updateItem,
     Parameters: {
@@ -182,10 +212,18 @@ export function emitRelease(scope: Scope, info: InstanceInfo, next: string, stat
     Catch: [{ ErrorEquals: ['States.ALL'], Next: then, ResultPath: null }],
     Next: then,
   });
-  states[record] = write({ 'S.$': `States.Format('${RELEASE_SK_PREFIX}{}#{}', $$.State.EnteredTime, $.run.id)` }, { names: {}, values: {}, set: '' }, current);
+  states[record] = write(
+    { 'S.$': `States.Format('${RELEASE_SK_PREFIX}{}#{}', $$.State.EnteredTime, $.run.id)` },
+    { names: {}, values: {}, set: '' },
+    current,
+  );
   states[current] = write(
     { S: CURRENT_SK },
-    { names: { '#g': 'gsi1pk', '#gs': 'gsi1sk' }, values: { ':g': { S: ENVIRONMENTS_GSI1PK }, ':gs': { S: env.name } }, set: ', #g = :g, #gs = :gs' },
+    {
+      names: { '#g': 'gsi1pk', '#gs': 'gsi1sk' },
+      values: { ':g': { S: ENVIRONMENTS_GSI1PK }, ':gs': { S: env.name } },
+      set: ', #g = :g, #gs = :gs',
+    },
     next,
   );
   return record;
@@ -203,7 +241,9 @@ function releaseOutputs(scope: Scope, info: InstanceInfo): Record<string, Json> 
     out[step.name] = { M: Object.fromEntries(step.outputs.map((n) => [n, { 'S.$': `${base}.outputs.${n}` }])) };
   }
   for (const [name, keys] of Object.entries(scope.pipeline.released ?? {})) {
-    out[name] = { M: Object.fromEntries(keys.map((n) => [n, { 'S.$': `$.run.released${member(name)}.outputs.${n}` }])) };
+    out[name] = {
+      M: Object.fromEntries(keys.map((n) => [n, { 'S.$': `$.run.released${member(name)}.outputs.${n}` }])),
+    };
   }
   return out;
 }

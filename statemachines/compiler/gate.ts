@@ -12,7 +12,11 @@ import { CONDITIONAL_FAILED, WRITE_TIMEOUT } from './status.ts';
 import { itemKey, type Scope } from './scope.ts';
 import { gateSk } from '../lifecycle.ts';
 
-const THROTTLED = ['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.ThrottlingException', 'DynamoDB.RequestLimitExceeded'];
+const THROTTLED = [
+  'DynamoDB.ProvisionedThroughputExceededException',
+  'DynamoDB.ThrottlingException',
+  'DynamoDB.RequestLimitExceeded',
+];
 
 /** Normalises a gate item (typed DynamoDB attributes under `prefix`) to `{ <need>: { status, chain } }`. */
 function needsSelector(scope: Scope, needs: string[], prefix: string): Record<string, Json> {
@@ -38,7 +42,14 @@ function hasOutputs(scope: Scope, key: string): boolean {
  * The gate of step `key`: returns its start state. Both paths leave the needs' statuses
  * at `$.gates.<key>.<need>`; `failed` receives `$.error` when the gate itself fails.
  */
-export function emitGate(scope: Scope, key: string, stem: string, next: string, failed: string, states: Record<string, State>): string {
+export function emitGate(
+  scope: Scope,
+  key: string,
+  stem: string,
+  next: string,
+  failed: string,
+  states: Record<string, State>,
+): string {
   const needs = scope.gates.get(key)!;
   const gate = scope.names.claim(stem, 'gate');
   const read = scope.names.claim(stem, 'gate read');
@@ -80,7 +91,13 @@ export function emitGate(scope: Scope, key: string, stem: string, next: string, 
  * The signals step `key` sends after its final status write, one per gated step that
  * waits for it; returns the first state (or `next` when it signals nobody).
  */
-export function emitSignals(scope: Scope, key: string, stem: string, next: string, states: Record<string, State>): string {
+export function emitSignals(
+  scope: Scope,
+  key: string,
+  stem: string,
+  next: string,
+  states: Record<string, State>,
+): string {
   const targets = scope.signals.get(key) ?? [];
   return targets.reduceRight((after, gated) => {
     const gatedName = scope.byKey.get(gated)!.inst.name;

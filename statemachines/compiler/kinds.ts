@@ -74,9 +74,12 @@ export function stepTask(scope: Scope, info: InstanceInfo, o: Outcomes): TaskSta
   const r = retry(step);
   if (r) task.Retry = r;
   if (step.kind === 'run') task.Parameters = buildParameters(scope, info, step);
-  if (step.kind === 'run' && step.outputs.length > 0) Object.assign(task, { ResultSelector: exportedSelector(step.outputs), ResultPath: `$.steps.${info.key}` });
-  if (step.kind === 'approval') Object.assign(task, { Resource: RESOURCES.updateItemWaitForToken, Parameters: approvalParameters(scope, info) });
-  if (step.kind === 'pipeline') Object.assign(task, { Resource: RESOURCES.startExecution, Parameters: callParameters(scope, info) });
+  if (step.kind === 'run' && step.outputs.length > 0)
+    Object.assign(task, { ResultSelector: exportedSelector(step.outputs), ResultPath: `$.steps.${info.key}` });
+  if (step.kind === 'approval')
+    Object.assign(task, { Resource: RESOURCES.updateItemWaitForToken, Parameters: approvalParameters(scope, info) });
+  if (step.kind === 'pipeline')
+    Object.assign(task, { Resource: RESOURCES.startExecution, Parameters: callParameters(scope, info) });
   return task;
 }
 
@@ -94,13 +97,24 @@ function approvalParameters(scope: Scope, info: InstanceInfo): NonNullable<TaskS
   const step = info.inst.step as Extract<Step, { kind: 'approval' }>;
   const ts = templateScope(scope, info);
   const message = aslTemplate('S', step.message, ts);
-  if (!message.ok) scope.diagnostics.push({ code: 'bad-template', message: message.message, path: ['steps', step.name, 'approval', 'message'], span: step.message.span });
+  if (!message.ok)
+    scope.diagnostics.push({
+      code: 'bad-template',
+      message: message.message,
+      path: ['steps', step.name, 'approval', 'message'],
+      span: step.message.span,
+    });
   return {
     TableName: scope.target.tableName,
     Key: itemKey(stepSk(info.key)),
     UpdateExpression: 'SET #status = :waiting, #token = :token, #message = :message, #startedAt = :now',
     ConditionExpression: `attribute_not_exists(#status) OR ${APPROVAL_FROM.expression}`,
-    ExpressionAttributeNames: { '#status': 'status', '#token': 'taskToken', '#message': 'message', '#startedAt': 'startedAt' },
+    ExpressionAttributeNames: {
+      '#status': 'status',
+      '#token': 'taskToken',
+      '#message': 'message',
+      '#startedAt': 'startedAt',
+    },
     ExpressionAttributeValues: {
       ':waiting': { S: 'waiting' },
       ':token': { 'S.$': '$$.Task.Token' },
@@ -126,7 +140,9 @@ function callParameters(scope: Scope, info: InstanceInfo): NonNullable<TaskState
   const declared = scope.callees.get(step.pipeline)?.triggers.manual?.inputs ?? {};
   const inputs: Record<string, Json> = {};
   for (const [name, t] of Object.entries(step.inputs)) {
-    const text = t.parts.every((p) => 'text' in p) ? t.parts.map((p) => ('text' in p ? p.text : '')).join('') : undefined;
+    const text = t.parts.every((p) => 'text' in p)
+      ? t.parts.map((p) => ('text' in p ? p.text : '')).join('')
+      : undefined;
     const typed = text === undefined ? undefined : typedLiteral(declared[name], text);
     if (typed !== undefined) {
       inputs[name] = typed;
@@ -134,7 +150,13 @@ function callParameters(scope: Scope, info: InstanceInfo): NonNullable<TaskState
     }
     const v = aslTemplate(name, t, ts);
     if (v.ok) Object.assign(inputs, v.value);
-    else scope.diagnostics.push({ code: 'bad-template', message: v.message, path: ['steps', step.name, 'pipeline', 'inputs', name], span: t.span });
+    else
+      scope.diagnostics.push({
+        code: 'bad-template',
+        message: v.message,
+        path: ['steps', step.name, 'pipeline', 'inputs', name],
+        span: t.span,
+      });
   }
   // The execution input contract: every declared input present, defaults applied.
   for (const [name, spec] of Object.entries(declared)) {

@@ -20,7 +20,8 @@ export const MAX_BRANCHES = 10;
 /** Emits `block` into `states` followed by `next`; returns how to enter it. */
 export function emitBlock(scope: Scope, block: Block, next: Entry, states: Record<string, State>): Entry {
   if (block.kind === 'step') return emitStep(scope, block.key, next, states);
-  if (block.kind === 'seq') return block.items.reduceRight((after, item) => emitBlock(scope, item, after, states), next);
+  if (block.kind === 'seq')
+    return block.items.reduceRight((after, item) => emitBlock(scope, item, after, states), next);
   return parallelEntry(scope, group(block.branches), next, states);
 }
 
@@ -48,10 +49,22 @@ function parallelEntry(scope: Scope, blocks: Block[], next: Entry, states: Recor
   let split: ((status: FinalStatus) => string) | null | undefined;
   const name = (): string => {
     // One predecessor enters a block, and it either routes every status or none.
-    if (split) throw new Error(`internal: parallel (${blocks.map((b) => firstStep(scope, b)).join(', ')}) entered both routed and by name`);
-    return (general ??= emitParallel(scope, blocks, emitted().map((b) => ({ start: b.entry.name(), states: b.states })), next.name(), states));
+    if (split)
+      throw new Error(
+        `internal: parallel (${blocks.map((b) => firstStep(scope, b)).join(', ')}) entered both routed and by name`,
+      );
+    general ??= emitParallel(
+      scope,
+      blocks,
+      emitted().map((b) => ({ start: b.entry.name(), states: b.states })),
+      next.name(),
+      states,
+    );
+    return general;
   };
-  const routable = blocks.every((b) => b.kind === 'step' && !scope.gates.has(b.key) && !(scope.signals.get(b.key)?.length));
+  const routable = blocks.every(
+    (b) => b.kind === 'step' && !scope.gates.has(b.key) && !scope.signals.get(b.key)?.length,
+  );
   if (!routable) return { name };
   const route = (from: string, status: FinalStatus): string | undefined => {
     if (general !== undefined) return undefined;
@@ -67,7 +80,14 @@ const STATUSES: FinalStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
  * The two Parallels of `parallelEntry` (each made on first use), or null when some status
  * sends branches different ways or a branch cannot be routed from `from`.
  */
-function splitFan(scope: Scope, blocks: Block[], branches: Branch[], from: string, next: Entry, states: Record<string, State>): ((status: FinalStatus) => string) | null {
+function splitFan(
+  scope: Scope,
+  blocks: Block[],
+  branches: Branch[],
+  from: string,
+  next: Entry,
+  states: Record<string, State>,
+): ((status: FinalStatus) => string) | null {
   const way = new Map<FinalStatus, 'run' | 'skip'>();
   const skips = branches.map(() => new Set<string>());
   for (const status of STATUSES) {
@@ -75,7 +95,7 @@ function splitFan(scope: Scope, blocks: Block[], branches: Branch[], from: strin
     const runs = targets.map((t, i) => t !== undefined && t === branches[i]!.entry.task);
     if (targets.some((t) => t === undefined) || new Set(runs).size > 1) return null;
     way.set(status, runs[0] ? 'run' : 'skip');
-    if (!runs[0]) targets.forEach((t, i) => skips[i]!.add(t!));
+    if (!runs[0]) for (const [i, t] of targets.entries()) skips[i]!.add(t!);
   }
   if (skips.some((s) => s.size > 1)) return null;
   const skipOf = skips.map((s) => [...s][0]);
@@ -83,10 +103,23 @@ function splitFan(scope: Scope, blocks: Block[], branches: Branch[], from: strin
   let skip: string | undefined;
   return (status) => {
     if (way.get(status) === 'run') {
-      run ??= emitParallel(scope, blocks, branches.map((b, i) => ({ start: b.entry.task!, states: without(b.states, skipOf[i]) })), next.name(), states);
+      run ??= emitParallel(
+        scope,
+        blocks,
+        branches.map((b, i) => ({ start: b.entry.task!, states: without(b.states, skipOf[i]) })),
+        next.name(),
+        states,
+      );
       return run;
     }
-    skip ??= emitParallel(scope, blocks, branches.map((b, i) => skipBranch(scope, b, skipOf[i]!)), next.name(), states, 'skipped');
+    skip ??= emitParallel(
+      scope,
+      blocks,
+      branches.map((b, i) => skipBranch(scope, b, skipOf[i]!)),
+      next.name(),
+      states,
+      'skipped',
+    );
     return skip;
   };
 }
@@ -102,7 +135,10 @@ function skipBranch(scope: Scope, branch: Branch, skip: string): { start: string
   const copy = scope.names.claim(settledName);
   return {
     start: skip,
-    states: { [skip]: { ...write, Catch: [{ ...write.Catch![0]!, Next: copy }] }, [copy]: { ...branch.states[settledName]! } },
+    states: {
+      [skip]: { ...write, Catch: [{ ...write.Catch![0]!, Next: copy }] },
+      [copy]: { ...branch.states[settledName]! },
+    },
   };
 }
 
@@ -131,14 +167,24 @@ function emitParallel(
   suffix?: string,
 ): string {
   const name = scope.names.claim(`parallel (${blocks.map((b) => firstStep(scope, b)).join(', ')})`, suffix);
-  const rendered: StateMachine[] = branches.map((b) => ({ StartAt: b.start, States: closeBranch(scope, { ...b.states }) }));
-  states[name] = { Type: 'Parallel', Branches: rendered, ResultSelector: parallelSelector(rendered.length), Next: next };
+  const rendered: StateMachine[] = branches.map((b) => ({
+    StartAt: b.start,
+    States: closeBranch(scope, { ...b.states }),
+  }));
+  states[name] = {
+    Type: 'Parallel',
+    Branches: rendered,
+    ResultSelector: parallelSelector(rendered.length),
+    Next: next,
+  };
   return name;
 }
 
 /** A Parallel's result: `$.run` and `$.ctx` of the first branch, the `steps` maps of all merged. */
 export function parallelSelector(branches: number): Record<string, Json> {
-  const merge = Array.from({ length: branches }, (_, i) => `$[${i}].steps`).reduce((acc, path) => `States.JsonMerge(${acc}, ${path}, false)`);
+  const merge = Array.from({ length: branches }, (_, i) => `$[${i}].steps`).reduce(
+    (acc, path) => `States.JsonMerge(${acc}, ${path}, false)`,
+  );
   return { 'run.$': '$[0].run', 'ctx.$': `$[0]${CONTEXT.slice(1)}`, 'steps.$': merge };
 }
 
@@ -166,10 +212,10 @@ function closeBranch(scope: Scope, states: Record<string, State>): Record<string
       state.End = true;
     }
     if (state.Type === 'Choice') {
-      state.Choices.forEach((c) => (c.Next = target(c.Next)));
+      for (const c of state.Choices) c.Next = target(c.Next);
       state.Default = target(state.Default);
     }
-    if ('Catch' in state && state.Catch) state.Catch.forEach((c) => (c.Next = target(c.Next)));
+    if ('Catch' in state && state.Catch) for (const c of state.Catch) c.Next = target(c.Next);
   }
   if (done) states[done] = { Type: 'Succeed' };
   return states;

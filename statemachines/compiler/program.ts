@@ -15,7 +15,11 @@ import type { CompileTarget } from './scope.ts';
  * which callees are found. Every plan or compile problem of every pipeline, and every call to
  * a pipeline not in `all`, comes back as a diagnostic; nothing throws.
  */
-export function compileProgram(all: Pipeline[], roots: Pipeline[], target?: Partial<CompileTarget>): Result<Map<string, CompiledPipeline>> {
+export function compileProgram(
+  all: Pipeline[],
+  roots: Pipeline[],
+  target?: Partial<CompileTarget>,
+): Result<Map<string, CompiledPipeline>> {
   const byId = new Map(all.map((p) => [p.id, p]));
   for (const root of roots) if (!byId.has(root.id)) byId.set(root.id, root);
   const program = new Map<string, CompiledPipeline>();
@@ -46,7 +50,14 @@ export function compileProgram(all: Pipeline[], roots: Pipeline[], target?: Part
 function unknownCallees(pipeline: Pipeline, byId: ReadonlyMap<string, Pipeline>): Diagnostic[] {
   return pipeline.steps.flatMap((step) =>
     step.kind === 'pipeline' && !byId.has(step.pipeline)
-      ? [{ code: 'unknown-pipeline', message: `step '${step.name}' calls unknown pipeline '${step.pipeline}'`, path: ['steps', step.name, 'pipeline'], span: step.span }]
+      ? [
+          {
+            code: 'unknown-pipeline',
+            message: `step '${step.name}' calls unknown pipeline '${step.pipeline}'`,
+            path: ['steps', step.name, 'pipeline'],
+            span: step.span,
+          },
+        ]
       : [],
   );
 }

@@ -36,13 +36,27 @@ export function metricPeriod(interval: number): number {
   return Math.max(60, Math.ceil(interval / 60) * 60);
 }
 
-function metricQueries(spec: RolloutSpec, namespace: string, requests: string, errors: string, dimensions: Json[]): Json[] {
+function metricQueries(
+  spec: RolloutSpec,
+  namespace: string,
+  requests: string,
+  errors: string,
+  dimensions: Json[],
+): Json[] {
   const stat = (id: string, metric: string, returned: boolean): Json => ({
     Id: id,
-    MetricStat: { Metric: { Namespace: namespace, MetricName: metric, Dimensions: dimensions }, Period: metricPeriod(spec.interval), Stat: 'Sum' },
+    MetricStat: {
+      Metric: { Namespace: namespace, MetricName: metric, Dimensions: dimensions },
+      Period: metricPeriod(spec.interval),
+      Stat: 'Sum',
+    },
     ReturnData: returned,
   });
-  return [stat('requests', requests, true), stat('errors', errors, false), { Id: 'rate', Expression: RATE_EXPRESSION, ReturnData: true }];
+  return [
+    stat('requests', requests, true),
+    stat('errors', errors, false),
+    { Id: 'rate', Expression: RATE_EXPRESSION, ReturnData: true },
+  ];
 }
 
 /**
@@ -72,7 +86,11 @@ function cloudWatchMeasure(key: string, queries: Json[]): Call {
 /** A weight as Lambda's alias routing takes it: the share on the additional version, 0–1. */
 const share = (weight: number) => weight / 100;
 
-function lambdaCalls(scope: Scope, info: InstanceInfo, spec: RolloutSpec & { target: { kind: 'lambda' } }): TargetCalls {
+function lambdaCalls(
+  scope: Scope,
+  info: InstanceInfo,
+  spec: RolloutSpec & { target: { kind: 'lambda' } },
+): TargetCalls {
   const { function: fn, alias } = spec.target;
   const compiled = aslTemplate('FunctionVersion', spec.target.version, templateScope(scope, info));
   if (!compiled.ok) {
@@ -87,9 +105,18 @@ function lambdaCalls(scope: Scope, info: InstanceInfo, spec: RolloutSpec & { tar
   const weights = (weight: number): Record<string, Json> =>
     dynamic === undefined
       ? { AdditionalVersionWeights: { [literal!]: share(weight) } }
-      : { 'AdditionalVersionWeights.$': `States.StringToJson(States.Format('\\{"{}":${share(weight)}\\}', ${dynamic}))` };
-  const executed: Json = dynamic === undefined ? { Name: 'ExecutedVersion', Value: literal! } : { Name: 'ExecutedVersion', 'Value.$': dynamic };
-  const dimensions: Json[] = [{ Name: 'FunctionName', Value: fn }, { Name: 'Resource', Value: `${fn}:${alias}` }, executed];
+      : {
+          'AdditionalVersionWeights.$': `States.StringToJson(States.Format('\\{"{}":${share(weight)}\\}', ${dynamic}))`,
+        };
+  const executed: Json =
+    dynamic === undefined
+      ? { Name: 'ExecutedVersion', Value: literal! }
+      : { Name: 'ExecutedVersion', 'Value.$': dynamic };
+  const dimensions: Json[] = [
+    { Name: 'FunctionName', Value: fn },
+    { Name: 'Resource', Value: `${fn}:${alias}` },
+    executed,
+  ];
   return {
     prepare: { Resource: RESOURCES.getAlias, Parameters: alias0, ResultSelector: { 'version.$': '$.FunctionVersion' } },
     shift: (weight) => ({
@@ -97,13 +124,21 @@ function lambdaCalls(scope: Scope, info: InstanceInfo, spec: RolloutSpec & { tar
       Parameters:
         weight === 100
           ? { ...alias0, ...version, RoutingConfig: { AdditionalVersionWeights: {} } }
-          : { ...alias0, 'FunctionVersion.$': `${rolloutPath(info.key)}.stable.version`, RoutingConfig: weights(weight) },
+          : {
+              ...alias0,
+              'FunctionVersion.$': `${rolloutPath(info.key)}.stable.version`,
+              RoutingConfig: weights(weight),
+            },
       ResultSelector: { 'at.$': '$$.State.EnteredTime' },
     }),
     measure: cloudWatchMeasure(info.key, metricQueries(spec, 'AWS/Lambda', 'Invocations', 'Errors', dimensions)),
     rollback: {
       Resource: RESOURCES.updateAlias,
-      Parameters: { ...alias0, 'FunctionVersion.$': `${rolloutPath(info.key)}.stable.version`, RoutingConfig: { AdditionalVersionWeights: {} } },
+      Parameters: {
+        ...alias0,
+        'FunctionVersion.$': `${rolloutPath(info.key)}.stable.version`,
+        RoutingConfig: { AdditionalVersionWeights: {} },
+      },
     },
   };
 }
@@ -117,7 +152,15 @@ export function elbDimension(arn: string, kind: 'TargetGroup' | 'LoadBalancer'):
 function albCalls(key: string, spec: RolloutSpec & { target: { kind: 'alb' } }): TargetCalls {
   const { listener, rule, stable, candidate } = spec.target;
   const forward = (weight: number): Json[] => [
-    { Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: stable, Weight: 100 - weight }, { TargetGroupArn: candidate, Weight: weight }] } },
+    {
+      Type: 'forward',
+      ForwardConfig: {
+        TargetGroups: [
+          { TargetGroupArn: stable, Weight: 100 - weight },
+          { TargetGroupArn: candidate, Weight: weight },
+        ],
+      },
+    },
   ];
   const modify = (weight: number): Call =>
     rule === undefined
@@ -129,7 +172,10 @@ function albCalls(key: string, spec: RolloutSpec & { target: { kind: 'alb' } }):
   ];
   return {
     shift: (weight) => ({ ...modify(weight), ResultSelector: { 'at.$': '$$.State.EnteredTime' } }),
-    measure: cloudWatchMeasure(key, metricQueries(spec, 'AWS/ApplicationELB', 'RequestCount', 'HTTPCode_Target_5XX_Count', dimensions)),
+    measure: cloudWatchMeasure(
+      key,
+      metricQueries(spec, 'AWS/ApplicationELB', 'RequestCount', 'HTTPCode_Target_5XX_Count', dimensions),
+    ),
     rollback: modify(0),
   };
 }
@@ -152,7 +198,12 @@ export function targetCalls(scope: Scope, info: InstanceInfo): TargetCalls {
   if (t.kind === 'alb') return albCalls(info.key, { ...spec, target: t });
   if (scope.target.engine === 'aws') {
     const message = 'a local rollout target runs only under sci run: deploy with a lambda or alb target';
-    scope.diagnostics.push({ code: 'local-target', message, path: ['steps', info.inst.step.name, 'rollout', 'target'], span: spec.span });
+    scope.diagnostics.push({
+      code: 'local-target',
+      message,
+      path: ['steps', info.inst.step.name, 'rollout', 'target'],
+      span: spec.span,
+    });
   }
   return localCalls({ ...spec, target: t });
 }

@@ -39,7 +39,13 @@ export function emitRollout(
   states[rollback] = callState(calls.rollback, null, rolledBack, outcome.failed);
   states[rolledBack] = {
     Type: 'Choice',
-    Choices: [{ Variable: '$.error.Error', StringEquals: ROLLED_BACK, Next: write('rolled back', 'failed', { expr: '$.error.Cause' }) }],
+    Choices: [
+      {
+        Variable: '$.error.Error',
+        StringEquals: ROLLED_BACK,
+        Next: write('rolled back', 'failed', { expr: '$.error.Cause' }),
+      },
+    ],
     Default: outcome.failed,
   };
   spec.weights.forEach((weight, i) => {
@@ -111,8 +117,16 @@ function emitAnalysis(
     const name = scope.names.claim(stem, `${suffix} at ${weight}%`);
     // `{}` in `cause` are the places of `args`; the rest is literal text.
     const format = `${at}: ${cause}`.split('{}').map(formatEscape).join('{}');
-    const value = args.length === 0 ? { Cause: `${at}: ${cause}` } : { 'Cause.$': `States.Format('${format}', ${args.join(', ')})` };
-    states[name] = { Type: 'Pass', Parameters: { Error: ROLLED_BACK, ...value }, ResultPath: '$.error', Next: rollback };
+    const value =
+      args.length === 0
+        ? { Cause: `${at}: ${cause}` }
+        : { 'Cause.$': `States.Format('${format}', ${args.join(', ')})` };
+    states[name] = {
+      Type: 'Pass',
+      Parameters: { Error: ROLLED_BACK, ...value },
+      ResultPath: '$.error',
+      Next: rollback,
+    };
     return name;
   };
   const requests = `${data}.measured.requests[0][0]`;
@@ -120,21 +134,34 @@ function emitAnalysis(
   const choices: Array<ChoiceRule & { Next: string }> = [];
   if (analysis.minRequests > 0) {
     const needed = `at least ${analysis.minRequests} needed`;
-    choices.push({ Not: { Variable: requests, IsPresent: true }, Next: verdict('no requests', `no requests to the candidate (${needed})`) });
+    choices.push({
+      Not: { Variable: requests, IsPresent: true },
+      Next: verdict('no requests', `no requests to the candidate (${needed})`),
+    });
     const few = verdict('too few requests', `{} requests to the candidate, ${needed}`, [requests]);
     choices.push({ Variable: requests, NumericLessThan: analysis.minRequests, Next: few });
   }
   if (analysis.maxErrorRate !== undefined) {
     const limit = analysis.maxErrorRate;
     const over = verdict(`error rate over ${limit}%`, `error rate {}% > ${limit}% ({} requests)`, [rate, requests]);
-    choices.push({ And: [{ Variable: rate, IsPresent: true }, { Variable: rate, NumericGreaterThan: limit }], Next: over });
+    choices.push({
+      And: [
+        { Variable: rate, IsPresent: true },
+        { Variable: rate, NumericGreaterThan: limit },
+      ],
+      Next: over,
+    });
   }
   let first = scope.names.claim(stem, `judge ${weight}%`);
   const judge = first;
   if (analysis.alarms.length > 0) {
     for (const kind of ['Metric', 'Composite']) {
       const alarm = `${data}.alarms.${kind}Alarms[0]`;
-      choices.push({ Variable: alarm, IsPresent: true, Next: verdict(`${kind.toLowerCase()} alarm`, 'alarm {} is in ALARM', [`${alarm}.AlarmName`]) });
+      choices.push({
+        Variable: alarm,
+        IsPresent: true,
+        Next: verdict(`${kind.toLowerCase()} alarm`, 'alarm {} is in ALARM', [`${alarm}.AlarmName`]),
+      });
     }
     const alarms = scope.names.claim(stem, `alarms ${weight}%`);
     states[alarms] = callState(alarmsCall(analysis.alarms), `${data}.alarms`, first, rollback);

@@ -27,16 +27,26 @@ export const CONTEXT_VARIABLE = 'SCI_CONTEXT';
 
 /** Event values every step sees (docs/architecture.md "Environment"), by variable; numbers and booleans as text. */
 const RUN_VALUES: Array<[string, string]> = [
-  ['SCI_PIPELINE', '$.run.pipeline'], ['SCI_BRANCH', '$.run.branch'], ['SCI_TAG', '$.run.tag'], ['SCI_SHA', '$.run.sha'],
-  ['SCI_REF', '$.run.ref'], ['SCI_EVENT', '$.run.event'], ['SCI_ACTOR', '$.run.actor'], ['SCI_REPO', '$.run.repo'],
-  ['SCI_PR_NUMBER', "States.Format('{}', $.run.pr.number)"], ['SCI_PR_BASE', '$.run.pr.base'],
+  ['SCI_PIPELINE', '$.run.pipeline'],
+  ['SCI_BRANCH', '$.run.branch'],
+  ['SCI_TAG', '$.run.tag'],
+  ['SCI_SHA', '$.run.sha'],
+  ['SCI_REF', '$.run.ref'],
+  ['SCI_EVENT', '$.run.event'],
+  ['SCI_ACTOR', '$.run.actor'],
+  ['SCI_REPO', '$.run.repo'],
+  ['SCI_PR_NUMBER', "States.Format('{}', $.run.pr.number)"],
+  ['SCI_PR_BASE', '$.run.pr.base'],
   ['SCI_PR_FORK', "States.Format('{}', $.run.pr.fork)"],
 ];
 
 /** Every run-wide variable of `pipeline` (its declared inputs included) and the ASL expression of its text value. */
 export function runVariables(pipeline: Pipeline): Array<[string, string]> {
   const inputs = Object.keys(pipeline.triggers.manual?.inputs ?? {}).sort();
-  return [...RUN_VALUES, ...inputs.map((name): [string, string] => [inputEnvName(name), `States.Format('{}', $.run.inputs${member(name)})`])];
+  return [
+    ...RUN_VALUES,
+    ...inputs.map((name): [string, string] => [inputEnvName(name), `States.Format('{}', $.run.inputs${member(name)})`]),
+  ];
 }
 
 /** `States.Format('export A="$(echo {}|base64 -d)" B=…', States.Base64Encode(…), …)`. */

@@ -48,10 +48,17 @@ function need<T>(scope: Scope, compiled: Compiled<T>, t: Template, path: (string
  */
 function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: TemplateScope, cacheKey: string): EnvVar[] {
   const vars: EnvVar[] = [plain(CONTEXT_VARIABLE, `${CONTEXT}.env`, true), plain('SCI_RUN_ID', '$.run.id', true)];
-  if (pullsArtifacts(scope, info)) vars.push(plain(PULL_VARIABLE, `${CONTEXT}.pull`, true), plain(ARTIFACTS_VARIABLE, `${CONTEXT}.artifacts`, true));
-  for (const [name, value] of runVariables(scope.pipeline)) if (cacheKey.includes(`\${${name}}`)) vars.push(plain(name, value, true));
-  vars.push(plain('SCI_STEP', info.inst.name), plain('SCI_STEP_KEY', info.key), plain('SCI_STEP_TIMEOUT', String(step.timeout)));
-  for (const [axis, value] of Object.entries(info.inst.matrix)) vars.push(plain(`SCI_MATRIX_${axis.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, String(value)));
+  if (pullsArtifacts(scope, info))
+    vars.push(plain(PULL_VARIABLE, `${CONTEXT}.pull`, true), plain(ARTIFACTS_VARIABLE, `${CONTEXT}.artifacts`, true));
+  for (const [name, value] of runVariables(scope.pipeline))
+    if (cacheKey.includes(`\${${name}}`)) vars.push(plain(name, value, true));
+  vars.push(
+    plain('SCI_STEP', info.inst.name),
+    plain('SCI_STEP_KEY', info.key),
+    plain('SCI_STEP_TIMEOUT', String(step.timeout)),
+  );
+  for (const [axis, value] of Object.entries(info.inst.matrix))
+    vars.push(plain(`SCI_MATRIX_${axis.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, String(value)));
   const chain = upstreamChain(scope, info);
   vars.push('literal' in chain ? plain('SCI_RUN_STATUS', chain.literal) : plain('SCI_RUN_STATUS', chain.expr, true));
   const env = { ...scope.pipeline.env, ...step.env };
@@ -60,16 +67,23 @@ function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: Templa
     if (v) vars.push({ Name: name, ...v });
   }
   // Outputs of needed steps the commands refer to: data in variables, never in the script.
-  for (const [name, path] of [...(ts.outputVars ?? [])].sort(([a], [b]) => a.localeCompare(b))) vars.push(plain(name, path, true));
+  for (const [name, path] of [...(ts.outputVars ?? [])].sort(([a], [b]) => a.localeCompare(b)))
+    vars.push(plain(name, path, true));
   for (const [name, ref] of Object.entries(step.secrets)) {
-    vars.push({ Name: name, Type: ref.store === 'secretsmanager' ? 'SECRETS_MANAGER' : 'PARAMETER_STORE', Value: ref.id });
+    vars.push({
+      Name: name,
+      Type: ref.store === 'secretsmanager' ? 'SECRETS_MANAGER' : 'PARAMETER_STORE',
+      Value: ref.id,
+    });
   }
   return vars;
 }
 
 function buildspec(scope: Scope, info: InstanceInfo, step: RunStep, ts: TemplateScope, cacheKey: string): string {
   const producers = artifactProducers(scope, info);
-  const commands = step.commands.map((c, i) => need(scope, shellTemplate(c, ts), c, ['steps', step.name, 'run', i]) ?? '');
+  const commands = step.commands.map(
+    (c, i) => need(scope, shellTemplate(c, ts), c, ['steps', step.name, 'run', i]) ?? '',
+  );
   const outputs = step.outputs.length > 0;
   const phases: Record<string, { commands: string[] }> = {};
   const build = outputs ? [OUTPUT_PRELUDE, ...commands, outputPostlude(step.outputs)] : commands;
@@ -103,7 +117,9 @@ function pullsArtifacts(scope: Scope, info: InstanceInfo): boolean {
 
 /** The artifact pull's shell functions when some step pulls its needs' artifacts, else ''. */
 export function pullPrelude(scope: Scope): string {
-  return [...scope.byKey.values()].some((i) => pullsArtifacts(scope, i)) ? pullFunctions(scope.target.artifactBucket) : '';
+  return [...scope.byKey.values()].some((i) => pullsArtifacts(scope, i))
+    ? pullFunctions(scope.target.artifactBucket)
+    : '';
 }
 
 function runStep(scope: Scope, key: string): RunStep | undefined {
@@ -139,14 +155,17 @@ export function buildTimeouts(step: RunStep): { buildMinutes?: number; queuedMin
 
 /** Lambda compute has an environment type per architecture; a curated aarch64 image names its own. */
 function environmentType(step: RunStep, image: string): string {
-  return isLambda(step.compute) && lambdaImageArch(image) === 'aarch64' ? 'ARM_LAMBDA_CONTAINER' : COMPUTE[step.compute].env;
+  return isLambda(step.compute) && lambdaImageArch(image) === 'aarch64'
+    ? 'ARM_LAMBDA_CONTAINER'
+    : COMPUTE[step.compute].env;
 }
 
 /** The Parameters of the CodeBuild task of a `run` instance. */
 export function buildParameters(scope: Scope, info: InstanceInfo, step: RunStep): Record<string, Json> {
   const ts = templateScope(scope, info, new Map());
   const bucket = scope.target.artifactBucket;
-  const image = need(scope, aslTemplate('ImageOverride', step.image, ts), step.image, ['steps', step.name, 'image']) ?? {};
+  const image =
+    need(scope, aslTemplate('ImageOverride', step.image, ts), step.image, ['steps', step.name, 'image']) ?? {};
   const timeouts = buildTimeouts(step);
   const cacheKey = cacheKeyText(scope, step, ts);
   const params: Record<string, Json> = {
@@ -167,10 +186,17 @@ export function buildParameters(scope: Scope, info: InstanceInfo, step: RunStep)
   // The project keeps no artifacts and queues builds for CodeBuild's maximum (infra/constructs/build-project.ts):
   // a step that keeps none, or a queue timeout of that maximum, needs no override.
   if (step.artifacts.length > 0) {
-    params.ArtifactsOverride = { Type: 'S3', Location: bucket, 'Path.$': `${CONTEXT}.artifacts`, Name: `${info.key}.zip`, Packaging: 'ZIP' };
+    params.ArtifactsOverride = {
+      Type: 'S3',
+      Location: bucket,
+      'Path.$': `${CONTEXT}.artifacts`,
+      Name: `${info.key}.zip`,
+      Packaging: 'ZIP',
+    };
   }
   if (timeouts.buildMinutes !== undefined) params.TimeoutInMinutesOverride = timeouts.buildMinutes;
   // Trusted and untrusted runs keep caches apart (run.builds.cache): a fork cannot plant an entry a trusted build restores.
-  if (step.cache) params.CacheOverride = { Type: 'S3', 'Location.$': `States.Format('${bucket}/{}', $.run.builds.cache)` };
+  if (step.cache)
+    params.CacheOverride = { Type: 'S3', 'Location.$': `States.Format('${bucket}/{}', $.run.builds.cache)` };
   return params;
 }

@@ -28,7 +28,12 @@ export interface CompileTarget {
   engine?: 'aws' | 'local';
 }
 
-export const DEFAULT_TARGET: CompileTarget = { tableName: 'sci-runs', buildProject: 'sci-steps', artifactBucket: 'sci-artifacts', engine: 'local' };
+export const DEFAULT_TARGET: CompileTarget = {
+  tableName: 'sci-runs',
+  buildProject: 'sci-steps',
+  artifactBucket: 'sci-artifacts',
+  engine: 'local',
+};
 
 export interface InstanceInfo {
   inst: StepInstance;
@@ -61,7 +66,9 @@ export interface Scope {
 export function recordPaths(scope: Scope, key: string): RecordPaths {
   const seen = scope.visible.get(key);
   return (name) => {
-    const source = [...scope.byKey.values()].find((i) => i.inst.step.name === name && Object.keys(i.inst.matrix).length === 0);
+    const source = [...scope.byKey.values()].find(
+      (i) => i.inst.step.name === name && Object.keys(i.inst.matrix).length === 0,
+    );
     if (source) return seen?.get(source.key);
     return scope.pipeline.released?.[name] ? `$.run.released${member(name)}` : undefined;
   };
@@ -69,7 +76,12 @@ export function recordPaths(scope: Scope, key: string): RecordPaths {
 
 /** The scope `${{ }}` templates of step `info` compile in. */
 export function templateScope(scope: Scope, info: InstanceInfo, outputVars?: Map<string, string>): TemplateScope {
-  return { pipeline: scope.pipeline, matrix: info.inst.matrix, records: recordPaths(scope, info.key), ...(outputVars ? { outputVars } : {}) };
+  return {
+    pipeline: scope.pipeline,
+    matrix: info.inst.matrix,
+    records: recordPaths(scope, info.key),
+    ...(outputVars ? { outputVars } : {}),
+  };
 }
 
 /** The run's partition key in DynamoDB (`RUN#<id>`), computed once in the run context. */

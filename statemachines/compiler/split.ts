@@ -20,7 +20,10 @@ import { CONTEXT } from './run-context.ts';
 import type { Scope } from './scope.ts';
 
 /** How the root runs the parts: a part is one child execution. */
-export type PartPlan = { kind: 'part'; block: Block } | { kind: 'seq'; items: PartPlan[] } | { kind: 'par'; branches: PartPlan[] };
+export type PartPlan =
+  | { kind: 'part'; block: Block }
+  | { kind: 'seq'; items: PartPlan[] }
+  | { kind: 'par'; branches: PartPlan[] };
 
 export function stepCount(block: Block): number {
   let n = 0;
@@ -43,7 +46,12 @@ export function planParts(block: Block, budget: number): PartPlan {
   const children = (block.kind === 'seq' ? block.items : block.branches).map((b) => ({ block: b, size: stepCount(b) }));
   const wrap = (packed: Block[]): PartPlan => ({
     kind: 'part',
-    block: packed.length === 1 ? packed[0]! : block.kind === 'seq' ? { kind: 'seq', items: packed } : { kind: 'par', branches: packed },
+    block:
+      packed.length === 1
+        ? packed[0]!
+        : block.kind === 'seq'
+          ? { kind: 'seq', items: packed }
+          : { kind: 'par', branches: packed },
   });
   const out: PartPlan[] = [];
   if (block.kind === 'seq') {
@@ -105,15 +113,28 @@ export function partId(pipelineId: string, n: number): string {
 export function emitPart(scope: Scope, id: string, block: Block): CompiledPart {
   const definition = inExecutionOrder({ Comment: `serverless-ci pipeline ${id}`, ...emitDetached(scope, block) });
   const json = renderAsl(definition, 0);
-  return { id, definition, json, hash: createHash('sha256').update(json).digest('hex'), estimates: estimate(definition, json) };
+  return {
+    id,
+    definition,
+    json,
+    hash: createHash('sha256').update(json).digest('hex'),
+    estimates: estimate(definition, json),
+  };
 }
 
 /**
  * The root's states that run `plan` then go to `next` (null: the end of a Parallel branch);
  * returns the first. `ids` names each part's machine.
  */
-export function emitPlan(scope: Scope, plan: PartPlan, next: string | null, ids: Map<Block, string>, states: Record<string, State>): string {
-  if (plan.kind === 'seq') return plan.items.reduceRight<string | null>((after, item) => emitPlan(scope, item, after, ids, states), next)!;
+export function emitPlan(
+  scope: Scope,
+  plan: PartPlan,
+  next: string | null,
+  ids: Map<Block, string>,
+  states: Record<string, State>,
+): string {
+  if (plan.kind === 'seq')
+    return plan.items.reduceRight<string | null>((after, item) => emitPlan(scope, item, after, ids, states), next)!;
   const flow = next === null ? { End: true as const } : { Next: next };
   if (plan.kind === 'part') {
     const id = ids.get(plan.block)!;
@@ -152,7 +173,13 @@ function partCall(scope: Scope, id: string, flow: { Next: string } | { End: true
     Resource: RESOURCES.startExecution,
     Parameters: {
       'StateMachineArn.$': `$.run.callees${member(id)}`,
-      Input: { 'run.$': '$.run', 'ctx.$': CONTEXT, 'steps.$': '$.steps', part: id, 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id' },
+      Input: {
+        'run.$': '$.run',
+        'ctx.$': CONTEXT,
+        'steps.$': '$.steps',
+        part: id,
+        'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id',
+      },
     },
     // no ResultPath: the default replaces the state (aws-local-stepfunctions reads an explicit '$' as a key)
     ResultSelector: { 'run.$': '$.Output.run', 'ctx.$': `$.Output${CONTEXT.slice(1)}`, 'steps.$': '$.Output.steps' },

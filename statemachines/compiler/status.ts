@@ -13,7 +13,10 @@ import { outputsSelector, outputsValue } from './outputs.ts';
 export type StringValue = { literal: string } | { expr: string };
 
 /** The name of a failed condition: `DynamoDB.` from an optimized integration, `DynamoDb.` from `aws-sdk:dynamodb:*`. */
-export const CONDITIONAL_FAILED = ['DynamoDB.ConditionalCheckFailedException', 'DynamoDb.ConditionalCheckFailedException'];
+export const CONDITIONAL_FAILED = [
+  'DynamoDB.ConditionalCheckFailedException',
+  'DynamoDb.ConditionalCheckFailedException',
+];
 /** A status write is an optimized integration: only its spelling can come back. */
 const WRITE_CONDITIONAL_FAILED = CONDITIONAL_FAILED.slice(0, 1);
 export const WRITE_TIMEOUT = 60;

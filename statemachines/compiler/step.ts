@@ -12,7 +12,15 @@ import { emitLock, emitRelease, emitUnlock } from './environment.ts';
 import { emitGate, emitSignals } from './gate.ts';
 import { emitRollout } from './rollout.ts';
 import { stepTask, type Outcomes } from './kinds.ts';
-import { needPath, recordPaths, stateEntry, type Entry, type FinalStatus, type InstanceInfo, type Scope } from './scope.ts';
+import {
+  needPath,
+  recordPaths,
+  stateEntry,
+  type Entry,
+  type FinalStatus,
+  type InstanceInfo,
+  type Scope,
+} from './scope.ts';
 import { formatEscape } from './templates.ts';
 import { settledPass, statusWrite, type StringValue } from './status.ts';
 
@@ -36,10 +44,21 @@ const FAILURE_REASON =
 function timedOutBuild(scope: Scope, stem: string, failed: string, states: Record<string, State>): string {
   const check = scope.names.claim(stem, 'timed out?');
   const mark = scope.names.claim(stem, 'timed out');
-  const timedOut = (key: string): ChoiceRule => ({ Variable: '$.error.Cause', StringMatches: `*"${key}":"TIMED_OUT"*` });
+  const timedOut = (key: string): ChoiceRule => ({
+    Variable: '$.error.Cause',
+    StringMatches: `*"${key}":"TIMED_OUT"*`,
+  });
   states[check] = {
     Type: 'Choice',
-    Choices: [{ And: [{ Variable: '$.error.Cause', IsPresent: true }, { Or: [timedOut('BuildStatus'), timedOut('buildStatus')] }], Next: mark }],
+    Choices: [
+      {
+        And: [
+          { Variable: '$.error.Cause', IsPresent: true },
+          { Or: [timedOut('BuildStatus'), timedOut('buildStatus')] },
+        ],
+        Next: mark,
+      },
+    ],
     Default: failed,
   };
   states[mark] = { Type: 'Pass', Result: { Error: 'States.Timeout' }, ResultPath: '$.error', Next: failed };
@@ -74,7 +93,9 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
     // A step holding an environment frees it whatever happened; only a success records a release.
     if (environment && status !== 'skipped') {
       unlock ??= emitUnlock(scope, info, continuation(), states);
-      return status === 'succeeded' ? (release ??= emitRelease(scope, info, unlock, states)) : unlock;
+      if (status !== 'succeeded') return unlock;
+      release ??= emitRelease(scope, info, unlock, states);
+      return release;
     }
     const routed = signals || environment ? undefined : next.route?.(key, status);
     return routed ?? continuation();
@@ -114,18 +135,31 @@ type Write = (suffix: string, status: 'skipped', reason: StringValue) => string;
  * when the check only reads the status of one need, a route the need's own status writes use
  * directly, so a chain pays no Choice. Skip writes are made only when something targets them.
  */
-function checkEntry(scope: Scope, info: InstanceInfo, guards: Guard[], task: string, write: Write, states: Record<string, State>): Entry {
+function checkEntry(
+  scope: Scope,
+  info: InstanceInfo,
+  guards: Guard[],
+  task: string,
+  write: Write,
+  states: Record<string, State>,
+): Entry {
   const rules = guards.flatMap((g) => {
     const negated = not(g.cond);
     let skip: string | undefined;
-    return negated.kind === 'rule' ? [{ rule: negated.rule, skip: () => (skip ??= write(g.suffix, 'skipped', g.reason)) }] : [];
+    return negated.kind === 'rule'
+      ? [{ rule: negated.rule, skip: () => (skip ??= write(g.suffix, 'skipped', g.reason)) }]
+      : [];
   });
   if (rules.length === 0) return { name: () => task, route: () => task, task };
   let choice: string | undefined;
   const name = (): string => {
     if (choice) return choice;
     choice = scope.names.claim(info.inst.name, 'check');
-    states[choice] = { Type: 'Choice', Choices: rules.map((r) => ({ ...r.rule, Next: r.skip() }) as ChoiceRule & { Next: string }), Default: task };
+    states[choice] = {
+      Type: 'Choice',
+      Choices: rules.map((r) => ({ ...r.rule, Next: r.skip() }) as ChoiceRule & { Next: string }),
+      Default: task,
+    };
     return choice;
   };
   const path = soleStatusPath(rules.map((r) => r.rule));
@@ -147,7 +181,9 @@ function soleStatusPath(rules: ChoiceRule[]): string | undefined {
     if ('Not' in r) return visit(r.Not as ChoiceRule);
     const keys = Object.keys(r);
     paths.add(String(r.Variable));
-    return keys.length === 2 && typeof r.StringEquals === 'string' && /^\$\.steps\.\w+\.status$/.test(String(r.Variable));
+    return (
+      keys.length === 2 && typeof r.StringEquals === 'string' && /^\$\.steps\.\w+\.status$/.test(String(r.Variable))
+    );
   };
   return rules.every(visit) && paths.size === 1 ? [...paths][0] : undefined;
 }
@@ -169,20 +205,41 @@ function stepGuards(scope: Scope, info: InstanceInfo): Guard[] {
   const needs = needViews(scope, info);
   const guards: Guard[] = [];
   if (step.kind === 'run' && Object.keys(step.secrets).length > 0) {
-    guards.push({ cond: not({ kind: 'rule', rule: { Variable: '$.run.builds.untrusted', BooleanEquals: true } }), suffix: 'skip (untrusted)', reason: { literal: UNTRUSTED_REASON } });
+    guards.push({
+      cond: not({ kind: 'rule', rule: { Variable: '$.run.builds.untrusted', BooleanEquals: true } }),
+      suffix: 'skip (untrusted)',
+      reason: { literal: UNTRUSTED_REASON },
+    });
   }
-  const compiled = compileCondition(step.if, { pipeline: scope.pipeline, matrix: info.inst.matrix, needs, records: recordPaths(scope, info.key) });
+  const compiled = compileCondition(step.if, {
+    pipeline: scope.pipeline,
+    matrix: info.inst.matrix,
+    needs,
+    records: recordPaths(scope, info.key),
+  });
   if (typeof compiled === 'string') {
-    scope.diagnostics.push({ code: 'bad-condition', message: `if: ${compiled}`, path: ['steps', step.name, 'if'], span: step.if.span });
+    scope.diagnostics.push({
+      code: 'bad-condition',
+      message: `if: ${compiled}`,
+      path: ['steps', step.name, 'if'],
+      span: step.if.span,
+    });
     return guards;
   }
   if (step.branches) {
     const { globs, environment } = step.branches;
-    const cond = any(globs.map((g) => ({ kind: 'rule', rule: { Variable: '$.run.branch', StringMatches: g } }) as Cond));
-    guards.push({ cond, suffix: 'skip (branch)', reason: { literal: `environment ${environment} takes only branches ${globs.join(', ')}` } });
+    const cond = any(
+      globs.map((g) => ({ kind: 'rule', rule: { Variable: '$.run.branch', StringMatches: g } }) as Cond),
+    );
+    guards.push({
+      cond,
+      suffix: 'skip (branch)',
+      reason: { literal: `environment ${environment} takes only branches ${globs.join(', ')}` },
+    });
   }
   const checksStatus = [...walkExpr(step.if)].some((e) => e.kind === 'call' && STATUS_FUNCTIONS.has(e.name));
-  if (!checksStatus) guards.push({ cond: all(needs.map(needSucceeded)), suffix: 'skip', reason: needsReason(scope, needs) });
+  if (!checksStatus)
+    guards.push({ cond: all(needs.map(needSucceeded)), suffix: 'skip', reason: needsReason(scope, needs) });
   const reason = step.ifWritten ? { literal: `condition false: ${exprText(step.if)}` } : needsReason(scope, needs);
   guards.push({ cond: compiled, suffix: checksStatus ? 'skip' : 'skip (if)', reason });
   return guards;

@@ -32,7 +32,11 @@ function eachPart<T>(
       out.push(text(part.text));
       continue;
     }
-    if (part.expr.kind !== 'context') return { ok: false, message: 'only a context value (like branch or matrix.node) can be interpolated with ${{ }}' };
+    if (part.expr.kind !== 'context')
+      return {
+        ok: false,
+        message: 'only a context value (like branch or matrix.node) can be interpolated with ${{ }}',
+      };
     const v = resolveContext(part.expr, scope.pipeline, scope.matrix, scope.records);
     if (typeof v === 'string') return { ok: false, message: v };
     if (v.kind === 'path' && part.expr.path[0] === 'steps') scope.outputVars?.set(v.envVar, v.path);
@@ -48,7 +52,13 @@ export function shellQuote(value: string): string {
 
 /** A shell command: event values as `${SCI_*}` references, matrix values inlined and quoted. */
 export function shellTemplate(t: Template, scope: TemplateScope): Compiled<string> {
-  const parts = eachPart(t, scope, (s) => s, (v) => shellQuote(String(v)), (_p, env) => `\${${env}}`);
+  const parts = eachPart(
+    t,
+    scope,
+    (s) => s,
+    (v) => shellQuote(String(v)),
+    (_p, env) => `\${${env}}`,
+  );
   return parts.ok ? { ok: true, value: parts.value.join('') } : parts;
 }
 
@@ -81,6 +91,12 @@ export function aslTemplate(name: string, t: Template, scope: TemplateScope): Co
 
 /** Buildspec text that is not a shell command (a cache key): event values as `${SCI_*}`, matrix values raw. */
 export function envRefTemplate(t: Template, scope: TemplateScope): Compiled<string> {
-  const parts = eachPart(t, scope, (s) => s, (v) => String(v), (_p, env) => `\${${env}}`);
+  const parts = eachPart(
+    t,
+    scope,
+    (s) => s,
+    (v) => String(v),
+    (_p, env) => `\${${env}}`,
+  );
   return parts.ok ? { ok: true, value: parts.value.join('') } : parts;
 }

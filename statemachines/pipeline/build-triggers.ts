@@ -32,10 +32,16 @@ function buildTriggerMap(source: YamlSource, on: TriggerMap, diagnostics: Diagno
   if (on.push !== undefined) triggers.push = pushTrigger(on.push ?? {});
   if (on.pull_request !== undefined) triggers.pullRequest = pullRequestTrigger(on.pull_request ?? {});
   if (on.schedule) {
-    triggers.schedule = on.schedule.map((s, i) => ({ cron: normalizeCron(s.cron), ...(s.branch !== undefined && { branch: s.branch }), span: spanOf(source, ['on', 'schedule', i]) }));
+    triggers.schedule = on.schedule.map((s, i) => ({
+      cron: normalizeCron(s.cron),
+      ...(s.branch !== undefined && { branch: s.branch }),
+      span: spanOf(source, ['on', 'schedule', i]),
+    }));
   }
   if (on.manual !== undefined) {
-    const inputs = Object.entries(on.manual?.inputs ?? {}).map(([name, spec]) => [name, inputSpec(source, name, spec, diagnostics)] as const);
+    const inputs = Object.entries(on.manual?.inputs ?? {}).map(
+      ([name, spec]) => [name, inputSpec(source, name, spec, diagnostics)] as const,
+    );
     triggers.manual = { inputs: Object.fromEntries(inputs) };
   }
   if (on.pipeline) {
@@ -49,7 +55,12 @@ function buildTriggerMap(source: YamlSource, on: TriggerMap, diagnostics: Diagno
     );
   }
   if (Object.keys(triggers).length === 0) {
-    diagnostics.push({ code: 'no-trigger', message: 'on: no event would ever start this pipeline', path: ['on'], span: keySpanOf(source, ['on']) });
+    diagnostics.push({
+      code: 'no-trigger',
+      message: 'on: no event would ever start this pipeline',
+      path: ['on'],
+      span: keySpanOf(source, ['on']),
+    });
   }
   return triggers;
 }
@@ -77,22 +88,33 @@ function pullRequestTrigger(pr: NonNullable<TriggerMap['pull_request']>): PullRe
 function inputSpec(source: YamlSource, name: string, spec: InputFile, diagnostics: Diagnostic[]): InputSpec {
   const path = ['on', 'manual', 'inputs', name];
   const problem = (key: string, message: string) =>
-    diagnostics.push({ code: 'bad-input', message: `input '${name}': ${message}`, path: [...path, key], span: spanOf(source, [...path, key]) });
+    diagnostics.push({
+      code: 'bad-input',
+      message: `input '${name}': ${message}`,
+      path: [...path, key],
+      span: spanOf(source, [...path, key]),
+    });
   const type = spec.type ?? (spec.options ? 'choice' : 'string');
-  const common = { required: spec.required ?? false, ...(spec.description !== undefined && { description: spec.description }) };
+  const common = {
+    required: spec.required ?? false,
+    ...(spec.description !== undefined && { description: spec.description }),
+  };
   const given = spec.default;
   if (type !== 'choice' && spec.options) problem('options', `options only apply to inputs of type choice`);
   switch (type) {
     case 'boolean':
-      if (given !== undefined && typeof given !== 'boolean') problem('default', 'the default of a boolean input must be true or false');
+      if (given !== undefined && typeof given !== 'boolean')
+        problem('default', 'the default of a boolean input must be true or false');
       return { type, ...common, ...(typeof given === 'boolean' && { default: given }) };
     case 'number':
-      if (given !== undefined && typeof given !== 'number') problem('default', 'the default of a number input must be a number');
+      if (given !== undefined && typeof given !== 'number')
+        problem('default', 'the default of a number input must be a number');
       return { type, ...common, ...(typeof given === 'number' && { default: given }) };
     case 'choice': {
       const options = spec.options ?? [];
       if (options.length === 0) problem('type', 'a choice input needs options');
-      if (given !== undefined && !options.includes(String(given))) problem('default', `the default '${String(given)}' is not one of the options (${options.join(', ')})`);
+      if (given !== undefined && !options.includes(String(given)))
+        problem('default', `the default '${String(given)}' is not one of the options (${options.join(', ')})`);
       return { type, options, ...common, ...(given !== undefined && { default: String(given) }) };
     }
     default:

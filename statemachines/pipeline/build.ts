@@ -4,7 +4,18 @@
  * are collected, never thrown.
  */
 import type { Diagnostic, SourceSpan } from '../diagnostics.ts';
-import type { Compute, EnvironmentSpec, Expr, Matrix, MatrixValue, Pipeline, RetryPolicy, SecretRef, Step, Template } from './model.ts';
+import type {
+  Compute,
+  EnvironmentSpec,
+  Expr,
+  Matrix,
+  MatrixValue,
+  Pipeline,
+  RetryPolicy,
+  SecretRef,
+  Step,
+  Template,
+} from './model.ts';
 import { durationSeconds, type PipelineFile, type StepFile } from './schema.ts';
 import { parseCondition, parseTemplate } from './expressions.ts';
 import { buildTriggers } from './build-triggers.ts';
@@ -56,11 +67,18 @@ class Builder {
 }
 
 /** Builds the model from the parts of the file that passed the schema. */
-export function buildPipeline(source: YamlSource, id: string, file: Partial<PipelineFile>): { pipeline: Pipeline; diagnostics: Diagnostic[] } {
+export function buildPipeline(
+  source: YamlSource,
+  id: string,
+  file: Partial<PipelineFile>,
+): { pipeline: Pipeline; diagnostics: Diagnostic[] } {
   const b = new Builder(source);
   const rootSpan = spanOf(source, []);
   const defaults = {
-    image: file.defaults?.image !== undefined ? b.template(file.defaults.image, ['defaults', 'image']) : { parts: [{ text: DEFAULT_IMAGE }], span: rootSpan },
+    image:
+      file.defaults?.image !== undefined
+        ? b.template(file.defaults.image, ['defaults', 'image'])
+        : { parts: [{ text: DEFAULT_IMAGE }], span: rootSpan },
     compute: file.defaults?.compute ?? ('small' satisfies Compute),
     timeout: file.defaults?.timeout !== undefined ? durationSeconds(file.defaults.timeout) : DEFAULT_TIMEOUT,
   };
@@ -75,7 +93,10 @@ export function buildPipeline(source: YamlSource, id: string, file: Partial<Pipe
     defaults,
     ...(concurrency && {
       concurrency: {
-        group: b.template(concurrency.group, typeof file.concurrency === 'string' ? ['concurrency'] : ['concurrency', 'group']),
+        group: b.template(
+          concurrency.group,
+          typeof file.concurrency === 'string' ? ['concurrency'] : ['concurrency', 'group'],
+        ),
         cancelInProgress: concurrency.cancel_in_progress ?? false,
       },
     }),
@@ -94,19 +115,31 @@ function buildStep(b: Builder, name: string, step: StepFile, defaults: Pipeline[
   const kinds = KINDS.filter((k) => step[k] !== undefined);
   if (kinds.length !== 1) {
     const message =
-      kinds.length === 0 ? 'a step needs one of run, approval, pipeline or rollout' : `a step has exactly one of run, approval, pipeline or rollout, not ${kinds.join(' and ')}`;
+      kinds.length === 0
+        ? 'a step needs one of run, approval, pipeline or rollout'
+        : `a step has exactly one of run, approval, pipeline or rollout, not ${kinds.join(' and ')}`;
     b.diagnostics.push({ code: 'step-kind', message: `step '${name}': ${message}`, path, span });
     return undefined;
   }
   const [kind] = kinds as [(typeof KINDS)[number]];
   for (const key of RUN_ONLY) {
     if (kind !== 'run' && step[key] !== undefined) {
-      b.diagnostics.push({ code: 'step-kind', message: `'${key}' applies only to run steps`, path: [...path, key], span: keySpanOf(b.source, [...path, key]) });
+      b.diagnostics.push({
+        code: 'step-kind',
+        message: `'${key}' applies only to run steps`,
+        path: [...path, key],
+        span: keySpanOf(b.source, [...path, key]),
+      });
     }
   }
   if (!RELEASING.includes(kind) && step.environment !== undefined) {
     const at = [...path, 'environment'];
-    b.diagnostics.push({ code: 'step-kind', message: "'environment' applies only to run and rollout steps", path: at, span: keySpanOf(b.source, at) });
+    b.diagnostics.push({
+      code: 'step-kind',
+      message: "'environment' applies only to run and rollout steps",
+      path: at,
+      span: keySpanOf(b.source, at),
+    });
   }
   const common = {
     name,
@@ -119,18 +152,44 @@ function buildStep(b: Builder, name: string, step: StepFile, defaults: Pipeline[
   };
   const timeout = step.timeout !== undefined ? durationSeconds(step.timeout) : undefined;
   if (kind === 'approval') {
-    const message = step.approval?.message !== undefined ? b.template(step.approval.message, [...path, 'approval', 'message']) : { parts: [{ text: `Approve ${name}?` }], span };
-    const approvalTimeout = step.approval?.timeout !== undefined ? durationSeconds(step.approval.timeout) : (timeout ?? DEFAULT_APPROVAL_TIMEOUT);
+    const message =
+      step.approval?.message !== undefined
+        ? b.template(step.approval.message, [...path, 'approval', 'message'])
+        : { parts: [{ text: `Approve ${name}?` }], span };
+    const approvalTimeout =
+      step.approval?.timeout !== undefined
+        ? durationSeconds(step.approval.timeout)
+        : (timeout ?? DEFAULT_APPROVAL_TIMEOUT);
     return { ...common, kind, message, timeout: approvalTimeout };
   }
   if (kind === 'pipeline') {
     const call = step.pipeline!;
-    return { ...common, kind, pipeline: call.name!, inputs: b.templates(call.inputs, [...path, 'pipeline', 'inputs']), timeout: timeout ?? defaults.timeout };
+    return {
+      ...common,
+      kind,
+      pipeline: call.name!,
+      inputs: b.templates(call.inputs, [...path, 'pipeline', 'inputs']),
+      timeout: timeout ?? defaults.timeout,
+    };
   }
   if (kind === 'rollout') {
-    if (step.matrix) b.diagnostics.push({ code: 'step-kind', message: 'a rollout step cannot have a matrix', path: [...path, 'matrix'], span: keySpanOf(b.source, [...path, 'matrix']) });
+    if (step.matrix)
+      b.diagnostics.push({
+        code: 'step-kind',
+        message: 'a rollout step cannot have a matrix',
+        path: [...path, 'matrix'],
+        span: keySpanOf(b.source, [...path, 'matrix']),
+      });
     const built = buildRollout(b, [...path, 'rollout'], step.rollout!);
-    return built && { ...common, kind, rollout: built.rollout, timeout: timeout ?? built.timeout, ...environmentFields(b, path, step) };
+    return (
+      built && {
+        ...common,
+        kind,
+        rollout: built.rollout,
+        timeout: timeout ?? built.timeout,
+        ...environmentFields(b, path, step),
+      }
+    );
   }
   return { ...common, ...runFields(b, path, step, defaults), timeout: timeout ?? defaults.timeout };
 }
@@ -153,7 +212,15 @@ function withEnvironmentApproval(step: Step): Step[] {
     message: { parts: [{ text: `Release ${step.name} to ${step.environment.name}?` }], span: step.environment.span },
     timeout: DEFAULT_APPROVAL_TIMEOUT,
   };
-  return [approval, { ...step, needs: [approval.name], if: { kind: 'call', name: 'success', args: [], span: step.span }, ifWritten: false }];
+  return [
+    approval,
+    {
+      ...step,
+      needs: [approval.name],
+      if: { kind: 'call', name: 'success', args: [], span: step.span },
+      ifWritten: false,
+    },
+  ];
 }
 
 /**
@@ -173,7 +240,12 @@ function buildMatrix(b: Builder, path: Path, file: NonNullable<StepFile['matrix'
   exclude.forEach((entry, i) => {
     for (const key of Object.keys(entry)) {
       if (Object.hasOwn(axes, key)) continue;
-      b.diagnostics.push({ code: 'unknown-matrix', message: `exclude key '${key}' is not a matrix axis${didYouMean(key, axisNames)}`, path: [...path, 'exclude', i, key], span: keySpanOf(b.source, [...path, 'exclude', i, key]) });
+      b.diagnostics.push({
+        code: 'unknown-matrix',
+        message: `exclude key '${key}' is not a matrix axis${didYouMean(key, axisNames)}`,
+        path: [...path, 'exclude', i, key],
+        span: keySpanOf(b.source, [...path, 'exclude', i, key]),
+      });
     }
   });
   return { axes, exclude, include: entries('include'), span: keySpanOf(b.source, path) };
@@ -184,15 +256,22 @@ function runFields(b: Builder, path: Path, step: StepFile, defaults: Pipeline['d
   const retry = typeof step.retry === 'number' ? { max: step.retry } : step.retry;
   return {
     kind: 'run' as const,
-    commands: typeof step.run === 'string' ? [b.template(step.run, [...path, 'run'])] : step.run!.map((c, i) => b.template(c, [...path, 'run', i])),
+    commands:
+      typeof step.run === 'string'
+        ? [b.template(step.run, [...path, 'run'])]
+        : step.run!.map((c, i) => b.template(c, [...path, 'run', i])),
     image: step.image !== undefined ? b.template(step.image, [...path, 'image']) : defaults.image,
     compute: step.compute ?? defaults.compute,
     retry: { max: retry?.max ?? 0, on: [...(retry?.on ?? DEFAULT_RETRY_ON)] },
     env: b.templates(step.env, [...path, 'env']),
-    secrets: Object.fromEntries(Object.entries(step.secrets ?? {}).map(([k, ref]) => [k, secretRef(b, ref, [...path, 'secrets', k])])),
+    secrets: Object.fromEntries(
+      Object.entries(step.secrets ?? {}).map(([k, ref]) => [k, secretRef(b, ref, [...path, 'secrets', k])]),
+    ),
     artifacts: step.artifacts ?? [],
     outputs: [...new Set(step.outputs ?? [])],
-    ...(step.cache && { cache: { key: b.template(step.cache.key, [...path, 'cache', 'key']), paths: step.cache.paths } }),
+    ...(step.cache && {
+      cache: { key: b.template(step.cache.key, [...path, 'cache', 'key']), paths: step.cache.paths },
+    }),
     ...environmentFields(b, path, step),
   };
 }
@@ -207,7 +286,10 @@ function environmentFields(b: Builder, path: Path, step: StepFile) {
     ...(written.branches !== undefined ? { branches: written.branches } : {}),
     span: spanOf(b.source, [...path, 'environment']),
   };
-  return { environment: spec, ...(spec.branches ? { branches: { globs: spec.branches, environment: spec.name } } : {}) };
+  return {
+    environment: spec,
+    ...(spec.branches ? { branches: { globs: spec.branches, environment: spec.name } } : {}),
+  };
 }
 
 function secretRef(b: Builder, ref: string, path: Path): SecretRef {

@@ -33,13 +33,23 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
   const upstream = transitiveNeeds(pipeline);
   const noSteps = new Set<string>();
   const checkTemplate = (template: Template, path: Path, axes: string[] | undefined, reach = noSteps) => {
-    for (const part of template.parts) if ('expr' in part) diagnostics.push(...checkExpr(part.expr, path, { inputs, axes, inIf: false, scope, reach, pipeline }));
+    for (const part of template.parts)
+      if ('expr' in part)
+        diagnostics.push(...checkExpr(part.expr, path, { inputs, axes, inIf: false, scope, reach, pipeline }));
   };
   // Steps the file implies (an environment's approval) are known needs too.
-  const stepNames = [...(scope.stepNames ?? []), ...pipeline.steps.map((s) => s.name).filter((n) => !scope.stepNames?.includes(n))];
+  const stepNames = [
+    ...(scope.stepNames ?? []),
+    ...pipeline.steps.map((s) => s.name).filter((n) => !scope.stepNames?.includes(n)),
+  ];
   const known = new Set(stepNames);
   if (scope.stepNames?.length === 0) {
-    diagnostics.push({ code: 'no-steps', message: 'a pipeline needs at least one step', path: ['steps'], span: keySpanOf(source, ['steps']) });
+    diagnostics.push({
+      code: 'no-steps',
+      message: 'a pipeline needs at least one step',
+      path: ['steps'],
+      span: keySpanOf(source, ['steps']),
+    });
   }
   for (const [name, t] of Object.entries(pipeline.env)) checkTemplate(t, ['env', name], undefined);
   checkTemplate(pipeline.defaults.image, ['defaults', 'image'], undefined);
@@ -49,21 +59,36 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
     const path = ['steps', step.name];
     const axes = step.matrix ? matrixKeys(step.matrix) : undefined;
     if (!NAME_CHARS.test(step.name)) {
-      diagnostics.push({ code: 'bad-name', message: `step name '${step.name}' must be printable and not start or end with a space`, path, span: step.span });
+      diagnostics.push({
+        code: 'bad-name',
+        message: `step name '${step.name}' must be printable and not start or end with a space`,
+        path,
+        span: step.span,
+      });
     }
     const reach = upstream.get(step.name) ?? noSteps;
     diagnostics.push(...checkExpr(step.if, [...path, 'if'], { inputs, axes, inIf: true, scope, reach, pipeline }));
     for (const [template, at] of stepTemplates(step, pipeline)) checkTemplate(template, [...path, ...at], axes, reach);
     for (const need of step.needs) {
-      if (need === step.name) diagnostics.push(needProblem(source, path, need, `step '${step.name}' cannot need itself`));
-      else if (!known.has(need)) diagnostics.push(needProblem(source, path, need, `unknown step '${need}' in needs${didYouMean(need, stepNames)}`));
+      if (need === step.name)
+        diagnostics.push(needProblem(source, path, need, `step '${step.name}' cannot need itself`));
+      else if (!known.has(need))
+        diagnostics.push(
+          needProblem(source, path, need, `unknown step '${need}' in needs${didYouMean(need, stepNames)}`),
+        );
     }
-    if (step.kind === 'run') diagnostics.push(...checkEnvNames(source, Object.keys(step.env), Object.keys(step.secrets), path));
+    if (step.kind === 'run')
+      diagnostics.push(...checkEnvNames(source, Object.keys(step.env), Object.keys(step.secrets), path));
     const ceiling = timeoutCeiling(step);
     if (step.timeout > ceiling.seconds) {
       const at = step.kind === 'approval' ? [...path, 'approval', 'timeout'] : [...path, 'timeout'];
       const written = locateWritten(source, at, path);
-      diagnostics.push({ code: 'timeout-too-long', message: `a ${step.kind} step's timeout is at most ${ceiling.text} (${ceiling.why})`, path: written, span: keySpanOf(source, written) });
+      diagnostics.push({
+        code: 'timeout-too-long',
+        message: `a ${step.kind} step's timeout is at most ${ceiling.text} (${ceiling.why})`,
+        path: written,
+        span: keySpanOf(source, written),
+      });
     }
   }
   diagnostics.push(...checkLambdaCompute(source, pipeline));
@@ -77,7 +102,8 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
 
 /** A need written as a list item points at (the first) such item, a single string at the value. */
 function needProblem(source: YamlSource, stepPath: Path, need: string, message: string): Diagnostic {
-  const written = (source.data as Record<string, Record<string, { needs?: unknown }>>).steps?.[String(stepPath[1])]?.needs;
+  const written = (source.data as Record<string, Record<string, { needs?: unknown }>>).steps?.[String(stepPath[1])]
+    ?.needs;
   const path = Array.isArray(written) ? [...stepPath, 'needs', written.indexOf(need)] : [...stepPath, 'needs'];
   return { code: 'unknown-need', message, path, span: spanOf(source, path) };
 }
@@ -97,7 +123,9 @@ function stepTemplates(step: Step, pipeline: Pipeline): Array<[Template, Path]> 
         ...(step.cache ? [[step.cache.key, ['cache', 'key']] as [Template, Path]] : []),
       ];
     case 'rollout':
-      return step.rollout.target.kind === 'lambda' ? [[step.rollout.target.version, ['rollout', 'target', 'lambda', 'version']]] : [];
+      return step.rollout.target.kind === 'lambda'
+        ? [[step.rollout.target.version, ['rollout', 'target', 'lambda', 'version']]]
+        : [];
   }
 }
 
@@ -125,9 +153,11 @@ function outputProblem(pipeline: Pipeline, reach: Set<string>, name: string, key
   const names = pipeline.steps.map((s) => s.name);
   if (!source) return `unknown step '${name}'${didYouMean(name, names)}`;
   if (!reach.has(name)) return `steps.${name}.outputs is only available to steps that need '${name}' (directly or not)`;
-  if (source.matrix) return `steps.${name}.outputs: '${name}' is a matrix step, whose instances have outputs of their own`;
+  if (source.matrix)
+    return `steps.${name}.outputs: '${name}' is a matrix step, whose instances have outputs of their own`;
   const declared = source.kind === 'run' ? source.outputs : [];
-  if (!declared.includes(key)) return `step '${name}' declares no output '${key}' (add it to its outputs:)${didYouMean(key, declared)}`;
+  if (!declared.includes(key))
+    return `step '${name}' declares no output '${key}' (add it to its outputs:)${didYouMean(key, declared)}`;
   return undefined;
 }
 
@@ -144,25 +174,43 @@ interface ExprScope {
 
 function checkExpr(expr: Expr, path: Path, s: ExprScope): Diagnostic[] {
   const problems: Diagnostic[] = [];
-  const problem = (node: Expr, code: string, message: string) => problems.push({ code, message, path, span: node.span });
+  const problem = (node: Expr, code: string, message: string) =>
+    problems.push({ code, message, path, span: node.span });
   // What Step Functions can decide: a template inserts one value; a comparison compares values.
   if (!s.inIf && expr.kind !== 'context') {
-    problem(expr, 'bad-expression', 'only a value like ${{ branch }} or ${{ matrix.node }} can be inserted; conditions belong in if:');
+    problem(
+      expr,
+      'bad-expression',
+      'only a value like ${{ branch }} or ${{ matrix.node }} can be inserted; conditions belong in if:',
+    );
   }
   for (const node of walkExpr(expr)) {
-    if (node.kind === 'binary' && (node.op === '==' || node.op === '!=') && ![node.left, node.right].every((o) => o.kind === 'literal' || o.kind === 'context')) {
-      problem(node, 'bad-expression', `'${node.op}' compares values (contexts and quoted literals), not expressions: add parentheses or use &&, ||`);
+    if (
+      node.kind === 'binary' &&
+      (node.op === '==' || node.op === '!=') &&
+      ![node.left, node.right].every((o) => o.kind === 'literal' || o.kind === 'context')
+    ) {
+      problem(
+        node,
+        'bad-expression',
+        `'${node.op}' compares values (contexts and quoted literals), not expressions: add parentheses or use &&, ||`,
+      );
     }
     if (node.kind !== 'context') continue;
     const [root, field] = node.path;
     if (root === 'inputs' && s.scope.inputsKnown && !s.inputs.includes(field!)) {
-      problem(node, 'unknown-input', `unknown input '${field}' (declare it under on.manual.inputs)${didYouMean(field!, s.inputs)}`);
+      problem(
+        node,
+        'unknown-input',
+        `unknown input '${field}' (declare it under on.manual.inputs)${didYouMean(field!, s.inputs)}`,
+      );
     }
     if (root === 'steps') {
       const message = outputProblem(s.pipeline, s.reach, field!, node.path[3]!);
       if (message) problem(node, 'unknown-output', message);
     }
-    if (root === 'matrix' && s.axes === undefined) problem(node, 'unknown-matrix', `matrix.${field} is only available in a step with a matrix`);
+    if (root === 'matrix' && s.axes === undefined)
+      problem(node, 'unknown-matrix', `matrix.${field} is only available in a step with a matrix`);
     else if (root === 'matrix' && !s.axes!.includes(field!)) {
       problem(node, 'unknown-matrix', `unknown matrix axis '${field}'${didYouMean(field!, s.axes!)}`);
     }
@@ -177,12 +225,18 @@ export const MAX_BUILD_SECONDS = 2160 * 60;
 
 function timeoutCeiling(step: Step): { seconds: number; text: string; why: string } {
   if (step.kind === 'run') return { seconds: MAX_BUILD_SECONDS, text: '36h', why: "CodeBuild's limit of 2160 minutes" };
-  return { seconds: MAX_EXECUTION_SECONDS, text: '365d', why: 'a Step Functions execution and its task tokens live at most one year' };
+  return {
+    seconds: MAX_EXECUTION_SECONDS,
+    text: '365d',
+    why: 'a Step Functions execution and its task tokens live at most one year',
+  };
 }
 
 /** `at` when the file writes it, else where the value came from (the step, or `defaults.timeout`). */
 function locateWritten(source: YamlSource, at: Path, stepPath: Path): Path {
-  return [at, [...stepPath, 'timeout'], ['defaults', 'timeout']].find((candidate) => hasPath(source, candidate)) ?? stepPath;
+  return (
+    [at, [...stepPath, 'timeout'], ['defaults', 'timeout']].find((candidate) => hasPath(source, candidate)) ?? stepPath
+  );
 }
 
 function hasPath(source: YamlSource, path: Path): boolean {
@@ -197,16 +251,29 @@ function hasPath(source: YamlSource, path: Path): boolean {
 function checkEnvNames(source: YamlSource, env: string[], secrets: string[], base: Path): Diagnostic[] {
   const at = (group: string, name: string) => keySpanOf(source, [...base, group, name]);
   const problems: Diagnostic[] = [];
-  for (const [group, names] of [['env', env], ['secrets', secrets]] as const) {
+  for (const [group, names] of [
+    ['env', env],
+    ['secrets', secrets],
+  ] as const) {
     for (const name of names) {
       if (RESERVED_ENV.test(name)) {
-        problems.push({ code: 'reserved-env', message: `'${name}' is reserved (SCI_ and CODEBUILD_ variables are set by serverless-ci)`, path: [...base, group, name], span: at(group, name) });
+        problems.push({
+          code: 'reserved-env',
+          message: `'${name}' is reserved (SCI_ and CODEBUILD_ variables are set by serverless-ci)`,
+          path: [...base, group, name],
+          span: at(group, name),
+        });
       }
     }
   }
   const envNames = new Set(env);
   for (const name of secrets.filter((s) => envNames.has(s))) {
-    problems.push({ code: 'env-conflict', message: `'${name}' is set both in env and in secrets`, path: [...base, 'secrets', name], span: at('secrets', name) });
+    problems.push({
+      code: 'env-conflict',
+      message: `'${name}' is set both in env and in secrets`,
+      path: [...base, 'secrets', name],
+      span: at('secrets', name),
+    });
   }
   return problems;
 }

@@ -54,7 +54,7 @@ function readString(text: string, start: number): Token | ExpressionError {
       return { type: 'string', value, start, end: i + 1 };
     }
   }
-  return new ExpressionError('unterminated string (missing closing \')', start);
+  return new ExpressionError("unterminated string (missing closing ')", start);
 }
 
 function readOther(text: string, start: number): Token | ExpressionError {
@@ -63,12 +63,14 @@ function readOther(text: string, start: number): Token | ExpressionError {
     const match = pattern.exec(text);
     if (match) {
       const end = start + match[0].length;
-      return pattern === NUMBER ? { type: 'number', value: Number(match[0]), start, end } : { type: 'ident', value: match[0], start, end };
+      return pattern === NUMBER
+        ? { type: 'number', value: Number(match[0]), start, end }
+        : { type: 'ident', value: match[0], start, end };
     }
   }
   const op = OPERATORS.find((o) => text.startsWith(o, start));
   if (op) return { type: 'op', value: op, start, end: start + op.length };
-  if (text[start] === '"') return new ExpressionError('strings use single quotes: \'like this\'', start);
+  if (text[start] === '"') return new ExpressionError("strings use single quotes: 'like this'", start);
   if (text[start] === '=') return new ExpressionError("use '==' to compare", start);
   return new ExpressionError(`unexpected character '${text[start]}'`, start);
 }

@@ -18,11 +18,15 @@ const MAX_LENGTH = 4096;
 /** Parses one expression (the inside of `${{ }}`, or an `if:` value). */
 export function parseExpression(text: string, span: SourceSpan): Result<Expr> {
   if (text.length > MAX_LENGTH) {
-    return fail([{ code: 'bad-expression', message: `expression: longer than ${MAX_LENGTH} characters`, path: [], span }]);
+    return fail([
+      { code: 'bad-expression', message: `expression: longer than ${MAX_LENGTH} characters`, path: [], span },
+    ]);
   }
   const tokens = tokenize(text);
   const failure = (e: { message: string; offset: number }) =>
-    fail<Expr>([{ code: 'bad-expression', message: `expression: ${e.message}`, path: [], span: spanInText(text, span, e.offset) }]);
+    fail<Expr>([
+      { code: 'bad-expression', message: `expression: ${e.message}`, path: [], span: spanInText(text, span, e.offset) },
+    ]);
   if (tokens instanceof ExpressionError) return failure(tokens);
   try {
     const parser = new Parser(text, tokens, span);
@@ -57,7 +61,8 @@ class Parser {
 
   /** Every nesting (parentheses, `!`, call arguments) passes here, so depth is bounded before the stack is. */
   parseOr(): Expr {
-    if (++this.depth > MAX_DEPTH) throw new ExpressionError(`expression nested more than ${MAX_DEPTH} levels deep`, this.peek().start);
+    if (++this.depth > MAX_DEPTH)
+      throw new ExpressionError(`expression nested more than ${MAX_DEPTH} levels deep`, this.peek().start);
     const expr = this.binary(['||'], () => this.binary(['&&'], () => this.parseComparison()));
     this.depth--;
     return expr;
@@ -92,7 +97,8 @@ class Parser {
     while (this.peekOp('!')) bangs.push(this.take());
     if (bangs.length > MAX_DEPTH) throw new ExpressionError(`more than ${MAX_DEPTH} '!' in a row`, bangs[0]!.start);
     let expr = this.parsePrimary();
-    for (const bang of bangs.reverse()) expr = { kind: 'not', operand: expr, span: this.spanFrom(this.at(bang.start), expr.span) };
+    for (const bang of bangs.reverse())
+      expr = { kind: 'not', operand: expr, span: this.spanFrom(this.at(bang.start), expr.span) };
     return expr;
   }
 
@@ -106,14 +112,18 @@ class Parser {
       return inner;
     }
     if (token.type !== 'ident') throw new ExpressionError(`expected a value, got ${describe(token)}`, token.start);
-    if (token.value === 'true' || token.value === 'false') return { kind: 'literal', value: token.value === 'true', span };
+    if (token.value === 'true' || token.value === 'false')
+      return { kind: 'literal', value: token.value === 'true', span };
     if (token.value === 'null') return { kind: 'literal', value: null, span };
     return this.peekOp('(') ? this.parseCall(token) : this.parseContext(token);
   }
 
   private parseCall(name: Token & { type: 'ident' }): Expr {
     if (!Object.hasOwn(FUNCTIONS, name.value)) {
-      throw new ExpressionError(`unknown function '${name.value}'${didYouMean(name.value, Object.keys(FUNCTIONS))}`, name.start);
+      throw new ExpressionError(
+        `unknown function '${name.value}'${didYouMean(name.value, Object.keys(FUNCTIONS))}`,
+        name.start,
+      );
     }
     this.take();
     const args: Expr[] = [];
@@ -129,7 +139,10 @@ class Parser {
 
   private parseContext(first: Token & { type: 'ident' }): Expr {
     if (!(CONTEXT_ROOTS as readonly string[]).includes(first.value)) {
-      throw new ExpressionError(`unknown context '${first.value}'${didYouMean(first.value, CONTEXT_ROOTS)}`, first.start);
+      throw new ExpressionError(
+        `unknown context '${first.value}'${didYouMean(first.value, CONTEXT_ROOTS)}`,
+        first.start,
+      );
     }
     const root = first.value as ContextRoot;
     const path: [ContextRoot, ...string[]] = [root];
@@ -137,7 +150,8 @@ class Parser {
     while (this.peekOp('.')) {
       this.take();
       const field = this.take();
-      if (field.type !== 'ident') throw new ExpressionError(`expected a name after '.', got ${describe(field)}`, field.start);
+      if (field.type !== 'ident')
+        throw new ExpressionError(`expected a name after '.', got ${describe(field)}`, field.start);
       path.push(field.value);
       end = field.end;
     }
@@ -200,13 +214,23 @@ export function parseTemplate(text: string, span: SourceSpan): Result<Template> 
     if (open > cursor) parts.push({ text: text.slice(cursor, open) });
     const close = findClose(text, open + 3);
     if (close < 0) {
-      diagnostics.push({ code: 'bad-expression', message: "unterminated '${{' (missing '}}')", path: [], span: spanInText(text, span, open) });
+      diagnostics.push({
+        code: 'bad-expression',
+        message: "unterminated '${{' (missing '}}')",
+        path: [],
+        span: spanInText(text, span, open),
+      });
       return fail(diagnostics);
     }
     const inner = text.slice(open + 3, close);
     const innerSpan = spanInText(text, span, open + 3);
     if (inner.trim() === '') {
-      diagnostics.push({ code: 'bad-expression', message: "empty expression '${{ }}'", path: [], span: spanInText(text, span, open) });
+      diagnostics.push({
+        code: 'bad-expression',
+        message: "empty expression '${{ }}'",
+        path: [],
+        span: spanInText(text, span, open),
+      });
     } else {
       const expr = parseExpression(inner, innerSpan);
       if (expr.ok) parts.push({ expr: expr.value });

@@ -21,9 +21,11 @@ export function resolveInputs(pipeline: Pipeline, given: Record<string, unknown>
   const declared = pipeline.triggers.manual?.inputs ?? {};
   const names = Object.keys(declared);
   const diagnostics: Diagnostic[] = [];
-  const problem = (name: string, message: string) => diagnostics.push({ code: 'bad-input', message, path: ['inputs', name] });
+  const problem = (name: string, message: string) =>
+    diagnostics.push({ code: 'bad-input', message, path: ['inputs', name] });
   for (const name of Object.keys(given)) {
-    if (!Object.hasOwn(declared, name)) problem(name, `unknown input '${name}' for pipeline ${pipeline.id}${didYouMean(name, names)}`);
+    if (!Object.hasOwn(declared, name))
+      problem(name, `unknown input '${name}' for pipeline ${pipeline.id}${didYouMean(name, names)}`);
   }
   const values: Record<string, InputValue> = {};
   for (const [name, spec] of Object.entries(declared)) {
@@ -48,12 +50,21 @@ function typeInput(spec: InputSpec, raw: unknown): InputValue | { error: string 
       if (raw === false || raw === 'false') return false;
       return { error: 'must be true or false' };
     case 'number': {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+(?:\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN;
+      const n =
+        typeof raw === 'number'
+          ? raw
+          : typeof raw === 'string' && /^-?\d+(?:\.\d+)?$/.test(raw.trim())
+            ? Number(raw)
+            : NaN;
       return Number.isFinite(n) ? n : { error: 'must be a number' };
     }
     case 'choice':
-      return typeof raw !== 'object' && spec.options.includes(String(raw)) ? String(raw) : { error: `must be one of ${spec.options.join(', ')}` };
+      return typeof raw !== 'object' && spec.options.includes(String(raw))
+        ? String(raw)
+        : { error: `must be one of ${spec.options.join(', ')}` };
     default:
-      return typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : { error: 'must be a string' };
+      return typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean'
+        ? String(raw)
+        : { error: 'must be a string' };
   }
 }

@@ -29,7 +29,14 @@ export function friendlyError(issue: z.core.$ZodRawIssue): string | undefined {
 }
 
 function noun(expected: string): string {
-  const nouns: Record<string, string> = { string: 'a string', number: 'a number', int: 'a whole number', boolean: 'true or false', array: 'a list', object: 'a mapping' };
+  const nouns: Record<string, string> = {
+    string: 'a string',
+    number: 'a number',
+    int: 'a whole number',
+    boolean: 'true or false',
+    array: 'a list',
+    object: 'a mapping',
+  };
   return nouns[expected] ?? expected;
 }
 
@@ -56,14 +63,25 @@ export function issueDiagnostics(source: YamlSource, issues: readonly Issue[], p
         }));
       }
       case 'invalid_union': {
-        const relevant = issue.errors.filter((branch) => !branch.every((i) => isTypeMismatch(i, valueAt(source.data, path))));
+        const relevant = issue.errors.filter(
+          (branch) => !branch.every((i) => isTypeMismatch(i, valueAt(source.data, path))),
+        );
         if (relevant.length === 1) return issueDiagnostics(source, relevant[0]!, path);
         return [{ code: 'schema', message: withKey(issue.message, path), path, span: spanOf(source, path) }];
       }
       case 'invalid_key':
-        return [{ code: 'schema', message: issue.issues[0]?.message ?? issue.message, path, span: keySpanOf(source, path) }];
+        return [
+          { code: 'schema', message: issue.issues[0]?.message ?? issue.message, path, span: keySpanOf(source, path) },
+        ];
       default:
-        return [missingKey(source, path) ?? { code: 'schema', message: withKey(issue.message, path), path, span: spanOf(source, path) }];
+        return [
+          missingKey(source, path) ?? {
+            code: 'schema',
+            message: withKey(issue.message, path),
+            path,
+            span: spanOf(source, path),
+          },
+        ];
     }
   });
 }
@@ -74,18 +92,29 @@ export function issueDiagnostics(source: YamlSource, issues: readonly Issue[], p
  */
 function isTypeMismatch(issue: Issue, value: unknown): boolean {
   if (issue.path.length > 0) return false;
-  return issue.code === 'invalid_type' || (issue.code === 'invalid_value' && typeof value === 'object' && value !== null);
+  return (
+    issue.code === 'invalid_type' || (issue.code === 'invalid_value' && typeof value === 'object' && value !== null)
+  );
 }
 
 function valueAt(data: unknown, path: Path): unknown {
-  return path.reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined), data);
+  return path.reduce<unknown>(
+    (value, key) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined),
+    data,
+  );
 }
 
 /** An issue at a path the file does not have is a required key that is missing. */
 function missingKey(source: YamlSource, path: Path): Diagnostic | undefined {
   const key = path.at(-1);
-  if (path.length === 0 || locate(source, path).complete || !locate(source, path.slice(0, -1)).complete) return undefined;
-  return { code: 'missing-key', message: `missing required key '${String(key)}'`, path, span: spanOf(source, path.slice(0, -1)) };
+  if (path.length === 0 || locate(source, path).complete || !locate(source, path.slice(0, -1)).complete)
+    return undefined;
+  return {
+    code: 'missing-key',
+    message: `missing required key '${String(key)}'`,
+    path,
+    span: spanOf(source, path.slice(0, -1)),
+  };
 }
 
 /** Generic messages ("expected a list, got …", "must be at most 10") get the key they are about in front. */

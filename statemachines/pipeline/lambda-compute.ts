@@ -35,7 +35,8 @@ function literalPrefix(t: Template): { text: string; whole: boolean } {
 function imageProblem(image: Template): string | undefined {
   const { text, whole } = literalPrefix(image);
   if (CURATED.test(text) || ECR.test(text)) return undefined;
-  if (!whole && (/^aws\/codebuild\/amazonlinux-(x86_64|aarch64)-lambda-standard:/.test(text) || ECR.test(text))) return undefined;
+  if (!whole && (/^aws\/codebuild\/amazonlinux-(x86_64|aarch64)-lambda-standard:/.test(text) || ECR.test(text)))
+    return undefined;
   return (
     `Lambda compute runs a curated image (aws/codebuild/amazonlinux-x86_64-lambda-standard:nodejs22, ` +
     `…-aarch64-lambda-standard:…) or a single-architecture image from Amazon ECR (<account>.dkr.ecr.<region>.amazonaws.com/…), not '${text}'`
@@ -44,10 +45,15 @@ function imageProblem(image: Template): string | undefined {
 
 /** Where a step's setting is written: on the step, else under `defaults`, else the step itself. */
 function setting(source: YamlSource, step: RunStep, key: string): { path: Path; span: SourceSpan; written: boolean } {
-  const onStep = (source.data as { steps?: Record<string, Record<string, unknown> | null> }).steps?.[step.name]?.[key] !== undefined;
+  const onStep =
+    (source.data as { steps?: Record<string, Record<string, unknown> | null> }).steps?.[step.name]?.[key] !== undefined;
   const defaulted = (source.data as { defaults?: Record<string, unknown> | null }).defaults?.[key] !== undefined;
   const path: Path = onStep ? ['steps', step.name, key] : defaulted ? ['defaults', key] : ['steps', step.name];
-  return { path, span: onStep || defaulted ? spanOf(source, path) : keySpanOf(source, path), written: onStep || defaulted };
+  return {
+    path,
+    span: onStep || defaulted ? spanOf(source, path) : keySpanOf(source, path),
+    written: onStep || defaulted,
+  };
 }
 
 const minutes = (seconds: number): string => (seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`);
@@ -65,9 +71,16 @@ export function checkLambdaCompute(source: YamlSource, pipeline: Pipeline): Diag
     if (image) at('image', image);
     // an unwritten timeout is Lambda's own 15 minutes
     if (step.timeout > LAMBDA_MAX_SECONDS && setting(source, step, 'timeout').written) {
-      at('timeout', `Lambda compute ends a build at 15m; step '${step.name}' has timeout ${minutes(step.timeout)}: use an EC2 size (small … xlarge)`);
+      at(
+        'timeout',
+        `Lambda compute ends a build at 15m; step '${step.name}' has timeout ${minutes(step.timeout)}: use an EC2 size (small … xlarge)`,
+      );
     }
-    if (step.cache) at('cache', `Lambda compute has no build cache: drop cache from step '${step.name}' or use an EC2 size (small … xlarge)`);
+    if (step.cache)
+      at(
+        'cache',
+        `Lambda compute has no build cache: drop cache from step '${step.name}' or use an EC2 size (small … xlarge)`,
+      );
   }
   return problems;
 }

@@ -31,7 +31,10 @@ export function matrixCells(matrix: Matrix | undefined): Expansion {
   const axes = Object.keys(matrix.axes);
   const product = axes.reduce((n, a) => n * matrix.axes[a]!.length, axes.length === 0 ? 0 : 1);
   if (product > MAX_MATRIX_PRODUCT) {
-    return { ok: false, message: `matrix axes make ${product} combinations before exclude (at most ${MAX_MATRIX_PRODUCT}; at most ${MAX_MATRIX_CELLS} cells in the end)` };
+    return {
+      ok: false,
+      message: `matrix axes make ${product} combinations before exclude (at most ${MAX_MATRIX_PRODUCT}; at most ${MAX_MATRIX_CELLS} cells in the end)`,
+    };
   }
   const original: MatrixCell[] = [];
   for (let i = 0; i < product; i++) {
@@ -55,9 +58,19 @@ export function matrixCells(matrix: Matrix | undefined): Expansion {
   const keyOrder = [...new Set([...axes, ...matrix.include.flatMap((e) => Object.keys(e))])];
   const cells = [...extended, ...added].map((cell) => ordered(cell, keyOrder));
   if (cells.length === 0) {
-    return { ok: false, message: axes.length === 0 ? 'a matrix needs at least one axis or include entry' : 'matrix has no cells left after exclude' };
+    return {
+      ok: false,
+      message:
+        axes.length === 0
+          ? 'a matrix needs at least one axis or include entry'
+          : 'matrix has no cells left after exclude',
+    };
   }
-  if (cells.length > MAX_MATRIX_CELLS) return { ok: false, message: `matrix expands to ${cells.length} cells (at most ${MAX_MATRIX_CELLS}, as on GitHub)` };
+  if (cells.length > MAX_MATRIX_CELLS)
+    return {
+      ok: false,
+      message: `matrix expands to ${cells.length} cells (at most ${MAX_MATRIX_CELLS}, as on GitHub)`,
+    };
   return { ok: true, cells };
 }
 
@@ -85,7 +98,12 @@ export function substituteMatrix(template: Template, cell: MatrixCell): Template
   const parts: Template['parts'] = [];
   for (const part of template.parts) {
     const value = 'expr' in part ? matrixValue(part.expr, cell) : undefined;
-    const next = value !== undefined ? { text: String(value) } : 'expr' in part ? { expr: substituteMatrixExpr(part.expr, cell) } : part;
+    const next =
+      value !== undefined
+        ? { text: String(value) }
+        : 'expr' in part
+          ? { expr: substituteMatrixExpr(part.expr, cell) }
+          : part;
     const last = parts.at(-1);
     if ('text' in next && last && 'text' in last) parts[parts.length - 1] = { text: last.text + next.text };
     else parts.push(next);

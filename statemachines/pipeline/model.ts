@@ -9,15 +9,36 @@ export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancell
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'waiting';
 
 export type Compute =
-  | 'small' | 'medium' | 'large' | 'xlarge'
-  | 'lambda-1gb' | 'lambda-2gb' | 'lambda-4gb' | 'lambda-8gb' | 'lambda-10gb';
+  | 'small'
+  | 'medium'
+  | 'large'
+  | 'xlarge'
+  | 'lambda-1gb'
+  | 'lambda-2gb'
+  | 'lambda-4gb'
+  | 'lambda-8gb'
+  | 'lambda-10gb';
 
 export type EventName = 'push' | 'pull_request' | 'schedule' | 'manual' | 'pipeline';
 
 // ---------------------------------------------------------------- expressions
 
 /** Context roots an expression may read; `matrix` only inside a matrix step. */
-export const CONTEXT_ROOTS = ['event', 'branch', 'tag', 'sha', 'ref', 'repo', 'actor', 'pr', 'inputs', 'matrix', 'pipeline', 'run', 'steps'] as const;
+export const CONTEXT_ROOTS = [
+  'event',
+  'branch',
+  'tag',
+  'sha',
+  'ref',
+  'repo',
+  'actor',
+  'pr',
+  'inputs',
+  'matrix',
+  'pipeline',
+  'run',
+  'steps',
+] as const;
 export type ContextRoot = (typeof CONTEXT_ROOTS)[number];
 
 export type Expr =
@@ -26,7 +47,12 @@ export type Expr =
   | { kind: 'context'; path: [ContextRoot, ...string[]]; span: SourceSpan }
   | { kind: 'not'; operand: Expr; span: SourceSpan }
   | { kind: 'binary'; op: '==' | '!=' | '&&' | '||'; left: Expr; right: Expr; span: SourceSpan }
-  | { kind: 'call'; name: 'startsWith' | 'matches' | 'success' | 'failure' | 'always' | 'cancelled'; args: Expr[]; span: SourceSpan };
+  | {
+      kind: 'call';
+      name: 'startsWith' | 'matches' | 'success' | 'failure' | 'always' | 'cancelled';
+      args: Expr[];
+      span: SourceSpan;
+    };
 
 /** A string that may hold `${{ expr }}` parts; a plain string is one text part. */
 export interface Template {

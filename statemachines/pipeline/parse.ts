@@ -16,7 +16,10 @@ import { withSuggestionBudget } from './suggest.ts';
 
 /** `.sci/deploy/prod.yml` → `deploy/prod`. */
 export function pipelineIdFromPath(path: string): string {
-  return path.replace(/\\/g, '/').replace(/^(?:\.\/)?\.sci\//, '').replace(/\.ya?ml$/i, '');
+  return path
+    .replace(/\\/g, '/')
+    .replace(/^(?:\.\/)?\.sci\//, '')
+    .replace(/\.ya?ml$/i, '');
 }
 
 /**
@@ -32,12 +35,25 @@ export function parsePipeline(file: string, text: string): Result<Pipeline> {
  * The diagnostics of a file together with as much of its model as could be built (the parts
  * that are fine), so repository-wide checks can also report on a file with problems.
  */
-export function analysePipeline(file: string, text: string): { pipeline: Pipeline | undefined; diagnostics: Diagnostic[] } {
+export function analysePipeline(
+  file: string,
+  text: string,
+): { pipeline: Pipeline | undefined; diagnostics: Diagnostic[] } {
   try {
     return withSuggestionBudget(() => analyseUnguarded(file, text));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { pipeline: undefined, diagnostics: [{ code: 'internal', message: `internal error while reading this file: ${message}`, path: [], span: { file, line: 1, col: 1 } }] };
+    return {
+      pipeline: undefined,
+      diagnostics: [
+        {
+          code: 'internal',
+          message: `internal error while reading this file: ${message}`,
+          path: [],
+          span: { file, line: 1, col: 1 },
+        },
+      ],
+    };
   }
 }
 
@@ -84,7 +100,11 @@ function salvage(source: YamlSource): { file: Partial<PipelineFile> | undefined;
 function salvageObject<T>(schema: z.ZodType<T>, value: unknown, vital: string[] = []): T | undefined {
   const first = schema.safeParse(value);
   if (first.success || !isRecord(value)) return first.data;
-  const broken = new Set(first.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : i.path.length > 0 ? [String(i.path[0])] : ['*'])));
+  const broken = new Set(
+    first.error.issues.flatMap((i) =>
+      i.code === 'unrecognized_keys' ? i.keys : i.path.length > 0 ? [String(i.path[0])] : ['*'],
+    ),
+  );
   if (broken.has('*') || vital.some((k) => broken.has(k))) return undefined;
   return schema.safeParse(Object.fromEntries(Object.entries(value).filter(([k]) => !broken.has(k)))).data;
 }
@@ -98,6 +118,8 @@ function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
   return diagnostics.filter((d) => {
     const id = `${d.span?.line}:${d.span?.col}:${d.message}`;
-    return !seen.has(id) && (seen.add(id), true);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
   });
 }

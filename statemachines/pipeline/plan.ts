@@ -21,7 +21,8 @@ export const MAX_INSTANCES = 10_000;
  */
 export function planSteps(pipeline: Pipeline): Result<StepInstance[]> {
   const diagnostics: Diagnostic[] = [];
-  const problem = (step: Step, code: string, message: string) => diagnostics.push({ code, message, path: ['steps', step.name], span: step.span });
+  const problem = (step: Step, code: string, message: string) =>
+    diagnostics.push({ code, message, path: ['steps', step.name], span: step.span });
   const byStep = new Map<string, StepInstance[]>();
   const names = new Set<string>();
   const keys = new Set<string>();
@@ -34,14 +35,26 @@ export function planSteps(pipeline: Pipeline): Result<StepInstance[]> {
       return fail([{ code: 'too-many-steps', message, path: ['steps', step.name], span: step.span }]);
     }
     if (!expansion.ok) {
-      diagnostics.push({ code: 'matrix-size', message: `step '${step.name}': ${expansion.message}`, path: ['steps', step.name, 'matrix'], span: step.matrix!.span });
+      diagnostics.push({
+        code: 'matrix-size',
+        message: `step '${step.name}': ${expansion.message}`,
+        path: ['steps', step.name, 'matrix'],
+        span: step.matrix!.span,
+      });
     }
     const instances = (expansion.ok ? expansion.cells : []).map((cell) => {
       const name = instanceName(step.name, cell);
       if (names.has(name) || byStep.has(step.name)) problem(step, 'duplicate-name', `duplicate step name '${name}'`);
-      if ([...name].length > MAX_NAME_LENGTH) problem(step, 'name-too-long', `step name '${name}' is longer than ${MAX_NAME_LENGTH} characters`);
+      if ([...name].length > MAX_NAME_LENGTH)
+        problem(step, 'name-too-long', `step name '${name}' is longer than ${MAX_NAME_LENGTH} characters`);
       names.add(name);
-      return { name, key: uniqueKey(name, keys), step: instantiateStep(step, cell), matrix: cell, needs: [] as string[] };
+      return {
+        name,
+        key: uniqueKey(name, keys),
+        step: instantiateStep(step, cell),
+        matrix: cell,
+        needs: [] as string[],
+      };
     });
     if (!byStep.has(step.name)) byStep.set(step.name, instances);
   }
@@ -57,7 +70,9 @@ export function planSteps(pipeline: Pipeline): Result<StepInstance[]> {
   const cycle = findCycle(pipeline);
   if (cycle) {
     const first = pipeline.steps.find((s) => s.name === cycle[0])!;
-    return fail([{ code: 'cycle', message: `cycle: ${cycle.join(' → ')}`, path: ['steps', first.name], span: first.span }]);
+    return fail([
+      { code: 'cycle', message: `cycle: ${cycle.join(' → ')}`, path: ['steps', first.name], span: first.span },
+    ]);
   }
   return ok(topologicalOrder([...byStep.values()].flat()));
 }

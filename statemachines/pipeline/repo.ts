@@ -37,7 +37,9 @@ function symlinkProblem(file: PipelineFile & { symlink: string }): Diagnostic {
 
 function validateFiles(sources: PipelineFile[]): { pipelines: Pipeline[]; diagnostics: Diagnostic[] } {
   const links = sources.filter((s): s is PipelineFile & { symlink: string } => s.symlink !== undefined);
-  const files = sources.filter((s) => s.symlink === undefined && isPipelineFile(s.path)).sort((a, b) => a.path.localeCompare(b.path));
+  const files = sources
+    .filter((s) => s.symlink === undefined && isPipelineFile(s.path))
+    .sort((a, b) => a.path.localeCompare(b.path));
   const diagnostics: Diagnostic[] = links.map(symlinkProblem);
   const pipelines: Pipeline[] = [];
   /** Every model built, including partial ones of files with problems, for the cross-file checks. */
@@ -47,7 +49,12 @@ function validateFiles(sources: PipelineFile[]): { pipelines: Pipeline[]; diagno
     const id = pipelineIdFromPath(path);
     const other = ids.get(id);
     if (other !== undefined) {
-      diagnostics.push({ code: 'duplicate-pipeline', message: `pipeline id '${id}' is also defined by ${other}`, path: [], span: { file: path, line: 1, col: 1 } });
+      diagnostics.push({
+        code: 'duplicate-pipeline',
+        message: `pipeline id '${id}' is also defined by ${other}`,
+        path: [],
+        span: { file: path, line: 1, col: 1 },
+      });
       continue;
     }
     ids.set(id, path);
@@ -59,7 +66,11 @@ function validateFiles(sources: PipelineFile[]): { pipelines: Pipeline[]; diagno
   try {
     diagnostics.push(...crossFileChecks(analysed, [...ids.keys()]));
   } catch (error) {
-    diagnostics.push({ code: 'internal', message: `internal error: ${error instanceof Error ? error.message : String(error)}`, path: [] });
+    diagnostics.push({
+      code: 'internal',
+      message: `internal error: ${error instanceof Error ? error.message : String(error)}`,
+      path: [],
+    });
   }
   return { pipelines, diagnostics: sortDiagnostics(diagnostics) };
 }
@@ -67,16 +78,27 @@ function validateFiles(sources: PipelineFile[]): { pipelines: Pipeline[]; diagno
 function crossFileChecks(pipelines: Pipeline[], knownIds: string[]): Diagnostic[] {
   const byId = new Map(pipelines.map((p) => [p.id, p]));
   const diagnostics: Diagnostic[] = [];
-  const problem = (code: string, message: string, span: SourceSpan) => diagnostics.push({ code, message, path: [], span });
+  const problem = (code: string, message: string, span: SourceSpan) =>
+    diagnostics.push({ code, message, path: [], span });
   for (const pipeline of pipelines) {
     for (const trigger of pipeline.triggers.pipeline ?? []) {
-      if (trigger.name === pipeline.id) problem('self-trigger', `a pipeline cannot be started by its own end`, trigger.span);
-      else if (!knownIds.includes(trigger.name)) problem('unknown-pipeline', `unknown pipeline '${trigger.name}'${didYouMean(trigger.name, knownIds)}`, trigger.span);
+      if (trigger.name === pipeline.id)
+        problem('self-trigger', `a pipeline cannot be started by its own end`, trigger.span);
+      else if (!knownIds.includes(trigger.name))
+        problem(
+          'unknown-pipeline',
+          `unknown pipeline '${trigger.name}'${didYouMean(trigger.name, knownIds)}`,
+          trigger.span,
+        );
     }
     for (const step of calls(pipeline)) {
       const callee = byId.get(step.pipeline);
       if (!knownIds.includes(step.pipeline)) {
-        problem('unknown-pipeline', `step '${step.name}' calls unknown pipeline '${step.pipeline}'${didYouMean(step.pipeline, knownIds)}`, step.span);
+        problem(
+          'unknown-pipeline',
+          `step '${step.name}' calls unknown pipeline '${step.pipeline}'${didYouMean(step.pipeline, knownIds)}`,
+          step.span,
+        );
       } else if (callee) {
         diagnostics.push(...checkCallInputs(step, callee));
       }
@@ -84,12 +106,17 @@ function crossFileChecks(pipelines: Pipeline[], knownIds: string[]): Diagnostic[
   }
   for (const cycle of callCycles(pipelines)) {
     const step = calls(byId.get(cycle[0]!)!).find((s) => s.pipeline === cycle[1])!;
-    problem('call-cycle', cycle.length === 2 ? `pipeline ${cycle[0]} calls itself` : `pipeline call cycle: ${cycle.join(' → ')}`, step.span);
+    problem(
+      'call-cycle',
+      cycle.length === 2 ? `pipeline ${cycle[0]} calls itself` : `pipeline call cycle: ${cycle.join(' → ')}`,
+      step.span,
+    );
   }
   return diagnostics;
 }
 
-const calls = (pipeline: Pipeline): PipelineCallStep[] => pipeline.steps.filter((s): s is PipelineCallStep => s.kind === 'pipeline');
+const calls = (pipeline: Pipeline): PipelineCallStep[] =>
+  pipeline.steps.filter((s): s is PipelineCallStep => s.kind === 'pipeline');
 
 /** Inputs passed to a callee must be ones it declares; its required inputs without default must be passed. */
 function checkCallInputs(step: PipelineCallStep, callee: Pipeline): Diagnostic[] {
@@ -98,12 +125,22 @@ function checkCallInputs(step: PipelineCallStep, callee: Pipeline): Diagnostic[]
   const problems: Diagnostic[] = [];
   for (const [name, template] of Object.entries(step.inputs)) {
     if (!names.includes(name)) {
-      problems.push({ code: 'bad-input', message: `pipeline ${callee.id} has no input '${name}'${didYouMean(name, names)}`, path: [], span: template.span });
+      problems.push({
+        code: 'bad-input',
+        message: `pipeline ${callee.id} has no input '${name}'${didYouMean(name, names)}`,
+        path: [],
+        span: template.span,
+      });
     }
   }
   for (const [name, spec] of Object.entries(declared)) {
     if (spec.required && spec.default === undefined && !Object.hasOwn(step.inputs, name)) {
-      problems.push({ code: 'bad-input', message: `step '${step.name}' must pass the required input '${name}' of pipeline ${callee.id}`, path: [], span: step.span });
+      problems.push({
+        code: 'bad-input',
+        message: `step '${step.name}' must pass the required input '${name}' of pipeline ${callee.id}`,
+        path: [],
+        span: step.span,
+      });
     }
   }
   return problems;

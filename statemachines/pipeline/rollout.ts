@@ -24,14 +24,23 @@ export interface RolloutBuild {
 }
 
 /** The spec and the step timeout it implies, or undefined (with diagnostics) when it cannot be built. */
-export function buildRollout(b: RolloutBuild, path: Path, file: RolloutFile): { rollout: RolloutSpec; timeout: number } | undefined {
+export function buildRollout(
+  b: RolloutBuild,
+  path: Path,
+  file: RolloutFile,
+): { rollout: RolloutSpec; timeout: number } | undefined {
   const problem = (at: Path, message: string, key = false) =>
-    b.diagnostics.push({ code: 'bad-rollout', message, path: at, span: key ? keySpanOf(b.source, at) : spanOf(b.source, at) });
+    b.diagnostics.push({
+      code: 'bad-rollout',
+      message,
+      path: at,
+      span: key ? keySpanOf(b.source, at) : spanOf(b.source, at),
+    });
   const target = buildTarget(b, [...path, 'target'], file.target, problem);
   const strategy = file.strategy ?? 'canary';
   const weights = file.weights ?? (strategy === 'blue_green' ? [100] : undefined);
   if (weights === undefined) {
-    problem(path, "a canary rollout needs weights, e.g. [10, 50, 100] (or strategy: blue_green)", true);
+    problem(path, 'a canary rollout needs weights, e.g. [10, 50, 100] (or strategy: blue_green)', true);
     return undefined;
   }
   const weightsPath = [...path, 'weights'];
@@ -45,20 +54,34 @@ export function buildRollout(b: RolloutBuild, path: Path, file: RolloutFile): { 
   const analysis = file.analysis ?? {};
   const alarms = analysis.alarms ?? [];
   if (target?.kind === 'local' && alarms.length > 0) {
-    problem([...path, 'analysis', 'alarms'], 'alarms are CloudWatch alarms: they apply to lambda and alb targets, not local', true);
+    problem(
+      [...path, 'analysis', 'alarms'],
+      'alarms are CloudWatch alarms: they apply to lambda and alb targets, not local',
+      true,
+    );
   }
   if (target === undefined) return undefined;
-  const maxErrorRate = typeof analysis.max_error_rate === 'string' ? Number(analysis.max_error_rate.slice(0, -1)) : analysis.max_error_rate;
+  const maxErrorRate =
+    typeof analysis.max_error_rate === 'string'
+      ? Number(analysis.max_error_rate.slice(0, -1))
+      : analysis.max_error_rate;
   const interval = file.interval !== undefined ? durationSeconds(file.interval) : DEFAULT_INTERVAL;
   if (target.kind !== 'local' && interval < MIN_CLOUDWATCH_INTERVAL) {
-    problem([...path, 'interval'], `a ${target.kind} target is measured by CloudWatch, one datapoint a minute: interval must be at least 1m`);
+    problem(
+      [...path, 'interval'],
+      `a ${target.kind} target is measured by CloudWatch, one datapoint a minute: interval must be at least 1m`,
+    );
   }
   const rollout: RolloutSpec = {
     target,
     strategy,
     weights,
     interval,
-    analysis: { ...(maxErrorRate !== undefined ? { maxErrorRate } : {}), minRequests: analysis.min_requests ?? 0, alarms },
+    analysis: {
+      ...(maxErrorRate !== undefined ? { maxErrorRate } : {}),
+      minRequests: analysis.min_requests ?? 0,
+      alarms,
+    },
     span: keySpanOf(b.source, path),
   };
   return { rollout, timeout: weights.length * (interval + MARGIN_PER_WEIGHT) };
@@ -72,7 +95,13 @@ function buildTarget(
 ): RolloutTarget | undefined {
   const written = TARGETS.filter((t) => file[t] !== undefined);
   if (written.length !== 1) {
-    problem(path, written.length === 0 ? 'a rollout target needs one of lambda, alb or local' : `a rollout has one target, not ${written.join(' and ')}`, true);
+    problem(
+      path,
+      written.length === 0
+        ? 'a rollout target needs one of lambda, alb or local'
+        : `a rollout has one target, not ${written.join(' and ')}`,
+      true,
+    );
     return undefined;
   }
   if (file.lambda) {
@@ -81,13 +110,20 @@ function buildTarget(
   }
   if (file.alb) {
     const { listener, rule, stable, candidate } = file.alb;
-    if (stable === candidate) problem([...path, 'alb', 'candidate'], 'candidate must be another target group than stable');
+    if (stable === candidate)
+      problem([...path, 'alb', 'candidate'], 'candidate must be another target group than stable');
     return { kind: 'alb', listener, ...(rule !== undefined ? { rule } : {}), stable, candidate };
   }
   const local = file.local!;
   const port = (url: string) => Number(/:(\d+)\/?$/.exec(url)![1]);
   for (const side of ['stable', 'candidate'] as const) {
-    if (port(local[side]) === local.listen) problem([...path, 'local', side], `${side} cannot be the proxy's own port ${local.listen}`);
+    if (port(local[side]) === local.listen)
+      problem([...path, 'local', side], `${side} cannot be the proxy's own port ${local.listen}`);
   }
-  return { kind: 'local', listen: local.listen, stable: local.stable.replace(/\/$/, ''), candidate: local.candidate.replace(/\/$/, '') };
+  return {
+    kind: 'local',
+    listen: local.listen,
+    stable: local.stable.replace(/\/$/, ''),
+    candidate: local.candidate.replace(/\/$/, ''),
+  };
 }

@@ -51,14 +51,16 @@ export function matchesTrigger(pipeline: Pipeline, event: TriggerEvent): boolean
     case 'pull_request': {
       const pr = triggers.pullRequest;
       return (
-        pr !== undefined &&
-        pr.types.includes(event.action) &&
+        pr?.types.includes(event.action) === true &&
         (pr.branches === undefined || matchesFilters(event.baseBranch, pr.branches)) &&
         matchesPaths(event.changedFiles, pr.paths, pr.pathsIgnore)
       );
     }
     case 'schedule':
-      return (event.pipeline === undefined || event.pipeline === pipeline.id) && (triggers.schedule ?? []).some((s) => s.cron === normalizeCron(event.cron));
+      return (
+        (event.pipeline === undefined || event.pipeline === pipeline.id) &&
+        (triggers.schedule ?? []).some((s) => s.cron === normalizeCron(event.cron))
+      );
     case 'manual':
       return triggers.manual !== undefined && (event.pipeline === undefined || event.pipeline === pipeline.id);
     case 'pipeline':
@@ -74,10 +76,10 @@ function matchesPush(push: PushTrigger, event: Extract<TriggerEvent, { event: 'p
   if (event.tag) {
     refMatches = tagFilters ? matchesFilters(event.tag, push.tags!) : !branchFilters;
   } else if (event.branch) {
-    refMatches =
-      branchFilters
-        ? (push.branches === undefined || matchesFilters(event.branch, push.branches)) && !(push.branchesIgnore ?? []).some((p) => glob(p)(event.branch!))
-        : !tagFilters;
+    refMatches = branchFilters
+      ? (push.branches === undefined || matchesFilters(event.branch, push.branches)) &&
+        !(push.branchesIgnore ?? []).some((p) => glob(p)(event.branch!))
+      : !tagFilters;
   } else {
     refMatches = false;
   }

@@ -2,7 +2,18 @@
  * The YAML side of parsing: load a document keeping node ranges, turn syntax errors into
  * diagnostics, and map a data path (`['steps', 'test', 'needs', 0]`) back to a source span.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit, type Document, type Node, type YAMLError } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  Scalar,
+  visit,
+  type Document,
+  type Node,
+  type YAMLError,
+} from 'yaml';
 import { spanInText, type Result, type SourceSpan } from '../diagnostics.ts';
 
 /** A data path into the document: map keys and list indexes. */
@@ -32,12 +43,22 @@ export function loadYaml(file: string, text: string): Result<YamlSource> {
   if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) {
     // the span is where the limit is crossed (characters ≥ bytes/4, so this is never past it)
     const span = spanInText(text, { file, line: 1, col: 1 }, Math.min(text.length, MAX_FILE_BYTES));
-    return { ok: false, diagnostics: [{ code: 'file-too-large', message: `pipeline file larger than ${MAX_FILE_BYTES / 1024} KB`, path: [], span }] };
+    return {
+      ok: false,
+      diagnostics: [
+        { code: 'file-too-large', message: `pipeline file larger than ${MAX_FILE_BYTES / 1024} KB`, path: [], span },
+      ],
+    };
   }
   const tooDeep = excessiveNesting(text);
   if (tooDeep !== undefined) {
     const span = spanInText(text, { file, line: 1, col: 1 }, tooDeep);
-    return { ok: false, diagnostics: [{ code: 'yaml-syntax', message: `YAML: nested more than ${MAX_FLOW_DEPTH} levels deep`, path: [], span }] };
+    return {
+      ok: false,
+      diagnostics: [
+        { code: 'yaml-syntax', message: `YAML: nested more than ${MAX_FLOW_DEPTH} levels deep`, path: [], span },
+      ],
+    };
   }
   const lines = new LineCounter();
   // logLevel 'error': yaml would otherwise print warnings to the console of whoever parses.
@@ -49,7 +70,10 @@ export function loadYaml(file: string, text: string): Result<YamlSource> {
     ...keyProblems(doc),
   ];
   if (problems.length > 0) {
-    return { ok: false, diagnostics: problems.map((p) => ({ code: 'yaml-syntax', message: p.message, path: [], span: spanAt(p.offset) })) };
+    return {
+      ok: false,
+      diagnostics: problems.map((p) => ({ code: 'yaml-syntax', message: p.message, path: [], span: spanAt(p.offset) })),
+    };
   }
   try {
     // Aliases are expanded here; the limit keeps a "billion laughs" file from exhausting memory.
@@ -57,7 +81,10 @@ export function loadYaml(file: string, text: string): Result<YamlSource> {
     return { ok: true, value: { file, text, doc, lines, data } };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { ok: false, diagnostics: [{ code: 'yaml-syntax', message: yamlMessage(message), path: [], span: spanAt(0) }] };
+    return {
+      ok: false,
+      diagnostics: [{ code: 'yaml-syntax', message: yamlMessage(message), path: [], span: spanAt(0) }],
+    };
   }
 }
 
@@ -119,8 +146,10 @@ function keyProblems(doc: Document.Parsed): Array<{ message: string; offset: num
           continue;
         }
         const name = String(key.value);
-        if (name.length > MAX_KEY_LENGTH) found.push({ message: `YAML: key longer than ${MAX_KEY_LENGTH} characters`, offset });
-        else if (RESERVED_KEYS.has(name)) found.push({ message: `YAML: '${name}' can't be a name (it is reserved)`, offset });
+        if (name.length > MAX_KEY_LENGTH)
+          found.push({ message: `YAML: key longer than ${MAX_KEY_LENGTH} characters`, offset });
+        else if (RESERVED_KEYS.has(name))
+          found.push({ message: `YAML: '${name}' can't be a name (it is reserved)`, offset });
         else if (seen.has(name)) found.push({ message: 'YAML: map keys must be unique', offset });
         seen.add(name);
       }
@@ -132,7 +161,10 @@ function keyProblems(doc: Document.Parsed): Array<{ message: string; offset: num
 /** yaml's messages start with a capital and sometimes carry a trailing context block. */
 function yamlMessage(message: string): string {
   if (/maximum call stack/i.test(message)) return 'YAML: the document is nested too deeply';
-  const first = message.split('\n')[0]!.replace(/\s+at line \d+, column \d+:?$/, '').trim();
+  const first = message
+    .split('\n')[0]!
+    .replace(/\s+at line \d+, column \d+:?$/, '')
+    .trim();
   return `YAML: ${first.charAt(0).toLowerCase()}${first.slice(1)}`;
 }
 
@@ -153,7 +185,8 @@ function pairsOf(node: MapNode): Map<string, { key: unknown; value: unknown }> {
   let pairs = PAIRS.get(node);
   if (!pairs) {
     pairs = new Map();
-    for (const p of node.items) if (isScalar(p.key) && !pairs.has(String(p.key.value))) pairs.set(String(p.key.value), p);
+    for (const p of node.items)
+      if (isScalar(p.key) && !pairs.has(String(p.key.value))) pairs.set(String(p.key.value), p);
     PAIRS.set(node, pairs);
   }
   return pairs;

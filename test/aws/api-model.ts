@@ -50,7 +50,12 @@ function load(service: Service): Loaded {
     const members = new Map<string, string[]>();
     for (const line of m[2]!.matchAll(/^\s+(\w+)\??: (\w+)(?: \| undefined)?;$/gm)) {
       const values = exports[line[2]!];
-      if (values && typeof values === 'object' && !Array.isArray(values) && Object.values(values).every((v) => typeof v === 'string')) {
+      if (
+        values &&
+        typeof values === 'object' &&
+        !Array.isArray(values) &&
+        Object.values(values).every((v) => typeof v === 'string')
+      ) {
         members.set(line[1]!, Object.values(values) as string[]);
       }
     }
@@ -80,7 +85,10 @@ function memberSchema(s: Schema): Schema {
 function simpleKind(n: number): string {
   if (n & 64) return 'list';
   if (n & 128) return 'map';
-  return ({ 0: 'string', 1: 'number', 2: 'boolean', 15: 'document', 21: 'blob' } as Record<number, string>)[n] ?? (n >= 4 && n <= 8 ? 'timestamp' : 'unknown');
+  return (
+    ({ 0: 'string', 1: 'number', 2: 'boolean', 15: 'document', 21: 'blob' } as Record<number, string>)[n] ??
+    (n >= 4 && n <= 8 ? 'timestamp' : 'unknown')
+  );
 }
 
 function typeOf(value: unknown): string {
@@ -102,7 +110,13 @@ export interface ValidateOptions {
 }
 
 /** Every problem of `value` against `schema`; [] when the model accepts it. */
-export function validateInput(service: Service, schema: Schema, value: unknown, options: ValidateOptions, path = '$'): ModelProblem[] {
+export function validateInput(
+  service: Service,
+  schema: Schema,
+  value: unknown,
+  options: ValidateOptions,
+  path = '$',
+): ModelProblem[] {
   const s = resolve(schema);
   if (typeof s === 'number') return simple(s, value, path, options);
   if (!Array.isArray(s)) return [{ path, message: 'unknown schema' }];
@@ -115,7 +129,11 @@ export function validateInput(service: Service, schema: Schema, value: unknown, 
   }
   if (kind === 2) {
     if (typeOf(value) !== 'structure') return [{ path, message: `expected a map, got ${typeOf(value)}` }];
-    return Object.entries(value as object).flatMap(([k, v]) => (k.endsWith('.$') && options.stepFunctions ? [] : validateInput(service, memberSchema(s[5]), v, options, `${path}.${k}`)));
+    return Object.entries(value as object).flatMap(([k, v]) =>
+      k.endsWith('.$') && options.stepFunctions
+        ? []
+        : validateInput(service, memberSchema(s[5]), v, options, `${path}.${k}`),
+    );
   }
   if (kind === 3 || kind === 4) return structure(service, s, name, value, options, path, kind === 4);
   return [{ path, message: `unknown schema kind ${kind}` }];
@@ -130,17 +148,31 @@ function simple(kind: number, value: unknown, path: string, options: ValidateOpt
   }
   if (expected === 'map') {
     if (got !== 'structure') return [{ path, message: `expected a map, got ${got}` }];
-    return Object.entries(value as object).flatMap(([k, v]) => (k.endsWith('.$') && options.stepFunctions ? [] : simple(kind & ~128, v, `${path}.${k}`, options)));
+    return Object.entries(value as object).flatMap(([k, v]) =>
+      k.endsWith('.$') && options.stepFunctions ? [] : simple(kind & ~128, v, `${path}.${k}`, options),
+    );
   }
   if (expected === 'document') return [];
-  if (expected === 'blob') return got === 'string' || value instanceof Uint8Array ? [] : [{ path, message: `expected a blob, got ${got}` }];
-  if (expected === 'timestamp') return got === 'string' || got === 'number' || value instanceof Date ? [] : [{ path, message: `expected a timestamp, got ${got}` }];
+  if (expected === 'blob')
+    return got === 'string' || value instanceof Uint8Array ? [] : [{ path, message: `expected a blob, got ${got}` }];
+  if (expected === 'timestamp')
+    return got === 'string' || got === 'number' || value instanceof Date
+      ? []
+      : [{ path, message: `expected a timestamp, got ${got}` }];
   return got === expected ? [] : [{ path, message: `expected a ${expected}, got ${got}` }];
 }
 
 const pascal = (n: string): string => n.charAt(0).toUpperCase() + n.slice(1);
 
-function structure(service: Service, s: unknown[], name: string, value: unknown, options: ValidateOptions, path: string, union: boolean): ModelProblem[] {
+function structure(
+  service: Service,
+  s: unknown[],
+  name: string,
+  value: unknown,
+  options: ValidateOptions,
+  path: string,
+  union: boolean,
+): ModelProblem[] {
   if (typeOf(value) !== 'structure') return [{ path, message: `expected a ${name} structure, got ${typeOf(value)}` }];
   const names = s[4] as string[];
   const schemas = s[5] as Schema[];
@@ -159,26 +191,34 @@ function structure(service: Service, s: unknown[], name: string, value: unknown,
     const bare = dynamic ? key.slice(0, -2) : key;
     const index = byKey.get(bare);
     if (index === undefined) {
-      problems.push({ path: `${path}.${bare}`, message: `${name} has no member ${bare} (members: ${names.map(pascal).join(', ')})` });
+      problems.push({
+        path: `${path}.${bare}`,
+        message: `${name} has no member ${bare} (members: ${names.map(pascal).join(', ')})`,
+      });
       continue;
     }
     present.add(index);
     if (dynamic) {
-      if (typeof v !== 'string') problems.push({ path: `${path}.${key}`, message: 'a .$ key takes a path or an intrinsic function (a string)' });
+      if (typeof v !== 'string')
+        problems.push({ path: `${path}.${key}`, message: 'a .$ key takes a path or an intrinsic function (a string)' });
       continue;
     }
     const member = names[index]!;
     if (options.jsonMembers?.includes(`${name}.${member}`) && typeOf(v) === 'structure') continue;
     const allowed = enums?.get(member);
     if (allowed && typeof v === 'string' && !allowed.includes(v)) {
-      problems.push({ path: `${path}.${bare}`, message: `${v} is not one of ${name}.${member}'s values (${allowed.join(', ')})` });
+      problems.push({
+        path: `${path}.${bare}`,
+        message: `${v} is not one of ${name}.${member}'s values (${allowed.join(', ')})`,
+      });
     }
     problems.push(...validateInput(service, memberSchema(schemas[index]), v, options, `${path}.${bare}`));
   }
   for (let i = 0; i < required; i++) {
     if (!present.has(i)) problems.push({ path, message: `${name} requires ${pascal(names[i]!)}` });
   }
-  if (union && present.size !== 1) problems.push({ path, message: `${name} is a union: exactly one member, got ${present.size}` });
+  if (union && present.size !== 1)
+    problems.push({ path, message: `${name} is a union: exactly one member, got ${present.size}` });
   return problems;
 }
 
@@ -196,6 +236,8 @@ export function sdkCallProblems(service: Service, mock: { calls(): unknown[] }):
   return (mock.calls() as RecordedCall[]).flatMap((call) => {
     const command = call.args[0];
     const operation = command.constructor.name.replace(/Command$/, '');
-    return validateInput(service, inputShape(service, operation), command.input, { stepFunctions: false }).map((p) => `${operation} ${p.path}: ${p.message}`);
+    return validateInput(service, inputShape(service, operation), command.input, { stepFunctions: false }).map(
+      (p) => `${operation} ${p.path}: ${p.message}`,
+    );
   });
 }

@@ -22,7 +22,11 @@ const OPTIMIZED: Record<string, { service: Service; operation: string; jsonMembe
   'arn:aws:states:::dynamodb:getItem': { service: 'dynamodb', operation: 'GetItem' },
   // the optimized integration takes Input as a JSON object as well as a string:
   // https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html
-  'arn:aws:states:::states:startExecution.sync:2': { service: 'sfn', operation: 'StartExecution', jsonMembers: ['StartExecutionInput.input'] },
+  'arn:aws:states:::states:startExecution.sync:2': {
+    service: 'sfn',
+    operation: 'StartExecution',
+    jsonMembers: ['StartExecutionInput.input'],
+  },
 };
 
 /** `arn:aws:states:::aws-sdk:<service>:<action>[.waitForTaskToken]` → the SDK operation. */
@@ -36,11 +40,13 @@ function integration(resource: string): { service: Service; operation: string; j
 
 /** Every Task, in Parallel branches and Map item processors too (an environment's wake-ups). */
 function tasks(m: StateMachine): Array<[string, TaskState]> {
-  return Object.entries(m.States).flatMap(([n, s]: [string, State]): Array<[string, TaskState]> => [
-    ...(s.Type === 'Task' ? [[n, s] as [string, TaskState]] : []),
-    ...(s.Type === 'Parallel' ? s.Branches.flatMap(tasks) : []),
-    ...(s.Type === 'Map' ? tasks(s.ItemProcessor) : []),
-  ]);
+  return Object.entries(m.States).flatMap(
+    ([n, s]: [string, State]): Array<[string, TaskState]> => [
+      ...(s.Type === 'Task' ? [[n, s] as [string, TaskState]] : []),
+      ...(s.Type === 'Parallel' ? s.Branches.flatMap(tasks) : []),
+      ...(s.Type === 'Map' ? tasks(s.ItemProcessor) : []),
+    ],
+  );
 }
 
 /** Every problem of every integration Task of `definition`. */
@@ -49,7 +55,10 @@ export function taskProblems(definition: StateMachine): string[] {
     const { service, operation, jsonMembers } = integration(task.Resource);
     const params = task.Parameters ?? {};
     const problems: ModelProblem[] = [
-      ...validateInput(service, inputShape(service, operation), params, { stepFunctions: true, jsonMembers: jsonMembers ?? [] }),
+      ...validateInput(service, inputShape(service, operation), params, {
+        stepFunctions: true,
+        jsonMembers: jsonMembers ?? [],
+      }),
       ...limitProblems(`${service}:${operation}`, params),
     ];
     return problems.map((p) => `${name} (${service}:${operation}) ${p.path}: ${p.message}`);
@@ -62,7 +71,9 @@ function compiled(file: string, text: string, target?: Partial<CompileTarget>): 
   return result.value.definition;
 }
 
-const examples = readdirSync('examples').filter((f) => f.endsWith('.yml')).map((f) => join('examples', f));
+const examples = readdirSync('examples')
+  .filter((f) => f.endsWith('.yml'))
+  .map((f) => join('examples', f));
 
 describe('integration Tasks against the AWS API models and documented limits', () => {
   for (const golden of readdirSync('test/golden').filter((f) => f.endsWith('.asl.json'))) {
@@ -77,16 +88,23 @@ describe('integration Tasks against the AWS API models and documented limits', (
 
   for (const target of ['lambda', 'alb'] as const) {
     it(`a ${target} rollout: every weight, the measures, the alarms and the rollback`, () => {
-      const yaml = rolloutPipeline(TARGETS[target], 'weights: [1, 50, 100]\n      interval: 1m\n      analysis: { max_error_rate: 0.5%, min_requests: 20, alarms: [a, b] }');
+      const yaml = rolloutPipeline(
+        TARGETS[target],
+        'weights: [1, 50, 100]\n      interval: 1m\n      analysis: { max_error_rate: 0.5%, min_requests: 20, alarms: [a, b] }',
+      );
       const definition = compiled('.sci/deliver.yml', yaml, { engine: 'aws' });
       const resources = new Set(tasks(definition).map(([, t]) => t.Resource));
-      assert.ok(resources.has(`arn:aws:states:::aws-sdk:cloudwatch:describeAlarms`) && resources.has('arn:aws:states:::aws-sdk:sfn:sendTaskSuccess'));
+      assert.ok(
+        resources.has(`arn:aws:states:::aws-sdk:cloudwatch:describeAlarms`) &&
+          resources.has('arn:aws:states:::aws-sdk:sfn:sendTaskSuccess'),
+      );
       assert.deepEqual(taskProblems(definition), []);
     });
   }
 
   it('an ALB rollout on a listener rule', () => {
-    const rule = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
+    const rule =
+      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
     const target = TARGETS.alb.replace('listener:', `rule: "${rule}", listener:`);
     assert.deepEqual(taskProblems(compiled('.sci/deliver.yml', rolloutPipeline(target), { engine: 'aws' })), []);
   });
@@ -100,7 +118,9 @@ describe('integration Tasks against the AWS API models and documented limits', (
   });
 
   it('a step that needs 16 artifact producers (a 4x4 matrix) stays within StartBuild limits', () => {
-    const definition = compiled('.sci/fan.yml', `
+    const definition = compiled(
+      '.sci/fan.yml',
+      `
 steps:
   test:
     matrix: { os: [a, b, c, d], node: [1, 2, 3, 4] }
@@ -109,7 +129,8 @@ steps:
     cache: { key: npm, paths: [~/.npm] }
     timeout: 36h
   report: { needs: [test], if: always(), run: make report, timeout: 30s }
-`);
+`,
+    );
     assert.deepEqual(taskProblems(definition), []);
   });
 
@@ -127,7 +148,11 @@ steps:
             ComputeTypeOverride: 'BUILD_GENERAL1_HUGE',
             TimeoutInMinutesOverride: 1,
             EnvironmentVariablesOverride: [{ Value: 'v' }],
-            SecondarySourcesOverride: Array.from({ length: 13 }, (_, i) => ({ Type: 'S3', Location: `b/${i}.zip`, SourceIdentifier: `s${i}` })),
+            SecondarySourcesOverride: Array.from({ length: 13 }, (_, i) => ({
+              Type: 'S3',
+              Location: `b/${i}.zip`,
+              SourceIdentifier: `s${i}`,
+            })),
           },
         },
       },

@@ -30,7 +30,14 @@ describe('DynamoDeliveryRecords', () => {
     assert.equal(await local.store.recordDelivery('7', 'g-1', {}), false, 'the store sees the record');
     assert.equal(await local.store.recordDelivery('7', 'g-2', {}), true);
     assert.equal(await records.recordDelivery('7', 'g-2', {}), false, 'and the other way round');
-    const item = (await local.client.send(new GetItemCommand({ TableName: local.tableName, Key: { pk: { S: 'DELIVERY#7#g-1' }, sk: { S: '#DELIVERY' } } }))).Item;
+    const item = (
+      await local.client.send(
+        new GetItemCommand({
+          TableName: local.tableName,
+          Key: { pk: { S: 'DELIVERY#7#g-1' }, sk: { S: '#DELIVERY' } },
+        }),
+      )
+    ).Item;
     assert.deepEqual(item?.details, { M: { event: { S: 'push' }, repo: { S: 'o/r' } } });
     assert.equal(item?.expiresAt?.N, String(Math.floor(now.getTime() / 1000) + 4 * 86_400), 'TTL ≥ 3 days');
   });

@@ -16,33 +16,42 @@ export interface Limit {
 }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
-const within = (v: unknown, min: number, max: number): boolean => num(v) === undefined || (num(v)! >= min && num(v)! <= max);
+const within = (v: unknown, min: number, max: number): boolean =>
+  num(v) === undefined || (num(v)! >= min && num(v)! <= max);
 const lambda = (p: Params): boolean => String(p.ComputeTypeOverride ?? '').startsWith('BUILD_LAMBDA_');
 
 export const LIMITS: Limit[] = [
   {
     operation: 'codebuild:StartBuild',
     rule: 'secondarySourcesOverride: at most 12 items',
-    source: 'https://docs.aws.amazon.com/codebuild/latest/APIReference/API_StartBuild.html#CodeBuild-StartBuild-request-secondarySourcesOverride',
+    source:
+      'https://docs.aws.amazon.com/codebuild/latest/APIReference/API_StartBuild.html#CodeBuild-StartBuild-request-secondarySourcesOverride',
     check: (p) => !Array.isArray(p.SecondarySourcesOverride) || p.SecondarySourcesOverride.length <= 12,
   },
   {
     operation: 'codebuild:StartBuild',
     rule: 'timeoutInMinutesOverride: 5 to 2160',
-    source: 'https://docs.aws.amazon.com/codebuild/latest/APIReference/API_StartBuild.html#CodeBuild-StartBuild-request-timeoutInMinutesOverride',
+    source:
+      'https://docs.aws.amazon.com/codebuild/latest/APIReference/API_StartBuild.html#CodeBuild-StartBuild-request-timeoutInMinutesOverride',
     check: (p) => within(p.TimeoutInMinutesOverride, 5, 2160),
   },
   {
     operation: 'codebuild:StartBuild',
     rule: 'queuedTimeoutInMinutesOverride: 5 to 480',
-    source: 'https://docs.aws.amazon.com/codebuild/latest/APIReference/API_StartBuild.html#CodeBuild-StartBuild-request-queuedTimeoutInMinutesOverride',
+    source:
+      'https://docs.aws.amazon.com/codebuild/latest/APIReference/API_StartBuild.html#CodeBuild-StartBuild-request-queuedTimeoutInMinutesOverride',
     check: (p) => within(p.QueuedTimeoutInMinutesOverride, 5, 480),
   },
   {
     operation: 'codebuild:StartBuild',
     rule: 'Lambda compute takes no build timeout, no queued timeout and no cache (builds end at 15 minutes)',
-    source: 'https://docs.aws.amazon.com/codebuild/latest/userguide/lambda.html#lambda.limitations (and aws-cdk-lib Project.validateLambdaBuildImage)',
-    check: (p) => !lambda(p) || (p.TimeoutInMinutesOverride === undefined && p.QueuedTimeoutInMinutesOverride === undefined && p.CacheOverride === undefined),
+    source:
+      'https://docs.aws.amazon.com/codebuild/latest/userguide/lambda.html#lambda.limitations (and aws-cdk-lib Project.validateLambdaBuildImage)',
+    check: (p) =>
+      !lambda(p) ||
+      (p.TimeoutInMinutesOverride === undefined &&
+        p.QueuedTimeoutInMinutesOverride === undefined &&
+        p.CacheOverride === undefined),
   },
   {
     operation: 'codebuild:StartBuild',
@@ -56,17 +65,22 @@ export const LIMITS: Limit[] = [
     operation: 'codebuild:StartBuild',
     rule: 'a GitHub source version with a ref names the full commit: refs/...^{<40 hex>} (or a run-time value)',
     source: 'https://docs.aws.amazon.com/codebuild/latest/userguide/sample-source-version.html',
-    check: (p) => p.SourceVersion === undefined || /^(refs\/\S+\^\{[0-9a-f]{40}\}|[0-9a-f]{40})$/.test(String(p.SourceVersion)),
+    check: (p) =>
+      p.SourceVersion === undefined || /^(refs\/\S+\^\{[0-9a-f]{40}\}|[0-9a-f]{40})$/.test(String(p.SourceVersion)),
   },
   {
     operation: 'sfn:StartExecution',
     rule: 'name: 1 to 80 characters',
-    source: 'https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html#StepFunctions-StartExecution-request-name',
+    source:
+      'https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html#StepFunctions-StartExecution-request-name',
     check: (p) => p.Name === undefined || (String(p.Name).length >= 1 && String(p.Name).length <= 80),
   },
 ];
 
 /** Problems of one operation's parameters against the documented limits. */
 export function limitProblems(operation: string, params: Params): ModelProblem[] {
-  return LIMITS.filter((l) => l.operation === operation && !l.check(params)).map((l) => ({ path: '$', message: `${l.rule} (${l.source})` }));
+  return LIMITS.filter((l) => l.operation === operation && !l.check(params)).map((l) => ({
+    path: '$',
+    message: `${l.rule} (${l.source})`,
+  }));
 }

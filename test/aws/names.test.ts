@@ -16,5 +16,8 @@ test('state machine names: deterministic, ≤ 80 chars, legal characters, distin
 test('execution ARN of a version ARN and its console link', () => {
   const arn = executionArnFor('arn:aws:states:eu-west-1:123:stateMachine:sci-x-ci:7', 'RUN1');
   assert.equal(arn, 'arn:aws:states:eu-west-1:123:execution:sci-x-ci:RUN1');
-  assert.equal(consoleUrl(arn), `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${arn}`);
+  assert.equal(
+    consoleUrl(arn),
+    `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${arn}`,
+  );
 });

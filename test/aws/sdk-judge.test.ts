@@ -9,9 +9,17 @@ test('SDK commands: a missing required member, a wrong type and an unknown membe
   const sfn = mockClient(SFNClient);
   sfn.onAnyCommand().resolves({});
   const client = new SFNClient({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
-  await client.send(new StartExecutionCommand({ stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:m', name: 'r1', input: '{}' }));
+  await client.send(
+    new StartExecutionCommand({
+      stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:m',
+      name: 'r1',
+      input: '{}',
+    }),
+  );
   await client.send(new StartExecutionCommand({ name: 'r2', input: {} } as never));
-  await client.send(new ListStateMachineVersionsCommand({ stateMachineArn: 'arn', maxResults: '10', nope: 1 } as never));
+  await client.send(
+    new ListStateMachineVersionsCommand({ stateMachineArn: 'arn', maxResults: '10', nope: 1 } as never),
+  );
   assert.deepEqual(sdkCallProblems('sfn', sfn), [
     'StartExecution $.input: expected a string, got structure',
     'StartExecution $: StartExecutionInput requires StateMachineArn',

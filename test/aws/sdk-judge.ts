@@ -17,7 +17,11 @@ export function judgeSdkCalls(mocks: Partial<Record<Service, Mock>>): void {
       // a mock reset since the last test starts its count again
       const from = (judged.get(mock) ?? 0) > calls.length ? 0 : (judged.get(mock) ?? 0);
       judged.set(mock, calls.length);
-      assert.deepEqual(sdkCallProblems(service, { calls: () => calls.slice(from) }), [], `SDK calls against the ${service} API model`);
+      assert.deepEqual(
+        sdkCallProblems(service, { calls: () => calls.slice(from) }),
+        [],
+        `SDK calls against the ${service} API model`,
+      );
     }
   });
 }

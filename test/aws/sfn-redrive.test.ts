@@ -22,7 +22,10 @@ beforeEach(() => sfn.reset());
 test('redrive sends RedriveExecution for the execution, valid against the API model', async () => {
   sfn.on(RedriveExecutionCommand).resolves({ redriveDate: new Date('2026-11-28T12:00:00Z') });
   await executions().redrive(ARN);
-  assert.deepEqual(sfn.commandCalls(RedriveExecutionCommand).map((c) => c.args[0].input), [{ executionArn: ARN }]);
+  assert.deepEqual(
+    sfn.commandCalls(RedriveExecutionCommand).map((c) => c.args[0].input),
+    [{ executionArn: ARN }],
+  );
   assert.deepEqual(sdkCallProblems('sfn', sfn), []);
 });
 
@@ -32,7 +35,10 @@ for (const [name, refusal] of [
 ] as const) {
   test(`${name} becomes NotRedrivableError, other errors pass through`, async () => {
     sfn.on(RedriveExecutionCommand).rejects(refusal);
-    await assert.rejects(executions().redrive(ARN), (e: Error) => e instanceof NotRedrivableError && e.message.startsWith(name));
+    await assert.rejects(
+      executions().redrive(ARN),
+      (e: Error) => e instanceof NotRedrivableError && e.message.startsWith(name),
+    );
     sfn.on(RedriveExecutionCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
     await assert.rejects(executions().redrive(ARN), { name: 'ThrottlingException' });
   });
@@ -45,8 +51,19 @@ function storeWith(found: RunWithSteps): RunStore {
 
 const failedRun: RunWithSteps = {
   run: {
-    id: 'r1', repo: 'o/r', pipeline: 'ci', status: 'failed', event: 'push', sha: 'a'.repeat(40), ref: 'refs/heads/main', branch: 'main', tag: '',
-    actor: 'me', inputs: {}, createdAt: '2026-11-28T11:00:00Z', executionArn: ARN,
+    id: 'r1',
+    repo: 'o/r',
+    pipeline: 'ci',
+    status: 'failed',
+    event: 'push',
+    sha: 'a'.repeat(40),
+    ref: 'refs/heads/main',
+    branch: 'main',
+    tag: '',
+    actor: 'me',
+    inputs: {},
+    createdAt: '2026-11-28T11:00:00Z',
+    executionArn: ARN,
   },
   steps: [
     { runId: 'r1', key: 'build', name: 'build', kind: 'run', order: 0, status: 'succeeded', attempts: 1 },
@@ -56,8 +73,13 @@ const failedRun: RunWithSteps = {
 
 test('the control use case redrives a failed run and answers 409 on a refusal', async () => {
   sfn.on(RedriveExecutionCommand).resolves({ redriveDate: new Date() });
-  assert.deepEqual(await redrive({ store: storeWith(failedRun), redriver: executions() }, 'r1'), { ok: true, message: 'redriving run r1 (attempt 2)' });
-  sfn.on(RedriveExecutionCommand).rejects(new ExecutionNotRedrivable({ message: 'redrivable period exceeded', $metadata: {} }));
+  assert.deepEqual(await redrive({ store: storeWith(failedRun), redriver: executions() }, 'r1'), {
+    ok: true,
+    message: 'redriving run r1 (attempt 2)',
+  });
+  sfn
+    .on(RedriveExecutionCommand)
+    .rejects(new ExecutionNotRedrivable({ message: 'redrivable period exceeded', $metadata: {} }));
   const refused = await redrive({ store: storeWith(failedRun), redriver: executions() }, 'r1');
   assert.equal(refused.ok, false);
   assert.equal(!refused.ok && refused.status, 409);
@@ -66,9 +88,17 @@ test('the control use case redrives a failed run and answers 409 on a refusal', 
 test('the use case refuses, without calling Step Functions, what cannot be redriven', async () => {
   const cases: Array<[RunWithSteps, number, RegExp]> = [
     [{ ...failedRun, run: { ...failedRun.run, status: 'running' } }, 409, /running: only a failed or cancelled run/],
-    [{ ...failedRun, run: { ...failedRun.run, status: 'succeeded' } }, 409, /succeeded: only a failed or cancelled run/],
+    [
+      { ...failedRun, run: { ...failedRun.run, status: 'succeeded' } },
+      409,
+      /succeeded: only a failed or cancelled run/,
+    ],
     [{ ...failedRun, run: { ...failedRun.run, parentRunId: 'p1' } }, 409, /started by run p1/],
-    [{ ...failedRun, steps: failedRun.steps.map((s) => ({ ...s, status: 'succeeded' as const })) }, 409, /nothing to redrive/],
+    [
+      { ...failedRun, steps: failedRun.steps.map((s) => ({ ...s, status: 'succeeded' as const })) },
+      409,
+      /nothing to redrive/,
+    ],
   ];
   for (const [found, status, message] of cases) {
     const result = await redrive({ store: storeWith(found), redriver: executions() }, 'r1');

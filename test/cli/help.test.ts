@@ -44,7 +44,10 @@ function sciEach(argvs: string[][]): { code: number; stdout: string; stderr: str
 function listedCommands(): string[] {
   const stdout = sciEach([['--help']])[0]?.stdout ?? '';
   const section = stdout.split('commands:\n')[1]?.split('\n\n')[0] ?? '';
-  return section.split('\n').map((line) => line.trim().split(/\s+/)[0]!).filter(Boolean);
+  return section
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/)[0]!)
+    .filter(Boolean);
 }
 
 test('every listed command answers --help and -h with its own usage, exit 0, and runs nothing', () => {

@@ -52,9 +52,17 @@ test('an invalid repository: exit 1, every problem as file:line:col, sorted', (t
 });
 
 test('named files: only their problems are shown, checked against the others', (t) => {
-  const dir = repo({ '.sci/ci.yml': 'steps:\n  d:\n    pipeline: { name: deploy }\n', '.sci/deploy.yml': good, '.sci/bad.yml': 'x: 1\n' });
+  const dir = repo({
+    '.sci/ci.yml': 'steps:\n  d:\n    pipeline: { name: deploy }\n',
+    '.sci/deploy.yml': good,
+    '.sci/bad.yml': 'x: 1\n',
+  });
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  assert.deepEqual(sci('validate', '--repo', dir, join(dir, '.sci/ci.yml')), { code: 0, stdout: 'ok: 1 pipeline\n', stderr: '' });
+  assert.deepEqual(sci('validate', '--repo', dir, join(dir, '.sci/ci.yml')), {
+    code: 0,
+    stdout: 'ok: 1 pipeline\n',
+    stderr: '',
+  });
   assert.equal(sci('validate', '--repo', dir, join(dir, '.sci/bad.yml')).code, 1);
 });
 
@@ -88,7 +96,12 @@ test('a garbage file is a diagnostic, never a stack trace', (t) => {
 test('sci schema prints a draft-07 JSON Schema that rejects unknown keys', () => {
   const result = sci('schema');
   assert.equal(result.code, 0);
-  const schema = JSON.parse(result.stdout) as { $schema: string; required: string[]; additionalProperties: boolean; properties: Record<string, { description?: string }> };
+  const schema = JSON.parse(result.stdout) as {
+    $schema: string;
+    required: string[];
+    additionalProperties: boolean;
+    properties: Record<string, { description?: string }>;
+  };
   assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
   assert.deepEqual(schema.required, ['steps']);
   assert.equal(schema.additionalProperties, false);
@@ -97,11 +110,16 @@ test('sci schema prints a draft-07 JSON Schema that rejects unknown keys', () =>
 });
 
 test('a secret outside the step role prefix is a warning with its position (exit 0); --secrets-prefix / SCI_SECRETS_PREFIX move the prefix', (t) => {
-  const dir = repo({ '.sci/ci.yml': 'steps:\n  pub:\n    secrets: { T: "secretsmanager:ci/npm" }\n    run: npm publish\n' });
+  const dir = repo({
+    '.sci/ci.yml': 'steps:\n  pub:\n    secrets: { T: "secretsmanager:ci/npm" }\n    run: npm publish\n',
+  });
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const warned = sci('validate', '--repo', dir);
   assert.equal(warned.code, 0);
-  assert.equal(warned.stderr, ".sci/ci.yml:3:19: warning: secret 'ci/npm' is outside 'sci/', the only prefix steps may read on AWS: store it as 'sci/ci/npm'\n");
+  assert.equal(
+    warned.stderr,
+    ".sci/ci.yml:3:19: warning: secret 'ci/npm' is outside 'sci/', the only prefix steps may read on AWS: store it as 'sci/ci/npm'\n",
+  );
   const configured = sci('validate', '--repo', dir, '--secrets-prefix', 'ci/');
   assert.equal(configured.code, 0);
   assert.equal(configured.stderr, '');

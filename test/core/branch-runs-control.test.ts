@@ -1,7 +1,15 @@
 import { after, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CreateStateMachineCommand, ListStateMachineVersionsCommand, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  CreateStateMachineCommand,
+  ListStateMachineVersionsCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { SfnExecutions } from '../../src/aws/sfn-executions.ts';
 import { SfnStateMachineRegistry } from '../../src/aws/sfn-registry.ts';
 import { stateMachineName } from '../../src/aws/names.ts';
@@ -24,7 +32,10 @@ async function deps(): Promise<DispatchDeps> {
   return {
     store: (await freshStore()).store,
     statuses: recordingStatuses(),
-    registry: new SfnStateMachineRegistry(new SFNClient({ region: 'eu-west-1' }), { roleArn: 'arn:aws:iam::1:role/x', arnPrefix: PREFIX }),
+    registry: new SfnStateMachineRegistry(new SFNClient({ region: 'eu-west-1' }), {
+      roleArn: 'arn:aws:iam::1:role/x',
+      arnPrefix: PREFIX,
+    }),
     executions: new SfnExecutions(new SFNClient({ region: 'eu-west-1' })),
     clock: { now: () => new Date('2026-11-27T05:00:00Z') },
     target: { tableName: 't', buildProject: 'p', artifactBucket: 'b' },
@@ -33,13 +44,28 @@ async function deps(): Promise<DispatchDeps> {
   };
 }
 
-const manual = (inputs: Record<string, unknown>) => ({ event: 'manual' as const, repo: 'o/r', repoUrl: 'https://github.com/o/r.git', pipeline: 'deploy', branch: 'main', actor: 'arn:aws:iam::1:user/alice', seed: 'req-1', inputs });
+const manual = (inputs: Record<string, unknown>) => ({
+  event: 'manual' as const,
+  repo: 'o/r',
+  repoUrl: 'https://github.com/o/r.git',
+  pipeline: 'deploy',
+  branch: 'main',
+  actor: 'arn:aws:iam::1:user/alice',
+  seed: 'req-1',
+  inputs,
+});
 
 beforeEach(() => {
   sfn.reset();
-  sfn.on(ListStateMachineVersionsCommand).rejects(Object.assign(new Error('none'), { name: 'StateMachineDoesNotExist' }));
-  sfn.on(CreateStateMachineCommand).callsFake((i: { name: string }) => ({ stateMachineVersionArn: `${PREFIX}${i.name}:1` }));
-  sfn.on(StartExecutionCommand).callsFake((i: { name: string }) => ({ executionArn: `arn:aws:states:eu-west-1:1:execution:m:${i.name}` }));
+  sfn
+    .on(ListStateMachineVersionsCommand)
+    .rejects(Object.assign(new Error('none'), { name: 'StateMachineDoesNotExist' }));
+  sfn
+    .on(CreateStateMachineCommand)
+    .callsFake((i: { name: string }) => ({ stateMachineVersionArn: `${PREFIX}${i.name}:1` }));
+  sfn
+    .on(StartExecutionCommand)
+    .callsFake((i: { name: string }) => ({ executionArn: `arn:aws:states:eu-west-1:1:execution:m:${i.name}` }));
 });
 
 describe('manual and scheduled runs', () => {
@@ -59,7 +85,10 @@ describe('manual and scheduled runs', () => {
     const starts = sfn.commandCalls(StartExecutionCommand);
     assert.equal(starts.length, 1);
     const input = JSON.parse(starts[0]!.args[0].input.input!);
-    assert.deepEqual([input.run.pipeline, input.run.event, input.run.sha, input.run.inputs], ['deploy', 'manual', 'b'.repeat(40), { target: 'prod' }]);
+    assert.deepEqual(
+      [input.run.pipeline, input.run.event, input.run.sha, input.run.inputs],
+      ['deploy', 'manual', 'b'.repeat(40), { target: 'prod' }],
+    );
     assert.equal((await startBranchRun(d, fixedRepos(), manual({ target: 'prod' }))).kind, 'started');
     assert.equal((await d.store.listRuns({})).length, 1, 'the same request id starts no second run');
   });
@@ -71,7 +100,16 @@ describe('manual and scheduled runs', () => {
   });
 
   test('a scheduled run starts the pipeline whose cron fired', async () => {
-    const outcome = await startBranchRun(await deps(), fixedRepos(), { event: 'schedule', repo: 'o/r', repoUrl: 'u', pipeline: 'release', branch: 'main', actor: 'schedule', seed: 'schedule:abc', cron: '0 3 * * 1-5' });
+    const outcome = await startBranchRun(await deps(), fixedRepos(), {
+      event: 'schedule',
+      repo: 'o/r',
+      repoUrl: 'u',
+      pipeline: 'release',
+      branch: 'main',
+      actor: 'schedule',
+      seed: 'schedule:abc',
+      cron: '0 3 * * 1-5',
+    });
     assert.equal(outcome.kind, 'started');
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
     assert.deepEqual([input.run.pipeline, input.run.event], ['release', 'schedule']);
@@ -79,11 +117,27 @@ describe('manual and scheduled runs', () => {
 });
 
 describe('approve, reject, cancel', () => {
-  const RUN = { id: 'R1', repo: 'o/r', pipeline: 'ci', status: 'running' as const, event: 'push' as const, sha: 'a', ref: 'r', branch: 'main', tag: '', actor: 'me', inputs: {}, createdAt: 'x', executionArn: 'arn:aws:states:eu-west-1:1:execution:m:R1' };
+  const RUN = {
+    id: 'R1',
+    repo: 'o/r',
+    pipeline: 'ci',
+    status: 'running' as const,
+    event: 'push' as const,
+    sha: 'a',
+    ref: 'r',
+    branch: 'main',
+    tag: '',
+    actor: 'me',
+    inputs: {},
+    createdAt: 'x',
+    executionArn: 'arn:aws:states:eu-west-1:1:execution:m:R1',
+  };
   /** The real store with run R1 and its approval step `gate`, pending. */
   const controls = async () => {
     const table = await freshStore();
-    await table.store.createRun(RUN, [{ runId: 'R1', key: 'gate', name: 'gate', kind: 'approval', order: 0, status: 'pending', attempts: 0 }]);
+    await table.store.createRun(RUN, [
+      { runId: 'R1', key: 'gate', name: 'gate', kind: 'approval', order: 0, status: 'pending', attempts: 0 },
+    ]);
     const executions = new SfnExecutions(new SFNClient({ region: 'eu-west-1' }));
     return { table, store: table.store, executions, tokens: executions };
   };
@@ -91,7 +145,15 @@ describe('approve, reject, cancel', () => {
   /** Controls whose `gate` waits on `token`, as the approval task itself writes it (statemachines/compiler/kinds.ts). */
   const waiting = async (token: string) => {
     const c = await controls();
-    await c.table.documentClient.send(new UpdateCommand({ TableName: c.table.tableName, Key: stepKey('R1', 'gate'), UpdateExpression: 'SET #s = :w, taskToken = :t', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':w': 'waiting', ':t': token } }));
+    await c.table.documentClient.send(
+      new UpdateCommand({
+        TableName: c.table.tableName,
+        Key: stepKey('R1', 'gate'),
+        UpdateExpression: 'SET #s = :w, taskToken = :t',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':w': 'waiting', ':t': token },
+      }),
+    );
     return c;
   };
 
@@ -100,11 +162,18 @@ describe('approve, reject, cancel', () => {
     sfn.on(SendTaskSuccessCommand).resolves({});
     sfn.on(SendTaskFailureCommand).resolves({});
     assert.equal((await decide(c, 'R1', 'gate', 'approve', 'alice')).ok, true);
-    assert.deepEqual(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input, { taskToken: 'token-1', output: JSON.stringify({ decision: 'approved', by: 'alice' }) });
+    assert.deepEqual(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input, {
+      taskToken: 'token-1',
+      output: JSON.stringify({ decision: 'approved', by: 'alice' }),
+    });
     assert.equal((await decide(c, 'R1', 'gate', 'reject', 'bob')).ok, false, 'the first decision stands');
     assert.equal(sfn.commandCalls(SendTaskFailureCommand).length, 0);
     assert.equal((await decide(await waiting('token-2'), 'R1', 'gate', 'reject', 'bob')).ok, true);
-    assert.deepEqual(sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input, { taskToken: 'token-2', error: 'sci.Rejected', cause: 'rejected by bob' });
+    assert.deepEqual(sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input, {
+      taskToken: 'token-2',
+      error: 'sci.Rejected',
+      cause: 'rejected by bob',
+    });
   });
 
   test('deciding on a step that is not waiting answers 409 and calls nothing', async () => {
@@ -118,7 +187,11 @@ describe('approve, reject, cancel', () => {
     sfn.on(StopExecutionCommand).resolves({});
     const run = RUN;
     assert.equal((await cancel(c, 'R1', 'alice')).ok, true);
-    assert.deepEqual(sfn.commandCalls(StopExecutionCommand)[0]!.args[0].input, { executionArn: run.executionArn, error: 'sci.Cancelled', cause: 'cancelled by alice' });
+    assert.deepEqual(sfn.commandCalls(StopExecutionCommand)[0]!.args[0].input, {
+      executionArn: run.executionArn,
+      error: 'sci.Cancelled',
+      cause: 'cancelled by alice',
+    });
     await c.store.transitionRun('R1', 'cancelled');
     assert.equal((await cancel(c, 'R1', 'alice')).ok, false);
     assert.equal((await cancel(c, 'nope', 'alice')).ok, false);

@@ -5,12 +5,36 @@ import { pricesFor, runCost } from '../../src/core/cost.ts';
 import type { RunRecord, StepRecord } from '../../src/core/ports.ts';
 
 const run = (transitions?: number): RunRecord => ({
-  id: 'R', repo: 'o/r', pipeline: 'ci', status: 'succeeded', event: 'push', sha: 'a'.repeat(40), ref: '', branch: 'main', tag: '',
-  actor: 'me', inputs: {}, createdAt: '2026-01-01T00:00:00.000Z', ...(transitions === undefined ? {} : { transitions }),
+  id: 'R',
+  repo: 'o/r',
+  pipeline: 'ci',
+  status: 'succeeded',
+  event: 'push',
+  sha: 'a'.repeat(40),
+  ref: '',
+  branch: 'main',
+  tag: '',
+  actor: 'me',
+  inputs: {},
+  createdAt: '2026-01-01T00:00:00.000Z',
+  ...(transitions === undefined ? {} : { transitions }),
 });
-const step = (key: string, seconds: number, compute: StepRecord['compute'], kind: StepRecord['kind'] = 'run'): StepRecord => ({
-  runId: 'R', key, name: key, kind, order: 0, status: 'succeeded', attempts: 1, ...(compute ? { compute } : {}),
-  startedAt: '2026-01-01T00:00:00.000Z', endedAt: new Date(Date.parse('2026-01-01T00:00:00.000Z') + seconds * 1000).toISOString(),
+const step = (
+  key: string,
+  seconds: number,
+  compute: StepRecord['compute'],
+  kind: StepRecord['kind'] = 'run',
+): StepRecord => ({
+  runId: 'R',
+  key,
+  name: key,
+  kind,
+  order: 0,
+  status: 'succeeded',
+  attempts: 1,
+  ...(compute ? { compute } : {}),
+  startedAt: '2026-01-01T00:00:00.000Z',
+  endedAt: new Date(Date.parse('2026-01-01T00:00:00.000Z') + seconds * 1000).toISOString(),
 });
 
 const usEast1 = pricesFor('us-east-1')!;

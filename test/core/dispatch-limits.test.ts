@@ -28,7 +28,10 @@ function awsDeps(store: RunStore, statuses: ReturnType<typeof recordingStatuses>
   return {
     store,
     statuses,
-    registry: new SfnStateMachineRegistry(new SFNClient({ region: 'eu-west-1' }), { roleArn: 'arn:aws:iam::1:role/x', arnPrefix: PREFIX }),
+    registry: new SfnStateMachineRegistry(new SFNClient({ region: 'eu-west-1' }), {
+      roleArn: 'arn:aws:iam::1:role/x',
+      arnPrefix: PREFIX,
+    }),
     executions: new SfnExecutions(new SFNClient({ region: 'eu-west-1' })),
     clock: { now: () => new Date('2026-11-27T05:00:00Z') },
     target: { tableName: 't', buildProject: 'p', artifactBucket: 'b', engine: 'aws' as const },
@@ -38,8 +41,15 @@ function awsDeps(store: RunStore, statuses: ReturnType<typeof recordingStatuses>
 }
 
 const PUSH = {
-  event: 'push' as const, repo: 'o/r', repoUrl: 'https://github.com/o/r.git', sha: 'a'.repeat(40), ref: 'refs/heads/main',
-  branch: 'main', tag: '', actor: 'octocat', pr: { number: 0, base: '', fork: false },
+  event: 'push' as const,
+  repo: 'o/r',
+  repoUrl: 'https://github.com/o/r.git',
+  sha: 'a'.repeat(40),
+  ref: 'refs/heads/main',
+  branch: 'main',
+  tag: '',
+  actor: 'octocat',
+  pr: { number: 0, base: '', fork: false },
 };
 
 test('a pipeline only the compiler refuses is a failed commit status at its position, and nothing of the push starts', async () => {
@@ -52,14 +62,21 @@ test('a pipeline only the compiler refuses is a failed commit status at its posi
     { path: '.sci/canary.yml', text: LOCAL_ROLLOUT },
   ]);
 
-  const outcome = await dispatch(deps, source, { seed: 'delivery-1', facts: PUSH, trigger: { event: 'push', branch: 'main', tag: '' } });
+  const outcome = await dispatch(deps, source, {
+    seed: 'delivery-1',
+    facts: PUSH,
+    trigger: { event: 'push', branch: 'main', tag: '' },
+  });
 
   assert.equal(outcome.kind, 'invalid');
   assert.deepEqual(
     statuses.statuses.map((s) => [s.context, s.state]),
     [['sci/canary', 'failure']],
   );
-  assert.match(statuses.statuses[0]!.description, /^\.sci\/canary\.yml:3:5: a local rollout target runs only under sci run/);
+  assert.match(
+    statuses.statuses[0]!.description,
+    /^\.sci\/canary\.yml:3:5: a local rollout target runs only under sci run/,
+  );
   assert.equal(sfn.calls().length, 0, 'no state machine created, no execution started');
   assert.equal((await store.listRuns({})).length, 0);
   sfn.restore();
@@ -70,15 +87,27 @@ test('a secret outside the deployed prefix is a failed commit status at its posi
   const { store } = await freshStore();
   const statuses = recordingStatuses();
   const deps = { ...awsDeps(store, statuses), secretPrefixes: { secretsManager: 'team/', parameterStore: '/team/' } };
-  const deploy = 'steps:\n  ship:\n    secrets: { KEY: "secretsmanager:team/key", URL: "ssm:/ci/url" }\n    run: ./ship.sh\n';
+  const deploy =
+    'steps:\n  ship:\n    secrets: { KEY: "secretsmanager:team/key", URL: "ssm:/ci/url" }\n    run: ./ship.sh\n';
   const source = fixedSource([{ path: '.sci/deploy.yml', text: deploy }]);
 
-  const outcome = await dispatch(deps, source, { seed: 'delivery-2', facts: PUSH, trigger: { event: 'push', branch: 'main', tag: '' } });
+  const outcome = await dispatch(deps, source, {
+    seed: 'delivery-2',
+    facts: PUSH,
+    trigger: { event: 'push', branch: 'main', tag: '' },
+  });
 
   assert.equal(outcome.kind, 'invalid');
-  assert.deepEqual(statuses.statuses.map((s) => [s.context, s.state, s.description]), [
-    ['sci/deploy', 'failure', ".sci/deploy.yml:3:53: SSM parameter '/ci/url' is outside '/team/', the only path steps may read on AWS: store it as '/team/ci/url'"],
-  ]);
+  assert.deepEqual(
+    statuses.statuses.map((s) => [s.context, s.state, s.description]),
+    [
+      [
+        'sci/deploy',
+        'failure',
+        ".sci/deploy.yml:3:53: SSM parameter '/ci/url' is outside '/team/', the only path steps may read on AWS: store it as '/team/ci/url'",
+      ],
+    ],
+  );
   assert.equal(sfn.calls().length, 0, 'no state machine created, no execution started');
   assert.equal((await store.listRuns({ repo: 'o/r' })).length, 0);
   sfn.restore();

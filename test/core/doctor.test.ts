@@ -13,7 +13,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { BatchGetProjectsCommand, CodeBuildClient, ListSourceCredentialsCommand } from '@aws-sdk/client-codebuild';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ListAWSDefaultServiceQuotasCommand, ListServiceQuotasCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import {
+  ListAWSDefaultServiceQuotasCommand,
+  ListServiceQuotasCommand,
+  ServiceQuotasClient,
+} from '@aws-sdk/client-service-quotas';
 import { awsDoctorProbes, type DoctorClients } from '../../src/aws/doctor-probes.ts';
 import { formatFindings, REQUIRED_OUTPUTS, runDoctor, type Finding } from '../../src/core/doctor.ts';
 import { receiveDelivery } from '../../src/github/ingress.ts';
@@ -42,8 +46,16 @@ before(async () => {
       const answer = await receiveDelivery(
         {
           secret: async () => servedSecret,
-          store: { recordDelivery: async () => { throw new Error('a ping records nothing'); } },
-          queue: { send: async () => { throw new Error('a ping enqueues nothing'); } },
+          store: {
+            recordDelivery: async () => {
+              throw new Error('a ping records nothing');
+            },
+          },
+          queue: {
+            send: async () => {
+              throw new Error('a ping enqueues nothing');
+            },
+          },
           trust: { repos: [], senders: [] },
           clock: { now: () => new Date() },
         } as never,
@@ -68,12 +80,26 @@ const loopbackFetch: typeof fetch = (input, init) => fetch(String(input).replace
 
 function clients(): DoctorClients {
   const region = 'eu-west-1';
-  return { cloudformation: new CloudFormationClient({ region }), secrets: new SecretsManagerClient({ region }), codebuild: new CodeBuildClient({ region }), quotas: new ServiceQuotasClient({ region }) };
+  return {
+    cloudformation: new CloudFormationClient({ region }),
+    secrets: new SecretsManagerClient({ region }),
+    codebuild: new CodeBuildClient({ region }),
+    quotas: new ServiceQuotasClient({ region }),
+  };
 }
 
-const outputs = () => [
-  ...REQUIRED_OUTPUTS.map((key) => ({ OutputKey: key, OutputValue: `value-of-${key}` })),
-].map((o) => (o.OutputKey === 'WebhookUrl' ? { ...o, OutputValue: `${base}/` } : o.OutputKey === 'WebhookSecretArn' ? { ...o, OutputValue: WEBHOOK_ARN } : o.OutputKey === 'GitHubSecretArn' ? { ...o, OutputValue: GITHUB_ARN } : o.OutputKey === 'BuildProjectName' ? { ...o, OutputValue: 'CiStepsProject-abc' } : o));
+const outputs = () =>
+  [...REQUIRED_OUTPUTS.map((key) => ({ OutputKey: key, OutputValue: `value-of-${key}` }))].map((o) =>
+    o.OutputKey === 'WebhookUrl'
+      ? { ...o, OutputValue: `${base}/` }
+      : o.OutputKey === 'WebhookSecretArn'
+        ? { ...o, OutputValue: WEBHOOK_ARN }
+        : o.OutputKey === 'GitHubSecretArn'
+          ? { ...o, OutputValue: GITHUB_ARN }
+          : o.OutputKey === 'BuildProjectName'
+            ? { ...o, OutputValue: 'CiStepsProject-abc' }
+            : o,
+  );
 
 function healthy() {
   cfn.reset();
@@ -81,15 +107,28 @@ function healthy() {
   codebuild.reset();
   quotas.reset();
   servedSecret = SECRET;
-  cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'ServerlessCi', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: outputs() }] });
+  cfn.on(DescribeStacksCommand).resolves({
+    Stacks: [
+      { StackName: 'ServerlessCi', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: outputs() },
+    ],
+  });
   secrets.on(GetSecretValueCommand, { SecretId: WEBHOOK_ARN }).resolves({ SecretString: SECRET });
   secrets.on(GetSecretValueCommand, { SecretId: GITHUB_ARN }).resolves({ SecretString: '{"token":"github_pat_x"}' });
   codebuild.on(BatchGetProjectsCommand).resolves({ projects: [{ name: 'CiStepsProject-abc' }] });
   codebuild.on(ListSourceCredentialsCommand).resolves({ sourceCredentialsInfos: [] });
-  quotas.on(ListServiceQuotasCommand).resolves({ Quotas: [{ QuotaName: 'Concurrently running builds for Linux/Small environment', QuotaCode: 'L-1234ABCD', Value: 20 }] });
+  quotas.on(ListServiceQuotasCommand).resolves({
+    Quotas: [
+      { QuotaName: 'Concurrently running builds for Linux/Small environment', QuotaCode: 'L-1234ABCD', Value: 20 },
+    ],
+  });
 }
 
-const doctor = (repos: string[] = []) => runDoctor(awsDoctorProbes(clients(), 'ServerlessCi', loopbackFetch), { stack: 'ServerlessCi', region: 'eu-west-1', repos });
+const doctor = (repos: string[] = []) =>
+  runDoctor(awsDoctorProbes(clients(), 'ServerlessCi', loopbackFetch), {
+    stack: 'ServerlessCi',
+    region: 'eu-west-1',
+    repos,
+  });
 const failed = (findings: Finding[]) => findings.filter((f) => !f.ok).map((f) => f.check);
 
 describe('sci doctor', () => {
@@ -98,12 +137,25 @@ describe('sci doctor', () => {
   test('a healthy stack passes every check, the webhook answering a signed ping', async () => {
     const findings = await doctor(['octo/public']);
     assert.deepEqual(failed(findings), [], formatFindings(findings));
-    assert.deepEqual(findings.map((f) => f.check), ['outputs', 'webhook secret', 'github credentials', 'webhook ping', 'build project', 'build quota', 'source access']);
+    assert.deepEqual(
+      findings.map((f) => f.check),
+      [
+        'outputs',
+        'webhook secret',
+        'github credentials',
+        'webhook ping',
+        'build project',
+        'build quota',
+        'source access',
+      ],
+    );
     assert.equal(cfn.commandCalls(DescribeStacksCommand)[0]!.args[0].input.StackName, 'ServerlessCi');
   });
 
   test('no stack: one finding that says how to deploy', async () => {
-    cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id ServerlessCi does not exist'), { name: 'ValidationError' }));
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('Stack with id ServerlessCi does not exist'), { name: 'ValidationError' }));
     const findings = await doctor();
     assert.equal(findings.length, 1);
     assert.match(findings[0]!.detail, /no stack ServerlessCi in eu-west-1/);
@@ -111,7 +163,16 @@ describe('sci doctor', () => {
   });
 
   test('missing outputs, the {} placeholder, a missing project: each a failure with its fix', async () => {
-    cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'ServerlessCi', CreationTime: new Date(), StackStatus: 'UPDATE_COMPLETE', Outputs: outputs().filter((o) => o.OutputKey !== 'ApiUrl') }] });
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: 'ServerlessCi',
+          CreationTime: new Date(),
+          StackStatus: 'UPDATE_COMPLETE',
+          Outputs: outputs().filter((o) => o.OutputKey !== 'ApiUrl'),
+        },
+      ],
+    });
     secrets.on(GetSecretValueCommand, { SecretId: GITHUB_ARN }).resolves({ SecretString: '{}' });
     codebuild.on(BatchGetProjectsCommand).resolves({ projects: [], projectsNotFound: ['CiStepsProject-abc'] });
     const findings = await doctor();
@@ -132,22 +193,33 @@ describe('sci doctor', () => {
 
   test('a quota of 1 concurrent build is flagged with the increase request', async () => {
     quotas.on(ListServiceQuotasCommand).resolves({ Quotas: [] });
-    quotas.on(ListAWSDefaultServiceQuotasCommand).resolves({ Quotas: [{ QuotaName: 'Concurrently running builds for Linux/Small environment', QuotaCode: 'L-1234ABCD', Value: 1 }] });
+    quotas.on(ListAWSDefaultServiceQuotasCommand).resolves({
+      Quotas: [
+        { QuotaName: 'Concurrently running builds for Linux/Small environment', QuotaCode: 'L-1234ABCD', Value: 1 },
+      ],
+    });
     const quota = (await doctor()).find((f) => f.check === 'build quota')!;
     assert.equal(quota.ok, false);
-    assert.match(quota.fix!, /request-service-quota-increase --region eu-west-1 --service-code codebuild --quota-code L-1234ABCD/);
+    assert.match(
+      quota.fix!,
+      /request-service-quota-increase --region eu-west-1 --service-code codebuild --quota-code L-1234ABCD/,
+    );
   });
 
   test('a private repository without CodeBuild source credentials fails; with them it passes', async () => {
     const without = (await doctor(['octo/secret'])).find((f) => f.check === 'source access')!;
     assert.equal(without.ok, false);
     assert.match(without.fix!, /import-source-credentials --region eu-west-1 --server-type GITHUB/);
-    codebuild.on(ListSourceCredentialsCommand).resolves({ sourceCredentialsInfos: [{ serverType: 'GITHUB', authType: 'PERSONAL_ACCESS_TOKEN', arn: 'arn:x' }] });
+    codebuild.on(ListSourceCredentialsCommand).resolves({
+      sourceCredentialsInfos: [{ serverType: 'GITHUB', authType: 'PERSONAL_ACCESS_TOKEN', arn: 'arn:x' }],
+    });
     assert.equal((await doctor(['octo/secret'])).find((f) => f.check === 'source access')!.ok, true);
   });
 
   test('an AWS error in one check is a finding, the other checks still run', async () => {
-    codebuild.on(BatchGetProjectsCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    codebuild
+      .on(BatchGetProjectsCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
     const findings = await doctor();
     assert.deepEqual(failed(findings), ['build project']);
     assert.match(findings.find((f) => f.check === 'build project')!.detail, /AccessDeniedException/);
@@ -163,7 +235,11 @@ describe('sci doctor', () => {
   });
 
   test('sci doctor without --stack is a usage error (exit 2), through the real CLI', () => {
-    const result = spawnSync(process.execPath, [fileURLToPath(new URL('../../bin/sci.js', import.meta.url)), 'doctor', '--region', 'eu-west-1'], { encoding: 'utf8' });
+    const result = spawnSync(
+      process.execPath,
+      [fileURLToPath(new URL('../../bin/sci.js', import.meta.url)), 'doctor', '--region', 'eu-west-1'],
+      { encoding: 'utf8' },
+    );
     assert.equal(result.status, 2, result.stderr);
     assert.match(result.stderr, /--stack NAME is required/);
   });

@@ -51,17 +51,47 @@ export const REPO_FILES = [
 
 export function fixedSource(files = REPO_FILES): PipelineSource & { reads: string[] } {
   const reads: string[] = [];
-  return { reads, async readPipelineFiles(sha) { reads.push(sha); return files; } };
+  return {
+    reads,
+    async readPipelineFiles(sha) {
+      reads.push(sha);
+      return files;
+    },
+  };
 }
 
 export function recordingStatuses() {
-  const statuses: Array<{ repo: string; sha: string; context: string; state: CommitState; description: string; targetUrl?: string }> = [];
-  return { statuses, async setStatus(repo: string, sha: string, s: { context: string; state: CommitState; description: string; targetUrl?: string }) { statuses.push({ repo, sha, ...s }); } };
+  const statuses: Array<{
+    repo: string;
+    sha: string;
+    context: string;
+    state: CommitState;
+    description: string;
+    targetUrl?: string;
+  }> = [];
+  return {
+    statuses,
+    async setStatus(
+      repo: string,
+      sha: string,
+      s: { context: string; state: CommitState; description: string; targetUrl?: string },
+    ) {
+      statuses.push({ repo, sha, ...s });
+    },
+  };
 }
 
-export function fixedRepos(files = REPO_FILES, changed?: string[]): RepositoryReader & { sources: ReturnType<typeof fixedSource> } {
+export function fixedRepos(
+  files = REPO_FILES,
+  changed?: string[],
+): RepositoryReader & { sources: ReturnType<typeof fixedSource> } {
   const sources = fixedSource(files);
-  return { sources, source: () => sources, resolveBranch: async () => 'b'.repeat(40), changedFiles: async () => changed };
+  return {
+    sources,
+    source: () => sources,
+    resolveBranch: async () => 'b'.repeat(40),
+    changedFiles: async () => changed,
+  };
 }
 
 /** For reporter tests whose runs have no concurrency group: nothing may start or stop. */

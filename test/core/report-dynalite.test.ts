@@ -23,7 +23,20 @@ after(async () => {
 
 async function newRun(id: string) {
   await local.store.createRun(
-    { id, repo: 'o/r', pipeline: 'ci', status: 'queued', event: 'push', sha: 'a'.repeat(40), ref: 'refs/heads/main', branch: 'main', tag: '', actor: 'me', inputs: {}, createdAt: new Date().toISOString() },
+    {
+      id,
+      repo: 'o/r',
+      pipeline: 'ci',
+      status: 'queued',
+      event: 'push',
+      sha: 'a'.repeat(40),
+      ref: 'refs/heads/main',
+      branch: 'main',
+      tag: '',
+      actor: 'me',
+      inputs: {},
+      createdAt: new Date().toISOString(),
+    },
     [
       { runId: id, key: 'build', name: 'build', kind: 'run', order: 0, status: 'pending', attempts: 0 },
       { runId: id, key: 'ship', name: 'ship', kind: 'run', order: 1, status: 'pending', attempts: 0 },
@@ -31,14 +44,34 @@ async function newRun(id: string) {
   );
   const statuses = recordingStatuses();
   const followers: string[] = [];
-  const deps: ReportDeps = { store: local.store, statuses, clock: { now: () => new Date() }, runUrl: (a) => a, startFollowers: async (r) => void followers.push(r.id), executions: noExecutions };
+  const deps: ReportDeps = {
+    store: local.store,
+    statuses,
+    clock: { now: () => new Date() },
+    runUrl: (a) => a,
+    startFollowers: async (r) => void followers.push(r.id),
+    executions: noExecutions,
+  };
   return { deps, statuses, followers };
 }
 
-const exec = (name: string, status: string) => ({ executionArn: `arn:aws:states:r:1:execution:m:${name}`, name, status });
+const exec = (name: string, status: string) => ({
+  executionArn: `arn:aws:states:r:1:execution:m:${name}`,
+  name,
+  status,
+});
 const build = (runId: string, buildId: string) => ({
-  'build-status': 'IN_PROGRESS', 'build-id': buildId,
-  'additional-information': { environment: { 'environment-variables': [{ name: 'SCI_RUN_ID', value: runId }, { name: 'SCI_STEP', value: 'build' }, { name: 'SCI_STEP_KEY', value: 'build' }] } },
+  'build-status': 'IN_PROGRESS',
+  'build-id': buildId,
+  'additional-information': {
+    environment: {
+      'environment-variables': [
+        { name: 'SCI_RUN_ID', value: runId },
+        { name: 'SCI_STEP', value: 'build' },
+        { name: 'SCI_STEP_KEY', value: 'build' },
+      ],
+    },
+  },
 });
 
 describe('reporter on the real store', () => {
@@ -49,7 +82,10 @@ describe('reporter on the real store', () => {
     await onExecutionStatus(deps, exec('RUNA', 'SUCCEEDED'));
     const { run, steps } = (await local.store.getRun('RUNA'))!;
     assert.equal(run.status, 'succeeded');
-    assert.deepEqual(steps.map((s) => s.status), ['cancelled', 'cancelled']);
+    assert.deepEqual(
+      steps.map((s) => s.status),
+      ['cancelled', 'cancelled'],
+    );
     assert.ok(statuses.statuses.every((s) => s.state === 'success'));
   });
 
@@ -62,17 +98,32 @@ describe('reporter on the real store', () => {
     assert.deepEqual([step.status, step.attempts], ['running', 2]);
   });
 
-  test('an execution that ends (aborted) while its run holds an environment frees the lock; another run\'s lock stays', async () => {
+  test("an execution that ends (aborted) while its run holds an environment frees the lock; another run's lock stays", async () => {
     const { deps } = await newRun('RUNC');
     const lock = (env: string, holder: string) =>
-      local.documentClient.send(new PutCommand({
-        TableName: local.tableName,
-        Item: { pk: `ENV#${env}`, sk: '#LOCK', holder, heldSince: 'then', waiters: [], gsi1pk: `HELD#${holder}`, gsi1sk: env },
-      }));
+      local.documentClient.send(
+        new PutCommand({
+          TableName: local.tableName,
+          Item: {
+            pk: `ENV#${env}`,
+            sk: '#LOCK',
+            holder,
+            heldSince: 'then',
+            waiters: [],
+            gsi1pk: `HELD#${holder}`,
+            gsi1sk: env,
+          },
+        }),
+      );
     await lock('production', 'RUNC');
     await lock('staging', 'OTHER');
     await onExecutionStatus(deps, exec('RUNC', 'ABORTED'));
-    const read = async (env: string) => (await local.documentClient.send(new GetCommand({ TableName: local.tableName, Key: { pk: `ENV#${env}`, sk: '#LOCK' } }))).Item;
+    const read = async (env: string) =>
+      (
+        await local.documentClient.send(
+          new GetCommand({ TableName: local.tableName, Key: { pk: `ENV#${env}`, sk: '#LOCK' } }),
+        )
+      ).Item;
     const freed = await read('production');
     assert.equal(freed?.holder, undefined);
     assert.equal(freed?.gsi1pk, undefined);

@@ -6,8 +6,19 @@ import { closeSharedTables, fixedClock, freshStore } from '../store/local-table.
 import { noExecutions, recordingStatuses } from './fixtures.ts';
 
 const RUN: RunRecord = {
-  id: 'R1', repo: 'o/r', pipeline: 'ci', status: 'running', event: 'push', sha: 'a'.repeat(40), ref: 'refs/heads/main', branch: 'main', tag: '',
-  actor: 'me', inputs: {}, createdAt: '2026-11-27T04:00:00.000Z', executionArn: 'arn:aws:states:eu-west-1:1:execution:m:R1',
+  id: 'R1',
+  repo: 'o/r',
+  pipeline: 'ci',
+  status: 'running',
+  event: 'push',
+  sha: 'a'.repeat(40),
+  ref: 'refs/heads/main',
+  branch: 'main',
+  tag: '',
+  actor: 'me',
+  inputs: {},
+  createdAt: '2026-11-27T04:00:00.000Z',
+  executionArn: 'arn:aws:states:eu-west-1:1:execution:m:R1',
 };
 
 after(closeSharedTables);
@@ -18,17 +29,39 @@ async function setup(more: StepRecord[] = []) {
   const { store } = await freshStore(clock);
   const base: StepRecord[] = [
     { runId: 'R1', key: 'lint', name: 'lint', kind: 'run', order: 0, status: 'succeeded', attempts: 1 },
-    { runId: 'R1', key: 'test_node_20', name: 'test (node=20)', kind: 'run', order: 1, status: 'failed', attempts: 1, reason: 'exit 1' },
+    {
+      runId: 'R1',
+      key: 'test_node_20',
+      name: 'test (node=20)',
+      kind: 'run',
+      order: 1,
+      status: 'failed',
+      attempts: 1,
+      reason: 'exit 1',
+    },
     { runId: 'R1', key: 'deploy', name: 'deploy', kind: 'run', order: 2, status: 'pending', attempts: 0 },
   ];
   await store.createRun(RUN, [...base.filter((b) => !more.some((m) => m.key === b.key)), ...more]);
   const statuses = recordingStatuses();
   const followers: string[] = [];
-  const deps: ReportDeps = { store, statuses, clock, runUrl: (arn) => `https://console/${arn}`, startFollowers: async (run) => void followers.push(`${run.id}:${run.status}`), executions: noExecutions };
+  const deps: ReportDeps = {
+    store,
+    statuses,
+    clock,
+    runUrl: (arn) => `https://console/${arn}`,
+    startFollowers: async (run) => void followers.push(`${run.id}:${run.status}`),
+    executions: noExecutions,
+  };
   return { store, statuses, followers, deps };
 }
 
-const end = (status: string) => ({ executionArn: RUN.executionArn!, name: 'R1', status, error: status === 'FAILED' ? 'States.TaskFailed' : null, cause: null });
+const end = (status: string) => ({
+  executionArn: RUN.executionArn!,
+  name: 'R1',
+  status,
+  error: status === 'FAILED' ? 'States.TaskFailed' : null,
+  cause: null,
+});
 
 describe('reporter', () => {
   test('FAILED → run failed, leftover steps cancelled, failure status naming the failing step, followers asked', async () => {
@@ -37,13 +70,18 @@ describe('reporter', () => {
     const { run, steps } = (await store.getRun('R1'))!;
     assert.equal(run.status, 'failed');
     assert.equal(steps.find((s) => s.key === 'deploy')!.status, 'cancelled');
-    assert.deepEqual(statuses.statuses.map((s) => [s.context, s.state, s.description, s.targetUrl]), [
-      ['sci/ci', 'failure', 'failed at step "test (node=20)": exit 1', `https://console/${RUN.executionArn}`],
-    ]);
+    assert.deepEqual(
+      statuses.statuses.map((s) => [s.context, s.state, s.description, s.targetUrl]),
+      [['sci/ci', 'failure', 'failed at step "test (node=20)": exit 1', `https://console/${RUN.executionArn}`]],
+    );
     assert.deepEqual(followers, ['R1:failed']);
   });
 
-  const table: Array<[string, string, string]> = [['SUCCEEDED', 'succeeded', 'success'], ['TIMED_OUT', 'failed', 'failure'], ['ABORTED', 'cancelled', 'error']];
+  const table: Array<[string, string, string]> = [
+    ['SUCCEEDED', 'succeeded', 'success'],
+    ['TIMED_OUT', 'failed', 'failure'],
+    ['ABORTED', 'cancelled', 'error'],
+  ];
   for (const [sfnStatus, runStatus, commitState] of table) {
     test(`${sfnStatus} → run ${runStatus}, commit status ${commitState}`, async () => {
       const { store, statuses, deps } = await setup();
@@ -53,10 +91,13 @@ describe('reporter', () => {
     });
   }
 
-  test('the end of a part of a split pipeline (same run id in its input) is not the run\'s end', async () => {
+  test("the end of a part of a split pipeline (same run id in its input) is not the run's end", async () => {
     const { store, statuses, deps } = await setup();
     const input = JSON.stringify({ run: { id: 'R1' }, ctx: {}, steps: {}, part: 'ci#part-1' });
-    assert.equal(await onExecutionStatus(deps, { ...end('SUCCEEDED'), name: 'a1b2', input }), 'part ci#part-1 succeeded');
+    assert.equal(
+      await onExecutionStatus(deps, { ...end('SUCCEEDED'), name: 'a1b2', input }),
+      'part ci#part-1 succeeded',
+    );
     assert.equal((await store.getRun('R1'))!.run.status, 'running');
     assert.deepEqual(statuses.statuses, []);
   });
@@ -68,7 +109,10 @@ describe('reporter', () => {
     await onExecutionStatus(deps, end('FAILED'));
     await onExecutionStatus(deps, end('SUCCEEDED'));
     assert.equal((await store.getRun('R1'))!.run.status, 'succeeded');
-    assert.ok(statuses.statuses.every((s) => s.state === 'success'), 'a late FAILED reports the real end');
+    assert.ok(
+      statuses.statuses.every((s) => s.state === 'success'),
+      'a late FAILED reports the real end',
+    );
   });
 
   test('an execution with no run (a child execution) is ignored', async () => {
@@ -80,7 +124,19 @@ describe('reporter', () => {
   test('a CodeBuild IN_PROGRESS event marks the step running with one more attempt; a duplicate changes nothing', async () => {
     const { store, deps } = await setup();
     // CodeBuild's events always name the build: a redelivery carries the same id
-    const detail = { 'build-status': 'IN_PROGRESS', 'build-id': 'sci-steps:b1', 'additional-information': { environment: { 'environment-variables': [{ name: 'SCI_RUN_ID', value: 'R1' }, { name: 'SCI_STEP', value: 'deploy' }, { name: 'SCI_STEP_KEY', value: 'deploy' }] } } };
+    const detail = {
+      'build-status': 'IN_PROGRESS',
+      'build-id': 'sci-steps:b1',
+      'additional-information': {
+        environment: {
+          'environment-variables': [
+            { name: 'SCI_RUN_ID', value: 'R1' },
+            { name: 'SCI_STEP', value: 'deploy' },
+            { name: 'SCI_STEP_KEY', value: 'deploy' },
+          ],
+        },
+      },
+    };
     assert.match(await onBuildState(deps, detail), /running/);
     await onBuildState(deps, detail);
     const step = (await store.getRun('R1'))!.steps.find((s) => s.key === 'deploy')!;
@@ -93,8 +149,15 @@ describe('reporter', () => {
       { runId: 'R1', key: 'pkg_2', name: 'pkg', kind: 'run', order: 5, status: 'pending', attempts: 0 },
       { runId: 'R1', key: 'pkg', name: 'pkg (os=linux)', kind: 'run', order: 6, status: 'pending', attempts: 0 },
     ]);
-    const vars = [{ name: 'SCI_RUN_ID', value: 'R1' }, { name: 'SCI_STEP', value: 'pkg (os=linux)' }, { name: 'SCI_STEP_KEY', value: 'pkg' }];
-    await onBuildState(deps, { 'build-status': 'IN_PROGRESS', 'additional-information': { environment: { 'environment-variables': vars } } });
+    const vars = [
+      { name: 'SCI_RUN_ID', value: 'R1' },
+      { name: 'SCI_STEP', value: 'pkg (os=linux)' },
+      { name: 'SCI_STEP_KEY', value: 'pkg' },
+    ];
+    await onBuildState(deps, {
+      'build-status': 'IN_PROGRESS',
+      'additional-information': { environment: { 'environment-variables': vars } },
+    });
     const steps = (await store.getRun('R1'))!.steps;
     assert.deepEqual(
       ['pkg', 'pkg_2'].map((k) => steps.find((s) => s.key === k)!.status),
@@ -107,9 +170,15 @@ describe('reporter', () => {
       { runId: 'R1', key: 'deploy', name: 'deploy', kind: 'pipeline', order: 3, status: 'running', attempts: 0 },
       { runId: 'R1', key: 'other', name: 'other', kind: 'pipeline', order: 4, status: 'pending', attempts: 0 },
     ]);
-    await store.createRun({ ...RUN, id: 'R1.deploy', pipeline: 'deploy', status: 'queued', parentRunId: 'R1' }, [{ runId: 'R1.deploy', key: 'ship', name: 'ship', kind: 'run', order: 0, status: 'pending', attempts: 0 }]);
+    await store.createRun({ ...RUN, id: 'R1.deploy', pipeline: 'deploy', status: 'queued', parentRunId: 'R1' }, [
+      { runId: 'R1.deploy', key: 'ship', name: 'ship', kind: 'run', order: 0, status: 'pending', attempts: 0 },
+    ]);
     await store.createRun({ ...RUN, id: 'R1.other', pipeline: 'other', status: 'queued', parentRunId: 'R1' }, []);
-    const child = { executionArn: 'arn:aws:states:r:1:execution:deploy-m:5f0c', name: '5f0c-random', input: JSON.stringify({ run: { id: 'R1.deploy' } }) };
+    const child = {
+      executionArn: 'arn:aws:states:r:1:execution:deploy-m:5f0c',
+      name: '5f0c-random',
+      input: JSON.stringify({ run: { id: 'R1.deploy' } }),
+    };
     await onExecutionStatus(deps, { ...child, status: 'RUNNING' });
     assert.equal((await store.getRun('R1.deploy'))!.run.executionArn, child.executionArn);
     await onExecutionStatus(deps, { ...child, status: 'SUCCEEDED' });

@@ -76,7 +76,8 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_00
 
 /** `SCI_SCREENSHOTS=1 node scripts/run-tests.mjs test/dashboard` refreshes the screenshots in docs/. */
 async function shoot(page: Page, name: string): Promise<void> {
-  if (process.env.SCI_SCREENSHOTS) await page.screenshot({ path: fileURLToPath(new URL(`../../docs/${name}`, import.meta.url)), fullPage: true });
+  if (process.env.SCI_SCREENSHOTS)
+    await page.screenshot({ path: fileURLToPath(new URL(`../../docs/${name}`, import.meta.url)), fullPage: true });
 }
 
 let box: Sandbox;
@@ -88,7 +89,13 @@ let ciRun: string;
 const previousHome = process.env.SCI_HOME;
 
 before(async () => {
-  box = sandbox({ '.sci/ci.yml': CI, '.sci/deploy/prod.yml': PROD, '.sci/deploy/staging.yml': STAGING, '.sci/flaky.yml': FLAKY, '.sci/delivery.yml': DELIVERY });
+  box = sandbox({
+    '.sci/ci.yml': CI,
+    '.sci/deploy/prod.yml': PROD,
+    '.sci/deploy/staging.yml': STAGING,
+    '.sci/flaky.yml': FLAKY,
+    '.sci/delivery.yml': DELIVERY,
+  });
   const made = sci(box, 'run', 'ci', 'deploy/staging', '--json');
   assert.equal(made.code, 0, made.stderr);
   ciRun = runsOf(made.stdout).find((r) => r.pipeline === 'ci')!.id;
@@ -96,9 +103,30 @@ before(async () => {
   session = await openSession(box.repo);
   const source = new GitSource(box.repo);
   const repoUrl = `file://${box.repo}`;
-  const runtime = localRuntime({ session, repoDir: box.repo, repoUrl, source, statuses: new LoggedStatuses(() => undefined), runUrl: (id) => id, containers: 'none' });
-  const redriver = new LocalRedriver({ store: session.store, table: session.table, executions: runtime.executions, machines: runtime.machines, source, repoUrl });
-  const releaser = new LocalReleaser({ dispatch: runtime.dispatch, source, repo: 'local/repo', repoUrl, actor: 'tester' });
+  const runtime = localRuntime({
+    session,
+    repoDir: box.repo,
+    repoUrl,
+    source,
+    statuses: new LoggedStatuses(() => undefined),
+    runUrl: (id) => id,
+    containers: 'none',
+  });
+  const redriver = new LocalRedriver({
+    store: session.store,
+    table: session.table,
+    executions: runtime.executions,
+    machines: runtime.machines,
+    source,
+    repoUrl,
+  });
+  const releaser = new LocalReleaser({
+    dispatch: runtime.dispatch,
+    source,
+    repo: 'local/repo',
+    repoUrl,
+    actor: 'tester',
+  });
   server = createServeServer({ dashboard: localDashboard(session, { pollMs: 150, redriver, releaser }) });
   base = `http://127.0.0.1:${await listen(server, 0)}`;
   browser = await launchBrowser();
@@ -133,7 +161,12 @@ test('run: one graph node per step, matrix cells grouped, status as text', async
   await page.goto(`${base}/runs/${ciRun}`);
   await page.locator('.node').first().waitFor();
   const labels = await page.locator('.node').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('aria-label')));
-  assert.deepEqual(labels.sort(), ['build: succeeded', 'package: succeeded', 'test (shard=1): succeeded', 'test (shard=2): succeeded']);
+  assert.deepEqual(labels.sort(), [
+    'build: succeeded',
+    'package: succeeded',
+    'test (shard=1): succeeded',
+    'test (shard=2): succeeded',
+  ]);
   assert.equal(await page.locator('.group', { hasText: 'test' }).count(), 1);
   assert.equal(await page.locator('.graph .edge').count(), 4);
   await page.close();
@@ -184,7 +217,10 @@ test('redrive from the page resumes a failed run at its failed step', async () =
   await page.locator('.node[aria-label="check: failed"]').waitFor();
   assert.equal(await page.getByRole('button', { name: 'Cancel run' }).count(), 0);
   await page.getByRole('button', { name: 'Redrive' }).click();
-  await page.getByRole('status').filter({ hasText: `redriving run ${run.id} (attempt 2)` }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: `redriving run ${run.id} (attempt 2)` })
+    .waitFor();
   await page.locator('.node[aria-label="check: succeeded"]').waitFor({ timeout: 30_000 });
   await page.locator('.toolbar .badge', { hasText: 'succeeded' }).waitFor();
   await page.locator('.meta dd', { hasText: /^2/ }).waitFor();
@@ -207,7 +243,10 @@ test('environments: current releases and history; Rollback and Promote run the r
   assert.equal(await production.locator('tbody tr').count(), 2);
   assert.equal(await page.getByRole('region', { name: 'staging' }).locator('tbody tr').count(), 2);
   await production.getByRole('button', { name: 'Roll back production' }).click();
-  await page.getByRole('status').filter({ hasText: /releasing [0-9a-f]{12} \(run .*\) to production: run / }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /releasing [0-9a-f]{12} \(run .*\) to production: run / })
+    .waitFor();
   await production.locator('tbody tr').nth(2).waitFor({ timeout: 30_000 });
   await production.locator('tbody tr').first().locator('.badge', { hasText: 'succeeded' }).waitFor();
   const staging = page.getByRole('region', { name: 'staging' });

@@ -34,7 +34,11 @@ test('read-only commands outside a repository create no .sci-state where they ar
   assert.equal(runs.code, 0, runs.stderr);
   assert.match(runs.stdout, /no runs yet/);
   assert.equal(sciIn(dir, 'runs', '--json').stdout, '');
-  for (const args of [['logs', '01JD0000000000000000000000', 'build'], ['cancel', '01JD0000000000000000000000'], ['envs']]) {
+  for (const args of [
+    ['logs', '01JD0000000000000000000000', 'build'],
+    ['cancel', '01JD0000000000000000000000'],
+    ['envs'],
+  ]) {
     const r = sciIn(dir, ...args);
     assert.equal(r.code, 1, `${args[0]}: ${r.stderr}`);
     assert.doesNotMatch(r.stderr, /internal error/);
@@ -55,7 +59,7 @@ test('validate and run from a subdirectory act on the repository root, as git do
   const run = sciIn(sub, 'run', '--json', '--no-containers');
   assert.equal(run.code, 0, run.stderr);
   assert.equal(runsOf(run.stdout)[0]?.status, 'succeeded');
-  assert.ok(existsSync(join(box.repo, '.sci-state')), 'the state home is the repository root\'s');
+  assert.ok(existsSync(join(box.repo, '.sci-state')), "the state home is the repository root's");
   assert.ok(!existsSync(join(sub, '.sci-state')), 'no state home in the subdirectory');
   // and a read-only command from another subdirectory sees that run
   mkdirSync(join(box.repo, 'docs'));

@@ -22,16 +22,29 @@ steps:
 test.after(() => box.cleanup());
 
 test('two sci run processes on one state home do not corrupt each other', async () => {
-  const [first, second] = await Promise.all([collect(startSci(box, 'run', 'one', '--json')), collect(startSci(box, 'run', 'two', '--json'))]);
+  const [first, second] = await Promise.all([
+    collect(startSci(box, 'run', 'one', '--json')),
+    collect(startSci(box, 'run', 'two', '--json')),
+  ]);
   assert.equal(first.code, 0, first.stderr);
   assert.equal(second.code, 0, second.stderr);
   const one = runsOf(first.stdout)[0] as RunJson;
   const two = runsOf(second.stdout)[0] as RunJson;
   assert.notEqual(one.id, two.id);
-  assert.deepEqual(one.steps.map((s) => s.status), ['succeeded', 'succeeded']);
-  assert.deepEqual(two.steps.map((s) => s.status), ['succeeded', 'succeeded', 'succeeded']);
+  assert.deepEqual(
+    one.steps.map((s) => s.status),
+    ['succeeded', 'succeeded'],
+  );
+  assert.deepEqual(
+    two.steps.map((s) => s.status),
+    ['succeeded', 'succeeded', 'succeeded'],
+  );
   const listed = runsOf(sci(box, 'runs', '--json').stdout);
-  for (const run of [one, two]) assert.deepEqual(listed.find((r) => r.id === run.id), run);
+  for (const run of [one, two])
+    assert.deepEqual(
+      listed.find((r) => r.id === run.id),
+      run,
+    );
 });
 
 test('sci logs --follow streams a running step until it ends', async () => {

@@ -30,13 +30,27 @@ test('a push to main runs the pipelines whose on matches, with input defaults', 
   const r = sci(box, 'run', '--json');
   assert.equal(r.code, 0, r.stderr);
   const runs = runsOf(r.stdout);
-  assert.deepEqual(runs.map((x) => x.pipeline), ['release']);
+  assert.deepEqual(
+    runs.map((x) => x.pipeline),
+    ['release'],
+  );
   assert.deepEqual(statuses(runs[0]!), { 'always-on': 'succeeded', 'main-only': 'succeeded', 'prod-only': 'skipped' });
   assert.match(sci(box, 'logs', runs[0]!.id, 'always-on').stdout, /target=staging dry=true/);
 });
 
 test('branch and typed inputs decide conditions', () => {
-  const r = sci(box, 'run', 'release', '--branch', 'dev', '--input', 'target=prod', '--input', 'dry_run=false', '--json');
+  const r = sci(
+    box,
+    'run',
+    'release',
+    '--branch',
+    'dev',
+    '--input',
+    'target=prod',
+    '--input',
+    'dry_run=false',
+    '--json',
+  );
   assert.equal(r.code, 0, r.stderr);
   const [run] = runsOf(r.stdout) as [RunJson];
   assert.deepEqual(statuses(run), { 'always-on': 'succeeded', 'main-only': 'skipped', 'prod-only': 'succeeded' });
@@ -44,7 +58,10 @@ test('branch and typed inputs decide conditions', () => {
 });
 
 test('naming a pipeline runs it whatever its on; no match runs nothing', () => {
-  assert.deepEqual(runsOf(sci(box, 'run', 'docs', '--json').stdout).map((x) => x.status), ['succeeded']);
+  assert.deepEqual(
+    runsOf(sci(box, 'run', 'docs', '--json').stdout).map((x) => x.status),
+    ['succeeded'],
+  );
   const none = sci(box, 'run', '--branch', 'feature/x');
   assert.equal(none.code, 0);
   assert.match(none.stdout, /no pipeline starts on push to feature\/x/);

@@ -60,10 +60,15 @@ box.env = { ...(skip ? {} : pm.env), SCI_CONTAINER: 'podman' };
 test.after(() => box.cleanup());
 
 function containersOf(runId: string): string[] {
-  return pm.podman('ps', '--all', '--format', '{{.Names}}', '--filter', `label=sci.run=${runId}`).split('\n').filter(Boolean);
+  return pm
+    .podman('ps', '--all', '--format', '{{.Names}}', '--filter', `label=sci.run=${runId}`)
+    .split('\n')
+    .filter(Boolean);
 }
 
-test('a node: [18, 22] matrix runs each cell in its image; artifacts pass between containers; secrets are masked', { skip }, () => {
+test('a node: [18, 22] matrix runs each cell in its image; artifacts pass between containers; secrets are masked', {
+  skip,
+}, () => {
   const r = sci({ ...box, env: { ...box.env, SCI_SECRET_TOKEN: 'tok-s3cr3t-value' } }, 'run', 'matrix');
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /in image localhost\/sci-test-node:22 \(podman\): build, test \(node=22\)/);
@@ -77,7 +82,9 @@ test('a node: [18, 22] matrix runs each cell in its image; artifacts pass betwee
   assert.deepEqual(containersOf(id), []);
 });
 
-test('a timeout stops the container and leaves none behind; a missing image fails with the engine reason', { skip }, async () => {
+test('a timeout stops the container and leaves none behind; a missing image fails with the engine reason', {
+  skip,
+}, async () => {
   const r = await sciAsync(box, 'run', 'slow', 'missing', '--json');
   assert.equal(r.code, 1, r.stdout + r.stderr);
   const runs = runsOf(r.stdout);
@@ -89,7 +96,10 @@ test('a timeout stops the container and leaves none behind; a missing image fail
   assert.deepEqual(containersOf(slow.id), []);
   const missing = runs.find((x) => x.pipeline === 'missing') as RunJson;
   assert.equal(step(missing, 'nowhere').status, 'failed');
-  assert.match(sci(box, 'logs', missing.id, 'nowhere').stdout, /failed: image localhost\/sci-test-missing:1 cannot be pulled with podman: \S+/);
+  assert.match(
+    sci(box, 'logs', missing.id, 'nowhere').stdout,
+    /failed: image localhost\/sci-test-missing:1 cannot be pulled with podman: \S+/,
+  );
 });
 
 /** Starts `sci run long` and resolves once its step's container runs. */
@@ -104,7 +114,8 @@ async function startLong() {
   return { child, done };
 }
 
-const leftovers = () => pm.podman('ps', '--all', '--format', '{{.Names}}', '--filter', 'label=sci.step=long').split('\n').filter(Boolean);
+const leftovers = () =>
+  pm.podman('ps', '--all', '--format', '{{.Names}}', '--filter', 'label=sci.step=long').split('\n').filter(Boolean);
 
 test('Ctrl-C on sci run stops the container and removes it', { skip }, async () => {
   const { child, done } = await startLong();

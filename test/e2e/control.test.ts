@@ -8,7 +8,17 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
-import { collect, processesMatching, runsOf, sandbox, sciAsync, startSci, step, waitForRun, type RunJson } from './helpers.ts';
+import {
+  collect,
+  processesMatching,
+  runsOf,
+  sandbox,
+  sciAsync,
+  startSci,
+  step,
+  waitForRun,
+  type RunJson,
+} from './helpers.ts';
 
 const box = sandbox({
   '.sci/ship.yml': `
@@ -31,8 +41,14 @@ steps:
 });
 test.after(() => box.cleanup());
 
-const waiting = (run: RunJson) => run.pipeline === 'ship' && run.status === 'running' && run.steps.some((s) => s.name === 'gate' && s.status === 'waiting');
-const sleeping = (run: RunJson) => run.pipeline === 'long' && run.status === 'running' && run.steps.some((s) => s.name === 'forever' && s.status === 'running');
+const waiting = (run: RunJson) =>
+  run.pipeline === 'ship' &&
+  run.status === 'running' &&
+  run.steps.some((s) => s.name === 'gate' && s.status === 'waiting');
+const sleeping = (run: RunJson) =>
+  run.pipeline === 'long' &&
+  run.status === 'running' &&
+  run.steps.some((s) => s.name === 'forever' && s.status === 'running');
 
 test('an approval waits for sci approve from another process', async () => {
   const running = collect(startSci(box, 'run', 'ship', '--json'));
@@ -42,7 +58,10 @@ test('an approval waits for sci approve from another process', async () => {
   const done = await running;
   assert.equal(done.code, 0, done.stderr);
   const [final] = runsOf(done.stdout) as [RunJson];
-  assert.deepEqual(final.steps.map((s) => s.status), ['succeeded', 'succeeded', 'succeeded']);
+  assert.deepEqual(
+    final.steps.map((s) => s.status),
+    ['succeeded', 'succeeded', 'succeeded'],
+  );
   // a decided step cannot be decided again
   const again = await sciAsync(box, 'reject', run.id, 'gate');
   assert.equal(again.code, 1, again.stderr);
@@ -84,7 +103,10 @@ test('Ctrl-C on sci run cancels cleanly', async () => {
   assert.notEqual(done.code, 0);
   const [final] = runsOf(done.stdout) as [RunJson];
   assert.equal(final.status, 'cancelled');
-  assert.ok(final.steps.every((s) => ['succeeded', 'cancelled'].includes(s.status)), JSON.stringify(final.steps));
+  assert.ok(
+    final.steps.every((s) => ['succeeded', 'cancelled'].includes(s.status)),
+    JSON.stringify(final.steps),
+  );
   assert.deepEqual(processesMatching(box, 'sleep 38'), []);
 });
 
@@ -105,14 +127,18 @@ test('a sci run killed with SIGKILL leaves a run the next command marks abandone
   assert.ok(recorded(), 'the step process group was not recorded');
   child.kill('SIGKILL');
   await running;
-  assert.equal(processesMatching(box, marker).length, 3, 'the step processes should outlive sci run (own process group)');
+  assert.equal(
+    processesMatching(box, marker).length,
+    3,
+    'the step processes should outlive sci run (own process group)',
+  );
   const listed = await sciAsync(box, 'runs', '--json');
   const after = runsOf(listed.stdout).find((r) => r.id === run.id)!;
   assert.equal(after.status, 'failed');
   // sci runs ended the orphans before answering (SIGTERM, SIGKILL after 1 s at worst)
   assert.deepEqual(processesMatching(box, marker), []);
   assert.deepEqual(readdirSync(procs), [], 'the records of the ended groups are removed');
-  assert.ok(!existsSync(join(box.home, 'work', run.id)), 'the abandoned run\'s workspaces are removed');
+  assert.ok(!existsSync(join(box.home, 'work', run.id)), "the abandoned run's workspaces are removed");
   const shown = JSON.parse((await sciAsync(box, 'show', run.id, '--json')).stdout) as RunJson;
   assert.equal(step(shown, 'forever').status, 'cancelled');
   const listing = (await sciAsync(box, 'runs')).stdout;

@@ -32,7 +32,7 @@ const skip = process.getuid?.() !== 0 && process.env.CI !== 'true' ? 'mounting a
 function assertCleanFailure(box: Sandbox, failing: string, reason: RegExp): void {
   const r = sci(box, 'run', '--json', '--no-containers');
   assert.equal(r.code, 1, r.stderr);
-  assert.doesNotMatch(r.stderr, /node:|    at |ENOSPC.*errno|internal error/, r.stderr);
+  assert.doesNotMatch(r.stderr, /node:| {4}at |ENOSPC.*errno|internal error/, r.stderr);
   const [run] = runsOf(r.stdout);
   assert.equal(run?.status, 'failed');
   assert.equal(step(run!, failing).status, 'failed');
@@ -45,10 +45,18 @@ function assertCleanFailure(box: Sandbox, failing: string, reason: RegExp): void
   assert.equal(listed.code, 0, listed.stderr);
   assert.equal(runsOf(listed.stdout).find((r) => r.id === run!.id)?.status, 'failed');
   // no workspace left behind
-  assert.deepEqual(existsSync(`${box.home}/work/${run!.id}`) ? readdirSync(`${box.home}/work/${run!.id}`).filter((n) => !n.startsWith('.commit-')) : [], []);
+  assert.deepEqual(
+    existsSync(`${box.home}/work/${run!.id}`)
+      ? readdirSync(`${box.home}/work/${run!.id}`).filter((n) => !n.startsWith('.commit-'))
+      : [],
+    [],
+  );
 }
 
-test('a step whose log fills the disk fails with the reason; the run goes on and the store opens', { skip, timeout: 120_000 }, () => {
+test('a step whose log fills the disk fails with the reason; the run goes on and the store opens', {
+  skip,
+  timeout: 120_000,
+}, () => {
   const box = smallDiskSandbox(`name: ci
 on: { push: {} }
 steps:
@@ -62,7 +70,10 @@ steps:
   assertCleanFailure(box!, 'flood', /\[sci\] failed: disk full while writing the step log \(ENOSPC/);
 });
 
-test('a step whose artifacts fill the disk fails with the reason; the run goes on and the store opens', { skip, timeout: 120_000 }, () => {
+test('a step whose artifacts fill the disk fails with the reason; the run goes on and the store opens', {
+  skip,
+  timeout: 120_000,
+}, () => {
   const box = smallDiskSandbox(`name: ci
 on: { push: {} }
 steps:

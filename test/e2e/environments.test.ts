@@ -50,10 +50,13 @@ test('a success records a release per environment; sci envs shows the current on
   const [run] = runsOf(r.stdout) as [RunJson];
   const envs = JSON.parse(sci(box, 'envs', '--json').stdout) as EnvJson[];
   const sha = (sci(box, 'show', run.id, '--json').stdout.match(/"sha":"([0-9a-f]{40})"/) ?? [])[1];
-  assert.deepEqual(envs.map((e) => [e.name, e.run, e.pipeline, e.status, e.url ?? '']), [
-    ['production', run.id, 'delivery', 'succeeded', 'https://example.com'],
-    ['staging', run.id, 'delivery', 'succeeded', ''],
-  ]);
+  assert.deepEqual(
+    envs.map((e) => [e.name, e.run, e.pipeline, e.status, e.url ?? '']),
+    [
+      ['production', run.id, 'delivery', 'succeeded', 'https://example.com'],
+      ['staging', run.id, 'delivery', 'succeeded', ''],
+    ],
+  );
   if (sha) assert.equal(envs[0]!.sha, sha);
   assert.match(envs[0]!.sha, /^[0-9a-f]{40}$/);
   const text = sci(box, 'envs').stdout;
@@ -89,14 +92,26 @@ test('rollback re-releases the previous release; promote re-releases the current
   const rolled = sci(box, 'rollback', 'staging', '--json');
   assert.equal(rolled.code, 0, rolled.stderr);
   const [back] = runsOf(rolled.stdout) as [RunJson];
-  assert.deepEqual(back.steps.map((s) => [s.name, s.status]), [['deploy-staging', 'succeeded']]);
+  assert.deepEqual(
+    back.steps.map((s) => [s.name, s.status]),
+    [['deploy-staging', 'succeeded']],
+  );
   assert.match(logOf(back, 'deploy-staging'), /staging gets 1\.0\.7-main/);
   const promoted = sci(box, 'promote', 'staging', 'production', '--json');
   assert.equal(promoted.code, 0, promoted.stderr);
   const [up] = runsOf(promoted.stdout) as [RunJson];
-  assert.deepEqual(up.steps.map((s) => [s.name, s.status]), [['deploy-prod', 'succeeded']]);
+  assert.deepEqual(
+    up.steps.map((s) => [s.name, s.status]),
+    [['deploy-prod', 'succeeded']],
+  );
   assert.match(logOf(up, 'deploy-prod'), /production gets 1\.0\.7-main/);
   const envs = JSON.parse(sci(box, 'envs', '--json').stdout) as EnvJson[];
-  assert.deepEqual(envs.filter((e) => e.name !== 'shared').map((e) => [e.name, e.run]), [['production', up.id], ['staging', back.id]]);
+  assert.deepEqual(
+    envs.filter((e) => e.name !== 'shared').map((e) => [e.name, e.run]),
+    [
+      ['production', up.id],
+      ['staging', back.id],
+    ],
+  );
   assert.equal(sci(box, 'rollback', 'nowhere').code, 2);
 });

@@ -3,7 +3,16 @@
  * (`node bin/sci.js`) run as a child process, in the foreground or in the background.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after } from 'node:test';
@@ -22,7 +31,9 @@ export interface Sandbox {
 }
 
 function git(repo: string, ...args: string[]): string {
-  return execFileSync('git', ['-C', repo, '-c', 'user.name=sci test', '-c', 'user.email=test@sci.local', ...args], { encoding: 'utf8' }).trim();
+  return execFileSync('git', ['-C', repo, '-c', 'user.name=sci test', '-c', 'user.email=test@sci.local', ...args], {
+    encoding: 'utf8',
+  }).trim();
 }
 
 /** Sandboxes of this test file: removed when it ends, even by a test that forgot or failed first. */
@@ -71,7 +82,12 @@ export interface Result {
 
 /** Runs `sci ...args` in the repository and waits for it. */
 export function sci(box: Sandbox, ...args: string[]): Result {
-  const r = spawnSync(process.execPath, [SCI, ...args], { cwd: box.repo, env: envOf(box), encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [SCI, ...args], {
+    cwd: box.repo,
+    env: envOf(box),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -85,7 +101,11 @@ const background = new Set<ChildProcess>();
 
 /** Starts `sci ...args` in the background; it is ended (Ctrl-C, then SIGKILL) when the test file ends. */
 export function startSci(box: Sandbox, ...args: string[]): ChildProcess {
-  const child = spawn(process.execPath, [SCI, ...args], { cwd: box.repo, env: envOf(box), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SCI, ...args], {
+    cwd: box.repo,
+    env: envOf(box),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   background.add(child);
   child.on('close', () => background.delete(child));
   return child;
@@ -149,7 +169,11 @@ export function step(run: RunJson, name: string): StepJson {
 export const ms = (iso: string | null): number => (iso ? Date.parse(iso) : Number.NaN);
 
 /** Polls `sci runs --json` until `predicate` holds for some run; returns it. */
-export async function waitForRun(box: Sandbox, predicate: (run: RunJson) => boolean, timeoutMs = 120_000): Promise<RunJson> {
+export async function waitForRun(
+  box: Sandbox,
+  predicate: (run: RunJson) => boolean,
+  timeoutMs = 120_000,
+): Promise<RunJson> {
   let last: Result | undefined;
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(250)) {
     last = await sciAsync(box, 'runs', '--json');

@@ -13,7 +13,8 @@ import { openLocalStore } from '../../local/store/dynalite-server.ts';
 import { reapAbandoned, REMOTE_STALE_MS } from '../../local/engine/recovery.ts';
 import { collect, processesMatching, runsOf, sandbox, SCI, sciAsync, waitForRun, type RunJson } from './helpers.ts';
 
-const skip = process.getuid?.() !== 0 && process.env.CI !== 'true' ? 'a second hostname (unshare --uts) needs root' : false;
+const skip =
+  process.getuid?.() !== 0 && process.env.CI !== 'true' ? 'a second hostname (unshare --uts) needs root' : false;
 const marker = 'sleep 300.723';
 const box = sandbox({
   '.sci/a.yml': `name: a\non: { push: {} }\nsteps:\n  slow:\n    run: ${marker}\n`,
@@ -25,20 +26,42 @@ after(() => {
   box.cleanup();
 });
 
-test('a run killed on another host: sci cancel ends it, recovery ends it after a silence', { skip, timeout: 120_000 }, async () => {
-  const child = spawn('unshare', ['--uts', 'sh', '-c', 'hostname other-host && exec "$@"', 'sh', process.execPath, SCI, 'run', '--no-containers', '--json'], {
-    cwd: box.repo,
-    env: { ...process.env, SCI_HOME: box.home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+test('a run killed on another host: sci cancel ends it, recovery ends it after a silence', {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  const child = spawn(
+    'unshare',
+    [
+      '--uts',
+      'sh',
+      '-c',
+      'hostname other-host && exec "$@"',
+      'sh',
+      process.execPath,
+      SCI,
+      'run',
+      '--no-containers',
+      '--json',
+    ],
+    {
+      cwd: box.repo,
+      env: { ...process.env, SCI_HOME: box.home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const ended = collect(child);
-  const running = (name: string) => waitForRun(box, (r) => r.pipeline === name && r.steps.some((s) => s.status === 'running'));
+  const running = (name: string) =>
+    waitForRun(box, (r) => r.pipeline === name && r.steps.some((s) => s.status === 'running'));
   const [a, b] = await Promise.all([running('a'), running('b')]);
   child.kill('SIGKILL');
   await ended;
   // this host can't tell the engine is gone: both runs still run
   const listed = runsOf((await sciAsync(box, 'runs', '--json')).stdout);
-  assert.deepEqual(listed.map((r) => r.status), ['running', 'running']);
+  assert.deepEqual(
+    listed.map((r) => r.status),
+    ['running', 'running'],
+  );
 
   const started = Date.now();
   const cancel = await sciAsync(box, 'cancel', a!.id);
@@ -55,7 +78,10 @@ test('a run killed on another host: sci cancel ends it, recovery ends it after a
   try {
     const table = { dynamo: local.client, tableName: local.tableName };
     assert.deepEqual(await reapAbandoned(local.store, table, box.home), []);
-    assert.deepEqual(await reapAbandoned(local.store, table, box.home, new Date(Date.now() + REMOTE_STALE_MS + 1_000)), [b!.id]);
+    assert.deepEqual(
+      await reapAbandoned(local.store, table, box.home, new Date(Date.now() + REMOTE_STALE_MS + 1_000)),
+      [b!.id],
+    );
     const run = await local.store.getRun(b!.id);
     assert.equal(run?.run.status, 'failed');
     assert.equal(run?.run.reason, 'abandoned: its engine on other-host stopped answering');

@@ -59,5 +59,8 @@ test('an output over the size limit fails its step with the name and the size', 
   assert.equal(r.code, 1);
   const [run] = runsOf(r.stdout) as [RunJson];
   assert.equal(step(run, 'big').status, 'failed');
-  assert.match(sci(box, 'logs', run.id, 'big').stdout, /output 'blob' is 5000 bytes, over the limit of 4096 bytes per output/);
+  assert.match(
+    sci(box, 'logs', run.id, 'big').stdout,
+    /output 'blob' is 5000 bytes, over the limit of 4096 bytes per output/,
+  );
 });

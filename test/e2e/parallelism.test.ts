@@ -31,10 +31,17 @@ test('-j 2 runs at most 2 steps at once, and all of them', { timeout: 120_000 },
   assert.equal(run?.steps.length, 6);
   assert.ok(run!.steps.every((s) => s.status === 'succeeded'));
   // steps running at once, from the cells' own notes in time order
-  const events = readFileSync(spans, 'utf8').trim().split('\n').map((l) => l.split(' ')).sort((a, b) => Number(BigInt(a[1]!) - BigInt(b[1]!)));
+  const events = readFileSync(spans, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '))
+    .sort((a, b) => Number(BigInt(a[1]!) - BigInt(b[1]!)));
   let running = 0;
   let most = 0;
-  for (const [delta] of events) most = Math.max(most, (running += Number(delta)));
+  for (const [delta] of events) {
+    running += Number(delta);
+    most = Math.max(most, running);
+  }
   assert.equal(events.length, 12);
   assert.equal(most, 2, events.join('\n'));
   const bad = sci(box, 'run', '-j', '0');

@@ -30,7 +30,9 @@ steps:
 });
 after(() => box.cleanup());
 
-test('an input with *, spaces and $(...) is printed as is; backslashes and quotes in env survive', { timeout: 120_000 }, () => {
+test('an input with *, spaces and $(...) is printed as is; backslashes and quotes in env survive', {
+  timeout: 120_000,
+}, () => {
   const note = 'a * b  c $(touch pwned) `id` ${HOME}';
   const r = sci(box, 'run', 'manual', '--input', `note=${note}`, '--json', '--no-containers');
   assert.equal(r.code, 0, r.stderr);

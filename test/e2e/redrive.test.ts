@@ -45,7 +45,15 @@ test('a failed run resumes at its failed steps; succeeded ones are not run again
   const first = sci(box, 'run', 'ship', '--json', '--no-containers');
   assert.equal(first.code, 1, first.stderr);
   const [failed] = runsOf(first.stdout) as [Attempted];
-  assert.deepEqual(failed.steps.map((s) => [s.name, s.status]), [['build', 'succeeded'], ['lint', 'succeeded'], ['test', 'failed'], ['deploy', 'skipped']]);
+  assert.deepEqual(
+    failed.steps.map((s) => [s.name, s.status]),
+    [
+      ['build', 'succeeded'],
+      ['lint', 'succeeded'],
+      ['test', 'failed'],
+      ['deploy', 'skipped'],
+    ],
+  );
   assert.equal(failed.attempt, 1);
 
   writeFileSync(join(flags, 'fixed'), '');
@@ -55,14 +63,25 @@ test('a failed run resumes at its failed steps; succeeded ones are not run again
   assert.equal(redriven.id, failed.id);
   assert.equal(redriven.status, 'succeeded');
   assert.equal(redriven.attempt, 2);
-  assert.deepEqual(redriven.steps.map((s) => [s.name, s.status]), [['build', 'succeeded'], ['lint', 'succeeded'], ['test', 'succeeded'], ['deploy', 'succeeded']]);
+  assert.deepEqual(
+    redriven.steps.map((s) => [s.name, s.status]),
+    [
+      ['build', 'succeeded'],
+      ['lint', 'succeeded'],
+      ['test', 'succeeded'],
+      ['deploy', 'succeeded'],
+    ],
+  );
   // build ran once, and kept its first attempt's record; test ran twice
   assert.equal(readFileSync(join(flags, 'build-runs'), 'utf8'), 'run\n');
   assert.deepEqual(step(redriven, 'build'), step(failed, 'build'));
   assert.equal(step(redriven, 'test').attempts, 2);
   const log = sci(box, 'logs', failed.id, 'deploy');
   assert.match(log.stdout, /deploying 1\.2\.3 bundle/);
-  assert.ok((redriven as unknown as { cost: { transitions: number } }).cost.transitions > (failed as unknown as { cost: { transitions: number } }).cost.transitions);
+  assert.ok(
+    (redriven as unknown as { cost: { transitions: number } }).cost.transitions >
+      (failed as unknown as { cost: { transitions: number } }).cost.transitions,
+  );
 });
 
 test('only a failed or cancelled run can be redriven, and an unknown run is an error', () => {

@@ -13,7 +13,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { runsOf, sandbox, sciAsync, sci, step, type RunJson, type Sandbox } from './helpers.ts';
 
 /** A server answering its name; `failing(n)` makes the n-th request (from 0) a 503. */
-async function server(name: string, failing: (n: number) => boolean = () => false): Promise<{ server: Server; port: number }> {
+async function server(
+  name: string,
+  failing: (n: number) => boolean = () => false,
+): Promise<{ server: Server; port: number }> {
   let n = 0;
   const s = createServer((_req, res) => {
     const fail = failing(n++);
@@ -78,7 +81,10 @@ steps:
 `;
 }
 
-async function rollout(candidateFails: (n: number) => boolean, expect: 'stable' | 'candidate'): Promise<{ box: Sandbox; run: RunJson; code: number | null; answered: number }> {
+async function rollout(
+  candidateFails: (n: number) => boolean,
+  expect: 'stable' | 'candidate',
+): Promise<{ box: Sandbox; run: RunJson; code: number | null; answered: number }> {
   const stable = await server('stable');
   const candidate = await server('candidate', candidateFails);
   const listen = await freePort();
@@ -106,8 +112,14 @@ test('a healthy candidate reaches 100 % and records a release', async () => {
     assert.equal(step(run, 'canary').status, 'succeeded');
     assert.equal(step(run, 'afterwards').status, 'succeeded', 'every request after 100 % goes to the candidate');
     assert.ok(answered > 0);
-    const history = JSON.parse(sci(box, 'envs', 'production', '--history', '--json').stdout) as Array<{ run: string; status: string }>;
-    assert.deepEqual(history.map((h) => [h.run, h.status]), [[run.id, 'succeeded']]);
+    const history = JSON.parse(sci(box, 'envs', 'production', '--history', '--json').stdout) as Array<{
+      run: string;
+      status: string;
+    }>;
+    assert.deepEqual(
+      history.map((h) => [h.run, h.status]),
+      [[run.id, 'succeeded']],
+    );
   } finally {
     box.cleanup();
   }
@@ -119,7 +131,8 @@ test('a candidate answering 30 % 5xx is rolled back at the first weight; stable 
     assert.equal(code, 1);
     const canary = step(run, 'canary');
     assert.equal(canary.status, 'failed');
-    const [, rate, requests] = /^rolled back at 10%: error rate (\d+(?:\.\d)?)% > 2% \((\d+) requests\)$/.exec(canary.reason ?? '') ?? [];
+    const [, rate, requests] =
+      /^rolled back at 10%: error rate (\d+(?:\.\d)?)% > 2% \((\d+) requests\)$/.exec(canary.reason ?? '') ?? [];
     assert.ok(rate && requests, canary.reason);
     // One request in ten goes to the candidate, which fails the first three of each ten it gets.
     assert.ok(Number(rate) >= 25 && Number(requests) >= 2, canary.reason);

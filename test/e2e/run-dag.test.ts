@@ -71,7 +71,13 @@ test('failure skips dependants unless their if says otherwise; allow_failure kee
   const tolerant = runs.find((x) => x.pipeline === 'tolerant')!;
   assert.equal(failing.status, 'failed');
   const statuses = Object.fromEntries(failing.steps.map((s) => [s.name, s.status]));
-  assert.deepEqual(statuses, { ok: 'succeeded', bad: 'failed', 'after-bad': 'skipped', cleanup: 'succeeded', 'on-failure': 'succeeded' });
+  assert.deepEqual(statuses, {
+    ok: 'succeeded',
+    bad: 'failed',
+    'after-bad': 'skipped',
+    cleanup: 'succeeded',
+    'on-failure': 'succeeded',
+  });
   assert.equal(tolerant.status, 'succeeded');
   assert.equal(step(tolerant, 'optional').status, 'failed');
   assert.equal(step(tolerant, 'after').status, 'succeeded');
@@ -83,25 +89,40 @@ test('matrix cells are separate steps; artifacts reach dependants; workspaces ar
   const r = sci(box, 'run', 'build', '--json');
   const [run] = runsOf(r.stdout) as [RunJson];
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-  assert.deepEqual(run.steps.map((s) => [s.name, s.status]), [
-    ['make', 'succeeded'],
-    ['check (n=1)', 'succeeded'],
-    ['check (n=2)', 'succeeded'],
-    ['lonely', 'succeeded'],
-  ]);
+  assert.deepEqual(
+    run.steps.map((s) => [s.name, s.status]),
+    [
+      ['make', 'succeeded'],
+      ['check (n=1)', 'succeeded'],
+      ['check (n=2)', 'succeeded'],
+      ['lonely', 'succeeded'],
+    ],
+  );
   assert.match(sci(box, 'logs', run.id, 'check (n=2)').stdout, /cell 2/);
 });
 
 test('the JSON shape of a run is the contract', () => {
   const r = sci(box, 'runs', '--json');
   const [latest] = runsOf(r.stdout) as [RunJson];
-  assert.deepEqual(Object.keys(latest), ['id', 'pipeline', 'status', 'startedAt', 'endedAt', 'steps', 'cost', 'attempt']);
+  assert.deepEqual(Object.keys(latest), [
+    'id',
+    'pipeline',
+    'status',
+    'startedAt',
+    'endedAt',
+    'steps',
+    'cost',
+    'attempt',
+  ]);
   // the dashboard issue adds what the run costs (locally: what it would cost on AWS)
   const { cost } = latest as RunJson & { cost: { usd: number; transitions: number | null; buildSeconds: number } };
   assert.deepEqual(Object.keys(cost), ['usd', 'transitions', 'buildSeconds']);
   assert.ok(cost.usd > 0 && (cost.transitions ?? 0) > 0, JSON.stringify(cost));
   for (const s of latest.steps) {
-    assert.deepEqual(Object.keys(s).filter((k) => k !== 'reason'), ['name', 'status', 'attempts', 'startedAt', 'endedAt']);
+    assert.deepEqual(
+      Object.keys(s).filter((k) => k !== 'reason'),
+      ['name', 'status', 'attempts', 'startedAt', 'endedAt'],
+    );
     assert.match(String(s.endedAt), /^\d{4}-\d\d-\d\dT/);
   }
 });

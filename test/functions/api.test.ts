@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CreateStateMachineCommand, ListStateMachineVersionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  CreateStateMachineCommand,
+  ListStateMachineVersionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { openLocalStore, type LocalStore } from '../../local/store/dynalite-server.ts';
 import { CI, DEPLOY, RELEASE } from '../core/fixtures.ts';
@@ -29,7 +35,13 @@ let scheduled: (event: unknown) => Promise<{ kind: string }>;
 
 const call = (method: string, rawPath: string, body: unknown, requestId = 'req-1') =>
   api(
-    { rawPath, body: JSON.stringify(body), isBase64Encoded: false, headers: {}, requestContext: { http: { method }, authorizer: { iam: { userArn: 'arn:aws:iam::1:user/alice' } } } } as unknown as APIGatewayProxyEventV2,
+    {
+      rawPath,
+      body: JSON.stringify(body),
+      isBase64Encoded: false,
+      headers: {},
+      requestContext: { http: { method }, authorizer: { iam: { userArn: 'arn:aws:iam::1:user/alice' } } },
+    } as unknown as APIGatewayProxyEventV2,
     { awsRequestId: requestId } as Context,
   );
 
@@ -39,10 +51,17 @@ before(async () => {
   github = await fakeGitHub(REPO, SHA, { 'ci.yml': CI, 'deploy.yml': DEPLOY, 'release.yml': RELEASE });
   secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ token: 't', baseUrl: github.baseUrl }) });
   Object.assign(process.env, {
-    AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_DYNAMODB: local.endpoint(), TABLE_NAME: local.tableName,
-    GITHUB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gh', EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/sci-exec',
-    BUILD_PROJECT: 'sci-steps', ARTIFACT_BUCKET: 'sci-artifacts',
-    BUILD_ROLE_ARN: 'arn:aws:iam::123456789012:role/sci-steps', UNTRUSTED_BUILD_ROLE_ARN: 'arn:aws:iam::123456789012:role/sci-untrusted-steps',
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL_DYNAMODB: local.endpoint(),
+    TABLE_NAME: local.tableName,
+    GITHUB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gh',
+    EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/sci-exec',
+    BUILD_PROJECT: 'sci-steps',
+    ARTIFACT_BUCKET: 'sci-artifacts',
+    BUILD_ROLE_ARN: 'arn:aws:iam::123456789012:role/sci-steps',
+    UNTRUSTED_BUILD_ROLE_ARN: 'arn:aws:iam::123456789012:role/sci-untrusted-steps',
   });
   ({ handler: api } = (await import('../../functions/api.ts')) as unknown as { handler: typeof api });
   ({ handler: scheduled } = (await import('../../functions/scheduled.ts')) as unknown as { handler: typeof scheduled });
@@ -56,43 +75,83 @@ after(async () => {
 
 beforeEach(() => {
   sfn.reset();
-  sfn.on(ListStateMachineVersionsCommand).rejects(Object.assign(new Error('none'), { name: 'StateMachineDoesNotExist' }));
-  sfn.on(CreateStateMachineCommand).callsFake((i: { name: string }) => ({ stateMachineVersionArn: `arn:aws:states:eu-west-1:123456789012:stateMachine:${i.name}:1` }));
-  sfn.on(StartExecutionCommand).callsFake((i: { name: string }) => ({ executionArn: `arn:aws:states:eu-west-1:123456789012:execution:m:${i.name}` }));
+  sfn
+    .on(ListStateMachineVersionsCommand)
+    .rejects(Object.assign(new Error('none'), { name: 'StateMachineDoesNotExist' }));
+  sfn.on(CreateStateMachineCommand).callsFake((i: { name: string }) => ({
+    stateMachineVersionArn: `arn:aws:states:eu-west-1:123456789012:stateMachine:${i.name}:1`,
+  }));
+  sfn.on(StartExecutionCommand).callsFake((i: { name: string }) => ({
+    executionArn: `arn:aws:states:eu-west-1:123456789012:execution:m:${i.name}`,
+  }));
   sfn.on(StopExecutionCommand).resolves({});
 });
 
 describe('functions/api handler', () => {
   test('POST /runs with a bad input: 400 naming it, and no Step Functions call', async () => {
-    const res = await call('POST', '/runs', { repo: REPO, pipeline: 'deploy', branch: 'main', inputs: { target: 'moon' } });
+    const res = await call('POST', '/runs', {
+      repo: REPO,
+      pipeline: 'deploy',
+      branch: 'main',
+      inputs: { target: 'moon' },
+    });
     assert.equal(res.statusCode, 400);
     assert.match(String(res.body), /target/);
     assert.equal(sfn.calls().length, 0);
   });
 
   test('POST /runs starts the pipeline with typed inputs, the caller as actor; then cancel stops it', async () => {
-    const res = await call('POST', '/runs', { repo: REPO, pipeline: 'deploy', branch: 'main', inputs: { target: 'prod' } }, 'req-2');
+    const res = await call(
+      'POST',
+      '/runs',
+      { repo: REPO, pipeline: 'deploy', branch: 'main', inputs: { target: 'prod' } },
+      'req-2',
+    );
     assert.equal(res.statusCode, 202, String(res.body));
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
-    assert.deepEqual([input.run.event, input.run.sha, input.run.actor, input.run.inputs], ['manual', SHA, 'arn:aws:iam::1:user/alice', { target: 'prod' }]);
-    await local.store.transitionRun(input.run.id, 'running', { executionArn: `arn:aws:states:eu-west-1:123456789012:execution:m:${input.run.id}` });
+    assert.deepEqual(
+      [input.run.event, input.run.sha, input.run.actor, input.run.inputs],
+      ['manual', SHA, 'arn:aws:iam::1:user/alice', { target: 'prod' }],
+    );
+    await local.store.transitionRun(input.run.id, 'running', {
+      executionArn: `arn:aws:states:eu-west-1:123456789012:execution:m:${input.run.id}`,
+    });
     const cancel = await call('POST', `/runs/${input.run.id}/cancel`, {});
     assert.equal(cancel.statusCode, 200, String(cancel.body));
-    assert.equal(sfn.commandCalls(StopExecutionCommand)[0]!.args[0].input.executionArn, `arn:aws:states:eu-west-1:123456789012:execution:m:${input.run.id}`);
+    assert.equal(
+      sfn.commandCalls(StopExecutionCommand)[0]!.args[0].input.executionArn,
+      `arn:aws:states:eu-west-1:123456789012:execution:m:${input.run.id}`,
+    );
   });
 
   test('approving a step that waits for nothing is a 4xx; unknown routes 404; GET 405; bad JSON 400', async () => {
     assert.ok([404, 409].includes((await call('POST', '/runs/NOPE/steps/gate/approve', {})).statusCode ?? 0));
     assert.equal((await call('POST', '/nowhere', {})).statusCode, 404);
     assert.equal((await call('GET', '/runs', {})).statusCode, 405);
-    const bad = await api({ rawPath: '/runs', body: '{', isBase64Encoded: false, headers: {}, requestContext: { http: { method: 'POST' } } } as unknown as APIGatewayProxyEventV2, { awsRequestId: 'x' } as Context);
+    const bad = await api(
+      {
+        rawPath: '/runs',
+        body: '{',
+        isBase64Encoded: false,
+        headers: {},
+        requestContext: { http: { method: 'POST' } },
+      } as unknown as APIGatewayProxyEventV2,
+      { awsRequestId: 'x' } as Context,
+    );
     assert.equal(bad.statusCode, 400);
   });
 });
 
 describe('functions/scheduled handler', () => {
   test('a firing starts the scheduled pipeline at the branch head, once per scheduler invocation', async () => {
-    const event = { repo: REPO, pipeline: 'release', branch: 'main', cron: '0 3 * * 1-5', invocation: 'inv-1', scheduledTime: '2026-11-27T03:00:00Z' };
+    const event = {
+      repo: REPO,
+      pipeline: 'release',
+      branch: 'main',
+      cron: '0 3 * * 1-5',
+      invocation: 'inv-1',
+      scheduledTime: '2026-11-27T03:00:00Z',
+    };
     assert.equal((await scheduled(event)).kind, 'started');
     assert.equal((await scheduled(event)).kind, 'started');
     const runs = await local.store.listRuns({ repo: REPO, pipeline: 'release' });

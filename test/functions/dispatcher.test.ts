@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { CreateStateMachineCommand, ListStateMachineVersionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  CreateStateMachineCommand,
+  ListStateMachineVersionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { openLocalStore, type LocalStore } from '../../local/store/dynalite-server.ts';
 import { slimPayload } from '../../src/github/slim-payload.ts';
@@ -39,15 +44,31 @@ before(async () => {
   github = await fakeGitHub('Codertocat/Hello-World', SHA, { 'ci.yml': CI });
   scheduler.on(ListSchedulesCommand).resolves({ Schedules: [] });
   secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ token: 't', baseUrl: github.baseUrl }) });
-  sfn.on(ListStateMachineVersionsCommand).rejects(Object.assign(new Error('none'), { name: 'StateMachineDoesNotExist' }));
-  sfn.on(CreateStateMachineCommand).callsFake((i: { name: string }) => ({ stateMachineVersionArn: `arn:aws:states:eu-west-1:123456789012:stateMachine:${i.name}:1` }));
-  sfn.on(StartExecutionCommand).callsFake((i: { stateMachineArn: string; name: string }) => ({ executionArn: `arn:aws:states:eu-west-1:123456789012:execution:m:${i.name}` }));
+  sfn
+    .on(ListStateMachineVersionsCommand)
+    .rejects(Object.assign(new Error('none'), { name: 'StateMachineDoesNotExist' }));
+  sfn.on(CreateStateMachineCommand).callsFake((i: { name: string }) => ({
+    stateMachineVersionArn: `arn:aws:states:eu-west-1:123456789012:stateMachine:${i.name}:1`,
+  }));
+  sfn.on(StartExecutionCommand).callsFake((i: { stateMachineArn: string; name: string }) => ({
+    executionArn: `arn:aws:states:eu-west-1:123456789012:execution:m:${i.name}`,
+  }));
   Object.assign(process.env, {
-    AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_DYNAMODB: local.endpoint(), TABLE_NAME: local.tableName,
-    GITHUB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gh', EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/sci-exec',
-    SCHEDULER_GROUP: 'sci', SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/sched', SCHEDULED_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:scheduled',
-    BUILD_PROJECT: 'sci-steps', ARTIFACT_BUCKET: 'sci-artifacts',
-    BUILD_ROLE_ARN: 'arn:aws:iam::123456789012:role/sci-steps', UNTRUSTED_BUILD_ROLE_ARN: 'arn:aws:iam::123456789012:role/sci-untrusted-steps', STATE_MACHINE_PREFIX: 'sci-',
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL_DYNAMODB: local.endpoint(),
+    TABLE_NAME: local.tableName,
+    GITHUB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gh',
+    EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/sci-exec',
+    SCHEDULER_GROUP: 'sci',
+    SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/sched',
+    SCHEDULED_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:scheduled',
+    BUILD_PROJECT: 'sci-steps',
+    ARTIFACT_BUCKET: 'sci-artifacts',
+    BUILD_ROLE_ARN: 'arn:aws:iam::123456789012:role/sci-steps',
+    UNTRUSTED_BUILD_ROLE_ARN: 'arn:aws:iam::123456789012:role/sci-untrusted-steps',
+    STATE_MACHINE_PREFIX: 'sci-',
   });
   ({ handler } = (await import('../../functions/dispatcher.ts')) as unknown as { handler: typeof handler });
 });
@@ -61,7 +82,13 @@ after(async () => {
 describe('functions/dispatcher handler', () => {
   test('a batch: the push starts one run; a broken message alone is reported for retry; the same delivery again starts nothing new', async () => {
     const push = examples('push').find((p) => p.ref === 'refs/heads/master')!;
-    const message = JSON.stringify({ hookId: '1', deliveryId: 'fn-d-1', event: 'push', receivedAt: '2026-11-27T04:00:00Z', payload: slimPayload('push', push) });
+    const message = JSON.stringify({
+      hookId: '1',
+      deliveryId: 'fn-d-1',
+      event: 'push',
+      receivedAt: '2026-11-27T04:00:00Z',
+      payload: slimPayload('push', push),
+    });
     const result = await handler(sqsEvent([message, '{not json']));
     assert.deepEqual(result.batchItemFailures, [{ itemIdentifier: 'm1' }]);
     const runs = await local.store.listRuns({ repo: 'Codertocat/Hello-World' });
@@ -71,8 +98,15 @@ describe('functions/dispatcher handler', () => {
     const start = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
     assert.match(start.stateMachineArn!, /^arn:aws:states:eu-west-1:123456789012:stateMachine:sci-[0-9a-f]{10}-ci:1$/);
     assert.equal(JSON.parse(start.input!).run.id, runs[0]!.id);
-    assert.deepEqual(github.statuses.map((s) => [s.context, s.state]), [['sci/ci', 'pending']]);
-    assert.equal(scheduler.commandCalls(ListSchedulesCommand)[0]!.args[0].input.GroupName, 'sci', 'a default-branch push syncs schedules');
+    assert.deepEqual(
+      github.statuses.map((s) => [s.context, s.state]),
+      [['sci/ci', 'pending']],
+    );
+    assert.equal(
+      scheduler.commandCalls(ListSchedulesCommand)[0]!.args[0].input.GroupName,
+      'sci',
+      'a default-branch push syncs schedules',
+    );
     assert.deepEqual((await handler(sqsEvent([message]))).batchItemFailures, []);
     assert.equal((await local.store.listRuns({ repo: 'Codertocat/Hello-World' })).length, 1);
   });

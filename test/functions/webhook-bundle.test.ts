@@ -22,7 +22,20 @@ let dir: string;
 let local: LocalStore;
 let aws: Server;
 const sent: Array<{ target: string; body: Record<string, unknown> }> = [];
-const ENV = ['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'TABLE_NAME', 'QUEUE_URL', 'WEBHOOK_SECRET_ARN', 'ALLOWED_REPOS'];
+const ENV = [
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_ENDPOINT_URL_DYNAMODB',
+  'AWS_ENDPOINT_URL_SQS',
+  'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  'TABLE_NAME',
+  'QUEUE_URL',
+  'WEBHOOK_SECRET_ARN',
+  'ALLOWED_REPOS',
+];
 const saved = Object.fromEntries(ENV.map((n) => [n, process.env[n]]));
 
 /** Secrets Manager GetSecretValue and SQS SendMessage, AWS JSON protocol. */
@@ -54,10 +67,17 @@ before(async () => {
   const endpoint = `http://127.0.0.1:${(aws.address() as AddressInfo).port}`;
   for (const n of ENV) delete process.env[n];
   Object.assign(process.env, {
-    AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDLAMBDA', AWS_SECRET_ACCESS_KEY: 's', AWS_SESSION_TOKEN: 't',
-    AWS_ENDPOINT_URL_DYNAMODB: local.endpoint(), AWS_ENDPOINT_URL_SQS: endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
-    TABLE_NAME: local.tableName, QUEUE_URL: `${endpoint}/123456789012/sci-deliveries`,
-    WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sci-webhook', ALLOWED_REPOS: 'Codertocat/Hello-World',
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'AKIDLAMBDA',
+    AWS_SECRET_ACCESS_KEY: 's',
+    AWS_SESSION_TOKEN: 't',
+    AWS_ENDPOINT_URL_DYNAMODB: local.endpoint(),
+    AWS_ENDPOINT_URL_SQS: endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+    TABLE_NAME: local.tableName,
+    QUEUE_URL: `${endpoint}/123456789012/sci-deliveries`,
+    WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sci-webhook',
+    ALLOWED_REPOS: 'Codertocat/Hello-World',
   });
 });
 
@@ -77,15 +97,24 @@ describe('the shipped webhook bundle', () => {
     const bytes = await bundleFunction('webhook', out);
     // The issue's budget; deterministic for a given lockfile (no profile/SSO/STS clients inside).
     assert.ok(bytes <= 300 * 1024, `webhook bundle is ${(bytes / 1024).toFixed(0)} KB`);
-    const { handler } = (await import(pathToFileURL(out).href)) as { handler: (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> };
+    const { handler } = (await import(pathToFileURL(out).href)) as {
+      handler: (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+    };
     const request = await signedRequest('push', examples('push')[4], 'bundle-guid-1');
     const event = {
-      version: '2.0', rawPath: '/', headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v])),
-      isBase64Encoded: false, body: request.body, requestContext: { http: { method: 'POST', path: '/' } },
+      version: '2.0',
+      rawPath: '/',
+      headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v])),
+      isBase64Encoded: false,
+      body: request.body,
+      requestContext: { http: { method: 'POST', path: '/' } },
     } as unknown as APIGatewayProxyEventV2;
     const first = await handler(event);
     assert.equal(first.statusCode, 202, first.body);
-    assert.deepEqual(sent.map((s) => s.target), ['secretsmanager.GetSecretValue', 'AmazonSQS.SendMessage']);
+    assert.deepEqual(
+      sent.map((s) => s.target),
+      ['secretsmanager.GetSecretValue', 'AmazonSQS.SendMessage'],
+    );
     assert.equal(JSON.parse(String(sent[1]!.body.MessageBody)).deliveryId, 'bundle-guid-1');
     assert.equal(await local.store.recordDelivery('4242', 'bundle-guid-1', {}), false, 'recorded in the table');
     assert.equal((await handler(event)).statusCode, 200);

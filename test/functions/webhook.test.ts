@@ -25,7 +25,12 @@ let handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructure
 function urlEvent(request: { headers: Record<string, string>; body: string }, base64 = false): APIGatewayProxyEventV2 {
   const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]));
   return {
-    version: '2.0', routeKey: '$default', rawPath: '/', rawQueryString: '', headers, isBase64Encoded: base64,
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: '/',
+    rawQueryString: '',
+    headers,
+    isBase64Encoded: base64,
     body: base64 ? Buffer.from(request.body).toString('base64') : request.body,
     requestContext: { http: { method: 'POST', path: '/' } },
   } as unknown as APIGatewayProxyEventV2;
@@ -35,10 +40,14 @@ before(async () => {
   home = mkdtempSync(join(tmpdir(), 'sci-webhook-fn-'));
   local = await openLocalStore(home);
   Object.assign(process.env, {
-    AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_ENDPOINT_URL_DYNAMODB: local.endpoint(), TABLE_NAME: local.tableName,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL_DYNAMODB: local.endpoint(),
+    TABLE_NAME: local.tableName,
     QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/sci-deliveries',
-    WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sci-webhook', ALLOWED_REPOS: 'Codertocat/Hello-World',
+    WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sci-webhook',
+    ALLOWED_REPOS: 'Codertocat/Hello-World',
   });
   ({ handler } = (await import('../../functions/webhook.ts')) as unknown as { handler: typeof handler });
 });

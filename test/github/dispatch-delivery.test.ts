@@ -35,15 +35,23 @@ async function runIds(store: DeliveryDeps['store']): Promise<string[]> {
   return (await store.listRuns({})).map((r) => r.id).reverse();
 }
 
-const BUILD_ROLES = { trusted: 'arn:aws:iam::123456789012:role/steps', untrusted: 'arn:aws:iam::123456789012:role/untrusted-steps' };
+const BUILD_ROLES = {
+  trusted: 'arn:aws:iam::123456789012:role/steps',
+  untrusted: 'arn:aws:iam::123456789012:role/untrusted-steps',
+};
 
 async function deps(files = REPO_FILES, changed?: string[]) {
   const { store } = await freshStore();
   const statuses = recordingStatuses();
   const repos = fixedRepos(files, changed);
   const d: DeliveryDeps = {
-    store, statuses, repos,
-    registry: new SfnStateMachineRegistry(new SFNClient({ region: 'eu-west-1' }), { roleArn: 'arn:aws:iam::123456789012:role/x', arnPrefix: ARN_PREFIX }),
+    store,
+    statuses,
+    repos,
+    registry: new SfnStateMachineRegistry(new SFNClient({ region: 'eu-west-1' }), {
+      roleArn: 'arn:aws:iam::123456789012:role/x',
+      arnPrefix: ARN_PREFIX,
+    }),
     executions: new SfnExecutions(new SFNClient({ region: 'eu-west-1' })),
     clock: { now: () => new Date('2026-11-27T04:00:00Z') },
     target: { tableName: 't', buildProject: 'p', artifactBucket: 'b' },
@@ -55,7 +63,13 @@ async function deps(files = REPO_FILES, changed?: string[]) {
 }
 
 function delivery(event: string, payload: Record<string, unknown>, id = 'guid-1'): QueuedDelivery {
-  return { hookId: '1', deliveryId: id, event, receivedAt: '2026-11-27T04:00:00Z', payload: slimPayload(event, payload) };
+  return {
+    hookId: '1',
+    deliveryId: id,
+    event,
+    receivedAt: '2026-11-27T04:00:00Z',
+    payload: slimPayload(event, payload),
+  };
 }
 
 const pushToMaster = () => examples('push').find((p) => p.ref === 'refs/heads/master')!;
@@ -63,8 +77,13 @@ const pushToMaster = () => examples('push').find((p) => p.ref === 'refs/heads/ma
 beforeEach(() => {
   sfn.reset();
   sfn.on(ListStateMachineVersionsCommand).resolves({ stateMachineVersions: [] });
-  sfn.on(CreateStateMachineCommand).callsFake((input: { name: string }) => ({ stateMachineArn: ARN_PREFIX + input.name, stateMachineVersionArn: `${ARN_PREFIX}${input.name}:1` }));
-  sfn.on(StartExecutionCommand).callsFake((input: { stateMachineArn: string; name: string }) => ({ executionArn: `${input.stateMachineArn.replace(':stateMachine:', ':execution:').replace(/:\d+$/, '')}:${input.name}` }));
+  sfn.on(CreateStateMachineCommand).callsFake((input: { name: string }) => ({
+    stateMachineArn: ARN_PREFIX + input.name,
+    stateMachineVersionArn: `${ARN_PREFIX}${input.name}:1`,
+  }));
+  sfn.on(StartExecutionCommand).callsFake((input: { stateMachineArn: string; name: string }) => ({
+    executionArn: `${input.stateMachineArn.replace(':stateMachine:', ':execution:').replace(/:\d+$/, '')}:${input.name}`,
+  }));
 });
 
 describe('dispatcher', () => {
@@ -86,17 +105,38 @@ describe('dispatcher', () => {
     const input = JSON.parse(call.input!);
     assert.equal(call.name, input.run.id);
     assert.deepEqual(input.run, {
-      id: input.run.id, pipeline: 'ci', repo: 'Codertocat/Hello-World', repoUrl: 'https://github.com/Codertocat/Hello-World.git',
-      sha: '6113728f27ae82c7b1a177c8d03f9e96e0adf246', ref: 'refs/heads/master', branch: 'master', tag: '', event: 'push', actor: 'Codertocat',
-      pr: { number: 0, base: '', fork: false }, inputs: {}, callees: {},
+      id: input.run.id,
+      pipeline: 'ci',
+      repo: 'Codertocat/Hello-World',
+      repoUrl: 'https://github.com/Codertocat/Hello-World.git',
+      sha: '6113728f27ae82c7b1a177c8d03f9e96e0adf246',
+      ref: 'refs/heads/master',
+      branch: 'master',
+      tag: '',
+      event: 'push',
+      actor: 'Codertocat',
+      pr: { number: 0, base: '', fork: false },
+      inputs: {},
+      callees: {},
       builds: { untrusted: false, role: BUILD_ROLES.trusted, artifacts: 'runs', cache: 'cache' },
     });
     assert.deepEqual(input.steps, {});
     const run = (await store.getRun(input.run.id))!;
     assert.equal(run.run.status, 'running');
     assert.equal(run.run.definitionHash, machine.versionDescription);
-    assert.deepEqual(run.steps.map((s) => [s.name, s.status]), [['lint', 'pending'], ['test (node=20)', 'pending'], ['test (node=22)', 'pending'], ['publish', 'pending']]);
-    assert.deepEqual(statuses.statuses.map((s) => [s.context, s.state]), [['sci/ci', 'pending']]);
+    assert.deepEqual(
+      run.steps.map((s) => [s.name, s.status]),
+      [
+        ['lint', 'pending'],
+        ['test (node=20)', 'pending'],
+        ['test (node=22)', 'pending'],
+        ['publish', 'pending'],
+      ],
+    );
+    assert.deepEqual(
+      statuses.statuses.map((s) => [s.context, s.state]),
+      [['sci/ci', 'pending']],
+    );
     assert.match(statuses.statuses[0]!.targetUrl!, /console\.aws\.amazon\.com\/states\/.*execution/);
   });
 
@@ -106,8 +146,12 @@ describe('dispatcher', () => {
     const created = sfn.commandCalls(CreateStateMachineCommand)[0]!.args[0].input;
     // The machine exists now with this very definition: the current revision is re-published (idempotent).
     sfn.on(CreateStateMachineCommand).rejects(notFound('StateMachineAlreadyExists'));
-    sfn.on(DescribeStateMachineCommand).resolves({ definition: created.definition, roleArn: created.roleArn, revisionId: 'rev-1' });
-    sfn.on(PublishStateMachineVersionCommand).resolves({ stateMachineVersionArn: `${ARN_PREFIX}${created.name}:1`, creationDate: new Date() });
+    sfn
+      .on(DescribeStateMachineCommand)
+      .resolves({ definition: created.definition, roleArn: created.roleArn, revisionId: 'rev-1' });
+    sfn
+      .on(PublishStateMachineVersionCommand)
+      .resolves({ stateMachineVersionArn: `${ARN_PREFIX}${created.name}:1`, creationDate: new Date() });
     sfn.on(StartExecutionCommand).rejects(notFound('ExecutionAlreadyExists'));
     const retry = await deps();
     retry.d.store = first.store;
@@ -121,7 +165,9 @@ describe('dispatcher', () => {
   });
 
   test('a changed definition publishes a new version through UpdateStateMachine', async () => {
-    sfn.on(DescribeStateMachineCommand).resolves({ definition: '{"StartAt":"old"}', roleArn: 'arn:aws:iam::123456789012:role/x', revisionId: 'rev-1' });
+    sfn
+      .on(DescribeStateMachineCommand)
+      .resolves({ definition: '{"StartAt":"old"}', roleArn: 'arn:aws:iam::123456789012:role/x', revisionId: 'rev-1' });
     sfn.on(CreateStateMachineCommand).rejects(notFound('StateMachineAlreadyExists'));
     sfn.on(UpdateStateMachineCommand).resolves({ stateMachineVersionArn: `${ARN_PREFIX}x:2` });
     const { d } = await deps();
@@ -148,7 +194,10 @@ describe('dispatcher', () => {
   test('deleted refs, [skip ci], tag pushes without a tag trigger and paths_ignore start nothing', async () => {
     const { d } = await deps();
     const deleted = examples('push').find((p) => p.deleted)!;
-    assert.deepEqual(await dispatchDelivery(d, delivery('push', deleted)), { kind: 'ignored', reason: 'refs/tags/simple-tag was deleted' });
+    assert.deepEqual(await dispatchDelivery(d, delivery('push', deleted)), {
+      kind: 'ignored',
+      reason: 'refs/tags/simple-tag was deleted',
+    });
     const skip = pushToMaster();
     (skip.head_commit as { message: string }).message = 'docs [skip ci]';
     assert.deepEqual(await dispatchDelivery(d, delivery('push', skip)), { kind: 'started', runs: [] });
@@ -171,11 +220,19 @@ describe('dispatcher', () => {
     assert.deepEqual(input.run.pr, { number: 2, base: 'master', fork: true });
     assert.equal(input.run.ref, 'refs/pull/2/head');
     // the dispatcher's trust decision travels with it: the untrusted role and namespace
-    assert.deepEqual(input.run.builds, { untrusted: true, role: BUILD_ROLES.untrusted, artifacts: 'untrusted/runs', cache: 'untrusted/cache' });
+    assert.deepEqual(input.run.builds, {
+      untrusted: true,
+      role: BUILD_ROLES.untrusted,
+      artifacts: 'untrusted/runs',
+      cache: 'untrusted/cache',
+    });
   });
 
   test('every push and pull_request example is handled without error', async () => {
-    for (const [event, list] of [['push', examples('push')], ['pull_request', examples('pull_request')]] as const) {
+    for (const [event, list] of [
+      ['push', examples('push')],
+      ['pull_request', examples('pull_request')],
+    ] as const) {
       for (const [i, payload] of list.entries()) {
         const { d } = await deps();
         const outcome = await dispatchDelivery(d, delivery(event, payload, `${event}-${i}`));
@@ -199,23 +256,44 @@ describe('dispatcher', () => {
   });
 
   test('without cancel_in_progress a newer run waits, a third replaces it, and a cold reporter starts it when the older ends', async () => {
-    const files = REPO_FILES.map((f) => (f.path === '.sci/ci.yml' ? { ...f, text: f.text.replace('cancel_in_progress: true', 'cancel_in_progress: false') } : f));
+    const files = REPO_FILES.map((f) =>
+      f.path === '.sci/ci.yml'
+        ? { ...f, text: f.text.replace('cancel_in_progress: true', 'cancel_in_progress: false') }
+        : f,
+    );
     const { d, store, statuses } = await deps(files);
     for (const [i, id] of ['first', 'second', 'third'].entries()) {
       d.clock = { now: () => new Date(`2026-11-27T04:0${i}:00Z`) };
       await dispatchDelivery(d, delivery('push', pushToMaster(), id));
     }
-    const [first, second, third] = (await store.listRuns({ pipeline: 'ci' })).reverse() as [RunRecord, RunRecord, RunRecord];
+    const [first, second, third] = (await store.listRuns({ pipeline: 'ci' })).reverse() as [
+      RunRecord,
+      RunRecord,
+      RunRecord,
+    ];
     assert.deepEqual([first.status, second.status, third.status], ['running', 'cancelled', 'queued']);
     assert.equal(third.waitingFor, first.id);
     assert.match(second.reason!, new RegExp(`replaced by run ${third.id}`));
     assert.equal(sfn.commandCalls(StartExecutionCommand).length, 1);
     assert.equal(sfn.commandCalls(StopExecutionCommand).length, 0, 'a waiting run has no execution to stop');
-    assert.deepEqual(statuses.statuses.filter((s) => s.sha === first.sha).map((s) => [s.state, s.description.split(':')[0]]), [
-      ['pending', 'ci'], ['pending', 'ci'], ['error', 'cancelled'], ['pending', 'ci'],
-    ]);
+    assert.deepEqual(
+      statuses.statuses.filter((s) => s.sha === first.sha).map((s) => [s.state, s.description.split(':')[0]]),
+      [
+        ['pending', 'ci'],
+        ['pending', 'ci'],
+        ['error', 'cancelled'],
+        ['pending', 'ci'],
+      ],
+    );
     // The queue is the table: a reporter built afresh (a cold Lambda) starts the waiting run on the older one's end.
-    const report: ReportDeps = { store, statuses, clock: d.clock, runUrl: (arn) => arn, startFollowers: async () => undefined, executions: new SfnExecutions(new SFNClient({ region: 'eu-west-1' })) };
+    const report: ReportDeps = {
+      store,
+      statuses,
+      clock: d.clock,
+      runUrl: (arn) => arn,
+      startFollowers: async () => undefined,
+      executions: new SfnExecutions(new SFNClient({ region: 'eu-west-1' })),
+    };
     const ended = { executionArn: first.executionArn!, name: first.id, status: 'SUCCEEDED' };
     assert.match(await onExecutionStatus(report, ended), new RegExp(`started run ${third.id}`));
     await onExecutionStatus(report, ended);
@@ -224,7 +302,14 @@ describe('dispatcher', () => {
     assert.equal(starts[1]!.args[0].input.name, third.id);
     assert.equal(JSON.parse(starts[1]!.args[0].input.input!).run.id, third.id);
     const started = (await store.getRun(third.id))!.run;
-    assert.deepEqual([started.status, started.executionArn], ['running', starts[1]!.args[0].input.stateMachineArn!.replace(':stateMachine:', ':execution:').replace(/:\d+$/, '') + `:${third.id}`]);
+    assert.deepEqual(
+      [started.status, started.executionArn],
+      [
+        'running',
+        starts[1]!.args[0].input.stateMachineArn!.replace(':stateMachine:', ':execution:').replace(/:\d+$/, '') +
+          `:${third.id}`,
+      ],
+    );
   });
 
   test('a tag push calls the deploy pipeline: its version ARN goes into run.callees', async () => {
@@ -234,19 +319,33 @@ describe('dispatcher', () => {
     const outcome = await dispatchDelivery(d, delivery('push', tag));
     assert.equal(outcome.kind, 'started');
     const names = sfn.commandCalls(CreateStateMachineCommand).map((c) => c.args[0].input.name);
-    assert.deepEqual(names, [stateMachineName('sci-', 'Codertocat/Hello-World', 'deploy'), stateMachineName('sci-', 'Codertocat/Hello-World', 'release')]);
+    assert.deepEqual(names, [
+      stateMachineName('sci-', 'Codertocat/Hello-World', 'deploy'),
+      stateMachineName('sci-', 'Codertocat/Hello-World', 'release'),
+    ]);
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
     assert.deepEqual(Object.values(input.run.callees), [`${ARN_PREFIX}${names[0]}:1`]);
     assert.equal(input.run.tag, 'v1.0.0');
     const child = (await d.store.getRun(`${input.run.id}.deploy`))!;
-    assert.deepEqual([child.run.pipeline, child.run.status, child.run.parentRunId, child.run.event], ['deploy', 'queued', input.run.id, 'pipeline']);
-    assert.deepEqual(child.steps.map((s) => [s.key, s.status]), [['ship', 'pending']]);
+    assert.deepEqual(
+      [child.run.pipeline, child.run.status, child.run.parentRunId, child.run.event],
+      ['deploy', 'queued', input.run.id, 'pipeline'],
+    );
+    assert.deepEqual(
+      child.steps.map((s) => [s.key, s.status]),
+      [['ship', 'pending']],
+    );
   });
 });
 
 describe('inputs on events other than manual', () => {
   test('a required manual input does not stop a push: it gets its empty value', async () => {
-    const files = [{ path: '.sci/ci.yml', text: 'on:\n  push: {}\n  manual:\n    inputs:\n      version: { type: string, required: true }\n      dry: { type: boolean, default: true }\nsteps:\n  a:\n    run: echo\n' }];
+    const files = [
+      {
+        path: '.sci/ci.yml',
+        text: 'on:\n  push: {}\n  manual:\n    inputs:\n      version: { type: string, required: true }\n      dry: { type: boolean, default: true }\nsteps:\n  a:\n    run: echo\n',
+      },
+    ];
     const { d } = await deps(files);
     const outcome = await dispatchDelivery(d, delivery('push', pushToMaster(), 'inputs-1'));
     assert.equal(outcome.kind, 'started');
@@ -263,7 +362,10 @@ describe('a late redelivery', () => {
     await store.transitionRun(runId, 'succeeded');
     const before = { statuses: statuses.statuses.length, starts: sfn.commandCalls(StartExecutionCommand).length };
     await dispatchDelivery(d, delivery('push', pushToMaster(), 'late'));
-    assert.deepEqual({ statuses: statuses.statuses.length, starts: sfn.commandCalls(StartExecutionCommand).length }, before);
+    assert.deepEqual(
+      { statuses: statuses.statuses.length, starts: sfn.commandCalls(StartExecutionCommand).length },
+      before,
+    );
     assert.equal((await store.getRun(runId))!.run.status, 'succeeded');
   });
 

@@ -6,7 +6,7 @@ import type { QueuedDelivery } from '../../src/core/ports.ts';
 const require = createRequire(import.meta.url);
 const all = require('@octokit/webhooks-examples') as Array<{ name: string; examples: Array<Record<string, unknown>> }>;
 
-export const TEST_SECRET = 'It\'s a Secret to Everybody';
+export const TEST_SECRET = "It's a Secret to Everybody";
 
 /** Every example payload of one event, as published by GitHub's docs. */
 export function examples(event: string): Array<Record<string, unknown>> {
@@ -47,5 +47,10 @@ export function memoryDeliveries() {
 
 export function memoryQueue() {
   const sent: QueuedDelivery[] = [];
-  return { sent, async enqueue(d: QueuedDelivery) { sent.push(d); } };
+  return {
+    sent,
+    async enqueue(d: QueuedDelivery) {
+      sent.push(d);
+    },
+  };
 }

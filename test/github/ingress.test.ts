@@ -21,7 +21,10 @@ function setup(overrides: Partial<IngressDeps> = {}) {
 describe('webhook ingress', () => {
   test('every push and pull_request example is accepted once and enqueued slim', async () => {
     const { deps, queue } = setup();
-    const payloads = [...examples('push').map((p) => ['push', p] as const), ...examples('pull_request').map((p) => ['pull_request', p] as const)];
+    const payloads = [
+      ...examples('push').map((p) => ['push', p] as const),
+      ...examples('pull_request').map((p) => ['pull_request', p] as const),
+    ];
     for (const [i, [event, payload]] of payloads.entries()) {
       const res = await receiveDelivery(deps, await signedRequest(event, payload, `guid-${i}`));
       assert.equal(res.status, 202, `${event} #${i}: ${res.body}`);
@@ -47,7 +50,12 @@ describe('webhook ingress', () => {
   test('a delivery whose enqueue failed is enqueued by its redelivery', async () => {
     const { deps, queue } = setup();
     let fail = true;
-    const flaky = { enqueue: async (d: Parameters<typeof queue.enqueue>[0]) => { if (fail) throw new Error('SQS down'); await queue.enqueue(d); } };
+    const flaky = {
+      enqueue: async (d: Parameters<typeof queue.enqueue>[0]) => {
+        if (fail) throw new Error('SQS down');
+        await queue.enqueue(d);
+      },
+    };
     const request = await signedRequest('push', examples('push')[4], 'guid-flaky');
     await assert.rejects(receiveDelivery({ ...deps, queue: flaky }, request), /SQS down/);
     fail = false;
@@ -59,7 +67,11 @@ describe('webhook ingress', () => {
 
   const rejected: Array<[string, (r: { headers: Record<string, string>; body: string }) => void, number]> = [
     ['a missing signature', (r) => delete r.headers['X-Hub-Signature-256'], 401],
-    ['a signature made with another secret', (r) => (r.headers['X-Hub-Signature-256'] = 'sha256=' + '0'.repeat(64)), 401],
+    [
+      'a signature made with another secret',
+      (r) => (r.headers['X-Hub-Signature-256'] = `sha256=${'0'.repeat(64)}`),
+      401,
+    ],
     ['a body changed after signing', (r) => (r.body = r.body.replace('Hello-World', 'Hello-Worle')), 401],
     ['a legacy sha1 signature only', (r) => (r.headers['X-Hub-Signature-256'] = 'sha1=abc'), 401],
   ];

@@ -4,20 +4,32 @@ import { normaliseDelivery } from '../../src/github/normalise.ts';
 import { slimPayload } from '../../src/github/slim-payload.ts';
 import { examples } from './helpers.ts';
 
-const queued = (event: string, payload: Record<string, unknown>) => ({ hookId: '1', deliveryId: 'd', event, receivedAt: '', payload: slimPayload(event, payload) });
+const queued = (event: string, payload: Record<string, unknown>) => ({
+  hookId: '1',
+  deliveryId: 'd',
+  event,
+  receivedAt: '',
+  payload: slimPayload(event, payload),
+});
 const push = () => examples('push').find((p) => p.ref === 'refs/heads/master')!;
 
 describe('normalise', () => {
   test('a branch push: branch, sha, actor; a new branch has unknown changed files', () => {
     const r = normaliseDelivery(queued('push', push()));
     assert.ok(r.ok);
-    assert.deepEqual([r.event.branch, r.event.tag, r.event.sha, r.event.actor, r.event.changedFiles], ['master', '', '6113728f27ae82c7b1a177c8d03f9e96e0adf246', 'Codertocat', undefined]);
+    assert.deepEqual(
+      [r.event.branch, r.event.tag, r.event.sha, r.event.actor, r.event.changedFiles],
+      ['master', '', '6113728f27ae82c7b1a177c8d03f9e96e0adf246', 'Codertocat', undefined],
+    );
   });
 
   test('changed files are the union of the listed commits, unknown when GitHub truncated the list', () => {
     const p = push();
     p.created = false;
-    p.commits = [{ id: 'a', message: 'm', added: ['a.ts'], modified: ['b.ts'], removed: [] }, { id: 'b', message: 'm', added: [], modified: ['b.ts'], removed: ['c.ts'] }];
+    p.commits = [
+      { id: 'a', message: 'm', added: ['a.ts'], modified: ['b.ts'], removed: [] },
+      { id: 'b', message: 'm', added: [], modified: ['b.ts'], removed: ['c.ts'] },
+    ];
     p.size = 2;
     const r = normaliseDelivery(queued('push', p));
     assert.ok(r.ok);
@@ -31,7 +43,11 @@ describe('normalise', () => {
   const skips: Array<[string, (p: Record<string, unknown>) => void, RegExp]> = [
     ['a deleted ref', (p) => Object.assign(p, { deleted: true, after: '0'.repeat(40) }), /deleted/],
     ['a non-branch ref', (p) => (p.ref = 'refs/notes/x'), /unsupported ref/],
-    ['a ref with a NUL', (p) => (p.ref = 'refs/heads/ma\u0000in'), /ref "refs\/heads\/ma\\u0000in" has control characters, which git forbids/],
+    [
+      'a ref with a NUL',
+      (p) => (p.ref = 'refs/heads/ma\u0000in'),
+      /ref "refs\/heads\/ma\\u0000in" has control characters, which git forbids/,
+    ],
     ['a ref with an ANSI escape', (p) => (p.ref = 'refs/heads/\u001b[2Jmain'), /control characters/],
   ];
   for (const [what, mutate, reason] of skips) {

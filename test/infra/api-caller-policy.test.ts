@@ -10,7 +10,17 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { Code, Function as LambdaFunction, FunctionUrlAuthType, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { ACCOUNT, decide, evaluate, notAllowed, type PolicyDocument, REGION, type Request, resolveResources, type Statement } from './iam-judge.ts';
+import {
+  ACCOUNT,
+  decide,
+  evaluate,
+  notAllowed,
+  type PolicyDocument,
+  REGION,
+  type Request,
+  resolveResources,
+  type Statement,
+} from './iam-judge.ts';
 
 const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:ServerlessCi-Api`;
 
@@ -24,13 +34,19 @@ function documentedPolicy(): PolicyDocument {
 /** What aws-cdk-lib grants a caller of an AWS_IAM function URL, as requests with their context. */
 function cdkGrantRequests(): Request[] {
   const stack = new Stack(new App(), 'Judge', { env: { account: ACCOUNT, region: REGION } });
-  const owned = new LambdaFunction(stack, 'Owned', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler=async()=>({})') });
+  const owned = new LambdaFunction(stack, 'Owned', {
+    runtime: Runtime.NODEJS_22_X,
+    handler: 'index.handler',
+    code: Code.fromInline('exports.handler=async()=>({})'),
+  });
   const url = owned.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
   const caller = new Role(stack, 'Caller', { assumedBy: new AccountRootPrincipal() });
   url.grantInvokeUrl(caller);
   const template = Template.fromStack(stack);
   const resources = resolveResources(template.toJSON().Resources);
-  const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => evaluate(p.Properties.PolicyDocument.Statement, resources) as Statement[]);
+  const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (p) => evaluate(p.Properties.PolicyDocument.Statement, resources) as Statement[],
+  );
   return statements.flatMap((s) =>
     [s.Action].flat().map((action) => ({
       action: action as string,
@@ -48,7 +64,10 @@ const URL_CALL_CONTEXT: Record<string, Record<string, string>> = {
 };
 
 test('aws-cdk-lib grants a function-URL caller both lambda:InvokeFunctionUrl and lambda:InvokeFunction', () => {
-  assert.deepEqual([...new Set(cdkGrantRequests().map((r) => r.action))].sort(), ['lambda:InvokeFunction', 'lambda:InvokeFunctionUrl']);
+  assert.deepEqual([...new Set(cdkGrantRequests().map((r) => r.action))].sort(), [
+    'lambda:InvokeFunction',
+    'lambda:InvokeFunctionUrl',
+  ]);
 });
 
 test('the documented caller policy allows everything CDK grants a function-URL caller', async () => {
@@ -57,8 +76,36 @@ test('the documented caller policy allows everything CDK grants a function-URL c
 
 test('the documented caller policy allows only calls through the function URL', async () => {
   const policy = [documentedPolicy()];
-  assert.equal(await decide(policy, { action: 'lambda:InvokeFunctionUrl', resource: FUNCTION_ARN, context: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } }), 'Allowed');
-  assert.equal(await decide(policy, { action: 'lambda:InvokeFunction', resource: FUNCTION_ARN, context: { 'lambda:InvokedViaFunctionUrl': 'true' } }), 'Allowed');
-  assert.notEqual(await decide(policy, { action: 'lambda:InvokeFunction', resource: FUNCTION_ARN, context: { 'lambda:InvokedViaFunctionUrl': 'false' } }), 'Allowed');
-  assert.notEqual(await decide(policy, { action: 'lambda:InvokeFunctionUrl', resource: `${FUNCTION_ARN}-other`, context: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } }), 'Allowed');
+  assert.equal(
+    await decide(policy, {
+      action: 'lambda:InvokeFunctionUrl',
+      resource: FUNCTION_ARN,
+      context: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' },
+    }),
+    'Allowed',
+  );
+  assert.equal(
+    await decide(policy, {
+      action: 'lambda:InvokeFunction',
+      resource: FUNCTION_ARN,
+      context: { 'lambda:InvokedViaFunctionUrl': 'true' },
+    }),
+    'Allowed',
+  );
+  assert.notEqual(
+    await decide(policy, {
+      action: 'lambda:InvokeFunction',
+      resource: FUNCTION_ARN,
+      context: { 'lambda:InvokedViaFunctionUrl': 'false' },
+    }),
+    'Allowed',
+  );
+  assert.notEqual(
+    await decide(policy, {
+      action: 'lambda:InvokeFunctionUrl',
+      resource: `${FUNCTION_ARN}-other`,
+      context: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' },
+    }),
+    'Allowed',
+  );
 });

@@ -5,7 +5,8 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ConfigError, readConfig } from '../../infra/config.ts';
 import { cdkJsonContext } from './synth.ts';
 
-const configOf = (overrides: Record<string, unknown>) => readConfig(new App({ context: { ...cdkJsonContext(), ...overrides } }).node);
+const configOf = (overrides: Record<string, unknown>) =>
+  readConfig(new App({ context: { ...cdkJsonContext(), ...overrides } }).node);
 
 test('cdk.json holds a valid configuration with safe defaults', () => {
   const config = configOf({});
@@ -17,7 +18,11 @@ test('cdk.json holds a valid configuration with safe defaults', () => {
 });
 
 test('values given with -c arrive as strings and are parsed', () => {
-  const config = configOf({ 'sci:allowedRepos': 'octo/one, 123456', 'sci:logRetentionDays': '90', 'sci:artifactRetentionDays': '7' });
+  const config = configOf({
+    'sci:allowedRepos': 'octo/one, 123456',
+    'sci:logRetentionDays': '90',
+    'sci:artifactRetentionDays': '7',
+  });
   assert.deepEqual(config.allowedRepos, ['octo/one', '123456']);
   assert.equal(config.logRetentionDays, RetentionDays.THREE_MONTHS);
   assert.equal(config.artifactRetentionDays, 7);
@@ -37,10 +42,14 @@ test('every problem is reported at once, by context key', () => {
     (error: unknown) => {
       assert.ok(error instanceof ConfigError);
       const lines = error.message.split('\n').slice(1);
-      assert.deepEqual(
-        lines.map((l) => /context "([^"]+)"/.exec(l)?.[1]).sort(),
-        ['sci:allowedRepos', 'sci:buildArchitecture', 'sci:defaultCompute', 'sci:githubSecretName', 'sci:logRetentionDays', 'sci:secretsPrefix'],
-      );
+      assert.deepEqual(lines.map((l) => /context "([^"]+)"/.exec(l)?.[1]).sort(), [
+        'sci:allowedRepos',
+        'sci:buildArchitecture',
+        'sci:defaultCompute',
+        'sci:githubSecretName',
+        'sci:logRetentionDays',
+        'sci:secretsPrefix',
+      ]);
       assert.match(error.message, /"sci:logRetentionDays": must be one of 1, 3, 5, 7, 14, 30.* \(got 31\)/);
       assert.match(error.message, /"sci:defaultCompute": must be one of small, medium, large, xlarge \(got "huge"\)/);
       assert.match(error.message, /"sci:githubSecretName": must be a Secrets Manager name/);

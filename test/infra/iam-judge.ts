@@ -23,7 +23,8 @@ const PSEUDO: Record<string, string> = {
   'AWS::AccountId': ACCOUNT,
   'AWS::URLSuffix': 'amazonaws.com',
   'AWS::StackName': 'ServerlessCi',
-  'AWS::StackId': 'arn:aws:cloudformation:us-east-1:123456789012:stack/ServerlessCi/5f1e2d3c-aaaa-bbbb-cccc-123456789012',
+  'AWS::StackId':
+    'arn:aws:cloudformation:us-east-1:123456789012:stack/ServerlessCi/5f1e2d3c-aaaa-bbbb-cccc-123456789012',
 };
 
 /**
@@ -31,7 +32,9 @@ const PSEUDO: Record<string, string> = {
  * it sets one (secrets, the schedule group), else derived from the logical id. Enough for every
  * resource type a policy of ours points at.
  */
-export function resolveResources(resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>): Map<string, ResolvedResource> {
+export function resolveResources(
+  resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>,
+): Map<string, ResolvedResource> {
   const out = new Map<string, ResolvedResource>();
   const arn = (service: string, rest: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${rest}`;
   for (const [id, r] of Object.entries(resources)) {
@@ -50,7 +53,10 @@ export function resolveResources(resources: Record<string, { Type: string; Prope
         out.set(id, { ref: id, attributes: { Arn: arn('dynamodb', `table/${id}`) } });
         break;
       case 'AWS::SQS::Queue':
-        out.set(id, { ref: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${id}`, attributes: { Arn: arn('sqs', id), QueueName: id } });
+        out.set(id, {
+          ref: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${id}`,
+          attributes: { Arn: arn('sqs', id), QueueName: id },
+        });
         break;
       case 'AWS::S3::Bucket':
         out.set(id, { ref: id.toLowerCase(), attributes: { Arn: `arn:aws:s3:::${id.toLowerCase()}` } });
@@ -72,7 +78,11 @@ export function resolveResources(resources: Record<string, { Type: string; Prope
 }
 
 /** Evaluates the intrinsics of a template value (a policy, an environment variable). */
-export function evaluate(node: unknown, resources: Map<string, ResolvedResource> = new Map(), pseudo: Record<string, string> = {}): unknown {
+export function evaluate(
+  node: unknown,
+  resources: Map<string, ResolvedResource> = new Map(),
+  pseudo: Record<string, string> = {},
+): unknown {
   const again = (n: unknown) => evaluate(n, resources, pseudo);
   if (Array.isArray(node)) return node.map(again);
   if (node === null || typeof node !== 'object') return node;

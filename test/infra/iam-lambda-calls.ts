@@ -14,7 +14,17 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { entryPath, FUNCTION_NAMES, type FunctionName } from '../../infra/constructs/sci-function.ts';
 import type { ServerlessCiStack } from '../../infra/stack.ts';
-import { ACCOUNT, allowed, evaluate, notAllowed, type PolicyDocument, REGION, type Request, resolveResources, type Statement } from './iam-judge.ts';
+import {
+  ACCOUNT,
+  allowed,
+  evaluate,
+  notAllowed,
+  type PolicyDocument,
+  REGION,
+  type Request,
+  resolveResources,
+  type Statement,
+} from './iam-judge.ts';
 import { inspect } from './synth.ts';
 
 /** Registers the judges on a stack synthesized with real bundling (serverless-ci.test.ts shares its one). */
@@ -60,14 +70,14 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
    */
   const RUN_STORE = ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'];
   const REGISTRY = [
-  'CreateStateMachine',
-  'DescribeStateMachine',
-  'PublishStateMachineVersion',
-  'UpdateStateMachine',
-  'ListStateMachineVersions',
-  'ListExecutions',
-  'DeleteStateMachineVersion',
-];
+    'CreateStateMachine',
+    'DescribeStateMachine',
+    'PublishStateMachineVersion',
+    'UpdateStateMachine',
+    'ListStateMachineVersions',
+    'ListExecutions',
+    'DeleteStateMachineVersion',
+  ];
   /** `ExecutionStarter` (dispatch, the reporter's queued runs, cancel). */
   const STARTER = ['StartExecution', 'StopExecution'];
   const GITHUB = ['GetSecretValue:github'];
@@ -127,13 +137,21 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
         return [{ action: 'sqs:SendMessage', resource: arn('sqs', env.QUEUE_URL!.split('/').at(-1)!) }];
       case 'CreateStateMachine':
       case 'UpdateStateMachine':
-        return [{ action: `states:${call}`, resource: MACHINE }, passRole(env.EXECUTION_ROLE_ARN, 'states.amazonaws.com')];
+        return [
+          { action: `states:${call}`, resource: MACHINE },
+          passRole(env.EXECUTION_ROLE_ARN, 'states.amazonaws.com'),
+        ];
       case 'ListStateMachineVersions':
       case 'DescribeStateMachine':
       case 'PublishStateMachineVersion':
       case 'ListExecutions':
       case 'DeleteStateMachineVersion':
-        return [{ action: `states:${call}`, resource: ['DeleteStateMachineVersion', 'ListExecutions'].includes(call) ? `${MACHINE}:3` : MACHINE }];
+        return [
+          {
+            action: `states:${call}`,
+            resource: ['DeleteStateMachineVersion', 'ListExecutions'].includes(call) ? `${MACHINE}:3` : MACHINE,
+          },
+        ];
       case 'StartExecution':
         return [{ action: 'states:StartExecution', resource: `${MACHINE}:3` }];
       case 'StopExecution':
@@ -145,7 +163,10 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
         return [{ action: 'scheduler:ListSchedules', resource: '*' }];
       case 'CreateSchedule':
       case 'UpdateSchedule':
-        return [{ action: `scheduler:${call}`, resource: schedule }, passRole(env.SCHEDULER_ROLE_ARN, 'scheduler.amazonaws.com')];
+        return [
+          { action: `scheduler:${call}`, resource: schedule },
+          passRole(env.SCHEDULER_ROLE_ARN, 'scheduler.amazonaws.com'),
+        ];
       case 'DeleteSchedule':
         return [{ action: 'scheduler:DeleteSchedule', resource: schedule }];
       default:
@@ -154,7 +175,11 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
   }
 
   test('every SDK operation in a bundle is a call some entry makes, or listed as not a call', () => {
-    const known = new Set(Object.values(ENTRY_CALLS).flat().map((c) => c.split(':')[0]!));
+    const known = new Set(
+      Object.values(ENTRY_CALLS)
+        .flat()
+        .map((c) => c.split(':')[0]!),
+    );
     for (const name of FUNCTION_NAMES) {
       const unknown = [...bundledOperations(name)].filter((op) => !known.has(op) && !(op in NOT_CALLS));
       assert.deepEqual(unknown, [], `${name}: classify these operations in ENTRY_CALLS or NOT_CALLS`);
@@ -166,7 +191,8 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
       const calls = callsOf(name);
       assert.ok(calls.length > 0, `${name} imports ${importedEntries(name).join(', ')}`);
       const bundled = bundledOperations(name);
-      for (const call of calls) assert.ok(bundled.has(call.split(':')[0]!), `${name}: ${call} is not in the bundle; fix ENTRY_CALLS`);
+      for (const call of calls)
+        assert.ok(bundled.has(call.split(':')[0]!), `${name}: ${call} is not in the bundle; fix ENTRY_CALLS`);
       const env = envOf(name);
       const requests = calls.flatMap((call) => requestsFor(call, env));
       assert.deepEqual(await notAllowed(policiesOf(`CiFunctions${pascal(name)}Role`), requests), []);
@@ -185,14 +211,29 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
       await notAllowed(steps, [
         { action: 'secretsmanager:GetSecretValue', resource: SECRET('sci/deploy-token') },
         { action: 'ecr:GetAuthorizationToken', resource: '*' },
-        ...['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'].map((action) => ({ action, resource: repository })),
+        ...['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'].map((action) => ({
+          action,
+          resource: repository,
+        })),
       ]),
       [],
     );
-    assert.deepEqual(await allowed(steps, [{ action: 'ecr:PutImage', resource: repository }, { action: 'ecr:BatchGetImage', resource: `arn:aws:ecr:${REGION}:999999999999:repository/other` }]), []);
+    assert.deepEqual(
+      await allowed(steps, [
+        { action: 'ecr:PutImage', resource: repository },
+        { action: 'ecr:BatchGetImage', resource: `arn:aws:ecr:${REGION}:999999999999:repository/other` },
+      ]),
+      [],
+    );
     const outside: Request[] = [
-      { action: 'secretsmanager:GetSecretValue', resource: evaluate({ Ref: logicalId('AWS::SecretsManager::Secret', 'CiSecretsGitHub') }, resources) as string },
-      { action: 'secretsmanager:GetSecretValue', resource: evaluate({ Ref: logicalId('AWS::SecretsManager::Secret', 'CiSecretsWebhook') }, resources) as string },
+      {
+        action: 'secretsmanager:GetSecretValue',
+        resource: evaluate({ Ref: logicalId('AWS::SecretsManager::Secret', 'CiSecretsGitHub') }, resources) as string,
+      },
+      {
+        action: 'secretsmanager:GetSecretValue',
+        resource: evaluate({ Ref: logicalId('AWS::SecretsManager::Secret', 'CiSecretsWebhook') }, resources) as string,
+      },
       { action: 'secretsmanager:GetSecretValue', resource: SECRET('ci/deploy-token') },
       { action: 'secretsmanager:GetSecretValue', resource: SECRET('scixyz/token') },
       { action: 'ssm:GetParameters', resource: arn('ssm', 'parameter/ci/token') },
@@ -206,7 +247,10 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
     const trusted = policiesOf('CiStepsRole');
     const bucket = `arn:aws:s3:::${envOf('dispatcher').ARTIFACT_BUCKET}`;
     const object = (key: string) => `${bucket}/${key}`;
-    const logs = evaluate({ 'Fn::GetAtt': [logicalId('AWS::Logs::LogGroup', 'CiStepsLogs'), 'Arn'] }, resources) as string;
+    const logs = evaluate(
+      { 'Fn::GetAtt': [logicalId('AWS::Logs::LogGroup', 'CiStepsLogs'), 'Arn'] },
+      resources,
+    ) as string;
     assert.deepEqual(
       await notAllowed(untrusted, [
         ...['s3:GetObject', 's3:PutObject'].flatMap((action) => [
@@ -220,9 +264,18 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
     );
     const denied: Request[] = [
       // no secret or parameter at all, the pipeline secrets' prefix included
-      ...['sci/deploy-token', 'sci/dockerhub', 'ci/token'].map((name) => ({ action: 'secretsmanager:GetSecretValue', resource: SECRET(name) })),
-      { action: 'secretsmanager:GetSecretValue', resource: evaluate({ Ref: logicalId('AWS::SecretsManager::Secret', 'CiSecretsGitHub') }, resources) as string },
-      { action: 'secretsmanager:GetSecretValue', resource: evaluate({ Ref: logicalId('AWS::SecretsManager::Secret', 'CiSecretsWebhook') }, resources) as string },
+      ...['sci/deploy-token', 'sci/dockerhub', 'ci/token'].map((name) => ({
+        action: 'secretsmanager:GetSecretValue',
+        resource: SECRET(name),
+      })),
+      {
+        action: 'secretsmanager:GetSecretValue',
+        resource: evaluate({ Ref: logicalId('AWS::SecretsManager::Secret', 'CiSecretsGitHub') }, resources) as string,
+      },
+      {
+        action: 'secretsmanager:GetSecretValue',
+        resource: evaluate({ Ref: logicalId('AWS::SecretsManager::Secret', 'CiSecretsWebhook') }, resources) as string,
+      },
       { action: 'ssm:GetParameters', resource: arn('ssm', 'parameter/sci/token') },
       // nothing of trusted runs: their artifacts and caches, to read or to plant
       ...['s3:GetObject', 's3:PutObject'].flatMap((action) => [
@@ -235,18 +288,29 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
       { action: 'ecr:BatchGetImage', resource: arn('ecr', 'repository/team/app') },
       { action: 'states:StartExecution', resource: `${MACHINE}:3` },
       { action: 'states:SendTaskSuccess', resource: '*' },
-      { action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/Admin`, context: { 'iam:PassedToService': 'codebuild.amazonaws.com' } },
+      {
+        action: 'iam:PassRole',
+        resource: `arn:aws:iam::${ACCOUNT}:role/Admin`,
+        context: { 'iam:PassedToService': 'codebuild.amazonaws.com' },
+      },
       { action: 'codebuild:StartBuild', resource: arn('codebuild', 'project/other') },
     ];
     assert.deepEqual(await allowed(untrusted, denied), []);
     // A trusted build never restores what an untrusted one wrote.
-    const planted = ['untrusted/runs/01RUN/build.zip', 'untrusted/cache/npm-main'].map((key) => ({ action: 's3:GetObject', resource: object(key) }));
+    const planted = ['untrusted/runs/01RUN/build.zip', 'untrusted/cache/npm-main'].map((key) => ({
+      action: 's3:GetObject',
+      resource: object(key),
+    }));
     assert.deepEqual(await allowed(trusted, planted), []);
   });
 
   test('each build role may list its own artifact prefix (a missing need reads as 404, not 403), and nothing else', async () => {
     const bucket = `arn:aws:s3:::${envOf('dispatcher').ARTIFACT_BUCKET}`;
-    const list = (key: string): Request => ({ action: 's3:ListBucket', resource: bucket, context: { 's3:prefix': key } });
+    const list = (key: string): Request => ({
+      action: 's3:ListBucket',
+      resource: bucket,
+      context: { 's3:prefix': key },
+    });
     const roles = { CiStepsRole: 'runs/01RUN/build.zip', CiStepsUntrustedRole: 'untrusted/runs/01RUN/build.zip' };
     for (const [role, own] of Object.entries(roles)) {
       assert.deepEqual(await notAllowed(policiesOf(role), [list(own)]), [], role);
@@ -256,9 +320,16 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
   });
 
   test('no build role may use any sfn or iam action on "*"', async () => {
-    const everything = ['states:StartExecution', 'states:SendTaskSuccess', 'states:CreateStateMachine', 'iam:PassRole', 'iam:CreateRole', 'iam:PutRolePolicy']
-      .map((action) => ({ action, resource: '*' }));
-    for (const role of ['CiStepsRole', 'CiStepsUntrustedRole']) assert.deepEqual(await allowed(policiesOf(role), everything), [], role);
+    const everything = [
+      'states:StartExecution',
+      'states:SendTaskSuccess',
+      'states:CreateStateMachine',
+      'iam:PassRole',
+      'iam:CreateRole',
+      'iam:PutRolePolicy',
+    ].map((action) => ({ action, resource: '*' }));
+    for (const role of ['CiStepsRole', 'CiStepsUntrustedRole'])
+      assert.deepEqual(await allowed(policiesOf(role), everything), [], role);
   });
 
   test('the webhook cannot start, create or stop pipelines, nor write anything but deliveries', async () => {
@@ -267,8 +338,15 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
       { action: 'states:StartExecution', resource: `${MACHINE}:3` },
       { action: 'states:CreateStateMachine', resource: MACHINE },
       { action: 'states:StopExecution', resource: arn('states', 'execution:sci-0a1b2c3d-ci:run-0001') },
-      { action: 'dynamodb:PutItem', resource: arn('dynamodb', `table/${logicalId('AWS::DynamoDB::GlobalTable', 'CiStorageRuns')}`), context: { 'dynamodb:LeadingKeys': ['RUN#1'] } },
-      { action: 'secretsmanager:GetSecretValue', resource: evaluate({ Ref: logicalId('AWS::SecretsManager::Secret', 'CiSecretsGitHub') }, resources) as string },
+      {
+        action: 'dynamodb:PutItem',
+        resource: arn('dynamodb', `table/${logicalId('AWS::DynamoDB::GlobalTable', 'CiStorageRuns')}`),
+        context: { 'dynamodb:LeadingKeys': ['RUN#1'] },
+      },
+      {
+        action: 'secretsmanager:GetSecretValue',
+        resource: evaluate({ Ref: logicalId('AWS::SecretsManager::Secret', 'CiSecretsGitHub') }, resources) as string,
+      },
     ];
     assert.deepEqual(await allowed(webhook, denied), []);
   });
@@ -276,8 +354,16 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
   test('no role may administer IAM, pass other roles, or touch state machines outside sci-*', async () => {
     const other = arn('states', 'stateMachine:payments');
     const dangerous: Request[] = [
-      { action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/Admin`, context: { 'iam:PassedToService': 'states.amazonaws.com' } },
-      { action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/Admin`, context: { 'iam:PassedToService': 'codebuild.amazonaws.com' } },
+      {
+        action: 'iam:PassRole',
+        resource: `arn:aws:iam::${ACCOUNT}:role/Admin`,
+        context: { 'iam:PassedToService': 'states.amazonaws.com' },
+      },
+      {
+        action: 'iam:PassRole',
+        resource: `arn:aws:iam::${ACCOUNT}:role/Admin`,
+        context: { 'iam:PassedToService': 'codebuild.amazonaws.com' },
+      },
       { action: 'iam:CreateRole', resource: `arn:aws:iam::${ACCOUNT}:role/x` },
       { action: 'iam:AttachRolePolicy', resource: `arn:aws:iam::${ACCOUNT}:role/x` },
       { action: 'iam:PutRolePolicy', resource: `arn:aws:iam::${ACCOUNT}:role/x` },
@@ -294,6 +380,9 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
   test('the judge can fail: the webhook is not allowed the dispatcher calls', async () => {
     const calls = callsOf('dispatcher').flatMap((call) => requestsFor(call, envOf('dispatcher')));
     const missing = await notAllowed(policiesOf('CiFunctionsWebhookRole'), calls);
-    assert.ok(missing.some((m) => m.startsWith('states:CreateStateMachine')), missing.join('\n'));
+    assert.ok(
+      missing.some((m) => m.startsWith('states:CreateStateMachine')),
+      missing.join('\n'),
+    );
   });
 }

@@ -12,7 +12,14 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Project } from 'aws-cdk-lib/aws-codebuild';
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Role } from 'aws-cdk-lib/aws-iam';
-import { DefinitionBody, IntegrationPattern, JsonPath, StateMachine, TaskInput, type TaskStateBase } from 'aws-cdk-lib/aws-stepfunctions';
+import {
+  DefinitionBody,
+  IntegrationPattern,
+  JsonPath,
+  StateMachine,
+  TaskInput,
+  type TaskStateBase,
+} from 'aws-cdk-lib/aws-stepfunctions';
 import {
   CallAwsService,
   CodeBuildStartBuild,
@@ -23,7 +30,17 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { ExecutionRole, SYNC_RULES } from '../../infra/constructs/execution-role.ts';
 import { RESOURCES } from '../../statemachines/asl/types.ts';
-import { ACCOUNT, decide, evaluate, notAllowed, type PolicyDocument, REGION, type Request, sampleOf, type Statement } from './iam-judge.ts';
+import {
+  ACCOUNT,
+  decide,
+  evaluate,
+  notAllowed,
+  type PolicyDocument,
+  REGION,
+  type Request,
+  sampleOf,
+  type Statement,
+} from './iam-judge.ts';
 
 const app = new App();
 const stack = new Stack(app, 'Judge', { env: { account: ACCOUNT, region: REGION } });
@@ -34,7 +51,11 @@ const CHILD_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:sci-0a1b2c3d
 const table = TableV2.fromTableArn(stack, 'Table', TABLE_ARN);
 const project = Project.fromProjectArn(stack, 'Project', PROJECT_ARN);
 const BUILD_ROLES = [`arn:aws:iam::${ACCOUNT}:role/SciStepsRole`, `arn:aws:iam::${ACCOUNT}:role/SciUntrustedStepsRole`];
-new ExecutionRole(stack, 'Ours', { table, projectArn: PROJECT_ARN, buildRoles: BUILD_ROLES.map((arn, i) => Role.fromRoleArn(stack, `BuildRole${i}`, arn)) });
+new ExecutionRole(stack, 'Ours', {
+  table,
+  projectArn: PROJECT_ARN,
+  buildRoles: BUILD_ROLES.map((arn, i) => Role.fromRoleArn(stack, `BuildRole${i}`, arn)),
+});
 
 type ResourceKey = keyof typeof RESOURCES;
 
@@ -53,7 +74,8 @@ const CDK_EQUIVALENTS: Record<ResourceKey, (id: string) => TaskStateBase> = {
     }),
   // Gate releases answer task tokens of the same pipeline's executions; the CDK task needs us to
   // say the resource, and the evaluator checks it is of a type SendTaskSuccess accepts.
-  sendTaskSuccess: (id) => new CallAwsService(stack, id, { service: 'sfn', action: 'sendTaskSuccess', iamResources: [CHILD_ARN] }),
+  sendTaskSuccess: (id) =>
+    new CallAwsService(stack, id, { service: 'sfn', action: 'sendTaskSuccess', iamResources: [CHILD_ARN] }),
   startExecution: (id) =>
     new StepFunctionsStartExecution(stack, id, {
       stateMachine: StateMachine.fromStateMachineArn(stack, `${id}Child`, CHILD_ARN),
@@ -73,7 +95,9 @@ const template = Template.fromStack(stack);
 
 /** The statements CDK granted the role of the state machine `Machine<key>`. */
 function cdkStatements(key: ResourceKey): Statement[] {
-  const roleId = Object.keys(template.findResources('AWS::IAM::Role')).find((id) => id.startsWith(`Machine${key}Role`))!;
+  const roleId = Object.keys(template.findResources('AWS::IAM::Role')).find((id) =>
+    id.startsWith(`Machine${key}Role`),
+  )!;
   return Object.values(template.findResources('AWS::IAM::Policy'))
     .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
     .flatMap((p) => evaluate(p.Properties.PolicyDocument.Statement) as Statement[]);
@@ -83,14 +107,22 @@ function cdkStatements(key: ResourceKey): Statement[] {
 function ourPolicies(): PolicyDocument[] {
   const roleId = Object.keys(template.findResources('AWS::IAM::Role')).find((id) => id.startsWith('OursRole'))!;
   const role = template.findResources('AWS::IAM::Role')[roleId]!;
-  return (role.Properties.Policies as Array<{ PolicyDocument: unknown }>).map((p) => evaluate(p.PolicyDocument) as PolicyDocument);
+  return (role.Properties.Policies as Array<{ PolicyDocument: unknown }>).map(
+    (p) => evaluate(p.PolicyDocument) as PolicyDocument,
+  );
 }
 
 /** Every (action, concrete resource) pair an Allow statement grants. */
 function requestsOf(statements: Statement[]): Request[] {
   return statements
     .filter((s) => s.Effect === 'Allow' && !s.Condition)
-    .flatMap((s) => [s.Action].flat().flatMap((action) => [s.Resource].flat().map((resource) => ({ action: action as string, resource: sampleOf(resource as string) }))));
+    .flatMap((s) =>
+      [s.Action]
+        .flat()
+        .flatMap((action) =>
+          [s.Resource].flat().map((resource) => ({ action: action as string, resource: sampleOf(resource as string) })),
+        ),
+    );
 }
 
 test('every task resource the compiler emits has a CDK equivalent that renders the same resource', () => {
@@ -135,10 +167,27 @@ test('the CodeBuild .sync rule is the one aws-cdk-lib grants: StepFunctionsGetEv
 });
 
 test('a build names its role (ServiceRoleOverride): the execution role passes the two build roles to CodeBuild, nothing else', async () => {
-  const pass = (resource: string, service: string): Request => ({ action: 'iam:PassRole', resource, context: { 'iam:PassedToService': service } });
-  assert.deepEqual(await notAllowed(ourPolicies(), BUILD_ROLES.map((role) => pass(role, 'codebuild.amazonaws.com'))), []);
-  for (const denied of [pass(BUILD_ROLES[0]!, 'states.amazonaws.com'), pass(`arn:aws:iam::${ACCOUNT}:role/Admin`, 'codebuild.amazonaws.com')]) {
-    assert.equal(await decide(ourPolicies(), denied), 'ImplicitlyDenied', `${denied.resource} to ${denied.context!['iam:PassedToService']}`);
+  const pass = (resource: string, service: string): Request => ({
+    action: 'iam:PassRole',
+    resource,
+    context: { 'iam:PassedToService': service },
+  });
+  assert.deepEqual(
+    await notAllowed(
+      ourPolicies(),
+      BUILD_ROLES.map((role) => pass(role, 'codebuild.amazonaws.com')),
+    ),
+    [],
+  );
+  for (const denied of [
+    pass(BUILD_ROLES[0]!, 'states.amazonaws.com'),
+    pass(`arn:aws:iam::${ACCOUNT}:role/Admin`, 'codebuild.amazonaws.com'),
+  ]) {
+    assert.equal(
+      await decide(ourPolicies(), denied),
+      'ImplicitlyDenied',
+      `${denied.resource} to ${denied.context!['iam:PassedToService']}`,
+    );
   }
 });
 
@@ -149,5 +198,8 @@ test('a child pipeline is started by its published version ARN, which the role a
 test('the judge can fail: a role without the CodeBuild statement misses CDK grants', async () => {
   const without = ourPolicies().map((p) => ({ ...p, Statement: p.Statement.filter((s) => s.Sid !== 'StepBuilds') }));
   const missing = await notAllowed(without, requestsOf(cdkStatements('startBuild')));
-  assert.ok(missing.some((line) => line.startsWith('codebuild:StartBuild')), missing.join('\n'));
+  assert.ok(
+    missing.some((line) => line.startsWith('codebuild:StartBuild')),
+    missing.join('\n'),
+  );
 });

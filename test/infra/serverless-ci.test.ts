@@ -27,7 +27,9 @@ const { app, stack } = synthStack({ 'sci:allowedRepos': ['octo/app', 'octo/lib']
 // Synthesize first: the checks must see the finished tree (aspects applied, lazy values resolved).
 const template = Template.fromStack(stack);
 const SNAPSHOT = fileURLToPath(new URL('./__snapshots__/serverless-ci.template.json', import.meta.url));
-const ANY_SCI_MACHINE = Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':stateMachine:sci-\\*$')])] });
+const ANY_SCI_MACHINE = Match.objectLike({
+  'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':stateMachine:sci-\\*$')])],
+});
 
 const { logicalId, statementsOf, allStatements } = inspect(template);
 
@@ -46,14 +48,25 @@ test('one run table as src/store/table.ts defines it: on-demand, PITR, TTL, AWS-
       GlobalSecondaryIndexes: RUN_TABLE.indexes.map((index) =>
         Match.objectLike({
           IndexName: index.name,
-          KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' }, { AttributeName: index.sortKey, KeyType: 'RANGE' }],
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
           Projection: { ProjectionType: 'ALL' },
         }),
       ),
-      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true })],
+      Replicas: [
+        Match.objectLike({
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          DeletionProtectionEnabled: true,
+        }),
+      ],
     }),
   });
-  assert.deepEqual(RUN_TABLE.indexes.slice(0, 2).map((i) => i.name), ['gsi1', 'gsi2']);
+  assert.deepEqual(
+    RUN_TABLE.indexes.slice(0, 2).map((i) => i.name),
+    ['gsi1', 'gsi2'],
+  );
 });
 
 test('artifact bucket: SSE-S3, public access blocked, TLS only, lifecycle expiry, access logs', () => {
@@ -61,9 +74,19 @@ test('artifact bucket: SSE-S3, public access blocked, TLS only, lifecycle expiry
   template.hasResource('AWS::S3::Bucket', {
     DeletionPolicy: 'Retain',
     Properties: Match.objectLike({
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      LoggingConfiguration: { DestinationBucketName: { Ref: logicalId('AWS::S3::Bucket', 'CiStorageAccessLogs') }, LogFilePrefix: 'artifacts/' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LoggingConfiguration: {
+        DestinationBucketName: { Ref: logicalId('AWS::S3::Bucket', 'CiStorageAccessLogs') },
+        LogFilePrefix: 'artifacts/',
+      },
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
           Match.objectLike({ Prefix: 'runs/', ExpirationInDays: 30, Status: 'Enabled' }),
@@ -109,14 +132,29 @@ test('one step project: no source and no credentials, CloudWatch logs with reten
 test('step role: its bucket prefixes, its log group, secrets under sci/, parameters under /sci/', () => {
   const statements = statementsOf('CiStepsRole');
   const byId = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-  assert.deepEqual(Object.keys(byId).sort(), ['ArtifactBucketLocation', 'ArtifactsAndCache', 'EcrAuth', 'EcrPull', 'ListArtifacts', 'OwnLogs', 'StepParameters', 'StepSecrets']);
+  assert.deepEqual(Object.keys(byId).sort(), [
+    'ArtifactBucketLocation',
+    'ArtifactsAndCache',
+    'EcrAuth',
+    'EcrPull',
+    'ListArtifacts',
+    'OwnLogs',
+    'StepParameters',
+    'StepSecrets',
+  ]);
   assert.deepEqual(byId.ListArtifacts!.Condition, { StringLike: { 's3:prefix': ['runs/*'] } });
-  assert.deepEqual(actionsOf(byId.EcrPull!).sort(), ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']);
+  assert.deepEqual(actionsOf(byId.EcrPull!).sort(), [
+    'ecr:BatchCheckLayerAvailability',
+    'ecr:BatchGetImage',
+    'ecr:GetDownloadUrlForLayer',
+  ]);
   assert.match(JSON.stringify(byId.EcrPull!.Resource), /:repository\/\*"/);
   assert.match(JSON.stringify(byId.StepSecrets!.Resource), /:secret:sci\/\*"/);
   assert.match(JSON.stringify(byId.StepParameters!.Resource), /:parameter\/sci\/\*"/);
   assert.deepEqual(actionsOf(byId.ArtifactsAndCache!).sort(), ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject']);
-  const prefixes = (byId.ArtifactsAndCache!.Resource as Array<{ 'Fn::Join': [string, unknown[]] }>).map((r) => r['Fn::Join'][1].at(-1));
+  const prefixes = (byId.ArtifactsAndCache!.Resource as Array<{ 'Fn::Join': [string, unknown[]] }>).map((r) =>
+    r['Fn::Join'][1].at(-1),
+  );
   assert.deepEqual(prefixes.sort(), ['/cache/*', '/runs/*']);
 });
 
@@ -128,7 +166,10 @@ test('execution role: trusted by sci-* state machines only; builds, sync rules, 
         Statement: [
           Match.objectLike({
             Principal: { Service: 'states.amazonaws.com' },
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnLike: { 'aws:SourceArn': ANY_SCI_MACHINE } },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: { 'aws:SourceArn': ANY_SCI_MACHINE },
+            },
           }),
         ],
       },
@@ -138,7 +179,11 @@ test('execution role: trusted by sci-* state machines only; builds, sync rules, 
   const byId = Object.fromEntries(statementsOf('CiExecutionRole').map((s) => [s.Sid, s]));
   const project = logicalId('AWS::CodeBuild::Project', 'CiStepsProject');
   assert.deepEqual(byId.StepBuilds!.Resource, { 'Fn::GetAtt': [project, 'Arn'] });
-  assert.deepEqual(actionsOf(byId.StepBuilds!).sort(), ['codebuild:BatchGetBuilds', 'codebuild:StartBuild', 'codebuild:StopBuild']);
+  assert.deepEqual(actionsOf(byId.StepBuilds!).sort(), [
+    'codebuild:BatchGetBuilds',
+    'codebuild:StartBuild',
+    'codebuild:StopBuild',
+  ]);
   const rules = JSON.stringify(byId.SyncIntegrationRules!.Resource);
   assert.match(rules, /rule\/StepFunctionsGetEventForCodeBuildStartBuildRule"/);
   assert.match(rules, /rule\/StepFunctionsGetEventsForStepFunctionsExecutionRule"/);
@@ -180,7 +225,10 @@ test('webhook: writes only DELIVERY# items, reads only the webhook secret, sends
   assert.deepEqual(actionsOf(table[0]!), ['dynamodb:PutItem']);
   assert.deepEqual(table[0]!.Condition, { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DELIVERY#*'] } });
   const secrets = statements.filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
-  assert.deepEqual(secrets.map((s) => s.Resource), [{ Ref: logicalId('AWS::SecretsManager::Secret', 'CiSecretsWebhook') }]);
+  assert.deepEqual(
+    secrets.map((s) => s.Resource),
+    [{ Ref: logicalId('AWS::SecretsManager::Secret', 'CiSecretsWebhook') }],
+  );
   assert.ok(statements.some((s) => actionsOf(s).includes('sqs:SendMessage')));
   assert.ok(!statements.some((s) => actionsOf(s).some((a) => a.startsWith('states:'))));
 });
@@ -189,9 +237,18 @@ test('schedule sync: schedules named sci-* in the group only; the schedule role 
   for (const rolePrefix of ['CiFunctionsScheduleSyncRole', 'CiFunctionsDispatcherRole']) {
     const statements = statementsOf(rolePrefix);
     const schedules = statements.find((s) => s.Sid === 'Schedules')!;
-    assert.deepEqual(actionsOf(schedules).sort(), ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule']);
-    const group = template.findResources('AWS::Scheduler::ScheduleGroup')[logicalId('AWS::Scheduler::ScheduleGroup', 'CiSchedulesGroup')]!;
-    assert.ok(JSON.stringify(schedules.Resource).endsWith(`:schedule/${group.Properties.Name}/sci-*"]]}`), JSON.stringify(schedules.Resource));
+    assert.deepEqual(actionsOf(schedules).sort(), [
+      'scheduler:CreateSchedule',
+      'scheduler:DeleteSchedule',
+      'scheduler:UpdateSchedule',
+    ]);
+    const group = template.findResources('AWS::Scheduler::ScheduleGroup')[
+      logicalId('AWS::Scheduler::ScheduleGroup', 'CiSchedulesGroup')
+    ]!;
+    assert.ok(
+      JSON.stringify(schedules.Resource).endsWith(`:schedule/${group.Properties.Name}/sci-*"]]}`),
+      JSON.stringify(schedules.Resource),
+    );
     const pass = statements.find((s) => s.Sid === 'PassScheduleRole')!;
     assert.deepEqual(pass.Resource, { 'Fn::GetAtt': [logicalId('AWS::IAM::Role', 'CiSchedulesRole'), 'Arn'] });
     assert.deepEqual(pass.Condition, { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
@@ -212,7 +269,12 @@ test('no statement allows every action; Resource "*" only for actions without re
   assert.ok(all.length > 20);
   for (const s of all) assert.ok(!actionsOf(s).some((a) => a === '*' || a.endsWith(':*')), JSON.stringify(s));
   const star = all.filter((s) => [s.Resource].flat().includes('*'));
-  assert.deepEqual([...new Set(star.flatMap(actionsOf))].sort(), ['ecr:GetAuthorizationToken', 'scheduler:ListSchedules', 'states:SendTaskFailure', 'states:SendTaskSuccess']);
+  assert.deepEqual([...new Set(star.flatMap(actionsOf))].sort(), [
+    'ecr:GetAuthorizationToken',
+    'scheduler:ListSchedules',
+    'states:SendTaskFailure',
+    'states:SendTaskSuccess',
+  ]);
 });
 
 test('six Lambdas: nodejs22.x on arm64, bundled ESM with source maps, one log group each with retention', () => {
@@ -232,21 +294,48 @@ test('six Lambdas: nodejs22.x on arm64, bundled ESM with source maps, one log gr
 });
 
 test('each function gets the environment its adapters read, and the allow-list', () => {
-  const env = (prefix: string) => template.findResources('AWS::Lambda::Function')[logicalId('AWS::Lambda::Function', prefix)]!.Properties.Environment.Variables;
-  assert.deepEqual(Object.keys(env('CiFunctionsWebhook')).sort(), ['ALLOWED_REPOS', 'ALLOWED_SENDERS', 'NODE_OPTIONS', 'QUEUE_URL', 'TABLE_NAME', 'WEBHOOK_SECRET_ARN']);
+  const env = (prefix: string) =>
+    template.findResources('AWS::Lambda::Function')[logicalId('AWS::Lambda::Function', prefix)]!.Properties.Environment
+      .Variables;
+  assert.deepEqual(Object.keys(env('CiFunctionsWebhook')).sort(), [
+    'ALLOWED_REPOS',
+    'ALLOWED_SENDERS',
+    'NODE_OPTIONS',
+    'QUEUE_URL',
+    'TABLE_NAME',
+    'WEBHOOK_SECRET_ARN',
+  ]);
   assert.equal(env('CiFunctionsWebhook').ALLOWED_REPOS, 'octo/app,octo/lib');
   const dispatcher = env('CiFunctionsDispatcher');
-  for (const key of ['TABLE_NAME', 'BUILD_PROJECT', 'ARTIFACT_BUCKET', 'EXECUTION_ROLE_ARN', 'STATE_MACHINE_PREFIX', 'GITHUB_SECRET_ARN', 'SCHEDULER_GROUP', 'SCHEDULER_ROLE_ARN', 'SCHEDULED_FUNCTION_ARN']) {
+  for (const key of [
+    'TABLE_NAME',
+    'BUILD_PROJECT',
+    'ARTIFACT_BUCKET',
+    'EXECUTION_ROLE_ARN',
+    'STATE_MACHINE_PREFIX',
+    'GITHUB_SECRET_ARN',
+    'SCHEDULER_GROUP',
+    'SCHEDULER_ROLE_ARN',
+    'SCHEDULED_FUNCTION_ARN',
+  ]) {
     assert.ok(key in dispatcher, key);
   }
   assert.equal(dispatcher.STATE_MACHINE_PREFIX, 'sci-');
   assert.ok(!('WEBHOOK_SECRET_ARN' in dispatcher));
-  assert.deepEqual(Object.keys(env('CiFunctionsScheduleSync')).sort(), ['GITHUB_SECRET_ARN', 'NODE_OPTIONS', 'SCHEDULED_FUNCTION_ARN', 'SCHEDULER_GROUP', 'SCHEDULER_ROLE_ARN', 'STATE_MACHINE_PREFIX']);
+  assert.deepEqual(Object.keys(env('CiFunctionsScheduleSync')).sort(), [
+    'GITHUB_SECRET_ARN',
+    'NODE_OPTIONS',
+    'SCHEDULED_FUNCTION_ARN',
+    'SCHEDULER_GROUP',
+    'SCHEDULER_ROLE_ARN',
+    'STATE_MACHINE_PREFIX',
+  ]);
 });
 
 test('deliveries: encrypted queue with a DLQ feeding the dispatcher with partial batch failures', () => {
   template.resourceCountIs('AWS::SQS::Queue', 3);
-  for (const queue of Object.values(template.findResources('AWS::SQS::Queue'))) assert.equal(queue.Properties.SqsManagedSseEnabled, true);
+  for (const queue of Object.values(template.findResources('AWS::SQS::Queue')))
+    assert.equal(queue.Properties.SqsManagedSseEnabled, true);
   const dlq = logicalId('AWS::SQS::Queue', 'CiFunctionsDeliveriesDlq');
   template.hasResourceProperties('AWS::SQS::Queue', {
     VisibilityTimeout: 540,
@@ -270,11 +359,19 @@ test('async-invoked functions (reporter, scheduled) park events they keep failin
 });
 
 test('function URLs: webhook public (signature checked in code), api IAM-authenticated', () => {
-  template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': [logicalId('AWS::Lambda::Function', 'CiFunctionsWebhook'), 'Arn'] } });
-  template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM', TargetFunctionArn: { 'Fn::GetAtt': [logicalId('AWS::Lambda::Function', 'CiFunctionsApi'), 'Arn'] } });
+  template.hasResourceProperties('AWS::Lambda::Url', {
+    AuthType: 'NONE',
+    TargetFunctionArn: { 'Fn::GetAtt': [logicalId('AWS::Lambda::Function', 'CiFunctionsWebhook'), 'Arn'] },
+  });
+  template.hasResourceProperties('AWS::Lambda::Url', {
+    AuthType: 'AWS_IAM',
+    TargetFunctionArn: { 'Fn::GetAtt': [logicalId('AWS::Lambda::Function', 'CiFunctionsApi'), 'Arn'] },
+  });
   template.resourceCountIs('AWS::Lambda::Url', 2);
   // The only public permissions: the webhook, and only through its URL.
-  const publicGrants = Object.values(template.findResources('AWS::Lambda::Permission', { Properties: { Principal: '*' } }));
+  const publicGrants = Object.values(
+    template.findResources('AWS::Lambda::Permission', { Properties: { Principal: '*' } }),
+  );
   const webhookArn = { 'Fn::GetAtt': [logicalId('AWS::Lambda::Function', 'CiFunctionsWebhook'), 'Arn'] };
   assert.deepEqual(
     publicGrants.map((p) => p.Properties),
@@ -290,12 +387,26 @@ test('events: sci-* execution status and step build state changes reach the repo
   const dlq = { 'Fn::GetAtt': [logicalId('AWS::SQS::Queue', 'CiFunctionsFailedEvents'), 'Arn'] };
   const prefix = new Capture();
   template.hasResourceProperties('AWS::Events::Rule', {
-    EventPattern: { source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'], detail: { stateMachineArn: [{ prefix: prefix }] } },
-    Targets: [Match.objectLike({ Arn: reporterArn, DeadLetterConfig: { Arn: dlq }, RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 8 }) })],
+    EventPattern: {
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { stateMachineArn: [{ prefix: prefix }] },
+    },
+    Targets: [
+      Match.objectLike({
+        Arn: reporterArn,
+        DeadLetterConfig: { Arn: dlq },
+        RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 8 }),
+      }),
+    ],
   });
   assert.match(JSON.stringify(prefix.asObject()), /:stateMachine:sci-"/);
   template.hasResourceProperties('AWS::Events::Rule', {
-    EventPattern: { source: ['aws.codebuild'], 'detail-type': ['CodeBuild Build State Change'], detail: { 'project-name': [{ Ref: logicalId('AWS::CodeBuild::Project', 'CiStepsProject') }] } },
+    EventPattern: {
+      source: ['aws.codebuild'],
+      'detail-type': ['CodeBuild Build State Change'],
+      detail: { 'project-name': [{ Ref: logicalId('AWS::CodeBuild::Project', 'CiStepsProject') }] },
+    },
     Targets: [Match.objectLike({ Arn: reporterArn })],
   });
 });
@@ -305,21 +416,31 @@ test('schedules: a group, and a role only its schedules can assume, allowed to i
   assert.equal(template.findResources('AWS::Scheduler::ScheduleGroup')[group]!.DeletionPolicy, 'Delete');
   template.hasResourceProperties('AWS::IAM::Role', {
     AssumeRolePolicyDocument: {
-      Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: Match.objectLike({ ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [group, 'Arn'] } } }) })],
+      Statement: [
+        Match.objectLike({
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: Match.objectLike({ ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [group, 'Arn'] } } }),
+        }),
+      ],
     },
   });
   const statements = statementsOf('CiSchedulesRole');
-  assert.deepEqual(statements.map((s) => [s.Action, s.Resource]), [
-    ['lambda:InvokeFunction', { 'Fn::GetAtt': [logicalId('AWS::Lambda::Function', 'CiFunctionsScheduled'), 'Arn'] }],
-  ]);
+  assert.deepEqual(
+    statements.map((s) => [s.Action, s.Resource]),
+    [['lambda:InvokeFunction', { 'Fn::GetAtt': [logicalId('AWS::Lambda::Function', 'CiFunctionsScheduled'), 'Arn'] }]],
+  );
 });
 
 test('secrets: a generated webhook secret and an empty GitHub credential, named per stack creation', () => {
   template.resourceCountIs('AWS::SecretsManager::Secret', 2);
-  const webhook = template.findResources('AWS::SecretsManager::Secret', { Properties: { GenerateSecretString: Match.objectLike({ PasswordLength: 48 }) } });
+  const webhook = template.findResources('AWS::SecretsManager::Secret', {
+    Properties: { GenerateSecretString: Match.objectLike({ PasswordLength: 48 }) },
+  });
   const github = template.findResources('AWS::SecretsManager::Secret', { Properties: { SecretString: '{}' } });
-  const stackId = 'arn:aws:cloudformation:us-east-1:123456789012:stack/ServerlessCi/5f1e2d3c-aaaa-bbbb-cccc-123456789012';
-  const name = (found: ReturnType<Template['findResources']>) => evaluate(Object.values(found)[0]!.Properties.Name, new Map(), { 'AWS::StackId': stackId });
+  const stackId =
+    'arn:aws:cloudformation:us-east-1:123456789012:stack/ServerlessCi/5f1e2d3c-aaaa-bbbb-cccc-123456789012';
+  const name = (found: ReturnType<Template['findResources']>) =>
+    evaluate(Object.values(found)[0]!.Properties.Name, new Map(), { 'AWS::StackId': stackId });
   assert.equal(name(webhook), 'ServerlessCi/webhook-5f1e2d3c');
   assert.equal(name(github), 'ServerlessCi/github-5f1e2d3c');
 });
@@ -329,26 +450,54 @@ const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 
 test('a second stack gets its own secret and schedule group names; explicit names are kept', () => {
   const other = Template.fromStack(synthStack({ ...NO_BUNDLING, 'sci:allowedRepos': ['octo/app'] }, 'CiStaging').stack);
-  const names = (t: Template, type: string) => Object.values(t.findResources(type)).map((r) => JSON.stringify(r.Properties.Name)).sort();
+  const names = (t: Template, type: string) =>
+    Object.values(t.findResources(type))
+      .map((r) => JSON.stringify(r.Properties.Name))
+      .sort();
   for (const type of ['AWS::SecretsManager::Secret', 'AWS::Scheduler::ScheduleGroup']) {
     const ours = names(template, type);
     for (const n of names(other, type)) assert.ok(!ours.includes(n), `${type} ${n} collides`);
   }
-  const named = Template.fromStack(synthStack({ ...NO_BUNDLING, 'sci:githubSecretName': 'ci-prod/github' }, 'CiNamed').stack);
+  const named = Template.fromStack(
+    synthStack({ ...NO_BUNDLING, 'sci:githubSecretName': 'ci-prod/github' }, 'CiNamed').stack,
+  );
   named.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'ci-prod/github' });
   assert.throws(() => synthStack(NO_BUNDLING, 'sci'), /puts its own secrets under "sci:secretsPrefix"/);
 });
 
 test('everything taggable carries app=serverless-ci (cost allocation)', () => {
-  for (const type of ['AWS::Lambda::Function', 'AWS::CodeBuild::Project', 'AWS::S3::Bucket', 'AWS::SQS::Queue', 'AWS::IAM::Role']) {
+  for (const type of [
+    'AWS::Lambda::Function',
+    'AWS::CodeBuild::Project',
+    'AWS::S3::Bucket',
+    'AWS::SQS::Queue',
+    'AWS::IAM::Role',
+  ]) {
     for (const [id, resource] of Object.entries(template.findResources(type))) {
-      assert.ok((resource.Properties.Tags as Array<{ Key: string; Value: string }>).some((t) => t.Key === 'app' && t.Value === 'serverless-ci'), id);
+      assert.ok(
+        (resource.Properties.Tags as Array<{ Key: string; Value: string }>).some(
+          (t) => t.Key === 'app' && t.Value === 'serverless-ci',
+        ),
+        id,
+      );
     }
   }
 });
 
 test('outputs: endpoints, table, console links', () => {
-  for (const name of ['WebhookUrl', 'ApiUrl', 'ApiFunctionArn', 'TableName', 'StateMachinesConsole', 'BuildLogsConsole', 'WebhookSecretArn', 'GitHubSecretArn', 'DeliveriesDlqUrl', 'FailedEventsQueueUrl', 'ScheduleSyncFunctionName']) {
+  for (const name of [
+    'WebhookUrl',
+    'ApiUrl',
+    'ApiFunctionArn',
+    'TableName',
+    'StateMachinesConsole',
+    'BuildLogsConsole',
+    'WebhookSecretArn',
+    'GitHubSecretArn',
+    'DeliveriesDlqUrl',
+    'FailedEventsQueueUrl',
+    'ScheduleSyncFunctionName',
+  ]) {
     template.hasOutput(name, {});
   }
   const link = new Capture();
@@ -364,7 +513,9 @@ lambdaCallJudges(app, stack, template);
 
 function violationsOf(scope: IConstruct, root: App): string[] {
   const report = new AwsSolutionsChecks(root).validateScope(scope);
-  return report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.resourceLogicalId}: ${v.description}`));
+  return report.violations.flatMap((v) =>
+    v.violatingResources.map((r) => `${v.ruleName} at ${r.resourceLogicalId}: ${v.description}`),
+  );
 }
 
 test('AWS Solutions checks: no unacknowledged finding', () => {
@@ -376,8 +527,14 @@ test('the checks do fire: a bare bucket is reported', () => {
   const scratch = new Stack(scratchApp, 'Scratch');
   new Bucket(scratch, 'Bare');
   const violations = violationsOf(scratch, scratchApp);
-  assert.ok(violations.some((v) => v.startsWith('AwsSolutions-S1 ')), violations.join('\n'));
-  assert.ok(violations.some((v) => v.startsWith('AwsSolutions-S10 ')), violations.join('\n'));
+  assert.ok(
+    violations.some((v) => v.startsWith('AwsSolutions-S1 ')),
+    violations.join('\n'),
+  );
+  assert.ok(
+    violations.some((v) => v.startsWith('AwsSolutions-S10 ')),
+    violations.join('\n'),
+  );
 });
 
 test('every acknowledgement names one rule (or one wildcard) and says specifically why', () => {

@@ -10,12 +10,17 @@ import { ServerlessCiStack } from '../../infra/stack.ts';
 
 /** The `context` block of cdk.json. */
 export function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
+  const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
   return cdkJson.context;
 }
 
 /** A fresh app and stack, with `overrides` on top of cdk.json's context. */
-export function synthStack(overrides: Record<string, unknown> = {}, stackName = 'ServerlessCi'): { app: App; stack: ServerlessCiStack } {
+export function synthStack(
+  overrides: Record<string, unknown> = {},
+  stackName = 'ServerlessCi',
+): { app: App; stack: ServerlessCiStack } {
   const app = new App({ context: { ...cdkJsonContext(), ...overrides } });
   const stack = new ServerlessCiStack(app, stackName);
   return { app, stack };
@@ -31,8 +36,9 @@ export function inspect(template: Template) {
     assert.equal(ids.length, 1, `${type} ${prefix}: ${ids.join(', ')}`);
     return ids[0]!;
   };
-  const inlineStatements = (role: { Properties: { Policies?: Array<{ PolicyDocument: { Statement: Statement[] } }> } }) =>
-    (role.Properties.Policies ?? []).flatMap((p) => p.PolicyDocument.Statement);
+  const inlineStatements = (role: {
+    Properties: { Policies?: Array<{ PolicyDocument: { Statement: Statement[] } }> };
+  }) => (role.Properties.Policies ?? []).flatMap((p) => p.PolicyDocument.Statement);
   /** Every statement of the policies attached to the role `rolePrefix` (inline and DefaultPolicy). */
   const statementsOf = (rolePrefix: string): Statement[] => {
     const roleId = logicalId('AWS::IAM::Role', rolePrefix);
@@ -43,7 +49,9 @@ export function inspect(template: Template) {
   };
   /** Every statement of every policy in the template. */
   const allStatements = (): Statement[] => [
-    ...Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]),
+    ...Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Statement[],
+    ),
     ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r) => inlineStatements(r as never)),
   ];
   return { logicalId, statementsOf, allStatements };

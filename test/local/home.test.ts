@@ -14,8 +14,18 @@ describe('the local state home', () => {
   it('lays out the store, logs, artifacts, cache, work and secrets under it', () => {
     const paths = homePaths('/h');
     assert.deepEqual(paths, {
-      home: '/h', store: '/h/store', storeDb: '/h/store/db', storeServer: '/h/store/server.json', storeLock: '/h/store/lock', storeSwept: '/h/store/swept-at',
-      logs: '/h/logs', artifacts: '/h/artifacts', cache: '/h/cache', work: '/h/work', secrets: '/h/secrets', procs: '/h/procs',
+      home: '/h',
+      store: '/h/store',
+      storeDb: '/h/store/db',
+      storeServer: '/h/store/server.json',
+      storeLock: '/h/store/lock',
+      storeSwept: '/h/store/swept-at',
+      logs: '/h/logs',
+      artifacts: '/h/artifacts',
+      cache: '/h/cache',
+      work: '/h/work',
+      secrets: '/h/secrets',
+      procs: '/h/procs',
     });
     assert.equal(stepLogFile('/h', '01JD5', 'test_node_20'), join('/h', 'logs', '01JD5', 'test_node_20.log'));
     assert.equal(stepProcFile('/h', '01JD5', 'test_node_20'), join('/h', 'procs', '01JD5', 'test_node_20.json'));

@@ -9,7 +9,8 @@ import { commitChecker, commitOf, type CommitChecker } from '../../src/serve/com
 
 let repo: string;
 let commits: CommitChecker;
-const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' }).trim();
+const git = (...args: string[]) =>
+  execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' }).trim();
 const commit = (name: string) => {
   writeFileSync(join(repo, name), name);
   git('add', name);
@@ -35,7 +36,10 @@ describe('commitChecker', () => {
     const blob = git('rev-parse', 'HEAD:a');
     const asks = Array.from({ length: 60 }, (_, i) => [shas[0]!, missing, shas[1]!, blob][i % 4]!);
     const answers = await Promise.all(asks.map((sha) => commits.has(sha)));
-    assert.deepEqual(answers, asks.map((sha) => shas.includes(sha)));
+    assert.deepEqual(
+      answers,
+      asks.map((sha) => shas.includes(sha)),
+    );
   });
 
   test('a commit that arrives after a miss is found on the next ask (fetch, then redeliver)', async () => {
@@ -51,7 +55,8 @@ describe('commitChecker', () => {
   });
 
   test('anything but a full object id is refused without asking git', async () => {
-    for (const sha of ['HEAD', 'main', 'abc123', `${'a'.repeat(40)}\n${'b'.repeat(40)}`, '']) assert.equal(await commits.has(sha), false, sha);
+    for (const sha of ['HEAD', 'main', 'abc123', `${'a'.repeat(40)}\n${'b'.repeat(40)}`, ''])
+      assert.equal(await commits.has(sha), false, sha);
   });
 
   test('a directory that is not a repository answers false, not an error', async () => {

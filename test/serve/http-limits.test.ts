@@ -27,11 +27,16 @@ after(() => {
 });
 
 /** Sends the head of a POST (and `body`, if any) and resolves with the status line the server answers. */
-function answer(headers: Record<string, string | number>, body = ''): Promise<{ status: number; socket: ReturnType<typeof connect> }> {
+function answer(
+  headers: Record<string, string | number>,
+  body = '',
+): Promise<{ status: number; socket: ReturnType<typeof connect> }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     socket.on('error', () => undefined);
-    const head = Object.entries({ host: 'localhost', ...headers }).map(([k, v]) => `${k}: ${v}`).join('\r\n');
+    const head = Object.entries({ host: 'localhost', ...headers })
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\r\n');
     socket.write(`POST /webhook HTTP/1.1\r\n${head}\r\n\r\n${body}`);
     socket.once('data', (data) => resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(data.toString())?.[1]), socket }));
     setTimeout(() => reject(new Error('no answer')), 20_000).unref();
@@ -55,13 +60,20 @@ describe('sci serve before authentication', () => {
     const size = 24 * 1024 * 1024;
     const before = delivered;
     // each sends its head and one byte, then stalls: the server is holding the body open
-    const pending = Array.from({ length: 40 }, () => answer({ 'content-length': size, 'x-hub-signature-256': 'sha256=00' }, 'x').catch(() => undefined));
-    const settled = await Promise.race([Promise.all(pending), new Promise<undefined>((r) => setTimeout(() => r(undefined), 3000))]);
+    const pending = Array.from({ length: 40 }, () =>
+      answer({ 'content-length': size, 'x-hub-signature-256': 'sha256=00' }, 'x').catch(() => undefined),
+    );
+    const settled = await Promise.race([
+      Promise.all(pending),
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 3000)),
+    ]);
     const answered = (settled ?? []).filter(Boolean);
     // the ones within the budget are still waiting for their bodies; every other one was answered 503 at once
-    const refusals = (await Promise.all(pending.map((p) => Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))])))).filter(
-      (a) => a?.status === 503,
-    );
+    const refusals = (
+      await Promise.all(
+        pending.map((p) => Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))])),
+      )
+    ).filter((a) => a?.status === 503);
     assert.equal(refusals.length, 40 - Math.floor(MAX_BUFFERED / size), `answered ${answered.length}`);
     assert.equal(delivered, before, 'nothing reached the handler');
     for (const p of pending) void p.then((a) => a?.socket.destroy());
@@ -71,7 +83,9 @@ describe('sci serve before authentication', () => {
   it('refuses a chunked body that grows past 25 MB while it streams', async () => {
     const socket = connect(port, '127.0.0.1');
     socket.on('error', () => undefined);
-    socket.write('POST /webhook HTTP/1.1\r\nhost: x\r\nx-hub-signature-256: sha256=00\r\ntransfer-encoding: chunked\r\n\r\n');
+    socket.write(
+      'POST /webhook HTTP/1.1\r\nhost: x\r\nx-hub-signature-256: sha256=00\r\ntransfer-encoding: chunked\r\n\r\n',
+    );
     const chunk = Buffer.alloc(1024 * 1024, 'a');
     const status = await new Promise<number>((resolve, reject) => {
       socket.once('data', (data) => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(data.toString())?.[1])));

@@ -28,7 +28,9 @@ const pipelines = (cancel: boolean, seconds: number) => ({
 });
 
 function git(repo: string, ...args: string[]): string {
-  return execFileSync('git', ['-C', repo, '-c', 'user.name=sci test', '-c', 'user.email=test@sci.local', ...args], { encoding: 'utf8' }).trim();
+  return execFileSync('git', ['-C', repo, '-c', 'user.name=sci test', '-c', 'user.email=test@sci.local', ...args], {
+    encoding: 'utf8',
+  }).trim();
 }
 
 interface Served {
@@ -83,10 +85,21 @@ async function serve(files: Record<string, string>, commits: number): Promise<Se
 
 function open(repo: string, session: LocalSession, calls: Served['calls']): Promise<ServeApp> {
   return createServeApp({
-    repoDir: repo, secret: TEST_SECRET, session, source: new GitSource(repo), log: () => undefined, containers: 'none',
+    repoDir: repo,
+    secret: TEST_SECRET,
+    session,
+    source: new GitSource(repo),
+    log: () => undefined,
+    containers: 'none',
     core: {
-      dispatchDelivery: (deps, delivery) => ((calls.dispatchDelivery += 1), dispatchDelivery(deps, delivery)),
-      report: (deps, detail) => ((calls.report += 1), onExecutionStatus(deps, detail)),
+      dispatchDelivery: (deps, delivery) => {
+        calls.dispatchDelivery += 1;
+        return dispatchDelivery(deps, delivery);
+      },
+      report: (deps, detail) => {
+        calls.report += 1;
+        return onExecutionStatus(deps, detail);
+      },
     },
   });
 }
@@ -136,7 +149,10 @@ describe('sci serve: one lifecycle with the Lambdas', () => {
     await s.app.drained();
     assert.equal((await runsOf(s, 'ci'))[1]!.status, 'succeeded');
     const followers = await runsOf(s, 'after');
-    assert.deepEqual(followers.map((r) => [r.status, r.sha, r.parentRunId]), [['succeeded', s.shas[1], newer!.id]]);
+    assert.deepEqual(
+      followers.map((r) => [r.status, r.sha, r.parentRunId]),
+      [['succeeded', s.shas[1], newer!.id]],
+    );
     // Two deliveries through dispatchDelivery; each of the three executions reported RUNNING and its end.
     assert.deepEqual(s.calls, { dispatchDelivery: 2, report: 6 });
   });
@@ -157,15 +173,27 @@ describe('sci serve: a concurrency group without cancel_in_progress queues', () 
     // the third run is recorded before it replaces the second
     await until('the third run replaced the second', async () => (await runsOf(s, 'ci'))[1]?.status === 'cancelled');
     const waiting = await runsOf(s, 'ci');
-    assert.deepEqual(waiting.map((r) => r.status), ['running', 'cancelled', 'queued']);
+    assert.deepEqual(
+      waiting.map((r) => r.status),
+      ['running', 'cancelled', 'queued'],
+    );
     assert.equal(waiting[2]!.waitingFor, waiting[0]!.id);
     assert.match(waiting[1]!.reason!, /replaced by run/);
     await s.app.drained();
     const ended = await runsOf(s, 'ci');
-    assert.deepEqual(ended.map((r) => r.status), ['succeeded', 'cancelled', 'succeeded']);
+    assert.deepEqual(
+      ended.map((r) => r.status),
+      ['succeeded', 'cancelled', 'succeeded'],
+    );
     assert.ok(ended[2]!.startedAt! >= ended[0]!.endedAt!, 'the waiting run started after the older one ended');
     const followers = await runsOf(s, 'after');
-    assert.deepEqual(followers.map((r) => [r.status, r.sha]).sort(), [['succeeded', s.shas[0]], ['succeeded', s.shas[2]]].sort());
+    assert.deepEqual(
+      followers.map((r) => [r.status, r.sha]).sort(),
+      [
+        ['succeeded', s.shas[0]],
+        ['succeeded', s.shas[2]],
+      ].sort(),
+    );
     assert.deepEqual(s.calls, { dispatchDelivery: 3, report: 8 });
   });
 

@@ -21,7 +21,9 @@ const PIPELINE = `on:\n  push: { branches: [main] }\nsteps:\n  hello:\n    run: 
 const SKIP_ONLY = `on:\n  push: { branches: [main] }\nsteps:\n  never:\n    if: branch == 'nope'\n    run: exit 1\n`;
 
 function git(repo: string, ...args: string[]): string {
-  return execFileSync('git', ['-C', repo, '-c', 'user.name=sci test', '-c', 'user.email=test@sci.local', ...args], { encoding: 'utf8' }).trim();
+  return execFileSync('git', ['-C', repo, '-c', 'user.name=sci test', '-c', 'user.email=test@sci.local', ...args], {
+    encoding: 'utf8',
+  }).trim();
 }
 
 let root: string;
@@ -67,7 +69,14 @@ before(async () => {
   skipSha = git(repo, 'rev-parse', 'HEAD');
   process.env.SCI_HOME = join(root, 'home');
   session = await openSession(repo);
-  app = await createServeApp({ repoDir: repo, secret: TEST_SECRET, session, source: new GitSource(repo), log: () => undefined, concurrency: 8 });
+  app = await createServeApp({
+    repoDir: repo,
+    secret: TEST_SECRET,
+    session,
+    source: new GitSource(repo),
+    log: () => undefined,
+    concurrency: 8,
+  });
   server = createServeServer(app.handlers);
   base = `http://127.0.0.1:${await listen(server, 0)}`;
 });
@@ -93,13 +102,25 @@ describe('sci serve', () => {
     const run = (await session.store.getRun(runs[0]!.id))!;
     assert.equal(run.run.status, 'succeeded');
     assert.equal(run.run.sha, sha);
-    assert.deepEqual(run.steps.map((s) => [s.key, s.status]), [['hello', 'succeeded'], ['never', 'skipped']]);
+    assert.deepEqual(
+      run.steps.map((s) => [s.key, s.status]),
+      [
+        ['hello', 'succeeded'],
+        ['never', 'skipped'],
+      ],
+    );
     const home = await (await fetch(`${base}/api/home`)).text();
     assert.match(home, new RegExp(runs[0]!.id));
   });
 
   test('after a restart (fresh process memory) a redelivery is still recognised by the store', async () => {
-    const restarted = await createServeApp({ repoDir: repo, secret: TEST_SECRET, session, source: new GitSource(repo), log: () => undefined });
+    const restarted = await createServeApp({
+      repoDir: repo,
+      secret: TEST_SECRET,
+      session,
+      source: new GitSource(repo),
+      log: () => undefined,
+    });
     const request = await signedRequest('push', pushPayload(), 'delivery-1');
     assert.equal((await restarted.handlers.webhook(request)).status, 202);
     await restarted.drained();
@@ -115,7 +136,11 @@ describe('sci serve', () => {
     assert.equal(unknown.status, 403);
     assert.match(unknown.body, /is not in .*fetch it first/);
     assert.equal((await post(pushPayload(), 'delivery-bad', 'wrong secret')).status, 401);
-    const malformed = await fetch(`${base}/webhook`, { method: 'POST', headers: { 'x-github-event': 'push' }, body: '{' });
+    const malformed = await fetch(`${base}/webhook`, {
+      method: 'POST',
+      headers: { 'x-github-event': 'push' },
+      body: '{',
+    });
     assert.equal(malformed.status, 401);
     await app.drained();
     assert.equal((await session.store.listRuns({})).length, before);
@@ -133,6 +158,9 @@ describe('sci serve', () => {
     const runs = await session.store.listRuns({ limit: 1000 });
     assert.equal(runs.length - before, 200);
     assert.equal(new Set(runs.map((r) => r.id)).size, runs.length);
-    assert.ok(runs.every((r) => r.status === 'succeeded'), JSON.stringify(runs.filter((r) => r.status !== 'succeeded').slice(0, 3)));
+    assert.ok(
+      runs.every((r) => r.status === 'succeeded'),
+      JSON.stringify(runs.filter((r) => r.status !== 'succeeded').slice(0, 3)),
+    );
   });
 });

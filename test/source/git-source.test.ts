@@ -37,11 +37,15 @@ test('GitSource reads .sci/ files exactly as each commit has them', async (t) =>
     { path: '.sci/ci.yml', text: 'v1\n' },
     { path: '.sci/deploy/prod.yaml', text: 'prod\n' },
   ]);
-  assert.deepEqual((await source.readPipelineFiles(second)).map((f) => `${f.path}=${f.text.trim()}`), ['.sci/ci.yml=v2', '.sci/deploy/prod.yaml=prod', '.sci/new.yml=new']);
+  assert.deepEqual(
+    (await source.readPipelineFiles(second)).map((f) => `${f.path}=${f.text.trim()}`),
+    ['.sci/ci.yml=v2', '.sci/deploy/prod.yaml=prod', '.sci/new.yml=new'],
+  );
 
-  assert.deepEqual((await readWorkingTreePipelines(dir)).map((f) => `${f.path}=${f.text.trim()}`), [
-    '.sci/ci.yml=uncommitted', '.sci/deploy/prod.yaml=prod', '.sci/draft.yml=draft', '.sci/new.yml=new',
-  ]);
+  assert.deepEqual(
+    (await readWorkingTreePipelines(dir)).map((f) => `${f.path}=${f.text.trim()}`),
+    ['.sci/ci.yml=uncommitted', '.sci/deploy/prod.yaml=prod', '.sci/draft.yml=draft', '.sci/new.yml=new'],
+  );
 });
 
 test('GitSource refuses what is not a commit id and reports git failures', async (t) => {

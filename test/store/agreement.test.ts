@@ -37,7 +37,13 @@ function compiledWrites(): Write[] {
   const writes: Write[] = [];
   const visit = (machine: { States: Record<string, Record<string, unknown>> }) => {
     for (const state of Object.values(machine.States)) {
-      const p = state.Parameters as { Key?: { sk?: { S?: string } }; ExpressionAttributeValues?: Record<string, { S?: string }>; UpdateExpression?: string } | undefined;
+      const p = state.Parameters as
+        | {
+            Key?: { sk?: { S?: string } };
+            ExpressionAttributeValues?: Record<string, { S?: string }>;
+            UpdateExpression?: string;
+          }
+        | undefined;
       const sk = p?.Key?.sk?.S;
       if (p?.UpdateExpression && sk?.startsWith('STEP#')) {
         const values = p.ExpressionAttributeValues ?? {};
@@ -57,14 +63,26 @@ function resolved(parameters: Record<string, unknown>, runId: string): UpdateIte
     if (Array.isArray(value)) return value.map(resolve);
     if (typeof value !== 'object' || value === null) return value;
     if (value === RUN_PK || JSON.stringify(value) === JSON.stringify(RUN_PK)) return { S: `RUN#${runId}` };
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => (k.endsWith('.$') ? [k.slice(0, -2), 'resolved'] : [k, resolve(v)])));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => (k.endsWith('.$') ? [k.slice(0, -2), 'resolved'] : [k, resolve(v)])),
+    );
   };
   return resolve(parameters) as UpdateItemCommandInput;
 }
 
 const RUN: RunRecord = {
-  id: 'R', repo: 'o/r', pipeline: 'ci', status: 'running', event: 'push', sha: 'a'.repeat(40), ref: 'refs/heads/main', branch: 'main',
-  tag: '', actor: 'me', inputs: {}, createdAt: '2026-01-02T03:04:05.000Z',
+  id: 'R',
+  repo: 'o/r',
+  pipeline: 'ci',
+  status: 'running',
+  event: 'push',
+  sha: 'a'.repeat(40),
+  ref: 'refs/heads/main',
+  branch: 'main',
+  tag: '',
+  actor: 'me',
+  inputs: {},
+  createdAt: '2026-01-02T03:04:05.000Z',
 };
 
 describe('one lifecycle: the compiled status writes and the store agree on dynalite', () => {
@@ -77,10 +95,24 @@ describe('one lifecycle: the compiled status writes and the store agree on dynal
 
   /** A fresh run whose step `step` is at `from`. */
   async function stepAt(runId: string, step: string, from: StepStatus): Promise<void> {
-    const steps = ['build', 'approve'].map((key, order) => ({ runId, key, name: key, kind: key === 'approve' ? ('approval' as const) : ('run' as const), order, status: 'pending' as const, attempts: 0 }));
+    const steps = ['build', 'approve'].map((key, order) => ({
+      runId,
+      key,
+      name: key,
+      kind: key === 'approve' ? ('approval' as const) : ('run' as const),
+      order,
+      status: 'pending' as const,
+      attempts: 0,
+    }));
     assert.equal(await table.store.createRun({ ...RUN, id: runId }, steps), true);
     await table.documentClient.send(
-      new UpdateCommand({ TableName: table.tableName, Key: stepKey(runId, step), UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': from } }),
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: stepKey(runId, step),
+        UpdateExpression: 'SET #s = :s',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': from },
+      }),
     );
   }
 
@@ -96,7 +128,8 @@ describe('one lifecycle: the compiled status writes and the store agree on dynal
 
   test('the compiler writes succeeded, failed and skipped for a run step, and waiting for an approval', () => {
     const targets = new Set(writes.map((w) => `${w.step}:${w.to}`));
-    for (const expected of ['build:succeeded', 'build:failed', 'build:skipped', 'approve:waiting']) assert.ok(targets.has(expected), expected);
+    for (const expected of ['build:succeeded', 'build:failed', 'build:skipped', 'approve:waiting'])
+      assert.ok(targets.has(expected), expected);
   });
 
   let n = 0;
@@ -108,10 +141,16 @@ describe('one lifecycle: the compiled status writes and the store agree on dynal
         n += 1;
         const compiledRun = `C${n}`;
         await stepAt(compiledRun, write.step, from);
-        const byCompiler = await applied(() => table.client.send(new UpdateItemCommand({ ...resolved(write.parameters, compiledRun), TableName: table.tableName })));
+        const byCompiler = await applied(() =>
+          table.client.send(
+            new UpdateItemCommand({ ...resolved(write.parameters, compiledRun), TableName: table.tableName }),
+          ),
+        );
         const storeRun = `S${n}`;
         await stepAt(storeRun, write.step, from);
-        const byStore = await table.store.transitionStep(storeRun, write.step, write.to, { endedAt: '2026-01-02T03:05:00.000Z' });
+        const byStore = await table.store.transitionStep(storeRun, write.step, write.to, {
+          endedAt: '2026-01-02T03:05:00.000Z',
+        });
         assert.deepEqual({ byCompiler, byStore }, { byCompiler: expected, byStore: expected });
       });
     }

@@ -13,7 +13,8 @@ describe('DynamoRunStore on real dynalite', () => {
   let t: TestTable;
   before(async () => (t = await startTestTable(fixedClock(NOW))));
   after(() => t.close());
-  const raw = async (pk: string, sk: string) => (await t.documentClient.send(new GetCommand({ TableName: t.tableName, Key: { pk, sk } }))).Item;
+  const raw = async (pk: string, sk: string) =>
+    (await t.documentClient.send(new GetCommand({ TableName: t.tableName, Key: { pk, sk } }))).Item;
 
   it('creates a run with its steps in plan order; a second create of the id is refused', async () => {
     const steps = someSteps('big', 130).reverse(); // > 100 items: several batches
@@ -22,7 +23,10 @@ describe('DynamoRunStore on real dynalite', () => {
     const got = await t.store.getRun('big');
     assert.equal(got?.run.pipeline, 'ci');
     assert.equal(got?.steps.length, 130);
-    assert.deepEqual(got?.steps.map((s) => s.order), [...Array(130).keys()]);
+    assert.deepEqual(
+      got?.steps.map((s) => s.order),
+      [...Array(130).keys()],
+    );
   });
 
   it('keeps optional fields absent and empty strings intact', async () => {
@@ -34,19 +38,44 @@ describe('DynamoRunStore on real dynalite', () => {
 
   it('never shows a half-created run: uncommitted runs are invisible to every reader', async () => {
     // What a creator that died after writing the run item and some steps leaves behind.
-    await t.documentClient.send(new PutCommand({ TableName: t.tableName, Item: { pk: 'RUN#half', sk: '#RUN', type: 'run', ...aRun({ id: 'half', repo: 'octo/half' }), stepCount: 3, committed: false, expiresAt: 1 } }));
+    await t.documentClient.send(
+      new PutCommand({
+        TableName: t.tableName,
+        Item: {
+          pk: 'RUN#half',
+          sk: '#RUN',
+          type: 'run',
+          ...aRun({ id: 'half', repo: 'octo/half' }),
+          stepCount: 3,
+          committed: false,
+          expiresAt: 1,
+        },
+      }),
+    );
     assert.equal(await t.store.getRun('half'), undefined);
     assert.deepEqual(await t.store.listSteps('half'), []);
     assert.deepEqual(await t.store.listRuns({ repo: 'octo/half' }), []);
-    assert.equal((await t.store.listRuns({ limit: 1000 })).some((r) => r.id === 'half'), false);
-    assert.equal((await t.store.listActiveRuns()).some((r) => r.id === 'half'), false);
+    assert.equal(
+      (await t.store.listRuns({ limit: 1000 })).some((r) => r.id === 'half'),
+      false,
+    );
+    assert.equal(
+      (await t.store.listActiveRuns()).some((r) => r.id === 'half'),
+      false,
+    );
     assert.equal(await t.store.transitionRun('half', 'running'), false);
     assert.equal(await t.store.createRun(aRun({ id: 'half' }), []), false);
   });
 
   it('rejects steps that do not belong to the run before writing anything', async () => {
-    await assert.rejects(t.store.createRun(aRun({ id: 'dup' }), [...someSteps('dup', 2), ...someSteps('dup', 1)]), (e: StoreError) => e.code === 'invalid-step');
-    await assert.rejects(t.store.createRun(aRun({ id: 'mine' }), someSteps('theirs', 1)), (e: StoreError) => e.code === 'invalid-step');
+    await assert.rejects(
+      t.store.createRun(aRun({ id: 'dup' }), [...someSteps('dup', 2), ...someSteps('dup', 1)]),
+      (e: StoreError) => e.code === 'invalid-step',
+    );
+    await assert.rejects(
+      t.store.createRun(aRun({ id: 'mine' }), someSteps('theirs', 1)),
+      (e: StoreError) => e.code === 'invalid-step',
+    );
     assert.equal(await raw('RUN#dup', '#RUN'), undefined);
   });
 
@@ -63,7 +92,10 @@ describe('DynamoRunStore on real dynalite', () => {
     assert.deepEqual(ids(await t.store.listRuns({ repo: 'octo/list', limit: 2 })), ['l3', 'l2']);
     assert.deepEqual(ids(await t.store.listRuns({ repo: 'octo/list', pipeline: 'ci' })), ['l3', 'l1']);
     assert.deepEqual(ids(await t.store.listRuns({ repo: 'octo/list', pipeline: 'deploy/prod' })), ['l2']);
-    assert.deepEqual(ids(await t.store.listRuns({ pipeline: 'ci', limit: 1000 })).filter((id) => id.startsWith('l')), ['l4', 'l3', 'l1']);
+    assert.deepEqual(
+      ids(await t.store.listRuns({ pipeline: 'ci', limit: 1000 })).filter((id) => id.startsWith('l')),
+      ['l4', 'l3', 'l1'],
+    );
   });
 
   it('de-duplicates webhook deliveries', async () => {
@@ -79,7 +111,11 @@ describe('DynamoRunStore on real dynalite', () => {
     assert.equal((await raw('RUN#ttl', '#RUN'))?.expiresAt, NOW_S + 90 * 86_400);
     assert.equal((await raw('RUN#ttl', 'STEP#s000'))?.expiresAt, NOW_S + 90 * 86_400);
     assert.equal((await raw('DELIVERY#42#guid-1', '#DELIVERY'))?.expiresAt, NOW_S + 4 * 86_400);
-    const short = new DynamoRunStore(t.documentClient, t.tableName, { clock: fixedClock(NOW), runRetentionDays: 7, deliveryRetentionDays: 3 });
+    const short = new DynamoRunStore(t.documentClient, t.tableName, {
+      clock: fixedClock(NOW),
+      runRetentionDays: 7,
+      deliveryRetentionDays: 3,
+    });
     await short.createRun(aRun({ id: 'ttl7' }), []);
     await short.recordDelivery('1', 'g', {});
     assert.equal((await raw('RUN#ttl7', '#RUN'))?.expiresAt, NOW_S + 7 * 86_400);
@@ -88,18 +124,33 @@ describe('DynamoRunStore on real dynalite', () => {
 
   it('round-trips an approval: the waiting task token, the first decision wins, a retry gets the token again', async () => {
     await t.store.createRun(aRun({ id: 'appr' }), someSteps('appr', 2, 'approval'));
-    await assert.rejects(t.store.recordApprovalDecision('appr', 's000', 'approved', 'ann'), (e: StoreError) => e.code === 'approval-not-waiting');
+    await assert.rejects(
+      t.store.recordApprovalDecision('appr', 's000', 'approved', 'ann'),
+      (e: StoreError) => e.code === 'approval-not-waiting',
+    );
     // What the approval task of the state machine writes.
-    await t.documentClient.send(new UpdateCommand({
-      TableName: t.tableName, Key: { pk: 'RUN#appr', sk: 'STEP#s000' }, UpdateExpression: 'SET #s = :w, taskToken = :t',
-      ConditionExpression: '#s = :p', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':w': 'waiting', ':t': 'token-123', ':p': 'pending' },
-    }));
+    await t.documentClient.send(
+      new UpdateCommand({
+        TableName: t.tableName,
+        Key: { pk: 'RUN#appr', sk: 'STEP#s000' },
+        UpdateExpression: 'SET #s = :w, taskToken = :t',
+        ConditionExpression: '#s = :p',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':w': 'waiting', ':t': 'token-123', ':p': 'pending' },
+      }),
+    );
     assert.equal(await t.store.getApprovalToken('appr', 's000'), 'token-123');
     assert.equal(await t.store.getApprovalToken('appr', 's001'), undefined);
     assert.equal(await t.store.recordApprovalDecision('appr', 's000', 'approved', 'ann'), 'token-123');
     assert.equal(await t.store.recordApprovalDecision('appr', 's000', 'approved', 'bob'), 'token-123');
-    await assert.rejects(t.store.recordApprovalDecision('appr', 's000', 'rejected', 'bob'), (e: StoreError) => e.code === 'approval-already-decided' && /approved by ann/.test(e.message));
-    await assert.rejects(t.store.recordApprovalDecision('appr', 'nope', 'approved', 'ann'), (e: StoreError) => e.code === 'step-not-found');
+    await assert.rejects(
+      t.store.recordApprovalDecision('appr', 's000', 'rejected', 'bob'),
+      (e: StoreError) => e.code === 'approval-already-decided' && /approved by ann/.test(e.message),
+    );
+    await assert.rejects(
+      t.store.recordApprovalDecision('appr', 'nope', 'approved', 'ann'),
+      (e: StoreError) => e.code === 'step-not-found',
+    );
     const [step] = await t.store.listSteps('appr');
     assert.deepEqual([step?.decision, step?.decidedBy], ['approved', 'ann']);
     await t.store.transitionStep('appr', 's000', 'succeeded');
@@ -107,26 +158,56 @@ describe('DynamoRunStore on real dynalite', () => {
   });
 
   it('tracks active runs and concurrency groups; a terminal run leaves them and settles its open steps', async () => {
-    await t.store.createRun(aRun({ id: 'g1', repo: 'octo/grp', concurrencyGroup: 'deploy-main', createdAt: '2026-01-01T00:00:01.000Z' }), someSteps('g1', 3));
-    await t.store.createRun(aRun({ id: 'g2', repo: 'octo/grp', concurrencyGroup: 'deploy-main', createdAt: '2026-01-01T00:00:02.000Z' }), someSteps('g2', 1));
-    await t.store.createRun(aRun({ id: 'g3', repo: 'octo/grp', concurrencyGroup: 'deploy-dev', createdAt: '2026-01-01T00:00:03.000Z' }), []);
-    assert.deepEqual((await t.store.findRunsInGroup('octo/grp', 'deploy-main')).map((r) => r.id), ['g2', 'g1']);
+    await t.store.createRun(
+      aRun({ id: 'g1', repo: 'octo/grp', concurrencyGroup: 'deploy-main', createdAt: '2026-01-01T00:00:01.000Z' }),
+      someSteps('g1', 3),
+    );
+    await t.store.createRun(
+      aRun({ id: 'g2', repo: 'octo/grp', concurrencyGroup: 'deploy-main', createdAt: '2026-01-01T00:00:02.000Z' }),
+      someSteps('g2', 1),
+    );
+    await t.store.createRun(
+      aRun({ id: 'g3', repo: 'octo/grp', concurrencyGroup: 'deploy-dev', createdAt: '2026-01-01T00:00:03.000Z' }),
+      [],
+    );
+    assert.deepEqual(
+      (await t.store.findRunsInGroup('octo/grp', 'deploy-main')).map((r) => r.id),
+      ['g2', 'g1'],
+    );
     await t.store.transitionRun('g1', 'running');
     await t.store.transitionStep('g1', 's000', 'succeeded');
     await t.store.transitionStep('g1', 's001', 'running');
     assert.equal(await t.store.transitionRun('g1', 'cancelled', { endedAt: NOW, reason: 'superseded by g2' }), true);
-    assert.deepEqual((await t.store.findRunsInGroup('octo/grp', 'deploy-main')).map((r) => r.id), ['g2']);
-    assert.equal((await t.store.listActiveRuns()).some((r) => r.id === 'g1'), false);
+    assert.deepEqual(
+      (await t.store.findRunsInGroup('octo/grp', 'deploy-main')).map((r) => r.id),
+      ['g2'],
+    );
+    assert.equal(
+      (await t.store.listActiveRuns()).some((r) => r.id === 'g1'),
+      false,
+    );
     const steps = await t.store.listSteps('g1');
-    assert.deepEqual(steps.map((s) => [s.status, s.reason ?? '']), [['succeeded', ''], ['cancelled', 'superseded by g2'], ['cancelled', 'superseded by g2']]);
+    assert.deepEqual(
+      steps.map((s) => [s.status, s.reason ?? '']),
+      [
+        ['succeeded', ''],
+        ['cancelled', 'superseded by g2'],
+        ['cancelled', 'superseded by g2'],
+      ],
+    );
   });
 
   it('dates the items the state machine created (gates) when the run ends', async () => {
     await t.store.createRun(aRun({ id: 'gate' }), someSteps('gate', 2));
-    await t.documentClient.send(new UpdateCommand({
-      TableName: t.tableName, Key: { pk: 'RUN#gate', sk: 'GATE#s001' }, UpdateExpression: 'ADD #done :one',
-      ExpressionAttributeNames: { '#done': 'done' }, ExpressionAttributeValues: { ':one': 1 },
-    }));
+    await t.documentClient.send(
+      new UpdateCommand({
+        TableName: t.tableName,
+        Key: { pk: 'RUN#gate', sk: 'GATE#s001' },
+        UpdateExpression: 'ADD #done :one',
+        ExpressionAttributeNames: { '#done': 'done' },
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
     assert.equal((await raw('RUN#gate', 'GATE#s001'))?.expiresAt, undefined);
     await t.store.transitionRun('gate', 'succeeded');
     assert.equal((await raw('RUN#gate', 'GATE#s001'))?.expiresAt, NOW_S + 90 * 86_400);
@@ -138,8 +219,14 @@ describe('DynamoRunStore on real dynalite', () => {
     assert.equal(await t.store.markAbandoned('ab', 'abandoned: engine process 99 exited'), true);
     assert.equal(await t.store.markAbandoned('ab', 'again'), false);
     const got = await t.store.getRun('ab');
-    assert.deepEqual([got?.run.status, got?.run.reason, got?.run.endedAt], ['failed', 'abandoned: engine process 99 exited', NOW]);
-    assert.deepEqual(got?.steps.map((s) => s.status), ['cancelled', 'cancelled']);
+    assert.deepEqual(
+      [got?.run.status, got?.run.reason, got?.run.endedAt],
+      ['failed', 'abandoned: engine process 99 exited', NOW],
+    );
+    assert.deepEqual(
+      got?.steps.map((s) => s.status),
+      ['cancelled', 'cancelled'],
+    );
   });
 
   it('binds a run to one execution', async () => {

@@ -51,13 +51,22 @@ let tables = 0;
  */
 export async function freshStore(clock: Clock = fixedClock()): Promise<TestTable> {
   // Retries as the SDK does on AWS: a test that blocks the event loop (a big compile) may find its keep-alive socket closed.
-  shared ??= startDynalite().then((server) => ({ server, client: localClient(() => server.endpoint, { maxAttempts: 3 }) }));
+  shared ??= startDynalite().then((server) => ({
+    server,
+    client: localClient(() => server.endpoint, { maxAttempts: 3 }),
+  }));
   const { client } = await shared;
   tables += 1;
   const tableName = `sci-runs-${tables}`;
   await ensureTable(client, tableName);
   const documentClient = DynamoDBDocumentClient.from(client);
-  return { store: new DynamoRunStore(documentClient, tableName, { clock }), client, documentClient, tableName, close: async () => undefined };
+  return {
+    store: new DynamoRunStore(documentClient, tableName, { clock }),
+    client,
+    documentClient,
+    tableName,
+    close: async () => undefined,
+  };
 }
 
 export async function closeSharedTables(): Promise<void> {

@@ -16,10 +16,13 @@ describe('writes sent twice (lost responses) on real dynalite', () => {
     server = await startDynalite();
     const twice = localClient(() => server.endpoint);
     await ensureTable(twice, 'sci-runs-twice');
-    twice.middlewareStack.add((next, context) => async (args) => {
-      if (['PutItemCommand', 'UpdateItemCommand'].includes(context.commandName ?? '')) await next(args);
-      return next(args);
-    }, { step: 'initialize', name: 'sendTwice' });
+    twice.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (['PutItemCommand', 'UpdateItemCommand'].includes(context.commandName ?? '')) await next(args);
+        return next(args);
+      },
+      { step: 'initialize', name: 'sendTwice' },
+    );
     store = new DynamoRunStore(DynamoDBDocumentClient.from(twice), 'sci-runs-twice');
     plain = new DynamoRunStore(DynamoDBDocumentClient.from(localClient(() => server.endpoint)), 'sci-runs-twice');
   });
@@ -39,7 +42,10 @@ describe('writes sent twice (lost responses) on real dynalite', () => {
 
   it('a new attempt sent twice counts once', async () => {
     await store.createRun(aRun({ id: 'att' }), someSteps('att', 1));
-    assert.equal(await store.transitionStep('att', 's000', 'running', { incrementAttempts: true, attemptId: 'b1' }), true);
+    assert.equal(
+      await store.transitionStep('att', 's000', 'running', { incrementAttempts: true, attemptId: 'b1' }),
+      true,
+    );
     assert.equal(await store.transitionStep('att', 's000', 'running', { incrementAttempts: true }), true);
     assert.equal((await plain.listSteps('att'))[0]?.attempts, 2);
   });

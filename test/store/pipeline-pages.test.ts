@@ -13,7 +13,13 @@ before(async () => {
   table = await startTestTable();
   for (let i = 0; i < 23; i++) {
     const id = `R${String(i).padStart(3, '0')}`;
-    const run = aRun({ id, createdAt: at(i), branch: i % 3 === 0 ? 'feature' : 'main', status: i % 5 === 0 ? 'failed' : 'succeeded', event: i % 2 ? 'push' : 'manual' });
+    const run = aRun({
+      id,
+      createdAt: at(i),
+      branch: i % 3 === 0 ? 'feature' : 'main',
+      status: i % 5 === 0 ? 'failed' : 'succeeded',
+      event: i % 2 ? 'push' : 'manual',
+    });
     await table.store.createRun(run, someSteps(id, 1));
   }
   await table.store.createRun(aRun({ id: 'D1', pipeline: 'deploy/prod', createdAt: at(1) }), someSteps('D1', 1));
@@ -27,19 +33,34 @@ describe('pipeline registry', () => {
   test('lists each pipeline once, with its newest run time', async () => {
     const pipelines = await table.store.listPipelines();
     assert.deepEqual(pipelines.map((p) => `${p.repo} ${p.pipeline} ${p.lastRunAt}`).sort(), [
-      `octo/app ci ${at(22)}`, `octo/app deploy/eu/prod ${at(2)}`, `octo/app deploy/prod ${at(1)}`, `octo/other ci ${at(3)}`,
+      `octo/app ci ${at(22)}`,
+      `octo/app deploy/eu/prod ${at(2)}`,
+      `octo/app deploy/prod ${at(1)}`,
+      `octo/other ci ${at(3)}`,
     ]);
   });
 
   test('home groups pipelines by folder, each with its last runs newest first', async () => {
     const home = await homeView(table.store);
     const app = home.repos.find((r) => r.repo === 'octo/app')!.root;
-    assert.deepEqual(app.pipelines.map((p) => p.name), ['ci']);
-    assert.deepEqual(app.pipelines[0]!.recent.map((r) => r.id), ['R022', 'R021', 'R020', 'R019', 'R018']);
+    assert.deepEqual(
+      app.pipelines.map((p) => p.name),
+      ['ci'],
+    );
+    assert.deepEqual(
+      app.pipelines[0]!.recent.map((r) => r.id),
+      ['R022', 'R021', 'R020', 'R019', 'R018'],
+    );
     const deploy = app.folders[0]!;
     assert.equal(deploy.path, 'deploy');
-    assert.deepEqual(deploy.pipelines.map((p) => p.pipeline), ['deploy/prod']);
-    assert.deepEqual(deploy.folders.map((f) => [f.path, f.pipelines.map((p) => p.name)]), [['deploy/eu', ['prod']]]);
+    assert.deepEqual(
+      deploy.pipelines.map((p) => p.pipeline),
+      ['deploy/prod'],
+    );
+    assert.deepEqual(
+      deploy.folders.map((f) => [f.path, f.pipelines.map((p) => p.name)]),
+      [['deploy/eu', ['prod']]],
+    );
   });
 
   test("a listed run's new status shows on the home page; an older run committed late does not displace newer ones", async () => {
@@ -47,7 +68,10 @@ describe('pipeline registry', () => {
     assert.ok(await table.store.transitionRun('D3', 'running', { startedAt: at(31) }));
     await table.store.createRun(aRun({ id: 'D0', pipeline: 'deploy/prod', createdAt: at(0) }), someSteps('D0', 1));
     const prod = (await table.store.listPipelines()).find((p) => p.pipeline === 'deploy/prod')!;
-    assert.deepEqual(prod.recent.map((r) => `${r.id} ${r.status}`), ['D3 running', 'D1 queued', 'D0 queued']);
+    assert.deepEqual(
+      prod.recent.map((r) => `${r.id} ${r.status}`),
+      ['D3 running', 'D1 queued', 'D0 queued'],
+    );
     assert.equal(prod.lastRunAt, at(30));
   });
 });
@@ -58,13 +82,21 @@ describe('pageRuns', () => {
     let after: string | undefined;
     let pages = 0;
     do {
-      const page = await table.store.pageRuns({ repo: 'octo/app', pipeline: 'ci', limit: 10, ...(after ? { after } : {}) });
+      const page = await table.store.pageRuns({
+        repo: 'octo/app',
+        pipeline: 'ci',
+        limit: 10,
+        ...(after ? { after } : {}),
+      });
       ids.push(...page.runs.map((r) => r.id));
       after = page.next;
       pages++;
     } while (after);
     assert.equal(pages, 3);
-    assert.deepEqual(ids, Array.from({ length: 23 }, (_, i) => `R${String(22 - i).padStart(3, '0')}`));
+    assert.deepEqual(
+      ids,
+      Array.from({ length: 23 }, (_, i) => `R${String(22 - i).padStart(3, '0')}`),
+    );
   });
 
   test('a page that ends exactly at the last run says there is no next page', async () => {
@@ -83,21 +115,39 @@ describe('pageRuns', () => {
       const ids: string[] = [];
       let after: string | undefined;
       do {
-        const page = await table.store.pageRuns({ repo: 'octo/app', pipeline: 'ci', limit: 3, filter, ...(after ? { after } : {}) });
+        const page = await table.store.pageRuns({
+          repo: 'octo/app',
+          pipeline: 'ci',
+          limit: 3,
+          filter,
+          ...(after ? { after } : {}),
+        });
         ids.push(...page.runs.map((r) => r.id));
         after = page.next;
       } while (after);
-      assert.deepEqual(ids, expected.map((i) => `R${String(i).padStart(3, '0')}`));
+      assert.deepEqual(
+        ids,
+        expected.map((i) => `R${String(i).padStart(3, '0')}`),
+      );
     });
   }
 
   test('a filter reads at most scanLimit runs per page and continues with next', async () => {
-    const page = await table.store.pageRuns({ repo: 'octo/app', pipeline: 'ci', limit: 5, filter: { branch: 'nowhere' }, scanLimit: 10 });
+    const page = await table.store.pageRuns({
+      repo: 'octo/app',
+      pipeline: 'ci',
+      limit: 5,
+      filter: { branch: 'nowhere' },
+      scanLimit: 10,
+    });
     assert.deepEqual(page.runs, []);
     assert.ok(page.next, 'more runs remain to look at');
   });
 
   test('a forged cursor is refused', async () => {
-    await assert.rejects(table.store.pageRuns({ repo: 'octo/app', pipeline: 'ci', limit: 5, after: 'not-a-cursor' }), /not a page cursor/);
+    await assert.rejects(
+      table.store.pageRuns({ repo: 'octo/app', pipeline: 'ci', limit: 5, after: 'not-a-cursor' }),
+      /not a page cursor/,
+    );
   });
 });

@@ -16,12 +16,23 @@ describe('reopenRun (redrive) on real dynalite', () => {
     const id = `redrive-${n++}`;
     await t.store.createRun(aRun({ id }), someSteps(id, 3));
     await t.store.transitionRun(id, 'running');
-    await t.store.transitionStep(id, 's000', 'running', { startedAt: '2026-01-02T03:04:06.000Z', incrementAttempts: true });
+    await t.store.transitionStep(id, 's000', 'running', {
+      startedAt: '2026-01-02T03:04:06.000Z',
+      incrementAttempts: true,
+    });
     await t.store.transitionStep(id, 's000', 'succeeded', { endedAt: '2026-01-02T03:04:07.000Z' });
-    await t.store.transitionStep(id, 's001', 'running', { startedAt: '2026-01-02T03:04:07.000Z', incrementAttempts: true });
-    await t.store.transitionStep(id, 's001', 'failed', { endedAt: '2026-01-02T03:04:08.000Z', reason: 'failed (States.TaskFailed)' });
+    await t.store.transitionStep(id, 's001', 'running', {
+      startedAt: '2026-01-02T03:04:07.000Z',
+      incrementAttempts: true,
+    });
+    await t.store.transitionStep(id, 's001', 'failed', {
+      endedAt: '2026-01-02T03:04:08.000Z',
+      reason: 'failed (States.TaskFailed)',
+    });
     await t.store.transitionStep(id, 's002', 'skipped', { reason: 'needs did not succeed' });
-    await t.documentClient.send(new PutCommand({ TableName: t.tableName, Item: { pk: `RUN#${id}`, sk: 'GATE#s002', done: 1 } }));
+    await t.documentClient.send(
+      new PutCommand({ TableName: t.tableName, Item: { pk: `RUN#${id}`, sk: 'GATE#s002', done: 1 } }),
+    );
     await t.store.transitionRun(id, status, { endedAt: '2026-01-02T03:04:09.000Z', reason: `run ${status}` });
     return id;
   };
@@ -36,14 +47,29 @@ describe('reopenRun (redrive) on real dynalite', () => {
       assert.equal(found?.run.redrivenAt, '2026-01-02T04:00:00.000Z');
       assert.equal(found?.run.endedAt, undefined);
       assert.equal(found?.run.reason, undefined);
-      assert.deepEqual(found?.steps.map((s) => [s.key, s.status, s.attempts, s.reason ?? null, s.endedAt ?? null]), [
-        ['s000', 'succeeded', 1, null, '2026-01-02T03:04:07.000Z'],
-        ['s001', 'pending', 1, null, null],
-        ['s002', 'pending', 0, null, null],
-      ]);
-      const gates = await t.documentClient.send(new QueryCommand({ TableName: t.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `RUN#${id}` } }));
-      assert.equal(gates.Items?.some((i) => String(i.sk).startsWith('GATE#')), false);
-      assert.deepEqual((await t.store.listActiveRuns()).map((r) => r.id).filter((x) => x === id), [id]);
+      assert.deepEqual(
+        found?.steps.map((s) => [s.key, s.status, s.attempts, s.reason ?? null, s.endedAt ?? null]),
+        [
+          ['s000', 'succeeded', 1, null, '2026-01-02T03:04:07.000Z'],
+          ['s001', 'pending', 1, null, null],
+          ['s002', 'pending', 0, null, null],
+        ],
+      );
+      const gates = await t.documentClient.send(
+        new QueryCommand({
+          TableName: t.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `RUN#${id}` },
+        }),
+      );
+      assert.equal(
+        gates.Items?.some((i) => String(i.sk).startsWith('GATE#')),
+        false,
+      );
+      assert.deepEqual(
+        (await t.store.listActiveRuns()).map((r) => r.id).filter((x) => x === id),
+        [id],
+      );
       // the attempt goes on as any other: a step moves forward again, the run ends again
       assert.equal(await t.store.transitionStep(id, 's001', 'running', { incrementAttempts: true }), true);
       assert.equal((await t.store.listSteps(id))[1]?.attempts, 2);

@@ -7,13 +7,31 @@ import { startTestTable, type TestTable } from './local-table.ts';
 
 // Rank: run queued < running < terminal; step pending < running|waiting < terminal. Terminal is final.
 const RUN_PATHS: Record<RunStatus, RunStatus[]> = {
-  queued: [], running: ['running'], succeeded: ['succeeded'], failed: ['failed'], cancelled: ['cancelled'],
+  queued: [],
+  running: ['running'],
+  succeeded: ['succeeded'],
+  failed: ['failed'],
+  cancelled: ['cancelled'],
 };
 const STEP_PATHS: Record<StepStatus, StepStatus[]> = {
-  pending: [], running: ['running'], waiting: ['waiting'], succeeded: ['succeeded'], failed: ['failed'], skipped: ['skipped'], cancelled: ['cancelled'],
+  pending: [],
+  running: ['running'],
+  waiting: ['waiting'],
+  succeeded: ['succeeded'],
+  failed: ['failed'],
+  skipped: ['skipped'],
+  cancelled: ['cancelled'],
 };
 const RUN_RANK: Record<RunStatus, number> = { queued: 0, running: 1, succeeded: 2, failed: 2, cancelled: 2 };
-const STEP_RANK: Record<StepStatus, number> = { pending: 0, running: 1, waiting: 1, succeeded: 2, failed: 2, skipped: 2, cancelled: 2 };
+const STEP_RANK: Record<StepStatus, number> = {
+  pending: 0,
+  running: 1,
+  waiting: 1,
+  succeeded: 2,
+  failed: 2,
+  skipped: 2,
+  cancelled: 2,
+};
 
 describe('status transitions on real dynalite', () => {
   let t: TestTable;
@@ -59,8 +77,14 @@ describe('status transitions on real dynalite', () => {
 
   it('a duplicate transition is a no-op that changes nothing', async () => {
     const id = await runIn('running');
-    assert.equal(await t.store.transitionStep(id, 's000', 'failed', { endedAt: '2026-01-02T03:05:00.000Z', reason: 'exit 1' }), true);
-    assert.equal(await t.store.transitionStep(id, 's000', 'failed', { endedAt: '2026-01-02T09:00:00.000Z', reason: 'late copy' }), false);
+    assert.equal(
+      await t.store.transitionStep(id, 's000', 'failed', { endedAt: '2026-01-02T03:05:00.000Z', reason: 'exit 1' }),
+      true,
+    );
+    assert.equal(
+      await t.store.transitionStep(id, 's000', 'failed', { endedAt: '2026-01-02T09:00:00.000Z', reason: 'late copy' }),
+      false,
+    );
     const [step] = await t.store.listSteps(id);
     assert.deepEqual([step?.status, step?.endedAt, step?.reason], ['failed', '2026-01-02T03:05:00.000Z', 'exit 1']);
   });
@@ -77,13 +101,21 @@ describe('status transitions on real dynalite', () => {
 
   it('racing step writers: one terminal status wins', async () => {
     const id = await stepIn('running');
-    const results = await Promise.all((['succeeded', 'failed', 'cancelled', 'skipped'] as const).map((to) => t.store.transitionStep(id, 's000', to)));
+    const results = await Promise.all(
+      (['succeeded', 'failed', 'cancelled', 'skipped'] as const).map((to) => t.store.transitionStep(id, 's000', to)),
+    );
     assert.equal(results.filter(Boolean).length, 1);
   });
 
   it('counts attempts atomically, once per attempt id', async () => {
     const id = await stepIn('pending');
-    const starts = Array.from({ length: 8 }, (_, i) => t.store.transitionStep(id, 's000', 'running', { incrementAttempts: true, attemptId: `build-${i % 4}`, startedAt: `2026-01-02T03:0${i}:00.000Z` }));
+    const starts = Array.from({ length: 8 }, (_, i) =>
+      t.store.transitionStep(id, 's000', 'running', {
+        incrementAttempts: true,
+        attemptId: `build-${i % 4}`,
+        startedAt: `2026-01-02T03:0${i}:00.000Z`,
+      }),
+    );
     const applied = (await Promise.all(starts)).filter(Boolean).length;
     const [step] = await t.store.listSteps(id);
     assert.equal(applied, 4);
@@ -93,15 +125,29 @@ describe('status transitions on real dynalite', () => {
 
   it('a new attempt without an id always counts; startedAt keeps the first start', async () => {
     const id = await stepIn('pending');
-    await t.store.transitionStep(id, 's000', 'running', { incrementAttempts: true, startedAt: '2026-01-02T03:00:00.000Z' });
-    await t.store.transitionStep(id, 's000', 'running', { incrementAttempts: true, startedAt: '2026-01-02T03:10:00.000Z' });
+    await t.store.transitionStep(id, 's000', 'running', {
+      incrementAttempts: true,
+      startedAt: '2026-01-02T03:00:00.000Z',
+    });
+    await t.store.transitionStep(id, 's000', 'running', {
+      incrementAttempts: true,
+      startedAt: '2026-01-02T03:10:00.000Z',
+    });
     const [step] = await t.store.listSteps(id);
     assert.deepEqual([step?.attempts, step?.startedAt], [2, '2026-01-02T03:00:00.000Z']);
-    assert.equal(await t.store.transitionStep(id, 's000', 'running', { startedAt: 'x' }), false, 'running again without a new attempt is a duplicate');
+    assert.equal(
+      await t.store.transitionStep(id, 's000', 'running', { startedAt: 'x' }),
+      false,
+      'running again without a new attempt is a duplicate',
+    );
   });
 
   it('racing creations of one run id: exactly one succeeds', async () => {
-    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => t.store.createRun(aRun({ id: 'same-id', actor: `creator ${i}` }), someSteps('same-id', 3))));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        t.store.createRun(aRun({ id: 'same-id', actor: `creator ${i}` }), someSteps('same-id', 3)),
+      ),
+    );
     assert.equal(results.filter(Boolean).length, 1);
     assert.equal((await t.store.getRun('same-id'))?.run.actor, `creator ${results.indexOf(true)}`);
   });

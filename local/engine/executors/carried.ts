@@ -16,11 +16,20 @@ export function carriedWriteKey(run: TaskRun, input: unknown): string | undefine
 }
 
 /** The carried step's item as a `ReturnValues` answer: its status, chain and outputs. */
-export async function carriedAttributes(services: EngineServices, run: TaskRun, key: string): Promise<{ Attributes: Record<string, AttributeValue> }> {
-  const { Item } = await services.dynamo.send(new GetItemCommand({
-    TableName: services.tableName, Key: { pk: { S: runPk(run.runId) }, sk: { S: stepSk(key) } }, ConsistentRead: true,
-    ProjectionExpression: '#s, #c, #o, #d, #b', ExpressionAttributeNames: { '#s': 'status', '#c': 'chain', '#o': 'outputs', '#d': 'decision', '#b': 'decidedBy' },
-  }));
+export async function carriedAttributes(
+  services: EngineServices,
+  run: TaskRun,
+  key: string,
+): Promise<{ Attributes: Record<string, AttributeValue> }> {
+  const { Item } = await services.dynamo.send(
+    new GetItemCommand({
+      TableName: services.tableName,
+      Key: { pk: { S: runPk(run.runId) }, sk: { S: stepSk(key) } },
+      ConsistentRead: true,
+      ProjectionExpression: '#s, #c, #o, #d, #b',
+      ExpressionAttributeNames: { '#s': 'status', '#c': 'chain', '#o': 'outputs', '#d': 'decision', '#b': 'decidedBy' },
+    }),
+  );
   return { Attributes: Item ?? {} };
 }
 
@@ -30,8 +39,12 @@ export async function carriedBuild(services: EngineServices, run: TaskRun, key: 
   const outputs = Attributes.outputs?.M ?? {};
   return {
     Build: {
-      Id: `carried:${key}`, BuildStatus: 'SUCCEEDED',
-      ExportedEnvironmentVariables: Object.entries(outputs).map(([name, value]) => ({ Name: `SCI_OUT_${name}`, Value: value.S ?? '' })),
+      Id: `carried:${key}`,
+      BuildStatus: 'SUCCEEDED',
+      ExportedEnvironmentVariables: Object.entries(outputs).map(([name, value]) => ({
+        Name: `SCI_OUT_${name}`,
+        Value: value.S ?? '',
+      })),
     },
   };
 }

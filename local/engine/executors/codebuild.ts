@@ -44,11 +44,18 @@ export const codebuildExecutor: Executor = async (input, state, run, services) =
     onLaunch: (where) => services.onLaunch(run.runId, key, where),
     onLine: (line) => services.onLine(run.runId, key, line),
     onStart: async () => {
-      await services.store.transitionStep(run.runId, key, 'running', { startedAt: services.now().toISOString(), incrementAttempts: true, attemptId });
+      await services.store.transitionStep(run.runId, key, 'running', {
+        startedAt: services.now().toISOString(),
+        incrementAttempts: true,
+        attemptId,
+      });
     },
   }).finally(release);
   const build = {
-    Id: outcome.id, BuildStatus: outcome.status, SourceVersion: params.SourceVersion, Logs: { DeepLink: outcome.logFile },
+    Id: outcome.id,
+    BuildStatus: outcome.status,
+    SourceVersion: params.SourceVersion,
+    Logs: { DeepLink: outcome.logFile },
     ExportedEnvironmentVariables: outcome.exported,
   };
   if (outcome.status === 'SUCCEEDED') return { Build: build };

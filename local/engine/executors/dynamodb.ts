@@ -3,7 +3,12 @@
  * same call on the local store's DynamoDB client, after the context sentinels are replaced.
  * Service errors carry the ASL names the compiler catches.
  */
-import { GetItemCommand, UpdateItemCommand, type GetItemCommandInput, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  GetItemCommand,
+  UpdateItemCommand,
+  type GetItemCommandInput,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { TaskError } from '../errors.ts';
 import { replaceSentinels } from '../sentinels.ts';
 import type { EngineServices, Executor } from '../services.ts';
@@ -13,7 +18,8 @@ import { carriedAttributes, carriedWriteKey } from './carried.ts';
 export type ErrorPrefix = 'DynamoDB' | 'DynamoDb';
 
 function toTaskError(error: unknown, prefix: ErrorPrefix): Error {
-  if (error instanceof Error && error.name && error.name !== 'Error') return new TaskError(`${prefix}.${error.name}`, error.message);
+  if (error instanceof Error && error.name && error.name !== 'Error')
+    return new TaskError(`${prefix}.${error.name}`, error.message);
   return error instanceof Error ? error : new Error(String(error));
 }
 
@@ -23,8 +29,16 @@ function withoutMetadata<T extends { $metadata?: unknown }>(response: T): Omit<T
 }
 
 /** Sends an UpdateItem exactly as the definition wrote it (sentinels aside). */
-export async function updateItem(input: unknown, services: EngineServices, prefix: ErrorPrefix, token?: string): Promise<unknown> {
-  const params = replaceSentinels(input as UpdateItemCommandInput, { now: services.now().toISOString(), ...(token ? { token } : {}) });
+export async function updateItem(
+  input: unknown,
+  services: EngineServices,
+  prefix: ErrorPrefix,
+  token?: string,
+): Promise<unknown> {
+  const params = replaceSentinels(input as UpdateItemCommandInput, {
+    now: services.now().toISOString(),
+    ...(token ? { token } : {}),
+  });
   try {
     return withoutMetadata(await services.dynamo.send(new UpdateItemCommand(params)));
   } catch (error) {

@@ -20,7 +20,10 @@ async function proxyFor(run: TaskRun, listen: number, stable: string, candidate:
   try {
     await proxy.listen(listen);
   } catch (error) {
-    throw new TaskError('sci.ProxyListenFailed', `cannot listen on 127.0.0.1:${listen}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new TaskError(
+      'sci.ProxyListenFailed',
+      `cannot listen on 127.0.0.1:${listen}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   if (!ofRun) {
     ofRun = new Map();

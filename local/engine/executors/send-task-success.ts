@@ -13,7 +13,8 @@ function parseOutput(output: unknown): unknown {
 
 export const sendTaskSuccessExecutor: Executor = async (input, _state, _run, services) => {
   const { TaskToken, Output } = input as { TaskToken?: unknown; Output?: unknown };
-  if (typeof TaskToken !== 'string') throw new TaskError('Sfn.InvalidTokenException', 'sendTaskSuccess without a TaskToken');
+  if (typeof TaskToken !== 'string')
+    throw new TaskError('Sfn.InvalidTokenException', 'sendTaskSuccess without a TaskToken');
   services.tokens.succeed(TaskToken, parseOutput(Output));
   return {};
 };

@@ -17,7 +17,11 @@ import { updateItem } from './dynamodb.ts';
 /** How often a waiting approval looks for a decision. */
 export const DECISION_POLL_MS = 200;
 
-async function pollDecision(services: EngineServices, key: Record<string, unknown>, signal: AbortSignal): Promise<unknown> {
+async function pollDecision(
+  services: EngineServices,
+  key: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<unknown> {
   const table = { dynamo: services.dynamo, tableName: services.tableName };
   while (!signal.aborted) {
     const found = await readDecision(table, key);
@@ -47,9 +51,19 @@ function isEnvironmentLock(input: unknown): input is { Key: Record<string, unkno
  * process wakes its waiters through that process's tokens: so a waiter also looks at the lock
  * and goes back to take it once it is free.
  */
-async function pollLockFree(services: EngineServices, key: Record<string, unknown>, signal: AbortSignal): Promise<unknown> {
+async function pollLockFree(
+  services: EngineServices,
+  key: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<unknown> {
   while (!signal.aborted) {
-    const { Item } = await services.dynamo.send(new GetItemCommand({ TableName: services.tableName, Key: key as GetItemCommandInput['Key'], ConsistentRead: true }));
+    const { Item } = await services.dynamo.send(
+      new GetItemCommand({
+        TableName: services.tableName,
+        Key: key as GetItemCommandInput['Key'],
+        ConsistentRead: true,
+      }),
+    );
     if (!Item?.holder) return {};
     await sleep(DECISION_POLL_MS, undefined, { signal }).catch(() => undefined);
   }
@@ -67,7 +81,9 @@ export const waitForTaskTokenExecutor: Executor = async (input, state, run, serv
   try {
     await updateItem(input, services, 'DynamoDb', waiter.token);
     const stopped = new Promise<never>((_, reject) =>
-      signal.addEventListener('abort', () => reject(new TaskError('States.Timeout', 'stopped waiting')), { once: true }),
+      signal.addEventListener('abort', () => reject(new TaskError('States.Timeout', 'stopped waiting')), {
+        once: true,
+      }),
     );
     const waits: Array<Promise<unknown>> = [waiter.settled, stopped];
     if (isApproval(input)) waits.push(pollDecision(services, input.Key, signal));

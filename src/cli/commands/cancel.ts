@@ -35,41 +35,51 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { repo: { type: 'string' } });
   const [runId, ...extra] = positionals;
   if (!runId || extra.length > 0) throw new CliUsageError('usage: sci cancel RUN');
-  return withSession(values.repo, async ({ store, table, paths }) => {
-    const found = await store.getRun(runId);
-    if (!found) {
-      process.stderr.write(`sci cancel: no run ${runId}\n`);
-      return 1;
-    }
-    // a run waiting its turn in a concurrency group has no process to ask: it ends here
-    if (found.run.status === 'queued' && found.run.waitingFor !== undefined) {
-      const moved = await store.transitionRun(runId, 'cancelled', { endedAt: new Date().toISOString(), reason: `cancelled by ${userInfo().username} while waiting` });
-      process.stdout.write(`run ${runId} ${moved ? 'cancelled' : 'already ended'}\n`);
-      return 0;
-    }
-    if (!(await requestCancel(table, runId, new Date().toISOString()))) {
-      process.stdout.write(`run ${runId} already ${found.run.status}\n`);
-      return 0;
-    }
-    let beat = (await readControl(table, runId)).heartbeatAt;
-    let beatSeen = Date.now();
-    for (const deadline = Date.now() + WAIT_MS; Date.now() < deadline; await sleep(200)) {
-      const now = await store.getRun(runId);
-      if (now && !['queued', 'running'].includes(now.run.status)) {
-        process.stdout.write(`run ${runId} ${now.run.status}\n`);
+  return withSession(
+    values.repo,
+    async ({ store, table, paths }) => {
+      const found = await store.getRun(runId);
+      if (!found) {
+        process.stderr.write(`sci cancel: no run ${runId}\n`);
+        return 1;
+      }
+      // a run waiting its turn in a concurrency group has no process to ask: it ends here
+      if (found.run.status === 'queued' && found.run.waitingFor !== undefined) {
+        const moved = await store.transitionRun(runId, 'cancelled', {
+          endedAt: new Date().toISOString(),
+          reason: `cancelled by ${userInfo().username} while waiting`,
+        });
+        process.stdout.write(`run ${runId} ${moved ? 'cancelled' : 'already ended'}\n`);
         return 0;
       }
-      const control = await readControl(table, runId);
-      if (control.heartbeatAt !== beat) [beat, beatSeen] = [control.heartbeatAt, Date.now()];
-      if (Date.now() - beatSeen > SILENT_MS) {
-        // nobody is left to honour the request: the run ends here, its steps settled as cancelled
-        await store.transitionRun(runId, 'cancelled', { endedAt: new Date().toISOString(), reason: `cancelled (its engine${control.ownerHost ? ` on ${control.ownerHost}` : ''} stopped answering)` });
-        await removeRunDir(join(paths.work, runId));
-        process.stdout.write(`run ${runId} cancelled (its engine stopped answering)\n`);
+      if (!(await requestCancel(table, runId, new Date().toISOString()))) {
+        process.stdout.write(`run ${runId} already ${found.run.status}\n`);
         return 0;
       }
-    }
-    process.stdout.write(`cancel requested for run ${runId}; it is still stopping\n`);
-    return 0;
-  }, { create: false });
+      let beat = (await readControl(table, runId)).heartbeatAt;
+      let beatSeen = Date.now();
+      for (const deadline = Date.now() + WAIT_MS; Date.now() < deadline; await sleep(200)) {
+        const now = await store.getRun(runId);
+        if (now && !['queued', 'running'].includes(now.run.status)) {
+          process.stdout.write(`run ${runId} ${now.run.status}\n`);
+          return 0;
+        }
+        const control = await readControl(table, runId);
+        if (control.heartbeatAt !== beat) [beat, beatSeen] = [control.heartbeatAt, Date.now()];
+        if (Date.now() - beatSeen > SILENT_MS) {
+          // nobody is left to honour the request: the run ends here, its steps settled as cancelled
+          await store.transitionRun(runId, 'cancelled', {
+            endedAt: new Date().toISOString(),
+            reason: `cancelled (its engine${control.ownerHost ? ` on ${control.ownerHost}` : ''} stopped answering)`,
+          });
+          await removeRunDir(join(paths.work, runId));
+          process.stdout.write(`run ${runId} cancelled (its engine stopped answering)\n`);
+          return 0;
+        }
+      }
+      process.stdout.write(`cancel requested for run ${runId}; it is still stopping\n`);
+      return 0;
+    },
+    { create: false },
+  );
 }

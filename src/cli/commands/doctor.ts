@@ -32,11 +32,18 @@ export async function run(argv: string[]): Promise<number> {
   const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region) throw new CliUsageError('no region: pass --region or set AWS_REGION');
   const repos = values.repo ?? [];
-  for (const repo of repos) if (!/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(repo)) throw new CliUsageError(`--repo ${repo}: expected OWNER/NAME`);
+  for (const repo of repos)
+    if (!/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/.test(repo)) throw new CliUsageError(`--repo ${repo}: expected OWNER/NAME`);
   const { awsDoctorProbes, doctorClients } = await import('../../aws/doctor-probes.ts');
-  const findings = await runDoctor(awsDoctorProbes(doctorClients(region), values.stack), { stack: values.stack, region, repos });
+  const findings = await runDoctor(awsDoctorProbes(doctorClients(region), values.stack), {
+    stack: values.stack,
+    region,
+    repos,
+  });
   process.stdout.write(`${formatFindings(findings)}\n`);
   const failed = findings.filter((f) => !f.ok).length;
-  process.stdout.write(failed === 0 ? `\nall ${findings.length} checks passed\n` : `\n${failed} of ${findings.length} checks failed\n`);
+  process.stdout.write(
+    failed === 0 ? `\nall ${findings.length} checks passed\n` : `\n${failed} of ${findings.length} checks failed\n`,
+  );
   return failed === 0 ? 0 : 1;
 }

@@ -38,27 +38,34 @@ async function copyFrom(path: string, offset: number): Promise<number> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { follow: { type: 'boolean', short: 'f' }, repo: { type: 'string' } });
+  const { values, positionals } = parseCommandArgs(argv, {
+    follow: { type: 'boolean', short: 'f' },
+    repo: { type: 'string' },
+  });
   const [runId, stepName, ...extra] = positionals;
   if (!runId || !stepName || extra.length > 0) throw new CliUsageError('usage: sci logs RUN STEP [--follow]');
-  return withSession(values.repo, async ({ store, home }) => {
-    const found = await store.getRun(runId);
-    const step = found && findStep(found.steps, stepName);
-    if (!found || !step) {
-      process.stderr.write(`sci logs: ${found ? `run ${runId} has no step '${stepName}'` : `no run ${runId}`}\n`);
-      return 1;
-    }
-    const path = stepLogFile(home, runId, step.key);
-    let offset = await copyFrom(path, 0);
-    if (!values.follow) {
-      if (offset === 0) process.stderr.write(`(no output: step is ${step.status})\n`);
-      return 0;
-    }
-    for (;;) {
-      const now = findStep((await store.getRun(runId))?.steps ?? [], step.key);
-      offset = await copyFrom(path, offset);
-      if (!now || ENDED.has(now.status)) return 0;
-      await sleep(200);
-    }
-  }, { create: false });
+  return withSession(
+    values.repo,
+    async ({ store, home }) => {
+      const found = await store.getRun(runId);
+      const step = found && findStep(found.steps, stepName);
+      if (!found || !step) {
+        process.stderr.write(`sci logs: ${found ? `run ${runId} has no step '${stepName}'` : `no run ${runId}`}\n`);
+        return 1;
+      }
+      const path = stepLogFile(home, runId, step.key);
+      let offset = await copyFrom(path, 0);
+      if (!values.follow) {
+        if (offset === 0) process.stderr.write(`(no output: step is ${step.status})\n`);
+        return 0;
+      }
+      for (;;) {
+        const now = findStep((await store.getRun(runId))?.steps ?? [], step.key);
+        offset = await copyFrom(path, offset);
+        if (!now || ENDED.has(now.status)) return 0;
+        await sleep(200);
+      }
+    },
+    { create: false },
+  );
 }

@@ -18,7 +18,11 @@ options:
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { repo: { type: 'string' }, json: { type: 'boolean' } });
   const [from, to, extra] = positionals;
-  if (from === undefined || to === undefined || extra !== undefined) throw new CliUsageError('usage: sci promote FROM TO');
-  const release = await findRelease(values.repo, async (t) => (await currentRelease(t, from)) ?? `environment ${from} has no release`);
+  if (from === undefined || to === undefined || extra !== undefined)
+    throw new CliUsageError('usage: sci promote FROM TO');
+  const release = await findRelease(
+    values.repo,
+    async (t) => (await currentRelease(t, from)) ?? `environment ${from} has no release`,
+  );
   return rerelease(values.repo, release, to, values.json ?? false);
 }

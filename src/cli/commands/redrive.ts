@@ -34,7 +34,11 @@ exit: 0 the run succeeded, 1 it did not or cannot be redriven, 2 usage error
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { repo: { type: 'string' }, json: { type: 'boolean' }, 'no-containers': { type: 'boolean' } });
+  const { values, positionals } = parseCommandArgs(argv, {
+    repo: { type: 'string' },
+    json: { type: 'boolean' },
+    'no-containers': { type: 'boolean' },
+  });
   const [runId, ...extra] = positionals;
   if (!runId || extra.length > 0) throw new CliUsageError('usage: sci redrive RUN');
   const repoDir = repositoryRoot(values.repo);
@@ -46,15 +50,28 @@ export async function run(argv: string[]): Promise<number> {
     const tty = !json && process.stdout.isTTY === true;
     const where = new Map<string, string>();
     const progress = json ? undefined : new Progress(session.store, process.stdout, tty, where);
-    const note = (text: string) => (progress ? progress.note(`sci redrive: ${text}`) : process.stderr.write(`sci redrive: ${text}\n`));
+    const note = (text: string) =>
+      progress ? progress.note(`sci redrive: ${text}`) : process.stderr.write(`sci redrive: ${text}\n`);
     const source = new GitSource(repoDir);
     const runtime = localRuntime({
-      session, repoDir, repoUrl: git.repoUrl, source, statuses: new LoggedStatuses(note), runUrl: (id) => `sci show ${id}`,
+      session,
+      repoDir,
+      repoUrl: git.repoUrl,
+      source,
+      statuses: new LoggedStatuses(note),
+      runUrl: (id) => `sci show ${id}`,
       containers: containerModeOf(values['no-containers'], process.env),
       onNotice: note,
       onLaunch: (id, stepKey, at) => where.set(`${id}/${stepKey}`, at),
     });
-    const redriver = new LocalRedriver({ store: session.store, table: session.table, executions: runtime.executions, machines: runtime.machines, source, repoUrl: git.repoUrl });
+    const redriver = new LocalRedriver({
+      store: session.store,
+      table: session.table,
+      executions: runtime.executions,
+      machines: runtime.machines,
+      source,
+      repoUrl: git.repoUrl,
+    });
     return cancellable(
       () => runtime.executions.stopAll('cancelled (Ctrl-C)'),
       async () => {

@@ -19,6 +19,9 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { repo: { type: 'string' }, json: { type: 'boolean' } });
   const [env, extra] = positionals;
   if (env === undefined || extra !== undefined) throw new CliUsageError('usage: sci rollback ENV');
-  const release = await findRelease(values.repo, async (t) => (await previousRelease(t, env)) ?? `environment ${env} has no earlier successful release`);
+  const release = await findRelease(
+    values.repo,
+    async (t) => (await previousRelease(t, env)) ?? `environment ${env} has no earlier successful release`,
+  );
   return rerelease(values.repo, release, env, values.json ?? false);
 }

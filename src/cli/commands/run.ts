@@ -63,14 +63,18 @@ export async function run(argv: string[]): Promise<number> {
   const parallel = jobsOption(values.jobs);
   const containers = containerModeOf(values['no-containers'], process.env);
   const event = (values.event ?? 'push') as EventName;
-  if (!EVENTS.includes(event)) throw new CliUsageError(`--event must be one of ${EVENTS.join(', ')}, got '${values.event}'`);
+  if (!EVENTS.includes(event))
+    throw new CliUsageError(`--event must be one of ${EVENTS.join(', ')}, got '${values.event}'`);
   const inputs = parseInputs(values.input ?? []);
   const repoDir = repositoryRoot(values.repo);
   const git = await readGitFacts(repoDir).catch((error: Error) => {
     throw new CliUsageError(error.message);
   });
   const branch = values.branch ?? git.branch;
-  const loaded = loadPipelines(await new GitSource(repoDir).readPipelineFiles(git.sha), triggerFor(event, branch, git.changedFiles));
+  const loaded = loadPipelines(
+    await new GitSource(repoDir).readPipelineFiles(git.sha),
+    triggerFor(event, branch, git.changedFiles),
+  );
   if (!loaded.ok) {
     for (const d of sortDiagnostics(loaded.diagnostics)) process.stderr.write(`${formatDiagnostic(d)}\n`);
     return 2;
@@ -81,8 +85,20 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   if (selected.runs.length === 0) {
-    process.stdout.write(`no pipeline starts on ${event}${branch ? ` to ${branch}` : ''}; name one to run it anyway: sci run PIPELINE\n`);
+    process.stdout.write(
+      `no pipeline starts on ${event}${branch ? ` to ${branch}` : ''}; name one to run it anyway: sci run PIPELINE\n`,
+    );
     return 0;
   }
-  return executeSelected({ repoDir, git, event, branch, all: loaded.all, runs: selected.runs, json: values.json ?? false, containers, ...(parallel ? { parallel } : {}) });
+  return executeSelected({
+    repoDir,
+    git,
+    event,
+    branch,
+    all: loaded.all,
+    runs: selected.runs,
+    json: values.json ?? false,
+    containers,
+    ...(parallel ? { parallel } : {}),
+  });
 }

@@ -17,28 +17,50 @@ options:
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, limit: { type: 'string' }, repo: { type: 'string' } });
+  const { values } = parseCommandArgs(argv, {
+    json: { type: 'boolean' },
+    limit: { type: 'string' },
+    repo: { type: 'string' },
+  });
   const limit = Number(values.limit ?? 20);
-  if (!Number.isInteger(limit) || limit < 1) throw new CliUsageError(`--limit must be a positive integer, got '${values.limit}'`);
-  const listed = withSession(values.repo, async ({ store }) => {
-    const runs = await store.listRuns({ limit });
-    if (values.json) {
-      for (const r of runs) {
-        const full = await store.getRun(r.id);
-        if (full) process.stdout.write(`${JSON.stringify(runView(full))}\n`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new CliUsageError(`--limit must be a positive integer, got '${values.limit}'`);
+  const listed = withSession(
+    values.repo,
+    async ({ store }) => {
+      const runs = await store.listRuns({ limit });
+      if (values.json) {
+        for (const r of runs) {
+          const full = await store.getRun(r.id);
+          if (full) process.stdout.write(`${JSON.stringify(runView(full))}\n`);
+        }
+        return 0;
       }
+      if (runs.length === 0) {
+        process.stdout.write('no runs yet: try `sci run`\n');
+        return 0;
+      }
+      const rows = runs.map((r) => [
+        r.id,
+        r.pipeline,
+        r.status,
+        r.startedAt ?? r.createdAt,
+        duration(r.startedAt, r.endedAt),
+        r.reason ?? '',
+      ]);
+      const head = ['RUN', 'PIPELINE', 'STATUS', 'STARTED', 'TOOK', 'REASON'];
+      const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+      for (const row of [head, ...rows])
+        process.stdout.write(
+          `${row
+            .map((c, i) => c.padEnd(widths[i]!))
+            .join('  ')
+            .trimEnd()}\n`,
+        );
       return 0;
-    }
-    if (runs.length === 0) {
-      process.stdout.write('no runs yet: try `sci run`\n');
-      return 0;
-    }
-    const rows = runs.map((r) => [r.id, r.pipeline, r.status, r.startedAt ?? r.createdAt, duration(r.startedAt, r.endedAt), r.reason ?? '']);
-    const head = ['RUN', 'PIPELINE', 'STATUS', 'STARTED', 'TOOK', 'REASON'];
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-    for (const row of [head, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
-    return 0;
-  }, { create: false });
+    },
+    { create: false },
+  );
   // nothing ever ran here: an empty history, and no state home made for it
   return listed.catch((error: unknown) => {
     if (!(error instanceof NoStateHomeError)) throw error;

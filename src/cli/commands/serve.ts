@@ -29,7 +29,13 @@ options:
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { repo: { type: 'string' }, port: { type: 'string' }, jobs: { type: 'string', short: 'j' }, 'no-containers': { type: 'boolean' }, 'allow-untrusted': { type: 'boolean' } });
+  const { values } = parseCommandArgs(argv, {
+    repo: { type: 'string' },
+    port: { type: 'string' },
+    jobs: { type: 'string', short: 'j' },
+    'no-containers': { type: 'boolean' },
+    'allow-untrusted': { type: 'boolean' },
+  });
   const parallel = jobsOption(values.jobs);
   const containers = containerModeOf(values['no-containers'], process.env);
   const port = portOption(values.port, 8080);
@@ -52,10 +58,15 @@ export async function run(argv: string[]): Promise<number> {
   });
   // without a secret no delivery could be verified: the webhook stays off, the dashboard works
   const server = createServeServer(secret ? app.handlers : { dashboard: app.handlers.dashboard });
-  await serveUntilSignal(server, port, (url) =>
-    secret
-      ? `sci serve: dashboard ${url} (webhook: POST ${url}webhook) for ${app.repo ?? repoDir}`
-      : `sci serve: dashboard ${url} for ${app.repo ?? repoDir} (webhook off: set SCI_WEBHOOK_SECRET to the GitHub webhook's secret to turn it on)`, log);
+  await serveUntilSignal(
+    server,
+    port,
+    (url) =>
+      secret
+        ? `sci serve: dashboard ${url} (webhook: POST ${url}webhook) for ${app.repo ?? repoDir}`
+        : `sci serve: dashboard ${url} for ${app.repo ?? repoDir} (webhook off: set SCI_WEBHOOK_SECRET to the GitHub webhook's secret to turn it on)`,
+    log,
+  );
   await app.drained();
   app.close();
   await session.close();

@@ -21,13 +21,19 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, repo: { type: 'string' } });
   const [runId, ...extra] = positionals;
   if (!runId || extra.length > 0) throw new CliUsageError('usage: sci show RUN [--json]');
-  return withSession(values.repo, async ({ store }) => {
-    const found = await store.getRun(runId);
-    if (!found) {
-      process.stderr.write(`sci show: no run ${runId}\n`);
-      return 1;
-    }
-    process.stdout.write(values.json ? `${JSON.stringify(runView(found))}\n` : `${[...runBlock(found), costLine(found)].join('\n')}\n`);
-    return 0;
-  }, { create: false });
+  return withSession(
+    values.repo,
+    async ({ store }) => {
+      const found = await store.getRun(runId);
+      if (!found) {
+        process.stderr.write(`sci show: no run ${runId}\n`);
+        return 1;
+      }
+      process.stdout.write(
+        values.json ? `${JSON.stringify(runView(found))}\n` : `${[...runBlock(found), costLine(found)].join('\n')}\n`,
+      );
+      return 0;
+    },
+    { create: false },
+  );
 }

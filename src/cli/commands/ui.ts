@@ -39,19 +39,48 @@ export async function run(argv: string[]): Promise<number> {
   const session = await openSession(repoDir);
   const log = (line: string) => process.stdout.write(`${line}\n`);
   // redrives and re-releases from the page execute in this process; stopping the server cancels them
-  const runtime = git && localRuntime({
-    session, repoDir, repoUrl: git.repoUrl, source: new GitSource(repoDir), statuses: new LoggedStatuses((line) => log(`sci ui: ${line}`)),
-    runUrl: (id) => `sci show ${id}`, onNotice: (text) => log(`sci ui: ${text}`),
-  });
-  const redriver = runtime && new LocalRedriver({
-    store: session.store, table: session.table, executions: runtime.executions, machines: runtime.machines, source: new GitSource(repoDir), repoUrl: git.repoUrl,
-  });
-  const releaser = runtime && new LocalReleaser({
-    dispatch: runtime.dispatch, source: new GitSource(repoDir), repo: git.repo, repoUrl: git.repoUrl, actor: process.env.SCI_ACTOR ?? git.actor,
-  });
+  const runtime =
+    git &&
+    localRuntime({
+      session,
+      repoDir,
+      repoUrl: git.repoUrl,
+      source: new GitSource(repoDir),
+      statuses: new LoggedStatuses((line) => log(`sci ui: ${line}`)),
+      runUrl: (id) => `sci show ${id}`,
+      onNotice: (text) => log(`sci ui: ${text}`),
+    });
+  const redriver =
+    runtime &&
+    new LocalRedriver({
+      store: session.store,
+      table: session.table,
+      executions: runtime.executions,
+      machines: runtime.machines,
+      source: new GitSource(repoDir),
+      repoUrl: git.repoUrl,
+    });
+  const releaser =
+    runtime &&
+    new LocalReleaser({
+      dispatch: runtime.dispatch,
+      source: new GitSource(repoDir),
+      repo: git.repo,
+      repoUrl: git.repoUrl,
+      actor: process.env.SCI_ACTOR ?? git.actor,
+    });
   try {
-    const dashboard = localDashboard(session, { prices: cliPrices(), ...(redriver ? { redriver } : {}), ...(releaser ? { releaser } : {}) });
-    await serveUntilSignal(createServeServer({ dashboard }), port, (url) => `sci ui: ${url} (runs of ${session.home})`, log);
+    const dashboard = localDashboard(session, {
+      prices: cliPrices(),
+      ...(redriver ? { redriver } : {}),
+      ...(releaser ? { releaser } : {}),
+    });
+    await serveUntilSignal(
+      createServeServer({ dashboard }),
+      port,
+      (url) => `sci ui: ${url} (runs of ${session.home})`,
+      log,
+    );
   } finally {
     runtime?.executions.stopAll('sci ui stopped');
     await runtime?.executions.settled();

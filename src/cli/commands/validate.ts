@@ -18,7 +18,11 @@ import { planSteps } from '../../../statemachines/pipeline/plan.ts';
 import { compilePipeline } from '../../../statemachines/compiler/compile.ts';
 import { isPipelineFile, validateRepo } from '../../../statemachines/pipeline/repo.ts';
 import { readWorkingTreePipelines } from '../../source/working-tree.ts';
-import { DEFAULT_SECRET_PREFIXES, secretsOutsidePrefix, type SecretPrefixes } from '../../../statemachines/pipeline/secret-prefix.ts';
+import {
+  DEFAULT_SECRET_PREFIXES,
+  secretsOutsidePrefix,
+  type SecretPrefixes,
+} from '../../../statemachines/pipeline/secret-prefix.ts';
 
 export const help = `usage: sci validate [--repo DIR] [--secrets-prefix P] [--parameters-prefix P] [FILE...]
 
@@ -43,11 +47,14 @@ export async function run(argv: string[]): Promise<number> {
     'parameters-prefix': { type: 'string' },
   });
   const prefixes: SecretPrefixes = {
-    secretsManager: values['secrets-prefix'] ?? process.env.SCI_SECRETS_PREFIX ?? DEFAULT_SECRET_PREFIXES.secretsManager,
-    parameterStore: values['parameters-prefix'] ?? process.env.SCI_PARAMETERS_PREFIX ?? DEFAULT_SECRET_PREFIXES.parameterStore,
+    secretsManager:
+      values['secrets-prefix'] ?? process.env.SCI_SECRETS_PREFIX ?? DEFAULT_SECRET_PREFIXES.secretsManager,
+    parameterStore:
+      values['parameters-prefix'] ?? process.env.SCI_PARAMETERS_PREFIX ?? DEFAULT_SECRET_PREFIXES.parameterStore,
   };
   const repoDir = repositoryRoot(values.repo);
-  if (!existsSync(repoDir) || !statSync(repoDir).isDirectory()) throw new CliUsageError(`no such directory: ${repoDir}`);
+  if (!existsSync(repoDir) || !statSync(repoDir).isDirectory())
+    throw new CliUsageError(`no such directory: ${repoDir}`);
   const selected = positionals.map((file) => repoPath(repoDir, file));
   const files = await readWorkingTreePipelines(repoDir);
   const { pipelines, diagnostics: problems } = validateRepo(files);
@@ -55,11 +62,17 @@ export async function run(argv: string[]): Promise<number> {
   const diagnostics = sortDiagnostics([...problems, ...pipelines.flatMap(compileProblems)]);
   const shown = selected.length === 0 ? diagnostics : diagnostics.filter((d) => selected.includes(d.span?.file ?? ''));
   for (const d of shown) process.stderr.write(`${formatDiagnostic(d)}\n`);
-  const warnings = sortDiagnostics(pipelines.flatMap((p) => secretsOutsidePrefix(p, prefixes))).filter((d) => selected.length === 0 || selected.includes(d.span?.file ?? ''));
+  const warnings = sortDiagnostics(pipelines.flatMap((p) => secretsOutsidePrefix(p, prefixes))).filter(
+    (d) => selected.length === 0 || selected.includes(d.span?.file ?? ''),
+  );
   for (const d of warnings) process.stderr.write(`${formatDiagnostic({ ...d, message: `warning: ${d.message}` })}\n`);
   if (shown.length > 0) return 1;
   const count = selected.length === 0 ? pipelines.length : selected.length;
-  process.stdout.write(files.length === 0 ? `ok: no pipeline files under .sci/ in ${repoDir}\n` : `ok: ${count} pipeline${count === 1 ? '' : 's'}\n`);
+  process.stdout.write(
+    files.length === 0
+      ? `ok: no pipeline files under .sci/ in ${repoDir}\n`
+      : `ok: ${count} pipeline${count === 1 ? '' : 's'}\n`,
+  );
   return 0;
 }
 
@@ -74,6 +87,7 @@ function repoPath(repoDir: string, file: string): string {
   const absolute = isAbsolute(file) ? file : resolve(file);
   const path = relative(repoDir, absolute).split(sep).join('/');
   if (!existsSync(absolute)) throw new CliUsageError(`no such file: ${file}`);
-  if (!isPipelineFile(path)) throw new CliUsageError(`${file} is not a pipeline file (.sci/**.yml or .yaml under ${repoDir})`);
+  if (!isPipelineFile(path))
+    throw new CliUsageError(`${file} is not a pipeline file (.sci/**.yml or .yaml under ${repoDir})`);
   return path;
 }

@@ -56,7 +56,9 @@ export class Progress {
     if (this.busy) return;
     this.busy = true;
     try {
-      const runs = (await Promise.all(this.runs.map((id) => this.store.getRun(id)))).filter((r): r is RunWithSteps => r !== undefined);
+      const runs = (await Promise.all(this.runs.map((id) => this.store.getRun(id)))).filter(
+        (r): r is RunWithSteps => r !== undefined,
+      );
       if (this.tty) this.redraw(runs);
       else this.plain(runs);
     } finally {

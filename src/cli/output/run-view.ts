@@ -62,7 +62,8 @@ export function runView({ run, steps }: RunWithSteps, prices: PriceTable = cliPr
 /** The prices of `SCI_COST_REGION` (default us-east-1); a region without prices is a usage error. */
 export function cliPrices(region = process.env.SCI_COST_REGION?.trim() || DEFAULT_PRICE_REGION): PriceTable {
   const prices = pricesFor(region);
-  if (!prices) throw new CliUsageError(`SCI_COST_REGION: no prices for '${region}'; known regions: ${PRICE_REGIONS.join(', ')}`);
+  if (!prices)
+    throw new CliUsageError(`SCI_COST_REGION: no prices for '${region}'; known regions: ${PRICE_REGIONS.join(', ')}`);
   return prices;
 }
 

@@ -97,7 +97,13 @@ function whereLines(found: RunWithSteps, where: ReadonlyMap<string, string>): st
 }
 
 /** The end of `sci run`: one JSON line per run, or each run's block, where its steps ran, failed logs' tails and status. */
-export async function report(session: LocalSession, runIds: string[], json: boolean, tty: boolean, where: ReadonlyMap<string, string>): Promise<RunWithSteps[]> {
+export async function report(
+  session: LocalSession,
+  runIds: string[],
+  json: boolean,
+  tty: boolean,
+  where: ReadonlyMap<string, string>,
+): Promise<RunWithSteps[]> {
   const ended: RunWithSteps[] = [];
   for (const runId of runIds) {
     const found = await session.store.getRun(runId);
@@ -137,7 +143,8 @@ export async function executeSelected(o: ExecuteOptions): Promise<number> {
     const tty = !o.json && process.stdout.isTTY === true;
     const where = new Map<string, string>();
     const progress = o.json ? undefined : new Progress(session.store, process.stdout, tty, where);
-    const note = (text: string) => (progress ? progress.note(`sci run: ${text}`) : process.stderr.write(`sci run: ${text}\n`));
+    const note = (text: string) =>
+      progress ? progress.note(`sci run: ${text}`) : process.stderr.write(`sci run: ${text}\n`);
     // every run this command starts, dispatched or following one, in start order
     const started: string[] = [];
     const runtime = localRuntime({
@@ -156,7 +163,10 @@ export async function executeSelected(o: ExecuteOptions): Promise<number> {
         progress?.track(runId);
       },
     });
-    if (!o.json) process.stdout.write(`sci run: ${o.runs.map((r) => r.pipeline.id).join(', ')} at ${o.git.sha.slice(0, 12)}${o.branch ? ` (${o.branch})` : ''}\n`);
+    if (!o.json)
+      process.stdout.write(
+        `sci run: ${o.runs.map((r) => r.pipeline.id).join(', ')} at ${o.git.sha.slice(0, 12)}${o.branch ? ` (${o.branch})` : ''}\n`,
+      );
     const facts = factsOf(o);
     const outcome = await cancellable(
       () => runtime.executions.stopAll('cancelled (Ctrl-C)'),
@@ -166,7 +176,12 @@ export async function executeSelected(o: ExecuteOptions): Promise<number> {
           facts,
         });
         await runtime.executions.settled();
-        if (dispatched.kind === 'started') await untilEnded(session, dispatched.runs.map((r) => r.runId), () => runtime.executions.settled());
+        if (dispatched.kind === 'started')
+          await untilEnded(
+            session,
+            dispatched.runs.map((r) => r.runId),
+            () => runtime.executions.settled(),
+          );
         return dispatched;
       },
     );

@@ -15,14 +15,24 @@ import { CliUsageError } from '../errors.ts';
 import { executeSelected } from './execute.ts';
 
 /** Reads the release to re-release (or a reason there is none) from the local store. */
-export async function findRelease(repo: string | undefined, pick: (t: EnvironmentTable) => Promise<Release | string>): Promise<Release> {
-  const found = await withSession(repo, ({ table }) => pick(environmentTable(table.dynamo, table.tableName)), { create: false });
+export async function findRelease(
+  repo: string | undefined,
+  pick: (t: EnvironmentTable) => Promise<Release | string>,
+): Promise<Release> {
+  const found = await withSession(repo, ({ table }) => pick(environmentTable(table.dynamo, table.tableName)), {
+    create: false,
+  });
   if (typeof found === 'string') throw new CliUsageError(found);
   return found;
 }
 
 /** Runs the steps releasing to `environment` at `release`'s sha with its outputs. */
-export async function rerelease(repo: string | undefined, release: Release, environment: string, json: boolean): Promise<number> {
+export async function rerelease(
+  repo: string | undefined,
+  release: Release,
+  environment: string,
+  json: boolean,
+): Promise<number> {
   const repoDir = repositoryRoot(repo);
   const git = await readGitFacts(repoDir).catch((error: Error) => {
     throw new CliUsageError(error.message);

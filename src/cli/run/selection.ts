@@ -34,10 +34,13 @@ export function selectPipelines(
   given: Record<string, string>,
 ): { ok: true; runs: SelectedRun[] } | { ok: false; errors: string[] } {
   const byId = new Map(loaded.all.map((p) => [p.id, p]));
-  const errors = names.filter((n) => !byId.has(n)).map((n) => `no pipeline '${n}' (have: ${[...byId.keys()].join(', ') || 'none'})`);
+  const errors = names
+    .filter((n) => !byId.has(n))
+    .map((n) => `no pipeline '${n}' (have: ${[...byId.keys()].join(', ') || 'none'})`);
   const pipelines = names.length > 0 ? names.flatMap((n) => byId.get(n) ?? []) : loaded.matched.map((m) => m.pipeline);
   for (const name of Object.keys(given)) {
-    if (!pipelines.some((p) => p.triggers.manual?.inputs[name])) errors.push(`input '${name}' is declared by none of: ${pipelines.map((p) => p.id).join(', ')}`);
+    if (!pipelines.some((p) => p.triggers.manual?.inputs[name]))
+      errors.push(`input '${name}' is declared by none of: ${pipelines.map((p) => p.id).join(', ')}`);
   }
   const runs: SelectedRun[] = [];
   for (const pipeline of pipelines) {

@@ -7,7 +7,11 @@ export async function getJson<T>(path: string): Promise<T> {
 }
 
 export async function act(path: string): Promise<string> {
-  const res = await fetch(path, { method: 'POST', headers: { 'x-sci-ui': '1', 'content-type': 'application/json' }, body: '{}' });
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { 'x-sci-ui': '1', 'content-type': 'application/json' },
+    body: '{}',
+  });
   const body = (await res.json()) as { message?: string; error?: string };
   if (!res.ok) throw new Error(body.error ?? `${res.status} ${res.statusText}`);
   return body.message ?? 'done';

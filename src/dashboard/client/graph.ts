@@ -13,7 +13,17 @@ function truncate(text: string, width: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-export function RunGraphView({ graph, steps, selected, onSelect }: { graph: RunGraph; steps: StepRecord[]; selected?: string; onSelect(key: string): void }) {
+export function RunGraphView({
+  graph,
+  steps,
+  selected,
+  onSelect,
+}: {
+  graph: RunGraph;
+  steps: StepRecord[];
+  selected?: string;
+  onSelect(key: string): void;
+}) {
   const byKey = new Map(steps.map((s) => [s.key, s]));
   const keyDown = (key: string) => (e: KeyboardEvent) => {
     if (e.key === 'Enter' || e.key === ' ') {
@@ -23,9 +33,11 @@ export function RunGraphView({ graph, steps, selected, onSelect }: { graph: RunG
   };
   return html`<svg class="graph" viewBox=${`0 0 ${graph.width} ${graph.height}`} width=${graph.width} height=${graph.height} role="group" aria-label="Step graph">
     <defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrow" /></marker></defs>
-    ${graph.groups.map((g) => html`<g class="group" key=${`g-${g.name}`}>
+    ${graph.groups.map(
+      (g) => html`<g class="group" key=${`g-${g.name}`}>
       <rect x=${g.x - g.width / 2} y=${g.y - g.height / 2} width=${g.width} height=${g.height} rx="10" />
-      <text x=${g.x - g.width / 2 + 10} y=${g.y - g.height / 2 + 14}>${g.name} · matrix</text></g>`)}
+      <text x=${g.x - g.width / 2 + 10} y=${g.y - g.height / 2 + 14}>${g.name} · matrix</text></g>`,
+    )}
     ${graph.edges.map((e) => html`<path key=${`${e.from}-${e.to}`} class="edge" d=${edgePath(e.points)} marker-end="url(#arrow)" />`)}
     ${graph.nodes.map((n) => {
       const step = byKey.get(n.key);

@@ -20,8 +20,12 @@ function PipelineRow({ entry }: { entry: PipelineEntry }) {
     <span>${last ? html`<${StatusBadge} status=${last.status} />` : html`<span class="muted">no runs</span>`}</span>
     <a class="pipeline-name" href=${pipelinePath(entry.repo, entry.pipeline)}>${entry.name}</a>
     <ol class="recent" aria-label=${`last runs of ${entry.pipeline}`}>
-      ${entry.recent.map((r) => html`<li><a class=${`dot s-${r.status}`} href=${runPath(r.id)} title=${`${r.status} · ${r.branch || r.tag || r.event} · ${ago(r.createdAt)}`}>
-        <span aria-hidden="true">${statusIcon(r.status)}</span><span class="sr-only">${r.status}, ${ago(r.createdAt)}</span></a></li>`)}
+      ${entry.recent.map(
+        (
+          r,
+        ) => html`<li><a class=${`dot s-${r.status}`} href=${runPath(r.id)} title=${`${r.status} · ${r.branch || r.tag || r.event} · ${ago(r.createdAt)}`}>
+        <span aria-hidden="true">${statusIcon(r.status)}</span><span class="sr-only">${r.status}, ${ago(r.createdAt)}</span></a></li>`,
+      )}
     </ol>
     <span class="muted when">${last ? `${last.branch || last.tag || last.event} · ${ago(last.createdAt)}` : ''}</span>
   </li>`;
@@ -43,7 +47,8 @@ export function Home() {
   const [error, setError] = useState('');
   const [needle, setNeedle] = useState('');
   useEffect(() => {
-    const load = () => getJson<HomeView & { title: string }>('/api/home').then(setView, (e: Error) => setError(e.message));
+    const load = () =>
+      getJson<HomeView & { title: string }>('/api/home').then(setView, (e: Error) => setError(e.message));
     load();
     const timer = setInterval(load, 5000);
     return () => clearInterval(timer);
@@ -57,9 +62,11 @@ export function Home() {
         <input type="search" placeholder="Filter pipelines…" value=${needle} onInput=${(e: Event) => setNeedle((e.target as HTMLInputElement).value.toLowerCase())} /></label>
     </div>
     ${view.repos.length === 0 ? html`<p class="empty">No runs yet. Run <code>npm start</code> or <code>sci run</code>, then reload.</p>` : null}
-    ${view.repos.map((r) => html`<article class="card repo" key=${r.repo}>
+    ${view.repos.map(
+      (r) => html`<article class="card repo" key=${r.repo}>
       <h2>${r.repo}</h2>
       <${Folder} node=${r.root} needle=${needle} />
-    </article>`)}
+    </article>`,
+    )}
   </section>`;
 }

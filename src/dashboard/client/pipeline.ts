@@ -30,14 +30,24 @@ export function Pipeline() {
       <button type="submit">Filter</button>
     </form>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
-    ${!page ? html`<p class="loading">Loading…</p>` : html`<div class="card"><table class="runs">
+    ${
+      !page
+        ? html`<p class="loading">Loading…</p>`
+        : html`<div class="card"><table class="runs">
       <thead><tr><th scope="col">Status</th><th scope="col">Run</th><th scope="col">Ref</th><th scope="col">Event</th><th scope="col">Commit</th><th scope="col">Started</th><th scope="col">Duration</th></tr></thead>
-      <tbody>${page.runs.length === 0 ? html`<tr><td colspan="7" class="empty">No runs match.</td></tr>` : page.runs.map((r) => html`<tr key=${r.id}>
+      <tbody>${
+        page.runs.length === 0
+          ? html`<tr><td colspan="7" class="empty">No runs match.</td></tr>`
+          : page.runs.map(
+              (r) => html`<tr key=${r.id}>
         <td><${StatusBadge} status=${r.status} /></td>
         <td><a href=${runPath(r.id)}><code>${r.id}</code></a></td>
         <td>${r.branch || r.tag}</td><td>${r.event}</td><td><code>${r.sha.slice(0, 7)}</code></td>
-        <td title=${r.createdAt}>${ago(r.createdAt)}</td><td>${duration(r.startedAt, r.endedAt)}</td></tr>`)}</tbody>
+        <td title=${r.createdAt}>${ago(r.createdAt)}</td><td>${duration(r.startedAt, r.endedAt)}</td></tr>`,
+            )
+      }</tbody>
     </table></div>
-    ${page.next ? html`<p><a class="button" href=${`/pipeline?${new URLSearchParams({ ...Object.fromEntries(params), after: page.next })}`} rel="next">Older runs →</a></p>` : null}`}
+    ${page.next ? html`<p><a class="button" href=${`/pipeline?${new URLSearchParams({ ...Object.fromEntries(params), after: page.next })}`} rel="next">Older runs →</a></p>` : null}`
+    }
   </section>`;
 }

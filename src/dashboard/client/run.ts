@@ -28,11 +28,26 @@ interface RunState {
 const ACTIVE = new Set(['queued', 'running']);
 const REDRIVABLE = new Set(['failed', 'cancelled']);
 
-function ActionButton({ label, path, onDone, kind = '' }: { label: string; path: string; onDone(message: string, ok: boolean): void; kind?: string }) {
+function ActionButton({
+  label,
+  path,
+  onDone,
+  kind = '',
+}: {
+  label: string;
+  path: string;
+  onDone(message: string, ok: boolean): void;
+  kind?: string;
+}) {
   const [busy, setBusy] = useState(false);
   const click = () => {
     setBusy(true);
-    act(path).then((m) => onDone(m, true), (e: Error) => onDone(e.message, false)).finally(() => setBusy(false));
+    act(path)
+      .then(
+        (m) => onDone(m, true),
+        (e: Error) => onDone(e.message, false),
+      )
+      .finally(() => setBusy(false));
   };
   return html`<button type="button" class=${kind} disabled=${busy} onClick=${click}>${label}</button>`;
 }
@@ -48,14 +63,19 @@ export function Run({ runId }: { runId: string }) {
   const [graph, setGraph] = useState<RunGraph | undefined>();
   const [error, setError] = useState('');
   const [notice, setNotice] = useState<{ text: string; ok: boolean } | undefined>();
-  const [selected, setSelected] = useState<string | undefined>(new URLSearchParams(location.search).get('step') ?? undefined);
+  const [selected, setSelected] = useState<string | undefined>(
+    new URLSearchParams(location.search).get('step') ?? undefined,
+  );
   const base = `/api/runs/${encodeURIComponent(runId)}`;
 
   useEffect(() => {
-    getJson<RunState & { graph: RunGraph }>(base).then((r) => {
-      setState(r);
-      setGraph(r.graph);
-    }, (e: Error) => setError(e.message));
+    getJson<RunState & { graph: RunGraph }>(base).then(
+      (r) => {
+        setState(r);
+        setGraph(r.graph);
+      },
+      (e: Error) => setError(e.message),
+    );
     const events = new EventSource(`${base}/events`);
     events.addEventListener('run', (e) => setState(JSON.parse((e as MessageEvent<string>).data) as RunState));
     return () => events.close();
@@ -101,20 +121,29 @@ export function Run({ runId }: { runId: string }) {
       <section class="card steps" aria-label="Steps">
         <h2>Steps</h2>
         <table><thead><tr><th scope="col">Step</th><th scope="col">Status</th><th scope="col">Time</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
-        <tbody>${steps.map((s) => html`<tr key=${s.key} class=${s.key === selected ? 'selected' : ''}>
+        <tbody>${steps.map(
+          (s) => html`<tr key=${s.key} class=${s.key === selected ? 'selected' : ''}>
           <td><button type="button" class="link" aria-pressed=${s.key === selected ? 'true' : 'false'} onClick=${() => select(s.key)}>${s.name}</button></td>
           <td><${StatusBadge} status=${s.status} />${s.attempts > 1 ? html` <span class="muted">attempt ${s.attempts}</span>` : null}</td>
           <td>${duration(s.startedAt, s.endedAt)}</td>
           <td><div class="row-actions">
-            ${s.kind === 'approval' && s.status === 'waiting' ? html`
+            ${
+              s.kind === 'approval' && s.status === 'waiting'
+                ? html`
               <${ActionButton} label="Approve" kind="primary" path=${`${base}/steps/${encodeURIComponent(s.key)}/approve`} onDone=${done} />
-              <${ActionButton} label="Reject" kind="danger" path=${`${base}/steps/${encodeURIComponent(s.key)}/reject`} onDone=${done} />` : null}
+              <${ActionButton} label="Reject" kind="danger" path=${`${base}/steps/${encodeURIComponent(s.key)}/reject`} onDone=${done} />`
+                : null
+            }
             ${s.decision ? html`<span class="muted">${s.decision} by ${s.decidedBy}</span>` : null}
             ${s.reason && s.status !== 'succeeded' ? html`<span class="muted reason">${s.reason}</span>` : null}
-          </div></td></tr>`)}</tbody></table>
+          </div></td></tr>`,
+        )}</tbody></table>
       </section>
-      ${step ? html`<${LogView} key=${step.key} runId=${run.id} stepKey=${step.key} name=${step.name} />`
-        : html`<section class="card log empty-log"><p>Select a step in the graph or the list to see its log.</p></section>`}
+      ${
+        step
+          ? html`<${LogView} key=${step.key} runId=${run.id} stepKey=${step.key} name=${step.name} />`
+          : html`<section class="card log empty-log"><p>Select a step in the graph or the list to see its log.</p></section>`
+      }
     </div>
   </section>`;
 }

@@ -2,7 +2,14 @@
 import { html } from './html.ts';
 
 const ICONS: Record<string, string> = {
-  succeeded: '✓', failed: '✕', running: '●', waiting: '⏸', pending: '○', queued: '○', skipped: '⤼', cancelled: '⊘',
+  succeeded: '✓',
+  failed: '✕',
+  running: '●',
+  waiting: '⏸',
+  pending: '○',
+  queued: '○',
+  skipped: '⤼',
+  cancelled: '⊘',
 };
 
 export function StatusBadge({ status }: { status: string }) {

@@ -18,13 +18,22 @@ test('secrets: SCI_SECRET_<NAME> first, then a file by reference, then by name; 
   const ref = { Name: 'TOKEN', Value: 'ci/token', Type: 'SECRETS_MANAGER' } as const;
   assert.equal(await resolveSecret(ref, dir, { SCI_SECRET_TOKEN: 'from-env' }), 'from-env');
   assert.equal(await resolveSecret(ref, dir, {}), 'from-file');
-  assert.equal(await resolveSecret({ Name: 'OTHER', Value: '/ci/missing', Type: 'PARAMETER_STORE' }, dir, {}), 'by-name');
-  await assert.rejects(resolveSecret({ Name: 'NOPE', Value: '../../etc/passwd', Type: 'SECRETS_MANAGER' }, dir, {}), MissingSecretError);
+  assert.equal(
+    await resolveSecret({ Name: 'OTHER', Value: '/ci/missing', Type: 'PARAMETER_STORE' }, dir, {}),
+    'by-name',
+  );
+  await assert.rejects(
+    resolveSecret({ Name: 'NOPE', Value: '../../etc/passwd', Type: 'SECRETS_MANAGER' }, dir, {}),
+    MissingSecretError,
+  );
 });
 
 test('the environment: host PATH only, a private HOME, CodeBuild variables, plain values, secrets listed for masking', async () => {
   const { env, secrets } = await buildEnvironment({
-    vars: [{ Name: 'A', Value: '1', Type: 'PLAINTEXT' }, { Name: 'S', Value: 'x', Type: 'SECRETS_MANAGER' }],
+    vars: [
+      { Name: 'A', Value: '1', Type: 'PLAINTEXT' },
+      { Name: 'S', Value: 'x', Type: 'SECRETS_MANAGER' },
+    ],
     workspace: ws,
     hostVariables: true,
     buildId: 'b1',

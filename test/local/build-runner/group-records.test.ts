@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { endRecordedGroups, procState, writeGroupRecord, type GroupRecord } from '../../../local/build-runner/group-records.ts';
+import {
+  endRecordedGroups,
+  procState,
+  writeGroupRecord,
+  type GroupRecord,
+} from '../../../local/build-runner/group-records.ts';
 import { spawnGroup, type GroupProcess } from '../../../local/build-runner/process-group.ts';
 import { runProcsDir, stepProcFile } from '../../../local/home.ts';
 import { isAlive } from '../../../local/store/lock.ts';

@@ -27,7 +27,10 @@ before(() => {
   root = mkdtempSync(join(tmpdir(), 'sci-isolation-'));
   repo = join(root, 'repo');
   mkdirSync(repo);
-  const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' }).trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
+      encoding: 'utf8',
+    }).trim();
   git('init', '-q');
   writeFileSync(join(repo, 'README'), 'hello\n');
   git('add', '-A');
@@ -44,9 +47,19 @@ after(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function build(commands: string[], opts: { untrusted?: boolean; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<BuildOutcome & { log: string }> {
+async function build(
+  commands: string[],
+  opts: { untrusted?: boolean; timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<BuildOutcome & { log: string }> {
   const home = join(root, 'home');
-  const paths = { home, artifacts: join(home, 'artifacts'), cache: join(home, 'cache'), logs: join(home, 'logs'), work: join(home, 'work'), secrets: join(home, 'secrets') };
+  const paths = {
+    home,
+    artifacts: join(home, 'artifacts'),
+    cache: join(home, 'cache'),
+    logs: join(home, 'logs'),
+    work: join(home, 'work'),
+    secrets: join(home, 'secrets'),
+  };
   const ctx: BuildContext = {
     repoDir: repo,
     paths,
@@ -89,7 +102,10 @@ describe('steps as attackers', () => {
     ]);
     assert.equal(outcome.status, 'SUCCEEDED', outcome.log);
     assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
-    assert.deepEqual([...processesWith('sleep 3117'), ...processesWith('sleep 3118'), ...processesWith('sleep 3119')], []);
+    assert.deepEqual(
+      [...processesWith('sleep 3117'), ...processesWith('sleep 3118'), ...processesWith('sleep 3119')],
+      [],
+    );
   });
 
   it('a cancel ends a step whose output is held open by an escaped process', async () => {
@@ -110,19 +126,22 @@ describe('steps as attackers', () => {
 
   it("an untrusted step can't read the server's files, environment, processes or secrets", async () => {
     const secretsFile = join(root, 'home', 'secrets', 'TOKEN');
-    const outcome = await build([
-      `NEEDLE=${SERVER_SECRET}`,
-      HUNT_SERVER_ENV,
-      `NEEDLE=${SECRET}`,
-      HUNT_SERVER_ENV,
-      `cat ${secretsFile} && echo READ-SECRETS-FILE || true`,
-      `ls ${root}/home/secrets && echo LISTED || true`,
-      'echo "token=[$TOKEN]"',
-      'echo "path=$PATH"',
-      'id -u',
-      `kill -0 ${process.pid} 2>/dev/null && echo SEES-SERVER || echo no-server`,
-      'echo built > out.txt && cat out.txt',
-    ], { untrusted: true });
+    const outcome = await build(
+      [
+        `NEEDLE=${SERVER_SECRET}`,
+        HUNT_SERVER_ENV,
+        `NEEDLE=${SECRET}`,
+        HUNT_SERVER_ENV,
+        `cat ${secretsFile} && echo READ-SECRETS-FILE || true`,
+        `ls ${root}/home/secrets && echo LISTED || true`,
+        'echo "token=[$TOKEN]"',
+        'echo "path=$PATH"',
+        'id -u',
+        `kill -0 ${process.pid} 2>/dev/null && echo SEES-SERVER || echo no-server`,
+        'echo built > out.txt && cat out.txt',
+      ],
+      { untrusted: true },
+    );
     assert.equal(outcome.status, 'SUCCEEDED', `${outcome.reason}\n${outcome.log}`);
     assert.match(outcome.log, /untrusted event: this step runs in a sandbox/);
     assert.doesNotMatch(outcome.log, /FOUND|READ-SECRETS-FILE|LISTED|SEES-SERVER/);

@@ -34,7 +34,12 @@ describe('step log lines', () => {
     const { lines } = await pipeThrough([`${'x'.repeat(MAX_LINE * 2 + 5)}\nnext\n`]);
     assert.deepEqual(
       lines.map((l) => l.length),
-      [MAX_LINE + ` [line cut at ${MAX_LINE} characters]`.length, MAX_LINE + ` [line cut at ${MAX_LINE} characters]`.length, 5, 4],
+      [
+        MAX_LINE + ` [line cut at ${MAX_LINE} characters]`.length,
+        MAX_LINE + ` [line cut at ${MAX_LINE} characters]`.length,
+        5,
+        4,
+      ],
     );
   });
 
@@ -67,7 +72,8 @@ describe('secret masking', () => {
     it(`masks the secret ${form}`, () => {
       const masked = mask(printed);
       assert.match(masked, /\*\*\*/);
-      for (const core of [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64').slice(4, 16)]) assert.ok(!masked.includes(core), masked);
+      for (const core of [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64').slice(4, 16)])
+        assert.ok(!masked.includes(core), masked);
     });
   }
 
@@ -80,7 +86,7 @@ describe('secret masking', () => {
       await sink.pipe(Readable.from([`${'x'.repeat(MAX_LINE - 5)}${secret}\n`]));
       await sink.close();
       assert.ok(!lines.join('').includes(secret.slice(5)), 'no part of the secret after the cut');
-      assert.ok(!lines.join('').includes(secret.slice(0, 5) + ' [line cut'), 'nor before it');
+      assert.ok(!lines.join('').includes(`${secret.slice(0, 5)} [line cut`), 'nor before it');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

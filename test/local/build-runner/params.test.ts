@@ -26,7 +26,11 @@ cache: { key: "npm-\${SCI_BRANCH}", paths: ["~/.npm/**/*"] }
 });
 
 test('build parameters: camel or Pascal case read the same; a task without a buildspec is refused', () => {
-  const params = readBuildParams({ sourceVersion: 'abc', buildspecOverride: 'version: 0.2', artifactsOverride: { type: 'NO_ARTIFACTS' } });
+  const params = readBuildParams({
+    sourceVersion: 'abc',
+    buildspecOverride: 'version: 0.2',
+    artifactsOverride: { type: 'NO_ARTIFACTS' },
+  });
   assert.equal(params.SourceVersion, 'abc');
   assert.deepEqual(params.ArtifactsOverride, { Type: 'NO_ARTIFACTS' });
   assert.throws(() => readBuildParams({ SourceVersion: 'abc' }), /BuildspecOverride/);

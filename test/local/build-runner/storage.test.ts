@@ -1,15 +1,38 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CachePathError, cachePathDir, cacheRootOf, objectPath, outputObjectPath, restoreCache, saveArtifacts, saveCache, writeLocalAwsCli } from '../../../local/build-runner/storage.ts';
+import {
+  CachePathError,
+  cachePathDir,
+  cacheRootOf,
+  objectPath,
+  outputObjectPath,
+  restoreCache,
+  saveArtifacts,
+  saveCache,
+  writeLocalAwsCli,
+} from '../../../local/build-runner/storage.ts';
 
 test('S3 objects map to files under the state home, never outside it', () => {
   assert.equal(objectPath('/h/artifacts', 'sci-artifacts/runs/R1/build.zip'), '/h/artifacts/runs/R1/build.zip');
   assert.equal(objectPath('/h/artifacts', 'bucket/../../etc/passwd.zip'), '/h/artifacts/etc/passwd.zip');
-  assert.equal(outputObjectPath('/h/artifacts', { Type: 'S3', Location: 'b', Path: 'runs/R1', Name: 'k.zip' }), '/h/artifacts/runs/R1/k.zip');
+  assert.equal(
+    outputObjectPath('/h/artifacts', { Type: 'S3', Location: 'b', Path: 'runs/R1', Name: 'k.zip' }),
+    '/h/artifacts/runs/R1/k.zip',
+  );
   assert.equal(cachePathDir('~/.npm/**/*', '/ws/src', '/ws/home'), '/ws/home/.npm');
   assert.equal(cachePathDir('node_modules/**/*', '/ws/src', '/ws/home'), '/ws/src/node_modules');
   assert.equal(cachePathDir('a/../b/**/*', '/ws/src', '/ws/home'), '/ws/src/b');
@@ -30,7 +53,8 @@ test('cache keys such as .., . or a/../../x name one directory under the cache, 
   for (const key of keys) await saveCache(join(dir, 'cache'), key, [join(dir, 'a')]);
   assert.deepEqual(readdirSync(dir).sort(), ['a', 'cache']);
   assert.equal(readdirSync(join(dir, 'cache')).length, keys.length, 'distinct keys, distinct slots');
-  for (const key of keys) assert.equal(await restoreCache(join(dir, 'cache'), key, [join(dir, `r-${keys.indexOf(key)}`)]), 1, key);
+  for (const key of keys)
+    assert.equal(await restoreCache(join(dir, 'cache'), key, [join(dir, `r-${keys.indexOf(key)}`)]), 1, key);
 });
 
 test('cache locations of the bucket stay apart: the untrusted namespace is not the trusted cache', () => {
@@ -60,7 +84,10 @@ test('artifacts: only matching files are kept in a ZIP that unzip restores (mode
   assert.equal(statSync(join(dir, 'restored/dist/sub/b.sh')).mode & 0o777, 0o755);
   assert.ok(!existsSync(join(dir, 'restored/other.txt')));
   // a missing object fails with the AWS CLI's 404 text, which the pull phase reads as "kept nothing"
-  assert.throws(() => execFileSync(aws, ['s3', 'cp', 's3://bucket/runs/R1/none.zip', join(dir, 'x')], { stdio: 'pipe' }), /\(404\)/);
+  assert.throws(
+    () => execFileSync(aws, ['s3', 'cp', 's3://bucket/runs/R1/none.zip', join(dir, 'x')], { stdio: 'pipe' }),
+    /\(404\)/,
+  );
 });
 
 test('cache: saved under its key, restored on the next build, missing key restores nothing', async (t) => {

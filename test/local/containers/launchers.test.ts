@@ -23,7 +23,11 @@ test('CodeBuild curated images (the default image) that no engine holds run as l
   const launchers = new Launchers('auto', { PATH: '/nonexistent' }, (t) => notices.push(t));
   assert.ok(isCuratedImage('aws/codebuild/standard:7.0'));
   assert.ok(!isCuratedImage('public.ecr.aws/docker/library/node:22'));
-  for (const image of ['aws/codebuild/standard:7.0', 'aws/codebuild/standard:7.0', 'aws/codebuild/amazonlinux-x86_64-standard:5.0']) {
+  for (const image of [
+    'aws/codebuild/standard:7.0',
+    'aws/codebuild/standard:7.0',
+    'aws/codebuild/amazonlinux-x86_64-standard:5.0',
+  ]) {
     assert.deepEqual(await launchers.forImage(image), { launcher: processLauncher });
   }
   assert.equal(notices.length, 2);
@@ -35,7 +39,9 @@ test('with containers off every step is a local process, said once', async () =>
   const launchers = new Launchers('none', process.env, (t) => notices.push(t));
   assert.deepEqual(await launchers.forImage('node:22'), { launcher: processLauncher });
   assert.deepEqual(await launchers.forImage('node:20'), { launcher: processLauncher });
-  assert.deepEqual(notices, ['containers are off (--no-containers or SCI_CONTAINER=none): steps run as local processes, not in their images']);
+  assert.deepEqual(notices, [
+    'containers are off (--no-containers or SCI_CONTAINER=none): steps run as local processes, not in their images',
+  ]);
 });
 
 test('an engine is detected by answering, not by its binary: a client without a daemon does not count', async () => {

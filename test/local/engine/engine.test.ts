@@ -29,7 +29,10 @@ async function setup(t: { after(fn: () => unknown): void }) {
   const repo = join(root, 'repo');
   mkdirSync(join(repo, '.sci'), { recursive: true });
   for (const [path, text] of Object.entries(files)) writeFileSync(join(repo, path), text);
-  const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' }).trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
+      encoding: 'utf8',
+    }).trim();
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-q', '-m', 'x');
@@ -42,13 +45,32 @@ async function setup(t: { after(fn: () => unknown): void }) {
   const { pipelines, diagnostics } = validateRepo(Object.entries(files).map(([path, text]) => ({ path, text })));
   assert.deepEqual(diagnostics, []);
   const session: LocalSession = {
-    home, store: local.store, dynamo: local.client, table: { dynamo: local.client, tableName: local.tableName }, paths: runnerPaths(home), close: () => local.close(),
+    home,
+    store: local.store,
+    dynamo: local.client,
+    table: { dynamo: local.client, tableName: local.tableName },
+    paths: runnerPaths(home),
+    close: () => local.close(),
   };
   const statuses: string[] = [];
-  const runtime = localRuntime({ session, repoDir: repo, repoUrl: 'file:///r', source: new GitSource(repo), statuses: new LoggedStatuses((line) => statuses.push(line)), runUrl: (id) => `sci show ${id}` });
+  const runtime = localRuntime({
+    session,
+    repoDir: repo,
+    repoUrl: 'file:///r',
+    source: new GitSource(repo),
+    statuses: new LoggedStatuses((line) => statuses.push(line)),
+    runUrl: (id) => `sci show ${id}`,
+  });
   const facts: RunFacts = {
-    repo: 'o/r', repoUrl: 'file:///r', sha: git('rev-parse', 'HEAD'), ref: 'refs/heads/main', branch: 'main', tag: '',
-    event: 'push', actor: 't', pr: { number: 0, base: '', fork: false },
+    repo: 'o/r',
+    repoUrl: 'file:///r',
+    sha: git('rev-parse', 'HEAD'),
+    ref: 'refs/heads/main',
+    branch: 'main',
+    tag: '',
+    event: 'push',
+    actor: 't',
+    pr: { number: 0, base: '', fork: false },
   };
   const start = async (id: string, seed: string) => {
     const pipeline = pipelines.find((p) => p.id === id)!;
@@ -65,23 +87,39 @@ test('a pipeline step runs its callee as a child run that names its parent; the 
   await runtime.executions.settled();
   const parent = await store.getRun(runId);
   assert.equal(parent?.run.status, 'succeeded', parent?.run.reason);
-  assert.deepEqual(parent?.steps.map((s) => [s.key, s.status, s.attempts]), [['build', 'succeeded', 1], ['call', 'succeeded', 1]]);
+  assert.deepEqual(
+    parent?.steps.map((s) => [s.key, s.status, s.attempts]),
+    [
+      ['build', 'succeeded', 1],
+      ['call', 'succeeded', 1],
+    ],
+  );
   assert.ok((parent?.run.transitions ?? 0) > 0, 'the engine counted the billed transitions');
   const child = (await store.listRuns({ pipeline: 'child' }))[0];
   assert.ok(child);
-  assert.deepEqual([child.id, child.parentRunId, child.event, child.status], [`${runId}.call`, runId, 'pipeline', 'succeeded']);
+  assert.deepEqual(
+    [child.id, child.parentRunId, child.event, child.status],
+    [`${runId}.call`, runId, 'pipeline', 'succeeded'],
+  );
   // the caller's status speaks for its child: pending at the start, success at the end, none for the child
-  assert.deepEqual(statuses.map((s) => s.split(' ').slice(0, 2).join(' ')), ['sci/ci pending', 'sci/ci success']);
+  assert.deepEqual(
+    statuses.map((s) => s.split(' ').slice(0, 2).join(' ')),
+    ['sci/ci pending', 'sci/ci success'],
+  );
 });
 
 test('stopping an execution cancels it: the running build is killed, no step is left open', async (t) => {
   const { runtime, start, store } = await setup(t);
   const runId = await start('slow', 'two');
-  for (let i = 0; i < 100 && (await store.getRun(runId))?.steps[0]?.status !== 'running'; i += 1) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 100 && (await store.getRun(runId))?.steps[0]?.status !== 'running'; i += 1)
+    await new Promise((r) => setTimeout(r, 100));
   await runtime.executions.stop(`local:${runId}`, 'stopped by the test');
   await runtime.executions.settled();
   const after = await store.getRun(runId);
   assert.deepEqual([after?.run.status, after?.run.reason], ['cancelled', 'stopped by the test']);
-  assert.deepEqual(after?.steps.map((s) => s.status), ['cancelled', 'cancelled']);
+  assert.deepEqual(
+    after?.steps.map((s) => s.status),
+    ['cancelled', 'cancelled'],
+  );
   assert.equal(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes('sleep 393'), false);
 });

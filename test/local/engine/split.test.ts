@@ -30,7 +30,9 @@ steps:
   last: { needs: [cells], run: "test \\"$SCI_RUN_STATUS\\" = succeeded && ${long}" }
 `;
 
-test('a pipeline over 1 MB runs as a root and parts, in one run, every step succeeding', { timeout: 300_000 }, async (t) => {
+test('a pipeline over 1 MB runs as a root and parts, in one run, every step succeeding', {
+  timeout: 300_000,
+}, async (t) => {
   const compiled = compileSource('.sci/big.yml', text);
   assert.ok(compiled.ok, JSON.stringify(!compiled.ok && compiled.diagnostics));
   assert.ok(compiled.value.parts.length >= 2, `${compiled.value.parts.length} parts`);
@@ -38,7 +40,10 @@ test('a pipeline over 1 MB runs as a root and parts, in one run, every step succ
   const repo = join(root, 'repo');
   mkdirSync(join(repo, '.sci'), { recursive: true });
   writeFileSync(join(repo, '.sci/big.yml'), text);
-  const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' }).trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
+      encoding: 'utf8',
+    }).trim();
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-q', '-m', 'x');
@@ -51,21 +56,46 @@ test('a pipeline over 1 MB runs as a root and parts, in one run, every step succ
   const { pipelines, diagnostics } = validateRepo([{ path: '.sci/big.yml', text }]);
   assert.deepEqual(diagnostics, []);
   const session: LocalSession = {
-    home, store: local.store, dynamo: local.client, table: { dynamo: local.client, tableName: local.tableName }, paths: runnerPaths(home), close: () => local.close(),
+    home,
+    store: local.store,
+    dynamo: local.client,
+    table: { dynamo: local.client, tableName: local.tableName },
+    paths: runnerPaths(home),
+    close: () => local.close(),
   };
-  const runtime = localRuntime({ session, repoDir: repo, repoUrl: 'file:///r', source: new GitSource(repo), statuses: new LoggedStatuses(() => undefined), runUrl: (id) => `sci show ${id}` });
+  const runtime = localRuntime({
+    session,
+    repoDir: repo,
+    repoUrl: 'file:///r',
+    source: new GitSource(repo),
+    statuses: new LoggedStatuses(() => undefined),
+    runUrl: (id) => `sci show ${id}`,
+  });
   const facts: RunFacts = {
-    repo: 'o/r', repoUrl: 'file:///r', sha: git('rev-parse', 'HEAD'), ref: 'refs/heads/main', branch: 'main', tag: '',
-    event: 'push', actor: 't', pr: { number: 0, base: '', fork: false },
+    repo: 'o/r',
+    repoUrl: 'file:///r',
+    sha: git('rev-parse', 'HEAD'),
+    ref: 'refs/heads/main',
+    branch: 'main',
+    tag: '',
+    event: 'push',
+    actor: 't',
+    pr: { number: 0, base: '', fork: false },
   };
-  const outcome = await startPipelines(runtime.dispatch, pipelines, [{ pipeline: pipelines[0]!, inputs: {} }], { seed: 'split', facts });
+  const outcome = await startPipelines(runtime.dispatch, pipelines, [{ pipeline: pipelines[0]!, inputs: {} }], {
+    seed: 'split',
+    facts,
+  });
   assert.equal(outcome.kind, 'started');
   await runtime.executions.settled();
   const runId = outcome.kind === 'started' ? outcome.runs[0]!.runId : '';
   const run = await local.store.getRun(runId);
   assert.equal(run?.run.status, 'succeeded', run?.run.reason);
   assert.equal(run?.steps.length, 14);
-  assert.deepEqual(run?.steps.filter((s) => s.status !== 'succeeded').map((s) => `${s.key} ${s.status}`), []);
+  assert.deepEqual(
+    run?.steps.filter((s) => s.status !== 'succeeded').map((s) => `${s.key} ${s.status}`),
+    [],
+  );
   // a part is no run of its own
   assert.equal((await local.store.listRuns({ pipeline: 'big' })).length, 1);
 });

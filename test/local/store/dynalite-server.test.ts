@@ -62,7 +62,10 @@ describe('the shared local store', () => {
     const runs = await check.store.listRuns({ repo: 'octo/shared', limit: 1000 });
     assert.equal(runs.length, 46);
     assert.ok(runs.every((run) => run.status === 'running'));
-    assert.deepEqual((await check.store.listSteps('C-019')).map((s) => s.status), ['succeeded']);
+    assert.deepEqual(
+      (await check.store.listSteps('C-019')).map((s) => s.status),
+      ['succeeded'],
+    );
     await check.close();
   });
 
@@ -108,7 +111,10 @@ describe('the shared local store', () => {
     await fresh.store.createRun(aRun({ id: 'fresh' }), someSteps('fresh', 1));
     assert.equal(await fresh.store.getRun('old'), undefined);
     assert.equal(await fresh.store.recordDelivery('1', 'old', {}), true, 'the expired delivery is gone');
-    assert.deepEqual((await fresh.store.listRuns({})).map((r) => r.id), ['fresh']);
+    assert.deepEqual(
+      (await fresh.store.listRuns({})).map((r) => r.id),
+      ['fresh'],
+    );
     await fresh.close();
   });
 

@@ -67,8 +67,13 @@ describe('connection errors that trigger a reconnect', () => {
     ['reset', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), true],
     ['hang up', new Error('socket hang up'), true],
     ['SDK timeout', Object.assign(new Error('x'), { name: 'TimeoutError' }), true],
-    ['a DynamoDB answer', Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' }), false],
+    [
+      'a DynamoDB answer',
+      Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' }),
+      false,
+    ],
     ['not an error', 'ECONNREFUSED', false],
   ];
-  for (const [label, error, expected] of cases) it(`${label}: ${expected}`, () => assert.equal(isConnectionError(error), expected));
+  for (const [label, error, expected] of cases)
+    it(`${label}: ${expected}`, () => assert.equal(isConnectionError(error), expected));
 });

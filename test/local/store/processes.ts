@@ -12,12 +12,16 @@ export interface Worker {
 }
 
 export function startWorker(args: string[]): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--no-warnings', WORKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--no-warnings', WORKER, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
   child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const done = new Promise<Awaited<Worker['done']>>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const done = new Promise<Awaited<Worker['done']>>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
   return { child, done };
 }
 
@@ -30,6 +34,12 @@ export async function waitForFile(path: string, boundMs = 60_000): Promise<void>
   }
 }
 
-export function report(stdout: string): { name: string; pid: number; servedAtStart: boolean; servedAtEnd: boolean; written: number } {
+export function report(stdout: string): {
+  name: string;
+  pid: number;
+  servedAtStart: boolean;
+  servedAtEnd: boolean;
+  written: number;
+} {
   return JSON.parse(stdout.trim().split('\n').at(-1)!);
 }

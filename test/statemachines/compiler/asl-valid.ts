@@ -2,7 +2,10 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 
-type Validate = (definition: unknown, opts?: { checkPaths: boolean; checkArn: boolean }) => { isValid: boolean; errorsText: (sep?: string) => string };
+type Validate = (
+  definition: unknown,
+  opts?: { checkPaths: boolean; checkArn: boolean },
+) => { isValid: boolean; errorsText: (sep?: string) => string };
 // asl-validator is CommonJS without type declarations.
 const validator = createRequire(import.meta.url)('asl-validator') as Validate;
 

@@ -70,13 +70,15 @@ describe('compiled DAGs executed locally', () => {
         for (const s of steps) {
           const item = out.items.get(`RUN#r${id}|STEP#${s.name}`)!;
           assert.equal((item.status as { S: string }).S, want.status.get(s.name), `${s.name} status, ${where}`);
-          if (want.status.get(s.name) !== 'skipped') assert.equal(seenRunStatus.get(s.name), want.runStatus.get(s.name), `${s.name} SCI_RUN_STATUS, ${where}`);
+          if (want.status.get(s.name) !== 'skipped')
+            assert.equal(seenRunStatus.get(s.name), want.runStatus.get(s.name), `${s.name} SCI_RUN_STATUS, ${where}`);
           const started = out.trace.started.get(s.name);
           assert.ok(started !== undefined, `${s.name} never started, ${where}`);
           if (s.needs.length === 0) continue;
           const ready = Math.max(...s.needs.map((n) => out.trace.ended.get(n)!));
           assert.ok(started >= ready, `${s.name} started ${ready - started} ms before its needs ended, ${where}`);
-          if (started - ready > tolerance) late ||= `${s.name} started ${(started - ready).toFixed(1)} ms after its needs ended (tolerance ${tolerance.toFixed(1)} ms), ${where}`;
+          if (started - ready > tolerance)
+            late ||= `${s.name} started ${(started - ready).toFixed(1)} ms after its needs ended (tolerance ${tolerance.toFixed(1)} ms), ${where}`;
           else maxLate = Math.max(maxLate, started - ready);
         }
         if (!late) break;
@@ -86,6 +88,8 @@ describe('compiled DAGs executed locally', () => {
     }
     // The random DAGs must exercise the gates (non-series-parallel shapes), not only nesting.
     assert.ok(gatedDags >= 20, `only ${gatedDags} DAGs needed a gate`);
-    process.stdout.write(`# ${gatedDags} DAGs with gates; max start latency within tolerance: ${maxLate.toFixed(1)} ms; timing re-runs: ${reruns}\n`);
+    process.stdout.write(
+      `# ${gatedDags} DAGs with gates; max start latency within tolerance: ${maxLate.toFixed(1)} ms; timing re-runs: ${reruns}\n`,
+    );
   });
 });

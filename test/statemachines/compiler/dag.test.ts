@@ -57,15 +57,22 @@ describe('layoutDag', () => {
     const edges: Record<string, string[]> = { n0: [] };
     for (let i = 1; i < 3000; i++) edges[`n${i}`] = [`n${i % 2 === 1 ? i - 1 : i - 2}`];
     const l = layout(edges);
-    assert.equal(text(l.root).split(/[|;()]/).filter(Boolean).length, 3000);
+    assert.equal(
+      text(l.root)
+        .split(/[|;()]/)
+        .filter(Boolean).length,
+      3000,
+    );
     assert.deepEqual(Object.fromEntries(l.gates), {});
   });
 
   it('places every step exactly once', () => {
     const edges: Record<string, string[]> = {};
-    for (let i = 0; i < 300; i++) edges[`s${i}`] = i === 0 ? [] : [`s${(i * 7) % i}`, `s${(i * 13) % i}`].filter((v, j, a) => a.indexOf(v) === j);
+    for (let i = 0; i < 300; i++)
+      edges[`s${i}`] = i === 0 ? [] : [`s${(i * 7) % i}`, `s${(i * 13) % i}`].filter((v, j, a) => a.indexOf(v) === j);
     const seen: string[] = [];
-    const walk = (b: Block): void => (b.kind === 'step' ? void seen.push(b.key) : (b.kind === 'seq' ? b.items : b.branches).forEach(walk));
+    const walk = (b: Block): void =>
+      b.kind === 'step' ? void seen.push(b.key) : (b.kind === 'seq' ? b.items : b.branches).forEach(walk);
     walk(layout(edges).root);
     assert.deepEqual([...seen].sort(), Object.keys(edges).sort());
   });
@@ -74,11 +81,18 @@ describe('layoutDag', () => {
     const rand = prng(42);
     for (let d = 0; d < 500; d++) {
       const steps = randomDag(rand, 2 + Math.floor(rand() * 30), { maxDuration: 100 });
-      const l = layoutDag(steps.map((s) => s.name), new Map(steps.map((s) => [s.name, s.needs])));
+      const l = layoutDag(
+        steps.map((s) => s.name),
+        new Map(steps.map((s) => [s.name, s.needs])),
+      );
       const times = simulate(l, new Map(steps.map((s) => [s.name, s.durationMs])));
       for (const s of steps) {
         const ready = Math.max(0, ...s.needs.map((n) => times.get(n)!.end));
-        assert.equal(times.get(s.name)!.start, ready, `DAG #${d}: ${s.name} ${JSON.stringify(steps.map((x) => [x.name, x.needs]))}`);
+        assert.equal(
+          times.get(s.name)!.start,
+          ready,
+          `DAG #${d}: ${s.name} ${JSON.stringify(steps.map((x) => [x.name, x.needs]))}`,
+        );
       }
     }
   });

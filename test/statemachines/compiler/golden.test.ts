@@ -12,12 +12,16 @@ import { assertValidAsl } from './asl-valid.ts';
 import type { State, StateMachine } from '../../../statemachines/asl/types.ts';
 
 function allStates(m: StateMachine): Array<[string, State]> {
-  return Object.entries(m.States).flatMap(([n, s]): Array<[string, State]> => [[n, s], ...(s.Type === 'Parallel' ? s.Branches.flatMap(allStates) : [])]);
+  return Object.entries(m.States).flatMap(
+    ([n, s]): Array<[string, State]> => [[n, s], ...(s.Type === 'Parallel' ? s.Branches.flatMap(allStates) : [])],
+  );
 }
 
 const EXAMPLES = 'examples';
 const GOLDEN = 'test/golden';
-const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yml')).sort();
+const files = readdirSync(EXAMPLES)
+  .filter((f) => f.endsWith('.yml'))
+  .sort();
 
 describe('compiler golden files', () => {
   it('has 4-6 example pipelines', () => {

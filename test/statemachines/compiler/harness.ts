@@ -20,6 +20,7 @@ export interface StepCall {
 
 export interface Stubs {
   /** A build: resolve to succeed (with its exported variables, if any), throw (error `name`) to fail. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a stub that returns nothing is a build that exports nothing
   build?: (call: StepCall) => Promise<void | Array<{ Name: string; Value: string }>>;
   /** An approval: resolve true to approve, false to reject. */
   approval?: (call: StepCall) => Promise<boolean>;
@@ -59,7 +60,12 @@ const str = (a: Attr | undefined): string | undefined => (a && 'S' in a ? a.S : 
 const attrName = (token: string, names: Record<string, string>): string => names[token] ?? token;
 
 /** Applies `SET a = :v, b = if_not_exists(b, :v), … ADD n :v REMOVE r` to an item (the forms the compiler emits). */
-function applyUpdate(item: Item, expression: string, names: Record<string, string>, values: Record<string, Attr>): Item {
+function applyUpdate(
+  item: Item,
+  expression: string,
+  names: Record<string, string>,
+  values: Record<string, Attr>,
+): Item {
   const out: Item = { ...item };
   const kept = (name: string, fallback: string) => {
     const current = item[attrName(name, names)];
@@ -67,7 +73,9 @@ function applyUpdate(item: Item, expression: string, names: Record<string, strin
     values[token] = current ?? values[fallback]!;
     return token;
   };
-  const expr = expression.replace(/if_not_exists\((#\w+), (:\w+)\)/g, (_m, name: string, fallback: string) => kept(name, fallback));
+  const expr = expression.replace(/if_not_exists\((#\w+), (:\w+)\)/g, (_m, name: string, fallback: string) =>
+    kept(name, fallback),
+  );
   for (const clause of expr.split(/\s+(?=SET |ADD |REMOVE )/)) {
     const [verb, ...rest] = clause.trim().split(/\s+/);
     const body = rest.join(' ');
@@ -89,7 +97,12 @@ function applyUpdate(item: Item, expression: string, names: Record<string, strin
 }
 
 /** Evaluates the condition expressions the compiler emits: terms joined by OR. */
-function conditionHolds(item: Item | undefined, expr: string | undefined, names: Record<string, string>, values: Record<string, Attr>): boolean {
+function conditionHolds(
+  item: Item | undefined,
+  expr: string | undefined,
+  names: Record<string, string>,
+  values: Record<string, Attr>,
+): boolean {
   if (!expr) return true;
   const attr = (token: string) => item?.[attrName(token, names)];
   const num = (a: Attr | undefined) => Number((a as { N?: string } | undefined)?.N);
@@ -152,7 +165,10 @@ export async function execute(
     return str((p.Key as { sk: Attr }).sk)!.replace(/^STEP#/, '');
   };
 
-  const update = (p: Record<string, any>, prefix: 'DynamoDB' | 'DynamoDb'): { before: Item | undefined; after: Item } => {
+  const update = (
+    p: Record<string, any>,
+    prefix: 'DynamoDB' | 'DynamoDb',
+  ): { before: Item | undefined; after: Item } => {
     const id = keyOf(p.Key);
     const before = items.get(id);
     const values = structuredClone(p.ExpressionAttributeValues ?? {}) as Record<string, Attr>;
@@ -183,11 +199,16 @@ export async function execute(
         }
         case RESOURCES.updateItem: {
           const sk = str(p.Key.sk)!;
-          if (sk.startsWith('STEP#') && p.ExpressionAttributeValues[':s']?.S === 'skipped') trace.started.set(sk.slice(5), now());
+          if (sk.startsWith('STEP#') && p.ExpressionAttributeValues[':s']?.S === 'skipped')
+            trace.started.set(sk.slice(5), now());
           const { before, after } = update(p, 'DynamoDB');
           if (sk.startsWith('STEP#')) trace.ended.set(sk.slice(5), now());
-          const changed = Object.fromEntries(Object.entries(after).filter(([k, v]) => JSON.stringify(before?.[k]) !== JSON.stringify(v)));
-          return { Attributes: p.ReturnValues === 'ALL_NEW' ? after : p.ReturnValues === 'ALL_OLD' ? (before ?? {}) : changed };
+          const changed = Object.fromEntries(
+            Object.entries(after).filter(([k, v]) => JSON.stringify(before?.[k]) !== JSON.stringify(v)),
+          );
+          return {
+            Attributes: p.ReturnValues === 'ALL_NEW' ? after : p.ReturnValues === 'ALL_OLD' ? (before ?? {}) : changed,
+          };
         }
         case RESOURCES.getItem:
           return { Item: items.get(keyOf(p.Key)) ?? {} };
@@ -221,10 +242,17 @@ export async function execute(
   }
 
   const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
-  const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: retryOverrides(definition), waitTimeOverrides: waitOverrides(definition) },
-    context: { Task: { Token: '$$SCI_TASK_TOKEN' }, State: { EnteredTime: '$$SCI_NOW' }, Execution: { Id: 'local' } },
-  } as never);
+  const execution = machine.run(
+    input as never,
+    {
+      overrides: {
+        taskResourceLocalHandlers: handlers,
+        retryIntervalOverrides: retryOverrides(definition),
+        waitTimeOverrides: waitOverrides(definition),
+      },
+      context: { Task: { Token: '$$SCI_TASK_TOKEN' }, State: { EnteredTime: '$$SCI_NOW' }, Execution: { Id: 'local' } },
+    } as never,
+  );
   const collect = (async () => {
     for await (const e of execution.eventLogs) if (e.type === 'StateEntered') trace.entered.push(e.state.name);
   })();
@@ -241,7 +269,11 @@ export async function execute(
 
 /** Retries wait 0 ms in tests. */
 function retryOverrides(machine: Asl): Record<string, number> {
-  return Object.fromEntries(allTasks(machine).filter(([, t]) => t.Retry).map(([n]) => [n, 0]));
+  return Object.fromEntries(
+    allTasks(machine)
+      .filter(([, t]) => t.Retry)
+      .map(([n]) => [n, 0]),
+  );
 }
 
 /** The build roles the harness's inputs name (the dispatcher's come from the stack). */
@@ -254,13 +286,32 @@ export const TEST_BUILD_ROLES = {
  * A complete execution input (docs/architecture.md) with overridable run fields; `run.builds`
  * follows from the facts as the dispatcher decides it (src/core/run-facts.ts) unless given.
  */
-export function runInput(run: Record<string, unknown> = {}): { run: Record<string, unknown>; steps: Record<string, never> } {
+export function runInput(run: Record<string, unknown> = {}): {
+  run: Record<string, unknown>;
+  steps: Record<string, never>;
+} {
   const merged: Record<string, unknown> = {
-    id: 'r1', pipeline: 'ci', repo: 'o/r', repoUrl: 'https://github.com/o/r.git', sha: 'a'.repeat(40),
-    ref: 'refs/heads/main', branch: 'main', tag: '', event: 'push', actor: 'octocat',
-    pr: { number: 0, base: '', fork: false }, inputs: {}, callees: {},
+    id: 'r1',
+    pipeline: 'ci',
+    repo: 'o/r',
+    repoUrl: 'https://github.com/o/r.git',
+    sha: 'a'.repeat(40),
+    ref: 'refs/heads/main',
+    branch: 'main',
+    tag: '',
+    event: 'push',
+    actor: 'octocat',
+    pr: { number: 0, base: '', fork: false },
+    inputs: {},
+    callees: {},
     ...run,
   };
   const { untrusted, ...fields } = merged;
-  return { run: { builds: buildIsolation({ ...(fields as unknown as RunFacts), untrusted: untrusted === true }, TEST_BUILD_ROLES), ...fields }, steps: {} };
+  return {
+    run: {
+      builds: buildIsolation({ ...(fields as unknown as RunFacts), untrusted: untrusted === true }, TEST_BUILD_ROLES),
+      ...fields,
+    },
+    steps: {},
+  };
 }

@@ -6,7 +6,8 @@ import type { State, StateMachine } from '../../../statemachines/asl/types.ts';
 
 test('the longest path of a 15,000-state chain (no recursion along Next)', () => {
   const states: Record<string, State> = {};
-  for (let i = 0; i < 15_000; i++) states[`s${i}`] = i < 14_999 ? { Type: 'Pass', Next: `s${i + 1}` } : { Type: 'Succeed' };
+  for (let i = 0; i < 15_000; i++)
+    states[`s${i}`] = i < 14_999 ? { Type: 'Pass', Next: `s${i + 1}` } : { Type: 'Succeed' };
   const machine: StateMachine = { StartAt: 's0', States: states };
   assert.deepEqual(longestPath(machine), { events: 30_000, transitions: 15_000 });
 });
@@ -16,7 +17,13 @@ test('a Choice costs its longest branch, a retried Task each attempt', () => {
     StartAt: 'c',
     States: {
       c: { Type: 'Choice', Choices: [{ Variable: '$.x', BooleanEquals: true, Next: 't' }], Default: 'end' },
-      t: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:updateItem', TimeoutSeconds: 60, Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 2 }], Next: 'end' },
+      t: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::dynamodb:updateItem',
+        TimeoutSeconds: 60,
+        Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 2 }],
+        Next: 'end',
+      },
       end: { Type: 'Succeed' },
     },
   };

@@ -21,7 +21,10 @@ async function run(yaml: string, fails: string[] = []) {
       const vars = input.EnvironmentVariablesOverride as Vars;
       env.set(key, Object.fromEntries(vars.map((v) => [v.Name, v.Value])));
       if (fails.includes(key)) throw Object.assign(new Error('exit 1'), { name: 'sci.BuildFailed' });
-      return [{ Name: 'SCI_OUT_v', Value: `${key}-1` }, { Name: 'OTHER', Value: 'x' }];
+      return [
+        { Name: 'SCI_OUT_v', Value: `${key}-1` },
+        { Name: 'OTHER', Value: 'x' },
+      ];
     },
   });
   return { compiled: compiled.value, out, env };
@@ -53,11 +56,14 @@ steps:
 });
 
 test('a step that runs after its producer failed reads an empty output', async () => {
-  const { out, env } = await run(`
+  const { out, env } = await run(
+    `
 steps:
   a: { outputs: [v], run: x }
   b: { needs: [a], if: always(), run: 'echo "[\${{ steps.a.outputs.v }}]"' }
-`, ['a']);
+`,
+    ['a'],
+  );
   assert.equal(out.status, 'FAILED');
   assert.equal(env.get('b')!.SCI_STEPS_A_OUTPUTS_V, '');
 });

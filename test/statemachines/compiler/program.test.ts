@@ -14,7 +14,8 @@ const call = (to: string) => `steps:\n  call: { pipeline: { name: ${to} } }\n`;
 const REPO: Record<string, string> = {
   ci: 'steps: { build: { run: make } }\n',
   release: call('deploy/prod'),
-  'deploy/prod': 'on: { manual: { inputs: { target: { type: string, default: staging } } } }\nsteps:\n  go: { run: echo }\n  notify: { needs: [go], pipeline: { name: notify } }\n',
+  'deploy/prod':
+    'on: { manual: { inputs: { target: { type: string, default: staging } } } }\nsteps:\n  go: { run: echo }\n  notify: { needs: [go], pipeline: { name: notify } }\n',
   notify: 'steps: { send: { run: echo } }\n',
   loop: call('loop'),
   ping: call('pong'),
@@ -53,7 +54,10 @@ describe('compileProgram', () => {
   ];
   for (const c of cases) {
     it(`[${c.roots.join(', ')}] → ${c.ids ? `[${c.ids.join(', ')}]` : c.codes!.join(', ')}`, () => {
-      const r = compileProgram(all, c.roots.map((id) => byId.get(id)!));
+      const r = compileProgram(
+        all,
+        c.roots.map((id) => byId.get(id)!),
+      );
       if (c.ids) {
         assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
         assert.deepEqual([...r.value.keys()], c.ids);
@@ -61,7 +65,10 @@ describe('compileProgram', () => {
       } else {
         assert.ok(!r.ok);
         assert.deepEqual([...new Set(r.diagnostics.map((d) => d.code))], c.codes);
-        assert.ok(r.diagnostics.every((d) => d.span?.file.startsWith('.sci/')), JSON.stringify(r.diagnostics));
+        assert.ok(
+          r.diagnostics.every((d) => d.span?.file.startsWith('.sci/')),
+          JSON.stringify(r.diagnostics),
+        );
       }
     });
   }
@@ -69,7 +76,9 @@ describe('compileProgram', () => {
   it('passes the callees, so a child input carries the declared defaults', () => {
     const r = compileProgram(all, [byId.get('release')!]);
     assert.ok(r.ok);
-    const task = r.value.get('release')!.definition.States.call as unknown as { Parameters: { Input: { run: { inputs: unknown } } } };
+    const task = r.value.get('release')!.definition.States.call as unknown as {
+      Parameters: { Input: { run: { inputs: unknown } } };
+    };
     assert.deepEqual(task.Parameters.Input.run.inputs, { target: 'staging' });
   });
 

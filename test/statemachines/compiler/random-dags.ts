@@ -69,7 +69,9 @@ export function expected(steps: RandomStep[]): Expected {
   const runStatus = new Map<string, 'succeeded' | 'failed'>();
   const byName = new Map(steps.map((s) => [s.name, s]));
   for (const s of steps) {
-    const ok = s.needs.every((n) => status.get(n) === 'succeeded' || (status.get(n) === 'failed' && byName.get(n)!.allowFailure));
+    const ok = s.needs.every(
+      (n) => status.get(n) === 'succeeded' || (status.get(n) === 'failed' && byName.get(n)!.allowFailure),
+    );
     const failed = s.needs.some((n) => status.get(n) === 'failed' && !byName.get(n)!.allowFailure);
     const runs = s.cond === 'always()' ? true : s.cond === 'failure()' ? failed : ok;
     const st = runs ? (s.fails ? 'failed' : 'succeeded') : 'skipped';

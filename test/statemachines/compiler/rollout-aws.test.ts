@@ -45,7 +45,10 @@ class FakeAws {
       }
       case R.modifyListener:
       case R.modifyRule: {
-        const groups = (input.DefaultActions ?? input.Actions)[0].ForwardConfig.TargetGroups as Array<{ TargetGroupArn: string; Weight: number }>;
+        const groups = (input.DefaultActions ?? input.Actions)[0].ForwardConfig.TargetGroups as Array<{
+          TargetGroupArn: string;
+          Weight: number;
+        }>;
         return this.record(groups.find((g) => g.TargetGroupArn.includes('/green/'))!.Weight);
       }
       case R.getMetricData:
@@ -68,32 +71,57 @@ class FakeAws {
 
   /** The candidate's requests and 5xx in the interval, by the metric math the definition sends. */
   private metrics(input: Record<string, any>): object {
-    const queries = input.MetricDataQueries as Array<{ Id: string; Expression?: string; MetricStat?: { Metric: { Dimensions: Array<{ Name: string; Value: string }> } } }>;
+    const queries = input.MetricDataQueries as Array<{
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: { Dimensions: Array<{ Name: string; Value: string }> } };
+    }>;
     const dims = queries.find((q) => q.Id === 'requests')!.MetricStat!.Metric.Dimensions;
-    const candidate = dims.some((d) => (d.Name === 'ExecutedVersion' && d.Value === '7') || (d.Name === 'TargetGroup' && d.Value.includes('/green/')));
+    const candidate = dims.some(
+      (d) =>
+        (d.Name === 'ExecutedVersion' && d.Value === '7') || (d.Name === 'TargetGroup' && d.Value.includes('/green/')),
+    );
     assert.ok(candidate, `metrics asked for the candidate: ${JSON.stringify(dims)}`);
     assert.equal(queries.find((q) => q.Id === 'rate')!.Expression, 'FLOOR(1000 * FILL(errors, 0) / requests) / 10');
     const requests = Math.round((this.traffic.volume * this.weight) / 100);
     const errors = Math.round(requests * this.traffic.errorRate);
-    const series = (id: string, values: number[]) => ({ Id: id, Label: id, StatusCode: 'Complete', Timestamps: values.map(() => '2026-11-28T00:00:00Z'), Values: values });
-    return { MetricDataResults: requests > 0 ? [series('requests', [requests]), series('rate', [Math.floor((1000 * errors) / requests) / 10])] : [series('requests', []), series('rate', [])] };
+    const series = (id: string, values: number[]) => ({
+      Id: id,
+      Label: id,
+      StatusCode: 'Complete',
+      Timestamps: values.map(() => '2026-11-28T00:00:00Z'),
+      Values: values,
+    });
+    return {
+      MetricDataResults:
+        requests > 0
+          ? [series('requests', [requests]), series('rate', [Math.floor((1000 * errors) / requests) / 10])]
+          : [series('requests', []), series('rate', [])],
+    };
   }
 }
 
 const str = (a: unknown): string | undefined => (a as { S?: string } | undefined)?.S;
 
-const SERVICE: Record<string, Service> = { lambda: 'lambda', elasticloadbalancingv2: 'elasticloadbalancingv2', cloudwatch: 'cloudwatch' };
+const SERVICE: Record<string, Service> = {
+  lambda: 'lambda',
+  elasticloadbalancingv2: 'elasticloadbalancingv2',
+  cloudwatch: 'cloudwatch',
+};
 
 /** Each call as the API model of its service sees it (parameters after path resolution). */
 function modelProblems(calls: Call[]): string[] {
   return calls.flatMap(({ resource, input }) => {
     const [, service, action] = /aws-sdk:(\w+):(\w+)$/.exec(resource)!;
     const operation = action!.charAt(0).toUpperCase() + action!.slice(1);
-    return validateInput(SERVICE[service!]!, inputShape(SERVICE[service!]!, operation), input, { stepFunctions: false }).map((p) => `${operation} ${p.path}: ${p.message}`);
+    return validateInput(SERVICE[service!]!, inputShape(SERVICE[service!]!, operation), input, {
+      stepFunctions: false,
+    }).map((p) => `${operation} ${p.path}: ${p.message}`);
   });
 }
 
-const ANALYSIS = 'weights: [10, 50, 100]\n      interval: 5m\n      analysis: { max_error_rate: 2%, min_requests: 20, alarms: [web-5xx] }';
+const ANALYSIS =
+  'weights: [10, 50, 100]\n      interval: 5m\n      analysis: { max_error_rate: 2%, min_requests: 20, alarms: [web-5xx] }';
 
 async function rollout(target: string, traffic: Traffic) {
   const compiled = compileSource('.sci/deliver.yml', rolloutPipeline(target, ANALYSIS), { engine: 'aws' });
@@ -114,7 +142,11 @@ test('lambda: a healthy candidate goes 10 → 50 → 100 % and the release is re
   assert.equal(str(deploy.status), 'succeeded', JSON.stringify(deploy));
   assert.deepEqual(aws.weights, [10, 50, 100]);
   assert.deepEqual(aws.alias, { version: '7', routing: {} });
-  assert.equal(deploy.startedAt !== undefined && deploy.attempts !== undefined, true, 'the rollout marked its step running');
+  assert.equal(
+    deploy.startedAt !== undefined && deploy.attempts !== undefined,
+    true,
+    'the rollout marked its step running',
+  );
   assert.equal(releases.length, 1);
   assert.equal(lock?.holder, undefined, 'the environment is free again');
   assert.ok(lock, 'the environment was held');
@@ -130,7 +162,11 @@ test('lambda: 30 % errors at 10 % roll back to the stable version with the reaso
 });
 
 test('alb: an alarm in ALARM at 50 % sends all traffic back to the stable target group', async () => {
-  const { aws, deploy, releases } = await rollout(TARGETS.alb, { volume: 1000, errorRate: 0, alarmAt: { weight: 50, name: 'web-5xx' } });
+  const { aws, deploy, releases } = await rollout(TARGETS.alb, {
+    volume: 1000,
+    errorRate: 0,
+    alarmAt: { weight: 50, name: 'web-5xx' },
+  });
   assert.equal(str(deploy.status), 'failed');
   assert.equal(str(deploy.reason), 'rolled back at 50%: alarm web-5xx is in ALARM');
   assert.deepEqual(aws.weights, [10, 50, 0]);

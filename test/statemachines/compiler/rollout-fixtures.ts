@@ -1,6 +1,7 @@
 /** Rollout pipelines shared by the compiler, API-model and interpreter tests. */
 const TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup';
-const LISTENER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2';
+const LISTENER =
+  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2';
 
 export const TARGETS = {
   lambda: 'lambda: { function: api, alias: live, version: "${{ steps.build.outputs.version }}" }',
@@ -8,7 +9,10 @@ export const TARGETS = {
   local: 'local: { listen: 8080, stable: "http://127.0.0.1:8081", candidate: "http://127.0.0.1:8082" }',
 };
 
-export function rolloutPipeline(target: string, extra = 'weights: [10, 50, 100]\n      interval: 1m\n      analysis: { max_error_rate: 2%, min_requests: 20 }'): string {
+export function rolloutPipeline(
+  target: string,
+  extra = 'weights: [10, 50, 100]\n      interval: 1m\n      analysis: { max_error_rate: 2%, min_requests: 20 }',
+): string {
   return `
 steps:
   build:

@@ -16,7 +16,13 @@ for (const [kind, target] of Object.entries(TARGETS)) {
     assertValidAsl(compiled.value.json);
     const names = Object.keys(compiled.value.definition.States);
     for (const w of [10, 50, 100]) {
-      for (const state of [`deploy · ${w}%`, `deploy · bake ${w}%`, `deploy · measure ${w}%`, `deploy · judge ${w}%`, `deploy · error rate over 2% at ${w}%`]) {
+      for (const state of [
+        `deploy · ${w}%`,
+        `deploy · bake ${w}%`,
+        `deploy · measure ${w}%`,
+        `deploy · judge ${w}%`,
+        `deploy · error rate over 2% at ${w}%`,
+      ]) {
         assert.ok(names.includes(state), `${state} in ${names.join(', ')}`);
       }
     }
@@ -26,7 +32,10 @@ for (const [kind, target] of Object.entries(TARGETS)) {
 }
 
 test('blue_green switches once and bakes; alarms add a DescribeAlarms state', () => {
-  const compiled = compileSource('.sci/deliver.yml', rolloutPipeline(TARGETS.alb, 'strategy: blue_green\n      interval: 10m\n      analysis: { alarms: [web-5xx] }'));
+  const compiled = compileSource(
+    '.sci/deliver.yml',
+    rolloutPipeline(TARGETS.alb, 'strategy: blue_green\n      interval: 10m\n      analysis: { alarms: [web-5xx] }'),
+  );
   assert.ok(compiled.ok, JSON.stringify(!compiled.ok && compiled.diagnostics));
   const states = compiled.value.definition.States;
   const shifts = Object.keys(states).filter((n) => /^deploy · \d+%$/.test(n));

@@ -28,7 +28,10 @@ const status = (o: Outcome, key: string) => ({
   reason: (o.items.get(`RUN#r1|STEP#${key}`)?.reason as { S: string } | undefined)?.S,
 });
 
-const envOf = (call: StepCall) => Object.fromEntries((call.input.EnvironmentVariablesOverride as Array<{ Name: string; Value: string }>).map((v) => [v.Name, v.Value]));
+const envOf = (call: StepCall) =>
+  Object.fromEntries(
+    (call.input.EnvironmentVariablesOverride as Array<{ Name: string; Value: string }>).map((v) => [v.Name, v.Value]),
+  );
 
 describe('event values are data, never code', () => {
   const evil = '$(touch pwned) `touch pwned2` "; touch pwned3; echo "';
@@ -52,14 +55,18 @@ steps:
         build: async (call) => {
           const spec = parse(call.input.BuildspecOverride as string) as { phases: { build: { commands: string[] } } };
           // one shell for every command, as CodeBuild runs a buildspec 0.2 (the first one defines the run context)
-          const r = spawnSync('bash', ['-ec', spec.phases.build.commands.join('\n')], { cwd: dir, env: { PATH: process.env.PATH, ...envOf(call) } });
+          const r = spawnSync('bash', ['-ec', spec.phases.build.commands.join('\n')], {
+            cwd: dir,
+            env: { PATH: process.env.PATH, ...envOf(call) },
+          });
           if (r.status !== 0) throw new Error(r.stderr.toString());
         },
       });
       assert.equal(out.status, 'SUCCEEDED');
       assert.equal(readFileSync(join(dir, 'out.txt'), 'utf8'), `${evil}\n`);
       assert.equal(readFileSync(join(dir, 'label.txt'), 'utf8'), `branch ${evil}\n`);
-      for (const f of ['pwned', 'pwned2', 'pwned3']) assert.ok(!existsSync(join(dir, f)), `${f} was created: the value ran as code`);
+      for (const f of ['pwned', 'pwned2', 'pwned3'])
+        assert.ok(!existsSync(join(dir, f)), `${f} was created: the value ran as code`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -86,7 +93,10 @@ steps:
       });
       assert.deepEqual((waiting as Record<string, unknown>)[':message'], { S: `Ship ${'a'.repeat(40)}?` });
       assert.equal(out.status, approve ? 'SUCCEEDED' : 'FAILED');
-      assert.deepEqual(status(out, 'approve'), approve ? { status: 'succeeded', reason: undefined } : { status: 'failed', reason: 'rejected' });
+      assert.deepEqual(
+        status(out, 'approve'),
+        approve ? { status: 'succeeded', reason: undefined } : { status: 'failed', reason: 'rejected' },
+      );
       assert.equal(status(out, 'deploy').status, approve ? 'succeeded' : 'skipped');
     });
   }
@@ -102,11 +112,16 @@ steps:
   it('starts the callee with a child run id, the pipeline event and its inputs', async () => {
     assert.deepEqual(pipeline.callees, [{ key: 'deploy_prod', pipeline: 'deploy/prod' }]);
     let input: any;
-    const out = await execute(pipeline.definition, runInput({ inputs: { target: 'prod' }, callees: { deploy_prod: 'arn:child' } }), pipeline.steps, {
-      execution: async (call) => {
-        input = call.input;
+    const out = await execute(
+      pipeline.definition,
+      runInput({ inputs: { target: 'prod' }, callees: { deploy_prod: 'arn:child' } }),
+      pipeline.steps,
+      {
+        execution: async (call) => {
+          input = call.input;
+        },
       },
-    });
+    );
     assert.equal(out.status, 'SUCCEEDED');
     assert.equal(input.StateMachineArn, 'arn:child');
     assert.equal(input.Input.run.id, 'r1.deploy');
@@ -116,27 +131,43 @@ steps:
     assert.deepEqual(input.Input.steps, {});
   });
   it('completes the child input from the callee declarations when the callees are given', () => {
-    const callee = parsePipeline('.sci/deploy/prod.yml', `
+    const callee = parsePipeline(
+      '.sci/deploy/prod.yml',
+      `
 on: { manual: { inputs: { target: { type: string, default: staging }, dry_run: { type: boolean, default: true }, count: { type: number }, note: { type: string } } } }
 steps: { go: { run: echo } }
-`);
+`,
+    );
     assert.ok(callee.ok);
-    const caller = parsePipeline('.sci/release.yml', 'steps:\n  deploy: { pipeline: { name: deploy/prod, inputs: { dry_run: "false", note: "by ${{ actor }}" } } }\n');
+    const caller = parsePipeline(
+      '.sci/release.yml',
+      'steps:\n  deploy: { pipeline: { name: deploy/prod, inputs: { dry_run: "false", note: "by ${{ actor }}" } } }\n',
+    );
     assert.ok(caller.ok);
     const planned = planSteps(caller.value);
     assert.ok(planned.ok);
     const r = compilePipeline(caller.value, planned.value, {}, { callees: new Map([['deploy/prod', callee.value]]) });
     assert.ok(r.ok);
     const task = r.value.definition.States.deploy as unknown as { Parameters: { Input: { run: { inputs: unknown } } } };
-    assert.deepEqual(task.Parameters.Input.run.inputs, { dry_run: false, 'note.$': "States.Format('by {}', $.run.actor)", target: 'staging', count: 0 });
+    assert.deepEqual(task.Parameters.Input.run.inputs, {
+      dry_run: false,
+      'note.$': "States.Format('by {}', $.run.actor)",
+      target: 'staging',
+      count: 0,
+    });
   });
 
   it('a failed child fails the step', async () => {
-    const out = await execute(pipeline.definition, runInput({ inputs: { target: 'prod' }, callees: { deploy_prod: 'arn:child' } }), pipeline.steps, {
-      execution: async () => {
-        throw Object.assign(new Error('child failed'), { name: 'States.TaskFailed' });
+    const out = await execute(
+      pipeline.definition,
+      runInput({ inputs: { target: 'prod' }, callees: { deploy_prod: 'arn:child' } }),
+      pipeline.steps,
+      {
+        execution: async () => {
+          throw Object.assign(new Error('child failed'), { name: 'States.TaskFailed' });
+        },
       },
-    });
+    );
     assert.equal(out.status, 'FAILED');
     assert.deepEqual(status(out, 'deploy'), { status: 'failed', reason: 'failed (States.TaskFailed)' });
   });
@@ -150,13 +181,24 @@ steps:
   publish: { secrets: { TOKEN: "ssm:/ci/token" }, run: make publish }
 `);
     const builds: string[] = [];
-    const out = await execute(pipeline.definition, runInput({ event: 'pull_request', pr: { number: 7, base: 'main', fork: true } }), pipeline.steps, {
-      build: async (c) => void builds.push(c.key),
-    });
+    const out = await execute(
+      pipeline.definition,
+      runInput({ event: 'pull_request', pr: { number: 7, base: 'main', fork: true } }),
+      pipeline.steps,
+      {
+        build: async (c) => void builds.push(c.key),
+      },
+    );
     assert.deepEqual(builds, ['test']);
-    assert.deepEqual(status(out, 'publish'), { status: 'skipped', reason: 'secrets are not available to untrusted runs (pull requests from forks)' });
+    assert.deepEqual(status(out, 'publish'), {
+      status: 'skipped',
+      reason: 'secrets are not available to untrusted runs (pull requests from forks)',
+    });
     assert.equal(out.status, 'SUCCEEDED');
-    assert.ok(pipeline.json.includes('{"Type":"PARAMETER_STORE","Name":"TOKEN","Value":"/ci/token"}'), 'secret passed by reference');
+    assert.ok(
+      pipeline.json.includes('{"Type":"PARAMETER_STORE","Name":"TOKEN","Value":"/ci/token"}'),
+      'secret passed by reference',
+    );
   });
 
   it('builds as the role, artifact prefix and cache namespace the input carries, whatever the file says', async () => {
@@ -167,7 +209,9 @@ steps:
 `);
     const ran = async (run: Record<string, unknown>) => {
       const calls = new Map<string, Record<string, unknown>>();
-      const out = await execute(pipeline.definition, runInput(run), pipeline.steps, { build: async (c) => void calls.set(c.key, c.input) });
+      const out = await execute(pipeline.definition, runInput(run), pipeline.steps, {
+        build: async (c) => void calls.set(c.key, c.input),
+      });
       assert.equal(out.status, 'SUCCEEDED');
       const build = calls.get('build')!;
       return {
@@ -179,18 +223,31 @@ steps:
       };
     };
     assert.deepEqual(await ran({}), {
-      roles: [TEST_BUILD_ROLES.trusted, TEST_BUILD_ROLES.trusted], upload: 'runs/r1', cache: 'sci-artifacts/cache', pull: 'runs/r1',
+      roles: [TEST_BUILD_ROLES.trusted, TEST_BUILD_ROLES.trusted],
+      upload: 'runs/r1',
+      cache: 'sci-artifacts/cache',
+      pull: 'runs/r1',
       source: `refs/heads/main^{${'a'.repeat(40)}}`,
     });
     const untrusted = {
-      roles: [TEST_BUILD_ROLES.untrusted, TEST_BUILD_ROLES.untrusted], upload: 'untrusted/runs/r1', cache: 'sci-artifacts/untrusted/cache', pull: 'untrusted/runs/r1',
+      roles: [TEST_BUILD_ROLES.untrusted, TEST_BUILD_ROLES.untrusted],
+      upload: 'untrusted/runs/r1',
+      cache: 'sci-artifacts/untrusted/cache',
+      pull: 'untrusted/runs/r1',
     };
     // A fork's pull request builds the base repository's refs/pull/N/head at the PR's head commit.
-    assert.deepEqual(await ran({ event: 'pull_request', ref: 'refs/pull/7/head', pr: { number: 7, base: 'main', fork: true } }), {
-      ...untrusted, source: `refs/pull/7/head^{${'a'.repeat(40)}}`,
-    });
+    assert.deepEqual(
+      await ran({ event: 'pull_request', ref: 'refs/pull/7/head', pr: { number: 7, base: 'main', fork: true } }),
+      {
+        ...untrusted,
+        source: `refs/pull/7/head^{${'a'.repeat(40)}}`,
+      },
+    );
     // A follower of a fork's run: not a pull request, still untrusted.
-    assert.deepEqual(await ran({ event: 'pipeline', untrusted: true }), { ...untrusted, source: `refs/heads/main^{${'a'.repeat(40)}}` });
+    assert.deepEqual(await ran({ event: 'pipeline', untrusted: true }), {
+      ...untrusted,
+      source: `refs/heads/main^{${'a'.repeat(40)}}`,
+    });
   });
 
   it('gives every build its step instance key and display name', async () => {
@@ -199,7 +256,9 @@ steps:
   test: { matrix: { node: [20, 22] }, run: make test }
 `);
     const seen: Array<[string, string | undefined, string | undefined]> = [];
-    await execute(pipeline.definition, runInput(), pipeline.steps, { build: async (c) => void seen.push([c.key, envOf(c).SCI_STEP_KEY, envOf(c).SCI_STEP]) });
+    await execute(pipeline.definition, runInput(), pipeline.steps, {
+      build: async (c) => void seen.push([c.key, envOf(c).SCI_STEP_KEY, envOf(c).SCI_STEP]),
+    });
     assert.deepEqual(seen.sort(), pipeline.steps.map((s) => [s.key, s.key, s.name]).sort());
     assert.equal(new Set(seen.map(([, key]) => key)).size, 2);
   });
@@ -214,14 +273,21 @@ steps:
     // CodeBuild enforces the build time (5 minutes at least); the state's clock covers queue + build + 5 minutes
     const slow = pipeline.definition.States.slow as { TimeoutSeconds: number; Parameters: Record<string, unknown> };
     assert.equal(slow.Parameters.TimeoutInMinutesOverride, 5);
-    assert.equal(slow.Parameters.QueuedTimeoutInMinutesOverride, undefined, "the project's own queued timeout, CodeBuild's maximum");
+    assert.equal(
+      slow.Parameters.QueuedTimeoutInMinutesOverride,
+      undefined,
+      "the project's own queued timeout, CodeBuild's maximum",
+    );
     assert.equal(slow.TimeoutSeconds, (5 + 480 + 5) * 60);
     const seen: Record<string, string> = {};
     const out = await execute(pipeline.definition, runInput(), pipeline.steps, {
       build: async (c) => {
         seen[c.key] = envOf(c).SCI_RUN_STATUS!;
         // what the .sync integration raises when CodeBuild ends a build at its timeout
-        if (c.key === 'slow') throw Object.assign(new Error(JSON.stringify({ Build: { Id: 'b:1', BuildStatus: 'TIMED_OUT' } })), { name: 'States.TaskFailed' });
+        if (c.key === 'slow')
+          throw Object.assign(new Error(JSON.stringify({ Build: { Id: 'b:1', BuildStatus: 'TIMED_OUT' } })), {
+            name: 'States.TaskFailed',
+          });
         if (c.key === 'broken') throw Object.assign(new Error('exit 1'), { name: 'CodeBuild.BuildFailed' });
       },
     });
@@ -272,12 +338,21 @@ steps:
   test: { needs: [build], run: make test }
   approve: { needs: [build], approval: { message: ok } }
 `);
-    const out = await execute(pipeline.definition, runInput(), pipeline.steps, {
-      build: async (c) => {
-        if (c.key === 'test') throw new Error('red');
+    const out = await execute(
+      pipeline.definition,
+      runInput(),
+      pipeline.steps,
+      {
+        build: async (c) => {
+          if (c.key === 'test') throw new Error('red');
+        },
       },
-    }, { precreate: false });
-    assert.deepEqual(['build', 'test', 'approve'].map((k) => status(out, k).status), ['succeeded', 'failed', 'succeeded']);
+      { precreate: false },
+    );
+    assert.deepEqual(
+      ['build', 'test', 'approve'].map((k) => status(out, k).status),
+      ['succeeded', 'failed', 'succeeded'],
+    );
     assert.equal(out.status, 'FAILED');
   });
 });
@@ -285,7 +360,9 @@ steps:
 describe('wide fans', () => {
   it('nests Parallels so no merge exceeds 10 branches, and still runs every step', async () => {
     const leaves = Array.from({ length: 25 }, (_, i) => `  l${i}: { run: echo ${i} }`).join('\n');
-    const pipeline = compile(`steps:\n${leaves}\n  join: { needs: [${Array.from({ length: 25 }, (_, i) => `l${i}`).join(', ')}], run: echo done }\n`);
+    const pipeline = compile(
+      `steps:\n${leaves}\n  join: { needs: [${Array.from({ length: 25 }, (_, i) => `l${i}`).join(', ')}], run: echo done }\n`,
+    );
     const widths: number[] = [];
     const walk = (m: StateMachine): void => {
       for (const s of Object.values(m.States)) {
@@ -297,7 +374,9 @@ describe('wide fans', () => {
     walk(pipeline.definition);
     assert.ok(Math.max(...widths) <= 10, widths.join(','));
     const built: string[] = [];
-    const out = await execute(pipeline.definition, runInput(), pipeline.steps, { build: async (c) => void built.push(c.key) });
+    const out = await execute(pipeline.definition, runInput(), pipeline.steps, {
+      build: async (c) => void built.push(c.key),
+    });
     assert.equal(out.status, 'SUCCEEDED');
     assert.equal(built.length, 26);
     assert.equal(built.at(-1), 'join');
@@ -305,7 +384,8 @@ describe('wide fans', () => {
 });
 
 describe('fans entered from the step before', () => {
-  const fan = (leafIf = '') => compile(`
+  const fan = (leafIf = '') =>
+    compile(`
 steps:
   root: { run: make }
   a: { needs: [root], run: echo a }
@@ -316,7 +396,10 @@ steps:
 
   it('run their branches without a check when the step before succeeded', async () => {
     const out = await execute(fan().definition, runInput(), fan().steps, { build: async () => {} });
-    assert.deepEqual(['a', 'b', 'join'].map((k) => status(out, k).status), ['succeeded', 'succeeded', 'succeeded']);
+    assert.deepEqual(
+      ['a', 'b', 'join'].map((k) => status(out, k).status),
+      ['succeeded', 'succeeded', 'succeeded'],
+    );
     assert.deepEqual(checks(out), []);
   });
 
@@ -389,8 +472,11 @@ steps:
   });
 
   it('reports template errors with their position', () => {
-    const r = compileSource('.sci/t.yml', 'steps:\n  a:\n    run: echo ${{ branch == \'x\' }}\n');
+    const r = compileSource('.sci/t.yml', "steps:\n  a:\n    run: echo ${{ branch == 'x' }}\n");
     assert.ok(!r.ok);
-    assert.ok(r.diagnostics.every((d) => d.span && d.span.line >= 1), JSON.stringify(r.diagnostics));
+    assert.ok(
+      r.diagnostics.every((d) => d.span && d.span.line >= 1),
+      JSON.stringify(r.diagnostics),
+    );
   });
 });

@@ -5,7 +5,10 @@
  */
 import type { Block, DagLayout } from '../../../statemachines/compiler/dag.ts';
 
-export function simulate(layout: DagLayout, duration: ReadonlyMap<string, number>): Map<string, { start: number; end: number }> {
+export function simulate(
+  layout: DagLayout,
+  duration: ReadonlyMap<string, number>,
+): Map<string, { start: number; end: number }> {
   const times = new Map<string, { start: number; end: number }>();
   let changed = true;
   const finish = (b: Block, start: number): number => {

@@ -24,7 +24,14 @@ function layered(n: number): string {
   for (let i = 0; i < n; i++) {
     const base = Math.floor(i / 10) * 10 - 10;
     const pick = () => `s${base + Math.floor(rand() * 10)}`;
-    steps.push({ name: `s${i}`, needs: base < 0 ? [] : [...new Set([pick(), pick()])], cond: 'default', allowFailure: false, fails: false, durationMs: 0 });
+    steps.push({
+      name: `s${i}`,
+      needs: base < 0 ? [] : [...new Set([pick(), pick()])],
+      cond: 'default',
+      allowFailure: false,
+      fails: false,
+      durationMs: 0,
+    });
   }
   return dagYaml(steps);
 }
@@ -32,7 +39,7 @@ function layered(n: number): string {
 const step = (key: string): Block => ({ kind: 'step', key });
 
 describe('splitting a pipeline over the quotas', () => {
-  it('cuts a sequence between its items and packs a Parallel\'s branches, largest first', () => {
+  it("cuts a sequence between its items and packs a Parallel's branches, largest first", () => {
     const seq: Block = { kind: 'seq', items: ['a', 'b', 'c', 'd', 'e'].map(step) };
     assert.deepEqual(planParts(seq, 2), {
       kind: 'seq',
@@ -42,10 +49,16 @@ describe('splitting a pipeline over the quotas', () => {
         { kind: 'part', block: step('e') },
       ],
     });
-    const par: Block = { kind: 'par', branches: [step('a'), { kind: 'seq', items: [step('b'), step('c')] }, step('d')] };
+    const par: Block = {
+      kind: 'par',
+      branches: [step('a'), { kind: 'seq', items: [step('b'), step('c')] }, step('d')],
+    };
     const plan = planParts(par, 2);
     assert.equal(plan.kind, 'par');
-    assert.deepEqual(plan.kind === 'par' && plan.branches.map((b) => (b.kind === 'part' ? stepCount(b.block) : 0)), [2, 2]);
+    assert.deepEqual(
+      plan.kind === 'par' && plan.branches.map((b) => (b.kind === 'part' ? stepCount(b.block) : 0)),
+      [2, 2],
+    );
     assert.deepEqual(planParts(seq, 5), { kind: 'part', block: seq });
   });
 
@@ -55,20 +68,36 @@ describe('splitting a pipeline over the quotas', () => {
     assert.ok(result.ok, JSON.stringify(!result.ok && result.diagnostics.slice(0, 2)));
     const { parts } = result.value;
     assert.ok(parts.length > 1);
-    assert.deepEqual(parts.map((p) => p.id), parts.map((_, i) => `big#part-${i + 1}`));
+    assert.deepEqual(
+      parts.map((p) => p.id),
+      parts.map((_, i) => `big#part-${i + 1}`),
+    );
     for (const machine of [result.value, ...parts]) {
-      assert.ok(machine.estimates.definitionBytes <= LIMITS.definitionBytes, `${machine.estimates.definitionBytes} bytes`);
-      assert.ok(machine.estimates.maxHistoryEvents <= LIMITS.historyEvents, `${machine.estimates.maxHistoryEvents} events`);
+      assert.ok(
+        machine.estimates.definitionBytes <= LIMITS.definitionBytes,
+        `${machine.estimates.definitionBytes} bytes`,
+      );
+      assert.ok(
+        machine.estimates.maxHistoryEvents <= LIMITS.historyEvents,
+        `${machine.estimates.maxHistoryEvents} events`,
+      );
       assertValidAsl(machine.json);
     }
     // every part is started by the root, from the execution input's callees, with the run's state
     const calls = result.value.json.match(/"StateMachineArn\.\$":"\$\.run\.callees\['big#part-\d+'\]"/g) ?? [];
     assert.equal(calls.length, parts.length);
-    const tasks = (m: StateMachine): State[] => Object.values(m.States).flatMap((s) => (s.Type === 'Parallel' ? s.Branches.flatMap(tasks) : [s]));
+    const tasks = (m: StateMachine): State[] =>
+      Object.values(m.States).flatMap((s) => (s.Type === 'Parallel' ? s.Branches.flatMap(tasks) : [s]));
     const call = tasks(result.value.definition).find((s) => s.Type === 'Task');
     assert.ok(call && call.Type === 'Task');
     const shape = inputShape('sfn', 'StartExecution');
-    assert.deepEqual(validateInput('sfn', shape, call.Parameters ?? {}, { stepFunctions: true, jsonMembers: ['StartExecutionInput.input'] }), []);
+    assert.deepEqual(
+      validateInput('sfn', shape, call.Parameters ?? {}, {
+        stepFunctions: true,
+        jsonMembers: ['StartExecutionInput.input'],
+      }),
+      [],
+    );
   });
 
   it('is deterministic: the same file gives the same machines', () => {

@@ -16,13 +16,28 @@ const problems = (text: string) => {
 
 describe('durations', () => {
   for (const [name, text, expected] of [
-    ['a run step over 36h', 'steps:\n  a:\n    run: x\n    timeout: 37h\n', ["4:5 a run step's timeout is at most 36h (CodeBuild's limit of 2160 minutes)"]],
+    [
+      'a run step over 36h',
+      'steps:\n  a:\n    run: x\n    timeout: 37h\n',
+      ["4:5 a run step's timeout is at most 36h (CodeBuild's limit of 2160 minutes)"],
+    ],
     ['a run step of exactly 36h', 'steps:\n  a:\n    run: x\n    timeout: 1d12h\n', []],
-    ['defaults over 36h', 'defaults:\n  timeout: 2d\nsteps:\n  a:\n    run: x\n', ["2:3 a run step's timeout is at most 36h (CodeBuild's limit of 2160 minutes)"]],
-    ['an approval over a year', 'steps:\n  a:\n    approval: { timeout: 366d }\n', ["3:17 a approval step's timeout is at most 365d (a Step Functions execution and its task tokens live at most one year)"]],
+    [
+      'defaults over 36h',
+      'defaults:\n  timeout: 2d\nsteps:\n  a:\n    run: x\n',
+      ["2:3 a run step's timeout is at most 36h (CodeBuild's limit of 2160 minutes)"],
+    ],
+    [
+      'an approval over a year',
+      'steps:\n  a:\n    approval: { timeout: 366d }\n',
+      [
+        "3:17 a approval step's timeout is at most 365d (a Step Functions execution and its task tokens live at most one year)",
+      ],
+    ],
     ['an approval of 30 days', 'steps:\n  a:\n    approval: { timeout: 30d }\n', []],
   ] as const) {
-    it(`${name}: ${expected.length === 0 ? 'valid' : 'a positioned error'}`, () => assert.deepEqual(problems(text), expected));
+    it(`${name}: ${expected.length === 0 ? 'valid' : 'a positioned error'}`, () =>
+      assert.deepEqual(problems(text), expected));
   }
 
   it('a timeout longer than 2^31 ms waits, in legs, instead of firing at once', async () => {
@@ -37,11 +52,23 @@ describe('durations', () => {
   });
 
   it('the local interpreter does not time out a 30-day task at once', async () => {
-    const machine = new StateMachine({ StartAt: 'Wait', States: { Wait: { Type: 'Task', Resource: 'arn:aws:states:::x', TimeoutSeconds: 30 * 86400, End: true } } });
-    const { result } = machine.run({}, { overrides: { taskResourceLocalHandlers: { Wait: async () => {
-      await new Promise((r) => setTimeout(r, 100));
-      return 'done';
-    } } } });
+    const machine = new StateMachine({
+      StartAt: 'Wait',
+      States: { Wait: { Type: 'Task', Resource: 'arn:aws:states:::x', TimeoutSeconds: 30 * 86400, End: true } },
+    });
+    const { result } = machine.run(
+      {},
+      {
+        overrides: {
+          taskResourceLocalHandlers: {
+            Wait: async () => {
+              await new Promise((r) => setTimeout(r, 100));
+              return 'done';
+            },
+          },
+        },
+      },
+    );
     assert.equal(await result, 'done');
   });
 });

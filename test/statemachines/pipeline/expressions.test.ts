@@ -1,7 +1,12 @@
 /** The expression language: what parses into which tree, and where errors point. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCondition, parseExpression, parseTemplate, walkExpr } from '../../../statemachines/pipeline/expressions.ts';
+import {
+  parseCondition,
+  parseExpression,
+  parseTemplate,
+  walkExpr,
+} from '../../../statemachines/pipeline/expressions.ts';
 import type { Expr } from '../../../statemachines/pipeline/model.ts';
 
 const at = { file: 'f.yml', line: 3, col: 9 };
@@ -70,7 +75,7 @@ const invalid: Array<[string, number, string]> = [
   ['inputs.a.b', 9, "expression: 'inputs.a.b' is not a context (use inputs.NAME)"],
   ['run.', 13, "expression: expected a name after '.', got end of expression"],
   ["contains(branch, 'x')", 9, "expression: unknown function 'contains'"],
-  ["startsWith(branch)", 9, 'expression: startsWith() takes 2 arguments, got 1'],
+  ['startsWith(branch)', 9, 'expression: startsWith() takes 2 arguments, got 1'],
   ["startsWith('main', 'm')", 9, 'expression: startsWith(): the first argument must be a context like branch or tag'],
   ['matches(branch, 1)', 9, 'expression: matches(): the second argument must be a quoted string'],
   ["startsWith(branch 'v')", 27, "expression: expected ',' or ')'"],
@@ -82,7 +87,10 @@ for (const [text, col, message] of invalid) {
   test(`invalid expression: ${text || '(empty)'}`, () => {
     const result = parseExpression(text, at);
     assert.ok(!result.ok);
-    assert.deepEqual(result.diagnostics.map((d) => [d.span?.line, d.span?.col, d.message]), [[3, col, message]]);
+    assert.deepEqual(
+      result.diagnostics.map((d) => [d.span?.line, d.span?.col, d.message]),
+      [[3, col, message]],
+    );
   });
 }
 
@@ -105,7 +113,10 @@ test('templates split text and expressions', () => {
 test('a template reports every broken expression at its own column', () => {
   const result = parseTemplate('${{ foo }} and ${{ bar }}', at);
   assert.ok(!result.ok);
-  assert.deepEqual(result.diagnostics.map((d) => d.span?.col), [13, 28]);
+  assert.deepEqual(
+    result.diagnostics.map((d) => d.span?.col),
+    [13, 28],
+  );
 });
 
 test('a template without expressions is one text part; "}}" inside a string does not close', () => {
@@ -131,7 +142,7 @@ test('an if may be wrapped in ${{ }} as in GitHub Actions; positions stay in the
   const broken = parseCondition('${{ nope }}', at);
   assert.ok(!broken.ok);
   assert.equal(broken.diagnostics[0]!.span?.col, 13);
-  assert.equal(parseCondition("${{ a }} == ${{ b }}", at).ok, false);
+  assert.equal(parseCondition('${{ a }} == ${{ b }}', at).ok, false);
 });
 
 test('hostile expressions are refused before they can exhaust the stack', () => {
@@ -139,7 +150,9 @@ test('hostile expressions are refused before they can exhaust the stack', () => 
     const result = parseExpression(text, at);
     return result.ok ? [] : result.diagnostics.map((d) => d.message);
   };
-  assert.deepEqual(messages(`${'('.repeat(40)}always()${')'.repeat(40)}`), ['expression: expression nested more than 32 levels deep']);
+  assert.deepEqual(messages(`${'('.repeat(40)}always()${')'.repeat(40)}`), [
+    'expression: expression nested more than 32 levels deep',
+  ]);
   assert.deepEqual(messages(`${'!'.repeat(40)}always()`), ["expression: more than 32 '!' in a row"]);
   assert.deepEqual(messages('x'.repeat(5000)), ['expression: longer than 4096 characters']);
   const chain = Array.from({ length: 300 }, () => 'always()').join(' && ');

@@ -28,11 +28,18 @@ describe('hostile pipeline files', () => {
         return { name, file };
       });
       const child = join(import.meta.dirname, 'hostile', 'validate-child.ts');
-      const output = execFileSync(process.execPath, [`--max-old-space-size=${HEAP_LIMIT_MB}`, '--import', 'tsx', child, ...files.map((f) => f.file)], {
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
-      const lines = output.trim().split('\n').map((l) => JSON.parse(l) as { file?: string; cpuMs?: number; maxRssMb?: number });
+      const output = execFileSync(
+        process.execPath,
+        [`--max-old-space-size=${HEAP_LIMIT_MB}`, '--import', 'tsx', child, ...files.map((f) => f.file)],
+        {
+          encoding: 'utf8',
+          timeout: 120_000,
+        },
+      );
+      const lines = output
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { file?: string; cpuMs?: number; maxRssMb?: number });
       for (const { name, file } of files) {
         const result = lines.find((l) => l.file === file);
         assert.ok(result, `${name}: no result`);
@@ -82,7 +89,9 @@ describe('hostile pipeline files', () => {
 
   it('refuses a key longer than the limit, at the key', () => {
     const long = 'k'.repeat(MAX_KEY_LENGTH + 1);
-    const { diagnostics } = validateRepo([{ path: '.sci/k.yml', text: `env:\n  ${long}: v\nsteps:\n  a:\n    run: echo\n` }]);
+    const { diagnostics } = validateRepo([
+      { path: '.sci/k.yml', text: `env:\n  ${long}: v\nsteps:\n  a:\n    run: echo\n` },
+    ]);
     assert.deepEqual(
       diagnostics.map((d) => `${d.span?.line}:${d.span?.col} ${d.message}`),
       [`2:3 YAML: key longer than ${MAX_KEY_LENGTH} characters`],

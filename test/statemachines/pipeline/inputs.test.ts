@@ -23,15 +23,39 @@ assert.ok(result.ok);
 const pipeline = result.value;
 
 const cases: Array<[string, Record<string, unknown>, Record<string, unknown> | string[]]> = [
-  ['defaults applied, empty values for the rest', { ticket: 'T-1' }, { target: 'staging', dry_run: true, replicas: 0, note: '', ticket: 'T-1' }],
-  ['strings typed as declared', { ticket: 'T', target: 'prod', dry_run: 'false', replicas: '3', note: '42' }, { target: 'prod', dry_run: false, replicas: 3, note: '42', ticket: 'T' }],
-  ['JSON values accepted', { ticket: 'T', dry_run: false, replicas: 2.5, note: 7 }, { target: 'staging', dry_run: false, replicas: 2.5, note: '7', ticket: 'T' }],
+  [
+    'defaults applied, empty values for the rest',
+    { ticket: 'T-1' },
+    { target: 'staging', dry_run: true, replicas: 0, note: '', ticket: 'T-1' },
+  ],
+  [
+    'strings typed as declared',
+    { ticket: 'T', target: 'prod', dry_run: 'false', replicas: '3', note: '42' },
+    { target: 'prod', dry_run: false, replicas: 3, note: '42', ticket: 'T' },
+  ],
+  [
+    'JSON values accepted',
+    { ticket: 'T', dry_run: false, replicas: 2.5, note: 7 },
+    { target: 'staging', dry_run: false, replicas: 2.5, note: '7', ticket: 'T' },
+  ],
   ['required missing', {}, ["input 'ticket' is required"]],
   ['choice outside options', { ticket: 'T', target: 'qa' }, ["input 'target' must be one of staging, prod, got 'qa'"]],
   ['boolean not true/false', { ticket: 'T', dry_run: 'yes' }, ["input 'dry_run' must be true or false, got 'yes'"]],
   ['number not a number', { ticket: 'T', replicas: '3x' }, ["input 'replicas' must be a number, got '3x'"]],
-  ['unknown input', { ticket: 'T', targte: 'prod' }, ["unknown input 'targte' for pipeline deploy (did you mean 'target'?)"]],
-  ['all problems at once', { replicas: 'many', dry_run: 'no' }, ["input 'dry_run' must be true or false, got 'no'", "input 'replicas' must be a number, got 'many'", "input 'ticket' is required"]],
+  [
+    'unknown input',
+    { ticket: 'T', targte: 'prod' },
+    ["unknown input 'targte' for pipeline deploy (did you mean 'target'?)"],
+  ],
+  [
+    'all problems at once',
+    { replicas: 'many', dry_run: 'no' },
+    [
+      "input 'dry_run' must be true or false, got 'no'",
+      "input 'replicas' must be a number, got 'many'",
+      "input 'ticket' is required",
+    ],
+  ],
 ];
 
 for (const [name, given, expected] of cases) {
@@ -39,7 +63,10 @@ for (const [name, given, expected] of cases) {
     const resolved = resolveInputs(pipeline, given);
     if (Array.isArray(expected)) {
       assert.ok(!resolved.ok);
-      assert.deepEqual(resolved.diagnostics.map((d) => d.message), expected);
+      assert.deepEqual(
+        resolved.diagnostics.map((d) => d.message),
+        expected,
+      );
     } else {
       assert.ok(resolved.ok, resolved.ok ? '' : resolved.diagnostics.map((d) => d.message).join('\n'));
       assert.deepEqual(resolved.value, expected);

@@ -18,13 +18,30 @@ function find(m: StateMachine, name: string): State | undefined {
 }
 
 const CURATED = 'aws/codebuild/amazonlinux-x86_64-lambda-standard:nodejs22';
-const IMAGE = "Lambda compute runs a curated image (aws/codebuild/amazonlinux-x86_64-lambda-standard:nodejs22, …-aarch64-lambda-standard:…) or a single-architecture image from Amazon ECR (<account>.dkr.ecr.<region>.amazonaws.com/…), not";
+const IMAGE =
+  'Lambda compute runs a curated image (aws/codebuild/amazonlinux-x86_64-lambda-standard:nodejs22, …-aarch64-lambda-standard:…) or a single-architecture image from Amazon ECR (<account>.dkr.ecr.<region>.amazonaws.com/…), not';
 
 const invalid: Array<[string, string, string[]]> = [
-  ['a Docker Hub image', 'steps:\n  a:\n    compute: lambda-1gb\n    image: node:22\n    run: x\n', [`4:12: ${IMAGE} 'node:22'`]],
-  ['the default image, from defaults', 'defaults: { compute: lambda-4gb }\nsteps:\n  a:\n    run: x\n', [`3:3: ${IMAGE} 'aws/codebuild/standard:7.0'`]],
-  ['a timeout over 15m, written under defaults', `defaults: { compute: lambda-2gb, timeout: 20m, image: "${CURATED}" }\nsteps:\n  a:\n    run: x\n`, ["1:43: Lambda compute ends a build at 15m; step 'a' has timeout 20m: use an EC2 size (small … xlarge)"]],
-  ['a cache', `steps:\n  a:\n    compute: lambda-8gb\n    image: ${CURATED}\n    cache: { key: k, paths: [x] }\n    run: x\n`, ["5:12: Lambda compute has no build cache: drop cache from step 'a' or use an EC2 size (small … xlarge)"]],
+  [
+    'a Docker Hub image',
+    'steps:\n  a:\n    compute: lambda-1gb\n    image: node:22\n    run: x\n',
+    [`4:12: ${IMAGE} 'node:22'`],
+  ],
+  [
+    'the default image, from defaults',
+    'defaults: { compute: lambda-4gb }\nsteps:\n  a:\n    run: x\n',
+    [`3:3: ${IMAGE} 'aws/codebuild/standard:7.0'`],
+  ],
+  [
+    'a timeout over 15m, written under defaults',
+    `defaults: { compute: lambda-2gb, timeout: 20m, image: "${CURATED}" }\nsteps:\n  a:\n    run: x\n`,
+    ["1:43: Lambda compute ends a build at 15m; step 'a' has timeout 20m: use an EC2 size (small … xlarge)"],
+  ],
+  [
+    'a cache',
+    `steps:\n  a:\n    compute: lambda-8gb\n    image: ${CURATED}\n    cache: { key: k, paths: [x] }\n    run: x\n`,
+    ["5:12: Lambda compute has no build cache: drop cache from step 'a' or use an EC2 size (small … xlarge)"],
+  ],
 ];
 
 for (const [name, yaml, expected] of invalid) {
@@ -32,7 +49,10 @@ for (const [name, yaml, expected] of invalid) {
     const result = parsePipeline('.sci/ci.yml', yaml);
     assert.equal(result.ok, false);
     if (result.ok) return;
-    assert.deepEqual(result.diagnostics.map((d) => `${d.span?.line}:${d.span?.col}: ${d.message}`), expected);
+    assert.deepEqual(
+      result.diagnostics.map((d) => `${d.span?.line}:${d.span?.col}: ${d.message}`),
+      expected,
+    );
   });
 }
 
@@ -45,7 +65,8 @@ steps:
 `;
   const compiled = compileSource('.sci/ci.yml', yaml);
   assert.ok(compiled.ok, JSON.stringify(!compiled.ok && compiled.diagnostics));
-  const params = (name: string) => (find(compiled.value.definition, name) as { Parameters: Record<string, unknown> }).Parameters;
+  const params = (name: string) =>
+    (find(compiled.value.definition, name) as { Parameters: Record<string, unknown> }).Parameters;
   assert.equal(params('x86').EnvironmentTypeOverride, 'LINUX_LAMBDA_CONTAINER');
   assert.equal(params('arm').EnvironmentTypeOverride, 'ARM_LAMBDA_CONTAINER');
   assert.equal(params('ecr').EnvironmentTypeOverride, 'LINUX_LAMBDA_CONTAINER');

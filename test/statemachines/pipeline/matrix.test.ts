@@ -13,7 +13,10 @@ import type { RunStep } from '../../../statemachines/pipeline/model.ts';
 type Cell = Record<string, string | number | boolean>;
 
 function cells(matrixYaml: string): Cell[] {
-  const parsed = parsePipeline('.sci/ci.yml', `steps:\n  job:\n    run: x\n    matrix:\n${matrixYaml.replace(/^/gm, '      ')}\n`);
+  const parsed = parsePipeline(
+    '.sci/ci.yml',
+    `steps:\n  job:\n    run: x\n    matrix:\n${matrixYaml.replace(/^/gm, '      ')}\n`,
+  );
   assert.ok(parsed.ok, parsed.ok ? '' : parsed.diagnostics.map((d) => d.message).join('\n'));
   const planned = planSteps(parsed.value);
   assert.ok(planned.ok, planned.ok ? '' : planned.diagnostics.map((d) => d.message).join('\n'));
@@ -71,7 +74,9 @@ include:
   - os: windows-latest
     version: 17`,
     expected: [
-      ...['macos-latest', 'windows-latest', 'ubuntu-latest'].flatMap((os) => [12, 14, 16].map((version) => ({ os, version }))),
+      ...['macos-latest', 'windows-latest', 'ubuntu-latest'].flatMap((os) =>
+        [12, 14, 16].map((version) => ({ os, version })),
+      ),
       { os: 'windows-latest', version: 17 },
     ],
   },
@@ -151,25 +156,40 @@ test('an include extends only original cells: a later entry never lands on a cel
 });
 
 test('cell names list the original axes in their order, then the added keys', () => {
-  const parsed = parsePipeline('.sci/ci.yml', 'steps:\n  t:\n    run: x\n    matrix:\n      os: [linux]\n      node: [20]\n      include: [{ extra: 1, node: 24, os: linux }, { node: 20, color: red }]\n');
+  const parsed = parsePipeline(
+    '.sci/ci.yml',
+    'steps:\n  t:\n    run: x\n    matrix:\n      os: [linux]\n      node: [20]\n      include: [{ extra: 1, node: 24, os: linux }, { node: 20, color: red }]\n',
+  );
   assert.ok(parsed.ok);
   const planned = planSteps(parsed.value);
   assert.ok(planned.ok);
-  assert.deepEqual(planned.value.map((i) => i.name), ['t (os=linux, node=20, color=red)', 't (os=linux, node=24, extra=1)']);
+  assert.deepEqual(
+    planned.value.map((i) => i.name),
+    ['t (os=linux, node=20, color=red)', 't (os=linux, node=24, extra=1)'],
+  );
 });
 
 test('extra keys are matrix values; a cell without one sees it empty', () => {
-  const parsed = parsePipeline('.sci/ci.yml', 'steps:\n  t:\n    matrix:\n      node: [20, 22]\n      include: [{ node: 22, npm: 10 }]\n    run: "echo [${{ matrix.npm }}]"\n');
+  const parsed = parsePipeline(
+    '.sci/ci.yml',
+    'steps:\n  t:\n    matrix:\n      node: [20, 22]\n      include: [{ node: 22, npm: 10 }]\n    run: "echo [${{ matrix.npm }}]"\n',
+  );
   assert.ok(parsed.ok, parsed.ok ? '' : parsed.diagnostics.map((d) => d.message).join('\n'));
   const planned = planSteps(parsed.value);
   assert.ok(planned.ok);
-  const command = (i: number) => (planned.value[i]!.step as RunStep).commands[0]!.parts.map((p) => ('text' in p ? p.text : '?')).join('');
+  const command = (i: number) =>
+    (planned.value[i]!.step as RunStep).commands[0]!.parts.map((p) => ('text' in p ? p.text : '?')).join('');
   assert.deepEqual([command(0), command(1)], ['echo []', 'echo [10]']);
 });
 
 test('matrix mistakes are positioned errors', () => {
   const cases: Array<[string, string, number, number]> = [
-    ['      os: [a]\n      exclude: [{ oss: a }]\n', "exclude key 'oss' is not a matrix axis (did you mean 'os'?)", 6, 19],
+    [
+      '      os: [a]\n      exclude: [{ oss: a }]\n',
+      "exclude key 'oss' is not a matrix axis (did you mean 'os'?)",
+      6,
+      19,
+    ],
     ['      os: [a]\n      exclude: [{ os: a }]\n', "step 't': matrix has no cells left after exclude", 4, 5],
     ['      include: []\n', "step 't': a matrix needs at least one axis or include entry", 4, 5],
     ['      include: [{}]\n', 'an include entry must not be empty', 5, 17],
@@ -180,7 +200,11 @@ test('matrix mistakes are positioned errors', () => {
   for (const [matrix, message, line, col] of cases) {
     const parsed = parsePipeline('.sci/ci.yml', `steps:\n  t:\n    run: x\n    matrix:\n${matrix}`);
     assert.ok(!parsed.ok, matrix);
-    assert.deepEqual(parsed.diagnostics.map((d) => [d.message, d.span?.line, d.span?.col]), [[message, line, col]], matrix);
+    assert.deepEqual(
+      parsed.diagnostics.map((d) => [d.message, d.span?.line, d.span?.col]),
+      [[message, line, col]],
+      matrix,
+    );
   }
 });
 
@@ -188,5 +212,8 @@ test('a huge product is refused before it is enumerated', () => {
   const axes = Array.from({ length: 16 }, (_, i) => `a${i}: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]`).join(', ');
   const parsed = parsePipeline('.sci/ci.yml', `steps:\n  t:\n    run: x\n    matrix: { ${axes} }\n`);
   assert.ok(!parsed.ok);
-  assert.match(parsed.diagnostics[0]!.message, /matrix axes make 10000000000000000 combinations before exclude \(at most 65536; at most 256 cells in the end\)/);
+  assert.match(
+    parsed.diagnostics[0]!.message,
+    /matrix axes make 10000000000000000 combinations before exclude \(at most 65536; at most 256 cells in the end\)/,
+  );
 });

@@ -10,7 +10,23 @@ import { stringify } from 'yaml';
 import { parsePipeline } from '../../../statemachines/pipeline/parse.ts';
 import { compileSource } from '../../../statemachines/compiler/compile.ts';
 
-const CONTEXTS = ['event', 'branch', 'tag', 'sha', 'ref', 'repo', 'actor', 'pr.number', 'pr.base', 'pr.fork', 'pipeline.id', 'run.id', 'inputs.target', 'inputs.dry', 'inputs.n'];
+const CONTEXTS = [
+  'event',
+  'branch',
+  'tag',
+  'sha',
+  'ref',
+  'repo',
+  'actor',
+  'pr.number',
+  'pr.base',
+  'pr.fork',
+  'pipeline.id',
+  'run.id',
+  'inputs.target',
+  'inputs.dry',
+  'inputs.n',
+];
 const LITERALS = ["'main'", "'it''s'", '1', '0', 'true', 'false', 'null'];
 
 const value = (matrix: boolean) => fc.constantFrom(...CONTEXTS, ...LITERALS, ...(matrix ? ['matrix.node'] : []));
@@ -20,7 +36,13 @@ const condition = (matrix: boolean) =>
       { depthSize: 'small', withCrossShrink: true },
       value(matrix),
       fc.tuple(value(matrix), fc.constantFrom('==', '!='), value(matrix)).map(([a, op, b]) => `${a} ${op} ${b}`),
-      fc.tuple(fc.constantFrom('startsWith', 'matches'), fc.constantFrom(...CONTEXTS, ...(matrix ? ['matrix.node'] : [])), fc.constantFrom("'v'", "'release/*'", "''")).map(([f, a, p]) => `${f}(${a}, ${p})`),
+      fc
+        .tuple(
+          fc.constantFrom('startsWith', 'matches'),
+          fc.constantFrom(...CONTEXTS, ...(matrix ? ['matrix.node'] : [])),
+          fc.constantFrom("'v'", "'release/*'", "''"),
+        )
+        .map(([f, a, p]) => `${f}(${a}, ${p})`),
       fc.constantFrom('success()', 'failure()', 'always()', 'cancelled()'),
       tie('expr').map((e) => `!(${e})`),
       fc.tuple(tie('expr'), fc.constantFrom('==', '!='), value(matrix)).map(([a, op, b]) => `!${a} ${op} ${b}`),
@@ -28,10 +50,26 @@ const condition = (matrix: boolean) =>
     ),
   })).expr;
 const template = (matrix: boolean) =>
-  fc.array(fc.oneof(fc.constantFrom('npm test', ' -- ', '"quoted"', "'$x'", '`cmd`'), fc.constantFrom(...CONTEXTS, ...(matrix ? ['matrix.node'] : []), "'lit'", "branch == 'x'", 'success()').map((c) => `\${{ ${c} }}`)), { minLength: 1, maxLength: 4 }).map((p) => p.join(''));
+  fc
+    .array(
+      fc.oneof(
+        fc.constantFrom('npm test', ' -- ', '"quoted"', "'$x'", '`cmd`'),
+        fc
+          .constantFrom(...CONTEXTS, ...(matrix ? ['matrix.node'] : []), "'lit'", "branch == 'x'", 'success()')
+          .map((c) => `\${{ ${c} }}`),
+      ),
+      { minLength: 1, maxLength: 4 },
+    )
+    .map((p) => p.join(''));
 
 /** Step names that stress state-name rules: punctuation, non-ASCII, near the 80-character limit. */
-const NAME_STYLES = [(i: number) => `s${i}`, (i: number) => `build & test ${i}`, (i: number) => `ünï-cödé ${i}`, (i: number) => `a:b/c.d "${i}"`, (i: number) => `${'n'.repeat(66)}${i}`];
+const NAME_STYLES = [
+  (i: number) => `s${i}`,
+  (i: number) => `build & test ${i}`,
+  (i: number) => `ünï-cödé ${i}`,
+  (i: number) => `a:b/c.d "${i}"`,
+  (i: number) => `${'n'.repeat(66)}${i}`,
+];
 
 const step = (names: string[], index: number) =>
   fc.boolean().chain((matrix) =>
@@ -50,7 +88,16 @@ const pipelineFile = fc
   .map((styles) => styles.map((style, i) => NAME_STYLES[style]!(i)))
   .chain((names) => fc.tuple(fc.constant(names), fc.tuple(...names.map((_, i) => step(names, i)))))
   .map(([names, steps]) => ({
-    on: { push: null, manual: { inputs: { target: { type: 'choice', options: ['a', 'b'] }, dry: { type: 'boolean' }, n: { type: 'number', default: 1 } } } },
+    on: {
+      push: null,
+      manual: {
+        inputs: {
+          target: { type: 'choice', options: ['a', 'b'] },
+          dry: { type: 'boolean' },
+          n: { type: 'number', default: 1 },
+        },
+      },
+    },
     steps: Object.fromEntries(
       steps.map((s, i) => [
         names[i]!,
@@ -75,7 +122,10 @@ test('every pipeline the parser accepts compiles', () => {
       if (!parsePipeline('.sci/p.yml', text).ok) return;
       accepted++;
       const compiled = compileSource('.sci/p.yml', text);
-      assert.ok(compiled.ok, `${text}\n${compiled.ok ? '' : compiled.diagnostics.map((d) => `${d.span?.line}:${d.span?.col} ${d.message}`).join('\n')}`);
+      assert.ok(
+        compiled.ok,
+        `${text}\n${compiled.ok ? '' : compiled.diagnostics.map((d) => `${d.span?.line}:${d.span?.col} ${d.message}`).join('\n')}`,
+      );
     }),
     { numRuns: 200, seed: 2026 },
   );
