@@ -35,17 +35,18 @@ const prebuild = files.some((f) => f.includes('containers'))
 const prebuilt = new Promise((resolve) => (prebuild ? prebuild.on('close', resolve) : resolve(undefined)));
 // SCI_TEST_TIMES=1 adds the wall time of each file, slowest first (scripts/test-times.mjs)
 const times = join(shared, 'times.txt');
-const reporters = process.env.SCI_TEST_TIMES
-  ? ['--test-reporter=spec', '--test-reporter-destination=stdout'].concat([
-      '--test-reporter=./scripts/test-times.mjs',
-      `--test-reporter-destination=${times}`,
-    ])
-  : ['--test-reporter=spec'];
+const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout'];
+if (process.env.SCI_TEST_TIMES)
+  reporters.push('--test-reporter=./scripts/test-times.mjs', `--test-reporter-destination=${times}`);
+const start = performance.now();
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...reporters, ...files], {
   stdio: 'inherit',
   env,
 });
 await prebuilt;
-if (process.env.SCI_TEST_TIMES) process.stdout.write(readFileSync(times, 'utf8'));
+if (process.env.SCI_TEST_TIMES) {
+  process.stdout.write(readFileSync(times, 'utf8'));
+  process.stdout.write(`${((performance.now() - start) / 1000).toFixed(1).padStart(7)}  wall time of the run\n`);
+}
 rmSync(shared, { recursive: true, force: true });
 process.exit(result.status ?? 1);
