@@ -1,11 +1,14 @@
 /**
  * Lambda Function URL (AWS_IAM auth): `POST /runs` (manual run with typed inputs),
- * `POST /runs/{id}/steps/{key}/approve|reject`, `POST /runs/{id}/cancel`.
+ * `POST /runs/{id}/steps/{key}/approve|reject`, `POST /runs/{id}/cancel`,
+ * `POST /environments/{env}/rollback`, `POST /environments/{from}/promote` (`{"to": env}`).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { startBranchRun } from '../src/core/branch-runs.ts';
 import { cancel, decide, type ControlDeps } from '../src/core/control.ts';
-import { runStore } from '../src/aws/store.ts';
+import { rerelease } from '../src/core/rerelease.ts';
+import { currentRelease, previousRelease } from '../src/store/environments.ts';
+import { environments, runStore } from '../src/aws/store.ts';
 import { dispatchDeps, executions, repositories, taskTokens } from '../src/aws/wiring.ts';
 
 const json = (statusCode: number, body: unknown): APIGatewayProxyResultV2 => ({
@@ -45,6 +48,37 @@ async function manualRun(body: Record<string, unknown>, caller: string, requestI
   return json(outcome.kind === 'started' ? 202 : 400, outcome);
 }
 
+/** Rollback re-releases the environment's previous successful release; promote the current release of `from` to `to`. */
+async function releaseAction(
+  env: string,
+  verb: 'promote' | 'rollback',
+  body: Record<string, unknown>,
+  caller: string,
+  requestId: string,
+) {
+  const to = verb === 'rollback' ? env : body.to;
+  if (typeof to !== 'string' || to === '') return json(400, { error: 'promote needs {"to": "<environment>"}' });
+  const release =
+    verb === 'rollback' ? await previousRelease(environments(), env) : await currentRelease(environments(), env);
+  if (!release)
+    return json(409, {
+      error:
+        verb === 'rollback'
+          ? `environment ${env} has no earlier successful release`
+          : `environment ${env} has no release`,
+    });
+  const run = await runStore().getRun(release.run);
+  if (!run) return json(409, { error: `run ${release.run} of that release is no longer in the table` });
+  const { repo } = run.run;
+  const result = await rerelease(dispatchDeps(), repositories().source(repo), release, to, {
+    repo,
+    repoUrl: `https://github.com/${repo}.git`,
+    actor: caller,
+    seed: `${verb}:${typeof body.requestId === 'string' ? body.requestId : requestId}`,
+  });
+  return result.ok ? json(202, { message: result.message }) : json(result.status, { error: result.message });
+}
+
 export async function handler(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyResultV2> {
   if (event.requestContext.http.method !== 'POST') return json(405, { error: 'POST only' });
   const body = parseBody(event);
@@ -53,6 +87,15 @@ export async function handler(event: APIGatewayProxyEventV2, context: Context): 
     (event.requestContext as { authorizer?: { iam?: { userArn?: string } } }).authorizer?.iam?.userArn ?? 'api';
   const path = event.rawPath.replace(/\/+$/, '');
   if (path === '/runs') return manualRun(body, caller, context.awsRequestId);
+  const release = /^\/environments\/([^/]+)\/(promote|rollback)$/.exec(path);
+  if (release)
+    return releaseAction(
+      decodeURIComponent(release[1]!),
+      release[2] as 'promote' | 'rollback',
+      body,
+      caller,
+      context.awsRequestId,
+    );
   const deps: ControlDeps = { store: runStore(), executions: executions(), tokens: taskTokens() };
   const step = /^\/runs\/([^/]+)\/steps\/([^/]+)\/(approve|reject)$/.exec(path);
   const stop = /^\/runs\/([^/]+)\/cancel$/.exec(path);

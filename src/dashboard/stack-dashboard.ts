@@ -44,6 +44,8 @@ async function call(api: StackApi, path: string, body: Record<string, unknown> =
   if (answer.status >= 200 && answer.status < 300) return { ok: true, message: said('message') ?? 'done' };
   const why = said('error') ?? said('message') ?? '';
   if (answer.status === 404 && why && !why.startsWith('no route')) return { ok: false, status: 404, message: why };
+  // the use case's own refusal (not redrivable, no release, …) is the message as it is
+  if ((answer.status === 400 || answer.status === 409) && why) return { ok: false, status: 409, message: why };
   return { ok: false, status: 409, message: apiRefusal(answer.status, why) };
 }
 

@@ -389,6 +389,23 @@ describe('sci ui --stack', () => {
     assert.match(refused.message, /403.*lambda:InvokeFunctionUrl and lambda:InvokeFunction/);
   });
 
+  test('rollback and promote in the page go signed to the environments routes the API handler serves', async () => {
+    const rollback = await post('/api/environments/production/rollback');
+    assert.deepEqual(rollback, {
+      status: 409,
+      body: { error: 'environment production has no earlier successful release' },
+    });
+    const promote = await post('/api/environments/staging/promote?to=production');
+    assert.deepEqual(promote, { status: 409, body: { error: 'environment staging has no release' } });
+    assert.deepEqual(
+      api.requests.slice(-2).map((r) => [r.path, r.body, r.signed]),
+      [
+        ['/environments/production/rollback', '{}', true],
+        ['/environments/staging/promote', '{"to":"production"}', true],
+      ],
+    );
+  });
+
   test('a missing stack, or one without the outputs, is a clear error', async () => {
     cloudformation
       .on(DescribeStacksCommand, { StackName: 'Nope' })
