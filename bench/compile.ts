@@ -58,7 +58,7 @@ const naive: Layout = (instances) => {
 };
 
 function build(steps: RandomStep[], layout: Layout, enforceLimits = true): CompiledPipeline {
-  const parsed = parsePipeline('.sci/bench.yml', dagYaml(steps));
+  const parsed = parsePipeline('.sci/bench.yml', compactYaml(steps));
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.diagnostics));
   const planned = planSteps(parsed.value);
   if (!planned.ok) throw new Error(JSON.stringify(planned.diagnostics));
@@ -78,8 +78,15 @@ function chain(n: number): RandomStep[] {
  */
 function compactYaml(steps: RandomStep[]): string {
   const lines = ['name: random', 'defaults: { image: "node:22", timeout: 5m }', 'steps:'];
-  for (const s of steps)
-    lines.push(`  ${s.name}: {${s.needs.length > 0 ? ` needs: [${s.needs.join(', ')}],` : ''} run: echo ${s.name} }`);
+  for (const s of steps) {
+    const fields = [
+      ...(s.needs.length > 0 ? [`needs: [${s.needs.join(', ')}]`] : []),
+      ...(s.cond !== 'default' ? [`if: ${s.cond}`] : []),
+      ...(s.allowFailure ? ['allow_failure: true'] : []),
+      `run: echo ${s.name}`,
+    ];
+    lines.push(`  ${s.name}: { ${fields.join(', ')} }`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
