@@ -11,6 +11,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unavailable } from '../src/core/result.ts';
 import { dashboardRoutes } from '../src/dashboard/routes.ts';
 import { DynamoRunStore } from '../src/store/dynamo-run-store.ts';
 import { commitAttributes, runItem } from '../src/store/items.ts';
@@ -106,7 +107,7 @@ await Promise.all(inflight);
 if (batch.length > 0) await flush(batch);
 const seeded = performance.now() - t0;
 
-const refused = async () => ({ ok: false, status: 409, message: 'bench' }) as const;
+const refused = async () => unavailable('bench');
 const routes = dashboardRoutes({
   store,
   title: 'bench',

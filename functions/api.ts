@@ -6,6 +6,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'a
 import { startBranchRun } from '../src/core/branch-runs.ts';
 import { cancel, decide, type ControlDeps } from '../src/core/control.ts';
 import { runStore } from '../src/aws/store.ts';
+import { failureBody, httpStatusOf } from '../src/http/failure-status.ts';
 import { dispatchDeps, executions, repositories, taskTokens } from '../src/aws/wiring.ts';
 
 const json = (statusCode: number, body: unknown): APIGatewayProxyResultV2 => ({
@@ -42,7 +43,7 @@ async function manualRun(body: Record<string, unknown>, caller: string, requestI
     seed: `manual:${typeof body.requestId === 'string' ? body.requestId : requestId}`,
     ...(typeof inputs === 'object' && inputs !== null ? { inputs: inputs as Record<string, unknown> } : {}),
   });
-  return json(outcome.kind === 'started' ? 202 : 400, outcome);
+  return outcome.ok ? json(202, outcome.value) : json(httpStatusOf(outcome.error), failureBody(outcome.error));
 }
 
 export async function handler(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyResultV2> {
@@ -62,5 +63,5 @@ export async function handler(event: APIGatewayProxyEventV2, context: Context): 
       ? await cancel(deps, stop[1]!, caller)
       : undefined;
   if (!result) return json(404, { error: `no route ${path}` });
-  return result.ok ? json(200, { message: result.message }) : json(result.status, { error: result.message });
+  return result.ok ? json(200, { message: result.value }) : json(httpStatusOf(result.error), failureBody(result.error));
 }

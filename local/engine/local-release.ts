@@ -9,6 +9,7 @@ import { startPipelines, type DispatchDeps } from '../../src/core/dispatch.ts';
 import { validPipelines } from '../../src/core/pipelines.ts';
 import type { PipelineSource } from '../../src/core/ports.ts';
 import { releasePlan } from '../../src/core/release-plan.ts';
+import { invalid, notFound, ok } from '../../src/core/result.ts';
 import type { Release } from '../../src/store/environments.ts';
 import { newRunId } from './ulid.ts';
 
@@ -28,12 +29,13 @@ export class LocalReleaser {
 
   /** Starts the steps releasing to `environment` at `release`'s sha with its outputs. */
   async rerelease(release: Release, environment: string): Promise<ControlResult> {
+    const at = release.sha.slice(0, 12);
     const all = validPipelines(await this.o.source.readPipelineFiles(release.sha));
-    if (!all)
-      return { ok: false, status: 409, message: `the pipeline files at ${release.sha.slice(0, 12)} are not valid` };
+    if (!all) return invalid([{ message: `the pipeline files at ${at} are not valid` }]);
     const plan = releasePlan(all, release.pipeline, environment, release.outputs);
-    if (typeof plan === 'string') return { ok: false, status: 409, message: `${plan} at ${release.sha.slice(0, 12)}` };
-    const outcome = await startPipelines(this.o.dispatch, [plan.pipeline], [{ pipeline: plan.pipeline, inputs: {} }], {
+    if (!plan.ok) return notFound(`${plan.error.message} at ${at}`);
+    const { pipeline, released } = plan.value;
+    const outcome = await startPipelines(this.o.dispatch, [pipeline], [{ pipeline, inputs: {} }], {
       seed: `sci-ui:${newRunId()}`,
       facts: {
         repo: this.o.repo,
@@ -45,16 +47,11 @@ export class LocalReleaser {
         event: 'manual',
         actor: this.o.actor,
         pr: { number: 0, base: '', fork: false },
-        released: plan.released,
+        released,
       },
     });
-    if (outcome.kind === 'rejected') return { ok: false, status: 409, message: outcome.message };
-    if (outcome.kind === 'invalid')
-      return { ok: false, status: 409, message: outcome.problems.map((p) => p.message).join('; ') };
-    const runs = outcome.runs.map((r) => r.runId).join(', ');
-    return {
-      ok: true,
-      message: `releasing ${release.sha.slice(0, 12)} (run ${release.run}) to ${environment}: run ${runs}`,
-    };
+    if (!outcome.ok) return outcome;
+    const runs = outcome.value.runs.map((r) => r.runId).join(', ');
+    return ok(`releasing ${at} (run ${release.run}) to ${environment}: run ${runs}`);
   }
 }

@@ -223,7 +223,8 @@ test('redrive from the page resumes a failed run at its failed step', async () =
     .waitFor();
   await page.locator('.node[aria-label="check: succeeded"]').waitFor({ timeout: 30_000 });
   await page.locator('.toolbar .badge', { hasText: 'succeeded' }).waitFor();
-  await page.locator('.meta dd', { hasText: /^2/ }).waitFor();
+  // the attempt (not the duration, which may start with a 2 too)
+  await page.locator('.meta dd', { hasText: /^2 \(redriven/ }).waitFor();
   // the step that had succeeded ran once, and the Redrive button is gone from a succeeded run
   assert.equal(readFileSync(join(flags, 'prepare-runs'), 'utf8'), 'prepared\n');
   assert.equal(await page.getByRole('button', { name: 'Redrive' }).count(), 0);
