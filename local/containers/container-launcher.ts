@@ -6,8 +6,7 @@
  * command line; the container is named after the run, step and attempt, labelled `sci.run` /
  * `sci.step`, and keeps the user's uid/gid so the workspace's files stay theirs.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { removeGroupRecord, writeGroupRecord } from '../build-runner/group-records.ts';
@@ -96,8 +95,14 @@ export class ContainerLauncher implements StepLauncher {
 
   async run({ phases, ws, env, log, stop, recordFile, name, runId, stepKey }: Launch): Promise<number> {
     const scripts = await writePhaseScripts(phases, ws);
+    // next to the workspace, not inside it (the container sees the workspace): the run's directory is
+    // removed when the run ends, and by recovery after a crash, so a killed sci leaves no env file behind
     let tempDir: string | undefined;
-    const privateDir = async () => (tempDir ??= await mkdtemp(join(tmpdir(), 'sci-env-')));
+    const privateDir = async () => {
+      tempDir ??= `${ws.root}.env`;
+      await mkdir(tempDir, { recursive: true, mode: 0o700 });
+      return tempDir;
+    };
     try {
       const { engineEnv, args: envArgs } = await environmentArgs(this.engine, env, privateDir);
       const args = [

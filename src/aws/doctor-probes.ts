@@ -2,7 +2,7 @@
  * The AWS side of `sci doctor` (src/core/doctor.ts): read-only calls with the user's own
  * credentials. Each probe is one or two SDK calls; the clients come in from the caller.
  */
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { BatchGetProjectsCommand, CodeBuildClient, ListSourceCredentialsCommand } from '@aws-sdk/client-codebuild';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-service-quotas';
 import type { DoctorProbes } from '../core/doctor.ts';
 import { sendSignedPing } from '../github/ping.ts';
-import { errorName } from './client-config.ts';
+import { readStackOutputs } from './stack-outputs.ts';
 
 export interface DoctorClients {
   cloudformation: CloudFormationClient;
@@ -37,20 +37,7 @@ const CONCURRENCY = /concurrent/i;
 
 export function awsDoctorProbes(clients: DoctorClients, stack: string, fetchImpl: typeof fetch = fetch): DoctorProbes {
   return {
-    async stackOutputs() {
-      try {
-        const out = await clients.cloudformation.send(new DescribeStacksCommand({ StackName: stack }));
-        const found = out.Stacks?.[0];
-        if (!found) return undefined;
-        return Object.fromEntries(
-          (found.Outputs ?? []).filter((o) => o.OutputKey).map((o) => [o.OutputKey!, o.OutputValue ?? '']),
-        );
-      } catch (error) {
-        // DescribeStacks answers a missing stack with a ValidationError ("Stack with id X does not exist").
-        if (errorName(error) === 'ValidationError' && /does not exist/.test((error as Error).message)) return undefined;
-        throw error;
-      }
-    },
+    stackOutputs: () => readStackOutputs(clients.cloudformation, stack),
     async secretValue(arn) {
       const out = await clients.secrets.send(new GetSecretValueCommand({ SecretId: arn }));
       return out.SecretString;

@@ -5,6 +5,7 @@
  * rest (not found, a conflict, unavailable).
  */
 import type { Failure } from '../core/result.ts';
+import { printable } from './output/printable.ts';
 
 export function exitCodeOf(failure: Failure): number {
   return failure.kind === 'invalid' ? 2 : 1;
@@ -13,7 +14,7 @@ export function exitCodeOf(failure: Failure): number {
 /** Writes the failure and returns the exit code. */
 export function reportFailure(command: string, failure: Failure, stderr: { write(text: string): unknown }): number {
   if (failure.kind === 'invalid' && failure.problems.length > 0)
-    for (const problem of failure.problems) stderr.write(`${problem.message}\n`);
-  else stderr.write(`sci ${command}: ${failure.message}\n`);
+    for (const problem of failure.problems) stderr.write(`${printable(problem.message)}\n`);
+  else stderr.write(`sci ${command}: ${printable(failure.message)}\n`);
   return exitCodeOf(failure);
 }

@@ -70,6 +70,8 @@ export interface StepRecord {
   compute?: Compute;
   /** A succeeded `run` step's declared outputs (`outputs:`), as its success write stored them. */
   outputs?: Record<string, string>;
+  /** On AWS, the CodeBuild build of the step's latest attempt (its ARN, from the build's start event). */
+  buildId?: string;
 }
 
 /** A pipeline that has run at least once (the dashboard's home lists these). */
@@ -139,14 +141,22 @@ export interface RunStore {
   /**
    * Applies the transition if it moves the step forward; returns whether it did. `running` again
    * on a running step is a new attempt when `incrementAttempts` is set; `attemptId` (e.g. the
-   * build id) makes a redelivered "attempt started" event count once, however late.
+   * build id) makes a redelivered "attempt started" event count once, however late; `buildId` is
+   * recorded as the step's latest build when the write applies.
    * @default attemptId: unique per call (a retried call still counts once)
    */
   transitionStep(
     runId: string,
     key: string,
     to: StepStatus,
-    fields?: { startedAt?: string; endedAt?: string; reason?: string; incrementAttempts?: boolean; attemptId?: string },
+    fields?: {
+      startedAt?: string;
+      endedAt?: string;
+      reason?: string;
+      incrementAttempts?: boolean;
+      attemptId?: string;
+      buildId?: string;
+    },
   ): Promise<boolean>;
   /** Records a webhook delivery; false when it was seen before (a redelivery). */
   recordDelivery(hookId: string, guid: string, details: Record<string, string>): Promise<boolean>;

@@ -154,7 +154,7 @@ export async function onBuildState(
   const moved = await deps.store.transitionStep(runId, record.key, 'running', {
     startedAt: deps.clock.now().toISOString(),
     incrementAttempts: true,
-    ...(detail['build-id'] ? { attemptId: detail['build-id'] } : {}),
+    ...(detail['build-id'] ? { attemptId: detail['build-id'], buildId: detail['build-id'] } : {}),
   });
   return moved ? `step ${record.key} of ${runId} running` : `step ${record.key} of ${runId} already past running`;
 }

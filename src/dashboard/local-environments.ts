@@ -6,18 +6,9 @@
 import type { LocalReleaser } from '../../local/engine/local-release.ts';
 import type { ControlResult } from '../core/control.ts';
 import { notFound, unavailable } from '../core/result.ts';
-import {
-  currentRelease,
-  environmentHistory,
-  listEnvironments,
-  previousRelease,
-  type EnvironmentTable,
-  type Release,
-} from '../store/environments.ts';
+import { currentRelease, previousRelease, type EnvironmentTable, type Release } from '../store/environments.ts';
+import { environmentEntries } from './environment-list.ts';
 import type { Environments } from './ports.ts';
-
-/** Releases shown per environment. */
-const HISTORY = 10;
 
 export function localEnvironments(table: EnvironmentTable, releaser: LocalReleaser | undefined): Environments {
   const act = async (release: Release | undefined, missing: string, environment: string): Promise<ControlResult> => {
@@ -26,14 +17,7 @@ export function localEnvironments(table: EnvironmentTable, releaser: LocalReleas
     return releaser.rerelease(release, environment);
   };
   return {
-    list: async () =>
-      Promise.all(
-        (await listEnvironments(table)).map(async (current) => ({
-          name: current.environment,
-          current,
-          history: await environmentHistory(table, current.environment, HISTORY),
-        })),
-      ),
+    list: () => environmentEntries(table),
     promote: async (from, to) => act(await currentRelease(table, from), `environment ${from} has no release`, to),
     rollback: async (name) =>
       act(await previousRelease(table, name), `environment ${name} has no earlier successful release`, name),

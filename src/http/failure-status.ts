@@ -20,3 +20,12 @@ export function failureBody(failure: Failure): Record<string, unknown> {
   const { message, ...rest } = failure;
   return { error: message, ...rest };
 }
+
+/** The failure a body of `failureBody` holds (a client of the API reading its answer), if it holds one. */
+export function failureOfBody(body: Record<string, unknown>): Failure | undefined {
+  const { error: message, kind, reason, problems } = body;
+  if (typeof message !== 'string' || typeof kind !== 'string' || !Object.hasOwn(STATUS, kind)) return undefined;
+  if (kind === 'conflict') return typeof reason === 'string' ? ({ kind, reason, message } as Failure) : undefined;
+  if (kind === 'invalid') return { kind, message, problems: Array.isArray(problems) ? problems : [] };
+  return { kind, message } as Failure;
+}

@@ -52,6 +52,7 @@ const STEP_FIELDS = [
   'group',
   'compute',
   'outputs',
+  'buildId',
 ] as const satisfies readonly (keyof StepRecord)[];
 
 /** Copies the listed fields that are present; DynamoDB rejects undefined values. */

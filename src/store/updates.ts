@@ -21,6 +21,8 @@ export interface StepTransitionFields {
   reason?: string;
   incrementAttempts?: boolean;
   attemptId?: string;
+  /** The CodeBuild build of this attempt (AWS), kept as the step's `buildId`. */
+  buildId?: string;
 }
 
 export interface RunTransitionFields {
@@ -58,11 +60,11 @@ export function stepTransitionInput(
   fields: StepTransitionFields,
   writeId: string,
 ): UpdateCommandInput | undefined {
-  const { startedAt, endedAt, reason, incrementAttempts } = fields;
+  const { startedAt, endedAt, reason, incrementAttempts, buildId } = fields;
   if (stepSourcesFor(to).length === 0) return undefined; // nothing moves back to `pending`
   // Without an attempt id of its own, the call is the attempt: its retries then count once.
   const attemptId = fields.attemptId ?? writeId;
-  const set = setClauses({ endedAt, reason, writeId });
+  const set = setClauses({ endedAt, reason, buildId, writeId });
   const from = statusInCondition(stepSourcesFor(to));
   const names: Record<string, string> = { '#status': 'status', ...set.names };
   const values: Record<string, unknown> = { ':to': to, ...from.values, ...set.values };

@@ -41,11 +41,13 @@ export function pullFunctions(bucket: string): string {
     GET,
     'sci_pull() {',
     '  for n in "$@"; do',
-    // a file of its own: local builds of one run (matrix cells) share TMPDIR
+    // a file of its own (local builds of one run, matrix cells, share TMPDIR), removed whatever happened
     '    f=$(mktemp "${TMPDIR:-/tmp}/sci-artifacts-XXXXXX") || return 2',
-    `    if sci_get '${bucket}' "$${ARTIFACTS_VARIABLE}/$n.zip" "$f"; then unzip -qo "$f" -d "$CODEBUILD_SRC_DIR" && rm -f "$f" || return 1`,
-    '    elif [ $? -eq 1 ]; then echo "sci: $n kept no artifacts"',
-    '    else return 1; fi',
+    // `|| s=$?`, not `; s=$?`: the phases run under `set -e`
+    `    s=0; sci_get '${bucket}' "$${ARTIFACTS_VARIABLE}/$n.zip" "$f" || s=$?`,
+    '    if [ $s -eq 0 ]; then unzip -qo "$f" -d "$CODEBUILD_SRC_DIR" || s=2; fi',
+    '    rm -f "$f"',
+    '    if [ $s -eq 1 ]; then echo "sci: $n kept no artifacts"; elif [ $s -ne 0 ]; then return 1; fi',
     '  done',
     '}',
   ].join('\n');

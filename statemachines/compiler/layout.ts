@@ -35,7 +35,7 @@ interface Branch {
  * Entering a Parallel. Its branches normally start with their own check. When the step just
  * before routes its writes here and every branch is one step that the same status sends the
  * same way (all run, or all skip), there are two Parallels instead: one whose branches start at
- * the Tasks, one whose branches are the skip writes. The predecessor's write picks one, so no
+ * the Tasks, one whose branches are the skips. The predecessor's write picks one, so no
  * branch pays for a check Choice that would only re-test that status.
  */
 function parallelEntry(scope: Scope, blocks: Block[], next: Entry, states: Record<string, State>): Entry {
@@ -128,16 +128,22 @@ function without(states: Record<string, State>, name: string | undefined): Recor
   return Object.fromEntries(Object.entries(states).filter(([n]) => n !== name));
 }
 
-/** A branch of only the skip write, with its own copy of the `settled` state it falls back to. */
+/**
+ * A branch of only the skip: its Pass as the start, with its own copies of the end write and the
+ * `settled` state behind it (the Task's branch keeps the originals for its failures).
+ */
 function skipBranch(scope: Scope, branch: Branch, skip: string): { start: string; states: Record<string, State> } {
-  const write = branch.states[skip] as Extract<State, { Type: 'Task' }>;
+  const pass = branch.states[skip] as Extract<State, { Type: 'Pass' }>;
+  const write = branch.states[pass.Next!] as Extract<State, { Type: 'Task' }>;
   const settledName = write.Catch![0]!.Next;
-  const copy = scope.names.claim(settledName);
+  const writeCopy = scope.names.claim(pass.Next!);
+  const settledCopy = scope.names.claim(settledName);
   return {
     start: skip,
     states: {
-      [skip]: { ...write, Catch: [{ ...write.Catch![0]!, Next: copy }] },
-      [copy]: { ...branch.states[settledName]! },
+      [skip]: { ...pass, Next: writeCopy },
+      [writeCopy]: { ...write, Catch: [{ ...write.Catch![0]!, Next: settledCopy }] },
+      [settledCopy]: { ...branch.states[settledName]! },
     },
   };
 }

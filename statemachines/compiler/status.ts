@@ -24,9 +24,13 @@ export const WRITE_TIMEOUT = 60;
 /** One-letter placeholders of the statuses a step write may move from (the write is repeated per outcome per step). */
 const FROM_PLACEHOLDER: Partial<Record<StepStatus, string>> = { pending: ':p', running: ':u', waiting: ':w' };
 
-/** The lifecycle's sources of `to` as a condition; a missing item is written too (below). */
-function fromCondition(to: StepStatus): { expression: string; values: Record<string, Json> } {
-  const sources = stepSourcesFor(to);
+/**
+ * The lifecycle's sources of a terminal status as a condition (every terminal status has the same:
+ * whatever is not terminal yet, so one end write serves failures and skips); a missing item is
+ * written too (below).
+ */
+function fromCondition(): { expression: string; values: Record<string, Json> } {
+  const sources = stepSourcesFor('succeeded');
   const names = sources.map((from) => FROM_PLACEHOLDER[from] as string);
   return {
     expression: `attribute_not_exists(#s) OR #s IN (${names.join(', ')})`,
@@ -72,13 +76,72 @@ export function statusWrite(
   const chain: StringValue = write.status === 'failed' ? { literal: 'failed' } : upstreamChain(scope, info);
   // A success has no reason; an empty string is not a value every DynamoDB accepts.
   const hasReason = !('literal' in write.reason && write.reason.literal === '');
-  const from = fromCondition(write.status);
+  return terminalWrite(scope, info, {
+    status: { literal: write.status },
+    reason: hasReason ? write.reason : undefined,
+    chain,
+    outputs,
+    settled: write.settled,
+    next: write.next,
+  });
+}
+
+/** Where an ending outcome leaves its status, reason and chain for the step's end write. */
+export const ENDING = '$.end';
+
+/**
+ * An outcome that is not a success (failed, timed out, rejected, each kind of skip): a Pass that
+ * records its status, reason and chain at `$.end`, then enters the step's one end write (`endWrite`).
+ * A Pass is about 200 bytes against 1,000 for a write, and these outcomes are off the hot path.
+ */
+export function endingPass(
+  scope: Scope,
+  info: InstanceInfo,
+  ending: { status: 'failed' | 'skipped'; reason: StringValue; write: string },
+): PassState {
+  const chain: StringValue = ending.status === 'failed' ? { literal: 'failed' } : upstreamChain(scope, info);
+  const field = (name: string, v: StringValue): Record<string, Json> =>
+    'literal' in v ? { [name]: v.literal } : { [`${name}.$`]: v.expr };
+  return {
+    Type: 'Pass',
+    Parameters: { s: ending.status, ...field('r', ending.reason), ...field('c', chain) },
+    ResultPath: ENDING,
+    Next: ending.write,
+  };
+}
+
+/** The write every `endingPass` of a step (with the same next state) shares. */
+export function endWrite(scope: Scope, info: InstanceInfo, settled: string, next: string): TaskState {
+  return terminalWrite(scope, info, {
+    status: { expr: `${ENDING}.s` },
+    reason: { expr: `${ENDING}.r` },
+    chain: { expr: `${ENDING}.c` },
+    outputs: [],
+    settled,
+    next,
+  });
+}
+
+function terminalWrite(
+  scope: Scope,
+  info: InstanceInfo,
+  write: {
+    status: StringValue;
+    reason: StringValue | undefined;
+    chain: StringValue;
+    outputs: string[];
+    settled: string;
+    next: string;
+  },
+): TaskState {
+  const { outputs } = write;
+  const from = fromCondition();
   // One-letter placeholders: this state is repeated for every outcome of every step.
   const values: Record<string, Json> = {
-    ':s': { S: write.status },
-    ...(hasReason ? { ':r': dynamoString(write.reason) } : {}),
+    ':s': dynamoString(write.status),
+    ...(write.reason ? { ':r': dynamoString(write.reason) } : {}),
     ':e': { 'S.$': '$$.State.EnteredTime' },
-    ':c': dynamoString(chain),
+    ':c': dynamoString(write.chain),
     ...from.values,
     ...(outputs.length > 0 ? { ':o': outputsValue(info.key, outputs) } : {}),
   };
@@ -88,7 +151,7 @@ export function statusWrite(
     Parameters: {
       TableName: scope.target.tableName,
       Key: itemKey(stepSk(info.key)),
-      UpdateExpression: `SET #s = :s, endedAt = :e, chain = :c${outputs.length > 0 ? ', outputs = :o' : ''}${hasReason ? ', reason = :r' : ' REMOVE reason'}`,
+      UpdateExpression: `SET #s = :s, endedAt = :e, chain = :c${outputs.length > 0 ? ', outputs = :o' : ''}${write.reason ? ', reason = :r' : ' REMOVE reason'}`,
       // Never moves a step backwards: a cancelled run's steps stay cancelled. A missing item is
       // written (a child run started by Step Functions itself may not have its items yet).
       ConditionExpression: from.expression,
@@ -100,7 +163,7 @@ export function statusWrite(
     ResultSelector: {
       'status.$': '$.Attributes.status.S',
       'chain.$': '$.Attributes.chain.S',
-      ...(outputs.length > 0 ? outputsSelector(outputs) : emptyOutputs(declared)),
+      ...(outputs.length > 0 ? outputsSelector(outputs) : emptyOutputs(declaredOutputs(info))),
     },
     ResultPath: `$.steps.${info.key}`,
     TimeoutSeconds: WRITE_TIMEOUT,

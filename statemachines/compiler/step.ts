@@ -1,6 +1,7 @@
 /**
  * One instance as a fragment of states:
  *   [gate] → [check: fork / needs / if] → Task → one terminal status write → [gate signals] → next
+ * (a success has its own write; every other outcome is a Pass into the step's one end write)
  * The check skips with a recorded reason; every failure of the Task is caught, so the
  * branch it sits in never fails and independent branches keep going.
  */
@@ -22,7 +23,7 @@ import {
   type Scope,
 } from './scope.ts';
 import { formatEscape } from './templates.ts';
-import { settledPass, statusWrite, type StringValue } from './status.ts';
+import { endingPass, endWrite, settledPass, statusWrite, type StringValue } from './status.ts';
 
 const UNTRUSTED_REASON = 'secrets are not available to untrusted runs (pull requests from forks)';
 
@@ -102,9 +103,23 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
   };
   const settled = scope.names.claim(stem, 'settled');
   states[settled] = settledPass(info, after('cancelled'));
+  // Every outcome but success is a Pass into one end write per next state (usually one per step).
+  const endWrites = new Map<string, string>();
+  const endOf = (next: string): string => {
+    let name = endWrites.get(next);
+    if (name === undefined) {
+      name = scope.names.claim(stem, 'end');
+      states[name] = endWrite(scope, info, settled, next);
+      endWrites.set(next, name);
+    }
+    return name;
+  };
   const write = (suffix: string, status: 'succeeded' | 'failed' | 'skipped', reason: StringValue): string => {
     const name = scope.names.claim(stem, suffix);
-    states[name] = statusWrite(scope, info, { status, reason, settled, next: after(status) });
+    states[name] =
+      status === 'succeeded'
+        ? statusWrite(scope, info, { status, reason, settled, next: after(status) })
+        : endingPass(scope, info, { status, reason, write: endOf(after(status)) });
     return name;
   };
   const gated = scope.gates.has(key);

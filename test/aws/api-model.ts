@@ -25,6 +25,8 @@ export const CLIENTS = {
   secretsmanager: '@aws-sdk/client-secrets-manager',
   lambda: '@aws-sdk/client-lambda',
   cloudwatch: '@aws-sdk/client-cloudwatch',
+  logs: '@aws-sdk/client-cloudwatch-logs',
+  cloudformation: '@aws-sdk/client-cloudformation',
   elasticloadbalancingv2: '@aws-sdk/client-elastic-load-balancing-v2',
 } as const;
 export type Service = keyof typeof CLIENTS;

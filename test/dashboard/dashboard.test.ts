@@ -223,7 +223,7 @@ test('redrive from the page resumes a failed run at its failed step', async () =
     .waitFor();
   await page.locator('.node[aria-label="check: succeeded"]').waitFor({ timeout: 30_000 });
   await page.locator('.toolbar .badge', { hasText: 'succeeded' }).waitFor();
-  // the attempt (not the duration, which may start with a 2 too)
+  // the attempt reads "2 (redriven …)"; a bare /^2/ also matched a duration of "2s"
   await page.locator('.meta dd', { hasText: /^2 \(redriven/ }).waitFor();
   // the step that had succeeded ran once, and the Redrive button is gone from a succeeded run
   assert.equal(readFileSync(join(flags, 'prepare-runs'), 'utf8'), 'prepared\n');

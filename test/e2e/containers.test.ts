@@ -4,6 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { testPodman, type TestPodman } from '../local/containers/test-podman.ts';
 import { collect, runsOf, sandbox, sci, sciAsync, startSci, step, type RunJson } from './helpers.ts';
@@ -56,8 +58,12 @@ steps:
     run: echo never
 `,
 });
-box.env = { ...(skip ? {} : pm.env), SCI_CONTAINER: 'podman' };
+// a TMPDIR of its own: what sci leaves there (an env file holding a step's variables) is counted
+const tmp = join(box.root, 'tmp');
+mkdirSync(tmp);
+box.env = { ...(skip ? {} : pm.env), SCI_CONTAINER: 'podman', TMPDIR: tmp };
 test.after(() => box.cleanup());
+const sciTemp = () => readdirSync(tmp).filter((name) => name.startsWith('sci-'));
 
 function containersOf(runId: string): string[] {
   return pm
@@ -124,6 +130,7 @@ test('Ctrl-C on sci run stops the container and removes it', { skip }, async () 
   assert.notEqual(r.code, 0);
   assert.match(r.stdout, /long: cancelled/, r.stdout + r.stderr);
   assert.deepEqual(leftovers(), []);
+  assert.deepEqual(sciTemp(), []);
 });
 
 test('crash recovery removes the container a SIGKILLed sci run left running', { skip }, async () => {
@@ -132,4 +139,5 @@ test('crash recovery removes the container a SIGKILLed sci run left running', { 
   await done;
   assert.deepEqual(runsOf(sci(box, 'runs', '--json').stdout)[0]?.status, 'failed');
   assert.deepEqual(leftovers(), []);
+  assert.deepEqual(sciTemp(), [], 'the env file of the killed run is gone with its workspace');
 });

@@ -2,6 +2,7 @@
 import { NoStateHomeError } from '../../../local/home.ts';
 import { withSession } from '../../../local/session.ts';
 import { parseCommandArgs } from '../args.ts';
+import { printable } from '../output/printable.ts';
 import { CliUsageError } from '../errors.ts';
 import { duration, runView } from '../output/run-view.ts';
 
@@ -40,14 +41,11 @@ export async function run(argv: string[]): Promise<number> {
         process.stdout.write('no runs yet: try `sci run`\n');
         return 0;
       }
-      const rows = runs.map((r) => [
-        r.id,
-        r.pipeline,
-        r.status,
-        r.startedAt ?? r.createdAt,
-        duration(r.startedAt, r.endedAt),
-        r.reason ?? '',
-      ]);
+      const rows = runs.map((r) =>
+        [r.id, r.pipeline, r.status, r.startedAt ?? r.createdAt, duration(r.startedAt, r.endedAt), r.reason ?? ''].map(
+          printable,
+        ),
+      );
       const head = ['RUN', 'PIPELINE', 'STATUS', 'STARTED', 'TOOK', 'REASON'];
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
       for (const row of [head, ...rows])

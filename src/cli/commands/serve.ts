@@ -13,6 +13,7 @@ import { portOption, serveUntilSignal } from '../../serve/until-signal.ts';
 import { jobsOption, parseCommandArgs } from '../args.ts';
 import { containerModeOf } from '../container-mode.ts';
 import { CliUsageError } from '../errors.ts';
+import { printable } from '../output/printable.ts';
 
 export const help = `usage: sci serve [--repo DIR] [--port P] [-j N] [--no-containers] [--allow-untrusted]
 
@@ -43,7 +44,8 @@ export async function run(argv: string[]): Promise<number> {
   const secret = process.env.SCI_WEBHOOK_SECRET;
   const repoDir = repositoryRoot(values.repo);
   const session = await openSession(repoDir);
-  const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  // one line per entry: a value inside (a commit message, a reason, a name) can't break or paint it
+  const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${printable(line)}\n`);
   const app = await createServeApp({
     repoDir,
     secret: secret ?? '',

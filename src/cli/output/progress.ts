@@ -5,6 +5,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { RunStore, RunWithSteps } from '../../core/ports.ts';
+import { printable } from './printable.ts';
 import { duration, runBlock } from './run-view.ts';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -31,7 +32,7 @@ export class Progress {
       this.out.write(`\x1b[${this.drawn}F\x1b[J`);
       this.drawn = 0;
     }
-    this.out.write(`${text}\n`);
+    this.out.write(`${printable(text)}\n`);
   }
 
   /** Starts showing a run. */
@@ -82,10 +83,12 @@ export class Progress {
         if (this.seen.get(id) === step.status || step.status === 'pending') continue;
         this.seen.set(id, step.status);
         const time = step.endedAt ? ` in ${duration(step.startedAt, step.endedAt)}` : '';
-        const reason = step.reason ? ` (${step.reason})` : '';
-        const hint = step.status === 'waiting' ? ` — sci approve ${run.id} '${step.name}'` : '';
+        const reason = step.reason ? ` (${printable(step.reason)})` : '';
+        const hint = step.status === 'waiting' ? ` — sci approve ${run.id} '${printable(step.name)}'` : '';
         const where = step.status === 'running' && this.where.has(id) ? ` in ${this.where.get(id)}` : '';
-        this.out.write(`[${run.pipeline}] ${step.name}: ${step.status}${where}${time}${reason}${hint}\n`);
+        this.out.write(
+          `[${printable(run.pipeline)}] ${printable(step.name)}: ${step.status}${where}${time}${reason}${hint}\n`,
+        );
       }
     }
   }

@@ -5,6 +5,7 @@
 import { DEFAULT_PRICE_REGION, PRICE_REGIONS, pricesFor, runCost, type PriceTable } from '../../core/cost.ts';
 import type { RunWithSteps, StepRecord } from '../../core/ports.ts';
 import { CliUsageError } from '../errors.ts';
+import { printable } from './printable.ts';
 
 export interface StepView {
   name: string;
@@ -100,16 +101,16 @@ export function stepLine(step: StepRecord, nameWidth: number, now?: number, spin
   const mark = step.status === 'running' && spinner ? spinner : (MARKS[step.status] ?? '?');
   const time = duration(step.startedAt, step.endedAt, now);
   const tries = step.attempts > 1 ? ` (attempt ${step.attempts})` : '';
-  const reason = step.reason ? `  ${step.reason}` : '';
-  return `  ${mark} ${step.name.padEnd(nameWidth)}  ${step.status.padEnd(9)} ${time.padStart(7)}${tries}${reason}`;
+  const reason = step.reason ? `  ${printable(step.reason)}` : '';
+  return `  ${mark} ${printable(step.name).padEnd(nameWidth)}  ${step.status.padEnd(9)} ${time.padStart(7)}${tries}${reason}`;
 }
 
 /** A run as a header and one line per step. */
 export function runBlock(rws: RunWithSteps, now?: number, spinner?: string): string[] {
   const { run } = rws;
   const steps = orderedSteps(rws.steps);
-  const width = Math.max(4, ...steps.map((s) => s.name.length));
-  const header = `${run.pipeline}  ${run.status}  ${duration(run.startedAt ?? run.createdAt, run.endedAt, now)}  (run ${run.id}${run.redriveCount ? `, attempt ${runAttempt(run)}` : ''})`;
+  const width = Math.max(4, ...steps.map((s) => printable(s.name).length));
+  const header = `${printable(run.pipeline)}  ${run.status}  ${duration(run.startedAt ?? run.createdAt, run.endedAt, now)}  (run ${run.id}${run.redriveCount ? `, attempt ${runAttempt(run)}` : ''})`;
   return [header, ...steps.map((s) => stepLine(s, width, now, spinner))];
 }
 

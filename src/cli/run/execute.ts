@@ -19,6 +19,7 @@ import { isTerminalRun } from '../../../statemachines/lifecycle.ts';
 import type { EventName, Pipeline } from '../../../statemachines/pipeline/model.ts';
 import { GitSource } from '../../source/git-source.ts';
 import { reportFailure } from '../failure.ts';
+import { printable, printableOutput } from '../output/printable.ts';
 import { Progress } from '../output/progress.ts';
 import { runBlock, runView } from '../output/run-view.ts';
 import type { SelectedRun } from './selection.ts';
@@ -63,7 +64,12 @@ async function failedTails(session: LocalSession, runId: string): Promise<string
   for (const step of found?.steps.filter((s) => s.status === 'failed') ?? []) {
     const text = await readFile(stepLogFile(session.home, runId, step.key), 'utf8').catch(() => '');
     const tail = text.trimEnd().split('\n').slice(-LOG_TAIL_LINES);
-    if (text) out.push(`--- ${step.name} (last ${tail.length} lines; sci logs ${runId} '${step.name}') ---`, ...tail);
+    const name = printable(step.name);
+    if (text)
+      out.push(
+        `--- ${name} (last ${tail.length} lines; sci logs ${runId} '${name}') ---`,
+        ...tail.map(printableOutput),
+      );
   }
   return out;
 }
@@ -94,7 +100,7 @@ function whereLines(found: RunWithSteps, where: ReadonlyMap<string, string>): st
     const at = where.get(`${found.run.id}/${step.key}`);
     if (at) groups.set(at, [...(groups.get(at) ?? []), step.name]);
   }
-  return [...groups].map(([at, names]) => `  in ${at}: ${names.join(', ')}`);
+  return [...groups].map(([at, names]) => `  in ${printable(at)}: ${printable(names.join(', '))}`);
 }
 
 /** The end of `sci run`: one JSON line per run, or each run's block, where its steps ran, failed logs' tails and status. */
@@ -120,8 +126,8 @@ export async function report(
     if (places.length > 0) process.stdout.write(`${places.join('\n')}\n`);
     const tails = await failedTails(session, runId);
     if (tails.length > 0) process.stdout.write(`${tails.join('\n')}\n`);
-    const why = found.run.status === 'failed' && found.run.reason ? ` (${found.run.reason})` : '';
-    process.stdout.write(`${found.run.pipeline}: ${found.run.status}${why} — sci show ${runId}\n`);
+    const why = found.run.status === 'failed' && found.run.reason ? ` (${printable(found.run.reason)})` : '';
+    process.stdout.write(`${printable(found.run.pipeline)}: ${found.run.status}${why} — sci show ${runId}\n`);
   }
   return ended;
 }
@@ -145,7 +151,7 @@ export async function executeSelected(o: ExecuteOptions): Promise<number> {
     const where = new Map<string, string>();
     const progress = o.json ? undefined : new Progress(session.store, process.stdout, tty, where);
     const note = (text: string) =>
-      progress ? progress.note(`sci run: ${text}`) : process.stderr.write(`sci run: ${text}\n`);
+      progress ? progress.note(`sci run: ${text}`) : process.stderr.write(`sci run: ${printable(text)}\n`);
     // every run this command starts, dispatched or following one, in start order
     const started: string[] = [];
     const runtime = localRuntime({
@@ -166,7 +172,7 @@ export async function executeSelected(o: ExecuteOptions): Promise<number> {
     });
     if (!o.json)
       process.stdout.write(
-        `sci run: ${o.runs.map((r) => r.pipeline.id).join(', ')} at ${o.git.sha.slice(0, 12)}${o.branch ? ` (${o.branch})` : ''}\n`,
+        `sci run: ${printable(o.runs.map((r) => r.pipeline.id).join(', '))} at ${o.git.sha.slice(0, 12)}${o.branch ? ` (${printable(o.branch)})` : ''}\n`,
       );
     const facts = factsOf(o);
     const outcome = await cancellable(
