@@ -1,11 +1,15 @@
 /**
  * Lambda Function URL (AWS_IAM auth): `POST /runs` (manual run with typed inputs),
- * `POST /runs/{id}/steps/{key}/approve|reject`, `POST /runs/{id}/cancel`.
+ * `POST /runs/{id}/steps/{key}/approve|reject`, `POST /runs/{id}/cancel`,
+ * `POST /environments/{env}/rollback`, `POST /environments/{from}/promote` (`{"to": env}`).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { startBranchRun } from '../src/core/branch-runs.ts';
-import { cancel, decide, type ControlDeps } from '../src/core/control.ts';
-import { runStore } from '../src/aws/store.ts';
+import { cancel, type ControlDeps, type ControlResult, decide } from '../src/core/control.ts';
+import { rerelease } from '../src/core/rerelease.ts';
+import { notFound } from '../src/core/result.ts';
+import { currentRelease, previousRelease } from '../src/store/environments.ts';
+import { environments, runStore } from '../src/aws/store.ts';
 import { failureBody, httpStatusOf } from '../src/http/failure-status.ts';
 import { dispatchDeps, executions, repositories, taskTokens } from '../src/aws/wiring.ts';
 
@@ -14,6 +18,10 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyResultV2 => ({
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify(body),
 });
+
+/** A control use case's result: its message, or its failure with the status of its kind. */
+const answer = (result: ControlResult, status = 200) =>
+  result.ok ? json(status, { message: result.value }) : json(httpStatusOf(result.error), failureBody(result.error));
 
 function parseBody(event: APIGatewayProxyEventV2): Record<string, unknown> | undefined {
   try {
@@ -46,6 +54,38 @@ async function manualRun(body: Record<string, unknown>, caller: string, requestI
   return outcome.ok ? json(202, outcome.value) : json(httpStatusOf(outcome.error), failureBody(outcome.error));
 }
 
+/** Rollback re-releases the environment's previous successful release; promote the current release of `from` to `to`. */
+async function releaseAction(
+  env: string,
+  verb: 'promote' | 'rollback',
+  body: Record<string, unknown>,
+  caller: string,
+  requestId: string,
+) {
+  const to = verb === 'rollback' ? env : body.to;
+  if (typeof to !== 'string' || to === '') return json(400, { error: 'promote needs {"to": "<environment>"}' });
+  const release =
+    verb === 'rollback' ? await previousRelease(environments(), env) : await currentRelease(environments(), env);
+  if (!release)
+    return answer(
+      notFound(
+        verb === 'rollback'
+          ? `environment ${env} has no earlier successful release`
+          : `environment ${env} has no release`,
+      ),
+    );
+  const run = await runStore().getRun(release.run);
+  if (!run) return answer(notFound(`run ${release.run} of that release is no longer in the table`));
+  const { repo } = run.run;
+  const result = await rerelease(dispatchDeps(), repositories().source(repo), release, to, {
+    repo,
+    repoUrl: `https://github.com/${repo}.git`,
+    actor: caller,
+    seed: `${verb}:${typeof body.requestId === 'string' ? body.requestId : requestId}`,
+  });
+  return answer(result, 202);
+}
+
 export async function handler(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyResultV2> {
   if (event.requestContext.http.method !== 'POST') return json(405, { error: 'POST only' });
   const body = parseBody(event);
@@ -54,6 +94,15 @@ export async function handler(event: APIGatewayProxyEventV2, context: Context): 
     (event.requestContext as { authorizer?: { iam?: { userArn?: string } } }).authorizer?.iam?.userArn ?? 'api';
   const path = event.rawPath.replace(/\/+$/, '');
   if (path === '/runs') return manualRun(body, caller, context.awsRequestId);
+  const release = /^\/environments\/([^/]+)\/(promote|rollback)$/.exec(path);
+  if (release)
+    return releaseAction(
+      decodeURIComponent(release[1]!),
+      release[2] as 'promote' | 'rollback',
+      body,
+      caller,
+      context.awsRequestId,
+    );
   const deps: ControlDeps = { store: runStore(), executions: executions(), tokens: taskTokens() };
   const step = /^\/runs\/([^/]+)\/steps\/([^/]+)\/(approve|reject)$/.exec(path);
   const stop = /^\/runs\/([^/]+)\/cancel$/.exec(path);
@@ -63,5 +112,5 @@ export async function handler(event: APIGatewayProxyEventV2, context: Context): 
       ? await cancel(deps, stop[1]!, caller)
       : undefined;
   if (!result) return json(404, { error: `no route ${path}` });
-  return result.ok ? json(200, { message: result.value }) : json(httpStatusOf(result.error), failureBody(result.error));
+  return answer(result);
 }

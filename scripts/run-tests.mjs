@@ -1,8 +1,9 @@
 // Runs every test/**/*.test.ts with node's test runner (Node 20 has no --test globs).
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
+import { bundleCli } from './bundle-cli.mjs';
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -22,7 +23,8 @@ if (files.length === 0) {
 }
 // one scratch dir per run, shared by every test file (e.g. the container images built once per run)
 const shared = mkdtempSync(join(tmpdir(), 'sci-test-'));
-const env = { ...process.env, SCI_TEST_TMP: shared };
+// the end-to-end tests run this bundle of the CLI (see bundle-cli.mjs)
+const env = { ...process.env, SCI_TEST_TMP: shared, SCI_TEST_CLI: await bundleCli(shared) };
 // the container images take a while to build: start now, while the first test files run
 const prebuild = files.some((f) => f.includes('containers'))
   ? spawn(process.execPath, ['--import', 'tsx', 'test/local/containers/prebuild.ts'], {
@@ -31,10 +33,20 @@ const prebuild = files.some((f) => f.includes('containers'))
     })
   : undefined;
 const prebuilt = new Promise((resolve) => (prebuild ? prebuild.on('close', resolve) : resolve(undefined)));
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+// SCI_TEST_TIMES=1 adds the wall time of each file, slowest first (scripts/test-times.mjs)
+const times = join(shared, 'times.txt');
+const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout'];
+if (process.env.SCI_TEST_TIMES)
+  reporters.push('--test-reporter=./scripts/test-times.mjs', `--test-reporter-destination=${times}`);
+const start = performance.now();
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...reporters, ...files], {
   stdio: 'inherit',
   env,
 });
 await prebuilt;
+if (process.env.SCI_TEST_TIMES) {
+  process.stdout.write(readFileSync(times, 'utf8'));
+  process.stdout.write(`${((performance.now() - start) / 1000).toFixed(1).padStart(7)}  wall time of the run\n`);
+}
 rmSync(shared, { recursive: true, force: true });
 process.exit(result.status ?? 1);

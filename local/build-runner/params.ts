@@ -32,6 +32,8 @@ export interface BuildParams {
   EnvironmentVariablesOverride?: EnvVar[];
   ArtifactsOverride?: S3Location;
   CacheOverride?: S3Location;
+  /** `image: { name, credentials }`: the Secrets Manager secret to log in to the image's registry with. */
+  RegistryCredentialOverride?: { Credential: string; CredentialProvider?: string };
 }
 
 /** The parts of a buildspec (version 0.2) that the runner executes. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DEFAULT_IMAGE } from '../../statemachines/pipeline/build.ts';
 import { containerName } from '../containers/container-launcher.ts';
 import type { LauncherChoice } from '../containers/launchers.ts';
+import { registryLogin, type RegistryLogin } from '../containers/registry-login.ts';
 import { stepLogFile, stepProcFile } from '../home.ts';
 import { buildEnvironment, MissingSecretError } from './environment.ts';
 import { LaunchError, type StepLauncher } from './launcher.ts';
@@ -60,7 +61,7 @@ export interface BuildContext {
   /** What to do with an untrusted build when no sandbox is usable. @default 'sandbox' (refuse) */
   untrustedPolicy?: UntrustedPolicy;
   /** How the build runs for its image: a local process or a container (local/containers/launchers.ts). */
-  launcher(image: string): Promise<LauncherChoice>;
+  launcher(image: string, login?: RegistryLogin): Promise<LauncherChoice>;
   /** Called once it is known where the build runs (`a local process`, `image node:22 (podman)`). */
   onLaunch?(where: string): void;
   /** Called when the build starts (before its checkout is ready). */
@@ -232,10 +233,12 @@ async function prepare(
   onLogFailure: (error: Error) => void,
 ) {
   // where the build runs (engine detection, image pull), the checkout and the store write of `running` go on at once
-  const choosing = ctx.launcher(params.ImageOverride ?? DEFAULT_IMAGE).then((choice) => {
-    ctx.onLaunch?.('launcher' in choice ? choice.launcher.where : `image ${params.ImageOverride ?? ''}`);
-    return choice;
-  });
+  const choosing = registryLogin(params.RegistryCredentialOverride?.Credential, ctx.paths.secrets)
+    .then((login) => (login && 'error' in login ? login : ctx.launcher(params.ImageOverride ?? DEFAULT_IMAGE, login)))
+    .then((choice) => {
+      ctx.onLaunch?.('launcher' in choice ? choice.launcher.where : `image ${params.ImageOverride ?? ''}`);
+      return choice;
+    });
   const runDir = join(ctx.paths.work, ctx.runId);
   const name = `${ctx.stepKey}-${id.slice(0, 8)}`;
   const [ws, log, choice, started] = await Promise.allSettled([

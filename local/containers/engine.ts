@@ -4,6 +4,7 @@
  * containers stopped, killed and removed by name.
  */
 import { execFile } from 'node:child_process';
+import { authFile, type RegistryLogin } from './registry-login.ts';
 
 export type EngineName = 'docker' | 'podman';
 
@@ -92,15 +93,15 @@ export class ContainerEngine {
   }
 
   /**
-   * Makes `image` present (pulled once per process when missing); resolves with undefined, or
-   * with why it cannot be had (the engine's own message).
+   * Makes `image` present (pulled once per process when missing, with `login` when given);
+   * resolves with undefined, or with why it cannot be had (the engine's own message).
    */
-  ensureImage(image: string): Promise<string | undefined> {
+  ensureImage(image: string, login?: RegistryLogin): Promise<string | undefined> {
     let pending = this.images.get(image);
     if (!pending) {
       pending = (async () => {
         if (await this.hasImage(image)) return undefined;
-        const pulled = await this.command(['pull', '--quiet', image]);
+        const pulled = await this.pull(image, login);
         return pulled.code === 0
           ? undefined
           : `image ${image} cannot be pulled with ${this.name}: ${engineMessage(pulled)}`;
@@ -110,6 +111,19 @@ export class ContainerEngine {
       this.images.set(image, pending);
     }
     return pending;
+  }
+
+  /** `<engine> pull`; with a login, through an auth file of its own (Docker: DOCKER_CONFIG, Podman: --authfile). */
+  private async pull(image: string, login: RegistryLogin | undefined): Promise<CommandResult> {
+    if (!login) return this.command(['pull', '--quiet', image]);
+    const auth = await authFile(image, login, this.name);
+    try {
+      return this.name === 'docker'
+        ? await runCommand(this.name, ['pull', '--quiet', image], { ...this.env, DOCKER_CONFIG: auth.dir })
+        : await this.command(['pull', '--quiet', '--authfile', auth.file, image]);
+    } finally {
+      await auth.remove();
+    }
   }
 
   /** SIGTERM to the container's main process, SIGKILL after `graceSeconds`; false when there was no such container. */

@@ -9,6 +9,7 @@
 import { processLauncher, type StepLauncher } from '../build-runner/launcher.ts';
 import { ContainerLauncher } from './container-launcher.ts';
 import { ContainerEngine, ENGINES, type ContainerMode } from './engine.ts';
+import type { RegistryLogin } from './registry-login.ts';
 
 /** CodeBuild's curated images exist only inside CodeBuild. */
 export function isCuratedImage(image: string): boolean {
@@ -30,7 +31,8 @@ export class Launchers {
     private readonly onNotice: (text: string) => void = () => undefined,
   ) {}
 
-  async forImage(image: string): Promise<LauncherChoice> {
+  /** `login`: the registry login of `image: { name, credentials }`, when one is stored locally. */
+  async forImage(image: string, login?: RegistryLogin): Promise<LauncherChoice> {
     if (this.mode === 'none') {
       return this.processMode(
         'containers are off (--no-containers or SCI_CONTAINER=none): steps run as local processes, not in their images',
@@ -51,7 +53,7 @@ export class Launchers {
         'no container engine answers (tried docker, podman): steps run as local processes, not in their images',
       );
     if ('error' in engine) return engine;
-    const missing = await engine.ensureImage(image);
+    const missing = await engine.ensureImage(image, login);
     if (missing) return { error: missing };
     const launcher = this.byImage.get(image) ?? new ContainerLauncher(engine, image);
     this.byImage.set(image, launcher);

@@ -194,6 +194,12 @@ export function buildParameters(scope: Scope, info: InstanceInfo, step: RunStep)
       Packaging: 'ZIP',
     };
   }
+  // A registry login (Docker Hub's pull limits): CodeBuild reads the secret with the build's role, which a
+  // registry credential requires (API_RegistryCredential); untrusted runs never get here (step.ts skips them).
+  if (step.imageCredentials) {
+    params.ImagePullCredentialsTypeOverride = 'SERVICE_ROLE';
+    params.RegistryCredentialOverride = { Credential: step.imageCredentials.id, CredentialProvider: 'SECRETS_MANAGER' };
+  }
   if (timeouts.buildMinutes !== undefined) params.TimeoutInMinutesOverride = timeouts.buildMinutes;
   // Trusted and untrusted runs keep caches apart (run.builds.cache): a fork cannot plant an entry a trusted build restores.
   if (step.cache)

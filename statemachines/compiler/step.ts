@@ -26,6 +26,9 @@ import { formatEscape } from './templates.ts';
 import { endingPass, endWrite, settledPass, statusWrite, type StringValue } from './status.ts';
 
 const UNTRUSTED_REASON = 'secrets are not available to untrusted runs (pull requests from forks)';
+/** The untrusted build role reads no secret, so it cannot log in to the image's registry either. */
+const UNTRUSTED_CREDENTIALS_REASON =
+  'image registry credentials are not available to untrusted runs (pull requests from forks)';
 
 /**
  * "timed out" when the caught error is `States.Timeout`, else "failed (<error>)": one
@@ -212,18 +215,19 @@ function holds(r: ChoiceRule, value: string): boolean {
 }
 
 /**
- * In order: no secrets for untrusted runs (the role they build as reads none either); the needs (an `if` without success()/failure()/always()
+ * In order: no secrets (nor registry credentials) for untrusted runs (the role they build as reads none either); the needs (an `if` without success()/failure()/always()
  * implies success(), as in GitHub Actions); the written condition.
  */
 function stepGuards(scope: Scope, info: InstanceInfo): Guard[] {
   const step = info.inst.step;
   const needs = needViews(scope, info);
   const guards: Guard[] = [];
-  if (step.kind === 'run' && Object.keys(step.secrets).length > 0) {
+  const secrets = step.kind === 'run' && Object.keys(step.secrets).length > 0;
+  if (secrets || (step.kind === 'run' && step.imageCredentials)) {
     guards.push({
       cond: not({ kind: 'rule', rule: { Variable: '$.run.builds.untrusted', BooleanEquals: true } }),
       suffix: 'skip (untrusted)',
-      reason: { literal: UNTRUSTED_REASON },
+      reason: { literal: secrets ? UNTRUSTED_REASON : UNTRUSTED_CREDENTIALS_REASON },
     });
   }
   const compiled = compileCondition(step.if, {

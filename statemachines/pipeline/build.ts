@@ -16,7 +16,7 @@ import type {
   Step,
   Template,
 } from './model.ts';
-import { durationSeconds, type PipelineFile, type StepFile } from './schema.ts';
+import { durationSeconds, type ImageFile, type PipelineFile, type StepFile } from './schema.ts';
 import { parseCondition, parseTemplate } from './expressions.ts';
 import { buildTriggers } from './build-triggers.ts';
 import { buildRollout } from './rollout.ts';
@@ -74,11 +74,10 @@ export function buildPipeline(
 ): { pipeline: Pipeline; diagnostics: Diagnostic[] } {
   const b = new Builder(source);
   const rootSpan = spanOf(source, []);
-  const defaults = {
-    image:
-      file.defaults?.image !== undefined
-        ? b.template(file.defaults.image, ['defaults', 'image'])
-        : { parts: [{ text: DEFAULT_IMAGE }], span: rootSpan },
+  const defaults: Pipeline['defaults'] = {
+    ...(file.defaults?.image !== undefined
+      ? imageFields(b, file.defaults.image, ['defaults', 'image'])
+      : { image: { parts: [{ text: DEFAULT_IMAGE }], span: rootSpan } }),
     compute: file.defaults?.compute ?? ('small' satisfies Compute),
     timeout: file.defaults?.timeout !== undefined ? durationSeconds(file.defaults.timeout) : DEFAULT_TIMEOUT,
   };
@@ -260,7 +259,9 @@ function runFields(b: Builder, path: Path, step: StepFile, defaults: Pipeline['d
       typeof step.run === 'string'
         ? [b.template(step.run, [...path, 'run'])]
         : step.run!.map((c, i) => b.template(c, [...path, 'run', i])),
-    image: step.image !== undefined ? b.template(step.image, [...path, 'image']) : defaults.image,
+    ...(step.image !== undefined
+      ? imageFields(b, step.image, [...path, 'image'])
+      : { image: defaults.image, ...(defaults.imageCredentials && { imageCredentials: defaults.imageCredentials }) }),
     compute: step.compute ?? defaults.compute,
     retry: { max: retry?.max ?? 0, on: [...(retry?.on ?? DEFAULT_RETRY_ON)] },
     env: b.templates(step.env, [...path, 'env']),
@@ -289,6 +290,17 @@ function environmentFields(b: Builder, path: Path, step: StepFile) {
   return {
     environment: spec,
     ...(spec.branches ? { branches: { globs: spec.branches, environment: spec.name } } : {}),
+  };
+}
+
+/** `image: NAME` or `image: { name, credentials }`. */
+function imageFields(b: Builder, written: ImageFile, path: Path): { image: Template; imageCredentials?: SecretRef } {
+  if (typeof written === 'string') return { image: b.template(written, path) };
+  return {
+    image: b.template(written.name, [...path, 'name']),
+    ...(written.credentials !== undefined && {
+      imageCredentials: secretRef(b, written.credentials, [...path, 'credentials']),
+    }),
   };
 }
 

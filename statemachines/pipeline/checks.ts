@@ -9,6 +9,7 @@ import type { Expr, Pipeline, Step, Template } from './model.ts';
 import { walkExpr } from './expressions.ts';
 import { checkLambdaCompute } from './lambda-compute.ts';
 import { planSteps } from './plan.ts';
+import { checkRegistryCredentials } from './registry-credentials.ts';
 import { matrixKeys } from './matrix.ts';
 import { didYouMean } from './suggest.ts';
 import { keySpanOf, spanOf, type Path, type YamlSource } from './yaml-source.ts';
@@ -91,7 +92,7 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
       });
     }
   }
-  diagnostics.push(...checkLambdaCompute(source, pipeline));
+  diagnostics.push(...checkLambdaCompute(source, pipeline), ...checkRegistryCredentials(pipeline));
   // The plan would report a bad need again (as unknown, or as a cycle of one step).
   if (scope.allStepsBuilt && !diagnostics.some((d) => d.code === 'unknown-need')) {
     const plan = planSteps(pipeline);

@@ -13,9 +13,9 @@ import { keySpanOf, spanOf, type Path, type YamlSource } from './yaml-source.ts'
 export const LAMBDA_MAX_SECONDS = 15 * 60;
 
 /** `aws/codebuild/amazonlinux-<arch>-lambda-standard:<runtime>`: CodeBuild's curated Lambda images. */
-const CURATED = /^aws\/codebuild\/amazonlinux-(x86_64|aarch64)-lambda-standard:\S+$/;
+export const CURATED = /^aws\/codebuild\/amazonlinux-(x86_64|aarch64)-lambda-standard:\S+$/;
 /** A private ECR repository: `<account>.dkr.ecr.<region>.amazonaws.com/<name>[:tag|@digest]`. */
-const ECR = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\//;
+export const ECR = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\//;
 
 /** The image's architecture when a curated Lambda image names it; undefined for ECR images (x86_64 unless built otherwise). */
 export function lambdaImageArch(image: string): 'x86_64' | 'aarch64' | undefined {
@@ -23,7 +23,7 @@ export function lambdaImageArch(image: string): 'x86_64' | 'aarch64' | undefined
 }
 
 /** The literal text before the first `${{ }}` of a template: enough to tell a registry. */
-function literalPrefix(t: Template): { text: string; whole: boolean } {
+export function literalPrefix(t: Template): { text: string; whole: boolean } {
   let text = '';
   for (const part of t.parts) {
     if (!('text' in part)) return { text, whole: false };

@@ -179,6 +179,11 @@ export interface RunStep extends StepCommon {
   kind: 'run';
   commands: Template[];
   image: Template;
+  /**
+   * `image: { name, credentials }`: the Secrets Manager secret (`{ "username", "password" }`)
+   * CodeBuild logs in to the image's registry with; absent = an anonymous pull.
+   */
+  imageCredentials?: SecretRef;
   compute: Compute;
   /** Seconds. @default defaults.timeout, else 3600 */
   timeout: number;
@@ -257,7 +262,7 @@ export interface Pipeline {
   name: string;
   triggers: Triggers;
   env: Record<string, Template>;
-  defaults: { image: Template; compute: Compute; timeout: number };
+  defaults: { image: Template; imageCredentials?: SecretRef; compute: Compute; timeout: number };
   concurrency?: { group: Template; cancelInProgress: boolean };
   /** In file order. */
   steps: Step[];

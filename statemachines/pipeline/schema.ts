@@ -12,6 +12,9 @@ const DURATION = /^(?=\d)(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SECRET_REF = /^(?:secretsmanager:[A-Za-z0-9/_+=.@:-]+|ssm:\/[A-Za-z0-9/_.-]+)$/;
+/** CodeBuild takes a registry credential's secret by name or ARN, without a JSON key (API_RegistryCredential). */
+const REGISTRY_CREDENTIALS =
+  /^secretsmanager:(?:arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[A-Za-z0-9/_+=.@-]+$/;
 const COMPUTE_SIZES = [
   'small',
   'medium',
@@ -227,6 +230,27 @@ const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const environmentName = z
   .string({ error: 'environment must be a name or { name, url, approval, branches }' })
   .regex(ENVIRONMENT_NAME, 'environment names are letters, digits, _, . and -, starting with a letter or digit');
+/** `image: node:22`, or `image: { name, credentials }` for a registry that needs a login (Docker Hub's pull limits). */
+const image = z.union(
+  [
+    nonEmpty('image'),
+    strict(
+      {
+        name: nonEmpty('name'),
+        credentials: z
+          .string({ error: 'credentials must be a string' })
+          .regex(
+            REGISTRY_CREDENTIALS,
+            "credentials must be a Secrets Manager secret, 'secretsmanager:NAME' or 'secretsmanager:ARN' (CodeBuild reads registry credentials from Secrets Manager only)",
+          )
+          .optional(),
+      },
+      'image',
+    ),
+  ],
+  { error: 'image must be a name or { name, credentials }' },
+);
+
 const environment = z.union(
   [
     environmentName,
@@ -327,7 +351,9 @@ export const stepSchema = strict(
     allow_failure: z.boolean().describe('A failure of this step does not fail the run'),
     matrix: matrix.describe('One instance per cell: axes of values, plus include/exclude as in GitHub Actions'),
     run: oneOrMany('run').describe('Command(s) run with bash, stopping at the first failure'),
-    image: nonEmpty('image').describe('Container image of the step'),
+    image: image.describe(
+      'Container image of the step: a name, or { name, credentials: secretsmanager:NAME } for a registry login',
+    ),
     compute: compute.describe('CodeBuild compute size'),
     timeout: duration.describe('Duration: 30s, 10m, 2h, 1d'),
     retry: retry.describe('Retries: a number, or { max, on: [failure, timeout] }'),
@@ -366,9 +392,7 @@ export const pipelineSchema = strict(
     name: nonEmpty('name').optional().describe('Display name; defaults to the path under .sci/'),
     on: triggers.optional().describe('Events that start the pipeline; default: push'),
     env: envMap.optional().describe('Environment variables for every step'),
-    defaults: strict({ image: nonEmpty('image'), compute, timeout: duration }, 'defaults')
-      .partial()
-      .optional(),
+    defaults: strict({ image, compute, timeout: duration }, 'defaults').partial().optional(),
     concurrency: z
       .union([
         nonEmpty('concurrency'),
@@ -386,6 +410,7 @@ export const pipelineSchema = strict(
 export type PipelineFile = z.output<typeof pipelineSchema>;
 export type StepFile = z.output<typeof stepSchema>;
 export type InputFile = z.output<typeof inputSpec>;
+export type ImageFile = z.output<typeof image>;
 
 /** One space between cron fields, so a schedule compares equal however it was spaced. */
 export function normalizeCron(cron: string): string {

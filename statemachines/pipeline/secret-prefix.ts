@@ -37,19 +37,31 @@ function outside(ref: SecretRef, prefixes: SecretPrefixes): string | undefined {
   return secretName(ref.id).startsWith(prefixes.secretsManager) ? undefined : prefixes.secretsManager;
 }
 
-/** Every secret reference of `pipeline` that the step role cannot read, at its position. */
+/** Every secret reference of `pipeline` (image credentials included) that the step role cannot read, at its position. */
 export function secretsOutsidePrefix(pipeline: Pipeline, prefixes: SecretPrefixes): Diagnostic[] {
   const problems: Diagnostic[] = [];
+  const seen = new Set<SecretRef>();
   for (const step of pipeline.steps) {
     if (step.kind !== 'run') continue;
-    for (const [name, ref] of Object.entries(step.secrets)) {
+    const refs: Array<[SecretRef, (string | number)[]]> = Object.entries(step.secrets).map(([name, ref]) => [
+      ref,
+      ['steps', step.name, 'secrets', name],
+    ]);
+    // registry credentials are read with the same role; a default's are reported once
+    const credentials = step.imageCredentials;
+    if (credentials && !seen.has(credentials)) {
+      seen.add(credentials);
+      const inherited = credentials === pipeline.defaults.imageCredentials;
+      refs.push([credentials, [...(inherited ? ['defaults'] : ['steps', step.name]), 'image', 'credentials']]);
+    }
+    for (const [ref, path] of refs) {
       const prefix = outside(ref, prefixes);
       if (prefix === undefined) continue;
       const store = ref.store === 'ssm' ? 'SSM parameter' : 'secret';
       problems.push({
         code: 'secret-outside-prefix',
         message: `${store} '${ref.id}' is outside '${prefix}', the only ${ref.store === 'ssm' ? 'path' : 'prefix'} steps may read on AWS: store it as '${prefix}${(ref.store === 'ssm' ? ref.id : secretName(ref.id)).replace(/^\/+/, '')}'`,
-        path: ['steps', step.name, 'secrets', name],
+        path,
         span: ref.span,
       });
     }

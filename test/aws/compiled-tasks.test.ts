@@ -134,6 +134,38 @@ steps:
     assert.deepEqual(taskProblems(definition), []);
   });
 
+  it('registry credentials: RegistryCredentialOverride with SERVICE_ROLE pulls, from defaults and per step', () => {
+    const definition = compiled(
+      '.sci/hub.yml',
+      `
+defaults: { image: { name: "node:22", credentials: "secretsmanager:sci/dockerhub" } }
+steps:
+  test: { run: npm test }
+  matrix:
+    matrix: { v: [1, 2] }
+    image:
+      name: "ghcr.io/team/tool:\${{ matrix.v }}"
+      credentials: "secretsmanager:arn:aws:secretsmanager:eu-west-1:123456789012:secret:sci/ghcr-AbCdEf"
+    run: tool
+`,
+    );
+    const builds = tasks(definition).filter(([, t]) => t.Resource.includes('codebuild'));
+    assert.deepEqual(
+      builds.map(([, t]) => [t.Parameters?.ImagePullCredentialsTypeOverride, t.Parameters?.RegistryCredentialOverride]),
+      [
+        ['SERVICE_ROLE', { Credential: 'sci/dockerhub', CredentialProvider: 'SECRETS_MANAGER' }],
+        ...[1, 2].map(() => [
+          'SERVICE_ROLE',
+          {
+            Credential: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sci/ghcr-AbCdEf',
+            CredentialProvider: 'SECRETS_MANAGER',
+          },
+        ]),
+      ],
+    );
+    assert.deepEqual(taskProblems(definition), []);
+  });
+
   it('the judge itself: it refuses a wrong member, a wrong enum value, a missing required member and a broken limit', () => {
     const definition = {
       StartAt: 'x',
@@ -148,6 +180,8 @@ steps:
             ComputeTypeOverride: 'BUILD_GENERAL1_HUGE',
             TimeoutInMinutesOverride: 1,
             EnvironmentVariablesOverride: [{ Value: 'v' }],
+            ImageOverride: 'aws/codebuild/standard:7.0',
+            RegistryCredentialOverride: { Credential: 'sci/hub', CredentialProvider: 'SSM' },
             SecondarySourcesOverride: Array.from({ length: 13 }, (_, i) => ({
               Type: 'S3',
               Location: `b/${i}.zip`,
@@ -164,5 +198,7 @@ steps:
     assert.match(problems, /EnvironmentVariable requires Name/);
     assert.match(problems, /at most 12 items/);
     assert.match(problems, /5 to 2160/);
+    assert.match(problems, /SSM is not one of/);
+    assert.match(problems, /a registry credential needs imagePullCredentialsType SERVICE_ROLE/);
   });
 });

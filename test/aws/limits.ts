@@ -69,6 +69,15 @@ export const LIMITS: Limit[] = [
       p.SourceVersion === undefined || /^(refs\/\S+\^\{[0-9a-f]{40}\}|[0-9a-f]{40})$/.test(String(p.SourceVersion)),
   },
   {
+    operation: 'codebuild:StartBuild',
+    rule: 'a registry credential needs imagePullCredentialsType SERVICE_ROLE and an image that is neither curated nor in Amazon ECR',
+    source: 'https://docs.aws.amazon.com/codebuild/latest/APIReference/API_RegistryCredential.html',
+    check: (p) =>
+      p.RegistryCredentialOverride === undefined ||
+      (p.ImagePullCredentialsTypeOverride === 'SERVICE_ROLE' &&
+        !/^(aws\/codebuild\/|public\.ecr\.aws\/|\d{12}\.dkr\.ecr\.)/.test(String(p.ImageOverride ?? 'aws/codebuild/'))),
+  },
+  {
     operation: 'sfn:StartExecution',
     rule: 'name: 1 to 80 characters',
     source:

@@ -6,9 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SCI } from '../sci-cli.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const SCI = join(ROOT, 'bin/sci.js');
 
 function sci(cwd: string, ...args: string[]) {
   const result = spawnSync(process.execPath, [SCI, ...args], { encoding: 'utf8', cwd });

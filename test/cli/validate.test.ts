@@ -5,9 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const SCI = join(dirname(fileURLToPath(import.meta.url)), '../../bin/sci.js');
+import { SCI } from '../sci-cli.ts';
 
 function repo(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'sci-validate-'));

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { BatchGetProjectsCommand, CodeBuildClient, ListSourceCredentialsCommand } from '@aws-sdk/client-codebuild';
@@ -21,6 +20,7 @@ import {
 import { awsDoctorProbes, type DoctorClients } from '../../src/aws/doctor-probes.ts';
 import { formatFindings, REQUIRED_OUTPUTS, runDoctor, type Finding } from '../../src/core/doctor.ts';
 import { receiveDelivery } from '../../src/github/ingress.ts';
+import { SCI } from '../sci-cli.ts';
 
 const SECRET = 'webhook-secret-of-the-stack';
 const WEBHOOK_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:serverless-ci/webhook-AbCdEf';
@@ -235,11 +235,7 @@ describe('sci doctor', () => {
   });
 
   test('sci doctor without --stack is a usage error (exit 2), through the real CLI', () => {
-    const result = spawnSync(
-      process.execPath,
-      [fileURLToPath(new URL('../../bin/sci.js', import.meta.url)), 'doctor', '--region', 'eu-west-1'],
-      { encoding: 'utf8' },
-    );
+    const result = spawnSync(process.execPath, [SCI, 'doctor', '--region', 'eu-west-1'], { encoding: 'utf8' });
     assert.equal(result.status, 2, result.stderr);
     assert.match(result.stderr, /--stack NAME is required/);
   });

@@ -390,6 +390,27 @@ describe('sci ui --stack', () => {
     assert.match(refused.error.message, /403.*lambda:InvokeFunctionUrl and lambda:InvokeFunction/);
   });
 
+  test('rollback and promote in the page go signed to the environments routes the API handler serves', async () => {
+    const rollback = await post('/api/environments/production/rollback');
+    // the API's failure (not found) reaches the page as it is
+    assert.deepEqual(rollback, {
+      status: 404,
+      body: { error: 'environment production has no earlier successful release', kind: 'not-found' },
+    });
+    const promote = await post('/api/environments/staging/promote?to=production');
+    assert.deepEqual(promote, {
+      status: 404,
+      body: { error: 'environment staging has no release', kind: 'not-found' },
+    });
+    assert.deepEqual(
+      api.requests.slice(-2).map((r) => [r.path, r.body, r.signed]),
+      [
+        ['/environments/production/rollback', '{}', true],
+        ['/environments/staging/promote', '{"to":"production"}', true],
+      ],
+    );
+  });
+
   test('a missing stack, or one without the outputs, is a clear error', async () => {
     cloudformation
       .on(DescribeStacksCommand, { StackName: 'Nope' })

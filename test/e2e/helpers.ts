@@ -1,6 +1,6 @@
 /**
  * End-to-end helpers: temporary git repositories, a private SCI_HOME each, and the real CLI
- * (`node bin/sci.js`) run as a child process, in the foreground or in the background.
+ * (test/sci-cli.ts) run as a child process, in the foreground or in the background.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
@@ -17,9 +17,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { SCI } from '../sci-cli.ts';
 
-export const SCI = join(dirname(fileURLToPath(import.meta.url)), '../../bin/sci.js');
+export { SCI };
 
 export interface Sandbox {
   repo: string;

@@ -16,6 +16,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { openLocalStore, type LocalStore } from '../../local/store/dynalite-server.ts';
 import { CI, DEPLOY, RELEASE } from '../core/fixtures.ts';
@@ -23,6 +24,13 @@ import { fakeGitHub, type FakeGitHub } from './fake-github.ts';
 import { judgeSdkCalls } from '../aws/sdk-judge.ts';
 
 const SHA = 'e'.repeat(40);
+/** A pipeline releasing to production, with an output the release keeps. */
+const SHIP = `
+on: { push: {} }
+steps:
+  build: { run: make, outputs: [version] }
+  deploy: { needs: [build], environment: production, run: ./deploy }
+`;
 const REPO = 'octo/api';
 const sfn = mockClient(SFNClient);
 const secrets = mockClient(SecretsManagerClient);
@@ -48,7 +56,12 @@ const call = (method: string, rawPath: string, body: unknown, requestId = 'req-1
 before(async () => {
   home = mkdtempSync(join(tmpdir(), 'sci-api-fn-'));
   local = await openLocalStore(home);
-  github = await fakeGitHub(REPO, SHA, { 'ci.yml': CI, 'deploy.yml': DEPLOY, 'release.yml': RELEASE });
+  github = await fakeGitHub(REPO, SHA, {
+    'ci.yml': CI,
+    'deploy.yml': DEPLOY,
+    'release.yml': RELEASE,
+    'ship.yml': SHIP,
+  });
   secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ token: 't', baseUrl: github.baseUrl }) });
   Object.assign(process.env, {
     AWS_REGION: 'eu-west-1',
@@ -155,6 +168,74 @@ describe('functions/api handler', () => {
       { awsRequestId: 'x' } as Context,
     );
     assert.equal(bad.statusCode, 400);
+  });
+});
+
+describe('functions/api environments', () => {
+  /** A release as the compiled state machine records it (statemachines/compiler/environment.ts). */
+  const release = async (run: string, at: string, status: string) => {
+    await local.store.createRun(
+      {
+        id: run,
+        repo: REPO,
+        pipeline: 'ship',
+        status: 'succeeded',
+        event: 'push',
+        sha: SHA,
+        ref: 'refs/heads/main',
+        branch: 'main',
+        tag: '',
+        actor: 'octocat',
+        inputs: {},
+        createdAt: at,
+      },
+      [],
+    );
+    await local.documentClient.send(
+      new PutCommand({
+        TableName: local.tableName,
+        Item: {
+          pk: 'ENV#production',
+          sk: `REL#${at}#${run}`,
+          environment: 'production',
+          pipeline: 'ship',
+          run,
+          sha: SHA,
+          branch: 'main',
+          step: 'deploy',
+          at,
+          status,
+          outputs: { build: { version: run === 'REL1' ? '1.0.0' : '1.1.0' } },
+        },
+      }),
+    );
+  };
+
+  test('rollback re-releases the previous successful release: only the releasing step, its outputs given', async () => {
+    await release('REL1', '2026-11-28T10:00:00.000Z', 'succeeded');
+    await release('REL2', '2026-11-28T11:00:00.000Z', 'succeeded');
+    const res = await call('POST', '/environments/production/rollback', {}, 'req-rb');
+    assert.equal(res.statusCode, 202, String(res.body));
+    assert.match(JSON.parse(String(res.body)).message, /\(run REL1\) to production/);
+    const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
+    assert.deepEqual(
+      [input.run.event, input.run.sha, input.run.actor, input.run.released],
+      ['manual', SHA, 'arn:aws:iam::1:user/alice', { build: { outputs: { version: '1.0.0' } } }],
+    );
+    assert.deepEqual(
+      (await local.store.getRun(input.run.id))!.steps.map((step) => step.key),
+      ['deploy'],
+    );
+    const promote = await call('POST', '/environments/production/promote', { to: 'staging' }, 'req-pr');
+    assert.equal(promote.statusCode, 404);
+    assert.match(String(promote.body), /no pipeline has a step with environment: staging/);
+    assert.equal((await call('POST', '/environments/production/promote', {})).statusCode, 400);
+    const none = await call('POST', '/environments/qa/rollback', {});
+    assert.deepEqual(JSON.parse(String(none.body)), {
+      error: 'environment qa has no earlier successful release',
+      kind: 'not-found',
+    });
+    assert.equal(none.statusCode, 404);
   });
 });
 

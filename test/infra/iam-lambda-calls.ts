@@ -14,6 +14,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { entryPath, FUNCTION_NAMES, type FunctionName } from '../../infra/constructs/sci-function.ts';
 import type { ServerlessCiStack } from '../../infra/stack.ts';
+import { compileSource } from '../../statemachines/compiler/compile.ts';
 import {
   ACCOUNT,
   allowed,
@@ -302,6 +303,19 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
       resource: object(key),
     }));
     assert.deepEqual(await allowed(trusted, planted), []);
+  });
+
+  test('registry credentials the compiler names: the trusted build role reads them, the untrusted one does not', async () => {
+    const compiled = compileSource('examples/release.yml', readFileSync('examples/release.yml', 'utf8'));
+    assert.ok(compiled.ok);
+    const credentials = [...JSON.stringify(compiled.value.definition).matchAll(/"Credential":"([^"]+)"/g)].map(
+      (m) => m[1]!,
+    );
+    assert.deepEqual(credentials, ['sci/dockerhub']);
+    // CodeBuild reads the secret as the build's role (ImagePullCredentialsTypeOverride: SERVICE_ROLE)
+    const reads = credentials.map((name) => ({ action: 'secretsmanager:GetSecretValue', resource: SECRET(name) }));
+    assert.deepEqual(await notAllowed(policiesOf('CiStepsRole'), reads), []);
+    assert.deepEqual(await allowed(policiesOf('CiStepsUntrustedRole'), reads), []);
   });
 
   test('each build role may list its own artifact prefix (a missing need reads as 404, not 403), and nothing else', async () => {

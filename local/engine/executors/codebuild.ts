@@ -40,7 +40,7 @@ export const codebuildExecutor: Executor = async (input, state, run, services) =
     hostEnv: services.hostEnv,
     untrusted: run.untrusted,
     untrustedPolicy: services.untrustedPolicy,
-    launcher: (image) => services.launchers.forImage(image),
+    launcher: (image, login) => services.launchers.forImage(image, login),
     onLaunch: (where) => services.onLaunch(run.runId, key, where),
     onLine: (line) => services.onLine(run.runId, key, line),
     onStart: async () => {

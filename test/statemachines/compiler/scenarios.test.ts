@@ -201,6 +201,30 @@ steps:
     );
   });
 
+  it('skips a step pulling its image with registry credentials on a fork, and pulls with them otherwise', async () => {
+    const pipeline = compile(`
+steps:
+  test: { image: { name: "node:22", credentials: "secretsmanager:sci/dockerhub" }, run: make test }
+`);
+    const pulls: unknown[] = [];
+    const build = async (c: { input: Record<string, unknown> }) =>
+      void pulls.push([c.input.ImagePullCredentialsTypeOverride, c.input.RegistryCredentialOverride]);
+    const fork = await execute(
+      pipeline.definition,
+      runInput({ event: 'pull_request', pr: { number: 7, base: 'main', fork: true } }),
+      pipeline.steps,
+      { build },
+    );
+    assert.deepEqual(pulls, []);
+    assert.deepEqual(status(fork, 'test'), {
+      status: 'skipped',
+      reason: 'image registry credentials are not available to untrusted runs (pull requests from forks)',
+    });
+    const push = await execute(pipeline.definition, runInput(), pipeline.steps, { build });
+    assert.equal(status(push, 'test').status, 'succeeded');
+    assert.deepEqual(pulls, [['SERVICE_ROLE', { Credential: 'sci/dockerhub', CredentialProvider: 'SECRETS_MANAGER' }]]);
+  });
+
   it('builds as the role, artifact prefix and cache namespace the input carries, whatever the file says', async () => {
     const pipeline = compile(`
 steps:
