@@ -1,8 +1,14 @@
 /** Two `sci run` on one SCI_HOME at once keep separate, complete runs; `sci logs --follow` streams. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collect, runsOf, sandbox, sci, sciAsync, startSci, waitForRun, type RunJson } from './helpers.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collect, runsOf, sandbox, sci, startSci, waitForRun, type RunJson } from './helpers.ts';
 
+// The ticker holds its step open until the test has a follower attached, however slow the machine.
+const gate = mkdtempSync(join(tmpdir(), 'sci-e2e-gate-'));
+const go = join(gate, 'go');
 const box = sandbox({
   '.sci/one.yml': `
 steps:
@@ -16,10 +22,13 @@ steps:
 `,
   '.sci/ticker.yml': `
 steps:
-  tick: { run: ['for i in 1 2 3; do echo "tick $i"; sleep 0.5; done'] }
+  tick: { run: ['echo "tick 1"; while [ ! -e ${go} ]; do sleep 0.1; done; echo "tick 2"; sleep 0.3; echo "tick 3"'] }
 `,
 });
-test.after(() => box.cleanup());
+test.after(() => {
+  box.cleanup();
+  rmSync(gate, { recursive: true, force: true });
+});
 
 test('two sci run processes on one state home do not corrupt each other', async () => {
   const [first, second] = await Promise.all([
@@ -50,7 +59,17 @@ test('two sci run processes on one state home do not corrupt each other', async 
 test('sci logs --follow streams a running step until it ends', async () => {
   const running = collect(startSci(box, 'run', 'ticker', '--json'));
   const run = await waitForRun(box, (r) => r.pipeline === 'ticker' && r.steps[0]?.status === 'running');
-  const followed = await sciAsync(box, 'logs', run.id, 'tick', '--follow');
+  const follower = startSci(box, 'logs', run.id, 'tick', '--follow');
+  const following = collect(follower);
+  await new Promise<void>((attached) => {
+    let seen = '';
+    follower.stdout?.on('data', (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes('tick 1')) attached();
+    });
+  });
+  writeFileSync(go, '');
+  const followed = await following;
   assert.equal(followed.code, 0);
   assert.match(followed.stdout, /tick 1\ntick 2\ntick 3\n/);
   assert.equal((await running).code, 0);
