@@ -199,11 +199,13 @@ describe('sci serve: a concurrency group without cancel_in_progress queues', () 
 
   test('a run waiting in the queue survives a restart of sci serve', async () => {
     const base = (await runsOf(s, 'ci')).length;
-    // a long first run, then a waiting second one
-    writeFileSync(join(s.repo, '.sci/ci.yml'), pipelines(false, 8)['.sci/ci.yml']);
+    // a first run that builds until the test lets it end, then a waiting second one: the first
+    // app's reporter must not see it end (and start the waiting run) before the restarted app has
+    const gate = join(s.repo, '..', 'long-run-may-end');
+    const long = pipelines(false, 0)['.sci/ci.yml'].replace('sleep 0', `while [ ! -e ${gate} ]; do sleep 0.1; done`);
+    writeFileSync(join(s.repo, '.sci/ci.yml'), long);
     git(s.repo, 'commit', '-q', '-am', 'long');
-    const long = git(s.repo, 'rev-parse', 'HEAD');
-    await push(s, long, 'r-1');
+    await push(s, git(s.repo, 'rev-parse', 'HEAD'), 'r-1');
     await until('the long run builds', running(s, base));
     await push(s, s.shas[0]!, 'r-2');
     await until('the second run waits', async () => (await runsOf(s, 'ci'))[base + 1]?.status === 'queued');
@@ -211,12 +213,16 @@ describe('sci serve: a concurrency group without cancel_in_progress queues', () 
     // the process dies: the next `sci` marks its run abandoned (crash recovery), the queue stays in the store
     await s.session.store.markAbandoned(blocker.id, 'abandoned');
     const calls = { dispatchDelivery: 0, report: 0 };
-    const restarted = await open(s.repo, s.session, calls);
-    await restarted.drained();
-    restarted.close();
-    assert.equal((await s.session.store.getRun(waiter.id))!.run.status, 'succeeded');
-    // the restarted app started it (its execution reported there) and received no delivery
-    assert.ok(calls.report >= 2, JSON.stringify(calls));
-    assert.equal(calls.dispatchDelivery, 0);
+    try {
+      const restarted = await open(s.repo, s.session, calls);
+      await restarted.drained();
+      restarted.close();
+      assert.equal((await s.session.store.getRun(waiter.id))!.run.status, 'succeeded');
+      // the restarted app started it (its execution reported there) and received no delivery
+      assert.ok(calls.report >= 2, JSON.stringify(calls));
+      assert.equal(calls.dispatchDelivery, 0);
+    } finally {
+      writeFileSync(gate, '');
+    }
   });
 });
