@@ -1,6 +1,6 @@
 // Runs every test/**/*.test.ts with node's test runner (Node 20 has no --test globs).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { bundleCli } from './bundle-cli.mjs';
@@ -13,10 +13,22 @@ function find(dir) {
   });
 }
 
+/**
+ * Files run concurrently (each in its own process, with its own temp dirs, ports and processes): most of an
+ * end-to-end file's time is spent waiting on the processes it started. The longest start first, so that no long
+ * file starts last; the spec output keeps this order whatever ends first.
+ */
+const concurrency = Number(process.env.SCI_TEST_CONCURRENCY) || Math.max(2, availableParallelism());
+const LONGEST_FIRST = ['test/e2e/containers', 'test/e2e/control', 'test/e2e/', 'test/statemachines/compiler/behaviour'];
+const rank = (file) => {
+  const i = LONGEST_FIRST.findIndex((prefix) => file.startsWith(prefix));
+  return i === -1 ? LONGEST_FIRST.length : i;
+};
+
 const filter = process.argv.slice(2);
 const files = find('test')
   .filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)))
-  .sort();
+  .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
@@ -39,10 +51,14 @@ const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout']
 if (process.env.SCI_TEST_TIMES)
   reporters.push('--test-reporter=./scripts/test-times.mjs', `--test-reporter-destination=${times}`);
 const start = performance.now();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...reporters, ...files], {
-  stdio: 'inherit',
-  env,
-});
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...reporters, ...files],
+  {
+    stdio: 'inherit',
+    env,
+  },
+);
 await prebuilt;
 if (process.env.SCI_TEST_TIMES) {
   process.stdout.write(readFileSync(times, 'utf8'));
