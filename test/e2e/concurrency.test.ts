@@ -1,8 +1,14 @@
 /** Two `sci run` on one SCI_HOME at once keep separate, complete runs; `sci logs --follow` streams. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { collect, runsOf, sandbox, sci, sciAsync, startSci, waitForRun, type RunJson } from './helpers.ts';
 
+// the ticker waits after its first line until the test has seen `sci logs --follow` print it (bounded: 120 s)
+const gate = mkdtempSync(join(tmpdir(), 'sci-ticker-'));
+const released = join(gate, 'released');
 const box = sandbox({
   '.sci/one.yml': `
 steps:
@@ -16,10 +22,17 @@ steps:
 `,
   '.sci/ticker.yml': `
 steps:
-  tick: { run: ['for i in 1 2 3; do echo "tick $i"; sleep 0.5; done'] }
+  tick:
+    run:
+      - echo "tick 1"
+      - for i in $(seq 1200); do [ -e ${released} ] && break; sleep 0.1; done
+      - for i in 2 3; do echo "tick $i"; sleep 0.5; done
 `,
 });
-test.after(() => box.cleanup());
+test.after(() => {
+  box.cleanup();
+  rmSync(gate, { recursive: true, force: true });
+});
 
 test('two sci run processes on one state home do not corrupt each other', async () => {
   const [first, second] = await Promise.all([
@@ -50,8 +63,21 @@ test('two sci run processes on one state home do not corrupt each other', async 
 test('sci logs --follow streams a running step until it ends', async () => {
   const running = collect(startSci(box, 'run', 'ticker', '--json'));
   const run = await waitForRun(box, (r) => r.pipeline === 'ticker' && r.steps[0]?.status === 'running');
-  const followed = await sciAsync(box, 'logs', run.id, 'tick', '--follow');
-  assert.equal(followed.code, 0);
-  assert.match(followed.stdout, /tick 1\ntick 2\ntick 3\n/);
+  const follower = startSci(box, 'logs', run.id, 'tick', '--follow');
+  const followed = collect(follower);
+  // the step is still running: what the follower prints now was streamed, not read after the end
+  await new Promise<void>((resolve) => {
+    let seen = '';
+    follower.stdout?.on('data', (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes('tick 1\n')) resolve();
+    });
+    follower.on('close', () => resolve()); // and the assertions below say what went wrong
+  });
+  const shown = JSON.parse((await sciAsync(box, 'show', run.id, '--json')).stdout) as RunJson;
+  assert.equal(shown.steps[0]?.status, 'running', 'tick 1 was printed while the step still ran');
+  writeFileSync(released, '');
+  assert.equal((await followed).code, 0);
+  assert.match((await followed).stdout, /tick 1\ntick 2\ntick 3\n/);
   assert.equal((await running).code, 0);
 });
