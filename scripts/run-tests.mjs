@@ -1,6 +1,6 @@
 // Runs every test/**/*.test.ts with node's test runner (Node 20 has no --test globs).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { bundleCli } from './bundle-cli.mjs';
@@ -14,11 +14,12 @@ function find(dir) {
 }
 
 /**
- * Files run concurrently (each in its own process, with its own temp dirs, ports and processes): most of an
- * end-to-end file's time is spent waiting on the processes it started. The longest start first, so that no long
- * file starts last; the spec output keeps this order whatever ends first.
+ * SCI_TEST_CONCURRENCY=N runs N files at once (each in its own process, with its own temp dirs, ports and
+ * processes); without it, node's default (one less than the cores: one file at a time here). docs/testing.md
+ * says what two at a time gave. The longest files start first, so that none starts last; the spec output keeps
+ * this order whatever ends first.
  */
-const concurrency = Number(process.env.SCI_TEST_CONCURRENCY) || Math.max(2, availableParallelism());
+const concurrency = process.env.SCI_TEST_CONCURRENCY ? [`--test-concurrency=${process.env.SCI_TEST_CONCURRENCY}`] : [];
 const LONGEST_FIRST = ['test/e2e/containers', 'test/e2e/control', 'test/e2e/', 'test/statemachines/compiler/behaviour'];
 const rank = (file) => {
   const i = LONGEST_FIRST.findIndex((prefix) => file.startsWith(prefix));
@@ -51,14 +52,10 @@ const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout']
 if (process.env.SCI_TEST_TIMES)
   reporters.push('--test-reporter=./scripts/test-times.mjs', `--test-reporter-destination=${times}`);
 const start = performance.now();
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...reporters, ...files],
-  {
-    stdio: 'inherit',
-    env,
-  },
-);
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...concurrency, ...reporters, ...files], {
+  stdio: 'inherit',
+  env,
+});
 await prebuilt;
 if (process.env.SCI_TEST_TIMES) {
   process.stdout.write(readFileSync(times, 'utf8'));
