@@ -2,12 +2,15 @@
  * Dashboard server time with a long history: 100,000 runs (20 pipelines in folders, 5,000 runs
  * each) written to an in-memory dynalite, then the home and pipeline pages' API requests timed
  * over loopback HTTP, as the page asks for them, the store served by a dynalite process of its own.
- * Bounded: one seeding, 40 requests per row.
+ * Each row gives the round trip, the server time (request in → response written) and, of it, the
+ * time spent waiting for the store, as medians and p95s.
+ * Bounded: one seeding, SCI_BENCH_REQUESTS (default 100) requests per row.
  * `node --import tsx bench/dashboard.ts` (SCI_BENCH_RUNS to change the count)
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
+import { loadavg } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -51,7 +54,7 @@ const STATUSES = [
   'cancelled',
   'succeeded',
 ] as const;
-const REQUESTS = 40;
+const REQUESTS = Number(process.env.SCI_BENCH_REQUESTS ?? 100);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))] ?? 0;
@@ -106,32 +109,64 @@ await Promise.all(inflight);
 if (batch.length > 0) await flush(batch);
 const seeded = performance.now() - t0;
 
+/** Milliseconds the current request spent waiting for the store (one request at a time). */
+let storeMs = 0;
+const timedStore = new Proxy(store, {
+  get(target, name, receiver) {
+    const value = Reflect.get(target, name, receiver) as unknown;
+    if (typeof value !== 'function') return value;
+    return async (...args: unknown[]) => {
+      const start = performance.now();
+      try {
+        return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+      } finally {
+        storeMs += performance.now() - start;
+      }
+    };
+  },
+});
+
 const refused = async () => ({ ok: false, status: 409, message: 'bench' }) as const;
 const routes = dashboardRoutes({
-  store,
+  store: timedStore,
   title: 'bench',
   actor: 'bench',
   logs: { read: async () => ({ text: '', next: '0' }) },
   actions: { decide: refused, cancel: refused, redrive: refused },
 });
-const http = createServer((req, res) => void routes(req, res));
+/** Server time of the last request: from its arrival to its response written. */
+let serverMs = 0;
+const http = createServer((req, res) => {
+  const start = performance.now();
+  storeMs = 0;
+  res.on('finish', () => {
+    serverMs = performance.now() - start;
+  });
+  void routes(req, res);
+});
 await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
 const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
 
 async function timed(label: string, path: () => string): Promise<void> {
   await fetch(base + path()).then((r) => r.text());
   const samples: number[] = [];
+  const server: number[] = [];
+  const stored: number[] = [];
   let bytes = 0;
   for (let i = 0; i < REQUESTS; i++) {
     const start = performance.now();
     const res = await fetch(base + path());
     const body = await res.text();
     samples.push(performance.now() - start);
+    server.push(serverMs);
+    stored.push(storeMs);
     if (!res.ok) throw new Error(`${label}: ${res.status} ${body}`);
     bytes = body.length;
   }
+  const ms = (xs: number[]) => `${median(xs).toFixed(1)} / ${p95(xs).toFixed(1)}`;
+  const own = server.map((t, i) => t - stored[i]!);
   console.log(
-    `| ${label} | ${median(samples).toFixed(1)} ms | ${p95(samples).toFixed(1)} ms | ${(bytes / 1024).toFixed(1)} KB |`,
+    `| ${label} | ${ms(samples)} | ${ms(server)} | ${ms(stored)} | ${ms(own)} | ${(bytes / 1024).toFixed(1)} KB |`,
   );
 }
 
@@ -140,7 +175,12 @@ console.log(
   `${RUNS.toLocaleString('en')} runs in ${PIPELINES.length} pipelines seeded in ${(seeded / 1000).toFixed(1)} s\n`,
 );
 console.log(
-  '| request (server on loopback; dynalite in memory, in its own process) | median | p95 | response |\n| --- | --- | --- | --- |',
+  `load average before timing: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(', ')}\n`,
+);
+console.log(
+  '| request (ms: median / p95) | round trip | server | of which store | server without store | response |\n| --- | --- | --- | --- | --- | --- |',
 );
 await timed('home: `GET /api/home` (20 pipelines × last 5 runs, one Query)', () => '/api/home');
 await timed('pipeline page 1: `GET /api/pipeline` (25 runs)', () => `/api/pipeline?repo=octo/app&id=ci`);
@@ -153,6 +193,11 @@ await timed(
   () => '/api/pipeline?repo=octo/app&id=ci&branch=feature/3',
 );
 
+console.log(
+  `\nload average after timing: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(', ')}`,
+);
 http.close();
 client.destroy();
 store$.stdin.end();

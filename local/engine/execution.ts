@@ -78,7 +78,7 @@ function interpret(
   const carried = req.carried ? { carried: req.carried } : {};
   const handlers = taskHandlers(
     req.definition,
-    { runId: req.runId, steps: req.steps, untrusted: req.untrusted, signal, ...carried },
+    { runId: req.runId, steps: req.steps, untrusted: req.untrusted, signal, buildFailures: new Map(), ...carried },
     services,
   );
   // The compiler's output is checked against asl-validator by its own tests; validating again

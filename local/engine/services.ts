@@ -62,6 +62,8 @@ export interface TaskRun {
   signal: AbortSignal;
   /** A redrive's steps that succeeded before: their tasks are not run again and their records stand. */
   carried?: ReadonlySet<string>;
+  /** Why each step's last build failed, in the build's words (executors/build-failures.ts). */
+  buildFailures?: Map<string, string>;
 }
 
 /** One executor per Task resource (as the interpreter has one per state type). */

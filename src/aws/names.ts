@@ -47,3 +47,18 @@ export function consoleUrl(executionArn: string): string {
   const region = executionArn.split(':')[3] ?? 'us-east-1';
   return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
 }
+
+/**
+ * The CodeBuild console page of a build, from its ARN (`arn:aws:codebuild:<region>:<account>:build/<project>:<uuid>`,
+ * what the reporter stores as a step's `buildId`): `…/codesuite/codebuild/projects/<project>/build/<project>%3A<uuid>`,
+ * the address the Jenkins CodeBuild plugin links (jenkinsci/codebuild-cloud-plugin, `CodeBuildComputer.getBuildUrl`).
+ * Undefined for anything else: a local run has no build.
+ */
+export function buildConsoleUrl(buildArn: string | undefined): string | undefined {
+  const m = /^arn:aws:codebuild:([a-z0-9-]+):\d{12}:build\/([A-Za-z0-9][A-Za-z0-9_-]*):([0-9a-f-]+)$/.exec(
+    buildArn ?? '',
+  );
+  if (!m) return undefined;
+  const [, region, project, uuid] = m;
+  return `https://${region}.console.aws.amazon.com/codesuite/codebuild/projects/${project}/build/${encodeURIComponent(`${project}:${uuid}`)}?region=${region}`;
+}

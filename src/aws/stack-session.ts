@@ -59,6 +59,10 @@ export async function openStackSession(options: StackSessionOptions): Promise<St
   }
   const outputs = await readStackOutputs(cloudformation, options.stack)
     .catch((error: Error) => {
+      if (error.name === 'CredentialsProviderError')
+        throw new StackSessionError(
+          `no AWS credentials found (${error.message}): configure them as for the AWS CLI (aws configure, aws sso login) or pass --profile`,
+        );
       throw new StackSessionError(
         `cannot read stack ${options.stack} in ${region}: ${error.name}: ${error.message} (your credentials need cloudformation:DescribeStacks)`,
       );

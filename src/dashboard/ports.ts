@@ -21,6 +21,8 @@ export interface RunActions {
 export interface RunLinks {
   /** The execution in the Step Functions console. */
   execution?: string;
+  /** Each step's (latest) build in the CodeBuild console, by step key. */
+  builds?: Record<string, string>;
 }
 
 /** An environment on the environments page: its current release and its history, newest first. */

@@ -98,7 +98,7 @@ export function dashboardRoutes(deps: DashboardDeps): (req: IncomingMessage, res
     run: found.run,
     steps: found.steps,
     cost: { ...runCost(found, prices), estimated: found.run.executionArn?.startsWith('local:') ?? false },
-    links: runLinks(found.run),
+    links: runLinks(found.run, found.steps),
   });
 
   const page: Handler = async (_req, res) =>

@@ -18,6 +18,11 @@ export class WorkQueue<T> {
     this.pump();
   }
 
+  /** Items accepted and not handled yet (waiting or being handled). */
+  get size(): number {
+    return this.waiting.length + this.active;
+  }
+
   /** Resolves once every accepted item has been handled. */
   drained(): Promise<void> {
     if (this.active === 0 && this.waiting.length === 0) return Promise.resolve();

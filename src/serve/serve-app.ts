@@ -5,6 +5,7 @@
  * over the local clone and the local runtime (local/runtime.ts), whose executions report to the
  * reporter Lambda's use case.
  */
+import { join } from 'node:path';
 import type { UntrustedPolicy } from '../../local/build-runner/isolation.ts';
 import type { LocalSession } from '../../local/session.ts';
 import type { ContainerMode } from '../../local/containers/engine.ts';
@@ -12,7 +13,7 @@ import { readGitFacts } from '../../local/git-facts.ts';
 import { localRuntime, type CoreCalls } from '../../local/runtime.ts';
 import { LoggedStatuses } from '../../local/status-log.ts';
 import { resumeQueues } from '../core/concurrency.ts';
-import type { PipelineSource, QueuedDelivery } from '../core/ports.ts';
+import type { PipelineSource } from '../core/ports.ts';
 import { dispatchDelivery, type DeliveryDeps } from '../github/dispatch-delivery.ts';
 import { receiveDelivery, type IngressDeps } from '../github/ingress.ts';
 import { GitRepository } from '../source/git-source.ts';
@@ -23,6 +24,7 @@ import { LocalReleaser } from '../../local/engine/local-release.ts';
 import { firstTime, memoizedSource, RecentDeliveries } from './deliveries.ts';
 import type { ServeHandlers } from './http.ts';
 import { WorkQueue } from './local-queue.ts';
+import { DeliverySpool, type Spooled } from './spool.ts';
 
 export interface ServeOptions {
   repoDir: string;
@@ -48,6 +50,10 @@ export interface ServeApp {
   repo: string | undefined;
   /** Resolves when every accepted delivery is dispatched and every run it started (followers too) has ended. */
   drained(): Promise<void>;
+  /** Deliveries answered 202 and not dispatched yet (kept on disk in `spool`). */
+  undispatched(): number;
+  /** Where those deliveries wait: the next `sci serve` dispatches what a stopped one left there. */
+  spool: string;
   /** Ends the helper git process (it ends by itself when this process exits). */
   close(): void;
 }
@@ -91,20 +97,35 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
     o.log(`run ${runId} started: its concurrency group had nothing in progress`);
   const deliveryDeps: DeliveryDeps = { ...runtime.dispatch, repos: new GitRepository(o.repoDir, source) };
   const handle = o.core?.dispatchDelivery ?? dispatchDelivery;
+  const spool = new DeliverySpool(join(o.session.home, 'deliveries'));
   // One dispatcher at a time, as a FIFO queue would: dispatching is short, and runs go on in the background.
-  const deliveries = new WorkQueue<QueuedDelivery>(
-    async (d) => {
-      if (await firstTime(o.session.store, d)) o.log(`${d.deliveryId}: ${describe(await handle(deliveryDeps, d))}`);
-      else o.log(`${d.deliveryId}: already handled before a restart; nothing runs`);
+  const deliveries = new WorkQueue<{ spooled: Spooled; left: boolean }>(
+    async ({ spooled, left }) => {
+      const d = spooled.delivery;
+      try {
+        // one a stopped sci serve left may be recorded, even half dispatched: dispatching it again completes it
+        if ((await firstTime(o.session.store, d)) || left)
+          o.log(`${d.deliveryId}: ${describe(await handle(deliveryDeps, d))}`);
+        else o.log(`${d.deliveryId}: already handled before a restart; nothing runs`);
+      } finally {
+        // a dispatch that failed is logged (below), not retried at every start
+        await spool.remove(spooled);
+      }
     },
     1,
     failed('delivery'),
   );
+  const left = await spool.left();
+  for (const file of left.unreadable) o.log(`${file}: not a delivery; set aside`);
+  if (left.spooled.length > 0)
+    o.log(`${left.spooled.length} deliveries accepted before sci serve stopped, not dispatched: dispatching them now`);
+  for (const spooled of left.spooled) deliveries.push({ spooled, left: true });
   const commits = commitChecker(o.repoDir);
   const deps: IngressDeps = {
     secret: async () => o.secret,
     store: new RecentDeliveries(),
-    queue: { enqueue: async (d) => deliveries.push(d) },
+    // on disk before the 202: an accepted delivery outlives this process
+    queue: { enqueue: async (d) => deliveries.push({ spooled: await spool.put(d), left: false }) },
     trust: { repos: repo ? [repo] : 'any', senders: [] },
     clock: { now: () => new Date() },
     admit: async (payload, event) => {
@@ -117,6 +138,8 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
   return {
     repo,
     close: () => commits.close(),
+    undispatched: () => deliveries.size,
+    spool: spool.dir,
     drained: async () => {
       await deliveries.drained();
       await runtime.executions.settled();

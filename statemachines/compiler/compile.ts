@@ -16,7 +16,7 @@ import { emitBlock } from './layout.ts';
 import { estimate, LIMITS, type Estimates } from './limits.ts';
 import { visibility } from './visibility.ts';
 import { runContextState } from './run-context.ts';
-import { emitPart, emitPlan, partId, partsOf, planParts, type CompiledPart } from './split.ts';
+import { emitPart, emitPlan, foldSmallParts, partId, partsOf, planParts, type CompiledPart } from './split.ts';
 import { pullPrelude } from './run-task.ts';
 import { DEFAULT_TARGET, stateEntry, type CompileTarget, type InstanceInfo, type Scope } from './scope.ts';
 
@@ -146,18 +146,23 @@ function compileSplit(
         share(LIMITS.historyEvents, whole.maxHistoryEvents),
       ),
     );
+  // Steps the root may run itself (foldSmallParts): as many as a part to start with.
+  let room = budget;
   for (;;) {
     const scope = newScope(pipeline, instances, layout, target, options.callees ?? new Map());
-    const plan = planParts(layout.root, budget);
+    const plan = foldSmallParts(planParts(layout.root, budget), Math.max(1, Math.floor(budget / 8)), room);
     const ids = new Map(partsOf(plan).map((block, i) => [block, partId(pipeline.id, i + 1)] as const));
     const parts = [...ids].map(([block, id]) => emitPart(scope, id, block));
     const states: Record<string, State> = {};
     const root = rootMachine(scope, states, emitPlan(scope, plan, emitResult(scope, states), ids, states));
     if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
-    const over = [root.estimates, ...parts.map((p) => p.estimates)].flatMap((e) => checkLimits(pipeline, e));
+    const rootOver = checkLimits(pipeline, root.estimates);
+    const over = [...rootOver, ...parts.flatMap((p) => checkLimits(pipeline, p.estimates))];
     if (over.length === 0) return ok(compiled(scope, instances, root, parts));
-    if (budget === 1) return fail(over);
-    budget = Math.max(1, Math.floor(budget * 0.75));
+    // A root over the quotas runs fewer steps itself first; parts over them get a smaller budget.
+    if (rootOver.length > 0 && room > 0) room = Math.floor(room / 2);
+    else if (budget === 1) return fail(over);
+    else budget = Math.max(1, Math.floor(budget * 0.75));
   }
 }
 

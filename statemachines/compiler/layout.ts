@@ -201,11 +201,16 @@ export function emitDetached(scope: Scope, block: Block): StateMachine {
   return { StartAt: start, States: closeBranch(scope, states) };
 }
 
+/** Emits `block` into `states` before `next` (null: the end of the branch, see `closeBranch`); returns its entry state. */
+export function emitInline(scope: Scope, block: Block, next: string | null, states: Record<string, State>): string {
+  return emitBlock(scope, block, stateEntry(next ?? END), states).name();
+}
+
 /**
  * Replaces the END placeholder: `End: true` where a state may end, and a `Succeed` state
  * where only a state name will do (Choice targets, catchers).
  */
-function closeBranch(scope: Scope, states: Record<string, State>): Record<string, State> {
+export function closeBranch(scope: Scope, states: Record<string, State>): Record<string, State> {
   let done: string | undefined;
   const target = (n: string): string => {
     if (n !== END) return n;

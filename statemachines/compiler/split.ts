@@ -14,14 +14,15 @@ import { inExecutionOrder, renderAsl } from '../asl/render.ts';
 import { RESOURCES, type State, type StateMachine, type TaskState } from '../asl/types.ts';
 import { member } from './context.ts';
 import type { Block } from './dag.ts';
-import { emitDetached, MAX_BRANCHES, parallelSelector } from './layout.ts';
+import { closeBranch, emitDetached, emitInline, MAX_BRANCHES, parallelSelector } from './layout.ts';
 import { estimate, type Estimates } from './limits.ts';
 import { CONTEXT } from './run-context.ts';
 import type { Scope } from './scope.ts';
 
-/** How the root runs the parts: a part is one child execution. */
+/** How the root runs the parts: a part is one child execution; an inline block runs in the root itself. */
 export type PartPlan =
   | { kind: 'part'; block: Block }
+  | { kind: 'inline'; block: Block }
   | { kind: 'seq'; items: PartPlan[] }
   | { kind: 'par'; branches: PartPlan[] };
 
@@ -87,8 +88,43 @@ export function planParts(block: Block, budget: number): PartPlan {
   return { kind: 'par', branches: [...out, ...bins.map((b) => wrap(b.blocks))] };
 }
 
+/**
+ * Folds the smallest parts back into the root: a deep DAG cut top-down leaves its "spine" (the step
+ * before each Parallel too large for one part) and the leftovers of each level as parts of a few
+ * steps, each a machine of its own. Parts of at most `small` steps run inline in the root instead,
+ * smallest first (then in execution order), while the root has room for `room` more steps (the
+ * root is a machine under the same quotas).
+ */
+export function foldSmallParts(plan: PartPlan, small: number, room: number): PartPlan {
+  const sizes = new Map<Block, number>();
+  const collect = (p: PartPlan): void => {
+    if (p.kind === 'part') {
+      const n = stepCount(p.block);
+      if (n <= small) sizes.set(p.block, n);
+    } else if (p.kind !== 'inline') for (const c of p.kind === 'seq' ? p.items : p.branches) collect(c);
+  };
+  collect(plan);
+  const folded = new Set<Block>();
+  let left = room;
+  // A stable sort: equal sizes keep their execution order.
+  for (const [block, n] of [...sizes].sort((a, b) => a[1] - b[1])) {
+    if (n > left) break;
+    folded.add(block);
+    left -= n;
+  }
+  const visit = (p: PartPlan): PartPlan => {
+    if (p.kind === 'part') return folded.has(p.block) ? { kind: 'inline', block: p.block } : p;
+    if (p.kind === 'inline') return p;
+    return p.kind === 'seq'
+      ? { kind: 'seq', items: p.items.map(visit) }
+      : { kind: 'par', branches: p.branches.map(visit) };
+  };
+  return visit(plan);
+}
+
 /** The parts of `plan` in execution order (pre-order). */
 export function partsOf(plan: PartPlan): Block[] {
+  if (plan.kind === 'inline') return [];
   if (plan.kind === 'part') return [plan.block];
   return (plan.kind === 'seq' ? plan.items : plan.branches).flatMap(partsOf);
 }
@@ -135,6 +171,7 @@ export function emitPlan(
 ): string {
   if (plan.kind === 'seq')
     return plan.items.reduceRight<string | null>((after, item) => emitPlan(scope, item, after, ids, states), next)!;
+  if (plan.kind === 'inline') return emitInline(scope, plan.block, next, states);
   const flow = next === null ? { End: true as const } : { Next: next };
   if (plan.kind === 'part') {
     const id = ids.get(plan.block)!;
@@ -145,7 +182,7 @@ export function emitPlan(
   const branches = plan.branches.length <= MAX_BRANCHES ? plan.branches : groupPlans(plan.branches);
   const rendered: StateMachine[] = branches.map((b) => {
     const own: Record<string, State> = {};
-    return { StartAt: emitPlan(scope, b, null, ids, own), States: own };
+    return { StartAt: emitPlan(scope, b, null, ids, own), States: closeBranch(scope, own) };
   });
   const name = scope.names.claim('run parts');
   states[name] = { Type: 'Parallel', Branches: rendered, ResultSelector: parallelSelector(rendered.length), ...flow };

@@ -8,6 +8,7 @@ import { openLocalStore, type LocalStore } from '../../local/store/dynalite-serv
 import { onBuildState, onExecutionStatus, type ReportDeps } from '../../src/core/report.ts';
 import { noExecutions, recordingStatuses } from './fixtures.ts';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { runBlock, runView } from '../../src/cli/output/run-view.ts';
 
 let home: string;
 let local: LocalStore;
@@ -96,6 +97,22 @@ describe('reporter on the real store', () => {
     await onBuildState(deps, build('RUNB', 'sci-steps:2'));
     const step = (await local.store.getRun('RUNB'))!.steps.find((s) => s.key === 'build')!;
     assert.deepEqual([step.status, step.attempts], ['running', 2]);
+  });
+
+  test('a build start stores its build ARN; sci show links the step to the build in the CodeBuild console', async () => {
+    await newRun('RUNL');
+    const arn = 'arn:aws:codebuild:eu-west-1:123456789012:build/sci-steps:0d3b7e1c-1111-4a2b-9c3d-000000000002';
+    await onBuildState({ store: local.store, clock: { now: () => new Date() } }, build('RUNL', arn));
+    const view = runView((await local.store.getRun('RUNL'))!);
+    const url = `https://eu-west-1.console.aws.amazon.com/codesuite/codebuild/projects/sci-steps/build/sci-steps%3A0d3b7e1c-1111-4a2b-9c3d-000000000002?region=eu-west-1`;
+    assert.deepEqual(
+      view.steps.map((s) => [s.name, s.status, s.build]),
+      [
+        ['build', 'running', url],
+        ['ship', 'pending', undefined],
+      ],
+    );
+    assert.ok(runBlock((await local.store.getRun('RUNL'))!).includes(`      build: ${url}`));
   });
 
   test("an execution that ends (aborted) while its run holds an environment frees the lock; another run's lock stays", async () => {

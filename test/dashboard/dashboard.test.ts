@@ -200,9 +200,6 @@ test('approve in the page resumes the run, and the graph follows live', async ()
   const ended = await running;
   assert.equal(ended.code, 0, ended.stderr);
   assert.equal(runsOf(ended.stdout)[0]?.status, 'succeeded');
-  await page.goto(base);
-  await page.locator('.pipeline').first().waitFor();
-  await shoot(page, 'dashboard-home.png');
   await page.close();
 });
 
@@ -254,6 +251,12 @@ test('environments: current releases and history; Rollback and Promote run the r
   await staging.getByLabel('Promote to').selectOption('production');
   await staging.getByRole('button', { name: 'Promote staging' }).click();
   await production.locator('tbody tr').nth(3).waitFor({ timeout: 30_000 });
+  await production.locator('tbody tr').first().locator('.badge', { hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
+  await shoot(page, 'dashboard-envs.png');
+  // the home page last, with every pipeline the tests ran
+  await page.goto(base);
+  await page.locator('.pipeline').first().waitFor();
+  await shoot(page, 'dashboard-home.png');
   await page.close();
 });
 

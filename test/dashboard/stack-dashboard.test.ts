@@ -313,6 +313,10 @@ describe('sci ui --stack', () => {
       (s) => s.key === 'build',
     )!;
     assert.deepEqual([build.buildId, build.attempts], [BUILD, 1]);
+    assert.equal(
+      (run.body.links as { builds?: Record<string, string> }).builds?.build,
+      `https://eu-west-1.console.aws.amazon.com/codesuite/codebuild/projects/sci-steps/build/sci-steps%3A${BUILD.split(':').at(-1)}?region=eu-west-1`,
+    );
   });
 
   test("a step's log is its build's CloudWatch stream, tailed with the next token until the step ends", async () => {

@@ -4,10 +4,10 @@
  * ends with exit 1, never a stack trace, and the store still opens afterwards.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { runsOf, sandbox, sci, step, type Sandbox } from './helpers.ts';
+import { runsOf, SCI, sandbox, sci, step, type Sandbox } from './helpers.ts';
 
 const boxes: Sandbox[] = [];
 after(() => {
@@ -29,13 +29,19 @@ function smallDiskSandbox(pipeline: string): Sandbox | undefined {
 
 const skip = process.getuid?.() !== 0 && process.env.CI !== 'true' ? 'mounting a small tmpfs needs root' : false;
 
-function assertCleanFailure(box: Sandbox, failing: string, reason: RegExp): void {
-  const r = sci(box, 'run', '--json', '--no-containers');
+function assertCleanFailure(
+  box: Sandbox,
+  failing: string,
+  reason: RegExp,
+  r = sci(box, 'run', '--json', '--no-containers'),
+): void {
   assert.equal(r.code, 1, r.stderr);
   assert.doesNotMatch(r.stderr, /node:| {4}at |ENOSPC.*errno|internal error/, r.stderr);
   const [run] = runsOf(r.stdout);
   assert.equal(run?.status, 'failed');
   assert.equal(step(run!, failing).status, 'failed');
+  // what sci show prints: the disk's reason, not the generic "failed (States.TaskFailed)"
+  assert.match(step(run!, failing).reason ?? '', /^disk full while /);
   assert.equal(step(run!, 'after').status, 'succeeded', 'the run goes on after the step that filled the disk');
   const logs = readdirSync(`${box.home}/logs/${run!.id}`);
   assert.ok(logs.includes(`${failing}.log`));
@@ -86,4 +92,37 @@ steps:
     run: echo after
 `);
   assertCleanFailure(box!, 'build', /\[sci\] failed: disk full while saving the step's files \(ENOSPC/);
+});
+
+const FLOOD = `name: ci
+on: { push: {} }
+steps:
+  flood:
+    run: head -c 30000000 /dev/zero | tr '\\0' x | fold -w 100
+  after:
+    needs: [flood]
+    if: always()
+    run: echo after
+`;
+
+test('a step whose log passes the file size limit (ulimit -f: EFBIG) fails with the reason; the run goes on', {
+  timeout: 120_000,
+}, () => {
+  // RLIMIT_FSIZE needs no root: sci run (and the store it starts) may write no file past 4 MB
+  const box = sandbox({ '.sci/ci.yml': FLOOD });
+  const ran = spawnSync(
+    'bash',
+    ['-c', 'ulimit -f 4096 && exec "$0" "$@"', process.execPath, SCI, 'run', '--json', '--no-containers'],
+    {
+      cwd: box.repo,
+      env: { ...process.env, SCI_HOME: box.home },
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
+  assertCleanFailure(box, 'flood', /\[sci\] failed: disk full while writing the step log \(EFBIG/, {
+    code: ran.status,
+    stdout: ran.stdout,
+    stderr: ran.stderr,
+  });
 });

@@ -58,6 +58,10 @@ export const codebuildExecutor: Executor = async (input, state, run, services) =
     Logs: { DeepLink: outcome.logFile },
     ExportedEnvironmentVariables: outcome.exported,
   };
-  if (outcome.status === 'SUCCEEDED') return { Build: build };
+  if (outcome.status === 'SUCCEEDED') {
+    run.buildFailures?.delete(key);
+    return { Build: build };
+  }
+  run.buildFailures?.set(key, outcome.reason);
   throw new TaskError('States.TaskFailed', JSON.stringify({ Build: build, Reason: outcome.reason }));
 };

@@ -12,6 +12,7 @@ import {
 import { TaskError } from '../errors.ts';
 import { replaceSentinels } from '../sentinels.ts';
 import type { EngineServices, Executor } from '../services.ts';
+import { withBuildReason } from './build-failures.ts';
 import { carriedAttributes, carriedWriteKey } from './carried.ts';
 
 /** `DynamoDB.` for optimised integrations, `DynamoDb.` for `aws-sdk:dynamodb:*` (as on AWS). */
@@ -57,6 +58,8 @@ export async function getItem(input: unknown, services: EngineServices, prefix: 
 
 export const updateItemExecutor: Executor = (input, _state, run, services) => {
   const carried = carriedWriteKey(run, input);
-  return carried ? carriedAttributes(services, run, carried) : updateItem(input, services, 'DynamoDB');
+  return carried
+    ? carriedAttributes(services, run, carried)
+    : updateItem(withBuildReason(run, input), services, 'DynamoDB');
 };
 export const getItemExecutor: Executor = (input, _state, _run, services) => getItem(input, services, 'DynamoDB');

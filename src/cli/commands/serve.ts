@@ -60,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   // without a secret no delivery could be verified: the webhook stays off, the dashboard works
   const server = createServeServer(secret ? app.handlers : { dashboard: app.handlers.dashboard });
+  // the first Ctrl-C stops accepting: the backlog is dispatched and the runs end, unless a second one comes
   await serveUntilSignal(
     server,
     port,
@@ -68,6 +69,19 @@ export async function run(argv: string[]): Promise<number> {
         ? `sci serve: dashboard ${url} (webhook: POST ${url}webhook) for ${app.repo ?? repoDir}`
         : `sci serve: dashboard ${url} for ${app.repo ?? repoDir} (webhook off: set SCI_WEBHOOK_SECRET to the GitHub webhook's secret to turn it on)`,
     log,
+    {
+      stopping: () =>
+        log(
+          `stopping: ${app.undispatched()} accepted deliveries to dispatch, then the runs to end (Ctrl-C again to ` +
+            `stop now: deliveries not dispatched yet stay in ${app.spool} for the next sci serve)`,
+        ),
+      again: () => {
+        log(
+          `stopped: ${app.undispatched()} accepted deliveries left in ${app.spool}; the next sci serve dispatches them`,
+        );
+        process.exit(130);
+      },
+    },
   );
   await app.drained();
   app.close();

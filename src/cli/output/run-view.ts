@@ -4,6 +4,7 @@
  */
 import { DEFAULT_PRICE_REGION, PRICE_REGIONS, pricesFor, runCost, type PriceTable } from '../../core/cost.ts';
 import type { RunWithSteps, StepRecord } from '../../core/ports.ts';
+import { buildConsoleUrl } from '../../aws/names.ts';
 import { CliUsageError } from '../errors.ts';
 import { printable } from './printable.ts';
 
@@ -14,6 +15,8 @@ export interface StepView {
   startedAt: string | null;
   endedAt: string | null;
   reason?: string;
+  /** The step's latest build in the CodeBuild console (runs on AWS only). */
+  build?: string;
 }
 
 export interface RunView {
@@ -54,10 +57,17 @@ export function runView({ run, steps }: RunWithSteps, prices: PriceTable = cliPr
       startedAt: s.startedAt ?? null,
       endedAt: s.endedAt ?? null,
       ...(s.reason ? { reason: s.reason } : {}),
+      ...withBuild(s),
     })),
     cost: { usd: cost.usd, transitions: cost.transitions, buildSeconds: cost.buildSeconds },
     attempt: runAttempt(run),
   };
+}
+
+/** `{ build: <CodeBuild console URL> }` for a step that ran on CodeBuild; `{}` locally. */
+function withBuild(step: StepRecord): { build?: string } {
+  const url = buildConsoleUrl(step.buildId);
+  return url ? { build: url } : {};
 }
 
 /** The prices of `SCI_COST_REGION` (default us-east-1); a region without prices is a usage error. */
@@ -111,7 +121,13 @@ export function runBlock(rws: RunWithSteps, now?: number, spinner?: string): str
   const steps = orderedSteps(rws.steps);
   const width = Math.max(4, ...steps.map((s) => printable(s.name).length));
   const header = `${printable(run.pipeline)}  ${run.status}  ${duration(run.startedAt ?? run.createdAt, run.endedAt, now)}  (run ${run.id}${run.redriveCount ? `, attempt ${runAttempt(run)}` : ''})`;
-  return [header, ...steps.map((s) => stepLine(s, width, now, spinner))];
+  return [
+    header,
+    ...steps.flatMap((s) => {
+      const { build } = withBuild(s);
+      return [stepLine(s, width, now, spinner), ...(build ? [`      build: ${build}`] : [])];
+    }),
+  ];
 }
 
 /** A step by display name (`test (node=20)`) or key. */

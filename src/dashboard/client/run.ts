@@ -21,7 +21,7 @@ interface RunState {
   run: RunRecord;
   steps: StepRecord[];
   /** Console pages of a run on AWS (`RunLinks`, src/dashboard/ports.ts). */
-  links: { execution?: string };
+  links: { execution?: string; builds?: Record<string, string> };
   cost: RunCost & { steps: Record<string, { usd: number; buildSeconds: number }> };
 }
 
@@ -124,7 +124,7 @@ export function Run({ runId }: { runId: string }) {
         <tbody>${steps.map(
           (s) => html`<tr key=${s.key} class=${s.key === selected ? 'selected' : ''}>
           <td><button type="button" class="link" aria-pressed=${s.key === selected ? 'true' : 'false'} onClick=${() => select(s.key)}>${s.name}</button></td>
-          <td><${StatusBadge} status=${s.status} />${s.attempts > 1 ? html` <span class="muted">attempt ${s.attempts}</span>` : null}</td>
+          <td><${StatusBadge} status=${s.status} />${s.attempts > 1 ? html` <span class="muted">attempt ${s.attempts}</span>` : null}${state.links.builds?.[s.key] ? html` <a class="build-link" href=${state.links.builds[s.key]} target="_blank" rel="noopener noreferrer" aria-label=${`CodeBuild build of ${s.name}`}>build</a>` : null}</td>
           <td>${duration(s.startedAt, s.endedAt)}</td>
           <td><div class="row-actions">
             ${

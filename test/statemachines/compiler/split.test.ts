@@ -3,16 +3,16 @@
  * layered DAG of the compile bench (2.3 MB as one machine) becomes machines that each pass asl-validator, the API model
  * of every Task (test/aws) and the quotas; names and contents are deterministic; a pipeline that
  * fits stays one machine. The 1,000-step DAG gets the same checks in `npm run bench -- compile`
- * (about 100 machines: too slow for the suite on this machine).
+ * (a root and about 35 parts: too slow for the suite on this machine).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { compilePipeline, compileSource } from '../../../statemachines/compiler/compile.ts';
 import { parsePipeline } from '../../../statemachines/pipeline/parse.ts';
 import { planSteps } from '../../../statemachines/pipeline/plan.ts';
-import type { State, StateMachine } from '../../../statemachines/asl/types.ts';
+import { RESOURCES, type State, type StateMachine } from '../../../statemachines/asl/types.ts';
 import { LIMITS } from '../../../statemachines/compiler/limits.ts';
-import { planParts, stepCount } from '../../../statemachines/compiler/split.ts';
+import { foldSmallParts, planParts, stepCount, type PartPlan } from '../../../statemachines/compiler/split.ts';
 import type { Block } from '../../../statemachines/compiler/dag.ts';
 import { inputShape, validateInput } from '../../aws/api-model.ts';
 import { assertValidAsl } from './asl-valid.ts';
@@ -62,12 +62,38 @@ describe('splitting a pipeline over the quotas', () => {
     assert.deepEqual(planParts(seq, 5), { kind: 'part', block: seq });
   });
 
+  it('folds the smallest parts back into the root, smallest first, while the root has room', () => {
+    const part = (...keys: string[]): PartPlan => ({
+      kind: 'part',
+      block: keys.length === 1 ? step(keys[0]!) : { kind: 'seq', items: keys.map(step) },
+    });
+    const plan: PartPlan = {
+      kind: 'seq',
+      items: [part('a', 'b'), { kind: 'par', branches: [part('c', 'd', 'e', 'f'), part('g')] }, part('h')],
+    };
+    const inline = (p: PartPlan): string[] =>
+      p.kind === 'inline'
+        ? [JSON.stringify(p.block)]
+        : p.kind === 'part'
+          ? []
+          : (p.kind === 'seq' ? p.items : p.branches).flatMap(inline);
+    // g and h (1 step each) before a, b (2); c-f is over `small`
+    assert.deepEqual(
+      inline(foldSmallParts(plan, 2, 3)),
+      [step('g'), step('h')].map((b) => JSON.stringify(b)),
+    );
+    assert.deepEqual(inline(foldSmallParts(plan, 2, 4)).length, 3);
+    assert.deepEqual(inline(foldSmallParts(plan, 3, 0)), []);
+  });
+
   it('compiles the 300-step layered DAG into machines that each pass asl-validator, the API models and the quotas', () => {
     const text = layered(300);
     const result = compileSource('.sci/big.yml', text);
     assert.ok(result.ok, JSON.stringify(!result.ok && result.diagnostics.slice(0, 2)));
     const { parts } = result.value;
     assert.ok(parts.length > 1);
+    // the root runs the small pieces itself (18 parts before it did, 3 now)
+    assert.ok(parts.length <= 4, `${parts.length} parts`);
     assert.deepEqual(
       parts.map((p) => p.id),
       parts.map((_, i) => `big#part-${i + 1}`),
@@ -88,7 +114,9 @@ describe('splitting a pipeline over the quotas', () => {
     assert.equal(calls.length, parts.length);
     const tasks = (m: StateMachine): State[] =>
       Object.values(m.States).flatMap((s) => (s.Type === 'Parallel' ? s.Branches.flatMap(tasks) : [s]));
-    const call = tasks(result.value.definition).find((s) => s.Type === 'Task');
+    const call = tasks(result.value.definition).find(
+      (s) => s.Type === 'Task' && s.Resource === RESOURCES.startExecution,
+    );
     assert.ok(call && call.Type === 'Task');
     const shape = inputShape('sfn', 'StartExecution');
     assert.deepEqual(
