@@ -22,8 +22,9 @@ function tableResources(table: TableV2): string[] {
 
 /**
  * What the Lambdas do with the run store (src/store/): conditional puts and updates, reads and
- * index queries, batched writes of a new run's steps. No Scan: only the local CLI lists runs
- * without a repository.
+ * index queries, batched writes of a new run's steps, and the deletes of a redriven run's DAG gates
+ * (the reporter reopens a run whose execution was redriven: src/store/reopen-run.ts). No Scan: only
+ * the local CLI lists runs without a repository.
  */
 export function grantRunStore(role: Role, table: TableV2): void {
   role.addToPolicy(
@@ -35,6 +36,7 @@ export function grantRunStore(role: Role, table: TableV2): void {
         'dynamodb:UpdateItem',
         'dynamodb:Query',
         'dynamodb:BatchWriteItem',
+        'dynamodb:DeleteItem',
       ],
       resources: tableResources(table),
     }),

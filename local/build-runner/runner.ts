@@ -196,12 +196,14 @@ async function execute(
   if (code !== 0) return stop.aborted ? 'STOPPED' : `exit code ${code}`;
   if (spec.artifacts && params.ArtifactsOverride && params.ArtifactsOverride.Type !== 'NO_ARTIFACTS') {
     const base = spec.artifacts.baseDirectory ? join(ws.src, spec.artifacts.baseDirectory) : ws.src;
-    const count = await saveArtifacts(
+    const { kept, refused } = await saveArtifacts(
       base,
       spec.artifacts.files,
       outputObjectPath(ctx.paths.artifacts, params.ArtifactsOverride),
     );
-    log.note(`artifacts: ${count} file(s) kept`);
+    for (const link of refused)
+      log.note(`artifact ${link} not kept: a symbolic link must be relative and stay inside the artifacts`);
+    log.note(`artifacts: ${kept} file(s) kept`);
   }
   if (cacheKey && params.CacheOverride?.Type !== 'NO_CACHE') await saveCache(cacheRoot, cacheKey, cacheDirs);
   return readExported(spec.exportedVariables, ws);

@@ -5,12 +5,12 @@
  * The cache `<bucket>/cache` plus a buildspec cache key becomes the directory `<home>/cache/<key>`;
  * another cache location of the bucket (`<bucket>/untrusted/cache`) is `<home>/untrusted/cache`.
  */
-import { chmod, cp, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, lstat, mkdir, readdir, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import type { S3Location } from './params.ts';
-import { writeZip } from './zip.ts';
+import { writeZip, type ZipEntry } from './zip.ts';
 
 function safeSegments(path: string): string {
   return path
@@ -41,22 +41,50 @@ async function walk(dir: string, base = dir): Promise<string[]> {
   return nested.flat();
 }
 
-/** Packs the files of `srcDir` matching `patterns` (CodeBuild globs) into the ZIP `zipPath`; returns how many. */
-export async function saveArtifacts(srcDir: string, patterns: string[], zipPath: string): Promise<number> {
+/** The target of the link `file` when it is relative and stays inside `root`, else undefined. */
+async function internalLink(root: string, file: string): Promise<string | undefined> {
+  const target = await readlink(join(root, file));
+  if (isAbsolute(target)) return undefined;
+  const resolved = resolve(dirname(join(root, file)), target);
+  return resolved === root || resolved.startsWith(`${root}/`) ? target : undefined;
+}
+
+/**
+ * Packs the files of `srcDir` matching `patterns` (CodeBuild globs) into the ZIP `zipPath`. A
+ * symbolic link stays a link when it is relative and points inside `srcDir` (`node_modules/.bin/*`),
+ * as CodeBuild's `enable-symlinks` keeps internal links; any other link is refused, not followed:
+ * following it would read, with sci's rights, a file the step may not see (a sandboxed step's
+ * link to the host's `~/.ssh`), and keeping it would point at nothing in the consuming workspace.
+ */
+export async function saveArtifacts(
+  srcDir: string,
+  patterns: string[],
+  zipPath: string,
+): Promise<{ kept: number; refused: string[] }> {
+  const root = resolve(srcDir);
   const isMatch = picomatch(
     patterns.map((p) => p.replace(/^\.\//, '')),
     { dot: true },
   );
-  const files = (await walk(srcDir)).filter((f) => isMatch(f)).sort();
+  const entries: ZipEntry[] = [];
+  const refused: string[] = [];
+  for (const path of (await walk(root)).filter((f) => isMatch(f)).sort()) {
+    if (!(await lstat(join(root, path))).isSymbolicLink()) entries.push({ path });
+    else {
+      const link = await internalLink(root, path);
+      if (link === undefined) refused.push(`${path} -> ${await readlink(join(root, path))}`);
+      else entries.push({ path, link });
+    }
+  }
   const staging = `${zipPath}.tmp-${randomUUID()}`;
   await mkdir(dirname(zipPath), { recursive: true });
   // a failed write (a full disk) leaves no half ZIP behind
-  await writeZip(srcDir, files, staging).catch(async (error: unknown) => {
+  await writeZip(root, entries, staging).catch(async (error: unknown) => {
     await rm(staging, { force: true });
     throw error;
   });
   await rename(staging, zipPath);
-  return files.length;
+  return { kept: entries.length, refused };
 }
 
 export async function exists(path: string): Promise<boolean> {
@@ -142,7 +170,8 @@ export async function restoreCache(cacheRoot: string, key: string, dirs: string[
     const slot = cacheSlot(cacheRoot, key, i);
     if (!(await exists(slot))) continue;
     await mkdir(dir, { recursive: true });
-    await cp(slot, dir, { recursive: true });
+    // verbatim: fs.cp would rewrite a relative link into an absolute path to the saving build's workspace
+    await cp(slot, dir, { recursive: true, verbatimSymlinks: true });
     found += 1;
   }
   return found;
@@ -156,7 +185,7 @@ export async function saveCache(cacheRoot: string, key: string, dirs: string[]):
     const staging = `${slot}.tmp-${randomUUID()}`;
     await rm(staging, { recursive: true, force: true });
     await mkdir(dirname(slot), { recursive: true });
-    await cp(dir, staging, { recursive: true }).catch(async (error: unknown) => {
+    await cp(dir, staging, { recursive: true, verbatimSymlinks: true }).catch(async (error: unknown) => {
       await rm(staging, { recursive: true, force: true });
       throw error;
     });

@@ -24,14 +24,24 @@ function header(size: number, fields: Array<[number, 2 | 4]>): Buffer {
   return buf;
 }
 
-/** Writes `files` (paths relative to `baseDir`, `/`-separated) into a new ZIP at `zipPath`. */
-export async function writeZip(baseDir: string, files: string[], zipPath: string): Promise<void> {
+/** A file of the archive (a path relative to the base, `/`-separated), or a symbolic link and its target. */
+export interface ZipEntry {
+  path: string;
+  link?: string;
+}
+
+/** A link as Info-ZIP stores it: the target as the entry's data, the Unix type S_IFLNK in its mode. */
+const S_IFLNK = 0o120000;
+const S_IFREG = 0o100000;
+
+/** Writes `entries` (relative to `baseDir`) into a new ZIP at `zipPath`; `unzip` recreates the links. */
+export async function writeZip(baseDir: string, entries: ZipEntry[], zipPath: string): Promise<void> {
   const parts: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;
-  for (const file of files) {
-    const data = await readFile(join(baseDir, file));
-    const mode = (await stat(join(baseDir, file))).mode & 0o777;
+  for (const { path: file, link } of entries) {
+    const data = link === undefined ? await readFile(join(baseDir, file)) : Buffer.from(link, 'utf8');
+    const mode = link === undefined ? S_IFREG | ((await stat(join(baseDir, file))).mode & 0o777) : S_IFLNK | 0o777;
     const packed = deflateRawSync(data);
     const name = Buffer.from(file, 'utf8');
     const crc = crc32(data);
@@ -57,7 +67,7 @@ export async function writeZip(baseDir: string, files: string[], zipPath: string
       [0, 2],
       [0, 2],
       [0, 2],
-      [(0o100000 | mode) * 0x10000, 4],
+      [mode * 0x10000, 4],
       [offset, 4],
     ]);
     parts.push(local, name, packed);
@@ -69,8 +79,8 @@ export async function writeZip(baseDir: string, files: string[], zipPath: string
     [END_OF_CENTRAL, 4],
     [0, 2],
     [0, 2],
-    [files.length, 2],
-    [files.length, 2],
+    [entries.length, 2],
+    [entries.length, 2],
     [dir.length, 4],
     [offset, 4],
     [0, 2],

@@ -5,7 +5,17 @@
  * make every handler safe to repeat.
  */
 import type { RunStatus } from '../../statemachines/pipeline/model.ts';
-import type { Clock, CommitState, ExecutionStarter, RunRecord, RunStore, StatusReporter, StepRecord } from './ports.ts';
+import type {
+  Clock,
+  CommitState,
+  ExecutionStarter,
+  RunRecord,
+  RunStore,
+  RunWithSteps,
+  StatusReporter,
+  StepRecord,
+} from './ports.ts';
+import { redriveSplit } from './control.ts';
 import { startNextInGroup } from './concurrency.ts';
 import { isChildRun, settleChildRuns } from './child-runs.ts';
 import { UNSETTLED_STEP_STATUSES } from '../../statemachines/lifecycle.ts';
@@ -33,6 +43,11 @@ export interface ExecutionStatusDetail {
   cause?: string | null;
   /** Billed state transitions, when the engine counted them (the local engine; AWS events carry none). */
   transitions?: number;
+  /**
+   * How often the execution has been redriven (0 before its first redrive): the event carries the
+   * redrive fields of DescribeExecution (`redriveCount`, `redriveDate`, `redriveStatus`).
+   */
+  redriveCount?: number;
 }
 
 /** The run an execution belongs to: `run.id` of its input, else its name. */
@@ -70,13 +85,15 @@ export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatu
   const part = partOf(detail);
   if (part !== undefined) return `part ${part} ${detail.status.toLowerCase()}`;
   const runId = runIdOf(detail);
-  const found = await deps.store.getRun(runId);
+  const first = await deps.store.getRun(runId);
   // Executions of machines that are not ours have no run of that id.
-  if (!found) return `no run ${runId}`;
+  if (!first) return `no run ${runId}`;
   const now = deps.clock.now().toISOString();
+  const reopened = await reopenIfRedriven(deps.store, first, detail.redriveCount ?? 0, now);
+  const found = reopened ? ((await deps.store.getRun(runId)) ?? first) : first;
   if (detail.status === 'RUNNING') {
     await deps.store.transitionRun(runId, 'running', { startedAt: now, executionArn: detail.executionArn });
-    return `run ${runId} running`;
+    return `run ${runId} running${reopened ? ` (redrive ${detail.redriveCount})` : ''}`;
   }
   const status = TERMINAL[detail.status];
   if (!status) return `ignored status ${detail.status}`;
@@ -111,6 +128,19 @@ export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatu
     ? await startNextInGroup(deps, final.run.repo, final.run.concurrencyGroup)
     : undefined;
   return `run ${runId} ${endStatus}${next ? `; started run ${next}, which waited for it` : ''}`;
+}
+
+/**
+ * A redriven execution (RedriveExecution from `sci redrive`, the API or the Step Functions console)
+ * counts more redrives than its run: the run is reopened as the local redrive does (attempt + 1,
+ * the steps that did not succeed pending again, its gates cleared) before this event is recorded.
+ * Its RUNNING event usually comes first; when its end overtakes it, the end reopens the run and
+ * then ends it, and the late RUNNING finds the count already matched. True when it reopened.
+ */
+async function reopenIfRedriven(store: RunStore, found: RunWithSteps, redriveCount: number, now: string) {
+  if (redriveCount <= (found.run.redriveCount ?? 0)) return false;
+  const split = redriveSplit(found);
+  return (await store.reopenRun(found.run.id, typeof split === 'string' ? [] : split.again, now)) !== undefined;
 }
 
 /** Why an execution ended: its error and cause; a stop's cause alone (StopExecution sets no error). */

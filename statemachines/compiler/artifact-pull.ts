@@ -7,6 +7,7 @@
  *
  * It uses the AWS CLI when the image has it (CodeBuild's curated images do), else curl (≥ 7.75,
  * `--aws-sigv4`) with the container credentials CodeBuild serves to every build; then `unzip`.
+ * `unzip` recreates the links the ZIP keeps (`enable-symlinks: yes`, run-task.ts) as links.
  * The local build runner runs the very same commands against its own artifact store.
  */
 

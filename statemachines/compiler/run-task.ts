@@ -95,7 +95,8 @@ function buildspec(scope: Scope, info: InstanceInfo, step: RunStep, ts: Template
     env: { shell: 'bash', ...(outputs ? { 'exported-variables': step.outputs.map(exportedName) } : {}) },
     phases,
   };
-  if (step.artifacts.length > 0) spec.artifacts = { files: step.artifacts };
+  // enable-symlinks: the ZIP keeps internal links as links (node_modules/.bin/*), as the local runner does
+  if (step.artifacts.length > 0) spec.artifacts = { files: step.artifacts, 'enable-symlinks': 'yes' };
   if (step.cache) spec.cache = { key: cacheKey, paths: step.cache.paths };
   return stringify(spec, { lineWidth: 0 });
 }

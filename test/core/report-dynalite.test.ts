@@ -115,6 +115,52 @@ describe('reporter on the real store', () => {
     assert.ok(runBlock((await local.store.getRun('RUNL'))!).includes(`      build: ${url}`));
   });
 
+  test('a redriven execution reopens its run: RUNNING with a higher redriveCount, once; an end that overtakes it reopens then ends', async () => {
+    const { deps } = await newRun('RUNR');
+    const at = new Date().toISOString();
+    // the first attempt: build succeeded, ship failed, the run failed
+    await local.store.transitionRun('RUNR', 'running', { startedAt: at });
+    await local.store.transitionStep('RUNR', 'build', 'succeeded', { endedAt: at });
+    await local.store.transitionStep('RUNR', 'ship', 'failed', { endedAt: at, reason: 'failed (States.TaskFailed)' });
+    await onExecutionStatus(deps, { ...exec('RUNR', 'FAILED'), redriveCount: 0 });
+    const view = async () => {
+      const { run, steps } = (await local.store.getRun('RUNR'))!;
+      return [run.status, run.redriveCount ?? 0, ...steps.map((s) => `${s.key}:${s.status}`)];
+    };
+    assert.deepEqual(await view(), ['failed', 0, 'build:succeeded', 'ship:failed']);
+    // RedriveExecution: Step Functions reports the execution RUNNING again, redriveCount 1
+    assert.equal(
+      await onExecutionStatus(deps, { ...exec('RUNR', 'RUNNING'), redriveCount: 1 }),
+      'run RUNR running (redrive 1)',
+    );
+    assert.deepEqual(await view(), ['running', 1, 'build:succeeded', 'ship:pending']);
+    // a duplicate changes nothing (the count is matched)
+    assert.equal(await onExecutionStatus(deps, { ...exec('RUNR', 'RUNNING'), redriveCount: 1 }), 'run RUNR running');
+    await local.store.transitionStep('RUNR', 'ship', 'succeeded', { endedAt: at });
+    await onExecutionStatus(deps, { ...exec('RUNR', 'SUCCEEDED'), redriveCount: 1 });
+    assert.deepEqual(await view(), ['succeeded', 1, 'build:succeeded', 'ship:succeeded']);
+  });
+
+  test("an end that overtakes its redrive's RUNNING reopens the run and ends it; the late RUNNING leaves it ended", async () => {
+    const { deps } = await newRun('RUNS');
+    const at = new Date().toISOString();
+    await local.store.transitionStep('RUNS', 'build', 'failed', { endedAt: at });
+    await onExecutionStatus(deps, exec('RUNS', 'FAILED'));
+    await onExecutionStatus(deps, { ...exec('RUNS', 'FAILED'), redriveCount: 1 });
+    const ended = (await local.store.getRun('RUNS'))!;
+    assert.deepEqual([ended.run.status, ended.run.redriveCount], ['failed', 1]);
+    // the steps that ran again and did not write an end were settled by the end, as on a first attempt
+    assert.deepEqual(
+      ended.steps.map((s) => [s.key, s.status]),
+      [
+        ['build', 'cancelled'],
+        ['ship', 'cancelled'],
+      ],
+    );
+    await onExecutionStatus(deps, { ...exec('RUNS', 'RUNNING'), redriveCount: 1 });
+    assert.deepEqual((await local.store.getRun('RUNS'))!.run.status, 'failed');
+  });
+
   test("an execution that ends (aborted) while its run holds an environment frees the lock; another run's lock stays", async () => {
     const { deps } = await newRun('RUNC');
     const lock = (env: string, holder: string) =>

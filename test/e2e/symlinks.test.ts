@@ -50,3 +50,39 @@ test('a .sci directory that is a symbolic link is refused by validate and by run
   renameSync(join(box.root, 'pipelines'), join(box.repo, '.sci'));
   assert.equal(sci(box, 'validate').code, 0);
 });
+
+test('node_modules/.bin links passed as artifacts work in the consuming step; links out of the artifacts are not kept', {
+  timeout: 120_000,
+}, () => {
+  const box = sandbox({
+    '.sci/links.yml': `on: { push: {} }
+steps:
+  install:
+    run:
+      - mkdir -p node_modules/tool/bin node_modules/.bin
+      - echo 1.2.3 > node_modules/tool/VERSION
+      - printf '#!/bin/sh\\ncat "$(dirname "$(readlink -f "$0")")/../VERSION"\\n' > node_modules/tool/bin/tool
+      - chmod +x node_modules/tool/bin/tool
+      - ln -s ../tool/bin/tool node_modules/.bin/tool
+      - ln -s /etc/hostname node_modules/.bin/host-file
+      - ln -s ../../../../outside node_modules/.bin/escape
+    artifacts: [node_modules/**]
+  use:
+    needs: [install]
+    run:
+      - test "$(readlink node_modules/.bin/tool)" = ../tool/bin/tool
+      - test "$(node_modules/.bin/tool)" = 1.2.3
+      - test ! -e node_modules/.bin/host-file && test ! -L node_modules/.bin/host-file
+      - test ! -L node_modules/.bin/escape
+`,
+  });
+  const r = sci(box, 'run', '--no-containers');
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const id = /sci show (\S+)/.exec(r.stdout)?.[1] as string;
+  const log = sci(box, 'logs', id, 'install').stdout;
+  assert.match(
+    log,
+    /artifact node_modules\/\.bin\/host-file -> \/etc\/hostname not kept: a symbolic link must be relative/,
+  );
+  assert.match(log, /artifact node_modules\/\.bin\/escape -> \.\.\/\.\.\/\.\.\/\.\.\/outside not kept/);
+});

@@ -7,7 +7,9 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
+  symlinkSync,
   statSync,
   writeFileSync,
   existsSync,
@@ -75,7 +77,7 @@ test('artifacts: only matching files are kept in a ZIP that unzip restores (mode
   writeFileSync(join(src, 'other.txt'), 'no');
   const store = join(dir, 'artifacts');
   const object = outputObjectPath(store, { Type: 'S3', Location: 'bucket', Path: 'runs/R1', Name: 'build.zip' });
-  assert.equal(await saveArtifacts(src, ['dist/**'], object), 2);
+  assert.deepEqual(await saveArtifacts(src, ['dist/**'], object), { kept: 2, refused: [] });
   await writeLocalAwsCli(join(dir, 'bin'), store);
   const aws = join(dir, 'bin/aws');
   execFileSync(aws, ['s3', 'cp', '--only-show-errors', 's3://bucket/runs/R1/build.zip', join(dir, 'got.zip')]);
@@ -88,6 +90,38 @@ test('artifacts: only matching files are kept in a ZIP that unzip restores (mode
     () => execFileSync(aws, ['s3', 'cp', 's3://bucket/runs/R1/none.zip', join(dir, 'x')], { stdio: 'pipe' }),
     /\(404\)/,
   );
+});
+
+test('artifacts and cache keep relative links inside as relative links; links out of the artifacts are refused', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sci-storage-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const src = join(dir, 'src');
+  mkdirSync(join(src, 'node_modules/tool/bin'), { recursive: true });
+  mkdirSync(join(src, 'node_modules/.bin'));
+  writeFileSync(join(src, 'node_modules/tool/bin/tool'), '#!/bin/sh\necho tool');
+  writeFileSync(join(dir, 'secret'), 'host file');
+  symlinkSync('../tool/bin/tool', join(src, 'node_modules/.bin/tool'));
+  symlinkSync('tool', join(src, 'node_modules/same-dir'));
+  symlinkSync(join(dir, 'secret'), join(src, 'node_modules/.bin/absolute'));
+  symlinkSync('../../../secret', join(src, 'node_modules/.bin/escape'));
+  const object = join(dir, 'artifacts/build.zip');
+  const saved = await saveArtifacts(src, ['node_modules/**'], object);
+  assert.deepEqual(saved.refused, [
+    `node_modules/.bin/absolute -> ${join(dir, 'secret')}`,
+    'node_modules/.bin/escape -> ../../../secret',
+  ]);
+  assert.equal(saved.kept, 3);
+  execFileSync('unzip', ['-qo', object, '-d', join(dir, 'restored')]);
+  assert.equal(readlinkSync(join(dir, 'restored/node_modules/.bin/tool')), '../tool/bin/tool');
+  assert.equal(readFileSync(join(dir, 'restored/node_modules/.bin/tool'), 'utf8'), '#!/bin/sh\necho tool');
+  assert.equal(readlinkSync(join(dir, 'restored/node_modules/same-dir')), 'tool');
+  assert.deepEqual(readdirSync(join(dir, 'restored/node_modules/.bin')), ['tool']);
+  // the cache copies links as they are (fs.cp would make them absolute, into the saving workspace)
+  await saveCache(join(dir, 'cache'), 'k', [join(src, 'node_modules')]);
+  rmSync(src, { recursive: true });
+  assert.equal(await restoreCache(join(dir, 'cache'), 'k', [join(dir, 'next/node_modules')]), 1);
+  assert.equal(readlinkSync(join(dir, 'next/node_modules/.bin/tool')), '../tool/bin/tool');
+  assert.equal(readFileSync(join(dir, 'next/node_modules/.bin/tool'), 'utf8'), '#!/bin/sh\necho tool');
 });
 
 test('cache: saved under its key, restored on the next build, missing key restores nothing', async (t) => {
