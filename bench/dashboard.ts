@@ -14,6 +14,7 @@ import { loadavg } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unavailable } from '../src/core/result.ts';
 import { dashboardRoutes } from '../src/dashboard/routes.ts';
 import { DynamoRunStore } from '../src/store/dynamo-run-store.ts';
 import { commitAttributes, runItem } from '../src/store/items.ts';
@@ -126,7 +127,7 @@ const timedStore = new Proxy(store, {
   },
 });
 
-const refused = async () => ({ ok: false, status: 409, message: 'bench' }) as const;
+const refused = async () => unavailable('bench');
 const routes = dashboardRoutes({
   store: timedStore,
   title: 'bench',

@@ -7,82 +7,19 @@
  * N-shaped DAG of sleeps against its critical path.
  * Run: `node --import tsx bench/engine.ts` (or `npm run bench -- engine`). Prints markdown.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fmt, makeRun, median, repoWith, sciRun, type Dag } from './local-runs.ts';
 
-const SCI = fileURLToPath(new URL('../bin/sci.js', import.meta.url));
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 // 190: a single-root fan of 200 trivial steps compiles to 1.07 MB (each branch also carries its
 // skip write), over Step Functions' 1 MB definition limit; a 200-step chain (1.01 MB) fits.
 const SIZES = (process.env.BENCH_SIZES ?? '10,50,190').split(',').map(Number);
 
-type Dag = Array<{ name: string; needs: string[]; command: string }>;
-
 const chain = (n: number): Dag =>
   Array.from({ length: n }, (_, i) => ({ name: `s${i}`, needs: i ? [`s${i - 1}`] : [], command: 'true' }));
 const fan = (n: number): Dag =>
   Array.from({ length: n }, (_, i) => ({ name: `s${i}`, needs: i ? ['s0'] : [], command: 'true' }));
-
-function pipelineYaml(dag: Dag): string {
-  const steps = dag.map(
-    (s) =>
-      `  ${s.name}:\n${s.needs.length ? `    needs: [${s.needs.join(', ')}]\n` : ''}    run: ${JSON.stringify(s.command)}\n`,
-  );
-  return `steps:\n${steps.join('')}`;
-}
-
-function makefile(dag: Dag): string {
-  const rules = dag.map((s) => `${s.name}: ${s.needs.join(' ')}\n\t@${s.command}\n`);
-  return `.PHONY: all ${dag.map((s) => s.name).join(' ')}\nall: ${dag.map((s) => s.name).join(' ')}\n${rules.join('')}`;
-}
-
-function repoWith(dags: Record<string, Dag>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sci-bench-'));
-  const repo = join(dir, 'repo');
-  mkdirSync(join(repo, '.sci'), { recursive: true });
-  for (const [name, dag] of Object.entries(dags)) {
-    writeFileSync(join(repo, '.sci', `${name}.yml`), pipelineYaml(dag));
-    writeFileSync(join(repo, `${name}.mk`), makefile(dag));
-  }
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-C', repo, '-c', 'user.name=bench', '-c', 'user.email=bench@sci.local', ...args]);
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'bench');
-  return repo;
-}
-
-interface SciRun {
-  wallMs: number;
-  /** From the run's startedAt to its endedAt, as recorded in the store. */
-  executionMs: number;
-  steps: Array<{ name: string; startedAt: string; endedAt: string }>;
-}
-
-function sciRun(repo: string, home: string, pipeline: string): SciRun {
-  const started = performance.now();
-  const r = spawnSync(process.execPath, [SCI, 'run', pipeline, '--repo', repo, '--json'], {
-    env: { ...process.env, SCI_HOME: home },
-    encoding: 'utf8',
-  });
-  const wallMs = performance.now() - started;
-  if (r.status !== 0) throw new Error(`sci run ${pipeline} exited ${r.status}: ${r.stderr}`);
-  const run = JSON.parse(r.stdout.trim().split('\n')[0] as string) as SciRun & { startedAt: string; endedAt: string };
-  return { wallMs, executionMs: Date.parse(run.endedAt) - Date.parse(run.startedAt), steps: run.steps };
-}
-
-function makeRun(repo: string, name: string): number {
-  const started = performance.now();
-  const r = spawnSync('make', ['-j2', '-s', '-f', `${name}.mk`, 'all'], { cwd: repo });
-  if (r.status !== 0) throw new Error(`make ${name} failed`);
-  return performance.now() - started;
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const fmt = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 
 function overheadTable(): string[] {
   const dags: Record<string, Dag> = { one: chain(1) };

@@ -5,10 +5,12 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { startBranchRun } from '../src/core/branch-runs.ts';
-import { cancel, decide, type ControlDeps } from '../src/core/control.ts';
+import { cancel, type ControlDeps, type ControlResult, decide } from '../src/core/control.ts';
 import { rerelease } from '../src/core/rerelease.ts';
+import { notFound } from '../src/core/result.ts';
 import { currentRelease, previousRelease } from '../src/store/environments.ts';
 import { environments, runStore } from '../src/aws/store.ts';
+import { failureBody, httpStatusOf } from '../src/http/failure-status.ts';
 import { dispatchDeps, executions, repositories, taskTokens } from '../src/aws/wiring.ts';
 
 const json = (statusCode: number, body: unknown): APIGatewayProxyResultV2 => ({
@@ -16,6 +18,10 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyResultV2 => ({
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify(body),
 });
+
+/** A control use case's result: its message, or its failure with the status of its kind. */
+const answer = (result: ControlResult, status = 200) =>
+  result.ok ? json(status, { message: result.value }) : json(httpStatusOf(result.error), failureBody(result.error));
 
 function parseBody(event: APIGatewayProxyEventV2): Record<string, unknown> | undefined {
   try {
@@ -45,7 +51,7 @@ async function manualRun(body: Record<string, unknown>, caller: string, requestI
     seed: `manual:${typeof body.requestId === 'string' ? body.requestId : requestId}`,
     ...(typeof inputs === 'object' && inputs !== null ? { inputs: inputs as Record<string, unknown> } : {}),
   });
-  return json(outcome.kind === 'started' ? 202 : 400, outcome);
+  return outcome.ok ? json(202, outcome.value) : json(httpStatusOf(outcome.error), failureBody(outcome.error));
 }
 
 /** Rollback re-releases the environment's previous successful release; promote the current release of `from` to `to`. */
@@ -61,14 +67,15 @@ async function releaseAction(
   const release =
     verb === 'rollback' ? await previousRelease(environments(), env) : await currentRelease(environments(), env);
   if (!release)
-    return json(409, {
-      error:
+    return answer(
+      notFound(
         verb === 'rollback'
           ? `environment ${env} has no earlier successful release`
           : `environment ${env} has no release`,
-    });
+      ),
+    );
   const run = await runStore().getRun(release.run);
-  if (!run) return json(409, { error: `run ${release.run} of that release is no longer in the table` });
+  if (!run) return answer(notFound(`run ${release.run} of that release is no longer in the table`));
   const { repo } = run.run;
   const result = await rerelease(dispatchDeps(), repositories().source(repo), release, to, {
     repo,
@@ -76,7 +83,7 @@ async function releaseAction(
     actor: caller,
     seed: `${verb}:${typeof body.requestId === 'string' ? body.requestId : requestId}`,
   });
-  return result.ok ? json(202, { message: result.message }) : json(result.status, { error: result.message });
+  return answer(result, 202);
 }
 
 export async function handler(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyResultV2> {
@@ -105,5 +112,5 @@ export async function handler(event: APIGatewayProxyEventV2, context: Context): 
       ? await cancel(deps, stop[1]!, caller)
       : undefined;
   if (!result) return json(404, { error: `no route ${path}` });
-  return result.ok ? json(200, { message: result.message }) : json(result.status, { error: result.message });
+  return answer(result);
 }

@@ -66,8 +66,10 @@ const ALLOWED: Record<string, string[]> = {
   'src/aws': ['src/core', 'src/store', 'src/github', 'statemachines'],
   local: ['src/core', 'src/store', 'statemachines'],
   // the dashboard names AWS consoles (src/aws/names.ts), reads release records and serves a local session
-  'src/dashboard': ['src/core', 'src/store', 'statemachines', 'local', 'src/aws'],
-  'src/serve': ['src/core', 'src/github', 'src/source', 'src/dashboard', 'local', 'statemachines'],
+  'src/dashboard': ['src/core', 'src/store', 'src/http', 'statemachines', 'local', 'src/aws'],
+  // the HTTP edge of the core's failures (statuses and bodies), shared by the API Lambda, the dashboard and serve
+  'src/http': ['src/core'],
+  'src/serve': ['src/core', 'src/github', 'src/source', 'src/dashboard', 'src/http', 'local', 'statemachines'],
   'src/cli': [
     'src/core',
     'src/store',
@@ -76,10 +78,11 @@ const ALLOWED: Record<string, string[]> = {
     'src/source',
     'src/dashboard',
     'src/serve',
+    'src/http',
     'local',
     'statemachines',
   ],
-  functions: ['src/core', 'src/store', 'src/github', 'src/aws', 'statemachines'],
+  functions: ['src/core', 'src/store', 'src/github', 'src/aws', 'src/http', 'statemachines'],
   infra: ['src/core', 'src/aws', 'src/store', 'statemachines'],
 };
 const PARTS = Object.keys(ALLOWED).sort((a, b) => b.length - a.length);
@@ -107,4 +110,28 @@ test('the allowed directions have no cycle', () => {
     seen.add(part);
   };
   for (const part of Object.keys(ALLOWED)) visit(part, []);
+});
+
+/**
+ * The core's error model (src/core/result.ts): use cases return failures by kind; only the edges
+ * (functions/, src/http, the dashboard, `sci serve`, the CLI) turn them into HTTP statuses or exit codes.
+ */
+const HTTP_STATUS = [/\b(?:status|statusCode)\b[^;\n]{0,30}?\b[1-5]\d\d\b/, /\b[1-5]\d\d\s*\|\s*[1-5]\d\d\b/];
+const httpStatuses = (text: string) =>
+  text.split('\n').filter((line) => HTTP_STATUS.some((pattern) => pattern.test(line)));
+
+test('the rule sees an HTTP status in a result, and not the numbers that are none', () => {
+  assert.equal(httpStatuses("return { ok: false, status: 404, message: 'no run' };").length, 1);
+  assert.equal(httpStatuses('return { ok: false, status: found ? 409 : 404, message };').length, 1);
+  assert.equal(httpStatuses('type R = { ok: false; code: 404 | 409 };').length, 1);
+  assert.equal(httpStatuses("if (answer.status === 401) return 'bad';").length, 1);
+  assert.equal(httpStatuses('return `${detail.error}: ${detail.cause}`.slice(0, 500);').length, 0);
+  assert.equal(httpStatuses("return conflict('ended', `run ${id} already ${run.status}`);").length, 0);
+});
+
+test('no HTTP status in src/core: the core answers with failure kinds', () => {
+  const offenders = sources('src/core').flatMap((file) =>
+    httpStatuses(readFileSync(file, 'utf8')).map((line) => `${file}: ${line.trim()}`),
+  );
+  assert.deepEqual(offenders, []);
 });

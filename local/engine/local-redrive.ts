@@ -6,6 +6,7 @@
  * Its end reaches the reporter as any execution's does.
  */
 import { NotRedrivableError } from '../../src/core/control.ts';
+import { Refusal } from '../../src/core/result.ts';
 import type { ExecutionRedriver, PipelineSource, RunRecord, RunStore } from '../../src/core/ports.ts';
 import { prepareRedrive } from '../../src/core/redrive-plan.ts';
 import { executionInput, type RunFacts } from '../../src/core/run-facts.ts';
@@ -49,22 +50,22 @@ export class LocalRedriver implements ExecutionRedriver {
     const { store, table } = this.o;
     const runId = executionArn.replace(/^local:/, '');
     const found = await store.getRun(runId);
-    if (!found) throw new NotRedrivableError(`no run ${runId}`);
+    if (!found) throw new Refusal({ kind: 'not-found', message: `no run ${runId}` });
     const prepared = await prepareRedrive(
       this.o.source,
       found,
       { tableName: table.tableName },
       async (id) => (await store.getRun(id)) !== undefined,
     );
-    if (typeof prepared === 'string') throw new NotRedrivableError(prepared);
+    if (!prepared.ok) throw new Refusal(prepared.error);
     // a cancel of the attempt that ended must not stop this one
     await clearCancelRequest(table, runId);
-    const count = await store.reopenRun(runId, prepared.again, (this.o.now?.() ?? new Date()).toISOString());
+    const count = await store.reopenRun(runId, prepared.value.again, (this.o.now?.() ?? new Date()).toISOString());
     if (count === undefined) throw new NotRedrivableError(`run ${runId} is not failed or cancelled (any more)`);
     const callees: Record<string, string> = {};
-    for (const unit of prepared.program.values()) {
+    for (const unit of prepared.value.program.values()) {
       for (const callee of unit.callees) {
-        const compiled = prepared.program.get(callee.pipeline);
+        const compiled = prepared.value.program.get(callee.pipeline);
         if (compiled)
           callees[callee.key] = await this.o.machines.ensureVersion({
             name: compiled.pipelineId,
@@ -73,7 +74,7 @@ export class LocalRedriver implements ExecutionRedriver {
           });
       }
     }
-    const { root } = prepared;
+    const { root } = prepared.value;
     const stateMachine = await this.o.machines.ensureVersion({
       name: root.pipelineId,
       definition: root.json,
@@ -83,7 +84,7 @@ export class LocalRedriver implements ExecutionRedriver {
       stateMachine,
       runId,
       input: executionInput(runId, root.pipelineId, factsOf(found.run, this.o.repoUrl), found.run.inputs, callees),
-      carried: prepared.carried,
+      carried: prepared.value.carried,
       priorTransitions: found.run.transitions ?? 0,
     });
   }

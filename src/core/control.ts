@@ -5,8 +5,10 @@
  */
 import { REDRIVABLE_RUN_STATUSES } from '../../statemachines/lifecycle.ts';
 import type { ExecutionRedriver, ExecutionStarter, RunStore, RunWithSteps, TaskTokens } from './ports.ts';
+import { conflict, fromPort, notFound, ok, Refusal, type Result } from './result.ts';
 
-export type ControlResult = { ok: true; message: string } | { ok: false; status: 404 | 409; message: string };
+/** What an action did, in words, or why it did not (src/core/result.ts). */
+export type ControlResult = Result<string>;
 
 export interface ControlDeps {
   store: RunStore;
@@ -22,46 +24,42 @@ export async function decide(
   decision: 'approve' | 'reject',
   by: string,
 ): Promise<ControlResult> {
-  let token: string;
-  try {
-    // The store keeps the first decision; a retried request gets the same token back.
-    token = await deps.store.recordApprovalDecision(
-      runId,
-      stepKey,
-      decision === 'approve' ? 'approved' : 'rejected',
-      by,
-    );
-  } catch (error) {
-    const notFound = error instanceof Error && error.name === 'StepNotFoundError';
-    return { ok: false, status: notFound ? 404 : 409, message: error instanceof Error ? error.message : String(error) };
-  }
-  if (decision === 'approve') await deps.tokens.succeed(token, { decision: 'approved', by });
-  else await deps.tokens.fail(token, 'sci.Rejected', `rejected by ${by}`);
-  return { ok: true, message: `${decision === 'approve' ? 'approved' : 'rejected'} ${stepKey} of run ${runId}` };
+  // The store keeps the first decision; a retried request gets the same token back.
+  const token = await fromPort(() =>
+    deps.store.recordApprovalDecision(runId, stepKey, decision === 'approve' ? 'approved' : 'rejected', by),
+  );
+  if (!token.ok) return token;
+  if (decision === 'approve') await deps.tokens.succeed(token.value, { decision: 'approved', by });
+  else await deps.tokens.fail(token.value, 'sci.Rejected', `rejected by ${by}`);
+  return ok(`${decision === 'approve' ? 'approved' : 'rejected'} ${stepKey} of run ${runId}`);
 }
 
 /** Stops a run's execution. */
 export async function cancel(deps: ControlDeps, runId: string, by: string): Promise<ControlResult> {
   const found = await deps.store.getRun(runId);
-  if (!found) return { ok: false, status: 404, message: `no run ${runId}` };
+  if (!found) return notFound(`no run ${runId}`);
   const { run } = found;
   if (run.status !== 'queued' && run.status !== 'running')
-    return { ok: false, status: 409, message: `run ${runId} already ${run.status}` };
-  if (!run.executionArn) return { ok: false, status: 409, message: `run ${runId} has no execution yet` };
+    return conflict('ended', `run ${runId} already ${run.status}`);
+  if (!run.executionArn) return conflict('no-execution', `run ${runId} has no execution yet`);
   await deps.executions.stop(run.executionArn, `cancelled by ${by}`);
-  return { ok: true, message: `cancelling run ${runId}` };
+  return ok(`cancelling run ${runId}`);
 }
 
-/** Step keys of a run split into those that run again and those carried; a message when none runs again. */
-export function redriveSplit(found: RunWithSteps): { again: string[]; carried: string[] } | string {
+/** Step keys of a run split into those that run again and those carried; a conflict when none runs again. */
+export function redriveSplit(found: RunWithSteps): Result<{ again: string[]; carried: string[] }> {
   const again = found.steps.filter((s) => s.status !== 'succeeded').map((s) => s.key);
-  if (again.length === 0) return `every step of run ${found.run.id} succeeded: nothing to redrive`;
-  return { again, carried: found.steps.filter((s) => s.status === 'succeeded').map((s) => s.key) };
+  if (again.length === 0)
+    return conflict('nothing-to-redrive', `every step of run ${found.run.id} succeeded: nothing to redrive`);
+  return ok({ again, carried: found.steps.filter((s) => s.status === 'succeeded').map((s) => s.key) });
 }
 
 /** An engine's refusal to redrive (Step Functions' `ExecutionNotRedrivable`, a definition that changed). */
-export class NotRedrivableError extends Error {
-  override readonly name = 'NotRedrivableError';
+export class NotRedrivableError extends Refusal {
+  override name = 'NotRedrivableError';
+  constructor(message: string) {
+    super({ kind: 'conflict', reason: 'not-redrivable', message });
+  }
 }
 
 export interface RedriveDeps {
@@ -72,25 +70,16 @@ export interface RedriveDeps {
 /** Resumes a failed or cancelled run at its steps that did not succeed; succeeded steps are not run again. */
 export async function redrive(deps: RedriveDeps, runId: string): Promise<ControlResult> {
   const found = await deps.store.getRun(runId);
-  if (!found) return { ok: false, status: 404, message: `no run ${runId}` };
+  if (!found) return notFound(`no run ${runId}`);
   const { run } = found;
-  if (!(REDRIVABLE_RUN_STATUSES as readonly string[]).includes(run.status)) {
-    return {
-      ok: false,
-      status: 409,
-      message: `run ${runId} is ${run.status}: only a failed or cancelled run can be redriven`,
-    };
-  }
+  if (!(REDRIVABLE_RUN_STATUSES as readonly string[]).includes(run.status))
+    return conflict('not-redrivable', `run ${runId} is ${run.status}: only a failed or cancelled run can be redriven`);
   if (run.parentRunId)
-    return { ok: false, status: 409, message: `run ${runId} was started by run ${run.parentRunId}: redrive that run` };
-  if (!run.executionArn) return { ok: false, status: 409, message: `run ${runId} has no execution to redrive` };
+    return conflict('not-redrivable', `run ${runId} was started by run ${run.parentRunId}: redrive that run`);
+  if (!run.executionArn) return conflict('no-execution', `run ${runId} has no execution to redrive`);
   const split = redriveSplit(found);
-  if (typeof split === 'string') return { ok: false, status: 409, message: split };
-  try {
-    await deps.redriver.redrive(run.executionArn);
-  } catch (error) {
-    if (error instanceof NotRedrivableError) return { ok: false, status: 409, message: error.message };
-    throw error;
-  }
-  return { ok: true, message: `redriving run ${runId} (attempt ${(run.redriveCount ?? 0) + 2})` };
+  if (!split.ok) return split;
+  const redriven = await fromPort(() => deps.redriver.redrive(run.executionArn as string));
+  if (!redriven.ok) return redriven;
+  return ok(`redriving run ${runId} (attempt ${(run.redriveCount ?? 0) + 2})`);
 }

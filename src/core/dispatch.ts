@@ -35,6 +35,7 @@ import {
 } from './concurrency.ts';
 import { createChildRuns } from './child-runs.ts';
 import { pendingStepRecords } from './pending-steps.ts';
+import { invalid, notFound, ok, type Result } from './result.ts';
 
 export interface DispatchDeps {
   store: RunStore;
@@ -69,10 +70,16 @@ export interface DispatchRequest {
 /** What starting chosen pipelines needs of a request (the trigger already did its choosing). */
 export type StartRequest = Pick<DispatchRequest, 'seed' | 'facts' | 'parentRunId'>;
 
-export type DispatchOutcome =
-  | { kind: 'started'; runs: Array<{ runId: string; pipeline: string; executionArn: string }> }
-  | { kind: 'invalid'; problems: Array<{ file: string; message: string }> }
-  | { kind: 'rejected'; message: string };
+/** The runs a dispatch started (none when no pipeline's trigger matched). */
+export interface Dispatched {
+  runs: Array<{ runId: string; pipeline: string; executionArn: string }>;
+}
+
+/**
+ * Refusals: `invalid` (a broken pipeline file, each problem at its file:line:col, or a bad input,
+ * at the input's name), `not-found` (the pipeline asked for by name does not run on this event).
+ */
+export type DispatchOutcome = Result<Dispatched>;
 
 /** Reads the pipelines at the commit, then starts every one the trigger matches. */
 export async function dispatch(
@@ -85,16 +92,15 @@ export async function dispatch(
   const matched =
     request.only === undefined ? loaded.matched : loaded.matched.filter((m) => m.pipeline.id === request.only);
   if (request.only !== undefined && matched.length === 0) {
-    return {
-      kind: 'rejected',
-      message: `pipeline ${request.only} does not exist at ${request.facts.sha.slice(0, 7)} or has no ${request.facts.event} trigger`,
-    };
+    return notFound(
+      `pipeline ${request.only} does not exist at ${request.facts.sha.slice(0, 7)} or has no ${request.facts.event} trigger`,
+    );
   }
   // Inputs are typed for every pipeline before anything starts: a bad input starts nothing.
   const typed = [];
   for (const { pipeline, inputs } of matched) {
     const resolved = inputs(request.inputs ?? {});
-    if (!resolved.ok) return { kind: 'rejected', message: resolved.message };
+    if (!resolved.ok) return invalid(resolved.problems);
     typed.push({ pipeline, inputs: resolved.value });
   }
   return startPipelines(deps, loaded.all, typed, request);
@@ -130,7 +136,7 @@ export async function startPipelines(
   for (const { pipeline, inputs, run } of compiled) {
     runs.push(await startRun(deps, pipeline, run, inputs, request));
   }
-  return { kind: 'started', runs };
+  return ok({ runs });
 }
 
 /** Secret references outside the prefixes, in every pipeline a run would execute (callees too). */
@@ -155,7 +161,7 @@ async function reportInvalid(
       }),
     ),
   );
-  return { kind: 'invalid', problems: problems.map(({ file, message }) => ({ file, message })) };
+  return invalid(problems.map(({ message, at }) => ({ message, ...(at ? { at } : {}) })));
 }
 
 /** The run record (queued) for `pipeline`, bound to its compiled definition. */

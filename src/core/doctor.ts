@@ -16,10 +16,17 @@ export interface DoctorProbes {
   concurrentBuildQuotas(): Promise<Array<{ name: string; code: string; value: number }>>;
   /** Server types (`GITHUB`, …) CodeBuild holds source credentials for. */
   sourceCredentialTypes(): Promise<string[]>;
-  /** Sends GitHub's `ping` event, signed with `secret`, to `url`. */
-  ping(url: string, secret: string): Promise<{ status: number; body: string }>;
+  /** Sends GitHub's `ping` event, signed with `secret`, to `url`: how the webhook answered. */
+  ping(url: string, secret: string): Promise<PingAnswer>;
   /** Whether GitHub serves `repo` to anonymous callers; 'unknown' when it cannot tell. */
   repoVisibility(repo: string): Promise<'public' | 'private' | 'unknown'>;
+}
+
+/** The webhook's answer to a signed ping: accepted, refused for the signature or for the caller, or else. */
+export interface PingAnswer {
+  answer: 'accepted' | 'bad-signature' | 'forbidden' | 'other';
+  /** What it answered, in one line (the HTTP status and the start of the body). */
+  detail: string;
 }
 
 export interface DoctorOptions {
@@ -162,15 +169,17 @@ function githubCredentials(value: string | undefined, arn: string, cli: string):
   };
 }
 
-function pingFinding(answer: { status: number; body: string }, url: string): Finding {
-  if (answer.status === 200) return { check: 'webhook ping', ok: true, detail: `${url} answered a signed ping` };
-  const fix =
-    answer.status === 401
-      ? 'the webhook does not accept the secret it stores: redeploy (npx cdk deploy) so it reads the current value'
-      : answer.status === 403
-        ? 'the function URL refuses calls: since October 2025 a public URL needs both lambda:InvokeFunctionUrl and lambda:InvokeFunction for "*" (npx cdk deploy adds both)'
-        : 'read the webhook function log (docs/deploy.md, "Where to see runs and logs")';
-  return { check: 'webhook ping', ok: false, detail: `HTTP ${answer.status}: ${answer.body.slice(0, 200)}`, fix };
+const PING_FIX: Record<Exclude<PingAnswer['answer'], 'accepted'>, string> = {
+  'bad-signature':
+    'the webhook does not accept the secret it stores: redeploy (npx cdk deploy) so it reads the current value',
+  forbidden:
+    'the function URL refuses calls: since October 2025 a public URL needs both lambda:InvokeFunctionUrl and lambda:InvokeFunction for "*" (npx cdk deploy adds both)',
+  other: 'read the webhook function log (docs/deploy.md, "Where to see runs and logs")',
+};
+
+function pingFinding({ answer, detail }: PingAnswer, url: string): Finding {
+  if (answer === 'accepted') return { check: 'webhook ping', ok: true, detail: `${url} answered a signed ping` };
+  return { check: 'webhook ping', ok: false, detail, fix: PING_FIX[answer] };
 }
 
 function quotaFinding(quotas: Array<{ name: string; code: string; value: number }>, cli: string): Finding {

@@ -15,6 +15,7 @@ import { matchesTrigger, resolveInputs, type TriggerEvent } from '../../statemac
 import { compileProgram } from '../../statemachines/compiler/program.ts';
 import type { CompiledPipeline } from '../../statemachines/compiler/compile.ts';
 import type { CompileTarget } from '../../statemachines/compiler/scope.ts';
+import type { Problem } from './result.ts';
 import type { InputValues, RunFacts } from './run-facts.ts';
 
 export type { TriggerEvent };
@@ -66,7 +67,7 @@ export function triggerEventOf(facts: RunFacts, extras: TriggerExtras): TriggerE
   }
 }
 
-type InputsResult = { ok: true; value: InputValues } | { ok: false; message: string };
+type InputsResult = { ok: true; value: InputValues } | { ok: false; problems: Problem[] };
 
 export interface MatchedPipeline {
   pipeline: Pipeline;
@@ -129,21 +130,37 @@ function withOptionalInputs(pipeline: Pipeline): Pipeline {
 
 function typedInputs(pipeline: Pipeline, raw: Record<string, unknown>): InputsResult {
   const result = resolveInputs(pipeline, raw);
-  return result.ok
-    ? { ok: true, value: result.value }
-    : { ok: false, message: result.diagnostics.map((d) => formatDiagnostic(d, pipeline.file)).join('; ') };
+  if (result.ok) return { ok: true, value: result.value };
+  return {
+    ok: false,
+    problems: result.diagnostics.map((d) => ({
+      message: formatDiagnostic(d, pipeline.file),
+      at: { input: String(d.path[1] ?? '') },
+    })),
+  };
+}
+
+/** Diagnostics as the core's problems, each at its place in its file when it has one. */
+export function problemsOf(diagnostics: Diagnostic[]): Problem[] {
+  return sortDiagnostics(diagnostics).map((d) => ({
+    message: formatDiagnostic(d),
+    ...(d.span ? { at: { file: d.span.file, line: d.span.line, col: d.span.col } } : {}),
+  }));
 }
 
 /** The first problem of each broken file, with the pipeline id its commit status is named after. */
-export function firstProblemByFile(
-  diagnostics: Diagnostic[],
-): Array<{ file: string; pipeline: string; message: string }> {
-  const byFile = new Map<string, string>();
+export function firstProblemByFile(diagnostics: Diagnostic[]): Array<Problem & { file: string; pipeline: string }> {
+  const byFile = new Map<string, Diagnostic>();
   for (const d of sortDiagnostics(diagnostics)) {
     const file = d.span?.file ?? '.sci';
-    if (!byFile.has(file)) byFile.set(file, formatDiagnostic(d, file));
+    if (!byFile.has(file)) byFile.set(file, d);
   }
-  return [...byFile].map(([file, message]) => ({ file, pipeline: pipelineIdFromPath(file), message }));
+  return [...byFile].map(([file, d]) => ({
+    file,
+    pipeline: pipelineIdFromPath(file),
+    message: formatDiagnostic(d, file),
+    at: d.span ? { file, line: d.span.line, col: d.span.col } : { file },
+  }));
 }
 
 /** A pipeline compiled for one run, with every pipeline it calls, directly or not. */

@@ -166,7 +166,8 @@ export interface RunStore {
   /**
    * Records the decision on a waiting approval and returns the task token to release. The
    * first decision wins; repeating the same decision returns the token again (safe retry).
-   * Throws `StepNotFoundError`, `ApprovalNotWaitingError` or `ApprovalAlreadyDecidedError`.
+   * Throws `StepNotFoundError`, `ApprovalNotWaitingError` or `ApprovalAlreadyDecidedError`, each
+   * carrying its `failure` (not found, a conflict: src/core/result.ts).
    */
   recordApprovalDecision(runId: string, key: string, decision: ApprovalDecision, by: string): Promise<string>;
   /** Runs of a repository's concurrency group still queued or running, newest first. */
@@ -232,7 +233,7 @@ export interface ExecutionStarter {
 /**
  * Resumes a failed or cancelled run's execution at the steps that did not succeed (Step Functions
  * `RedriveExecution` on AWS, the embedded engine locally). Resolves once the redrive has begun;
- * throws `NotRedrivableError` when the engine refuses it.
+ * throws `NotRedrivableError` (a conflict) or another `Refusal` when the engine refuses it.
  */
 export interface ExecutionRedriver {
   redrive(executionArn: string): Promise<void>;

@@ -6,10 +6,10 @@
 import { compileProgram } from '../../statemachines/compiler/program.ts';
 import type { CompiledPipeline } from '../../statemachines/compiler/compile.ts';
 import type { CompileTarget } from '../../statemachines/compiler/scope.ts';
-import { formatDiagnostic } from '../../statemachines/diagnostics.ts';
 import { redriveSplit } from './control.ts';
-import { validPipelines } from './pipelines.ts';
+import { problemsOf, validPipelines } from './pipelines.ts';
 import type { PipelineSource, RunWithSteps } from './ports.ts';
+import { conflict, invalid, ok, type Result } from './result.ts';
 
 export interface PreparedRedrive {
   /** The root and every pipeline it calls, by id. */
@@ -24,7 +24,7 @@ export interface PreparedRedrive {
 /**
  * Compiles the run's pipeline at its commit. Like Step Functions, a redrive runs the definition
  * the run was bound to: when the files compile to another one now (another sci version), it is
- * refused with a message, and a new run is the way on. A `pipeline:` step whose child run exists
+ * refused (a conflict), and a new run is the way on. A `pipeline:` step whose child run exists
  * and must run again is refused too (redrive the child first is not automated yet).
  */
 export async function prepareRedrive(
@@ -32,22 +32,29 @@ export async function prepareRedrive(
   found: RunWithSteps,
   target: Partial<CompileTarget>,
   childExists: (runId: string) => Promise<boolean>,
-): Promise<PreparedRedrive | string> {
+): Promise<Result<PreparedRedrive>> {
   const { run } = found;
   const split = redriveSplit(found);
-  if (typeof split === 'string') return split;
+  if (!split.ok) return split;
   const all = validPipelines(await source.readPipelineFiles(run.sha));
   const pipeline = all?.find((p) => p.id === run.pipeline);
-  if (!all || !pipeline) return `the pipeline ${run.pipeline} is missing or invalid at ${run.sha.slice(0, 12)}`;
+  if (!all || !pipeline)
+    return conflict('not-redrivable', `the pipeline ${run.pipeline} is missing or invalid at ${run.sha.slice(0, 12)}`);
   const program = compileProgram(all, [pipeline], target);
-  if (!program.ok) return program.diagnostics.map((d) => formatDiagnostic(d)).join('; ');
+  if (!program.ok) return invalid(problemsOf(program.diagnostics));
   const root = program.value.get(pipeline.id)!;
   if (run.definitionHash && root.hash !== run.definitionHash) {
-    return `run ${run.id} is bound to a definition that ${pipeline.file} no longer compiles to (another sci version, or a re-release): start a new run`;
+    return conflict(
+      'not-redrivable',
+      `run ${run.id} is bound to a definition that ${pipeline.file} no longer compiles to (another sci version, or a re-release): start a new run`,
+    );
   }
-  for (const step of found.steps.filter((s) => s.kind === 'pipeline' && split.again.includes(s.key))) {
+  for (const step of found.steps.filter((s) => s.kind === 'pipeline' && split.value.again.includes(s.key))) {
     if (await childExists(`${run.id}.${step.key}`))
-      return `step ${step.name} calls another pipeline, whose run ${run.id}.${step.key} would have to be redriven first: start a new run`;
+      return conflict(
+        'not-redrivable',
+        `step ${step.name} calls another pipeline, whose run ${run.id}.${step.key} would have to be redriven first: start a new run`,
+      );
   }
-  return { program: program.value, root, ...split };
+  return ok({ program: program.value, root, ...split.value });
 }

@@ -140,7 +140,7 @@ export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatu
 async function reopenIfRedriven(store: RunStore, found: RunWithSteps, redriveCount: number, now: string) {
   if (redriveCount <= (found.run.redriveCount ?? 0)) return false;
   const split = redriveSplit(found);
-  return (await store.reopenRun(found.run.id, typeof split === 'string' ? [] : split.again, now)) !== undefined;
+  return (await store.reopenRun(found.run.id, split.ok ? split.value.again : [], now)) !== undefined;
 }
 
 /** Why an execution ended: its error and cause; a stop's cause alone (StopExecution sets no error). */

@@ -8,6 +8,7 @@ import { startPipelines, type DispatchDeps } from './dispatch.ts';
 import { validPipelines } from './pipelines.ts';
 import type { PipelineSource } from './ports.ts';
 import { releasePlan } from './release-plan.ts';
+import { invalid, notFound, ok } from './result.ts';
 
 /** What a re-release needs of a release record (the store's `Release`). */
 export interface ReleaseToRepeat {
@@ -34,12 +35,13 @@ export async function rerelease(
   environment: string,
   facts: RereleaseFacts,
 ): Promise<ControlResult> {
+  const at = release.sha.slice(0, 12);
   const all = validPipelines(await source.readPipelineFiles(release.sha));
-  if (!all)
-    return { ok: false, status: 409, message: `the pipeline files at ${release.sha.slice(0, 12)} are not valid` };
+  if (!all) return invalid([{ message: `the pipeline files at ${at} are not valid` }]);
   const plan = releasePlan(all, release.pipeline, environment, release.outputs);
-  if (typeof plan === 'string') return { ok: false, status: 409, message: `${plan} at ${release.sha.slice(0, 12)}` };
-  const outcome = await startPipelines(dispatch, [plan.pipeline], [{ pipeline: plan.pipeline, inputs: {} }], {
+  if (!plan.ok) return notFound(`${plan.error.message} at ${at}`);
+  const { pipeline, released } = plan.value;
+  const outcome = await startPipelines(dispatch, [pipeline], [{ pipeline, inputs: {} }], {
     seed: facts.seed,
     facts: {
       repo: facts.repo,
@@ -51,15 +53,10 @@ export async function rerelease(
       event: 'manual',
       actor: facts.actor,
       pr: { number: 0, base: '', fork: false },
-      released: plan.released,
+      released,
     },
   });
-  if (outcome.kind === 'rejected') return { ok: false, status: 409, message: outcome.message };
-  if (outcome.kind === 'invalid')
-    return { ok: false, status: 409, message: outcome.problems.map((p) => p.message).join('; ') };
-  const runs = outcome.runs.map((r) => r.runId).join(', ');
-  return {
-    ok: true,
-    message: `releasing ${release.sha.slice(0, 12)} (run ${release.run}) to ${environment}: run ${runs}`,
-  };
+  if (!outcome.ok) return outcome;
+  const runs = outcome.value.runs.map((r) => r.runId).join(', ');
+  return ok(`releasing ${at} (run ${release.run}) to ${environment}: run ${runs}`);
 }

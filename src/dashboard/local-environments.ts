@@ -4,19 +4,16 @@
  * previous successful of ENV), run by the local releaser.
  */
 import type { LocalReleaser } from '../../local/engine/local-release.ts';
+import type { ControlResult } from '../core/control.ts';
+import { notFound, unavailable } from '../core/result.ts';
 import { currentRelease, previousRelease, type EnvironmentTable, type Release } from '../store/environments.ts';
 import { environmentEntries } from './environment-list.ts';
 import type { Environments } from './ports.ts';
 
 export function localEnvironments(table: EnvironmentTable, releaser: LocalReleaser | undefined): Environments {
-  const act = async (release: Release | undefined, missing: string, environment: string) => {
-    if (!release) return { ok: false as const, status: 409 as const, message: missing };
-    if (!releaser)
-      return {
-        ok: false as const,
-        status: 409 as const,
-        message: 'this dashboard does not execute runs: use sci promote / sci rollback',
-      };
+  const act = async (release: Release | undefined, missing: string, environment: string): Promise<ControlResult> => {
+    if (!release) return notFound(missing);
+    if (!releaser) return unavailable('this dashboard does not execute runs: use sci promote / sci rollback');
     return releaser.rerelease(release, environment);
   };
   return {

@@ -7,6 +7,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ControlResult } from '../core/control.ts';
+import { unavailable } from '../core/result.ts';
+import { failureBody, httpStatusOf } from '../http/failure-status.ts';
 import { DEFAULT_PRICE_REGION, pricesFor, runCost, type PriceTable } from '../core/cost.ts';
 import { homeView, pipelineRuns } from '../core/dashboard.ts';
 import type { RunFilter, RunStore, RunWithSteps } from '../core/ports.ts';
@@ -45,10 +47,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
     .end(JSON.stringify(body));
 }
 
-const NO_ENVIRONMENTS: ControlResult = { ok: false, status: 409, message: 'this dashboard has no environments' };
+const NO_ENVIRONMENTS: ControlResult = unavailable('this dashboard has no environments');
 
 function sendResult(res: ServerResponse, result: ControlResult): void {
-  sendJson(res, result.ok ? 200 : result.status, result.ok ? { message: result.message } : { error: result.message });
+  if (result.ok) sendJson(res, 200, { message: result.value });
+  else sendJson(res, httpStatusOf(result.error), failureBody(result.error));
 }
 
 /** Loopback names only: a page from another origin that rebinds its name to 127.0.0.1 is refused. */

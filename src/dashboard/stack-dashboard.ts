@@ -6,6 +6,8 @@
 import type { ControlResult } from '../core/control.ts';
 import type { PriceTable } from '../core/cost.ts';
 import type { RunStore } from '../core/ports.ts';
+import { ok, unavailable } from '../core/result.ts';
+import { failureOfBody } from '../http/failure-status.ts';
 import type { EnvironmentTable } from '../store/environments.ts';
 import { environmentEntries } from './environment-list.ts';
 import type { Environments, RunActions, StepLogs } from './ports.ts';
@@ -35,18 +37,20 @@ export interface StackDashboardOptions {
 
 const segment = encodeURIComponent;
 
-/** What the API answered, as the control use cases answer: its message, or its error with the status. */
+/**
+ * What the API answered, as the control use cases answer: its message, or the failure its body
+ * names (src/http/failure-status.ts); an answer without one (no network, the function URL refusing
+ * the signature, a stack without the route) is the API being unavailable, said in words.
+ */
 async function call(api: StackApi, path: string, body: Record<string, unknown> = {}): Promise<ControlResult> {
   const answer = await api
     .post(path, body)
     .catch((error: Error) => ({ status: 0, body: { error: error.message } as Record<string, unknown> }));
   const said = (key: string) => (typeof answer.body[key] === 'string' ? (answer.body[key] as string) : undefined);
-  if (answer.status >= 200 && answer.status < 300) return { ok: true, message: said('message') ?? 'done' };
-  const why = said('error') ?? said('message') ?? '';
-  if (answer.status === 404 && why && !why.startsWith('no route')) return { ok: false, status: 404, message: why };
-  // the use case's own refusal (not redrivable, no release, …) is the message as it is
-  if ((answer.status === 400 || answer.status === 409) && why) return { ok: false, status: 409, message: why };
-  return { ok: false, status: 409, message: apiRefusal(answer.status, why) };
+  if (answer.status >= 200 && answer.status < 300) return ok(said('message') ?? 'done');
+  const failure = failureOfBody(answer.body);
+  if (failure) return { ok: false, error: failure };
+  return unavailable(apiRefusal(answer.status, said('error') ?? said('message') ?? ''));
 }
 
 function apiRefusal(status: number, why: string): string {

@@ -5,13 +5,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sign } from '@octokit/webhooks-methods';
+import type { PingAnswer } from '../core/doctor.ts';
+
+/** The webhook's statuses (src/github/ingress.ts): 200 accepted, 401 a bad signature; 403 is the function URL's own. */
+const ANSWERS: Record<number, PingAnswer['answer']> = { 200: 'accepted', 401: 'bad-signature', 403: 'forbidden' };
 
 /** Posts a signed ping to `url` and returns the answer. */
 export async function sendSignedPing(
   url: string,
   secret: string,
   fetchImpl: typeof fetch = fetch,
-): Promise<{ status: number; body: string }> {
+): Promise<PingAnswer> {
   const body = JSON.stringify({
     zen: 'Keep it logically awesome.',
     hook_id: 0,
@@ -30,5 +34,6 @@ export async function sendSignedPing(
     body,
     signal: AbortSignal.timeout(15_000),
   });
-  return { status: response.status, body: await response.text() };
+  const text = await response.text();
+  return { answer: ANSWERS[response.status] ?? 'other', detail: `HTTP ${response.status}: ${text.slice(0, 200)}` };
 }

@@ -14,7 +14,7 @@ import { localRuntime, type CoreCalls } from '../../local/runtime.ts';
 import { LoggedStatuses } from '../../local/status-log.ts';
 import { resumeQueues } from '../core/concurrency.ts';
 import type { PipelineSource } from '../core/ports.ts';
-import { dispatchDelivery, type DeliveryDeps } from '../github/dispatch-delivery.ts';
+import { dispatchDelivery, type DeliveryDeps, type DeliveryOutcome } from '../github/dispatch-delivery.ts';
 import { receiveDelivery, type IngressDeps } from '../github/ingress.ts';
 import { GitRepository } from '../source/git-source.ts';
 import { commitChecker, commitOf } from './commits.ts';
@@ -58,17 +58,13 @@ export interface ServeApp {
   close(): void;
 }
 
-function describe(outcome: Awaited<ReturnType<typeof dispatchDelivery>>): string {
-  switch (outcome.kind) {
-    case 'ignored':
-      return `ignored (${outcome.reason})`;
-    case 'invalid':
-      return `pipelines invalid; nothing runs: ${outcome.problems.map((p) => p.message).join('; ')}`;
-    case 'rejected':
-      return `rejected: ${outcome.message}`;
-    case 'started':
-      return `started ${outcome.runs.map((r) => `${r.pipeline} (run ${r.runId})`).join(', ') || 'no pipeline'}`;
-  }
+function describe(outcome: DeliveryOutcome): string {
+  if (!outcome.ok)
+    return outcome.error.kind === 'invalid'
+      ? `pipelines invalid; nothing runs: ${outcome.error.problems.map((p) => p.message).join('; ')}`
+      : `rejected: ${outcome.error.message}`;
+  if (outcome.value.ignored) return `ignored (${outcome.value.ignored})`;
+  return `started ${outcome.value.runs.map((r) => `${r.pipeline} (run ${r.runId})`).join(', ') || 'no pipeline'}`;
 }
 
 export async function createServeApp(o: ServeOptions): Promise<ServeApp> {

@@ -1,24 +1,32 @@
+import type { Failure } from '../core/result.ts';
+
 /**
  * Runtime failures of the run store: one base class with a stable `code` and a `name` per kind,
- * so callers print one line, never a stack trace (the API's control use case tells a missing
- * step from a conflict by `name`).
+ * so callers print one line, never a stack trace. The errors that are failures of the domain
+ * (a missing run or step, an approval not waiting or already decided, a store out of reach)
+ * carry it as `failure` (src/core/result.ts), which the core's use cases return as a value.
  */
 export class StoreError extends Error {
   override name = 'StoreError';
+  /** The domain failure this is, if any (else a fault: a bug or a broken invariant). */
+  readonly failure?: Failure;
   constructor(
     /** Stable, machine-readable. */
     readonly code: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; failure?: Failure },
   ) {
     super(message, options);
+    if (options?.failure) this.failure = options.failure;
   }
 }
 
 export class RunNotFoundError extends StoreError {
   override name = 'RunNotFoundError';
   constructor(readonly runId: string) {
-    super('run-not-found', `run ${runId} not found`);
+    super('run-not-found', `run ${runId} not found`, {
+      failure: { kind: 'not-found', message: `run ${runId} not found` },
+    });
   }
 }
 
@@ -28,7 +36,9 @@ export class StepNotFoundError extends StoreError {
     readonly runId: string,
     readonly key: string,
   ) {
-    super('step-not-found', `step ${key} of run ${runId} not found`);
+    super('step-not-found', `step ${key} of run ${runId} not found`, {
+      failure: { kind: 'not-found', message: `step ${key} of run ${runId} not found` },
+    });
   }
 }
 
@@ -40,7 +50,8 @@ export class ApprovalNotWaitingError extends StoreError {
     readonly key: string,
     readonly status: string,
   ) {
-    super('approval-not-waiting', `step ${key} of run ${runId} is ${status}, not waiting for an approval`);
+    const message = `step ${key} of run ${runId} is ${status}, not waiting for an approval`;
+    super('approval-not-waiting', message, { failure: { kind: 'conflict', reason: 'not-waiting', message } });
   }
 }
 
@@ -53,7 +64,8 @@ export class ApprovalAlreadyDecidedError extends StoreError {
     readonly decision: string,
     readonly by: string,
   ) {
-    super('approval-already-decided', `step ${key} of run ${runId} was already ${decision} by ${by}`);
+    const message = `step ${key} of run ${runId} was already ${decision} by ${by}`;
+    super('approval-already-decided', message, { failure: { kind: 'conflict', reason: 'decided', message } });
   }
 }
 
@@ -69,7 +81,7 @@ export class StoreWriteIncompleteError extends StoreError {
 export class StoreUnavailableError extends StoreError {
   override name = 'StoreUnavailableError';
   constructor(message: string, options?: { cause?: unknown }) {
-    super('store-unavailable', message, options);
+    super('store-unavailable', message, { ...options, failure: { kind: 'unavailable', message } });
   }
 }
 

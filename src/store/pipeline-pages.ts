@@ -218,5 +218,7 @@ function decodeCursor(cursor: string, pk: string): Item {
   } catch {
     // falls through to the error below
   }
-  throw new StoreError('invalid-cursor', 'not a page cursor of this pipeline');
+  throw new StoreError('invalid-cursor', 'not a page cursor of this pipeline', {
+    failure: { kind: 'invalid', message: 'not a page cursor of this pipeline', problems: [] },
+  });
 }

@@ -2,7 +2,7 @@
  * The AWS half of redrive (aws-sdk-client-mock): `RedriveExecution` on the run's execution ARN,
  * the input judged by the SDK's own API model, and Step Functions' documented refusals
  * (`ExecutionNotRedrivable`, `ExecutionDoesNotExist`) turned into the core's NotRedrivableError,
- * which the control use case answers as 409.
+ * which the control use case returns as a conflict (`not-redrivable`).
  */
 import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -71,40 +71,49 @@ const failedRun: RunWithSteps = {
   ],
 };
 
-test('the control use case redrives a failed run and answers 409 on a refusal', async () => {
+test('the control use case redrives a failed run and returns a conflict on a refusal', async () => {
   sfn.on(RedriveExecutionCommand).resolves({ redriveDate: new Date() });
   assert.deepEqual(await redrive({ store: storeWith(failedRun), redriver: executions() }, 'r1'), {
     ok: true,
-    message: 'redriving run r1 (attempt 2)',
+    value: 'redriving run r1 (attempt 2)',
   });
   sfn
     .on(RedriveExecutionCommand)
     .rejects(new ExecutionNotRedrivable({ message: 'redrivable period exceeded', $metadata: {} }));
   const refused = await redrive({ store: storeWith(failedRun), redriver: executions() }, 'r1');
   assert.equal(refused.ok, false);
-  assert.equal(!refused.ok && refused.status, 409);
+  assert.deepEqual(!refused.ok && [refused.error.kind, refused.error.kind === 'conflict' && refused.error.reason], [
+    'conflict',
+    'not-redrivable',
+  ]);
 });
 
 test('the use case refuses, without calling Step Functions, what cannot be redriven', async () => {
-  const cases: Array<[RunWithSteps, number, RegExp]> = [
-    [{ ...failedRun, run: { ...failedRun.run, status: 'running' } }, 409, /running: only a failed or cancelled run/],
+  const cases: Array<[RunWithSteps, string, RegExp]> = [
+    [
+      { ...failedRun, run: { ...failedRun.run, status: 'running' } },
+      'not-redrivable',
+      /running: only a failed or cancelled run/,
+    ],
     [
       { ...failedRun, run: { ...failedRun.run, status: 'succeeded' } },
-      409,
+      'not-redrivable',
       /succeeded: only a failed or cancelled run/,
     ],
-    [{ ...failedRun, run: { ...failedRun.run, parentRunId: 'p1' } }, 409, /started by run p1/],
+    [{ ...failedRun, run: { ...failedRun.run, parentRunId: 'p1' } }, 'not-redrivable', /started by run p1/],
     [
       { ...failedRun, steps: failedRun.steps.map((s) => ({ ...s, status: 'succeeded' as const })) },
-      409,
+      'nothing-to-redrive',
       /nothing to redrive/,
     ],
   ];
-  for (const [found, status, message] of cases) {
+  for (const [found, reason, message] of cases) {
     const result = await redrive({ store: storeWith(found), redriver: executions() }, 'r1');
-    assert.equal(!result.ok && result.status, status);
-    assert.match(result.message, message);
+    assert.ok(!result.ok && result.error.kind === 'conflict');
+    assert.equal(result.error.reason, reason);
+    assert.match(result.error.message, message);
   }
-  assert.equal((await redrive({ store: storeWith(failedRun), redriver: executions() }, 'other')).ok, false);
+  const missing = await redrive({ store: storeWith(failedRun), redriver: executions() }, 'other');
+  assert.equal(!missing.ok && missing.error.kind, 'not-found');
   assert.equal(sfn.commandCalls(RedriveExecutionCommand).length, 0);
 });

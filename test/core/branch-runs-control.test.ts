@@ -72,8 +72,12 @@ describe('manual and scheduled runs', () => {
   test('inputs are validated before anything starts: a bad choice makes no AWS call', async () => {
     const d = await deps();
     const outcome = await startBranchRun(d, fixedRepos(), manual({ target: 'qa' }));
-    assert.equal(outcome.kind, 'rejected');
-    assert.match((outcome as { message: string }).message, /target/);
+    assert.ok(!outcome.ok && outcome.error.kind === 'invalid');
+    assert.match(outcome.error.message, /target/);
+    assert.deepEqual(
+      outcome.error.problems.map((p) => p.at),
+      [{ input: 'target' }],
+    );
     assert.equal(sfn.calls().length, 0);
     assert.equal((await d.store.listRuns({})).length, 0);
   });
@@ -81,7 +85,7 @@ describe('manual and scheduled runs', () => {
   test('a manual run starts only the named pipeline at the branch head with typed inputs', async () => {
     const d = await deps();
     const outcome = await startBranchRun(d, fixedRepos(), manual({ target: 'prod' }));
-    assert.equal(outcome.kind, 'started');
+    assert.equal(outcome.ok, true);
     const starts = sfn.commandCalls(StartExecutionCommand);
     assert.equal(starts.length, 1);
     const input = JSON.parse(starts[0]!.args[0].input.input!);
@@ -89,13 +93,13 @@ describe('manual and scheduled runs', () => {
       [input.run.pipeline, input.run.event, input.run.sha, input.run.inputs],
       ['deploy', 'manual', 'b'.repeat(40), { target: 'prod' }],
     );
-    assert.equal((await startBranchRun(d, fixedRepos(), manual({ target: 'prod' }))).kind, 'started');
+    assert.equal((await startBranchRun(d, fixedRepos(), manual({ target: 'prod' }))).ok, true);
     assert.equal((await d.store.listRuns({})).length, 1, 'the same request id starts no second run');
   });
 
   test('a pipeline without a manual trigger cannot be started by hand', async () => {
     const outcome = await startBranchRun(await deps(), fixedRepos(), { ...manual({}), pipeline: 'ci' });
-    assert.equal(outcome.kind, 'rejected');
+    assert.equal(!outcome.ok && outcome.error.kind, 'not-found');
     assert.equal(sfn.commandCalls(StartExecutionCommand).length, 0);
   });
 
@@ -110,7 +114,7 @@ describe('manual and scheduled runs', () => {
       seed: 'schedule:abc',
       cron: '0 3 * * 1-5',
     });
-    assert.equal(outcome.kind, 'started');
+    assert.equal(outcome.ok, true);
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
     assert.deepEqual([input.run.pipeline, input.run.event], ['release', 'schedule']);
   });
@@ -176,13 +180,19 @@ describe('approve, reject, cancel', () => {
     });
   });
 
-  test('deciding on a step that is not waiting answers 409 and calls nothing', async () => {
+  test('deciding on a step that is not waiting is a conflict, and calls nothing', async () => {
     const result = await decide(await controls(), 'R1', 'gate', 'approve', 'alice');
-    assert.deepEqual([result.ok, (result as { status: number }).status], [false, 409]);
+    assert.deepEqual(!result.ok && result.error, {
+      kind: 'conflict',
+      reason: 'not-waiting',
+      message: 'step gate of run R1 is pending, not waiting for an approval',
+    });
+    const missing = await decide(await controls(), 'R1', 'nope', 'approve', 'alice');
+    assert.equal(!missing.ok && missing.error.kind, 'not-found');
     assert.equal(sfn.calls().length, 0);
   });
 
-  test('cancel stops the execution of a running run; an ended run is 409', async () => {
+  test('cancel stops the execution of a running run; an ended run is a conflict, an unknown one not found', async () => {
     const c = await controls();
     sfn.on(StopExecutionCommand).resolves({});
     const run = RUN;
@@ -193,7 +203,13 @@ describe('approve, reject, cancel', () => {
       cause: 'cancelled by alice',
     });
     await c.store.transitionRun('R1', 'cancelled');
-    assert.equal((await cancel(c, 'R1', 'alice')).ok, false);
-    assert.equal((await cancel(c, 'nope', 'alice')).ok, false);
+    const ended = await cancel(c, 'R1', 'alice');
+    assert.deepEqual(!ended.ok && ended.error, {
+      kind: 'conflict',
+      reason: 'ended',
+      message: 'run R1 already cancelled',
+    });
+    const missing = await cancel(c, 'nope', 'alice');
+    assert.equal(!missing.ok && missing.error.kind, 'not-found');
   });
 });

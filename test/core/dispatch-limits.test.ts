@@ -68,7 +68,7 @@ test('a pipeline only the compiler refuses is a failed commit status at its posi
     trigger: { event: 'push', branch: 'main', tag: '' },
   });
 
-  assert.equal(outcome.kind, 'invalid');
+  assert.equal(!outcome.ok && outcome.error.kind, 'invalid');
   assert.deepEqual(
     statuses.statuses.map((s) => [s.context, s.state]),
     [['sci/canary', 'failure']],
@@ -97,7 +97,7 @@ test('a secret outside the deployed prefix is a failed commit status at its posi
     trigger: { event: 'push', branch: 'main', tag: '' },
   });
 
-  assert.equal(outcome.kind, 'invalid');
+  assert.equal(!outcome.ok && outcome.error.kind, 'invalid');
   assert.deepEqual(
     statuses.statuses.map((s) => [s.context, s.state, s.description]),
     [

@@ -389,18 +389,23 @@ describe('sci ui --stack', () => {
     );
     const refused = await stranger.cancel('D1', 'x');
     assert.equal(api.requests.at(-1)!.signed, false);
-    assert.equal(refused.ok, false);
-    assert.match(refused.message, /403.*lambda:InvokeFunctionUrl and lambda:InvokeFunction/);
+    assert.ok(!refused.ok);
+    assert.equal(refused.error.kind, 'unavailable');
+    assert.match(refused.error.message, /403.*lambda:InvokeFunctionUrl and lambda:InvokeFunction/);
   });
 
   test('rollback and promote in the page go signed to the environments routes the API handler serves', async () => {
     const rollback = await post('/api/environments/production/rollback');
+    // the API's failure (not found) reaches the page as it is
     assert.deepEqual(rollback, {
-      status: 409,
-      body: { error: 'environment production has no earlier successful release' },
+      status: 404,
+      body: { error: 'environment production has no earlier successful release', kind: 'not-found' },
     });
     const promote = await post('/api/environments/staging/promote?to=production');
-    assert.deepEqual(promote, { status: 409, body: { error: 'environment staging has no release' } });
+    assert.deepEqual(promote, {
+      status: 404,
+      body: { error: 'environment staging has no release', kind: 'not-found' },
+    });
     assert.deepEqual(
       api.requests.slice(-2).map((r) => [r.path, r.body, r.signed]),
       [

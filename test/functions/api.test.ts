@@ -39,7 +39,7 @@ let home: string;
 let local: LocalStore;
 let github: FakeGitHub;
 let api: (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
-let scheduled: (event: unknown) => Promise<{ kind: string }>;
+let scheduled: (event: unknown) => Promise<{ ok: boolean }>;
 
 const call = (method: string, rawPath: string, body: unknown, requestId = 'req-1') =>
   api(
@@ -109,7 +109,13 @@ describe('functions/api handler', () => {
       inputs: { target: 'moon' },
     });
     assert.equal(res.statusCode, 400);
-    assert.match(String(res.body), /target/);
+    const body = JSON.parse(String(res.body));
+    assert.equal(body.kind, 'invalid');
+    assert.match(body.error, /target/);
+    assert.deepEqual(
+      body.problems.map((p: { at: unknown }) => p.at),
+      [{ input: 'target' }],
+    );
     assert.equal(sfn.calls().length, 0);
   });
 
@@ -135,10 +141,20 @@ describe('functions/api handler', () => {
       sfn.commandCalls(StopExecutionCommand)[0]!.args[0].input.executionArn,
       `arn:aws:states:eu-west-1:123456789012:execution:m:${input.run.id}`,
     );
+    await local.store.transitionRun(input.run.id, 'cancelled');
+    const again = await call('POST', `/runs/${input.run.id}/cancel`, {});
+    assert.equal(again.statusCode, 409);
+    assert.deepEqual(JSON.parse(String(again.body)), {
+      error: `run ${input.run.id} already cancelled`,
+      kind: 'conflict',
+      reason: 'ended',
+    });
   });
 
-  test('approving a step that waits for nothing is a 4xx; unknown routes 404; GET 405; bad JSON 400', async () => {
-    assert.ok([404, 409].includes((await call('POST', '/runs/NOPE/steps/gate/approve', {})).statusCode ?? 0));
+  test('approving a step of no run is 404 (not found); unknown routes 404; GET 405; bad JSON 400', async () => {
+    const missing = await call('POST', '/runs/NOPE/steps/gate/approve', {});
+    assert.equal(missing.statusCode, 404);
+    assert.equal(JSON.parse(String(missing.body)).kind, 'not-found');
     assert.equal((await call('POST', '/nowhere', {})).statusCode, 404);
     assert.equal((await call('GET', '/runs', {})).statusCode, 405);
     const bad = await api(
@@ -211,14 +227,15 @@ describe('functions/api environments', () => {
       ['deploy'],
     );
     const promote = await call('POST', '/environments/production/promote', { to: 'staging' }, 'req-pr');
-    assert.equal(promote.statusCode, 409);
+    assert.equal(promote.statusCode, 404);
     assert.match(String(promote.body), /no pipeline has a step with environment: staging/);
     assert.equal((await call('POST', '/environments/production/promote', {})).statusCode, 400);
     const none = await call('POST', '/environments/qa/rollback', {});
-    assert.deepEqual(
-      [none.statusCode, JSON.parse(String(none.body)).error],
-      [409, 'environment qa has no earlier successful release'],
-    );
+    assert.deepEqual(JSON.parse(String(none.body)), {
+      error: 'environment qa has no earlier successful release',
+      kind: 'not-found',
+    });
+    assert.equal(none.statusCode, 404);
   });
 });
 
@@ -232,8 +249,8 @@ describe('functions/scheduled handler', () => {
       invocation: 'inv-1',
       scheduledTime: '2026-11-27T03:00:00Z',
     };
-    assert.equal((await scheduled(event)).kind, 'started');
-    assert.equal((await scheduled(event)).kind, 'started');
+    assert.equal((await scheduled(event)).ok, true);
+    assert.equal((await scheduled(event)).ok, true);
     const runs = await local.store.listRuns({ repo: REPO, pipeline: 'release' });
     assert.equal(runs.length, 1);
     assert.deepEqual([runs[0]!.event, runs[0]!.sha, runs[0]!.branch], ['schedule', SHA, 'main']);

@@ -90,7 +90,7 @@ describe('dispatcher', () => {
   test('a push publishes a version and starts the execution on the VERSION ARN with the contract input', async () => {
     const { d, store, statuses } = await deps();
     const outcome = await dispatchDelivery(d, delivery('push', pushToMaster()));
-    assert.equal(outcome.kind, 'started');
+    assert.equal(outcome.ok, true);
     const create = sfn.commandCalls(CreateStateMachineCommand);
     assert.equal(create.length, 1);
     const machine = create[0]!.args[0].input;
@@ -156,7 +156,7 @@ describe('dispatcher', () => {
     const retry = await deps();
     retry.d.store = first.store;
     const outcome = await dispatchDelivery(retry.d, delivery('push', pushToMaster()));
-    assert.equal(outcome.kind, 'started');
+    assert.equal(outcome.ok, true);
     assert.equal(sfn.commandCalls(UpdateStateMachineCommand).length, 0, 'no new version');
     assert.equal(sfn.commandCalls(PublishStateMachineVersionCommand)[0]!.args[0].input.revisionId, 'rev-1');
     assert.equal((await runIds(first.store)).length, 1);
@@ -182,7 +182,9 @@ describe('dispatcher', () => {
     const broken = [{ path: '.sci/ci.yml', text: 'steps:\n  lint:\n    rnu: npm run lint\n' }];
     const { d, statuses, store } = await deps(broken);
     const outcome = await dispatchDelivery(d, delivery('push', pushToMaster()));
-    assert.equal(outcome.kind, 'invalid');
+    assert.deepEqual(!outcome.ok && outcome.error.kind === 'invalid' && outcome.error.problems, [
+      { message: statuses.statuses[0]?.description, at: { file: '.sci/ci.yml', line: 2, col: 3 } },
+    ]);
     assert.equal(sfn.calls().length, 0);
     assert.equal((await runIds(store)).length, 0);
     assert.equal(statuses.statuses.length, 1);
@@ -195,16 +197,16 @@ describe('dispatcher', () => {
     const { d } = await deps();
     const deleted = examples('push').find((p) => p.deleted)!;
     assert.deepEqual(await dispatchDelivery(d, delivery('push', deleted)), {
-      kind: 'ignored',
-      reason: 'refs/tags/simple-tag was deleted',
+      ok: true,
+      value: { runs: [], ignored: 'refs/tags/simple-tag was deleted' },
     });
     const skip = pushToMaster();
     (skip.head_commit as { message: string }).message = 'docs [skip ci]';
-    assert.deepEqual(await dispatchDelivery(d, delivery('push', skip)), { kind: 'started', runs: [] });
+    assert.deepEqual(await dispatchDelivery(d, delivery('push', skip)), { ok: true, value: { runs: [] } });
     const docsOnly = pushToMaster();
     docsOnly.created = false;
     docsOnly.commits = [{ id: 'x', message: 'm', added: ['docs/a.md'], modified: [], removed: [] }];
-    assert.deepEqual(await dispatchDelivery(d, delivery('push', docsOnly)), { kind: 'started', runs: [] });
+    assert.deepEqual(await dispatchDelivery(d, delivery('push', docsOnly)), { ok: true, value: { runs: [] } });
     assert.equal(sfn.commandCalls(StartExecutionCommand).length, 0);
   });
 
@@ -214,7 +216,7 @@ describe('dispatcher', () => {
     pull.head.repo = { ...pull.head.repo, id: 999, full_name: 'stranger/Hello-World' };
     const { d } = await deps();
     const outcome = await dispatchDelivery(d, delivery('pull_request', pr));
-    assert.equal(outcome.kind, 'started');
+    assert.equal(outcome.ok, true);
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
     assert.equal(input.run.event, 'pull_request');
     assert.deepEqual(input.run.pr, { number: 2, base: 'master', fork: true });
@@ -236,7 +238,7 @@ describe('dispatcher', () => {
       for (const [i, payload] of list.entries()) {
         const { d } = await deps();
         const outcome = await dispatchDelivery(d, delivery(event, payload, `${event}-${i}`));
-        assert.ok(['started', 'ignored'].includes(outcome.kind), `${event} #${i}: ${JSON.stringify(outcome)}`);
+        assert.ok(outcome.ok, `${event} #${i}: ${JSON.stringify(outcome)}`);
       }
     }
   });
@@ -317,7 +319,7 @@ describe('dispatcher', () => {
     tag.ref = 'refs/tags/v1.0.0';
     const { d } = await deps();
     const outcome = await dispatchDelivery(d, delivery('push', tag));
-    assert.equal(outcome.kind, 'started');
+    assert.equal(outcome.ok, true);
     const names = sfn.commandCalls(CreateStateMachineCommand).map((c) => c.args[0].input.name);
     assert.deepEqual(names, [
       stateMachineName('sci-', 'Codertocat/Hello-World', 'deploy'),
@@ -348,7 +350,7 @@ describe('inputs on events other than manual', () => {
     ];
     const { d } = await deps(files);
     const outcome = await dispatchDelivery(d, delivery('push', pushToMaster(), 'inputs-1'));
-    assert.equal(outcome.kind, 'started');
+    assert.equal(outcome.ok, true);
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
     assert.deepEqual(input.run.inputs, { version: '', dry: true });
   });

@@ -14,6 +14,7 @@ import { GitSource } from '../../source/git-source.ts';
 import { parseCommandArgs } from '../args.ts';
 import { containerModeOf } from '../container-mode.ts';
 import { CliUsageError } from '../errors.ts';
+import { reportFailure } from '../failure.ts';
 import { Progress } from '../output/progress.ts';
 import { cancellable, report } from '../run/execute.ts';
 
@@ -30,7 +31,7 @@ options:
   --no-containers  run every step as a local process, not in its image (same as SCI_CONTAINER=none)
   -h, --help       show this help
 
-exit: 0 the run succeeded, 1 it did not or cannot be redriven, 2 usage error
+exit: 0 the run succeeded, 1 it did not or cannot be redriven, 2 usage error or invalid pipeline files
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -76,11 +77,8 @@ export async function run(argv: string[]): Promise<number> {
       () => runtime.executions.stopAll('cancelled (Ctrl-C)'),
       async () => {
         const result = await redrive({ store: session.store, redriver }, runId);
-        if (!result.ok) {
-          process.stderr.write(`sci redrive: ${result.message}\n`);
-          return 1;
-        }
-        if (!json) process.stdout.write(`sci redrive: ${result.message}\n`);
+        if (!result.ok) return reportFailure('redrive', result.error, process.stderr);
+        if (!json) process.stdout.write(`sci redrive: ${result.value}\n`);
         progress?.track(runId);
         // the run's end, then what it started (followers)
         await runtime.executions.settled();

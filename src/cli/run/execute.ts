@@ -18,6 +18,7 @@ import type { RunFacts } from '../../core/run-facts.ts';
 import { isTerminalRun } from '../../../statemachines/lifecycle.ts';
 import type { EventName, Pipeline } from '../../../statemachines/pipeline/model.ts';
 import { GitSource } from '../../source/git-source.ts';
+import { reportFailure } from '../failure.ts';
 import { printable, printableOutput } from '../output/printable.ts';
 import { Progress } from '../output/progress.ts';
 import { runBlock, runView } from '../output/run-view.ts';
@@ -182,21 +183,17 @@ export async function executeSelected(o: ExecuteOptions): Promise<number> {
           facts,
         });
         await runtime.executions.settled();
-        if (dispatched.kind === 'started')
+        if (dispatched.ok)
           await untilEnded(
             session,
-            dispatched.runs.map((r) => r.runId),
+            dispatched.value.runs.map((r) => r.runId),
             () => runtime.executions.settled(),
           );
         return dispatched;
       },
     );
     await progress?.stop();
-    if (outcome.kind !== 'started') {
-      const problems = outcome.kind === 'invalid' ? outcome.problems.map((p) => p.message) : [outcome.message];
-      for (const problem of problems) process.stderr.write(`${printable(problem)}\n`);
-      return 2;
-    }
+    if (!outcome.ok) return reportFailure('run', outcome.error, process.stderr);
     const ended = await report(session, started, o.json, tty, where);
     return ended.every((x) => x.run.status === 'succeeded') ? 0 : 1;
   });

@@ -43,17 +43,17 @@ export async function rerelease(
     return 2;
   }
   const plan = releasePlan(loaded.all, release.pipeline, environment, release.outputs);
-  if (typeof plan === 'string') throw new CliUsageError(`${plan} at ${release.sha.slice(0, 12)}`);
+  if (!plan.ok) throw new CliUsageError(`${plan.error.message} at ${release.sha.slice(0, 12)}`);
   if (!json) process.stdout.write(`releasing ${release.sha.slice(0, 12)} (run ${release.run}) to ${environment}\n`);
   return executeSelected({
     repoDir,
     git: { ...git, sha: release.sha },
     event: 'manual',
     branch: release.branch,
-    all: [plan.pipeline],
-    runs: [{ pipeline: plan.pipeline, inputs: {} }],
+    all: [plan.value.pipeline],
+    runs: [{ pipeline: plan.value.pipeline, inputs: {} }],
     json,
     containers: containerModeOf(undefined, process.env),
-    released: plan.released,
+    released: plan.value.released,
   });
 }

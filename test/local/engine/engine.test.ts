@@ -75,8 +75,8 @@ async function setup(t: { after(fn: () => unknown): void }) {
   const start = async (id: string, seed: string) => {
     const pipeline = pipelines.find((p) => p.id === id)!;
     const outcome = await startPipelines(runtime.dispatch, pipelines, [{ pipeline, inputs: {} }], { seed, facts });
-    assert.equal(outcome.kind, 'started');
-    return outcome.kind === 'started' ? outcome.runs[0]!.runId : '';
+    assert.ok(outcome.ok);
+    return outcome.value.runs[0]!.runId;
   };
   return { runtime, start, statuses, store: local.store };
 }

@@ -44,6 +44,28 @@ export function randomDag(rand: () => number, size: number, opts: { maxDuration?
 }
 
 /** The pipeline file for `steps`. */
+/**
+ * Layers of 10 steps, each needing two (random, seeded by n) steps of the layer before: a realistic
+ * wide pipeline, the shape of the compile and local benchmarks and of the split tests.
+ */
+export function layeredDag(n: number): RandomStep[] {
+  const rand = prng(n);
+  const steps: RandomStep[] = [];
+  for (let i = 0; i < n; i++) {
+    const base = Math.floor(i / 10) * 10 - 10;
+    const pick = () => `s${base + Math.floor(rand() * 10)}`;
+    steps.push({
+      name: `s${i}`,
+      needs: base < 0 ? [] : [...new Set([pick(), pick()])],
+      cond: 'default',
+      allowFailure: false,
+      fails: false,
+      durationMs: 0,
+    });
+  }
+  return steps;
+}
+
 export function dagYaml(steps: RandomStep[]): string {
   const lines = ['name: random', 'defaults: { image: "node:22", timeout: 5m }', 'steps:'];
   for (const s of steps) {

@@ -16,25 +16,9 @@ import { foldSmallParts, planParts, stepCount, type PartPlan } from '../../../st
 import type { Block } from '../../../statemachines/compiler/dag.ts';
 import { inputShape, validateInput } from '../../aws/api-model.ts';
 import { assertValidAsl } from './asl-valid.ts';
-import { dagYaml, prng, type RandomStep } from './random-dags.ts';
+import { dagYaml, layeredDag } from './random-dags.ts';
 
-function layered(n: number): string {
-  const rand = prng(n);
-  const steps: RandomStep[] = [];
-  for (let i = 0; i < n; i++) {
-    const base = Math.floor(i / 10) * 10 - 10;
-    const pick = () => `s${base + Math.floor(rand() * 10)}`;
-    steps.push({
-      name: `s${i}`,
-      needs: base < 0 ? [] : [...new Set([pick(), pick()])],
-      cond: 'default',
-      allowFailure: false,
-      fails: false,
-      durationMs: 0,
-    });
-  }
-  return dagYaml(steps);
-}
+const layered = (n: number): string => dagYaml(layeredDag(n));
 
 const step = (key: string): Block => ({ kind: 'step', key });
 

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePipeline } from '../../../statemachines/pipeline/parse.ts';
+import { refusalTests, type Refusal } from './refusals.ts';
 import { compileSource } from '../../../statemachines/compiler/compile.ts';
 import type { State, StateMachine } from '../../../statemachines/asl/types.ts';
 
@@ -21,7 +21,7 @@ const CURATED = 'aws/codebuild/amazonlinux-x86_64-lambda-standard:nodejs22';
 const IMAGE =
   'Lambda compute runs a curated image (aws/codebuild/amazonlinux-x86_64-lambda-standard:nodejs22, …-aarch64-lambda-standard:…) or a single-architecture image from Amazon ECR (<account>.dkr.ecr.<region>.amazonaws.com/…), not';
 
-const invalid: Array<[string, string, string[]]> = [
+const invalid: Refusal[] = [
   [
     'a Docker Hub image',
     'steps:\n  a:\n    compute: lambda-1gb\n    image: node:22\n    run: x\n',
@@ -44,17 +44,7 @@ const invalid: Array<[string, string, string[]]> = [
   ],
 ];
 
-for (const [name, yaml, expected] of invalid) {
-  test(`lambda compute refuses ${name}`, () => {
-    const result = parsePipeline('.sci/ci.yml', yaml);
-    assert.equal(result.ok, false);
-    if (result.ok) return;
-    assert.deepEqual(
-      result.diagnostics.map((d) => `${d.span?.line}:${d.span?.col}: ${d.message}`),
-      expected,
-    );
-  });
-}
+refusalTests('lambda compute refuses', invalid);
 
 test('lambda compute accepts curated and ECR images; an aarch64 image gets the ARM Lambda environment, and no timeouts are sent', () => {
   const yaml = `defaults: { compute: lambda-1gb }

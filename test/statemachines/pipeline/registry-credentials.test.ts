@@ -6,12 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePipeline } from '../../../statemachines/pipeline/parse.ts';
+import { refusalTests, type Refusal } from './refusals.ts';
 import { secretsOutsidePrefix, DEFAULT_SECRET_PREFIXES } from '../../../statemachines/pipeline/secret-prefix.ts';
 import type { Pipeline, RunStep } from '../../../statemachines/pipeline/model.ts';
 
 const HUB = 'credentials: "secretsmanager:sci/hub"';
 
-const invalid: Array<[string, string, string[]]> = [
+const invalid: Refusal[] = [
   [
     'a curated image',
     `steps:\n  a:\n    image: { name: aws/codebuild/standard:7.0, ${HUB} }\n    run: x\n`,
@@ -56,17 +57,7 @@ const invalid: Array<[string, string, string[]]> = [
   ],
 ];
 
-for (const [name, yaml, expected] of invalid) {
-  test(`image credentials: refuses ${name}`, () => {
-    const result = parsePipeline('.sci/ci.yml', yaml);
-    assert.equal(result.ok, false);
-    if (result.ok) return;
-    assert.deepEqual(
-      result.diagnostics.map((d) => `${d.span?.line}:${d.span?.col}: ${d.message}`),
-      expected,
-    );
-  });
-}
+refusalTests('image credentials: refuses', invalid);
 
 test('image credentials: a step inherits the default image with its credentials; a step image of its own drops them', () => {
   const result = parsePipeline(
