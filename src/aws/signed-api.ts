@@ -7,6 +7,7 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { parseJsonObject } from '../core/json-object.ts';
 
 export interface ApiAnswer {
   status: number;
@@ -57,17 +58,9 @@ export class SignedApi {
     const { host: _host, ...headers } = signed.headers;
     const response = await (this.options.fetch ?? fetch)(url, { method: 'POST', headers, body: text });
     const answer = await response.text();
-    return { status: response.status, body: jsonObject(answer) ?? { error: answer.trim() || response.statusText } };
-  }
-}
-
-function jsonObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
+    return {
+      status: response.status,
+      body: parseJsonObject(answer) ?? { error: answer.trim() || response.statusText },
+    };
   }
 }

@@ -74,6 +74,17 @@ export interface StepRecord {
   buildId?: string;
 }
 
+/** What a step transition may record besides the status (`RunStore.transitionStep`). */
+export interface StepTransitionFields {
+  startedAt?: string;
+  endedAt?: string;
+  reason?: string;
+  incrementAttempts?: boolean;
+  attemptId?: string;
+  /** The CodeBuild build of this attempt (AWS), kept as the step's `buildId`. */
+  buildId?: string;
+}
+
 /** A pipeline that has run at least once (the dashboard's home lists these). */
 export interface PipelineSummary {
   repo: string;
@@ -145,19 +156,7 @@ export interface RunStore {
    * recorded as the step's latest build when the write applies.
    * @default attemptId: unique per call (a retried call still counts once)
    */
-  transitionStep(
-    runId: string,
-    key: string,
-    to: StepStatus,
-    fields?: {
-      startedAt?: string;
-      endedAt?: string;
-      reason?: string;
-      incrementAttempts?: boolean;
-      attemptId?: string;
-      buildId?: string;
-    },
-  ): Promise<boolean>;
+  transitionStep(runId: string, key: string, to: StepStatus, fields?: StepTransitionFields): Promise<boolean>;
   /** Records a webhook delivery; false when it was seen before (a redelivery). */
   recordDelivery(hookId: string, guid: string, details: Record<string, string>): Promise<boolean>;
   /** The task token an approval step is waiting on, if it is waiting. */

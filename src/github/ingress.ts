@@ -7,6 +7,7 @@ import type { Clock, DeliveryQueue, RunStore } from '../core/ports.ts';
 import { isValidSignature } from './signature.ts';
 import { slimPayload } from './slim-payload.ts';
 import { untrustedReason, type TrustPolicy } from './trust.ts';
+import { parseJsonObject } from '../core/json-object.ts';
 
 export interface HttpRequest {
   /** Header names in any case. */
@@ -42,24 +43,13 @@ function lowerCaseHeaders(headers: HttpRequest['headers']): Record<string, strin
   return out;
 }
 
-function parseObject(body: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(body);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Handles one delivery; every outcome is an HTTP answer, nothing throws for a bad request. */
 export async function receiveDelivery(deps: IngressDeps, request: HttpRequest): Promise<HttpResponse> {
   const headers = lowerCaseHeaders(request.headers);
   if (!(await isValidSignature(await deps.secret(), request.body, headers['x-hub-signature-256']))) {
     return reply(401, { error: 'missing or invalid X-Hub-Signature-256' });
   }
-  const payload = parseObject(request.body);
+  const payload = parseJsonObject(request.body);
   if (!payload) return reply(400, { error: 'body is not a JSON object' });
   const event = headers['x-github-event'];
   const deliveryId = headers['x-github-delivery'];

@@ -5,6 +5,7 @@
  * lost fails its condition, the store reads the item back and knows the first try applied.
  */
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { StepTransitionFields } from '../core/ports.ts';
 import type { RunStatus, StepStatus } from '../../statemachines/pipeline/model.ts';
 import {
   isTerminalRun,
@@ -15,15 +16,7 @@ import {
   stepSourcesFor,
 } from '../../statemachines/lifecycle.ts';
 
-export interface StepTransitionFields {
-  startedAt?: string;
-  endedAt?: string;
-  reason?: string;
-  incrementAttempts?: boolean;
-  attemptId?: string;
-  /** The CodeBuild build of this attempt (AWS), kept as the step's `buildId`. */
-  buildId?: string;
-}
+export type { StepTransitionFields } from '../core/ports.ts';
 
 export interface RunTransitionFields {
   startedAt?: string;

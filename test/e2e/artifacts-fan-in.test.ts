@@ -6,6 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { runsOf, sandbox, sci, step, type RunJson } from './helpers.ts';
 
 const box = sandbox({
@@ -33,7 +35,13 @@ steps:
     run: ['grep -q kept logs/kept.txt', 'test ! -e out', 'echo "upstream $SCI_RUN_STATUS"']
 `,
 });
+// a TMPDIR of its own: the pull phase's downloads must not stay there, whatever the need kept
+const tmp = join(box.root, 'tmp');
+mkdirSync(tmp);
+box.env = { TMPDIR: tmp };
 test.after(() => box.cleanup());
+/** The temp directory's entries, less what tools cache there for good (tsx's compile cache). */
+const tempEntries = () => readdirSync(tmp).filter((name) => !name.startsWith('tsx-'));
 
 test('16 artifact producers fan in to one step: every file arrives (no 12-source cap)', () => {
   const r = sci(box, 'run', 'fan', '--json');
@@ -52,4 +60,5 @@ test('an always() step runs after a producer that failed and kept nothing, with 
   const log = sci(box, 'logs', run.id, 'cleanup').stdout;
   assert.match(log, /sci: build kept no artifacts/);
   assert.match(log, /upstream failed/);
+  assert.deepEqual(tempEntries(), [], 'the downloads of the pull phase are gone, and so is the one that found nothing');
 });

@@ -59,11 +59,7 @@ function assertCleanFailure(
   );
 }
 
-test('a step whose log fills the disk fails with the reason; the run goes on and the store opens', {
-  skip,
-  timeout: 120_000,
-}, () => {
-  const box = smallDiskSandbox(`name: ci
+const FLOOD = `name: ci
 on: { push: {} }
 steps:
   flood:
@@ -72,7 +68,13 @@ steps:
     needs: [flood]
     if: always()
     run: echo after
-`);
+`;
+
+test('a step whose log fills the disk fails with the reason; the run goes on and the store opens', {
+  skip,
+  timeout: 120_000,
+}, () => {
+  const box = smallDiskSandbox(FLOOD);
   assertCleanFailure(box!, 'flood', /\[sci\] failed: disk full while writing the step log \(ENOSPC/);
 });
 
@@ -93,17 +95,6 @@ steps:
 `);
   assertCleanFailure(box!, 'build', /\[sci\] failed: disk full while saving the step's files \(ENOSPC/);
 });
-
-const FLOOD = `name: ci
-on: { push: {} }
-steps:
-  flood:
-    run: head -c 30000000 /dev/zero | tr '\\0' x | fold -w 100
-  after:
-    needs: [flood]
-    if: always()
-    run: echo after
-`;
 
 test('a step whose log passes the file size limit (ulimit -f: EFBIG) fails with the reason; the run goes on', {
   timeout: 120_000,

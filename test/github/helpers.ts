@@ -31,6 +31,18 @@ export async function signedRequest(event: string, payload: unknown, delivery: s
   };
 }
 
+/** GitHub's example push moved to branch `main` at `sha`, POSTed signed to `<base>/webhook` (a `sci serve`). */
+export async function postPush(base: string, sha: string, delivery: string): Promise<{ status: number; body: string }> {
+  const payload = examples('push').find((p) => p.ref === 'refs/heads/master')!;
+  payload.ref = 'refs/heads/main';
+  payload.after = sha;
+  payload.head_commit = { ...(payload.head_commit as object), id: sha, message: 'change' };
+  (payload.repository as { default_branch: string }).default_branch = 'main';
+  const request = await signedRequest('push', payload, delivery);
+  const res = await fetch(`${base}/webhook`, { method: 'POST', headers: request.headers, body: request.body });
+  return { status: res.status, body: await res.text() };
+}
+
 /** Records deliveries like the store's conditional put: true the first time only. */
 export function memoryDeliveries() {
   const seen = new Set<string>();

@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runsOf, SCI, sandbox, sci, type Sandbox } from '../e2e/helpers.ts';
-import { examples, signedRequest, TEST_SECRET } from '../github/helpers.ts';
+import { postPush, TEST_SECRET } from '../github/helpers.ts';
 
 const DELIVERIES = 30;
 /** Pipelines each push starts: a dispatch takes a while, so a backlog builds up behind the burst. */
@@ -49,18 +49,6 @@ async function serve(s: Sandbox): Promise<Served> {
   throw new Error(`sci serve did not start:\n${out}`);
 }
 
-async function push(base: string, sha: string, delivery: string): Promise<number> {
-  const payload = examples('push').find((p) => p.ref === 'refs/heads/master')!;
-  payload.ref = 'refs/heads/main';
-  payload.after = sha;
-  payload.head_commit = { ...(payload.head_commit as object), id: sha, message: 'change' };
-  (payload.repository as { default_branch: string }).default_branch = 'main';
-  const request = await signedRequest('push', payload, delivery);
-  const res = await fetch(`${base}/webhook`, { method: 'POST', headers: request.headers, body: request.body });
-  await res.text();
-  return res.status;
-}
-
 const spooled = () => readdirSync(join(box.home, 'deliveries')).filter((n) => n.endsWith('.json'));
 
 test('a second Ctrl-C keeps the undispatched deliveries on disk; the next sci serve dispatches them, none twice', {
@@ -68,7 +56,9 @@ test('a second Ctrl-C keeps the undispatched deliveries on disk; the next sci se
 }, async (t) => {
   const sha = execFileSync('git', ['-C', box.repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
   const first = await serve(box);
-  const answers = await Promise.all(Array.from({ length: DELIVERIES }, (_, i) => push(first.base, sha, `d-${i}`)));
+  const answers = await Promise.all(
+    Array.from({ length: DELIVERIES }, (_, i) => postPush(first.base, sha, `d-${i}`).then((r) => r.status)),
+  );
   assert.deepEqual([...new Set(answers)], [202]);
   first.child.kill('SIGINT');
   await sleep(50);

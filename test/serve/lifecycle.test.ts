@@ -20,7 +20,7 @@ import { dispatchDelivery } from '../../src/github/dispatch-delivery.ts';
 import { createServeServer, listen } from '../../src/serve/http.ts';
 import { createServeApp, type ServeApp } from '../../src/serve/serve-app.ts';
 import { GitSource } from '../../src/source/git-source.ts';
-import { examples, signedRequest, TEST_SECRET } from '../github/helpers.ts';
+import { postPush, TEST_SECRET } from '../github/helpers.ts';
 
 const pipelines = (cancel: boolean, seconds: number) => ({
   '.sci/ci.yml': `on:\n  push: { branches: [main] }\nconcurrency: { group: "ci-\${{ branch }}", cancel_in_progress: ${cancel} }\nsteps:\n  build: { run: 'sleep ${seconds}; echo built $SCI_SHA' }\n`,
@@ -105,14 +105,8 @@ function open(repo: string, session: LocalSession, calls: Served['calls']): Prom
 }
 
 async function push(s: Served, sha: string, delivery: string): Promise<void> {
-  const payload = examples('push').find((p) => p.ref === 'refs/heads/master')!;
-  payload.ref = 'refs/heads/main';
-  payload.after = sha;
-  payload.head_commit = { ...(payload.head_commit as object), id: sha, message: 'change' };
-  (payload.repository as { default_branch: string }).default_branch = 'main';
-  const request = await signedRequest('push', payload, delivery);
-  const res = await fetch(`${s.base}/webhook`, { method: 'POST', headers: request.headers, body: request.body });
-  assert.equal(res.status, 202, await res.text());
+  const res = await postPush(s.base, sha, delivery);
+  assert.equal(res.status, 202, res.body);
 }
 
 /** The runs of `pipeline` in creation order. */
