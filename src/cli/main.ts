@@ -70,7 +70,25 @@ function asksForHelp(argv: string[]): boolean {
   return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
 }
 
+/** 128 + SIGPIPE: what a shell reports for a writer whose reader went away, as git and ls end. */
+const CLOSED_PIPE_EXIT = 141;
+
+/** A reader that stops early (`sci runs | head -1`) closes the pipe: end quietly, never with a stack trace. */
+function endQuietlyWhenReaderLeaves(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(CLOSED_PIPE_EXIT);
+  });
+}
+
+let readersWatched = false;
+
 export async function main(argv: string[]): Promise<number> {
+  if (!readersWatched) {
+    readersWatched = true;
+    endQuietlyWhenReaderLeaves(process.stdout);
+    endQuietlyWhenReaderLeaves(process.stderr);
+  }
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());

@@ -1,7 +1,7 @@
 /** Every command answers `--help` (exit 0, its own usage line) and `sci --version` prints the package version. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,4 +78,16 @@ test('the real CLI: sci run --help, and sci --version prints the package version
   assert.match(help.stdout, /^usage: sci run /);
   const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   assert.deepEqual(sci('--version'), { code: 0, stdout: `sci ${version}\n`, stderr: '' });
+});
+
+test('a reader that leaves early (sci schema | head -1) ends sci quietly: exit 141, no stack trace', async () => {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/sci.js'), 'schema'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy(); // the reader is gone before sci writes a byte
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const code = await new Promise<number | null>((done) => child.on('close', done));
+  assert.equal(stderr, '');
+  assert.equal(code, 141);
 });
