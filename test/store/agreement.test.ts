@@ -28,32 +28,54 @@ interface Write {
   parameters: Record<string, unknown>;
 }
 
-/** Every status write the compiler emits for a step, with its target status. */
+/**
+ * Every status write the compiler emits for a step, with its target status. A step's end write takes
+ * its status from `$.end.s`, which the Pass states leading to it set: it counts once per such status.
+ */
 function compiledWrites(): Write[] {
   const { pipelines, diagnostics } = validateRepo([{ path: '.sci/ci.yml', text: PIPELINE }]);
   assert.deepEqual(diagnostics, []);
   const program = compileProgram(pipelines, pipelines, { tableName: 'sci-runs-test' });
   assert.ok(program.ok);
-  const writes: Write[] = [];
-  const visit = (machine: { States: Record<string, Record<string, unknown>> }) => {
-    for (const state of Object.values(machine.States)) {
-      const p = state.Parameters as
-        | {
-            Key?: { sk?: { S?: string } };
-            ExpressionAttributeValues?: Record<string, { S?: string }>;
-            UpdateExpression?: string;
-          }
-        | undefined;
-      const sk = p?.Key?.sk?.S;
-      if (p?.UpdateExpression && sk?.startsWith('STEP#')) {
-        const values = p.ExpressionAttributeValues ?? {};
-        const to = (values[':s'] ?? values[':waiting'])?.S as StepStatus;
-        writes.push({ to, step: sk.slice('STEP#'.length), parameters: p as Record<string, unknown> });
-      }
-      for (const nested of (state.Branches as Array<typeof machine>) ?? []) visit(nested);
+  type State = Record<string, unknown>;
+  const states = new Map<string, State>();
+  const collect = (machine: { States: Record<string, State> }) => {
+    for (const [name, state] of Object.entries(machine.States)) {
+      states.set(name, state);
+      for (const nested of (state.Branches as Array<typeof machine>) ?? []) collect(nested);
     }
   };
-  visit(program.value.get('ci')!.definition as never);
+  collect(program.value.get('ci')!.definition as never);
+  const endStatuses = (name: string): StepStatus[] =>
+    [...states.values()]
+      .filter((s) => s.Type === 'Pass' && s.Next === name && s.ResultPath === '$.end')
+      .map((s) => (s.Parameters as { s: StepStatus }).s);
+  const writes: Write[] = [];
+  for (const [name, state] of states) {
+    const p = state.Parameters as
+      | {
+          Key?: { sk?: { S?: string } };
+          ExpressionAttributeValues?: Record<string, { S?: string; 'S.$'?: string }>;
+          UpdateExpression?: string;
+        }
+      | undefined;
+    const sk = p?.Key?.sk?.S;
+    if (!p?.UpdateExpression || !sk?.startsWith('STEP#')) continue;
+    const step = sk.slice('STEP#'.length);
+    const values = p.ExpressionAttributeValues ?? {};
+    const status = values[':s'] ?? values[':waiting'];
+    if (status?.S !== undefined) {
+      writes.push({ to: status.S as StepStatus, step, parameters: p as Record<string, unknown> });
+      continue;
+    }
+    assert.equal(status?.['S.$'], '$.end.s', `${name}: a status the test cannot resolve`);
+    const fed = endStatuses(name);
+    assert.ok(fed.length > 0, `${name}: no Pass state sets its status`);
+    for (const to of fed) {
+      const parameters = { ...p, ExpressionAttributeValues: { ...values, ':s': { S: to } } };
+      writes.push({ to, step, parameters });
+    }
+  }
   return writes;
 }
 
