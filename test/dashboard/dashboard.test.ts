@@ -260,6 +260,31 @@ test('environments: current releases and history; Rollback and Promote run the r
   await page.close();
 });
 
+test('a run waiting in its concurrency group says which run it waits for, on its page and its pipeline page', async () => {
+  const blocker = (await session.store.getRun(ciRun))!;
+  const { startedAt: _s, endedAt: _e, executionArn: _x, transitions: _t, reason: _r, ...run } = blocker.run;
+  const id = `${ciRun.slice(0, -1)}W`;
+  const steps = blocker.steps.map(({ startedAt: _a, endedAt: _b, reason: _c, outputs: _d, ...step }) => ({
+    ...step,
+    runId: id,
+    status: 'pending' as const,
+    attempts: 0,
+  }));
+  const queued = { ...run, id, status: 'queued' as const, waitingFor: ciRun, concurrencyGroup: 'ci-main' };
+  assert.equal(await session.store.createRun(queued, steps), true);
+  const page = await browser.page();
+  await page.goto(`${base}/runs/${id}`);
+  const waiting = page.locator('.meta div', { hasText: 'Waiting for' });
+  await waiting.waitFor();
+  assert.match((await waiting.textContent()) ?? '', new RegExp(`run ${ciRun} to end \\(concurrency group ci-main\\)`));
+  await page.getByRole('link', { name: 'ci', exact: true }).click();
+  const row = page.locator('tr', { hasText: id });
+  await row.waitFor();
+  await row.getByRole('link', { name: ciRun }).click();
+  await page.waitForURL(`${base}/runs/${ciRun}`);
+  await page.close();
+});
+
 test('no console errors on any page', () => {
   assert.deepEqual(browser.errors, []);
 });

@@ -41,7 +41,7 @@ export function Pipeline() {
           : page.runs.map(
               (r) => html`<tr key=${r.id}>
         <td><${StatusBadge} status=${r.status} /></td>
-        <td><a href=${runPath(r.id)}><code>${r.id}</code></a></td>
+        <td><a href=${runPath(r.id)}><code>${r.id}</code></a>${r.waitingFor ? html` <span class="muted">waits for <a href=${runPath(r.waitingFor)}><code>${r.waitingFor}</code></a></span>` : null}</td>
         <td>${r.branch || r.tag}</td><td>${r.event}</td><td><code>${r.sha.slice(0, 7)}</code></td>
         <td title=${r.createdAt}>${ago(r.createdAt)}</td><td>${duration(r.startedAt, r.endedAt)}</td></tr>`,
             )

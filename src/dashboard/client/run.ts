@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { RunRecord, StepRecord } from '../../core/ports.ts';
 import type { RunGraph } from '../graph.ts';
-import { act, getJson, pipelinePath } from './api.ts';
+import { act, getJson, pipelinePath, runPath } from './api.ts';
 import { ago, duration } from './format.ts';
 import { RunGraphView } from './graph.ts';
 import { html } from './html.ts';
@@ -109,6 +109,7 @@ export function Run({ runId }: { runId: string }) {
       <div><dt>Commit</dt><dd><code>${run.sha.slice(0, 12)}</code></dd></div>
       <div><dt>Event</dt><dd>${run.event}</dd></div>
       <div><dt>Actor</dt><dd>${run.actor}</dd></div>
+      ${run.waitingFor ? html`<div class="wide"><dt>Waiting for</dt><dd>run <a href=${runPath(run.waitingFor)}><code>${run.waitingFor}</code></a> to end (concurrency group <code>${run.concurrencyGroup ?? '—'}</code>)</dd></div>` : null}
       <div><dt>Attempt</dt><dd>${(run.redriveCount ?? 0) + 1}${run.redrivenAt ? html` <span class="muted">(redriven ${ago(run.redrivenAt)})</span>` : null}</dd></div>
       <div><dt>Started</dt><dd title=${run.createdAt}>${ago(run.startedAt ?? run.createdAt)}</dd></div>
       <div><dt>Duration</dt><dd>${duration(run.startedAt, run.endedAt) || '—'}</dd></div>
