@@ -14,6 +14,7 @@ import { STEP_STATUSES, stepKey, stepMayMove } from '../../statemachines/lifecyc
 import type { StepStatus } from '../../statemachines/pipeline/model.ts';
 import type { RunRecord } from '../../src/core/ports.ts';
 import { startTestTable, type TestTable } from './local-table.ts';
+import { allStates } from '../statemachines/compiler/asl-states.ts';
 
 const PIPELINE = `
 on: { push: {} }
@@ -37,15 +38,12 @@ function compiledWrites(): Write[] {
   assert.deepEqual(diagnostics, []);
   const program = compileProgram(pipelines, pipelines, { tableName: 'sci-runs-test' });
   assert.ok(program.ok);
-  type State = Record<string, unknown>;
-  const states = new Map<string, State>();
-  const collect = (machine: { States: Record<string, State> }) => {
-    for (const [name, state] of Object.entries(machine.States)) {
-      states.set(name, state);
-      for (const nested of (state.Branches as Array<typeof machine>) ?? []) collect(nested);
-    }
-  };
-  collect(program.value.get('ci')!.definition as never);
+  const states = new Map(
+    allStates(program.value.get('ci')!.definition).map(([name, s]): [string, Record<string, unknown>] => [
+      name,
+      s as unknown as Record<string, unknown>,
+    ]),
+  );
   const endStatuses = (name: string): StepStatus[] =>
     [...states.values()]
       .filter((s) => s.Type === 'Pass' && s.Next === name && s.ResultPath === '$.end')

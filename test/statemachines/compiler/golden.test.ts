@@ -9,13 +9,7 @@ import { basename, join } from 'node:path';
 import { compileSource } from '../../../statemachines/compiler/compile.ts';
 import { renderAsl } from '../../../statemachines/asl/render.ts';
 import { assertValidAsl } from './asl-valid.ts';
-import type { State, StateMachine } from '../../../statemachines/asl/types.ts';
-
-function allStates(m: StateMachine): Array<[string, State]> {
-  return Object.entries(m.States).flatMap(
-    ([n, s]): Array<[string, State]> => [[n, s], ...(s.Type === 'Parallel' ? s.Branches.flatMap(allStates) : [])],
-  );
-}
+import { allStates } from './asl-states.ts';
 
 const EXAMPLES = 'examples';
 const GOLDEN = 'test/golden';
