@@ -3,7 +3,7 @@
  * only); everything else is the dashboard (src/dashboard/routes.ts). Bound to 127.0.0.1 only.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { HttpRequest, HttpResponse } from '../github/ingress.ts';
 
 /** GitHub caps payloads at 25 MB; anything larger is not GitHub. */
@@ -24,7 +24,7 @@ export interface ServeHandlers {
 /** Bytes of bodies being read right now, across requests. */
 let buffered = 0;
 
-/** How long a refused connection stays open (unread) after its answer, before it is dropped. */
+/** How long a refused connection is drained after its answer, before it is closed. */
 const LINGER_MS = 2000;
 
 type Body = { ok: true; text: string } | { ok: false; status: number; error: string };
@@ -67,6 +67,22 @@ function readBody(req: IncomingMessage): Promise<Body> {
   });
 }
 
+/**
+ * The rest of a refused body is never kept, but it is read and dropped for LINGER_MS after the
+ * answer, with our side half-closed, before the socket closes (a "lingering close", as Apache
+ * does). Node would close the socket as soon as the answer is written; closing a socket while the
+ * client still sends makes the kernel send a reset, and a reset can make the client's kernel drop
+ * the answer before the client reads it.
+ */
+function lingerAfterAnswer(socket: Socket): void {
+  // node:http calls destroySoon once a `connection: close` answer is written
+  socket.destroySoon = () => {
+    socket.end();
+    socket.resume();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
+}
+
 export function createServeServer(handlers: ServeHandlers): Server {
   return createServer((req, res) => {
     const send = (status: number, type: string, body: string) =>
@@ -76,14 +92,8 @@ export function createServeServer(handlers: ServeHandlers): Server {
       if (req.method === 'POST' && path === '/webhook' && handlers.webhook) {
         const body = await readBody(req);
         if (!body.ok) {
-          // the rest of a refused body is not read: the connection closes after the answer. The close
-          // lingers (reading paused, our side ended) so the client reads the answer: closing a socket
-          // with unread data sends a reset, and a reset makes the client's kernel drop the answer unread.
           res.setHeader('connection', 'close');
-          res.on('finish', () => {
-            req.pause();
-            setTimeout(() => req.destroy(), LINGER_MS).unref();
-          });
+          lingerAfterAnswer(req.socket);
           return send(body.status, 'application/json', JSON.stringify({ error: body.error }));
         }
         const headers = Object.fromEntries(
