@@ -37,7 +37,13 @@ if (files.length === 0) {
 // one scratch dir per run, shared by every test file (e.g. the container images built once per run)
 const shared = mkdtempSync(join(tmpdir(), 'sci-test-'));
 // the end-to-end tests run this bundle of the CLI (see bundle-cli.mjs)
-const env = { ...process.env, SCI_TEST_TMP: shared, SCI_TEST_CLI: await bundleCli(shared) };
+// and the AWS SDK's notice that its 2027 releases need Node 22 is said once here, not by every test file
+const env = {
+  ...process.env,
+  SCI_TEST_TMP: shared,
+  SCI_TEST_CLI: await bundleCli(shared),
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
 // the container images take a while to build: start now, while the first test files run
 const prebuild = files.some((f) => f.includes('containers'))
   ? spawn(process.execPath, ['--import', 'tsx', 'test/local/containers/prebuild.ts'], {
@@ -51,6 +57,10 @@ const times = join(shared, 'times.txt');
 const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout'];
 if (process.env.SCI_TEST_TIMES)
   reporters.push('--test-reporter=./scripts/test-times.mjs', `--test-reporter-destination=${times}`);
+if (Number(process.versions.node.split('.')[0]) < 22)
+  console.log(
+    'note: the AWS SDK says its releases after early January 2027 need Node.js 22 (the Lambda runtime is 22)',
+  );
 const start = performance.now();
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...concurrency, ...reporters, ...files], {
   stdio: 'inherit',
