@@ -1,17 +1,17 @@
 /**
  * Lambda Function URL (AWS_IAM auth): `POST /runs` (manual run with typed inputs),
- * `POST /runs/{id}/steps/{key}/approve|reject`, `POST /runs/{id}/cancel`,
+ * `POST /runs/{id}/steps/{key}/approve|reject`, `POST /runs/{id}/cancel`, `POST /runs/{id}/redrive`,
  * `POST /environments/{env}/rollback`, `POST /environments/{from}/promote` (`{"to": env}`).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { startBranchRun } from '../src/core/branch-runs.ts';
-import { cancel, type ControlDeps, type ControlResult, decide } from '../src/core/control.ts';
+import { cancel, type ControlDeps, type ControlResult, decide, redrive } from '../src/core/control.ts';
 import { rerelease } from '../src/core/rerelease.ts';
 import { notFound } from '../src/core/result.ts';
 import { currentRelease, previousRelease } from '../src/store/environments.ts';
 import { environments, runStore } from '../src/aws/store.ts';
 import { failureBody, httpStatusOf } from '../src/http/failure-status.ts';
-import { dispatchDeps, executions, repositories, taskTokens } from '../src/aws/wiring.ts';
+import { dispatchDeps, executions, redriver, repositories, taskTokens } from '../src/aws/wiring.ts';
 
 const json = (statusCode: number, body: unknown): APIGatewayProxyResultV2 => ({
   statusCode,
@@ -106,11 +106,14 @@ export async function handler(event: APIGatewayProxyEventV2, context: Context): 
   const deps: ControlDeps = { store: runStore(), executions: executions(), tokens: taskTokens() };
   const step = /^\/runs\/([^/]+)\/steps\/([^/]+)\/(approve|reject)$/.exec(path);
   const stop = /^\/runs\/([^/]+)\/cancel$/.exec(path);
+  const again = /^\/runs\/([^/]+)\/redrive$/.exec(path);
   const result = step
     ? await decide(deps, step[1]!, decodeURIComponent(step[2]!), step[3] as 'approve' | 'reject', caller)
     : stop
       ? await cancel(deps, stop[1]!, caller)
-      : undefined;
+      : again
+        ? await redrive({ store: deps.store, redriver: redriver() }, again[1]!)
+        : undefined;
   if (!result) return json(404, { error: `no route ${path}` });
   return answer(result);
 }

@@ -38,7 +38,7 @@ export type Capability =
   | 'github'
   /** Compile-and-deploy pipelines: `sci-*` state machines, versions, executions, PassRole. */
   | 'deployPipelines'
-  /** Stop runs (cancel). */
+  /** Stop runs (cancel) and redrive them. */
   | 'controlExecutions'
   /** Answer approvals. */
   | 'answerApprovals'

@@ -58,7 +58,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
     timeout: Duration.minutes(1),
   },
   api: {
-    description: 'serverless-ci: manual runs, approvals, cancel (IAM-authenticated Function URL)',
+    description: 'serverless-ci: manual runs, approvals, cancel, redrive (IAM-authenticated Function URL)',
     capabilities: ['runStore', 'github', 'deployPipelines', 'controlExecutions', 'answerApprovals'],
     memorySize: 1024,
     timeout: Duration.seconds(30),

@@ -91,12 +91,12 @@ export function grantPipelineDeployment(role: Role, executionRole: IRole): void 
   ]);
 }
 
-/** Stop and describe runs of `sci-*` state machines (cancel, concurrency groups). */
+/** Stop and describe runs of `sci-*` state machines (cancel, concurrency groups) and redrive them. */
 export function grantExecutionControl(role: Role): void {
   role.addToPolicy(
     new PolicyStatement({
       sid: 'PipelineExecutions',
-      actions: ['states:StopExecution', 'states:DescribeExecution'],
+      actions: ['states:StopExecution', 'states:DescribeExecution', 'states:RedriveExecution'],
       resources: [executionsArn(role)],
     }),
   );

@@ -10,7 +10,8 @@ export const NOW_SENTINEL = '$$SCI_NOW';
 /** The context object passed to every local execution. */
 export function executionContext(executionId: string, stateMachineName: string): Record<string, unknown> {
   return {
-    Execution: { Id: executionId, Name: executionId.split(':').pop() ?? executionId },
+    // A local redrive executes the definition again from its start (local-redrive.ts): never a Step Functions redrive.
+    Execution: { Id: executionId, Name: executionId.split(':').pop() ?? executionId, RedriveCount: 0 },
     StateMachine: { Id: `local:${stateMachineName}`, Name: stateMachineName },
     State: { EnteredTime: NOW_SENTINEL, Name: '', RetryCount: 0 },
     Task: { Token: TASK_TOKEN_SENTINEL },

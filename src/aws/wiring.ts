@@ -6,7 +6,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { DispatchDeps } from '../core/dispatch.ts';
-import type { RunRecord, TaskTokens } from '../core/ports.ts';
+import type { ExecutionRedriver, RunRecord, TaskTokens } from '../core/ports.ts';
 import { desiredSchedules, syncSchedules } from '../core/schedules.ts';
 import { validPipelines } from '../core/pipelines.ts';
 import { startFollowers } from '../core/followers.ts';
@@ -35,6 +35,8 @@ export const sfn = once(() => new SFNClient(clientConfig));
 export const executions = once(() => new SfnExecutions(sfn()));
 /** The same adapter as the approvals' `TaskTokens`: only the api answers task tokens (and only its role may). */
 export const taskTokens = (): TaskTokens => executions();
+/** The same adapter as the redrive's `ExecutionRedriver` (only the api redrives, and only its role may). */
+export const redriver = (): ExecutionRedriver => executions();
 
 const github = once(() => {
   const read = cachedSecret(new SecretsManagerClient(clientConfig), requireEnv('GITHUB_SECRET_ARN'));

@@ -2,8 +2,8 @@
  * A redrive's writes (docs/run-store.md, "Redrive"): the one move back in the lifecycle. The run
  * goes from failed/cancelled to `running` again and rejoins the active index; the steps that did
  * not succeed go back to `pending` with their times, reason and decision cleared (their
- * `attempts` and `attemptIds` stay: the count goes on); the run's gates are deleted, since their
- * `done` counts belong to the attempt that ended.
+ * `attempts` and `attemptIds` stay: the count goes on); the gates of the attempts before are
+ * deleted (each attempt keys its own, `GATE#<key>#<attempt>`).
  */
 import {
   DeleteCommand,
@@ -118,8 +118,11 @@ export async function reopenRun(
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :gate)',
     ExpressionAttributeValues: { ':pk': runPk(run.id), ':gate': GATE_PREFIX },
   });
+  // Each attempt has its own gates (`GATE#<key>#<attempt>`): the new one's may be written already
+  // (a Step Functions redrive runs while its events reach the reporter), so only earlier ones go.
+  const earlier = gates.filter((gate) => !String(gate.sk).endsWith(`#${count}`));
   await Promise.all(
-    gates.map((gate) => client.send(new DeleteCommand({ TableName: table, Key: { pk: gate.pk, sk: gate.sk } }))),
+    earlier.map((gate) => client.send(new DeleteCommand({ TableName: table, Key: { pk: gate.pk, sk: gate.sk } }))),
   );
   return count;
 }

@@ -16,6 +16,7 @@ const HEAD = [
   'Or',
   'Not',
   'ErrorEquals',
+  'InputPath',
   'Parameters',
   'Result',
   'ResultSelector',
@@ -65,7 +66,7 @@ export function inExecutionOrder(machine: StateMachine): StateMachine {
     // The happy path first: Next, then Default, then the rules and catchers.
     const next: string[] = [];
     if ('Next' in s && s.Next) next.push(s.Next);
-    if (s.Type === 'Choice') next.push(s.Default, ...s.Choices.map((c) => c.Next));
+    if (s.Type === 'Choice') next.push(...(s.Default ? [s.Default] : []), ...s.Choices.map((c) => c.Next));
     if ('Catch' in s) next.push(...(s.Catch ?? []).map((c) => c.Next));
     stack.push(...next.reverse());
   }

@@ -48,6 +48,7 @@ export interface TaskState extends Flow {
 export interface PassState extends Flow {
   Type: 'Pass';
   Comment?: string;
+  InputPath?: string;
   Result?: Json;
   Parameters?: Record<string, Json>;
   ResultPath?: string | null;
@@ -57,7 +58,8 @@ export interface ChoiceState {
   Type: 'Choice';
   Comment?: string;
   Choices: Array<ChoiceRule & { Next: string }>;
-  Default: string;
+  /** Absent: no rule matching fails the state with `States.NoChoiceMatched` (the run's `run failed`). */
+  Default?: string;
 }
 
 export interface ParallelState extends Flow {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { StateNames } from '../asl/names.ts';
 import { inExecutionOrder, renderAsl } from '../asl/render.ts';
-import type { ChoiceRule, State, StateMachine } from '../asl/types.ts';
+import type { ChoiceRule, PassState, State, StateMachine } from '../asl/types.ts';
 import { fail, ok, type Diagnostic, type Result } from '../diagnostics.ts';
 import type { Compute, Pipeline, StepInstance } from '../pipeline/model.ts';
 import { parsePipeline } from '../pipeline/parse.ts';
@@ -15,7 +15,7 @@ import { calleeKey } from './kinds.ts';
 import { emitBlock } from './layout.ts';
 import { estimate, LIMITS, type Estimates } from './limits.ts';
 import { visibility } from './visibility.ts';
-import { runContextState } from './run-context.ts';
+import { CONTEXT, runContextState } from './run-context.ts';
 import { emitPart, emitPlan, foldSmallParts, partId, partsOf, planParts, type CompiledPart } from './split.ts';
 import { pullPrelude } from './run-task.ts';
 import { DEFAULT_TARGET, stateEntry, type CompileTarget, type InstanceInfo, type Scope } from './scope.ts';
@@ -111,8 +111,9 @@ export function compileLayout(
   const scope = newScope(pipeline, instances, layout, fullTarget, options.callees ?? new Map());
   if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
   const states: Record<string, State> = {};
-  const first = emitBlock(scope, layout.root, stateEntry(emitResult(scope, states)), states).name();
-  const whole = rootMachine(scope, states, first);
+  const result = emitResult(scope, states);
+  const first = emitBlock(scope, layout.root, stateEntry(result.name), states).name();
+  const whole = rootMachine(scope, states, first, result);
   if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
   const over = checkLimits(pipeline, whole.estimates);
   const forced = options.partSteps !== undefined && instances.length > options.partSteps;
@@ -154,7 +155,8 @@ function compileSplit(
     const ids = new Map(partsOf(plan).map((block, i) => [block, partId(pipeline.id, i + 1)] as const));
     const parts = [...ids].map(([block, id]) => emitPart(scope, id, block));
     const states: Record<string, State> = {};
-    const root = rootMachine(scope, states, emitPlan(scope, plan, emitResult(scope, states), ids, states));
+    const result = emitResult(scope, states);
+    const root = rootMachine(scope, states, emitPlan(scope, plan, result.name, ids, states), result);
     if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
     const rootOver = checkLimits(pipeline, root.estimates);
     const over = [...rootOver, ...parts.flatMap((p) => checkLimits(pipeline, p.estimates))];
@@ -172,10 +174,11 @@ interface Machine {
   estimates: Estimates;
 }
 
-/** The run context Pass, then `first`: the root machine. */
-function rootMachine(scope: Scope, states: Record<string, State>, first: string): Machine {
+/** The run context Pass, then `first`: the root machine; a redrive enters the graph at `first` too. */
+function rootMachine(scope: Scope, states: Record<string, State>, first: string, result: RunResult): Machine {
   const start = scope.names.claim('run context');
   states[start] = runContextState(scope.pipeline, pullPrelude(scope), first);
+  if (result.reenter) result.reenter.Next = first;
   const definition = inExecutionOrder({
     Comment: `serverless-ci pipeline ${scope.pipeline.id}`,
     StartAt: start,
@@ -267,23 +270,53 @@ function callees(instances: StepInstance[]): Array<{ key: string; pipeline: stri
   return ids.map((pipeline) => ({ key: calleeKey(pipeline), pipeline }));
 }
 
-/** The run fails when any step failed without `allow_failure`, else it succeeds. */
-function emitResult(scope: Scope, states: Record<string, State>): string {
+/** The run's result Choice and, when the run can fail, the redrive's last Pass (its Next: the graph's first state). */
+interface RunResult {
+  name: string;
+  reenter?: PassState;
+}
+
+/**
+ * The run fails when any step failed without `allow_failure`, else it succeeds. `run failed` is a
+ * Choice without a Default: on the first attempt no rule matches and the execution fails there
+ * (`States.NoChoiceMatched`), so it is the state a Step Functions redrive runs again, with the same
+ * input (every step's record in `$.steps`) and a higher `$$.Execution.RedriveCount`; then it goes
+ * to `run redrive`, which keeps those records at `$.ctx.prev` (what carried steps copy back, step.ts),
+ * sets `$.ctx.attempt` and empties `$.steps`, and enters the graph again from its first state.
+ */
+function emitResult(scope: Scope, states: Record<string, State>): RunResult {
   const failed = scope.names.claim('run failed');
+  const redrive = scope.names.claim('run redrive');
+  const redriveContext = scope.names.claim('run redrive context');
   const succeeded = scope.names.claim('run succeeded');
   const choice = scope.names.claim('run result');
   const rules: ChoiceRule[] = [...scope.byKey.values()]
     .filter((i) => !i.inst.step.allowFailure)
     .map((i) => ({ Variable: `$.steps.${i.key}.status`, StringEquals: 'failed' }));
   states[succeeded] = { Type: 'Succeed' };
-  if (rules.length === 0) return succeeded;
-  states[failed] = { Type: 'Fail', Error: 'sci.StepsFailed', Cause: 'one or more steps failed' };
+  if (rules.length === 0) return { name: succeeded };
+  states[failed] = {
+    Type: 'Choice',
+    Choices: [{ Variable: '$$.Execution.RedriveCount', NumericGreaterThanPath: `${CONTEXT}.attempt`, Next: redrive }],
+  };
+  states[redrive] = {
+    Type: 'Pass',
+    Parameters: { 'attempt.$': '$$.Execution.RedriveCount', 'prev.$': '$.steps' },
+    ResultPath: '$.redrive',
+    Next: redriveContext,
+  };
+  const reenter: PassState = {
+    Type: 'Pass',
+    Parameters: { 'run.$': '$.run', 'ctx.$': `States.JsonMerge(${CONTEXT}, $.redrive, false)`, steps: {} },
+    Next: '', // the graph's first state (rootMachine)
+  };
+  states[redriveContext] = reenter;
   states[choice] = {
     Type: 'Choice',
     Choices: [{ ...(rules.length === 1 ? rules[0]! : { Or: rules }), Next: failed } as ChoiceRule & { Next: string }],
     Default: succeeded,
   };
-  return choice;
+  return { name: choice, reenter };
 }
 
 function checkLimits(pipeline: Pipeline, e: Estimates): Diagnostic[] {

@@ -1,6 +1,6 @@
 /**
  * Cross-branch DAG gates. A gated step waits on a task token stored in its gate item
- * (`GATE#<key>`); each gate need, after its final status write, ADDs 1 to `done` and
+ * (`GATE#<key>#<attempt>`); each gate need, after its final status write, ADDs 1 to `done` and
  * records its status. Both writes are serialised by DynamoDB on one item, so exactly one
  * side sees "all k needs done and a token is there" and releases the step:
  *  - the gate write first: the k-th signal reads the token (ALL_NEW) and sends success;
@@ -9,14 +9,25 @@
  */
 import { RESOURCES, type Json, type State } from '../asl/types.ts';
 import { CONDITIONAL_FAILED, WRITE_TIMEOUT } from './status.ts';
-import { itemKey, type Scope } from './scope.ts';
+import { RUN_PK, type Scope } from './scope.ts';
 import { gateSk } from '../lifecycle.ts';
+import { CONTEXT } from './run-context.ts';
+import { formatEscape } from './templates.ts';
 
 const THROTTLED = [
   'DynamoDB.ProvisionedThroughputExceededException',
   'DynamoDB.ThrottlingException',
   'DynamoDB.RequestLimitExceeded',
 ];
+
+/**
+ * The gate item of step `key` in this attempt, `GATE#<key>#<attempt>`: a redrive's gates start
+ * from nothing (their `done` counts belong to one attempt) without waiting for anything to
+ * delete the ones of the attempt that failed.
+ */
+function gateKey(key: string): Record<string, Json> {
+  return { pk: RUN_PK, sk: { 'S.$': `States.Format('${formatEscape(gateSk(key))}#{}', ${CONTEXT}.attempt)` } };
+}
 
 /** Normalises a gate item (typed DynamoDB attributes under `prefix`) to `{ <need>: { status, chain } }`. */
 function needsSelector(scope: Scope, needs: string[], prefix: string): Record<string, Json> {
@@ -58,7 +69,7 @@ export function emitGate(
     Resource: RESOURCES.updateItemWaitForToken,
     Parameters: {
       TableName: scope.target.tableName,
-      Key: itemKey(gateSk(key)),
+      Key: gateKey(key),
       UpdateExpression: 'SET #token = :token',
       ConditionExpression: 'attribute_not_exists(#done) OR #done < :k',
       ExpressionAttributeNames: { '#token': 'taskToken', '#done': 'done' },
@@ -76,7 +87,7 @@ export function emitGate(
   states[read] = {
     Type: 'Task',
     Resource: RESOURCES.getItem,
-    Parameters: { TableName: scope.target.tableName, Key: itemKey(gateSk(key)), ConsistentRead: true },
+    Parameters: { TableName: scope.target.tableName, Key: gateKey(key), ConsistentRead: true },
     ResultSelector: needsSelector(scope, needs, '$.Item'),
     ResultPath: `$.gates.${key}`,
     TimeoutSeconds: WRITE_TIMEOUT,
@@ -110,7 +121,7 @@ export function emitSignals(
       Resource: RESOURCES.updateItem,
       Parameters: {
         TableName: scope.target.tableName,
-        Key: itemKey(gateSk(gated)),
+        Key: gateKey(gated),
         UpdateExpression: 'ADD #done :one SET #need = :need',
         ExpressionAttributeNames: { '#done': 'done', '#need': `need_${key}` },
         ExpressionAttributeValues: {

@@ -6,7 +6,7 @@ import type { Json, State, StateMachine } from '../asl/types.ts';
 import type { Block } from './dag.ts';
 import { emitStep } from './step.ts';
 import { CONTEXT } from './run-context.ts';
-import { stateEntry, type Entry, type FinalStatus, type Scope } from './scope.ts';
+import { stateEntry, type Entry, type Scope } from './scope.ts';
 
 /** `Next` placeholder for "end of this branch", resolved by `closeBranch`. */
 const END = '\u0000end';
@@ -25,127 +25,27 @@ export function emitBlock(scope: Scope, block: Block, next: Entry, states: Recor
   return parallelEntry(scope, group(block.branches), next, states);
 }
 
-/** One branch emitted into its own states, followed by the end of the branch. */
-interface Branch {
-  entry: Entry;
-  states: Record<string, State>;
-}
-
 /**
- * Entering a Parallel. Its branches normally start with their own check. When the step just
- * before routes its writes here and every branch is one step that the same status sends the
- * same way (all run, or all skip), there are two Parallels instead: one whose branches start at
- * the Tasks, one whose branches are the skips. The predecessor's write picks one, so no
- * branch pays for a check Choice that would only re-test that status.
+ * Entering a Parallel: each branch starts with its own step's check, which a redrive needs (it
+ * carries the branches whose step succeeded and runs the others, step.ts), so the step before
+ * never routes past them.
  */
 function parallelEntry(scope: Scope, blocks: Block[], next: Entry, states: Record<string, State>): Entry {
-  let branches: Branch[] | undefined;
-  const emitted = (): Branch[] =>
-    (branches ??= blocks.map((b) => {
-      const own: Record<string, State> = {};
-      return { entry: emitBlock(scope, b, stateEntry(END), own), states: own };
-    }));
   let general: string | undefined;
-  let split: ((status: FinalStatus) => string) | null | undefined;
   const name = (): string => {
-    // One predecessor enters a block, and it either routes every status or none.
-    if (split)
-      throw new Error(
-        `internal: parallel (${blocks.map((b) => firstStep(scope, b)).join(', ')}) entered both routed and by name`,
-      );
     general ??= emitParallel(
       scope,
       blocks,
-      emitted().map((b) => ({ start: b.entry.name(), states: b.states })),
+      blocks.map((b) => {
+        const own: Record<string, State> = {};
+        return { start: emitBlock(scope, b, stateEntry(END), own).name(), states: own };
+      }),
       next.name(),
       states,
     );
     return general;
   };
-  const routable = blocks.every(
-    (b) => b.kind === 'step' && !scope.gates.has(b.key) && !scope.signals.get(b.key)?.length,
-  );
-  if (!routable) return { name };
-  const route = (from: string, status: FinalStatus): string | undefined => {
-    if (general !== undefined) return undefined;
-    if (split === undefined) split = splitFan(scope, blocks, emitted(), from, next, states);
-    return split?.(status);
-  };
-  return { name, route };
-}
-
-const STATUSES: FinalStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
-
-/**
- * The two Parallels of `parallelEntry` (each made on first use), or null when some status
- * sends branches different ways or a branch cannot be routed from `from`.
- */
-function splitFan(
-  scope: Scope,
-  blocks: Block[],
-  branches: Branch[],
-  from: string,
-  next: Entry,
-  states: Record<string, State>,
-): ((status: FinalStatus) => string) | null {
-  const way = new Map<FinalStatus, 'run' | 'skip'>();
-  const skips = branches.map(() => new Set<string>());
-  for (const status of STATUSES) {
-    const targets = branches.map((b) => b.entry.route?.(from, status));
-    const runs = targets.map((t, i) => t !== undefined && t === branches[i]!.entry.task);
-    if (targets.some((t) => t === undefined) || new Set(runs).size > 1) return null;
-    way.set(status, runs[0] ? 'run' : 'skip');
-    if (!runs[0]) for (const [i, t] of targets.entries()) skips[i]!.add(t!);
-  }
-  if (skips.some((s) => s.size > 1)) return null;
-  const skipOf = skips.map((s) => [...s][0]);
-  let run: string | undefined;
-  let skip: string | undefined;
-  return (status) => {
-    if (way.get(status) === 'run') {
-      run ??= emitParallel(
-        scope,
-        blocks,
-        branches.map((b, i) => ({ start: b.entry.task!, states: without(b.states, skipOf[i]) })),
-        next.name(),
-        states,
-      );
-      return run;
-    }
-    skip ??= emitParallel(
-      scope,
-      blocks,
-      branches.map((b, i) => skipBranch(scope, b, skipOf[i]!)),
-      next.name(),
-      states,
-      'skipped',
-    );
-    return skip;
-  };
-}
-
-function without(states: Record<string, State>, name: string | undefined): Record<string, State> {
-  return Object.fromEntries(Object.entries(states).filter(([n]) => n !== name));
-}
-
-/**
- * A branch of only the skip: its Pass as the start, with its own copies of the end write and the
- * `settled` state behind it (the Task's branch keeps the originals for its failures).
- */
-function skipBranch(scope: Scope, branch: Branch, skip: string): { start: string; states: Record<string, State> } {
-  const pass = branch.states[skip] as Extract<State, { Type: 'Pass' }>;
-  const write = branch.states[pass.Next!] as Extract<State, { Type: 'Task' }>;
-  const settledName = write.Catch![0]!.Next;
-  const writeCopy = scope.names.claim(pass.Next!);
-  const settledCopy = scope.names.claim(settledName);
-  return {
-    start: skip,
-    states: {
-      [skip]: { ...pass, Next: writeCopy },
-      [writeCopy]: { ...write, Catch: [{ ...write.Catch![0]!, Next: settledCopy }] },
-      [settledCopy]: { ...branch.states[settledName]! },
-    },
-  };
+  return { name };
 }
 
 export function group(branches: Block[]): Block[] {
@@ -170,9 +70,8 @@ function emitParallel(
   branches: Array<{ start: string; states: Record<string, State> }>,
   next: string,
   states: Record<string, State>,
-  suffix?: string,
 ): string {
-  const name = scope.names.claim(`parallel (${blocks.map((b) => firstStep(scope, b)).join(', ')})`, suffix);
+  const name = scope.names.claim(`parallel (${blocks.map((b) => firstStep(scope, b)).join(', ')})`);
   const rendered: StateMachine[] = branches.map((b) => ({
     StartAt: b.start,
     States: closeBranch(scope, { ...b.states }),
@@ -224,7 +123,7 @@ export function closeBranch(scope: Scope, states: Record<string, State>): Record
     }
     if (state.Type === 'Choice') {
       for (const c of state.Choices) c.Next = target(c.Next);
-      state.Default = target(state.Default);
+      if (state.Default) state.Default = target(state.Default);
     }
     if ('Catch' in state && state.Catch) for (const c of state.Catch) c.Next = target(c.Next);
   }

@@ -44,7 +44,7 @@ function successors(state: State): string[] {
   if ('Next' in state && state.Next) out.add(state.Next);
   if (state.Type === 'Choice') {
     for (const c of state.Choices) out.add(c.Next);
-    out.add(state.Default);
+    if (state.Default) out.add(state.Default);
   }
   if ('Catch' in state) for (const c of state.Catch ?? []) out.add(c.Next);
   return [...out];

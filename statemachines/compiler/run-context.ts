@@ -8,6 +8,8 @@
  *  - `pk`: the run's partition key (`RUN#<id>`) every status write and gate uses;
  *  - `source`: the CodeBuild source version, `<ref>^{<sha>}`;
  *  - `artifacts`: the artifact path of the run, `runs/<id>` (`untrusted/runs/<id>` for an untrusted run);
+ *  - `attempt`: `$$.Execution.RedriveCount` (0 before any redrive), the attempt gates are keyed by;
+ *    a redrive adds `prev`, the step records of the attempt that failed (compile.ts, `run redrive`);
  *  - `pull`: when some step pulls its needs' artifacts, the shell functions that do it
  *    (artifact-pull.ts), which those steps evaluate from `SCI_PULL`.
  */
@@ -67,6 +69,8 @@ export function runContextState(pipeline: Pipeline, pull: string, next: string):
     'source.$': "States.Format('{}^\\{{}\\}', $.run.ref, $.run.sha)",
     // the namespace the dispatcher chose from the event (run.builds: trusted or untrusted), then the run
     'artifacts.$': "States.Format('{}/{}', $.run.builds.artifacts, $.run.id)",
+    // the attempt: 0, then the count of each Step Functions redrive (compile.ts, `run failed`)
+    'attempt.$': '$$.Execution.RedriveCount',
     ...(pull ? { pull } : {}),
   };
   return { Type: 'Pass', Parameters: parameters, ResultPath: CONTEXT, Next: next };

@@ -108,8 +108,6 @@ export type FinalStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 export interface Entry {
   name(): string;
   route?: (fromKey: string, status: FinalStatus) => string | undefined;
-  /** With `route`: the step's Task, so a caller can tell "runs" from "skips" among its targets. */
-  task?: string;
 }
 
 /** An entry that is simply a state. */

@@ -22,6 +22,7 @@ import {
   type InstanceInfo,
   type Scope,
 } from './scope.ts';
+import { CONTEXT } from './run-context.ts';
 import { formatEscape } from './templates.ts';
 import { endingPass, endWrite, settledPass, statusWrite, type StringValue } from './status.ts';
 
@@ -141,26 +142,50 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
     if (rollout) first = emitRollout(scope, info, outcomes, write, states);
     else states[taskName] = stepTask(scope, info, outcomes);
     const start = environment ? emitLock(scope, info, first, failed, states) : first;
-    entry = checkEntry(scope, info, guards, start, write, states);
+    // A redrive carries a step that succeeded: its record back into `$.steps`, then its signals and what follows.
+    let carried: string | undefined;
+    const carry = (): string => {
+      if (carried) return carried;
+      carried = scope.names.claim(stem, 'carried');
+      states[carried] = {
+        Type: 'Pass',
+        InputPath: `${CONTEXT}.prev.${key}`,
+        ResultPath: `$.steps.${key}`,
+        Next: continuation(),
+      };
+      return carried;
+    };
+    entry = checkEntry(scope, info, guards, { task: start, carry }, write, states);
   }
   return gated ? stateEntry(emitGate(scope, key, stem, entry.name(), failed, states)) : entry;
 }
 
 type Write = (suffix: string, status: 'skipped', reason: StringValue) => string;
 
+/** What did not succeed: a need's write with one of these statuses may route past the check only when it skips. */
+const UNSUCCESSFUL: FinalStatus[] = ['failed', 'skipped', 'cancelled'];
+
 /**
- * The check that decides run or skip, as an Entry: the Choice state (made on first use), and,
- * when the check only reads the status of one need, a route the need's own status writes use
+ * The check that decides run, skip or carry, as an Entry: the Choice state (made on first use),
+ * and, when the check only reads the status of one need, a route the need's own status writes use
  * directly, so a chain pays no Choice. Skip writes are made only when something targets them.
+ *
+ * Its first rule carries the step on a redrive (compile.ts, `run redrive`): when the attempt that
+ * failed recorded it `succeeded` (`$.ctx.prev`), it is not run again. A route bypasses that rule,
+ * so there is one only when the step cannot have succeeded unless its need did: then a need that
+ * runs again (it did not succeed) leads to a step that did not succeed either, and a carried need
+ * enters the Choice (its carry Pass goes to `name()`). A step with no guard (a root step, an
+ * `if: always()`) thus pays one Choice per run for the redrive.
  */
 function checkEntry(
   scope: Scope,
   info: InstanceInfo,
   guards: Guard[],
-  task: string,
+  targets: { task: string; carry: () => string },
   write: Write,
   states: Record<string, State>,
 ): Entry {
+  const { task } = targets;
   const rules = guards.flatMap((g) => {
     const negated = not(g.cond);
     let skip: string | undefined;
@@ -168,26 +193,39 @@ function checkEntry(
       ? [{ rule: negated.rule, skip: () => (skip ??= write(g.suffix, 'skipped', g.reason)) }]
       : [];
   });
-  if (rules.length === 0) return { name: () => task, route: () => task, task };
   let choice: string | undefined;
   const name = (): string => {
     if (choice) return choice;
     choice = scope.names.claim(info.inst.name, 'check');
     states[choice] = {
       Type: 'Choice',
-      Choices: rules.map((r) => ({ ...r.rule, Next: r.skip() }) as ChoiceRule & { Next: string }),
+      Choices: [
+        { ...carriedRule(info.key), Next: targets.carry() },
+        ...rules.map((r) => ({ ...r.rule, Next: r.skip() }) as ChoiceRule & { Next: string }),
+      ],
       Default: task,
     };
     return choice;
   };
-  const path = soleStatusPath(rules.map((r) => r.rule));
-  if (path === undefined) return { name };
+  const path = rules.length === 0 ? undefined : soleStatusPath(rules.map((r) => r.rule));
+  if (path === undefined || !UNSUCCESSFUL.every((status) => rules.some((r) => holds(r.rule, status)))) return { name };
   const route = (from: string, status: FinalStatus): string | undefined => {
     if (path !== `$.steps.${from}.status`) return undefined;
     const hit = rules.find((r) => holds(r.rule, status));
     return hit ? hit.skip() : task;
   };
-  return { name, route, task };
+  return { name, route };
+}
+
+/** The attempt that failed recorded step `key` succeeded (absent on a first attempt). */
+function carriedRule(key: string): ChoiceRule {
+  const status = `${CONTEXT}.prev.${key}.status`;
+  return {
+    And: [
+      { Variable: status, IsPresent: true },
+      { Variable: status, StringEquals: 'succeeded' },
+    ],
+  };
 }
 
 /** The one `$.steps.<key>.status` every rule tests with StringEquals only, if so. */

@@ -19,7 +19,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { BatchGetBuildsCommand, CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { CreateTableCommand, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SendTaskSuccessCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { RedriveExecutionCommand, SendTaskSuccessCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -40,6 +40,7 @@ const KEY = { accessKeyId: 'AKIDSCIUITEST', secretAccessKey: 'the-user-secret' }
 const ALICE = 'arn:aws:iam::123456789012:user/alice';
 const BUILD = 'arn:aws:codebuild:eu-west-1:123456789012:build/sci-steps:0d3b7e1c-1111-4a2b-9c3d-000000000001';
 const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:sci-ci:R2';
+const FAILED_EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:sci-ci:F1';
 
 const cloudformation = mockClient(CloudFormationClient);
 const codebuild = mockClient(CodeBuildClient);
@@ -218,6 +219,10 @@ async function seed() {
       { ...someSteps('D1', 1)[0]!, key: 'build', name: 'build' },
       { ...someSteps('D1', 2, 'approval')[1]!, key: 'gate', name: 'gate', needs: ['build'] },
     ],
+  );
+  await writer.createRun(
+    aRun({ id: 'F1', pipeline: 'deploy/eu/prod', createdAt: at(35), status: 'failed', executionArn: FAILED_EXECUTION }),
+    [{ ...someSteps('F1', 1)[0]!, key: 'build', name: 'build', status: 'failed' }],
   );
   // CodeBuild's "Build State Change" IN_PROGRESS event, through the reporter's use case
   await onBuildState(
@@ -416,6 +421,23 @@ describe('sci ui --stack', () => {
     assert.ok(!refused.ok);
     assert.equal(refused.error.kind, 'unavailable');
     assert.match(refused.error.message, /403.*lambda:InvokeFunctionUrl and lambda:InvokeFunction/);
+  });
+
+  test('redrive in the page is a signed call to the API, whose handler calls RedriveExecution on the run', async () => {
+    sfn.on(RedriveExecutionCommand).resolves({ redriveDate: new Date(at(60)) });
+    const redriven = await post('/api/runs/F1/redrive');
+    assert.deepEqual(redriven, { status: 200, body: { message: 'redriving run F1 (attempt 2)' } });
+    assert.deepEqual([api.requests.at(-1)!.path, api.requests.at(-1)!.signed], ['/runs/F1/redrive', true]);
+    assert.deepEqual(
+      sfn.commandCalls(RedriveExecutionCommand).map((c) => c.args[0].input),
+      [{ executionArn: FAILED_EXECUTION }],
+    );
+    // the reporter reopens the run when the redriven execution reports (test/core/report-dynalite.test.ts)
+    assert.equal((await writer.getRun('F1'))!.run.status, 'failed');
+    const running = await post('/api/runs/D1/redrive');
+    assert.equal(running.status, 409);
+    assert.deepEqual([running.body.kind, running.body.reason], ['conflict', 'not-redrivable']);
+    assert.equal(sfn.commandCalls(RedriveExecutionCommand).length, 1, 'a running run is refused before Step Functions');
   });
 
   test('rollback and promote in the page go signed to the environments routes the API handler serves', async () => {

@@ -59,8 +59,6 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
   const NOT_CALLS: Record<string, string> = {
     DescribeEndpoints: 'DynamoDB endpoint discovery, which the client leaves off unless configured',
     Scan: 'listing runs without a repository, which only the local store does (src/store/dynamo-run-store.ts)',
-    // Bundled with SfnExecutions and the store, reached only by `sci redrive`, which the api does not offer on AWS yet (docs/dashboard.md).
-    RedriveExecution: 'redriving a run (SfnExecutions.redrive), which no Lambda offers yet',
   };
 
   /**
@@ -86,6 +84,7 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
     dispatchDeps: [...RUN_STORE, ...REGISTRY, ...STARTER, ...GITHUB],
     executions: STARTER,
     taskTokens: ['SendTaskSuccess', 'SendTaskFailure'],
+    redriver: ['RedriveExecution'],
     repositories: GITHUB,
     statuses: GITHUB,
     followersOf: [...RUN_STORE, ...REGISTRY, ...STARTER, ...GITHUB],
@@ -156,7 +155,8 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
       case 'StartExecution':
         return [{ action: 'states:StartExecution', resource: `${MACHINE}:3` }];
       case 'StopExecution':
-        return [{ action: 'states:StopExecution', resource: arn('states', 'execution:sci-0a1b2c3d-ci:run-0001') }];
+      case 'RedriveExecution':
+        return [{ action: `states:${call}`, resource: arn('states', 'execution:sci-0a1b2c3d-ci:run-0001') }];
       case 'SendTaskSuccess':
       case 'SendTaskFailure':
         return [{ action: `states:${call}`, resource: '*' }];
@@ -352,6 +352,7 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
       { action: 'states:StartExecution', resource: `${MACHINE}:3` },
       { action: 'states:CreateStateMachine', resource: MACHINE },
       { action: 'states:StopExecution', resource: arn('states', 'execution:sci-0a1b2c3d-ci:run-0001') },
+      { action: 'states:RedriveExecution', resource: arn('states', 'execution:sci-0a1b2c3d-ci:run-0001') },
       {
         action: 'dynamodb:PutItem',
         resource: arn('dynamodb', `table/${logicalId('AWS::DynamoDB::GlobalTable', 'CiStorageRuns')}`),
@@ -386,6 +387,7 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
       { action: 'states:DeleteStateMachine', resource: MACHINE },
       { action: 'states:StartExecution', resource: other },
       { action: 'states:StopExecution', resource: arn('states', 'execution:payments:run-1') },
+      { action: 'states:RedriveExecution', resource: arn('states', 'execution:payments:run-1') },
     ];
     assert.ok(ROLES.length >= 10, ROLES.join(', '));
     for (const role of ROLES) assert.deepEqual(await allowed(policiesOf(role), dangerous), [], role);

@@ -45,6 +45,22 @@ export interface Outcome {
   output?: unknown;
   items: Map<string, Item>;
   trace: Trace;
+  /** A failed execution's unsuccessful state (a top-level state that failed) and its input: where a redrive resumes. */
+  failedAt?: { state: string; input: unknown };
+}
+
+/**
+ * What the execution runs as: a Step Functions redrive of an execution that failed is emulated as
+ * AWS defines it (docs/dashboard.md, "Redrive"): it resumes at the unsuccessful state with that
+ * state's input, the same definition and the run's table, with `$$.Execution.RedriveCount` one more.
+ */
+export interface Attempt {
+  /** The items the table holds when the execution starts (a redrive: the attempt's, as they were left). */
+  items?: Map<string, Item>;
+  /** @default 0 */
+  redriveCount?: number;
+  /** @default the definition's StartAt */
+  startAt?: string;
 }
 
 class TaskError extends Error {
@@ -145,9 +161,9 @@ export async function execute(
   input: unknown,
   steps: Array<{ key: string; name: string }>,
   stubs: Stubs,
-  options: { precreate: boolean } = { precreate: true },
+  options: { precreate: boolean } & Attempt = { precreate: true },
 ): Promise<Outcome> {
-  const items = new Map<string, Item>();
+  const items = options.items ?? new Map<string, Item>();
   const keyOf = (k: { pk: Attr; sk: Attr }) => `${str(k.pk)}|${str(k.sk)}`;
   const runId = (input as { run: { id: string } }).run.id;
   if (options.precreate) for (const s of steps) items.set(`RUN#${runId}|STEP#${s.key}`, { status: { S: 'pending' } });
@@ -241,7 +257,9 @@ export async function execute(
     };
   }
 
-  const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
+  const machine = new StateMachine({ ...definition, StartAt: options.startAt ?? definition.StartAt } as never, {
+    validationOptions: { noValidate: true },
+  });
   const execution = machine.run(
     input as never,
     {
@@ -250,11 +268,20 @@ export async function execute(
         retryIntervalOverrides: retryOverrides(definition),
         waitTimeOverrides: waitOverrides(definition),
       },
-      context: { Task: { Token: '$$SCI_TASK_TOKEN' }, State: { EnteredTime: '$$SCI_NOW' }, Execution: { Id: 'local' } },
+      context: {
+        Task: { Token: '$$SCI_TASK_TOKEN' },
+        State: { EnteredTime: '$$SCI_NOW' },
+        Execution: { Id: 'local', RedriveCount: options.redriveCount ?? 0 },
+      },
     } as never,
   );
+  let failedAt: Outcome['failedAt'];
   const collect = (async () => {
-    for await (const e of execution.eventLogs) if (e.type === 'StateEntered') trace.entered.push(e.state.name);
+    for await (const e of execution.eventLogs) {
+      if (e.type === 'StateEntered') trace.entered.push(e.state.name);
+      if (e.type === 'StateFailed' && e.state.name in definition.States)
+        failedAt = { state: e.state.name, input: e.state.input };
+    }
   })();
   try {
     const output = await execution.result;
@@ -263,7 +290,7 @@ export async function execute(
   } catch (error) {
     await collect.catch(() => {});
     const cause = (error as { cause?: { name?: string } }).cause;
-    return { status: 'FAILED', error: cause?.name ?? String(error), items, trace };
+    return { status: 'FAILED', error: cause?.name ?? String(error), items, trace, ...(failedAt ? { failedAt } : {}) };
   }
 }
 

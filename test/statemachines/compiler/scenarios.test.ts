@@ -418,13 +418,14 @@ steps:
 `);
   const checks = (o: Outcome) => o.trace.entered.filter((n) => n.endsWith(' · check'));
 
-  it('run their branches without a check when the step before succeeded', async () => {
+  // each branch keeps its check: a redrive carries the branches that succeeded and runs the others
+  it('run their branches through their checks when the step before succeeded', async () => {
     const out = await execute(fan().definition, runInput(), fan().steps, { build: async () => {} });
     assert.deepEqual(
       ['a', 'b', 'join'].map((k) => status(out, k).status),
       ['succeeded', 'succeeded', 'succeeded'],
     );
-    assert.deepEqual(checks(out), []);
+    assert.deepEqual(checks(out).sort(), ['a · check', 'b · check', 'join · check', 'root · check']);
   });
 
   it('skip every branch with its reason when the step before failed', async () => {
@@ -438,7 +439,7 @@ steps:
     assert.deepEqual(built, ['root', 'join']);
     assert.deepEqual(status(out, 'a'), { status: 'skipped', reason: 'needs did not succeed: root failed' });
     assert.deepEqual(status(out, 'b'), { status: 'skipped', reason: 'needs did not succeed: root failed' });
-    assert.deepEqual(checks(out), []);
+    assert.deepEqual(checks(out).sort(), ['a · check', 'b · check', 'join · check', 'root · check']);
   });
 
   it('keep the checks when the branches decide differently', async () => {
@@ -452,7 +453,7 @@ steps:
     });
     assert.deepEqual(built.sort(), ['b', 'join', 'root']);
     assert.equal(status(out, 'a').status, 'skipped');
-    assert.deepEqual(checks(out).sort(), ['a · check', 'b · check']);
+    assert.deepEqual(checks(out).sort(), ['a · check', 'b · check', 'join · check', 'root · check']);
   });
 });
 
