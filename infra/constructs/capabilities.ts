@@ -16,6 +16,7 @@ import type { ExecutionRole } from './execution-role.ts';
 import {
   grantDeliveryLog,
   grantExecutionControl,
+  grantExecutionRedrive,
   grantPipelineDeployment,
   grantRunStore,
   grantScheduleSync,
@@ -101,6 +102,7 @@ export function applyCapability(capability: Capability, role: Role, ctx: Capabil
       };
     case 'controlExecutions':
       grantExecutionControl(role);
+      grantExecutionRedrive(role);
       return {};
     case 'answerApprovals':
       grantTaskTokens(role);

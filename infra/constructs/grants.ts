@@ -91,12 +91,12 @@ export function grantPipelineDeployment(role: Role, executionRole: IRole): void 
   ]);
 }
 
-/** Stop and describe runs of `sci-*` state machines (cancel, concurrency groups) and redrive them. */
+/** Stop and describe runs of `sci-*` state machines (cancel, concurrency groups). */
 export function grantExecutionControl(role: Role): void {
   role.addToPolicy(
     new PolicyStatement({
       sid: 'PipelineExecutions',
-      actions: ['states:StopExecution', 'states:DescribeExecution', 'states:RedriveExecution'],
+      actions: ['states:StopExecution', 'states:DescribeExecution'],
       resources: [executionsArn(role)],
     }),
   );
@@ -106,6 +106,13 @@ export function grantExecutionControl(role: Role): void {
       reason: 'Executions are named by run id at run time, on sci-* state machines only.',
     },
   ]);
+}
+
+/** Redrive failed runs of `sci-*` state machines (`POST /runs/{id}/redrive`): the api only. */
+export function grantExecutionRedrive(role: Role): void {
+  role.addToPolicy(
+    new PolicyStatement({ sid: 'RedriveRuns', actions: ['states:RedriveExecution'], resources: [executionsArn(role)] }),
+  );
 }
 
 /**

@@ -366,6 +366,16 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
     assert.deepEqual(await allowed(webhook, denied), []);
   });
 
+  test('only the api may redrive a run', async () => {
+    const redrive: Request = {
+      action: 'states:RedriveExecution',
+      resource: arn('states', 'execution:sci-0a1b2c3d-ci:run-0001'),
+    };
+    for (const role of ROLES.filter((r) => !r.startsWith('CiFunctionsApiRole')))
+      assert.deepEqual(await allowed(policiesOf(role), [redrive]), [], role);
+    assert.deepEqual(await notAllowed(policiesOf('CiFunctionsApiRole'), [redrive]), []);
+  });
+
   test('no role may administer IAM, pass other roles, or touch state machines outside sci-*', async () => {
     const other = arn('states', 'stateMachine:payments');
     const dangerous: Request[] = [

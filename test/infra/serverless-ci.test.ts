@@ -255,13 +255,16 @@ test('schedule sync: schedules named sci-* in the group only; the schedule role 
   }
 });
 
-test('api: answers approvals and stops runs of sci-* state machines only', () => {
+test('api: answers approvals, stops and redrives runs of sci-* state machines only', () => {
   const statements = statementsOf('CiFunctionsApiRole');
   const approvals = statements.find((s) => s.Sid === 'Approvals')!;
   assert.deepEqual(actionsOf(approvals).sort(), ['states:SendTaskFailure', 'states:SendTaskSuccess']);
   assert.equal(approvals.Resource, '*', 'SendTaskSuccess/Failure have no resource-level permissions');
   const executions = statements.find((s) => s.Sid === 'PipelineExecutions')!;
   assert.deepEqual(actionsOf(executions).sort(), ['states:DescribeExecution', 'states:StopExecution']);
+  const redrive = statements.find((s) => s.Sid === 'RedriveRuns')!;
+  assert.deepEqual(actionsOf(redrive), ['states:RedriveExecution']);
+  assert.deepEqual(redrive.Resource, executions.Resource, 'the executions of sci-* state machines, as a stop');
 });
 
 test('no statement allows every action; Resource "*" only for actions without resource-level support', () => {

@@ -31,14 +31,18 @@ describe('reopenRun (redrive) on real dynalite', () => {
     });
     await t.store.transitionStep(id, 's002', 'skipped', { reason: 'needs did not succeed' });
     await t.documentClient.send(
-      new PutCommand({ TableName: t.tableName, Item: { pk: `RUN#${id}`, sk: 'GATE#s002', done: 1 } }),
+      new PutCommand({ TableName: t.tableName, Item: { pk: `RUN#${id}`, sk: 'GATE#s002#0', done: 1 } }),
+    );
+    // the redriven execution may signal its own attempt's gate before the run is reopened (on AWS)
+    await t.documentClient.send(
+      new PutCommand({ TableName: t.tableName, Item: { pk: `RUN#${id}`, sk: 'GATE#s002#1', done: 1 } }),
     );
     await t.store.transitionRun(id, status, { endedAt: '2026-01-02T03:04:09.000Z', reason: `run ${status}` });
     return id;
   };
 
   for (const status of ['failed', 'cancelled'] as const) {
-    it(`a ${status} run goes back to running, attempt 2, its unsucceeded steps pending, its gates gone`, async () => {
+    it(`a ${status} run goes back to running, attempt 2, its unsucceeded steps pending, its earlier gates gone`, async () => {
       const id = await ended(status);
       assert.equal(await t.store.reopenRun(id, ['s001', 's002'], '2026-01-02T04:00:00.000Z'), 1);
       const found = await t.store.getRun(id);
@@ -62,9 +66,9 @@ describe('reopenRun (redrive) on real dynalite', () => {
           ExpressionAttributeValues: { ':pk': `RUN#${id}` },
         }),
       );
-      assert.equal(
-        gates.Items?.some((i) => String(i.sk).startsWith('GATE#')),
-        false,
+      assert.deepEqual(
+        gates.Items?.filter((i) => String(i.sk).startsWith('GATE#')).map((i) => i.sk),
+        ['GATE#s002#1'],
       );
       assert.deepEqual(
         (await t.store.listActiveRuns()).map((r) => r.id).filter((x) => x === id),
