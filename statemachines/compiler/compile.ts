@@ -18,6 +18,7 @@ import { Visibility } from './visibility.ts';
 import { runContextState } from './run-context.ts';
 import { emitPart, emitPlan, foldSmallParts, partId, partsOf, planParts, type CompiledPart } from './split.ts';
 import { pullPrelude } from './run-task.ts';
+import { checkPayload, payloadBound } from './payload.ts';
 import { DEFAULT_TARGET, stateEntry, type CompileTarget, type InstanceInfo, type Scope } from './scope.ts';
 
 export type { CompiledPart } from './split.ts';
@@ -120,8 +121,8 @@ export function compileLayout(
   // Sized before it is ordered and rendered: a pipeline over the quotas is only measured as one machine.
   const sized = estimate(whole);
   const over = checkLimits(pipeline, sized);
-  if (over.length === 0 || options.enforceLimits === false)
-    return ok(compiled(scope, instances, machine(whole, sized), []));
+  if (options.enforceLimits === false) return ok(compiled(scope, instances, machine(whole, sized), []));
+  if (over.length === 0) return withinPayload(scope, instances, machine(whole, sized), []);
   if (options.split === false) return fail(over);
   return compileSplit(pipeline, instances, layout, fullTarget, options, options.partSteps ?? firstBudget(sized, n));
 }
@@ -164,7 +165,7 @@ function compileSplit(
     if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
     const rootOver = checkLimits(pipeline, root.estimates);
     const over = [...rootOver, ...parts.flatMap((p) => checkLimits(pipeline, p.estimates))];
-    if (over.length === 0) return ok(compiled(scope, instances, root, parts));
+    if (over.length === 0) return withinPayload(scope, instances, root, parts);
     // A root over the quotas runs fewer steps itself first; parts over them get a smaller budget.
     if (rootOver.length > 0 && room > 0) room = Math.floor(room / 2);
     else if (budget === 1) return fail(over);
@@ -190,6 +191,18 @@ function machine(unordered: StateMachine, sized?: Estimates): Machine {
   const definition = inExecutionOrder(unordered);
   const json = renderAsl(definition, 0);
   return { definition, json, estimates: sized ?? estimate(definition, json) };
+}
+
+/** The compiled pipeline, or why a run of it could go over the payload quota (payload.ts). */
+function withinPayload(
+  scope: Scope,
+  instances: StepInstance[],
+  root: Machine,
+  parts: CompiledPart[],
+): Result<CompiledPipeline> {
+  const keys = [...callees(instances).map((c) => c.key), ...parts.map((p) => p.id)];
+  const over = checkPayload(scope, payloadBound(scope, keys, parts.length > 0, pullPrelude(scope)));
+  return over.length > 0 ? fail(over) : ok(compiled(scope, instances, root, parts));
 }
 
 function compiled(scope: Scope, instances: StepInstance[], root: Machine, parts: CompiledPart[]): CompiledPipeline {
