@@ -35,7 +35,7 @@ export class ServerlessCiStack extends Stack {
     new CfnOutput(this, 'ApiUrl', {
       value: this.ci.functions.apiUrl.url,
       description:
-        'API for manual runs, approvals and cancel (SigV4; callers need lambda:InvokeFunctionUrl and lambda:InvokeFunction)',
+        'API for manual runs, approvals, cancel, promote and rollback (SigV4; callers need lambda:InvokeFunctionUrl and lambda:InvokeFunction)',
     });
     new CfnOutput(this, 'ApiFunctionArn', {
       value: this.ci.functions.byName.api.fn.functionArn,

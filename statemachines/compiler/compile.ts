@@ -14,7 +14,7 @@ import { layoutDag, type DagLayout } from './dag.ts';
 import { calleeKey } from './kinds.ts';
 import { emitBlock } from './layout.ts';
 import { estimate, LIMITS, type Estimates } from './limits.ts';
-import { visibility } from './visibility.ts';
+import { Visibility } from './visibility.ts';
 import { runContextState } from './run-context.ts';
 import { emitPart, emitPlan, foldSmallParts, partId, partsOf, planParts, type CompiledPart } from './split.ts';
 import { pullPrelude } from './run-task.ts';
@@ -248,7 +248,7 @@ function newScope(
     signals,
     runBound: runBound(instances),
     callees: calleePipelines,
-    visible: visibility(layout.root, layout.gates),
+    visible: new Visibility(layout.root, layout.gates),
     diagnostics,
   };
 }

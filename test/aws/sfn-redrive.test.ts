@@ -12,6 +12,7 @@ import { NotRedrivableError, redrive } from '../../src/core/control.ts';
 import type { RunStore, RunWithSteps } from '../../src/core/ports.ts';
 import { SfnExecutions } from '../../src/aws/sfn-executions.ts';
 import { sdkCallProblems } from './api-model.ts';
+import { aRun } from '../store/records.ts';
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:execution:sci-0a1b2c3d-ci:01JD0000000000000000000000';
 const sfn = mockClient(SFNClient);
@@ -50,21 +51,14 @@ function storeWith(found: RunWithSteps): RunStore {
 }
 
 const failedRun: RunWithSteps = {
-  run: {
+  run: aRun({
     id: 'r1',
     repo: 'o/r',
-    pipeline: 'ci',
-    status: 'failed',
-    event: 'push',
-    sha: 'a'.repeat(40),
-    ref: 'refs/heads/main',
-    branch: 'main',
-    tag: '',
     actor: 'me',
-    inputs: {},
+    status: 'failed',
     createdAt: '2026-11-28T11:00:00Z',
     executionArn: ARN,
-  },
+  }),
   steps: [
     { runId: 'r1', key: 'build', name: 'build', kind: 'run', order: 0, status: 'succeeded', attempts: 1 },
     { runId: 'r1', key: 'test', name: 'test', kind: 'run', order: 1, status: 'failed', attempts: 1 },

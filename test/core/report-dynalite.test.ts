@@ -9,6 +9,7 @@ import { onBuildState, onExecutionStatus, type ReportDeps } from '../../src/core
 import { noExecutions, recordingStatuses } from './fixtures.ts';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { runBlock, runView } from '../../src/cli/output/run-view.ts';
+import { aRun } from '../store/records.ts';
 
 let home: string;
 let local: LocalStore;
@@ -23,26 +24,10 @@ after(async () => {
 });
 
 async function newRun(id: string) {
-  await local.store.createRun(
-    {
-      id,
-      repo: 'o/r',
-      pipeline: 'ci',
-      status: 'queued',
-      event: 'push',
-      sha: 'a'.repeat(40),
-      ref: 'refs/heads/main',
-      branch: 'main',
-      tag: '',
-      actor: 'me',
-      inputs: {},
-      createdAt: new Date().toISOString(),
-    },
-    [
-      { runId: id, key: 'build', name: 'build', kind: 'run', order: 0, status: 'pending', attempts: 0 },
-      { runId: id, key: 'ship', name: 'ship', kind: 'run', order: 1, status: 'pending', attempts: 0 },
-    ],
-  );
+  await local.store.createRun(aRun({ id, repo: 'o/r', actor: 'me', createdAt: new Date().toISOString() }), [
+    { runId: id, key: 'build', name: 'build', kind: 'run', order: 0, status: 'pending', attempts: 0 },
+    { runId: id, key: 'ship', name: 'ship', kind: 'run', order: 1, status: 'pending', attempts: 0 },
+  ]);
   const statuses = recordingStatuses();
   const followers: string[] = [];
   const deps: ReportDeps = {

@@ -4,22 +4,16 @@ import { onBuildState, onExecutionStatus, type ReportDeps } from '../../src/core
 import type { RunRecord, StepRecord } from '../../src/core/ports.ts';
 import { closeSharedTables, fixedClock, freshStore } from '../store/local-table.ts';
 import { noExecutions, recordingStatuses } from './fixtures.ts';
+import { aRun } from '../store/records.ts';
 
-const RUN: RunRecord = {
+const RUN: RunRecord = aRun({
   id: 'R1',
   repo: 'o/r',
-  pipeline: 'ci',
-  status: 'running',
-  event: 'push',
-  sha: 'a'.repeat(40),
-  ref: 'refs/heads/main',
-  branch: 'main',
-  tag: '',
   actor: 'me',
-  inputs: {},
+  status: 'running',
   createdAt: '2026-11-27T04:00:00.000Z',
   executionArn: 'arn:aws:states:eu-west-1:1:execution:m:R1',
-};
+});
 
 after(closeSharedTables);
 

@@ -33,6 +33,7 @@ import { createServeServer, listen } from '../../src/serve/http.ts';
 import { DynamoRunStore } from '../../src/store/dynamo-run-store.ts';
 import { judgeSdkCalls } from '../aws/sdk-judge.ts';
 import { aRun, someSteps } from '../store/records.ts';
+import { launchBrowser } from './browser.ts';
 
 const REGION = 'eu-west-1';
 const KEY = { accessKeyId: 'AKIDSCIUITEST', secretAccessKey: 'the-user-secret' };
@@ -317,6 +318,29 @@ describe('sci ui --stack', () => {
       (run.body.links as { builds?: Record<string, string> }).builds?.build,
       `https://eu-west-1.console.aws.amazon.com/codesuite/codebuild/projects/sci-steps/build/sci-steps%3A${BUILD.split(':').at(-1)}?region=eu-west-1`,
     );
+  });
+
+  test('in a real browser, the run page links a step to its build in the CodeBuild console', async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.page();
+      await page.goto(`${base}/runs/D1`);
+      const link = page.getByRole('link', { name: 'CodeBuild build of build' });
+      await link.waitFor();
+      assert.equal(
+        await link.getAttribute('href'),
+        `https://eu-west-1.console.aws.amazon.com/codesuite/codebuild/projects/sci-steps/build/sci-steps%3A${BUILD.split(':').at(-1)}?region=eu-west-1`,
+      );
+      assert.deepEqual([await link.textContent(), await link.getAttribute('target')], ['build', '_blank']);
+      // a step without a build (the approval) has no link
+      assert.equal(await page.locator('a.build-link').count(), 1);
+      const execution = page.getByRole('link', { name: /Step Functions/ });
+      assert.match(String(await execution.getAttribute('href')), new RegExp(`#/v2/executions/details/${EXECUTION}$`));
+      await page.close();
+      assert.deepEqual(browser.errors, []);
+    } finally {
+      await browser.close();
+    }
   });
 
   test("a step's log is its build's CloudWatch stream, tailed with the next token until the step ends", async () => {

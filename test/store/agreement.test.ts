@@ -15,6 +15,7 @@ import type { StepStatus } from '../../statemachines/pipeline/model.ts';
 import type { RunRecord } from '../../src/core/ports.ts';
 import { startTestTable, type TestTable } from './local-table.ts';
 import { allStates } from '../statemachines/compiler/asl-states.ts';
+import { aRun } from './records.ts';
 
 const PIPELINE = `
 on: { push: {} }
@@ -90,20 +91,13 @@ function resolved(parameters: Record<string, unknown>, runId: string): UpdateIte
   return resolve(parameters) as UpdateItemCommandInput;
 }
 
-const RUN: RunRecord = {
+const RUN: RunRecord = aRun({
   id: 'R',
   repo: 'o/r',
-  pipeline: 'ci',
-  status: 'running',
-  event: 'push',
-  sha: 'a'.repeat(40),
-  ref: 'refs/heads/main',
-  branch: 'main',
-  tag: '',
   actor: 'me',
-  inputs: {},
+  status: 'running',
   createdAt: '2026-01-02T03:04:05.000Z',
-};
+});
 
 describe('one lifecycle: the compiled status writes and the store agree on dynalite', () => {
   let table: TestTable;

@@ -2,23 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunRecord, StepRecord } from '../../../src/core/ports.ts';
 import { duration, findStep, runBlock, runView } from '../../../src/cli/output/run-view.ts';
+import { aRun } from '../../store/records.ts';
 
-const run: RunRecord = {
+const run: RunRecord = aRun({
   id: 'R1',
   repo: 'o/r',
-  pipeline: 'ci',
-  status: 'failed',
-  event: 'push',
-  sha: 'a'.repeat(40),
-  ref: 'refs/heads/main',
-  branch: 'main',
-  tag: '',
   actor: 'me',
-  inputs: {},
+  status: 'failed',
   createdAt: '2026-01-01T00:00:00.000Z',
   startedAt: '2026-01-01T00:00:00.000Z',
   endedAt: '2026-01-01T00:01:05.000Z',
-};
+});
 const steps: StepRecord[] = [
   {
     runId: 'R1',
