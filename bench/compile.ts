@@ -113,7 +113,7 @@ function sizeTable(): void {
       const text = compactYaml(steps);
       const wall: number[] = [];
       const cpu: number[] = [];
-      let machines = 'refused';
+      let machines = '';
       for (let i = 0; i < (n >= 5000 ? 1 : n >= 1000 ? 3 : 11); i++) {
         const c0 = process.cpuUsage();
         const t = performance.now();
@@ -121,7 +121,11 @@ function sizeTable(): void {
         wall.push(performance.now() - t);
         const c = process.cpuUsage(c0);
         cpu.push((c.user + c.system) / 1000);
-        if (r.ok) machines = r.value.parts.length === 0 ? '1' : `1 + ${r.value.parts.length}`;
+        machines = !r.ok
+          ? `refused (${[...new Set(r.diagnostics.map((d) => d.code))].join(', ')})`
+          : r.value.parts.length === 0
+            ? '1'
+            : `1 + ${r.value.parts.length}`;
       }
       const e = build(steps, exact, false).estimates;
       const per = (x: number) => (x / n).toLocaleString('en', { maximumFractionDigits: 1 });

@@ -7,19 +7,30 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const root = resolve(import.meta.dirname, '..');
+/** The name esbuild gives the generated entry (no such file exists). */
+const ENTRY_NAME = 'sci.ts';
 
 /**
  * Writes the bundle to `dir` and returns the file to run with node. Packages stay external (resolved
- * from the repository's node_modules through a link), and every `import.meta.url` keeps naming its
- * source file, so files found next to the sources (package.json, the dashboard's client) are the same.
+ * from the repository's node_modules, through a link unless `dir` is inside the repository), and every
+ * `import.meta.url` keeps naming its source file, so files found next to the sources (package.json, the
+ * dashboard's client) are the same. `inputs` lists the files the bundle was made from (repository paths).
  */
-export async function bundleCli(dir) {
+export async function bundleCli(dir, { link = true } = {}) {
+  const { entry } = await bundleCliWithInputs(dir, { link });
+  return entry;
+}
+
+/** {@link bundleCli}, also returning the files the bundle was made from, relative to the repository. */
+export async function bundleCliWithInputs(dir, { link = true } = {}) {
   const out = join(dir, 'cli');
-  await build({
+  const result = await build({
+    absWorkingDir: root,
+    metafile: true,
     stdin: {
       contents: "import { main } from './src/cli/main.ts';\nprocess.exitCode = await main(process.argv.slice(2));\n",
       resolveDir: root,
-      sourcefile: 'sci.ts',
+      sourcefile: ENTRY_NAME,
       loader: 'ts',
     },
     bundle: true,
@@ -47,6 +58,7 @@ export async function bundleCli(dir) {
       },
     ],
   });
-  await symlink(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  return join(out, 'sci.mjs');
+  if (link) await symlink(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  const inputs = Object.keys(result.metafile.inputs).filter((path) => path !== ENTRY_NAME);
+  return { entry: join(out, 'sci.mjs'), inputs };
 }

@@ -7,9 +7,9 @@
  */
 import { NotRedrivableError } from '../../src/core/control.ts';
 import { Refusal } from '../../src/core/result.ts';
-import type { ExecutionRedriver, PipelineSource, RunRecord, RunStore } from '../../src/core/ports.ts';
+import type { ExecutionRedriver, PipelineSource, RunStore } from '../../src/core/ports.ts';
 import { prepareRedrive } from '../../src/core/redrive-plan.ts';
-import { executionInput, type RunFacts } from '../../src/core/run-facts.ts';
+import { executionInput, factsOfRun } from '../../src/core/run-facts.ts';
 import type { LocalExecutions } from './engine.ts';
 import type { ExecutionEnd } from './execution.ts';
 import { clearCancelRequest, type Table } from './run-control.ts';
@@ -25,22 +25,6 @@ export interface LocalRedriveOptions {
   /** Where builds clone from (`run.repoUrl`). */
   repoUrl: string;
   now?: () => Date;
-}
-
-function factsOf(run: RunRecord, repoUrl: string): RunFacts {
-  return {
-    repo: run.repo,
-    repoUrl,
-    sha: run.sha,
-    ref: run.ref,
-    branch: run.branch,
-    tag: run.tag,
-    event: run.event,
-    actor: run.actor,
-    pr: { number: 0, base: run.event === 'pull_request' ? run.branch : '', fork: false },
-    // a redriven untrusted run stays untrusted (its record keeps the dispatcher's decision)
-    ...(run.untrusted ? { untrusted: true } : {}),
-  };
 }
 
 export class LocalRedriver implements ExecutionRedriver {
@@ -83,7 +67,7 @@ export class LocalRedriver implements ExecutionRedriver {
     this.o.executions.redrive({
       stateMachine,
       runId,
-      input: executionInput(runId, root.pipelineId, factsOf(found.run, this.o.repoUrl), found.run.inputs, callees),
+      input: executionInput(runId, root.pipelineId, factsOfRun(found.run, this.o.repoUrl), found.run.inputs, callees),
       carried: prepared.value.carried,
       priorTransitions: found.run.transitions ?? 0,
     });

@@ -14,16 +14,16 @@ import { endRecordedGroups } from '../build-runner/group-records.ts';
 import { removeRunDir } from '../build-runner/workspace.ts';
 import { homePaths } from '../home.ts';
 import { isAlive } from '../store/lock.ts';
-import { HEARTBEAT_MS, readControl, type RunControl, type Table } from './run-control.ts';
+import { readControl, type RunControl, type Table } from './run-control.ts';
 
 /** A run with no owner yet may be between its creation and its claim; give it this long. */
 const UNCLAIMED_GRACE_MS = 60_000;
 
 /**
- * Silence after which an owner on another host counts as gone: many heartbeats, and room for
- * the two hosts' clocks to disagree by a minute.
+ * Silence after which an owner on another host counts as gone: many heartbeats (24 at the default
+ * heartbeat of run-control.ts), and room for the two hosts' clocks to disagree by a minute, whatever the heartbeat.
  */
-export const REMOTE_STALE_MS = 24 * HEARTBEAT_MS;
+export const REMOTE_STALE_MS = 120_000;
 
 /** Why the run's owner is gone, or undefined while it may be alive. */
 function ownerGone(run: { createdAt: string }, owner: RunControl, host: string, now: Date): string | undefined {

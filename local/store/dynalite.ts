@@ -9,7 +9,6 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCom
 import { createTableInput } from '../../src/store/table.ts';
 
 const require = createRequire(import.meta.url);
-const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
 
 export interface RunningDynalite {
   endpoint: string;
@@ -27,6 +26,8 @@ export const LOCAL_CLIENT_CONFIG = {
  * command serves the store only while it runs its own work, so no daemon is ever left behind.
  */
 export async function startDynalite(options: { path?: string } = {}): Promise<RunningDynalite> {
+  // loaded here, not with the module: a process that finds another one serving the store never needs it
+  const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
   const server = dynalite({
     ...(options.path ? { path: options.path } : {}),
     createTableMs: 0,

@@ -6,7 +6,7 @@
 import { dispatch, type DispatchDeps, type DispatchOutcome } from './dispatch.ts';
 import { triggerEventOf } from './pipelines.ts';
 import type { PipelineSource, RunRecord } from './ports.ts';
-import type { RunFacts } from './run-facts.ts';
+import { factsOfRun, type RunFacts } from './run-facts.ts';
 
 export async function startFollowers(
   deps: DispatchDeps,
@@ -14,19 +14,8 @@ export async function startFollowers(
   run: RunRecord,
   repoUrl: string,
 ): Promise<DispatchOutcome> {
-  const facts: RunFacts = {
-    event: 'pipeline',
-    repo: run.repo,
-    repoUrl,
-    sha: run.sha,
-    ref: run.ref,
-    branch: run.branch,
-    tag: run.tag,
-    actor: run.actor,
-    pr: { number: 0, base: '', fork: false },
-    // A fork's run starts its followers with the fork's commit: they stay untrusted.
-    ...(run.untrusted ? { untrusted: true } : {}),
-  };
+  // followers start on the run's commit as events of their own; a fork's run's followers stay untrusted
+  const facts: RunFacts = { ...factsOfRun(run, repoUrl), event: 'pipeline', pr: { number: 0, base: '', fork: false } };
   return dispatch(deps, source, {
     seed: `after:${run.id}`,
     facts,

@@ -3,6 +3,7 @@
  * the execution input built from them, per the execution contract in docs/architecture.md.
  */
 import type { EventName } from '../../statemachines/pipeline/model.ts';
+import type { RunRecord } from './ports.ts';
 
 export interface RunFacts {
   event: EventName;
@@ -45,6 +46,26 @@ export interface BuildIsolation {
   role: string;
   artifacts: string;
   cache: string;
+}
+
+/**
+ * The facts a recorded run was started with, to start it again (a redrive) or to start what
+ * follows it. The pull request number is not recorded; its base is the run's branch.
+ */
+export function factsOfRun(run: RunRecord, repoUrl: string): RunFacts {
+  return {
+    repo: run.repo,
+    repoUrl,
+    sha: run.sha,
+    ref: run.ref,
+    branch: run.branch,
+    tag: run.tag,
+    event: run.event,
+    actor: run.actor,
+    pr: { number: 0, base: run.event === 'pull_request' ? run.branch : '', fork: false },
+    // the dispatcher's trust decision is kept in the record: what a fork started stays untrusted
+    ...(run.untrusted ? { untrusted: true } : {}),
+  };
 }
 
 /** Decided from the event alone, never from the pipeline file: a fork's pull request, or what one started. */

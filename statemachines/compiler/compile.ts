@@ -14,10 +14,11 @@ import { layoutDag, type DagLayout } from './dag.ts';
 import { calleeKey } from './kinds.ts';
 import { emitBlock } from './layout.ts';
 import { estimate, LIMITS, type Estimates } from './limits.ts';
-import { visibility } from './visibility.ts';
+import { Visibility } from './visibility.ts';
 import { CONTEXT, runContextState } from './run-context.ts';
 import { emitPart, emitPlan, foldSmallParts, partId, partsOf, planParts, type CompiledPart } from './split.ts';
 import { pullPrelude } from './run-task.ts';
+import { checkPayload, payloadBound } from './payload.ts';
 import { DEFAULT_TARGET, stateEntry, type CompileTarget, type InstanceInfo, type Scope } from './scope.ts';
 
 export type { CompiledPart } from './split.ts';
@@ -113,19 +114,36 @@ export function compileLayout(
   const states: Record<string, State> = {};
   const result = emitResult(scope, states);
   const first = emitBlock(scope, layout.root, stateEntry(result.name), states).name();
-  const whole = rootMachine(scope, states, first, result);
+  const whole = rootDefinition(scope, states, first, result);
   if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
-  const over = checkLimits(pipeline, whole.estimates);
-  const forced = options.partSteps !== undefined && instances.length > options.partSteps;
-  if (!forced && (over.length === 0 || options.enforceLimits === false))
-    return ok(compiled(scope, instances, whole, []));
-  if (!forced && options.split === false) return fail(over);
-  return compileSplit(pipeline, instances, layout, fullTarget, options, whole.estimates);
+  const n = instances.length;
+  const forced = options.partSteps !== undefined && n > options.partSteps;
+  if (forced) return compileSplit(pipeline, instances, layout, fullTarget, options, options.partSteps!);
+  // Sized before it is ordered and rendered: a pipeline over the quotas is only measured as one machine.
+  const sized = estimate(whole);
+  const over = checkLimits(pipeline, sized);
+  if (options.enforceLimits === false) return ok(compiled(scope, instances, machine(whole, sized), []));
+  if (over.length === 0) return withinPayload(scope, instances, machine(whole, sized), []);
+  if (options.split === false) return fail(over);
+  return compileSplit(pipeline, instances, layout, fullTarget, options, options.partSteps ?? firstBudget(sized, n));
+}
+
+/** Steps per part to try first: what 85 % of each quota holds at the whole's bytes and events per step. */
+function firstBudget(whole: Estimates, n: number): number {
+  const share = (limit: number, used: number) => Math.floor((n * limit * 0.85) / Math.max(used, 1));
+  return Math.max(
+    1,
+    Math.min(
+      n - 1,
+      share(LIMITS.definitionBytes, whole.definitionBytes),
+      share(LIMITS.historyEvents, whole.maxHistoryEvents),
+    ),
+  );
 }
 
 /**
  * The pipeline as a root and parts (split.ts), each within the quotas: the part budget (steps per
- * part) starts from the whole's bytes and events per step, and shrinks until every machine fits.
+ * part) starts at `budget` and shrinks until every machine fits.
  */
 function compileSplit(
   pipeline: Pipeline,
@@ -133,20 +151,9 @@ function compileSplit(
   layout: DagLayout,
   target: CompileTarget,
   options: CompileOptions,
-  whole: Estimates,
+  first: number,
 ): Result<CompiledPipeline> {
-  const n = instances.length;
-  const share = (limit: number, used: number) => Math.floor((n * limit * 0.85) / Math.max(used, 1));
-  let budget =
-    options.partSteps ??
-    Math.max(
-      1,
-      Math.min(
-        n - 1,
-        share(LIMITS.definitionBytes, whole.definitionBytes),
-        share(LIMITS.historyEvents, whole.maxHistoryEvents),
-      ),
-    );
+  let budget = first;
   // Steps the root may run itself (foldSmallParts): as many as a part to start with.
   let room = budget;
   for (;;) {
@@ -156,11 +163,11 @@ function compileSplit(
     const parts = [...ids].map(([block, id]) => emitPart(scope, id, block));
     const states: Record<string, State> = {};
     const result = emitResult(scope, states);
-    const root = rootMachine(scope, states, emitPlan(scope, plan, result.name, ids, states), result);
+    const root = machine(rootDefinition(scope, states, emitPlan(scope, plan, result.name, ids, states), result));
     if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
     const rootOver = checkLimits(pipeline, root.estimates);
     const over = [...rootOver, ...parts.flatMap((p) => checkLimits(pipeline, p.estimates))];
-    if (over.length === 0) return ok(compiled(scope, instances, root, parts));
+    if (over.length === 0) return withinPayload(scope, instances, root, parts);
     // A root over the quotas runs fewer steps itself first; parts over them get a smaller budget.
     if (rootOver.length > 0 && room > 0) room = Math.floor(room / 2);
     else if (budget === 1) return fail(over);
@@ -174,18 +181,31 @@ interface Machine {
   estimates: Estimates;
 }
 
-/** The run context Pass, then `first`: the root machine; a redrive enters the graph at `first` too. */
-function rootMachine(scope: Scope, states: Record<string, State>, first: string, result: RunResult): Machine {
+/** The run context Pass, then `first`: the root machine, its states in no particular order; a redrive enters the graph at `first` too. */
+function rootDefinition(scope: Scope, states: Record<string, State>, first: string, result: RunResult): StateMachine {
   const start = scope.names.claim('run context');
   states[start] = runContextState(scope.pipeline, pullPrelude(scope), first);
   if (result.reenter) result.reenter.Next = first;
-  const definition = inExecutionOrder({
-    Comment: `serverless-ci pipeline ${scope.pipeline.id}`,
-    StartAt: start,
-    States: states,
-  });
+  return { Comment: `serverless-ci pipeline ${scope.pipeline.id}`, StartAt: start, States: states };
+}
+
+/** `definition` in execution order, rendered and measured (`sized`: its estimates, when known). */
+function machine(unordered: StateMachine, sized?: Estimates): Machine {
+  const definition = inExecutionOrder(unordered);
   const json = renderAsl(definition, 0);
-  return { definition, json, estimates: estimate(definition, json) };
+  return { definition, json, estimates: sized ?? estimate(definition, json) };
+}
+
+/** The compiled pipeline, or why a run of it could go over the payload quota (payload.ts). */
+function withinPayload(
+  scope: Scope,
+  instances: StepInstance[],
+  root: Machine,
+  parts: CompiledPart[],
+): Result<CompiledPipeline> {
+  const keys = [...callees(instances).map((c) => c.key), ...parts.map((p) => p.id)];
+  const over = checkPayload(scope, payloadBound(scope, keys, parts.length > 0, pullPrelude(scope)));
+  return over.length > 0 ? fail(over) : ok(compiled(scope, instances, root, parts));
 }
 
 function compiled(scope: Scope, instances: StepInstance[], root: Machine, parts: CompiledPart[]): CompiledPipeline {
@@ -251,7 +271,7 @@ function newScope(
     signals,
     runBound: runBound(instances),
     callees: calleePipelines,
-    visible: visibility(layout.root, layout.gates),
+    visible: new Visibility(layout.root, layout.gates),
     diagnostics,
   };
 }

@@ -87,10 +87,15 @@ export function longestPath(machine: StateMachine): Cost {
   return memo.get(machine.StartAt)!;
 }
 
-export function estimate(machine: StateMachine, json: string): Estimates {
+/**
+ * The estimates of `machine`, whose compact rendering is `json`. Without `json`, the size is that of
+ * plain `JSON.stringify`: compact JSON has the same length in any key or state order, so a machine
+ * can be sized before it is put in order and rendered (renderAsl), which only pays when it fits.
+ */
+export function estimate(machine: StateMachine, json = JSON.stringify(machine)): Estimates {
   const path = longestPath(machine);
   return {
-    definitionBytes: new TextEncoder().encode(json).length,
+    definitionBytes: Buffer.byteLength(json, 'utf8'),
     // ExecutionStarted and the final execution event.
     maxHistoryEvents: path.events + 2,
     maxTransitions: path.transitions,

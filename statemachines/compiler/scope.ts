@@ -64,12 +64,11 @@ export interface Scope {
 
 /** How step `key` finds the record of step `name` (a plain step: its key is its instance key). */
 export function recordPaths(scope: Scope, key: string): RecordPaths {
-  const seen = scope.visible.get(key);
   return (name) => {
     const source = [...scope.byKey.values()].find(
       (i) => i.inst.step.name === name && Object.keys(i.inst.matrix).length === 0,
     );
-    if (source) return seen?.get(source.key);
+    if (source) return scope.visible.path(key, source.key);
     return scope.pipeline.released?.[name] ? `$.run.released${member(name)}` : undefined;
   };
 }

@@ -3,28 +3,78 @@
  * definition. A step reads what ran before it in its own branch at `$.steps.<key>`, what a
  * gate brought it at `$.gates.<key>.<need>.record`, and, after a Parallel, every branch's
  * `$.steps` (the merge keeps `$.run` and `$.steps` only, so gate results end there).
+ *
+ * Each step holds a frame of a persistent chain (what it adds to what came before), not a copy
+ * of everything before it: copies made a 5,000-step chain quadratic. A lookup walks the chain.
  */
 import type { Block } from './dag.ts';
 
-/** Step key → (key of a step that ran before it → JSONPath of that step's record). */
-export type Visibility = Map<string, Map<string, string>>;
+type Frame =
+  | { up: Frame | null; kind: 'paths'; paths: ReadonlyMap<string, string> }
+  /** After a Parallel: each branch's `$.steps` paths for its steps, then only the `$.steps` paths of before. */
+  | { up: Frame | null; kind: 'par'; branches: Branch[] };
 
-export function visibility(root: Block, gates: ReadonlyMap<string, readonly string[]>): Visibility {
-  const seen: Visibility = new Map();
-  const walk = (block: Block, before: Map<string, string>): Map<string, string> => {
-    if (block.kind === 'seq') return block.items.reduce((acc, item) => walk(item, acc), before);
-    if (block.kind === 'par') {
-      const after = new Map([...before].filter(([, path]) => path.startsWith('$.steps.')));
-      for (const out of block.branches.map((b) => walk(b, before))) {
-        for (const [key, path] of out) if (path.startsWith('$.steps.')) after.set(key, path);
+/** A branch's steps (pre-order indexes [from, to)) and what it ends with. */
+interface Branch {
+  from: number;
+  to: number;
+  out: Frame | null;
+}
+
+export class Visibility {
+  /** Step key → the frame it sees (what ran before it, and its gates). */
+  private readonly seen = new Map<string, Frame | null>();
+  /** Step key → its pre-order index in the layout. */
+  private readonly index = new Map<string, number>();
+
+  constructor(root: Block, gates: ReadonlyMap<string, readonly string[]>) {
+    const walk = (block: Block, before: Frame | null): Frame | null => {
+      if (block.kind === 'seq') return block.items.reduce((acc, item) => walk(item, acc), before);
+      if (block.kind === 'par') {
+        const branches = block.branches.map((b) => {
+          const from = this.index.size;
+          const out = walk(b, before);
+          return { from, to: this.index.size, out };
+        });
+        return { up: before, kind: 'par', branches };
       }
-      return after;
+      this.index.set(block.key, this.index.size);
+      const gated = gates.get(block.key) ?? [];
+      const at: Frame | null =
+        gated.length === 0
+          ? before
+          : {
+              up: before,
+              kind: 'paths',
+              paths: new Map(gated.map((need) => [need, `$.gates.${block.key}.${need}.record`])),
+            };
+      this.seen.set(block.key, at);
+      return { up: at, kind: 'paths', paths: new Map([[block.key, `$.steps.${block.key}`]]) };
+    };
+    walk(root, null);
+  }
+
+  /** JSONPath of the record of step `other` as step `step` sees it; undefined when not visible there. */
+  path(step: string, other: string): string | undefined {
+    return this.seen.has(step) ? this.lookup(this.seen.get(step)!, other) : undefined;
+  }
+
+  private lookup(frame: Frame | null, other: string): string | undefined {
+    let stepsOnly = false;
+    for (let f = frame; f !== null; f = f.up) {
+      if (f.kind === 'par') {
+        const i = this.index.get(other) ?? -1;
+        const branch = f.branches.find((b) => i >= b.from && i < b.to);
+        if (branch) {
+          const path = this.lookup(branch.out, other);
+          return path?.startsWith('$.steps.') ? path : undefined;
+        }
+        stepsOnly = true;
+        continue;
+      }
+      const path = f.paths.get(other);
+      if (path !== undefined) return stepsOnly && !path.startsWith('$.steps.') ? undefined : path;
     }
-    const at = new Map(before);
-    for (const need of gates.get(block.key) ?? []) at.set(need, `$.gates.${block.key}.${need}.record`);
-    seen.set(block.key, at);
-    return new Map([...at, [block.key, `$.steps.${block.key}`]]);
-  };
-  walk(root, new Map());
-  return seen;
+    return undefined;
+  }
 }

@@ -32,7 +32,7 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
   const diagnostics: Diagnostic[] = [];
   const inputs = Object.keys(pipeline.triggers.manual?.inputs ?? {});
   const upstream = transitiveNeeds(pipeline);
-  const noSteps = new Set<string>();
+  const noSteps = (): ReadonlySet<string> => new Set<string>();
   const checkTemplate = (template: Template, path: Path, axes: string[] | undefined, reach = noSteps) => {
     for (const part of template.parts)
       if ('expr' in part)
@@ -67,7 +67,7 @@ export function checkPipeline(source: YamlSource, pipeline: Pipeline, scope: Che
         span: step.span,
       });
     }
-    const reach = upstream.get(step.name) ?? noSteps;
+    const reach = () => upstream(step.name);
     diagnostics.push(...checkExpr(step.if, [...path, 'if'], { inputs, axes, inIf: true, scope, reach, pipeline }));
     for (const [template, at] of stepTemplates(step, pipeline)) checkTemplate(template, [...path, ...at], axes, reach);
     for (const need of step.needs) {
@@ -130,30 +130,38 @@ function stepTemplates(step: Step, pipeline: Pipeline): Array<[Template, Path]> 
   }
 }
 
-/** Each step's needs, direct or not (a cycle is reported by the plan; here it just stops). */
-function transitiveNeeds(pipeline: Pipeline): Map<string, Set<string>> {
+/** A step's needs, direct or not, each computed on first use (a cycle is reported by the plan; here it just stops). */
+function transitiveNeeds(pipeline: Pipeline): (name: string) => ReadonlySet<string> {
   const direct = new Map(pipeline.steps.map((s) => [s.name, s.needs]));
   const result = new Map<string, Set<string>>();
-  for (const step of pipeline.steps) {
+  return (name) => {
+    const known = result.get(name);
+    if (known) return known;
     const seen = new Set<string>();
-    const stack = [...step.needs];
+    const stack = [...(direct.get(name) ?? [])];
     while (stack.length > 0) {
-      const name = stack.pop()!;
-      if (seen.has(name)) continue;
-      seen.add(name);
-      stack.push(...(direct.get(name) ?? []));
+      const next = stack.pop()!;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      stack.push(...(direct.get(next) ?? []));
     }
-    result.set(step.name, seen);
-  }
-  return result;
+    result.set(name, seen);
+    return seen;
+  };
 }
 
 /** Why `steps.NAME.outputs.KEY` cannot be read by a step that needs `reach`, or undefined when it can. */
-function outputProblem(pipeline: Pipeline, reach: Set<string>, name: string, key: string): string | undefined {
+function outputProblem(
+  pipeline: Pipeline,
+  reach: () => ReadonlySet<string>,
+  name: string,
+  key: string,
+): string | undefined {
   const source = pipeline.steps.find((s) => s.name === name);
   const names = pipeline.steps.map((s) => s.name);
   if (!source) return `unknown step '${name}'${didYouMean(name, names)}`;
-  if (!reach.has(name)) return `steps.${name}.outputs is only available to steps that need '${name}' (directly or not)`;
+  if (!reach().has(name))
+    return `steps.${name}.outputs is only available to steps that need '${name}' (directly or not)`;
   if (source.matrix)
     return `steps.${name}.outputs: '${name}' is a matrix step, whose instances have outputs of their own`;
   const declared = source.kind === 'run' ? source.outputs : [];
@@ -164,7 +172,8 @@ function outputProblem(pipeline: Pipeline, reach: Set<string>, name: string, key
 
 interface ExprScope {
   /** Steps the expression's step needs, directly or not: whose outputs it may read. */
-  reach: Set<string>;
+  /** Computed when asked (most steps read no outputs): a set per step is quadratic in a long chain. */
+  reach: () => ReadonlySet<string>;
   pipeline: Pipeline;
   inputs: string[];
   /** Matrix axes of the step, absent outside a matrix step. */

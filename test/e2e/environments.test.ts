@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ReleaseView } from '../../src/store/environments.ts';
 import { ms, runsOf, sandbox, sci, step, type RunJson } from './helpers.ts';
 
 const deploy = (name: string) => `
@@ -34,21 +35,11 @@ steps:
 });
 test.after(() => box.cleanup());
 
-interface EnvJson {
-  name: string;
-  sha: string;
-  run: string;
-  pipeline: string;
-  status: string;
-  at: string;
-  url?: string;
-}
-
 test('a success records a release per environment; sci envs shows the current ones', () => {
   const r = sci(box, 'run', 'delivery', '--json');
   assert.equal(r.code, 0, r.stderr);
   const [run] = runsOf(r.stdout) as [RunJson];
-  const envs = JSON.parse(sci(box, 'envs', '--json').stdout) as EnvJson[];
+  const envs = JSON.parse(sci(box, 'envs', '--json').stdout) as ReleaseView[];
   const sha = (sci(box, 'show', run.id, '--json').stdout.match(/"sha":"([0-9a-f]{40})"/) ?? [])[1];
   assert.deepEqual(
     envs.map((e) => [e.name, e.run, e.pipeline, e.status, e.url ?? '']),
@@ -70,11 +61,11 @@ test('branches skips other branches with the reason; history is newest first', (
   const [run] = runsOf(r.stdout) as [RunJson];
   assert.equal(step(run, 'deploy-prod').status, 'skipped');
   assert.equal(step(run, 'deploy-prod').reason, 'environment production takes only branches main');
-  const history = JSON.parse(sci(box, 'envs', 'staging', '--history', '--json').stdout) as EnvJson[];
+  const history = JSON.parse(sci(box, 'envs', 'staging', '--history', '--json').stdout) as ReleaseView[];
   assert.equal(history.length, 2);
   assert.equal(history[0]!.run, run.id);
   assert.ok(history[0]!.at > history[1]!.at);
-  const prod = JSON.parse(sci(box, 'envs', 'production', '--history', '--json').stdout) as EnvJson[];
+  const prod = JSON.parse(sci(box, 'envs', 'production', '--history', '--json').stdout) as ReleaseView[];
   assert.equal(prod.length, 1);
 });
 
@@ -105,7 +96,7 @@ test('rollback re-releases the previous release; promote re-releases the current
     [['deploy-prod', 'succeeded']],
   );
   assert.match(logOf(up, 'deploy-prod'), /production gets 1\.0\.7-main/);
-  const envs = JSON.parse(sci(box, 'envs', '--json').stdout) as EnvJson[];
+  const envs = JSON.parse(sci(box, 'envs', '--json').stdout) as ReleaseView[];
   assert.deepEqual(
     envs.filter((e) => e.name !== 'shared').map((e) => [e.name, e.run]),
     [

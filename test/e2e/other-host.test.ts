@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { openLocalStore } from '../../local/store/dynalite-server.ts';
 import { reapAbandoned, REMOTE_STALE_MS } from '../../local/engine/recovery.ts';
-import { HEARTBEAT_MS } from '../../local/engine/run-control.ts';
 import { collect, processesMatching, runsOf, sandbox, SCI, sciAsync, waitForRun, type RunJson } from './helpers.ts';
 
 const skip =
@@ -21,6 +20,9 @@ const box = sandbox({
   '.sci/a.yml': `name: a\non: { push: {} }\nsteps:\n  slow:\n    run: ${marker}\n`,
   '.sci/b.yml': `name: b\non: { push: {} }\nsteps:\n  slow:\n    run: ${marker}\n`,
 });
+// the shortest heartbeat the product takes: `sci cancel` then waits 3 s of silence, not 15 s
+const HEARTBEAT_MS = 1_000;
+box.env = { SCI_HEARTBEAT_MS: String(HEARTBEAT_MS) };
 after(() => {
   // the other host's step processes: nobody on this host may end them, so the test does
   for (const line of processesMatching(box, marker)) spawnSync('kill', ['-9', line.trim().split(/\s+/)[0] as string]);
@@ -47,7 +49,7 @@ test('a run killed on another host: sci cancel ends it, recovery ends it after a
     ],
     {
       cwd: box.repo,
-      env: { ...process.env, SCI_HOME: box.home },
+      env: { ...process.env, SCI_HOME: box.home, ...box.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { Code, Function as LambdaFunction, FunctionUrlAuthType, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -21,6 +21,7 @@ import {
   resolveResources,
   type Statement,
 } from './iam-judge.ts';
+import { judgeApp } from './judge-app.ts';
 
 const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:ServerlessCi-Api`;
 
@@ -33,7 +34,7 @@ function documentedPolicy(): PolicyDocument {
 
 /** What aws-cdk-lib grants a caller of an AWS_IAM function URL, as requests with their context. */
 function cdkGrantRequests(): Request[] {
-  const stack = new Stack(new App(), 'Judge', { env: { account: ACCOUNT, region: REGION } });
+  const stack = new Stack(judgeApp(), 'Judge', { env: { account: ACCOUNT, region: REGION } });
   const owned = new LambdaFunction(stack, 'Owned', {
     runtime: Runtime.NODEJS_22_X,
     handler: 'index.handler',

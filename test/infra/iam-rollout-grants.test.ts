@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Role } from 'aws-cdk-lib/aws-iam';
@@ -24,13 +24,14 @@ import {
   type Request,
   type Statement,
 } from './iam-judge.ts';
+import { judgeApp } from './judge-app.ts';
 
 const FUNCTION = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:api`;
 const LISTENER = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2`;
 const RULE = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee`;
 const ALARM = `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:api-p99`;
 
-const app = new App();
+const app = judgeApp();
 const stack = new Stack(app, 'Judge', { env: { account: ACCOUNT, region: REGION } });
 const table = TableV2.fromTableArn(stack, 'Table', `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/SciRuns`);
 const project = {

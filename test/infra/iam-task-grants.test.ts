@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Project } from 'aws-cdk-lib/aws-codebuild';
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -41,8 +41,9 @@ import {
   sampleOf,
   type Statement,
 } from './iam-judge.ts';
+import { judgeApp } from './judge-app.ts';
 
-const app = new App();
+const app = judgeApp();
 const stack = new Stack(app, 'Judge', { env: { account: ACCOUNT, region: REGION } });
 const PROJECT_ARN = `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/SciSteps`;
 const TABLE_ARN = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/SciRuns`;

@@ -450,9 +450,13 @@ test('secrets: a generated webhook secret and an empty GitHub credential, named 
 
 /** Names only: CDK skips Lambda bundling for stacks not listed here. */
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+/** and the template validation the first stack passed (these differ from it in names only) */
+const NAMES_ONLY = { validation: false };
 
 test('a second stack gets its own secret and schedule group names; explicit names are kept', () => {
-  const other = Template.fromStack(synthStack({ ...NO_BUNDLING, 'sci:allowedRepos': ['octo/app'] }, 'CiStaging').stack);
+  const other = Template.fromStack(
+    synthStack({ ...NO_BUNDLING, 'sci:allowedRepos': ['octo/app'] }, 'CiStaging', NAMES_ONLY).stack,
+  );
   const names = (t: Template, type: string) =>
     Object.values(t.findResources(type))
       .map((r) => JSON.stringify(r.Properties.Name))
@@ -462,7 +466,7 @@ test('a second stack gets its own secret and schedule group names; explicit name
     for (const n of names(other, type)) assert.ok(!ours.includes(n), `${type} ${n} collides`);
   }
   const named = Template.fromStack(
-    synthStack({ ...NO_BUNDLING, 'sci:githubSecretName': 'ci-prod/github' }, 'CiNamed').stack,
+    synthStack({ ...NO_BUNDLING, 'sci:githubSecretName': 'ci-prod/github' }, 'CiNamed', NAMES_ONLY).stack,
   );
   named.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'ci-prod/github' });
   assert.throws(() => synthStack(NO_BUNDLING, 'sci'), /puts its own secrets under "sci:secretsPrefix"/);

@@ -22,8 +22,9 @@ import { createServeApp, type ServeApp } from '../../src/serve/serve-app.ts';
 import { GitSource } from '../../src/source/git-source.ts';
 import { postPush, TEST_SECRET } from '../github/helpers.ts';
 
-const pipelines = (cancel: boolean, seconds: number) => ({
-  '.sci/ci.yml': `on:\n  push: { branches: [main] }\nconcurrency: { group: "ci-\${{ branch }}", cancel_in_progress: ${cancel} }\nsteps:\n  build: { run: 'sleep ${seconds}; echo built $SCI_SHA' }\n`,
+/** `build` runs until the file `gate` exists: the test, not a sleep, says when a run may end. */
+const pipelines = (cancel: boolean, gate: string) => ({
+  '.sci/ci.yml': `on:\n  push: { branches: [main] }\nconcurrency: { group: "ci-\${{ branch }}", cancel_in_progress: ${cancel} }\nsteps:\n  build: { run: 'while [ ! -e ${gate} ]; do sleep 0.1; done; echo built $SCI_SHA' }\n`,
   '.sci/after.yml': 'on:\n  pipeline: { name: ci, status: [succeeded] }\nsteps:\n  ship: { run: echo shipped }\n',
 });
 
@@ -45,6 +46,8 @@ interface Served {
 }
 
 const roots: string[] = [];
+const gates = mkdtempSync(join(tmpdir(), 'sci-lifecycle-gates-'));
+roots.push(gates);
 const previousHome = process.env.SCI_HOME;
 after(() => {
   if (previousHome === undefined) delete process.env.SCI_HOME;
@@ -126,8 +129,9 @@ const running = (s: Served, n: number) => async () => (await runsOf(s, 'ci'))[n]
 
 describe('sci serve: one lifecycle with the Lambdas', () => {
   let s: Served;
+  const gate = join(gates, 'cancel');
   before(async () => {
-    s = await serve(pipelines(true, 5), 2);
+    s = await serve(pipelines(true, gate), 2);
   });
   after(() => s.close());
 
@@ -137,6 +141,7 @@ describe('sci serve: one lifecycle with the Lambdas', () => {
     await push(s, s.shas[1]!, 'push-2');
     await until('the second run is recorded', async () => (await runsOf(s, 'ci')).length === 2);
     await until('the first run is cancelled', async () => (await runsOf(s, 'ci'))[0]?.status === 'cancelled');
+    writeFileSync(gate, '');
     const [older, newer] = await runsOf(s, 'ci');
     assert.match(older!.reason!, new RegExp(`cancelled by run ${newer!.id} .* in concurrency group ci-main`));
     assert.equal(newer!.sha, s.shas[1]);
@@ -154,8 +159,9 @@ describe('sci serve: one lifecycle with the Lambdas', () => {
 
 describe('sci serve: a concurrency group without cancel_in_progress queues', () => {
   let s: Served;
+  const gate = join(gates, 'queue');
   before(async () => {
-    s = await serve(pipelines(false, 3), 3);
+    s = await serve(pipelines(false, gate), 3);
   });
   after(() => s.close());
 
@@ -173,6 +179,7 @@ describe('sci serve: a concurrency group without cancel_in_progress queues', () 
     );
     assert.equal(waiting[2]!.waitingFor, waiting[0]!.id);
     assert.match(waiting[1]!.reason!, /replaced by run/);
+    writeFileSync(gate, '');
     await s.app.drained();
     const ended = await runsOf(s, 'ci');
     assert.deepEqual(
@@ -195,14 +202,20 @@ describe('sci serve: a concurrency group without cancel_in_progress queues', () 
     const base = (await runsOf(s, 'ci')).length;
     // a first run that builds until the test lets it end, then a waiting second one: the first
     // app's reporter must not see it end (and start the waiting run) before the restarted app has
-    const gate = join(s.repo, '..', 'long-run-may-end');
-    const long = pipelines(false, 0)['.sci/ci.yml'].replace('sleep 0', `while [ ! -e ${gate} ]; do sleep 0.1; done`);
-    writeFileSync(join(s.repo, '.sci/ci.yml'), long);
+    const gate = join(gates, 'long-run-may-end');
+    writeFileSync(join(s.repo, '.sci/ci.yml'), pipelines(false, gate)['.sci/ci.yml']);
     git(s.repo, 'commit', '-q', '-am', 'long');
     await push(s, git(s.repo, 'rev-parse', 'HEAD'), 'r-1');
     await until('the long run builds', running(s, base));
     await push(s, s.shas[0]!, 'r-2');
-    await until('the second run waits', async () => (await runsOf(s, 'ci'))[base + 1]?.status === 'queued');
+    // waiting: in its group's waiting place (recorded `queued` a moment before it gets there)
+    await until('the second run waits', async () => {
+      const second = (await runsOf(s, 'ci'))[base + 1];
+      return (
+        second?.concurrencyGroup !== undefined &&
+        (await s.session.store.readGroup(second.repo, second.concurrencyGroup)).waiting === second.id
+      );
+    });
     const [blocker, waiter] = (await runsOf(s, 'ci')).slice(base) as [RunRecord, RunRecord];
     // the process dies: the next `sci` marks its run abandoned (crash recovery), the queue stays in the store
     await s.session.store.markAbandoned(blocker.id, 'abandoned');

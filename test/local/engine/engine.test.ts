@@ -6,17 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openLocalStore } from '../../../local/store/dynalite-server.ts';
-import { localRuntime } from '../../../local/runtime.ts';
-import { runnerPaths, type LocalSession } from '../../../local/session.ts';
-import { LoggedStatuses } from '../../../local/status-log.ts';
-import { startPipelines } from '../../../src/core/dispatch.ts';
-import type { RunFacts } from '../../../src/core/run-facts.ts';
-import { GitSource } from '../../../src/source/git-source.ts';
-import { validateRepo } from '../../../statemachines/pipeline/repo.ts';
+import { localRepoRuntime } from './local-runtime.ts';
 
 const files = {
   '.sci/ci.yml': 'steps:\n  build: { run: echo build }\n  call: { needs: [build], pipeline: { name: child } }\n',
@@ -24,62 +14,7 @@ const files = {
   '.sci/slow.yml': "steps:\n  wait: { run: 'sleep 393' }\n  never: { needs: [wait], run: echo never }\n",
 };
 
-async function setup(t: { after(fn: () => unknown): void }) {
-  const root = mkdtempSync(join(tmpdir(), 'sci-engine-'));
-  const repo = join(root, 'repo');
-  mkdirSync(join(repo, '.sci'), { recursive: true });
-  for (const [path, text] of Object.entries(files)) writeFileSync(join(repo, path), text);
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
-      encoding: 'utf8',
-    }).trim();
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'x');
-  const home = join(root, 'home');
-  const local = await openLocalStore(home);
-  t.after(async () => {
-    await local.close();
-    rmSync(root, { recursive: true, force: true });
-  });
-  const { pipelines, diagnostics } = validateRepo(Object.entries(files).map(([path, text]) => ({ path, text })));
-  assert.deepEqual(diagnostics, []);
-  const session: LocalSession = {
-    home,
-    store: local.store,
-    dynamo: local.client,
-    table: { dynamo: local.client, tableName: local.tableName },
-    paths: runnerPaths(home),
-    close: () => local.close(),
-  };
-  const statuses: string[] = [];
-  const runtime = localRuntime({
-    session,
-    repoDir: repo,
-    repoUrl: 'file:///r',
-    source: new GitSource(repo),
-    statuses: new LoggedStatuses((line) => statuses.push(line)),
-    runUrl: (id) => `sci show ${id}`,
-  });
-  const facts: RunFacts = {
-    repo: 'o/r',
-    repoUrl: 'file:///r',
-    sha: git('rev-parse', 'HEAD'),
-    ref: 'refs/heads/main',
-    branch: 'main',
-    tag: '',
-    event: 'push',
-    actor: 't',
-    pr: { number: 0, base: '', fork: false },
-  };
-  const start = async (id: string, seed: string) => {
-    const pipeline = pipelines.find((p) => p.id === id)!;
-    const outcome = await startPipelines(runtime.dispatch, pipelines, [{ pipeline, inputs: {} }], { seed, facts });
-    assert.ok(outcome.ok);
-    return outcome.value.runs[0]!.runId;
-  };
-  return { runtime, start, statuses, store: local.store };
-}
+const setup = (t: { after(fn: () => unknown): void }) => localRepoRuntime(t, files);
 
 test('a pipeline step runs its callee as a child run that names its parent; the end reaches the reporter', async (t) => {
   const { runtime, start, statuses, store } = await setup(t);

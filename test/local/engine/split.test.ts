@@ -7,19 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openLocalStore } from '../../../local/store/dynalite-server.ts';
-import { localRuntime } from '../../../local/runtime.ts';
-import { runnerPaths, type LocalSession } from '../../../local/session.ts';
-import { LoggedStatuses } from '../../../local/status-log.ts';
-import { startPipelines } from '../../../src/core/dispatch.ts';
-import type { RunFacts } from '../../../src/core/run-facts.ts';
-import { GitSource } from '../../../src/source/git-source.ts';
 import { compileSource } from '../../../statemachines/compiler/compile.ts';
-import { validateRepo } from '../../../statemachines/pipeline/repo.ts';
+import { localRepoRuntime } from './local-runtime.ts';
 
 /** 80 KB of comment per command (the file stays under its 256 KB limit): 14 steps make a definition over 1 MB. */
 const long = `true # ${'x'.repeat(80_000)}`;
@@ -36,60 +25,10 @@ test('a pipeline over 1 MB runs as a root and parts, in one run, every step succ
   const compiled = compileSource('.sci/big.yml', text);
   assert.ok(compiled.ok, JSON.stringify(!compiled.ok && compiled.diagnostics));
   assert.ok(compiled.value.parts.length >= 2, `${compiled.value.parts.length} parts`);
-  const root = mkdtempSync(join(tmpdir(), 'sci-split-'));
-  const repo = join(root, 'repo');
-  mkdirSync(join(repo, '.sci'), { recursive: true });
-  writeFileSync(join(repo, '.sci/big.yml'), text);
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
-      encoding: 'utf8',
-    }).trim();
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'x');
-  const home = join(root, 'home');
-  const local = await openLocalStore(home);
-  t.after(async () => {
-    await local.close();
-    rmSync(root, { recursive: true, force: true });
-  });
-  const { pipelines, diagnostics } = validateRepo([{ path: '.sci/big.yml', text }]);
-  assert.deepEqual(diagnostics, []);
-  const session: LocalSession = {
-    home,
-    store: local.store,
-    dynamo: local.client,
-    table: { dynamo: local.client, tableName: local.tableName },
-    paths: runnerPaths(home),
-    close: () => local.close(),
-  };
-  const runtime = localRuntime({
-    session,
-    repoDir: repo,
-    repoUrl: 'file:///r',
-    source: new GitSource(repo),
-    statuses: new LoggedStatuses(() => undefined),
-    runUrl: (id) => `sci show ${id}`,
-  });
-  const facts: RunFacts = {
-    repo: 'o/r',
-    repoUrl: 'file:///r',
-    sha: git('rev-parse', 'HEAD'),
-    ref: 'refs/heads/main',
-    branch: 'main',
-    tag: '',
-    event: 'push',
-    actor: 't',
-    pr: { number: 0, base: '', fork: false },
-  };
-  const outcome = await startPipelines(runtime.dispatch, pipelines, [{ pipeline: pipelines[0]!, inputs: {} }], {
-    seed: 'split',
-    facts,
-  });
-  assert.ok(outcome.ok);
+  const { runtime, start, store } = await localRepoRuntime(t, { '.sci/big.yml': text });
+  const runId = await start('big', 'split');
   await runtime.executions.settled();
-  const runId = outcome.value.runs[0]!.runId;
-  const run = await local.store.getRun(runId);
+  const run = await store.getRun(runId);
   assert.equal(run?.run.status, 'succeeded', run?.run.reason);
   assert.equal(run?.steps.length, 14);
   assert.deepEqual(
@@ -97,5 +36,5 @@ test('a pipeline over 1 MB runs as a root and parts, in one run, every step succ
     [],
   );
   // a part is no run of its own
-  assert.equal((await local.store.listRuns({ pipeline: 'big' })).length, 1);
+  assert.equal((await store.listRuns({ pipeline: 'big' })).length, 1);
 });

@@ -33,6 +33,8 @@ describe('compiler golden files', () => {
       assert.ok(existsSync(golden), `missing ${golden}: run with UPDATE_GOLDEN=1`);
       assert.equal(text, readFileSync(golden, 'utf8'));
       assertValidAsl(compiled.value.json);
+      // Sized before ordering and rendering (compile.ts): the size must be the deployed one's.
+      assert.equal(compiled.value.estimates.definitionBytes, Buffer.byteLength(compiled.value.json, 'utf8'));
       for (const [name, state] of allStates(compiled.value.definition)) {
         assert.ok([...name].length <= 80, name);
         if (state.Type === 'Task') assert.ok(state.TimeoutSeconds > 0, `${name} has no TimeoutSeconds`);
