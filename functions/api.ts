@@ -11,7 +11,7 @@ import { notFound } from '../src/core/result.ts';
 import { currentRelease, previousRelease } from '../src/store/environments.ts';
 import { environments, runStore } from '../src/aws/store.ts';
 import { failureBody, httpStatusOf } from '../src/http/failure-status.ts';
-import { dispatchDeps, executions, repositories, taskTokens } from '../src/aws/wiring.ts';
+import { dispatchDeps, executions, repositories, statuses, taskTokens } from '../src/aws/wiring.ts';
 
 const json = (statusCode: number, body: unknown): APIGatewayProxyResultV2 => ({
   statusCode,
@@ -103,7 +103,15 @@ export async function handler(event: APIGatewayProxyEventV2, context: Context): 
       caller,
       context.awsRequestId,
     );
-  const deps: ControlDeps = { store: runStore(), executions: executions(), tokens: taskTokens() };
+  const deps: ControlDeps = {
+    store: runStore(),
+    executions: executions(),
+    tokens: taskTokens(),
+    statuses: statuses(),
+    clock: { now: () => new Date() },
+    // a cancelled run that held its concurrency group without starting hands it on: the next run starts here
+    queue: { ...dispatchDeps(), startUrl: dispatchDeps().runUrl },
+  };
   const step = /^\/runs\/([^/]+)\/steps\/([^/]+)\/(approve|reject)$/.exec(path);
   const stop = /^\/runs\/([^/]+)\/cancel$/.exec(path);
   const result = step

@@ -7,7 +7,7 @@ import {
   type ExecutionStatusDetail,
   type ReportDeps,
 } from '../src/core/report.ts';
-import { consoleUrl } from '../src/aws/names.ts';
+import { consoleUrl, executionArnFor } from '../src/aws/names.ts';
 import { runStore } from '../src/aws/store.ts';
 import { executions, followersOf, statuses } from '../src/aws/wiring.ts';
 
@@ -23,6 +23,7 @@ export async function handler(event: ReporterEvent): Promise<string> {
     statuses: statuses(),
     clock: { now: () => new Date() },
     runUrl: (arn) => consoleUrl(arn),
+    startUrl: (machine, runId) => consoleUrl(executionArnFor(machine, runId)),
     startFollowers: followersOf,
     executions: executions(),
   };

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { basename } from 'node:path';
 import { promisify } from 'node:util';
+import { repositoryRoot } from './home.ts';
 
 const exec = promisify(execFile);
 
@@ -45,7 +46,7 @@ export async function readGitFacts(repoDir: string): Promise<GitFacts> {
     git(repoDir, 'config', 'user.name'),
     git(repoDir, 'diff', '--name-only', 'HEAD^', 'HEAD'),
   ]);
-  const top = (await git(repoDir, 'rev-parse', '--show-toplevel')) ?? repoDir;
+  const top = repositoryRoot(repoDir);
   return {
     sha,
     branch: branch ?? '',

@@ -5,22 +5,33 @@
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
+/** Repository roots found in this process, by absolute directory (a root does not move while a command runs). */
+const roots = new Map<string, string>();
+
 /**
  * The repository a command acts on, found from `dir` as git does (`git rev-parse
  * --show-toplevel`), so `sci run` in `src/` acts on the whole repository and keeps its state
- * in the repository's `.sci-state`; `dir` itself when it is not inside a git work tree.
+ * in the repository's `.sci-state`; `dir` itself when it is not inside a git work tree. Asked
+ * once per directory: the commands, the session and the git facts all need it.
  */
 export function repositoryRoot(dir: string = process.cwd()): string {
   const absolute = resolve(dir);
+  const known = roots.get(absolute);
+  if (known !== undefined) return known;
+  let top = absolute;
   try {
-    const top = execFileSync('git', ['-C', absolute, 'rev-parse', '--show-toplevel'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-    return top || absolute;
+    top =
+      execFileSync('git', ['-C', absolute, 'rev-parse', '--show-toplevel'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim() || absolute;
   } catch {
-    return absolute;
+    // not inside a git work tree
   }
+  roots.set(absolute, top);
+  // the root of a work tree is its own root
+  if (top !== absolute) roots.set(top, top);
+  return top;
 }
 
 /** A read-only command found no state home: nothing ever ran here (and none is created for it). */

@@ -94,6 +94,7 @@ export function localRuntime(o: LocalRuntimeOptions): LocalRuntime {
     statuses: o.statuses,
     clock,
     runUrl: (_arn, runId) => o.runUrl(runId),
+    startUrl: (_machine, runId) => o.runUrl(runId),
     startFollowers: async (run) => {
       await startFollowers(dispatchDeps, o.source, run, o.repoUrl);
     },

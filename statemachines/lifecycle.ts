@@ -86,6 +86,8 @@ export const STEP_PREFIX = 'STEP#';
 export const GATE_PREFIX = 'GATE#';
 export const DELIVERY_PREFIX = 'DELIVERY#';
 export const DELIVERY_SK = '#DELIVERY';
+export const GROUP_PREFIX = 'GROUP#';
+export const GROUP_SK = '#GROUP';
 /** Partition key of the sparse "active runs" index (gsi3). */
 export const ACTIVE_PK = 'ACTIVE';
 
@@ -98,5 +100,9 @@ export const pipelinePk = (repo: string, pipeline: string): string => `PIPE#${re
 /** Sorts by creation time, then id, so a descending query is newest first and ties are stable. */
 export const newestFirstSk = (createdAt: string, runId: string): string => `${createdAt}#${runId}`;
 
+/** A concurrency group is named per repository (`concurrency.group`, rendered). */
+export const groupPk = (repo: string, group: string): string => `${GROUP_PREFIX}${repo}#${group}`;
+
 export const runKey = (runId: string) => ({ pk: runPk(runId), sk: RUN_SK });
+export const groupKey = (repo: string, group: string) => ({ pk: groupPk(repo, group), sk: GROUP_SK });
 export const stepKey = (runId: string, key: string) => ({ pk: runPk(runId), sk: stepSk(key) });

@@ -1,13 +1,19 @@
 /**
  * `concurrency: { group, cancel_in_progress }`, GitHub Actions' semantics: at most one run of a
- * group is in progress. With `cancel_in_progress` a newer run cancels the older ones; without it the
- * newer run waits (`queued`, `waitingFor` set) until the one in progress ends, and a newer arrival
- * replaces the waiting one. The queue is the run store itself (the waiting run keeps how to start
- * its execution), so it survives a restart of `sci serve` and a cold Lambda: whoever records the
- * end of a group's run (the reporter) starts the next.
+ * group is in progress and at most one waits. With `cancel_in_progress` a newer run cancels the
+ * one in progress (and the waiting one); without it the newer run waits (`queued`, `waitingFor`
+ * set) until the one in progress ends, and a newer arrival replaces the waiting one.
+ *
+ * Who holds the group and who waits is one item per group in the run store, changed only by
+ * conditional writes (`RunStore.claimGroup`, `waitInGroup`, `releaseGroup`), so two runs that
+ * arrive together never both start. A run's terminal transition hands the group to the waiting
+ * run in the store itself; whoever recorded the end (the reporter, a cancel) then starts it. The
+ * waiting run keeps how to start its execution (`queuedStart`), so the queue survives a restart
+ * of `sci serve` and a cold Lambda.
  */
 import type { Pipeline } from '../../statemachines/pipeline/model.ts';
-import type { Clock, ExecutionStarter, RunRecord, RunStore, StatusReporter } from './ports.ts';
+import { isTerminalRun, newestFirstSk } from '../../statemachines/lifecycle.ts';
+import type { Clock, ExecutionStarter, GroupEntrant, RunRecord, RunStore, StatusReporter } from './ports.ts';
 import { renderTemplate } from './render-template.ts';
 import { expressionContext, type InputValues, type RunFacts } from './run-facts.ts';
 
@@ -16,12 +22,25 @@ export interface QueueDeps {
   executions: ExecutionStarter;
   statuses: StatusReporter;
   clock: Clock;
-  /** Link for commit statuses, from the execution's ARN and the run id. */
-  runUrl: (executionArn: string, runId: string) => string;
+  /** Link for the `pending` commit status of a start, from the state machine (version) and the run id. */
+  startUrl: (stateMachine: string, runId: string) => string;
+}
+
+/** What ending a run that never started needs: it has no execution whose end would post its status. */
+export type EndDeps = Pick<QueueDeps, 'store' | 'statuses' | 'clock'>;
+
+export interface ConcurrencyGroup {
+  name: string;
+  cancelInProgress: boolean;
 }
 
 /** The rendered group name, or undefined when the pipeline declares none. */
-export function concurrencyGroupOf(pipeline: Pipeline, runId: string, facts: RunFacts, inputs: InputValues) {
+export function concurrencyGroupOf(
+  pipeline: Pipeline,
+  runId: string,
+  facts: RunFacts,
+  inputs: InputValues,
+): ConcurrencyGroup | undefined {
   if (!pipeline.concurrency) return undefined;
   const name = renderTemplate(pipeline.concurrency.group, expressionContext(runId, pipeline.id, facts, inputs));
   return { name, cancelInProgress: pipeline.concurrency.cancelInProgress };
@@ -30,65 +49,68 @@ export function concurrencyGroupOf(pipeline: Pipeline, runId: string, facts: Run
 /** A run that waits its turn in its group (it has no execution yet). */
 export const isWaiting = (run: RunRecord) => run.status === 'queued' && run.waitingFor !== undefined;
 
-/** The group's runs still queued or running other than `run` and created no later, newest first. */
-async function olderInGroup(store: RunStore, run: RunRecord, group: string): Promise<RunRecord[]> {
-  const active = await store.findRunsInGroup(run.repo, group);
-  return active.filter((r) => r.id !== run.id && r.createdAt <= run.createdAt);
-}
+/** Arrivals that keep losing their conditional writes to other arrivals give up after this many rounds. */
+const MAX_ROUNDS = 8;
 
-/** The run in progress in `group` (the newest one not waiting itself, other than `runId`), if any. */
-export async function inProgressOf(
-  store: RunStore,
-  repo: string,
-  group: string,
-  runId: string,
-): Promise<RunRecord | undefined> {
-  return (await store.findRunsInGroup(repo, group)).find((r) => r.id !== runId && !isWaiting(r));
-}
+const describeNewer = (run: RunRecord) => `run ${run.id} (${run.event} of ${run.sha.slice(0, 7)})`;
 
 /**
- * Ends `run` as cancelled: its execution is stopped (the reporter then records the end and posts the
- * status); a run that never started has no execution whose end would, so its status is posted here.
+ * Ends a run that has no execution (it waits, or never started) as cancelled and posts its commit
+ * status, as no execution's end will. Moving it out of `queued` is the claim: a run that started
+ * meanwhile is left alone. Its terminal transition frees its place in the group. True when it moved.
  */
-async function cancelRun(deps: QueueDeps, run: RunRecord, reason: string): Promise<void> {
-  if (run.executionArn) await deps.executions.stop(run.executionArn, reason);
-  const moved = await deps.store.transitionRun(run.id, 'cancelled', {
-    endedAt: deps.clock.now().toISOString(),
-    reason,
-  });
-  if (moved && !run.executionArn) {
+export async function cancelQueuedRun(deps: EndDeps, run: RunRecord, reason: string): Promise<boolean> {
+  const moved = await deps.store.transitionRun(
+    run.id,
+    'cancelled',
+    { endedAt: deps.clock.now().toISOString(), reason },
+    { from: 'queued' },
+  );
+  if (moved) {
     await deps.statuses.setStatus(run.repo, run.sha, {
       context: `sci/${run.pipeline}`,
       state: 'error',
       description: `cancelled: ${reason}`.slice(0, 140),
     });
   }
-}
-
-/** `cancel_in_progress`: every older unfinished run of the group is cancelled. */
-export async function cancelOlderRuns(deps: QueueDeps, newer: RunRecord, group: string): Promise<string[]> {
-  const older = await olderInGroup(deps.store, newer, group);
-  const reason = `cancelled by run ${newer.id} (${newer.event} of ${newer.sha.slice(0, 7)}) in concurrency group ${group}`;
-  for (const run of older) await cancelRun(deps, run, reason);
-  return older.map((r) => r.id);
-}
-
-/** Without `cancel_in_progress`: older runs still waiting are replaced by `newer` (only the newest waits). */
-export async function replaceWaitingRuns(deps: QueueDeps, newer: RunRecord, group: string): Promise<string[]> {
-  const waiting = (await olderInGroup(deps.store, newer, group)).filter(isWaiting);
-  const reason = `replaced by run ${newer.id} (${newer.event} of ${newer.sha.slice(0, 7)}) in concurrency group ${group}`;
-  for (const run of waiting) await cancelRun(deps, run, reason);
-  return waiting.map((r) => r.id);
+  return moved;
 }
 
 /**
- * Starts a waiting run's execution. Moving it to `running` is the claim: of two callers (the reporter
- * of the run it waited for, the dispatcher re-checking) only one starts it. A start that fails
- * ends the run as failed rather than leave it running with no execution.
+ * Ends `runId` as cancelled: a started run through its execution (its end reports it), a queued one
+ * here. A run being started (`running`, its execution not recorded yet) is ended in the store, and
+ * its execution stopped by whichever of this and its starter sees the other's write (startQueuedRun).
  */
-export async function startWaitingRun(deps: QueueDeps, run: RunRecord): Promise<boolean> {
+async function cancelRunById(deps: QueueDeps, runId: string, reason: string): Promise<void> {
+  const run = (await deps.store.getRun(runId))?.run;
+  if (!run || isTerminalRun(run.status)) return;
+  const endedAt = deps.clock.now().toISOString();
+  if (run.executionArn) {
+    await deps.executions.stop(run.executionArn, reason);
+    await deps.store.transitionRun(run.id, 'cancelled', { endedAt, reason });
+    return;
+  }
+  if (run.status === 'queued' && (await cancelQueuedRun(deps, run, reason))) return;
+  await deps.store.transitionRun(run.id, 'cancelled', { endedAt, reason });
+  const started = (await deps.store.getRun(runId))?.run.executionArn;
+  if (started) await deps.executions.stop(started, reason);
+}
+
+/**
+ * Starts a queued run's execution. Moving it to `running` is the claim: of several callers (its
+ * dispatcher, the reporter of the run it waited for, a resumed `sci serve`) only one starts it.
+ * A start that fails ends the run as failed rather than leave it running with no execution.
+ */
+export async function startQueuedRun(deps: QueueDeps, run: RunRecord): Promise<boolean> {
   if (!run.queuedStart) return false;
   if (!(await deps.store.transitionRun(run.id, 'running', { startedAt: deps.clock.now().toISOString() }))) return false;
+  // Posted before the start, so the reporter's final status can never be overwritten by this one.
+  await deps.statuses.setStatus(run.repo, run.sha, {
+    context: `sci/${run.pipeline}`,
+    state: 'pending',
+    description: `${run.pipeline}: running`,
+    targetUrl: deps.startUrl(run.queuedStart.stateMachine, run.id),
+  });
   let executionArn: string;
   try {
     executionArn = await deps.executions.start({
@@ -97,43 +119,110 @@ export async function startWaitingRun(deps: QueueDeps, run: RunRecord): Promise<
       input: JSON.parse(run.queuedStart.input) as unknown,
     });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    await deps.store.transitionRun(run.id, 'failed', {
-      endedAt: deps.clock.now().toISOString(),
-      reason: `could not start: ${message}`.slice(0, 500),
-    });
+    const reason = `could not start: ${error instanceof Error ? error.message : String(error)}`;
+    if (
+      await deps.store.transitionRun(run.id, 'failed', {
+        endedAt: deps.clock.now().toISOString(),
+        reason: reason.slice(0, 500),
+      })
+    )
+      await deps.statuses.setStatus(run.repo, run.sha, {
+        context: `sci/${run.pipeline}`,
+        state: 'failure',
+        description: reason.slice(0, 140),
+      });
     throw error;
   }
   await deps.store.setRunExecution(run.id, executionArn);
-  await deps.statuses.setStatus(run.repo, run.sha, {
-    context: `sci/${run.pipeline}`,
-    state: 'pending',
-    description: `${run.pipeline}: running`,
-    targetUrl: deps.runUrl(executionArn, run.id),
-  });
+  // Cancelled while it was starting (displaced by a newer run): the canceller may not have seen the execution.
+  const now = (await deps.store.getRun(run.id))?.run;
+  if (now && isTerminalRun(now.status)) await deps.executions.stop(executionArn, now.reason ?? 'cancelled');
   return true;
 }
 
-/** After a run of `group` ended: when nothing else is in progress, the newest waiting run starts (older waiting ones are replaced). */
-export async function startNextInGroup(deps: QueueDeps, repo: string, group: string): Promise<string | undefined> {
-  const active = await deps.store.findRunsInGroup(repo, group);
-  if (active.some((r) => !isWaiting(r))) return undefined;
-  const [next, ...older] = active;
-  if (!next) return undefined;
-  for (const run of older) await cancelRun(deps, run, `replaced by run ${next.id} in concurrency group ${group}`);
-  return (await startWaitingRun(deps, next)) ? next.id : undefined;
+/** What became of a run that entered its group (`holds`: it took the group, but another started or ended it). */
+export type Entered = 'started' | 'holds' | 'waiting' | 'cancelled';
+
+/**
+ * A new run (recorded `queued`, with `queuedStart`) enters its group: it takes the group and starts,
+ * waits behind the run in progress, or is cancelled by a newer run that got there first.
+ */
+export async function enterGroup(deps: QueueDeps, run: RunRecord, group: ConcurrencyGroup): Promise<Entered> {
+  const entrant: GroupEntrant = { id: run.id, repo: run.repo, group: group.name, createdAt: run.createdAt };
+  const mine = newestFirstSk(run.createdAt, run.id);
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const claim = await deps.store.claimGroup(entrant, group.cancelInProgress ? 'newer' : 'free');
+    if (claim.claimed) {
+      const reason = `cancelled by ${describeNewer(run)} in concurrency group ${group.name}`;
+      for (const id of claim.displaced) await cancelRunById(deps, id, reason);
+      if (await startQueuedRun(deps, run)) return 'started';
+      // Cancelled (or started by another) before its start: a cancel handed the group on.
+      await startGroupHolder(deps, run.repo, group.name);
+      return 'holds';
+    }
+    const { holder, waiting, waitingKey } = claim.slot;
+    if (!holder || (await releaseIfEnded(deps.store, run.repo, group.name, holder))) continue;
+    if (group.cancelInProgress) {
+      // A newer run holds the group: this one is already superseded.
+      await cancelQueuedRun(deps, run, `cancelled by run ${holder} in concurrency group ${group.name}`);
+      return 'cancelled';
+    }
+    if (waiting && waiting !== run.id && (waitingKey ?? '') > mine) {
+      await cancelQueuedRun(deps, run, `replaced by run ${waiting} in concurrency group ${group.name}`);
+      return 'cancelled';
+    }
+    // Recorded and posted before the run is in the queue, so a start that follows is never overwritten by these.
+    if (!(await deps.store.markWaiting(run.id, holder))) return 'cancelled';
+    await deps.statuses.setStatus(run.repo, run.sha, {
+      context: `sci/${run.pipeline}`,
+      state: 'pending',
+      description: `${run.pipeline}: waiting for run ${holder} (concurrency group ${group.name})`.slice(0, 140),
+    });
+    const wait = await deps.store.waitInGroup(entrant, holder);
+    if (!wait.waits) continue;
+    if (wait.replaced)
+      await cancelRunById(deps, wait.replaced, `replaced by ${describeNewer(run)} in concurrency group ${group.name}`);
+    // A holder left unstarted (its dispatcher died after its claim; cancelled while starting) starts now.
+    await startGroupHolder(deps, run.repo, group.name);
+    return 'waiting';
+  }
+  throw new Error(`run ${run.id}: concurrency group ${group.name} kept changing under it; the dispatch is retried`);
 }
 
-/** Every group whose queue has no run in progress starts its next run (after a restart of `sci serve`). */
+/** A holder whose run ended (its end not released, a crash) or expired frees the group; true when it did. */
+async function releaseIfEnded(store: RunStore, repo: string, group: string, holder: string): Promise<boolean> {
+  const found = await store.getRun(holder);
+  if (found && !isTerminalRun(found.run.status)) return false;
+  await store.releaseGroup(repo, group, holder);
+  return true;
+}
+
+/**
+ * Starts the run holding `group` if it has not started yet: after a run's end handed the group to
+ * the run waiting for it. Returns the run started.
+ */
+export async function startGroupHolder(deps: QueueDeps, repo: string, group: string): Promise<string | undefined> {
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const { holder } = await deps.store.readGroup(repo, group);
+    if (!holder) return undefined;
+    if (await releaseIfEnded(deps.store, repo, group, holder)) continue;
+    const run = (await deps.store.getRun(holder))?.run;
+    if (run?.status !== 'queued') return undefined;
+    return (await startQueuedRun(deps, run)) ? run.id : undefined;
+  }
+  return undefined;
+}
+
+/** Every group with a run still queued starts its holder if it has not started (after a restart of `sci serve`). */
 export async function resumeQueues(deps: QueueDeps): Promise<string[]> {
   const groups = new Map<string, { repo: string; group: string }>();
-  for (const run of (await deps.store.listActiveRuns()).filter(isWaiting)) {
-    if (run.concurrencyGroup)
+  for (const run of await deps.store.listActiveRuns()) {
+    if (run.status === 'queued' && run.concurrencyGroup)
       groups.set(`${run.repo}\0${run.concurrencyGroup}`, { repo: run.repo, group: run.concurrencyGroup });
   }
   const started: string[] = [];
   for (const { repo, group } of groups.values()) {
-    const id = await startNextInGroup(deps, repo, group);
+    const id = await startGroupHolder(deps, repo, group);
     if (id) started.push(id);
   }
   return started;

@@ -1,10 +1,20 @@
 /**
- * Acting on a run from outside (the API Lambda, the dashboard, `sci approve`/`reject`/`redrive`):
- * approvals go to the task token the approval step stored; a cancel stops the execution, and the
- * reporter records the end when the execution reports ABORTED.
+ * Acting on a run from outside (the API Lambda, the dashboard, `sci cancel`/`approve`/`reject`/
+ * `redrive`): approvals go to the task token the approval step stored; a cancel stops the
+ * execution, and the reporter records the end when the execution reports ABORTED. A run still
+ * queued in its concurrency group has no execution: a cancel ends it here and posts its status.
  */
 import { REDRIVABLE_RUN_STATUSES } from '../../statemachines/lifecycle.ts';
-import type { ExecutionRedriver, ExecutionStarter, RunStore, RunWithSteps, TaskTokens } from './ports.ts';
+import { cancelQueuedRun, isWaiting, type QueueDeps, startGroupHolder } from './concurrency.ts';
+import type {
+  Clock,
+  ExecutionRedriver,
+  ExecutionStarter,
+  RunStore,
+  RunWithSteps,
+  StatusReporter,
+  TaskTokens,
+} from './ports.ts';
 import { conflict, fromPort, notFound, ok, Refusal, type Result } from './result.ts';
 
 /** What an action did, in words, or why it did not (src/core/result.ts). */
@@ -14,6 +24,15 @@ export interface ControlDeps {
   store: RunStore;
   executions: Pick<ExecutionStarter, 'stop'>;
   tokens: TaskTokens;
+  /** Where the end of a run cancelled before it started is posted (no execution's end will). */
+  statuses: StatusReporter;
+  clock: Clock;
+  /**
+   * Starts the run a cancelled holder of a concurrency group hands it to. Absent where nothing
+   * executes runs (`sci cancel`, a dashboard without a runtime): the group's next arrival, or the
+   * `sci run` waiting for that run, starts it then.
+   */
+  queue?: QueueDeps;
 }
 
 /** Approves or rejects a waiting approval step (`sci.Rejected` is the error the ASL routes on). */
@@ -34,13 +53,26 @@ export async function decide(
   return ok(`${decision === 'approve' ? 'approved' : 'rejected'} ${stepKey} of run ${runId}`);
 }
 
-/** Stops a run's execution. */
+/**
+ * Stops a run's execution; a run of a concurrency group that has not started (it waits, or its
+ * start is under way) ends here as cancelled, leaving its place in the group to the next run.
+ */
 export async function cancel(deps: ControlDeps, runId: string, by: string): Promise<ControlResult> {
   const found = await deps.store.getRun(runId);
   if (!found) return notFound(`no run ${runId}`);
-  const { run } = found;
+  let { run } = found;
   if (run.status !== 'queued' && run.status !== 'running')
     return conflict('ended', `run ${runId} already ${run.status}`);
+  const group = run.concurrencyGroup;
+  if (!run.executionArn && run.status === 'queued' && group) {
+    const reason = `cancelled by ${by}${isWaiting(run) ? ' while waiting' : ''}`;
+    if (await cancelQueuedRun(deps, run, reason)) {
+      if (deps.queue) await startGroupHolder(deps.queue, run.repo, group);
+      return ok(`cancelled run ${runId} (it had not started)`);
+    }
+    // It started between the read and the cancel: stop its execution, if it is recorded yet.
+    run = (await deps.store.getRun(runId))?.run ?? run;
+  }
   if (!run.executionArn) return conflict('no-execution', `run ${runId} has no execution yet`);
   await deps.executions.stop(run.executionArn, `cancelled by ${by}`);
   return ok(`cancelling run ${runId}`);

@@ -25,14 +25,7 @@ import type { Diagnostic } from '../../statemachines/diagnostics.ts';
 import { secretsOutsidePrefix, type SecretPrefixes } from '../../statemachines/pipeline/secret-prefix.ts';
 import { type BuildRoles, executionInput, type InputValues, isUntrusted, type RunFacts } from './run-facts.ts';
 import { runIdFor } from './run-id.ts';
-import {
-  cancelOlderRuns,
-  concurrencyGroupOf,
-  inProgressOf,
-  isWaiting,
-  replaceWaitingRuns,
-  startWaitingRun,
-} from './concurrency.ts';
+import { concurrencyGroupOf, enterGroup } from './concurrency.ts';
 import { createChildRuns } from './child-runs.ts';
 import { pendingStepRecords } from './pending-steps.ts';
 import { invalid, notFound, ok, type Result } from './result.ts';
@@ -173,7 +166,7 @@ function runRecord(
   inputs: InputValues,
   request: StartRequest,
   group: string | undefined,
-  wait: Pick<RunRecord, 'waitingFor' | 'queuedStart'>,
+  queued: Pick<RunRecord, 'queuedStart'>,
 ): RunRecord {
   const { facts } = request;
   return {
@@ -193,7 +186,7 @@ function runRecord(
     ...(request.parentRunId ? { parentRunId: request.parentRunId } : {}),
     ...(group ? { concurrencyGroup: group } : {}),
     ...(isUntrusted(facts) ? { untrusted: true } : {}),
-    ...wait,
+    ...queued,
   };
 }
 
@@ -221,35 +214,20 @@ async function startRun(
   });
   const group = concurrencyGroupOf(pipeline, runId, facts, inputs);
   const input = executionInput(runId, pipeline.id, facts, inputs, callees, deps.buildRoles);
-  // Without cancel_in_progress a run waits for the group's run in progress, keeping how to start.
-  const blocker =
-    group && !group.cancelInProgress ? await inProgressOf(deps.store, facts.repo, group.name, runId) : undefined;
-  const wait = blocker
-    ? { waitingFor: blocker.id, queuedStart: { stateMachine: version, input: JSON.stringify(input) } }
-    : {};
-  const run = runRecord(deps, pipeline, runId, compiled.root.hash, inputs, request, group?.name, wait);
+  // A run of a group keeps how to start: whoever finds it holding the group starts it (concurrency.ts).
+  const queued = group ? { queuedStart: { stateMachine: version, input: JSON.stringify(input) } } : {};
+  let run = runRecord(deps, pipeline, runId, compiled.root.hash, inputs, request, group?.name, queued);
   if (!(await deps.store.createRun(run, pendingStepRecords(runId, compiled.root.steps)))) {
-    // A redelivery of a trigger whose run already started or waits: touch nothing (its status may be final).
+    // A redelivery of a trigger whose run already started or ended: touch nothing (its status may be final).
     const existing = (await deps.store.getRun(runId))?.run;
-    if (existing && (existing.status !== 'queued' || isWaiting(existing)))
+    if (existing && existing.status !== 'queued')
       return { runId, pipeline: pipeline.id, executionArn: existing.executionArn ?? '' };
+    // Still queued (the first try died on the way): carry on as that run, as it was recorded.
+    if (existing) run = existing;
   }
   await createChildRuns(deps.store, run, compiled.program);
-  const queue = { ...deps, runUrl: (_arn: string, id: string) => deps.runUrl(version, id) };
-  if (group?.cancelInProgress) await cancelOlderRuns(queue, run, group.name);
-  else if (group) await replaceWaitingRuns(queue, run, group.name);
-  if (group && blocker) {
-    // The run waited for may have ended before this one was recorded, its reporter finding nothing to start.
-    const still = await inProgressOf(deps.store, facts.repo, group.name, runId);
-    if (still) {
-      await deps.statuses.setStatus(facts.repo, facts.sha, {
-        context: `sci/${pipeline.id}`,
-        state: 'pending',
-        description: `${pipeline.name}: waiting for run ${still.id} (concurrency group ${group.name})`.slice(0, 140),
-      });
-      return { runId, pipeline: pipeline.id, executionArn: '' };
-    }
-    await startWaitingRun(queue, run);
+  if (group) {
+    await enterGroup({ ...deps, startUrl: deps.runUrl }, run, group);
     return { runId, pipeline: pipeline.id, executionArn: (await deps.store.getRun(runId))?.run.executionArn ?? '' };
   }
   // Posted before the start, so the reporter's final status can never be overwritten by this one.

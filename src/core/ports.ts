@@ -143,11 +143,15 @@ export interface RunStore {
     filter?: RunFilter;
     scanLimit?: number;
   }): Promise<RunPage>;
-  /** Applies the transition if it moves the run forward; returns whether it did. */
+  /**
+   * Applies the transition if it moves the run forward (with `from`, only from that status);
+   * returns whether it did.
+   */
   transitionRun(
     runId: string,
     to: RunStatus,
     fields?: Partial<Pick<RunRecord, 'startedAt' | 'endedAt' | 'reason' | 'executionArn' | 'transitions'>>,
+    options?: { from?: RunStatus },
   ): Promise<boolean>;
   /**
    * Applies the transition if it moves the step forward; returns whether it did. `running` again
@@ -170,8 +174,23 @@ export interface RunStore {
    * carrying its `failure` (not found, a conflict: src/core/result.ts).
    */
   recordApprovalDecision(runId: string, key: string, decision: ApprovalDecision, by: string): Promise<string>;
-  /** Runs of a repository's concurrency group still queued or running, newest first. */
-  findRunsInGroup(repo: string, group: string): Promise<RunRecord[]>;
+  /** A concurrency group's slot: the run holding it and the run waiting for it (a consistent read). */
+  readGroup(repo: string, group: string): Promise<GroupSlot>;
+  /**
+   * `run` takes its group, atomically: `free` only when nobody holds it (or `run` already does);
+   * `newer` (`cancel_in_progress`) also from an older holder, returning the runs it displaced.
+   */
+  claimGroup(run: GroupEntrant, mode: 'free' | 'newer'): Promise<GroupClaim>;
+  /** `run` waits behind `holder`, atomically replacing an older waiting run (returned). */
+  waitInGroup(run: GroupEntrant, holder: string): Promise<GroupWait>;
+  /**
+   * `runId` leaves its group (idempotent): a holder hands it to the waiting run, or frees it. Every
+   * terminal `transitionRun` does this itself; exposed for a holder whose end never released it.
+   * Returns the group's holder after it.
+   */
+  releaseGroup(repo: string, group: string, runId: string): Promise<string | undefined>;
+  /** Records the run a queued run waits for (only while it is `queued`); false otherwise. */
+  markWaiting(runId: string, holder: string): Promise<boolean>;
   /** Every run still queued or running, newest first (crash recovery). */
   listActiveRuns(): Promise<RunRecord[]>;
   /** Ends a run whose engine died as `failed` with `reason`, settling its open steps; false if it had ended. */
@@ -186,6 +205,29 @@ export interface RunStore {
   /** Records the execution a run is bound to; false when a different one is already recorded. */
   setRunExecution(runId: string, executionArn: string): Promise<boolean>;
 }
+
+/**
+ * A concurrency group's slot (one item per group, written only by conditional updates): the run in
+ * progress (`holder`) and the one run waiting for it. Each comes with its ordering key
+ * (`<createdAt>#<runId>`), which decides which of two runs is the newer.
+ */
+export interface GroupSlot {
+  holder?: string;
+  holderKey?: string;
+  waiting?: string;
+  waitingKey?: string;
+}
+
+/** A run arriving in its concurrency group. */
+export interface GroupEntrant {
+  id: string;
+  repo: string;
+  group: string;
+  createdAt: string;
+}
+
+export type GroupClaim = { claimed: true; displaced: string[] } | { claimed: false; slot: GroupSlot };
+export type GroupWait = { waits: true; replaced?: string } | { waits: false; slot: GroupSlot };
 
 export interface Clock {
   now(): Date;

@@ -16,7 +16,7 @@ import type {
   StepRecord,
 } from './ports.ts';
 import { redriveSplit } from './control.ts';
-import { startNextInGroup } from './concurrency.ts';
+import { startGroupHolder } from './concurrency.ts';
 import { isChildRun, settleChildRuns } from './child-runs.ts';
 import { UNSETTLED_STEP_STATUSES } from '../../statemachines/lifecycle.ts';
 
@@ -29,6 +29,8 @@ export interface ReportDeps {
   startFollowers: (run: RunRecord) => Promise<void>;
   /** Starts the run that waited in the ended run's concurrency group. */
   executions: ExecutionStarter;
+  /** Link for the `pending` status of that start, from its state machine (version) and run id. */
+  startUrl: (stateMachine: string, runId: string) => string;
 }
 
 /** The fields of a Step Functions "Execution Status Change" event the reporter reads. */
@@ -123,9 +125,9 @@ export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatu
     });
     await deps.startFollowers(final.run);
   }
-  // The group's next run: the queue is in the store, so whoever records an end (any Lambda, any process) starts it.
+  // The run's end handed its group to the waiting run (in the store); whoever records an end (any Lambda, any process) starts it.
   const next = final.run.concurrencyGroup
-    ? await startNextInGroup(deps, final.run.repo, final.run.concurrencyGroup)
+    ? await startGroupHolder(deps, final.run.repo, final.run.concurrencyGroup)
     : undefined;
   return `run ${runId} ${endStatus}${next ? `; started run ${next}, which waited for it` : ''}`;
 }

@@ -3,7 +3,9 @@ import { userInfo } from 'node:os';
 import type { LocalSession } from '../../local/session.ts';
 import { LocalRunControl } from '../../local/engine/local-control.ts';
 import { cancel, decide, NotRedrivableError, redrive, type ControlDeps } from '../core/control.ts';
-import type { ExecutionRedriver } from '../core/ports.ts';
+import type { QueueDeps } from '../core/concurrency.ts';
+import type { ExecutionRedriver, StatusReporter } from '../core/ports.ts';
+import { LoggedStatuses } from '../../local/status-log.ts';
 import type { PriceTable } from '../core/cost.ts';
 import type { LocalReleaser } from '../../local/engine/local-release.ts';
 import { environmentTable } from '../store/environments.ts';
@@ -20,10 +22,26 @@ const NO_REDRIVER: ExecutionRedriver = {
 
 export function localDashboard(
   session: LocalSession,
-  options: { pollMs?: number; prices?: PriceTable; redriver?: ExecutionRedriver; releaser?: LocalReleaser } = {},
+  options: {
+    pollMs?: number;
+    prices?: PriceTable;
+    redriver?: ExecutionRedriver;
+    releaser?: LocalReleaser;
+    /** Where a run cancelled before it started reports its end. @default a line on stdout */
+    statuses?: StatusReporter;
+    /** The runtime that starts the next run of a concurrency group a cancel freed (sci serve, sci ui in a repository). */
+    queue?: QueueDeps;
+  } = {},
 ) {
   const control = new LocalRunControl(session.table);
-  const deps: ControlDeps = { store: session.store, executions: control, tokens: control };
+  const deps: ControlDeps = {
+    store: session.store,
+    executions: control,
+    tokens: control,
+    statuses: options.statuses ?? new LoggedStatuses((line) => process.stdout.write(`${line}\n`)),
+    clock: { now: () => new Date() },
+    ...(options.queue ? { queue: options.queue } : {}),
+  };
   return dashboardRoutes({
     store: session.store,
     logs: new LocalStepLogs(session.home),

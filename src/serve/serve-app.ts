@@ -144,6 +144,8 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
       webhook: (request) => receiveDelivery(deps, request),
       // the page's Redrive, Promote and Rollback run here, on this runtime, as deliveries' runs do
       dashboard: localDashboard(o.session, {
+        statuses: runtime.report.statuses,
+        queue: runtime.report,
         redriver: new LocalRedriver({
           store: o.session.store,
           table: o.session.table,

@@ -27,6 +27,15 @@ async function git(repoDir: string, args: string[]): Promise<string> {
   }
 }
 
+/**
+ * The pipeline files read at recent commits, by repository and commit: what a commit holds never changes, and
+ * a `sci run` reads them again when it dispatches and when its runs end (followers), a git process per file.
+ */
+const recent = new Map<string, Promise<PipelineFile[]>>();
+const RECENT_COMMITS = 16;
+/** A full object name: an abbreviated one (or a hex-named ref) could come to name another commit. */
+const FULL_OBJECT_NAME = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+
 /** `PipelineSource` over a local clone: `sci run` reads pipelines at the commit it builds. */
 export class GitSource implements PipelineSource {
   constructor(private readonly repoDir: string) {}
@@ -34,6 +43,19 @@ export class GitSource implements PipelineSource {
   /** Every `.sci/**.yml|yaml` at `sha`, sorted by path, and every symbolic link under `.sci` (with its target). */
   async readPipelineFiles(sha: string): Promise<PipelineFile[]> {
     if (!OBJECT_NAME.test(sha)) throw new Error(`not a commit id: '${sha}'`);
+    if (!FULL_OBJECT_NAME.test(sha)) return this.readAt(sha);
+    const key = `${this.repoDir}\0${sha}`;
+    let files = recent.get(key);
+    if (!files) {
+      files = this.readAt(sha);
+      recent.set(key, files);
+      files.catch(() => recent.delete(key));
+      if (recent.size > RECENT_COMMITS) recent.delete(recent.keys().next().value as string);
+    }
+    return (await files).map((file) => ({ ...file }));
+  }
+
+  private async readAt(sha: string): Promise<PipelineFile[]> {
     // entries are `<mode> <type> <object>\t<path>`; mode 120000 is a symbolic link, its blob the target
     const entries = (await git(this.repoDir, ['ls-tree', '-r', '-z', sha, '--', '.sci']))
       .split('\0')

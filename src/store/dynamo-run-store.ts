@@ -9,6 +9,10 @@ import type { RunStatus, StepStatus } from '../../statemachines/pipeline/model.t
 import type {
   ApprovalDecision,
   Clock,
+  GroupClaim,
+  GroupEntrant,
+  GroupSlot,
+  GroupWait,
   PipelineSummary,
   RunPage,
   RunRecord,
@@ -37,6 +41,7 @@ import {
   runPk,
   stepKey,
 } from '../../statemachines/lifecycle.ts';
+import { claimGroup, type GroupTable, readGroup, releaseGroup, waitInGroup } from './groups.ts';
 import { listPipelines, pageRuns, refreshPipelineRun, type PageQuery } from './pipeline-pages.ts';
 import { appliedEarlier, queryItems, scanItems } from './reads.ts';
 import { reopenRun } from './reopen-run.ts';
@@ -67,6 +72,7 @@ export class DynamoRunStore implements RunStore {
   private readonly runDays: number;
   private readonly deliveryDays: number;
   private readonly newWriteId: () => string;
+  private readonly groups: GroupTable;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -77,6 +83,12 @@ export class DynamoRunStore implements RunStore {
     this.runDays = options.runRetentionDays ?? 90;
     this.deliveryDays = options.deliveryRetentionDays ?? DELIVERY_RETENTION_DAYS;
     this.newWriteId = options.newWriteId ?? randomUUID;
+    this.groups = {
+      client,
+      tableName,
+      expires: () => expiresAt(this.clock.now(), this.runDays),
+      now: () => this.clock.now().toISOString(),
+    };
   }
 
   createRun(run: RunRecord, steps: StepRecord[]): Promise<boolean> {
@@ -128,22 +140,56 @@ export class DynamoRunStore implements RunStore {
     return this.queryActive();
   }
 
-  findRunsInGroup(repo: string, group: string): Promise<RunRecord[]> {
-    return this.queryActive({
-      expression: '#repo = :repo AND #group = :group',
-      names: { '#repo': 'repo', '#group': 'concurrencyGroup' },
-      values: { ':repo': repo, ':group': group },
+  readGroup(repo: string, group: string): Promise<GroupSlot> {
+    return readGroup(this.groups, repo, group);
+  }
+
+  claimGroup(run: GroupEntrant, mode: 'free' | 'newer'): Promise<GroupClaim> {
+    return claimGroup(this.groups, run, mode);
+  }
+
+  waitInGroup(run: GroupEntrant, holder: string): Promise<GroupWait> {
+    return waitInGroup(this.groups, run, holder);
+  }
+
+  releaseGroup(repo: string, group: string, runId: string): Promise<string | undefined> {
+    return releaseGroup(this.groups, repo, group, runId);
+  }
+
+  markWaiting(runId: string, holder: string): Promise<boolean> {
+    return this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: runKey(runId),
+      UpdateExpression: 'SET #waitingFor = :holder',
+      ConditionExpression: '#committed = :true AND #status = :queued',
+      ExpressionAttributeNames: { '#waitingFor': 'waitingFor', '#committed': 'committed', '#status': 'status' },
+      ExpressionAttributeValues: { ':holder': holder, ':true': true, ':queued': 'queued' },
     });
   }
 
-  async transitionRun(runId: string, to: RunStatus, fields: RunTransitionFields = {}): Promise<boolean> {
+  /**
+   * A terminal transition also frees what the run held, every time it is called (so a retry after
+   * a crash mid-way completes it): its open steps, its environment locks, its concurrency group
+   * (handed to the run waiting for it, src/store/groups.ts).
+   */
+  async transitionRun(
+    runId: string,
+    to: RunStatus,
+    fields: RunTransitionFields = {},
+    options: { from?: RunStatus } = {},
+  ): Promise<boolean> {
     const moved = await this.conditionalUpdate(
-      runTransitionInput(this.tableName, runId, to, fields, this.newWriteId()),
+      runTransitionInput(this.tableName, runId, to, fields, this.newWriteId(), options.from),
     );
     if (moved) await this.refreshRegistry(runId);
     if (isTerminalRun(to)) {
-      await this.settleOpenSteps(runId, fields.endedAt ?? this.clock.now().toISOString(), fields.reason ?? `run ${to}`);
+      const ended = await this.settleOpenSteps(
+        runId,
+        fields.endedAt ?? this.clock.now().toISOString(),
+        fields.reason ?? `run ${to}`,
+      );
       await freeHeldEnvironments({ client: this.client, tableName: this.tableName }, runId);
+      if (ended?.concurrencyGroup) await releaseGroup(this.groups, ended.repo, ended.concurrencyGroup, runId);
     }
     return moved;
   }
@@ -296,10 +342,10 @@ export class DynamoRunStore implements RunStore {
    * A terminal run leaves no step pending, running or waiting, and no item without a TTL (the
    * state machine creates gate items, which it cannot date). Re-runnable: a crash mid-way heals on retry.
    */
-  private async settleOpenSteps(runId: string, endedAt: string, reason: string): Promise<void> {
+  private async settleOpenSteps(runId: string, endedAt: string, reason: string): Promise<RunRecord | undefined> {
     const items = await this.readPartition(runId);
     const current = toRunWithSteps(items);
-    if (!current || !isTerminalRun(current.run.status)) return;
+    if (!current || !isTerminalRun(current.run.status)) return undefined;
     const open = current.steps.filter((step) => !isTerminalStep(step.status));
     const undated = items.filter((item) => item.expiresAt === undefined);
     const expires = items.find((item) => item.sk === RUN_SK)?.expiresAt;
@@ -318,20 +364,16 @@ export class DynamoRunStore implements RunStore {
         ),
       ),
     ]);
+    return current.run;
   }
 
-  private async queryActive(filter?: {
-    expression: string;
-    names: Record<string, string>;
-    values: Record<string, unknown>;
-  }): Promise<RunRecord[]> {
+  private async queryActive(): Promise<RunRecord[]> {
     const items = await queryItems(this.client, {
       TableName: this.tableName,
       IndexName: 'gsi3',
       ScanIndexForward: false,
       KeyConditionExpression: 'gsi3pk = :active',
-      ExpressionAttributeValues: { ':active': ACTIVE_PK, ...filter?.values },
-      ...(filter ? { FilterExpression: filter.expression, ExpressionAttributeNames: filter.names } : {}),
+      ExpressionAttributeValues: { ':active': ACTIVE_PK },
     });
     return items.map(toRunRecord);
   }

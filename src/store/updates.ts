@@ -93,17 +93,22 @@ export function stepTransitionInput(
   };
 }
 
-/** A run moves only forward, and only once committed; a terminal run leaves the active index (gsi3). */
+/**
+ * A run moves only forward (from `only` alone, when given), and only once committed; a terminal run
+ * leaves the active index (gsi3).
+ */
 export function runTransitionInput(
   table: string,
   runId: string,
   to: RunStatus,
   fields: RunTransitionFields,
   writeId: string,
+  only?: RunStatus,
 ): UpdateCommandInput | undefined {
-  if (runSourcesFor(to).length === 0) return undefined; // nothing moves back to `queued`
+  const sources = runSourcesFor(to).filter((from) => only === undefined || from === only);
+  if (sources.length === 0) return undefined; // nothing moves back to `queued`
   const set = setClauses({ status: to, ...fields, writeId });
-  const from = statusInCondition(runSourcesFor(to));
+  const from = statusInCondition(sources);
   const remove = isTerminalRun(to) ? ' REMOVE gsi3pk, gsi3sk' : '';
   return {
     TableName: table,

@@ -143,7 +143,14 @@ describe('approve, reject, cancel', () => {
       { runId: 'R1', key: 'gate', name: 'gate', kind: 'approval', order: 0, status: 'pending', attempts: 0 },
     ]);
     const executions = new SfnExecutions(new SFNClient({ region: 'eu-west-1' }));
-    return { table, store: table.store, executions, tokens: executions };
+    return {
+      table,
+      store: table.store,
+      executions,
+      tokens: executions,
+      statuses: recordingStatuses(),
+      clock: { now: () => new Date('2026-11-27T04:00:00Z') },
+    };
   };
 
   /** Controls whose `gate` waits on `token`, as the approval task itself writes it (statemachines/compiler/kinds.ts). */

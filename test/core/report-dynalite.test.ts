@@ -35,6 +35,7 @@ async function newRun(id: string) {
     statuses,
     clock: { now: () => new Date() },
     runUrl: (a) => a,
+    startUrl: (m, id) => `${m}/${id}`,
     startFollowers: async (r) => void followers.push(r.id),
     executions: noExecutions,
   };

@@ -43,6 +43,7 @@ async function setup(more: StepRecord[] = []) {
     statuses,
     clock,
     runUrl: (arn) => `https://console/${arn}`,
+    startUrl: (machine, id) => `https://console/${machine}/${id}`,
     startFollowers: async (run) => void followers.push(`${run.id}:${run.status}`),
     executions: noExecutions,
   };

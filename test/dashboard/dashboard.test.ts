@@ -86,6 +86,8 @@ let server: Server;
 let base: string;
 let browser: TestBrowser;
 let ciRun: string;
+/** The commit statuses the runtime and the page's actions posted (a line each, as `sci serve` logs them). */
+const posted: string[] = [];
 const previousHome = process.env.SCI_HOME;
 
 before(async () => {
@@ -108,7 +110,7 @@ before(async () => {
     repoDir: box.repo,
     repoUrl,
     source,
-    statuses: new LoggedStatuses(() => undefined),
+    statuses: new LoggedStatuses((line) => posted.push(line)),
     runUrl: (id) => id,
     containers: 'none',
   });
@@ -127,7 +129,15 @@ before(async () => {
     repoUrl,
     actor: 'tester',
   });
-  server = createServeServer({ dashboard: localDashboard(session, { pollMs: 150, redriver, releaser }) });
+  // wired as sci serve wires it: the page's actions post statuses and start runs on this runtime
+  const dashboard = localDashboard(session, {
+    pollMs: 150,
+    redriver,
+    releaser,
+    statuses: runtime.report.statuses,
+    queue: runtime.report,
+  });
+  server = createServeServer({ dashboard });
   base = `http://127.0.0.1:${await listen(server, 0)}`;
   browser = await launchBrowser();
 });
@@ -260,7 +270,7 @@ test('environments: current releases and history; Rollback and Promote run the r
   await page.close();
 });
 
-test('a run waiting in its concurrency group says which run it waits for, on its page and its pipeline page', async () => {
+test('a run waiting in its concurrency group says which run it waits for, on its page and its pipeline page; Cancel ends it', async () => {
   const blocker = (await session.store.getRun(ciRun))!;
   const { startedAt: _s, endedAt: _e, executionArn: _x, transitions: _t, reason: _r, ...run } = blocker.run;
   const id = `${ciRun.slice(0, -1)}W`;
@@ -272,6 +282,10 @@ test('a run waiting in its concurrency group says which run it waits for, on its
   }));
   const queued = { ...run, id, status: 'queued' as const, waitingFor: ciRun, concurrencyGroup: 'ci-main' };
   assert.equal(await session.store.createRun(queued, steps), true);
+  // in the group's queue behind ciRun, as the dispatcher puts it there
+  const entrant = (r: typeof run) => ({ id: r.id, repo: r.repo, group: 'ci-main', createdAt: r.createdAt });
+  await session.store.claimGroup(entrant(blocker.run), 'free');
+  assert.deepEqual(await session.store.waitInGroup(entrant(queued), ciRun), { waits: true });
   const page = await browser.page();
   await page.goto(`${base}/runs/${id}`);
   const waiting = page.locator('.meta div', { hasText: 'Waiting for' });
@@ -282,6 +296,22 @@ test('a run waiting in its concurrency group says which run it waits for, on its
   await row.waitFor();
   await row.getByRole('link', { name: ciRun }).click();
   await page.waitForURL(`${base}/runs/${ciRun}`);
+  // a waiting run has no execution: Cancel ends it at once, leaves the queue and posts its end
+  await page.goto(`${base}/runs/${id}`);
+  await page.getByRole('button', { name: 'Cancel run' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: `cancelled run ${id} (it had not started)` })
+    .waitFor();
+  await page.locator('.toolbar', { hasText: 'cancelled' }).waitFor();
+  const ended = (await session.store.getRun(id))!.run;
+  assert.deepEqual([ended.status, ended.reason?.endsWith(' while waiting')], ['cancelled', true]);
+  // ciRun had ended: the group is free again
+  assert.deepEqual(await session.store.readGroup(run.repo, 'ci-main'), {});
+  assert.match(
+    posted.at(-1) ?? '',
+    new RegExp(`^sci/ci error at ${run.sha.slice(0, 7)}: cancelled: cancelled by .+ while waiting$`),
+  );
   await page.close();
 });
 

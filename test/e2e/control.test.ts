@@ -34,6 +34,11 @@ steps:
   forever: { run: ["bash -c 'sleep 381 & sleep 382 & wait'"] }
   quick: { run: echo quick }
 `,
+  '.sci/grouped.yml': `
+concurrency: { group: one-at-a-time }
+steps:
+  hold: { run: ["sleep 384.5"] }
+`,
   '.sci/crash.yml': `
 steps:
   forever: { run: ["sleep 300.4170 & bash -c 'sleep 300.4171; true' & wait"] }
@@ -92,6 +97,30 @@ test('sci cancel from another process stops the run and kills its processes', as
   assert.equal(step(final, 'forever').status, 'cancelled');
   assert.equal(step(final, 'quick').status, 'succeeded');
   assert.deepEqual(processesMatching(box, 'sleep 38'), []);
+});
+
+test('sci cancel of a run waiting in its concurrency group ends it at once and posts its status', async () => {
+  const holding = collect(startSci(box, 'run', 'grouped', '--json'));
+  const holder = await waitForRun(
+    box,
+    (r) => r.pipeline === 'grouped' && r.steps.some((s) => s.name === 'hold' && s.status === 'running'),
+  );
+  const queued = collect(startSci(box, 'run', 'grouped', '--json'));
+  const waiter = await waitForRun(box, (r) => r.pipeline === 'grouped' && r.status === 'queued');
+  const cancelled = await sciAsync(box, 'cancel', waiter.id);
+  assert.equal(cancelled.code, 0, cancelled.stderr);
+  assert.match(cancelled.stdout, /^sci\/grouped error at [0-9a-f]{7}: cancelled: cancelled by .+ while waiting$/m);
+  assert.match(cancelled.stdout, new RegExp(`^cancelled run ${waiter.id} \\(it had not started\\)$`, 'm'));
+  const gaveUp = await queued;
+  assert.equal(gaveUp.code, 1, gaveUp.stderr);
+  assert.deepEqual(
+    runsOf(gaveUp.stdout).map((r) => [r.id, r.status]),
+    [[waiter.id, 'cancelled']],
+  );
+  assert.equal((await sciAsync(box, 'cancel', holder.id)).code, 0);
+  const done = await holding;
+  assert.equal((runsOf(done.stdout)[0] as RunJson).status, 'cancelled');
+  assert.deepEqual(processesMatching(box, 'sleep 384.5'), []);
 });
 
 test('Ctrl-C on sci run cancels cleanly', async () => {

@@ -31,6 +31,13 @@ steps:
   build: { run: make, outputs: [version] }
   deploy: { needs: [build], environment: production, run: ./deploy }
 `;
+/** A manual pipeline whose runs queue in one concurrency group. */
+const QUEUE = `
+on: { manual: {} }
+concurrency: { group: "queue-\${{ branch }}" }
+steps:
+  build: { run: make }
+`;
 const REPO = 'octo/api';
 const sfn = mockClient(SFNClient);
 const secrets = mockClient(SecretsManagerClient);
@@ -61,6 +68,7 @@ before(async () => {
     'deploy.yml': DEPLOY,
     'release.yml': RELEASE,
     'ship.yml': SHIP,
+    'queue.yml': QUEUE,
   });
   secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ token: 't', baseUrl: github.baseUrl }) });
   Object.assign(process.env, {
@@ -149,6 +157,37 @@ describe('functions/api handler', () => {
       kind: 'conflict',
       reason: 'ended',
     });
+  });
+
+  test('cancel of a run waiting in its concurrency group ends it (no execution to stop), frees its place, posts its status', async () => {
+    const start = (requestId: string) =>
+      call('POST', '/runs', { repo: REPO, pipeline: 'queue', branch: 'main' }, requestId);
+    const first = JSON.parse(String((await start('q-1')).body)).runs[0];
+    const second = JSON.parse(String((await start('q-2')).body)).runs[0];
+    const waiting = (await local.store.getRun(second.runId))!.run;
+    assert.deepEqual([waiting.status, waiting.waitingFor], ['queued', first.runId]);
+    assert.equal((await local.store.readGroup(REPO, 'queue-main')).waiting, second.runId);
+    const res = await call('POST', `/runs/${second.runId}/cancel`, {});
+    assert.equal(res.statusCode, 200, String(res.body));
+    assert.deepEqual(JSON.parse(String(res.body)), { message: `cancelled run ${second.runId} (it had not started)` });
+    const ended = (await local.store.getRun(second.runId))!.run;
+    assert.deepEqual(
+      [ended.status, ended.reason],
+      ['cancelled', 'cancelled by arn:aws:iam::1:user/alice while waiting'],
+    );
+    assert.deepEqual(await local.store.readGroup(REPO, 'queue-main'), {
+      holder: first.runId,
+      holderKey: `${(await local.store.getRun(first.runId))!.run.createdAt}#${first.runId}`,
+    });
+    assert.deepEqual(github.statuses.at(-1), {
+      state: 'error',
+      context: 'sci/queue',
+      description: 'cancelled: cancelled by arn:aws:iam::1:user/alice while waiting',
+    });
+    assert.equal(sfn.commandCalls(StopExecutionCommand).length, 0);
+    assert.equal(sfn.commandCalls(StartExecutionCommand).length, 1, 'only the first run started');
+    const again = await call('POST', `/runs/${second.runId}/cancel`, {});
+    assert.equal(JSON.parse(String(again.body)).reason, 'ended');
   });
 
   test('approving a step of no run is 404 (not found); unknown routes 404; GET 405; bad JSON 400', async () => {

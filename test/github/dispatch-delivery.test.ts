@@ -18,6 +18,7 @@ import { dispatchDelivery, type DeliveryDeps } from '../../src/github/dispatch-d
 import { slimPayload } from '../../src/github/slim-payload.ts';
 import type { QueuedDelivery, RunRecord } from '../../src/core/ports.ts';
 import { onExecutionStatus, type ReportDeps } from '../../src/core/report.ts';
+import { resumeQueues } from '../../src/core/concurrency.ts';
 import { closeSharedTables, freshStore } from '../store/local-table.ts';
 import { fixedRepos, recordingStatuses, REPO_FILES } from '../core/fixtures.ts';
 import { examples } from './helpers.ts';
@@ -73,6 +74,33 @@ function delivery(event: string, payload: Record<string, unknown>, id = 'guid-1'
 }
 
 const pushToMaster = () => examples('push').find((p) => p.ref === 'refs/heads/master')!;
+
+/** The repository's files with `ci`'s concurrency group queueing (no cancel_in_progress). */
+const QUEUE_FILES = REPO_FILES.map((f) =>
+  f.path === '.sci/ci.yml'
+    ? { ...f, text: f.text.replace('cancel_in_progress: true', 'cancel_in_progress: false') }
+    : f,
+);
+
+/** A reporter built afresh on the dispatcher's table (a cold Lambda). */
+function reporter(d: DeliveryDeps): ReportDeps {
+  return {
+    store: d.store,
+    statuses: d.statuses,
+    clock: d.clock,
+    runUrl: (arn) => arn,
+    startUrl: (machine, id) => consoleUrl(executionArnFor(machine, id)),
+    startFollowers: async () => undefined,
+    executions: new SfnExecutions(new SFNClient({ region: 'eu-west-1' })),
+  };
+}
+
+/** Runs of `ci` by status, and the group item's slot. */
+async function groupState(store: DeliveryDeps['store']) {
+  const runs = await store.listRuns({ pipeline: 'ci', limit: 100 });
+  const by = (status: string) => runs.filter((r) => r.status === status);
+  return { runs, by, slot: await store.readGroup(runs[0]!.repo, 'ci-master') };
+}
 
 beforeEach(() => {
   sfn.reset();
@@ -258,12 +286,7 @@ describe('dispatcher', () => {
   });
 
   test('without cancel_in_progress a newer run waits, a third replaces it, and a cold reporter starts it when the older ends', async () => {
-    const files = REPO_FILES.map((f) =>
-      f.path === '.sci/ci.yml'
-        ? { ...f, text: f.text.replace('cancel_in_progress: true', 'cancel_in_progress: false') }
-        : f,
-    );
-    const { d, store, statuses } = await deps(files);
+    const { d, store, statuses } = await deps(QUEUE_FILES);
     for (const [i, id] of ['first', 'second', 'third'].entries()) {
       d.clock = { now: () => new Date(`2026-11-27T04:0${i}:00Z`) };
       await dispatchDelivery(d, delivery('push', pushToMaster(), id));
@@ -280,22 +303,16 @@ describe('dispatcher', () => {
     assert.equal(sfn.commandCalls(StopExecutionCommand).length, 0, 'a waiting run has no execution to stop');
     assert.deepEqual(
       statuses.statuses.filter((s) => s.sha === first.sha).map((s) => [s.state, s.description.split(':')[0]]),
+      // first running, second waiting, third waiting (posted before it takes the waiting place), second replaced
       [
         ['pending', 'ci'],
         ['pending', 'ci'],
-        ['error', 'cancelled'],
         ['pending', 'ci'],
+        ['error', 'cancelled'],
       ],
     );
     // The queue is the table: a reporter built afresh (a cold Lambda) starts the waiting run on the older one's end.
-    const report: ReportDeps = {
-      store,
-      statuses,
-      clock: d.clock,
-      runUrl: (arn) => arn,
-      startFollowers: async () => undefined,
-      executions: new SfnExecutions(new SFNClient({ region: 'eu-west-1' })),
-    };
+    const report = reporter(d);
     const ended = { executionArn: first.executionArn!, name: first.id, status: 'SUCCEEDED' };
     assert.match(await onExecutionStatus(report, ended), new RegExp(`started run ${third.id}`));
     await onExecutionStatus(report, ended);
@@ -312,6 +329,91 @@ describe('dispatcher', () => {
           `:${third.id}`,
       ],
     );
+  });
+
+  test('N deliveries of one group at once, queueing: exactly one starts, one waits, the others are replaced; its end starts the waiting one', async () => {
+    const { d, store, statuses } = await deps(QUEUE_FILES);
+    const N = 8;
+    const outcomes = await Promise.all(
+      Array.from({ length: N }, (_, i) => dispatchDelivery(d, delivery('push', pushToMaster(), `burst-${i}`))),
+    );
+    assert.ok(outcomes.every((o) => o.ok));
+    const { runs, by, slot } = await groupState(store);
+    assert.equal(runs.length, N);
+    assert.equal(sfn.commandCalls(StartExecutionCommand).length, 1, 'one execution for the whole group');
+    const [running] = by('running');
+    const [waiting] = by('queued');
+    assert.deepEqual([by('running').length, by('queued').length, by('cancelled').length], [1, 1, N - 2]);
+    assert.deepEqual([slot.holder, slot.waiting], [running!.id, waiting!.id]);
+    assert.equal(waiting!.waitingFor, running!.id);
+    for (const replaced of by('cancelled'))
+      assert.match(replaced.reason!, /^replaced by run \S+ .*concurrency group ci-master/);
+    // each replaced run's end is on the commit (no execution will report it)
+    assert.equal(statuses.statuses.filter((s) => s.state === 'error').length, N - 2);
+    const ended = { executionArn: running!.executionArn!, name: running!.id, status: 'SUCCEEDED' };
+    assert.match(await onExecutionStatus(reporter(d), ended), new RegExp(`started run ${waiting!.id}`));
+    assert.equal(sfn.commandCalls(StartExecutionCommand).length, 2);
+    assert.equal((await store.getRun(waiting!.id))!.run.status, 'running');
+    assert.deepEqual(await store.readGroup(running!.repo, 'ci-master'), {
+      holder: waiting!.id,
+      holderKey: slot.waitingKey,
+    });
+  });
+
+  test('N deliveries of one group at once, cancel_in_progress: only the newest is left running', async () => {
+    const { d, store } = await deps();
+    const N = 8;
+    await Promise.all(
+      Array.from({ length: N }, (_, i) => dispatchDelivery(d, delivery('push', pushToMaster(), `rush-${i}`))),
+    );
+    const { runs, by, slot } = await groupState(store);
+    const newest = runs[0]!; // newest first: by creation time, then id
+    assert.deepEqual(
+      by('running').map((r) => r.id),
+      [newest.id],
+    );
+    assert.equal(by('cancelled').length, N - 1);
+    assert.equal(slot.holder, newest.id);
+    // every older run that had started was stopped (twice when its canceller and its starter both saw it)
+    const started = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
+    const stopped = sfn.commandCalls(StopExecutionCommand).map((c) => c.args[0].input.executionArn!.split(':').at(-1));
+    assert.deepEqual(started.filter((id) => id !== newest.id).sort(), [...new Set(stopped)].sort());
+  });
+
+  test('a holder whose end was never recorded in its group (a crash) does not hold it forever', async () => {
+    const { d, store } = await deps(QUEUE_FILES);
+    await dispatchDelivery(d, delivery('push', pushToMaster(), 'crashed'));
+    const { slot } = await groupState(store);
+    // The run ended but its group item still names it (what a crash between the two writes leaves).
+    await store.transitionRun(slot.holder!, 'failed', { endedAt: '2026-11-27T04:01:00Z', reason: 'abandoned' });
+    await d.store.claimGroup(
+      { id: slot.holder!, repo: 'Codertocat/Hello-World', group: 'ci-master', createdAt: '2026-11-27T04:00:00.000Z' },
+      'free',
+    );
+    d.clock = { now: () => new Date('2026-11-27T04:02:00Z') };
+    await dispatchDelivery(d, delivery('push', pushToMaster(), 'next'));
+    const after = await groupState(store);
+    assert.equal(after.by('running').length, 1);
+    assert.equal(after.slot.holder, after.by('running')[0]!.id);
+    assert.notEqual(after.slot.holder, slot.holder);
+  });
+
+  test('a waiting run whose holder was abandoned starts when the queues resume (sci serve restarting)', async () => {
+    const { d, store } = await deps(QUEUE_FILES);
+    await dispatchDelivery(d, delivery('push', pushToMaster(), 'held'));
+    d.clock = { now: () => new Date('2026-11-27T04:01:00Z') };
+    await dispatchDelivery(d, delivery('push', pushToMaster(), 'queued'));
+    const { by } = await groupState(store);
+    const [holder] = by('running');
+    const [waiting] = by('queued');
+    assert.equal(await store.markAbandoned(holder!.id, 'abandoned'), true);
+    assert.equal(
+      (await store.readGroup(holder!.repo, 'ci-master')).holder,
+      waiting!.id,
+      'the end handed the group over',
+    );
+    assert.deepEqual(await resumeQueues({ ...reporter(d) }), [waiting!.id]);
+    assert.equal((await store.getRun(waiting!.id))!.run.status, 'running');
   });
 
   test('a tag push calls the deploy pipeline: its version ARN goes into run.callees', async () => {
@@ -375,7 +477,11 @@ describe('a late redelivery', () => {
     const { d, statuses } = await deps();
     sfn.on(StartExecutionCommand).rejects(new Error('throttled for good'));
     await assert.rejects(dispatchDelivery(d, delivery('push', pushToMaster(), 'early')), /throttled/);
-    assert.equal(statuses.statuses.length, 1);
+    assert.deepEqual(
+      statuses.statuses.map((s) => s.state),
+      ['pending', 'failure'],
+      'a run that could not start ends as failed, on the commit too',
+    );
     assert.match(statuses.statuses[0]!.targetUrl!, /:execution:sci-[0-9a-f]{10}-ci:[0-9A-Z]{26}$/);
   });
 });

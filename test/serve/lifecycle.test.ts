@@ -208,7 +208,14 @@ describe('sci serve: a concurrency group without cancel_in_progress queues', () 
     await push(s, git(s.repo, 'rev-parse', 'HEAD'), 'r-1');
     await until('the long run builds', running(s, base));
     await push(s, s.shas[0]!, 'r-2');
-    await until('the second run waits', async () => (await runsOf(s, 'ci'))[base + 1]?.status === 'queued');
+    // waiting: in its group's waiting place (recorded `queued` a moment before it gets there)
+    await until('the second run waits', async () => {
+      const second = (await runsOf(s, 'ci'))[base + 1];
+      return (
+        second?.concurrencyGroup !== undefined &&
+        (await s.session.store.readGroup(second.repo, second.concurrencyGroup)).waiting === second.id
+      );
+    });
     const [blocker, waiter] = (await runsOf(s, 'ci')).slice(base) as [RunRecord, RunRecord];
     // the process dies: the next `sci` marks its run abandoned (crash recovery), the queue stays in the store
     await s.session.store.markAbandoned(blocker.id, 'abandoned');

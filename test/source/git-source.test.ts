@@ -48,6 +48,21 @@ test('GitSource reads .sci/ files exactly as each commit has them', async (t) =>
   );
 });
 
+test('GitSource reads a commit once per process (it never changes); an abbreviated name is read each time', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sci-git-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('git', ['init', '-q', dir]);
+  write(dir, { '.sci/ci.yml': 'v1\n' });
+  const sha = commit(dir, 'one');
+  const first = await new GitSource(dir).readPipelineFiles(sha);
+  assert.deepEqual(first, [{ path: '.sci/ci.yml', text: 'v1\n' }]);
+  first[0]!.text = 'changed by a reader';
+  // with git's objects gone, only what was read before can answer
+  rmSync(join(dir, '.git'), { recursive: true, force: true });
+  assert.deepEqual(await new GitSource(dir).readPipelineFiles(sha), [{ path: '.sci/ci.yml', text: 'v1\n' }]);
+  await assert.rejects(new GitSource(dir).readPipelineFiles(sha.slice(0, 12)), /git ls-tree failed/);
+});
+
 test('GitSource refuses what is not a commit id and reports git failures', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sci-git-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -157,31 +157,19 @@ describe('DynamoRunStore on real dynalite', () => {
     assert.equal(await t.store.getApprovalToken('appr', 's000'), undefined);
   });
 
-  it('tracks active runs and concurrency groups; a terminal run leaves them and settles its open steps', async () => {
+  it('tracks active runs; a terminal run leaves them and settles its open steps', async () => {
     await t.store.createRun(
-      aRun({ id: 'g1', repo: 'octo/grp', concurrencyGroup: 'deploy-main', createdAt: '2026-01-01T00:00:01.000Z' }),
+      aRun({ id: 'g1', repo: 'octo/grp', createdAt: '2026-01-01T00:00:01.000Z' }),
       someSteps('g1', 3),
-    );
-    await t.store.createRun(
-      aRun({ id: 'g2', repo: 'octo/grp', concurrencyGroup: 'deploy-main', createdAt: '2026-01-01T00:00:02.000Z' }),
-      someSteps('g2', 1),
-    );
-    await t.store.createRun(
-      aRun({ id: 'g3', repo: 'octo/grp', concurrencyGroup: 'deploy-dev', createdAt: '2026-01-01T00:00:03.000Z' }),
-      [],
-    );
-    assert.deepEqual(
-      (await t.store.findRunsInGroup('octo/grp', 'deploy-main')).map((r) => r.id),
-      ['g2', 'g1'],
     );
     await t.store.transitionRun('g1', 'running');
     await t.store.transitionStep('g1', 's000', 'succeeded');
     await t.store.transitionStep('g1', 's001', 'running');
-    assert.equal(await t.store.transitionRun('g1', 'cancelled', { endedAt: NOW, reason: 'superseded by g2' }), true);
-    assert.deepEqual(
-      (await t.store.findRunsInGroup('octo/grp', 'deploy-main')).map((r) => r.id),
-      ['g2'],
+    assert.equal(
+      (await t.store.listActiveRuns()).some((r) => r.id === 'g1'),
+      true,
     );
+    assert.equal(await t.store.transitionRun('g1', 'cancelled', { endedAt: NOW, reason: 'superseded by g2' }), true);
     assert.equal(
       (await t.store.listActiveRuns()).some((r) => r.id === 'g1'),
       false,
@@ -195,6 +183,64 @@ describe('DynamoRunStore on real dynalite', () => {
         ['cancelled', 'superseded by g2'],
       ],
     );
+  });
+
+  it('a concurrency group item: one holder, one waiting run (the newest), handed over when the holder ends', async () => {
+    const entrant = (id: string, second: number) => ({
+      id,
+      repo: 'octo/grp',
+      group: 'deploy-main',
+      createdAt: `2026-01-01T00:00:0${second}.000Z`,
+    });
+    for (const [id, second] of [
+      ['h1', 1],
+      ['w2', 2],
+      ['w3', 3],
+    ] as const)
+      await t.store.createRun(
+        aRun({ id, repo: 'octo/grp', concurrencyGroup: 'deploy-main', createdAt: entrant(id, second).createdAt }),
+        [],
+      );
+    assert.deepEqual(await t.store.claimGroup(entrant('h1', 1), 'free'), { claimed: true, displaced: [] });
+    assert.deepEqual(await t.store.claimGroup(entrant('h1', 1), 'free'), { claimed: true, displaced: [] }, 'a retry');
+    const refused = await t.store.claimGroup(entrant('w2', 2), 'free');
+    assert.deepEqual(refused, { claimed: false, slot: { holder: 'h1', holderKey: '2026-01-01T00:00:01.000Z#h1' } });
+    assert.deepEqual(await t.store.waitInGroup(entrant('w2', 2), 'h1'), { waits: true });
+    assert.deepEqual(await t.store.waitInGroup(entrant('w3', 3), 'h1'), { waits: true, replaced: 'w2' });
+    // an older run arriving late does not replace the newer waiting run, nor waits behind a holder that left
+    assert.equal((await t.store.waitInGroup(entrant('w2', 2), 'h1')).waits, false);
+    assert.equal((await t.store.waitInGroup(entrant('w3', 3), 'nobody')).waits, false);
+    assert.deepEqual(await t.store.markWaiting('w3', 'h1'), true);
+    await t.store.transitionRun('h1', 'running');
+    await t.store.transitionRun('h1', 'succeeded', { endedAt: NOW });
+    assert.deepEqual(await t.store.readGroup('octo/grp', 'deploy-main'), {
+      holder: 'w3',
+      holderKey: '2026-01-01T00:00:03.000Z#w3',
+    });
+    const item = await raw('GROUP#octo/grp#deploy-main', '#GROUP');
+    assert.equal(item?.expiresAt, NOW_S + 90 * 86_400);
+    assert.equal((await t.store.getRun('w3'))?.run.waitingFor, 'h1');
+    // a run that was only waiting leaves its place; the holder's end frees the group
+    await t.store.transitionRun('w3', 'cancelled', { endedAt: NOW }, { from: 'queued' });
+    assert.deepEqual(await t.store.readGroup('octo/grp', 'deploy-main'), {});
+    assert.equal(await t.store.markWaiting('w3', 'h1'), false, 'only a queued run waits');
+  });
+
+  it('cancel_in_progress: a newer run takes the group from an older holder, never the reverse', async () => {
+    const entrant = (id: string, second: number) => ({
+      id,
+      repo: 'octo/grp',
+      group: 'ship',
+      createdAt: `2026-01-01T00:00:0${second}.000Z`,
+    });
+    await t.store.claimGroup(entrant('c1', 1), 'free');
+    await t.store.waitInGroup(entrant('c2', 2), 'c1');
+    assert.deepEqual(await t.store.claimGroup(entrant('c3', 3), 'newer'), { claimed: true, displaced: ['c1', 'c2'] });
+    assert.equal((await t.store.claimGroup(entrant('c1', 1), 'newer')).claimed, false);
+    assert.deepEqual(await t.store.readGroup('octo/grp', 'ship'), {
+      holder: 'c3',
+      holderKey: '2026-01-01T00:00:03.000Z#c3',
+    });
   });
 
   it('dates the items the state machine created (gates) when the run ends', async () => {

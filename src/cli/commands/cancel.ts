@@ -9,8 +9,13 @@ import { join } from 'node:path';
 import { removeRunDir } from '../../../local/build-runner/workspace.ts';
 import { HEARTBEAT_MS, readControl, requestCancel } from '../../../local/engine/run-control.ts';
 import { withSession } from '../../../local/session.ts';
+import { LocalRunControl } from '../../../local/engine/local-control.ts';
+import { LoggedStatuses } from '../../../local/status-log.ts';
+import { isWaiting } from '../../core/concurrency.ts';
+import { cancel, type ControlDeps } from '../../core/control.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
+import { reportFailure } from '../failure.ts';
 
 export const help = `usage: sci cancel RUN [--repo DIR]
 
@@ -43,13 +48,20 @@ export async function run(argv: string[]): Promise<number> {
         process.stderr.write(`sci cancel: no run ${runId}\n`);
         return 1;
       }
-      // a run waiting its turn in a concurrency group has no process to ask: it ends here
-      if (found.run.status === 'queued' && found.run.waitingFor !== undefined) {
-        const moved = await store.transitionRun(runId, 'cancelled', {
-          endedAt: new Date().toISOString(),
-          reason: `cancelled by ${userInfo().username} while waiting`,
-        });
-        process.stdout.write(`run ${runId} ${moved ? 'cancelled' : 'already ended'}\n`);
+      // a run waiting its turn in a concurrency group has no process to ask: the core's cancel ends it
+      // here, takes it out of the group's queue and posts its status (a line: sci/<pipeline> error …)
+      if (isWaiting(found.run)) {
+        const control = new LocalRunControl(table);
+        const deps: ControlDeps = {
+          store,
+          executions: control,
+          tokens: control,
+          statuses: new LoggedStatuses((line) => process.stdout.write(`${line}\n`)),
+          clock: { now: () => new Date() },
+        };
+        const result = await cancel(deps, runId, userInfo().username);
+        if (!result.ok) return reportFailure('cancel', result.error, process.stderr);
+        process.stdout.write(`${result.value}\n`);
         return 0;
       }
       if (!(await requestCancel(table, runId, new Date().toISOString()))) {

@@ -101,6 +101,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const dashboard = localDashboard(session, {
       prices: cliPrices(),
+      statuses: new LoggedStatuses((line) => log(`sci ui: ${line}`)),
+      ...(runtime ? { queue: runtime.report } : {}),
       ...(redriver ? { redriver } : {}),
       ...(releaser ? { releaser } : {}),
     });

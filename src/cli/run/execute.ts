@@ -194,7 +194,9 @@ export async function executeSelected(o: ExecuteOptions): Promise<number> {
     );
     await progress?.stop();
     if (!outcome.ok) return reportFailure('run', outcome.error, process.stderr);
-    const ended = await report(session, started, o.json, tty, where);
+    // a dispatched run that waited in its group may have started (or been cancelled) in another process
+    const reported = [...new Set([...outcome.value.runs.map((r) => r.runId), ...started])];
+    const ended = await report(session, reported, o.json, tty, where);
     return ended.every((x) => x.run.status === 'succeeded') ? 0 : 1;
   });
 }
