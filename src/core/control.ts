@@ -1,8 +1,10 @@
 /**
  * Acting on a run from outside (the API Lambda, the dashboard, `sci cancel`/`approve`/`reject`/
- * `redrive`): approvals go to the task token the approval step stored; a cancel stops the
- * execution, and the reporter records the end when the execution reports ABORTED. A run still
- * queued in its concurrency group has no execution: a cancel ends it here and posts its status.
+ * `redrive`): a decision is recorded on the approval step, then released through the task token
+ * it stored (locally there is none to send: the waiting task reads the recorded decision); a
+ * cancel stops the execution, and the reporter records the end when the execution reports
+ * ABORTED. A run still queued in its concurrency group has no execution: a cancel ends it here
+ * and posts its status.
  */
 import { REDRIVABLE_RUN_STATUSES } from '../../statemachines/lifecycle.ts';
 import { cancelQueuedRun, isWaiting, type QueueDeps, startGroupHolder } from './concurrency.ts';

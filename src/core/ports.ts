@@ -267,7 +267,11 @@ export interface StateMachineRegistry {
 
 /** Starts and stops executions (Step Functions on AWS, the embedded engine locally). */
 export interface ExecutionStarter {
-  /** Idempotent on `name`: starting an existing execution again returns its ARN. */
+  /**
+   * Idempotent on `name`: starting an existing execution again returns its ARN (Step Functions:
+   * the same name and input; the local engine: within its process, so callers that may race
+   * claim the run first by moving it `queued` → `running`, src/core/concurrency.ts).
+   */
   start(request: { stateMachine: string; name: string; input: unknown }): Promise<string>;
   stop(executionArn: string, cause: string): Promise<void>;
 }

@@ -18,7 +18,8 @@ import { Visibility } from './visibility.ts';
 import { CONTEXT, runContextState } from './run-context.ts';
 import { emitPart, emitPlan, foldSmallParts, partId, partsOf, planParts, type CompiledPart } from './split.ts';
 import { pullPrelude } from './run-task.ts';
-import { checkPayload, payloadBound } from './payload.ts';
+import { checkPayload, fittingOutputLimit, payloadBound } from './payload.ts';
+import { MIN_OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES } from './outputs.ts';
 import { DEFAULT_TARGET, stateEntry, type CompileTarget, type InstanceInfo, type Scope } from './scope.ts';
 
 export type { CompiledPart } from './split.ts';
@@ -77,7 +78,15 @@ export interface CompileOptions {
    * @default none: split only over the quotas, with a budget derived from them
    */
   partSteps?: number;
+  /**
+   * Bytes one step output may hold (outputs.ts).
+   * @default OUTPUT_LIMIT_BYTES, or the largest limit under it at which the run's state fits (payload.ts)
+   */
+  outputLimit?: number;
 }
+
+/** A compile result, or the smaller output limit at which the pipeline would fit in the payload quota. */
+type Attempt = Result<CompiledPipeline> | { outputLimit: number };
 
 /** Compiles with the exact DAG layout. */
 export function compilePipeline(
@@ -109,7 +118,21 @@ export function compileLayout(
   options: CompileOptions = {},
 ): Result<CompiledPipeline> {
   const fullTarget = { ...DEFAULT_TARGET, ...target };
-  const scope = newScope(pipeline, instances, layout, fullTarget, options.callees ?? new Map());
+  let attempt = compileAt(pipeline, instances, layout, fullTarget, options);
+  // the limit only shrinks (withinPayload), so this ends
+  while ('outputLimit' in attempt)
+    attempt = compileAt(pipeline, instances, layout, fullTarget, { ...options, outputLimit: attempt.outputLimit });
+  return attempt;
+}
+
+function compileAt(
+  pipeline: Pipeline,
+  instances: StepInstance[],
+  layout: DagLayout,
+  fullTarget: CompileTarget,
+  options: CompileOptions,
+): Attempt {
+  const scope = newScope(pipeline, instances, layout, fullTarget, options);
   if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
   const states: Record<string, State> = {};
   const result = emitResult(scope, states);
@@ -152,12 +175,12 @@ function compileSplit(
   target: CompileTarget,
   options: CompileOptions,
   first: number,
-): Result<CompiledPipeline> {
+): Attempt {
   let budget = first;
   // Steps the root may run itself (foldSmallParts): as many as a part to start with.
   let room = budget;
   for (;;) {
-    const scope = newScope(pipeline, instances, layout, target, options.callees ?? new Map());
+    const scope = newScope(pipeline, instances, layout, target, options);
     const plan = foldSmallParts(planParts(layout.root, budget), Math.max(1, Math.floor(budget / 8)), room);
     const ids = new Map(partsOf(plan).map((block, i) => [block, partId(pipeline.id, i + 1)] as const));
     const parts = [...ids].map(([block, id]) => emitPart(scope, id, block));
@@ -196,16 +219,18 @@ function machine(unordered: StateMachine, sized?: Estimates): Machine {
   return { definition, json, estimates: sized ?? estimate(definition, json) };
 }
 
-/** The compiled pipeline, or why a run of it could go over the payload quota (payload.ts). */
-function withinPayload(
-  scope: Scope,
-  instances: StepInstance[],
-  root: Machine,
-  parts: CompiledPart[],
-): Result<CompiledPipeline> {
+/**
+ * The compiled pipeline; or, when a run of it could go over the payload quota (payload.ts), the
+ * smaller output limit at which it would not, else why it does not fit.
+ */
+function withinPayload(scope: Scope, instances: StepInstance[], root: Machine, parts: CompiledPart[]): Attempt {
   const keys = [...callees(instances).map((c) => c.key), ...parts.map((p) => p.id)];
-  const over = checkPayload(scope, payloadBound(scope, keys, parts.length > 0, pullPrelude(scope)));
-  return over.length > 0 ? fail(over) : ok(compiled(scope, instances, root, parts));
+  const bound = (outputLimit: number) => payloadBound(scope, keys, parts.length > 0, pullPrelude(scope), outputLimit);
+  if (checkPayload(scope, bound(scope.outputLimit), scope.outputLimit).length === 0)
+    return ok(compiled(scope, instances, root, parts));
+  const fits = fittingOutputLimit(bound);
+  if (fits !== undefined && fits < scope.outputLimit) return { outputLimit: fits };
+  return fail(checkPayload(scope, bound(MIN_OUTPUT_LIMIT_BYTES), MIN_OUTPUT_LIMIT_BYTES));
 }
 
 function compiled(scope: Scope, instances: StepInstance[], root: Machine, parts: CompiledPart[]): CompiledPipeline {
@@ -235,7 +260,7 @@ function newScope(
   instances: StepInstance[],
   layout: DagLayout,
   target: CompileTarget,
-  calleePipelines: ReadonlyMap<string, Pipeline>,
+  options: CompileOptions,
 ): Scope {
   const keyOf = new Map(instances.map((i) => [i.name, i.key]));
   const byKey = new Map<string, InstanceInfo>();
@@ -270,8 +295,9 @@ function newScope(
     gates: layout.gates,
     signals,
     runBound: runBound(instances),
-    callees: calleePipelines,
+    callees: options.callees ?? new Map(),
     visible: new Visibility(layout.root, layout.gates),
+    outputLimit: options.outputLimit ?? OUTPUT_LIMIT_BYTES,
     diagnostics,
   };
 }

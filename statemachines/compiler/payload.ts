@@ -14,7 +14,7 @@
  * and its output in one result: the run, its context and the step records twice.
  */
 import type { Diagnostic } from '../diagnostics.ts';
-import { OUTPUT_LIMIT_BYTES } from './outputs.ts';
+import { MIN_OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES } from './outputs.ts';
 import type { InstanceInfo, Scope } from './scope.ts';
 
 /** Step Functions' payload quota, in bytes of UTF-8 JSON. */
@@ -51,30 +51,36 @@ export interface PayloadBound {
 
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 
-/** `{"status":…,"chain":…,"outputs":{…}}` of a step at its largest. */
-function recordBytes(info: InstanceInfo): number {
+/** `{"status":…,"chain":…,"outputs":{…}}` of a step at its largest, each output at `outputLimit` bytes. */
+function recordBytes(info: InstanceInfo, outputLimit: number): number {
   const outputs = info.inst.step.kind === 'run' ? info.inst.step.outputs : [];
   const base = bytes(JSON.stringify({ status: STATUS, chain: STATUS }));
   if (outputs.length === 0) return base;
-  const values = outputs.reduce((n, name) => n + bytes(JSON.stringify(name)) + 1 + OUTPUT_LIMIT_BYTES + 2, 0);
+  const values = outputs.reduce((n, name) => n + bytes(JSON.stringify(name)) + 1 + outputLimit + 2, 0);
   return base + bytes(',"outputs":{}') + values + outputs.length - 1;
 }
 
 /**
  * The bound for `scope`'s pipeline, with `callees` in `$.run.callees` (called pipelines and parts),
- * `split` when the root calls parts, and `pull` in its run context.
+ * `split` when the root calls parts, `pull` in its run context, and outputs of `outputLimit` bytes.
  */
-export function payloadBound(scope: Scope, callees: string[], split: boolean, pull: string): PayloadBound {
+export function payloadBound(
+  scope: Scope,
+  callees: string[],
+  split: boolean,
+  pull: string,
+  outputLimit: number,
+): PayloadBound {
   const infos = [...scope.byKey.values()];
   const entry = (key: string, value: number) => bytes(JSON.stringify(key)) + 1 + value + 1;
-  const steps = infos.reduce((n, i) => n + entry(i.key, recordBytes(i)), 2);
+  const steps = infos.reduce((n, i) => n + entry(i.key, recordBytes(i, outputLimit)), 2);
   let gates = 2;
   for (const [key, needs] of scope.gates) {
     const results = needs.reduce((n, need) => {
       const info = scope.byKey.get(need);
       const withRecord = info && info.inst.step.kind === 'run' && info.inst.step.outputs.length > 0;
       const result = bytes(JSON.stringify({ status: STATUS, chain: STATUS }));
-      return n + entry(need, result + (withRecord ? bytes(',"record":') + recordBytes(info) : 0));
+      return n + entry(need, result + (withRecord ? bytes(',"record":') + recordBytes(info, outputLimit) : 0));
     }, 2);
     gates += entry(key, results);
   }
@@ -86,9 +92,29 @@ export function payloadBound(scope: Scope, callees: string[], split: boolean, pu
   return { steps, gates, fixed, state, partCall };
 }
 
-/** A diagnostic when a run of the pipeline could go over the payload quota. */
-export function checkPayload(scope: Scope, bound: PayloadBound): Diagnostic[] {
-  const worst = Math.max(bound.state, bound.partCall);
+const worstOf = (bound: PayloadBound) => Math.max(bound.state, bound.partCall);
+
+/**
+ * The largest output limit, at most OUTPUT_LIMIT_BYTES and at least MIN_OUTPUT_LIMIT_BYTES, at
+ * which the bound is within the quota; undefined when none is (the bound grows with the limit).
+ */
+export function fittingOutputLimit(bound: (outputLimit: number) => PayloadBound): number | undefined {
+  if (worstOf(bound(MIN_OUTPUT_LIMIT_BYTES)) > PAYLOAD_BYTES) return undefined;
+  let [low, high] = [MIN_OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES + 1];
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2);
+    if (worstOf(bound(mid)) <= PAYLOAD_BYTES) low = mid;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
+ * A diagnostic when a run of the pipeline, its outputs at `outputLimit` bytes each, could go over
+ * the payload quota.
+ */
+export function checkPayload(scope: Scope, bound: PayloadBound, outputLimit: number): Diagnostic[] {
+  const worst = worstOf(bound);
   if (worst <= PAYLOAD_BYTES) return [];
   const what =
     bound.partCall > bound.state ? 'the result of a call of one of its parts (input and output)' : 'its state';
@@ -97,7 +123,8 @@ export function checkPayload(scope: Scope, bound: PayloadBound): Diagnostic[] {
       code: 'payload-too-large',
       message:
         `a run could carry up to ${worst} bytes in ${what}, over Step Functions' limit of ${PAYLOAD_BYTES} bytes ` +
-        `(step statuses and outputs ${bound.steps}, gate results ${bound.gates}, callees ${bound.fixed}, ` +
+        `(step statuses and outputs ${bound.steps}, each output at ${outputLimit} bytes; ` +
+        `gate results ${bound.gates}, callees ${bound.fixed}, ` +
         `run fields and error ${RUN_RESERVE}): move steps into pipelines that pipeline: steps call ` +
         '(each child run carries its own statuses) or declare fewer outputs',
       path: ['steps'],

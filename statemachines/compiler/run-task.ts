@@ -86,7 +86,7 @@ function buildspec(scope: Scope, info: InstanceInfo, step: RunStep, ts: Template
   );
   const outputs = step.outputs.length > 0;
   const phases: Record<string, { commands: string[] }> = {};
-  const build = outputs ? [OUTPUT_PRELUDE, ...commands, outputPostlude(step.outputs)] : commands;
+  const build = outputs ? [OUTPUT_PRELUDE, ...commands, outputPostlude(step.outputs, scope.outputLimit)] : commands;
   // The build phase defines the context itself: the local build runner runs a phase per shell.
   if (producers.length > 0) phases.pre_build = { commands: [pullCommand(producers)] };
   phases.build = { commands: [CONTEXT_COMMAND, ...build] };

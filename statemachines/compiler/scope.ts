@@ -59,6 +59,8 @@ export interface Scope {
   callees: ReadonlyMap<string, Pipeline>;
   /** Where each step can read the records of the steps before it. */
   visible: Visibility;
+  /** Bytes one step output may hold in this pipeline (outputs.ts). */
+  outputLimit: number;
   diagnostics: Diagnostic[];
 }
 

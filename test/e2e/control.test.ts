@@ -99,28 +99,49 @@ test('sci cancel from another process stops the run and kills its processes', as
   assert.deepEqual(processesMatching(box, 'sleep 38'), []);
 });
 
-test('sci cancel of a run waiting in its concurrency group ends it at once and posts its status', async () => {
-  const holding = collect(startSci(box, 'run', 'grouped', '--json'));
-  const holder = await waitForRun(
+test('a run waiting in its concurrency group: sci cancel ends it at once with its status; behind a holder killed with SIGKILL it starts once crash recovery ends that run', async (t) => {
+  t.after(() => {
+    for (const line of processesMatching(box, 'sleep 384.5')) spawnSync('kill', ['-9', line.trim().split(/\s+/)[0]!]);
+  });
+  const holding = startSci(box, 'run', 'grouped', '--json');
+  const held = collect(holding);
+  await waitForRun(
     box,
     (r) => r.pipeline === 'grouped' && r.steps.some((s) => s.name === 'hold' && s.status === 'running'),
   );
-  const queued = collect(startSci(box, 'run', 'grouped', '--json'));
-  const waiter = await waitForRun(box, (r) => r.pipeline === 'grouped' && r.status === 'queued');
-  const cancelled = await sciAsync(box, 'cancel', waiter.id);
+  const waitingRun = (except?: string) =>
+    waitForRun(box, (r) => r.pipeline === 'grouped' && r.status === 'queued' && r.id !== except);
+  // a waiting run has no process to ask: sci cancel ends it, takes it out of the queue, posts its end
+  const first = collect(startSci(box, 'run', 'grouped', '--json'));
+  const cancelledWaiter = await waitingRun();
+  const cancelled = await sciAsync(box, 'cancel', cancelledWaiter.id);
   assert.equal(cancelled.code, 0, cancelled.stderr);
   assert.match(cancelled.stdout, /^sci\/grouped error at [0-9a-f]{7}: cancelled: cancelled by .+ while waiting$/m);
-  assert.match(cancelled.stdout, new RegExp(`^cancelled run ${waiter.id} \\(it had not started\\)$`, 'm'));
-  const gaveUp = await queued;
+  assert.match(cancelled.stdout, new RegExp(`^cancelled run ${cancelledWaiter.id} \\(it had not started\\)$`, 'm'));
+  const gaveUp = await first;
   assert.equal(gaveUp.code, 1, gaveUp.stderr);
   assert.deepEqual(
     runsOf(gaveUp.stdout).map((r) => [r.id, r.status]),
+    [[cancelledWaiter.id, 'cancelled']],
+  );
+  // the holder's process is killed: the next command finds its run abandoned, whose end hands the
+  // group to the waiting run, and that run's own sci run (still waiting for it) starts it
+  const second = collect(startSci(box, 'run', 'grouped', '--json'));
+  const waiter = await waitingRun(cancelledWaiter.id);
+  holding.kill('SIGKILL');
+  await held;
+  assert.equal((await sciAsync(box, 'runs')).code, 0);
+  const started = await waitForRun(
+    box,
+    (r) => r.id === waiter.id && r.steps.some((s) => s.name === 'hold' && s.status === 'running'),
+  );
+  assert.equal(started.status, 'running');
+  assert.equal((await sciAsync(box, 'cancel', waiter.id)).code, 0);
+  const done = await second;
+  assert.deepEqual(
+    runsOf(done.stdout).map((r) => [r.id, r.status]),
     [[waiter.id, 'cancelled']],
   );
-  assert.equal((await sciAsync(box, 'cancel', holder.id)).code, 0);
-  const done = await holding;
-  assert.equal((runsOf(done.stdout)[0] as RunJson).status, 'cancelled');
-  assert.deepEqual(processesMatching(box, 'sleep 384.5'), []);
 });
 
 test('Ctrl-C on sci run cancels cleanly', async () => {

@@ -12,6 +12,7 @@ import type { GitFacts } from '../../../local/git-facts.ts';
 import { localRuntime } from '../../../local/runtime.ts';
 import { withSession, type LocalSession } from '../../../local/session.ts';
 import { LoggedStatuses } from '../../../local/status-log.ts';
+import { type QueueDeps, startGroupHolder } from '../../core/concurrency.ts';
 import { startPipelines } from '../../core/dispatch.ts';
 import type { RunWithSteps } from '../../core/ports.ts';
 import type { RunFacts } from '../../core/run-facts.ts';
@@ -134,13 +135,26 @@ export async function report(
 
 /**
  * Waits for runs that waited in a concurrency group: whoever ends the group's run in progress starts
- * them, maybe another `sci` process (then they run there).
+ * them, maybe another `sci` process (then they run there). A run the group was handed to without a
+ * start (its holder's process was killed, and crash recovery ended that run) starts here.
  */
-async function untilEnded(session: LocalSession, runIds: string[], settled: () => Promise<void>): Promise<void> {
+async function untilEnded(
+  session: LocalSession,
+  runIds: string[],
+  settled: () => Promise<void>,
+  queue: QueueDeps,
+): Promise<void> {
   for (;;) {
     await settled();
     const runs = await Promise.all(runIds.map((id) => session.store.getRun(id)));
     if (runs.every((r) => r === undefined || isTerminalRun(r.run.status))) return;
+    for (const found of runs) {
+      const run = found?.run;
+      if (run?.status === 'queued' && run.concurrencyGroup) {
+        const { holder } = await session.store.readGroup(run.repo, run.concurrencyGroup);
+        if (holder === run.id) await startGroupHolder(queue, run.repo, run.concurrencyGroup);
+      }
+    }
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
 }
@@ -188,6 +202,7 @@ export async function executeSelected(o: ExecuteOptions): Promise<number> {
             session,
             dispatched.value.runs.map((r) => r.runId),
             () => runtime.executions.settled(),
+            runtime.report,
           );
         return dispatched;
       },

@@ -49,7 +49,7 @@ after(() => {
 
 async function build(
   commands: string[],
-  opts: { untrusted?: boolean; timeoutMs?: number; signal?: AbortSignal } = {},
+  opts: { untrusted?: boolean; timeoutMs?: number; signal?: AbortSignal; onStart?: () => Promise<void> } = {},
 ): Promise<BuildOutcome & { log: string }> {
   const home = join(root, 'home');
   const paths = {
@@ -70,7 +70,7 @@ async function build(
     hostEnv: process.env,
     untrusted: opts.untrusted ?? false,
     launcher: async () => ({ launcher: processLauncher }),
-    onStart: async () => undefined,
+    onStart: opts.onStart ?? (async () => undefined),
     onLine: () => undefined,
   };
   const params = {
@@ -90,6 +90,20 @@ function processesWith(needle: string): string[] {
 
 // every process of the step, its ancestors' environments included, searched for the secret
 const HUNT_SERVER_ENV = `for f in /proc/[0-9]*/environ; do if tr '\\0' '\\n' < "$f" 2>/dev/null | grep -q "${'$'}{NEEDLE}"; then echo "FOUND in $f"; fi; done; echo hunted`;
+
+describe('cancel', () => {
+  it('a cancel while the workspace is being made (the step is starting) is not lost: the step never runs', async () => {
+    const cancel = new AbortController();
+    // the engine's cancel arrives while the runner still prepares: checkout, log, launcher, `running` write
+    const outcome = await build(['echo the step ran', 'sleep 385.7'], {
+      signal: cancel.signal,
+      timeoutMs: 20_000,
+      onStart: async () => cancel.abort('cancelled'),
+    });
+    assert.deepEqual([outcome.status, outcome.reason], ['STOPPED', 'cancelled']);
+    assert.doesNotMatch(outcome.log, /the step ran/);
+  });
+});
 
 describe('steps as attackers', () => {
   it('a background process that escapes the group (setsid) neither hangs the step nor outlives it', async () => {
