@@ -14,13 +14,21 @@ function find(dir) {
 }
 
 /**
- * SCI_TEST_CONCURRENCY=N runs N files at once (each in its own process, with its own temp dirs, ports and
- * processes); without it, node's default (one less than the cores: one file at a time here). docs/testing.md
- * says what two at a time gave. The longest files start first, so that none starts last; the spec output keeps
- * this order whatever ends first.
+ * Two files at a time (each in its own process, with its own temp dirs, ports and processes);
+ * SCI_TEST_CONCURRENCY=N runs N (1: one at a time). docs/testing.md says what two at a time gave. The longest
+ * files start first, so that none starts last; the spec output keeps this order whatever ends first.
  */
-const concurrency = process.env.SCI_TEST_CONCURRENCY ? [`--test-concurrency=${process.env.SCI_TEST_CONCURRENCY}`] : [];
-const LONGEST_FIRST = ['test/e2e/containers', 'test/e2e/control', 'test/e2e/', 'test/statemachines/compiler/behaviour'];
+const concurrency = [`--test-concurrency=${process.env.SCI_TEST_CONCURRENCY || 2}`];
+const LONGEST_FIRST = [
+  'test/e2e/containers',
+  'test/e2e/control',
+  'test/e2e/',
+  'test/infra/serverless-ci',
+  'test/dashboard/dashboard',
+  'test/serve/',
+  'test/local/store/dynalite-server',
+  'test/statemachines/compiler/behaviour',
+];
 const rank = (file) => {
   const i = LONGEST_FIRST.findIndex((prefix) => file.startsWith(prefix));
   return i === -1 ? LONGEST_FIRST.length : i;
