@@ -9,6 +9,14 @@ import { fixedClock, startTestTable, type TestTable } from './local-table.ts';
 const NOW = '2026-01-02T03:04:05.000Z';
 const NOW_S = Date.parse(NOW) / 1000;
 
+/** A run of octo/grp created at second `second` of 2026, arriving in `group`. */
+const groupEntrant = (id: string, second: number, group: string) => ({
+  id,
+  repo: 'octo/grp',
+  group,
+  createdAt: `2026-01-01T00:00:0${second}.000Z`,
+});
+
 describe('DynamoRunStore on real dynalite', () => {
   let t: TestTable;
   before(async () => (t = await startTestTable(fixedClock(NOW))));
@@ -186,12 +194,7 @@ describe('DynamoRunStore on real dynalite', () => {
   });
 
   it('a concurrency group item: one holder, one waiting run (the newest), handed over when the holder ends', async () => {
-    const entrant = (id: string, second: number) => ({
-      id,
-      repo: 'octo/grp',
-      group: 'deploy-main',
-      createdAt: `2026-01-01T00:00:0${second}.000Z`,
-    });
+    const entrant = (id: string, second: number) => groupEntrant(id, second, 'deploy-main');
     for (const [id, second] of [
       ['h1', 1],
       ['w2', 2],
@@ -227,12 +230,7 @@ describe('DynamoRunStore on real dynalite', () => {
   });
 
   it('cancel_in_progress: a newer run takes the group from an older holder, never the reverse', async () => {
-    const entrant = (id: string, second: number) => ({
-      id,
-      repo: 'octo/grp',
-      group: 'ship',
-      createdAt: `2026-01-01T00:00:0${second}.000Z`,
-    });
+    const entrant = (id: string, second: number) => groupEntrant(id, second, 'ship');
     await t.store.claimGroup(entrant('c1', 1), 'free');
     await t.store.waitInGroup(entrant('c2', 2), 'c1');
     assert.deepEqual(await t.store.claimGroup(entrant('c3', 3), 'newer'), { claimed: true, displaced: ['c1', 'c2'] });
