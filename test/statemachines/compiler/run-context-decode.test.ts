@@ -19,7 +19,9 @@ test('decodes 300 random values (any Unicode, quotes, $(...), backslashes, newli
     DECODE_FUNCTION,
     ...values.map((v) => `sci_b64 V ${Buffer.from(v).toString('base64')}; printf '%s\\0' "$V"`),
   ].join('\n');
-  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', script], { env: { PATH: process.env.PATH, LC_ALL: 'C' } });
+  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', script], {
+    env: { PATH: process.env.PATH, LC_ALL: 'C' },
+  });
   assert.equal(r.status, 0, r.stderr.toString());
   assert.deepEqual(r.stdout.toString('utf8').split('\0').slice(0, -1), values);
 });
