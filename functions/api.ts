@@ -107,10 +107,17 @@ export async function handler(event: APIGatewayProxyEventV2, context: Context): 
     store: runStore(),
     executions: executions(),
     tokens: taskTokens(),
-    statuses: statuses(),
+    // made on first use, as the queue below: only the cancel of a run waiting in its group posts a status
+    get statuses() {
+      return statuses();
+    },
     clock: { now: () => new Date() },
-    // a cancelled run that held its concurrency group without starting hands it on: the next run starts here
-    queue: { ...dispatchDeps(), startUrl: dispatchDeps().runUrl },
+    // a cancelled run that held its concurrency group without starting hands it on: the next run starts
+    // here. Made on first use: approvals, redrives and most cancels start nothing.
+    get queue() {
+      const dispatch = dispatchDeps();
+      return { ...dispatch, startUrl: dispatch.runUrl };
+    },
   };
   const step = /^\/runs\/([^/]+)\/steps\/([^/]+)\/(approve|reject)$/.exec(path);
   const stop = /^\/runs\/([^/]+)\/cancel$/.exec(path);
