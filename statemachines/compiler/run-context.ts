@@ -52,18 +52,22 @@ export function runVariables(pipeline: Pipeline): Array<[string, string]> {
 }
 
 /**
- * Decodes base64 `$2` into variable `$1` in bash itself, with no process: `"$(echo …|base64 -d)"`
- * cost three forks and an exec per value, about 0.28 s of CPU per step for the eleven run values
- * (docs/benchmarks.md). The decoded bytes only pass through `printf -v` as `\xHH` escapes, so no
- * value is parsed as shell, and no command in it fails (a build may run under `set -e`). It holds no backslash (asl-validator refuses an escaped one in an
- * intrinsic's string): `printf %q "a b"` gives `a\ b`, whose second character is one.
+ * Defines `sci_b64 NAME BASE64`, which sets variable NAME to the decoded text. Under bash (buildspecs
+ * ask for it; an image may not have it) the decoding is bash itself, with no process:
+ * `"$(echo …|base64 -d)"` cost three forks and an exec per value, about 0.28 s of CPU per step for
+ * the eleven run values (docs/benchmarks.md). The decoded bytes only pass through `printf -v` as
+ * `\xHH` escapes, so no value is parsed as shell, and no command in it fails (a build may run under
+ * `set -e`). It is defined through `eval '…'` so that a POSIX sh, which cannot parse it, never reads
+ * it, and falls back to `base64 -d`. The text holds no backslash (asl-validator refuses an escaped
+ * one in an intrinsic's string): `printf %q "a b"` gives `a\ b`, whose second character is one.
  */
 export const DECODE_FUNCTION =
-  'sci_b64() { local s=${2-} a=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/ o= c v h i b=0 n=0 e;' +
+  'if [ -n "${BASH_VERSION-}" ]; then eval \'sci_b64() { local s=${2-} a=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/ o= c v h i b=0 n=0 e;' +
   ' printf -v e %q "a b"; e=${e:1:1};' +
   ' for ((i=0;i<${#s};i++)); do c=${s:i:1}; [[ $c == = ]] && break; v=${a%%"$c"*};' +
   ' b=$(((b<<6|${#v})&65535)); n=$((n+6)); if ((n>=8)); then n=$((n-8)); printf -v h %02x $((b>>n&255)); o+=${e}x$h; fi;' +
-  ' done; printf -v "$1" %b "$o"; }';
+  ' done; printf -v "$1" %b "$o"; }\';' +
+  ' else sci_b64() { sci_v=$(echo "${2-}" | base64 -d); eval "$1"\'="$sci_v"\'; }; fi';
 
 /** `text` as a string literal of an intrinsic function, where `'`, `{`, `}` and `\` are escaped. */
 function intrinsicLiteral(text: string): string {
@@ -74,7 +78,7 @@ function intrinsicLiteral(text: string): string {
 function exportText(pipeline: Pipeline): string {
   const vars = runVariables(pipeline);
   const decodes = vars.map(([name]) => `sci_b64 ${name} {}; `).join('');
-  const text = `${intrinsicLiteral(`${DECODE_FUNCTION}; `)}${decodes}export ${vars.map(([name]) => name).join(' ')}; unset -f sci_b64`;
+  const text = `${intrinsicLiteral(`${DECODE_FUNCTION}; `)}${decodes}export ${vars.map(([name]) => name).join(' ')}; unset -f sci_b64; unset sci_v`;
   return `States.Format('${text}', ${vars.map(([, value]) => `States.Base64Encode(${value})`).join(', ')})`;
 }
 
