@@ -67,6 +67,7 @@ export class SharedEnding {
   private timedOut?: string;
   private failed?: string;
   private written?: string;
+  private lost?: string;
   private route?: ChoiceState;
   private readonly groups = new Map<string, Group[]>();
 
@@ -91,11 +92,18 @@ export class SharedEnding {
     return this.timedOut;
   }
 
+  /** Where a lost write goes (the run was cancelled), with the step's key at `$.end.k`. */
+  settled(): string {
+    this.write();
+    return this.lost!;
+  }
+
   /** The shared end write, entered with `$.end = { k, s, r, c }`. */
   write(): string {
     if (this.written) return this.written;
     this.written = this.scope.names.claim('ending', 'write');
     const settled = this.scope.names.claim('ending', 'settled');
+    this.lost = settled;
     const routeName = this.scope.names.claim('ending', 'route');
     this.route = { Type: 'Choice', Choices: [] };
     const sk: Json = { 'S.$': `States.Format('${formatEscape(STEP_PREFIX)}{}', ${ENDING}.k)` };

@@ -277,14 +277,26 @@ steps:
   it('gives every build its step instance key and display name', async () => {
     const pipeline = compile(`
 steps:
+  lint: { run: make lint }
   test: { matrix: { node: [20, 22] }, run: make test }
 `);
-    const seen: Array<[string, string | undefined, string | undefined]> = [];
+    // A step named by its key gets SCI_STEP from the run context's text, under bash and a POSIX sh alike.
+    const seen: Array<[string, string | undefined, string | undefined, string, string]> = [];
     await execute(pipeline.definition, runInput(), pipeline.steps, {
-      build: async (c) => void seen.push([c.key, envOf(c).SCI_STEP_KEY, envOf(c).SCI_STEP]),
+      build: async (c) => {
+        const spec = parse(c.input.BuildspecOverride as string) as { phases: { build: { commands: string[] } } };
+        const [context] = spec.phases.build.commands;
+        const named = (shell: string) =>
+          spawnSync(shell, ['-euc', `${context}\nprintf %s "$SCI_STEP"`], {
+            env: { PATH: process.env.PATH, ...envOf(c) },
+          }).stdout.toString();
+        seen.push([c.key, envOf(c).SCI_STEP_KEY, envOf(c).SCI_STEP, named('bash'), named('dash')]);
+      },
     });
-    assert.deepEqual(seen.sort(), pipeline.steps.map((s) => [s.key, s.key, s.name]).sort());
-    assert.equal(new Set(seen.map(([, key]) => key)).size, 2);
+    // Only a matrix cell, whose name is not its key, has a variable of its own.
+    const own = (s: { key: string; name: string }) => (s.name === s.key ? undefined : s.name);
+    assert.deepEqual(seen.sort(), pipeline.steps.map((s) => [s.key, s.key, own(s), s.name, s.name]).sort());
+    assert.equal(new Set(seen.map(([, key]) => key)).size, 3);
   });
 
   it('records a build CodeBuild timed out as failed with reason "timed out", another failure with its error', async () => {
