@@ -517,3 +517,46 @@ steps:
     );
   });
 });
+
+describe('a run cancelled while a step runs', () => {
+  // The store's cancel marks every step not ended yet `cancelled`; the step's status write then
+  // finds it so, and the step counts as cancelled in the state: nothing after it runs.
+  const shapes: Array<[string, string, string[]]> = [
+    [
+      'a chain, whose steps share their end write',
+      'a: { run: a }\n  b: { needs: [a], run: b }\n  c: { needs: [b], run: c }\n  d: { needs: [c], run: d }',
+      ['b', 'c', 'd'],
+    ],
+    [
+      'a step alone in its branch, with its own end write',
+      'a: { run: a }\n  b: { needs: [a], run: b }\n  x: { needs: [a], run: x }\n  c: { needs: [b, x], run: c }',
+      ['b', 'c'],
+    ],
+  ];
+  for (const [shape, steps, cancelled] of shapes) {
+    for (const fails of [false, true]) {
+      it(`${shape}: b ${fails ? 'fails' : 'succeeds'} after the cancel`, async () => {
+        const pipeline = compile(`steps:\n  ${steps}\n`);
+        const items = new Map<string, Record<string, unknown>>();
+        const built: string[] = [];
+        const out = await execute(
+          pipeline.definition,
+          runInput(),
+          pipeline.steps,
+          {
+            build: async ({ key }) => {
+              built.push(key);
+              if (key !== 'b') return;
+              for (const k of cancelled) items.get(`RUN#r1|STEP#${k}`)!.status = { S: 'cancelled' };
+              if (fails) throw new Error('exit 1');
+            },
+          },
+          { precreate: true, items: items as never },
+        );
+        assert.ok(!built.includes('c'), `built ${built.join(', ')}`);
+        for (const k of cancelled) assert.equal(status(out, k).status, 'cancelled', k);
+        assert.equal(status(out, 'a').status, 'succeeded');
+      });
+    }
+  }
+});
