@@ -13,6 +13,8 @@ import { planSteps } from '../statemachines/pipeline/plan.ts';
 import type { StepInstance } from '../statemachines/pipeline/model.ts';
 import { execute, runInput } from '../test/statemachines/compiler/harness.ts';
 import {
+  chainDag as chain,
+  compactYaml,
   criticalPath,
   dagYaml,
   layeredDag as layered,
@@ -65,29 +67,6 @@ function build(steps: RandomStep[], layout: Layout, enforceLimits = true): Compi
   const r = compileLayout(parsed.value, planned.value, layout(planned.value), undefined, { enforceLimits });
   if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
   return r.value;
-}
-
-/** A chain: each step needs the one before. */
-function chain(n: number): RandomStep[] {
-  return Array.from({ length: n }, (_, i) => step(`s${i}`, i === 0 ? [] : [`s${i - 1}`]));
-}
-
-/**
- * The pipeline file of `steps` in flow style: the same pipeline as `dagYaml`, small enough that
- * 5,000 steps stay under the 256 KB limit on pipeline files.
- */
-function compactYaml(steps: RandomStep[]): string {
-  const lines = ['name: random', 'defaults: { image: "node:22", timeout: 5m }', 'steps:'];
-  for (const s of steps) {
-    const fields = [
-      ...(s.needs.length > 0 ? [`needs: [${s.needs.join(', ')}]`] : []),
-      ...(s.cond !== 'default' ? [`if: ${s.cond}`] : []),
-      ...(s.allowFailure ? ['allow_failure: true'] : []),
-      `run: echo ${s.name}`,
-    ];
-    lines.push(`  ${s.name}: { ${fields.join(', ')} }`);
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 /**
