@@ -22,6 +22,37 @@ const REQUIRE_BANNER =
   'const require = __sciCreateRequire(import.meta.url);';
 
 /**
+ * Imports of aws-local-stepfunctions that a local run never uses: its validator (the engine passes
+ * `noValidate`, the compiler's output being validated by the tests) and its AWS Lambda client (every Task
+ * has a local handler). Bundled, they would be parsed and evaluated at every `sci run` (ajv alone is
+ * 63 modules); in their place, each is loaded from node_modules (where the package resolves it) on first use.
+ */
+const LAZY_IN_LOCAL_SFN = {
+  // Node hands an ES module importing CommonJS its module.exports as the default export
+  'asl-validator': 'export default (...args) => load()(...args);',
+  '@aws-sdk/client-lambda': [
+    'export class LambdaClient { constructor(config) { return new (load().LambdaClient)(config); } }',
+    'export class InvokeCommand { constructor(input) { return new (load().InvokeCommand)(input); } }',
+  ].join('\n'),
+  '@aws-sdk/credential-providers':
+    'export const fromCognitoIdentityPool = (...args) => load().fromCognitoIdentityPool(...args);',
+};
+
+/** The module standing for `name` in aws-local-stepfunctions: `load()` requires it the first time it is called. */
+function lazyModule(name) {
+  return [
+    "import { createRequire } from 'node:module';",
+    'let loaded;',
+    'const load = () => {',
+    "  const fromBundle = createRequire(import.meta.url).resolve('aws-local-stepfunctions');",
+    `  loaded ??= createRequire(fromBundle)(${JSON.stringify(name)});`,
+    '  return loaded;',
+    '};',
+    LAZY_IN_LOCAL_SFN[name],
+  ].join('\n');
+}
+
+/**
  * Writes the bundle to `dir` and returns the file to run with node. The packages of EXTERNAL are resolved
  * from the repository's node_modules (through a link unless `dir` is inside the repository), and every
  * `import.meta.url` of our sources keeps naming its source file, so files found next to the sources
@@ -59,6 +90,22 @@ export async function bundleCliWithInputs(dir, { link = true } = {}) {
     outExtension: { '.js': '.mjs' },
     logLevel: 'warning',
     plugins: [
+      {
+        name: 'lazy-in-local-sfn',
+        setup(b) {
+          const names = Object.keys(LAZY_IN_LOCAL_SFN).map((n) => n.replace(/[/.-]/g, '\\$&'));
+          b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, ({ path, importer }) =>
+            importer.includes('/node_modules/aws-local-stepfunctions/')
+              ? { path, namespace: 'lazy-in-local-sfn' }
+              : undefined,
+          );
+          b.onLoad({ filter: /.*/, namespace: 'lazy-in-local-sfn' }, ({ path }) => ({
+            contents: lazyModule(path),
+            resolveDir: root,
+            loader: 'js',
+          }));
+        },
+      },
       {
         name: 'source-import-meta-url',
         setup(b) {
