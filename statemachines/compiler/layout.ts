@@ -5,6 +5,7 @@
 import type { Json, State, StateMachine } from '../asl/types.ts';
 import type { Block } from './dag.ts';
 import { emitStep } from './step.ts';
+import { openScope } from './ending.ts';
 import { CONTEXT } from './run-context.ts';
 import { stateEntry, type Entry, type Scope } from './scope.ts';
 
@@ -46,6 +47,7 @@ function parallelEntry(scope: Scope, blocks: Block[], next: Entry, states: Recor
       blocks,
       blocks.map((b) => {
         const own: Record<string, State> = {};
+        openScope(own, b);
         return { start: emitBlock(scope, b, stateEntry(END), own).name(), states: own };
       }),
       next.name(),
@@ -103,6 +105,7 @@ export function parallelSelector(branches: number): Record<string, Json> {
 
 /** Emits `block` into `states` before `next` (null: the end of the branch, see `closeBranch`); returns its entry state. */
 export function emitInline(scope: Scope, block: Block, next: string | null, states: Record<string, State>): string {
+  openScope(states, block);
   return emitBlock(scope, block, stateEntry(next ?? END), states).name();
 }
 
