@@ -1,10 +1,10 @@
 // Bundles the CLI once per test run, so that the hundreds of `sci` processes the end-to-end tests start
 // load plain JavaScript instead of transforming TypeScript through tsx each time (about 3 times less CPU
 // per process). The product still runs through bin/sci.js; test/cli/help.test.ts keeps running that.
-import { readFile, symlink } from 'node:fs/promises';
+import { symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { sourcePaths } from './source-paths.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 /** The name esbuild gives the generated entry (no such file exists). */
@@ -43,20 +43,7 @@ export async function bundleCliWithInputs(dir, { link = true } = {}) {
     entryNames: 'sci',
     outExtension: { '.js': '.mjs' },
     logLevel: 'warning',
-    plugins: [
-      {
-        name: 'source-import-meta-url',
-        setup(b) {
-          b.onLoad({ filter: /\.ts$/ }, async ({ path }) => ({
-            contents: (await readFile(path, 'utf8')).replaceAll(
-              'import.meta.url',
-              JSON.stringify(pathToFileURL(path).href),
-            ),
-            loader: 'ts',
-          }));
-        },
-      },
-    ],
+    plugins: [sourcePaths],
   });
   if (link) await symlink(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
   const inputs = Object.keys(result.metafile.inputs).filter((path) => path !== ENTRY_NAME);

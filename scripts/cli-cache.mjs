@@ -6,7 +6,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 /** Files that shape the bundle without being part of it. */
-const BUILD_FILES = ['scripts/bundle-cli.mjs', 'tsconfig.json'];
+const BUILD_FILES = ['scripts/bundle-cli.mjs', 'scripts/source-paths.mjs', 'tsconfig.json'];
 /** Where the CLI's sources are: stamped before a build, so that an edit during it is seen at the next start. */
 const SOURCE_DIRS = ['src', 'local', 'statemachines'];
 /** Bundles superseded this long ago are removed (a long-running `sci serve` may still load chunks of its own). */
