@@ -213,7 +213,43 @@ export async function startGroupHolder(deps: QueueDeps, repo: string, group: str
   return undefined;
 }
 
-/** Every group with a run still queued starts its holder if it has not started (after a restart of `sci serve`). */
+/**
+ * How long a run may wait outside its group's slot before it counts as left there: its dispatcher
+ * may still be between marking it waiting and taking the waiting place (enterGroup), a moment.
+ */
+export const LEFT_WAITING_GRACE_MS = 60_000;
+
+/**
+ * Cancels the runs of `group` left waiting outside its slot, older than the run that holds the slot's
+ * newest place. Such a run was replaced: its replacer's dispatcher died between taking the waiting
+ * place and cancelling it (enterGroup), so nothing else would ever end it. Returns their ids.
+ */
+export async function cancelLeftWaiting(deps: EndDeps, repo: string, group: string): Promise<string[]> {
+  const slot = await deps.store.readGroup(repo, group);
+  const newest = slot.waiting ?? slot.holder;
+  const newestKey = slot.waitingKey ?? slot.holderKey;
+  if (!newest || !newestKey) return [];
+  const now = deps.clock.now().getTime();
+  const cancelled: string[] = [];
+  for (const run of await deps.store.listActiveRuns()) {
+    const left =
+      run.repo === repo &&
+      run.concurrencyGroup === group &&
+      isWaiting(run) &&
+      run.id !== slot.holder &&
+      run.id !== slot.waiting &&
+      newestFirstSk(run.createdAt, run.id) < newestKey &&
+      now - Date.parse(run.createdAt) >= LEFT_WAITING_GRACE_MS;
+    if (left && (await cancelQueuedRun(deps, run, `replaced by run ${newest} in concurrency group ${group}`)))
+      cancelled.push(run.id);
+  }
+  return cancelled;
+}
+
+/**
+ * Every group with a run still queued starts its holder if it has not started, and cancels the runs
+ * left waiting outside it (after a restart of `sci serve`, and periodically while it serves).
+ */
 export async function resumeQueues(deps: QueueDeps): Promise<string[]> {
   const groups = new Map<string, { repo: string; group: string }>();
   for (const run of await deps.store.listActiveRuns()) {
@@ -222,6 +258,7 @@ export async function resumeQueues(deps: QueueDeps): Promise<string[]> {
   }
   const started: string[] = [];
   for (const { repo, group } of groups.values()) {
+    await cancelLeftWaiting(deps, repo, group);
     const id = await startGroupHolder(deps, repo, group);
     if (id) started.push(id);
   }

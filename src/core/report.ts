@@ -16,7 +16,7 @@ import type {
   StepRecord,
 } from './ports.ts';
 import { redriveSplit } from './control.ts';
-import { startGroupHolder } from './concurrency.ts';
+import { cancelLeftWaiting, startGroupHolder } from './concurrency.ts';
 import { isChildRun, settleChildRuns } from './child-runs.ts';
 import { UNSETTLED_STEP_STATUSES } from '../../statemachines/lifecycle.ts';
 
@@ -125,10 +125,11 @@ export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatu
     });
     await deps.startFollowers(final.run);
   }
-  // The run's end handed its group to the waiting run (in the store); whoever records an end (any Lambda, any process) starts it.
-  const next = final.run.concurrencyGroup
-    ? await startGroupHolder(deps, final.run.repo, final.run.concurrencyGroup)
-    : undefined;
+  // The run's end handed its group to the waiting run (in the store); whoever records an end (any Lambda, any process) starts it,
+  // and ends what a dispatcher that died left waiting outside the group.
+  const group = final.run.concurrencyGroup;
+  const next = group ? await startGroupHolder(deps, final.run.repo, group) : undefined;
+  if (group) await cancelLeftWaiting(deps, final.run.repo, group);
   return `run ${runId} ${endStatus}${next ? `; started run ${next}, which waited for it` : ''}`;
 }
 

@@ -11,6 +11,7 @@ import type { LocalSession } from '../../local/session.ts';
 import type { ContainerMode } from '../../local/containers/engine.ts';
 import { readGitFacts } from '../../local/git-facts.ts';
 import { localRuntime, type CoreCalls } from '../../local/runtime.ts';
+import { reapAbandoned } from '../../local/engine/recovery.ts';
 import { LoggedStatuses } from '../../local/status-log.ts';
 import { resumeQueues } from '../core/concurrency.ts';
 import type { PipelineSource } from '../core/ports.ts';
@@ -40,6 +41,11 @@ export interface ServeOptions {
   parallel?: number;
   /** Steps in containers (`--no-containers`: `none`). @default SCI_CONTAINER, else the first engine that answers */
   containers?: ContainerMode;
+  /**
+   * How often crash recovery runs while serving: a run whose `sci run` was killed is ended as
+   * abandoned, and a run its group was handed to starts. @default 5000
+   */
+  recoverEveryMs?: number;
   /** The core use cases the app calls (a test counts the calls). @default the real ones */
   core?: Partial<CoreCalls & { dispatchDelivery: typeof dispatchDelivery }>;
 }
@@ -54,7 +60,7 @@ export interface ServeApp {
   undispatched(): number;
   /** Where those deliveries wait: the next `sci serve` dispatches what a stopped one left there. */
   spool: string;
-  /** Ends the helper git process (it ends by itself when this process exits). */
+  /** Stops crash recovery and ends the helper git process (it ends by itself when this process exits). */
   close(): void;
 }
 
@@ -88,9 +94,27 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
     ...(o.untrustedPolicy ? { untrustedPolicy: o.untrustedPolicy } : {}),
     ...(o.core ? { core: o.core } : {}),
   });
-  // runs that waited in a concurrency queue when the last `sci serve` stopped start now, if their turn came
-  for (const runId of await resumeQueues(runtime.report))
-    o.log(`run ${runId} started: its concurrency group had nothing in progress`);
+  // runs that waited in a concurrency queue when the last `sci serve` stopped start now, if their turn came;
+  // later, a `sci run` holding a group may be killed while this serves: nothing else would start the next run
+  const resume = async () => {
+    for (const runId of await resumeQueues(runtime.report))
+      o.log(`run ${runId} started: its concurrency group had nothing in progress`);
+  };
+  await resume();
+  let recovering = false;
+  let closed = false;
+  const recovery = setInterval(() => {
+    if (recovering) return;
+    recovering = true;
+    reapAbandoned(o.session.store, o.session.table, o.session.home)
+      .then(resume)
+      // a recovery the store's closing interrupted is no failure
+      .catch((error: unknown) => closed || failed('crash recovery')(undefined, error))
+      .finally(() => {
+        recovering = false;
+      });
+  }, o.recoverEveryMs ?? 5000);
+  recovery.unref();
   const deliveryDeps: DeliveryDeps = { ...runtime.dispatch, repos: new GitRepository(o.repoDir, source) };
   const handle = o.core?.dispatchDelivery ?? dispatchDelivery;
   const spool = new DeliverySpool(join(o.session.home, 'deliveries'));
@@ -133,7 +157,11 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
   };
   return {
     repo,
-    close: () => commits.close(),
+    close: () => {
+      closed = true;
+      clearInterval(recovery);
+      commits.close();
+    },
     undispatched: () => deliveries.size,
     spool: spool.dir,
     drained: async () => {

@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { testPodman, type TestPodman } from '../local/containers/test-podman.ts';
-import { collect, runsOf, sandbox, sci, sciAsync, startSci, step, type RunJson } from './helpers.ts';
+import { collect, runsOf, sandbox, sci, sciAsync, startSci, step, waitForRun, type RunJson } from './helpers.ts';
 
 const podman = await testPodman();
 const skip = typeof podman === 'string' ? podman : false;
@@ -113,6 +113,11 @@ test('a timeout stops the container and leaves none behind; a missing image fail
 async function startLong() {
   const child = startSci(box, 'run', 'long');
   const done = collect(child);
+  // the store says the step runs (cheap reads) before podman is asked (a process per look) for its container
+  await waitForRun(
+    box,
+    (r) => r.pipeline === 'long' && r.steps.some((s) => s.name === 'long' && s.status === 'running'),
+  );
   let names: string[] = [];
   for (const deadline = Date.now() + 120_000; names.length === 0 && Date.now() < deadline; await sleep(200)) {
     names = pm.podman('ps', '--format', '{{.Names}}', '--filter', 'label=sci.step=long').split('\n').filter(Boolean);

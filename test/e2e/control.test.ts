@@ -99,7 +99,7 @@ test('sci cancel from another process stops the run and kills its processes', as
   assert.deepEqual(processesMatching(box, 'sleep 38'), []);
 });
 
-test('a run waiting in its concurrency group: sci cancel ends it at once with its status; behind a holder killed with SIGKILL it starts once crash recovery ends that run', async (t) => {
+test('a run waiting in its concurrency group: sci cancel ends it at once with its status; behind a holder killed with SIGKILL its own sci run ends that run and starts it, with no other command', async (t) => {
   t.after(() => {
     for (const line of processesMatching(box, 'sleep 384.5')) spawnSync('kill', ['-9', line.trim().split(/\s+/)[0]!]);
   });
@@ -124,13 +124,20 @@ test('a run waiting in its concurrency group: sci cancel ends it at once with it
     runsOf(gaveUp.stdout).map((r) => [r.id, r.status]),
     [[cancelledWaiter.id, 'cancelled']],
   );
-  // the holder's process is killed: the next command finds its run abandoned, whose end hands the
-  // group to the waiting run, and that run's own sci run (still waiting for it) starts it
+  // the holder's process is killed: the waiting run's own sci run, with no other command run, finds
+  // the holder abandoned (crash recovery ends it and its step), whose end hands it the group, and starts it
   const second = collect(startSci(box, 'run', 'grouped', '--json'));
   const waiter = await waitingRun(cancelledWaiter.id);
+  const pidsOf = () => processesMatching(box, 'sleep 384.5').map((line) => line.trim().split(/\s+/)[0]);
+  const holderSteps = pidsOf();
+  assert.equal(holderSteps.length, 1);
   holding.kill('SIGKILL');
   await held;
-  assert.equal((await sciAsync(box, 'runs')).code, 0);
+  for (const deadline = Date.now() + 60_000; ; await sleep(250)) {
+    const now = pidsOf();
+    if (now.length === 1 && now[0] !== holderSteps[0]) break;
+    assert.ok(Date.now() < deadline, `the waiting run did not start by itself: ${now.join(' ')}`);
+  }
   const started = await waitForRun(
     box,
     (r) => r.id === waiter.id && r.steps.some((s) => s.name === 'hold' && s.status === 'running'),

@@ -18,7 +18,7 @@ import { dispatchDelivery, type DeliveryDeps } from '../../src/github/dispatch-d
 import { slimPayload } from '../../src/github/slim-payload.ts';
 import type { QueuedDelivery, RunRecord } from '../../src/core/ports.ts';
 import { onExecutionStatus, type ReportDeps } from '../../src/core/report.ts';
-import { resumeQueues } from '../../src/core/concurrency.ts';
+import { cancelLeftWaiting, resumeQueues } from '../../src/core/concurrency.ts';
 import { closeSharedTables, freshStore } from '../store/local-table.ts';
 import { fixedRepos, recordingStatuses, REPO_FILES } from '../core/fixtures.ts';
 import { examples } from './helpers.ts';
@@ -414,6 +414,58 @@ describe('dispatcher', () => {
     );
     assert.deepEqual(await resumeQueues({ ...reporter(d) }), [waiting!.id]);
     assert.equal((await store.getRun(waiting!.id))!.run.status, 'running');
+  });
+
+  test("a run its replacer's dispatcher left waiting (it died between taking the place and the cancel) is cancelled by the next end in the group, or when the queues resume", async () => {
+    for (const endBy of ['report', 'resume'] as const) {
+      const { d, store, statuses } = await deps(QUEUE_FILES);
+      for (const [i, id] of ['first', 'second'].entries()) {
+        d.clock = { now: () => new Date(`2026-11-27T04:0${i}:00Z`) };
+        await dispatchDelivery(d, delivery('push', pushToMaster(), id));
+      }
+      // the third arrival's dispatcher dies right after it took the waiting place from the second
+      const dying = Object.create(store) as typeof store;
+      dying.waitInGroup = async (...args) => {
+        await store.waitInGroup(...args);
+        throw new Error('dispatcher killed');
+      };
+      d.clock = { now: () => new Date('2026-11-27T04:02:00Z') };
+      await dispatchDelivery({ ...d, store: dying }, delivery('push', pushToMaster(), 'third')).catch(() => undefined);
+      const [first, second, third] = (await store.listRuns({ pipeline: 'ci' })).reverse() as [
+        RunRecord,
+        RunRecord,
+        RunRecord,
+      ];
+      assert.deepEqual([first.status, second.status, third.status], ['running', 'queued', 'queued']);
+      assert.equal((await store.readGroup(first.repo, 'ci-master')).waiting, third.id, 'the second is left outside');
+      const later = { ...reporter(d), clock: { now: () => new Date('2026-11-27T04:05:00Z') } };
+      if (endBy === 'report') {
+        const ended = { executionArn: first.executionArn!, name: first.id, status: 'SUCCEEDED' };
+        assert.match(await onExecutionStatus(later, ended), new RegExp(`started run ${third.id}`));
+      } else assert.deepEqual(await resumeQueues(later), []);
+      const left = (await store.getRun(second.id))!.run;
+      assert.equal(left.status, 'cancelled', endBy);
+      assert.match(left.reason!, new RegExp(`^replaced by run ${third.id} in concurrency group ci-master`));
+      assert.equal(statuses.statuses.filter((s) => s.state === 'error').length, 1, 'its end is on the commit');
+      assert.equal((await store.getRun(third.id))!.run.status, endBy === 'report' ? 'running' : 'queued');
+    }
+  });
+
+  test('a run marked waiting moments ago is not taken for one left outside its group', async () => {
+    const { d, store } = await deps(QUEUE_FILES);
+    for (const [i, id] of ['first', 'second', 'third'].entries()) {
+      d.clock = { now: () => new Date(`2026-11-27T04:0${i}:00Z`) };
+      await dispatchDelivery(d, delivery('push', pushToMaster(), id));
+    }
+    const [first, , third] = (await store.listRuns({ pipeline: 'ci' })).reverse() as [RunRecord, RunRecord, RunRecord];
+    // an older arrival between marking itself waiting and taking the place: within the grace it is left alone
+    const late = { ...third, id: `${third.id}-early`, createdAt: '2026-11-27T04:01:30.000Z' };
+    await store.createRun(late, []);
+    await store.markWaiting(late.id, first.id);
+    const soon = { ...reporter(d), clock: { now: () => new Date('2026-11-27T04:02:10Z') } };
+    assert.deepEqual(await cancelLeftWaiting(soon, first.repo, 'ci-master'), []);
+    const later = { ...reporter(d), clock: { now: () => new Date('2026-11-27T04:03:00Z') } };
+    assert.deepEqual(await cancelLeftWaiting(later, first.repo, 'ci-master'), [late.id]);
   });
 
   test('a tag push calls the deploy pipeline: its version ARN goes into run.callees', async () => {

@@ -7,7 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import { createServeServer, listen } from '../../src/serve/http.ts';
 import { createServeApp, type ServeApp } from '../../src/serve/serve-app.ts';
 import { GitSource } from '../../src/source/git-source.ts';
 import { postPush, TEST_SECRET } from '../github/helpers.ts';
+import { SCI } from '../sci-cli.ts';
 
 /** `build` runs until the file `gate` exists: the test, not a sleep, says when a run may end. */
 const pipelines = (cancel: boolean, gate: string) => ({
@@ -56,7 +57,7 @@ after(() => {
 });
 
 /** A clone with `commits` commits of the same pipelines, served with the core calls counted. */
-async function serve(files: Record<string, string>, commits: number): Promise<Served> {
+async function serve(files: Record<string, string>, commits: number, recoverEveryMs?: number): Promise<Served> {
   const root = mkdtempSync(join(tmpdir(), 'sci-lifecycle-'));
   roots.push(root);
   const repo = join(root, 'repo');
@@ -74,7 +75,7 @@ async function serve(files: Record<string, string>, commits: number): Promise<Se
   process.env.SCI_HOME = join(root, 'home');
   const session = await openSession(repo);
   const calls = { dispatchDelivery: 0, report: 0 };
-  const app = await open(repo, session, calls);
+  const app = await open(repo, session, calls, recoverEveryMs);
   const server = createServeServer(app.handlers);
   const base = `http://127.0.0.1:${await listen(server, 0)}`;
   const close = async () => {
@@ -86,9 +87,16 @@ async function serve(files: Record<string, string>, commits: number): Promise<Se
   return { repo, shas, session, app, server, base, calls, close };
 }
 
-function open(repo: string, session: LocalSession, calls: Served['calls']): Promise<ServeApp> {
+/** Served with crash recovery every `recoverEveryMs`: by default never within a test, so only a restart resumes a queue. */
+function open(
+  repo: string,
+  session: LocalSession,
+  calls: Served['calls'],
+  recoverEveryMs = 3_600_000,
+): Promise<ServeApp> {
   return createServeApp({
     repoDir: repo,
+    recoverEveryMs,
     secret: TEST_SECRET,
     session,
     source: new GitSource(repo),
@@ -231,5 +239,38 @@ describe('sci serve: a concurrency group without cancel_in_progress queues', () 
     } finally {
       writeFileSync(gate, '');
     }
+  });
+});
+
+describe('sci serve: crash recovery while it serves', () => {
+  let s: Served;
+  const gate = join(gates, 'recover');
+  before(async () => {
+    s = await serve(pipelines(false, gate), 1, 200);
+  });
+  after(async () => {
+    writeFileSync(gate, '');
+    await s.close();
+  });
+
+  test('a delivery waiting behind a sci run that is killed starts with no other command or delivery', async () => {
+    const holder = spawn(process.execPath, [SCI, 'run', 'ci', '--json', '--no-containers'], {
+      cwd: s.repo,
+      env: { ...process.env },
+      stdio: 'ignore',
+    });
+    const gone = new Promise((resolve) => holder.on('close', resolve));
+    await until('the sci run builds', running(s, 0));
+    await push(s, s.shas[0]!, 'behind-a-sci-run');
+    await until('the delivery waits', async () => (await runsOf(s, 'ci'))[1]?.waitingFor !== undefined);
+    holder.kill('SIGKILL');
+    await gone;
+    // this app's crash recovery ends the killed process's run, whose end hands the group on, and starts the next
+    await until('the waiting run builds', running(s, 1));
+    const [killed] = await runsOf(s, 'ci');
+    assert.deepEqual([killed!.status, killed!.reason], ['failed', 'abandoned']);
+    writeFileSync(gate, '');
+    await until('it succeeds', async () => (await runsOf(s, 'ci'))[1]?.status === 'succeeded');
+    assert.equal(s.calls.dispatchDelivery, 1);
   });
 });

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { stepLogFile } from '../../../local/home.ts';
 import type { ContainerMode } from '../../../local/containers/engine.ts';
+import { reapAbandoned } from '../../../local/engine/recovery.ts';
 import { newRunId } from '../../../local/engine/ulid.ts';
 import type { GitFacts } from '../../../local/git-facts.ts';
 import { localRuntime } from '../../../local/runtime.ts';
@@ -133,10 +134,14 @@ export async function report(
   return ended;
 }
 
+/** How often a `sci run` whose runs wait in their group looks for a holder whose process is gone. */
+const REAP_WHILE_WAITING_MS = 1000;
+
 /**
  * Waits for runs that waited in a concurrency group: whoever ends the group's run in progress starts
- * them, maybe another `sci` process (then they run there). A run the group was handed to without a
- * start (its holder's process was killed, and crash recovery ended that run) starts here.
+ * them, maybe another `sci` process (then they run there). While they wait this process is the one
+ * sure to be alive, so it runs crash recovery itself: a holder whose `sci run` was killed is ended as
+ * abandoned, which hands the group on, and the run the group was handed to starts here.
  */
 async function untilEnded(
   session: LocalSession,
@@ -144,16 +149,23 @@ async function untilEnded(
   settled: () => Promise<void>,
   queue: QueueDeps,
 ): Promise<void> {
+  let reapedAt = 0;
   for (;;) {
     await settled();
     const runs = await Promise.all(runIds.map((id) => session.store.getRun(id)));
     if (runs.every((r) => r === undefined || isTerminalRun(r.run.status))) return;
-    for (const found of runs) {
-      const run = found?.run;
-      if (run?.status === 'queued' && run.concurrencyGroup) {
-        const { holder } = await session.store.readGroup(run.repo, run.concurrencyGroup);
-        if (holder === run.id) await startGroupHolder(queue, run.repo, run.concurrencyGroup);
-      }
+    const queued = runs.flatMap((found) =>
+      found?.run.status === 'queued' && found.run.concurrencyGroup
+        ? [{ run: found.run, group: found.run.concurrencyGroup }]
+        : [],
+    );
+    if (queued.length > 0 && Date.now() - reapedAt >= REAP_WHILE_WAITING_MS) {
+      reapedAt = Date.now();
+      await reapAbandoned(session.store, session.table, session.home);
+    }
+    for (const { run, group } of queued) {
+      const { holder } = await session.store.readGroup(run.repo, group);
+      if (holder === run.id) await startGroupHolder(queue, run.repo, group);
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
   }

