@@ -14,7 +14,7 @@ const tsconfigRaw = await readFile(resolve(import.meta.dirname, '..', 'tsconfig.
 export const sourcePaths = {
   name: 'source-paths',
   setup(build) {
-    build.onLoad({ filter: /\.(ts|mts|js|mjs)$/ }, async ({ path }) => {
+    build.onLoad({ filter: /\.(ts|mts|js|mjs)$/, namespace: 'file' }, async ({ path }) => {
       if (path.includes('/node_modules/')) return undefined;
       const source = await readFile(path, 'utf8');
       const loader = LOADERS[path.slice(path.lastIndexOf('.') + 1)];

@@ -13,6 +13,7 @@ import { planSteps } from '../pipeline/plan.ts';
 import { layoutDag, type DagLayout } from './dag.ts';
 import { calleeKey } from './kinds.ts';
 import { emitBlock } from './layout.ts';
+import { openScope } from './ending.ts';
 import { estimate, LIMITS, type Estimates } from './limits.ts';
 import { Visibility } from './visibility.ts';
 import { CONTEXT, runContextState } from './run-context.ts';
@@ -136,6 +137,7 @@ function compileAt(
   if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
   const states: Record<string, State> = {};
   const result = emitResult(scope, states);
+  openScope(states, layout.root);
   const first = emitBlock(scope, layout.root, stateEntry(result.name), states).name();
   const whole = rootDefinition(scope, states, first, result);
   if (scope.diagnostics.length > 0) return fail(scope.diagnostics);

@@ -5,6 +5,7 @@
 import type { Json, State, StateMachine } from '../asl/types.ts';
 import type { Block } from './dag.ts';
 import { emitStep } from './step.ts';
+import { openScope } from './ending.ts';
 import { CONTEXT } from './run-context.ts';
 import { stateEntry, type Entry, type Scope } from './scope.ts';
 
@@ -38,6 +39,7 @@ function parallelEntry(scope: Scope, blocks: Block[], next: Entry, states: Recor
       blocks,
       blocks.map((b) => {
         const own: Record<string, State> = {};
+        openScope(own, b);
         return { start: emitBlock(scope, b, stateEntry(END), own).name(), states: own };
       }),
       next.name(),
@@ -96,12 +98,14 @@ export function parallelSelector(branches: number): Record<string, Json> {
 /** `block` as a machine of its own that ends where the block ends (a branch, or a part of a split pipeline). */
 export function emitDetached(scope: Scope, block: Block): StateMachine {
   const states: Record<string, State> = {};
+  openScope(states, block);
   const start = emitBlock(scope, block, stateEntry(END), states).name();
   return { StartAt: start, States: closeBranch(scope, states) };
 }
 
 /** Emits `block` into `states` before `next` (null: the end of the branch, see `closeBranch`); returns its entry state. */
 export function emitInline(scope: Scope, block: Block, next: string | null, states: Record<string, State>): string {
+  openScope(states, block);
   return emitBlock(scope, block, stateEntry(next ?? END), states).name();
 }
 

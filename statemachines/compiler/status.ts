@@ -42,11 +42,11 @@ export function dynamoString(v: StringValue): Record<string, Json> {
   return 'literal' in v ? { S: v.literal } : { 'S.$': v.expr };
 }
 
-function declaredOutputs(info: InstanceInfo): string[] {
+export function declaredOutputs(info: InstanceInfo): string[] {
   return info.inst.step.kind === 'run' ? info.inst.step.outputs : [];
 }
 
-function emptyOutputs(names: string[]): Record<string, Json> {
+export function emptyOutputs(names: string[]): Record<string, Json> {
   return names.length > 0 ? { outputs: Object.fromEntries(names.map((n) => [n, ''])) } : {};
 }
 
@@ -97,14 +97,19 @@ export const ENDING = '$.end';
 export function endingPass(
   scope: Scope,
   info: InstanceInfo,
-  ending: { status: 'failed' | 'skipped'; reason: StringValue; write: string },
+  ending: { status: 'failed' | 'skipped'; reason: StringValue; write: string; key?: string | undefined },
 ): PassState {
   const chain: StringValue = ending.status === 'failed' ? { literal: 'failed' } : upstreamChain(scope, info);
   const field = (name: string, v: StringValue): Record<string, Json> =>
     'literal' in v ? { [name]: v.literal } : { [`${name}.$`]: v.expr };
   return {
     Type: 'Pass',
-    Parameters: { s: ending.status, ...field('r', ending.reason), ...field('c', chain) },
+    Parameters: {
+      ...(ending.key !== undefined ? { k: ending.key } : {}),
+      s: ending.status,
+      ...field('r', ending.reason),
+      ...field('c', chain),
+    },
     ResultPath: ENDING,
     Next: ending.write,
   };
@@ -135,23 +140,55 @@ function terminalWrite(
   },
 ): TaskState {
   const { outputs } = write;
+  return statusTask(scope, {
+    key: itemKey(stepSk(info.key)),
+    values: {
+      status: write.status,
+      reason: write.reason,
+      chain: write.chain,
+      ...(outputs.length > 0 ? { outputs: outputsValue(info.key, outputs) } : {}),
+    },
+    selector: outputs.length > 0 ? outputsSelector(outputs) : emptyOutputs(declaredOutputs(info)),
+    resultPath: `$.steps.${info.key}`,
+    settled: write.settled,
+    next: write.next,
+  });
+}
+
+/**
+ * A terminal status write of the item `key`: a conditional `updateItem` whose result (status, chain
+ * and `selector`) lands at `resultPath`. Shared by the steps' own writes and a scope's shared end
+ * write (ending.ts).
+ */
+export function statusTask(
+  scope: Scope,
+  write: {
+    key: Record<string, Json>;
+    values: { status: StringValue; reason: StringValue | undefined; chain: StringValue; outputs?: Json };
+    selector: Record<string, Json>;
+    resultPath: string;
+    settled: string;
+    next: string;
+  },
+): TaskState {
+  const { values: v } = write;
   const from = fromCondition();
   // One-letter placeholders: this state is repeated for every outcome of every step.
   const values: Record<string, Json> = {
-    ':s': dynamoString(write.status),
-    ...(write.reason ? { ':r': dynamoString(write.reason) } : {}),
+    ':s': dynamoString(v.status),
+    ...(v.reason ? { ':r': dynamoString(v.reason) } : {}),
     ':e': { 'S.$': '$$.State.EnteredTime' },
-    ':c': dynamoString(write.chain),
+    ':c': dynamoString(v.chain),
     ...from.values,
-    ...(outputs.length > 0 ? { ':o': outputsValue(info.key, outputs) } : {}),
+    ...(v.outputs !== undefined ? { ':o': v.outputs } : {}),
   };
   return {
     Type: 'Task',
     Resource: RESOURCES.updateItem,
     Parameters: {
       TableName: scope.target.tableName,
-      Key: itemKey(stepSk(info.key)),
-      UpdateExpression: `SET #s = :s, endedAt = :e, chain = :c${outputs.length > 0 ? ', outputs = :o' : ''}${write.reason ? ', reason = :r' : ' REMOVE reason'}`,
+      Key: write.key,
+      UpdateExpression: `SET #s = :s, endedAt = :e, chain = :c${v.outputs !== undefined ? ', outputs = :o' : ''}${v.reason ? ', reason = :r' : ' REMOVE reason'}`,
       // Never moves a step backwards: a cancelled run's steps stay cancelled. A missing item is
       // written (a child run started by Step Functions itself may not have its items yet).
       ConditionExpression: from.expression,
@@ -163,9 +200,9 @@ function terminalWrite(
     ResultSelector: {
       'status.$': '$.Attributes.status.S',
       'chain.$': '$.Attributes.chain.S',
-      ...(outputs.length > 0 ? outputsSelector(outputs) : emptyOutputs(declaredOutputs(info))),
+      ...write.selector,
     },
-    ResultPath: `$.steps.${info.key}`,
+    ResultPath: write.resultPath,
     TimeoutSeconds: WRITE_TIMEOUT,
     Retry: [
       { ErrorEquals: WRITE_CONDITIONAL_FAILED, MaxAttempts: 0 },

@@ -24,51 +24,13 @@ import {
 } from './scope.ts';
 import { CONTEXT } from './run-context.ts';
 import { formatEscape } from './templates.ts';
-import { endingPass, endWrite, settledPass, statusWrite, type StringValue } from './status.ts';
+import { ENDING, endingPass, endWrite, settledPass, statusWrite, type StringValue } from './status.ts';
+import { FAILURE_REASON, sharedEnding, timedOutBuild } from './ending.ts';
 
 const UNTRUSTED_REASON = 'secrets are not available to untrusted runs (pull requests from forks)';
 /** The untrusted build role reads no secret, so it cannot log in to the image's registry either. */
 const UNTRUSTED_CREDENTIALS_REASON =
   'image registry credentials are not available to untrusted runs (pull requests from forks)';
-
-/**
- * "timed out" when the caught error is `States.Timeout`, else "failed (<error>)": one
- * write serves both, so a step pays for one failure state. The index is the number of
- * distinct values among the error and `States.Timeout` (1 when they are equal).
- */
-const FAILURE_REASON =
-  "States.ArrayGetItem(States.Array('', 'timed out', States.Format('failed ({})', $.error.Error)), " +
-  "States.ArrayLength(States.ArrayUnique(States.Array($.error.Error, 'States.Timeout'))))";
-
-/**
- * CodeBuild ends a build at its own timeout (the state's clock is only a backstop, see
- * run-task.ts `buildTimeouts`), and the `.sync` integration then fails the Task with
- * `States.TaskFailed` whose Cause is the build, status `TIMED_OUT`. These two states turn that
- * into `States.Timeout`, so the one failure write reads "timed out".
- */
-function timedOutBuild(scope: Scope, stem: string, failed: string, states: Record<string, State>): string {
-  const check = scope.names.claim(stem, 'timed out?');
-  const mark = scope.names.claim(stem, 'timed out');
-  const timedOut = (key: string): ChoiceRule => ({
-    Variable: '$.error.Cause',
-    StringMatches: `*"${key}":"TIMED_OUT"*`,
-  });
-  states[check] = {
-    Type: 'Choice',
-    Choices: [
-      {
-        And: [
-          { Variable: '$.error.Cause', IsPresent: true },
-          { Or: [timedOut('BuildStatus'), timedOut('buildStatus')] },
-        ],
-        Next: mark,
-      },
-    ],
-    Default: failed,
-  };
-  states[mark] = { Type: 'Pass', Result: { Error: 'States.Timeout' }, ResultPath: '$.error', Next: failed };
-  return check;
-}
 
 /** One reason to skip: the step runs only when `cond` holds. */
 interface Guard {
@@ -105,15 +67,29 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
     const routed = signals || environment ? undefined : next.route?.(key, status);
     return routed ?? continuation();
   };
-  const settled = scope.names.claim(stem, 'settled');
-  states[settled] = settledPass(info, after('cancelled'));
-  // Every outcome but success is a Pass into one end write per next state (usually one per step).
+  // Where a lost write goes (the run was cancelled): the step counts as cancelled.
+  let settledName: string | undefined;
+  const settled = (): string => {
+    if (settledName) return settledName;
+    settledName = scope.names.claim(stem, 'settled');
+    states[settledName] = settledPass(info, after('cancelled'));
+    return settledName;
+  };
+  // Every outcome but success is a Pass into an end write: the scope's shared one (ending.ts), else
+  // the step's own, one per next state (usually one per step).
+  const ending = sharedEnding(scope, states);
   const endWrites = new Map<string, string>();
-  const endOf = (next: string): string => {
+  const endOf = (status: FinalStatus): string => {
+    if (ending) {
+      ending.routeTo(info, 'cancelled', after('cancelled'));
+      ending.routeTo(info, status, after(status));
+      return ending.write();
+    }
+    const next = after(status);
     let name = endWrites.get(next);
     if (name === undefined) {
       name = scope.names.claim(stem, 'end');
-      states[name] = endWrite(scope, info, settled, next);
+      states[name] = endWrite(scope, info, settled(), next);
       endWrites.set(next, name);
     }
     return name;
@@ -122,20 +98,28 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
     const name = scope.names.claim(stem, suffix);
     states[name] =
       status === 'succeeded'
-        ? statusWrite(scope, info, { status, reason, settled, next: after(status) })
-        : endingPass(scope, info, { status, reason, write: endOf(after(status)) });
+        ? statusWrite(scope, info, { status, reason, settled: settled(), next: after(status) })
+        : endingPass(scope, info, { status, reason, write: endOf(status), key: ending ? info.key : undefined });
     return name;
   };
   const gated = scope.gates.has(key);
-  // Reached from the Task's and the gate's catchers; a step with neither has no failure.
-  const failed = !never || gated ? write('failed', 'failed', { expr: FAILURE_REASON }) : '';
+  const build = info.inst.step.kind === 'run';
+  // Reached from the Task's and the gate's catchers (with `$.error`); a step with neither has no failure.
+  let failed = '';
+  if (ending && (!never || gated)) {
+    // The step's key for the shared states, which tell a build's timeout apart and write the failure.
+    failed = scope.names.claim(stem, 'failed');
+    const into = ending.failure(build);
+    endOf('failed');
+    states[failed] = { Type: 'Pass', Result: { k: key }, ResultPath: ENDING, Next: into };
+  } else if (!never || gated) failed = write('failed', 'failed', { expr: FAILURE_REASON });
   let entry: Entry;
   if (never) {
     entry = stateEntry(write(never.suffix, 'skipped', never.reason));
   } else {
     const outcomes: Outcomes = {
       succeeded: write('succeeded', 'succeeded', { literal: '' }),
-      failed: info.inst.step.kind === 'run' ? timedOutBuild(scope, stem, failed, states) : failed,
+      failed: build && !ending ? timedOutBuild(scope, stem, failed, states) : failed,
     };
     if (info.inst.step.kind === 'approval') outcomes.rejected = write('rejected', 'failed', { literal: 'rejected' });
     let first = taskName;

@@ -31,8 +31,9 @@ interface Write {
 }
 
 /**
- * Every status write the compiler emits for a step, with its target status. A step's end write takes
- * its status from `$.end.s`, which the Pass states leading to it set: it counts once per such status.
+ * Every status write the compiler emits for a step, with its target status. An end write takes its
+ * status from `$.end.s` and, when a scope's steps share it (ending.ts), its key from `$.end.k`: the
+ * Pass states leading to it set them, so it counts once per (step, status) they can set.
  */
 function compiledWrites(): Write[] {
   const { pipelines, diagnostics } = validateRepo([{ path: '.sci/ci.yml', text: PIPELINE }]);
@@ -45,33 +46,55 @@ function compiledWrites(): Write[] {
       s as unknown as Record<string, unknown>,
     ]),
   );
-  const endStatuses = (name: string): StepStatus[] =>
-    [...states.values()]
-      .filter((s) => s.Type === 'Pass' && s.Next === name && s.ResultPath === '$.end')
-      .map((s) => (s.Parameters as { s: StepStatus }).s);
+  const targets = (s: Record<string, unknown>): unknown[] => [
+    s.Next,
+    s.Default,
+    ...((s.Choices as Array<{ Next: string }> | undefined) ?? []).map((c) => c.Next),
+  ];
+  const into = (name: string) => [...states].filter(([, s]) => targets(s).includes(name));
+  /** The step keys the Passes before `name` put at `$.end.k` (through states that leave `$.end` alone). */
+  const keysBefore = (name: string, seen = new Set<string>()): string[] =>
+    into(name).flatMap(([from, s]) => {
+      if (seen.has(from)) return [];
+      seen.add(from);
+      if (s.ResultPath === '$.end') return [(s.Result as { k: string }).k];
+      return keysBefore(from, seen);
+    });
+  /** (step, status) pairs of the Pass states that enter end write `name`. */
+  const endings = (name: string, step: string | undefined): Array<[string, StepStatus]> =>
+    [...states]
+      .filter(([, s]) => s.Type === 'Pass' && s.Next === name && s.ResultPath === '$.end')
+      .flatMap(([from, s]) => {
+        const p = s.Parameters as { s: StepStatus; k?: string; 'k.$'?: string };
+        if (step !== undefined) return [[step, p.s] as [string, StepStatus]];
+        if (p.k !== undefined) return [[p.k, p.s] as [string, StepStatus]];
+        assert.equal(p['k.$'], '$.end.k', `${from}: a key the test cannot resolve`);
+        return keysBefore(from).map((k) => [k, p.s] as [string, StepStatus]);
+      });
   const writes: Write[] = [];
   for (const [name, state] of states) {
     const p = state.Parameters as
       | {
-          Key?: { sk?: { S?: string } };
+          Key?: { sk?: { S?: string; 'S.$'?: string } };
           ExpressionAttributeValues?: Record<string, { S?: string; 'S.$'?: string }>;
           UpdateExpression?: string;
         }
       | undefined;
-    const sk = p?.Key?.sk?.S;
-    if (!p?.UpdateExpression || !sk?.startsWith('STEP#')) continue;
-    const step = sk.slice('STEP#'.length);
+    const sk = p?.Key?.sk;
+    const shared = sk?.['S.$'] === "States.Format('STEP#{}', $.end.k)";
+    if (!p?.UpdateExpression || !(sk?.S?.startsWith('STEP#') || shared)) continue;
     const values = p.ExpressionAttributeValues ?? {};
     const status = values[':s'] ?? values[':waiting'];
     if (status?.S !== undefined) {
-      writes.push({ to: status.S as StepStatus, step, parameters: p as Record<string, unknown> });
+      writes.push({ to: status.S as StepStatus, step: sk!.S!.slice('STEP#'.length), parameters: p });
       continue;
     }
     assert.equal(status?.['S.$'], '$.end.s', `${name}: a status the test cannot resolve`);
-    const fed = endStatuses(name);
+    const fed = endings(name, shared ? undefined : sk!.S!.slice('STEP#'.length));
     assert.ok(fed.length > 0, `${name}: no Pass state sets its status`);
-    for (const to of fed) {
-      const parameters = { ...p, ExpressionAttributeValues: { ...values, ':s': { S: to } } };
+    for (const [step, to] of fed) {
+      const key = { ...p.Key, sk: { S: `STEP#${step}` } };
+      const parameters = { ...p, Key: key, ExpressionAttributeValues: { ...values, ':s': { S: to } } };
       writes.push({ to, step, parameters });
     }
   }
