@@ -42,10 +42,17 @@ export class NoStateHomeError extends Error {
   }
 }
 
-/** The home directory (absolute). A relative `SCI_HOME` is taken from the current directory. */
-export function resolveHome(repoDir: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * The home directory (absolute). A relative `SCI_HOME` is taken from the current directory. `repoDir` may be
+ * a function, called only when there is no `SCI_HOME` (finding the repository's root starts a git process).
+ */
+export function resolveHome(
+  repoDir: string | (() => string) = process.cwd(),
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const configured = env.SCI_HOME?.trim();
-  return configured ? resolve(configured) : resolve(repoDir, '.sci-state');
+  if (configured) return resolve(configured);
+  return resolve(typeof repoDir === 'function' ? repoDir() : repoDir, '.sci-state');
 }
 
 /** Where each kind of local state lives under a home. */

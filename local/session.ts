@@ -46,7 +46,7 @@ export async function openSession(
 ): Promise<LocalSession> {
   // the SDK's notice about future Node versions concerns AWS deployments, not a laptop's sci
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const home = resolveHome(repositoryRoot(repoDir));
+  const home = resolveHome(() => repositoryRoot(repoDir));
   if (options.create === false && !existsSync(homePaths(home).storeDb)) throw new NoStateHomeError(home);
   const local = await openLocalStore(home);
   const table: Table = { dynamo: local.client, tableName: local.tableName };

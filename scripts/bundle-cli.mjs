@@ -1,20 +1,63 @@
-// Bundles the CLI once per test run, so that the hundreds of `sci` processes the end-to-end tests start
-// load plain JavaScript instead of transforming TypeScript through tsx each time (about 3 times less CPU
-// per process). The product still runs through bin/sci.js; test/cli/help.test.ts keeps running that.
-import { readFile, symlink } from 'node:fs/promises';
+// Bundles the CLI (bin/sci.js keeps one in node_modules/.cache/sci-cli, scripts/cli-cache.mjs; the test runner
+// makes one per run), so that a `sci` process loads plain JavaScript instead of transforming TypeScript
+// through tsx each time (about 3 times less CPU per process). Its packages are bundled too, but for the few in
+// EXTERNAL: Node's loader resolving, reading and lexing the AWS SDK's hundreds of CommonJS files cost a
+// third of a `sci runs` (docs/benchmarks.md, "CPU per `sci run` and per local step").
+import { symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { sourcePaths } from './source-paths.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 /** The name esbuild gives the generated entry (no such file exists). */
 const ENTRY_NAME = 'sci.ts';
+/**
+ * Packages left to node_modules: dynalite (its LevelDB is a native addon, and it is loaded only by the
+ * process that serves the store) and esbuild (a native binary, for the dashboard's client).
+ */
+const EXTERNAL = ['dynalite', 'esbuild'];
+/** A bundled CommonJS package calls `require` (a builtin, an external package): ESM has none of its own. */
+const REQUIRE_BANNER =
+  "import { createRequire as __sciCreateRequire } from 'node:module';\n" +
+  'const require = __sciCreateRequire(import.meta.url);';
 
 /**
- * Writes the bundle to `dir` and returns the file to run with node. Packages stay external (resolved
- * from the repository's node_modules, through a link unless `dir` is inside the repository), and every
- * `import.meta.url` keeps naming its source file, so files found next to the sources (package.json, the
- * dashboard's client) are the same. `inputs` lists the files the bundle was made from (repository paths).
+ * Imports of aws-local-stepfunctions that a local run never uses: its validator (the engine passes
+ * `noValidate`, the compiler's output being validated by the tests) and its AWS Lambda client (every Task
+ * has a local handler). Bundled, they would be parsed and evaluated at every `sci run` (ajv alone is
+ * 63 modules); in their place, each is loaded from node_modules (where the package resolves it) on first use.
+ */
+const LAZY_IN_LOCAL_SFN = {
+  // Node hands an ES module importing CommonJS its module.exports as the default export
+  'asl-validator': 'export default (...args) => load()(...args);',
+  '@aws-sdk/client-lambda': [
+    'export class LambdaClient { constructor(config) { return new (load().LambdaClient)(config); } }',
+    'export class InvokeCommand { constructor(input) { return new (load().InvokeCommand)(input); } }',
+  ].join('\n'),
+  '@aws-sdk/credential-providers':
+    'export const fromCognitoIdentityPool = (...args) => load().fromCognitoIdentityPool(...args);',
+};
+
+/** The module standing for `name` in aws-local-stepfunctions: `load()` requires it the first time it is called. */
+function lazyModule(name) {
+  return [
+    "import { createRequire } from 'node:module';",
+    'let loaded;',
+    'const load = () => {',
+    "  const fromBundle = createRequire(import.meta.url).resolve('aws-local-stepfunctions');",
+    `  loaded ??= createRequire(fromBundle)(${JSON.stringify(name)});`,
+    '  return loaded;',
+    '};',
+    LAZY_IN_LOCAL_SFN[name],
+  ].join('\n');
+}
+
+/**
+ * Writes the bundle to `dir` and returns the file to run with node. The packages of EXTERNAL are resolved
+ * from the repository's node_modules (through a link unless `dir` is inside the repository), and every
+ * `import.meta.url` of our sources keeps naming its source file, so files found next to the sources
+ * (package.json, the dashboard's client) are the same. `inputs` lists the repository's files the bundle
+ * was made from (repository paths; the packages' files are left out: node_modules changes as a whole).
  */
 export async function bundleCli(dir, { link = true } = {}) {
   const { entry } = await bundleCliWithInputs(dir, { link });
@@ -38,27 +81,37 @@ export async function bundleCliWithInputs(dir, { link = true } = {}) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    external: EXTERNAL,
+    // the packages' ES module builds where they have one (the AWS SDK's dist-es), for tree shaking
+    mainFields: ['module', 'main'],
+    banner: { js: REQUIRE_BANNER },
     outdir: out,
     entryNames: 'sci',
     outExtension: { '.js': '.mjs' },
     logLevel: 'warning',
     plugins: [
       {
-        name: 'source-import-meta-url',
+        name: 'lazy-in-local-sfn',
         setup(b) {
-          b.onLoad({ filter: /\.ts$/ }, async ({ path }) => ({
-            contents: (await readFile(path, 'utf8')).replaceAll(
-              'import.meta.url',
-              JSON.stringify(pathToFileURL(path).href),
-            ),
-            loader: 'ts',
+          const names = Object.keys(LAZY_IN_LOCAL_SFN).map((n) => n.replace(/[/.-]/g, '\\$&'));
+          b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, ({ path, importer }) =>
+            importer.includes('/node_modules/aws-local-stepfunctions/')
+              ? { path, namespace: 'lazy-in-local-sfn' }
+              : undefined,
+          );
+          b.onLoad({ filter: /.*/, namespace: 'lazy-in-local-sfn' }, ({ path }) => ({
+            contents: lazyModule(path),
+            resolveDir: root,
+            loader: 'js',
           }));
         },
       },
+      sourcePaths,
     ],
   });
   if (link) await symlink(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  const inputs = Object.keys(result.metafile.inputs).filter((path) => path !== ENTRY_NAME);
+  const inputs = Object.keys(result.metafile.inputs).filter(
+    (path) => path !== ENTRY_NAME && !path.split('/').includes('node_modules'),
+  );
   return { entry: join(out, 'sci.mjs'), inputs };
 }

@@ -5,16 +5,24 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { isAbsolute, join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-/** Files that shape the bundle without being part of it. */
-const BUILD_FILES = ['scripts/bundle-cli.mjs', 'tsconfig.json'];
+/**
+ * Files that shape the bundle without being part of it. The packages bundled in it are stamped as a whole by
+ * the lock file npm writes into node_modules at every install (`npm ci` included).
+ */
+const BUILD_FILES = [
+  'scripts/bundle-cli.mjs',
+  'scripts/source-paths.mjs',
+  'tsconfig.json',
+  'node_modules/.package-lock.json',
+];
 /** Where the CLI's sources are: stamped before a build, so that an edit during it is seen at the next start. */
 const SOURCE_DIRS = ['src', 'local', 'statemachines'];
 /** Bundles superseded this long ago are removed (a long-running `sci serve` may still load chunks of its own). */
 const KEEP_OLD_MS = 24 * 3600_000;
 
 function stamp(file) {
-  const stat = statSync(join(root, file));
-  return `${stat.size}:${stat.mtimeMs}`;
+  const stat = statSync(join(root, file), { throwIfNoEntry: false });
+  return stat ? `${stat.size}:${stat.mtimeMs}` : 'missing';
 }
 
 /** The entry of the recorded bundle when every file it was made from is unchanged. */

@@ -11,6 +11,18 @@ describe('the local state home', () => {
     assert.equal(resolveHome('/repo', { SCI_HOME: 'state' }), resolve('state'));
   });
 
+  it('asks for the repository (a git process) only without SCI_HOME', () => {
+    const asked: string[] = [];
+    const repo = () => {
+      asked.push('repo');
+      return '/repo';
+    };
+    assert.equal(resolveHome(repo, { SCI_HOME: '/var/sci' }), '/var/sci');
+    assert.deepEqual(asked, []);
+    assert.equal(resolveHome(repo, {}), '/repo/.sci-state');
+    assert.deepEqual(asked, ['repo']);
+  });
+
   it('lays out the store, logs, artifacts, cache, work and secrets under it', () => {
     const paths = homePaths('/h');
     assert.deepEqual(paths, {
