@@ -3,10 +3,10 @@
 // through tsx each time (about 3 times less CPU per process). Its packages are bundled too, but for the few in
 // EXTERNAL: Node's loader resolving, reading and lexing the AWS SDK's hundreds of CommonJS files cost a
 // third of a `sci runs` (docs/benchmarks.md, "CPU per `sci run` and per local step").
-import { readFile, symlink } from 'node:fs/promises';
+import { symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { sourcePaths } from './source-paths.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 /** The name esbuild gives the generated entry (no such file exists). */
@@ -106,18 +106,7 @@ export async function bundleCliWithInputs(dir, { link = true } = {}) {
           }));
         },
       },
-      {
-        name: 'source-import-meta-url',
-        setup(b) {
-          b.onLoad({ filter: /\.ts$/ }, async ({ path }) => ({
-            contents: (await readFile(path, 'utf8')).replaceAll(
-              'import.meta.url',
-              JSON.stringify(pathToFileURL(path).href),
-            ),
-            loader: 'ts',
-          }));
-        },
-      },
+      sourcePaths,
     ],
   });
   if (link) await symlink(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');

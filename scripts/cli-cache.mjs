@@ -9,7 +9,12 @@ const root = resolve(import.meta.dirname, '..');
  * Files that shape the bundle without being part of it. The packages bundled in it are stamped as a whole by
  * the lock file npm writes into node_modules at every install (`npm ci` included).
  */
-const BUILD_FILES = ['scripts/bundle-cli.mjs', 'tsconfig.json', 'node_modules/.package-lock.json'];
+const BUILD_FILES = [
+  'scripts/bundle-cli.mjs',
+  'scripts/source-paths.mjs',
+  'tsconfig.json',
+  'node_modules/.package-lock.json',
+];
 /** Where the CLI's sources are: stamped before a build, so that an edit during it is seen at the next start. */
 const SOURCE_DIRS = ['src', 'local', 'statemachines'];
 /** Bundles superseded this long ago are removed (a long-running `sci serve` may still load chunks of its own). */

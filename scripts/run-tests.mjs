@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { bundleCli } from './bundle-cli.mjs';
+import { bundleTests } from './bundle-tests.mjs';
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -44,20 +45,26 @@ if (files.length === 0) {
 }
 // one scratch dir per run, shared by every test file (e.g. the container images built once per run)
 const shared = mkdtempSync(join(tmpdir(), 'sci-test-'));
-// the end-to-end tests run this bundle of the CLI (see bundle-cli.mjs)
-// and the AWS SDK's notice that its 2027 releases need Node 22 is said once here, not by every test file
+const bundle = join(shared, 'tests');
+// the container images take a while to build: built in the background while the first test files run
+const PREBUILD = 'test/local/containers/prebuild.ts';
+const prebuilding = files.some((f) => f.includes('containers'));
+// the end-to-end tests run a bundle of the CLI (see bundle-cli.mjs), and the test files run from a bundle of
+// theirs (see bundle-tests.mjs)
+const [cli, bundled] = await Promise.all([
+  bundleCli(shared),
+  bundleTests(prebuilding ? [...files, PREBUILD] : files, bundle),
+]);
+// the AWS SDK's notice that its 2027 releases need Node 22 is said once here, not by every test file
 const env = {
   ...process.env,
   SCI_TEST_TMP: shared,
-  SCI_TEST_CLI: await bundleCli(shared),
+  SCI_TEST_CLI: cli,
+  SCI_TEST_BUNDLE: bundle,
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
-// the container images take a while to build: start now, while the first test files run
-const prebuild = files.some((f) => f.includes('containers'))
-  ? spawn(process.execPath, ['--import', 'tsx', 'test/local/containers/prebuild.ts'], {
-      env,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    })
+const prebuild = prebuilding
+  ? spawn(process.execPath, [bundled.get(PREBUILD)], { env, stdio: ['ignore', 'ignore', 'inherit'] })
   : undefined;
 const prebuilt = new Promise((resolve) => (prebuild ? prebuild.on('close', resolve) : resolve(undefined)));
 // SCI_TEST_TIMES=1 adds the wall time of each file, slowest first (scripts/test-times.mjs)
@@ -70,10 +77,12 @@ if (Number(process.versions.node.split('.')[0]) < 22)
     'note: the AWS SDK says its releases after early January 2027 need Node.js 22 (the Lambda runtime is 22)',
   );
 const start = performance.now();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...concurrency, ...reporters, ...files], {
-  stdio: 'inherit',
-  env,
-});
+// failures name the sources' lines (the bundle's source maps)
+const result = spawnSync(
+  process.execPath,
+  ['--enable-source-maps', '--test', ...concurrency, ...reporters, ...files.map((f) => bundled.get(f))],
+  { stdio: 'inherit', env },
+);
 await prebuilt;
 if (process.env.SCI_TEST_TIMES) {
   process.stdout.write(readFileSync(times, 'utf8'));
