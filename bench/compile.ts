@@ -12,6 +12,7 @@ import { parsePipeline } from '../statemachines/pipeline/parse.ts';
 import { planSteps } from '../statemachines/pipeline/plan.ts';
 import { MAX_FILE_BYTES } from '../statemachines/pipeline/yaml-source.ts';
 import type { StepInstance } from '../statemachines/pipeline/model.ts';
+import type { State } from '../statemachines/asl/types.ts';
 import { execute, runInput } from '../test/statemachines/compiler/harness.ts';
 import {
   chainDag as chain,
@@ -159,12 +160,51 @@ function largestInOneMachine(make: (n: number) => RandomStep[]): number {
   return lo;
 }
 
-async function run(steps: RandomStep[], layout: Layout) {
+/**
+ * Where the bytes of a 100-step pipeline go, per step: states grouped by what they are (a step's
+ * `X · succeeded`, the shared `ending · write`, the Task itself…), compact JSON with the name.
+ */
+function bytesByState(): string[] {
+  const rows = ['| shape | ASL bytes/step | the largest groups of states (bytes per step) |', '| --- | ---: | --- |'];
+  for (const [shape, make] of [
+    ['chain', chain],
+    ['layered DAG', layered],
+  ] as const) {
+    const n = 100;
+    const definition = build(make(n), exact, false).definition;
+    const groups = new Map<string, number>();
+    const visit = (states: Record<string, State>) => {
+      for (const [name, state] of Object.entries(states)) {
+        const cut = name.lastIndexOf(' · ');
+        const group =
+          cut >= 0
+            ? name
+                .slice(cut + 3)
+                .replace(/ #\d+$/, '')
+                .replace(/\bs\d+\b/g, 'X')
+            : state.Type === 'Task'
+              ? 'Task'
+              : state.Type;
+        const own = state.Type === 'Parallel' ? { ...state, Branches: [] } : state;
+        groups.set(group, (groups.get(group) ?? 0) + Buffer.byteLength(JSON.stringify({ [name]: own })));
+        if (state.Type === 'Parallel') for (const b of state.Branches) visit(b.States);
+      }
+    };
+    visit(definition.States);
+    const top = [...groups].sort((a, b) => b[1] - a[1]).slice(0, 12);
+    const bytes = Buffer.byteLength(JSON.stringify(definition)) / n;
+    rows.push(`| ${shape} | ${bytes.toFixed(0)} | ${top.map(([g, b]) => `${g} ${(b / n).toFixed(0)}`).join(', ')} |`);
+  }
+  return rows;
+}
+
+async function run(steps: RandomStep[], layout: Layout, failing?: string) {
   const c = build(steps, layout);
   const byName = new Map(steps.map((s) => [s.name, s]));
   return execute(c.definition, runInput(), c.steps, {
     build: async ({ key }) => {
       await sleep(byName.get(key)!.durationMs);
+      if (key === failing) throw new Error('exit 1');
     },
   });
 }
@@ -193,12 +233,15 @@ async function transitionsTable(): Promise<string[]> {
       ]),
     ],
   ];
-  const rows = ['| DAG | steps | state transitions | per step |', '| --- | ---: | ---: | ---: |'];
+  const rows = [
+    '| DAG | steps | state transitions | per step | the first step failing (the rest skipped) | per step |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
   for (const [name, steps] of shapes) {
-    const out = await run(steps, exact);
-    rows.push(
-      `| ${name} | ${steps.length} | ${out.trace.entered.length} | ${(out.trace.entered.length / steps.length).toFixed(2)} |`,
-    );
+    const ok = (await run(steps, exact)).trace.entered.length;
+    const failed = (await run(steps, exact, steps[0]!.name)).trace.entered.length;
+    const per = (x: number) => (x / steps.length).toFixed(2);
+    rows.push(`| ${name} | ${steps.length} | ${ok} | ${per(ok)} | ${failed} | ${per(failed)} |`);
   }
   return rows;
 }
@@ -263,6 +306,8 @@ console.log('| shape | steps | CPU | machines (root + parts) | largest part | la
 console.log('| --- | ---: | ---: | ---: | ---: | --- |');
 console.log(largestThatCompiles('chain', chain));
 console.log(largestThatCompiles('layered DAG', layered));
+console.log('\n### Where the bytes go (100 steps)\n');
+console.log(bytesByState().join('\n'));
 console.log('\n### Billed state transitions (every state entered, status writes included)\n');
 console.log((await transitionsTable()).join('\n'));
 console.log('\n### DAG fidelity: makespan / critical path (1.00 = every step starts the moment its needs end)\n');

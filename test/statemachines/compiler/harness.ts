@@ -193,6 +193,8 @@ export async function execute(
 
   const stepOf = (p: Record<string, unknown>): string => {
     const vars = (p.EnvironmentVariablesOverride as Array<{ Name: string; Value: string }> | undefined) ?? [];
+    const key = vars.find((v) => v.Name === 'SCI_STEP_KEY')?.Value;
+    if (key !== undefined) return key;
     const named = vars.find((v) => v.Name === 'SCI_STEP')?.Value;
     if (named !== undefined) return byName.get(named)!;
     return str((p.Key as { sk: Attr }).sk)!.replace(/^STEP#/, '');
