@@ -284,7 +284,7 @@ export class LocalExecutions implements ExecutionStarter {
 
   /**
    * A part of a split pipeline (statemachines/compiler/split.ts) runs inside the run that starts it:
-   * the same run id, steps and store, no run lifecycle of its own.
+   * the same run id, steps and store, no run lifecycle of its own; on a redrive, the run's carried steps.
    */
   private async runPart(request: ChildRequest, runId: string, part: string): Promise<ChildResult> {
     const machine = await this.options.machines.lookup(request.stateMachine);
@@ -299,6 +299,7 @@ export class LocalExecutions implements ExecutionStarter {
       steps,
       untrusted: request.untrusted,
       signal: request.signal,
+      ...(request.carried ? { carried: request.carried } : {}),
     });
     const status = end.status === 'SUCCEEDED' ? 'succeeded' : end.status === 'ABORTED' ? 'cancelled' : 'failed';
     return {

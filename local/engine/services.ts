@@ -42,6 +42,8 @@ export interface ChildRequest {
   /** The calling run is untrusted: so is its callee. */
   untrusted: boolean;
   signal: AbortSignal;
+  /** The calling run's carried steps (a redrive): a part of a split pipeline, in the same run, carries them too. */
+  carried?: ReadonlySet<string>;
 }
 
 export interface ChildResult {
