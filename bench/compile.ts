@@ -10,9 +10,13 @@ import { compileLayout, compileSource, type CompiledPipeline } from '../statemac
 import { layoutDag, type Block, type DagLayout } from '../statemachines/compiler/dag.ts';
 import { parsePipeline } from '../statemachines/pipeline/parse.ts';
 import { planSteps } from '../statemachines/pipeline/plan.ts';
+import { MAX_FILE_BYTES } from '../statemachines/pipeline/yaml-source.ts';
 import type { StepInstance } from '../statemachines/pipeline/model.ts';
+import type { State } from '../statemachines/asl/types.ts';
 import { execute, runInput } from '../test/statemachines/compiler/harness.ts';
 import {
+  chainDag as chain,
+  compactYaml,
   criticalPath,
   dagYaml,
   layeredDag as layered,
@@ -67,29 +71,6 @@ function build(steps: RandomStep[], layout: Layout, enforceLimits = true): Compi
   return r.value;
 }
 
-/** A chain: each step needs the one before. */
-function chain(n: number): RandomStep[] {
-  return Array.from({ length: n }, (_, i) => step(`s${i}`, i === 0 ? [] : [`s${i - 1}`]));
-}
-
-/**
- * The pipeline file of `steps` in flow style: the same pipeline as `dagYaml`, small enough that
- * 5,000 steps stay under the 256 KB limit on pipeline files.
- */
-function compactYaml(steps: RandomStep[]): string {
-  const lines = ['name: random', 'defaults: { image: "node:22", timeout: 5m }', 'steps:'];
-  for (const s of steps) {
-    const fields = [
-      ...(s.needs.length > 0 ? [`needs: [${s.needs.join(', ')}]`] : []),
-      ...(s.cond !== 'default' ? [`if: ${s.cond}`] : []),
-      ...(s.allowFailure ? ['allow_failure: true'] : []),
-      `run: echo ${s.name}`,
-    ];
-    lines.push(`  ${s.name}: { ${fields.join(', ')} }`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
 /**
  * Side by side per shape and size: validate+compile wall time (median) and CPU time (user +
  * system, what the load of a shared machine does not inflate), the machines it deploys as (a root
@@ -100,8 +81,8 @@ function compactYaml(steps: RandomStep[]): string {
  */
 function sizeTable(): void {
   const rows = [
-    '| shape | steps | validate+compile (median wall) | CPU (median) | machines (root + parts) | ASL bytes/step | history events/step (worst) | transitions/step (worst) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| shape | steps | validate+compile (median wall) | CPU (median) | machines (root + parts) | largest payload (where) | ASL bytes/step | history events/step (worst) | transitions/step (worst) |',
+    '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
   ];
   console.log(rows.join('\n'));
   for (const [shape, make] of [
@@ -114,6 +95,7 @@ function sizeTable(): void {
       const wall: number[] = [];
       const cpu: number[] = [];
       let machines = '';
+      let payload = '';
       for (let i = 0; i < (n >= 5000 ? 1 : n >= 1000 ? 3 : 11); i++) {
         const c0 = process.cpuUsage();
         const t = performance.now();
@@ -121,19 +103,46 @@ function sizeTable(): void {
         wall.push(performance.now() - t);
         const c = process.cpuUsage(c0);
         cpu.push((c.user + c.system) / 1000);
-        machines = !r.ok
-          ? `refused (${[...new Set(r.diagnostics.map((d) => d.code))].join(', ')})`
-          : r.value.parts.length === 0
-            ? '1'
-            : `1 + ${r.value.parts.length}`;
+        machines = machinesOf(r);
+        payload = payloadOf(r);
       }
       const e = build(steps, exact, false).estimates;
       const per = (x: number) => (x / n).toLocaleString('en', { maximumFractionDigits: 1 });
       console.log(
-        `| ${shape} | ${n.toLocaleString('en')} | ${median(wall).toFixed(0)} ms | ${median(cpu).toFixed(0)} ms | ${machines} | ${per(e.definitionBytes)} | ${per(e.maxHistoryEvents)} | ${per(e.maxTransitions)} |`,
+        `| ${shape} | ${n.toLocaleString('en')} | ${median(wall).toFixed(0)} ms | ${median(cpu).toFixed(0)} ms | ${machines} | ${payload} | ${per(e.definitionBytes)} | ${per(e.maxHistoryEvents)} | ${per(e.maxTransitions)} |`,
       );
     }
   }
+}
+
+function machinesOf(r: ReturnType<typeof compileSource>): string {
+  if (!r.ok) return `refused (${[...new Set(r.diagnostics.map((d) => d.code))].join(', ')})`;
+  return r.value.parts.length === 0 ? '1' : `1 + ${r.value.parts.length}`;
+}
+
+/** The largest payload a run of it could carry (payload.ts) and where. */
+function payloadOf(r: ReturnType<typeof compileSource>): string {
+  if (!r.ok || !r.value.payload) return '';
+  const { total, where } = r.value.payload;
+  return `${total.toLocaleString('en')} B (${where.replace(/bench#/, '')})`;
+}
+
+/**
+ * The largest pipeline of a shape that compiles: the most steps whose pipeline file (flow style)
+ * stays within the 256 KiB a pipeline file may have, compiled once.
+ */
+function largestThatCompiles(shape: string, make: (n: number) => RandomStep[]): string {
+  let [lo, hi] = [1, 10_000];
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (Buffer.byteLength(compactYaml(make(mid))) <= MAX_FILE_BYTES) lo = mid;
+    else hi = mid - 1;
+  }
+  const c0 = process.cpuUsage();
+  const r = compileSource('.sci/bench.yml', compactYaml(make(lo)));
+  const c = process.cpuUsage(c0);
+  const largest = r.ok ? Math.max(...r.value.parts.map((p) => p.estimates.definitionBytes)) : 0;
+  return `| ${shape} | ${lo.toLocaleString('en')} | ${((c.user + c.system) / 1000).toFixed(0)} ms | ${machinesOf(r)} | ${largest.toLocaleString('en')} B | ${payloadOf(r)} |`;
 }
 
 /** The most steps of a shape that still compile into one machine (both quotas enforced): binary search. */
@@ -151,12 +160,51 @@ function largestInOneMachine(make: (n: number) => RandomStep[]): number {
   return lo;
 }
 
-async function run(steps: RandomStep[], layout: Layout) {
+/**
+ * Where the bytes of a 100-step pipeline go, per step: states grouped by what they are (a step's
+ * `X · succeeded`, the shared `ending · write`, the Task itself…), compact JSON with the name.
+ */
+function bytesByState(): string[] {
+  const rows = ['| shape | ASL bytes/step | the largest groups of states (bytes per step) |', '| --- | ---: | --- |'];
+  for (const [shape, make] of [
+    ['chain', chain],
+    ['layered DAG', layered],
+  ] as const) {
+    const n = 100;
+    const definition = build(make(n), exact, false).definition;
+    const groups = new Map<string, number>();
+    const visit = (states: Record<string, State>) => {
+      for (const [name, state] of Object.entries(states)) {
+        const cut = name.lastIndexOf(' · ');
+        const group =
+          cut >= 0
+            ? name
+                .slice(cut + 3)
+                .replace(/ #\d+$/, '')
+                .replace(/\bs\d+\b/g, 'X')
+            : state.Type === 'Task'
+              ? 'Task'
+              : state.Type;
+        const own = state.Type === 'Parallel' ? { ...state, Branches: [] } : state;
+        groups.set(group, (groups.get(group) ?? 0) + Buffer.byteLength(JSON.stringify({ [name]: own })));
+        if (state.Type === 'Parallel') for (const b of state.Branches) visit(b.States);
+      }
+    };
+    visit(definition.States);
+    const top = [...groups].sort((a, b) => b[1] - a[1]).slice(0, 12);
+    const bytes = Buffer.byteLength(JSON.stringify(definition)) / n;
+    rows.push(`| ${shape} | ${bytes.toFixed(0)} | ${top.map(([g, b]) => `${g} ${(b / n).toFixed(0)}`).join(', ')} |`);
+  }
+  return rows;
+}
+
+async function run(steps: RandomStep[], layout: Layout, failing?: string) {
   const c = build(steps, layout);
   const byName = new Map(steps.map((s) => [s.name, s]));
   return execute(c.definition, runInput(), c.steps, {
     build: async ({ key }) => {
       await sleep(byName.get(key)!.durationMs);
+      if (key === failing) throw new Error('exit 1');
     },
   });
 }
@@ -185,12 +233,15 @@ async function transitionsTable(): Promise<string[]> {
       ]),
     ],
   ];
-  const rows = ['| DAG | steps | state transitions | per step |', '| --- | ---: | ---: | ---: |'];
+  const rows = [
+    '| DAG | steps | state transitions | per step | the first step failing (the rest skipped) | per step |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
   for (const [name, steps] of shapes) {
-    const out = await run(steps, exact);
-    rows.push(
-      `| ${name} | ${steps.length} | ${out.trace.entered.length} | ${(out.trace.entered.length / steps.length).toFixed(2)} |`,
-    );
+    const ok = (await run(steps, exact)).trace.entered.length;
+    const failed = (await run(steps, exact, steps[0]!.name)).trace.entered.length;
+    const per = (x: number) => (x / steps.length).toFixed(2);
+    rows.push(`| ${name} | ${steps.length} | ${ok} | ${per(ok)} | ${failed} | ${per(failed)} |`);
   }
   return rows;
 }
@@ -250,6 +301,13 @@ sizeTable();
 console.log(
   `\nLargest pipeline in one machine: a chain of ${largestInOneMachine(chain)} steps, a layered DAG of ${largestInOneMachine(layered)} steps.`,
 );
+console.log('\n### The largest pipeline file that compiles (the 256 KiB a pipeline file may have)\n');
+console.log('| shape | steps | CPU | machines (root + parts) | largest part | largest payload (where) |');
+console.log('| --- | ---: | ---: | ---: | ---: | --- |');
+console.log(largestThatCompiles('chain', chain));
+console.log(largestThatCompiles('layered DAG', layered));
+console.log('\n### Where the bytes go (100 steps)\n');
+console.log(bytesByState().join('\n'));
 console.log('\n### Billed state transitions (every state entered, status writes included)\n');
 console.log((await transitionsTable()).join('\n'));
 console.log('\n### DAG fidelity: makespan / critical path (1.00 = every step starts the moment its needs end)\n');

@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { initRepo } from '../test/git-repo.ts';
 import { testPodman, type TestPodman } from '../test/local/containers/test-podman.ts';
 
 const SCI = fileURLToPath(new URL('../bin/sci.js', import.meta.url));
@@ -33,11 +34,7 @@ const steps = Array.from(
   (_, i) => `  s${i}:\n${i ? `    needs: [s${i - 1}]\n` : ''}    run: node --version\n`,
 );
 writeFileSync(join(repo, '.sci', 'chain.yml'), `defaults: { image: "${podman.image(22)}" }\nsteps:\n${steps.join('')}`);
-const git = (...args: string[]) =>
-  execFileSync('git', ['-C', repo, '-c', 'user.name=bench', '-c', 'user.email=bench@sci.local', ...args]);
-git('init', '-q', '-b', 'main');
-git('add', '-A');
-git('commit', '-q', '-m', 'bench');
+initRepo(repo, {}, { message: 'bench' });
 
 interface Measured {
   wallMs: number;

@@ -3,11 +3,12 @@
  * Makefile of the same DAG of the same commands, `sci run --json` timed from outside (wall) and
  * from the store (the run's start → end), and `make -j2` on the Makefile.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { initRepo } from '../test/git-repo.ts';
 
 const SCI = fileURLToPath(new URL('../bin/sci.js', import.meta.url));
 
@@ -35,11 +36,7 @@ export function repoWith(dags: Record<string, Dag>, yaml: Record<string, string>
     writeFileSync(join(repo, '.sci', `${name}.yml`), yaml[name] ?? pipelineYaml(dag));
     writeFileSync(join(repo, `${name}.mk`), makefile(dag));
   }
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-C', repo, '-c', 'user.name=bench', '-c', 'user.email=bench@sci.local', ...args]);
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'bench');
+  initRepo(repo, {}, { message: 'bench' });
   return repo;
 }
 

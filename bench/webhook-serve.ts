@@ -14,18 +14,18 @@ import { openSession } from '../local/session.ts';
 import { GitSource } from '../src/source/git-source.ts';
 import { createServeServer, listen } from '../src/serve/http.ts';
 import { createServeApp } from '../src/serve/serve-app.ts';
+import { git, initRepo } from '../test/git-repo.ts';
 import { examples, signedRequest, TEST_SECRET } from '../test/github/helpers.ts';
 
 /** `count` empty commits on top of HEAD in one `git fast-import` (same tree, so the same pipelines). */
-function emptyCommits(git: (...args: string[]) => string, repo: string, count: number): string[] {
-  const head = git('rev-parse', 'HEAD');
+function emptyCommits(repo: string, head: string, count: number): string[] {
   const stream = Array.from(
     { length: count },
     (_, i) =>
       `commit refs/heads/bench\nmark :${i + 1}\ncommitter b <b@b> ${i} +0000\ndata 2\n${i % 10}\n${i === 0 ? `from ${head}` : `from :${i}`}\n`,
   ).join('');
   execFileSync('git', ['-C', repo, 'fast-import', '--quiet'], { input: stream });
-  return git('rev-list', `--max-count=${count}`, 'refs/heads/bench').split('\n').reverse();
+  return git(repo, 'rev-list', `--max-count=${count}`, 'refs/heads/bench').split('\n').reverse();
 }
 
 /**
@@ -37,13 +37,7 @@ export async function benchServe(count = 400, inFlight = 25, distinctCommits = f
   const repo = join(root, 'repo');
   mkdirSync(join(repo, '.sci'), { recursive: true });
   writeFileSync(join(repo, '.sci/ci.yml'), 'on:\n  push: { branches: [release] }\nsteps:\n  build:\n    run: make\n');
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-C', repo, '-c', 'user.name=b', '-c', 'user.email=b@b', ...args], {
-      encoding: 'utf8',
-    }).trim();
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-qm', 'bench');
+  const head = initRepo(repo, {}, { message: 'bench' });
   const previousHome = process.env.SCI_HOME;
   process.env.SCI_HOME = join(root, 'home');
   const session = await openSession(repo);
@@ -72,7 +66,7 @@ export async function benchServe(count = 400, inFlight = 25, distinctCommits = f
         req.end(r.body);
       });
     const payload = examples('push').find((p) => p.ref === 'refs/heads/master')!;
-    const shas = distinctCommits ? emptyCommits(git, repo, count) : [git('rev-parse', 'HEAD')];
+    const shas = distinctCommits ? emptyCommits(repo, head, count) : [head];
     const requests = await Promise.all(
       Array.from({ length: count }, (_, i) =>
         signedRequest('push', { ...payload, after: shas[i % shas.length] }, `bench-${i}`),

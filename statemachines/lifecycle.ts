@@ -84,6 +84,8 @@ export const RUN_PREFIX = 'RUN#';
 export const RUN_SK = '#RUN';
 export const STEP_PREFIX = 'STEP#';
 export const GATE_PREFIX = 'GATE#';
+/** A part of a split pipeline keeps its step records here for a redrive (statemachines/compiler/split.ts). */
+export const PART_PREFIX = 'PART#';
 export const DELIVERY_PREFIX = 'DELIVERY#';
 export const DELIVERY_SK = '#DELIVERY';
 export const GROUP_PREFIX = 'GROUP#';

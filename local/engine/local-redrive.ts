@@ -57,6 +57,13 @@ export class LocalRedriver implements ExecutionRedriver {
             hash: compiled.hash,
           });
       }
+      // the parts of a pipeline split over Step Functions' quotas are started like callees, by id
+      for (const part of unit.parts)
+        callees[part.id] = await this.o.machines.ensureVersion({
+          name: part.id,
+          definition: part.json,
+          hash: part.hash,
+        });
     }
     const { root } = prepared.value;
     const stateMachine = await this.o.machines.ensureVersion({

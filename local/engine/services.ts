@@ -11,6 +11,7 @@ import type { Launchers } from '../containers/launchers.ts';
 import type { TaskState } from './definition.ts';
 import type { TokenWaiters } from './token-waiters.ts';
 import type { BuildSlots } from './build-slots.ts';
+import type { StoreWrites } from '../store/changes.ts';
 
 export interface EngineServices {
   store: RunStore;
@@ -33,6 +34,8 @@ export interface EngineServices {
   onLine(runId: string, stepKey: string, line: string): void;
   /** Bounds the builds running at once; a build waits for a slot before it starts. */
   buildSlots: BuildSlots;
+  /** The writes this process answered while it serves the store: a poll reads only after one. */
+  storeWrites: StoreWrites;
 }
 
 export interface ChildRequest {
@@ -42,6 +45,8 @@ export interface ChildRequest {
   /** The calling run is untrusted: so is its callee. */
   untrusted: boolean;
   signal: AbortSignal;
+  /** The calling run's carried steps (a redrive): a part of a split pipeline, in the same run, carries them too. */
+  carried?: ReadonlySet<string>;
 }
 
 export interface ChildResult {

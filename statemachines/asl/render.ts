@@ -21,6 +21,7 @@ const HEAD = [
   'Result',
   'ResultSelector',
   'ResultPath',
+  'OutputPath',
   'TimeoutSeconds',
   'Choices',
   'Default',

@@ -39,6 +39,7 @@ export interface TaskState extends Flow {
   Parameters?: Record<string, Json>;
   ResultSelector?: Record<string, Json>;
   ResultPath?: string | null;
+  OutputPath?: string;
   /** Always set: Step Functions' own default is a year, aws-local-stepfunctions' is 60 s. */
   TimeoutSeconds: number;
   Retry?: Retrier[];
@@ -52,6 +53,7 @@ export interface PassState extends Flow {
   Result?: Json;
   Parameters?: Record<string, Json>;
   ResultPath?: string | null;
+  OutputPath?: string;
 }
 
 export interface ChoiceState {

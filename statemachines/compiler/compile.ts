@@ -17,9 +17,22 @@ import { openScope } from './ending.ts';
 import { estimate, LIMITS, type Estimates } from './limits.ts';
 import { Visibility } from './visibility.ts';
 import { CONTEXT, runContextState } from './run-context.ts';
-import { emitPart, emitPlan, foldSmallParts, partId, partsOf, planParts, type CompiledPart } from './split.ts';
+import {
+  emitPartBody,
+  emitPlan,
+  finishPart,
+  foldSmallParts,
+  partId,
+  partsOf,
+  planParts,
+  recordReads,
+  stepKeys,
+  summaryKey,
+  type CompiledPart,
+  type PartPlan,
+} from './split.ts';
 import { pullPrelude } from './run-task.ts';
-import { checkPayload, fittingOutputLimit, payloadBound } from './payload.ts';
+import { checkPayload, fittingOutputLimit, payloadBound, type MachineShape, type PayloadBound } from './payload.ts';
 import { MIN_OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES } from './outputs.ts';
 import { DEFAULT_TARGET, stateEntry, type CompileTarget, type InstanceInfo, type Scope } from './scope.ts';
 
@@ -60,6 +73,8 @@ export interface CompiledPipeline {
   parts: CompiledPart[];
   /** Of the root machine (each part has its own). */
   estimates: Estimates;
+  /** The largest payload a run could carry (payload.ts), when the payload quota was checked. */
+  payload?: PayloadBound;
 }
 
 export interface CompileOptions {
@@ -136,7 +151,7 @@ function compileAt(
   const scope = newScope(pipeline, instances, layout, fullTarget, options);
   if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
   const states: Record<string, State> = {};
-  const result = emitResult(scope, states);
+  const result = emitResult(scope, states, [...scope.byKey.keys()]);
   openScope(states, layout.root);
   const first = emitBlock(scope, layout.root, stateEntry(result.name), states).name();
   const whole = rootDefinition(scope, states, first, result);
@@ -148,7 +163,7 @@ function compileAt(
   const sized = estimate(whole);
   const over = checkLimits(pipeline, sized);
   if (options.enforceLimits === false) return ok(compiled(scope, instances, machine(whole, sized), []));
-  if (over.length === 0) return withinPayload(scope, instances, machine(whole, sized), []);
+  if (over.length === 0) return withinPayload(scope, instances, machine(whole, sized), [], []);
   if (options.split === false) return fail(over);
   return compileSplit(pipeline, instances, layout, fullTarget, options, options.partSteps ?? firstBudget(sized, n));
 }
@@ -184,20 +199,39 @@ function compileSplit(
   for (;;) {
     const scope = newScope(pipeline, instances, layout, target, options);
     const plan = foldSmallParts(planParts(layout.root, budget), Math.max(1, Math.floor(budget / 8)), room);
-    const ids = new Map(partsOf(plan).map((block, i) => [block, partId(pipeline.id, i + 1)] as const));
-    const parts = [...ids].map(([block, id]) => emitPart(scope, id, block));
+    const blocks = partsOf(plan);
+    const bodies = blocks.map((block, i) => emitPartBody(scope, partId(pipeline.id, i + 1), i + 1, block));
+    const calls = new Map(blocks.map((block, i) => [block, bodies[i]!] as const));
+    const inline = new Set(inlineSteps(plan));
+    const checked = [...[...scope.byKey.keys()].filter((k) => inline.has(k)), ...bodies.map((b) => summaryKey(b.n))];
     const states: Record<string, State> = {};
-    const result = emitResult(scope, states);
-    const root = machine(rootDefinition(scope, states, emitPlan(scope, plan, result.name, ids, states), result));
+    const result = emitResult(scope, states, checked);
+    const root = machine(rootDefinition(scope, states, emitPlan(scope, plan, result.name, calls, states), result));
     if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
+    // a part returns the records of its steps that the root reads (for itself or to pass to a later part)
+    const rootReads = recordReads(root.definition);
+    const parts = bodies.map((b) =>
+      finishPart(
+        scope,
+        b,
+        b.own.filter((k) => rootReads.has(k)),
+      ),
+    );
     const rootOver = checkLimits(pipeline, root.estimates);
     const over = [...rootOver, ...parts.flatMap((p) => checkLimits(pipeline, p.estimates))];
-    if (over.length === 0) return withinPayload(scope, instances, root, parts);
+    if (over.length === 0) return withinPayload(scope, instances, root, parts, [...inline]);
     // A root over the quotas runs fewer steps itself first; parts over them get a smaller budget.
     if (rootOver.length > 0 && room > 0) room = Math.floor(room / 2);
     else if (budget === 1) return fail(over);
     else budget = Math.max(1, Math.floor(budget * 0.75));
   }
+}
+
+/** The steps the root runs itself (the inline blocks of `plan`). */
+function inlineSteps(plan: PartPlan): string[] {
+  if (plan.kind === 'inline') return stepKeys(plan.block);
+  if (plan.kind === 'part') return [];
+  return (plan.kind === 'seq' ? plan.items : plan.branches).flatMap(inlineSteps);
 }
 
 interface Machine {
@@ -225,11 +259,20 @@ function machine(unordered: StateMachine, sized?: Estimates): Machine {
  * The compiled pipeline; or, when a run of it could go over the payload quota (payload.ts), the
  * smaller output limit at which it would not, else why it does not fit.
  */
-function withinPayload(scope: Scope, instances: StepInstance[], root: Machine, parts: CompiledPart[]): Attempt {
+function withinPayload(
+  scope: Scope,
+  instances: StepInstance[],
+  root: Machine,
+  parts: CompiledPart[],
+  inline: string[],
+): Attempt {
   const keys = [...callees(instances).map((c) => c.key), ...parts.map((p) => p.id)];
-  const bound = (outputLimit: number) => payloadBound(scope, keys, parts.length > 0, pullPrelude(scope), outputLimit);
-  if (checkPayload(scope, bound(scope.outputLimit), scope.outputLimit).length === 0)
-    return ok(compiled(scope, instances, root, parts));
+  const shape: MachineShape =
+    parts.length === 0 ? { kind: 'whole' } : { kind: 'split', inline, parts, summaries: parts.length };
+  const bound = (outputLimit: number) => payloadBound(scope, keys, shape, pullPrelude(scope), outputLimit);
+  const at = bound(scope.outputLimit);
+  if (checkPayload(scope, at, scope.outputLimit).length === 0)
+    return ok({ ...compiled(scope, instances, root, parts), payload: at });
   const fits = fittingOutputLimit(bound);
   if (fits !== undefined && fits < scope.outputLimit) return { outputLimit: fits };
   return fail(checkPayload(scope, bound(MIN_OUTPUT_LIMIT_BYTES), MIN_OUTPUT_LIMIT_BYTES));
@@ -325,22 +368,24 @@ interface RunResult {
 }
 
 /**
- * The run fails when any step failed without `allow_failure`, else it succeeds. `run failed` is a
+ * The run fails when any record of `checked` is `failed` (a step without `allow_failure`, or the
+ * summary of a part, split.ts), else it succeeds. `run failed` is a
  * Choice without a Default: on the first attempt no rule matches and the execution fails there
  * (`States.NoChoiceMatched`), so it is the state a Step Functions redrive runs again, with the same
  * input (every step's record in `$.steps`) and a higher `$$.Execution.RedriveCount`; then it goes
  * to `run redrive`, which keeps those records at `$.ctx.prev` (what carried steps copy back, step.ts),
- * sets `$.ctx.attempt` and empties `$.steps`, and enters the graph again from its first state.
+ * sets `$.ctx.attempt` and empties `$.steps`, and enters the graph again from its first state. (A
+ * part of a split pipeline keeps its own steps' records in the run store and reads them back itself.)
  */
-function emitResult(scope: Scope, states: Record<string, State>): RunResult {
+function emitResult(scope: Scope, states: Record<string, State>, checked: string[]): RunResult {
   const failed = scope.names.claim('run failed');
   const redrive = scope.names.claim('run redrive');
   const redriveContext = scope.names.claim('run redrive context');
   const succeeded = scope.names.claim('run succeeded');
   const choice = scope.names.claim('run result');
-  const rules: ChoiceRule[] = [...scope.byKey.values()]
-    .filter((i) => !i.inst.step.allowFailure)
-    .map((i) => ({ Variable: `$.steps.${i.key}.status`, StringEquals: 'failed' }));
+  const rules: ChoiceRule[] = checked
+    .filter((k) => !scope.byKey.get(k)?.inst.step.allowFailure)
+    .map((k) => ({ Variable: `$.steps.${k}.status`, StringEquals: 'failed' }));
   states[succeeded] = { Type: 'Succeed' };
   if (rules.length === 0) return { name: succeeded };
   states[failed] = {

@@ -18,6 +18,7 @@ import type { Block } from './dag.ts';
 import { STEP_PREFIX } from '../lifecycle.ts';
 import { RUN_PK, type FinalStatus, type InstanceInfo, type Scope } from './scope.ts';
 import { formatEscape } from './templates.ts';
+import { SHARED_ENDING } from './limits.ts';
 import { ENDING, emptyOutputs, declaredOutputs, statusTask } from './status.ts';
 
 /**
@@ -67,6 +68,7 @@ export class SharedEnding {
   private timedOut?: string;
   private failed?: string;
   private written?: string;
+  private lost?: string;
   private route?: ChoiceState;
   private readonly groups = new Map<string, Group[]>();
 
@@ -81,14 +83,25 @@ export class SharedEnding {
       this.failed = this.scope.names.claim('ending', 'failed');
       this.states[this.failed] = {
         Type: 'Pass',
+        Comment: SHARED_ENDING,
         Parameters: { 'k.$': `${ENDING}.k`, s: 'failed', 'r.$': FAILURE_REASON, c: 'failed' },
         ResultPath: ENDING,
         Next: this.write(),
       };
     }
     if (!build) return this.failed;
-    this.timedOut ??= timedOutBuild(this.scope, 'ending', this.failed, this.states);
+    if (!this.timedOut) {
+      this.timedOut = timedOutBuild(this.scope, 'ending', this.failed, this.states);
+      for (const name of [this.timedOut, (this.states[this.timedOut] as ChoiceState).Choices[0]!.Next])
+        this.states[name]!.Comment = SHARED_ENDING;
+    }
     return this.timedOut;
+  }
+
+  /** Where a lost write goes (the run was cancelled), with the step's key at `$.end.k`. */
+  settled(): string {
+    this.write();
+    return this.lost!;
   }
 
   /** The shared end write, entered with `$.end = { k, s, r, c }`. */
@@ -96,19 +109,24 @@ export class SharedEnding {
     if (this.written) return this.written;
     this.written = this.scope.names.claim('ending', 'write');
     const settled = this.scope.names.claim('ending', 'settled');
+    this.lost = settled;
     const routeName = this.scope.names.claim('ending', 'route');
-    this.route = { Type: 'Choice', Choices: [] };
+    this.route = { Type: 'Choice', Comment: SHARED_ENDING, Choices: [] };
     const sk: Json = { 'S.$': `States.Format('${formatEscape(STEP_PREFIX)}{}', ${ENDING}.k)` };
-    this.states[this.written] = statusTask(this.scope, {
-      key: { pk: RUN_PK, sk },
-      values: { status: { expr: `${ENDING}.s` }, reason: { expr: `${ENDING}.r` }, chain: { expr: `${ENDING}.c` } },
-      selector: {},
-      resultPath: WRITTEN,
-      settled,
-      next: routeName,
-    });
+    this.states[this.written] = {
+      Comment: SHARED_ENDING,
+      ...statusTask(this.scope, {
+        key: { pk: RUN_PK, sk },
+        values: { status: { expr: `${ENDING}.s` }, reason: { expr: `${ENDING}.r` }, chain: { expr: `${ENDING}.c` } },
+        selector: {},
+        resultPath: WRITTEN,
+        settled,
+        next: routeName,
+      }),
+    };
     this.states[settled] = {
       Type: 'Pass',
+      Comment: SHARED_ENDING,
       Result: { status: 'cancelled', chain: 'failed' },
       ResultPath: WRITTEN,
       Next: routeName,

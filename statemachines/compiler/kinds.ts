@@ -40,7 +40,6 @@ const CAPACITY_RETRY: Retrier = {
   ErrorEquals: CODEBUILD_CAPACITY_ERRORS,
   IntervalSeconds: 30,
   MaxAttempts: 6,
-  BackoffRate: 2,
   MaxDelaySeconds: 300,
   JitterStrategy: 'FULL',
 };
@@ -49,7 +48,7 @@ function retry(step: Step): Retrier[] | undefined {
   if (step.kind !== 'run') return undefined;
   if (step.retry.max === 0) return [CAPACITY_RETRY];
   const errors = step.retry.on.map((o) => (o === 'failure' ? 'States.TaskFailed' : 'States.Timeout'));
-  return [CAPACITY_RETRY, { ErrorEquals: errors, IntervalSeconds: 10, MaxAttempts: step.retry.max, BackoffRate: 2 }];
+  return [CAPACITY_RETRY, { ErrorEquals: errors, IntervalSeconds: 10, MaxAttempts: step.retry.max }];
 }
 
 function catchers(o: Outcomes): Catcher[] {

@@ -22,7 +22,15 @@ export const MAX_BRANCHES = 10;
 export function emitBlock(scope: Scope, block: Block, next: Entry, states: Record<string, State>): Entry {
   if (block.kind === 'step') return emitStep(scope, block.key, next, states);
   if (block.kind === 'seq')
-    return block.items.reduceRight((after, item) => emitBlock(scope, item, after, states), next);
+    return block.items.reduceRight((after, item) => {
+      const entry = emitBlock(scope, item, after, states);
+      // Materialised now, last item first: left to the first use, entering one item materialises
+      // the next (a carry goes on to it), one call inside another, and a 5,000-step chain
+      // overflowed the call stack. Every item of a sequence is entered (each item's carry leads to
+      // the next), so this makes no state that would not be made anyway.
+      if (block.items.length > 1) entry.name();
+      return entry;
+    }, next);
   return parallelEntry(scope, group(block.branches), next, states);
 }
 
@@ -93,14 +101,6 @@ export function parallelSelector(branches: number): Record<string, Json> {
     (acc, path) => `States.JsonMerge(${acc}, ${path}, false)`,
   );
   return { 'run.$': '$[0].run', 'ctx.$': `$[0]${CONTEXT.slice(1)}`, 'steps.$': merge };
-}
-
-/** `block` as a machine of its own that ends where the block ends (a branch, or a part of a split pipeline). */
-export function emitDetached(scope: Scope, block: Block): StateMachine {
-  const states: Record<string, State> = {};
-  openScope(states, block);
-  const start = emitBlock(scope, block, stateEntry(END), states).name();
-  return { StartAt: start, States: closeBranch(scope, states) };
 }
 
 /** Emits `block` into `states` before `next` (null: the end of the branch, see `closeBranch`); returns its entry state. */

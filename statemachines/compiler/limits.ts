@@ -3,7 +3,7 @@
  * (no loops: the longest path is the worst case), checked against Step Functions' quotas
  * before anything is deployed.
  */
-import type { State, StateMachine } from '../asl/types.ts';
+import type { ChoiceRule, State, StateMachine } from '../asl/types.ts';
 
 /** Step Functions quotas (standard workflows). */
 export const LIMITS = { definitionBytes: 1_048_576, historyEvents: 25_000 } as const;
@@ -51,11 +51,59 @@ function successors(state: State): string[] {
 }
 
 /**
+ * A scope's shared ending (ending.ts) is entered by every step of the scope and routes on the key
+ * the step left at `$.end.k`, back to that step's own states: on the bare graph a loop through the
+ * hub. The walk below follows the key instead: a hub state is a node per key that enters it, and
+ * the hub's route leaves only to that key's states, so each step's trip through the hub is costed.
+ */
+export const SHARED_ENDING = 'shared ending';
+
+/** The key a state leaves at `$.end.k` for the hub, or that its own record is stored under. */
+function keyOf(state: State): string | undefined {
+  const fields = state as { Result?: unknown; Parameters?: unknown; ResultSelector?: unknown; ResultPath?: unknown };
+  for (const f of [fields.Result, fields.Parameters, fields.ResultSelector]) {
+    const k = (f as { k?: unknown } | undefined)?.k;
+    if (typeof k === 'string') return k;
+  }
+  const m = typeof fields.ResultPath === 'string' ? /^\$\.steps\.(.+)$/.exec(fields.ResultPath) : null;
+  return m?.[1];
+}
+
+/** The key a route rule takes (`$.end.k` equals it, alone or first of an And). */
+function ruleKey(rule: ChoiceRule): string | undefined {
+  const first = 'And' in rule ? (rule.And as ChoiceRule[])[0]! : rule;
+  return 'StringEquals' in first && first.Variable === '$.end.k' ? String(first.StringEquals) : undefined;
+}
+
+/**
  * Worst-case cost of running `machine` from its start: the longest path, each state's cost
  * computed after its successors' (an explicit post-order: a 5,000-step chain is 15,000 states
- * deep).
+ * deep). A node is a state name, or a hub state and the key it was entered with (`name\0key`).
  */
 export function longestPath(machine: StateMachine): Cost {
+  const hub = new Set(
+    Object.entries(machine.States)
+      .filter(([, s]) => (s as { Comment?: string }).Comment === SHARED_ENDING)
+      .map(([n]) => n),
+  );
+  const split = (node: string): [string, string | undefined] => {
+    const at = node.indexOf('\u0000');
+    return at < 0 ? [node, undefined] : [node.slice(0, at), node.slice(at + 1)];
+  };
+  const nextOf = (node: string): string[] => {
+    const [name, key] = split(node);
+    const state = machine.States[name]!;
+    if (!hub.has(name)) {
+      const k = keyOf(state);
+      return successors(state).map((n) => (hub.has(n) && k !== undefined ? `${n}\u0000${k}` : n));
+    }
+    const routes = state.Type === 'Choice' && state.Choices.every((c) => ruleKey(c) !== undefined);
+    const next =
+      routes && key !== undefined
+        ? state.Choices.filter((c) => ruleKey(c) === key).map((c) => c.Next)
+        : successors(state);
+    return next.map((n) => (hub.has(n) && key !== undefined ? `${n}\u0000${key}` : n));
+  };
   const memo = new Map<string, Cost>();
   const stack: Array<{ name: string; expanded: boolean }> = [{ name: machine.StartAt, expanded: false }];
   const onPath = new Set<string>();
@@ -65,8 +113,8 @@ export function longestPath(machine: StateMachine): Cost {
       stack.pop();
       continue;
     }
-    const state = machine.States[top.name]!;
-    const next = successors(state);
+    const state = machine.States[split(top.name)[0]]!;
+    const next = nextOf(top.name);
     if (!top.expanded) {
       top.expanded = true;
       onPath.add(top.name);

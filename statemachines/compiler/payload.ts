@@ -5,13 +5,17 @@
  * fails with `States.DataLimitExceeded`, which no catcher can catch, so a pipeline that could get
  * there is refused at compile time instead.
  *
- * The state of a run holds `$.run` (the execution input), `$.ctx` (the run context), a record per
- * step that has ended at `$.steps`, the gate results at `$.gates` and the last caught error. The
- * records, the gate results and the callees' ARNs are counted from the plan (the worst case:
- * every step ended, every declared output at its size limit, every gate result still held); the
- * run's event fields, their copy in the run context and the error are a fixed reserve. When the
- * pipeline is split, the root's call of a part (`startExecution.sync:2`) has the child's input
- * and its output in one result: the run, its context and the step records twice.
+ * The state of a run holds `$.run` (the execution input), `$.ctx` (the run context), the step
+ * records at `$.steps`, the gate results at `$.gates` and the last caught error; on a redrive,
+ * `$.ctx.prev` also holds the records of the attempt before (compile.ts, `run redrive`) while
+ * `$.steps` fills again. The records, the gate results and the callees' ARNs are counted from the
+ * plan (the worst case: every step ended, every declared output at its size limit, every gate
+ * result still held); the run's event fields, their copy in the run context and the error are a
+ * fixed reserve. A machine that runs the whole pipeline holds every record. A split pipeline
+ * (split.ts) is bounded machine by machine: a part holds its own steps' records and those it
+ * imports, the root those of the steps it runs itself, the parts' exports and their summaries, and
+ * the root's call of a part has the part's input (the run, the context, its imports) and output
+ * (its exports and summary) in one result.
  */
 import type { Diagnostic } from '../diagnostics.ts';
 import { MIN_OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES } from './outputs.ts';
@@ -36,74 +40,156 @@ const STATUS = 'cancelled';
 /** What the result of a part call adds to the child's input and output (ARNs, name, dates, status). */
 const CALL_METADATA = 1_024;
 
+/** How the pipeline is deployed: one machine, or a root and parts (split.ts). */
+export type MachineShape =
+  | { kind: 'whole' }
+  | {
+      kind: 'split';
+      /** The steps the root runs itself. */
+      inline: string[];
+      parts: Array<{ id: string; own: string[]; imports: string[]; exports: string[] }>;
+      /** Parts whose summary record (`{"status":"failed"}`) the root holds. */
+      summaries: number;
+    };
+
 export interface PayloadBound {
-  /** Step records at `$.steps`, every step ended. */
+  /** The largest payload of the run, in bytes: the sum of the fields below and RUN_RESERVE. */
+  total: number;
+  /** Where it is: `its state`, `the root's state`, `the state of part <id>`, `the root's call of part <id>`. */
+  where: string;
+  /** Step records held at `$.steps` (and passed into or out of a part). */
   steps: number;
+  /** The attempt before's records at `$.ctx.prev` on a redrive, as a string when a part reads them back. */
+  prev: number;
   /** Gate results at `$.gates`. */
   gates: number;
   /** `$.run.callees` and the run context's artifact pull functions. */
   fixed: number;
-  /** The largest state: all of the above and RUN_RESERVE. */
-  state: number;
-  /** The largest result of a part call (0 without parts): the child's input and output. */
-  partCall: number;
+  /** Execution metadata in the result of a part call (ARNs, name, dates, status); 0 elsewhere. */
+  metadata: number;
 }
 
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 
-/** `{"status":…,"chain":…,"outputs":{…}}` of a step at its largest, each output at `outputLimit` bytes. */
-function recordBytes(info: InstanceInfo, outputLimit: number): number {
-  const outputs = info.inst.step.kind === 'run' ? info.inst.step.outputs : [];
-  const base = bytes(JSON.stringify({ status: STATUS, chain: STATUS }));
-  if (outputs.length === 0) return base;
-  const values = outputs.reduce((n, name) => n + bytes(JSON.stringify(name)) + 1 + outputLimit + 2, 0);
-  return base + bytes(',"outputs":{}') + values + outputs.length - 1;
+/** Bytes of a map of records, and of the same as a JSON string value (each `"` escaped; values are not). */
+interface Sized {
+  bytes: number;
+  escaped: number;
 }
 
-/**
- * The bound for `scope`'s pipeline, with `callees` in `$.run.callees` (called pipelines and parts),
- * `split` when the root calls parts, `pull` in its run context, and outputs of `outputLimit` bytes.
- */
-export function payloadBound(
-  scope: Scope,
-  callees: string[],
-  split: boolean,
-  pull: string,
-  outputLimit: number,
-): PayloadBound {
-  const infos = [...scope.byKey.values()];
+/** `{"status":…,"chain":…,"outputs":{…}}` of a step at its largest, each output at `outputLimit` bytes. */
+function record(info: InstanceInfo | undefined, outputLimit: number): { json: string; values: number } {
+  const outputs = info?.inst.step.kind === 'run' ? info.inst.step.outputs : [];
+  const shape = {
+    status: STATUS,
+    chain: STATUS,
+    ...(outputs.length > 0 ? { outputs: Object.fromEntries(outputs.map((n) => [n, ''])) } : {}),
+  };
+  return { json: JSON.stringify(shape), values: outputs.length * outputLimit };
+}
+
+const quotes = (text: string) => text.split('"').length - 1;
+
+/** The map `{"<key>":<record>,…}` of `keys`; `extra` more entries of `{"status":"succeeded"}` (part summaries). */
+function recordsSize(scope: Scope, keys: readonly string[], outputLimit: number, extra = 0): Sized {
+  let size = { bytes: 2, escaped: 2 };
+  const add = (key: string, r: { json: string; values: number }) => {
+    const entry = `${JSON.stringify(key)}:${r.json},`;
+    size = {
+      bytes: size.bytes + bytes(entry) + r.values,
+      escaped: size.escaped + bytes(entry) + quotes(entry) + r.values,
+    };
+  };
+  for (const key of keys) add(key, record(scope.byKey.get(key), outputLimit));
+  for (let i = 0; i < extra; i++) add('_part_00000', { json: JSON.stringify({ status: 'succeeded' }), values: 0 });
+  return size;
+}
+
+/** Gate results at `$.gates` of the gated steps among `keys`. */
+function gatesSize(scope: Scope, keys: ReadonlySet<string> | undefined, outputLimit: number): number {
   const entry = (key: string, value: number) => bytes(JSON.stringify(key)) + 1 + value + 1;
-  const steps = infos.reduce((n, i) => n + entry(i.key, recordBytes(i, outputLimit)), 2);
   let gates = 2;
   for (const [key, needs] of scope.gates) {
+    if (keys && !keys.has(key)) continue;
     const results = needs.reduce((n, need) => {
       const info = scope.byKey.get(need);
       const withRecord = info && info.inst.step.kind === 'run' && info.inst.step.outputs.length > 0;
       const result = bytes(JSON.stringify({ status: STATUS, chain: STATUS }));
-      return n + entry(need, result + (withRecord ? bytes(',"record":') + recordBytes(info, outputLimit) : 0));
+      const r = record(info, outputLimit);
+      return n + entry(need, result + (withRecord ? bytes(',"record":') + bytes(r.json) + r.values : 0));
     }, 2);
     gates += entry(key, results);
   }
-  const fixed = callees.reduce((n, key) => n + entry(key, ARN_BYTES), 2) + bytes(JSON.stringify(pull));
-  const state = steps + gates + fixed + RUN_RESERVE;
-  // The child's input holds no gate result (the root passes run, ctx and steps) and its output only
-  // its own: the gate results the root holds and those a part returns are different ones.
-  const partCall = split ? 2 * (steps + fixed + RUN_RESERVE) + gates + CALL_METADATA : 0;
-  return { steps, gates, fixed, state, partCall };
+  return gates;
 }
 
-const worstOf = (bound: PayloadBound) => Math.max(bound.state, bound.partCall);
+/**
+ * The bound for `scope`'s pipeline deployed as `shape`, with `callees` in `$.run.callees` (called
+ * pipelines and parts), `pull` in its run context, and outputs of `outputLimit` bytes: the largest
+ * of every machine's state and, split, of every result of a part call.
+ */
+export function payloadBound(
+  scope: Scope,
+  callees: string[],
+  shape: MachineShape,
+  pull: string,
+  outputLimit: number,
+): PayloadBound {
+  const entry = (key: string, value: number) => bytes(JSON.stringify(key)) + 1 + value + 1;
+  const fixed = callees.reduce((n, key) => n + entry(key, ARN_BYTES), 2) + bytes(JSON.stringify(pull));
+  const make = (where: string, steps: number, prev: number, gates: number, metadata = 0): PayloadBound => ({
+    total: steps + prev + gates + fixed + metadata + RUN_RESERVE,
+    where,
+    steps,
+    prev,
+    gates,
+    fixed,
+    metadata,
+  });
+  if (shape.kind === 'whole') {
+    const all = recordsSize(scope, [...scope.byKey.keys()], outputLimit);
+    return make('its state', all.bytes, all.bytes, gatesSize(scope, undefined, outputLimit));
+  }
+  const held = recordsSize(
+    scope,
+    [...shape.inline, ...shape.parts.flatMap((p) => p.exports)],
+    outputLimit,
+    shape.summaries,
+  );
+  const candidates = [
+    make("the root's state", held.bytes, held.bytes, gatesSize(scope, new Set(shape.inline), outputLimit)),
+  ];
+  for (const part of shape.parts) {
+    const mine = recordsSize(scope, [...part.own, ...part.imports], outputLimit, 1);
+    const imports = recordsSize(scope, part.imports, outputLimit);
+    const gates = gatesSize(scope, new Set(part.own), outputLimit);
+    // Its own records and the attempt before's (read back from the run store), or, while they are
+    // being read back, its imports, the root's records and the string they are read from.
+    const reading = imports.bytes + held.bytes + mine.escaped;
+    const holding = mine.bytes + Math.max(mine.bytes, held.bytes);
+    candidates.push(
+      reading > holding
+        ? make(`the state of part ${part.id}`, imports.bytes, held.bytes + mine.escaped, gates)
+        : make(`the state of part ${part.id}`, mine.bytes, Math.max(mine.bytes, held.bytes), gates),
+    );
+    // The call's result: the part's input (the run, its context with the root's records of the
+    // attempt before, its imports) and its output (its exports and summary).
+    const io = imports.bytes + recordsSize(scope, part.exports, outputLimit, 1).bytes;
+    candidates.push(make(`the root's call of part ${part.id}`, io, held.bytes, 0, CALL_METADATA));
+  }
+  return candidates.reduce((a, b) => (b.total > a.total ? b : a));
+}
 
 /**
  * The largest output limit, at most OUTPUT_LIMIT_BYTES and at least MIN_OUTPUT_LIMIT_BYTES, at
  * which the bound is within the quota; undefined when none is (the bound grows with the limit).
  */
 export function fittingOutputLimit(bound: (outputLimit: number) => PayloadBound): number | undefined {
-  if (worstOf(bound(MIN_OUTPUT_LIMIT_BYTES)) > PAYLOAD_BYTES) return undefined;
+  if (bound(MIN_OUTPUT_LIMIT_BYTES).total > PAYLOAD_BYTES) return undefined;
   let [low, high] = [MIN_OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES + 1];
   while (high - low > 1) {
     const mid = Math.floor((low + high) / 2);
-    if (worstOf(bound(mid)) <= PAYLOAD_BYTES) low = mid;
+    if (bound(mid).total <= PAYLOAD_BYTES) low = mid;
     else high = mid;
   }
   return low;
@@ -114,17 +200,15 @@ export function fittingOutputLimit(bound: (outputLimit: number) => PayloadBound)
  * the payload quota.
  */
 export function checkPayload(scope: Scope, bound: PayloadBound, outputLimit: number): Diagnostic[] {
-  const worst = worstOf(bound);
-  if (worst <= PAYLOAD_BYTES) return [];
-  const what =
-    bound.partCall > bound.state ? 'the result of a call of one of its parts (input and output)' : 'its state';
+  if (bound.total <= PAYLOAD_BYTES) return [];
   return [
     {
       code: 'payload-too-large',
       message:
-        `a run could carry up to ${worst} bytes in ${what}, over Step Functions' limit of ${PAYLOAD_BYTES} bytes ` +
+        `a run could carry up to ${bound.total} bytes in ${bound.where}, over Step Functions' limit of ${PAYLOAD_BYTES} bytes ` +
         `(step statuses and outputs ${bound.steps}, each output at ${outputLimit} bytes; ` +
-        `gate results ${bound.gates}, callees ${bound.fixed}, ` +
+        `the attempt before's on a redrive ${bound.prev}; gate results ${bound.gates}, callees ${bound.fixed}, ` +
+        `${bound.metadata > 0 ? `execution metadata ${bound.metadata}, ` : ''}` +
         `run fields and error ${RUN_RESERVE}): move steps into pipelines that pipeline: steps call ` +
         '(each child run carries its own statuses) or declare fewer outputs',
       path: ['steps'],

@@ -78,7 +78,9 @@ function intrinsicLiteral(text: string): string {
 function exportText(pipeline: Pipeline): string {
   const vars = runVariables(pipeline);
   const decodes = vars.map(([name]) => `sci_b64 ${name} {}; `).join('');
-  const text = `${intrinsicLiteral(`${DECODE_FUNCTION}; `)}${decodes}export ${vars.map(([name]) => name).join(' ')}; unset -f sci_b64; unset sci_v`;
+  // A step whose display name is its key gets no SCI_STEP of its own (run-task.ts): the key it is.
+  const step = intrinsicLiteral(': "${SCI_STEP:=$SCI_STEP_KEY}"; ');
+  const text = `${intrinsicLiteral(`${DECODE_FUNCTION}; `)}${decodes}${step}export ${vars.map(([name]) => name).join(' ')} SCI_STEP; unset -f sci_b64; unset sci_v`;
   return `States.Format('${text}', ${vars.map(([, value]) => `States.Base64Encode(${value})`).join(', ')})`;
 }
 

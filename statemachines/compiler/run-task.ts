@@ -52,11 +52,9 @@ function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: Templa
     vars.push(plain(PULL_VARIABLE, `${CONTEXT}.pull`, true), plain(ARTIFACTS_VARIABLE, `${CONTEXT}.artifacts`, true));
   for (const [name, value] of runVariables(scope.pipeline))
     if (cacheKey.includes(`\${${name}}`)) vars.push(plain(name, value, true));
-  vars.push(
-    plain('SCI_STEP', info.inst.name),
-    plain('SCI_STEP_KEY', info.key),
-    plain('SCI_STEP_TIMEOUT', String(step.timeout)),
-  );
+  // SCI_STEP defaults to the key in the run context's text (run-context.ts): most steps are named by their key.
+  if (info.inst.name !== info.key) vars.push(plain('SCI_STEP', info.inst.name));
+  vars.push(plain('SCI_STEP_KEY', info.key), plain('SCI_STEP_TIMEOUT', String(step.timeout)));
   for (const [axis, value] of Object.entries(info.inst.matrix))
     vars.push(plain(`SCI_MATRIX_${axis.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, String(value)));
   const chain = upstreamChain(scope, info);

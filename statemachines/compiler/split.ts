@@ -11,13 +11,15 @@
  */
 import { createHash } from 'node:crypto';
 import { inExecutionOrder, renderAsl } from '../asl/render.ts';
-import { RESOURCES, type State, type StateMachine, type TaskState } from '../asl/types.ts';
+import { RESOURCES, type Json, type State, type StateMachine, type TaskState } from '../asl/types.ts';
+import { PART_PREFIX } from '../lifecycle.ts';
 import { member } from './context.ts';
 import type { Block } from './dag.ts';
-import { closeBranch, emitDetached, emitInline, MAX_BRANCHES, parallelSelector } from './layout.ts';
+import { closeBranch, emitInline, MAX_BRANCHES, parallelSelector } from './layout.ts';
 import { estimate, type Estimates } from './limits.ts';
 import { CONTEXT } from './run-context.ts';
-import type { Scope } from './scope.ts';
+import { itemKey, type Scope } from './scope.ts';
+import { WRITE_TIMEOUT } from './status.ts';
 
 /** How the root runs the parts: a part is one child execution; an inline block runs in the root itself. */
 export type PartPlan =
@@ -129,6 +131,26 @@ export function partsOf(plan: PartPlan): Block[] {
   return (plan.kind === 'seq' ? plan.items : plan.branches).flatMap(partsOf);
 }
 
+/** The step keys of `block`, in layout order. */
+export function stepKeys(block: Block): string[] {
+  if (block.kind === 'step') return [block.key];
+  return (block.kind === 'seq' ? block.items : block.branches).flatMap(stepKeys);
+}
+
+/**
+ * The record a part returns for the run's result: `{ status: 'failed' }` when one of its steps
+ * failed without `allow_failure`. A leading `_` no step key has (pipeline/plan.ts), so it never
+ * collides with a step's record.
+ */
+export function summaryKey(n: number): string {
+  return `_part_${n}`;
+}
+
+/** Keys of the step records `value` reads at `$.steps.<key>` (every such read is a literal path). */
+export function recordReads(value: unknown): Set<string> {
+  return new Set([...JSON.stringify(value).matchAll(/\$\.steps\.(\w+)/g)].map((m) => m[1]!));
+}
+
 /** A part as deployed: a state machine of its own, started by the root. */
 export interface CompiledPart {
   /** `<pipeline id>#part-<n>`: names its state machine; also its key in `$.run.callees` (no pipeline's callee key has a `#`). */
@@ -139,50 +161,204 @@ export interface CompiledPart {
   /** sha256 (hex) of `json`. */
   hash: string;
   estimates: Estimates;
+  /** The steps it runs, in layout order. */
+  own: string[];
+  /** Records of other steps its states read: what the root passes in (its input's `steps`). */
+  imports: string[];
+  /** Records of its steps that later states read: what it returns (with its summary). */
+  exports: string[];
 }
 
 export function partId(pipelineId: string, n: number): string {
   return `${pipelineId}#part-${n}`;
 }
 
-/** Renders `part` as its own machine. */
-export function emitPart(scope: Scope, id: string, block: Block): CompiledPart {
-  const definition = inExecutionOrder({ Comment: `serverless-ci pipeline ${id}`, ...emitDetached(scope, block) });
+/** A part before its end is known: its steps' states, entered at `start`, ending at `end` (not emitted yet). */
+export interface PartBody {
+  id: string;
+  n: number;
+  own: string[];
+  imports: string[];
+  start: string;
+  end: string;
+  states: Record<string, State>;
+}
+
+/** `pk`/`sk` of the item where a part keeps its step records for a redrive (`PART#<n>`); `pk` at `pkPath`. */
+function recordItem(n: number, pkPath?: string): Record<string, Json> {
+  const key = itemKey(`${PART_PREFIX}${n}`);
+  return pkPath ? { ...key, pk: { 'S.$': pkPath } } : key;
+}
+
+/**
+ * The states of part `n`: on a redrive (`$.ctx.attempt` > 0), it first reads the records its
+ * previous execution kept (`PART#<n>`, written at its end) into `$.ctx.prev`, where its steps'
+ * checks find what to carry (step.ts), exactly as in an unsplit machine; then its block.
+ */
+export function emitPartBody(scope: Scope, id: string, n: number, block: Block): PartBody {
+  const label = `part-${n}`;
+  const end = scope.names.claim(label, 'result');
+  const states: Record<string, State> = {};
+  const first = emitInline(scope, block, end, states);
+  const own = stepKeys(block);
+  const mine = new Set(own);
+  const reads = recordReads(states);
+  const imports = [...scope.byKey.keys()].filter((k) => reads.has(k) && !mine.has(k));
+  const redrive = scope.names.claim(label, 'redrive?');
+  const previous = scope.names.claim(label, 'previous');
+  const found = scope.names.claim(label, 'previous?');
+  const restore = scope.names.claim(label, 'previous records');
+  states[redrive] = {
+    Type: 'Choice',
+    Choices: [{ Variable: `${CONTEXT}.attempt`, NumericGreaterThan: 0, Next: previous }],
+    Default: first,
+  };
+  states[previous] = {
+    Type: 'Task',
+    Resource: RESOURCES.getItem,
+    Parameters: { TableName: scope.target.tableName, Key: recordItem(n), ConsistentRead: true },
+    ResultPath: '$.redrive',
+    TimeoutSeconds: WRITE_TIMEOUT,
+    Retry: [{ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 3 }],
+    Next: found,
+  };
+  // absent when the attempt before never ended this part: nothing to carry then
+  states[found] = {
+    Type: 'Choice',
+    Choices: [{ Variable: '$.redrive.Item.r.S', IsPresent: true, Next: restore }],
+    Default: first,
+  };
+  states[restore] = {
+    Type: 'Pass',
+    Parameters: {
+      'run.$': '$.run',
+      'ctx.$': `States.JsonMerge(${CONTEXT}, States.StringToJson($.redrive.Item.r.S), false)`,
+      'steps.$': '$.steps',
+    },
+    Next: first,
+  };
+  return { id, n, own, imports, start: redrive, end, states };
+}
+
+/**
+ * Ends part `body` and renders it: `result` decides its summary (failed when one of its steps
+ * failed without `allow_failure`), `output` keeps its records (`keep.prev`) and shapes what it
+ * returns (`out`: the `exports` and the summary), `save` writes `keep` to `PART#<n>` for a
+ * redrive and returns `out`. A lost save only costs the redrive its carried steps in this part.
+ */
+export function finishPart(scope: Scope, body: PartBody, exports: string[]): CompiledPart {
+  const label = `part-${body.n}`;
+  const { states } = body;
+  const save = scope.names.claim(label, 'save');
+  const unsaved = scope.names.claim(label, 'unsaved');
+  const output = (status: 'succeeded' | 'failed'): State => ({
+    Type: 'Pass',
+    Parameters: {
+      'pk.$': `${CONTEXT}.pk`,
+      keep: { 'prev.$': '$.steps' },
+      out: {
+        steps: {
+          ...Object.fromEntries(exports.map((k) => [`${k}.$`, `$.steps.${k}`])),
+          [summaryKey(body.n)]: { status },
+        },
+      },
+    },
+    Next: save,
+  });
+  const rules = body.own
+    .filter((k) => !scope.byKey.get(k)!.inst.step.allowFailure)
+    .map((k) => ({ Variable: `$.steps.${k}.status`, StringEquals: 'failed' }));
+  if (rules.length === 0) states[body.end] = output('succeeded');
+  else {
+    const passed = scope.names.claim(label, 'succeeded');
+    const failed = scope.names.claim(label, 'failed');
+    states[body.end] = {
+      Type: 'Choice',
+      Choices: [{ ...(rules.length === 1 ? rules[0]! : { Or: rules }), Next: failed }],
+      Default: passed,
+    };
+    states[passed] = output('succeeded');
+    states[failed] = output('failed');
+  }
+  states[save] = {
+    Type: 'Task',
+    Resource: RESOURCES.updateItem,
+    Parameters: {
+      TableName: scope.target.tableName,
+      Key: recordItem(body.n, '$.pk'),
+      UpdateExpression: 'SET #r = :r',
+      ExpressionAttributeNames: { '#r': 'r' },
+      ExpressionAttributeValues: { ':r': { 'S.$': 'States.JsonToString($.keep)' } },
+    },
+    ResultPath: null,
+    OutputPath: '$.out',
+    TimeoutSeconds: WRITE_TIMEOUT,
+    Retry: [{ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 3 }],
+    Catch: [{ ErrorEquals: ['States.ALL'], Next: unsaved, ResultPath: null }],
+    End: true,
+  };
+  states[unsaved] = { Type: 'Pass', OutputPath: '$.out', End: true };
+  const definition = inExecutionOrder({
+    Comment: `serverless-ci pipeline ${body.id}`,
+    StartAt: body.start,
+    States: closeBranch(scope, states),
+  });
   const json = renderAsl(definition, 0);
   return {
-    id,
+    id: body.id,
     definition,
     json,
     hash: createHash('sha256').update(json).digest('hex'),
     estimates: estimate(definition, json),
+    own: body.own,
+    imports: body.imports,
+    exports,
   };
+}
+
+/** What the root needs of each part to start it: its machine's id and the records it reads. */
+export interface PartCall {
+  id: string;
+  n: number;
+  imports: string[];
 }
 
 /**
  * The root's states that run `plan` then go to `next` (null: the end of a Parallel branch);
- * returns the first. `ids` names each part's machine.
+ * returns the first. `calls` names each part's machine and what it reads.
  */
 export function emitPlan(
   scope: Scope,
   plan: PartPlan,
   next: string | null,
-  ids: Map<Block, string>,
+  calls: Map<Block, PartCall>,
   states: Record<string, State>,
 ): string {
   if (plan.kind === 'seq')
-    return plan.items.reduceRight<string | null>((after, item) => emitPlan(scope, item, after, ids, states), next)!;
+    return plan.items.reduceRight<string | null>((after, item) => emitPlan(scope, item, after, calls, states), next)!;
   if (plan.kind === 'inline') return emitInline(scope, plan.block, next, states);
   const flow = next === null ? { End: true as const } : { Next: next };
   if (plan.kind === 'part') {
-    const id = ids.get(plan.block)!;
-    const name = scope.names.claim(`run ${id.slice(id.lastIndexOf('#') + 1)}`);
-    states[name] = partCall(scope, id, flow);
+    const call = calls.get(plan.block)!;
+    const name = scope.names.claim(`run part-${call.n}`);
+    const merge = scope.names.claim(`part-${call.n}`, 'records');
+    states[name] = partCall(scope, call, merge);
+    // the part's records join the root's: one transition, and no part carries what it does not read
+    states[merge] = {
+      Type: 'Pass',
+      Parameters: {
+        'run.$': '$.run',
+        'ctx.$': CONTEXT,
+        'steps.$': `States.JsonMerge($.steps, $.part.steps, false)`,
+      },
+      ...flow,
+    };
     return name;
   }
   const branches = plan.branches.length <= MAX_BRANCHES ? plan.branches : groupPlans(plan.branches);
   const rendered: StateMachine[] = branches.map((b) => {
     const own: Record<string, State> = {};
-    return { StartAt: emitPlan(scope, b, null, ids, own), States: closeBranch(scope, own) };
+    return { StartAt: emitPlan(scope, b, null, calls, own), States: closeBranch(scope, own) };
   });
   const name = scope.names.claim('run parts');
   states[name] = { Type: 'Parallel', Branches: rendered, ResultSelector: parallelSelector(rendered.length), ...flow };
@@ -201,26 +377,27 @@ function groupPlans(branches: PartPlan[]): PartPlan[] {
 }
 
 /**
- * Starts part `id` with the run, its context and the step statuses so far, and takes them back.
- * `part` in the input tells the reporter that this execution is not a run of its own.
+ * Starts a part with the run, its context and only the records its steps read, and puts what
+ * it returns at `$.part`. `part` in the input tells the reporter that this execution is not a
+ * run of its own.
  */
-function partCall(scope: Scope, id: string, flow: { Next: string } | { End: true }): TaskState {
+function partCall(scope: Scope, call: PartCall, next: string): TaskState {
   return {
     Type: 'Task',
     Resource: RESOURCES.startExecution,
     Parameters: {
-      'StateMachineArn.$': `$.run.callees${member(id)}`,
+      'StateMachineArn.$': `$.run.callees${member(call.id)}`,
       Input: {
         'run.$': '$.run',
         'ctx.$': CONTEXT,
-        'steps.$': '$.steps',
-        part: id,
+        steps: Object.fromEntries(call.imports.map((k) => [`${k}.$`, `$.steps.${k}`])),
+        part: call.id,
         'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id',
       },
     },
-    // no ResultPath: the default replaces the state (aws-local-stepfunctions reads an explicit '$' as a key)
-    ResultSelector: { 'run.$': '$.Output.run', 'ctx.$': `$.Output${CONTEXT.slice(1)}`, 'steps.$': '$.Output.steps' },
+    ResultSelector: { 'steps.$': '$.Output.steps' },
+    ResultPath: '$.part',
     TimeoutSeconds: scope.runBound,
-    ...flow,
+    Next: next,
   };
 }

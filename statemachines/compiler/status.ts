@@ -197,8 +197,9 @@ export function statusTask(
       ExpressionAttributeValues: values,
       ReturnValues: 'UPDATED_NEW',
     },
+    // A write that succeeded wrote its status: a literal one needs no reading back.
     ResultSelector: {
-      'status.$': '$.Attributes.status.S',
+      ...('literal' in v.status ? { status: v.status.literal } : { 'status.$': '$.Attributes.status.S' }),
       'chain.$': '$.Attributes.chain.S',
       ...write.selector,
     },

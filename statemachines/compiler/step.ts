@@ -42,6 +42,7 @@ interface Guard {
 /** Emits the states of instance `key` into `states`; returns how to enter it. */
 export function emitStep(scope: Scope, key: string, next: Entry, states: Record<string, State>): Entry {
   const info = scope.byKey.get(key)!;
+  const step = info.inst.step;
   const stem = info.inst.name;
   const guards = stepGuards(scope, info);
   // A guard false for this cell (`matrix.node == 20` elsewhere) means no Task at all:
@@ -69,7 +70,15 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
   };
   // Where a lost write goes (the run was cancelled): the step counts as cancelled.
   let settledName: string | undefined;
+  const ending = sharedEnding(scope, states);
+  // A build with no outputs leaves its key at `$.end.k` itself (its ResultSelector), so a lost
+  // success write can go to the scope's shared `settled`, which routes on the key.
+  const keyed = ending !== undefined && step.kind === 'run' && step.outputs.length === 0 && !never && !rollout;
   const settled = (): string => {
+    if (keyed) {
+      ending.routeTo(info, 'cancelled', after('cancelled'));
+      return ending.settled();
+    }
     if (settledName) return settledName;
     settledName = scope.names.claim(stem, 'settled');
     states[settledName] = settledPass(info, after('cancelled'));
@@ -77,7 +86,6 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
   };
   // Every outcome but success is a Pass into an end write: the scope's shared one (ending.ts), else
   // the step's own, one per next state (usually one per step).
-  const ending = sharedEnding(scope, states);
   const endWrites = new Map<string, string>();
   const endOf = (status: FinalStatus): string => {
     if (ending) {
@@ -124,7 +132,10 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
     if (info.inst.step.kind === 'approval') outcomes.rejected = write('rejected', 'failed', { literal: 'rejected' });
     let first = taskName;
     if (rollout) first = emitRollout(scope, info, outcomes, write, states);
-    else states[taskName] = stepTask(scope, info, outcomes);
+    else {
+      states[taskName] = stepTask(scope, info, outcomes);
+      if (keyed) Object.assign(states[taskName], { ResultSelector: { k: key }, ResultPath: ENDING });
+    }
     const start = environment ? emitLock(scope, info, first, failed, states) : first;
     // A redrive carries a step that succeeded: its record back into `$.steps`, then its signals and what follows.
     let carried: string | undefined;

@@ -129,9 +129,9 @@ before(async () => {
     repoUrl,
     actor: 'tester',
   });
-  // wired as sci serve wires it: the page's actions post statuses and start runs on this runtime
+  // wired as sci serve wires it (its store polls every 500 ms, as there): the page's actions post statuses and
+  // start runs on this runtime
   const dashboard = localDashboard(session, {
-    pollMs: 150,
     redriver,
     releaser,
     statuses: runtime.report.statuses,

@@ -2,21 +2,13 @@
  * End-to-end helpers: temporary git repositories, a private SCI_HOME each, and the real CLI
  * (test/sci-cli.ts) run as a child process, in the foreground or in the background.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { initRepo } from '../git-repo.ts';
 import { SCI } from '../sci-cli.ts';
 
 export { SCI };
@@ -28,12 +20,6 @@ export interface Sandbox {
   /** Extra environment for every command in this sandbox. */
   env: NodeJS.ProcessEnv;
   cleanup(): void;
-}
-
-function git(repo: string, ...args: string[]): string {
-  return execFileSync('git', ['-C', repo, '-c', 'user.name=sci test', '-c', 'user.email=test@sci.local', ...args], {
-    encoding: 'utf8',
-  }).trim();
 }
 
 /** Sandboxes of this test file: removed when it ends, even by a test that forgot or failed first. */
@@ -55,19 +41,8 @@ export function sandbox(files: Record<string, string>, branch = 'main'): Sandbox
   roots.add(root);
   const repo = join(root, 'repo');
   const home = join(root, 'home');
-  mkdirSync(repo);
-  git(repo, 'init', '-q', '-b', branch);
-  writeFiles(repo, files);
-  git(repo, 'add', '-A');
-  git(repo, 'commit', '-q', '--allow-empty', '-m', 'initial');
+  initRepo(repo, files, { branch });
   return { repo, home, root, env: {}, cleanup: () => rmSync(root, { recursive: true, force: true }) };
-}
-
-export function writeFiles(dir: string, files: Record<string, string>): void {
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text, { mode: path.endsWith('.sh') ? 0o755 : 0o644 });
-  }
 }
 
 function envOf(box: Sandbox): NodeJS.ProcessEnv {

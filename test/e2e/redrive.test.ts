@@ -2,7 +2,7 @@
  * `sci redrive` through the real CLI on a temporary git repository: a failed run resumes at its
  * failed step and what it skipped; the step that succeeded is not run again, yet its outputs and
  * artifacts reach the steps that run again; the run's attempt goes up, and only a failed or
- * cancelled run can be redriven.
+ * cancelled run can be redriven; a pipeline split into a root and parts resumes the same way.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,15 @@ import { runsOf, sandbox, sci, step, type RunJson } from './helpers.ts';
 
 // outside the repository: what the steps count and the switch that makes `test` pass
 const flags = mkdtempSync(join(tmpdir(), 'sci-redrive-'));
+/** 80 KB of comment per command: the 14 steps of big.yml make a definition over 1 MB, split into parts. */
+const long = `true # ${'x'.repeat(80_000)}`;
 const box = sandbox({
+  '.sci/big.yml': `
+steps:
+  first: { run: "echo run >> ${flags}/first-runs && ${long}" }
+  cells: { needs: [first], matrix: { n: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] }, run: "echo run >> ${flags}/cell-runs && ${long}" }
+  last: { needs: [cells], run: "test -e ${flags}/big-fixed && ${long}" }
+`,
   '.sci/ship.yml': `
 steps:
   build:
@@ -82,6 +90,25 @@ test('a failed run resumes at its failed steps; succeeded ones are not run again
     (redriven as unknown as { cost: { transitions: number } }).cost.transitions >
       (failed as unknown as { cost: { transitions: number } }).cost.transitions,
   );
+});
+
+test('a split pipeline (a root and parts) resumes the same way: the steps its parts ran are carried', () => {
+  const first = sci(box, 'run', 'big', '--json', '--no-containers');
+  assert.equal(first.code, 1, first.stderr);
+  const [failed] = runsOf(first.stdout) as [Attempted];
+  assert.deepEqual(
+    failed.steps.filter((s) => s.status !== 'succeeded').map((s) => [s.name, s.status]),
+    [['last', 'failed']],
+  );
+  writeFileSync(join(flags, 'big-fixed'), '');
+  const again = sci(box, 'redrive', failed.id, '--json', '--no-containers');
+  assert.equal(again.code, 0, again.stderr + again.stdout);
+  const [redriven] = runsOf(again.stdout) as [Attempted];
+  assert.equal(redriven.status, 'succeeded');
+  assert.equal(redriven.attempt, 2);
+  // the twelve cells run in parts: each ran once
+  assert.equal(readFileSync(join(flags, 'cell-runs'), 'utf8'), 'run\n'.repeat(12));
+  assert.equal(readFileSync(join(flags, 'first-runs'), 'utf8'), 'run\n');
 });
 
 test('only a failed or cancelled run can be redriven, and an unknown run is an error', () => {

@@ -1,21 +1,18 @@
 /** The served clone's commit lookups through one `git cat-file --batch-check`, on a real repository. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commitChecker, commitOf, type CommitChecker } from '../../src/serve/commits.ts';
+import { commitAll, git as gitIn } from '../git-repo.ts';
 
 let repo: string;
 let commits: CommitChecker;
-const git = (...args: string[]) =>
-  execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' }).trim();
+const git = (...args: string[]) => gitIn(repo, ...args);
 const commit = (name: string) => {
   writeFileSync(join(repo, name), name);
-  git('add', name);
-  git('commit', '-qm', name);
-  return git('rev-parse', 'HEAD');
+  return commitAll(repo, name);
 };
 
 before(() => {

@@ -7,8 +7,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { createServeServer, listen } from '../../src/serve/http.ts';
 import { createServeApp, type ServeApp } from '../../src/serve/serve-app.ts';
 import { GitSource } from '../../src/source/git-source.ts';
 import { postPush, TEST_SECRET } from '../github/helpers.ts';
+import { commitAll, initRepo } from '../git-repo.ts';
 import { SCI } from '../sci-cli.ts';
 
 /** `build` runs until the file `gate` exists: the test, not a sleep, says when a run may end. */
@@ -28,12 +29,6 @@ const pipelines = (cancel: boolean, gate: string) => ({
   '.sci/ci.yml': `on:\n  push: { branches: [main] }\nconcurrency: { group: "ci-\${{ branch }}", cancel_in_progress: ${cancel} }\nsteps:\n  build: { run: 'while [ ! -e ${gate} ]; do sleep 0.1; done; echo built $SCI_SHA' }\n`,
   '.sci/after.yml': 'on:\n  pipeline: { name: ci, status: [succeeded] }\nsteps:\n  ship: { run: echo shipped }\n',
 });
-
-function git(repo: string, ...args: string[]): string {
-  return execFileSync('git', ['-C', repo, '-c', 'user.name=sci test', '-c', 'user.email=test@sci.local', ...args], {
-    encoding: 'utf8',
-  }).trim();
-}
 
 interface Served {
   repo: string;
@@ -61,16 +56,16 @@ async function serve(files: Record<string, string>, commits: number, recoverEver
   const root = mkdtempSync(join(tmpdir(), 'sci-lifecycle-'));
   roots.push(root);
   const repo = join(root, 'repo');
-  mkdirSync(join(repo, '.sci'), { recursive: true });
-  for (const [path, text] of Object.entries(files)) writeFileSync(join(repo, path), text);
-  git(repo, 'init', '-q', '-b', 'main');
-  git(repo, 'remote', 'add', 'origin', 'https://github.com/Codertocat/Hello-World.git');
-  const shas: string[] = [];
-  for (let i = 0; i < commits; i += 1) {
+  const shas = [
+    initRepo(
+      repo,
+      { ...files, 'change.txt': '0' },
+      { origin: 'https://github.com/Codertocat/Hello-World.git', message: 'change 0' },
+    ),
+  ];
+  for (let i = 1; i < commits; i += 1) {
     writeFileSync(join(repo, 'change.txt'), String(i));
-    git(repo, 'add', '-A');
-    git(repo, 'commit', '-q', '-m', `change ${i}`);
-    shas.push(git(repo, 'rev-parse', 'HEAD'));
+    shas.push(commitAll(repo, `change ${i}`));
   }
   process.env.SCI_HOME = join(root, 'home');
   const session = await openSession(repo);
@@ -212,8 +207,7 @@ describe('sci serve: a concurrency group without cancel_in_progress queues', () 
     // app's reporter must not see it end (and start the waiting run) before the restarted app has
     const gate = join(gates, 'long-run-may-end');
     writeFileSync(join(s.repo, '.sci/ci.yml'), pipelines(false, gate)['.sci/ci.yml']);
-    git(s.repo, 'commit', '-q', '-am', 'long');
-    await push(s, git(s.repo, 'rev-parse', 'HEAD'), 'r-1');
+    await push(s, commitAll(s.repo, 'long'), 'r-1');
     await until('the long run builds', running(s, base));
     await push(s, s.shas[0]!, 'r-2');
     // waiting: in its group's waiting place (recorded `queued` a moment before it gets there)

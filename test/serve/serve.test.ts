@@ -4,8 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,17 +13,12 @@ import { GitSource } from '../../src/source/git-source.ts';
 import { createServeServer, listen } from '../../src/serve/http.ts';
 import { createServeApp } from '../../src/serve/serve-app.ts';
 import type { ServeApp } from '../../src/serve/serve-app.ts';
+import { commitAll, initRepo } from '../git-repo.ts';
 import { examples, signedRequest, TEST_SECRET } from '../github/helpers.ts';
 
 const PIPELINE = `on:\n  push: { branches: [main] }\nsteps:\n  hello:\n    run: echo hello from serve\n  never:\n    needs: [hello]\n    if: branch == 'nope'\n    run: exit 1\n`;
 
 const SKIP_ONLY = `on:\n  push: { branches: [main] }\nsteps:\n  never:\n    if: branch == 'nope'\n    run: exit 1\n`;
-
-function git(repo: string, ...args: string[]): string {
-  return execFileSync('git', ['-C', repo, '-c', 'user.name=sci test', '-c', 'user.email=test@sci.local', ...args], {
-    encoding: 'utf8',
-  }).trim();
-}
 
 let root: string;
 let repo: string;
@@ -56,17 +50,10 @@ async function post(payload: unknown, delivery: string, secret = TEST_SECRET) {
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'sci-serve-'));
   repo = join(root, 'repo');
-  mkdirSync(join(repo, '.sci'), { recursive: true });
-  writeFileSync(join(repo, '.sci/ci.yml'), PIPELINE);
-  git(repo, 'init', '-q', '-b', 'main');
-  git(repo, 'add', '-A');
-  git(repo, 'commit', '-q', '-m', 'initial');
-  git(repo, 'remote', 'add', 'origin', 'https://github.com/Codertocat/Hello-World.git');
-  sha = git(repo, 'rev-parse', 'HEAD');
+  sha = initRepo(repo, { '.sci/ci.yml': PIPELINE }, { origin: 'https://github.com/Codertocat/Hello-World.git' });
   // A second commit whose only step is skipped: the burst measures the webhook path, not builds.
   writeFileSync(join(repo, '.sci/ci.yml'), SKIP_ONLY);
-  git(repo, 'commit', '-q', '-am', 'skip-only');
-  skipSha = git(repo, 'rev-parse', 'HEAD');
+  skipSha = commitAll(repo, 'skip-only');
   process.env.SCI_HOME = join(root, 'home');
   session = await openSession(repo);
   app = await createServeApp({

@@ -25,6 +25,7 @@ export const startExecutionExecutor: Executor = async (input, state, run, servic
     input: childInput,
     untrusted: run.untrusted,
     signal: taskSignal(run, state),
+    ...(run.carried ? { carried: run.carried } : {}),
   });
   const description = {
     ExecutionArn: `local:${child.runId}`,

@@ -3,10 +3,9 @@
  * local runtime over them, as `sci run` composes it; `start` dispatches a pipeline through the core.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { localRuntime } from '../../../local/runtime.ts';
 import { type LocalSession, runnerPaths } from '../../../local/session.ts';
 import { LoggedStatuses } from '../../../local/status-log.ts';
@@ -15,21 +14,12 @@ import { startPipelines } from '../../../src/core/dispatch.ts';
 import type { RunFacts } from '../../../src/core/run-facts.ts';
 import { GitSource } from '../../../src/source/git-source.ts';
 import { validateRepo } from '../../../statemachines/pipeline/repo.ts';
+import { initRepo } from '../../git-repo.ts';
 
 export async function localRepoRuntime(t: { after(fn: () => unknown): void }, files: Record<string, string>) {
   const root = mkdtempSync(join(tmpdir(), 'sci-engine-'));
   const repo = join(root, 'repo');
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(repo, path)), { recursive: true });
-    writeFileSync(join(repo, path), text);
-  }
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
-      encoding: 'utf8',
-    }).trim();
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'x');
+  const sha = initRepo(repo, files);
   const home = join(root, 'home');
   const local = await openLocalStore(home);
   t.after(async () => {
@@ -44,6 +34,7 @@ export async function localRepoRuntime(t: { after(fn: () => unknown): void }, fi
     dynamo: local.client,
     table: { dynamo: local.client, tableName: local.tableName },
     paths: runnerPaths(home),
+    writes: local.writes,
     close: () => local.close(),
   };
   const statuses: string[] = [];
@@ -58,7 +49,7 @@ export async function localRepoRuntime(t: { after(fn: () => unknown): void }, fi
   const facts: RunFacts = {
     repo: 'o/r',
     repoUrl: 'file:///r',
-    sha: git('rev-parse', 'HEAD'),
+    sha,
     ref: 'refs/heads/main',
     branch: 'main',
     tag: '',

@@ -61,6 +61,19 @@ export interface Attempt {
   redriveCount?: number;
   /** @default the definition's StartAt */
   startAt?: string;
+  /**
+   * The parts of a split pipeline by id (CompiledPipeline.parts): a call of one runs it, on the
+   * same table, tokens and trace, as a child execution (RedriveCount 0, as a new execution has).
+   */
+  parts?: ReadonlyMap<string, Asl>;
+}
+
+/** What a part's execution shares with the execution that started it. */
+interface Shared {
+  tokens: Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>;
+  trace: Trace;
+  now: () => number;
+  nextToken: () => number;
 }
 
 class TaskError extends Error {
@@ -162,20 +175,26 @@ export async function execute(
   steps: Array<{ key: string; name: string }>,
   stubs: Stubs,
   options: { precreate: boolean } & Attempt = { precreate: true },
+  shared?: Shared,
 ): Promise<Outcome> {
   const items = options.items ?? new Map<string, Item>();
   const keyOf = (k: { pk: Attr; sk: Attr }) => `${str(k.pk)}|${str(k.sk)}`;
   const runId = (input as { run: { id: string } }).run.id;
   if (options.precreate) for (const s of steps) items.set(`RUN#${runId}|STEP#${s.key}`, { status: { S: 'pending' } });
   const byName = new Map(steps.map((s) => [s.name, s.key]));
-  const tokens = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  const t0 = performance.now();
-  const now = () => performance.now() - t0;
-  const trace: Trace = { started: new Map(), ended: new Map(), entered: [] };
   let tokenSeq = 0;
+  const t0 = performance.now();
+  const { tokens, trace, now, nextToken }: Shared = shared ?? {
+    tokens: new Map(),
+    trace: { started: new Map(), ended: new Map(), entered: [] },
+    now: () => performance.now() - t0,
+    nextToken: () => ++tokenSeq,
+  };
 
   const stepOf = (p: Record<string, unknown>): string => {
     const vars = (p.EnvironmentVariablesOverride as Array<{ Name: string; Value: string }> | undefined) ?? [];
+    const key = vars.find((v) => v.Name === 'SCI_STEP_KEY')?.Value;
+    if (key !== undefined) return key;
     const named = vars.find((v) => v.Name === 'SCI_STEP')?.Value;
     if (named !== undefined) return byName.get(named)!;
     return str((p.Key as { sk: Attr }).sk)!.replace(/^STEP#/, '');
@@ -208,6 +227,19 @@ export async function execute(
           return { Build: { BuildStatus: 'SUCCEEDED', ExportedEnvironmentVariables: exported ?? [] } };
         }
         case RESOURCES.startExecution: {
+          const part = options.parts?.get(p.Input.part);
+          if (part) {
+            const ran = await execute(
+              part,
+              p.Input,
+              steps,
+              stubs,
+              { precreate: false, items, parts: options.parts! },
+              { tokens, trace, now, nextToken },
+            );
+            if (ran.status === 'FAILED') throw new TaskError('States.TaskFailed', `part ${p.Input.part}: ${ran.error}`);
+            return { Output: ran.output };
+          }
           const stepKey = (p.Input.run.id as string).slice(runId.length + 1);
           trace.started.set(stepKey, now());
           await (stubs.execution ?? (async () => {}))({ key: stepKey, input: p });
@@ -229,7 +261,7 @@ export async function execute(
         case RESOURCES.getItem:
           return { Item: items.get(keyOf(p.Key)) ?? {} };
         case RESOURCES.updateItemWaitForToken: {
-          const token = `token-${++tokenSeq}`;
+          const token = `token-${nextToken()}`;
           p.ExpressionAttributeValues[':token'] = { S: token };
           const sk = str(p.Key.sk)!;
           const approvalKey = sk.startsWith('STEP#') ? sk.slice(5) : undefined;

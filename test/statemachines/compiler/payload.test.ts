@@ -1,12 +1,16 @@
 /**
  * The payload bound (payload.ts): a pipeline whose run could carry more than Step Functions'
  * 262,144 bytes of state is refused at compile time with the arithmetic in the message; the
- * bound counts each declared output at its size limit, which is lowered (not under 256 bytes)
- * for a pipeline whose outputs would not fit at 4,096 bytes each.
+ * bound counts each declared output at its size limit, twice in a machine's state (the records
+ * and, on a redrive, the attempt before's at `$.ctx.prev`), and lowers the limit (not under 256
+ * bytes) for a pipeline whose outputs would not fit at 4,096 bytes each. A split pipeline's parts
+ * carry only the records they read, so its bound is a part's, not the run's.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileSource } from '../../../statemachines/compiler/compile.ts';
+import { compilePipeline, compileSource } from '../../../statemachines/compiler/compile.ts';
+import { parsePipeline } from '../../../statemachines/pipeline/parse.ts';
+import { planSteps } from '../../../statemachines/pipeline/plan.ts';
 import { MIN_OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES } from '../../../statemachines/compiler/outputs.ts';
 import { PAYLOAD_BYTES, RUN_RESERVE } from '../../../statemachines/compiler/payload.ts';
 
@@ -35,14 +39,33 @@ describe('the payload quota', () => {
   });
 
   it('gives a pipeline with many outputs the largest per-output limit its state can hold, enforced by every build', () => {
-    // 60 outputs at 4,096 bytes plus the reserve would be over 256 KiB
+    // 60 outputs at 4,096 bytes, twice (a redrive holds the attempt before's), would be over 256 KiB
     const r = compileSource('.sci/outputs.yml', chainWithOutputs(12, 5));
     assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
     const [limit, ...others] = enforcedLimits(r.value.json);
     assert.deepEqual(others, []);
     assert.ok(limit! < OUTPUT_LIMIT_BYTES && limit! > MIN_OUTPUT_LIMIT_BYTES, String(limit));
-    // the largest: one byte more per output would not fit
-    assert.ok(60 * (limit! + 1) > PAYLOAD_BYTES - RUN_RESERVE - 60 * 100, String(limit));
+    // the largest: the records and their copy at $.ctx.prev fit, 100 bytes more per output would not
+    assert.ok(2 * 60 * limit! <= PAYLOAD_BYTES - RUN_RESERVE, String(limit));
+    assert.ok(2 * 60 * (limit! + 100) > PAYLOAD_BYTES - RUN_RESERVE, String(limit));
+  });
+
+  it('bounds a split pipeline part by part: the outputs a whole machine cannot hold at 4,096 bytes fit in parts', () => {
+    const parsed = parsePipeline('.sci/outputs.yml', chainWithOutputs(60, 1));
+    assert.ok(parsed.ok);
+    const planned = planSteps(parsed.value);
+    assert.ok(planned.ok);
+    const table: Array<[string, number | undefined, (limit: number) => boolean]> = [
+      ['one machine', undefined, (limit) => limit < OUTPUT_LIMIT_BYTES / 2 + 200],
+      ['parts of 10 steps', 10, (limit) => limit === OUTPUT_LIMIT_BYTES],
+    ];
+    for (const [name, partSteps, expected] of table) {
+      const r = compilePipeline(parsed.value, planned.value, undefined, partSteps ? { partSteps } : {});
+      assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
+      const limits = [r.value, ...r.value.parts].flatMap((m) => enforcedLimits(m.json));
+      assert.equal(new Set(limits).size, 1, name);
+      assert.ok(expected(limits[0]!), `${name}: ${limits[0]}`);
+    }
   });
 
   it('compiles a 64-cell matrix that declares an output (its cells share the state)', () => {
@@ -68,6 +91,15 @@ describe('the payload quota', () => {
     assert.match(d!.message, new RegExp(`each output at ${MIN_OUTPUT_LIMIT_BYTES} bytes`));
     const steps = Number(/step statuses and outputs (\d+)/.exec(d!.message)?.[1]);
     assert.ok(steps > 1000 * MIN_OUTPUT_LIMIT_BYTES && steps < 1000 * (MIN_OUTPUT_LIMIT_BYTES + 100), String(steps));
+    // the redrive's copy counts as much, and the parts add up to the total the message names
+    const prev = Number(/the attempt before's on a redrive (\d+)/.exec(d!.message)?.[1]);
+    assert.equal(prev, steps);
+    const parts = [...d!.message.matchAll(/ (\d+)[;,)]/g)].map((m) => Number(m[1]));
+    const total = Number(/up to (\d+) bytes/.exec(d!.message)?.[1]);
+    assert.equal(
+      parts.filter((n) => n !== MIN_OUTPUT_LIMIT_BYTES).reduce((a, b) => a + b, 0),
+      total,
+    );
     assert.deepEqual(d?.span, { file: '.sci/outputs.yml', line: 1, col: 1 });
   });
 });

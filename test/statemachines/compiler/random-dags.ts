@@ -112,3 +112,33 @@ export function criticalPath(steps: RandomStep[]): number {
   for (const s of steps) finish.set(s.name, Math.max(0, ...s.needs.map((n) => finish.get(n)!)) + s.durationMs);
   return Math.max(...finish.values());
 }
+
+/** A chain of `n` steps: each needs the one before (the compile benchmark's and the split tests' other shape). */
+export function chainDag(n: number): RandomStep[] {
+  return Array.from({ length: n }, (_, i) => ({
+    name: `s${i}`,
+    needs: i === 0 ? [] : [`s${i - 1}`],
+    cond: 'default' as const,
+    allowFailure: false,
+    fails: false,
+    durationMs: 0,
+  }));
+}
+
+/**
+ * The pipeline file of `steps` in flow style: the same pipeline as `dagYaml`, small enough that
+ * 5,000 steps stay under the 256 KB limit on pipeline files.
+ */
+export function compactYaml(steps: RandomStep[]): string {
+  const lines = ['name: random', 'defaults: { image: "node:22", timeout: 5m }', 'steps:'];
+  for (const s of steps) {
+    const fields = [
+      ...(s.needs.length > 0 ? [`needs: [${s.needs.join(', ')}]`] : []),
+      ...(s.cond !== 'default' ? [`if: ${s.cond}`] : []),
+      ...(s.allowFailure ? ['allow_failure: true'] : []),
+      `run: echo ${s.name}`,
+    ];
+    lines.push(`  ${s.name}: { ${fields.join(', ')} }`);
+  }
+  return `${lines.join('\n')}\n`;
+}

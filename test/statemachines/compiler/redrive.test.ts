@@ -12,7 +12,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { reopenStepInput } from '../../../src/store/reopen-run.ts';
-import { compileSource, type CompiledPipeline } from '../../../statemachines/compiler/compile.ts';
+import { compilePipeline, compileSource, type CompiledPipeline } from '../../../statemachines/compiler/compile.ts';
+import { parsePipeline } from '../../../statemachines/pipeline/parse.ts';
+import { planSteps } from '../../../statemachines/pipeline/plan.ts';
 import { execute, runInput, type Outcome, type StepCall } from './harness.ts';
 
 function compile(text: string): CompiledPipeline {
@@ -57,9 +59,16 @@ function builds(failing: string[], attempt: number, built: string[], env: Map<st
 async function failThenRedrive(pipeline: CompiledPipeline, failing: string[]) {
   const first = { built: [] as string[], env: new Map<string, Record<string, string>>() };
   const again = { built: [] as string[], env: new Map<string, Record<string, string>>() };
-  const one = await execute(pipeline.definition, runInput(), pipeline.steps, {
-    build: builds(failing, 1, first.built, first.env),
-  });
+  // a split pipeline's parts run as child executions, each part's machine in run.callees
+  const parts = new Map(pipeline.parts.map((p) => [p.id, p.definition]));
+  const callees = Object.fromEntries(pipeline.parts.map((p) => [p.id, `arn:aws:states:::stateMachine:${p.id}`]));
+  const one = await execute(
+    pipeline.definition,
+    runInput({ callees }),
+    pipeline.steps,
+    { build: builds(failing, 1, first.built, first.env) },
+    { precreate: true, parts },
+  );
   assert.equal(one.status, 'FAILED');
   assert.equal(one.error, 'States.NoChoiceMatched');
   assert.equal(one.failedAt?.state, 'run failed', 'the unsuccessful state a redrive resumes at');
@@ -68,7 +77,7 @@ async function failThenRedrive(pipeline: CompiledPipeline, failing: string[]) {
     one.failedAt!.input,
     pipeline.steps,
     { build: builds([], 2, again.built, again.env) },
-    { precreate: false, items: reopened(one), redriveCount: 1, startAt: one.failedAt!.state },
+    { precreate: false, items: reopened(one), redriveCount: 1, startAt: one.failedAt!.state, parts },
   );
   return { one, two, first, again };
 }
@@ -93,6 +102,36 @@ steps:
   assert.equal(again.env.get('package')!.SCI_STEPS_BUILD_OUTPUTS_V, 'build-1');
   assert.equal(again.env.get('test')!.SCI_STEPS_BUILD_OUTPUTS_V, 'build-1');
   assert.ok(two.trace.entered.includes('build · carried'));
+});
+
+test('a split pipeline, redriven: each part carries its steps from the records it kept, a later part still reads an early output', async () => {
+  const parsed = parsePipeline(
+    '.sci/test.yml',
+    `
+steps:
+  s0: { outputs: [v], run: make }
+${Array.from({ length: 6 }, (_, i) => `  s${i + 1}: { needs: [s${i}], run: echo s${i + 1} }`).join('\n')}
+  s7: { needs: [s6], run: 'echo \${{ steps.s0.outputs.v }}' }
+`,
+  );
+  assert.ok(parsed.ok);
+  const planned = planSteps(parsed.value);
+  assert.ok(planned.ok);
+  const compiled = compilePipeline(parsed.value, planned.value, undefined, { partSteps: 3 });
+  assert.ok(compiled.ok);
+  const pipeline = compiled.value;
+  assert.equal(pipeline.parts.length, 3);
+  const { one, two, again } = await failThenRedrive(pipeline, ['s4']);
+  assert.deepEqual(
+    ['s3', 's4', 's5', 's7'].map((k) => statusOf(one, k)),
+    ['succeeded', 'failed', 'skipped', 'skipped'],
+  );
+  assert.equal(two.status, 'SUCCEEDED', two.error);
+  // s0-s3 succeeded the first time: carried (part 1 wholly, part 2 in part), not built again
+  assert.deepEqual(again.built.sort(), ['s4', 's5', 's6', 's7']);
+  for (const s of pipeline.steps) assert.equal(statusOf(two, s.key), 'succeeded', s.key);
+  assert.ok(two.trace.entered.includes('s0 · carried') && two.trace.entered.includes('s3 · carried'));
+  assert.equal(again.env.get('s7')!.SCI_STEPS_S0_OUTPUTS_V, 's0-1', "the carried s0's output reaches the last part");
 });
 
 test('a redrive through a cross-branch gate: the gate of the new attempt waits for the need that runs again', async () => {

@@ -277,14 +277,26 @@ steps:
   it('gives every build its step instance key and display name', async () => {
     const pipeline = compile(`
 steps:
+  lint: { run: make lint }
   test: { matrix: { node: [20, 22] }, run: make test }
 `);
-    const seen: Array<[string, string | undefined, string | undefined]> = [];
+    // A step named by its key gets SCI_STEP from the run context's text, under bash and a POSIX sh alike.
+    const seen: Array<[string, string | undefined, string | undefined, string, string]> = [];
     await execute(pipeline.definition, runInput(), pipeline.steps, {
-      build: async (c) => void seen.push([c.key, envOf(c).SCI_STEP_KEY, envOf(c).SCI_STEP]),
+      build: async (c) => {
+        const spec = parse(c.input.BuildspecOverride as string) as { phases: { build: { commands: string[] } } };
+        const [context] = spec.phases.build.commands;
+        const named = (shell: string) =>
+          spawnSync(shell, ['-euc', `${context}\nprintf %s "$SCI_STEP"`], {
+            env: { PATH: process.env.PATH, ...envOf(c) },
+          }).stdout.toString();
+        seen.push([c.key, envOf(c).SCI_STEP_KEY, envOf(c).SCI_STEP, named('bash'), named('dash')]);
+      },
     });
-    assert.deepEqual(seen.sort(), pipeline.steps.map((s) => [s.key, s.key, s.name]).sort());
-    assert.equal(new Set(seen.map(([, key]) => key)).size, 2);
+    // Only a matrix cell, whose name is not its key, has a variable of its own.
+    const own = (s: { key: string; name: string }) => (s.name === s.key ? undefined : s.name);
+    assert.deepEqual(seen.sort(), pipeline.steps.map((s) => [s.key, s.key, own(s), s.name, s.name]).sort());
+    assert.equal(new Set(seen.map(([, key]) => key)).size, 3);
   });
 
   it('records a build CodeBuild timed out as failed with reason "timed out", another failure with its error', async () => {
@@ -504,4 +516,47 @@ steps:
       JSON.stringify(r.diagnostics),
     );
   });
+});
+
+describe('a run cancelled while a step runs', () => {
+  // The store's cancel marks every step not ended yet `cancelled`; the step's status write then
+  // finds it so, and the step counts as cancelled in the state: nothing after it runs.
+  const shapes: Array<[string, string, string[]]> = [
+    [
+      'a chain, whose steps share their end write',
+      'a: { run: a }\n  b: { needs: [a], run: b }\n  c: { needs: [b], run: c }\n  d: { needs: [c], run: d }',
+      ['b', 'c', 'd'],
+    ],
+    [
+      'a step alone in its branch, with its own end write',
+      'a: { run: a }\n  b: { needs: [a], run: b }\n  x: { needs: [a], run: x }\n  c: { needs: [b, x], run: c }',
+      ['b', 'c'],
+    ],
+  ];
+  for (const [shape, steps, cancelled] of shapes) {
+    for (const fails of [false, true]) {
+      it(`${shape}: b ${fails ? 'fails' : 'succeeds'} after the cancel`, async () => {
+        const pipeline = compile(`steps:\n  ${steps}\n`);
+        const items = new Map<string, Record<string, unknown>>();
+        const built: string[] = [];
+        const out = await execute(
+          pipeline.definition,
+          runInput(),
+          pipeline.steps,
+          {
+            build: async ({ key }) => {
+              built.push(key);
+              if (key !== 'b') return;
+              for (const k of cancelled) items.get(`RUN#r1|STEP#${k}`)!.status = { S: 'cancelled' };
+              if (fails) throw new Error('exit 1');
+            },
+          },
+          { precreate: true, items: items as never },
+        );
+        assert.ok(!built.includes('c'), `built ${built.join(', ')}`);
+        for (const k of cancelled) assert.equal(status(out, k).status, 'cancelled', k);
+        assert.equal(status(out, 'a').status, 'succeeded');
+      });
+    }
+  }
 });

@@ -16,7 +16,8 @@ import { foldSmallParts, planParts, stepCount, type PartPlan } from '../../../st
 import type { Block } from '../../../statemachines/compiler/dag.ts';
 import { inputShape, validateInput } from '../../aws/api-model.ts';
 import { assertValidAsl } from './asl-valid.ts';
-import { dagYaml, layeredDag } from './random-dags.ts';
+import { chainDag, compactYaml, dagYaml, layeredDag } from './random-dags.ts';
+import { execute, runInput } from './harness.ts';
 
 const layered = (n: number): string => dagYaml(layeredDag(n));
 
@@ -132,4 +133,107 @@ describe('splitting a pipeline over the quotas', () => {
     assert.ok(result.ok);
     assert.deepEqual(result.value.parts, []);
   });
+});
+
+/** s0 declares an output; s1…s7 each need the step before; s7 reads s0's output. */
+const reader = `steps:
+  s0: { outputs: [v], run: make }
+${Array.from({ length: 6 }, (_, i) => `  s${i + 1}: { needs: [s${i}], run: echo s${i + 1} }`).join('\n')}
+  s7: { needs: [s6], run: 'echo \${{ steps.s0.outputs.v }}' }
+`;
+
+/** The execution input, with each part's machine in `run.callees` (as the dispatcher deploys them). */
+function partsInput(parts: Array<{ id: string }>) {
+  return runInput({ callees: Object.fromEntries(parts.map((p) => [p.id, `arn:aws:states:::stateMachine:${p.id}`])) });
+}
+
+/** `text` compiled into parts of at most `partSteps` steps. */
+function split(text: string, partSteps: number) {
+  const parsed = parsePipeline('.sci/reader.yml', text);
+  assert.ok(parsed.ok);
+  const planned = planSteps(parsed.value);
+  assert.ok(planned.ok);
+  const r = compilePipeline(parsed.value, planned.value, undefined, { partSteps });
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
+  return r.value;
+}
+
+describe('a split pipeline carries only the records its parts read', () => {
+  it('passes a part the records its steps read and returns those later states read', () => {
+    const c = split(reader, 3);
+    assert.deepEqual(
+      c.parts.map((p) => [p.own.join(' '), p.imports.join(' '), p.exports.join(' ')]),
+      [
+        ['s0 s1 s2', '', 's0 s2'],
+        ['s3 s4 s5', 's2', 's5'],
+        ['s6 s7', 's0 s5', ''],
+      ],
+    );
+    for (const machine of [c, ...c.parts]) assertValidAsl(machine.json);
+  });
+
+  it('runs on aws-local-stepfunctions: a later part still gets an early step output, and a failure in a part fails the run', async () => {
+    const c = split(reader, 3);
+    const parts = new Map(c.parts.map((p) => [p.id, p.definition]));
+    const env = new Map<string, Record<string, string>>();
+    const run = (failing: string[]) =>
+      execute(
+        c.definition,
+        partsInput(c.parts),
+        c.steps,
+        {
+          build: async ({ key, input }) => {
+            const vars = input.EnvironmentVariablesOverride as Array<{ Name: string; Value: string }>;
+            env.set(key, Object.fromEntries(vars.map((v) => [v.Name, v.Value])));
+            if (failing.includes(key)) throw Object.assign(new Error('red'), { name: 'States.TaskFailed' });
+            return key === 's0' ? [{ Name: 'SCI_OUT_v', Value: 'from s0' }] : [];
+          },
+        },
+        { precreate: true, parts },
+      );
+    const green = await run([]);
+    assert.equal(green.status, 'SUCCEEDED', green.error);
+    assert.equal(env.get('s7')?.SCI_STEPS_S0_OUTPUTS_V, 'from s0');
+    const status = (o: typeof green, key: string) => (o.items.get(`RUN#r1|STEP#${key}`)!.status as { S: string }).S;
+    assert.deepEqual(
+      c.steps.map((s) => status(green, s.key)),
+      c.steps.map(() => 'succeeded'),
+    );
+    // each part kept its records for a redrive
+    assert.ok(green.items.get('RUN#r1|PART#2'));
+    const red = await run(['s4']);
+    assert.equal(red.status, 'FAILED');
+    assert.equal(red.failedAt?.state, 'run failed');
+    assert.deepEqual(
+      ['s3', 's4', 's5', 's7'].map((k) => status(red, k)),
+      ['succeeded', 'failed', 'skipped', 'skipped'],
+    );
+  });
+});
+
+describe('5,000 steps', () => {
+  for (const [shape, make] of [
+    ['chain', chainDag],
+    ['layered DAG', layeredDag],
+  ] as const) {
+    it(`compiles a 5,000-step ${shape} into a root and parts within every quota`, () => {
+      const result = compileSource('.sci/big.yml', compactYaml(make(5000)));
+      assert.ok(result.ok, JSON.stringify(!result.ok && result.diagnostics.slice(0, 2)));
+      const { parts } = result.value;
+      assert.ok(parts.length > 1);
+      const machines = [result.value, ...parts];
+      for (const m of machines) {
+        assert.ok(m.estimates.definitionBytes <= LIMITS.definitionBytes, `${m.estimates.definitionBytes} bytes`);
+        assert.ok(m.estimates.maxHistoryEvents <= LIMITS.historyEvents, `${m.estimates.maxHistoryEvents} events`);
+      }
+      // every step in exactly one part or the root; a part reads a few records, not the run's
+      const owned = parts.flatMap((p) => p.own);
+      assert.equal(new Set(owned).size, owned.length);
+      for (const p of parts)
+        assert.ok(p.imports.length <= 20 && p.exports.length <= 20, `${p.id}: ${p.imports.length}`);
+      // asl-validator on the root and the largest part (every machine: `npm run bench -- compile`)
+      const largest = parts.reduce((a, b) => (b.estimates.definitionBytes > a.estimates.definitionBytes ? b : a));
+      for (const m of [result.value, largest]) assertValidAsl(m.json);
+    });
+  }
 });
