@@ -64,6 +64,7 @@ export function localRuntime(o: LocalRuntimeOptions): LocalRuntime {
     dynamo: session.dynamo,
     tableName: session.table.tableName,
     paths: session.paths,
+    storeWrites: session.writes,
     repoDir: o.repoDir,
     machines,
     onStatus: async (detail) => {

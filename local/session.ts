@@ -6,6 +6,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RunStore } from '../src/core/ports.ts';
 import type { RunnerPaths } from './build-runner/runner.ts';
+import type { StoreWrites } from './store/changes.ts';
 import { openLocalStore } from './store/dynalite-server.ts';
 import { reapAbandoned } from './engine/recovery.ts';
 import type { Table } from './engine/run-control.ts';
@@ -18,6 +19,8 @@ export interface LocalSession {
   dynamo: DynamoDBClient;
   table: Table;
   paths: RunnerPaths;
+  /** Writes answered while this process serves the store, for pollers (local/store/changes.ts). */
+  writes: StoreWrites;
   close(): Promise<void>;
 }
 
@@ -57,6 +60,7 @@ export async function openSession(
     dynamo: local.client,
     table,
     paths: runnerPaths(home),
+    writes: local.writes,
     close: () => local.close(),
   };
 }

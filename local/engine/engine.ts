@@ -15,7 +15,8 @@ import { removeRunDir } from '../build-runner/workspace.ts';
 import { parseContainerMode, type ContainerMode } from '../containers/engine.ts';
 import { Launchers } from '../containers/launchers.ts';
 import { execute, type ExecutionEnd } from './execution.ts';
-import { claimRun, pollOwnedRun, requestCancel, type Table } from './run-control.ts';
+import { changeWatch, unknownWrites, type StoreWrites } from '../store/changes.ts';
+import { claimRun, HEARTBEAT_MS, pollOwnedRun, requestCancel, type Table } from './run-control.ts';
 import type { ChildRequest, ChildResult, EngineServices } from './services.ts';
 import type { LocalStateMachines } from './state-machines.ts';
 import { TokenWaiters } from './token-waiters.ts';
@@ -44,6 +45,8 @@ export interface LocalExecutionsOptions {
   onStart?(runId: string): void;
   /** How often a running execution looks for a `sci cancel` from another process. @default 300 */
   cancelPollMs?: number;
+  /** The writes this process answered while it serves the store: polls read only after one. @default unknown */
+  storeWrites?: StoreWrites;
   /** How many builds run at once, over all these executions (`-j`). @default the core count */
   parallel?: number;
   /**
@@ -112,6 +115,7 @@ export class LocalExecutions implements ExecutionStarter {
       startChild: (request) => this.startChild(request),
       onLine: options.onLine ?? (() => undefined),
       buildSlots: new BuildSlots(options.parallel),
+      storeWrites: options.storeWrites ?? unknownWrites,
     };
   }
 
@@ -247,10 +251,18 @@ export class LocalExecutions implements ExecutionStarter {
     const forward = () => both.abort(signal.reason);
     signal.addEventListener('abort', forward, { once: true });
     if (signal.aborted) forward();
+    // a cancel request is a write: serving the store, this process reads only after one, or when a heartbeat is due
+    const changed = changeWatch(this.services.storeWrites);
+    let heartbeatAt = Number.NEGATIVE_INFINITY;
     const timer = setInterval(() => {
+      const now = this.services.now();
+      if (!changed() && now.getTime() - heartbeatAt < HEARTBEAT_MS) return;
       // the poll also records the heartbeat that tells other hosts this run's engine is alive
-      pollOwnedRun(this.table, runId, this.services.now()).then(
-        (asked) => asked && both.abort('cancel requested'),
+      pollOwnedRun(this.table, runId, now).then(
+        (polled) => {
+          heartbeatAt = polled.heartbeatAt;
+          if (polled.cancelRequested) both.abort('cancel requested');
+        },
         () => undefined,
       );
     }, this.options.cancelPollMs ?? 300);

@@ -73,11 +73,17 @@ export async function readControl(table: Table, runId: string): Promise<RunContr
 
 /**
  * The owning engine's poll: whether a cancel was requested, recording a heartbeat when the last
- * one is {@link HEARTBEAT_MS} old (a read every poll, a write every few seconds).
+ * one is {@link HEARTBEAT_MS} old (a read every poll, a write every few seconds). Also answers when
+ * the heartbeat now on the run was recorded (ms since the epoch), so the engine knows when the next is due.
  */
-export async function pollOwnedRun(table: Table, runId: string, now: Date): Promise<boolean> {
+export async function pollOwnedRun(
+  table: Table,
+  runId: string,
+  now: Date,
+): Promise<{ cancelRequested: boolean; heartbeatAt: number }> {
   const control = await readControl(table, runId);
-  if (!control.heartbeatAt || now.getTime() - Date.parse(control.heartbeatAt) >= HEARTBEAT_MS) {
+  const last = control.heartbeatAt ? Date.parse(control.heartbeatAt) : Number.NaN;
+  if (!(now.getTime() - last < HEARTBEAT_MS)) {
     await table.dynamo.send(
       new UpdateItemCommand({
         TableName: table.tableName,
@@ -87,8 +93,9 @@ export async function pollOwnedRun(table: Table, runId: string, now: Date): Prom
         ExpressionAttributeValues: { ':at': { S: now.toISOString() } },
       }),
     );
+    return { cancelRequested: control.cancelRequested, heartbeatAt: now.getTime() };
   }
-  return control.cancelRequested;
+  return { cancelRequested: control.cancelRequested, heartbeatAt: last };
 }
 
 /** Asks the owning engine to cancel; false when the run does not exist or already ended. */

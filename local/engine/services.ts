@@ -11,6 +11,7 @@ import type { Launchers } from '../containers/launchers.ts';
 import type { TaskState } from './definition.ts';
 import type { TokenWaiters } from './token-waiters.ts';
 import type { BuildSlots } from './build-slots.ts';
+import type { StoreWrites } from '../store/changes.ts';
 
 export interface EngineServices {
   store: RunStore;
@@ -33,6 +34,8 @@ export interface EngineServices {
   onLine(runId: string, stepKey: string, line: string): void;
   /** Bounds the builds running at once; a build waits for a slot before it starts. */
   buildSlots: BuildSlots;
+  /** The writes this process answered while it serves the store: a poll reads only after one. */
+  storeWrites: StoreWrites;
 }
 
 export interface ChildRequest {

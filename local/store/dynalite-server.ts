@@ -19,7 +19,16 @@ import { StoreUnavailableError } from '../../src/store/errors.ts';
 import { DynamoRunStore, type DynamoRunStoreOptions } from '../../src/store/dynamo-run-store.ts';
 import { RUN_TABLE } from '../../src/store/table.ts';
 import { homePaths, type HomePaths } from '../home.ts';
-import { ensureTable, isLevelDbFree, isServing, localClient, startDynalite, type RunningDynalite } from './dynalite.ts';
+import type { StoreWrites } from './changes.ts';
+import {
+  ensureTable,
+  isLevelDbFree,
+  isServing,
+  localClient,
+  startDynalite,
+  writesAnswered,
+  type RunningDynalite,
+} from './dynalite.ts';
 import { isAlive, tryLock, type HeldLock } from './lock.ts';
 import { addReconnect } from './reconnect.ts';
 import { ensureReserve, releaseReserve } from './reserve.ts';
@@ -35,6 +44,8 @@ export interface LocalStore {
   endpoint(): string;
   /** Whether this process is the one serving the store right now. */
   serving(): boolean;
+  /** The writes this process has answered while it serves the store (local/store/changes.ts). */
+  writes: StoreWrites;
   /** Stops serving (handing over to the next process) and releases the clients. */
   close(): Promise<void>;
 }
@@ -82,6 +93,7 @@ export async function openLocalStore(home: string, options: OpenLocalStoreOption
     tableName,
     endpoint: () => endpoint,
     serving: () => serving !== undefined,
+    writes: () => (serving ? writesAnswered() : undefined),
     async close() {
       closed = true;
       client.destroy();

@@ -2,7 +2,7 @@
  * The embedded DynamoDB: a dynalite HTTP server on 127.0.0.1 (in memory, or persisted in a
  * LevelDB folder), the run table in it, and SDK clients pointed at it with fake credentials.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -13,6 +13,25 @@ const require = createRequire(import.meta.url);
 export interface RunningDynalite {
   endpoint: string;
   close(): Promise<void>;
+}
+
+/** DynamoDB operations that change nothing: every other request counts as a write. */
+const READS = new Set([
+  'GetItem',
+  'BatchGetItem',
+  'Query',
+  'Scan',
+  'DescribeTable',
+  'ListTables',
+  'DescribeTimeToLive',
+]);
+
+/** Requests other than reads this process's servers have answered (local/store/changes.ts). */
+let answeredWrites = 0;
+
+/** How many writes the dynalite servers of this process have answered, from any client. */
+export function writesAnswered(): number {
+  return answeredWrites;
 }
 
 /** Credentials and region the local endpoint accepts (dynalite checks the shape, not the values). */
@@ -35,6 +54,12 @@ export async function startDynalite(options: { path?: string } = {}): Promise<Ru
     updateTableMs: 0,
   });
   const sockets = new Set<Socket>();
+  // counted once answered (or its client gone): by then the write is in LevelDB, and a reader that saw the
+  // count before will read again
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+    if (!READS.has(operation)) response.once('close', () => answeredWrites++);
+  });
   server.on('connection', (socket: Socket) => {
     socket.unref();
     sockets.add(socket);

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { CliUsageError, formatUnexpected } from './errors.ts';
 import { NoStateHomeError } from '../../local/home.ts';
+import { optimizeOnlyHotCode } from './v8-tiering.ts';
 
 /** A command module exports its `--help` text and `run(argv)`, which resolves to the process exit code. */
 export interface CommandModule {
@@ -86,6 +87,7 @@ let readersWatched = false;
 export async function main(argv: string[]): Promise<number> {
   if (!readersWatched) {
     readersWatched = true;
+    optimizeOnlyHotCode();
     endQuietlyWhenReaderLeaves(process.stdout);
     endQuietlyWhenReaderLeaves(process.stderr);
   }

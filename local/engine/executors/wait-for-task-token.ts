@@ -12,6 +12,7 @@ import { TaskError } from '../errors.ts';
 import { readDecision } from '../run-control.ts';
 import { taskSignal, type EngineServices, type Executor } from '../services.ts';
 import { carriedAttributes, carriedWriteKey } from './carried.ts';
+import { changeWatch } from '../../store/changes.ts';
 import { updateItem } from './dynamodb.ts';
 
 /** How often a waiting approval looks for a decision. */
@@ -23,8 +24,9 @@ async function pollDecision(
   signal: AbortSignal,
 ): Promise<unknown> {
   const table = { dynamo: services.dynamo, tableName: services.tableName };
+  const changed = changeWatch(services.storeWrites);
   while (!signal.aborted) {
-    const found = await readDecision(table, key);
+    const found = changed() ? await readDecision(table, key) : undefined;
     if (found?.decision === 'approved') return { decision: 'approved', by: found.by };
     if (found?.decision === 'rejected') throw new TaskError('sci.Rejected', `rejected by ${found.by}`);
     await sleep(DECISION_POLL_MS, undefined, { signal }).catch(() => undefined);
@@ -56,7 +58,12 @@ async function pollLockFree(
   key: Record<string, unknown>,
   signal: AbortSignal,
 ): Promise<unknown> {
+  const changed = changeWatch(services.storeWrites);
   while (!signal.aborted) {
+    if (!changed()) {
+      await sleep(DECISION_POLL_MS, undefined, { signal }).catch(() => undefined);
+      continue;
+    }
     const { Item } = await services.dynamo.send(
       new GetItemCommand({
         TableName: services.tableName,

@@ -9,6 +9,7 @@ import { LocalRedriver } from '../../../local/engine/local-redrive.ts';
 import { localRuntime } from '../../../local/runtime.ts';
 import { LoggedStatuses } from '../../../local/status-log.ts';
 import { withSession } from '../../../local/session.ts';
+import { changeWatch } from '../../../local/store/changes.ts';
 import { redrive } from '../../core/control.ts';
 import { GitSource } from '../../source/git-source.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -50,7 +51,9 @@ export async function run(argv: string[]): Promise<number> {
   return withSession(repoDir, async (session) => {
     const tty = !json && process.stdout.isTTY === true;
     const where = new Map<string, string>();
-    const progress = json ? undefined : new Progress(session.store, process.stdout, tty, where);
+    const progress = json
+      ? undefined
+      : new Progress(session.store, process.stdout, tty, where, changeWatch(session.writes));
     const note = (text: string) =>
       progress ? progress.note(`sci redrive: ${text}`) : process.stderr.write(`sci redrive: ${text}\n`);
     const source = new GitSource(repoDir);

@@ -17,6 +17,8 @@ export class Progress {
   private drawn = 0;
   private frame = 0;
   private busy = false;
+  /** The runs as last read. */
+  private last: RunWithSteps[] | undefined;
 
   constructor(
     private readonly store: RunStore,
@@ -24,6 +26,11 @@ export class Progress {
     private readonly tty: boolean,
     /** Where each step runs, by `<runId>/<stepKey>` (shown with its `running` line). */
     private readonly where: ReadonlyMap<string, string> = new Map(),
+    /**
+     * Whether the store may have changed since the last read (local/store/changes.ts): a tick without a
+     * change redraws what it read last (the spinner and the running durations move on) or prints nothing.
+     */
+    private readonly changed: () => boolean = () => true,
   ) {}
 
   /** Prints a line of its own (above the live block on a terminal). */
@@ -46,25 +53,32 @@ export class Progress {
     clearInterval(this.timer);
     this.timer = undefined;
     while (this.busy) await new Promise((r) => setTimeout(r, 20));
-    await this.tick();
+    await this.tick(true);
   }
 
   private start(): void {
     this.timer ??= setInterval(() => void this.tick(), this.tty ? 120 : 250);
   }
 
-  private async tick(): Promise<void> {
+  private async tick(final = false): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     try {
-      const runs = (await Promise.all(this.runs.map((id) => this.store.getRun(id)))).filter(
-        (r): r is RunWithSteps => r !== undefined,
-      );
+      // asked first: a write answered during the read is seen at the next tick
+      const changed = this.changed() || final || this.last?.length !== this.runs.length;
+      if (!changed && !this.tty) return;
+      const runs = changed ? await this.read() : (this.last ?? []);
       if (this.tty) this.redraw(runs);
       else this.plain(runs);
     } finally {
       this.busy = false;
     }
+  }
+
+  private async read(): Promise<RunWithSteps[]> {
+    const runs = await Promise.all(this.runs.map((id) => this.store.getRun(id)));
+    this.last = runs.filter((r): r is RunWithSteps => r !== undefined);
+    return this.last;
   }
 
   private redraw(runs: RunWithSteps[]): void {

@@ -13,6 +13,7 @@ import type { GitFacts } from '../../../local/git-facts.ts';
 import { localRuntime } from '../../../local/runtime.ts';
 import { withSession, type LocalSession } from '../../../local/session.ts';
 import { LoggedStatuses } from '../../../local/status-log.ts';
+import { changeWatch } from '../../../local/store/changes.ts';
 import { type QueueDeps, startGroupHolder } from '../../core/concurrency.ts';
 import { startPipelines } from '../../core/dispatch.ts';
 import type { RunWithSteps } from '../../core/ports.ts';
@@ -175,7 +176,9 @@ export async function executeSelected(o: ExecuteOptions): Promise<number> {
   return withSession(o.repoDir, async (session) => {
     const tty = !o.json && process.stdout.isTTY === true;
     const where = new Map<string, string>();
-    const progress = o.json ? undefined : new Progress(session.store, process.stdout, tty, where);
+    const progress = o.json
+      ? undefined
+      : new Progress(session.store, process.stdout, tty, where, changeWatch(session.writes));
     const note = (text: string) =>
       progress ? progress.note(`sci run: ${text}`) : process.stderr.write(`sci run: ${printable(text)}\n`);
     // every run this command starts, dispatched or following one, in start order

@@ -34,6 +34,7 @@ export async function localRepoRuntime(t: { after(fn: () => unknown): void }, fi
     dynamo: local.client,
     table: { dynamo: local.client, tableName: local.tableName },
     paths: runnerPaths(home),
+    writes: local.writes,
     close: () => local.close(),
   };
   const statuses: string[] = [];
