@@ -1,5 +1,5 @@
-// Bundles the CLI (bin/sci.js keeps one in node_modules/.cache/sci-cli, scripts/cli-cache.mjs; the test runner
-// makes one per run), so that a `sci` process loads plain JavaScript instead of transforming TypeScript
+// Bundles the CLI (bin/sci.js and the test runner keep one in node_modules/.cache/sci-cli, scripts/cli-cache.mjs),
+// so that a `sci` process loads plain JavaScript instead of transforming TypeScript
 // through tsx each time (about 3 times less CPU per process). Its packages are bundled too, but for the few in
 // EXTERNAL: Node's loader resolving, reading and lexing the AWS SDK's hundreds of CommonJS files cost a
 // third of a `sci runs` (docs/benchmarks.md, "CPU per `sci run` and per local step").
@@ -53,18 +53,12 @@ function lazyModule(name) {
 }
 
 /**
- * Writes the bundle to `dir` and returns the file to run with node. The packages of EXTERNAL are resolved
+ * Writes the bundle to `dir` and returns the file to run with node (`entry`). The packages of EXTERNAL are resolved
  * from the repository's node_modules (through a link unless `dir` is inside the repository), and every
  * `import.meta.url` of our sources keeps naming its source file, so files found next to the sources
  * (package.json, the dashboard's client) are the same. `inputs` lists the repository's files the bundle
  * was made from (repository paths; the packages' files are left out: node_modules changes as a whole).
  */
-export async function bundleCli(dir, { link = true } = {}) {
-  const { entry } = await bundleCliWithInputs(dir, { link });
-  return entry;
-}
-
-/** {@link bundleCli}, also returning the files the bundle was made from, relative to the repository. */
 export async function bundleCliWithInputs(dir, { link = true } = {}) {
   const out = join(dir, 'cli');
   const result = await build({

@@ -1,10 +1,10 @@
 // Runs every test/**/*.test.ts with node's test runner (Node 20 has no --test globs).
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { bundleCli } from './bundle-cli.mjs';
 import { bundleTests } from './bundle-tests.mjs';
+import { cachedCli } from './cli-cache.mjs';
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -49,10 +49,12 @@ const bundle = join(shared, 'tests');
 // the container images take a while to build: built in the background while the first test files run
 const PREBUILD = 'test/local/containers/prebuild.ts';
 const prebuilding = files.some((f) => f.includes('containers'));
-// the end-to-end tests run a bundle of the CLI (see bundle-cli.mjs), and the test files run from a bundle of
-// theirs (see bundle-tests.mjs)
+// the end-to-end tests run the CLI's bundle that bin/sci.js runs (made again only when a source changed, see
+// cli-cache.mjs), and the test files run from a bundle of theirs (see bundle-tests.mjs), whose packages resolve
+// through a link to the repository's node_modules
+symlinkSync(join(process.cwd(), 'node_modules'), join(shared, 'node_modules'), 'dir');
 const [cli, bundled] = await Promise.all([
-  bundleCli(shared),
+  cachedCli(),
   bundleTests(prebuilding ? [...files, PREBUILD] : files, bundle),
 ]);
 // the AWS SDK's notice that its 2027 releases need Node 22 is said once here, not by every test file

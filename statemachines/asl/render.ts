@@ -52,12 +52,17 @@ function ordered(value: Json): Json {
   return out;
 }
 
-/** Orders `States` in the order an execution meets them (depth first from `StartAt`), branches too. */
+/**
+ * Orders `States` in the order an execution meets them (depth first from `StartAt`), branches too,
+ * and drops the states no execution can reach: a definition with one is refused (asl-validator's
+ * MISSING_TRANSITION_TARGET, its copy of Step Functions' own check), and a constant condition makes
+ * some (`if: "false"` leaves the step's Task and the checks of the steps that need it with no way in).
+ */
 export function inExecutionOrder(machine: StateMachine): StateMachine {
   const order: string[] = [];
   const seen = new Set<string>();
   // Iterative: a 1,000-step chain is thousands of states deep.
-  const stack = [machine.StartAt, ...Object.keys(machine.States).reverse()].reverse();
+  const stack = [machine.StartAt];
   while (stack.length > 0) {
     const name = stack.pop()!;
     if (seen.has(name)) continue;

@@ -15,6 +15,7 @@ import { parsePipeline } from '../../../statemachines/pipeline/parse.ts';
 import { planSteps } from '../../../statemachines/pipeline/plan.ts';
 import { MAX_STATE_NAME } from '../../../statemachines/asl/names.ts';
 import type { StateMachine } from '../../../statemachines/asl/types.ts';
+import { assertValidAsl } from './asl-valid.ts';
 import { execute, runInput, TEST_BUILD_ROLES, type Outcome, type StepCall } from './harness.ts';
 
 function compile(text: string): CompiledPipeline {
@@ -363,6 +364,31 @@ steps:
     assert.equal(status(out, 'lint').status, 'failed');
     assert.equal(status(out, 'test').status, 'succeeded');
     assert.equal(out.status, 'SUCCEEDED');
+  });
+});
+
+describe('constant conditions', () => {
+  it('a step whose if is always false, and what needs it, compile to a valid machine that skips them', async () => {
+    // the skipped step's Task and its dependants' checks have no way in: Step Functions refuses unreachable states
+    const pipeline = compile(`
+steps:
+  build: { run: make }
+  docs: { needs: [build], if: "false", run: make docs }
+  publish: { needs: [docs], run: make publish }
+  test: { needs: [build], run: make test }
+`);
+    assertValidAsl(pipeline.json);
+    const calls: string[] = [];
+    const out = await execute(pipeline.definition, runInput(), pipeline.steps, {
+      build: async (c) => {
+        calls.push(c.key);
+      },
+    });
+    assert.deepEqual(calls.sort(), ['build', 'test']);
+    assert.deepEqual(
+      ['docs', 'publish', 'test'].map((k) => status(out, k).status),
+      ['skipped', 'skipped', 'succeeded'],
+    );
   });
 });
 
