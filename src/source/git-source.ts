@@ -3,7 +3,7 @@
  * (execFile, never a shell), so `sci run` builds what the commit holds, not the working tree;
  * and the clone as the repository `sci serve` answers deliveries for.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { PipelineSource, RepositoryReader } from '../core/ports.ts';
 import type { PipelineFile } from '../../statemachines/pipeline/validate.ts';
@@ -25,6 +25,37 @@ async function git(repoDir: string, args: string[]): Promise<string> {
       { cause: error },
     );
   }
+}
+
+/**
+ * The contents of the blobs named (full object names), in order, from one `git cat-file --batch`: one
+ * process for all of a commit's pipeline files, not one each.
+ */
+async function readBlobs(repoDir: string, objects: string[]): Promise<string[]> {
+  if (objects.length === 0) return [];
+  const child = spawn('git', ['-C', repoDir, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+  child.stdin.end(objects.map((object) => `${object}\n`).join(''));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  if (code !== 0) throw new Error(`git cat-file failed in ${repoDir}: ${Buffer.concat(err).toString().trim()}`);
+  // each answer is `<object> <type> <size>\n<contents>\n`, or `<object> missing\n`
+  const all = Buffer.concat(out);
+  let at = 0;
+  return objects.map((object) => {
+    const headerEnd = all.indexOf(0x0a, at);
+    const [name, type, size] = all.subarray(at, headerEnd).toString().split(' ');
+    if (name !== object || type !== 'blob' || size === undefined)
+      throw new Error(`git cat-file failed in ${repoDir}: ${object} is not a blob`);
+    const start = headerEnd + 1;
+    at = start + Number(size) + 1;
+    return all.subarray(start, start + Number(size)).toString('utf8');
+  });
 }
 
 /**
@@ -60,14 +91,19 @@ export class GitSource implements PipelineSource {
     const entries = (await git(this.repoDir, ['ls-tree', '-r', '-z', sha, '--', '.sci']))
       .split('\0')
       .filter((e) => e !== '')
-      .map((e) => ({ link: e.startsWith('120000 '), path: e.slice(e.indexOf('\t') + 1) }))
+      .map((e) => ({
+        link: e.startsWith('120000 '),
+        object: e.slice(0, e.indexOf('\t')).split(' ')[2] ?? '',
+        path: e.slice(e.indexOf('\t') + 1),
+      }))
       .filter((e) => e.link || isPipelineFile(e.path))
       .sort((a, b) => a.path.localeCompare(b.path));
-    return Promise.all(
-      entries.map(async ({ link, path }) => {
-        const blob = await git(this.repoDir, ['cat-file', 'blob', `${sha}:${path}`]);
-        return link ? { path, text: '', symlink: blob } : { path, text: blob };
-      }),
+    const blobs = await readBlobs(
+      this.repoDir,
+      entries.map((e) => e.object),
+    );
+    return entries.map(({ link, path }, i) =>
+      link ? { path, text: '', symlink: blobs[i] ?? '' } : { path, text: blobs[i] ?? '' },
     );
   }
 }
