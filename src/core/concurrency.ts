@@ -222,16 +222,23 @@ export const LEFT_WAITING_GRACE_MS = 60_000;
 /**
  * Cancels the runs of `group` left waiting outside its slot, older than the run that holds the slot's
  * newest place. Such a run was replaced: its replacer's dispatcher died between taking the waiting
- * place and cancelling it (enterGroup), so nothing else would ever end it. Returns their ids.
+ * place and cancelling it (enterGroup), so nothing else would ever end it. `active`: the store's
+ * active runs when the caller has just listed them (a cancel is conditional on `queued`, so a list
+ * a moment old ends nothing that moved since). Returns their ids.
  */
-export async function cancelLeftWaiting(deps: EndDeps, repo: string, group: string): Promise<string[]> {
+export async function cancelLeftWaiting(
+  deps: EndDeps,
+  repo: string,
+  group: string,
+  active?: RunRecord[],
+): Promise<string[]> {
   const slot = await deps.store.readGroup(repo, group);
   const newest = slot.waiting ?? slot.holder;
   const newestKey = slot.waitingKey ?? slot.holderKey;
   if (!newest || !newestKey) return [];
   const now = deps.clock.now().getTime();
   const cancelled: string[] = [];
-  for (const run of await deps.store.listActiveRuns()) {
+  for (const run of active ?? (await deps.store.listActiveRuns())) {
     const left =
       run.repo === repo &&
       run.concurrencyGroup === group &&
@@ -252,13 +259,14 @@ export async function cancelLeftWaiting(deps: EndDeps, repo: string, group: stri
  */
 export async function resumeQueues(deps: QueueDeps): Promise<string[]> {
   const groups = new Map<string, { repo: string; group: string }>();
-  for (const run of await deps.store.listActiveRuns()) {
+  const active = await deps.store.listActiveRuns();
+  for (const run of active) {
     if (run.status === 'queued' && run.concurrencyGroup)
       groups.set(`${run.repo}\0${run.concurrencyGroup}`, { repo: run.repo, group: run.concurrencyGroup });
   }
   const started: string[] = [];
   for (const { repo, group } of groups.values()) {
-    await cancelLeftWaiting(deps, repo, group);
+    await cancelLeftWaiting(deps, repo, group, active);
     const id = await startGroupHolder(deps, repo, group);
     if (id) started.push(id);
   }
