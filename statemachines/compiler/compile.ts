@@ -12,8 +12,7 @@ import { parsePipeline } from '../pipeline/parse.ts';
 import { planSteps } from '../pipeline/plan.ts';
 import { layoutDag, type DagLayout } from './dag.ts';
 import { calleeKey } from './kinds.ts';
-import { emitBlock } from './layout.ts';
-import { openScope } from './ending.ts';
+import { emitInline } from './layout.ts';
 import { estimate, LIMITS, type Estimates } from './limits.ts';
 import { Visibility } from './visibility.ts';
 import { CONTEXT, runContextState } from './run-context.ts';
@@ -34,7 +33,7 @@ import {
 import { pullPrelude } from './run-task.ts';
 import { checkPayload, fittingOutputLimit, payloadBound, type MachineShape, type PayloadBound } from './payload.ts';
 import { MIN_OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES } from './outputs.ts';
-import { DEFAULT_TARGET, stateEntry, type CompileTarget, type InstanceInfo, type Scope } from './scope.ts';
+import { DEFAULT_TARGET, type CompileTarget, type InstanceInfo, type Scope } from './scope.ts';
 
 export type { CompiledPart } from './split.ts';
 
@@ -152,8 +151,7 @@ function compileAt(
   if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
   const states: Record<string, State> = {};
   const result = emitResult(scope, states, [...scope.byKey.keys()]);
-  openScope(states, layout.root);
-  const first = emitBlock(scope, layout.root, stateEntry(result.name), states).name();
+  const first = emitInline(scope, layout.root, result.name, states);
   const whole = rootDefinition(scope, states, first, result);
   if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
   const n = instances.length;

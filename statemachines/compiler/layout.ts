@@ -19,7 +19,7 @@ const END = '\u0000end';
 export const MAX_BRANCHES = 10;
 
 /** Emits `block` into `states` followed by `next`; returns how to enter it. */
-export function emitBlock(scope: Scope, block: Block, next: Entry, states: Record<string, State>): Entry {
+function emitBlock(scope: Scope, block: Block, next: Entry, states: Record<string, State>): Entry {
   if (block.kind === 'step') return emitStep(scope, block.key, next, states);
   if (block.kind === 'seq')
     return block.items.reduceRight((after, item) => {
@@ -47,8 +47,7 @@ function parallelEntry(scope: Scope, blocks: Block[], next: Entry, states: Recor
       blocks,
       blocks.map((b) => {
         const own: Record<string, State> = {};
-        openScope(own, b);
-        return { start: emitBlock(scope, b, stateEntry(END), own).name(), states: own };
+        return { start: emitInline(scope, b, null, own), states: own };
       }),
       next.name(),
       states,

@@ -17,6 +17,7 @@ import type { Json, PassState } from '../asl/types.ts';
 import { RUN_PREFIX } from '../lifecycle.ts';
 import type { Pipeline } from '../pipeline/model.ts';
 import { inputEnvName, member } from './context.ts';
+import { formatEscape } from './templates.ts';
 
 /** Where the run context lives in the state. */
 export const CONTEXT = '$.ctx';
@@ -69,18 +70,13 @@ export const DECODE_FUNCTION =
   ' done; printf -v "$1" %b "$o"; }\';' +
   ' else sci_b64() { sci_v=$(echo "${2-}" | base64 -d); eval "$1"\'="$sci_v"\'; }; fi';
 
-/** `text` as a string literal of an intrinsic function, where `'`, `{`, `}` and `\` are escaped. */
-function intrinsicLiteral(text: string): string {
-  return text.replace(/[\\'{}]/g, (c) => `\\${c}`);
-}
-
 /** `States.Format('sci_b64() …; sci_b64 A {}; sci_b64 B {}; …; export A B …', States.Base64Encode(…), …)`. */
 function exportText(pipeline: Pipeline): string {
   const vars = runVariables(pipeline);
   const decodes = vars.map(([name]) => `sci_b64 ${name} {}; `).join('');
   // A step whose display name is its key gets no SCI_STEP of its own (run-task.ts): the key it is.
-  const step = intrinsicLiteral(': "${SCI_STEP:=$SCI_STEP_KEY}"; ');
-  const text = `${intrinsicLiteral(`${DECODE_FUNCTION}; `)}${decodes}${step}export ${vars.map(([name]) => name).join(' ')} SCI_STEP; unset -f sci_b64; unset sci_v`;
+  const step = formatEscape(': "${SCI_STEP:=$SCI_STEP_KEY}"; ');
+  const text = `${formatEscape(`${DECODE_FUNCTION}; `)}${decodes}${step}export ${vars.map(([name]) => name).join(' ')} SCI_STEP; unset -f sci_b64; unset sci_v`;
   return `States.Format('${text}', ${vars.map(([, value]) => `States.Base64Encode(${value})`).join(', ')})`;
 }
 
