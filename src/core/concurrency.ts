@@ -161,7 +161,7 @@ export async function enterGroup(deps: QueueDeps, run: RunRecord, group: Concurr
       return 'holds';
     }
     const { holder, waiting, waitingKey } = claim.slot;
-    if (!holder || (await releaseIfEnded(deps.store, run.repo, group.name, holder))) continue;
+    if (!holder || !(await liveHolder(deps.store, run.repo, group.name, holder))) continue;
     if (group.cancelInProgress) {
       // A newer run holds the group: this one is already superseded.
       await cancelQueuedRun(deps, run, `cancelled by run ${holder} in concurrency group ${group.name}`);
@@ -189,12 +189,20 @@ export async function enterGroup(deps: QueueDeps, run: RunRecord, group: Concurr
   throw new Error(`run ${run.id}: concurrency group ${group.name} kept changing under it; the dispatch is retried`);
 }
 
-/** A holder whose run ended (its end not released, a crash) or expired frees the group; true when it did. */
-async function releaseIfEnded(store: RunStore, repo: string, group: string, holder: string): Promise<boolean> {
+/**
+ * The holder's run while it has not ended; a holder whose run ended (its end not released, a crash)
+ * or expired frees the group, and undefined is returned.
+ */
+async function liveHolder(
+  store: RunStore,
+  repo: string,
+  group: string,
+  holder: string,
+): Promise<RunRecord | undefined> {
   const found = await store.getRun(holder);
-  if (found && !isTerminalRun(found.run.status)) return false;
+  if (found && !isTerminalRun(found.run.status)) return found.run;
   await store.releaseGroup(repo, group, holder);
-  return true;
+  return undefined;
 }
 
 /**
@@ -205,9 +213,9 @@ export async function startGroupHolder(deps: QueueDeps, repo: string, group: str
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const { holder } = await deps.store.readGroup(repo, group);
     if (!holder) return undefined;
-    if (await releaseIfEnded(deps.store, repo, group, holder)) continue;
-    const run = (await deps.store.getRun(holder))?.run;
-    if (run?.status !== 'queued') return undefined;
+    const run = await liveHolder(deps.store, repo, group, holder);
+    if (!run) continue;
+    if (run.status !== 'queued') return undefined;
     return (await startQueuedRun(deps, run)) ? run.id : undefined;
   }
   return undefined;
@@ -217,7 +225,7 @@ export async function startGroupHolder(deps: QueueDeps, repo: string, group: str
  * How long a run may wait outside its group's slot before it counts as left there: its dispatcher
  * may still be between marking it waiting and taking the waiting place (enterGroup), a moment.
  */
-export const LEFT_WAITING_GRACE_MS = 60_000;
+const LEFT_WAITING_GRACE_MS = 60_000;
 
 /**
  * Cancels the runs of `group` left waiting outside its slot, older than the run that holds the slot's

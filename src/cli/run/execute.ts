@@ -14,7 +14,7 @@ import { localRuntime } from '../../../local/runtime.ts';
 import { withSession, type LocalSession } from '../../../local/session.ts';
 import { LoggedStatuses } from '../../../local/status-log.ts';
 import { changeWatch } from '../../../local/store/changes.ts';
-import { type QueueDeps, startGroupHolder } from '../../core/concurrency.ts';
+import { type QueueDeps, startQueuedRun } from '../../core/concurrency.ts';
 import { startPipelines } from '../../core/dispatch.ts';
 import type { RunWithSteps } from '../../core/ports.ts';
 import type { RunFacts } from '../../core/run-facts.ts';
@@ -166,7 +166,7 @@ async function untilEnded(
     }
     for (const { run, group } of queued) {
       const { holder } = await session.store.readGroup(run.repo, group);
-      if (holder === run.id) await startGroupHolder(queue, run.repo, group);
+      if (holder === run.id) await startQueuedRun(queue, run);
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
