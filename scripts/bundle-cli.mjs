@@ -104,8 +104,9 @@ export async function bundleCliWithInputs(dir, { link = true } = {}) {
     ],
   });
   if (link) await symlink(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  // files only: a plugin's virtual module (`lazy-in-local-sfn:…`) has no file to stamp at each start
   const inputs = Object.keys(result.metafile.inputs).filter(
-    (path) => path !== ENTRY_NAME && !path.split('/').includes('node_modules'),
+    (path) => path !== ENTRY_NAME && !/^[\w-]+:/.test(path) && !path.split('/').includes('node_modules'),
   );
   return { entry: join(out, 'sci.mjs'), inputs };
 }

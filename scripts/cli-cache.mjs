@@ -61,8 +61,9 @@ function stampSources() {
 export async function cachedCli(cacheDir = join(root, 'node_modules', '.cache', 'sci-cli')) {
   const found = current(cacheDir);
   if (found) return found;
-  const { bundleCliWithInputs } = await import('./bundle-cli.mjs');
+  // first: where the cache cannot be made (a read-only node_modules), esbuild is never loaded
   mkdirSync(cacheDir, { recursive: true });
+  const { bundleCliWithInputs } = await import('./bundle-cli.mjs');
   const before = stampSources();
   const bundle = `${Date.now().toString(36)}-${process.pid}`;
   // packages resolve from the repository's node_modules: a bundle outside the repository links to it
