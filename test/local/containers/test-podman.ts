@@ -29,6 +29,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { tryLock } from '../../../local/store/lock.ts';
 
 /** The Node majors the tests' images carry: `localhost/sci-test-node:<major>`. */
 export const NODE_MAJORS = [18, 22] as const;
@@ -138,40 +139,19 @@ function contentKey(): string {
 }
 
 /**
- * Holds a directory lock (mkdir is atomic) while `fn` runs; the lock names its holder, and a dead holder's lock is
- * taken over.
+ * Holds `lock` while `fn` runs: the store's lock file (local/store/lock.ts), whose dead holder's lock is taken
+ * over; the lock persists with the cache, so a build killed midway must not hold it for good.
  */
 async function locked<T>(lock: string, fn: () => T): Promise<T> {
-  for (const deadline = Date.now() + 600_000; ; await sleep(200)) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(join(lock, 'pid'), String(process.pid));
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || Date.now() > deadline) throw error;
-      if (holderDied(lock)) rmSync(lock, { recursive: true, force: true });
-    }
+  let held = await tryLock(lock);
+  for (const deadline = Date.now() + 600_000; !held; held = await tryLock(lock)) {
+    if (Date.now() > deadline) throw new Error(`${lock}: still held after 10 minutes`);
+    await sleep(200);
   }
   try {
     return fn();
   } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-/** The lock persists with the cache: a build killed midway must not hold it for good. */
-function holderDied(lock: string): boolean {
-  try {
-    process.kill(Number(readFileSync(join(lock, 'pid'), 'utf8')), 0);
-    return false;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return true;
-    // no pid yet: its holder is between mkdir and writing it, or died there
-    try {
-      return Date.now() - statSync(lock).mtimeMs > 10_000;
-    } catch {
-      return false;
-    }
+    await held.release();
   }
 }
 
@@ -187,7 +167,7 @@ export function testPodman(): Promise<TestPodman | string> {
       new URL(`../../../node_modules/.cache/sci-test-images/${contentKey()}`, import.meta.url),
     );
     mkdirSync(store, { recursive: true });
-    await locked(join(store, '.lock'), () => {
+    await locked(join(store, '.build-lock'), () => {
       if (!existsSync(join(store, 'built'))) {
         // what a killed build left, and the stores of this file's former contents (one in use by a run started
         // before the change would lose its images: change this file between runs)
