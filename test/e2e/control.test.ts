@@ -2,7 +2,6 @@
  * Acting on a run from another process: approve, reject, cancel; Ctrl-C on `sci run`; and crash
  * recovery after SIGKILL. Each `sci run` here is a background process, each action a second one.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -10,6 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import {
   collect,
+  killMatching,
+  pidsMatching,
   processesMatching,
   runsOf,
   sandbox,
@@ -101,7 +102,7 @@ test('sci cancel from another process stops the run and kills its processes', as
 
 test('a run waiting in its concurrency group: sci cancel ends it at once with its status; behind a holder killed with SIGKILL its own sci run ends that run and starts it, with no other command', async (t) => {
   t.after(() => {
-    for (const line of processesMatching(box, 'sleep 384.5')) spawnSync('kill', ['-9', line.trim().split(/\s+/)[0]!]);
+    killMatching(box, 'sleep 384.5');
   });
   const holding = startSci(box, 'run', 'grouped', '--json');
   const held = collect(holding);
@@ -128,7 +129,7 @@ test('a run waiting in its concurrency group: sci cancel ends it at once with it
   // the holder abandoned (crash recovery ends it and its step), whose end hands it the group, and starts it
   const second = collect(startSci(box, 'run', 'grouped', '--json'));
   const waiter = await waitingRun(cancelledWaiter.id);
-  const pidsOf = () => processesMatching(box, 'sleep 384.5').map((line) => line.trim().split(/\s+/)[0]);
+  const pidsOf = () => pidsMatching(box, 'sleep 384.5');
   const holderSteps = pidsOf();
   assert.equal(holderSteps.length, 1);
   holding.kill('SIGKILL');
@@ -172,7 +173,7 @@ test('a sci run killed with SIGKILL leaves a run the next command marks abandone
   const marker = 'sleep 300.417';
   // should recovery fail, the orphans must not outlive the test run
   t.after(() => {
-    for (const line of processesMatching(box, marker)) spawnSync('kill', ['-9', line.trim().split(/\s+/)[0] as string]);
+    killMatching(box, marker);
   });
   const child = startSci(box, 'run', 'crash', '--json');
   const running = collect(child);

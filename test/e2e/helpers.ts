@@ -150,18 +150,18 @@ export const ms = (iso: string | null): number => (iso ? Date.parse(iso) : Numbe
  * `sci runs --json` process per poll cost ≈ 0.7 s of CPU; this costs a few queries.
  */
 async function servedRuns(box: Sandbox): Promise<RunJson[] | undefined> {
-  const [{ localClient }, { DynamoDBDocumentClient }, { DynamoRunStore }, { RUN_TABLE }, { runView }] =
+  const [{ localClient }, { DynamoDBDocumentClient }, { DynamoRunStore }, { RUN_TABLE }, { runViews }, { homePaths }] =
     await Promise.all([
       import('../../local/store/dynalite.ts'),
       import('@aws-sdk/lib-dynamodb'),
       import('../../src/store/dynamo-run-store.ts'),
       import('../../src/store/table.ts'),
       import('../../src/cli/output/run-view.ts'),
+      import('../../local/home.ts'),
     ]);
   let endpoint: string;
   try {
-    endpoint = (JSON.parse(readFileSync(join(box.home, 'store', 'server.json'), 'utf8')) as { endpoint: string })
-      .endpoint;
+    endpoint = (JSON.parse(readFileSync(homePaths(box.home).storeServer, 'utf8')) as { endpoint: string }).endpoint;
   } catch {
     return undefined;
   }
@@ -169,12 +169,7 @@ async function servedRuns(box: Sandbox): Promise<RunJson[] | undefined> {
   const client = localClient(() => endpoint, { timeoutMs: 2_000 });
   try {
     const store = new DynamoRunStore(DynamoDBDocumentClient.from(client), RUN_TABLE.defaultName);
-    const views: RunJson[] = [];
-    for (const summary of await store.listRuns({ limit: 20 })) {
-      const full = await store.getRun(summary.id);
-      if (full) views.push(runView(full));
-    }
-    return views;
+    return await runViews(store, await store.listRuns({ limit: 20 }));
   } catch {
     return undefined;
   } finally {
@@ -214,4 +209,20 @@ export function processesMatching(box: Sandbox, marker: string): string[] {
     }
   }
   return found;
+}
+
+/** The pids of {@link processesMatching}. */
+export function pidsMatching(box: Sandbox, marker: string): number[] {
+  return processesMatching(box, marker).map((line) => Number(line.split(' ')[0]));
+}
+
+/** A test's cleanup: SIGKILL to this sandbox's processes whose command line contains `marker`. */
+export function killMatching(box: Sandbox, marker: string): void {
+  for (const pid of pidsMatching(box, marker)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
 }

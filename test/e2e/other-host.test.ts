@@ -5,13 +5,13 @@
  * is a UTS namespace (`unshare --uts`) with its own hostname, so it needs root, as CI has.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { openLocalStore } from '../../local/store/dynalite-server.ts';
 import { reapAbandoned, REMOTE_STALE_MS } from '../../local/engine/recovery.ts';
-import { collect, processesMatching, runsOf, sandbox, SCI, sciAsync, waitForRun, type RunJson } from './helpers.ts';
+import { collect, killMatching, runsOf, sandbox, SCI, sciAsync, waitForRun, type RunJson } from './helpers.ts';
 
 const skip =
   process.getuid?.() !== 0 && process.env.CI !== 'true' ? 'a second hostname (unshare --uts) needs root' : false;
@@ -25,7 +25,7 @@ const HEARTBEAT_MS = 1_000;
 box.env = { SCI_HEARTBEAT_MS: String(HEARTBEAT_MS) };
 after(() => {
   // the other host's step processes: nobody on this host may end them, so the test does
-  for (const line of processesMatching(box, marker)) spawnSync('kill', ['-9', line.trim().split(/\s+/)[0] as string]);
+  killMatching(box, marker);
   box.cleanup();
 });
 

@@ -4,7 +4,7 @@ import { withSession } from '../../../local/session.ts';
 import { parseCommandArgs } from '../args.ts';
 import { printable } from '../output/printable.ts';
 import { CliUsageError } from '../errors.ts';
-import { duration, runView } from '../output/run-view.ts';
+import { duration, runViews } from '../output/run-view.ts';
 
 export const help = `usage: sci runs [--limit N] [--json] [--repo DIR]
 
@@ -31,10 +31,7 @@ export async function run(argv: string[]): Promise<number> {
     async ({ store }) => {
       const runs = await store.listRuns({ limit });
       if (values.json) {
-        for (const r of runs) {
-          const full = await store.getRun(r.id);
-          if (full) process.stdout.write(`${JSON.stringify(runView(full))}\n`);
-        }
+        for (const view of await runViews(store, runs)) process.stdout.write(`${JSON.stringify(view)}\n`);
         return 0;
       }
       if (runs.length === 0) {

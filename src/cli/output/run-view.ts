@@ -3,7 +3,7 @@
  * `{ id, pipeline, status, startedAt, endedAt, steps: [...] }`, steps in plan order.
  */
 import { DEFAULT_PRICE_REGION, PRICE_REGIONS, pricesFor, runCost, type PriceTable } from '../../core/cost.ts';
-import type { RunWithSteps, StepRecord } from '../../core/ports.ts';
+import type { RunRecord, RunStore, RunWithSteps, StepRecord } from '../../core/ports.ts';
 import { buildConsoleUrl } from '../../aws/names.ts';
 import { CliUsageError } from '../errors.ts';
 import { printable } from './printable.ts';
@@ -71,6 +71,16 @@ function withBuild(step: StepRecord): { build?: string } {
 }
 
 /** The prices of `SCI_COST_REGION` (default us-east-1); a region without prices is a usage error. */
+/** `sci runs --json`: the view of each of `runs` (a listing) with its steps, read from `store`; a run gone meanwhile is left out. */
+export async function runViews(store: RunStore, runs: RunRecord[]): Promise<RunView[]> {
+  const views: RunView[] = [];
+  for (const r of runs) {
+    const full = await store.getRun(r.id);
+    if (full) views.push(runView(full));
+  }
+  return views;
+}
+
 export function cliPrices(region = process.env.SCI_COST_REGION?.trim() || DEFAULT_PRICE_REGION): PriceTable {
   const prices = pricesFor(region);
   if (!prices)
