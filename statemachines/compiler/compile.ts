@@ -31,6 +31,7 @@ import {
   type PartPlan,
 } from './split.ts';
 import { pullPrelude } from './run-task.ts';
+import { failedRule } from './status.ts';
 import { checkPayload, fittingOutputLimit, payloadBound, type MachineShape, type PayloadBound } from './payload.ts';
 import { MIN_OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES } from './outputs.ts';
 import { DEFAULT_TARGET, type CompileTarget, type InstanceInfo, type Scope } from './scope.ts';
@@ -207,7 +208,8 @@ function compileSplit(
     const root = machine(rootDefinition(scope, states, emitPlan(scope, plan, result.name, calls, states), result));
     if (scope.diagnostics.length > 0) return fail(scope.diagnostics);
     // a part returns the records of its steps that the root reads (for itself or to pass to a later part)
-    const rootReads = recordReads(root.definition);
+    // from its rendering: the root is up to 1 MB, and machine() has just serialised it
+    const rootReads = recordReads(root.json);
     const parts = bodies.map((b) =>
       finishPart(
         scope,
@@ -381,11 +383,9 @@ function emitResult(scope: Scope, states: Record<string, State>, checked: string
   const redriveContext = scope.names.claim('run redrive context');
   const succeeded = scope.names.claim('run succeeded');
   const choice = scope.names.claim('run result');
-  const rules: ChoiceRule[] = checked
-    .filter((k) => !scope.byKey.get(k)?.inst.step.allowFailure)
-    .map((k) => ({ Variable: `$.steps.${k}.status`, StringEquals: 'failed' }));
+  const anyFailed = failedRule(scope, checked);
   states[succeeded] = { Type: 'Succeed' };
-  if (rules.length === 0) return { name: succeeded };
+  if (!anyFailed) return { name: succeeded };
   states[failed] = {
     Type: 'Choice',
     Choices: [{ Variable: '$$.Execution.RedriveCount', NumericGreaterThanPath: `${CONTEXT}.attempt`, Next: redrive }],
@@ -404,7 +404,7 @@ function emitResult(scope: Scope, states: Record<string, State>, checked: string
   states[redriveContext] = reenter;
   states[choice] = {
     Type: 'Choice',
-    Choices: [{ ...(rules.length === 1 ? rules[0]! : { Or: rules }), Next: failed } as ChoiceRule & { Next: string }],
+    Choices: [{ ...anyFailed, Next: failed } as ChoiceRule & { Next: string }],
     Default: succeeded,
   };
   return { name: choice, reenter };

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { inExecutionOrder, renderAsl } from '../asl/render.ts';
-import { RESOURCES, type Json, type State, type StateMachine, type TaskState } from '../asl/types.ts';
+import { RESOURCES, type ChoiceRule, type Json, type State, type StateMachine, type TaskState } from '../asl/types.ts';
 import { PART_PREFIX } from '../lifecycle.ts';
 import { member } from './context.ts';
 import type { Block } from './dag.ts';
@@ -19,7 +19,7 @@ import { closeBranch, emitInline, MAX_BRANCHES, parallelSelector } from './layou
 import { estimate, type Estimates } from './limits.ts';
 import { CONTEXT } from './run-context.ts';
 import { itemKey, type Scope } from './scope.ts';
-import { WRITE_TIMEOUT } from './status.ts';
+import { failedRule, WRITE_TIMEOUT } from './status.ts';
 
 /** How the root runs the parts: a part is one child execution; an inline block runs in the root itself. */
 export type PartPlan =
@@ -146,9 +146,9 @@ export function summaryKey(n: number): string {
   return `_part_${n}`;
 }
 
-/** Keys of the step records `value` reads at `$.steps.<key>` (every such read is a literal path). */
-export function recordReads(value: unknown): Set<string> {
-  return new Set([...JSON.stringify(value).matchAll(/\$\.steps\.(\w+)/g)].map((m) => m[1]!));
+/** Keys of the step records states read at `$.steps.<key>` (every such read is a literal path), from their JSON. */
+export function recordReads(json: string): Set<string> {
+  return new Set([...json.matchAll(/\$\.steps\.(\w+)/g)].map((m) => m[1]!));
 }
 
 /** A part as deployed: a state machine of its own, started by the root. */
@@ -202,7 +202,7 @@ export function emitPartBody(scope: Scope, id: string, n: number, block: Block):
   const first = emitInline(scope, block, end, states);
   const own = stepKeys(block);
   const mine = new Set(own);
-  const reads = recordReads(states);
+  const reads = recordReads(JSON.stringify(states));
   const imports = [...scope.byKey.keys()].filter((k) => reads.has(k) && !mine.has(k));
   const redrive = scope.names.claim(label, 'redrive?');
   const previous = scope.names.claim(label, 'previous');
@@ -265,16 +265,14 @@ export function finishPart(scope: Scope, body: PartBody, exports: string[]): Com
     },
     Next: save,
   });
-  const rules = body.own
-    .filter((k) => !scope.byKey.get(k)!.inst.step.allowFailure)
-    .map((k) => ({ Variable: `$.steps.${k}.status`, StringEquals: 'failed' }));
-  if (rules.length === 0) states[body.end] = output('succeeded');
+  const anyFailed = failedRule(scope, body.own);
+  if (!anyFailed) states[body.end] = output('succeeded');
   else {
     const passed = scope.names.claim(label, 'succeeded');
     const failed = scope.names.claim(label, 'failed');
     states[body.end] = {
       Type: 'Choice',
-      Choices: [{ ...(rules.length === 1 ? rules[0]! : { Or: rules }), Next: failed }],
+      Choices: [{ ...anyFailed, Next: failed } as ChoiceRule & { Next: string }],
       Default: passed,
     };
     states[passed] = output('succeeded');

@@ -3,7 +3,7 @@
  * the run store AND (through `ResultSelector`/`ResultPath`) sets `$.steps.<key>` for the
  * Choice states downstream, so one state both persists and routes.
  */
-import { RESOURCES, type Json, type PassState, type TaskState } from '../asl/types.ts';
+import { RESOURCES, type ChoiceRule, type Json, type PassState, type TaskState } from '../asl/types.ts';
 import { stepSk, stepSourcesFor } from '../lifecycle.ts';
 import type { StepStatus } from '../pipeline/model.ts';
 import { itemKey, needPath, type InstanceInfo, type Scope } from './scope.ts';
@@ -226,4 +226,16 @@ export function settledPass(info: InstanceInfo, next: string): PassState {
     ResultPath: `$.steps.${info.key}`,
     Next: next,
   };
+}
+
+/**
+ * The rule "one of `keys` failed" (a step with `allow_failure` never counts; a key that names no step, a part's
+ * summary, always does), or undefined when none can fail the run.
+ */
+export function failedRule(scope: Scope, keys: string[]): ChoiceRule | undefined {
+  const rules: ChoiceRule[] = keys
+    .filter((k) => !scope.byKey.get(k)?.inst.step.allowFailure)
+    .map((k) => ({ Variable: `$.steps.${k}.status`, StringEquals: 'failed' }));
+  if (rules.length === 0) return undefined;
+  return rules.length === 1 ? rules[0] : { Or: rules };
 }
