@@ -2,35 +2,27 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { GitSource } from '../../src/source/git-source.ts';
 import { readWorkingTreePipelines } from '../../src/source/working-tree.ts';
-
-function write(dir: string, files: Record<string, string>): void {
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-}
-
-function commit(dir: string, message: string): string {
-  const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
-  git('add', '-A');
-  git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', message);
-  return git('rev-parse', 'HEAD').trim();
-}
+import { commitAll, writeFiles } from '../git-repo.ts';
 
 test('GitSource reads .sci/ files exactly as each commit has them', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sci-git-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   execFileSync('git', ['init', '-q', dir]);
-  write(dir, { '.sci/ci.yml': 'v1\n', '.sci/deploy/prod.yaml': 'prod\n', '.sci/notes.md': 'no', 'ci.yml': 'outside' });
-  const first = commit(dir, 'one');
-  write(dir, { '.sci/ci.yml': 'v2\n', '.sci/new.yml': 'new\n' });
-  const second = commit(dir, 'two');
-  write(dir, { '.sci/ci.yml': 'uncommitted\n', '.sci/draft.yml': 'draft\n' });
+  writeFiles(dir, {
+    '.sci/ci.yml': 'v1\n',
+    '.sci/deploy/prod.yaml': 'prod\n',
+    '.sci/notes.md': 'no',
+    'ci.yml': 'outside',
+  });
+  const first = commitAll(dir, 'one');
+  writeFiles(dir, { '.sci/ci.yml': 'v2\n', '.sci/new.yml': 'new\n' });
+  const second = commitAll(dir, 'two');
+  writeFiles(dir, { '.sci/ci.yml': 'uncommitted\n', '.sci/draft.yml': 'draft\n' });
 
   const source = new GitSource(dir);
   assert.deepEqual(await source.readPipelineFiles(first), [
@@ -52,8 +44,8 @@ test('GitSource reads a commit once per process (it never changes); an abbreviat
   const dir = mkdtempSync(join(tmpdir(), 'sci-git-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   execFileSync('git', ['init', '-q', dir]);
-  write(dir, { '.sci/ci.yml': 'v1\n' });
-  const sha = commit(dir, 'one');
+  writeFiles(dir, { '.sci/ci.yml': 'v1\n' });
+  const sha = commitAll(dir, 'one');
   const first = await new GitSource(dir).readPipelineFiles(sha);
   assert.deepEqual(first, [{ path: '.sci/ci.yml', text: 'v1\n' }]);
   first[0]!.text = 'changed by a reader';

@@ -5,7 +5,7 @@
  * neither outlive the step nor hang it. Real builds through the runner, on a real git repo.
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { stringify } from 'yaml';
 import { processLauncher } from '../../../local/build-runner/launcher.ts';
 import { untrustedJail } from '../../../local/build-runner/isolation.ts';
 import { runBuild, type BuildContext, type BuildOutcome } from '../../../local/build-runner/runner.ts';
+import { initRepo } from '../../git-repo.ts';
 
 /** In the server's environment (as SCI_SECRET_PROBE) only. */
 const SERVER_SECRET = `server-env-${process.pid}-${Date.now()}`;
@@ -26,16 +27,7 @@ let sha: string;
 before(() => {
   root = mkdtempSync(join(tmpdir(), 'sci-isolation-'));
   repo = join(root, 'repo');
-  mkdirSync(repo);
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
-      encoding: 'utf8',
-    }).trim();
-  git('init', '-q');
-  writeFileSync(join(repo, 'README'), 'hello\n');
-  git('add', '-A');
-  git('commit', '-qm', 'init');
-  sha = git('rev-parse', 'HEAD');
+  sha = initRepo(repo, { README: 'hello\n' });
   mkdirSync(join(root, 'home', 'secrets'), { recursive: true });
   writeFileSync(join(root, 'home', 'secrets', 'TOKEN'), SECRET);
   // the "server": this process holds a secret in its environment, as sci serve would
