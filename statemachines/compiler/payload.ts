@@ -20,6 +20,7 @@
 import type { Diagnostic } from '../diagnostics.ts';
 import { MIN_OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES } from './outputs.ts';
 import type { InstanceInfo, Scope } from './scope.ts';
+import { declaredOutputs, emptyOutputs } from './status.ts';
 
 /** Step Functions' payload quota, in bytes of UTF-8 JSON. */
 export const PAYLOAD_BYTES = 262_144;
@@ -78,14 +79,13 @@ interface Sized {
 }
 
 /** `{"status":…,"chain":…,"outputs":{…}}` of a step at its largest, each output at `outputLimit` bytes. */
-function record(info: InstanceInfo | undefined, outputLimit: number): { json: string; values: number } {
-  const outputs = info?.inst.step.kind === 'run' ? info.inst.step.outputs : [];
-  const shape = {
-    status: STATUS,
-    chain: STATUS,
-    ...(outputs.length > 0 ? { outputs: Object.fromEntries(outputs.map((n) => [n, ''])) } : {}),
-  };
-  return { json: JSON.stringify(shape), values: outputs.length * outputLimit };
+function record(
+  info: InstanceInfo | undefined,
+  outputLimit: number,
+): { json: string; values: number; outputs: number } {
+  const outputs = info ? declaredOutputs(info) : [];
+  const shape = { status: STATUS, chain: STATUS, ...emptyOutputs(outputs) };
+  return { json: JSON.stringify(shape), values: outputs.length * outputLimit, outputs: outputs.length };
 }
 
 const quotes = (text: string) => text.split('"').length - 1;
@@ -105,18 +105,21 @@ function recordsSize(scope: Scope, keys: readonly string[], outputLimit: number,
   return size;
 }
 
+/** `"<key>":<value bytes>,` in a map. */
+const entry = (key: string, value: number) => bytes(JSON.stringify(key)) + 1 + value + 1;
+
+/** A gate's result for one need: `{"status":…,"chain":…}` at its largest. */
+const GATE_RESULT_BYTES = bytes(JSON.stringify({ status: STATUS, chain: STATUS }));
+
 /** Gate results at `$.gates` of the gated steps among `keys`. */
 function gatesSize(scope: Scope, keys: ReadonlySet<string> | undefined, outputLimit: number): number {
-  const entry = (key: string, value: number) => bytes(JSON.stringify(key)) + 1 + value + 1;
   let gates = 2;
   for (const [key, needs] of scope.gates) {
     if (keys && !keys.has(key)) continue;
     const results = needs.reduce((n, need) => {
-      const info = scope.byKey.get(need);
-      const withRecord = info && info.inst.step.kind === 'run' && info.inst.step.outputs.length > 0;
-      const result = bytes(JSON.stringify({ status: STATUS, chain: STATUS }));
-      const r = record(info, outputLimit);
-      return n + entry(need, result + (withRecord ? bytes(',"record":') + bytes(r.json) + r.values : 0));
+      const r = record(scope.byKey.get(need), outputLimit);
+      // a need with outputs carries its record along
+      return n + entry(need, GATE_RESULT_BYTES + (r.outputs > 0 ? bytes(',"record":') + bytes(r.json) + r.values : 0));
     }, 2);
     gates += entry(key, results);
   }
@@ -135,7 +138,6 @@ export function payloadBound(
   pull: string,
   outputLimit: number,
 ): PayloadBound {
-  const entry = (key: string, value: number) => bytes(JSON.stringify(key)) + 1 + value + 1;
   const fixed = callees.reduce((n, key) => n + entry(key, ARN_BYTES), 2) + bytes(JSON.stringify(pull));
   const make = (where: string, steps: number, prev: number, gates: number, metadata = 0): PayloadBound => ({
     total: steps + prev + gates + fixed + metadata + RUN_RESERVE,
