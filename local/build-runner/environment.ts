@@ -49,9 +49,10 @@ export interface BuildEnvironment {
 
 /**
  * Host variables a trusted process step gets, to find the user's tools; the environment is otherwise
- * built from scratch (never the server's: no SCI_SECRET_*, no webhook secret, no tokens).
+ * built from scratch (never the server's: no SCI_SECRET_*, no webhook secret, no tokens). TMPDIR is
+ * the workspace's own, not the host's.
  */
-const PASSED_THROUGH = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TERM', 'TMPDIR', 'NODE_OPTIONS'];
+const PASSED_THROUGH = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TERM', 'NODE_OPTIONS'];
 
 /** An untrusted step's base: nothing from the host at all. */
 const UNTRUSTED_BASE: NodeJS.ProcessEnv = { PATH: SANDBOX_PATH, LANG: 'C.UTF-8' };
@@ -60,7 +61,7 @@ export async function buildEnvironment(opts: {
   vars: EnvVar[];
   /** The workspace as the step sees it (container paths in container mode). */
   workspace: Workspace;
-  /** Whether the host's PATH, locale and TMPDIR pass in (process mode); an image brings its own. */
+  /** Whether the host's PATH and locale pass in and TMPDIR is the workspace's (process mode); an image brings its own. */
   hostVariables: boolean;
   buildId: string;
   sha: string;
@@ -74,8 +75,11 @@ export async function buildEnvironment(opts: {
 }): Promise<BuildEnvironment> {
   // untrusted in process mode: nothing from the host at all; an image (container mode) brings its own base
   const env: NodeJS.ProcessEnv = opts.untrusted && opts.hostVariables ? { ...UNTRUSTED_BASE } : {};
-  if (opts.hostVariables && !opts.untrusted)
+  if (opts.hostVariables && !opts.untrusted) {
     for (const name of PASSED_THROUGH) if (opts.hostEnv[name] !== undefined) env[name] = opts.hostEnv[name];
+    // an untrusted step's sandbox has a /tmp of its own (isolation.ts)
+    env.TMPDIR = opts.workspace.tmp;
+  }
   Object.assign(env, {
     HOME: opts.workspace.home,
     // the workspace may sit inside the user's repository (default state home): git in a step

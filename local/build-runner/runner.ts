@@ -257,7 +257,7 @@ async function prepare(
       choice: (choice as PromiseFulfilledResult<LauncherChoice>).value,
     };
   if (log.status === 'fulfilled') await log.value.close();
-  await removeWorkspace({ root: join(runDir, name), src: '', home: '' });
+  await removeWorkspace({ root: join(runDir, name) });
   if (!isDiskFull(failed.reason)) throw failed.reason;
   await releaseReserve(ctx.paths.home);
   return {

@@ -14,6 +14,11 @@ export interface Workspace {
   src: string;
   /** A private, initially empty HOME, as in a fresh container. */
   home: string;
+  /**
+   * A process step's TMPDIR, as a container's own /tmp: removed with the workspace, so what a
+   * cancelled or killed step had in flight there (the pull phase's download) goes with it.
+   */
+  tmp: string;
   root: string;
 }
 
@@ -51,8 +56,12 @@ function exportCommit(repoDir: string, sha: string, runDir: string): Promise<str
  */
 export async function createWorkspace(repoDir: string, sha: string, runDir: string, name: string): Promise<Workspace> {
   const root = join(runDir, name);
-  const ws: Workspace = { root, src: join(root, 'src'), home: join(root, 'home') };
-  const [commit] = await Promise.all([exportCommit(repoDir, sha, runDir), mkdir(ws.home, { recursive: true })]);
+  const ws: Workspace = { root, src: join(root, 'src'), home: join(root, 'home'), tmp: join(root, 'tmp') };
+  const [commit] = await Promise.all([
+    exportCommit(repoDir, sha, runDir),
+    mkdir(ws.home, { recursive: true }),
+    mkdir(ws.tmp, { recursive: true }),
+  ]);
   await exec('cp', ['-R', commit, ws.src]);
   return ws;
 }
@@ -64,6 +73,6 @@ export async function removeRunDir(runDir: string): Promise<void> {
 }
 
 /** Removes a workspace; never throws (a leftover directory is not worth failing a step for). */
-export async function removeWorkspace(ws: Workspace): Promise<void> {
+export async function removeWorkspace(ws: Pick<Workspace, 'root'>): Promise<void> {
   await rm(ws.root, { recursive: true, force: true }).catch(() => undefined);
 }

@@ -90,7 +90,12 @@ export class ContainerLauncher implements StepLauncher {
   }
 
   view(): Workspace {
-    return { root: CONTAINER_ROOT, src: `${CONTAINER_ROOT}/src`, home: `${CONTAINER_ROOT}/home` };
+    return {
+      root: CONTAINER_ROOT,
+      src: `${CONTAINER_ROOT}/src`,
+      home: `${CONTAINER_ROOT}/home`,
+      tmp: `${CONTAINER_ROOT}/tmp`,
+    };
   }
 
   async run({ phases, ws, env, log, stop, recordFile, name, runId, stepKey }: Launch): Promise<number> {

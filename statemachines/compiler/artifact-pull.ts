@@ -42,7 +42,7 @@ export function pullFunctions(bucket: string): string {
     GET,
     'sci_pull() {',
     '  for n in "$@"; do',
-    // a file of its own (local builds of one run, matrix cells, share TMPDIR), removed whatever happened
+    // removed whatever happened; a killed build's goes with its container (locally: its workspace's TMPDIR)
     '    f=$(mktemp "${TMPDIR:-/tmp}/sci-artifacts-XXXXXX") || return 2',
     // `|| s=$?`, not `; s=$?`: the phases run under `set -e`
     `    s=0; sci_get '${bucket}' "$${ARTIFACTS_VARIABLE}/$n.zip" "$f" || s=$?`,

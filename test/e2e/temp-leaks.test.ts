@@ -1,7 +1,8 @@
 /**
  * Nothing a cancelled run made in the temp directory outlives it: `sci run` gets a TMPDIR of its
- * own (its process steps inherit it), and its entries are counted after a run whose pull phase
- * fetched artifacts is cancelled with Ctrl-C. (Runs that end: test/e2e/artifacts-fan-in.test.ts.)
+ * own, and its entries are counted after a run is cancelled with Ctrl-C while a step that pulled
+ * artifacts holds a temp file of its own (as the pull phase does mid-download: a process step's
+ * TMPDIR is its workspace's, removed with it). (Runs that end: test/e2e/artifacts-fan-in.test.ts.)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +18,7 @@ steps:
     artifacts: [logs/**]
   slow:
     needs: [kept]
-    run: [echo started, sleep 120]
+    run: ['mktemp "$TMPDIR/in-flight-XXXXXX"', echo started, sleep 120]
 `,
 });
 const tmp = join(box.root, 'tmp');

@@ -7,7 +7,7 @@ import { buildEnvironment, MissingSecretError, resolveSecret } from '../../../lo
 import { masker } from '../../../local/build-runner/log-sink.ts';
 import { expandVars } from '../../../local/build-runner/runner.ts';
 
-const ws = { root: '/w', src: '/w/src', home: '/w/home', sources: '/w/sources' };
+const ws = { root: '/w', src: '/w/src', home: '/w/home', tmp: '/w/tmp' };
 
 test('secrets: SCI_SECRET_<NAME> first, then a file by reference, then by name; missing is a clear error', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sci-secrets-'));
@@ -28,7 +28,7 @@ test('secrets: SCI_SECRET_<NAME> first, then a file by reference, then by name; 
   );
 });
 
-test('the environment: host PATH only, a private HOME, CodeBuild variables, plain values, secrets listed for masking', async () => {
+test('the environment: host PATH only, a private HOME and TMPDIR, CodeBuild variables, plain values, secrets listed for masking', async () => {
   const { env, secrets } = await buildEnvironment({
     vars: [
       { Name: 'A', Value: '1', Type: 'PLAINTEXT' },
@@ -41,11 +41,12 @@ test('the environment: host PATH only, a private HOME, CodeBuild variables, plai
     sourceVersion: 'refs/heads/main^{abc}',
     binDir: '/w/bin',
     secretsDir: '/nonexistent',
-    hostEnv: { PATH: '/bin', AWS_SECRET_ACCESS_KEY: 'leak', SCI_SECRET_S: 'shh' },
+    hostEnv: { PATH: '/bin', TMPDIR: '/host-tmp', AWS_SECRET_ACCESS_KEY: 'leak', SCI_SECRET_S: 'shh' },
   });
   assert.equal(env.PATH, '/w/bin:/bin');
   assert.equal(env.AWS_SECRET_ACCESS_KEY, undefined);
   assert.equal(env.HOME, '/w/home');
+  assert.equal(env.TMPDIR, '/w/tmp');
   assert.equal(env.GIT_CEILING_DIRECTORIES, '/w');
   assert.equal(env.CODEBUILD_RESOLVED_SOURCE_VERSION, 'abc');
   assert.equal(env.CODEBUILD_SOURCE_VERSION, 'refs/heads/main^{abc}');
