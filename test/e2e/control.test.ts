@@ -51,10 +51,12 @@ const waiting = (run: RunJson) =>
   run.pipeline === 'ship' &&
   run.status === 'running' &&
   run.steps.some((s) => s.name === 'gate' && s.status === 'waiting');
+// `quick` has ended too: a cancel after that must leave it succeeded (under load it can end after `forever` starts)
 const sleeping = (run: RunJson) =>
   run.pipeline === 'long' &&
   run.status === 'running' &&
-  run.steps.some((s) => s.name === 'forever' && s.status === 'running');
+  run.steps.some((s) => s.name === 'forever' && s.status === 'running') &&
+  run.steps.some((s) => s.name === 'quick' && s.status === 'succeeded');
 
 test('an approval waits for sci approve from another process', async () => {
   const running = collect(startSci(box, 'run', 'ship', '--json'));
