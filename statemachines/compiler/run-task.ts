@@ -46,7 +46,7 @@ function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: Templa
   vars.push(plain('SCI_STEP_KEY', info.key), plain('SCI_STEP_TIMEOUT', String(step.timeout)));
   for (const [axis, value] of Object.entries(info.inst.matrix))
     vars.push(plain(`SCI_MATRIX_${axis.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, String(value)));
-  const chain = upstreamChain(scope, info);
+  const chain = upstreamChain(scope, info, true);
   vars.push('literal' in chain ? plain('SCI_RUN_STATUS', chain.literal) : plain('SCI_RUN_STATUS', chain.expr, true));
   const env = { ...scope.pipeline.env, ...step.env };
   for (const [name, t] of Object.entries(env)) {
