@@ -106,7 +106,8 @@ test('artifact bucket: SSE-S3, public access blocked, TLS only, lifecycle expiry
   });
 });
 
-test('one step project: no source and no credentials, CloudWatch logs with retention, S3 cache, unprivileged', () => {
+// A step without image, compute or timeout of its own starts the project as it is (docs/compiler.md, "One step").
+test('one step project: no source and no credentials, CloudWatch logs with retention, S3 cache, unprivileged, a step default environment', () => {
   template.resourceCountIs('AWS::CodeBuild::Project', 1);
   template.resourceCountIs('AWS::CodeBuild::SourceCredential', 0);
   const logs = logicalId('AWS::Logs::LogGroup', 'CiStepsLogs');
@@ -115,14 +116,15 @@ test('one step project: no source and no credentials, CloudWatch logs with reten
     Artifacts: { Type: 'NO_ARTIFACTS' },
     Environment: {
       Type: 'LINUX_CONTAINER',
-      Image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0',
+      Image: 'aws/codebuild/standard:7.0',
       ComputeType: 'BUILD_GENERAL1_SMALL',
       PrivilegedMode: false,
       ImagePullCredentialsType: 'CODEBUILD',
     },
     Cache: { Type: 'S3', Location: Match.anyValue() },
     LogsConfig: { CloudWatchLogs: { Status: 'ENABLED', GroupName: { Ref: logs } }, S3Logs: { Status: 'DISABLED' } },
-    TimeoutInMinutes: 480,
+    TimeoutInMinutes: 60,
+    QueuedTimeoutInMinutes: 480,
   });
   template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   const project = Object.values(template.findResources('AWS::CodeBuild::Project'))[0]!;
