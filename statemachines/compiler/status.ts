@@ -76,8 +76,8 @@ function successOnly(condition: Expr): boolean {
  * it runs, with no record to read (a chain of default steps: most pipelines).
  */
 function runsOnlyAfterSuccess(scope: Scope, info: InstanceInfo): boolean {
-  let known = afterSuccess.get(scope);
-  if (!known) afterSuccess.set(scope, (known = new Map()));
+  const known = afterSuccess.get(scope) ?? new Map<string, boolean>();
+  afterSuccess.set(scope, known);
   const own = (i: InstanceInfo): boolean =>
     successOnly(i.inst.step.if) &&
     i.needKeys.every((n) => scope.byKey.has(n) && !scope.byKey.get(n)!.inst.step.allowFailure);
