@@ -2,8 +2,9 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { bundleTests } from './bundle-tests.mjs';
+import { startChecks } from './checks.mjs';
 import { cachedCli } from './cli-cache.mjs';
 
 function find(dir) {
@@ -35,7 +36,10 @@ const rank = (file) => {
   return i === -1 ? LONGEST_FIRST.length : i;
 };
 
-const filter = process.argv.slice(2);
+// `--checks` (npm test): the typecheck and Biome run beside the test files (checks.mjs), reported after them
+const withChecks = process.argv[2] === '--checks';
+const checking = withChecks ? startChecks() : Promise.resolve([]);
+const filter = process.argv.slice(withChecks ? 3 : 2);
 const files = find('test')
   .filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)))
   .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
@@ -80,15 +84,21 @@ if (Number(process.versions.node.split('.')[0]) < 22)
   );
 const start = performance.now();
 // failures name the sources' lines (the bundle's source maps)
-const result = spawnSync(
+const tests = spawn(
   process.execPath,
   ['--enable-source-maps', '--test', ...concurrency, ...reporters, ...files.map((f) => bundled.get(f))],
   { stdio: 'inherit', env },
 );
+const status = await new Promise((resolve) => tests.on('close', (code) => resolve(code ?? 1)));
 await prebuilt;
 if (process.env.SCI_TEST_TIMES) {
   process.stdout.write(readFileSync(times, 'utf8'));
   process.stdout.write(`${((performance.now() - start) / 1000).toFixed(1).padStart(7)}  wall time of the run\n`);
 }
 rmSync(shared, { recursive: true, force: true });
-process.exit(result.status ?? 1);
+const checks = await checking;
+for (const { name, passed, seconds, output } of checks) {
+  if (!passed) process.stdout.write(`\n${output}`);
+  console.log(`${name}: ${passed ? 'passed' : 'FAILED'} (${seconds.toFixed(1)} s, beside the tests)`);
+}
+process.exit(checks.every((check) => check.passed) ? status : 1);

@@ -214,22 +214,93 @@ function seriesBlocks(g: Graph, nodes: number[], edges: number[][]): number[][] 
 }
 
 /**
- * Keeps one structural need per node (the one farthest from a source, so the node's branch
- * is the one that usually ends last) and records the others as gate edges.
+ * Keeps one structural need per node, one of those farthest from a source (so the node's branch
+ * is the one that usually ends last), and records the others as gate edges. Among the farthest
+ * needs, `chooseParents` picks so that the forest is mostly long paths.
  */
 function toForest(g: Graph, nodes: number[], edges: number[][], gates: Map<string, string[]>): number[][] {
   const member = new Set(nodes);
   const depth = new Map<number, number>();
-  const forest = edges.map(() => [] as number[]);
+  const candidates = new Map<number, number[]>();
   for (const n of nodes) {
     const inside = edges[n]!.filter((m) => member.has(m));
-    depth.set(n, inside.length === 0 ? 0 : 1 + Math.max(...inside.map((m) => depth.get(m)!)));
-    if (inside.length === 0) continue;
-    const parent = inside.reduce((best, m) => (depth.get(m)! > depth.get(best)! ? m : best));
+    const deepest = Math.max(-1, ...inside.map((m) => depth.get(m)!));
+    depth.set(n, deepest + 1);
+    if (inside.length > 0)
+      candidates.set(
+        n,
+        inside.filter((m) => depth.get(m) === deepest),
+      );
+  }
+  const parents = chooseParents(candidates);
+  const forest = edges.map(() => [] as number[]);
+  for (const n of nodes) {
+    const parent = parents.get(n);
+    if (parent === undefined) continue;
     forest[n] = [parent];
-    const gated = inside.filter((m) => m !== parent).map((m) => g.keys[m]!);
+    const gated = edges[n]!.filter((m) => member.has(m) && m !== parent).map((m) => g.keys[m]!);
     const key = g.keys[n]!;
     if (gated.length > 0) gates.set(key, [...(gates.get(key) ?? []), ...gated]);
   }
   return forest;
+}
+
+/**
+ * Each node's structural parent among its candidates, so that as many parents as possible have
+ * exactly one structural child: a maximum matching of children to parents (Kuhn's augmenting
+ * paths, iterative). A parent with one child continues in its own scope (a sequence whose steps
+ * share their endings, ending.ts); a parent with more puts each child in a Parallel branch of its
+ * own. An unmatched child joins a parent that already has several children where it can, so it
+ * breaks one path at most. Deterministic: nodes and candidates are tried in plan order.
+ */
+function chooseParents(candidates: Map<number, number[]>): Map<number, number> {
+  const parentOf = new Map<number, number>();
+  const childOf = new Map<number, number>();
+  for (const child of candidates.keys()) augment(child, candidates, parentOf, childOf);
+  const extra = new Map<number, number>();
+  for (const [child, options] of candidates) {
+    if (parentOf.has(child)) continue;
+    const parent = options.reduce((best, p) => ((extra.get(p) ?? 0) > (extra.get(best) ?? 0) ? p : best));
+    parentOf.set(child, parent);
+    extra.set(parent, (extra.get(parent) ?? 0) + 1);
+  }
+  return parentOf;
+}
+
+/** One augmenting path from `start`: matches it, re-matching children along the way. */
+function augment(
+  start: number,
+  candidates: Map<number, number[]>,
+  parentOf: Map<number, number>,
+  childOf: Map<number, number>,
+): void {
+  const visited = new Set<number>();
+  const stack: Array<{ child: number; next: number }> = [{ child: start, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const options = candidates.get(top.child)!;
+    if (top.next >= options.length) {
+      stack.pop();
+      continue;
+    }
+    const parent = options[top.next++]!;
+    if (visited.has(parent)) continue;
+    visited.add(parent);
+    const holder = childOf.get(parent);
+    if (holder !== undefined) {
+      stack.push({ child: holder, next: 0 });
+      continue;
+    }
+    // Free parent: each child on the path takes the parent the child above it gives up.
+    let take = parent;
+    for (let i = stack.length - 1; i >= 0; i--) {
+      const child = stack[i]!.child;
+      const old = parentOf.get(child);
+      parentOf.set(child, take);
+      childOf.set(take, child);
+      if (old === undefined) break;
+      take = old;
+    }
+    return;
+  }
 }

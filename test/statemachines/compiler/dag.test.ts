@@ -23,7 +23,20 @@ describe('layoutDag', () => {
     ['independent steps', { a: [], b: [], c: [] }, '(a|b|c)', {}],
     ['a diamond', { a: [], b: ['a'], c: ['a'], d: ['b', 'c'] }, 'a;(b|c);d', {}],
     ['two components', { a: [], b: ['a'], c: [], d: ['c'] }, '(a;b|c;d)', {}],
-    ['the N shape', { a: [], b: [], c: ['a'], d: ['a', 'b'] }, '(a;(c|d)|b)', { d: ['b'] }],
+    // Structural needs form paths where they can (a parent of one child shares its scope's endings).
+    ['the N shape', { a: [], b: [], c: ['a'], d: ['a', 'b'] }, '(a;c|b;d)', { d: ['a'] }],
+    [
+      'crossing needs: the later step moves the earlier',
+      { a: [], b: [], c: ['a', 'b'], d: ['a'] },
+      '(a;d|b;c)',
+      { c: ['a'] },
+    ],
+    [
+      'an unmatched step splits one path',
+      { a: [], b: [], c: [], x: ['a', 'b'], y: ['a', 'b'], z: ['a', 'c'], u: ['c'] },
+      '(a;y|b;x|c;(z|u))',
+      { x: ['a'], y: ['b'], z: ['a'] },
+    ],
     ['a fan-in after a fan-out', { a: [], b: ['a'], c: ['a'], d: ['a'], e: ['b', 'c', 'd'] }, 'a;(b|c|d);e', {}],
     ['a transitive edge', { a: [], b: ['a'], c: ['a', 'b'] }, 'a;b;c', {}],
     ['the W shape', { a: [], b: [], c: [], x: ['a', 'b'], y: ['b', 'c'] }, '(a;x|b;y|c)', { x: ['b'], y: ['c'] }],
