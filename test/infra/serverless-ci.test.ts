@@ -21,8 +21,9 @@ import { deliveryPk } from '../../statemachines/lifecycle.ts';
 import { RUN_TABLE } from '../../src/store/table.ts';
 import { lambdaCallJudges } from './iam-lambda-calls.ts';
 import { evaluate } from './iam-judge.ts';
-import { actionsOf, inspect, synthStack } from './synth.ts';
+import { actionsOf, bundleWithProjectEsbuild, inspect, synthStack } from './synth.ts';
 
+bundleWithProjectEsbuild();
 const { app, stack } = synthStack({ 'sci:allowedRepos': ['octo/app', 'octo/lib'] });
 // Synthesize first: the checks must see the finished tree (aspects applied, lazy values resolved).
 const template = Template.fromStack(stack);
