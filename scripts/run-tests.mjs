@@ -93,11 +93,15 @@ if (Number(process.versions.node.split('.')[0]) < 22)
     'note: the AWS SDK says its releases after early January 2027 need Node.js 22 (the Lambda runtime is 22)',
   );
 const start = performance.now();
-// the short files of a directory share a process (shared-processes.mjs; SCI_TEST_SHARED=0: each its own)
-const processes =
+// the short files of a directory share a process (shared-processes.mjs; SCI_TEST_SHARED=0: each its own); after
+// the long files, the shared processes start first, the most files first, so that the run ends on single files
+const processes = (
   process.env.SCI_TEST_SHARED === '0'
-    ? files.map((f) => bundled.get(f))
-    : shareProcesses(files, bundled, join(bundle, 'shared'), (f) => rank(f) < LONGEST_FIRST.length);
+    ? files.map((f) => ({ entry: bundled.get(f), files: [f] }))
+    : shareProcesses(files, bundled, join(bundle, 'shared'), (f) => rank(f) < LONGEST_FIRST.length)
+)
+  .sort((a, b) => rank(a.files[0]) - rank(b.files[0]) || b.files.length - a.files.length)
+  .map((p) => p.entry);
 // failures name the sources' lines (the bundle's source maps)
 const tests = spawn(process.execPath, ['--enable-source-maps', '--test', ...concurrency, ...reporters, ...processes], {
   stdio: 'inherit',

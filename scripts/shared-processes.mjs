@@ -30,8 +30,8 @@ const OWN_PROCESS = new RegExp(
 /**
  * Groups `files` (repository paths, in run order) into the processes to start: a file alone (those for which
  * `alone` holds, and those OWN_PROCESS finds), or the entry of a shared process, written to `dir`, that imports
- * up to SHARED_MAX files of one directory (`bundled`: the file to run for each). Returns the files to give node's
- * test runner, in order: a shared process takes the place of its first file.
+ * up to SHARED_MAX files of one directory (`bundled`: the file to run for each). Returns the processes in order
+ * (a shared one takes the place of its first file): the file to give node's test runner and the files it runs.
  */
 export function shareProcesses(files, bundled, dir, alone) {
   const groups = new Map();
@@ -51,9 +51,9 @@ export function shareProcesses(files, bundled, dir, alone) {
   }
   mkdirSync(dir, { recursive: true });
   return units.map((unit, i) => {
-    if (unit.length === 1) return bundled.get(unit[0]);
+    if (unit.length === 1) return { entry: bundled.get(unit[0]), files: unit };
     const entry = join(dir, `${i}.mjs`);
     writeFileSync(entry, unit.map((f) => `import ${JSON.stringify(pathToFileURL(bundled.get(f)).href)};\n`).join(''));
-    return entry;
+    return { entry, files: unit };
   });
 }

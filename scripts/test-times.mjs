@@ -44,7 +44,7 @@ export default async function* testTimes(source) {
   }
   rows.sort((a, b) => b.s - a.s || a.file.localeCompare(b.file));
   const sum = (key) => rows.reduce((total, r) => total + r[key], 0);
-  yield '\nper test file, slowest first:\n   wall    CPU  (s)\n';
+  yield '\nper test process (a file, or the files that shared it), slowest first:\n   wall    CPU  (s)\n';
   for (const { file, s, cpu } of rows) yield `${s.toFixed(1).padStart(7)} ${cpu.toFixed(1).padStart(6)}  ${file}\n`;
-  yield `${sum('s').toFixed(1).padStart(7)} ${sum('cpu').toFixed(1).padStart(6)}  sum of ${rows.length} files\n`;
+  yield `${sum('s').toFixed(1).padStart(7)} ${sum('cpu').toFixed(1).padStart(6)}  sum of ${rows.length} processes\n`;
 }
