@@ -46,8 +46,10 @@ function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: Templa
   vars.push(plain('SCI_STEP_KEY', info.key), plain('SCI_STEP_TIMEOUT', String(step.timeout)));
   for (const [axis, value] of Object.entries(info.inst.matrix))
     vars.push(plain(`SCI_MATRIX_${axis.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, String(value)));
+  // `succeeded` is the run context's default (run-context.ts): most steps run only after their needs succeeded.
   const chain = upstreamChain(scope, info, true);
-  vars.push('literal' in chain ? plain('SCI_RUN_STATUS', chain.literal) : plain('SCI_RUN_STATUS', chain.expr, true));
+  if (!('literal' in chain)) vars.push(plain('SCI_RUN_STATUS', chain.expr, true));
+  else if (chain.literal !== 'succeeded') vars.push(plain('SCI_RUN_STATUS', chain.literal));
   const env = { ...scope.pipeline.env, ...step.env };
   for (const [name, t] of Object.entries(env)) {
     const v = need(scope, aslTemplate('Value', t, ts), t, ['env', name]);
