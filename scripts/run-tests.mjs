@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { bundleTests } from './bundle-tests.mjs';
 import { startChecks } from './checks.mjs';
 import { cachedCli } from './cli-cache.mjs';
+import { shareProcesses } from './shared-processes.mjs';
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -30,6 +31,15 @@ const LONGEST_FIRST = [
   'test/serve/',
   'test/local/store/dynalite-server',
   'test/statemachines/compiler/behaviour',
+  'test/statemachines/compiler/split',
+  'test/github/dispatch-delivery',
+  'test/statemachines/pipeline/hostile-inputs',
+  'test/local/engine/engine',
+  'test/local/build-runner/isolation',
+  'test/statemachines/compiler/run-context-decode',
+  'test/cli/validate',
+  'test/statemachines/compiler/scenarios',
+  'test/dashboard/stack-dashboard',
 ];
 const rank = (file) => {
   const i = LONGEST_FIRST.findIndex((prefix) => file.startsWith(prefix));
@@ -83,12 +93,20 @@ if (Number(process.versions.node.split('.')[0]) < 22)
     'note: the AWS SDK says its releases after early January 2027 need Node.js 22 (the Lambda runtime is 22)',
   );
 const start = performance.now();
+// the short files of a directory share a process (shared-processes.mjs; SCI_TEST_SHARED=0: each its own); after
+// the long files, the shared processes start first, the most files first, so that the run ends on single files
+const processes = (
+  process.env.SCI_TEST_SHARED === '0'
+    ? files.map((f) => ({ entry: bundled.get(f), files: [f] }))
+    : shareProcesses(files, bundled, join(bundle, 'shared'), (f) => rank(f) < LONGEST_FIRST.length)
+)
+  .sort((a, b) => rank(a.files[0]) - rank(b.files[0]) || b.files.length - a.files.length)
+  .map((p) => p.entry);
 // failures name the sources' lines (the bundle's source maps)
-const tests = spawn(
-  process.execPath,
-  ['--enable-source-maps', '--test', ...concurrency, ...reporters, ...files.map((f) => bundled.get(f))],
-  { stdio: 'inherit', env },
-);
+const tests = spawn(process.execPath, ['--enable-source-maps', '--test', ...concurrency, ...reporters, ...processes], {
+  stdio: 'inherit',
+  env,
+});
 const status = await new Promise((resolve) => tests.on('close', (code) => resolve(code ?? 1)));
 await prebuilt;
 if (process.env.SCI_TEST_TIMES) {
