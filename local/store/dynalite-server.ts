@@ -155,10 +155,13 @@ async function serve(
     await lock.release();
     return undefined;
   }
-  const server = await startDynalite({ path: paths.storeDb }).catch(async (error: unknown) => {
-    await lock.release();
-    throw error;
-  });
+  // a write that meets a full disk gives up the space kept back for the store before it is answered (and retried)
+  const server = await startDynalite({ path: paths.storeDb, onIoError: () => releaseReserve(paths.home) }).catch(
+    async (error: unknown) => {
+      await lock.release();
+      throw error;
+    },
+  );
   const bootstrap = localClient(() => server.endpoint);
   try {
     await ensureTable(bootstrap, tableName);

@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../../src/store/table.ts';
+import { guardLevel, type GuardedLevel, type LevelGuard } from './level-guard.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -43,16 +44,22 @@ export const LOCAL_CLIENT_CONFIG = {
 /**
  * Starts dynalite on an ephemeral port. The server does not keep the process alive: a `sci`
  * command serves the store only while it runs its own work, so no daemon is ever left behind.
+ * `onIoError` runs when LevelDB fails to write (a full disk), before the request is answered.
  */
-export async function startDynalite(options: { path?: string } = {}): Promise<RunningDynalite> {
+export async function startDynalite(
+  options: { path?: string; onIoError?: () => Promise<void> } = {},
+): Promise<RunningDynalite> {
   // loaded here, not with the module: a process that finds another one serving the store never needs it
   const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
-  const server = dynalite({
+  const { server, store } = createServer(dynalite, {
     ...(options.path ? { path: options.path } : {}),
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
   });
+  const guard: LevelGuard | undefined = options.path
+    ? guardLevel(store.db, options.path, options.onIoError ?? (async () => undefined))
+    : undefined;
   const sockets = new Set<Socket>();
   // counted once answered (or its client gone): by then the write is in LevelDB, and a reader that saw the
   // count before will read again
@@ -73,8 +80,37 @@ export async function startDynalite(options: { path?: string } = {}): Promise<Ru
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () => drainAndClose(server as Server & HttpServerExtras, sockets),
+    async close() {
+      // a log cut short by a full disk is replaced now if the disk has room again, before LevelDB closes
+      await guard?.flushIfCut();
+      await drainAndClose(server as Server & HttpServerExtras, sockets);
+    },
   };
+}
+
+interface DynaliteStore {
+  db: GuardedLevel;
+}
+
+/** Calls `dynalite(options)`, catching the store it makes (its `db/` module's `create`, swapped meanwhile). */
+function createServer(
+  dynalite: (options: Record<string, unknown>) => Server,
+  options: Record<string, unknown>,
+): { server: Server; store: DynaliteStore } {
+  const db = require('dynalite/db') as { create(options: Record<string, unknown>): DynaliteStore };
+  const create = db.create;
+  let store: DynaliteStore | undefined;
+  db.create = (createOptions) => {
+    store = create(createOptions);
+    return store;
+  };
+  try {
+    const server = dynalite(options);
+    if (!store) throw new Error('dynalite did not create its store through dynalite/db');
+    return { server, store };
+  } finally {
+    db.create = create;
+  }
 }
 
 interface HttpServerExtras {
