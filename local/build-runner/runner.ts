@@ -212,7 +212,8 @@ async function execute(
 /**
  * How long the build may run: CodeBuild's own limit (`TimeoutInMinutesOverride`, else the project's; 15 minutes on
  * Lambda compute, which takes none), the state's clock, and the step's exact `timeout`
- * (`SCI_STEP_TIMEOUT`), which CodeBuild rounds up to whole minutes (at least 5) and a local run keeps.
+ * (`SCI_STEP_TIMEOUT`), which CodeBuild rounds up to whole minutes (at least 5) and a local run keeps. A build
+ * without one has a timeout of whole minutes, the build's own (statemachines/compiler/run-task.ts).
  */
 export function buildTimeoutMs(params: BuildParams, stateMs: number): number {
   const lambda = params.ComputeTypeOverride?.startsWith('BUILD_LAMBDA_') ?? false;

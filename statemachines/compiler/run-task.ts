@@ -22,6 +22,15 @@ function plain(name: string, value: string, dynamic = false): EnvVar {
   return dynamic ? { Name: name, 'Value.$': value } : { Name: name, Value: value };
 }
 
+/**
+ * Whether the run context's text gives the step its SCI_STEP_TIMEOUT (run-context.ts): the pipeline's
+ * default timeout, in whole minutes that CodeBuild keeps as they are. The local build runner, which
+ * keeps a timeout to the second from SCI_STEP_TIMEOUT, then takes the build's own, the same.
+ */
+function defaultTimeout(scope: Scope, step: RunStep): boolean {
+  return step.timeout === scope.pipeline.defaults.timeout && buildTimeouts(step).buildMinutes === step.timeout / 60;
+}
+
 /** Collects a diagnostic for a template that cannot compile; returns its value or undefined. */
 function need<T>(scope: Scope, compiled: Compiled<T>, t: Template, path: (string | number)[]): T | undefined {
   if (compiled.ok) return compiled.value;
@@ -43,7 +52,8 @@ function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: Templa
     if (cacheKey.includes(`\${${name}}`)) vars.push(plain(name, value, true));
   // SCI_STEP defaults to the key in the run context's text (run-context.ts): most steps are named by their key.
   if (info.inst.name !== info.key) vars.push(plain('SCI_STEP', info.inst.name));
-  vars.push(plain('SCI_STEP_KEY', info.key), plain('SCI_STEP_TIMEOUT', String(step.timeout)));
+  vars.push(plain('SCI_STEP_KEY', info.key));
+  if (!defaultTimeout(scope, step)) vars.push(plain('SCI_STEP_TIMEOUT', String(step.timeout)));
   for (const [axis, value] of Object.entries(info.inst.matrix))
     vars.push(plain(`SCI_MATRIX_${axis.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, String(value)));
   // `succeeded` is the run context's default (run-context.ts): most steps run only after their needs succeeded.
