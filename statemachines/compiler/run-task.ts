@@ -8,7 +8,7 @@ import type { Json } from '../asl/types.ts';
 import type { Compute, RunStep, Template } from '../pipeline/model.ts';
 import { ARTIFACTS_VARIABLE, pullCommand, pullFunctions } from './artifact-pull.ts';
 import { CONTEXT, CONTEXT_COMMAND, CONTEXT_VARIABLE, PULL_VARIABLE, runVariables } from './run-context.ts';
-import { upstreamChain } from './status.ts';
+import { runningChain } from './status.ts';
 import { aslTemplate, envRefTemplate, shellTemplate, type Compiled, type TemplateScope } from './templates.ts';
 import { templateScope, type InstanceInfo, type Scope } from './scope.ts';
 import { exportedName, OUTPUT_PRELUDE, outputPostlude } from './outputs.ts';
@@ -57,7 +57,7 @@ function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: Templa
   vars.push(plain('SCI_STEP_KEY', info.key), plain('SCI_STEP_TIMEOUT', String(step.timeout)));
   for (const [axis, value] of Object.entries(info.inst.matrix))
     vars.push(plain(`SCI_MATRIX_${axis.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, String(value)));
-  const chain = upstreamChain(scope, info);
+  const chain = runningChain(scope, info);
   vars.push('literal' in chain ? plain('SCI_RUN_STATUS', chain.literal) : plain('SCI_RUN_STATUS', chain.expr, true));
   const env = { ...scope.pipeline.env, ...step.env };
   for (const [name, t] of Object.entries(env)) {

@@ -63,6 +63,11 @@ export function upstreamChain(scope: Scope, info: InstanceInfo): StringValue {
   return { expr: `States.ArrayGetItem(States.Array('none', 'succeeded', 'failed'), ${distinct})` };
 }
 
+/** The chain of a step that runs: the constant `succeeded` where nothing before it can have failed. */
+export function runningChain(scope: Scope, info: InstanceInfo): StringValue {
+  return scope.cleanUpstream.has(info.key) ? { literal: 'succeeded' } : upstreamChain(scope, info);
+}
+
 /** The write of terminal `status` with `reason`; `settled` is where a lost write goes. */
 export function statusWrite(
   scope: Scope,
@@ -73,7 +78,12 @@ export function statusWrite(
   // Only a success has outputs; every other record still holds each one (empty), so a step that
   // runs anyway (`always()`) reads '' rather than failing the execution on a missing path.
   const outputs = write.status === 'succeeded' ? declared : [];
-  const chain: StringValue = write.status === 'failed' ? { literal: 'failed' } : upstreamChain(scope, info);
+  const chain: StringValue =
+    write.status === 'failed'
+      ? { literal: 'failed' }
+      : write.status === 'succeeded'
+        ? runningChain(scope, info)
+        : upstreamChain(scope, info);
   // A success has no reason; an empty string is not a value every DynamoDB accepts.
   const hasReason = !('literal' in write.reason && write.reason.literal === '');
   return terminalWrite(scope, info, {
