@@ -1,11 +1,11 @@
 /**
- * `npm run bench [-- compile|engine|local|webhook|containers|dashboard ...]`: runs each benchmark in its own process so one
+ * `npm run bench [-- compile|engine|local|cpu|webhook|containers|dashboard ...]`: runs each benchmark in its own process so one
  * suite's warm caches and garbage never colour another's numbers.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const suites = ['parse', 'compile', 'engine', 'local', 'store', 'webhook', 'containers', 'dashboard'] as const;
+const suites = ['parse', 'compile', 'engine', 'local', 'cpu', 'store', 'webhook', 'containers', 'dashboard'] as const;
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !(suites as readonly string[]).includes(w));
 if (unknown.length > 0) {

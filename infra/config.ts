@@ -7,13 +7,6 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
 
-/** CodeBuild EC2 sizes the shared project may default to (steps override per step). */
-export const PROJECT_COMPUTE = ['small', 'medium', 'large', 'xlarge'] as const;
-export type ProjectCompute = (typeof PROJECT_COMPUTE)[number];
-
-export const BUILD_ARCHITECTURES = ['x86_64', 'arm64'] as const;
-export type BuildArchitecture = (typeof BUILD_ARCHITECTURES)[number];
-
 /** Validated deployment configuration. */
 export interface ServerlessCiConfig {
   /** `owner/name` (or numeric id) of every repository the webhook accepts; empty = accept none. */
@@ -32,10 +25,6 @@ export interface ServerlessCiConfig {
   webhookSecretName?: string;
   /** Retention of every log group the stack creates. @default 30 */
   logRetentionDays: RetentionDays;
-  /** Default compute of the step project. @default 'small' */
-  defaultCompute: ProjectCompute;
-  /** CPU architecture of the step project's default image. @default 'x86_64' */
-  buildArchitecture: BuildArchitecture;
   /** Days before run artifacts and caches expire from the bucket. @default 30 */
   artifactRetentionDays: number;
   /** Secrets Manager name prefix that pipeline steps may read (`sci/`). */
@@ -63,8 +52,6 @@ export const CONTEXT_KEYS = {
   githubSecretName: 'sci:githubSecretName',
   webhookSecretName: 'sci:webhookSecretName',
   logRetentionDays: 'sci:logRetentionDays',
-  defaultCompute: 'sci:defaultCompute',
-  buildArchitecture: 'sci:buildArchitecture',
   artifactRetentionDays: 'sci:artifactRetentionDays',
   secretsPrefix: 'sci:secretsPrefix',
   parametersPrefix: 'sci:parametersPrefix',
@@ -130,8 +117,6 @@ const schema = z
     logRetentionDays: numberish.refine((v) => (RETENTION_VALUES as number[]).includes(v), {
       error: `must be one of ${RETENTION_VALUES.join(', ')} (the periods CloudWatch Logs supports)`,
     }),
-    defaultCompute: z.enum(PROJECT_COMPUTE, { error: `must be one of ${PROJECT_COMPUTE.join(', ')}` }),
-    buildArchitecture: z.enum(BUILD_ARCHITECTURES, { error: `must be one of ${BUILD_ARCHITECTURES.join(', ')}` }),
     artifactRetentionDays: numberish.refine((v) => v >= 1 && v <= 3650, { error: 'must be between 1 and 3650' }),
     secretsPrefix: z.string().regex(/^[A-Za-z0-9_+=.@-]+\/$/, 'must be a name prefix ending in "/", e.g. "sci/"'),
     parametersPrefix: z

@@ -32,8 +32,6 @@ export class ServerlessCi extends Construct {
     this.storage = new Storage(this, 'Storage', { artifactRetentionDays: props.artifactRetentionDays });
     this.build = new BuildProject(this, 'Steps', {
       artifactBucket: this.storage.artifactBucket,
-      compute: props.defaultCompute,
-      architecture: props.buildArchitecture,
       logRetention: props.logRetentionDays,
       secretsPrefix: props.secretsPrefix,
       parametersPrefix: props.parametersPrefix,

@@ -36,20 +36,31 @@ export function repoNameOf(url: string): string | undefined {
   return m ? `${m[1]}/${m[2]}` : undefined;
 }
 
+/**
+ * The commit at HEAD and the branch checked out (empty on a detached HEAD), asked of one git process (each
+ * process a `sci run` starts costs it a fork: docs/benchmarks.md); undefined without a commit at HEAD.
+ */
+async function headOf(repoDir: string): Promise<{ sha: string; branch: string } | undefined> {
+  // `--`: a file named HEAD in the work tree must not make the revisions ambiguous
+  const out = await git(repoDir, 'rev-parse', 'HEAD^{commit}', '--symbolic-full-name', 'HEAD', '--');
+  const [sha, ref] = out?.split('\n') ?? [];
+  if (!sha || !ref) return undefined;
+  return { sha, branch: ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : '' };
+}
+
 /** Reads the facts; throws with a plain message when `repoDir` is not a git repository with a commit. */
 export async function readGitFacts(repoDir: string): Promise<GitFacts> {
-  const sha = await git(repoDir, 'rev-parse', '--verify', 'HEAD^{commit}');
-  if (!sha) throw new Error(`${repoDir} is not a git repository with at least one commit`);
-  const [branch, origin, name, changed] = await Promise.all([
-    git(repoDir, 'symbolic-ref', '--short', '-q', 'HEAD'),
+  const [head, origin, name, changed] = await Promise.all([
+    headOf(repoDir),
     git(repoDir, 'remote', 'get-url', 'origin'),
     git(repoDir, 'config', 'user.name'),
     git(repoDir, 'diff', '--name-only', 'HEAD^', 'HEAD'),
   ]);
+  if (!head) throw new Error(`${repoDir} is not a git repository with at least one commit`);
   const top = repositoryRoot(repoDir);
   return {
-    sha,
-    branch: branch ?? '',
+    sha: head.sha,
+    branch: head.branch,
     repo: (origin && repoNameOf(origin)) ?? `local/${basename(top)}`,
     repoUrl: origin ?? `file://${top}`,
     actor: name || userInfo().username,

@@ -38,6 +38,14 @@ const LAZY_IN_LOCAL_SFN = {
     'export const fromCognitoIdentityPool = (...args) => load().fromCognitoIdentityPool(...args);',
 };
 
+/**
+ * zod's translations of its error messages (40 languages, 0.37 MB: a seventh of what `sci run` loads), which
+ * `z.locales` re-exports: the CLI never sets a locale (zod's English default is imported on its own, and the
+ * pipeline schema writes its own messages), so each `sci` process would only parse them. An empty module
+ * stands in for their index.
+ */
+const ZOD_LOCALES = /^\.\.\/locales\/index\.js$/;
+
 /** The module standing for `name` in aws-local-stepfunctions: `load()` requires it the first time it is called. */
 function lazyModule(name) {
   return [
@@ -98,6 +106,15 @@ export async function bundleCliWithInputs(dir, { link = true } = {}) {
             resolveDir: root,
             loader: 'js',
           }));
+        },
+      },
+      {
+        name: 'no-zod-locales',
+        setup(b) {
+          b.onResolve({ filter: ZOD_LOCALES }, ({ path, importer }) =>
+            importer.includes('/node_modules/zod/') ? { path, namespace: 'no-zod-locales' } : undefined,
+          );
+          b.onLoad({ filter: /.*/, namespace: 'no-zod-locales' }, () => ({ contents: 'export {};', loader: 'js' }));
         },
       },
       sourcePaths,

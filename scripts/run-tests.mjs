@@ -2,9 +2,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { bundleTests } from './bundle-tests.mjs';
+import { startChecks } from './checks.mjs';
 import { cachedCli } from './cli-cache.mjs';
+import { shareProcesses } from './shared-processes.mjs';
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -29,13 +31,25 @@ const LONGEST_FIRST = [
   'test/serve/',
   'test/local/store/dynalite-server',
   'test/statemachines/compiler/behaviour',
+  'test/statemachines/compiler/split',
+  'test/github/dispatch-delivery',
+  'test/statemachines/pipeline/hostile-inputs',
+  'test/local/engine/engine',
+  'test/local/build-runner/isolation',
+  'test/statemachines/compiler/run-context-decode',
+  'test/cli/validate',
+  'test/statemachines/compiler/scenarios',
+  'test/dashboard/stack-dashboard',
 ];
 const rank = (file) => {
   const i = LONGEST_FIRST.findIndex((prefix) => file.startsWith(prefix));
   return i === -1 ? LONGEST_FIRST.length : i;
 };
 
-const filter = process.argv.slice(2);
+// `--checks` (npm test): the typecheck and Biome run beside the test files (checks.mjs), reported after them
+const withChecks = process.argv[2] === '--checks';
+const checking = withChecks ? startChecks() : Promise.resolve([]);
+const filter = process.argv.slice(withChecks ? 3 : 2);
 const files = find('test')
   .filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)))
   .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
@@ -79,16 +93,30 @@ if (Number(process.versions.node.split('.')[0]) < 22)
     'note: the AWS SDK says its releases after early January 2027 need Node.js 22 (the Lambda runtime is 22)',
   );
 const start = performance.now();
+// the short files of a directory share a process (shared-processes.mjs; SCI_TEST_SHARED=0: each its own); after
+// the long files, the shared processes start first, the most files first, so that the run ends on single files
+const processes = (
+  process.env.SCI_TEST_SHARED === '0'
+    ? files.map((f) => ({ entry: bundled.get(f), files: [f] }))
+    : shareProcesses(files, bundled, join(bundle, 'shared'), (f) => rank(f) < LONGEST_FIRST.length)
+)
+  .sort((a, b) => rank(a.files[0]) - rank(b.files[0]) || b.files.length - a.files.length)
+  .map((p) => p.entry);
 // failures name the sources' lines (the bundle's source maps)
-const result = spawnSync(
-  process.execPath,
-  ['--enable-source-maps', '--test', ...concurrency, ...reporters, ...files.map((f) => bundled.get(f))],
-  { stdio: 'inherit', env },
-);
+const tests = spawn(process.execPath, ['--enable-source-maps', '--test', ...concurrency, ...reporters, ...processes], {
+  stdio: 'inherit',
+  env,
+});
+const status = await new Promise((resolve) => tests.on('close', (code) => resolve(code ?? 1)));
 await prebuilt;
 if (process.env.SCI_TEST_TIMES) {
   process.stdout.write(readFileSync(times, 'utf8'));
   process.stdout.write(`${((performance.now() - start) / 1000).toFixed(1).padStart(7)}  wall time of the run\n`);
 }
 rmSync(shared, { recursive: true, force: true });
-process.exit(result.status ?? 1);
+const checks = await checking;
+for (const { name, passed, seconds, output } of checks) {
+  if (!passed) process.stdout.write(`\n${output}`);
+  console.log(`${name}: ${passed ? 'passed' : 'FAILED'} (${seconds.toFixed(1)} s, beside the tests)`);
+}
+process.exit(checks.every((check) => check.passed) ? status : 1);

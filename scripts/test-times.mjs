@@ -2,7 +2,8 @@
 // names a file's own test after the file: it is dequeued when the file's process starts and completes when it ends.
 // A file of the tests' bundle (SCI_TEST_BUNDLE, bundle-tests.mjs) is named by its source.
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * The CPU seconds (user + system) of this process's ended children (Linux: /proc/self/stat's cutime and
@@ -18,6 +19,11 @@ const name = (file) =>
   process.env.SCI_TEST_BUNDLE && file.startsWith(process.env.SCI_TEST_BUNDLE)
     ? relative(process.env.SCI_TEST_BUNDLE, file).replace(/\.mjs$/, '.ts')
     : relative(process.cwd(), file);
+/** A shared process's entry (shared-processes.mjs) is named by the files it imports. */
+const names = (file) =>
+  file.startsWith(join(process.env.SCI_TEST_BUNDLE ?? '', 'shared/'))
+    ? [...readFileSync(file, 'utf8').matchAll(/^import "(.+)";$/gm)].map((m) => name(fileURLToPath(m[1]))).join(' + ')
+    : name(file);
 
 export default async function* testTimes(source) {
   const started = new Map();
@@ -29,7 +35,7 @@ export default async function* testTimes(source) {
     else if (type === 'test:complete' && started.has(data.file)) {
       const cpu = childrenCpu();
       rows.push({
-        file: name(data.file),
+        file: names(data.file),
         s: (performance.now() - started.get(data.file)) / 1000,
         cpu: cpu - cpuBefore,
       });
@@ -38,7 +44,7 @@ export default async function* testTimes(source) {
   }
   rows.sort((a, b) => b.s - a.s || a.file.localeCompare(b.file));
   const sum = (key) => rows.reduce((total, r) => total + r[key], 0);
-  yield '\nper test file, slowest first:\n   wall    CPU  (s)\n';
+  yield '\nper test process (a file, or the files that shared it), slowest first:\n   wall    CPU  (s)\n';
   for (const { file, s, cpu } of rows) yield `${s.toFixed(1).padStart(7)} ${cpu.toFixed(1).padStart(6)}  ${file}\n`;
-  yield `${sum('s').toFixed(1).padStart(7)} ${sum('cpu').toFixed(1).padStart(6)}  sum of ${rows.length} files\n`;
+  yield `${sum('s').toFixed(1).padStart(7)} ${sum('cpu').toFixed(1).padStart(6)}  sum of ${rows.length} processes\n`;
 }

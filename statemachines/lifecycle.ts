@@ -44,6 +44,17 @@ export function isTerminalStep(status: StepStatus): boolean {
 /** Steps a run's end settles as cancelled: every one not terminal yet. */
 export const UNSETTLED_STEP_STATUSES = STEP_STATUSES.filter((s) => !isTerminalStep(s));
 
+/**
+ * Text every open step status (pending, running, waiting) contains and no terminal one does, so a
+ * terminal status write conditions on `contains(status, 'ing')`: one expression value where
+ * `status IN (…)` needs one per open status (the compiled writes repeat it for every step).
+ * Checked here, at load, against the ranks above: a new status that breaks it fails every import.
+ */
+export const OPEN_STEP_MARK = 'ing';
+for (const status of STEP_STATUSES)
+  if (status.includes(OPEN_STEP_MARK) === isTerminalStep(status))
+    throw new Error(`lifecycle: "${OPEN_STEP_MARK}" no longer tells open step statuses from terminal ones (${status})`);
+
 /** The statuses a run may move to `to` from: every strictly earlier one. */
 export function runSourcesFor(to: RunStatus): RunStatus[] {
   return RUN_STATUSES.filter((from) => RUN_RANK[from] < RUN_RANK[to]);

@@ -1,7 +1,8 @@
 /**
  * The one CodeBuild project every `run` step starts (architecture.md, "A run step"): each build
- * overrides source, image, compute, buildspec, artifacts and cache, so the project itself only
- * fixes what must not vary per step — its role, its logs and its timeout ceiling.
+ * overrides source, buildspec, artifacts and cache, and image, compute and timeout where the step
+ * differs from the project's (statemachines/step-project.ts), so the project fixes its role, its
+ * logs, the steps' default environment and timeouts.
  * It is an L1 resource on purpose: the L2 `Project` grants its role report groups, a second
  * log group and read/write on the whole cache bucket, none of which a step needs.
  */
@@ -11,37 +12,19 @@ import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { BuildArchitecture, ProjectCompute } from '../config.ts';
+import { STEP_PROJECT } from '../../statemachines/step-project.ts';
 import { ecrRepositoriesArn, parametersArn, secretsArn } from './arns.ts';
 import { acknowledge, acknowledgeWildcards } from './nag.ts';
 import { ARTIFACT_PREFIX, CACHE_PREFIX, UNTRUSTED_ARTIFACT_PREFIX, UNTRUSTED_CACHE_PREFIX } from './storage.ts';
 
 export interface BuildProjectProps {
   artifactBucket: Bucket;
-  compute: ProjectCompute;
-  architecture: BuildArchitecture;
   logRetention: RetentionDays;
   /** Secrets Manager name prefix steps may read, e.g. `sci/`. */
   secretsPrefix: string;
   /** SSM parameter path prefix steps may read, e.g. `/sci/`. */
   parametersPrefix: string;
 }
-
-const COMPUTE: Record<ProjectCompute, string> = {
-  small: 'BUILD_GENERAL1_SMALL',
-  medium: 'BUILD_GENERAL1_MEDIUM',
-  large: 'BUILD_GENERAL1_LARGE',
-  xlarge: 'BUILD_GENERAL1_XLARGE',
-};
-
-/** Default environment per architecture: the current Amazon Linux 2023 standard images. */
-const ENVIRONMENT: Record<BuildArchitecture, { type: string; image: string }> = {
-  x86_64: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0' },
-  arm64: { type: 'ARM_CONTAINER', image: 'aws/codebuild/amazonlinux-aarch64-standard:3.0' },
-};
-
-/** Timeouts for a build started without overrides; every step sets its own `TimeoutInMinutesOverride`. */
-const DEFAULT_BUILD_MINUTES = 480;
 
 /**
  * The shared step project and its two service roles. Every build names its role
@@ -105,8 +88,10 @@ export class BuildProject extends Construct {
       },
       artifacts: { type: 'NO_ARTIFACTS' },
       environment: {
-        ...ENVIRONMENT[props.architecture],
-        computeType: COMPUTE[props.compute],
+        // A step's defaults: its build names only what differs (statemachines/step-project.ts).
+        type: STEP_PROJECT.environmentType,
+        image: STEP_PROJECT.image,
+        computeType: STEP_PROJECT.computeType,
         privilegedMode: false,
         imagePullCredentialsType: 'CODEBUILD',
       },
@@ -115,8 +100,8 @@ export class BuildProject extends Construct {
         cloudWatchLogs: { status: 'ENABLED', groupName: this.logGroup.logGroupName },
         s3Logs: { status: 'DISABLED' },
       },
-      timeoutInMinutes: DEFAULT_BUILD_MINUTES,
-      queuedTimeoutInMinutes: DEFAULT_BUILD_MINUTES,
+      timeoutInMinutes: STEP_PROJECT.buildMinutes,
+      queuedTimeoutInMinutes: STEP_PROJECT.queuedMinutes,
     });
   }
 

@@ -94,7 +94,9 @@ export const processLauncher: StepLauncher = {
       if (jail.kind === 'process' && env[MARKER_VARIABLE]) await killMarked(env[MARKER_VARIABLE] as string);
       await recorded;
       await removeGroupRecord(recordFile);
-      const drained = await Promise.race([piped.then(() => true), delay(DRAIN_MS, false)]);
+      // unreferenced: once the pipes have drained, the bound must not hold the process (a `sci run` whose last
+      // step just ended would wait it out before exiting); while they are open, they hold it themselves
+      const drained = await Promise.race([piped.then(() => true), delay(DRAIN_MS, false, { ref: false })]);
       if (!drained) {
         proc.stdout.destroy();
         proc.stderr.destroy();

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { chown, cp, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_IMAGE } from '../../statemachines/pipeline/build.ts';
+import { CODEBUILD, STEP_PROJECT } from '../../statemachines/step-project.ts';
 import { containerName } from '../containers/container-launcher.ts';
 import type { LauncherChoice } from '../containers/launchers.ts';
 import { registryLogin, type RegistryLogin } from '../containers/registry-login.ts';
@@ -210,15 +210,22 @@ async function execute(
 }
 
 /**
- * How long the build may run: CodeBuild's own limit (`TimeoutInMinutesOverride`; 15 minutes on
+ * How long the build may run: CodeBuild's own limit (`TimeoutInMinutesOverride`, else the project's; 15 minutes on
  * Lambda compute, which takes none), the state's clock, and the step's exact `timeout`
- * (`SCI_STEP_TIMEOUT`), which CodeBuild rounds up to whole minutes (at least 5) and a local run keeps.
+ * (`SCI_STEP_TIMEOUT`), which CodeBuild rounds up to whole minutes (at least 5) and a local run keeps. A build
+ * without one has a timeout of whole minutes, the build's own (statemachines/compiler/run-task.ts).
  */
 export function buildTimeoutMs(params: BuildParams, stateMs: number): number {
   const lambda = params.ComputeTypeOverride?.startsWith('BUILD_LAMBDA_') ?? false;
-  const minutes = params.TimeoutInMinutesOverride ?? (lambda ? 15 : 480);
+  const minutes =
+    params.TimeoutInMinutesOverride ?? (lambda ? CODEBUILD.lambdaBuildMinutes : STEP_PROJECT.buildMinutes);
   const step = Number(params.EnvironmentVariablesOverride?.find((v) => v.Name === 'SCI_STEP_TIMEOUT')?.Value);
   return Math.min(stateMs, minutes * 60_000, Number.isFinite(step) && step > 0 ? step * 1000 : Infinity);
+}
+
+/** The build's image: its override, else the project's (as StartBuild does, statemachines/step-project.ts). */
+function imageOf(params: BuildParams): string {
+  return params.ImageOverride ?? STEP_PROJECT.image;
 }
 
 /** The reason a build that met a full disk (or the file size limit) fails with. */
@@ -236,9 +243,9 @@ async function prepare(
 ) {
   // where the build runs (engine detection, image pull), the checkout and the store write of `running` go on at once
   const choosing = registryLogin(params.RegistryCredentialOverride?.Credential, ctx.paths.secrets)
-    .then((login) => (login && 'error' in login ? login : ctx.launcher(params.ImageOverride ?? DEFAULT_IMAGE, login)))
+    .then((login) => (login && 'error' in login ? login : ctx.launcher(imageOf(params), login)))
     .then((choice) => {
-      ctx.onLaunch?.('launcher' in choice ? choice.launcher.where : `image ${params.ImageOverride ?? ''}`);
+      ctx.onLaunch?.('launcher' in choice ? choice.launcher.where : `image ${imageOf(params)}`);
       return choice;
     });
   const runDir = join(ctx.paths.work, ctx.runId);
@@ -297,11 +304,8 @@ export async function runBuild(params: BuildParams, ctx: BuildContext): Promise<
   if (ctx.signal.aborted) stop.abort();
   ctx.signal.addEventListener('abort', onCancel, { once: true });
   try {
-    const where = 'launcher' in choice ? choice.launcher.where : `image ${params.ImageOverride ?? ''}`;
-    const unused =
-      'launcher' in choice && choice.launcher.hostVariables && params.ImageOverride
-        ? ` (image ${params.ImageOverride} not used)`
-        : '';
+    const where = 'launcher' in choice ? choice.launcher.where : `image ${imageOf(params)}`;
+    const unused = 'launcher' in choice && choice.launcher.hostVariables ? ` (image ${imageOf(params)} not used)` : '';
     log.note(`step ${ctx.stepKey} at ${commitOf(params.SourceVersion).slice(0, 12)}, in ${where}${unused}`);
     const result =
       'error' in choice

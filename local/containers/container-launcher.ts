@@ -168,9 +168,10 @@ export class ContainerLauncher implements StepLauncher {
     killClient: () => Promise<void>,
   ): Promise<void> {
     const stopped = await this.engine.stop(name, Math.ceil(KILL_GRACE_MS / 1000));
-    // no container yet (still being created) or a client that outlives its container: end the client
-    const ended =
-      stopped && (await Promise.race([clientExited.then(() => true), sleep(5 * KILL_GRACE_MS).then(() => false)]));
+    // no container yet (still being created) or a client that outlives its container: end the client; the bound
+    // is unreferenced, so a client that exited in time lets the process end at once (a running client holds it)
+    const bound = sleep(5 * KILL_GRACE_MS, false, { ref: false });
+    const ended = stopped && (await Promise.race([clientExited.then(() => true), bound]));
     if (!ended) await killClient();
   }
 }

@@ -140,14 +140,11 @@ export async function startQueuedRun(deps: QueueDeps, run: RunRecord): Promise<b
   return true;
 }
 
-/** What became of a run that entered its group (`holds`: it took the group, but another started or ended it). */
-export type Entered = 'started' | 'holds' | 'waiting' | 'cancelled';
-
 /**
  * A new run (recorded `queued`, with `queuedStart`) enters its group: it takes the group and starts,
  * waits behind the run in progress, or is cancelled by a newer run that got there first.
  */
-export async function enterGroup(deps: QueueDeps, run: RunRecord, group: ConcurrencyGroup): Promise<Entered> {
+export async function enterGroup(deps: QueueDeps, run: RunRecord, group: ConcurrencyGroup): Promise<void> {
   const entrant: GroupEntrant = { id: run.id, repo: run.repo, group: group.name, createdAt: run.createdAt };
   const mine = newestFirstSk(run.createdAt, run.id);
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -155,24 +152,25 @@ export async function enterGroup(deps: QueueDeps, run: RunRecord, group: Concurr
     if (claim.claimed) {
       const reason = `cancelled by ${describeNewer(run)} in concurrency group ${group.name}`;
       for (const id of claim.displaced) await cancelRunById(deps, id, reason);
-      if (await startQueuedRun(deps, run)) return 'started';
+      if (await startQueuedRun(deps, run)) return;
       // Cancelled (or started by another) before its start: a cancel handed the group on.
       await startGroupHolder(deps, run.repo, group.name);
-      return 'holds';
+      return;
     }
     const { holder, waiting, waitingKey } = claim.slot;
     if (!holder || !(await liveHolder(deps.store, run.repo, group.name, holder))) continue;
     if (group.cancelInProgress) {
       // A newer run holds the group: this one is already superseded.
       await cancelQueuedRun(deps, run, `cancelled by run ${holder} in concurrency group ${group.name}`);
-      return 'cancelled';
+      return;
     }
     if (waiting && waiting !== run.id && (waitingKey ?? '') > mine) {
       await cancelQueuedRun(deps, run, `replaced by run ${waiting} in concurrency group ${group.name}`);
-      return 'cancelled';
+      return;
     }
     // Recorded and posted before the run is in the queue, so a start that follows is never overwritten by these.
-    if (!(await deps.store.markWaiting(run.id, holder))) return 'cancelled';
+    // not marked: cancelled meanwhile
+    if (!(await deps.store.markWaiting(run.id, holder))) return;
     await deps.statuses.setStatus(run.repo, run.sha, {
       context: `sci/${run.pipeline}`,
       state: 'pending',
@@ -184,7 +182,7 @@ export async function enterGroup(deps: QueueDeps, run: RunRecord, group: Concurr
       await cancelRunById(deps, wait.replaced, `replaced by ${describeNewer(run)} in concurrency group ${group.name}`);
     // A holder left unstarted (its dispatcher died after its claim; cancelled while starting) starts now.
     await startGroupHolder(deps, run.repo, group.name);
-    return 'waiting';
+    return;
   }
   throw new Error(`run ${run.id}: concurrency group ${group.name} kept changing under it; the dispatch is retried`);
 }

@@ -1,8 +1,8 @@
 /** The dashboard over a local session: the local store, the runner's log files, and the local control adapters. */
 import { userInfo } from 'node:os';
 import type { LocalSession } from '../../local/session.ts';
-import { LocalRunControl } from '../../local/engine/local-control.ts';
-import { cancel, decide, NotRedrivableError, redrive, type ControlDeps } from '../core/control.ts';
+import { localControlDeps } from '../../local/engine/local-control.ts';
+import { cancel, decide, NotRedrivableError, redrive } from '../core/control.ts';
 import type { QueueDeps } from '../core/concurrency.ts';
 import type { ExecutionRedriver, StatusReporter } from '../core/ports.ts';
 import { LoggedStatuses } from '../../local/status-log.ts';
@@ -33,15 +33,12 @@ export function localDashboard(
     queue?: QueueDeps;
   } = {},
 ) {
-  const control = new LocalRunControl(session.table);
-  const deps: ControlDeps = {
+  const deps = localControlDeps({
     store: session.store,
-    executions: control,
-    tokens: control,
+    table: session.table,
     statuses: options.statuses ?? new LoggedStatuses((line) => process.stdout.write(`${line}\n`)),
-    clock: { now: () => new Date() },
     ...(options.queue ? { queue: options.queue } : {}),
-  };
+  });
   return dashboardRoutes({
     store: session.store,
     logs: new LocalStepLogs(session.home),

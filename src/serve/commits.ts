@@ -7,9 +7,7 @@
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-
-/** A full SHA-1 or SHA-256 object id; anything else is never sent to git (one line per ask). */
-const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+import { FULL_OBJECT_ID } from '../source/git-source.ts';
 
 /** The commit a delivery is about (push `after`, pull request head), if any. */
 export function commitOf(payload: Record<string, unknown>, event: string): string | undefined {
@@ -69,7 +67,8 @@ export function commitChecker(repoDir: string): CommitChecker {
 
   return {
     has(sha) {
-      if (!OBJECT_ID.test(sha)) return Promise.resolve(false);
+      // anything else is never sent to git (one line per ask)
+      if (!FULL_OBJECT_ID.test(sha)) return Promise.resolve(false);
       running ??= start();
       const r = running;
       return new Promise((resolve) => {

@@ -4,7 +4,7 @@
  * queue worker records each delivery durably in the local store before dispatching it, so a
  * redelivery after a restart still starts nothing.
  */
-import type { PipelineSource, QueuedDelivery, RunStore } from '../core/ports.ts';
+import type { QueuedDelivery, RunStore } from '../core/ports.ts';
 
 /** The ingress's `recordDelivery`, answered from memory for this process's lifetime. */
 export class RecentDeliveries implements Pick<RunStore, 'recordDelivery'> {
@@ -24,21 +24,4 @@ export function firstTime(store: Pick<RunStore, 'recordDelivery'>, delivery: Que
     event: delivery.event,
     receivedAt: delivery.receivedAt,
   });
-}
-
-/** Files at a commit never change: read each sha once (the last `keep` shas). */
-export function memoizedSource(source: PipelineSource, keep = 32): PipelineSource {
-  const cache = new Map<string, ReturnType<PipelineSource['readPipelineFiles']>>();
-  return {
-    readPipelineFiles(sha) {
-      let files = cache.get(sha);
-      if (!files) {
-        files = source.readPipelineFiles(sha);
-        files.catch(() => cache.delete(sha));
-        if (cache.size >= keep) cache.delete(cache.keys().next().value as string);
-        cache.set(sha, files);
-      }
-      return files;
-    },
-  };
 }

@@ -22,7 +22,7 @@ import { commitChecker, commitOf } from './commits.ts';
 import { localDashboard } from '../dashboard/local-dashboard.ts';
 import { LocalRedriver } from '../../local/engine/local-redrive.ts';
 import { LocalReleaser } from '../../local/engine/local-release.ts';
-import { firstTime, memoizedSource, RecentDeliveries } from './deliveries.ts';
+import { firstTime, RecentDeliveries } from './deliveries.ts';
 import type { ServeHandlers } from './http.ts';
 import { WorkQueue } from './local-queue.ts';
 import { DeliverySpool, type Spooled } from './spool.ts';
@@ -79,12 +79,11 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
   const repo = git.repoUrl.startsWith('file://') ? undefined : git.repo;
   const failed = (what: string) => (_: unknown, error: unknown) =>
     o.log(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
-  const source = memoizedSource(o.source);
   const runtime = localRuntime({
     session: o.session,
     repoDir: o.repoDir,
     repoUrl: git.repoUrl,
-    source,
+    source: o.source,
     statuses: new LoggedStatuses(o.log),
     runUrl: (runId) => `sci show ${runId}`,
     maxRunning: o.concurrency ?? 4,
@@ -115,7 +114,7 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
       });
   }, o.recoverEveryMs ?? 5000);
   recovery.unref();
-  const deliveryDeps: DeliveryDeps = { ...runtime.dispatch, repos: new GitRepository(o.repoDir, source) };
+  const deliveryDeps: DeliveryDeps = { ...runtime.dispatch, repos: new GitRepository(o.repoDir, o.source) };
   const handle = o.core?.dispatchDelivery ?? dispatchDelivery;
   const spool = new DeliverySpool(join(o.session.home, 'deliveries'));
   // One dispatcher at a time, as a FIFO queue would: dispatching is short, and runs go on in the background.
@@ -179,12 +178,12 @@ export async function createServeApp(o: ServeOptions): Promise<ServeApp> {
           table: o.session.table,
           executions: runtime.executions,
           machines: runtime.machines,
-          source,
+          source: o.source,
           repoUrl: git.repoUrl,
         }),
         releaser: new LocalReleaser({
           dispatch: runtime.dispatch,
-          source,
+          source: o.source,
           repo: git.repo,
           repoUrl: git.repoUrl,
           actor: process.env.SCI_ACTOR ?? git.actor,

@@ -12,6 +12,8 @@ import { isPipelineFile } from '../../statemachines/pipeline/repo.ts';
 const run = promisify(execFile);
 /** Object names are hex (SHA-1 or SHA-256); anything else could be read by git as an option. */
 const OBJECT_NAME = /^[0-9a-f]{4,64}$/i;
+/** A full SHA-1 or SHA-256 object id. */
+export const FULL_OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 const MAX_BUFFER = 64 * 1024 * 1024;
 
 async function git(repoDir: string, args: string[]): Promise<string> {
@@ -64,8 +66,6 @@ async function readBlobs(repoDir: string, objects: string[]): Promise<string[]> 
  */
 const recent = new Map<string, Promise<PipelineFile[]>>();
 const RECENT_COMMITS = 16;
-/** A full object name: an abbreviated one (or a hex-named ref) could come to name another commit. */
-const FULL_OBJECT_NAME = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 
 /** `PipelineSource` over a local clone: `sci run` reads pipelines at the commit it builds. */
 export class GitSource implements PipelineSource {
@@ -74,7 +74,8 @@ export class GitSource implements PipelineSource {
   /** Every `.sci/**.yml|yaml` at `sha`, sorted by path, and every symbolic link under `.sci` (with its target). */
   async readPipelineFiles(sha: string): Promise<PipelineFile[]> {
     if (!OBJECT_NAME.test(sha)) throw new Error(`not a commit id: '${sha}'`);
-    if (!FULL_OBJECT_NAME.test(sha)) return this.readAt(sha);
+    // only a full object name: an abbreviated one (or a hex-named ref) could come to name another commit
+    if (!FULL_OBJECT_ID.test(sha)) return this.readAt(sha);
     const key = `${this.repoDir}\0${sha}`;
     let files = recent.get(key);
     if (!files) {

@@ -10,7 +10,6 @@ import { fail, ok, type Diagnostic, type Result } from '../diagnostics.ts';
 import type { Compute, Pipeline, StepInstance } from '../pipeline/model.ts';
 import { parsePipeline } from '../pipeline/parse.ts';
 import { planSteps } from '../pipeline/plan.ts';
-import { cleanUpstream } from './clean-upstream.ts';
 import { layoutDag, type DagLayout } from './dag.ts';
 import { calleeKey } from './kinds.ts';
 import { emitInline } from './layout.ts';
@@ -344,7 +343,6 @@ function newScope(
     callees: options.callees ?? new Map(),
     visible: new Visibility(layout.root, layout.gates),
     outputLimit: options.outputLimit ?? OUTPUT_LIMIT_BYTES,
-    cleanUpstream: cleanUpstream(byKey),
     diagnostics,
   };
 }

@@ -90,6 +90,25 @@ export function longestPath(machine: StateMachine): Cost {
     const at = node.indexOf('\u0000');
     return at < 0 ? [node, undefined] : [node.slice(0, at), node.slice(at + 1)];
   };
+  // a hub's routes by key, built once per hub: a chain's hub has a Choice per step, entered once per step
+  const routes = new Map<string, Map<string, string[]> | undefined>();
+  const routesOf = (name: string, state: State): Map<string, string[]> | undefined => {
+    if (routes.has(name)) return routes.get(name);
+    let byKey: Map<string, string[]> | undefined;
+    if (state.Type === 'Choice') {
+      byKey = new Map();
+      for (const choice of state.Choices) {
+        const k = ruleKey(choice);
+        if (k === undefined) {
+          byKey = undefined;
+          break;
+        }
+        byKey.set(k, [...(byKey.get(k) ?? []), choice.Next]);
+      }
+    }
+    routes.set(name, byKey);
+    return byKey;
+  };
   const nextOf = (node: string): string[] => {
     const [name, key] = split(node);
     const state = machine.States[name]!;
@@ -97,11 +116,8 @@ export function longestPath(machine: StateMachine): Cost {
       const k = keyOf(state);
       return successors(state).map((n) => (hub.has(n) && k !== undefined ? `${n}\u0000${k}` : n));
     }
-    const routes = state.Type === 'Choice' && state.Choices.every((c) => ruleKey(c) !== undefined);
-    const next =
-      routes && key !== undefined
-        ? state.Choices.filter((c) => ruleKey(c) === key).map((c) => c.Next)
-        : successors(state);
+    const byKey = routesOf(name, state);
+    const next = byKey && key !== undefined ? (byKey.get(key) ?? []) : successors(state);
     return next.map((n) => (hub.has(n) && key !== undefined ? `${n}\u0000${key}` : n));
   };
   const memo = new Map<string, Cost>();

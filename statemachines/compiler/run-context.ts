@@ -74,9 +74,12 @@ export const DECODE_FUNCTION =
 function exportText(pipeline: Pipeline): string {
   const vars = runVariables(pipeline);
   const decodes = vars.map(([name]) => `sci_b64 ${name} {}; `).join('');
-  // A step whose display name is its key gets no SCI_STEP of its own (run-task.ts): the key it is.
-  const step = formatEscape(': "${SCI_STEP:=$SCI_STEP_KEY}"; ');
-  const text = `${formatEscape(`${DECODE_FUNCTION}; `)}${decodes}${step}export ${vars.map(([name]) => name).join(' ')} SCI_STEP; unset -f sci_b64; unset sci_v`;
+  // What most steps would carry alike comes as defaults (run-task.ts): a step whose display name is its key
+  // gets no SCI_STEP of its own (the key it is), one whose needs all succeeded, whenever it runs, no
+  // SCI_RUN_STATUS (`succeeded`), one with the pipeline's default timeout no SCI_STEP_TIMEOUT.
+  const defaults = `"\${SCI_STEP:=$SCI_STEP_KEY}" "\${SCI_RUN_STATUS:=succeeded}" "\${SCI_STEP_TIMEOUT:=${pipeline.defaults.timeout}}"`;
+  const step = formatEscape(`: ${defaults}; `);
+  const text = `${formatEscape(`${DECODE_FUNCTION}; `)}${decodes}${step}export ${vars.map(([name]) => name).join(' ')} SCI_STEP SCI_RUN_STATUS SCI_STEP_TIMEOUT; unset -f sci_b64; unset sci_v`;
   return `States.Format('${text}', ${vars.map(([, value]) => `States.Base64Encode(${value})`).join(', ')})`;
 }
 

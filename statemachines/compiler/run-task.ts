@@ -8,29 +8,27 @@ import type { Json } from '../asl/types.ts';
 import type { Compute, RunStep, Template } from '../pipeline/model.ts';
 import { ARTIFACTS_VARIABLE, pullCommand, pullFunctions } from './artifact-pull.ts';
 import { CONTEXT, CONTEXT_COMMAND, CONTEXT_VARIABLE, PULL_VARIABLE, runVariables } from './run-context.ts';
-import { runningChain } from './status.ts';
+import { upstreamChain } from './status.ts';
 import { aslTemplate, envRefTemplate, shellTemplate, type Compiled, type TemplateScope } from './templates.ts';
 import { templateScope, type InstanceInfo, type Scope } from './scope.ts';
 import { exportedName, OUTPUT_PRELUDE, outputPostlude } from './outputs.ts';
 import { lambdaImageArch } from '../pipeline/lambda-compute.ts';
-
-export const COMPUTE: Record<Compute, { type: string; env: string }> = {
-  small: { type: 'BUILD_GENERAL1_SMALL', env: 'LINUX_CONTAINER' },
-  medium: { type: 'BUILD_GENERAL1_MEDIUM', env: 'LINUX_CONTAINER' },
-  large: { type: 'BUILD_GENERAL1_LARGE', env: 'LINUX_CONTAINER' },
-  xlarge: { type: 'BUILD_GENERAL1_XLARGE', env: 'LINUX_CONTAINER' },
-  'lambda-1gb': { type: 'BUILD_LAMBDA_1GB', env: 'LINUX_LAMBDA_CONTAINER' },
-  'lambda-2gb': { type: 'BUILD_LAMBDA_2GB', env: 'LINUX_LAMBDA_CONTAINER' },
-  'lambda-4gb': { type: 'BUILD_LAMBDA_4GB', env: 'LINUX_LAMBDA_CONTAINER' },
-  'lambda-8gb': { type: 'BUILD_LAMBDA_8GB', env: 'LINUX_LAMBDA_CONTAINER' },
-  'lambda-10gb': { type: 'BUILD_LAMBDA_10GB', env: 'LINUX_LAMBDA_CONTAINER' },
-};
+import { CODEBUILD, COMPUTE, STEP_PROJECT } from '../step-project.ts';
 
 type EnvVar = Record<string, Json>;
 
 /** A plain-text variable (`Type` omitted: PLAINTEXT is CodeBuild's default, and bytes count). */
 function plain(name: string, value: string, dynamic = false): EnvVar {
   return dynamic ? { Name: name, 'Value.$': value } : { Name: name, Value: value };
+}
+
+/**
+ * Whether the run context's text gives the step its SCI_STEP_TIMEOUT (run-context.ts): the pipeline's
+ * default timeout, in whole minutes that CodeBuild keeps as they are. The local build runner, which
+ * keeps a timeout to the second from SCI_STEP_TIMEOUT, then takes the build's own, the same.
+ */
+function defaultTimeout(scope: Scope, step: RunStep): boolean {
+  return step.timeout === scope.pipeline.defaults.timeout && buildTimeouts(step).buildMinutes === step.timeout / 60;
 }
 
 /** Collects a diagnostic for a template that cannot compile; returns its value or undefined. */
@@ -54,11 +52,14 @@ function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: Templa
     if (cacheKey.includes(`\${${name}}`)) vars.push(plain(name, value, true));
   // SCI_STEP defaults to the key in the run context's text (run-context.ts): most steps are named by their key.
   if (info.inst.name !== info.key) vars.push(plain('SCI_STEP', info.inst.name));
-  vars.push(plain('SCI_STEP_KEY', info.key), plain('SCI_STEP_TIMEOUT', String(step.timeout)));
+  vars.push(plain('SCI_STEP_KEY', info.key));
+  if (!defaultTimeout(scope, step)) vars.push(plain('SCI_STEP_TIMEOUT', String(step.timeout)));
   for (const [axis, value] of Object.entries(info.inst.matrix))
     vars.push(plain(`SCI_MATRIX_${axis.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, String(value)));
-  const chain = runningChain(scope, info);
-  vars.push('literal' in chain ? plain('SCI_RUN_STATUS', chain.literal) : plain('SCI_RUN_STATUS', chain.expr, true));
+  // `succeeded` is the run context's default (run-context.ts): most steps run only after their needs succeeded.
+  const chain = upstreamChain(scope, info, true);
+  if (!('literal' in chain)) vars.push(plain('SCI_RUN_STATUS', chain.expr, true));
+  else if (chain.literal !== 'succeeded') vars.push(plain('SCI_RUN_STATUS', chain.literal));
   const env = { ...scope.pipeline.env, ...step.env };
   for (const [name, t] of Object.entries(env)) {
     const v = need(scope, aslTemplate('Value', t, ts), t, ['env', name]);
@@ -126,12 +127,6 @@ function runStep(scope: Scope, key: string): RunStep | undefined {
   return s?.kind === 'run' ? s : undefined;
 }
 
-/**
- * CodeBuild's documented bounds (test/aws/limits.ts cites them): a build's own timeout is 5–2160
- * minutes, its queue timeout 5–480; Lambda compute takes neither and ends a build at 15 minutes.
- */
-export const CODEBUILD = { buildMinutes: { min: 5, max: 2160 }, queuedMinutes: 480, lambdaBuildMinutes: 15 } as const;
-
 /** How long the state waits beyond CodeBuild's own limits: by then CodeBuild has ended the build. */
 const STATE_MARGIN_SECONDS = 300;
 
@@ -159,6 +154,20 @@ function environmentType(step: RunStep, image: string): string {
     : COMPUTE[step.compute].env;
 }
 
+/**
+ * The image, compute type and environment type a step differs in from the project (step-project.ts):
+ * an absent override runs with the project's setting (bytes count: every build names its own).
+ */
+function projectOverrides(step: RunStep, image: Record<string, Json>): Record<string, Json> {
+  const name = typeof image.ImageOverride === 'string' ? image.ImageOverride : undefined;
+  const overrides: Record<string, Json> = name === STEP_PROJECT.image ? {} : { ...image };
+  const computeType = COMPUTE[step.compute].type;
+  const environment = environmentType(step, name ?? '');
+  if (computeType !== STEP_PROJECT.computeType) overrides.ComputeTypeOverride = computeType;
+  if (environment !== STEP_PROJECT.environmentType) overrides.EnvironmentTypeOverride = environment;
+  return overrides;
+}
+
 /** The Parameters of the CodeBuild task of a `run` instance. */
 export function buildParameters(scope: Scope, info: InstanceInfo, step: RunStep): Record<string, Json> {
   const ts = templateScope(scope, info, new Map());
@@ -176,9 +185,7 @@ export function buildParameters(scope: Scope, info: InstanceInfo, step: RunStep)
     // `refs/heads/main^{sha}`: CodeBuild fetches only that ref (a bare SHA clones the whole
     // repository), and a fork's pull request builds from the base repository's `refs/pull/N/head`.
     'SourceVersion.$': `${CONTEXT}.source`,
-    ...image,
-    ComputeTypeOverride: COMPUTE[step.compute].type,
-    EnvironmentTypeOverride: environmentType(step, typeof image.ImageOverride === 'string' ? image.ImageOverride : ''),
+    ...projectOverrides(step, image),
     BuildspecOverride: buildspec(scope, info, step, ts, cacheKey),
     EnvironmentVariablesOverride: environment(scope, info, step, ts, cacheKey),
   };
@@ -199,7 +206,8 @@ export function buildParameters(scope: Scope, info: InstanceInfo, step: RunStep)
     params.ImagePullCredentialsTypeOverride = 'SERVICE_ROLE';
     params.RegistryCredentialOverride = { Credential: step.imageCredentials.id, CredentialProvider: 'SECRETS_MANAGER' };
   }
-  if (timeouts.buildMinutes !== undefined) params.TimeoutInMinutesOverride = timeouts.buildMinutes;
+  if (timeouts.buildMinutes !== undefined && timeouts.buildMinutes !== STEP_PROJECT.buildMinutes)
+    params.TimeoutInMinutesOverride = timeouts.buildMinutes;
   // Trusted and untrusted runs keep caches apart (run.builds.cache): a fork cannot plant an entry a trusted build restores.
   if (step.cache)
     params.CacheOverride = { Type: 'S3', 'Location.$': `States.Format('${bucket}/{}', $.run.builds.cache)` };

@@ -61,8 +61,6 @@ export interface Scope {
   visible: Visibility;
   /** Bytes one step output may hold in this pipeline (outputs.ts). */
   outputLimit: number;
-  /** Steps whose chain is `succeeded` whenever they run (clean-upstream.ts). */
-  cleanUpstream: ReadonlySet<string>;
   diagnostics: Diagnostic[];
 }
 

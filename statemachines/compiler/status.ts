@@ -4,8 +4,9 @@
  * Choice states downstream, so one state both persists and routes.
  */
 import { RESOURCES, type ChoiceRule, type Json, type PassState, type TaskState } from '../asl/types.ts';
-import { stepSk, stepSourcesFor } from '../lifecycle.ts';
-import type { StepStatus } from '../pipeline/model.ts';
+import { OPEN_STEP_MARK, stepSk } from '../lifecycle.ts';
+import { STATUS_FUNCTIONS, walkExpr } from '../pipeline/expressions.ts';
+import type { Expr } from '../pipeline/model.ts';
 import { itemKey, needPath, type InstanceInfo, type Scope } from './scope.ts';
 import { outputsSelector, outputsValue } from './outputs.ts';
 
@@ -21,22 +22,16 @@ export const CONDITIONAL_FAILED = [
 const WRITE_CONDITIONAL_FAILED = CONDITIONAL_FAILED.slice(0, 1);
 export const WRITE_TIMEOUT = 60;
 
-/** One-letter placeholders of the statuses a step write may move from (the write is repeated per outcome per step). */
-const FROM_PLACEHOLDER: Partial<Record<StepStatus, string>> = { pending: ':p', running: ':u', waiting: ':w' };
-
 /**
  * The lifecycle's sources of a terminal status as a condition (every terminal status has the same:
- * whatever is not terminal yet, so one end write serves failures and skips); a missing item is
- * written too (below).
+ * whatever is not terminal yet, so one end write serves failures and skips), by the one text they
+ * all contain and no terminal status does (lifecycle.ts): one value instead of one per status, in a
+ * state repeated for every step. A missing item is written too (below).
  */
-function fromCondition(): { expression: string; values: Record<string, Json> } {
-  const sources = stepSourcesFor('succeeded');
-  const names = sources.map((from) => FROM_PLACEHOLDER[from] as string);
-  return {
-    expression: `attribute_not_exists(#s) OR #s IN (${names.join(', ')})`,
-    values: Object.fromEntries(sources.map((from, i) => [names[i], { S: from }])),
-  };
-}
+const FROM_CONDITION = {
+  expression: 'attribute_not_exists(#s) OR contains(#s, :o)',
+  values: { ':o': { S: OPEN_STEP_MARK } },
+};
 
 export function dynamoString(v: StringValue): Record<string, Json> {
   return 'literal' in v ? { S: v.literal } : { 'S.$': v.expr };
@@ -54,18 +49,63 @@ export function emptyOutputs(names: string[]): Record<string, Json> {
  * `succeeded` when no step this one needs, directly or not, failed; else `failed`.
  * Every step records that "chain" next to its status, so a step only reads its direct
  * needs: the number of distinct values among `succeeded` and their chains is 1 or 2.
+ * `running`: the chain as the step's build and success write see it, a literal when
+ * `runsOnlyAfterSuccess` (below) knows it.
  */
-export function upstreamChain(scope: Scope, info: InstanceInfo): StringValue {
+export function upstreamChain(scope: Scope, info: InstanceInfo, running = false): StringValue {
   const paths = info.needKeys.map((n) => needPath(scope, info.key, n, 'chain'));
   if (paths.length === 0) return { literal: 'succeeded' };
+  if (running && runsOnlyAfterSuccess(scope, info)) return { literal: 'succeeded' };
   if (paths.length === 1) return { expr: paths[0]! };
   const distinct = `States.ArrayLength(States.ArrayUnique(States.Array('succeeded', ${paths.join(', ')})))`;
   return { expr: `States.ArrayGetItem(States.Array('none', 'succeeded', 'failed'), ${distinct})` };
 }
 
-/** The chain of a step that runs: the constant `succeeded` where nothing before it can have failed. */
-export function runningChain(scope: Scope, info: InstanceInfo): StringValue {
-  return scope.cleanUpstream.has(info.key) ? { literal: 'succeeded' } : upstreamChain(scope, info);
+const afterSuccess = new WeakMap<Scope, Map<string, boolean>>();
+
+/** `success()` (a step's default `if`), or a condition that reads no status and so implies it. */
+function successOnly(condition: Expr): boolean {
+  if (condition.kind === 'call' && condition.name === 'success' && condition.args.length === 0) return true;
+  return ![...walkExpr(condition)].some((e) => e.kind === 'call' && STATUS_FUNCTIONS.has(e.name));
+}
+
+/**
+ * Whether the step runs only when every step it needs, directly or not, succeeded: its `if` reads
+ * no status (so success() of its needs is implied), no need may fail and count as done
+ * (`allow_failure`), and the same holds for each need. Such a step's chain is `succeeded` whenever
+ * it runs, with no record to read (a chain of default steps: most pipelines).
+ */
+function runsOnlyAfterSuccess(scope: Scope, info: InstanceInfo): boolean {
+  const known = afterSuccess.get(scope) ?? new Map<string, boolean>();
+  afterSuccess.set(scope, known);
+  const own = (i: InstanceInfo): boolean =>
+    successOnly(i.inst.step.if) &&
+    i.needKeys.every((n) => scope.byKey.has(n) && !scope.byKey.get(n)!.inst.step.allowFailure);
+  // Depth first without recursion: a chain of thousands of steps is that deep.
+  const stack = [info];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (known.has(top.key)) {
+      stack.pop();
+      continue;
+    }
+    if (!own(top)) {
+      known.set(top.key, false);
+      stack.pop();
+      continue;
+    }
+    const open = top.needKeys.filter((n) => !known.has(n));
+    if (open.length > 0) {
+      stack.push(...open.map((n) => scope.byKey.get(n)!));
+      continue;
+    }
+    known.set(
+      top.key,
+      top.needKeys.every((n) => known.get(n)),
+    );
+    stack.pop();
+  }
+  return known.get(info.key)!;
 }
 
 /** The write of terminal `status` with `reason`; `settled` is where a lost write goes. */
@@ -79,11 +119,7 @@ export function statusWrite(
   // runs anyway (`always()`) reads '' rather than failing the execution on a missing path.
   const outputs = write.status === 'succeeded' ? declared : [];
   const chain: StringValue =
-    write.status === 'failed'
-      ? { literal: 'failed' }
-      : write.status === 'succeeded'
-        ? runningChain(scope, info)
-        : upstreamChain(scope, info);
+    write.status === 'failed' ? { literal: 'failed' } : upstreamChain(scope, info, write.status === 'succeeded');
   // A success has no reason; an empty string is not a value every DynamoDB accepts.
   const hasReason = !('literal' in write.reason && write.reason.literal === '');
   return terminalWrite(scope, info, {
@@ -182,7 +218,10 @@ export function statusTask(
   },
 ): TaskState {
   const { values: v } = write;
-  const from = fromCondition();
+  const from = FROM_CONDITION;
+  const readBack = !('literal' in v.status && 'literal' in v.chain) || JSON.stringify(write.selector).includes('.$"');
+  const field = (name: string, value: StringValue, attribute: string): Record<string, Json> =>
+    'literal' in value ? { [name]: value.literal } : { [`${name}.$`]: attribute };
   // One-letter placeholders: this state is repeated for every outcome of every step.
   const values: Record<string, Json> = {
     ':s': dynamoString(v.status),
@@ -190,7 +229,7 @@ export function statusTask(
     ':e': { 'S.$': '$$.State.EnteredTime' },
     ':c': dynamoString(v.chain),
     ...from.values,
-    ...(v.outputs !== undefined ? { ':o': v.outputs } : {}),
+    ...(v.outputs !== undefined ? { ':u': v.outputs } : {}),
   };
   return {
     Type: 'Task',
@@ -198,19 +237,21 @@ export function statusTask(
     Parameters: {
       TableName: scope.target.tableName,
       Key: write.key,
-      UpdateExpression: `SET #s = :s, endedAt = :e, chain = :c${v.outputs !== undefined ? ', outputs = :o' : ''}${v.reason ? ', reason = :r' : ' REMOVE reason'}`,
+      // No `REMOVE reason` on a success: an open step has none (a redrive's reopening removes it, src/store/reopen-run.ts).
+      UpdateExpression: `SET #s = :s, endedAt = :e, chain = :c${v.outputs !== undefined ? ', outputs = :u' : ''}${v.reason ? ', reason = :r' : ''}`,
       // Never moves a step backwards: a cancelled run's steps stay cancelled. A missing item is
       // written (a child run started by Step Functions itself may not have its items yet).
       ConditionExpression: from.expression,
       // `status` is a DynamoDB reserved word; the other attributes are not (docs/compiler.md).
       ExpressionAttributeNames: { '#s': 'status' },
       ExpressionAttributeValues: values,
-      ReturnValues: 'UPDATED_NEW',
+      // Read back what the state cannot know itself (ResultSelector sees only the result).
+      ...(readBack ? { ReturnValues: 'UPDATED_NEW' } : {}),
     },
-    // A write that succeeded wrote its status: a literal one needs no reading back.
+    // A write that succeeded wrote its status and chain: literal ones need no reading back.
     ResultSelector: {
-      ...('literal' in v.status ? { status: v.status.literal } : { 'status.$': '$.Attributes.status.S' }),
-      'chain.$': '$.Attributes.chain.S',
+      ...field('status', v.status, '$.Attributes.status.S'),
+      ...field('chain', v.chain, '$.Attributes.chain.S'),
       ...write.selector,
     },
     ResultPath: write.resultPath,

@@ -4,9 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stepLogFile } from '../../local/home.ts';
 import { testPodman, type TestPodman } from '../local/containers/test-podman.ts';
 import { collect, runsOf, sandbox, sci, sciAsync, startSci, step, waitForRun, type RunJson } from './helpers.ts';
 
@@ -113,11 +114,15 @@ test('a timeout stops the container and leaves none behind; a missing image fail
 async function startLong() {
   const child = startSci(box, 'run', 'long');
   const done = collect(child);
-  // the store says the step runs (cheap reads) before podman is asked (a process per look) for its container
-  await waitForRun(
+  // the store says the step runs and its log that the container printed (cheap reads) before podman is asked (a
+  // process of ≈ 0.3 s of CPU per look) for its container
+  const run = await waitForRun(
     box,
     (r) => r.pipeline === 'long' && r.steps.some((s) => s.name === 'long' && s.status === 'running'),
   );
+  const log = stepLogFile(box.home, run.id, 'long');
+  const printed = () => existsSync(log) && readFileSync(log, 'utf8').includes('started');
+  for (const deadline = Date.now() + 120_000; !printed() && Date.now() < deadline; ) await sleep(100);
   let names: string[] = [];
   for (const deadline = Date.now() + 120_000; names.length === 0 && Date.now() < deadline; await sleep(200)) {
     names = pm.podman('ps', '--format', '{{.Names}}', '--filter', 'label=sci.step=long').split('\n').filter(Boolean);

@@ -12,7 +12,6 @@ test('cdk.json holds a valid configuration with safe defaults', () => {
   const config = configOf({});
   assert.deepEqual(config.allowedRepos, []);
   assert.equal(config.logRetentionDays, RetentionDays.ONE_MONTH);
-  assert.equal(config.defaultCompute, 'small');
   assert.equal(config.secretsPrefix, 'sci/');
   assert.equal(config.githubSecretName, undefined, 'derived from the stack (test/infra/serverless-ci.test.ts)');
 });
@@ -34,8 +33,6 @@ test('every problem is reported at once, by context key', () => {
       configOf({
         'sci:allowedRepos': ['octo', 'octo/ok'],
         'sci:logRetentionDays': 31,
-        'sci:defaultCompute': 'huge',
-        'sci:buildArchitecture': 'sparc',
         'sci:secretsPrefix': 'sci',
         'sci:githubSecretName': 'bad name!',
       }),
@@ -44,14 +41,11 @@ test('every problem is reported at once, by context key', () => {
       const lines = error.message.split('\n').slice(1);
       assert.deepEqual(lines.map((l) => /context "([^"]+)"/.exec(l)?.[1]).sort(), [
         'sci:allowedRepos',
-        'sci:buildArchitecture',
-        'sci:defaultCompute',
         'sci:githubSecretName',
         'sci:logRetentionDays',
         'sci:secretsPrefix',
       ]);
       assert.match(error.message, /"sci:logRetentionDays": must be one of 1, 3, 5, 7, 14, 30.* \(got 31\)/);
-      assert.match(error.message, /"sci:defaultCompute": must be one of small, medium, large, xlarge \(got "huge"\)/);
       assert.match(error.message, /"sci:githubSecretName": must be a Secrets Manager name/);
       return true;
     },

@@ -21,8 +21,9 @@ import { deliveryPk } from '../../statemachines/lifecycle.ts';
 import { RUN_TABLE } from '../../src/store/table.ts';
 import { lambdaCallJudges } from './iam-lambda-calls.ts';
 import { evaluate } from './iam-judge.ts';
-import { actionsOf, inspect, synthStack } from './synth.ts';
+import { actionsOf, bundleWithProjectEsbuild, inspect, synthStack } from './synth.ts';
 
+bundleWithProjectEsbuild();
 const { app, stack } = synthStack({ 'sci:allowedRepos': ['octo/app', 'octo/lib'] });
 // Synthesize first: the checks must see the finished tree (aspects applied, lazy values resolved).
 const template = Template.fromStack(stack);
@@ -106,7 +107,8 @@ test('artifact bucket: SSE-S3, public access blocked, TLS only, lifecycle expiry
   });
 });
 
-test('one step project: no source and no credentials, CloudWatch logs with retention, S3 cache, unprivileged', () => {
+// A step without image, compute or timeout of its own starts the project as it is (docs/compiler.md, "One step").
+test('one step project: no source and no credentials, CloudWatch logs with retention, S3 cache, unprivileged, a step default environment', () => {
   template.resourceCountIs('AWS::CodeBuild::Project', 1);
   template.resourceCountIs('AWS::CodeBuild::SourceCredential', 0);
   const logs = logicalId('AWS::Logs::LogGroup', 'CiStepsLogs');
@@ -115,14 +117,15 @@ test('one step project: no source and no credentials, CloudWatch logs with reten
     Artifacts: { Type: 'NO_ARTIFACTS' },
     Environment: {
       Type: 'LINUX_CONTAINER',
-      Image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0',
+      Image: 'aws/codebuild/standard:7.0',
       ComputeType: 'BUILD_GENERAL1_SMALL',
       PrivilegedMode: false,
       ImagePullCredentialsType: 'CODEBUILD',
     },
     Cache: { Type: 'S3', Location: Match.anyValue() },
     LogsConfig: { CloudWatchLogs: { Status: 'ENABLED', GroupName: { Ref: logs } }, S3Logs: { Status: 'DISABLED' } },
-    TimeoutInMinutes: 480,
+    TimeoutInMinutes: 60,
+    QueuedTimeoutInMinutes: 480,
   });
   template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   const project = Object.values(template.findResources('AWS::CodeBuild::Project'))[0]!;

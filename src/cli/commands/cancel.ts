@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { removeRunDir } from '../../../local/build-runner/workspace.ts';
 import { HEARTBEAT_MS, readControl, requestCancel } from '../../../local/engine/run-control.ts';
 import { withSession } from '../../../local/session.ts';
-import { LocalRunControl } from '../../../local/engine/local-control.ts';
+import { localControlDeps } from '../../../local/engine/local-control.ts';
 import { LoggedStatuses } from '../../../local/status-log.ts';
 import { isWaiting } from '../../core/concurrency.ts';
-import { cancel, type ControlDeps } from '../../core/control.ts';
+import { cancel } from '../../core/control.ts';
 import { parseCommandArgs } from '../args.ts';
 import { CliUsageError } from '../errors.ts';
 import { reportFailure } from '../failure.ts';
@@ -51,14 +51,11 @@ export async function run(argv: string[]): Promise<number> {
       // a run waiting its turn in a concurrency group has no process to ask: the core's cancel ends it
       // here, takes it out of the group's queue and posts its status (a line: sci/<pipeline> error …)
       if (isWaiting(found.run)) {
-        const control = new LocalRunControl(table);
-        const deps: ControlDeps = {
+        const deps = localControlDeps({
           store,
-          executions: control,
-          tokens: control,
+          table,
           statuses: new LoggedStatuses((line) => process.stdout.write(`${line}\n`)),
-          clock: { now: () => new Date() },
-        };
+        });
         const result = await cancel(deps, runId, userInfo().username);
         if (!result.ok) return reportFailure('cancel', result.error, process.stderr);
         process.stdout.write(`${result.value}\n`);

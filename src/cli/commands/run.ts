@@ -13,7 +13,6 @@ import { GitSource } from '../../source/git-source.ts';
 import { jobsOption, parseCommandArgs } from '../args.ts';
 import { containerModeOf } from '../container-mode.ts';
 import { CliUsageError } from '../errors.ts';
-import { executeSelected } from '../run/execute.ts';
 import { selectPipelines, triggerFor } from '../run/selection.ts';
 
 export const help = `usage: sci run [PIPELINE...] [--repo DIR] [--event E] [--branch B] [--input k=v]... [-j N] [--json] [--no-containers]
@@ -90,6 +89,9 @@ export async function run(argv: string[]): Promise<number> {
     );
     return 0;
   }
+  // loaded only now: a usage or pipeline error, or nothing to run, never loads the engine, the store's client
+  // and the interpreter (a third of what a `sci run` process loads; docs/benchmarks.md)
+  const { executeSelected } = await import('../run/execute.ts');
   return executeSelected({
     repoDir,
     git,

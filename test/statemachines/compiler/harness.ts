@@ -140,6 +140,8 @@ function conditionHolds(
     if (m) return attr(m[1]!) === undefined;
     m = /^(#?\w+) IN \(([^)]*)\)$/.exec(term);
     if (m) return m[2]!.split(',').some((p) => str(values[p.trim()]) === str(attr(m![1]!)));
+    m = /^contains\((#?\w+), (:\w+)\)$/.exec(term);
+    if (m) return str(attr(m[1]!))?.includes(str(values[m[2]!]) ?? '') ?? false;
     m = /^(#?\w+) = (:\w+)$/.exec(term);
     if (m) return str(attr(m[1]!)) === str(values[m[2]!]);
     m = /^(#?\w+) < (:\w+)$/.exec(term);

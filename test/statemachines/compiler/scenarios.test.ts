@@ -281,22 +281,34 @@ steps:
   lint: { run: make lint }
   test: { matrix: { node: [20, 22] }, run: make test }
 `);
-    // A step named by its key gets SCI_STEP from the run context's text, under bash and a POSIX sh alike.
+    // A step named by its key gets SCI_STEP from the run context's text, under bash and a POSIX sh alike, a
+    // step that runs only after its needs succeeded (here: none) SCI_RUN_STATUS `succeeded`, and one with the
+    // default timeout SCI_STEP_TIMEOUT.
     const seen: Array<[string, string | undefined, string | undefined, string, string]> = [];
     await execute(pipeline.definition, runInput(), pipeline.steps, {
       build: async (c) => {
         const spec = parse(c.input.BuildspecOverride as string) as { phases: { build: { commands: string[] } } };
         const [context] = spec.phases.build.commands;
         const named = (shell: string) =>
-          spawnSync(shell, ['-euc', `${context}\nprintf %s "$SCI_STEP"`], {
-            env: { PATH: process.env.PATH, ...envOf(c) },
-          }).stdout.toString();
+          spawnSync(
+            shell,
+            [
+              '-euc',
+              `${context}\nprintf %s "$SCI_STEP"; sh -c 'printf " %s %s" "$SCI_RUN_STATUS" "$SCI_STEP_TIMEOUT"'`,
+            ],
+            {
+              env: { PATH: process.env.PATH, ...envOf(c) },
+            },
+          ).stdout.toString();
+        assert.equal(envOf(c).SCI_RUN_STATUS, undefined);
+        assert.equal(envOf(c).SCI_STEP_TIMEOUT, undefined);
         seen.push([c.key, envOf(c).SCI_STEP_KEY, envOf(c).SCI_STEP, named('bash'), named('dash')]);
       },
     });
     // Only a matrix cell, whose name is not its key, has a variable of its own.
     const own = (s: { key: string; name: string }) => (s.name === s.key ? undefined : s.name);
-    assert.deepEqual(seen.sort(), pipeline.steps.map((s) => [s.key, s.key, own(s), s.name, s.name]).sort());
+    const shown = (s: { name: string }) => `${s.name} succeeded 3600`;
+    assert.deepEqual(seen.sort(), pipeline.steps.map((s) => [s.key, s.key, own(s), shown(s), shown(s)]).sort());
     assert.equal(new Set(seen.map(([, key]) => key)).size, 3);
   });
 

@@ -34,6 +34,7 @@ describe('hostile pipeline files', () => {
         {
           encoding: 'utf8',
           timeout: 120_000,
+          env: { ...process.env, SCI_HOSTILE_CPU_LIMIT_MS: String(CPU_LIMIT_MS) },
         },
       );
       const lines = output

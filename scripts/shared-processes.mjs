@@ -1,0 +1,59 @@
+// Test files that share a process. Each test file's process costs about 0.2–0.8 s of CPU before its first test
+// (node itself ≈ 0.15 s, then the packages the file loads: the AWS SDK, zod, yaml, aws-cdk-lib...), and most of
+// the unit test files take less than that to run their tests. The files of one directory that need nothing of
+// their process of their own run in one process, SHARED_MAX at most (docs/testing.md, "The runner's own costs").
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** Files per shared process, at most: a few seconds of tests, so that the two runners' ends stay close. */
+const SHARED_MAX = 8;
+
+/**
+ * What makes a file need a process of its own, seen in its source: a hook at the top level (it belongs to the
+ * process's root test, so it would run around the other files' tests too), a change to the process's state
+ * (environment, working directory, exit code, process listeners, globals) and a mock that patches a class or
+ * an object for the whole process (aws-sdk-client-mock's `mockClient`, node:test's `mock.method`...).
+ */
+const OWN_PROCESS = new RegExp(
+  [
+    /^(before|after)(Each)?\(/.source,
+    /process\.env(\.\w+|\[[^\]]+\])\s*=[^=]/.source,
+    /delete process\.env|Object\.assign\(process\.env/.source,
+    /process\.(chdir|umask|exitCode|on|once)\b/.source,
+    /globalThis\.\w+\s*=[^=]/.source,
+    /mockClient\(|mock\.(method|getter|setter|timers|module)\b/.source,
+  ].join('|'),
+  'm',
+);
+
+/**
+ * Groups `files` (repository paths, in run order) into the processes to start: a file alone (those for which
+ * `alone` holds, and those OWN_PROCESS finds), or the entry of a shared process, written to `dir`, that imports
+ * up to SHARED_MAX files of one directory (`bundled`: the file to run for each). Returns the processes in order
+ * (a shared one takes the place of its first file): the file to give node's test runner and the files it runs.
+ */
+export function shareProcesses(files, bundled, dir, alone) {
+  const groups = new Map();
+  const units = [];
+  for (const file of files) {
+    if (alone(file) || OWN_PROCESS.test(readFileSync(file, 'utf8'))) {
+      units.push([file]);
+      continue;
+    }
+    let group = groups.get(dirname(file));
+    if (!group || group.length === SHARED_MAX) {
+      group = [];
+      groups.set(dirname(file), group);
+      units.push(group);
+    }
+    group.push(file);
+  }
+  mkdirSync(dir, { recursive: true });
+  return units.map((unit, i) => {
+    if (unit.length === 1) return { entry: bundled.get(unit[0]), files: unit };
+    const entry = join(dir, `${i}.mjs`);
+    writeFileSync(entry, unit.map((f) => `import ${JSON.stringify(pathToFileURL(bundled.get(f)).href)};\n`).join(''));
+    return { entry, files: unit };
+  });
+}
