@@ -116,7 +116,7 @@ class TaskError extends Error {
 
 const str = (a: Attr | undefined): string | undefined => (a && 'S' in a ? a.S : undefined);
 
-/** Resolves `#name` placeholders. */
+/** Resolves `#name` placeholders (a bare name is itself). */
 const attrName = (token: string, names: Record<string, string>): string => names[token] ?? token;
 
 /** Applies `SET a = :v, b = if_not_exists(b, :v), … ADD n :v REMOVE r` to an item (the forms the compiler emits). */
@@ -133,7 +133,7 @@ function applyUpdate(
     values[token] = current ?? values[fallback]!;
     return token;
   };
-  const expr = expression.replace(/if_not_exists\((#\w+), (:\w+)\)/g, (_m, name: string, fallback: string) =>
+  const expr = expression.replace(/if_not_exists\((#?\w+), (:\w+)\)/g, (_m, name: string, fallback: string) =>
     kept(name, fallback),
   );
   for (const clause of expr.split(/\s+(?=SET |ADD |REMOVE )/)) {
@@ -167,15 +167,15 @@ function conditionHolds(
   const attr = (token: string) => item?.[attrName(token, names)];
   const num = (a: Attr | undefined) => Number((a as { N?: string } | undefined)?.N);
   return expr.split(' OR ').some((term) => {
-    let m = /^attribute_not_exists\((#\w+)\)$/.exec(term);
+    let m = /^attribute_not_exists\((#?\w+)\)$/.exec(term);
     if (m) return attr(m[1]!) === undefined;
-    m = /^(#\w+) IN \(([^)]*)\)$/.exec(term);
+    m = /^(#?\w+) IN \(([^)]*)\)$/.exec(term);
     if (m) return m[2]!.split(',').some((p) => str(values[p.trim()]) === str(attr(m![1]!)));
-    m = /^contains\((#\w+), (:\w+)\)$/.exec(term);
+    m = /^contains\((#?\w+), (:\w+)\)$/.exec(term);
     if (m) return str(attr(m[1]!))?.includes(str(values[m[2]!]) ?? '') ?? false;
-    m = /^(#\w+) = (:\w+)$/.exec(term);
+    m = /^(#?\w+) = (:\w+)$/.exec(term);
     if (m) return str(attr(m[1]!)) === str(values[m[2]!]);
-    m = /^(#\w+) < (:\w+)$/.exec(term);
+    m = /^(#?\w+) < (:\w+)$/.exec(term);
     if (m) return attr(m[1]!) !== undefined && num(attr(m[1]!)) < num(values[m[2]!]);
     throw new Error(`harness: unsupported condition ${term}`);
   });
