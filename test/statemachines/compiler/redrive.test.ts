@@ -12,18 +12,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { reopenStepInput } from '../../../src/store/reopen-run.ts';
-import { compilePipeline, compileSource, type CompiledPipeline } from '../../../statemachines/compiler/compile.ts';
-import { parsePipeline } from '../../../statemachines/pipeline/parse.ts';
-import { planSteps } from '../../../statemachines/pipeline/plan.ts';
-import { execute, runInput, type Outcome, type StepCall } from './harness.ts';
-
-function compile(text: string): CompiledPipeline {
-  const r = compileSource('.sci/test.yml', text);
-  assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
-  return r.value;
-}
-
-const statusOf = (o: Outcome, key: string) => (o.items.get(`RUN#r1|STEP#${key}`)!.status as { S: string }).S;
+import type { CompiledPipeline } from '../../../statemachines/compiler/compile.ts';
+import {
+  compile,
+  envOf,
+  execute,
+  OUTPUT_READER,
+  runInput,
+  splitRun,
+  statusOf,
+  type Outcome,
+  type StepCall,
+} from './harness.ts';
 
 /**
  * What the reporter's reopenRun does to the step items (its own update, src/store/reopen-run.ts): a
@@ -49,8 +49,7 @@ function reopened(o: Outcome): Outcome['items'] {
 function builds(failing: string[], attempt: number, built: string[], env: Map<string, Record<string, string>>) {
   return async (call: StepCall) => {
     built.push(call.key);
-    const vars = call.input.EnvironmentVariablesOverride as Array<{ Name: string; Value: string }>;
-    env.set(call.key, Object.fromEntries(vars.map((v) => [v.Name, v.Value])));
+    env.set(call.key, envOf(call));
     if (failing.includes(call.key)) throw Object.assign(new Error('red'), { name: 'States.TaskFailed' });
     return [{ Name: 'SCI_OUT_v', Value: `${call.key}-${attempt}` }];
   };
@@ -60,11 +59,10 @@ async function failThenRedrive(pipeline: CompiledPipeline, failing: string[]) {
   const first = { built: [] as string[], env: new Map<string, Record<string, string>>() };
   const again = { built: [] as string[], env: new Map<string, Record<string, string>>() };
   // a split pipeline's parts run as child executions, each part's machine in run.callees
-  const parts = new Map(pipeline.parts.map((p) => [p.id, p.definition]));
-  const callees = Object.fromEntries(pipeline.parts.map((p) => [p.id, `arn:aws:states:::stateMachine:${p.id}`]));
+  const { input, parts } = splitRun(pipeline);
   const one = await execute(
     pipeline.definition,
-    runInput({ callees }),
+    input,
     pipeline.steps,
     { build: builds(failing, 1, first.built, first.env) },
     { precreate: true, parts },
@@ -105,21 +103,7 @@ steps:
 });
 
 test('a split pipeline, redriven: each part carries its steps from the records it kept, a later part still reads an early output', async () => {
-  const parsed = parsePipeline(
-    '.sci/test.yml',
-    `
-steps:
-  s0: { outputs: [v], run: make }
-${Array.from({ length: 6 }, (_, i) => `  s${i + 1}: { needs: [s${i}], run: echo s${i + 1} }`).join('\n')}
-  s7: { needs: [s6], run: 'echo \${{ steps.s0.outputs.v }}' }
-`,
-  );
-  assert.ok(parsed.ok);
-  const planned = planSteps(parsed.value);
-  assert.ok(planned.ok);
-  const compiled = compilePipeline(parsed.value, planned.value, undefined, { partSteps: 3 });
-  assert.ok(compiled.ok);
-  const pipeline = compiled.value;
+  const pipeline = compile(OUTPUT_READER, { partSteps: 3 });
   assert.equal(pipeline.parts.length, 3);
   const { one, two, again } = await failThenRedrive(pipeline, ['s4']);
   assert.deepEqual(
