@@ -55,6 +55,25 @@ function builds(failing: string[], attempt: number, built: string[], env: Map<st
   };
 }
 
+/** The redrive of `failed` (its `redriveCount`th): its unsuccessful state resumed, with its input, on its table reopened. */
+function redrive(pipeline: CompiledPipeline, failed: Outcome, build: ReturnType<typeof builds>, redriveCount: number) {
+  const { failedAt } = failed;
+  assert.ok(failedAt, 'a failed execution has an unsuccessful state to resume at');
+  return execute(
+    pipeline.definition,
+    failedAt.input,
+    pipeline.steps,
+    { build },
+    {
+      precreate: false,
+      items: reopened(failed),
+      redriveCount,
+      startAt: failedAt.state,
+      parts: splitRun(pipeline).parts,
+    },
+  );
+}
+
 async function failThenRedrive(pipeline: CompiledPipeline, failing: string[]) {
   const first = { built: [] as string[], env: new Map<string, Record<string, string>>() };
   const again = { built: [] as string[], env: new Map<string, Record<string, string>>() };
@@ -70,13 +89,7 @@ async function failThenRedrive(pipeline: CompiledPipeline, failing: string[]) {
   assert.equal(one.status, 'FAILED');
   assert.equal(one.error, 'States.NoChoiceMatched');
   assert.equal(one.failedAt?.state, 'run failed', 'the unsuccessful state a redrive resumes at');
-  const two = await execute(
-    pipeline.definition,
-    one.failedAt!.input,
-    pipeline.steps,
-    { build: builds([], 2, again.built, again.env) },
-    { precreate: false, items: reopened(one), redriveCount: 1, startAt: one.failedAt!.state, parts },
-  );
+  const two = await redrive(pipeline, one, builds([], 2, again.built, again.env), 1);
   return { one, two, first, again };
 }
 
@@ -144,22 +157,10 @@ steps:
   const one = await execute(pipeline.definition, runInput(), pipeline.steps, {
     build: builds(['b'], 1, [], new Map()),
   });
-  const two = await execute(
-    pipeline.definition,
-    one.failedAt!.input,
-    pipeline.steps,
-    { build: builds(['b'], 2, [], new Map()) },
-    { precreate: false, items: reopened(one), redriveCount: 1, startAt: one.failedAt!.state },
-  );
+  const two = await redrive(pipeline, one, builds(['b'], 2, [], new Map()), 1);
   assert.deepEqual([two.status, two.error, two.failedAt?.state], ['FAILED', 'States.NoChoiceMatched', 'run failed']);
   const built: string[] = [];
-  const three = await execute(
-    pipeline.definition,
-    two.failedAt!.input,
-    pipeline.steps,
-    { build: builds([], 3, built, new Map()) },
-    { precreate: false, items: reopened(two), redriveCount: 2, startAt: two.failedAt!.state },
-  );
+  const three = await redrive(pipeline, two, builds([], 3, built, new Map()), 2);
   assert.equal(three.status, 'SUCCEEDED', three.error);
   assert.deepEqual(built, ['b']);
 });
