@@ -8,12 +8,10 @@
  */
 import { compileLayout, compileSource, type CompiledPipeline } from '../statemachines/compiler/compile.ts';
 import { layoutDag, type Block, type DagLayout } from '../statemachines/compiler/dag.ts';
-import { parsePipeline } from '../statemachines/pipeline/parse.ts';
-import { planSteps } from '../statemachines/pipeline/plan.ts';
 import { MAX_FILE_BYTES } from '../statemachines/pipeline/yaml-source.ts';
 import type { StepInstance } from '../statemachines/pipeline/model.ts';
 import type { State } from '../statemachines/asl/types.ts';
-import { execute, runInput } from '../test/statemachines/compiler/harness.ts';
+import { execute, plan, runInput } from '../test/statemachines/compiler/harness.ts';
 import {
   chainDag as chain,
   compactYaml,
@@ -62,11 +60,8 @@ const naive: Layout = (instances) => {
 };
 
 function build(steps: RandomStep[], layout: Layout, enforceLimits = true): CompiledPipeline {
-  const parsed = parsePipeline('.sci/bench.yml', compactYaml(steps));
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.diagnostics));
-  const planned = planSteps(parsed.value);
-  if (!planned.ok) throw new Error(JSON.stringify(planned.diagnostics));
-  const r = compileLayout(parsed.value, planned.value, layout(planned.value), undefined, { enforceLimits });
+  const { pipeline, instances } = plan(compactYaml(steps), '.sci/bench.yml');
+  const r = compileLayout(pipeline, instances, layout(instances), undefined, { enforceLimits });
   if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
   return r.value;
 }
@@ -248,10 +243,10 @@ async function transitionsTable(): Promise<string[]> {
 
 /** The makespan a layout allows with zero engine overhead (isolates the layout from the interpreter). */
 function simulatedMakespan(steps: RandomStep[], layout: Layout): number {
-  const parsed = parsePipeline('.sci/bench.yml', dagYaml(steps));
-  const planned = parsed.ok ? planSteps(parsed.value) : undefined;
-  if (!planned?.ok) throw new Error('plan');
-  const times = simulate(layout(planned.value), new Map(steps.map((s) => [s.name, s.durationMs])));
+  const times = simulate(
+    layout(plan(dagYaml(steps), '.sci/bench.yml').instances),
+    new Map(steps.map((s) => [s.name, s.durationMs])),
+  );
   return Math.max(...[...times.values()].map((t) => t.end));
 }
 

@@ -64,7 +64,7 @@ const commands: Array<[string, string[], number?]> = [
 const samples = CLIS.map(() => new Map<string, number[]>(commands.map(([label]) => [label, []])));
 for (let i = 0; i < REPEAT; i++)
   for (const [label, args, exitCode] of commands)
-    CLIS.forEach((sci, c) => samples[c]?.get(label)?.push(cpuOf(sci, args, env, exitCode).cpuMs));
+    for (const [c, sci] of CLIS.entries()) samples[c]?.get(label)?.push(cpuOf(sci, args, env, exitCode).cpuMs);
 
 const med = (c: number, label: string) => median(samples[c]?.get(label) ?? []);
 console.log(

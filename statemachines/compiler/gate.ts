@@ -1,7 +1,7 @@
 /**
  * Cross-branch DAG gates. A gated step waits on a task token stored in its gate item
  * (`GATE#<key>#<attempt>`); each gate need, after its final status write, ADDs 1 to `done` and
- * records its status. Both writes are serialised by DynamoDB on one item, so exactly one
+ * stores its record (`needsSelector`). Both writes are serialised by DynamoDB on one item, so exactly one
  * side sees "all k needs done and a token is there" and releases the step:
  *  - the gate write first: the k-th signal reads the token (ALL_NEW) and sends success;
  *  - all k signals first: the gate write's condition `done < k` fails and the gate reads
@@ -29,8 +29,20 @@ function gateKey(key: string): Record<string, Json> {
   return { pk: RUN_PK, sk: { 'S.$': `States.Format('${formatEscape(gateSk(key))}#{}', ${CONTEXT}.attempt)` } };
 }
 
-/** Normalises a gate item (typed DynamoDB attributes under `prefix`) to `{ <need>: { status, chain } }`. */
+/**
+ * A gate item's needs (typed DynamoDB attributes under `prefix`) as `{ <need>: <its record> }`.
+ * A gate of one need (the usual case) holds that need's record as JSON text in `need_<key>`
+ * (keys are identifiers, never a DynamoDB reserved word), and its release sends the record
+ * itself; a gate of several keeps each need's status and chain as a map, and its record as JSON
+ * text at `record` when the need has outputs, so the release can send the whole item without
+ * putting JSON text inside JSON text (aws-local-stepfunctions drops backslashes from intrinsics'
+ * results).
+ */
 function needsSelector(scope: Scope, needs: string[], prefix: string): Record<string, Json> {
+  if (needs.length === 1) {
+    const [n] = needs as [string];
+    return { [`${n}.$`]: prefix === '$' ? '$' : `States.StringToJson(${prefix}.need_${n}.S)` };
+  }
   return Object.fromEntries(
     needs.map((n) => [
       n,
@@ -43,7 +55,20 @@ function needsSelector(scope: Scope, needs: string[], prefix: string): Record<st
   );
 }
 
-/** A need with outputs sends its whole record (as JSON text) through the gate. */
+/** The value a signal of step `key` stores for the gate of `gated` (see `needsSelector`). */
+function needValue(scope: Scope, key: string, gated: string): Json {
+  const record = `States.JsonToString($.steps.${key})`;
+  if (scope.gates.get(gated)!.length === 1) return { 'S.$': record };
+  return {
+    M: {
+      status: { 'S.$': `$.steps.${key}.status` },
+      chain: { 'S.$': `$.steps.${key}.chain` },
+      ...(hasOutputs(scope, key) ? { record: { 'S.$': record } } : {}),
+    },
+  };
+}
+
+/** A need with outputs sends its whole record (as JSON text) through a gate of several needs. */
 function hasOutputs(scope: Scope, key: string): boolean {
   const step = scope.byKey.get(key)?.inst.step;
   return step?.kind === 'run' && step.outputs.length > 0;
@@ -70,9 +95,9 @@ export function emitGate(
     Parameters: {
       TableName: scope.target.tableName,
       Key: gateKey(key),
-      UpdateExpression: 'SET #token = :token',
-      ConditionExpression: 'attribute_not_exists(#done) OR #done < :k',
-      ExpressionAttributeNames: { '#token': 'taskToken', '#done': 'done' },
+      // `taskToken` and `done` are not DynamoDB reserved words: no attribute-name placeholders.
+      UpdateExpression: 'SET taskToken = :token',
+      ConditionExpression: 'attribute_not_exists(done) OR done < :k',
       ExpressionAttributeValues: { ':token': { 'S.$': '$$.Task.Token' }, ':k': { N: String(needs.length) } },
     },
     ResultSelector: needsSelector(scope, needs, '$'),
@@ -122,21 +147,14 @@ export function emitSignals(
       Parameters: {
         TableName: scope.target.tableName,
         Key: gateKey(gated),
-        UpdateExpression: 'ADD #done :one SET #need = :need',
-        ExpressionAttributeNames: { '#done': 'done', '#need': `need_${key}` },
+        UpdateExpression: `ADD done :one SET need_${key} = :need`,
         ExpressionAttributeValues: {
           ':one': { N: '1' },
-          ':need': {
-            M: {
-              status: { 'S.$': `$.steps.${key}.status` },
-              chain: { 'S.$': `$.steps.${key}.chain` },
-              ...(hasOutputs(scope, key) ? { record: { 'S.$': `States.JsonToString($.steps.${key})` } } : {}),
-            },
-          },
+          ':need': needValue(scope, key, gated),
         },
         ReturnValues: 'ALL_NEW',
       },
-      ResultSelector: { 'done.$': '$.Attributes.done.N', 'item.$': '$.Attributes' },
+      ResultSelector: { 'item.$': '$.Attributes' },
       ResultPath: '$.signal',
       TimeoutSeconds: WRITE_TIMEOUT,
       // Only errors that guarantee nothing was written are retried: ADD is not idempotent.
@@ -144,23 +162,24 @@ export function emitSignals(
       Catch: [{ ErrorEquals: ['States.ALL'], Next: after, ResultPath: null }],
       Next: ready,
     };
+    // With one gate need, `done` is 1 after the signal: only the token decides.
+    const hasToken = { Variable: '$.signal.item.taskToken', IsPresent: true };
     states[ready] = {
       Type: 'Choice',
       Choices: [
-        {
-          And: [
-            { Variable: '$.signal.done', StringEquals: String(k) },
-            { Variable: '$.signal.item.taskToken', IsPresent: true },
-          ],
-          Next: release,
-        },
+        k === 1
+          ? { ...hasToken, Next: release }
+          : { And: [{ Variable: '$.signal.item.done.N', StringEquals: String(k) }, hasToken], Next: release },
       ],
       Default: after,
     };
     states[release] = {
       Type: 'Task',
       Resource: RESOURCES.sendTaskSuccess,
-      Parameters: { 'TaskToken.$': '$.signal.item.taskToken.S', 'Output.$': 'States.JsonToString($.signal.item)' },
+      Parameters: {
+        'TaskToken.$': '$.signal.item.taskToken.S',
+        'Output.$': `States.JsonToString(${k === 1 ? `$.steps.${key}` : '$.signal.item'})`,
+      },
       ResultPath: null,
       TimeoutSeconds: WRITE_TIMEOUT,
       Catch: [{ ErrorEquals: ['States.ALL'], Next: after, ResultPath: null }],

@@ -1,7 +1,7 @@
 /**
  * Where each step's record (`{ status, chain, outputs }`) can be read at each point of the
  * definition. A step reads what ran before it in its own branch at `$.steps.<key>`, what a
- * gate brought it at `$.gates.<key>.<need>.record`, and, after a Parallel, every branch's
+ * gate brought it at `$.gates.<key>.<need>` (`….record` through a gate of several needs), and, after a Parallel, every branch's
  * `$.steps` (the merge keeps `$.run` and `$.steps` only, so gate results end there).
  *
  * Each step holds a frame of a persistent chain (what it adds to what came before), not a copy
@@ -46,7 +46,10 @@ export class Visibility {
           : {
               up: before,
               kind: 'paths',
-              paths: new Map(gated.map((need) => [need, `$.gates.${block.key}.${need}.record`])),
+              // a gate of one need brings its record, a gate of several each record at `record`
+              paths: new Map(
+                gated.map((need) => [need, `$.gates.${block.key}.${need}${gated.length === 1 ? '' : '.record'}`]),
+              ),
             };
       this.seen.set(block.key, at);
       return { up: at, kind: 'paths', paths: new Map([[block.key, `$.steps.${block.key}`]]) };

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileSource, type CompileTarget } from '../../statemachines/compiler/compile.ts';
+import { compile } from '../statemachines/compiler/harness.ts';
 import { rolloutPipeline, TARGETS } from '../statemachines/compiler/rollout-fixtures.ts';
 import type { State, StateMachine, TaskState } from '../../statemachines/asl/types.ts';
 import { dagYaml, prng, randomDag } from '../statemachines/compiler/random-dags.ts';
@@ -65,12 +65,6 @@ export function taskProblems(definition: StateMachine): string[] {
   });
 }
 
-function compiled(file: string, text: string, target?: Partial<CompileTarget>): StateMachine {
-  const result = compileSource(file, text, target);
-  assert.ok(result.ok, JSON.stringify(!result.ok && result.diagnostics));
-  return result.value.definition;
-}
-
 const examples = readdirSync('examples')
   .filter((f) => f.endsWith('.yml'))
   .map((f) => join('examples', f));
@@ -83,7 +77,8 @@ describe('integration Tasks against the AWS API models and documented limits', (
   }
 
   for (const file of [...examples, 'examples/demo/.sci/ci.yml', 'test/statemachines/pipeline/fixtures/full.yml']) {
-    it(`example ${file}`, () => assert.deepEqual(taskProblems(compiled(file, readFileSync(file, 'utf8'))), []));
+    it(`example ${file}`, () =>
+      assert.deepEqual(taskProblems(compile(readFileSync(file, 'utf8'), { file }).definition), []));
   }
 
   for (const target of ['lambda', 'alb'] as const) {
@@ -92,7 +87,7 @@ describe('integration Tasks against the AWS API models and documented limits', (
         TARGETS[target],
         'weights: [1, 50, 100]\n      interval: 1m\n      analysis: { max_error_rate: 0.5%, min_requests: 20, alarms: [a, b] }',
       );
-      const definition = compiled('.sci/deliver.yml', yaml, { engine: 'aws' });
+      const definition = compile(yaml, { file: '.sci/deliver.yml', target: { engine: 'aws' } }).definition;
       const resources = new Set(tasks(definition).map(([, t]) => t.Resource));
       assert.ok(
         resources.has(`arn:aws:states:::aws-sdk:cloudwatch:describeAlarms`) &&
@@ -106,20 +101,24 @@ describe('integration Tasks against the AWS API models and documented limits', (
     const rule =
       'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
     const target = TARGETS.alb.replace('listener:', `rule: "${rule}", listener:`);
-    assert.deepEqual(taskProblems(compiled('.sci/deliver.yml', rolloutPipeline(target), { engine: 'aws' })), []);
+    assert.deepEqual(
+      taskProblems(
+        compile(rolloutPipeline(target), { file: '.sci/deliver.yml', target: { engine: 'aws' } }).definition,
+      ),
+      [],
+    );
   });
 
   it('the random-DAG corpus (40 pipelines of 2 to 40 steps)', () => {
     const rand = prng(8);
     for (let i = 0; i < 40; i++) {
       const yaml = dagYaml(randomDag(rand, 2 + Math.floor(rand() * 39)));
-      assert.deepEqual(taskProblems(compiled('.sci/random.yml', yaml)), [], yaml);
+      assert.deepEqual(taskProblems(compile(yaml, { file: '.sci/random.yml' }).definition), [], yaml);
     }
   });
 
   it('a step that needs 16 artifact producers (a 4x4 matrix) stays within StartBuild limits', () => {
-    const definition = compiled(
-      '.sci/fan.yml',
+    const definition = compile(
       `
 steps:
   test:
@@ -130,13 +129,13 @@ steps:
     timeout: 36h
   report: { needs: [test], if: always(), run: make report, timeout: 30s }
 `,
-    );
+      { file: '.sci/fan.yml' },
+    ).definition;
     assert.deepEqual(taskProblems(definition), []);
   });
 
   it('registry credentials: RegistryCredentialOverride with SERVICE_ROLE pulls, from defaults and per step', () => {
-    const definition = compiled(
-      '.sci/hub.yml',
+    const definition = compile(
       `
 defaults: { image: { name: "node:22", credentials: "secretsmanager:sci/dockerhub" } }
 steps:
@@ -148,7 +147,8 @@ steps:
       credentials: "secretsmanager:arn:aws:secretsmanager:eu-west-1:123456789012:secret:sci/ghcr-AbCdEf"
     run: tool
 `,
-    );
+      { file: '.sci/hub.yml' },
+    ).definition;
     const builds = tasks(definition).filter(([, t]) => t.Resource.includes('codebuild'));
     assert.deepEqual(
       builds.map(([, t]) => [t.Parameters?.ImagePullCredentialsTypeOverride, t.Parameters?.RegistryCredentialOverride]),

@@ -49,6 +49,19 @@ test('an invalid repository: exit 1, every problem as file:line:col, sorted', (t
   );
 });
 
+test("schedules' crons are checked (the CLI loads cron-parser when it first checks one)", (t) => {
+  const dir = repo({
+    '.sci/nightly.yml': `on: { schedule: [{ cron: '*/5 * * * 1-5' }] }\n${good}`,
+    '.sci/broken.yml': `on: { schedule: [{ cron: '61 * * * *' }] }\n${good}`,
+  });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  assert.deepEqual(sci('validate', '--repo', dir), {
+    code: 1,
+    stdout: '',
+    stderr: '.sci/broken.yml:1:26: invalid cron: Constraint error, got value 61 expected range 0-59\n',
+  });
+});
+
 test('named files: only their problems are shown, checked against the others', (t) => {
   const dir = repo({
     '.sci/ci.yml': 'steps:\n  d:\n    pipeline: { name: deploy }\n',

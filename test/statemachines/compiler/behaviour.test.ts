@@ -7,9 +7,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { compileSource } from '../../../statemachines/compiler/compile.ts';
 import { assertValidAsl } from './asl-valid.ts';
-import { execute, runInput } from './harness.ts';
+import { compile, envOf, execute, runInput, statusOf } from './harness.ts';
 import { dagYaml, expected, prng, randomDag, type RandomStep } from './random-dags.ts';
 
 const DAGS = 200;
@@ -24,24 +23,23 @@ const ATTEMPTS = 5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function runDag(steps: RandomStep[], seed: number) {
-  const compiled = compileSource('.sci/random.yml', dagYaml(steps));
-  assert.ok(compiled.ok, JSON.stringify(!compiled.ok && compiled.diagnostics));
-  assertValidAsl(compiled.value.json);
+  const compiled = compile(dagYaml(steps), { file: '.sci/random.yml' });
+  assertValidAsl(compiled.json);
   const byName = new Map(steps.map((s) => [s.name, s]));
   const seenRunStatus = new Map<string, string>();
   const lag = monitorEventLoopDelay({ resolution: 5 });
   lag.enable();
-  const out = await execute(compiled.value.definition, runInput({ id: `r${seed}` }), compiled.value.steps, {
-    build: async ({ key, input }) => {
-      const vars = input.EnvironmentVariablesOverride as Array<{ Name: string; Value: string }>;
+  const out = await execute(compiled.definition, runInput({ id: `r${seed}` }), compiled.steps, {
+    build: async (call) => {
+      const { key } = call;
       // Absent: the run context's text sets `succeeded` (held under bash and dash in scenarios.test.ts).
-      seenRunStatus.set(key, vars.find((v) => v.Name === 'SCI_RUN_STATUS')?.Value ?? 'succeeded');
+      seenRunStatus.set(key, envOf(call).SCI_RUN_STATUS ?? 'succeeded');
       const s = byName.get(key)!;
       await sleep(s.durationMs);
       if (s.fails) throw Object.assign(new Error('exit 1'), { name: 'sci.BuildFailed' });
     },
   }).finally(() => lag.disable());
-  const gated = Object.values(compiled.value.definition.States).some((st) => JSON.stringify(st).includes('GATE#'));
+  const gated = Object.values(compiled.definition.States).some((st) => JSON.stringify(st).includes('GATE#'));
   return { out, seenRunStatus, gated, stallMs: lag.max / 1e6 };
 }
 
@@ -69,8 +67,7 @@ describe('compiled DAGs executed locally', () => {
         assert.equal(out.status, want.execution, where);
         late = '';
         for (const s of steps) {
-          const item = out.items.get(`RUN#r${id}|STEP#${s.name}`)!;
-          assert.equal((item.status as { S: string }).S, want.status.get(s.name), `${s.name} status, ${where}`);
+          assert.equal(statusOf(out, s.name, `r${id}`), want.status.get(s.name), `${s.name} status, ${where}`);
           if (want.status.get(s.name) !== 'skipped')
             assert.equal(seenRunStatus.get(s.name), want.runStatus.get(s.name), `${s.name} SCI_RUN_STATUS, ${where}`);
           const started = out.trace.started.get(s.name);

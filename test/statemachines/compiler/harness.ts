@@ -1,13 +1,44 @@
 /**
- * Executes a compiled definition in aws-local-stepfunctions with an in-memory emulation of
+ * The compiler tests' shared set-up: a pipeline text compiled (failing the test on a diagnostic),
+ * and its definition executed in aws-local-stepfunctions with an in-memory emulation of
  * every task resource the compiler uses: DynamoDB update/get with the exact condition and
  * ADD/SET/REMOVE semantics of our expressions, task tokens released by sendTaskSuccess,
- * and stubbed builds/approvals/child executions supplied by the test.
+ * and stubbed builds/approvals/child executions supplied by the test; then readers of the outcome.
  */
 import '../../../local/polyfills.ts';
+import assert from 'node:assert/strict';
 import { StateMachine } from 'aws-local-stepfunctions';
+import {
+  compilePipeline,
+  type CompiledPipeline,
+  type CompileOptions,
+  type CompileTarget,
+} from '../../../statemachines/compiler/compile.ts';
+import type { Pipeline, StepInstance } from '../../../statemachines/pipeline/model.ts';
+import { parsePipeline } from '../../../statemachines/pipeline/parse.ts';
+import { planSteps } from '../../../statemachines/pipeline/plan.ts';
 import { buildIsolation, type RunFacts } from '../../../src/core/run-facts.ts';
 import { RESOURCES, type State, type StateMachine as Asl } from '../../../statemachines/asl/types.ts';
+
+/** `text` parsed and planned; a diagnostic fails the test. */
+export function plan(text: string, file = '.sci/test.yml'): { pipeline: Pipeline; instances: StepInstance[] } {
+  const parsed = parsePipeline(file, text);
+  assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.diagnostics));
+  const planned = planSteps(parsed.value);
+  assert.ok(planned.ok, JSON.stringify(!planned.ok && planned.diagnostics));
+  return { pipeline: parsed.value, instances: planned.value };
+}
+
+/** `text` parsed, planned and compiled (what compileSource does, with compile options); a diagnostic fails the test. */
+export function compile(
+  text: string,
+  { file, target, ...options }: CompileOptions & { file?: string; target?: Partial<CompileTarget> } = {},
+): CompiledPipeline {
+  const { pipeline, instances } = plan(text, file);
+  const r = compilePipeline(pipeline, instances, target, options);
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
+  return r.value;
+}
 
 type Attr = { S: string } | { N: string } | { M: Record<string, Attr> } | { BOOL: boolean };
 type Item = Record<string, Attr>;
@@ -85,7 +116,7 @@ class TaskError extends Error {
 
 const str = (a: Attr | undefined): string | undefined => (a && 'S' in a ? a.S : undefined);
 
-/** Resolves `#name` placeholders. */
+/** Resolves `#name` placeholders (a bare name is itself). */
 const attrName = (token: string, names: Record<string, string>): string => names[token] ?? token;
 
 /** Applies `SET a = :v, b = if_not_exists(b, :v), … ADD n :v REMOVE r` to an item (the forms the compiler emits). */
@@ -102,7 +133,7 @@ function applyUpdate(
     values[token] = current ?? values[fallback]!;
     return token;
   };
-  const expr = expression.replace(/if_not_exists\((#\w+), (:\w+)\)/g, (_m, name: string, fallback: string) =>
+  const expr = expression.replace(/if_not_exists\((#?\w+), (:\w+)\)/g, (_m, name: string, fallback: string) =>
     kept(name, fallback),
   );
   for (const clause of expr.split(/\s+(?=SET |ADD |REMOVE )/)) {
@@ -136,15 +167,15 @@ function conditionHolds(
   const attr = (token: string) => item?.[attrName(token, names)];
   const num = (a: Attr | undefined) => Number((a as { N?: string } | undefined)?.N);
   return expr.split(' OR ').some((term) => {
-    let m = /^attribute_not_exists\((#\w+)\)$/.exec(term);
+    let m = /^attribute_not_exists\((#?\w+)\)$/.exec(term);
     if (m) return attr(m[1]!) === undefined;
-    m = /^(#\w+) IN \(([^)]*)\)$/.exec(term);
+    m = /^(#?\w+) IN \(([^)]*)\)$/.exec(term);
     if (m) return m[2]!.split(',').some((p) => str(values[p.trim()]) === str(attr(m![1]!)));
-    m = /^contains\((#\w+), (:\w+)\)$/.exec(term);
+    m = /^contains\((#?\w+), (:\w+)\)$/.exec(term);
     if (m) return str(attr(m[1]!))?.includes(str(values[m[2]!]) ?? '') ?? false;
-    m = /^(#\w+) = (:\w+)$/.exec(term);
+    m = /^(#?\w+) = (:\w+)$/.exec(term);
     if (m) return str(attr(m[1]!)) === str(values[m[2]!]);
-    m = /^(#\w+) < (:\w+)$/.exec(term);
+    m = /^(#?\w+) < (:\w+)$/.exec(term);
     if (m) return attr(m[1]!) !== undefined && num(attr(m[1]!)) < num(values[m[2]!]);
     throw new Error(`harness: unsupported condition ${term}`);
   });
@@ -375,4 +406,48 @@ export function runInput(run: Record<string, unknown> = {}): {
     },
     steps: {},
   };
+}
+
+/** s0 declares an output; s1…s7 each need the step before; s7 reads s0's output (across parts, when split). */
+export const OUTPUT_READER = `steps:
+  s0: { outputs: [v], run: make }
+${Array.from({ length: 6 }, (_, i) => `  s${i + 1}: { needs: [s${i}], run: echo s${i + 1} }`).join('\n')}
+  s7: { needs: [s6], run: 'echo \${{ steps.s0.outputs.v }}' }
+`;
+
+/**
+ * How a split pipeline runs: its parts' machines by id (a call of one runs it as a child execution,
+ * `Attempt.parts`) and an execution input naming each in `run.callees`, as the dispatcher deploys them.
+ */
+export function splitRun(pipeline: CompiledPipeline): { input: ReturnType<typeof runInput>; parts: Map<string, Asl> } {
+  return {
+    input: runInput({
+      callees: Object.fromEntries(pipeline.parts.map((p) => [p.id, `arn:aws:states:::stateMachine:${p.id}`])),
+    }),
+    parts: new Map(pipeline.parts.map((p) => [p.id, p.definition])),
+  };
+}
+
+/** A step's item in the table (run `r1`, runInput's, unless named). */
+export function stepItem(o: Outcome, key: string, run = 'r1'): Item | undefined {
+  return o.items.get(`RUN#${run}|STEP#${key}`);
+}
+
+/** A step's status and the reason recorded with it. */
+export function stepStatus(
+  o: Outcome,
+  key: string,
+  run = 'r1',
+): { status: string | undefined; reason: string | undefined } {
+  const item = stepItem(o, key, run);
+  return { status: str(item?.status), reason: str(item?.reason) };
+}
+
+/** A step's status. */
+export const statusOf = (o: Outcome, key: string, run = 'r1'): string | undefined => stepStatus(o, key, run).status;
+
+/** A build call's environment variables, by name. */
+export function envOf(call: StepCall): Record<string, string> {
+  const vars = call.input.EnvironmentVariablesOverride as Array<{ Name: string; Value: string }>;
+  return Object.fromEntries(vars.map((v) => [v.Name, v.Value]));
 }

@@ -3,8 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { longestPath } from '../../../statemachines/compiler/limits.ts';
 import type { State, StateMachine } from '../../../statemachines/asl/types.ts';
-import { compileSource } from '../../../statemachines/compiler/compile.ts';
-import { execute, runInput } from './harness.ts';
+import { compile, execute, runInput } from './harness.ts';
 
 test('the longest path of a 15,000-state chain (no recursion along Next)', () => {
   const states: Record<string, State> = {};
@@ -35,19 +34,18 @@ test('a Choice costs its longest branch, a retried Task each attempt', () => {
 
 /** The transitions `text` takes when every build fails, its estimate and the retries its Tasks may add per step. */
 async function failingEverywhere(text: string): Promise<{ estimate: number; actual: number; retries: number }> {
-  const r = compileSource('.sci/p.yml', text);
-  assert.ok(r.ok);
-  const out = await execute(r.value.definition, runInput(), r.value.steps, {
+  const r = compile(text, { file: '.sci/p.yml' });
+  const out = await execute(r.definition, runInput(), r.steps, {
     build: async () => {
       throw new Error('exit 1');
     },
   });
-  const states = r.value.definition.States;
+  const states = r.definition.States;
   // A failing step's build and its trip through the shared end write, each retried to the end.
   const retries = ['s1', 'ending · write']
     .flatMap((name) => (states[name] as { Retry: Array<{ MaxAttempts: number }> }).Retry)
     .reduce((n, retry) => n + retry.MaxAttempts, 0);
-  return { estimate: r.value.estimates.maxTransitions, actual: out.trace.entered.length, retries };
+  return { estimate: r.estimates.maxTransitions, actual: out.trace.entered.length, retries };
 }
 
 test("a scope's shared ending is costed once per step that goes through it, not once for all", async () => {

@@ -5,21 +5,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileSource } from '../../../statemachines/compiler/compile.ts';
 import { assertValidAsl } from './asl-valid.ts';
-import { execute, runInput } from './harness.ts';
-
-type Vars = Array<{ Name: string; Value: string }>;
+import { compile, envOf, execute, runInput, stepItem } from './harness.ts';
 
 async function run(yaml: string, fails: string[] = []) {
-  const compiled = compileSource('.sci/out.yml', yaml);
-  assert.ok(compiled.ok, JSON.stringify(!compiled.ok && compiled.diagnostics));
-  assertValidAsl(compiled.value.json);
+  const compiled = compile(yaml, { file: '.sci/out.yml' });
+  assertValidAsl(compiled.json);
   const env = new Map<string, Record<string, string>>();
-  const out = await execute(compiled.value.definition, runInput(), compiled.value.steps, {
-    build: async ({ key, input }) => {
-      const vars = input.EnvironmentVariablesOverride as Vars;
-      env.set(key, Object.fromEntries(vars.map((v) => [v.Name, v.Value])));
+  const out = await execute(compiled.definition, runInput(), compiled.steps, {
+    build: async (call) => {
+      const { key } = call;
+      env.set(key, envOf(call));
       if (fails.includes(key)) throw Object.assign(new Error('exit 1'), { name: 'sci.BuildFailed' });
       return [
         { Name: 'SCI_OUT_v', Value: `${key}-1` },
@@ -27,7 +23,7 @@ async function run(yaml: string, fails: string[] = []) {
       ];
     },
   });
-  return { compiled: compiled.value, out, env };
+  return { compiled, out, env };
 }
 
 test('an N-shaped DAG passes outputs along the branch and through the gate', async () => {
@@ -51,7 +47,7 @@ steps:
   assert.equal(env.get('d')!.FROM_A, 'a-1');
   assert.equal(env.get('d')!.FROM_B, 'b-1');
   assert.deepEqual([env.get('e')!.SCI_STEPS_A_OUTPUTS_V, env.get('e')!.SCI_STEPS_B_OUTPUTS_V], ['a-1', 'b-1']);
-  const item = out.items.get('RUN#r1|STEP#a')!;
+  const item = stepItem(out, 'a')!;
   assert.deepEqual(item.outputs, { M: { v: { S: 'a-1' } } });
 });
 

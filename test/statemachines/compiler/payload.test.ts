@@ -9,10 +9,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { compilePipeline, compileSource } from '../../../statemachines/compiler/compile.ts';
-import { parsePipeline } from '../../../statemachines/pipeline/parse.ts';
-import { planSteps } from '../../../statemachines/pipeline/plan.ts';
 import { MIN_OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES } from '../../../statemachines/compiler/outputs.ts';
 import { PAYLOAD_BYTES, RUN_RESERVE } from '../../../statemachines/compiler/payload.ts';
+import { compile, plan } from './harness.ts';
 
 /** A chain of `n` steps, each declaring `outputs` outputs. */
 function chainWithOutputs(n: number, outputs: number): string {
@@ -33,16 +32,14 @@ function enforcedLimits(json: string): number[] {
 
 describe('the payload quota', () => {
   it('keeps 4,096 bytes per output where the state holds them all', () => {
-    const r = compileSource('.sci/outputs.yml', chainWithOutputs(3, 2));
-    assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
-    assert.deepEqual(enforcedLimits(r.value.json), [OUTPUT_LIMIT_BYTES]);
+    const r = compile(chainWithOutputs(3, 2), { file: '.sci/outputs.yml' });
+    assert.deepEqual(enforcedLimits(r.json), [OUTPUT_LIMIT_BYTES]);
   });
 
   it('gives a pipeline with many outputs the largest per-output limit its state can hold, enforced by every build', () => {
     // 60 outputs at 4,096 bytes, twice (a redrive holds the attempt before's), would be over 256 KiB
-    const r = compileSource('.sci/outputs.yml', chainWithOutputs(12, 5));
-    assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
-    const [limit, ...others] = enforcedLimits(r.value.json);
+    const r = compile(chainWithOutputs(12, 5), { file: '.sci/outputs.yml' });
+    const [limit, ...others] = enforcedLimits(r.json);
     assert.deepEqual(others, []);
     assert.ok(limit! < OUTPUT_LIMIT_BYTES && limit! > MIN_OUTPUT_LIMIT_BYTES, String(limit));
     // the largest: the records and their copy at $.ctx.prev fit, 100 bytes more per output would not
@@ -51,16 +48,13 @@ describe('the payload quota', () => {
   });
 
   it('bounds a split pipeline part by part: the outputs a whole machine cannot hold at 4,096 bytes fit in parts', () => {
-    const parsed = parsePipeline('.sci/outputs.yml', chainWithOutputs(60, 1));
-    assert.ok(parsed.ok);
-    const planned = planSteps(parsed.value);
-    assert.ok(planned.ok);
+    const { pipeline, instances } = plan(chainWithOutputs(60, 1), '.sci/outputs.yml');
     const table: Array<[string, number | undefined, (limit: number) => boolean]> = [
       ['one machine', undefined, (limit) => limit < OUTPUT_LIMIT_BYTES / 2 + 200],
       ['parts of 10 steps', 10, (limit) => limit === OUTPUT_LIMIT_BYTES],
     ];
     for (const [name, partSteps, expected] of table) {
-      const r = compilePipeline(parsed.value, planned.value, undefined, partSteps ? { partSteps } : {});
+      const r = compilePipeline(pipeline, instances, undefined, partSteps ? { partSteps } : {});
       assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
       const limits = [r.value, ...r.value.parts].flatMap((m) => enforcedLimits(m.json));
       assert.equal(new Set(limits).size, 1, name);
@@ -75,10 +69,9 @@ describe('the payload quota', () => {
     outputs: [v]
     run: echo v=1 >> "$SCI_OUTPUT"
 `;
-    const r = compileSource('.sci/m.yml', text);
-    assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
-    assert.equal(r.value.steps.length, 64);
-    assert.ok(enforcedLimits(r.value.json)[0]! < OUTPUT_LIMIT_BYTES);
+    const r = compile(text, { file: '.sci/m.yml' });
+    assert.equal(r.steps.length, 64);
+    assert.ok(enforcedLimits(r.json)[0]! < OUTPUT_LIMIT_BYTES);
   });
 
   it('refuses a pipeline whose outputs could fill the state even at the least an output may hold, naming the bound', () => {

@@ -12,18 +12,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { reopenStepInput } from '../../../src/store/reopen-run.ts';
-import { compilePipeline, compileSource, type CompiledPipeline } from '../../../statemachines/compiler/compile.ts';
-import { parsePipeline } from '../../../statemachines/pipeline/parse.ts';
-import { planSteps } from '../../../statemachines/pipeline/plan.ts';
-import { execute, runInput, type Outcome, type StepCall } from './harness.ts';
-
-function compile(text: string): CompiledPipeline {
-  const r = compileSource('.sci/test.yml', text);
-  assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
-  return r.value;
-}
-
-const statusOf = (o: Outcome, key: string) => (o.items.get(`RUN#r1|STEP#${key}`)!.status as { S: string }).S;
+import type { CompiledPipeline } from '../../../statemachines/compiler/compile.ts';
+import {
+  compile,
+  envOf,
+  execute,
+  OUTPUT_READER,
+  runInput,
+  splitRun,
+  statusOf,
+  type Outcome,
+  type StepCall,
+} from './harness.ts';
 
 /**
  * What the reporter's reopenRun does to the step items (its own update, src/store/reopen-run.ts): a
@@ -49,22 +49,39 @@ function reopened(o: Outcome): Outcome['items'] {
 function builds(failing: string[], attempt: number, built: string[], env: Map<string, Record<string, string>>) {
   return async (call: StepCall) => {
     built.push(call.key);
-    const vars = call.input.EnvironmentVariablesOverride as Array<{ Name: string; Value: string }>;
-    env.set(call.key, Object.fromEntries(vars.map((v) => [v.Name, v.Value])));
+    env.set(call.key, envOf(call));
     if (failing.includes(call.key)) throw Object.assign(new Error('red'), { name: 'States.TaskFailed' });
     return [{ Name: 'SCI_OUT_v', Value: `${call.key}-${attempt}` }];
   };
+}
+
+/** The redrive of `failed` (its `redriveCount`th): its unsuccessful state resumed, with its input, on its table reopened. */
+function redrive(pipeline: CompiledPipeline, failed: Outcome, build: ReturnType<typeof builds>, redriveCount: number) {
+  const { failedAt } = failed;
+  assert.ok(failedAt, 'a failed execution has an unsuccessful state to resume at');
+  return execute(
+    pipeline.definition,
+    failedAt.input,
+    pipeline.steps,
+    { build },
+    {
+      precreate: false,
+      items: reopened(failed),
+      redriveCount,
+      startAt: failedAt.state,
+      parts: splitRun(pipeline).parts,
+    },
+  );
 }
 
 async function failThenRedrive(pipeline: CompiledPipeline, failing: string[]) {
   const first = { built: [] as string[], env: new Map<string, Record<string, string>>() };
   const again = { built: [] as string[], env: new Map<string, Record<string, string>>() };
   // a split pipeline's parts run as child executions, each part's machine in run.callees
-  const parts = new Map(pipeline.parts.map((p) => [p.id, p.definition]));
-  const callees = Object.fromEntries(pipeline.parts.map((p) => [p.id, `arn:aws:states:::stateMachine:${p.id}`]));
+  const { input, parts } = splitRun(pipeline);
   const one = await execute(
     pipeline.definition,
-    runInput({ callees }),
+    input,
     pipeline.steps,
     { build: builds(failing, 1, first.built, first.env) },
     { precreate: true, parts },
@@ -72,13 +89,7 @@ async function failThenRedrive(pipeline: CompiledPipeline, failing: string[]) {
   assert.equal(one.status, 'FAILED');
   assert.equal(one.error, 'States.NoChoiceMatched');
   assert.equal(one.failedAt?.state, 'run failed', 'the unsuccessful state a redrive resumes at');
-  const two = await execute(
-    pipeline.definition,
-    one.failedAt!.input,
-    pipeline.steps,
-    { build: builds([], 2, again.built, again.env) },
-    { precreate: false, items: reopened(one), redriveCount: 1, startAt: one.failedAt!.state, parts },
-  );
+  const two = await redrive(pipeline, one, builds([], 2, again.built, again.env), 1);
   return { one, two, first, again };
 }
 
@@ -105,21 +116,7 @@ steps:
 });
 
 test('a split pipeline, redriven: each part carries its steps from the records it kept, a later part still reads an early output', async () => {
-  const parsed = parsePipeline(
-    '.sci/test.yml',
-    `
-steps:
-  s0: { outputs: [v], run: make }
-${Array.from({ length: 6 }, (_, i) => `  s${i + 1}: { needs: [s${i}], run: echo s${i + 1} }`).join('\n')}
-  s7: { needs: [s6], run: 'echo \${{ steps.s0.outputs.v }}' }
-`,
-  );
-  assert.ok(parsed.ok);
-  const planned = planSteps(parsed.value);
-  assert.ok(planned.ok);
-  const compiled = compilePipeline(parsed.value, planned.value, undefined, { partSteps: 3 });
-  assert.ok(compiled.ok);
-  const pipeline = compiled.value;
+  const pipeline = compile(OUTPUT_READER, { partSteps: 3 });
   assert.equal(pipeline.parts.length, 3);
   const { one, two, again } = await failThenRedrive(pipeline, ['s4']);
   assert.deepEqual(
@@ -160,22 +157,10 @@ steps:
   const one = await execute(pipeline.definition, runInput(), pipeline.steps, {
     build: builds(['b'], 1, [], new Map()),
   });
-  const two = await execute(
-    pipeline.definition,
-    one.failedAt!.input,
-    pipeline.steps,
-    { build: builds(['b'], 2, [], new Map()) },
-    { precreate: false, items: reopened(one), redriveCount: 1, startAt: one.failedAt!.state },
-  );
+  const two = await redrive(pipeline, one, builds(['b'], 2, [], new Map()), 1);
   assert.deepEqual([two.status, two.error, two.failedAt?.state], ['FAILED', 'States.NoChoiceMatched', 'run failed']);
   const built: string[] = [];
-  const three = await execute(
-    pipeline.definition,
-    two.failedAt!.input,
-    pipeline.steps,
-    { build: builds([], 3, built, new Map()) },
-    { precreate: false, items: reopened(two), redriveCount: 2, startAt: two.failedAt!.state },
-  );
+  const three = await redrive(pipeline, two, builds([], 3, built, new Map()), 2);
   assert.equal(three.status, 'SUCCEEDED', three.error);
   assert.deepEqual(built, ['b']);
 });

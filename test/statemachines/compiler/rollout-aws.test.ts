@@ -7,10 +7,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileSource } from '../../../statemachines/compiler/compile.ts';
 import { ROLLOUT_RESOURCES as R } from '../../../statemachines/asl/types.ts';
 import { inputShape, validateInput, type Service } from '../../aws/api-model.ts';
-import { execute, runInput } from './harness.ts';
+import { compile, execute, runInput, stepItem } from './harness.ts';
 import { rolloutPipeline, TARGETS } from './rollout-fixtures.ts';
 
 /** What the candidate does with its share of `volume` requests per interval. */
@@ -124,15 +123,14 @@ const ANALYSIS =
   'weights: [10, 50, 100]\n      interval: 5m\n      analysis: { max_error_rate: 2%, min_requests: 20, alarms: [web-5xx] }';
 
 async function rollout(target: string, traffic: Traffic) {
-  const compiled = compileSource('.sci/deliver.yml', rolloutPipeline(target, ANALYSIS), { engine: 'aws' });
-  assert.ok(compiled.ok, JSON.stringify(!compiled.ok && compiled.diagnostics));
+  const compiled = compile(rolloutPipeline(target, ANALYSIS), { file: '.sci/deliver.yml', target: { engine: 'aws' } });
   const aws = new FakeAws(traffic);
-  const out = await execute(compiled.value.definition, runInput(), compiled.value.steps, {
+  const out = await execute(compiled.definition, runInput(), compiled.steps, {
     build: async () => [{ Name: 'SCI_OUT_version', Value: '7' }],
     service: (resource, input) => aws.call(resource, input),
   });
   assert.deepEqual(modelProblems(aws.calls), []);
-  const deploy = out.items.get('RUN#r1|STEP#deploy')!;
+  const deploy = stepItem(out, 'deploy')!;
   const releases = [...out.items.keys()].filter((k) => k.startsWith('ENV#production|REL#'));
   return { out, aws, deploy, releases, lock: out.items.get('ENV#production|#LOCK') };
 }

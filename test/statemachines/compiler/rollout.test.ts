@@ -7,14 +7,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileSource } from '../../../statemachines/compiler/compile.ts';
 import { assertValidAsl } from './asl-valid.ts';
+import { compile } from './harness.ts';
 import { rolloutPipeline, TARGETS } from './rollout-fixtures.ts';
 
 for (const [kind, target] of Object.entries(TARGETS)) {
   test(`a ${kind} canary compiles to valid ASL with a named state per weight`, () => {
-    const compiled = compileSource('.sci/deliver.yml', rolloutPipeline(target));
-    assert.ok(compiled.ok, JSON.stringify(!compiled.ok && compiled.diagnostics));
-    assertValidAsl(compiled.value.json);
-    const names = Object.keys(compiled.value.definition.States);
+    const compiled = compile(rolloutPipeline(target), { file: '.sci/deliver.yml' });
+    assertValidAsl(compiled.json);
+    const names = Object.keys(compiled.definition.States);
     for (const w of [10, 50, 100]) {
       for (const state of [
         `deploy · ${w}%`,
@@ -27,17 +27,16 @@ for (const [kind, target] of Object.entries(TARGETS)) {
       }
     }
     assert.ok(names.includes('deploy · roll back') && names.includes('deploy · rolled back'));
-    assert.equal(compiled.value.steps.find((s) => s.name === 'deploy')!.kind, 'rollout');
+    assert.equal(compiled.steps.find((s) => s.name === 'deploy')!.kind, 'rollout');
   });
 }
 
 test('blue_green switches once and bakes; alarms add a DescribeAlarms state', () => {
-  const compiled = compileSource(
-    '.sci/deliver.yml',
+  const compiled = compile(
     rolloutPipeline(TARGETS.alb, 'strategy: blue_green\n      interval: 10m\n      analysis: { alarms: [web-5xx] }'),
+    { file: '.sci/deliver.yml' },
   );
-  assert.ok(compiled.ok, JSON.stringify(!compiled.ok && compiled.diagnostics));
-  const states = compiled.value.definition.States;
+  const states = compiled.definition.States;
   const shifts = Object.keys(states).filter((n) => /^deploy · \d+%$/.test(n));
   assert.deepEqual(shifts, ['deploy · 100%']);
   assert.deepEqual(states['deploy · bake 100%'], { Type: 'Wait', Seconds: 600, Next: 'deploy · alarms 100%' });

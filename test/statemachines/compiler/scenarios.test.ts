@@ -10,29 +10,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { compilePipeline, compileSource, type CompiledPipeline } from '../../../statemachines/compiler/compile.ts';
-import { parsePipeline } from '../../../statemachines/pipeline/parse.ts';
-import { planSteps } from '../../../statemachines/pipeline/plan.ts';
+import { compilePipeline, compileSource } from '../../../statemachines/compiler/compile.ts';
 import { MAX_STATE_NAME } from '../../../statemachines/asl/names.ts';
 import type { StateMachine } from '../../../statemachines/asl/types.ts';
 import { assertValidAsl } from './asl-valid.ts';
-import { execute, runInput, TEST_BUILD_ROLES, type Outcome, type StepCall } from './harness.ts';
-
-function compile(text: string): CompiledPipeline {
-  const r = compileSource('.sci/test.yml', text);
-  assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
-  return r.value;
-}
-
-const status = (o: Outcome, key: string) => ({
-  status: (o.items.get(`RUN#${'r1'}|STEP#${key}`)?.status as { S: string } | undefined)?.S,
-  reason: (o.items.get(`RUN#r1|STEP#${key}`)?.reason as { S: string } | undefined)?.S,
-});
-
-const envOf = (call: StepCall) =>
-  Object.fromEntries(
-    (call.input.EnvironmentVariablesOverride as Array<{ Name: string; Value: string }>).map((v) => [v.Name, v.Value]),
-  );
+import { compile, envOf, execute, plan, runInput, stepStatus, TEST_BUILD_ROLES, type Outcome } from './harness.ts';
 
 describe('event values are data, never code', () => {
   const evil = '$(touch pwned) `touch pwned2` "; touch pwned3; echo "';
@@ -95,10 +77,10 @@ steps:
       assert.deepEqual((waiting as Record<string, unknown>)[':message'], { S: `Ship ${'a'.repeat(40)}?` });
       assert.equal(out.status, approve ? 'SUCCEEDED' : 'FAILED');
       assert.deepEqual(
-        status(out, 'approve'),
+        stepStatus(out, 'approve'),
         approve ? { status: 'succeeded', reason: undefined } : { status: 'failed', reason: 'rejected' },
       );
-      assert.equal(status(out, 'deploy').status, approve ? 'succeeded' : 'skipped');
+      assert.equal(stepStatus(out, 'deploy').status, approve ? 'succeeded' : 'skipped');
     });
   }
 });
@@ -132,24 +114,18 @@ steps:
     assert.deepEqual(input.Input.steps, {});
   });
   it('completes the child input from the callee declarations when the callees are given', () => {
-    const callee = parsePipeline(
-      '.sci/deploy/prod.yml',
+    const callee = plan(
       `
 on: { manual: { inputs: { target: { type: string, default: staging }, dry_run: { type: boolean, default: true }, count: { type: number }, note: { type: string } } } }
 steps: { go: { run: echo } }
 `,
+      '.sci/deploy/prod.yml',
     );
-    assert.ok(callee.ok);
-    const caller = parsePipeline(
-      '.sci/release.yml',
+    const caller = compile(
       'steps:\n  deploy: { pipeline: { name: deploy/prod, inputs: { dry_run: "false", note: "by ${{ actor }}" } } }\n',
+      { file: '.sci/release.yml', target: {}, callees: new Map([['deploy/prod', callee.pipeline]]) },
     );
-    assert.ok(caller.ok);
-    const planned = planSteps(caller.value);
-    assert.ok(planned.ok);
-    const r = compilePipeline(caller.value, planned.value, {}, { callees: new Map([['deploy/prod', callee.value]]) });
-    assert.ok(r.ok);
-    const task = r.value.definition.States.deploy as unknown as { Parameters: { Input: { run: { inputs: unknown } } } };
+    const task = caller.definition.States.deploy as unknown as { Parameters: { Input: { run: { inputs: unknown } } } };
     assert.deepEqual(task.Parameters.Input.run.inputs, {
       dry_run: false,
       'note.$': "States.Format('by {}', $.run.actor)",
@@ -170,7 +146,7 @@ steps: { go: { run: echo } }
       },
     );
     assert.equal(out.status, 'FAILED');
-    assert.deepEqual(status(out, 'deploy'), { status: 'failed', reason: 'failed (States.TaskFailed)' });
+    assert.deepEqual(stepStatus(out, 'deploy'), { status: 'failed', reason: 'failed (States.TaskFailed)' });
   });
 });
 
@@ -191,7 +167,7 @@ steps:
       },
     );
     assert.deepEqual(builds, ['test']);
-    assert.deepEqual(status(out, 'publish'), {
+    assert.deepEqual(stepStatus(out, 'publish'), {
       status: 'skipped',
       reason: 'secrets are not available to untrusted runs (pull requests from forks)',
     });
@@ -217,12 +193,12 @@ steps:
       { build },
     );
     assert.deepEqual(pulls, []);
-    assert.deepEqual(status(fork, 'test'), {
+    assert.deepEqual(stepStatus(fork, 'test'), {
       status: 'skipped',
       reason: 'image registry credentials are not available to untrusted runs (pull requests from forks)',
     });
     const push = await execute(pipeline.definition, runInput(), pipeline.steps, { build });
-    assert.equal(status(push, 'test').status, 'succeeded');
+    assert.equal(stepStatus(push, 'test').status, 'succeeded');
     assert.deepEqual(pulls, [['SERVICE_ROLE', { Credential: 'sci/dockerhub', CredentialProvider: 'SECRETS_MANAGER' }]]);
   });
 
@@ -340,9 +316,9 @@ steps:
         if (c.key === 'broken') throw Object.assign(new Error('exit 1'), { name: 'CodeBuild.BuildFailed' });
       },
     });
-    assert.deepEqual(status(out, 'slow'), { status: 'failed', reason: 'timed out' });
-    assert.deepEqual(status(out, 'broken'), { status: 'failed', reason: 'failed (CodeBuild.BuildFailed)' });
-    assert.equal(status(out, 'after').status, 'succeeded');
+    assert.deepEqual(stepStatus(out, 'slow'), { status: 'failed', reason: 'timed out' });
+    assert.deepEqual(stepStatus(out, 'broken'), { status: 'failed', reason: 'failed (CodeBuild.BuildFailed)' });
+    assert.equal(stepStatus(out, 'after').status, 'succeeded');
     assert.equal(seen.after, 'failed');
     assert.equal(out.status, 'FAILED');
   });
@@ -373,8 +349,8 @@ steps:
         if (c.key === 'lint') throw new Error('lint');
       },
     });
-    assert.equal(status(out, 'lint').status, 'failed');
-    assert.equal(status(out, 'test').status, 'succeeded');
+    assert.equal(stepStatus(out, 'lint').status, 'failed');
+    assert.equal(stepStatus(out, 'test').status, 'succeeded');
     assert.equal(out.status, 'SUCCEEDED');
   });
 });
@@ -398,7 +374,7 @@ steps:
     });
     assert.deepEqual(calls.sort(), ['build', 'test']);
     assert.deepEqual(
-      ['docs', 'publish', 'test'].map((k) => status(out, k).status),
+      ['docs', 'publish', 'test'].map((k) => stepStatus(out, k).status),
       ['skipped', 'skipped', 'succeeded'],
     );
   });
@@ -424,7 +400,7 @@ steps:
       { precreate: false },
     );
     assert.deepEqual(
-      ['build', 'test', 'approve'].map((k) => status(out, k).status),
+      ['build', 'test', 'approve'].map((k) => stepStatus(out, k).status),
       ['succeeded', 'failed', 'succeeded'],
     );
     assert.equal(out.status, 'FAILED');
@@ -472,7 +448,7 @@ steps:
   it('run their branches through their checks when the step before succeeded', async () => {
     const out = await execute(fan().definition, runInput(), fan().steps, { build: async () => {} });
     assert.deepEqual(
-      ['a', 'b', 'join'].map((k) => status(out, k).status),
+      ['a', 'b', 'join'].map((k) => stepStatus(out, k).status),
       ['succeeded', 'succeeded', 'succeeded'],
     );
     assert.deepEqual(checks(out).sort(), ['a · check', 'b · check', 'join · check', 'root · check']);
@@ -487,8 +463,8 @@ steps:
       },
     });
     assert.deepEqual(built, ['root', 'join']);
-    assert.deepEqual(status(out, 'a'), { status: 'skipped', reason: 'needs did not succeed: root failed' });
-    assert.deepEqual(status(out, 'b'), { status: 'skipped', reason: 'needs did not succeed: root failed' });
+    assert.deepEqual(stepStatus(out, 'a'), { status: 'skipped', reason: 'needs did not succeed: root failed' });
+    assert.deepEqual(stepStatus(out, 'b'), { status: 'skipped', reason: 'needs did not succeed: root failed' });
     assert.deepEqual(checks(out).sort(), ['a · check', 'b · check', 'join · check', 'root · check']);
   });
 
@@ -502,7 +478,7 @@ steps:
       },
     });
     assert.deepEqual(built.sort(), ['b', 'join', 'root']);
-    assert.equal(status(out, 'a').status, 'skipped');
+    assert.equal(stepStatus(out, 'a').status, 'skipped');
     assert.deepEqual(checks(out).sort(), ['a · check', 'b · check', 'join · check', 'root · check']);
   });
 });
@@ -531,15 +507,12 @@ steps:
 
   it('splits a definition over 1 MB into machines within the quota, or refuses it when told not to split', () => {
     const steps = Array.from({ length: 400 }, (_, i) => `  s${i}: { run: echo ${i} }`).join('\n');
-    const r = compileSource('.sci/huge.yml', `steps:\n${steps}\n`);
-    assert.ok(r.ok);
-    assert.ok(r.value.parts.length > 1);
-    for (const m of [r.value, ...r.value.parts]) assert.ok(m.estimates.definitionBytes <= 1_048_576);
-    const parsed = parsePipeline('.sci/huge.yml', `steps:\n${steps}\n`);
-    assert.ok(parsed.ok);
-    const planned = planSteps(parsed.value);
-    assert.ok(planned.ok);
-    const refused = compilePipeline(parsed.value, planned.value, undefined, { split: false });
+    const text = `steps:\n${steps}\n`;
+    const r = compile(text, { file: '.sci/huge.yml' });
+    assert.ok(r.parts.length > 1);
+    for (const m of [r, ...r.parts]) assert.ok(m.estimates.definitionBytes <= 1_048_576);
+    const { pipeline, instances } = plan(text, '.sci/huge.yml');
+    const refused = compilePipeline(pipeline, instances, undefined, { split: false });
     assert.ok(!refused.ok);
     assert.equal(refused.diagnostics[0]!.code, 'too-large');
     assert.match(refused.diagnostics[0]!.message, /over Step Functions' limit of 1048576/);
@@ -592,8 +565,8 @@ describe('a run cancelled while a step runs', () => {
           { precreate: true, items: items as never },
         );
         assert.ok(!built.includes('c'), `built ${built.join(', ')}`);
-        for (const k of cancelled) assert.equal(status(out, k).status, 'cancelled', k);
-        assert.equal(status(out, 'a').status, 'succeeded');
+        for (const k of cancelled) assert.equal(stepStatus(out, k).status, 'cancelled', k);
+        assert.equal(stepStatus(out, 'a').status, 'succeeded');
       });
     }
   }

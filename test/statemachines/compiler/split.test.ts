@@ -7,9 +7,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { compilePipeline, compileSource } from '../../../statemachines/compiler/compile.ts';
-import { parsePipeline } from '../../../statemachines/pipeline/parse.ts';
-import { planSteps } from '../../../statemachines/pipeline/plan.ts';
+import { compilePipeline } from '../../../statemachines/compiler/compile.ts';
 import { RESOURCES, type State, type StateMachine } from '../../../statemachines/asl/types.ts';
 import { LIMITS } from '../../../statemachines/compiler/limits.ts';
 import { foldSmallParts, planParts, stepCount, type PartPlan } from '../../../statemachines/compiler/split.ts';
@@ -17,7 +15,7 @@ import type { Block } from '../../../statemachines/compiler/dag.ts';
 import { inputShape, validateInput } from '../../aws/api-model.ts';
 import { assertValidAsl } from './asl-valid.ts';
 import { chainDag, compactYaml, dagYaml, layeredDag } from './random-dags.ts';
-import { execute, runInput } from './harness.ts';
+import { compile, envOf, execute, OUTPUT_READER, plan, splitRun, statusOf } from './harness.ts';
 
 const layered = (n: number): string => dagYaml(layeredDag(n));
 
@@ -72,10 +70,8 @@ describe('splitting a pipeline over the quotas', () => {
   });
 
   it('compiles the 300-step layered DAG into machines that each pass asl-validator, the API models and the quotas', () => {
-    const text = layered(300);
-    const result = compileSource('.sci/big.yml', text);
-    assert.ok(result.ok, JSON.stringify(!result.ok && result.diagnostics.slice(0, 2)));
-    const { parts } = result.value;
+    const result = compile(layered(300), { file: '.sci/big.yml' });
+    const { parts } = result;
     assert.ok(parts.length > 1);
     // the root runs the small pieces itself (18 parts before it did, 3 now)
     assert.ok(parts.length <= 4, `${parts.length} parts`);
@@ -83,7 +79,7 @@ describe('splitting a pipeline over the quotas', () => {
       parts.map((p) => p.id),
       parts.map((_, i) => `big#part-${i + 1}`),
     );
-    for (const machine of [result.value, ...parts]) {
+    for (const machine of [result, ...parts]) {
       assert.ok(
         machine.estimates.definitionBytes <= LIMITS.definitionBytes,
         `${machine.estimates.definitionBytes} bytes`,
@@ -95,13 +91,11 @@ describe('splitting a pipeline over the quotas', () => {
       assertValidAsl(machine.json);
     }
     // every part is started by the root, from the execution input's callees, with the run's state
-    const calls = result.value.json.match(/"StateMachineArn\.\$":"\$\.run\.callees\['big#part-\d+'\]"/g) ?? [];
+    const calls = result.json.match(/"StateMachineArn\.\$":"\$\.run\.callees\['big#part-\d+'\]"/g) ?? [];
     assert.equal(calls.length, parts.length);
     const tasks = (m: StateMachine): State[] =>
       Object.values(m.States).flatMap((s) => (s.Type === 'Parallel' ? s.Branches.flatMap(tasks) : [s]));
-    const call = tasks(result.value.definition).find(
-      (s) => s.Type === 'Task' && s.Resource === RESOURCES.startExecution,
-    );
+    const call = tasks(result.definition).find((s) => s.Type === 'Task' && s.Resource === RESOURCES.startExecution);
     assert.ok(call && call.Type === 'Task');
     const shape = inputShape('sfn', 'StartExecution');
     assert.deepEqual(
@@ -114,12 +108,9 @@ describe('splitting a pipeline over the quotas', () => {
   });
 
   it('is deterministic: the same file gives the same machines', () => {
-    const parsed = parsePipeline('.sci/mid.yml', layered(60));
-    assert.ok(parsed.ok);
-    const planned = planSteps(parsed.value);
-    assert.ok(planned.ok);
+    const { pipeline, instances } = plan(layered(60), '.sci/mid.yml');
     const hashes = () => {
-      const r = compilePipeline(parsed.value, planned.value, undefined, { partSteps: 15 });
+      const r = compilePipeline(pipeline, instances, undefined, { partSteps: 15 });
       assert.ok(r.ok);
       return [r.value.hash, ...r.value.parts.map((p) => `${p.id} ${p.hash}`)];
     };
@@ -129,38 +120,13 @@ describe('splitting a pipeline over the quotas', () => {
   });
 
   it('keeps a pipeline that fits in one machine', () => {
-    const result = compileSource('.sci/small.yml', layered(50));
-    assert.ok(result.ok);
-    assert.deepEqual(result.value.parts, []);
+    assert.deepEqual(compile(layered(50), { file: '.sci/small.yml' }).parts, []);
   });
 });
 
-/** s0 declares an output; s1…s7 each need the step before; s7 reads s0's output. */
-const reader = `steps:
-  s0: { outputs: [v], run: make }
-${Array.from({ length: 6 }, (_, i) => `  s${i + 1}: { needs: [s${i}], run: echo s${i + 1} }`).join('\n')}
-  s7: { needs: [s6], run: 'echo \${{ steps.s0.outputs.v }}' }
-`;
-
-/** The execution input, with each part's machine in `run.callees` (as the dispatcher deploys them). */
-function partsInput(parts: Array<{ id: string }>) {
-  return runInput({ callees: Object.fromEntries(parts.map((p) => [p.id, `arn:aws:states:::stateMachine:${p.id}`])) });
-}
-
-/** `text` compiled into parts of at most `partSteps` steps. */
-function split(text: string, partSteps: number) {
-  const parsed = parsePipeline('.sci/reader.yml', text);
-  assert.ok(parsed.ok);
-  const planned = planSteps(parsed.value);
-  assert.ok(planned.ok);
-  const r = compilePipeline(parsed.value, planned.value, undefined, { partSteps });
-  assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
-  return r.value;
-}
-
 describe('a split pipeline carries only the records its parts read', () => {
   it('passes a part the records its steps read and returns those later states read', () => {
-    const c = split(reader, 3);
+    const c = compile(OUTPUT_READER, { file: '.sci/reader.yml', partSteps: 3 });
     assert.deepEqual(
       c.parts.map((p) => [p.own.join(' '), p.imports.join(' '), p.exports.join(' ')]),
       [
@@ -173,30 +139,30 @@ describe('a split pipeline carries only the records its parts read', () => {
   });
 
   it('runs on aws-local-stepfunctions: a later part still gets an early step output, and a failure in a part fails the run', async () => {
-    const c = split(reader, 3);
-    const parts = new Map(c.parts.map((p) => [p.id, p.definition]));
+    const c = compile(OUTPUT_READER, { file: '.sci/reader.yml', partSteps: 3 });
     const env = new Map<string, Record<string, string>>();
-    const run = (failing: string[]) =>
-      execute(
+    const run = (failing: string[]) => {
+      const { input, parts } = splitRun(c);
+      return execute(
         c.definition,
-        partsInput(c.parts),
+        input,
         c.steps,
         {
-          build: async ({ key, input }) => {
-            const vars = input.EnvironmentVariablesOverride as Array<{ Name: string; Value: string }>;
-            env.set(key, Object.fromEntries(vars.map((v) => [v.Name, v.Value])));
+          build: async (call) => {
+            const { key } = call;
+            env.set(key, envOf(call));
             if (failing.includes(key)) throw Object.assign(new Error('red'), { name: 'States.TaskFailed' });
             return key === 's0' ? [{ Name: 'SCI_OUT_v', Value: 'from s0' }] : [];
           },
         },
         { precreate: true, parts },
       );
+    };
     const green = await run([]);
     assert.equal(green.status, 'SUCCEEDED', green.error);
     assert.equal(env.get('s7')?.SCI_STEPS_S0_OUTPUTS_V, 'from s0');
-    const status = (o: typeof green, key: string) => (o.items.get(`RUN#r1|STEP#${key}`)!.status as { S: string }).S;
     assert.deepEqual(
-      c.steps.map((s) => status(green, s.key)),
+      c.steps.map((s) => statusOf(green, s.key)),
       c.steps.map(() => 'succeeded'),
     );
     // each part kept its records for a redrive
@@ -205,7 +171,7 @@ describe('a split pipeline carries only the records its parts read', () => {
     assert.equal(red.status, 'FAILED');
     assert.equal(red.failedAt?.state, 'run failed');
     assert.deepEqual(
-      ['s3', 's4', 's5', 's7'].map((k) => status(red, k)),
+      ['s3', 's4', 's5', 's7'].map((k) => statusOf(red, k)),
       ['succeeded', 'failed', 'skipped', 'skipped'],
     );
   });
@@ -218,11 +184,10 @@ describe('big pipelines', () => {
     ['layered DAG', layeredDag, 1000, true],
   ] as const) {
     it(`compiles a ${steps.toLocaleString('en')}-step ${shape} into a root and parts within every quota`, () => {
-      const result = compileSource('.sci/big.yml', compactYaml(make(steps)));
-      assert.ok(result.ok, JSON.stringify(!result.ok && result.diagnostics.slice(0, 2)));
-      const { parts } = result.value;
+      const result = compile(compactYaml(make(steps)), { file: '.sci/big.yml' });
+      const { parts } = result;
       assert.ok(parts.length > 1);
-      const machines = [result.value, ...parts];
+      const machines = [result, ...parts];
       for (const m of machines) {
         assert.ok(m.estimates.definitionBytes <= LIMITS.definitionBytes, `${m.estimates.definitionBytes} bytes`);
         assert.ok(m.estimates.maxHistoryEvents <= LIMITS.historyEvents, `${m.estimates.maxHistoryEvents} events`);
@@ -234,7 +199,7 @@ describe('big pipelines', () => {
         assert.ok(p.imports.length <= 20 && p.exports.length <= 20, `${p.id}: ${p.imports.length}`);
       // asl-validator on every machine of the 1,000-step DAG (issue 10's done-when); on the root and the largest part of the chain
       const largest = parts.reduce((a, b) => (b.estimates.definitionBytes > a.estimates.definitionBytes ? b : a));
-      for (const m of validateAll ? machines : [result.value, largest]) assertValidAsl(m.json);
+      for (const m of validateAll ? machines : [result, largest]) assertValidAsl(m.json);
     });
   }
 });

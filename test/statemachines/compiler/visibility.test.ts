@@ -22,7 +22,8 @@ function copyingWalk(root: Block, gates: ReadonlyMap<string, readonly string[]>)
       return after;
     }
     const at = new Map(before);
-    for (const need of gates.get(block.key) ?? []) at.set(need, `$.gates.${block.key}.${need}.record`);
+    const gated = gates.get(block.key) ?? [];
+    for (const need of gated) at.set(need, `$.gates.${block.key}.${need}${gated.length === 1 ? '' : '.record'}`);
     seen.set(block.key, at);
     return new Map([...at, [block.key, `$.steps.${block.key}`]]);
   };
