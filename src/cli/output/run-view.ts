@@ -70,7 +70,6 @@ function withBuild(step: StepRecord): { build?: string } {
   return url ? { build: url } : {};
 }
 
-/** The prices of `SCI_COST_REGION` (default us-east-1); a region without prices is a usage error. */
 /** `sci runs --json`: the view of each of `runs` (a listing) with its steps, read from `store`; a run gone meanwhile is left out. */
 export async function runViews(store: RunStore, runs: RunRecord[]): Promise<RunView[]> {
   const views: RunView[] = [];
@@ -81,6 +80,7 @@ export async function runViews(store: RunStore, runs: RunRecord[]): Promise<RunV
   return views;
 }
 
+/** The prices of `SCI_COST_REGION` (default us-east-1); a region without prices is a usage error. */
 export function cliPrices(region = process.env.SCI_COST_REGION?.trim() || DEFAULT_PRICE_REGION): PriceTable {
   const prices = pricesFor(region);
   if (!prices)
