@@ -13,11 +13,10 @@
  * A success keeps its own write (the hot path: Task → write → next). Sharing pays from two steps
  * in a scope on (docs/compiler.md, "Cost and limits"); a scope of one step keeps its own end write.
  */
-import type { ChoiceRule, ChoiceState, Json, State } from '../asl/types.ts';
+import type { ChoiceRule, ChoiceState, State } from '../asl/types.ts';
 import type { Block } from './dag.ts';
 import { STEP_PREFIX } from '../lifecycle.ts';
-import { RUN_PK, type FinalStatus, type InstanceInfo, type Scope } from './scope.ts';
-import { formatEscape } from './templates.ts';
+import { itemKeyAt, type FinalStatus, type InstanceInfo, type Scope } from './scope.ts';
 import { SHARED_ENDING } from './limits.ts';
 import { ENDING, emptyOutputs, declaredOutputs, statusTask } from './status.ts';
 
@@ -112,11 +111,10 @@ export class SharedEnding {
     this.lost = settled;
     const routeName = this.scope.names.claim('ending', 'route');
     this.route = { Type: 'Choice', Comment: SHARED_ENDING, Choices: [] };
-    const sk: Json = { 'S.$': `States.Format('${formatEscape(STEP_PREFIX)}{}', ${ENDING}.k)` };
     this.states[this.written] = {
       Comment: SHARED_ENDING,
       ...statusTask(this.scope, {
-        key: { pk: RUN_PK, sk },
+        key: itemKeyAt(STEP_PREFIX, `${ENDING}.k`),
         values: { status: { expr: `${ENDING}.s` }, reason: { expr: `${ENDING}.r` }, chain: { expr: `${ENDING}.c` } },
         selector: {},
         resultPath: WRITTEN,

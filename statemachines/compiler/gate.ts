@@ -9,10 +9,9 @@
  */
 import { RESOURCES, type Json, type State } from '../asl/types.ts';
 import { CONDITIONAL_FAILED, WRITE_TIMEOUT } from './status.ts';
-import { RUN_PK, type Scope } from './scope.ts';
+import { itemKeyAt, type Scope } from './scope.ts';
 import { gateSk } from '../lifecycle.ts';
 import { CONTEXT } from './run-context.ts';
-import { formatEscape } from './templates.ts';
 
 const THROTTLED = [
   'DynamoDB.ProvisionedThroughputExceededException',
@@ -26,7 +25,7 @@ const THROTTLED = [
  * delete the ones of the attempt that failed.
  */
 function gateKey(key: string): Record<string, Json> {
-  return { pk: RUN_PK, sk: { 'S.$': `States.Format('${formatEscape(gateSk(key))}#{}', ${CONTEXT}.attempt)` } };
+  return itemKeyAt(`${gateSk(key)}#`, `${CONTEXT}.attempt`);
 }
 
 /**

@@ -8,7 +8,7 @@ import type { StateNames } from '../asl/names.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Pipeline, StepInstance } from '../pipeline/model.ts';
 import { member, type RecordPaths } from './context.ts';
-import type { TemplateScope } from './templates.ts';
+import { formatEscape, type TemplateScope } from './templates.ts';
 import { CONTEXT } from './run-context.ts';
 import type { Visibility } from './visibility.ts';
 
@@ -91,6 +91,11 @@ export const RUN_PK: Record<string, Json> = { 'S.$': `${CONTEXT}.pk` };
 /** A DynamoDB `Key` parameter for an item of this run. */
 export function itemKey(sk: string): Record<string, Json> {
   return { pk: RUN_PK, sk: { S: sk } };
+}
+
+/** A DynamoDB `Key` parameter for the item of this run whose sort key is `prefix` then the value at `path`. */
+export function itemKeyAt(prefix: string, path: string): Record<string, Json> {
+  return { pk: RUN_PK, sk: { 'S.$': `States.Format('${formatEscape(prefix)}{}', ${path})` } };
 }
 
 /** Where the terminal status (and upstream-failure chain) of need `need` is, as seen by step `from`. */
