@@ -22,8 +22,8 @@ import { homePaths, type HomePaths } from '../home.ts';
 import type { StoreWrites } from './changes.ts';
 import {
   ensureTable,
-  isLevelDbFree,
   isServing,
+  LevelDbTakenError,
   localClient,
   startDynalite,
   writesAnswered,
@@ -138,30 +138,23 @@ async function serve(
   tableName: string,
   lock: HeldLock,
 ): Promise<{ endpoint: string; serving: Serving } | undefined> {
-  // LevelDB writes on open: on a full disk, the space kept back for it is given up and it is tried again
-  const opening = () => isLevelDbFree(paths.storeDb);
-  const free = await opening()
-    .catch(async () => {
+  // a write that meets a full disk gives up the space kept back for the store before it is answered (and retried)
+  const start = () => startDynalite({ path: paths.storeDb, onIoError: () => releaseReserve(paths.home) });
+  const server = await start()
+    // LevelDB writes on open: on a full disk, the space kept back for it is given up and it is tried again
+    .catch(async (error: unknown) => {
+      if (error instanceof LevelDbTakenError) throw error;
       await releaseReserve(paths.home);
-      return opening();
+      return start();
     })
     .catch(async (error: unknown) => {
       await lock.release();
+      if (error instanceof LevelDbTakenError) return undefined;
       throw new StoreUnavailableError(`cannot open the local store at ${paths.storeDb}: ${(error as Error).message}`, {
         cause: error,
       });
     });
-  if (!free) {
-    await lock.release();
-    return undefined;
-  }
-  // a write that meets a full disk gives up the space kept back for the store before it is answered (and retried)
-  const server = await startDynalite({ path: paths.storeDb, onIoError: () => releaseReserve(paths.home) }).catch(
-    async (error: unknown) => {
-      await lock.release();
-      throw error;
-    },
-  );
+  if (!server) return undefined;
   const bootstrap = localClient(() => server.endpoint);
   try {
     await ensureTable(bootstrap, tableName);

@@ -42,9 +42,23 @@ export const LOCAL_CLIENT_CONFIG = {
 } as const;
 
 /**
+ * Thrown by {@link startDynalite} when another process holds the LevelDB folder: LevelDB's own lock, which
+ * the kernel drops only when that process is gone (it may be exiting, its lock file already removed).
+ */
+export class LevelDbTakenError extends Error {
+  constructor(path: string) {
+    super(`the LevelDB at ${path} is held by another process`);
+    this.name = 'LevelDbTakenError';
+  }
+}
+
+/**
  * Starts dynalite on an ephemeral port. The server does not keep the process alive: a `sci`
  * command serves the store only while it runs its own work, so no daemon is ever left behind.
  * `onIoError` runs when LevelDB fails to write (a full disk), before the request is answered.
+ * With a `path`, LevelDB is open before the server listens: a folder another process holds throws
+ * {@link LevelDbTakenError} (dynalite would crash on its first request instead of answering), any
+ * other failure to open it (corruption, permissions, a full disk) its own error.
  */
 export async function startDynalite(
   options: { path?: string; onIoError?: () => Promise<void> } = {},
@@ -57,6 +71,7 @@ export async function startDynalite(
     deleteTableMs: 0,
     updateTableMs: 0,
   });
+  if (options.path) await openLevel(store.db, options.path);
   const guard: LevelGuard | undefined = options.path
     ? guardLevel(store.db, options.path, options.onIoError ?? (async () => undefined))
     : undefined;
@@ -89,7 +104,17 @@ export async function startDynalite(
 }
 
 interface DynaliteStore {
-  db: GuardedLevel;
+  db: GuardedLevel & { open(): Promise<void> };
+}
+
+/** Waits for the open dynalite's LevelDB started (one open: nothing else opens the folder first). */
+async function openLevel(db: DynaliteStore['db'], path: string): Promise<void> {
+  try {
+    await db.open();
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED') throw new LevelDbTakenError(path);
+    throw error;
+  }
 }
 
 /** Calls `dynalite(options)`, catching the store it makes (its `db/` module's `create`, swapped meanwhile). */
@@ -135,26 +160,6 @@ async function drainAndClose(server: Server & HttpServerExtras, sockets: Set<Soc
     clearInterval(idle);
     clearTimeout(bound);
   }
-}
-
-/**
- * False when another process holds the LevelDB folder (dynalite would crash the process on it
- * instead of answering); any other failure to open it (corruption, permissions) is thrown.
- */
-export async function isLevelDbFree(path: string): Promise<boolean> {
-  const levelRequire = createRequire(require.resolve('dynalite'));
-  const { Level } = levelRequire('level') as {
-    Level: new (location: string) => { open(): Promise<void>; close(): Promise<void> };
-  };
-  const db = new Level(path);
-  try {
-    await db.open();
-  } catch (error) {
-    if ((error as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED') return false;
-    throw error;
-  }
-  await db.close();
-  return true;
 }
 
 /** A client for a local endpoint; `endpoint` may change (the serving process moves), so it is a provider. */

@@ -18,7 +18,7 @@ import type {
 import { redriveSplit } from './control.ts';
 import { cancelLeftWaiting, startGroupHolder } from './concurrency.ts';
 import { isChildRun, settleChildRuns } from './child-runs.ts';
-import { SUCCESS_BY_BUILD, UNSETTLED_STEP_STATUSES } from '../../statemachines/lifecycle.ts';
+import { runMayMove, SUCCESS_BY_BUILD, UNSETTLED_STEP_STATUSES } from '../../statemachines/lifecycle.ts';
 
 export interface ReportDeps {
   store: RunStore;
@@ -102,7 +102,9 @@ export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatu
   const reopened = await reopenIfRedriven(deps.store, first, detail.redriveCount ?? 0, now);
   const found = reopened ? ((await deps.store.getRun(runId)) ?? first) : first;
   if (detail.status === 'RUNNING') {
-    await deps.store.transitionRun(runId, 'running', { startedAt: now, executionArn: detail.executionArn });
+    // statuses only move forward: a run the dispatcher (or an earlier event) already moved on is left as it is
+    if (runMayMove(found.run.status, 'running'))
+      await deps.store.transitionRun(runId, 'running', { startedAt: now, executionArn: detail.executionArn });
     return `run ${runId} running${reopened ? ` (redrive ${detail.redriveCount})` : ''}`;
   }
   const status = TERMINAL[detail.status];

@@ -2,6 +2,7 @@ import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { openLocalStore } from '../../../local/store/dynalite-server.ts';
 import { homePaths } from '../../../local/home.ts';
@@ -9,6 +10,11 @@ import { isAlive } from '../../../local/store/lock.ts';
 import type { StoreError } from '../../../src/store/errors.ts';
 import { aRun, someSteps } from '../../store/records.ts';
 import { report, startWorker, waitForFile } from './processes.ts';
+
+/** dynalite's own LevelDB package (classic-level), as it opens the store's folder. */
+const { Level } = createRequire(createRequire(import.meta.url).resolve('dynalite'))('level') as {
+  Level: new (location: string) => { open(): Promise<void>; close(): Promise<void> };
+};
 
 describe('the shared local store', () => {
   let home: string;
@@ -128,6 +134,29 @@ describe('the shared local store', () => {
     assert.equal(local.serving(), true);
     await local.close();
     assert.deepEqual(leftovers(), []);
+  });
+
+  it("waits while LevelDB's own lock is still held (its process exiting, the lock file gone), then serves", async () => {
+    const paths = homePaths(home);
+    mkdirSync(paths.store, { recursive: true });
+    const held = new Level(paths.storeDb);
+    await held.open();
+    let released = false;
+    const release = setTimeout(() => {
+      released = true;
+      void held.close();
+    }, 400);
+    try {
+      const local = await openLocalStore(home, { timeoutMs: 10_000 });
+      assert.deepEqual([released, local.serving()], [true, true]);
+      await local.store.createRun(aRun({ id: 'after' }), someSteps('after', 1));
+      assert.equal((await local.store.getRun('after'))?.steps.length, 1);
+      await local.close();
+      assert.deepEqual(leftovers(), []);
+    } finally {
+      clearTimeout(release);
+      await held.close();
+    }
   });
 
   it('gives up with a typed error when a live process holds the lock but serves nothing', async () => {
