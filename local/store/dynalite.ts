@@ -4,13 +4,10 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createRequire } from 'node:module';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../../src/store/table.ts';
 import { addInProcess, type InProcessHandler, inProcessHandler } from './in-process.ts';
 import { guardLevel, type GuardedLevel, type LevelGuard } from './level-guard.ts';
-
-const require = createRequire(import.meta.url);
 
 export interface RunningDynalite {
   endpoint: string;
@@ -71,9 +68,10 @@ export class LevelDbTakenError extends Error {
 export async function startDynalite(
   options: { path?: string; onIoError?: () => Promise<void> } = {},
 ): Promise<RunningDynalite> {
-  // loaded here, not with the module: a process that finds another one serving the store never needs it
-  const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
-  const { server, store } = createServer(dynalite, {
+  // loaded here, not with the module: a process that finds another one serving the store never needs it (the
+  // CLI's bundle keeps dynalite in a chunk of its own: scripts/bundle-cli.mjs)
+  const [{ default: dynalite }, { default: db }] = await Promise.all([import('dynalite'), import('dynalite/db')]);
+  const { server, store } = createServer(dynalite as Dynalite, db as DynaliteDb, {
     ...(options.path ? { path: options.path } : {}),
     createTableMs: 0,
     deleteTableMs: 0,
@@ -127,12 +125,19 @@ async function openLevel(db: DynaliteStore['db'], path: string): Promise<void> {
   }
 }
 
+/** dynalite's entry point: a server over a new store. */
+type Dynalite = (options: Record<string, unknown>) => Server;
+/** dynalite's `db/` module, which makes its stores. */
+interface DynaliteDb {
+  create(options: Record<string, unknown>): DynaliteStore;
+}
+
 /** Calls `dynalite(options)`, catching the store it makes (its `db/` module's `create`, swapped meanwhile). */
 function createServer(
-  dynalite: (options: Record<string, unknown>) => Server,
+  dynalite: Dynalite,
+  db: DynaliteDb,
   options: Record<string, unknown>,
 ): { server: Server; store: DynaliteStore } {
-  const db = require('dynalite/db') as { create(options: Record<string, unknown>): DynaliteStore };
   const create = db.create;
   let store: DynaliteStore | undefined;
   db.create = (createOptions) => {
