@@ -3,7 +3,7 @@ declare module 'dynalite' {
   const dynalite: unknown;
   export default dynalite;
 }
-declare module 'dynalite/db' {
+declare module 'dynalite/db/index.js' {
   const db: unknown;
   export default db;
 }
