@@ -29,6 +29,7 @@ import {
   writesAnswered,
   type RunningDynalite,
 } from './dynalite.ts';
+import type { InProcessHandler } from './in-process.ts';
 import { isAlive, tryLock, type HeldLock } from './lock.ts';
 import { addReconnect } from './reconnect.ts';
 import { ensureReserve, releaseReserve } from './reserve.ts';
@@ -83,7 +84,7 @@ export async function openLocalStore(home: string, options: OpenLocalStoreOption
     serving = found.serving ?? serving;
   };
   await connect();
-  const client = localClient(() => endpoint);
+  const client = localClient(() => endpoint, { inProcess: () => serving?.inProcess });
   addReconnect(client, connect);
   const documentClient = DynamoDBDocumentClient.from(client);
   return {
@@ -97,13 +98,17 @@ export async function openLocalStore(home: string, options: OpenLocalStoreOption
     async close() {
       closed = true;
       client.destroy();
-      await serving?.stop();
+      // no request of this process goes to the server in process once it starts stopping
+      const stopping = serving;
       serving = undefined;
+      await stopping?.stop();
     },
   };
 }
 
 interface Serving {
+  /** The server's handler, for this process's own requests. */
+  inProcess: InProcessHandler;
   stop(): Promise<void>;
 }
 
@@ -155,7 +160,7 @@ async function serve(
       });
     });
   if (!server) return undefined;
-  const bootstrap = localClient(() => server.endpoint);
+  const bootstrap = localClient(() => server.endpoint, { inProcess: () => server.inProcess });
   try {
     await ensureTable(bootstrap, tableName);
     await sweepIfDue(bootstrap, tableName, paths.storeSwept);
@@ -182,6 +187,7 @@ function servingHandle(paths: HomePaths, server: RunningDynalite, lock: HeldLock
   };
   process.on('exit', onExit);
   return {
+    inProcess: server.inProcess,
     async stop() {
       process.off('exit', onExit);
       removeRecordSync(paths.storeServer);

@@ -7,12 +7,15 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../../src/store/table.ts';
+import { addInProcess, type InProcessHandler, inProcessHandler } from './in-process.ts';
 import { guardLevel, type GuardedLevel, type LevelGuard } from './level-guard.ts';
 
 const require = createRequire(import.meta.url);
 
 export interface RunningDynalite {
   endpoint: string;
+  /** Answers this process's own requests without HTTP (local/store/in-process.ts). */
+  inProcess: InProcessHandler;
   close(): Promise<void>;
 }
 
@@ -33,6 +36,11 @@ let answeredWrites = 0;
 /** How many writes the dynalite servers of this process have answered, from any client. */
 export function writesAnswered(): number {
   return answeredWrites;
+}
+
+/** Counts an answered request (its `X-Amz-Target`) that was a write. */
+function countAnswered(target: string): void {
+  if (!READS.has(target.split('.')[1] ?? '')) answeredWrites++;
 }
 
 /** Credentials and region the local endpoint accepts (dynalite checks the shape, not the values). */
@@ -76,11 +84,12 @@ export async function startDynalite(
     ? guardLevel(store.db, options.path, options.onIoError ?? (async () => undefined))
     : undefined;
   const sockets = new Set<Socket>();
+  const [answer] = server.listeners('request') as Array<(request: IncomingMessage, response: ServerResponse) => void>;
+  if (!answer) throw new Error('dynalite made a server without its request handler');
   // counted once answered (or its client gone): by then the write is in LevelDB, and a reader that saw the
   // count before will read again
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-    if (!READS.has(operation)) response.once('close', () => answeredWrites++);
+    response.once('close', () => countAnswered(String(request.headers['x-amz-target'] ?? '')));
   });
   server.on('connection', (socket: Socket) => {
     socket.unref();
@@ -95,6 +104,7 @@ export async function startDynalite(
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    inProcess: inProcessHandler(answer, countAnswered),
     async close() {
       // a log cut short by a full disk is replaced now if the disk has room again, before LevelDB closes
       await guard?.flushIfCut();
@@ -162,17 +172,23 @@ async function drainAndClose(server: Server & HttpServerExtras, sockets: Set<Soc
   }
 }
 
-/** A client for a local endpoint; `endpoint` may change (the serving process moves), so it is a provider. */
+/**
+ * A client for a local endpoint; `endpoint` may change (the serving process moves), so it is a provider.
+ * `inProcess` gives the handler of the server this process runs, while it runs one: requests go to it
+ * without HTTP.
+ */
 export function localClient(
   endpoint: () => string,
-  options: { timeoutMs?: number; maxAttempts?: number } = {},
+  options: { timeoutMs?: number; maxAttempts?: number; inProcess?: () => InProcessHandler | undefined } = {},
 ): DynamoDBClient {
-  return new DynamoDBClient({
+  const client = new DynamoDBClient({
     ...LOCAL_CLIENT_CONFIG,
     endpoint: async () => endpointV1(endpoint()),
     maxAttempts: options.maxAttempts ?? 1,
     requestHandler: { connectionTimeout: options.timeoutMs ?? 5_000, requestTimeout: (options.timeoutMs ?? 5_000) * 6 },
   });
+  if (options.inProcess) addInProcess(client, options.inProcess);
+  return client;
 }
 
 /** The SDK's endpoint shape: a provider must return this, not a URL or a string. */

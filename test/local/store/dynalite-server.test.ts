@@ -2,8 +2,11 @@ import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { openLocalStore } from '../../../local/store/dynalite-server.ts';
 import { homePaths } from '../../../local/home.ts';
 import { isAlive } from '../../../local/store/lock.ts';
@@ -35,6 +38,32 @@ describe('the shared local store', () => {
     assert.deepEqual((await b.store.listRuns({})).map((r) => r.id).sort(), ['from-a', 'from-b']);
     await b.close();
     assert.deepEqual(leftovers(), []);
+  });
+
+  it("the serving process answers its own requests without HTTP and counts its writes; a client's come over HTTP", async () => {
+    const a = await openLocalStore(home);
+    const b = await openLocalStore(home);
+    const sent: string[] = [];
+    const onRequest = (message: unknown) =>
+      sent.push(String((message as { request: ClientRequest }).request.getHeader('x-amz-target')));
+    subscribe('http.client.request.start', onRequest);
+    try {
+      const before = a.writes() ?? 0;
+      await a.store.createRun(aRun({ id: 'own' }), someSteps('own', 1));
+      assert.equal((await a.store.getRun('own'))?.steps.length, 1);
+      assert.equal(sent.length, 0, sent.join());
+      const counted = a.writes() ?? 0;
+      assert.ok(counted > before, `writes answered: ${before} then ${counted}`);
+      assert.equal(await b.store.createRun(aRun({ id: 'other' }), []), true);
+      assert.ok(sent.includes('DynamoDB_20120810.PutItem'), sent.join());
+      for (let i = 0; i < 100 && (a.writes() ?? 0) === counted; i++) await sleep(10);
+      assert.ok((a.writes() ?? 0) > counted, "the client's writes are counted too");
+      assert.equal((await a.store.getRun('other'))?.run.id, 'other');
+    } finally {
+      unsubscribe('http.client.request.start', onRequest);
+      await b.close();
+      await a.close();
+    }
   });
 
   it('persists across servers: a later process sees earlier runs', async () => {
