@@ -4,7 +4,8 @@
  * transitions per step for a chain, a fan and an N-shaped DAG (StateEntered events of a local
  * execution); DAG fidelity (makespan / critical path) of the exact layout vs the naive
  * "topological levels as Parallel stages" layout, on the same seeded random DAGs.
- * Run: node --import tsx bench/compile.ts
+ * Run: node --import tsx bench/compile.ts [sizes] [largest] [bytes] [transitions] [fidelity] (the tables
+ * named, in this order; all of them without an argument, as `npm run bench -- compile` runs it).
  */
 import { compileLayout, compileSource, type CompiledPipeline } from '../statemachines/compiler/compile.ts';
 import { layoutDag, type Block, type DagLayout } from '../statemachines/compiler/dag.ts';
@@ -291,19 +292,31 @@ async function fidelityTable(): Promise<string[]> {
   return rows;
 }
 
-console.log('### Validate + compile\n');
-sizeTable();
-console.log(
-  `\nLargest pipeline in one machine: a chain of ${largestInOneMachine(chain)} steps, a layered DAG of ${largestInOneMachine(layered)} steps.`,
-);
-console.log('\n### The largest pipeline file that compiles (the 256 KiB a pipeline file may have)\n');
-console.log('| shape | steps | CPU | machines (root + parts) | largest part | largest payload (where) |');
-console.log('| --- | ---: | ---: | ---: | ---: | --- |');
-console.log(largestThatCompiles('chain', chain));
-console.log(largestThatCompiles('layered DAG', layered));
-console.log('\n### Where the bytes go (100 steps)\n');
-console.log(bytesByState().join('\n'));
-console.log('\n### Billed state transitions (every state entered, status writes included)\n');
-console.log((await transitionsTable()).join('\n'));
-console.log('\n### DAG fidelity: makespan / critical path (1.00 = every step starts the moment its needs end)\n');
-console.log((await fidelityTable()).join('\n'));
+const tables = new Set(process.argv.slice(2));
+const wanted = (table: string) => tables.size === 0 || tables.has(table);
+if (wanted('sizes')) {
+  console.log('### Validate + compile\n');
+  sizeTable();
+}
+if (wanted('largest')) {
+  console.log(
+    `\nLargest pipeline in one machine: a chain of ${largestInOneMachine(chain)} steps, a layered DAG of ${largestInOneMachine(layered)} steps.`,
+  );
+  console.log('\n### The largest pipeline file that compiles (the 256 KiB a pipeline file may have)\n');
+  console.log('| shape | steps | CPU | machines (root + parts) | largest part | largest payload (where) |');
+  console.log('| --- | ---: | ---: | ---: | ---: | --- |');
+  console.log(largestThatCompiles('chain', chain));
+  console.log(largestThatCompiles('layered DAG', layered));
+}
+if (wanted('bytes')) {
+  console.log('\n### Where the bytes go (100 steps)\n');
+  console.log(bytesByState().join('\n'));
+}
+if (wanted('transitions')) {
+  console.log('\n### Billed state transitions (every state entered, status writes included)\n');
+  console.log((await transitionsTable()).join('\n'));
+}
+if (wanted('fidelity')) {
+  console.log('\n### DAG fidelity: makespan / critical path (1.00 = every step starts the moment its needs end)\n');
+  console.log((await fidelityTable()).join('\n'));
+}

@@ -55,6 +55,14 @@ for (const status of STEP_STATUSES)
   if (status.includes(OPEN_STEP_MARK) === isTerminalStep(status))
     throw new Error(`lifecycle: "${OPEN_STEP_MARK}" no longer tells open step statuses from terminal ones (${status})`);
 
+/**
+ * The build variable (value `1`) of a step whose success its build's own end records: the reporter's
+ * `onBuildState` writes `succeeded` on the build's SUCCEEDED, as it writes `running` on its start, and
+ * the state machine writes nothing after the build (statemachines/compiler/status.ts `successByBuild`).
+ * A build without it (a step with outputs, an older definition) has its success written by the machine.
+ */
+export const SUCCESS_BY_BUILD = 'SCI_REPORT_SUCCESS';
+
 /** The statuses a run may move to `to` from: every strictly earlier one. */
 export function runSourcesFor(to: RunStatus): RunStatus[] {
   return RUN_STATUSES.filter((from) => RUN_RANK[from] < RUN_RANK[to]);

@@ -196,12 +196,14 @@ export class LocalExecutions implements ExecutionStarter {
     how: Launch,
   ): Promise<ExecutionEnd> {
     const executionArn = localExecutionArn(runId);
-    const status = (end: { status: string; error?: string; cause?: string; transitions?: number }) =>
+    const status = (end: { status: string; output?: unknown; error?: string; cause?: string; transitions?: number }) =>
       this.options.onStatus({
         executionArn,
         name: runId,
         status: end.status,
         input: JSON.stringify(input),
+        // As Step Functions' event: the output of a SUCCEEDED execution only.
+        ...(end.status === 'SUCCEEDED' ? { output: JSON.stringify(end.output) } : {}),
         ...(end.error ? { error: end.error } : {}),
         ...(end.cause ? { cause: end.cause } : {}),
         ...(end.transitions !== undefined ? { transitions: end.transitions } : {}),

@@ -22,13 +22,14 @@ import { homePaths, type HomePaths } from '../home.ts';
 import type { StoreWrites } from './changes.ts';
 import {
   ensureTable,
-  isLevelDbFree,
   isServing,
+  LevelDbTakenError,
   localClient,
   startDynalite,
   writesAnswered,
   type RunningDynalite,
 } from './dynalite.ts';
+import type { InProcessHandler } from './in-process.ts';
 import { isAlive, tryLock, type HeldLock } from './lock.ts';
 import { addReconnect } from './reconnect.ts';
 import { ensureReserve, releaseReserve } from './reserve.ts';
@@ -83,7 +84,7 @@ export async function openLocalStore(home: string, options: OpenLocalStoreOption
     serving = found.serving ?? serving;
   };
   await connect();
-  const client = localClient(() => endpoint);
+  const client = localClient(() => endpoint, { inProcess: () => serving?.inProcess });
   addReconnect(client, connect);
   const documentClient = DynamoDBDocumentClient.from(client);
   return {
@@ -97,13 +98,17 @@ export async function openLocalStore(home: string, options: OpenLocalStoreOption
     async close() {
       closed = true;
       client.destroy();
-      await serving?.stop();
+      // no request of this process goes to the server in process once it starts stopping
+      const stopping = serving;
       serving = undefined;
+      await stopping?.stop();
     },
   };
 }
 
 interface Serving {
+  /** The server's handler, for this process's own requests. */
+  inProcess: InProcessHandler;
   stop(): Promise<void>;
 }
 
@@ -138,31 +143,24 @@ async function serve(
   tableName: string,
   lock: HeldLock,
 ): Promise<{ endpoint: string; serving: Serving } | undefined> {
-  // LevelDB writes on open: on a full disk, the space kept back for it is given up and it is tried again
-  const opening = () => isLevelDbFree(paths.storeDb);
-  const free = await opening()
-    .catch(async () => {
+  // a write that meets a full disk gives up the space kept back for the store before it is answered (and retried)
+  const start = () => startDynalite({ path: paths.storeDb, onIoError: () => releaseReserve(paths.home) });
+  const server = await start()
+    // LevelDB writes on open: on a full disk, the space kept back for it is given up and it is tried again
+    .catch(async (error: unknown) => {
+      if (error instanceof LevelDbTakenError) throw error;
       await releaseReserve(paths.home);
-      return opening();
+      return start();
     })
     .catch(async (error: unknown) => {
       await lock.release();
+      if (error instanceof LevelDbTakenError) return undefined;
       throw new StoreUnavailableError(`cannot open the local store at ${paths.storeDb}: ${(error as Error).message}`, {
         cause: error,
       });
     });
-  if (!free) {
-    await lock.release();
-    return undefined;
-  }
-  // a write that meets a full disk gives up the space kept back for the store before it is answered (and retried)
-  const server = await startDynalite({ path: paths.storeDb, onIoError: () => releaseReserve(paths.home) }).catch(
-    async (error: unknown) => {
-      await lock.release();
-      throw error;
-    },
-  );
-  const bootstrap = localClient(() => server.endpoint);
+  if (!server) return undefined;
+  const bootstrap = localClient(() => server.endpoint, { inProcess: () => server.inProcess });
   try {
     await ensureTable(bootstrap, tableName);
     await sweepIfDue(bootstrap, tableName, paths.storeSwept);
@@ -189,6 +187,7 @@ function servingHandle(paths: HomePaths, server: RunningDynalite, lock: HeldLock
   };
   process.on('exit', onExit);
   return {
+    inProcess: server.inProcess,
     async stop() {
       process.off('exit', onExit);
       removeRecordSync(paths.storeServer);

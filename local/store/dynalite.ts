@@ -7,12 +7,15 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../../src/store/table.ts';
+import { addInProcess, type InProcessHandler, inProcessHandler } from './in-process.ts';
 import { guardLevel, type GuardedLevel, type LevelGuard } from './level-guard.ts';
 
 const require = createRequire(import.meta.url);
 
 export interface RunningDynalite {
   endpoint: string;
+  /** Answers this process's own requests without HTTP (local/store/in-process.ts). */
+  inProcess: InProcessHandler;
   close(): Promise<void>;
 }
 
@@ -35,6 +38,11 @@ export function writesAnswered(): number {
   return answeredWrites;
 }
 
+/** Counts an answered request (its `X-Amz-Target`) that was a write. */
+function countAnswered(target: string): void {
+  if (!READS.has(target.split('.')[1] ?? '')) answeredWrites++;
+}
+
 /** Credentials and region the local endpoint accepts (dynalite checks the shape, not the values). */
 export const LOCAL_CLIENT_CONFIG = {
   region: 'local',
@@ -42,9 +50,23 @@ export const LOCAL_CLIENT_CONFIG = {
 } as const;
 
 /**
+ * Thrown by {@link startDynalite} when another process holds the LevelDB folder: LevelDB's own lock, which
+ * the kernel drops only when that process is gone (it may be exiting, its lock file already removed).
+ */
+export class LevelDbTakenError extends Error {
+  constructor(path: string) {
+    super(`the LevelDB at ${path} is held by another process`);
+    this.name = 'LevelDbTakenError';
+  }
+}
+
+/**
  * Starts dynalite on an ephemeral port. The server does not keep the process alive: a `sci`
  * command serves the store only while it runs its own work, so no daemon is ever left behind.
  * `onIoError` runs when LevelDB fails to write (a full disk), before the request is answered.
+ * With a `path`, LevelDB is open before the server listens: a folder another process holds throws
+ * {@link LevelDbTakenError} (dynalite would crash on its first request instead of answering), any
+ * other failure to open it (corruption, permissions, a full disk) its own error.
  */
 export async function startDynalite(
   options: { path?: string; onIoError?: () => Promise<void> } = {},
@@ -57,15 +79,17 @@ export async function startDynalite(
     deleteTableMs: 0,
     updateTableMs: 0,
   });
+  if (options.path) await openLevel(store.db, options.path);
   const guard: LevelGuard | undefined = options.path
     ? guardLevel(store.db, options.path, options.onIoError ?? (async () => undefined))
     : undefined;
   const sockets = new Set<Socket>();
+  const [answer] = server.listeners('request') as Array<(request: IncomingMessage, response: ServerResponse) => void>;
+  if (!answer) throw new Error('dynalite made a server without its request handler');
   // counted once answered (or its client gone): by then the write is in LevelDB, and a reader that saw the
   // count before will read again
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-    if (!READS.has(operation)) response.once('close', () => answeredWrites++);
+    response.once('close', () => countAnswered(String(request.headers['x-amz-target'] ?? '')));
   });
   server.on('connection', (socket: Socket) => {
     socket.unref();
@@ -80,6 +104,7 @@ export async function startDynalite(
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    inProcess: inProcessHandler(answer, countAnswered),
     async close() {
       // a log cut short by a full disk is replaced now if the disk has room again, before LevelDB closes
       await guard?.flushIfCut();
@@ -89,7 +114,17 @@ export async function startDynalite(
 }
 
 interface DynaliteStore {
-  db: GuardedLevel;
+  db: GuardedLevel & { open(): Promise<void> };
+}
+
+/** Waits for the open dynalite's LevelDB started (one open: nothing else opens the folder first). */
+async function openLevel(db: DynaliteStore['db'], path: string): Promise<void> {
+  try {
+    await db.open();
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED') throw new LevelDbTakenError(path);
+    throw error;
+  }
 }
 
 /** Calls `dynalite(options)`, catching the store it makes (its `db/` module's `create`, swapped meanwhile). */
@@ -138,36 +173,22 @@ async function drainAndClose(server: Server & HttpServerExtras, sockets: Set<Soc
 }
 
 /**
- * False when another process holds the LevelDB folder (dynalite would crash the process on it
- * instead of answering); any other failure to open it (corruption, permissions) is thrown.
+ * A client for a local endpoint; `endpoint` may change (the serving process moves), so it is a provider.
+ * `inProcess` gives the handler of the server this process runs, while it runs one: requests go to it
+ * without HTTP.
  */
-export async function isLevelDbFree(path: string): Promise<boolean> {
-  const levelRequire = createRequire(require.resolve('dynalite'));
-  const { Level } = levelRequire('level') as {
-    Level: new (location: string) => { open(): Promise<void>; close(): Promise<void> };
-  };
-  const db = new Level(path);
-  try {
-    await db.open();
-  } catch (error) {
-    if ((error as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED') return false;
-    throw error;
-  }
-  await db.close();
-  return true;
-}
-
-/** A client for a local endpoint; `endpoint` may change (the serving process moves), so it is a provider. */
 export function localClient(
   endpoint: () => string,
-  options: { timeoutMs?: number; maxAttempts?: number } = {},
+  options: { timeoutMs?: number; maxAttempts?: number; inProcess?: () => InProcessHandler | undefined } = {},
 ): DynamoDBClient {
-  return new DynamoDBClient({
+  const client = new DynamoDBClient({
     ...LOCAL_CLIENT_CONFIG,
     endpoint: async () => endpointV1(endpoint()),
     maxAttempts: options.maxAttempts ?? 1,
     requestHandler: { connectionTimeout: options.timeoutMs ?? 5_000, requestTimeout: (options.timeoutMs ?? 5_000) * 6 },
   });
+  if (options.inProcess) addInProcess(client, options.inProcess);
+  return client;
 }
 
 /** The SDK's endpoint shape: a provider must return this, not a URL or a string. */

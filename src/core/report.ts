@@ -18,7 +18,7 @@ import type {
 import { redriveSplit } from './control.ts';
 import { cancelLeftWaiting, startGroupHolder } from './concurrency.ts';
 import { isChildRun, settleChildRuns } from './child-runs.ts';
-import { UNSETTLED_STEP_STATUSES } from '../../statemachines/lifecycle.ts';
+import { runMayMove, SUCCESS_BY_BUILD, UNSETTLED_STEP_STATUSES } from '../../statemachines/lifecycle.ts';
 
 export interface ReportDeps {
   store: RunStore;
@@ -41,6 +41,11 @@ export interface ExecutionStatusDetail {
   status: string;
   /** The execution input (JSON), whose `run.id` names the run; child executions have random names. */
   input?: string | null;
+  /**
+   * The execution output (JSON) of a SUCCEEDED execution: its `steps` records. Null otherwise, and when it is too
+   * large for the event (docs/run-store.md, "Who writes a step's status").
+   */
+  output?: string | null;
   error?: string | null;
   cause?: string | null;
   /** Billed state transitions, when the engine counted them (the local engine; AWS events carry none). */
@@ -85,7 +90,10 @@ export function partOf(detail: ExecutionStatusDetail): string | undefined {
 /** Handles one execution status change; returns what it did (for the log). */
 export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatusDetail): Promise<string> {
   const part = partOf(detail);
-  if (part !== undefined) return `part ${part} ${detail.status.toLowerCase()}`;
+  if (part !== undefined) {
+    const settled = await settleSucceeded(deps, runIdOf(detail), detail);
+    return `part ${part} ${detail.status.toLowerCase()}${settled > 0 ? `; ${settled} step(s) succeeded` : ''}`;
+  }
   const runId = runIdOf(detail);
   const first = await deps.store.getRun(runId);
   // Executions of machines that are not ours have no run of that id.
@@ -94,11 +102,18 @@ export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatu
   const reopened = await reopenIfRedriven(deps.store, first, detail.redriveCount ?? 0, now);
   const found = reopened ? ((await deps.store.getRun(runId)) ?? first) : first;
   if (detail.status === 'RUNNING') {
-    await deps.store.transitionRun(runId, 'running', { startedAt: now, executionArn: detail.executionArn });
+    // statuses only move forward: a run the dispatcher (or an earlier event) already moved on is left as it is
+    if (runMayMove(found.run.status, 'running'))
+      await deps.store.transitionRun(runId, 'running', { startedAt: now, executionArn: detail.executionArn });
     return `run ${runId} running${reopened ? ` (redrive ${detail.redriveCount})` : ''}`;
   }
   const status = TERMINAL[detail.status];
   if (!status) return `ignored status ${detail.status}`;
+  // A step whose build succeeded but whose own success event is still on its way succeeded: the
+  // execution's output says so (before the run's end, which settles every step still open).
+  const succeeded = succeededSteps(detail);
+  for (const step of found.steps.filter((s) => UNSETTLED.has(s.status) && succeeded.has(s.key)))
+    await deps.store.transitionStep(runId, step.key, 'succeeded', { endedAt: now });
   const reason = reasonOf(detail);
   await deps.store.transitionRun(runId, status, {
     endedAt: now,
@@ -106,7 +121,7 @@ export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatu
     ...(detail.transitions !== undefined ? { transitions: detail.transitions } : {}),
   });
   const settleReason = status === 'cancelled' ? 'run cancelled' : 'did not run';
-  for (const step of found.steps.filter((s) => UNSETTLED.has(s.status))) {
+  for (const step of found.steps.filter((s) => UNSETTLED.has(s.status) && !succeeded.has(s.key))) {
     await deps.store.transitionStep(runId, step.key, 'cancelled', { endedAt: now, reason: settleReason });
   }
   // Read back: a duplicate or late event must report the run's real end, not its own view.
@@ -146,6 +161,36 @@ async function reopenIfRedriven(store: RunStore, found: RunWithSteps, redriveCou
   return (await store.reopenRun(found.run.id, split.ok ? split.value.again : [], now)) !== undefined;
 }
 
+/** The steps the execution's output records `succeeded` (none without an output). */
+function succeededSteps(detail: ExecutionStatusDetail): Set<string> {
+  try {
+    const steps: unknown = (JSON.parse(detail.output ?? '') as { steps?: unknown }).steps;
+    if (typeof steps !== 'object' || steps === null) return new Set();
+    return new Set(
+      Object.entries(steps)
+        .filter(([, record]) => (record as { status?: unknown } | null)?.status === 'succeeded')
+        .map(([key]) => key),
+    );
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * A part of a split pipeline that ended: its steps the output records `succeeded` and the store still
+ * has open (their build's success event not in yet) succeed. Returns how many moved.
+ */
+async function settleSucceeded(deps: ReportDeps, runId: string, detail: ExecutionStatusDetail): Promise<number> {
+  const succeeded = succeededSteps(detail);
+  if (succeeded.size === 0) return 0;
+  const endedAt = deps.clock.now().toISOString();
+  const steps = await deps.store.listSteps(runId);
+  let moved = 0;
+  for (const step of steps.filter((s) => UNSETTLED.has(s.status) && succeeded.has(s.key)))
+    if (await deps.store.transitionStep(runId, step.key, 'succeeded', { endedAt })) moved++;
+  return moved;
+}
+
 /** Why an execution ended: its error and cause; a stop's cause alone (StopExecution sets no error). */
 function reasonOf(detail: ExecutionStatusDetail): string | undefined {
   if (detail.status === 'TIMED_OUT') return 'timed_out';
@@ -168,12 +213,19 @@ export interface BuildStateDetail {
   'additional-information'?: { environment?: { 'environment-variables'?: Array<{ name: string; value: string }> } };
 }
 
-/** A build that starts marks its step `running` and counts the attempt once per build id. */
+/**
+ * A build that starts marks its step `running` and counts the attempt once per build id. A build that
+ * succeeds marks its step `succeeded` when its definition leaves that to it (`SUCCESS_BY_BUILD`): the
+ * state machine then writes nothing after the build. Both are conditional writes that never move a step
+ * backwards, so a duplicate, late or out-of-order event changes nothing (a cancelled run's step stays
+ * cancelled). The local CodeBuild executor calls this too, with the same detail.
+ */
 export async function onBuildState(
   deps: Pick<ReportDeps, 'store' | 'clock'>,
   detail: BuildStateDetail,
 ): Promise<string> {
-  if (detail['build-status'] !== 'IN_PROGRESS') return `ignored build status ${detail['build-status']}`;
+  const status = detail['build-status'];
+  if (status !== 'IN_PROGRESS' && status !== 'SUCCEEDED') return `ignored build status ${status}`;
   const vars = new Map(
     (detail['additional-information']?.environment?.['environment-variables'] ?? []).map((v) => [v.name, v.value]),
   );
@@ -181,6 +233,13 @@ export async function onBuildState(
   // The key, not the display name: a name may equal another instance's key.
   const step = vars.get('SCI_STEP_KEY');
   if (!runId || !step) return 'not a serverless-ci build';
+  if (status === 'SUCCEEDED') {
+    if (vars.get(SUCCESS_BY_BUILD) !== '1') return `step ${step} of ${runId}: its success is the state machine's write`;
+    const moved = await deps.store.transitionStep(runId, step, 'succeeded', {
+      endedAt: deps.clock.now().toISOString(),
+    });
+    return moved ? `step ${step} of ${runId} succeeded` : `step ${step} of ${runId} already ended (or no such step)`;
+  }
   const found = await deps.store.getRun(runId);
   const record = found?.steps.find((s) => s.key === step);
   if (!record) return `no step ${step} in run ${runId}`;

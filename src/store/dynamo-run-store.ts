@@ -4,7 +4,13 @@
  */
 import { freeHeldEnvironments } from './environments.ts';
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { RunStatus, StepStatus } from '../../statemachines/pipeline/model.ts';
 import type {
   ApprovalDecision,
@@ -178,10 +184,10 @@ export class DynamoRunStore implements RunStore {
     fields: RunTransitionFields = {},
     options: { from?: RunStatus } = {},
   ): Promise<boolean> {
-    const moved = await this.conditionalUpdate(
-      runTransitionInput(this.tableName, runId, to, fields, this.newWriteId(), options.from),
-    );
-    if (moved) await this.refreshRegistry(runId);
+    const input = runTransitionInput(this.tableName, runId, to, fields, this.newWriteId(), options.from);
+    // the run as it is after the write: the registry's entry follows it without reading it back
+    const moved = await this.conditionalWrite(input && { ...input, ReturnValues: 'ALL_NEW' });
+    if (moved) await this.refreshRegistry(runId, moved === true ? undefined : moved);
     if (isTerminalRun(to)) {
       const ended = await this.settleOpenSteps(
         runId,
@@ -191,7 +197,7 @@ export class DynamoRunStore implements RunStore {
       await freeHeldEnvironments({ client: this.client, tableName: this.tableName }, runId);
       if (ended?.concurrencyGroup) await releaseGroup(this.groups, ended.repo, ended.concurrencyGroup, runId);
     }
-    return moved;
+    return moved !== false;
   }
 
   transitionStep(runId: string, key: string, to: StepStatus, fields: StepTransitionFields = {}): Promise<boolean> {
@@ -308,11 +314,18 @@ export class DynamoRunStore implements RunStore {
    * A failed condition is the domain answer "not applied", not an error, unless the item carries
    * this write's id: then an earlier try of this very call applied it and only the answer was lost.
    */
-  private async conditionalUpdate(input: ConstructorParameters<typeof UpdateCommand>[0] | undefined): Promise<boolean> {
+  private async conditionalUpdate(input: UpdateCommandInput | undefined): Promise<boolean> {
+    return (await this.conditionalWrite(input)) !== false;
+  }
+
+  /**
+   * {@link conditionalUpdate}, answering the attributes the write returned (its `ReturnValues`) when it applied
+   * them now, and true when an earlier try did.
+   */
+  private async conditionalWrite(input: UpdateCommandInput | undefined): Promise<Item | boolean> {
     if (input === undefined) return false;
     try {
-      await this.client.send(new UpdateCommand(input));
-      return true;
+      return ((await this.client.send(new UpdateCommand(input))).Attributes as Item | undefined) ?? true;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       const writeId = input.ExpressionAttributeValues?.[':writeId'];
@@ -320,12 +333,16 @@ export class DynamoRunStore implements RunStore {
     }
   }
 
-  /** The home page lists a pipeline's newest runs from its registry item: their statuses follow the run's. */
-  private async refreshRegistry(runId: string): Promise<void> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: runKey(runId), ConsistentRead: true }),
-    );
-    if (isCommittedRun(Item)) await refreshPipelineRun(this.client, this.tableName, toRunRecord(Item));
+  /**
+   * The home page lists a pipeline's newest runs from its registry item: their statuses follow the run's.
+   * `item` is the run's item as a write just left it; without it, the item is read.
+   */
+  private async refreshRegistry(runId: string, item?: Item): Promise<void> {
+    const run =
+      item ??
+      (await this.client.send(new GetCommand({ TableName: this.tableName, Key: runKey(runId), ConsistentRead: true })))
+        .Item;
+    if (isCommittedRun(run)) await refreshPipelineRun(this.client, this.tableName, toRunRecord(run));
   }
 
   /** Every item of a run's partition (run, steps, gates), strongly consistent. */

@@ -8,12 +8,13 @@ import type { Json } from '../asl/types.ts';
 import type { Compute, RunStep, Template } from '../pipeline/model.ts';
 import { ARTIFACTS_VARIABLE, pullCommand, pullFunctions } from './artifact-pull.ts';
 import { CONTEXT, CONTEXT_COMMAND, CONTEXT_VARIABLE, PULL_VARIABLE, runVariables } from './run-context.ts';
-import { upstreamChain } from './status.ts';
+import { successByBuild, upstreamChain } from './status.ts';
 import { aslTemplate, envRefTemplate, shellTemplate, type Compiled, type TemplateScope } from './templates.ts';
 import { templateScope, type InstanceInfo, type Scope } from './scope.ts';
 import { exportedName, OUTPUT_PRELUDE, outputPostlude } from './outputs.ts';
 import { lambdaImageArch } from '../pipeline/lambda-compute.ts';
 import { CODEBUILD, COMPUTE, STEP_PROJECT } from '../step-project.ts';
+import { SUCCESS_BY_BUILD } from '../lifecycle.ts';
 
 type EnvVar = Record<string, Json>;
 
@@ -41,8 +42,9 @@ function need<T>(scope: Scope, compiled: Compiled<T>, t: Template, path: (string
 /**
  * The run-wide variables come in one (`SCI_CONTEXT`, run-context.ts); `SCI_RUN_ID` and
  * `SCI_STEP_KEY` stay variables of their own because the reporter finds a build's step by them
- * in CodeBuild's events, and so do the run-wide variables a cache key names, because CodeBuild
- * expands the key from the build's environment, not from the shell.
+ * in CodeBuild's events (as `SCI_REPORT_SUCCESS`, which lets the build's success event record the step's
+ * success), and so do the run-wide variables a cache key names, because CodeBuild expands the key from
+ * the build's environment, not from the shell.
  */
 function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: TemplateScope, cacheKey: string): EnvVar[] {
   const vars: EnvVar[] = [plain(CONTEXT_VARIABLE, `${CONTEXT}.env`, true), plain('SCI_RUN_ID', '$.run.id', true)];
@@ -53,6 +55,7 @@ function environment(scope: Scope, info: InstanceInfo, step: RunStep, ts: Templa
   // SCI_STEP defaults to the key in the run context's text (run-context.ts): most steps are named by their key.
   if (info.inst.name !== info.key) vars.push(plain('SCI_STEP', info.inst.name));
   vars.push(plain('SCI_STEP_KEY', info.key));
+  if (successByBuild(scope, info)) vars.push(plain(SUCCESS_BY_BUILD, '1'));
   if (!defaultTimeout(scope, step)) vars.push(plain('SCI_STEP_TIMEOUT', String(step.timeout)));
   for (const [axis, value] of Object.entries(info.inst.matrix))
     vars.push(plain(`SCI_MATRIX_${axis.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, String(value)));

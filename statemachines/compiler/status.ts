@@ -108,6 +108,18 @@ function runsOnlyAfterSuccess(scope: Scope, info: InstanceInfo): boolean {
   return known.get(info.key)!;
 }
 
+/**
+ * The record a step's build leaves at `$.steps.<key>` through its ResultSelector when the build's own
+ * success event records the success in the run store (lifecycle.ts `SUCCESS_BY_BUILD`), else
+ * undefined: a `run` step without outputs (storing outputs is the machine's write) whose chain when
+ * it runs is a literal (a ResultSelector sees only the build, not the needs' records).
+ */
+export function successByBuild(scope: Scope, info: InstanceInfo): { status: 'succeeded'; chain: string } | undefined {
+  if (info.inst.step.kind !== 'run' || info.inst.step.outputs.length > 0) return undefined;
+  const chain = upstreamChain(scope, info, true);
+  return 'literal' in chain ? { status: 'succeeded', chain: chain.literal } : undefined;
+}
+
 /** The write of terminal `status` with `reason`; `settled` is where a lost write goes. */
 export function statusWrite(
   scope: Scope,

@@ -1,7 +1,8 @@
 /**
  * One instance as a fragment of states:
- *   [gate] → [check: fork / needs / if] → Task → one terminal status write → [gate signals] → next
- * (a success has its own write; every other outcome is a Pass into the step's one end write)
+ *   [gate] → [check: fork / needs / if] → Task → [success write] → [gate signals] → next
+ * (a build's success is recorded by its own end event, status.ts `successByBuild`; any other success has
+ * its own write; every other outcome is a Pass into the step's one end write)
  * The check skips with a recorded reason; every failure of the Task is caught, so the
  * branch it sits in never fails and independent branches keep going.
  */
@@ -24,7 +25,7 @@ import {
 } from './scope.ts';
 import { CONTEXT } from './run-context.ts';
 import { formatEscape } from './templates.ts';
-import { ENDING, endingPass, endWrite, settledPass, statusWrite, type StringValue } from './status.ts';
+import { ENDING, endingPass, endWrite, settledPass, statusWrite, successByBuild, type StringValue } from './status.ts';
 import { FAILURE_REASON, sharedEnding, timedOutBuild } from './ending.ts';
 
 const UNTRUSTED_REASON = 'secrets are not available to untrusted runs (pull requests from forks)';
@@ -125,8 +126,10 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
   if (never) {
     entry = stateEntry(write(never.suffix, 'skipped', never.reason));
   } else {
+    // A build whose success event records the success goes straight on; any other step writes its success.
+    const byBuild = successByBuild(scope, info);
     const outcomes: Outcomes = {
-      succeeded: write('succeeded', 'succeeded', { literal: '' }),
+      succeeded: byBuild ? after('succeeded') : write('succeeded', 'succeeded', { literal: '' }),
       failed: build && !ending ? timedOutBuild(scope, stem, failed, states) : failed,
     };
     if (info.inst.step.kind === 'approval') outcomes.rejected = write('rejected', 'failed', { literal: 'rejected' });
@@ -134,7 +137,8 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
     if (rollout) first = emitRollout(scope, info, outcomes, write, states);
     else {
       states[taskName] = stepTask(scope, info, outcomes);
-      if (keyed) Object.assign(states[taskName], { ResultSelector: { k: key }, ResultPath: ENDING });
+      if (byBuild) Object.assign(states[taskName], { ResultSelector: byBuild, ResultPath: `$.steps.${key}` });
+      else if (keyed) Object.assign(states[taskName], { ResultSelector: { k: key }, ResultPath: ENDING });
     }
     const start = environment ? emitLock(scope, info, first, failed, states) : first;
     // A redrive carries a step that succeeded: its record back into `$.steps`, then its signals and what follows.

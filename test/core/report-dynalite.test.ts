@@ -61,7 +61,79 @@ const build = (runId: string, buildId: string) => ({
   },
 });
 
+/** A build's success event; `bySuccess`: its step's success is the build's to record (SCI_REPORT_SUCCESS). */
+const succeeded = (runId: string, key: string, bySuccess: boolean) => ({
+  'build-status': 'SUCCEEDED',
+  'build-id': `sci-steps:${key}`,
+  'additional-information': {
+    environment: {
+      'environment-variables': [
+        { name: 'SCI_RUN_ID', value: runId },
+        { name: 'SCI_STEP_KEY', value: key },
+        ...(bySuccess ? [{ name: 'SCI_REPORT_SUCCESS', value: '1' }] : []),
+      ],
+    },
+  },
+});
+
 describe('reporter on the real store', () => {
+  test("a build's success records its step succeeded only when the definition leaves it to the build", async () => {
+    const { deps } = await newRun('RUNSB');
+    await onBuildState(deps, build('RUNSB', 'sci-steps:1'));
+    assert.equal(await onBuildState(deps, succeeded('RUNSB', 'build', true)), 'step build of RUNSB succeeded');
+    // A step whose success the state machine writes (outputs, an older definition): its write must find it open.
+    await onBuildState(deps, succeeded('RUNSB', 'ship', false));
+    // Duplicate: nothing moves.
+    assert.equal(
+      await onBuildState(deps, succeeded('RUNSB', 'build', true)),
+      'step build of RUNSB already ended (or no such step)',
+    );
+    const { steps } = (await local.store.getRun('RUNSB'))!;
+    assert.deepEqual(
+      steps.map((s) => [s.key, s.status, s.attempts, s.endedAt !== undefined]),
+      [
+        ['build', 'succeeded', 1, true],
+        ['ship', 'pending', 0, false],
+      ],
+    );
+  });
+
+  test("a build's success event never moves a cancelled step back", async () => {
+    const { deps } = await newRun('RUNC');
+    await local.store.transitionStep('RUNC', 'build', 'cancelled', { reason: 'run cancelled' });
+    await onBuildState(deps, succeeded('RUNC', 'build', true));
+    assert.equal((await local.store.getRun('RUNC'))!.steps[0]!.status, 'cancelled');
+  });
+
+  test("the run's end settles an open step from the execution's output: succeeded there, cancelled without it", async () => {
+    // build's success event is still on its way when the execution's end arrives; ship never ran
+    const { deps } = await newRun('RUNO');
+    await onBuildState(deps, build('RUNO', 'sci-steps:1'));
+    const output = JSON.stringify({ steps: { build: { status: 'succeeded', chain: 'succeeded' } } });
+    await onExecutionStatus(deps, { ...exec('RUNO', 'SUCCEEDED'), output });
+    await onBuildState(deps, succeeded('RUNO', 'build', true));
+    const { steps } = (await local.store.getRun('RUNO'))!;
+    assert.deepEqual(
+      steps.map((s) => [s.key, s.status, s.reason]),
+      [
+        ['build', 'succeeded', undefined],
+        ['ship', 'cancelled', 'run succeeded'],
+      ],
+    );
+  });
+
+  test("a part's end settles its steps the output records succeeded; the run's end is the root's", async () => {
+    const { deps } = await newRun('RUNP');
+    const input = JSON.stringify({ run: { id: 'RUNP' }, part: 'p1' });
+    const output = JSON.stringify({ steps: { ship: { status: 'succeeded', chain: 'succeeded' } } });
+    assert.equal(
+      await onExecutionStatus(deps, { ...exec('RUNP-p1', 'SUCCEEDED'), input, output }),
+      'part p1 succeeded; 1 step(s) succeeded',
+    );
+    const { run, steps } = (await local.store.getRun('RUNP'))!;
+    assert.deepEqual([run.status, ...steps.map((s) => s.status)], ['queued', 'pending', 'succeeded']);
+  });
+
   test('out of order: the end arrives before RUNNING; a late RUNNING and a duplicate end change nothing', async () => {
     const { deps, statuses } = await newRun('RUNA');
     await onExecutionStatus(deps, exec('RUNA', 'SUCCEEDED'));

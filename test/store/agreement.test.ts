@@ -17,10 +17,12 @@ import { startTestTable, type TestTable } from './local-table.ts';
 import { allStates } from '../statemachines/compiler/asl-states.ts';
 import { aRun } from './records.ts';
 
+// build has an output: its success is the state machine's write (a build without one records its own
+// success through the reporter, src/core/report.ts onBuildState, which is the store's transitionStep).
 const PIPELINE = `
 on: { push: {} }
 steps:
-  build: { if: "branch == 'main'", run: make }
+  build: { if: "branch == 'main'", run: make, outputs: [version] }
   approve: { needs: [build], approval: { message: "ship?" } }
 `;
 

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { readBuildParams } from '../../build-runner/params.ts';
 import { runBuild } from '../../build-runner/runner.ts';
+import { onBuildState } from '../../../src/core/report.ts';
 import { TaskError } from '../errors.ts';
 import { carriedBuild } from './carried.ts';
 import type { Executor, TaskRun } from '../services.ts';
@@ -60,6 +61,22 @@ export const codebuildExecutor: Executor = async (input, state, run, services) =
   };
   if (outcome.status === 'SUCCEEDED') {
     run.buildFailures?.delete(key);
+    // As CodeBuild's "Build State Change" event does on AWS, before the state machine goes on.
+    await onBuildState(
+      { store: services.store, clock: { now: services.now } },
+      {
+        'build-status': 'SUCCEEDED',
+        'build-id': outcome.id,
+        'additional-information': {
+          environment: {
+            'environment-variables': (params.EnvironmentVariablesOverride ?? []).map((v) => ({
+              name: v.Name,
+              value: v.Value,
+            })),
+          },
+        },
+      },
+    );
     return { Build: build };
   }
   run.buildFailures?.set(key, outcome.reason);

@@ -106,19 +106,23 @@ function whereLines(found: RunWithSteps, where: ReadonlyMap<string, string>): st
   return [...groups].map(([at, names]) => `  in ${printable(at)}: ${printable(names.join(', '))}`);
 }
 
-/** The end of `sci run`: one JSON line per run, or each run's block, where its steps ran, failed logs' tails and status. */
+/**
+ * The end of `sci run`: one JSON line per run, or each run's block, where its steps ran, failed logs' tails and
+ * status. `ended` holds runs already read at their end (not read again).
+ */
 export async function report(
   session: LocalSession,
   runIds: string[],
   json: boolean,
   tty: boolean,
   where: ReadonlyMap<string, string>,
+  ended: ReadonlyMap<string, RunWithSteps> = new Map(),
 ): Promise<RunWithSteps[]> {
-  const ended: RunWithSteps[] = [];
+  const reported: RunWithSteps[] = [];
   for (const runId of runIds) {
-    const found = await session.store.getRun(runId);
+    const found = ended.get(runId) ?? (await session.store.getRun(runId));
     if (!found) continue;
-    ended.push(found);
+    reported.push(found);
     if (json) {
       process.stdout.write(`${JSON.stringify(runView(found))}\n`);
       continue;
@@ -132,7 +136,7 @@ export async function report(
     const why = found.run.status === 'failed' && found.run.reason ? ` (${printable(found.run.reason)})` : '';
     process.stdout.write(`${printable(found.run.pipeline)}: ${found.run.status}${why} — sci show ${runId}\n`);
   }
-  return ended;
+  return reported;
 }
 
 /** How often a `sci run` whose runs wait in their group looks for a holder whose process is gone. */
@@ -142,19 +146,21 @@ const REAP_WHILE_WAITING_MS = 1000;
  * Waits for runs that waited in a concurrency group: whoever ends the group's run in progress starts
  * them, maybe another `sci` process (then they run there). While they wait this process is the one
  * sure to be alive, so it runs crash recovery itself: a holder whose `sci run` was killed is ended as
- * abandoned, which hands the group on, and the run the group was handed to starts here.
+ * abandoned, which hands the group on, and the run the group was handed to starts here. Answers the
+ * runs as read at their end, by id.
  */
 async function untilEnded(
   session: LocalSession,
   runIds: string[],
   settled: () => Promise<void>,
   queue: QueueDeps,
-): Promise<void> {
+): Promise<Map<string, RunWithSteps>> {
   let reapedAt = 0;
   for (;;) {
     await settled();
     const runs = await Promise.all(runIds.map((id) => session.store.getRun(id)));
-    if (runs.every((r) => r === undefined || isTerminalRun(r.run.status))) return;
+    if (runs.every((r) => r === undefined || isTerminalRun(r.run.status)))
+      return new Map(runs.flatMap((r) => (r ? [[r.run.id, r] as const] : [])));
     const queued = runs.flatMap((found) =>
       found?.run.status === 'queued' && found.run.concurrencyGroup
         ? [{ run: found.run, group: found.run.concurrencyGroup }]
@@ -204,6 +210,7 @@ export async function executeSelected(o: ExecuteOptions): Promise<number> {
         `sci run: ${printable(o.runs.map((r) => r.pipeline.id).join(', '))} at ${o.git.sha.slice(0, 12)}${o.branch ? ` (${printable(o.branch)})` : ''}\n`,
       );
     const facts = factsOf(o);
+    let ended = new Map<string, RunWithSteps>();
     const outcome = await cancellable(
       () => runtime.executions.stopAll('cancelled (Ctrl-C)'),
       async () => {
@@ -213,7 +220,7 @@ export async function executeSelected(o: ExecuteOptions): Promise<number> {
         });
         await runtime.executions.settled();
         if (dispatched.ok)
-          await untilEnded(
+          ended = await untilEnded(
             session,
             dispatched.value.runs.map((r) => r.runId),
             () => runtime.executions.settled(),
@@ -226,7 +233,7 @@ export async function executeSelected(o: ExecuteOptions): Promise<number> {
     if (!outcome.ok) return reportFailure('run', outcome.error, process.stderr);
     // a dispatched run that waited in its group may have started (or been cancelled) in another process
     const reported = [...new Set([...outcome.value.runs.map((r) => r.runId), ...started])];
-    const ended = await report(session, reported, o.json, tty, where);
-    return ended.every((x) => x.run.status === 'succeeded') ? 0 : 1;
+    const summed = await report(session, reported, o.json, tty, where, ended);
+    return summed.every((x) => x.run.status === 'succeeded') ? 0 : 1;
   });
 }

@@ -2,13 +2,22 @@ import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { openLocalStore } from '../../../local/store/dynalite-server.ts';
 import { homePaths } from '../../../local/home.ts';
 import { isAlive } from '../../../local/store/lock.ts';
 import type { StoreError } from '../../../src/store/errors.ts';
 import { aRun, someSteps } from '../../store/records.ts';
 import { report, startWorker, waitForFile } from './processes.ts';
+
+/** dynalite's own LevelDB package (classic-level), as it opens the store's folder. */
+const { Level } = createRequire(createRequire(import.meta.url).resolve('dynalite'))('level') as {
+  Level: new (location: string) => { open(): Promise<void>; close(): Promise<void> };
+};
 
 describe('the shared local store', () => {
   let home: string;
@@ -29,6 +38,32 @@ describe('the shared local store', () => {
     assert.deepEqual((await b.store.listRuns({})).map((r) => r.id).sort(), ['from-a', 'from-b']);
     await b.close();
     assert.deepEqual(leftovers(), []);
+  });
+
+  it("the serving process answers its own requests without HTTP and counts its writes; a client's come over HTTP", async () => {
+    const a = await openLocalStore(home);
+    const b = await openLocalStore(home);
+    const sent: string[] = [];
+    const onRequest = (message: unknown) =>
+      sent.push(String((message as { request: ClientRequest }).request.getHeader('x-amz-target')));
+    subscribe('http.client.request.start', onRequest);
+    try {
+      const before = a.writes() ?? 0;
+      await a.store.createRun(aRun({ id: 'own' }), someSteps('own', 1));
+      assert.equal((await a.store.getRun('own'))?.steps.length, 1);
+      assert.equal(sent.length, 0, sent.join());
+      const counted = a.writes() ?? 0;
+      assert.ok(counted > before, `writes answered: ${before} then ${counted}`);
+      assert.equal(await b.store.createRun(aRun({ id: 'other' }), []), true);
+      assert.ok(sent.includes('DynamoDB_20120810.PutItem'), sent.join());
+      for (let i = 0; i < 100 && (a.writes() ?? 0) === counted; i++) await sleep(10);
+      assert.ok((a.writes() ?? 0) > counted, "the client's writes are counted too");
+      assert.equal((await a.store.getRun('other'))?.run.id, 'other');
+    } finally {
+      unsubscribe('http.client.request.start', onRequest);
+      await b.close();
+      await a.close();
+    }
   });
 
   it('persists across servers: a later process sees earlier runs', async () => {
@@ -128,6 +163,29 @@ describe('the shared local store', () => {
     assert.equal(local.serving(), true);
     await local.close();
     assert.deepEqual(leftovers(), []);
+  });
+
+  it("waits while LevelDB's own lock is still held (its process exiting, the lock file gone), then serves", async () => {
+    const paths = homePaths(home);
+    mkdirSync(paths.store, { recursive: true });
+    const held = new Level(paths.storeDb);
+    await held.open();
+    let released = false;
+    const release = setTimeout(() => {
+      released = true;
+      void held.close();
+    }, 400);
+    try {
+      const local = await openLocalStore(home, { timeoutMs: 10_000 });
+      assert.deepEqual([released, local.serving()], [true, true]);
+      await local.store.createRun(aRun({ id: 'after' }), someSteps('after', 1));
+      assert.equal((await local.store.getRun('after'))?.steps.length, 1);
+      await local.close();
+      assert.deepEqual(leftovers(), []);
+    } finally {
+      clearTimeout(release);
+      await held.close();
+    }
   });
 
   it('gives up with a typed error when a live process holds the lock but serves nothing', async () => {

@@ -19,6 +19,10 @@ import { parsePipeline } from '../../../statemachines/pipeline/parse.ts';
 import { planSteps } from '../../../statemachines/pipeline/plan.ts';
 import { buildIsolation, type RunFacts } from '../../../src/core/run-facts.ts';
 import { RESOURCES, type State, type StateMachine as Asl } from '../../../statemachines/asl/types.ts';
+import { onBuildState, type BuildStateDetail } from '../../../src/core/report.ts';
+import type { RunStore, StepTransitionFields } from '../../../src/core/ports.ts';
+import { stepMayMove } from '../../../statemachines/lifecycle.ts';
+import type { StepStatus } from '../../../statemachines/pipeline/model.ts';
 
 /** `text` parsed and planned; a diagnostic fails the test. */
 export function plan(text: string, file = '.sci/test.yml'): { pipeline: Pipeline; instances: StepInstance[] } {
@@ -201,6 +205,17 @@ function waitOverrides(machine: Asl): Record<string, number> {
   );
 }
 
+/** CodeBuild's "Build State Change" event of a build that succeeded, with the build's environment. */
+function succeededEvent(p: Record<string, unknown>): BuildStateDetail {
+  const vars = (p.EnvironmentVariablesOverride as Array<{ Name: string; Value: string }> | undefined) ?? [];
+  return {
+    'build-status': 'SUCCEEDED',
+    'additional-information': {
+      environment: { 'environment-variables': vars.map((v) => ({ name: v.Name, value: v.Value })) },
+    },
+  };
+}
+
 /** Runs `definition` for `input`; `steps` are the compiled steps (their items start `pending` unless `precreate` is false). */
 export async function execute(
   definition: Asl,
@@ -233,6 +248,20 @@ export async function execute(
     return str((p.Key as { sk: Attr }).sk)!.replace(/^STEP#/, '');
   };
 
+  // What the reporter's store does with a build's success event (src/core/report.ts onBuildState): a
+  // conditional transition of an existing item, never backwards.
+  const buildEvents = {
+    transitionStep: async (run: string, key: string, to: StepStatus, fields: StepTransitionFields = {}) => {
+      const item = items.get(`RUN#${run}|STEP#${key}`);
+      const from = str(item?.status) as StepStatus | undefined;
+      if (!item || !from || !stepMayMove(from, to)) return false;
+      item.status = { S: to };
+      if (fields.endedAt) item.endedAt = { S: fields.endedAt };
+      trace.ended.set(key, now());
+      return true;
+    },
+  } as unknown as RunStore;
+
   const update = (
     p: Record<string, any>,
     prefix: 'DynamoDB' | 'DynamoDb',
@@ -257,6 +286,7 @@ export async function execute(
           const key = stepOf(p);
           trace.started.set(key, now());
           const exported = await (stubs.build ?? (async () => {}))({ key, input: p });
+          await onBuildState({ store: buildEvents, clock: { now: () => new Date() } }, succeededEvent(p));
           return { Build: { BuildStatus: 'SUCCEEDED', ExportedEnvironmentVariables: exported ?? [] } };
         }
         case RESOURCES.startExecution: {
