@@ -115,6 +115,13 @@ export type FinalStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 export interface Entry {
   name(): string;
   route?: (fromKey: string, status: FinalStatus) => string | undefined;
+  /**
+   * Where the carry Pass of step `fromKey` goes on a redrive (it succeeded before), when that can be
+   * leaner than `name()`: the step's check keeps only its own carry rule (step.ts `checkEntry`).
+   */
+  carried?: (fromKey: string) => string | undefined;
+  /** Makes the states a predecessor's carry leads through (layout.ts materialises a sequence last item first). */
+  warm?: () => void;
 }
 
 /** An entry that is simply a state. */

@@ -115,6 +115,29 @@ steps:
   assert.ok(two.trace.entered.includes('build · carried'));
 });
 
+test('a chain, redriven: its carried steps enter the lean checks (the carry rule alone) and the failed step runs again', async () => {
+  const pipeline = compile(
+    'steps:\n  a: { run: a }\n  b: { needs: [a], run: b }\n  c: { needs: [b], run: c }\n  d: { needs: [c], run: d }\n',
+  );
+  // every check of the chain is lean: the skip rule on the need's status is gone (the need's own ending routes to the skip)
+  for (const key of ['b', 'c', 'd'])
+    assert.deepEqual(
+      (pipeline.definition.States[`${key} · check`] as { Choices: unknown[] }).Choices.length,
+      1,
+      `${key} · check`,
+    );
+  const { one, two, again } = await failThenRedrive(pipeline, ['c']);
+  assert.deepEqual(
+    ['a', 'b', 'c', 'd'].map((k) => statusOf(one, k)),
+    ['succeeded', 'succeeded', 'failed', 'skipped'],
+  );
+  assert.equal(two.status, 'SUCCEEDED', two.error);
+  assert.deepEqual(again.built.sort(), ['c', 'd']);
+  for (const key of ['a', 'b', 'c', 'd']) assert.equal(statusOf(two, key), 'succeeded', key);
+  for (const state of ['a · carried', 'b · check', 'b · carried', 'c · check', 'c'])
+    assert.ok(two.trace.entered.includes(state), state);
+});
+
 test('a split pipeline, redriven: each part carries its steps from the records it kept, a later part still reads an early output', async () => {
   const pipeline = compile(OUTPUT_READER, { partSteps: 3 });
   assert.equal(pipeline.parts.length, 3);
