@@ -27,8 +27,9 @@ function emitBlock(scope: Scope, block: Block, next: Entry, states: Record<strin
       // Materialised now, last item first: left to the first use, entering one item materialises
       // the next (a carry goes on to it), one call inside another, and a 5,000-step chain
       // overflowed the call stack. Every item of a sequence is entered (each item's carry leads to
-      // the next), so this makes no state that would not be made anyway.
-      if (block.items.length > 1) entry.name();
+      // the next), so this makes no state that would not be made anyway. A step makes its carry
+      // only: its predecessor's carry picks which check enters it (step.ts `checkEntry`).
+      if (block.items.length > 1) (entry.warm ?? entry.name)();
       return entry;
     }, next);
   return parallelEntry(scope, group(block.branches), next, states);

@@ -115,6 +115,29 @@ steps:
   assert.ok(two.trace.entered.includes('build · carried'));
 });
 
+test('a chain, redriven: its carried steps enter the lean checks (the carry rule alone) and the failed step runs again', async () => {
+  const pipeline = compile(
+    'steps:\n  a: { run: a }\n  b: { needs: [a], run: b }\n  c: { needs: [b], run: c }\n  d: { needs: [c], run: d }\n',
+  );
+  // every check of the chain is lean: the skip rule on the need's status is gone (the need's own ending routes to the skip)
+  for (const key of ['b', 'c', 'd'])
+    assert.deepEqual(
+      (pipeline.definition.States[`${key} · check`] as { Choices: unknown[] }).Choices.length,
+      1,
+      `${key} · check`,
+    );
+  const { one, two, again } = await failThenRedrive(pipeline, ['c']);
+  assert.deepEqual(
+    ['a', 'b', 'c', 'd'].map((k) => statusOf(one, k)),
+    ['succeeded', 'succeeded', 'failed', 'skipped'],
+  );
+  assert.equal(two.status, 'SUCCEEDED', two.error);
+  assert.deepEqual(again.built.sort(), ['c', 'd']);
+  for (const key of ['a', 'b', 'c', 'd']) assert.equal(statusOf(two, key), 'succeeded', key);
+  for (const state of ['a · carried', 'b · check', 'b · carried', 'c · check', 'c'])
+    assert.ok(two.trace.entered.includes(state), state);
+});
+
 test('a split pipeline, redriven: each part carries its steps from the records it kept, a later part still reads an early output', async () => {
   const pipeline = compile(OUTPUT_READER, { partSteps: 3 });
   assert.equal(pipeline.parts.length, 3);
@@ -139,13 +162,13 @@ steps:
   c: { needs: [a], run: x }
   d: { needs: [a, b], env: { FROM_A: "\${{ steps.a.outputs.v }}" }, run: x }
 `);
-  assert.ok(pipeline.json.includes('GATE#d#{}'), 'the N shape has a gate, keyed by attempt');
+  assert.ok(pipeline.json.includes('GATE#a#{}'), "the N shape has a gate, on a's wait item keyed by attempt");
   const { one, two, again } = await failThenRedrive(pipeline, ['b']);
   assert.equal(statusOf(one, 'd'), 'skipped');
   assert.equal(two.status, 'SUCCEEDED', two.error);
   assert.deepEqual(again.built.sort(), ['b', 'd']);
   assert.equal(again.env.get('d')!.FROM_A, 'a-1', 'the carried need a reaches d through its branch');
-  assert.ok(two.items.has('RUN#r1|GATE#d#0') && two.items.has('RUN#r1|GATE#d#1'), 'one gate item per attempt');
+  assert.ok(two.items.has('RUN#r1|GATE#a#0') && two.items.has('RUN#r1|GATE#a#1'), 'one wait item per attempt');
 });
 
 test('a redriven run that fails again fails at the same state, and a second redrive resumes it', async () => {
