@@ -1,6 +1,6 @@
 /**
  * What `sci run` learns from the local repository: the commit at HEAD, the current branch,
- * a repository name and URL, the actor, and the files the HEAD commit changed.
+ * a repository name and URL, the actor, and (asked apart) the files the HEAD commit changed.
  */
 import { execFile } from 'node:child_process';
 import { userInfo } from 'node:os';
@@ -26,8 +26,6 @@ export interface GitFacts {
   repo: string;
   repoUrl: string;
   actor: string;
-  /** Undefined when HEAD has no parent (path filters then match). */
-  changedFiles?: string[];
 }
 
 /** `git@github.com:o/n.git` or `https://host/o/n(.git)` → `o/n`. */
@@ -50,11 +48,10 @@ async function headOf(repoDir: string): Promise<{ sha: string; branch: string } 
 
 /** Reads the facts; throws with a plain message when `repoDir` is not a git repository with a commit. */
 export async function readGitFacts(repoDir: string): Promise<GitFacts> {
-  const [head, origin, name, changed] = await Promise.all([
+  const [head, origin, name] = await Promise.all([
     headOf(repoDir),
     git(repoDir, 'remote', 'get-url', 'origin'),
     git(repoDir, 'config', 'user.name'),
-    git(repoDir, 'diff', '--name-only', 'HEAD^', 'HEAD'),
   ]);
   if (!head) throw new Error(`${repoDir} is not a git repository with at least one commit`);
   const top = repositoryRoot(repoDir);
@@ -64,6 +61,14 @@ export async function readGitFacts(repoDir: string): Promise<GitFacts> {
     repo: (origin && repoNameOf(origin)) ?? `local/${basename(top)}`,
     repoUrl: origin ?? `file://${top}`,
     actor: name || userInfo().username,
-    ...(changed !== undefined ? { changedFiles: changed.split('\n').filter(Boolean) } : {}),
   };
+}
+
+/**
+ * The files the HEAD commit changed; undefined when HEAD has no parent (path filters then match). Asked only
+ * when a pipeline filters on paths: a git process less for every other `sci run`.
+ */
+export async function changedFilesAtHead(repoDir: string): Promise<string[] | undefined> {
+  const changed = await git(repoDir, 'diff', '--name-only', 'HEAD^', 'HEAD');
+  return changed === undefined ? undefined : changed.split('\n').filter(Boolean);
 }

@@ -1,6 +1,9 @@
 /** Conditions on branch and typed inputs; usage and pipeline errors exit 2 with positions. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { commitAll } from '../git-repo.ts';
 import { runsOf, sandbox, sci, step, type RunJson } from './helpers.ts';
 
 const box = sandbox({
@@ -65,6 +68,37 @@ test('naming a pipeline runs it whatever its on; no match runs nothing', () => {
   const none = sci(box, 'run', '--branch', 'feature/x');
   assert.equal(none.code, 0);
   assert.match(none.stdout, /no pipeline starts on push to feature\/x/);
+});
+
+test("a push's path filters see the files the HEAD commit changed", () => {
+  const paths = sandbox({
+    '.sci/docs.yml': 'on:\n  push:\n    paths: ["docs/**"]\nsteps:\n  a:\n    run: "true"\n',
+    '.sci/code.yml': 'on:\n  push:\n    paths_ignore: ["docs/**"]\nsteps:\n  a:\n    run: "true"\n',
+    'docs/a.md': 'a\n',
+  });
+  try {
+    // the first commit has no parent: path filters match (GitHub Actions' way when it cannot tell)
+    assert.deepEqual(
+      runsOf(sci(paths, 'run', '--json').stdout)
+        .map((x) => x.pipeline)
+        .sort(),
+      ['code', 'docs'],
+    );
+    writeFileSync(join(paths.repo, 'docs', 'a.md'), 'b\n');
+    commitAll(paths.repo, 'docs only');
+    assert.deepEqual(
+      runsOf(sci(paths, 'run', '--json').stdout).map((x) => x.pipeline),
+      ['docs'],
+    );
+    writeFileSync(join(paths.repo, 'main.c'), 'int main;\n');
+    commitAll(paths.repo, 'code only');
+    assert.deepEqual(
+      runsOf(sci(paths, 'run', '--json').stdout).map((x) => x.pipeline),
+      ['code'],
+    );
+  } finally {
+    paths.cleanup();
+  }
 });
 
 test('a bad input value, an unknown pipeline or flag: exit 2 with a message', () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readGitFacts } from '../../local/git-facts.ts';
+import { changedFilesAtHead, readGitFacts } from '../../local/git-facts.ts';
 import { commitAll, git, initRepo } from '../git-repo.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'sci-git-facts-'));
@@ -21,7 +21,7 @@ test('a branch checkout: its commit, its name (with slashes), the files the comm
   const facts = await readGitFacts(repo);
   assert.equal(facts.sha, sha);
   assert.equal(facts.branch, 'feature/x');
-  assert.deepEqual(facts.changedFiles, ['b.txt']);
+  assert.deepEqual(await changedFilesAtHead(repo), ['b.txt']);
   assert.equal(facts.repo, 'octo/hello');
   assert.equal(facts.repoUrl, 'git@github.com:octo/hello.git');
 });
@@ -33,7 +33,7 @@ test('a detached HEAD has no branch; a first commit has no changed files (path f
   const facts = await readGitFacts(repo);
   assert.equal(facts.sha, sha);
   assert.equal(facts.branch, '');
-  assert.equal(facts.changedFiles, undefined);
+  assert.equal(await changedFilesAtHead(repo), undefined);
   assert.equal(facts.repo, 'local/detached');
 });
 

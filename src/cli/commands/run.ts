@@ -6,8 +6,8 @@
  */
 import { repositoryRoot } from '../../../local/home.ts';
 import { formatDiagnostic, sortDiagnostics } from '../../../statemachines/diagnostics.ts';
-import type { EventName } from '../../../statemachines/pipeline/model.ts';
-import { readGitFacts } from '../../../local/git-facts.ts';
+import type { EventName, Pipeline } from '../../../statemachines/pipeline/model.ts';
+import { changedFilesAtHead, readGitFacts } from '../../../local/git-facts.ts';
 import { loadPipelines } from '../../core/pipelines.ts';
 import { GitSource } from '../../source/git-source.ts';
 import { jobsOption, parseCommandArgs } from '../args.ts';
@@ -37,6 +37,11 @@ exit: 0 every run succeeded, 1 a run did not, 2 usage or pipeline error
 `;
 
 const EVENTS: EventName[] = ['push', 'pull_request', 'schedule', 'manual', 'pipeline'];
+
+/** Whether a push or pull request starts `pipeline` only when it changes some paths. */
+function filtersPaths({ triggers: { push, pullRequest } }: Pipeline): boolean {
+  return [push?.paths, push?.pathsIgnore, pullRequest?.paths, pullRequest?.pathsIgnore].some((p) => p !== undefined);
+}
 
 /** `k=v` pairs → raw inputs (typed later against each pipeline's declaration). */
 function parseInputs(pairs: string[]): Record<string, string> {
@@ -70,10 +75,11 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliUsageError(error.message);
   });
   const branch = values.branch ?? git.branch;
-  const loaded = loadPipelines(
-    await new GitSource(repoDir).readPipelineFiles(git.sha),
-    triggerFor(event, branch, git.changedFiles),
-  );
+  const files = await new GitSource(repoDir).readPipelineFiles(git.sha);
+  let loaded = loadPipelines(files, triggerFor(event, branch, undefined));
+  // the files HEAD changed are asked of git only when a pipeline's trigger filters on them
+  if (loaded.ok && loaded.all.some(filtersPaths))
+    loaded = loadPipelines(files, triggerFor(event, branch, await changedFilesAtHead(repoDir)));
   if (!loaded.ok) {
     for (const d of sortDiagnostics(loaded.diagnostics)) process.stderr.write(`${formatDiagnostic(d)}\n`);
     return 2;
