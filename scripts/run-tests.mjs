@@ -2,6 +2,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { spawn } from 'node:child_process';
 import { bundleTests } from './bundle-tests.mjs';
 import { startChecks } from './checks.mjs';
@@ -103,11 +104,17 @@ const processes = (
 )
   .sort((a, b) => rank(a.files[0]) - rank(b.files[0]) || b.files.length - a.files.length)
   .map((p) => p.entry);
-// failures name the sources' lines (the bundle's source maps)
-const tests = spawn(process.execPath, ['--enable-source-maps', '--test', ...concurrency, ...reporters, ...processes], {
-  stdio: 'inherit',
-  env,
-});
+// failures name the sources' lines (the bundle's source maps); test-async-hook.mjs leaves node:test's per-promise
+// async hook off in every test process
+const preload = ['--import', pathToFileURL(join(import.meta.dirname, 'test-async-hook.mjs')).href];
+const tests = spawn(
+  process.execPath,
+  ['--enable-source-maps', ...preload, '--test', ...concurrency, ...reporters, ...processes],
+  {
+    stdio: 'inherit',
+    env,
+  },
+);
 const status = await new Promise((resolve) => tests.on('close', (code) => resolve(code ?? 1)));
 await prebuilt;
 if (process.env.SCI_TEST_TIMES) {

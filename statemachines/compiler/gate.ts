@@ -1,17 +1,26 @@
 /**
- * Cross-branch DAG gates. A gated step waits on a task token stored in its gate item
- * (`GATE#<key>#<attempt>`); each gate need, after its final status write, ADDs 1 to `done` and
- * stores its record (`needsSelector`). Both writes are serialised by DynamoDB on one item, so exactly one
- * side sees "all k needs done and a token is there" and releases the step:
- *  - the gate write first: the k-th signal reads the token (ALL_NEW) and sends success;
- *  - all k signals first: the gate write's condition `done < k` fails and the gate reads
- *    the item instead of waiting.
+ * Cross-branch DAG gates. A gated step waits on a task token it stores on an item of the run; the
+ * steps it waits for, after their final status write, write that item with `ReturnValues: ALL_NEW`
+ * (their signal) and release the token they read back. DynamoDB applies the writes on one item one
+ * at a time, so exactly one side sees both "the needs have ended" and "a token is there":
+ *  - the gate write first: the signal that completes the item reads the token and sends success;
+ *  - the signals first: the gate's condition fails and the gate reads the item instead of waiting.
+ *
+ * Two items, by how many needs a step waits for through its gate:
+ *  - ONE (the usual case): the need's own wait item, `GATE#<need>#<attempt>`, shared by every step
+ *    that waits for that need alone. Each stores its token as `t_<its key>` unless the need's status
+ *    is there; the need writes its record once (status `s`, chain `c`, outputs `o` as JSON text) and
+ *    releases each token it read back. One signal per need, whatever the number of steps waiting.
+ *  - several: the step's own counter, `GATE#<key>#all#<attempt>`: each need ADDs 1 to `done` and
+ *    stores its record; the k-th signal releases the step's token (`done < k` conditions its gate).
+ * Attribute names are identifiers (keys are `[A-Za-z0-9_]`), none a DynamoDB reserved word.
  */
-import { RESOURCES, type Json, type State } from '../asl/types.ts';
-import { CONDITIONAL_FAILED, WRITE_TIMEOUT } from './status.ts';
+import { RESOURCES, type ChoiceRule, type Json, type State } from '../asl/types.ts';
+import { CONDITIONAL_FAILED, declaredOutputs, WRITE_TIMEOUT } from './status.ts';
 import { itemKeyAt, type Scope } from './scope.ts';
 import { gateSk } from '../lifecycle.ts';
 import { CONTEXT } from './run-context.ts';
+import { gatePath } from './visibility.ts';
 
 const THROTTLED = [
   'DynamoDB.ProvisionedThroughputExceededException',
@@ -20,62 +29,112 @@ const THROTTLED = [
 ];
 
 /**
- * The gate item of step `key` in this attempt, `GATE#<key>#<attempt>`: a redrive's gates start
- * from nothing (their `done` counts belong to one attempt) without waiting for anything to
- * delete the ones of the attempt that failed.
+ * An item of this attempt, `GATE#<key>#<attempt>`: a redrive's gates start from nothing without
+ * waiting for anything to delete the ones of the attempt that failed (src/store/reopen-run.ts).
  */
-function gateKey(key: string): Record<string, Json> {
+function attemptKey(key: string): Record<string, Json> {
   return itemKeyAt(`${gateSk(key)}#`, `${CONTEXT}.attempt`);
 }
 
-/**
- * A gate item's needs (typed DynamoDB attributes under `prefix`) as `{ <need>: <its record> }`.
- * A gate of one need (the usual case) holds that need's record as JSON text in `need_<key>`
- * (keys are identifiers, never a DynamoDB reserved word), and its release sends the record
- * itself; a gate of several keeps each need's status and chain as a map, and its record as JSON
- * text at `record` when the need has outputs, so the release can send the whole item without
- * putting JSON text inside JSON text (aws-local-stepfunctions drops backslashes from intrinsics'
- * results).
- */
-function needsSelector(scope: Scope, needs: string[], prefix: string): Record<string, Json> {
-  if (needs.length === 1) {
-    const [n] = needs as [string];
-    return { [`${n}.$`]: prefix === '$' ? '$' : `States.StringToJson(${prefix}.need_${n}.S)` };
-  }
-  return Object.fromEntries(
-    needs.map((n) => [
-      n,
-      {
-        'status.$': `${prefix}.need_${n}.M.status.S`,
-        'chain.$': `${prefix}.need_${n}.M.chain.S`,
-        ...(hasOutputs(scope, n) ? { 'record.$': `States.StringToJson(${prefix}.need_${n}.M.record.S)` } : {}),
-      },
-    ]),
-  );
-}
+/** The wait item of need `need`, for the steps that wait for it alone. */
+const waitItem = (need: string) => attemptKey(need);
 
-/** The value a signal of step `key` stores for the gate of `gated` (see `needsSelector`). */
-function needValue(scope: Scope, key: string, gated: string): Json {
-  const record = `States.JsonToString($.steps.${key})`;
-  if (scope.gates.get(gated)!.length === 1) return { 'S.$': record };
+/** The counter of step `key`, which waits for several needs. */
+const counterItem = (key: string) => attemptKey(`${key}#all`);
+
+/** Steps that wait through a gate for `need` alone, and those that wait for it and others. */
+function waiters(scope: Scope, need: string): { alone: string[]; joint: string[] } {
+  const all = scope.signals.get(need) ?? [];
   return {
-    M: {
-      status: { 'S.$': `$.steps.${key}.status` },
-      chain: { 'S.$': `$.steps.${key}.chain` },
-      ...(hasOutputs(scope, key) ? { record: { 'S.$': record } } : {}),
-    },
+    alone: all.filter((w) => scope.gates.get(w)!.length === 1),
+    joint: all.filter((w) => scope.gates.get(w)!.length > 1),
   };
 }
 
-/** A need with outputs sends its whole record (as JSON text) through a gate of several needs. */
-function hasOutputs(scope: Scope, key: string): boolean {
-  const step = scope.byKey.get(key)?.inst.step;
-  return step?.kind === 'run' && step.outputs.length > 0;
+const outputsOf = (scope: Scope, key: string): string[] => declaredOutputs(scope.byKey.get(key)!);
+
+/**
+ * A need's record as DynamoDB attributes (`s` status, `c` chain, `o` a map of its outputs): typed
+ * strings, never JSON text, so a release never sends JSON text inside the JSON text of its output
+ * and a gate read needs no intrinsic (aws-local-stepfunctions drops every backslash from an
+ * intrinsic's string result).
+ */
+function recordValues(scope: Scope, key: string): Record<string, Json> {
+  const outputs = outputsOf(scope, key);
+  return {
+    s: { 'S.$': `$.steps.${key}.status` },
+    c: { 'S.$': `$.steps.${key}.chain` },
+    ...(outputs.length > 0
+      ? { o: { M: Object.fromEntries(outputs.map((n) => [n, { 'S.$': `$.steps.${key}.outputs.${n}` }])) } }
+      : {}),
+  };
+}
+
+/** `recordValues` under `prefix` back into the need's record. */
+function recordSelector(scope: Scope, need: string, prefix: string): Record<string, Json> {
+  const outputs = outputsOf(scope, need);
+  return {
+    'status.$': `${prefix}.s.S`,
+    'chain.$': `${prefix}.c.S`,
+    ...(outputs.length > 0
+      ? { outputs: Object.fromEntries(outputs.map((n) => [`${n}.$`, `${prefix}.o.M.${n}.S`])) }
+      : {}),
+  };
+}
+
+/** The gate Task and its read for one item; both leave their result at `resultPath`. */
+function gatePair(
+  scope: Scope,
+  names: { gate: string; read: string },
+  item: {
+    key: Record<string, Json>;
+    token: string;
+    condition: string;
+    values?: Record<string, Json>;
+    waited?: Record<string, Json>;
+    read: Record<string, Json>;
+  },
+  resultPath: string,
+  next: string,
+  failed: string,
+  states: Record<string, State>,
+): string {
+  states[names.gate] = {
+    Type: 'Task',
+    Resource: RESOURCES.updateItemWaitForToken,
+    Parameters: {
+      TableName: scope.target.tableName,
+      Key: item.key,
+      UpdateExpression: `SET ${item.token} = :token`,
+      ConditionExpression: item.condition,
+      ExpressionAttributeValues: { ':token': { 'S.$': '$$.Task.Token' }, ...item.values },
+    },
+    ...(item.waited ? { ResultSelector: item.waited } : {}),
+    ResultPath: resultPath,
+    TimeoutSeconds: scope.runBound,
+    Catch: [
+      { ErrorEquals: CONDITIONAL_FAILED, Next: names.read, ResultPath: null },
+      { ErrorEquals: ['States.ALL'], Next: failed, ResultPath: '$.error' },
+    ],
+    Next: next,
+  };
+  states[names.read] = {
+    Type: 'Task',
+    Resource: RESOURCES.getItem,
+    Parameters: { TableName: scope.target.tableName, Key: item.key, ConsistentRead: true },
+    ResultSelector: item.read,
+    ResultPath: resultPath,
+    TimeoutSeconds: WRITE_TIMEOUT,
+    Retry: [{ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 3 }], // 1 s, ×2: ASL's defaults
+    Catch: [{ ErrorEquals: ['States.ALL'], Next: failed, ResultPath: '$.error' }],
+    Next: next,
+  };
+  return names.gate;
 }
 
 /**
- * The gate of step `key`: returns its start state. Both paths leave the needs' statuses
- * at `$.gates.<key>.<need>`; `failed` receives `$.error` when the gate itself fails.
+ * The gate of step `key`: returns its start state. It leaves the needs' records where
+ * `gatePath` says; `failed` receives `$.error` when the gate itself fails.
  */
 export function emitGate(
   scope: Scope,
@@ -86,45 +145,37 @@ export function emitGate(
   states: Record<string, State>,
 ): string {
   const needs = scope.gates.get(key)!;
-  const gate = scope.names.claim(stem, 'gate');
-  const read = scope.names.claim(stem, 'gate read');
-  states[gate] = {
-    Type: 'Task',
-    Resource: RESOURCES.updateItemWaitForToken,
-    Parameters: {
-      TableName: scope.target.tableName,
-      Key: gateKey(key),
-      // `taskToken` and `done` are not DynamoDB reserved words: no attribute-name placeholders.
-      UpdateExpression: 'SET taskToken = :token',
-      ConditionExpression: 'attribute_not_exists(done) OR done < :k',
-      ExpressionAttributeValues: { ':token': { 'S.$': '$$.Task.Token' }, ':k': { N: String(needs.length) } },
-    },
-    ResultSelector: needsSelector(scope, needs, '$'),
-    ResultPath: `$.gates.${key}`,
-    TimeoutSeconds: scope.runBound,
-    Catch: [
-      { ErrorEquals: CONDITIONAL_FAILED, Next: read, ResultPath: null },
-      { ErrorEquals: ['States.ALL'], Next: failed, ResultPath: '$.error' },
-    ],
-    Next: next,
+  const names = { gate: scope.names.claim(stem, 'gate'), read: scope.names.claim(stem, 'gate read') };
+  if (needs.length === 1) {
+    const [need] = needs as [string];
+    // The release's output is the need's record itself.
+    const item = { key: waitItem(need), token: `t_${key}`, condition: 'attribute_not_exists(s)' };
+    return gatePair(
+      scope,
+      names,
+      { ...item, read: recordSelector(scope, need, '$.Item') },
+      gatePath(key, needs, need),
+      next,
+      failed,
+      states,
+    );
+  }
+  const item = {
+    key: counterItem(key),
+    token: 'taskToken',
+    condition: 'attribute_not_exists(done) OR done < :k',
+    values: { ':k': { N: String(needs.length) } },
+    waited: Object.fromEntries(needs.map((n) => [n, recordSelector(scope, n, `$.need_${n}.M`)])),
+    read: Object.fromEntries(needs.map((n) => [n, recordSelector(scope, n, `$.Item.need_${n}.M`)])),
   };
-  states[read] = {
-    Type: 'Task',
-    Resource: RESOURCES.getItem,
-    Parameters: { TableName: scope.target.tableName, Key: gateKey(key), ConsistentRead: true },
-    ResultSelector: needsSelector(scope, needs, '$.Item'),
-    ResultPath: `$.gates.${key}`,
-    TimeoutSeconds: WRITE_TIMEOUT,
-    Retry: [{ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 3 }], // 1 s, ×2: ASL's defaults
-    Catch: [{ ErrorEquals: ['States.ALL'], Next: failed, ResultPath: '$.error' }],
-    Next: next,
-  };
-  return gate;
+  return gatePair(scope, names, item, `$.gates.${key}`, next, failed, states); // each need's at `gatePath`
 }
 
 /**
- * The signals step `key` sends after its final status write, one per gated step that
- * waits for it; returns the first state (or `next` when it signals nobody).
+ * What step `key` does after its final status write when steps wait for it through gates: one
+ * signal to its wait item for the steps that wait for it alone, one to the counter of each step
+ * that waits for it and others, each followed by a Choice "its token was there" and a release;
+ * returns the first state (or `next` when nobody waits for it).
  */
 export function emitSignals(
   scope: Scope,
@@ -133,57 +184,120 @@ export function emitSignals(
   next: string,
   states: Record<string, State>,
 ): string {
-  const targets = scope.signals.get(key) ?? [];
-  return targets.reduceRight((after, gated) => {
-    const gatedName = scope.byKey.get(gated)!.inst.name;
-    const signal = scope.names.claim(stem, `signal ${gatedName}`);
-    const ready = scope.names.claim(stem, `${gatedName} ready?`);
-    const release = scope.names.claim(stem, `release ${gatedName}`);
-    const k = scope.gates.get(gated)!.length;
-    states[signal] = {
-      Type: 'Task',
-      Resource: RESOURCES.updateItem,
-      Parameters: {
-        TableName: scope.target.tableName,
-        Key: gateKey(gated),
-        UpdateExpression: `ADD done :one SET need_${key} = :need`,
-        ExpressionAttributeValues: {
-          ':one': { N: '1' },
-          ':need': needValue(scope, key, gated),
-        },
-        ReturnValues: 'ALL_NEW',
+  const { alone, joint } = waiters(scope, key);
+  const afterJoint = joint.reduceRight((after, gated) => signalCounter(scope, key, gated, stem, after, states), next);
+  if (alone.length === 0) return afterJoint;
+  const releases = alone.reduceRight(
+    (after, gated) =>
+      readyAndRelease(
+        scope,
+        stem,
+        gated,
+        { token: `$.signal.item.t_${gated}`, output: `States.JsonToString($.steps.${key})` },
+        after,
+        states,
+      ),
+    afterJoint,
+  );
+  const signal = scope.names.claim(stem, 'signal');
+  const values = recordValues(scope, key);
+  states[signal] = {
+    Type: 'Task',
+    Resource: RESOURCES.updateItem,
+    Parameters: {
+      TableName: scope.target.tableName,
+      Key: waitItem(key),
+      UpdateExpression: `SET ${Object.keys(values)
+        .map((a) => `${a} = :${a}`)
+        .join(', ')}`,
+      ExpressionAttributeValues: Object.fromEntries(Object.entries(values).map(([a, v]) => [`:${a}`, v])),
+      ReturnValues: 'ALL_NEW',
+    },
+    ResultSelector: { 'item.$': '$.Attributes' },
+    ResultPath: '$.signal',
+    TimeoutSeconds: WRITE_TIMEOUT,
+    // The same values again: a retry is harmless, and reads back every token stored before it.
+    Retry: [{ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 3 }], // 1 s, ×2: ASL's defaults
+    Catch: [{ ErrorEquals: ['States.ALL'], Next: afterJoint, ResultPath: null }],
+    Next: releases,
+  };
+  return signal;
+}
+
+/** `<gated> ready?` (the token is in the signal's result, `rule` holds) → `release <gated>` → `after`. */
+function readyAndRelease(
+  scope: Scope,
+  stem: string,
+  gated: string,
+  send: { token: string; output: string; rule?: ChoiceRule },
+  after: string,
+  states: Record<string, State>,
+): string {
+  const gatedName = scope.byKey.get(gated)!.inst.name;
+  const ready = scope.names.claim(stem, `${gatedName} ready?`);
+  const release = scope.names.claim(stem, `release ${gatedName}`);
+  const hasToken = { Variable: send.token, IsPresent: true };
+  states[ready] = {
+    Type: 'Choice',
+    Choices: [{ ...(send.rule ? { And: [send.rule, hasToken] } : hasToken), Next: release }],
+    Default: after,
+  };
+  states[release] = {
+    Type: 'Task',
+    Resource: RESOURCES.sendTaskSuccess,
+    Parameters: { 'TaskToken.$': `${send.token}.S`, 'Output.$': send.output },
+    ResultPath: null,
+    TimeoutSeconds: WRITE_TIMEOUT,
+    Catch: [{ ErrorEquals: ['States.ALL'], Next: after, ResultPath: null }],
+    Next: after,
+  };
+  return ready;
+}
+
+/** Step `key`'s signal to the counter of `gated`, which waits for it and other needs. */
+function signalCounter(
+  scope: Scope,
+  key: string,
+  gated: string,
+  stem: string,
+  after: string,
+  states: Record<string, State>,
+): string {
+  const gatedName = scope.byKey.get(gated)!.inst.name;
+  const signal = scope.names.claim(stem, `signal ${gatedName}`);
+  const k = scope.gates.get(gated)!.length;
+  const ready = readyAndRelease(
+    scope,
+    stem,
+    gated,
+    {
+      token: '$.signal.item.taskToken',
+      output: 'States.JsonToString($.signal.item)',
+      rule: { Variable: '$.signal.item.done.N', StringEquals: String(k) },
+    },
+    after,
+    states,
+  );
+  states[signal] = {
+    Type: 'Task',
+    Resource: RESOURCES.updateItem,
+    Parameters: {
+      TableName: scope.target.tableName,
+      Key: counterItem(gated),
+      UpdateExpression: `ADD done :one SET need_${key} = :need`,
+      ExpressionAttributeValues: {
+        ':one': { N: '1' },
+        ':need': { M: recordValues(scope, key) },
       },
-      ResultSelector: { 'item.$': '$.Attributes' },
-      ResultPath: '$.signal',
-      TimeoutSeconds: WRITE_TIMEOUT,
-      // Only errors that guarantee nothing was written are retried: ADD is not idempotent.
-      Retry: [{ ErrorEquals: THROTTLED, MaxAttempts: 5 }], // 1 s, ×2: ASL's defaults
-      Catch: [{ ErrorEquals: ['States.ALL'], Next: after, ResultPath: null }],
-      Next: ready,
-    };
-    // With one gate need, `done` is 1 after the signal: only the token decides.
-    const hasToken = { Variable: '$.signal.item.taskToken', IsPresent: true };
-    states[ready] = {
-      Type: 'Choice',
-      Choices: [
-        k === 1
-          ? { ...hasToken, Next: release }
-          : { And: [{ Variable: '$.signal.item.done.N', StringEquals: String(k) }, hasToken], Next: release },
-      ],
-      Default: after,
-    };
-    states[release] = {
-      Type: 'Task',
-      Resource: RESOURCES.sendTaskSuccess,
-      Parameters: {
-        'TaskToken.$': '$.signal.item.taskToken.S',
-        'Output.$': `States.JsonToString(${k === 1 ? `$.steps.${key}` : '$.signal.item'})`,
-      },
-      ResultPath: null,
-      TimeoutSeconds: WRITE_TIMEOUT,
-      Catch: [{ ErrorEquals: ['States.ALL'], Next: after, ResultPath: null }],
-      Next: after,
-    };
-    return signal;
-  }, next);
+      ReturnValues: 'ALL_NEW',
+    },
+    ResultSelector: { 'item.$': '$.Attributes' },
+    ResultPath: '$.signal',
+    TimeoutSeconds: WRITE_TIMEOUT,
+    // Only errors that guarantee nothing was written are retried: ADD is not idempotent.
+    Retry: [{ ErrorEquals: THROTTLED, MaxAttempts: 5 }], // 1 s, ×2: ASL's defaults
+    Catch: [{ ErrorEquals: ['States.ALL'], Next: after, ResultPath: null }],
+    Next: ready,
+  };
+  return signal;
 }

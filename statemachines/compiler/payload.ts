@@ -108,22 +108,55 @@ function recordsSize(scope: Scope, keys: readonly string[], outputLimit: number,
 /** `"<key>":<value bytes>,` in a map. */
 const entry = (key: string, value: number) => bytes(JSON.stringify(key)) + 1 + value + 1;
 
-/** A gate's result for one need: `{"status":…,"chain":…}` at its largest. */
-const GATE_RESULT_BYTES = bytes(JSON.stringify({ status: STATUS, chain: STATUS }));
+/** A task token at its longest (SendTaskSuccess's `taskToken`: 1 to 2,048 characters). */
+const TOKEN_BYTES = 2_048;
 
-/** Gate results at `$.gates` of the gated steps among `keys`. */
+/** `"t_<key>":{"S":"<token>"},` in a DynamoDB item. */
+const tokenEntry = (name: string) => entry(name, bytes('{"S":""}') + TOKEN_BYTES);
+
+/**
+ * A need's record as typed DynamoDB attributes (gate.ts `recordValues`: `{"s":{"S":…},…,"o":{"M":
+ * {"<name>":{"S":…}}}}`), at most: every value's wrapper is shorter than the key and quotes it
+ * stands beside in the plain record, so twice the plain record's JSON and the values once.
+ */
+const typedBytes = (r: { json: string; values: number }) => 2 * bytes(r.json) + r.values;
+
+/**
+ * What gates hold among the steps `keys` (all when undefined; gate.ts): the records the gates
+ * brought (`$.needs.<need>`, `$.gates.<key>.<need>`), and the largest item a signal read back
+ * (`$.signal`): a need's wait item (its record, a token per step waiting for it alone) or a counter
+ * (a token, `done` and each need's record).
+ */
 function gatesSize(scope: Scope, keys: ReadonlySet<string> | undefined, outputLimit: number): number {
-  let gates = 2;
+  const held = (key: string) => !keys || keys.has(key);
+  const recordOf = (key: string) => record(scope.byKey.get(key), outputLimit);
+  const alone = new Set<string>();
+  let joint = 2;
+  let signal = 0;
   for (const [key, needs] of scope.gates) {
-    if (keys && !keys.has(key)) continue;
-    const results = needs.reduce((n, need) => {
-      const r = record(scope.byKey.get(need), outputLimit);
-      // a need with outputs carries its record along
-      return n + entry(need, GATE_RESULT_BYTES + (r.outputs > 0 ? bytes(',"record":') + bytes(r.json) + r.values : 0));
-    }, 2);
-    gates += entry(key, results);
+    if (needs.length === 1) {
+      if (held(key)) alone.add(needs[0]!);
+      continue;
+    }
+    let results = 2;
+    let counter = 2 + tokenEntry('taskToken') + entry('done', bytes('{"N":"00"}'));
+    for (const need of needs) {
+      const r = recordOf(need);
+      results += entry(need, bytes(r.json) + r.values);
+      counter += entry(`need_${need}`, bytes('{"M":}') + typedBytes(r));
+    }
+    if (held(key)) joint += entry(key, results);
+    if (needs.some(held)) signal = Math.max(signal, entry('item', counter));
   }
-  return gates;
+  let records = 2;
+  for (const need of alone) records += entry(need, bytes(recordOf(need).json) + recordOf(need).values);
+  for (const [need, waiting] of scope.signals) {
+    const mine = waiting.filter((w) => scope.gates.get(w)!.length === 1);
+    if (!held(need) || mine.length === 0) continue;
+    const item = mine.reduce((n, key) => n + tokenEntry(`t_${key}`), typedBytes(recordOf(need)));
+    signal = Math.max(signal, entry('item', item));
+  }
+  return records + joint + signal;
 }
 
 /**

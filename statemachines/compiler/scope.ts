@@ -10,7 +10,7 @@ import type { Pipeline, StepInstance } from '../pipeline/model.ts';
 import { member, type RecordPaths } from './context.ts';
 import { formatEscape, type TemplateScope } from './templates.ts';
 import { CONTEXT } from './run-context.ts';
-import type { Visibility } from './visibility.ts';
+import { gatePath, type Visibility } from './visibility.ts';
 
 /** Names of the deployed resources the definition refers to. */
 export interface CompileTarget {
@@ -100,7 +100,8 @@ export function itemKeyAt(prefix: string, path: string): Record<string, Json> {
 
 /** Where the terminal status (and upstream-failure chain) of need `need` is, as seen by step `from`. */
 export function needPath(scope: Scope, from: string, need: string, field: 'status' | 'chain'): string {
-  return scope.gates.get(from)?.includes(need) ? `$.gates.${from}.${need}.${field}` : `$.steps.${need}.${field}`;
+  const gated = scope.gates.get(from);
+  return `${gated?.includes(need) ? gatePath(from, gated, need) : `$.steps.${need}`}.${field}`;
 }
 
 /** A terminal status as the state sees it (`cancelled` when the write found the run cancelled). */

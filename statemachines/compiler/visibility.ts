@@ -1,13 +1,22 @@
 /**
  * Where each step's record (`{ status, chain, outputs }`) can be read at each point of the
  * definition. A step reads what ran before it in its own branch at `$.steps.<key>`, what a
- * gate brought it at `$.gates.<key>.<need>` (`….record` through a gate of several needs), and, after a Parallel, every branch's
+ * gate brought it (`gatePath`), and, after a Parallel, every branch's
  * `$.steps` (the merge keeps `$.run` and `$.steps` only, so gate results end there).
  *
  * Each step holds a frame of a persistent chain (what it adds to what came before), not a copy
  * of everything before it: copies made a 5,000-step chain quadratic. A lookup walks the chain.
  */
 import type { Block } from './dag.ts';
+
+/**
+ * Where the gate of step `key` (waiting for `needs` in other branches) leaves the record of `need`
+ * (gate.ts): a gate of one need at `$.needs.<need>`, one per need in a branch whichever step brought
+ * it; a gate of several at `$.gates.<key>.<need>`.
+ */
+export function gatePath(key: string, needs: readonly string[], need: string): string {
+  return needs.length === 1 ? `$.needs.${need}` : `$.gates.${key}.${need}`;
+}
 
 type Frame =
   | { up: Frame | null; kind: 'paths'; paths: ReadonlyMap<string, string> }
@@ -46,10 +55,7 @@ export class Visibility {
           : {
               up: before,
               kind: 'paths',
-              // a gate of one need brings its record, a gate of several each record at `record`
-              paths: new Map(
-                gated.map((need) => [need, `$.gates.${block.key}.${need}${gated.length === 1 ? '' : '.record'}`]),
-              ),
+              paths: new Map(gated.map((need) => [need, gatePath(block.key, gated, need)])),
             };
       this.seen.set(block.key, at);
       return { up: at, kind: 'paths', paths: new Map([[block.key, `$.steps.${block.key}`]]) };

@@ -1,4 +1,5 @@
 /** Shared by the webhook tests: real example payloads from @octokit/webhooks-examples, signed. */
+import { request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { Webhooks } from '@octokit/webhooks';
 import type { QueuedDelivery } from '../../src/core/ports.ts';
@@ -38,9 +39,28 @@ export async function postPush(base: string, sha: string, delivery: string): Pro
   payload.after = sha;
   payload.head_commit = { ...(payload.head_commit as object), id: sha, message: 'change' };
   (payload.repository as { default_branch: string }).default_branch = 'main';
-  const request = await signedRequest('push', payload, delivery);
-  const res = await fetch(`${base}/webhook`, { method: 'POST', headers: request.headers, body: request.body });
-  return { status: res.status, body: await res.text() };
+  return postWebhook(base, await signedRequest('push', payload, delivery));
+}
+
+/**
+ * POSTs a delivery to `<base>/webhook` over node:http, with its Content-Length; its status and body. Not `fetch`:
+ * it costs the client ≈ 3 ms more CPU a request (4.3 against 1.4 ms, a loopback server), and the burst tests send
+ * hundreds.
+ */
+export function postWebhook(
+  base: string,
+  delivery: { headers: Record<string, string>; body: string },
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${base}/webhook`, { method: 'POST', headers: delivery.headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end(delivery.body);
+  });
 }
 
 /** Records deliveries like the store's conditional put: true the first time only. */

@@ -14,7 +14,7 @@ import { createServeServer, listen } from '../../src/serve/http.ts';
 import { createServeApp } from '../../src/serve/serve-app.ts';
 import type { ServeApp } from '../../src/serve/serve-app.ts';
 import { commitAll, initRepo } from '../git-repo.ts';
-import { examples, signedRequest, TEST_SECRET } from '../github/helpers.ts';
+import { examples, postWebhook, signedRequest, TEST_SECRET } from '../github/helpers.ts';
 
 const PIPELINE = `on:\n  push: { branches: [main] }\nsteps:\n  hello:\n    run: echo hello from serve\n  never:\n    needs: [hello]\n    if: branch == 'nope'\n    run: exit 1\n`;
 
@@ -42,9 +42,7 @@ function pushPayload(overrides: { sha?: string; repo?: string } = {}) {
 }
 
 async function post(payload: unknown, delivery: string, secret = TEST_SECRET) {
-  const request = await signedRequest('push', payload, delivery, secret);
-  const res = await fetch(`${base}/webhook`, { method: 'POST', headers: request.headers, body: request.body });
-  return { status: res.status, body: await res.text() };
+  return postWebhook(base, await signedRequest('push', payload, delivery, secret));
 }
 
 before(async () => {

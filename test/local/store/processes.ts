@@ -1,38 +1,11 @@
 /** Test support: real worker processes on one store home. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
+import { bundledScript } from '../../bundled-script.ts';
 
+/** The worker, run from a bundle (test/bundled-script.ts): the tests start seven. */
 const WORKER = fileURLToPath(new URL('./fixtures/store-worker.ts', import.meta.url));
-const NODE_MODULES = fileURLToPath(new URL('../../../node_modules', import.meta.url));
-
-let bundled: string | undefined;
-/**
- * The worker as one plain ESM file, built once per test file (packages stay in node_modules): a worker then
- * starts on ≈ 0.9 s of CPU instead of ≈ 1.5 s through tsx, and the tests start seven.
- */
-function workerBundle(): string {
-  if (bundled) return bundled;
-  const dir = mkdtempSync(join(tmpdir(), 'sci-store-worker-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  symlinkSync(NODE_MODULES, join(dir, 'node_modules'), 'dir');
-  const file = join(dir, 'store-worker.mjs');
-  buildSync({
-    entryPoints: [WORKER],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    outfile: file,
-    logLevel: 'warning',
-  });
-  bundled = file;
-  return file;
-}
 
 export interface Worker {
   child: ChildProcess;
@@ -41,7 +14,7 @@ export interface Worker {
 }
 
 export function startWorker(args: string[]): Worker {
-  const child = spawn(process.execPath, ['--no-warnings', workerBundle(), ...args], {
+  const child = spawn(process.execPath, ['--no-warnings', bundledScript(WORKER), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -41,7 +41,7 @@ steps:
     if: steps.b.outputs.v == 'b-1'
     run: 'echo \${{ steps.a.outputs.v }} \${{ steps.b.outputs.v }}'
 `);
-  assert.ok(compiled.json.includes('GATE#d'), 'the N shape needs a gate');
+  assert.ok(compiled.json.includes('GATE#a#'), "the N shape needs a gate (on a's wait item)");
   assert.equal(out.status, 'SUCCEEDED', out.error);
   assert.equal(env.get('c')!.SCI_STEPS_A_OUTPUTS_V, 'a-1');
   assert.equal(env.get('d')!.FROM_A, 'a-1');

@@ -162,13 +162,13 @@ steps:
   c: { needs: [a], run: x }
   d: { needs: [a, b], env: { FROM_A: "\${{ steps.a.outputs.v }}" }, run: x }
 `);
-  assert.ok(pipeline.json.includes('GATE#d#{}'), 'the N shape has a gate, keyed by attempt');
+  assert.ok(pipeline.json.includes('GATE#a#{}'), "the N shape has a gate, on a's wait item keyed by attempt");
   const { one, two, again } = await failThenRedrive(pipeline, ['b']);
   assert.equal(statusOf(one, 'd'), 'skipped');
   assert.equal(two.status, 'SUCCEEDED', two.error);
   assert.deepEqual(again.built.sort(), ['b', 'd']);
   assert.equal(again.env.get('d')!.FROM_A, 'a-1', 'the carried need a reaches d through its branch');
-  assert.ok(two.items.has('RUN#r1|GATE#d#0') && two.items.has('RUN#r1|GATE#d#1'), 'one gate item per attempt');
+  assert.ok(two.items.has('RUN#r1|GATE#a#0') && two.items.has('RUN#r1|GATE#a#1'), 'one wait item per attempt');
 });
 
 test('a redriven run that fails again fails at the same state, and a second redrive resumes it', async () => {

@@ -23,7 +23,7 @@ function copyingWalk(root: Block, gates: ReadonlyMap<string, readonly string[]>)
     }
     const at = new Map(before);
     const gated = gates.get(block.key) ?? [];
-    for (const need of gated) at.set(need, `$.gates.${block.key}.${need}${gated.length === 1 ? '' : '.record'}`);
+    for (const need of gated) at.set(need, gated.length === 1 ? `$.needs.${need}` : `$.gates.${block.key}.${need}`);
     seen.set(block.key, at);
     return new Map([...at, [block.key, `$.steps.${block.key}`]]);
   };

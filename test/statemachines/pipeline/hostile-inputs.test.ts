@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { validateRepo } from '../../../statemachines/pipeline/repo.ts';
 import { MAX_FILE_BYTES, MAX_KEY_LENGTH } from '../../../statemachines/pipeline/yaml-source.ts';
+import { bundledScript } from '../../bundled-script.ts';
 import { HOSTILE_SHAPES, MAX_HOSTILE_BYTES } from './hostile/shapes.ts';
 
 const CPU_LIMIT_MS = 2000;
@@ -27,10 +28,10 @@ describe('hostile pipeline files', () => {
         writeFileSync(file, text);
         return { name, file };
       });
-      const child = join(import.meta.dirname, 'hostile', 'validate-child.ts');
+      const child = bundledScript(join(import.meta.dirname, 'hostile', 'validate-child.ts'));
       const output = execFileSync(
         process.execPath,
-        [`--max-old-space-size=${HEAP_LIMIT_MB}`, '--import', 'tsx', child, ...files.map((f) => f.file)],
+        [`--max-old-space-size=${HEAP_LIMIT_MB}`, child, ...files.map((f) => f.file)],
         {
           encoding: 'utf8',
           timeout: 120_000,
