@@ -45,10 +45,11 @@ function get(port: number, agent: Agent): Promise<number> {
 }
 
 /**
- * Requests through the proxy on two kept-alive connections with a short pause (at most ~100 a
+ * Requests through the proxy on two kept-alive connections with a short pause (at most ~50 a
  * second, 20,000 in all) until `stop` is set. The proxy sends exactly `weight` % of them to the
- * candidate, so the analysis's 2 requests at 10 % need 20 in an interval of 3 s: even 20 a second
- * gives three times that; more only cost CPU (it was ~500 a second).
+ * candidate, so the analysis's 2 requests at 10 % need 20 in an interval of 3 s: ~50 a second
+ * gives seven times that, still three times at 20 a second; more only cost CPU, in this process
+ * and in the proxy (it was ~500 a second, then ~100).
  */
 async function traffic(port: number, stop: { done: boolean }): Promise<number> {
   const agent = new Agent({ keepAlive: true, maxSockets: 2 });
@@ -57,7 +58,7 @@ async function traffic(port: number, stop: { done: boolean }): Promise<number> {
   const worker = async () => {
     while (!stop.done && sent++ < 20_000) {
       if ((await get(port, agent)) > 0) answered += 1;
-      await sleep(20);
+      await sleep(40);
     }
   };
   await Promise.all([worker(), worker()]);
