@@ -3,7 +3,7 @@
 // through tsx each time (about 3 times less CPU per process). Its packages are bundled too, but for the few in
 // EXTERNAL: Node's loader resolving, reading and lexing the AWS SDK's hundreds of CommonJS files cost a
 // third of a `sci runs` (docs/benchmarks.md, "CPU per `sci run` and per local step").
-import { symlink } from 'node:fs/promises';
+import { readFile, symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { sourcePaths } from './source-paths.mjs';
@@ -12,10 +12,24 @@ const root = resolve(import.meta.dirname, '..');
 /** The name esbuild gives the generated entry (no such file exists). */
 const ENTRY_NAME = 'sci.ts';
 /**
- * Packages left to node_modules: dynalite (its LevelDB is a native addon, and it is loaded only by the
- * process that serves the store) and esbuild (a native binary, for the dashboard's client).
+ * Packages left to node_modules: esbuild (a native binary, for the dashboard's client) and LevelDB's native
+ * addon (`classic-level/binding.js` finds its prebuilt `.node` file next to itself). dynalite and the rest of its
+ * LevelDB stack are bundled, in a chunk of their own that only the process serving the store loads: from
+ * node_modules, its 90 CommonJS files took ≈ 100 ms of CPU to load, ≈ 50 ms bundled (docs/benchmarks.md).
  */
-const EXTERNAL = ['dynalite', 'esbuild'];
+const EXTERNAL = ['esbuild', 'classic-level/binding.js'];
+/** dynalite's LevelDB binding as its `classic-level` requires it (`./binding`), and as the bundle names it. */
+const LEVEL_BINDING = {
+  from: /[/\\]node_modules[/\\]classic-level[/\\]/,
+  request: './binding',
+  external: 'classic-level/binding.js',
+};
+/**
+ * dynalite requires its actions and their validations by computed names (`require('./actions/' + action)`):
+ * esbuild bundles every file the pattern can name, by file name, so the name is given its extension.
+ */
+const DYNALITE_INDEX = /[/\\]node_modules[/\\]dynalite[/\\]index\.js$/;
+const DYNALITE_COMPUTED_REQUIRE = /require\('\.\/(actions|validations)\/' \+ action\)/g;
 /** A bundled CommonJS package calls `require` (a builtin, an external package): ESM has none of its own. */
 const REQUIRE_BANNER =
   "import { createRequire as __sciCreateRequire } from 'node:module';\n" +
@@ -149,6 +163,22 @@ export async function bundleCliWithInputs(dir, { link = true } = {}) {
             importer.includes('/node_modules/zod/') ? { path, namespace: 'no-zod-locales' } : undefined,
           );
           b.onLoad({ filter: /.*/, namespace: 'no-zod-locales' }, () => ({ contents: 'export {};', loader: 'js' }));
+        },
+      },
+      {
+        name: 'dynalite-in-bundle',
+        setup(b) {
+          b.onResolve({ filter: /^\.\/binding$/ }, ({ path, importer }) =>
+            path === LEVEL_BINDING.request && LEVEL_BINDING.from.test(importer)
+              ? { path: LEVEL_BINDING.external, external: true }
+              : undefined,
+          );
+          b.onLoad({ filter: DYNALITE_INDEX }, async ({ path }) => {
+            const source = await readFile(path, 'utf8');
+            const contents = source.replace(DYNALITE_COMPUTED_REQUIRE, "require('./$1/' + action + '.js')");
+            if (contents === source) throw new Error(`${path}: dynalite no longer requires its actions as expected`);
+            return { contents, loader: 'js' };
+          });
         },
       },
       sourcePaths,

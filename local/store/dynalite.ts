@@ -4,13 +4,10 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createRequire } from 'node:module';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../../src/store/table.ts';
 import { addInProcess, type InProcessHandler, inProcessHandler } from './in-process.ts';
-import { guardLevel, type GuardedLevel, type LevelGuard } from './level-guard.ts';
-
-const require = createRequire(import.meta.url);
+import { type GuardedLevel, guardLevel, type LevelGuard } from './level-guard.ts';
 
 export interface RunningDynalite {
   endpoint: string;
@@ -71,9 +68,13 @@ export class LevelDbTakenError extends Error {
 export async function startDynalite(
   options: { path?: string; onIoError?: () => Promise<void> } = {},
 ): Promise<RunningDynalite> {
-  // loaded here, not with the module: a process that finds another one serving the store never needs it
-  const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
-  const { server, store } = createServer(dynalite, {
+  // loaded here, not with the module: a process that finds another one serving the store never needs it (the
+  // CLI's bundle keeps dynalite in a chunk of its own: scripts/bundle-cli.mjs)
+  const [{ default: dynalite }, { default: db }] = await Promise.all([
+    import('dynalite'),
+    import('dynalite/db/index.js'),
+  ]);
+  const { server, store } = createServer(dynalite as Dynalite, db as DynaliteDb, {
     ...(options.path ? { path: options.path } : {}),
     createTableMs: 0,
     deleteTableMs: 0,
@@ -127,12 +128,19 @@ async function openLevel(db: DynaliteStore['db'], path: string): Promise<void> {
   }
 }
 
+/** dynalite's entry point: a server over a new store. */
+type Dynalite = (options: Record<string, unknown>) => Server;
+/** dynalite's `db/` module, which makes its stores. */
+interface DynaliteDb {
+  create(options: Record<string, unknown>): DynaliteStore;
+}
+
 /** Calls `dynalite(options)`, catching the store it makes (its `db/` module's `create`, swapped meanwhile). */
 function createServer(
-  dynalite: (options: Record<string, unknown>) => Server,
+  dynalite: Dynalite,
+  db: DynaliteDb,
   options: Record<string, unknown>,
 ): { server: Server; store: DynaliteStore } {
-  const db = require('dynalite/db') as { create(options: Record<string, unknown>): DynaliteStore };
   const create = db.create;
   let store: DynaliteStore | undefined;
   db.create = (createOptions) => {
@@ -179,29 +187,48 @@ async function drainAndClose(server: Server & HttpServerExtras, sockets: Set<Soc
  */
 export function localClient(
   endpoint: () => string,
-  options: { timeoutMs?: number; maxAttempts?: number; inProcess?: () => InProcessHandler | undefined } = {},
+  options: {
+    timeoutMs?: number;
+    maxAttempts?: number;
+    inProcess?: () => InProcessHandler | undefined;
+  } = {},
 ): DynamoDBClient {
   const client = new DynamoDBClient({
     ...LOCAL_CLIENT_CONFIG,
     endpoint: async () => endpointV1(endpoint()),
     maxAttempts: options.maxAttempts ?? 1,
-    requestHandler: { connectionTimeout: options.timeoutMs ?? 5_000, requestTimeout: (options.timeoutMs ?? 5_000) * 6 },
+    requestHandler: {
+      connectionTimeout: options.timeoutMs ?? 5_000,
+      requestTimeout: (options.timeoutMs ?? 5_000) * 6,
+    },
   });
   if (options.inProcess) addInProcess(client, options.inProcess);
   return client;
 }
 
 /** The SDK's endpoint shape: a provider must return this, not a URL or a string. */
-function endpointV1(url: string): { protocol: string; hostname: string; port: number; path: string } {
+function endpointV1(url: string): {
+  protocol: string;
+  hostname: string;
+  port: number;
+  path: string;
+} {
   const parsed = new URL(url);
-  return { protocol: parsed.protocol, hostname: parsed.hostname, port: Number(parsed.port), path: parsed.pathname };
+  return {
+    protocol: parsed.protocol,
+    hostname: parsed.hostname,
+    port: Number(parsed.port),
+    path: parsed.pathname,
+  };
 }
 
 /** True when a DynamoDB answers a real ListTables at `endpoint` within `timeoutMs`. */
 export async function isServing(endpoint: string, timeoutMs = 1_500): Promise<boolean> {
   const client = localClient(() => endpoint, { timeoutMs });
   try {
-    await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(timeoutMs) as never });
+    await client.send(new ListTablesCommand({ Limit: 1 }), {
+      abortSignal: AbortSignal.timeout(timeoutMs) as never,
+    });
     return true;
   } catch {
     return false;
