@@ -9,7 +9,7 @@ import {
 } from '../src/core/report.ts';
 import { consoleUrl, executionArnFor } from '../src/aws/names.ts';
 import { runStore } from '../src/aws/store.ts';
-import { executions, followersOf, statuses } from '../src/aws/wiring.ts';
+import { buildResults, executions, followersOf, statuses } from '../src/aws/wiring.ts';
 
 let deps: ReportDeps | undefined;
 
@@ -26,6 +26,7 @@ export async function handler(event: ReporterEvent): Promise<string> {
     startUrl: (machine, runId) => consoleUrl(executionArnFor(machine, runId)),
     startFollowers: followersOf,
     executions: executions(),
+    builds: buildResults(),
   };
   const outcome =
     event['detail-type'] === 'CodeBuild Build State Change'

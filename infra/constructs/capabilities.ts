@@ -7,7 +7,7 @@ import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { Role } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { ServerlessCiConfig } from '../config.ts';
 import { STATE_MACHINE_PREFIX } from './arns.ts';
 import { BUILD_ROLE_ENV, SECRET_PREFIX_ENV } from '../../src/aws/environment.ts';
@@ -43,6 +43,8 @@ export type Capability =
   | 'controlExecutions'
   /** Answer approvals. */
   | 'answerApprovals'
+  /** Read the step project's builds (a run's end settles a step whose success event is late). */
+  | 'readBuilds'
   /** Keep the repository's schedules in the schedule group. */
   | 'syncSchedules';
 
@@ -106,6 +108,15 @@ export function applyCapability(capability: Capability, role: Role, ctx: Capabil
       return {};
     case 'answerApprovals':
       grantTaskTokens(role);
+      return {};
+    case 'readBuilds':
+      role.addToPolicy(
+        new PolicyStatement({
+          sid: 'StepBuildResults',
+          actions: ['codebuild:BatchGetBuilds'],
+          resources: [ctx.build.projectArn],
+        }),
+      );
       return {};
     case 'syncSchedules': {
       const scheduled = required(ctx.scheduled, 'the scheduled function');

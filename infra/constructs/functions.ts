@@ -53,7 +53,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   },
   reporter: {
     description: 'serverless-ci: execution and build state changes -> run store, commit statuses, followers',
-    capabilities: ['runStore', 'github', 'deployPipelines'],
+    capabilities: ['runStore', 'github', 'deployPipelines', 'readBuilds'],
     memorySize: 1024,
     timeout: Duration.minutes(1),
   },

@@ -5,6 +5,8 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { CodeBuildResults } from './build-results.ts';
 import type { DispatchDeps } from '../core/dispatch.ts';
 import type { ExecutionRedriver, RunRecord, TaskTokens } from '../core/ports.ts';
 import { desiredSchedules, syncSchedules } from '../core/schedules.ts';
@@ -37,6 +39,8 @@ export const executions = once(() => new SfnExecutions(sfn()));
 export const taskTokens = (): TaskTokens => executions();
 /** The same adapter as the redrive's `ExecutionRedriver` (only the api redrives, and only its role may). */
 export const redriver = (): ExecutionRedriver => executions();
+/** Step builds' results, for the reporter's run ends (its role reads the step project's builds). */
+export const buildResults = once(() => new CodeBuildResults(new CodeBuildClient(clientConfig)));
 
 const github = once(() => {
   const read = cachedSecret(new SecretsManagerClient(clientConfig), requireEnv('GITHUB_SECRET_ARN'));

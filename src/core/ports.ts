@@ -276,6 +276,19 @@ export interface ExecutionStarter {
   stop(executionArn: string, cause: string): Promise<void>;
 }
 
+/** A step build as CodeBuild reports it: its status and its environment variables (plain-text values). */
+export interface BuildResult {
+  /** The id the step holds (`buildId`). */
+  id: string;
+  status: string;
+  variables: Record<string, string>;
+}
+
+/** Reads step builds' results (CodeBuild `BatchGetBuilds` on AWS). */
+export interface BuildResults {
+  describe(ids: string[]): Promise<BuildResult[]>;
+}
+
 /**
  * Resumes a failed or cancelled run's execution at the steps that did not succeed (Step Functions
  * `RedriveExecution` on AWS, the embedded engine locally). Resolves once the redrive has begun;

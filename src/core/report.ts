@@ -6,6 +6,7 @@
  */
 import type { RunStatus } from '../../statemachines/pipeline/model.ts';
 import type {
+  BuildResults,
   Clock,
   CommitState,
   ExecutionStarter,
@@ -31,6 +32,11 @@ export interface ReportDeps {
   executions: ExecutionStarter;
   /** Link for the `pending` status of that start, from its state machine (version) and run id. */
   startUrl: (stateMachine: string, runId: string) => string;
+  /**
+   * The builds' own results, for a run's end to settle a step whose success event is still on its
+   * way. Absent locally, where the CodeBuild executor records a success before its Task returns.
+   */
+  builds?: BuildResults;
 }
 
 /** The fields of a Step Functions "Execution Status Change" event the reporter reads. */
@@ -112,6 +118,13 @@ export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatu
   // A step whose build succeeded but whose own success event is still on its way succeeded: the
   // execution's output says so (before the run's end, which settles every step still open).
   const succeeded = succeededSteps(detail);
+  // No output (a failed or stopped execution, or one over the event's size): the builds themselves tell.
+  for (const key of await succeededBuilds(
+    deps,
+    runId,
+    found.steps.filter((s) => UNSETTLED.has(s.status) && !succeeded.has(s.key)),
+  ))
+    succeeded.add(key);
   for (const step of found.steps.filter((s) => UNSETTLED.has(s.status) && succeeded.has(s.key)))
     await deps.store.transitionStep(runId, step.key, 'succeeded', { endedAt: now });
   const reason = reasonOf(detail);
@@ -174,6 +187,27 @@ function succeededSteps(detail: ExecutionStatusDetail): Set<string> {
   } catch {
     return new Set();
   }
+}
+
+/**
+ * The open steps whose build (the last one that started: `buildId`) succeeded and records its own
+ * success (`SUCCESS_BY_BUILD`), as CodeBuild reports them; none without `deps.builds`.
+ */
+async function succeededBuilds(deps: ReportDeps, runId: string, open: StepRecord[]): Promise<string[]> {
+  const held = open.filter((s) => s.buildId !== undefined);
+  if (!deps.builds || held.length === 0) return [];
+  const results = new Map((await deps.builds.describe(held.map((s) => s.buildId!))).map((b) => [b.id, b]));
+  return held
+    .filter((s) => {
+      const build = results.get(s.buildId!);
+      return (
+        build?.status === 'SUCCEEDED' &&
+        build.variables[SUCCESS_BY_BUILD] === '1' &&
+        build.variables.SCI_RUN_ID === runId &&
+        build.variables.SCI_STEP_KEY === s.key
+      );
+    })
+    .map((s) => s.key);
 }
 
 /**

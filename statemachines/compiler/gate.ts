@@ -42,13 +42,23 @@ const waitItem = (need: string) => attemptKey(need);
 /** The counter of step `key`, which waits for several needs. */
 const counterItem = (key: string) => attemptKey(`${key}#all`);
 
-/** Steps that wait through a gate for `need` alone, and those that wait for it and others. */
-function waiters(scope: Scope, need: string): { alone: string[]; joint: string[] } {
+/**
+ * At most this many steps share a need's wait item: their tokens (up to 2,048 characters each) are in
+ * the item, under DynamoDB's 400 KB, and in what its signal reads back into the state, under Step
+ * Functions' 256 KiB (payload.ts counts them). Any more wait for it through counters of their own.
+ */
+export const SHARED_WAITERS = 16;
+
+/** The steps that wait for `need` alone through its wait item. */
+export function waitItemWaiters(scope: Scope, need: string): string[] {
   const all = scope.signals.get(need) ?? [];
-  return {
-    alone: all.filter((w) => scope.gates.get(w)!.length === 1),
-    joint: all.filter((w) => scope.gates.get(w)!.length > 1),
-  };
+  return all.filter((w) => scope.gates.get(w)!.length === 1).slice(0, SHARED_WAITERS);
+}
+
+/** Steps that wait for `need` through its wait item, and those that wait for it through their counters. */
+function waiters(scope: Scope, need: string): { alone: string[]; joint: string[] } {
+  const alone = waitItemWaiters(scope, need);
+  return { alone, joint: (scope.signals.get(need) ?? []).filter((w) => !alone.includes(w)) };
 }
 
 const outputsOf = (scope: Scope, key: string): string[] => declaredOutputs(scope.byKey.get(key)!);
@@ -146,29 +156,35 @@ export function emitGate(
 ): string {
   const needs = scope.gates.get(key)!;
   const names = { gate: scope.names.claim(stem, 'gate'), read: scope.names.claim(stem, 'gate read') };
-  if (needs.length === 1) {
-    const [need] = needs as [string];
+  const [first] = needs as [string];
+  if (needs.length === 1 && waitItemWaiters(scope, first).includes(key)) {
     // The release's output is the need's record itself.
-    const item = { key: waitItem(need), token: `t_${key}`, condition: 'attribute_not_exists(s)' };
+    const item = { key: waitItem(first), token: `t_${key}`, condition: 'attribute_not_exists(s)' };
     return gatePair(
       scope,
       names,
-      { ...item, read: recordSelector(scope, need, '$.Item') },
-      gatePath(key, needs, need),
+      { ...item, read: recordSelector(scope, first, '$.Item') },
+      gatePath(key, needs, first),
       next,
       failed,
       states,
     );
   }
+  // A counter; of one need when its wait item has SHARED_WAITERS already: then the record itself.
+  const selector = (prefix: string) =>
+    needs.length === 1
+      ? recordSelector(scope, first, `${prefix}need_${first}.M`)
+      : Object.fromEntries(needs.map((n) => [n, recordSelector(scope, n, `${prefix}need_${n}.M`)]));
   const item = {
     key: counterItem(key),
     token: 'taskToken',
     condition: 'attribute_not_exists(done) OR done < :k',
     values: { ':k': { N: String(needs.length) } },
-    waited: Object.fromEntries(needs.map((n) => [n, recordSelector(scope, n, `$.need_${n}.M`)])),
-    read: Object.fromEntries(needs.map((n) => [n, recordSelector(scope, n, `$.Item.need_${n}.M`)])),
+    waited: selector('$.'),
+    read: selector('$.Item.'),
   };
-  return gatePair(scope, names, item, `$.gates.${key}`, next, failed, states); // each need's at `gatePath`
+  const resultPath = needs.length === 1 ? gatePath(key, needs, first) : `$.gates.${key}`; // each need's at `gatePath`
+  return gatePair(scope, names, item, resultPath, next, failed, states);
 }
 
 /**

@@ -21,6 +21,7 @@ import type { Diagnostic } from '../diagnostics.ts';
 import { MIN_OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES } from './outputs.ts';
 import type { InstanceInfo, Scope } from './scope.ts';
 import { declaredOutputs, emptyOutputs } from './status.ts';
+import { waitItemWaiters } from './gate.ts';
 
 /** Step Functions' payload quota, in bytes of UTF-8 JSON. */
 export const PAYLOAD_BYTES = 262_144;
@@ -124,8 +125,8 @@ const typedBytes = (r: { json: string; values: number }) => 2 * bytes(r.json) + 
 /**
  * What gates hold among the steps `keys` (all when undefined; gate.ts): the records the gates
  * brought (`$.needs.<need>`, `$.gates.<key>.<need>`), and the largest item a signal read back
- * (`$.signal`): a need's wait item (its record, a token per step waiting for it alone) or a counter
- * (a token, `done` and each need's record).
+ * (`$.signal`): a need's wait item (its record, a token per step sharing it: at most
+ * SHARED_WAITERS) or a counter (a token, `done` and each need's record).
  */
 function gatesSize(scope: Scope, keys: ReadonlySet<string> | undefined, outputLimit: number): number {
   const held = (key: string) => !keys || keys.has(key);
@@ -134,10 +135,8 @@ function gatesSize(scope: Scope, keys: ReadonlySet<string> | undefined, outputLi
   let joint = 2;
   let signal = 0;
   for (const [key, needs] of scope.gates) {
-    if (needs.length === 1) {
-      if (held(key)) alone.add(needs[0]!);
-      continue;
-    }
+    if (needs.length === 1 && held(key)) alone.add(needs[0]!);
+    if (needs.length === 1 && waitItemWaiters(scope, needs[0]!).includes(key)) continue;
     let results = 2;
     let counter = 2 + tokenEntry('taskToken') + entry('done', bytes('{"N":"00"}'));
     for (const need of needs) {
@@ -145,13 +144,13 @@ function gatesSize(scope: Scope, keys: ReadonlySet<string> | undefined, outputLi
       results += entry(need, bytes(r.json) + r.values);
       counter += entry(`need_${need}`, bytes('{"M":}') + typedBytes(r));
     }
-    if (held(key)) joint += entry(key, results);
+    if (held(key) && needs.length > 1) joint += entry(key, results);
     if (needs.some(held)) signal = Math.max(signal, entry('item', counter));
   }
   let records = 2;
   for (const need of alone) records += entry(need, bytes(recordOf(need).json) + recordOf(need).values);
-  for (const [need, waiting] of scope.signals) {
-    const mine = waiting.filter((w) => scope.gates.get(w)!.length === 1);
+  for (const need of scope.signals.keys()) {
+    const mine = waitItemWaiters(scope, need);
     if (!held(need) || mine.length === 0) continue;
     const item = mine.reduce((n, key) => n + tokenEntry(`t_${key}`), typedBytes(recordOf(need)));
     signal = Math.max(signal, entry('item', item));

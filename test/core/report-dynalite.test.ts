@@ -122,6 +122,40 @@ describe('reporter on the real store', () => {
     );
   });
 
+  test("a failed run's end (no output) asks CodeBuild about an open step's build: succeeded when it succeeded and records its own success", async () => {
+    const { deps } = await newRun('RUNF');
+    await onBuildState(deps, build('RUNF', 'arn:aws:codebuild:r:1:build/sci-steps:b1'));
+    const ship = { ...build('RUNF', 'arn:aws:codebuild:r:1:build/sci-steps:s1') };
+    ship['additional-information'].environment['environment-variables'] = [
+      { name: 'SCI_RUN_ID', value: 'RUNF' },
+      { name: 'SCI_STEP_KEY', value: 'ship' },
+    ];
+    await onBuildState(deps, ship);
+    const asked: string[][] = [];
+    const builds = {
+      describe: async (ids: string[]) => {
+        asked.push(ids);
+        const vars = (key: string, marked: boolean) => ({
+          SCI_RUN_ID: 'RUNF',
+          SCI_STEP_KEY: key,
+          ...(marked ? { SCI_REPORT_SUCCESS: '1' } : {}),
+        });
+        return [
+          { id: 'arn:aws:codebuild:r:1:build/sci-steps:b1', status: 'SUCCEEDED', variables: vars('build', true) },
+          // its success is the machine's write (no mark): the run's end does not decide it
+          { id: 'arn:aws:codebuild:r:1:build/sci-steps:s1', status: 'SUCCEEDED', variables: vars('ship', false) },
+        ];
+      },
+    };
+    await onExecutionStatus({ ...deps, builds }, exec('RUNF', 'FAILED'));
+    assert.deepEqual(asked, [['arn:aws:codebuild:r:1:build/sci-steps:b1', 'arn:aws:codebuild:r:1:build/sci-steps:s1']]);
+    const { run, steps } = (await local.store.getRun('RUNF'))!;
+    assert.deepEqual(
+      [run.status, ...steps.map((s) => `${s.key}:${s.status}`)],
+      ['failed', 'build:succeeded', 'ship:cancelled'],
+    );
+  });
+
   test("a part's end settles its steps the output records succeeded; the run's end is the root's", async () => {
     const { deps } = await newRun('RUNP');
     const input = JSON.stringify({ run: { id: 'RUNP' }, part: 'p1' });

@@ -144,12 +144,13 @@ export function step(run: RunJson, name: string): StepJson {
 export const ms = (iso: string | null): number => (iso ? Date.parse(iso) : Number.NaN);
 
 /**
- * The runs of the sandbox's store, newest first, in the shape of `sci runs --json` (its own `runView`), read as a
- * client of the `sci` process serving the store now (`<home>/store/server.json`); undefined while none answers.
+ * A reader of the sandbox's store: `read()` gives its runs, newest first, in the shape of `sci runs --json` (its own
+ * `runView`), read as a client of the `sci` process serving the store then (`<home>/store/server.json`); undefined
+ * while none answers.
  * It never serves the store, takes its lock or ends abandoned runs: the `sci` commands a test runs do that. A
  * `sci runs --json` process per poll cost ≈ 0.7 s of CPU; this costs a few queries.
  */
-async function servedRuns(box: Sandbox): Promise<RunJson[] | undefined> {
+async function storeReader(box: Sandbox): Promise<{ read(): Promise<RunJson[] | undefined>; close(): void }> {
   const [{ localClient }, { DynamoDBDocumentClient }, { DynamoRunStore }, { RUN_TABLE }, { runViews }, { homePaths }] =
     await Promise.all([
       import('../../local/store/dynalite.ts'),
@@ -159,22 +160,22 @@ async function servedRuns(box: Sandbox): Promise<RunJson[] | undefined> {
       import('../../src/cli/output/run-view.ts'),
       import('../../local/home.ts'),
     ]);
-  let endpoint: string;
-  try {
-    endpoint = (JSON.parse(readFileSync(homePaths(box.home).storeServer, 'utf8')) as { endpoint: string }).endpoint;
-  } catch {
-    return undefined;
-  }
-  // one client per poll, destroyed after it: no kept-alive connection delays a serving process's exit
+  let endpoint = '';
+  // one client for the wait, destroyed after it: a client per poll cost a quarter to a half more CPU a poll (its first
+  // request's set-up and connection). The serving process may change between polls: requests go to the last one read.
   const client = localClient(() => endpoint, { timeoutMs: 2_000 });
-  try {
-    const store = new DynamoRunStore(DynamoDBDocumentClient.from(client), RUN_TABLE.defaultName);
-    return await runViews(store, await store.listRuns({ limit: 20 }));
-  } catch {
-    return undefined;
-  } finally {
-    client.destroy();
-  }
+  const store = new DynamoRunStore(DynamoDBDocumentClient.from(client), RUN_TABLE.defaultName);
+  return {
+    async read() {
+      try {
+        endpoint = (JSON.parse(readFileSync(homePaths(box.home).storeServer, 'utf8')) as { endpoint: string }).endpoint;
+        return await runViews(store, await store.listRuns({ limit: 20 }));
+      } catch {
+        return undefined;
+      }
+    },
+    close: () => client.destroy(),
+  };
 }
 
 /** Polls the sandbox's store (as `sci runs --json` shows it) until `predicate` holds for some run; returns it. */
@@ -184,10 +185,16 @@ export async function waitForRun(
   timeoutMs = 120_000,
 ): Promise<RunJson> {
   let last: RunJson[] | undefined;
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(250)) {
-    last = (await servedRuns(box)) ?? last;
-    const found = last?.find(predicate);
-    if (found) return found;
+  const reader = await storeReader(box);
+  try {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(250)) {
+      last = (await reader.read()) ?? last;
+      const found = last?.find(predicate);
+      if (found) return found;
+    }
+  } finally {
+    // no kept-alive connection outlives the wait (and delays a serving process's exit)
+    reader.close();
   }
   throw new Error(`timed out waiting for a run; the runs last read: ${JSON.stringify(last)}`);
 }

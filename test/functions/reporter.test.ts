@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { BatchGetBuildsCommand, CodeBuildClient } from '@aws-sdk/client-codebuild';
 import {
   CreateStateMachineCommand,
   ListStateMachineVersionsCommand,
@@ -24,7 +25,8 @@ const SHA = 'd'.repeat(40);
 const REPO = 'octo/app';
 const sfn = mockClient(SFNClient);
 const secrets = mockClient(SecretsManagerClient);
-judgeSdkCalls({ sfn, secretsmanager: secrets });
+const codebuild = mockClient(CodeBuildClient);
+judgeSdkCalls({ sfn, secretsmanager: secrets, codebuild });
 let home: string;
 let local: LocalStore;
 let github: FakeGitHub;
@@ -128,7 +130,32 @@ describe('functions/reporter handler', () => {
   });
 
   test('SUCCEEDED: run succeeded, success status linking the console, the follower (deploy on ci succeeded) started once', async () => {
+    // lint's build succeeded and records its own success, but its event is not in yet (the event has no output here)
+    codebuild.on(BatchGetBuildsCommand).resolves({
+      builds: [
+        {
+          id: 'sci-steps:1',
+          arn: 'arn:aws:codebuild:eu-west-1:1:build/sci-steps:1',
+          buildStatus: 'SUCCEEDED',
+          environment: {
+            type: 'LINUX_CONTAINER',
+            image: 'node:22',
+            computeType: 'BUILD_GENERAL1_SMALL',
+            environmentVariables: [
+              { name: 'SCI_RUN_ID', value: 'RUNCI', type: 'PLAINTEXT' },
+              { name: 'SCI_STEP_KEY', value: 'lint', type: 'PLAINTEXT' },
+              { name: 'SCI_REPORT_SUCCESS', value: '1', type: 'PLAINTEXT' },
+            ],
+          },
+        },
+      ],
+    });
     assert.equal(await handler(sfnEvent('SUCCEEDED')), 'run RUNCI succeeded');
+    assert.deepEqual(
+      codebuild.commandCalls(BatchGetBuildsCommand).map((c) => c.args[0].input.ids),
+      [['sci-steps:1']],
+    );
+    assert.equal((await local.store.getRun('RUNCI'))!.steps.find((s) => s.key === 'lint')!.status, 'succeeded');
     await handler(sfnEvent('SUCCEEDED'));
     assert.equal((await local.store.getRun('RUNCI'))!.run.status, 'succeeded');
     const status = github.statuses[0]!;

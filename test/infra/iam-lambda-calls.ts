@@ -92,6 +92,7 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
     DynamoDeliveryRecords: ['PutItem:delivery'],
     cachedSecret: ['GetSecretValue:webhook'],
     SqsDeliveryQueue: ['SendMessage'],
+    buildResults: ['BatchGetBuilds'],
   };
 
   /** The names `functions/<name>.ts` imports from src/aws/. */
@@ -170,6 +171,8 @@ export function lambdaCallJudges(app: App, stack: ServerlessCiStack, template: T
         ];
       case 'DeleteSchedule':
         return [{ action: 'scheduler:DeleteSchedule', resource: schedule }];
+      case 'BatchGetBuilds':
+        return [{ action: 'codebuild:BatchGetBuilds', resource: arn('codebuild', `project/${env.BUILD_PROJECT}`) }];
       default:
         throw new Error(`no IAM request known for ${call}: add it to requestsFor`);
     }

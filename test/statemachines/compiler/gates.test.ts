@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertValidAsl } from './asl-valid.ts';
 import { compile, envOf, execute, runInput, statusOf } from './harness.ts';
+import { SHARED_WAITERS } from '../../../statemachines/compiler/gate.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -89,4 +90,36 @@ test('a need that fails releases the steps waiting for it, which skip with its s
   const again = await run(['a'], ['a']);
   for (const k of ['d', 'f', 'g']) assert.equal(statusOf(again.out, k), 'skipped', k);
   assert.equal(entered(again.out, 'a · release d') + entered(again.out, 'a · release f'), 2);
+});
+
+test('a need with more steps waiting for it alone than its wait item takes: the rest use counters', async () => {
+  const n = SHARED_WAITERS + 4;
+  const yaml = [
+    'steps:',
+    '  a: { outputs: [v], run: x }',
+    ...Array.from({ length: n }, (_, i) => `  b${i}: { run: x }`),
+    ...Array.from(
+      { length: n },
+      (_, i) => `  c${i}: { needs: [a, b${i}], env: { FROM_A: "\${{ steps.a.outputs.v }}" }, run: x }`,
+    ),
+  ].join('\n');
+  const compiled = compile(yaml, { file: '.sci/wide.yml' });
+  assertValidAsl(compiled.json);
+  // a's `ready?` Choices: on a token of its wait item (`t_<key>`), or on a counter's (`taskToken`)
+  const readies = [...compiled.json.matchAll(/"a · c\d+ ready\?":\{[^}]*"Variable":"([^"]+)"/g)].map((m) => m[1]!);
+  assert.equal(readies.filter((v) => v.includes('.t_c')).length, SHARED_WAITERS, 'its wait item takes SHARED_WAITERS');
+  assert.equal(readies.filter((v) => !v.includes('.t_c')).length, n - 1 - SHARED_WAITERS, 'the others: counters');
+  const env = new Map<string, Record<string, string>>();
+  const out = await execute(compiled.definition, runInput(), compiled.steps, {
+    build: async (call) => {
+      env.set(call.key, envOf(call));
+      if (call.key === 'a') await sleep(200);
+      return [{ Name: 'SCI_OUT_v', Value: `${call.key}-1` }];
+    },
+  });
+  assert.equal(out.status, 'SUCCEEDED', out.error);
+  for (let i = 0; i < n; i++) {
+    assert.equal(env.get(`c${i}`)!.FROM_A, 'a-1', `c${i} reads a's output`);
+    assert.ok(out.trace.started.get(`c${i}`)! >= out.trace.ended.get('a')!, `c${i} started before a ended`);
+  }
 });
