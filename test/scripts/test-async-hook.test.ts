@@ -40,41 +40,44 @@ test('a hook made by a test still runs', () => {
 /** The suites' part of node:test's spec report, as nested lines (durations left out). */
 const NESTED = ['▶ outer', '  ✔ inner one', '  ▶ nested', '    ✔ inner two', '  ✔ nested', '✔ outer'];
 
-function run(hookOn: boolean) {
+/**
+ * Runs the fixture in a test runner of its own, with node:test's hook or without: either way the file fails (the
+ * error thrown from a timer) and its suites nest as node reports them. Returns the spec report, whole and as lines.
+ */
+function runFixture(hookOn: boolean): { stdout: string; lines: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'sci-async-hook-'));
   try {
     const file = join(dir, 'fixture.test.mjs');
     writeFileSync(file, FIXTURE);
-    const result = spawnSync(process.execPath, ['--import', PRELOAD, '--test', '--test-reporter=spec', file], {
-      encoding: 'utf8',
-      // a test runner of its own, not a child of this file's (node:test marks its children with NODE_TEST_CONTEXT)
-      env: { ...process.env, NODE_TEST_CONTEXT: undefined, SCI_TEST_ASYNC_HOOK: hookOn ? '1' : '' },
-    });
-    const lines = result.stdout.split('\n').map((line) => line.replace(/ \([\d.]+ms\)$/, ''));
-    return { ...result, lines };
+    const { status, stdout, stderr } = spawnSync(
+      process.execPath,
+      ['--import', PRELOAD, '--test', '--test-reporter=spec', file],
+      {
+        encoding: 'utf8',
+        // a test runner of its own, not a child of this file's (node:test marks its children with NODE_TEST_CONTEXT)
+        env: { ...process.env, NODE_TEST_CONTEXT: undefined, SCI_TEST_ASYNC_HOOK: hookOn ? '1' : '' },
+      },
+    );
+    assert.equal(status, 1, stdout + stderr);
+    const lines = stdout.split('\n').map((line) => line.replace(/ \([\d.]+ms\)$/, ''));
+    assert.deepEqual(
+      lines.filter((line) => NESTED.includes(line)),
+      NESTED,
+    );
+    return { stdout, lines };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 test("without node:test's hook: suites nest as before, and an uncaught error fails the file at the top level", () => {
-  const { status, stdout, stderr, lines } = run(false);
-  assert.equal(status, 1, stdout + stderr);
-  assert.deepEqual(
-    lines.filter((line) => NESTED.includes(line)),
-    NESTED,
-  );
+  const { stdout, lines } = runFixture(false);
   assert.ok(lines.includes('✔ a hook made by a test still runs'), stdout);
   assert.match(stdout, /A resource generated asynchronous activity after the test ended\. .*thrown from a timer/);
 });
 
 test("SCI_TEST_ASYNC_HOOK=1 keeps node:test's hook: the failure names its test", () => {
-  const { status, stdout, stderr, lines } = run(true);
-  assert.equal(status, 1, stdout + stderr);
-  assert.deepEqual(
-    lines.filter((line) => NESTED.includes(line)),
-    NESTED,
-  );
+  const { stdout, lines } = runFixture(true);
   assert.ok(lines.includes('✖ throws from a timer'), stdout);
   assert.match(stdout, /thrown from a timer/);
   assert.doesNotMatch(stdout, /A resource generated asynchronous activity/);
