@@ -70,28 +70,34 @@ const LAZY_IN_SOURCES = {
     'export const CronExpressionParser = { parse: (...args) => load().CronExpressionParser.parse(...args) };',
 };
 
-/** The module standing for `name` in our sources: `load()` requires it from node_modules when first called. */
-function lazySourceModule(name) {
-  return [
-    "import { createRequire } from 'node:module';",
-    'let loaded;',
-    `const load = () => (loaded ??= createRequire(import.meta.url)(${JSON.stringify(name)}));`,
-    LAZY_IN_SOURCES[name],
-  ].join('\n');
-}
-
-/** The module standing for `name` in aws-local-stepfunctions: `load()` requires it the first time it is called. */
-function lazyModule(name) {
-  return [
-    "import { createRequire } from 'node:module';",
-    'let loaded;',
-    'const load = () => {',
-    "  const fromBundle = createRequire(import.meta.url).resolve('aws-local-stepfunctions');",
-    `  loaded ??= createRequire(fromBundle)(${JSON.stringify(name)});`,
-    '  return loaded;',
-    '};',
-    LAZY_IN_LOCAL_SFN[name],
-  ].join('\n');
+/**
+ * A plugin (`name`) that puts its stub (`stubs[package]`) in place of each package of `stubs` that a file
+ * `importedBy` accepts imports. The stub's `load()` requires the package from node_modules the first time it is
+ * called: resolved from the bundle or, with `requireFrom`, from that package (where its importer resolves it).
+ */
+function lazyImports(name, stubs, importedBy, requireFrom) {
+  const names = Object.keys(stubs).map((n) => n.replace(/[/.-]/g, '\\$&'));
+  const base = requireFrom
+    ? `createRequire(import.meta.url).resolve(${JSON.stringify(requireFrom)})`
+    : 'import.meta.url';
+  return {
+    name,
+    setup(b) {
+      b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, ({ path, importer }) =>
+        importedBy(importer) ? { path, namespace: name } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: name }, ({ path }) => ({
+        contents: [
+          "import { createRequire } from 'node:module';",
+          'let loaded;',
+          `const load = () => (loaded ??= createRequire(${base})(${JSON.stringify(path)}));`,
+          stubs[path],
+        ].join('\n'),
+        resolveDir: root,
+        loader: 'js',
+      }));
+    },
+  };
 }
 
 /**
@@ -126,36 +132,13 @@ export async function bundleCliWithInputs(dir, { link = true } = {}) {
     outExtension: { '.js': '.mjs' },
     logLevel: 'warning',
     plugins: [
-      {
-        name: 'lazy-in-local-sfn',
-        setup(b) {
-          const names = Object.keys(LAZY_IN_LOCAL_SFN).map((n) => n.replace(/[/.-]/g, '\\$&'));
-          b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, ({ path, importer }) =>
-            importer.includes('/node_modules/aws-local-stepfunctions/')
-              ? { path, namespace: 'lazy-in-local-sfn' }
-              : undefined,
-          );
-          b.onLoad({ filter: /.*/, namespace: 'lazy-in-local-sfn' }, ({ path }) => ({
-            contents: lazyModule(path),
-            resolveDir: root,
-            loader: 'js',
-          }));
-        },
-      },
-      {
-        name: 'lazy-in-sources',
-        setup(b) {
-          const names = Object.keys(LAZY_IN_SOURCES).map((n) => n.replace(/[/.-]/g, '\\$&'));
-          b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, ({ path, importer }) =>
-            importer.includes('/node_modules/') ? undefined : { path, namespace: 'lazy-in-sources' },
-          );
-          b.onLoad({ filter: /.*/, namespace: 'lazy-in-sources' }, ({ path }) => ({
-            contents: lazySourceModule(path),
-            resolveDir: root,
-            loader: 'js',
-          }));
-        },
-      },
+      lazyImports(
+        'lazy-in-local-sfn',
+        LAZY_IN_LOCAL_SFN,
+        (importer) => importer.includes('/node_modules/aws-local-stepfunctions/'),
+        'aws-local-stepfunctions',
+      ),
+      lazyImports('lazy-in-sources', LAZY_IN_SOURCES, (importer) => !importer.includes('/node_modules/')),
       {
         name: 'no-zod-locales',
         setup(b) {
