@@ -20,8 +20,8 @@ const ENTRY_NAME = 'sci.ts';
 const EXTERNAL = ['esbuild', 'classic-level/binding.js'];
 /** dynalite's LevelDB binding as its `classic-level` requires it (`./binding`), and as the bundle names it. */
 const LEVEL_BINDING = {
+  request: /^\.\/binding$/,
   from: /[/\\]node_modules[/\\]classic-level[/\\]/,
-  request: './binding',
   external: 'classic-level/binding.js',
 };
 /**
@@ -151,10 +151,8 @@ export async function bundleCliWithInputs(dir, { link = true } = {}) {
       {
         name: 'dynalite-in-bundle',
         setup(b) {
-          b.onResolve({ filter: /^\.\/binding$/ }, ({ path, importer }) =>
-            path === LEVEL_BINDING.request && LEVEL_BINDING.from.test(importer)
-              ? { path: LEVEL_BINDING.external, external: true }
-              : undefined,
+          b.onResolve({ filter: LEVEL_BINDING.request }, ({ importer }) =>
+            LEVEL_BINDING.from.test(importer) ? { path: LEVEL_BINDING.external, external: true } : undefined,
           );
           b.onLoad({ filter: DYNALITE_INDEX }, async ({ path }) => {
             const source = await readFile(path, 'utf8');
