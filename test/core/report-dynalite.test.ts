@@ -47,15 +47,16 @@ const exec = (name: string, status: string) => ({
   name,
   status,
 });
-const build = (runId: string, buildId: string) => ({
+/** A build's start event, for the step `key`. */
+const build = (runId: string, buildId: string, key = 'build') => ({
   'build-status': 'IN_PROGRESS',
   'build-id': buildId,
   'additional-information': {
     environment: {
       'environment-variables': [
         { name: 'SCI_RUN_ID', value: runId },
-        { name: 'SCI_STEP', value: 'build' },
-        { name: 'SCI_STEP_KEY', value: 'build' },
+        { name: 'SCI_STEP', value: key },
+        { name: 'SCI_STEP_KEY', value: key },
       ],
     },
   },
@@ -125,12 +126,7 @@ describe('reporter on the real store', () => {
   test("a failed run's end (no output) asks CodeBuild about an open step's build: succeeded when it succeeded and records its own success", async () => {
     const { deps } = await newRun('RUNF');
     await onBuildState(deps, build('RUNF', 'arn:aws:codebuild:r:1:build/sci-steps:b1'));
-    const ship = { ...build('RUNF', 'arn:aws:codebuild:r:1:build/sci-steps:s1') };
-    ship['additional-information'].environment['environment-variables'] = [
-      { name: 'SCI_RUN_ID', value: 'RUNF' },
-      { name: 'SCI_STEP_KEY', value: 'ship' },
-    ];
-    await onBuildState(deps, ship);
+    await onBuildState(deps, build('RUNF', 'arn:aws:codebuild:r:1:build/sci-steps:s1', 'ship'));
     const asked: string[][] = [];
     const builds = {
       describe: async (ids: string[]) => {
