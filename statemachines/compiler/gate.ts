@@ -55,6 +55,12 @@ export function waitItemWaiters(scope: Scope, need: string): string[] {
   return all.filter((w) => scope.gates.get(w)!.length === 1).slice(0, SHARED_WAITERS);
 }
 
+/** Whether step `key`'s gate is the wait item of its one need (else a counter of its own). */
+export function gatesOnWaitItem(scope: Scope, key: string): boolean {
+  const needs = scope.gates.get(key) ?? [];
+  return needs.length === 1 && waitItemWaiters(scope, needs[0]!).includes(key);
+}
+
 /** Steps that wait for `need` through its wait item, and those that wait for it through their counters. */
 function waiters(scope: Scope, need: string): { alone: string[]; joint: string[] } {
   const alone = waitItemWaiters(scope, need);
@@ -157,7 +163,7 @@ export function emitGate(
   const needs = scope.gates.get(key)!;
   const names = { gate: scope.names.claim(stem, 'gate'), read: scope.names.claim(stem, 'gate read') };
   const [first] = needs as [string];
-  if (needs.length === 1 && waitItemWaiters(scope, first).includes(key)) {
+  if (gatesOnWaitItem(scope, key)) {
     // The release's output is the need's record itself.
     const item = { key: waitItem(first), token: `t_${key}`, condition: 'attribute_not_exists(s)' };
     return gatePair(
