@@ -118,15 +118,15 @@ export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatu
   // A step whose build succeeded but whose own success event is still on its way succeeded: the
   // execution's output says so (before the run's end, which settles every step still open).
   const succeeded = succeededSteps(detail);
+  const open = found.steps.filter((s) => UNSETTLED.has(s.status));
   // No output (a failed or stopped execution, or one over the event's size): the builds themselves tell.
   for (const key of await succeededBuilds(
     deps,
     runId,
-    found.steps.filter((s) => UNSETTLED.has(s.status) && !succeeded.has(s.key)),
+    open.filter((s) => !succeeded.has(s.key)),
   ))
     succeeded.add(key);
-  for (const step of found.steps.filter((s) => UNSETTLED.has(s.status) && succeeded.has(s.key)))
-    await deps.store.transitionStep(runId, step.key, 'succeeded', { endedAt: now });
+  await succeedOpen(deps.store, runId, open, succeeded, now);
   const reason = reasonOf(detail);
   await deps.store.transitionRun(runId, status, {
     endedAt: now,
@@ -134,7 +134,7 @@ export async function onExecutionStatus(deps: ReportDeps, detail: ExecutionStatu
     ...(detail.transitions !== undefined ? { transitions: detail.transitions } : {}),
   });
   const settleReason = status === 'cancelled' ? 'run cancelled' : 'did not run';
-  for (const step of found.steps.filter((s) => UNSETTLED.has(s.status) && !succeeded.has(s.key))) {
+  for (const step of open.filter((s) => !succeeded.has(s.key))) {
     await deps.store.transitionStep(runId, step.key, 'cancelled', { endedAt: now, reason: settleReason });
   }
   // Read back: a duplicate or late event must report the run's real end, not its own view.
@@ -218,10 +218,20 @@ async function settleSucceeded(deps: ReportDeps, runId: string, detail: Executio
   const succeeded = succeededSteps(detail);
   if (succeeded.size === 0) return 0;
   const endedAt = deps.clock.now().toISOString();
-  const steps = await deps.store.listSteps(runId);
+  return succeedOpen(deps.store, runId, await deps.store.listSteps(runId), succeeded, endedAt);
+}
+
+/** The steps of `steps` still open whose key `succeeded` holds succeed. Returns how many moved. */
+async function succeedOpen(
+  store: RunStore,
+  runId: string,
+  steps: StepRecord[],
+  succeeded: ReadonlySet<string>,
+  endedAt: string,
+): Promise<number> {
   let moved = 0;
   for (const step of steps.filter((s) => UNSETTLED.has(s.status) && succeeded.has(s.key)))
-    if (await deps.store.transitionStep(runId, step.key, 'succeeded', { endedAt })) moved++;
+    if (await store.transitionStep(runId, step.key, 'succeeded', { endedAt })) moved++;
   return moved;
 }
 

@@ -8,14 +8,14 @@
  *
  * Two items, by how many needs a step waits for through its gate:
  *  - ONE (the usual case): the need's own wait item, `GATE#<need>#<attempt>`, shared by every step
- *    that waits for that need alone. Each stores its token as `t_<its key>` unless the need's status
- *    is there; the need writes its record once (status `s`, chain `c`, outputs `o` as JSON text) and
- *    releases each token it read back. One signal per need, whatever the number of steps waiting.
+ *    that waits for that need alone (up to SHARED_WAITERS). Each stores its token as `t_<its key>`
+ *    unless the need's status is there; the need writes its record once (status `s`, chain `c`,
+ *    outputs `o` a map of strings) and releases each token it read back. One signal per need, whatever the number of steps waiting.
  *  - several: the step's own counter, `GATE#<key>#all#<attempt>`: each need ADDs 1 to `done` and
  *    stores its record; the k-th signal releases the step's token (`done < k` conditions its gate).
  * Attribute names are identifiers (keys are `[A-Za-z0-9_]`), none a DynamoDB reserved word.
  */
-import { RESOURCES, type ChoiceRule, type Json, type State } from '../asl/types.ts';
+import { RESOURCES, type ChoiceRule, type Json, type Retrier, type State, type TaskState } from '../asl/types.ts';
 import { CONDITIONAL_FAILED, declaredOutputs, WRITE_TIMEOUT } from './status.ts';
 import { itemKeyAt, type Scope } from './scope.ts';
 import { gateSk } from '../lifecycle.ts';
@@ -53,6 +53,12 @@ export const SHARED_WAITERS = 16;
 export function waitItemWaiters(scope: Scope, need: string): string[] {
   const all = scope.signals.get(need) ?? [];
   return all.filter((w) => scope.gates.get(w)!.length === 1).slice(0, SHARED_WAITERS);
+}
+
+/** Whether step `key`'s gate is the wait item of its one need (else a counter of its own). */
+export function gatesOnWaitItem(scope: Scope, key: string): boolean {
+  const needs = scope.gates.get(key) ?? [];
+  return needs.length === 1 && waitItemWaiters(scope, needs[0]!).includes(key);
 }
 
 /** Steps that wait for `need` through its wait item, and those that wait for it through their counters. */
@@ -157,7 +163,7 @@ export function emitGate(
   const needs = scope.gates.get(key)!;
   const names = { gate: scope.names.claim(stem, 'gate'), read: scope.names.claim(stem, 'gate read') };
   const [first] = needs as [string];
-  if (needs.length === 1 && waitItemWaiters(scope, first).includes(key)) {
+  if (gatesOnWaitItem(scope, key)) {
     // The release's output is the need's record itself.
     const item = { key: waitItem(first), token: `t_${key}`, condition: 'attribute_not_exists(s)' };
     return gatePair(
@@ -217,27 +223,52 @@ export function emitSignals(
   );
   const signal = scope.names.claim(stem, 'signal');
   const values = recordValues(scope, key);
-  states[signal] = {
+  states[signal] = signalTask(
+    scope,
+    waitItem(key),
+    {
+      expression: `SET ${Object.keys(values)
+        .map((a) => `${a} = :${a}`)
+        .join(', ')}`,
+      values: Object.fromEntries(Object.entries(values).map(([a, v]) => [`:${a}`, v])),
+    },
+    // The same values again: a retry is harmless, and reads back every token stored before it.
+    [{ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 3 }], // 1 s, ×2: ASL's defaults
+    releases,
+    afterJoint,
+  );
+  return signal;
+}
+
+/**
+ * A signal: the update of a gate item, which reads the item back to `$.signal.item` (where
+ * `readyAndRelease` finds the token) and goes to `ready`; a failed one goes on to `after`.
+ */
+function signalTask(
+  scope: Scope,
+  item: Record<string, Json>,
+  update: { expression: string; values: Record<string, Json> },
+  retry: Retrier[],
+  ready: string,
+  after: string,
+): TaskState {
+  return {
     Type: 'Task',
     Resource: RESOURCES.updateItem,
     Parameters: {
       TableName: scope.target.tableName,
-      Key: waitItem(key),
-      UpdateExpression: `SET ${Object.keys(values)
-        .map((a) => `${a} = :${a}`)
-        .join(', ')}`,
-      ExpressionAttributeValues: Object.fromEntries(Object.entries(values).map(([a, v]) => [`:${a}`, v])),
+      Key: item,
+      UpdateExpression: update.expression,
+      ExpressionAttributeValues: update.values,
       ReturnValues: 'ALL_NEW',
     },
     ResultSelector: { 'item.$': '$.Attributes' },
     ResultPath: '$.signal',
     TimeoutSeconds: WRITE_TIMEOUT,
-    // The same values again: a retry is harmless, and reads back every token stored before it.
-    Retry: [{ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 3 }], // 1 s, ×2: ASL's defaults
-    Catch: [{ ErrorEquals: ['States.ALL'], Next: afterJoint, ResultPath: null }],
-    Next: releases,
+    Retry: retry,
+    Catch: [{ ErrorEquals: ['States.ALL'], Next: after, ResultPath: null }],
+    Next: ready,
   };
-  return signal;
 }
 
 /** `<gated> ready?` (the token is in the signal's result, `rule` holds) → `release <gated>` → `after`. */
@@ -294,26 +325,17 @@ function signalCounter(
     after,
     states,
   );
-  states[signal] = {
-    Type: 'Task',
-    Resource: RESOURCES.updateItem,
-    Parameters: {
-      TableName: scope.target.tableName,
-      Key: counterItem(gated),
-      UpdateExpression: `ADD done :one SET need_${key} = :need`,
-      ExpressionAttributeValues: {
-        ':one': { N: '1' },
-        ':need': { M: recordValues(scope, key) },
-      },
-      ReturnValues: 'ALL_NEW',
+  states[signal] = signalTask(
+    scope,
+    counterItem(gated),
+    {
+      expression: `ADD done :one SET need_${key} = :need`,
+      values: { ':one': { N: '1' }, ':need': { M: recordValues(scope, key) } },
     },
-    ResultSelector: { 'item.$': '$.Attributes' },
-    ResultPath: '$.signal',
-    TimeoutSeconds: WRITE_TIMEOUT,
     // Only errors that guarantee nothing was written are retried: ADD is not idempotent.
-    Retry: [{ ErrorEquals: THROTTLED, MaxAttempts: 5 }], // 1 s, ×2: ASL's defaults
-    Catch: [{ ErrorEquals: ['States.ALL'], Next: after, ResultPath: null }],
-    Next: ready,
-  };
+    [{ ErrorEquals: THROTTLED, MaxAttempts: 5 }], // 1 s, ×2: ASL's defaults
+    ready,
+    after,
+  );
   return signal;
 }

@@ -21,7 +21,7 @@ import type { Diagnostic } from '../diagnostics.ts';
 import { MIN_OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES } from './outputs.ts';
 import type { InstanceInfo, Scope } from './scope.ts';
 import { declaredOutputs, emptyOutputs } from './status.ts';
-import { waitItemWaiters } from './gate.ts';
+import { gatesOnWaitItem, waitItemWaiters } from './gate.ts';
 
 /** Step Functions' payload quota, in bytes of UTF-8 JSON. */
 export const PAYLOAD_BYTES = 262_144;
@@ -136,7 +136,7 @@ function gatesSize(scope: Scope, keys: ReadonlySet<string> | undefined, outputLi
   let signal = 0;
   for (const [key, needs] of scope.gates) {
     if (needs.length === 1 && held(key)) alone.add(needs[0]!);
-    if (needs.length === 1 && waitItemWaiters(scope, needs[0]!).includes(key)) continue;
+    if (gatesOnWaitItem(scope, key)) continue;
     let results = 2;
     let counter = 2 + tokenEntry('taskToken') + entry('done', bytes('{"N":"00"}'));
     for (const need of needs) {
