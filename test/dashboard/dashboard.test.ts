@@ -273,7 +273,8 @@ test('environments: current releases and history; Rollback and Promote run the r
 test('a run waiting in its concurrency group says which run it waits for, on its page and its pipeline page; Cancel ends it', async () => {
   const blocker = (await session.store.getRun(ciRun))!;
   const { startedAt: _s, endedAt: _e, executionArn: _x, transitions: _t, reason: _r, ...run } = blocker.run;
-  const id = `${ciRun.slice(0, -1)}W`;
+  // a sibling id: ciRun's with another last character (a fixed 'W' collided when ciRun ended in W)
+  const id = `${ciRun.slice(0, -1)}${ciRun.endsWith('W') ? 'X' : 'W'}`;
   const steps = blocker.steps.map(({ startedAt: _a, endedAt: _b, reason: _c, outputs: _d, ...step }) => ({
     ...step,
     runId: id,
