@@ -16,7 +16,7 @@
  * Attribute names are identifiers (keys are `[A-Za-z0-9_]`), none a DynamoDB reserved word.
  */
 import { RESOURCES, type ChoiceRule, type Json, type Retrier, type State, type TaskState } from '../asl/types.ts';
-import { CONDITIONAL_FAILED, declaredOutputs, WRITE_TIMEOUT } from './status.ts';
+import { declaredOutputs, SDK_CONDITIONAL_FAILED, WRITE_TIMEOUT } from './status.ts';
 import { itemKeyAt, type Scope } from './scope.ts';
 import { gateSk } from '../lifecycle.ts';
 import { CONTEXT } from './run-context.ts';
@@ -129,7 +129,7 @@ function gatePair(
     ResultPath: resultPath,
     TimeoutSeconds: scope.runBound,
     Catch: [
-      { ErrorEquals: CONDITIONAL_FAILED, Next: names.read, ResultPath: null },
+      { ErrorEquals: SDK_CONDITIONAL_FAILED, Next: names.read, ResultPath: null },
       { ErrorEquals: ['States.ALL'], Next: failed, ResultPath: '$.error' },
     ],
     Next: next,
