@@ -4,6 +4,7 @@
  * run changes status) and key-paginated pages of a pipeline's runs on gsi2. A page's `next` is
  * the index key of its last run, opaque to callers.
  */
+import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PipelineSummary, RecentRun, RunFilter, RunPage, RunRecord } from '../core/ports.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -54,7 +55,8 @@ async function readRegistry(client: DynamoDBDocumentClient, table: string, run: 
 /**
  * Records `run` on its pipeline's registry item: creates the item, or puts the run among its
  * newest runs (an older run committed late changes nothing it should not). Optimistic: a write
- * that raced another (`version` moved) reads again.
+ * that raced another (`version` moved) reads again. Each put carries its own `writeId` and accepts
+ * its own copy, so a put sent again after a lost response applies, not "raced" (docs/run-store.md).
  */
 export async function touchPipeline(
   client: DynamoDBDocumentClient,
@@ -93,6 +95,7 @@ async function updateRegistry(
       .slice(0, RECENT_RUNS);
     const version = Number(item?.version ?? 0);
     const newest = String(recent[0]?.createdAt ?? run.createdAt);
+    const writeId = randomUUID();
     try {
       await client.send(
         new PutCommand({
@@ -106,14 +109,11 @@ async function updateRegistry(
             recent,
             version: version + 1,
             expiresAt: Math.max(Number(item?.expiresAt ?? 0), expires ?? 0),
+            writeId,
           },
-          ConditionExpression: item ? '#version = :version' : 'attribute_not_exists(pk)',
-          ...(item
-            ? {
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: { ':version': version },
-              }
-            : {}),
+          ConditionExpression: `${item ? '#version = :version' : 'attribute_not_exists(pk)'} OR writeId = :writeId`,
+          ...(item ? { ExpressionAttributeNames: { '#version': 'version' } } : {}),
+          ExpressionAttributeValues: { ':writeId': writeId, ...(item ? { ':version': version } : {}) },
         }),
       );
       return;

@@ -181,17 +181,14 @@ export class SharedEnding {
 export function timedOutBuild(scope: Scope, stem: string, failed: string, states: Record<string, State>): string {
   const check = scope.names.claim(stem, 'timed out?');
   const mark = scope.names.claim(stem, 'timed out');
-  const timedOut = (key: string): ChoiceRule => ({
-    Variable: '$.error.Cause',
-    StringMatches: `*"${key}":"TIMED_OUT"*`,
-  });
   states[check] = {
     Type: 'Choice',
     Choices: [
       {
         And: [
           { Variable: '$.error.Cause', IsPresent: true },
-          { Or: [timedOut('BuildStatus'), timedOut('buildStatus')] },
+          // `"BuildStatus"` or `"buildStatus"`: one pattern serves both spellings of the build's status.
+          { Variable: '$.error.Cause', StringMatches: '*uildStatus":"TIMED_OUT"*' },
         ],
         Next: mark,
       },

@@ -11,7 +11,7 @@
  * next look (every LOCK_RECHECK_SECONDS).
  */
 import { RESOURCES, type Json, type State } from '../asl/types.ts';
-import { CONDITIONAL_FAILED, WRITE_TIMEOUT } from './status.ts';
+import { CONDITIONAL_FAILED, SDK_CONDITIONAL_FAILED, WRITE_TIMEOUT } from './status.ts';
 import { member } from './context.ts';
 import { recordPaths, type InstanceInfo, type Scope } from './scope.ts';
 
@@ -91,7 +91,7 @@ export function emitLock(
     ResultPath: null,
     TimeoutSeconds: LOCK_RECHECK_SECONDS,
     Catch: [
-      { ErrorEquals: [...CONDITIONAL_FAILED, 'States.Timeout'], Next: lock, ResultPath: null },
+      { ErrorEquals: [...SDK_CONDITIONAL_FAILED, 'States.Timeout'], Next: lock, ResultPath: null },
       { ErrorEquals: ['States.ALL'], Next: failed, ResultPath: '$.error' },
     ],
     Next: lock,

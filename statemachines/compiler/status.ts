@@ -13,13 +13,14 @@ import { outputsSelector, outputsValue } from './outputs.ts';
 /** `{ S: 'text' }` or `{ 'S.$': 'path or intrinsic' }`. */
 export type StringValue = { literal: string } | { expr: string };
 
-/** The name of a failed condition: `DynamoDB.` from an optimized integration, `DynamoDb.` from `aws-sdk:dynamodb:*`. */
-export const CONDITIONAL_FAILED = [
-  'DynamoDB.ConditionalCheckFailedException',
-  'DynamoDb.ConditionalCheckFailedException',
-];
-/** A status write is an optimized integration: only its spelling can come back. */
-const WRITE_CONDITIONAL_FAILED = CONDITIONAL_FAILED.slice(0, 1);
+/**
+ * The name of a failed condition from the optimized integration (`arn:aws:states:::dynamodb:*`). An
+ * `aws-sdk:dynamodb:*` Task names it `DynamoDb.` (`SDK_CONDITIONAL_FAILED`): each Task catches the
+ * one name its resource throws (docs/compiler.md, "Why it is race-free").
+ */
+export const CONDITIONAL_FAILED = ['DynamoDB.ConditionalCheckFailedException'];
+/** The same error from an `aws-sdk:dynamodb:*` Task: the SDK's service name in PascalCase, `DynamoDb`. */
+export const SDK_CONDITIONAL_FAILED = ['DynamoDb.ConditionalCheckFailedException'];
 export const WRITE_TIMEOUT = 60;
 
 /**
@@ -61,27 +62,19 @@ export function upstreamChain(scope: Scope, info: InstanceInfo, running = false)
   return { expr: `States.ArrayGetItem(States.Array('none', 'succeeded', 'failed'), ${distinct})` };
 }
 
-const afterSuccess = new WeakMap<Scope, Map<string, boolean>>();
-
-/** `success()` (a step's default `if`), or a condition that reads no status and so implies it. */
-function successOnly(condition: Expr): boolean {
-  if (condition.kind === 'call' && condition.name === 'success' && condition.args.length === 0) return true;
-  return ![...walkExpr(condition)].some((e) => e.kind === 'call' && STATUS_FUNCTIONS.has(e.name));
-}
+/** Per scope and per predicate, what `upstreamHolds` found for each step. */
+type StepPredicate = (scope: Scope, info: InstanceInfo) => boolean;
+const upstream = new WeakMap<Scope, Map<StepPredicate, Map<string, boolean>>>();
 
 /**
- * Whether the step runs only when every step it needs, directly or not, succeeded: its `if` reads
- * no status (so success() of its needs is implied), no need may fail and count as done
- * (`allow_failure`), and the same holds for each need. Such a step's chain is `succeeded` whenever
- * it runs, with no record to read (a chain of default steps: most pipelines).
+ * Whether `own` holds for step `info` and for every step it needs, directly or not (a need outside
+ * the scope never does). Depth first without recursion: a chain of thousands of steps is that deep.
  */
-function runsOnlyAfterSuccess(scope: Scope, info: InstanceInfo): boolean {
-  const known = afterSuccess.get(scope) ?? new Map<string, boolean>();
-  afterSuccess.set(scope, known);
-  const own = (i: InstanceInfo): boolean =>
-    successOnly(i.inst.step.if) &&
-    i.needKeys.every((n) => scope.byKey.has(n) && !scope.byKey.get(n)!.inst.step.allowFailure);
-  // Depth first without recursion: a chain of thousands of steps is that deep.
+function upstreamHolds(scope: Scope, info: InstanceInfo, own: StepPredicate): boolean {
+  const byPredicate = upstream.get(scope) ?? new Map<StepPredicate, Map<string, boolean>>();
+  upstream.set(scope, byPredicate);
+  const known = byPredicate.get(own) ?? new Map<string, boolean>();
+  byPredicate.set(own, known);
   const stack = [info];
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
@@ -89,7 +82,7 @@ function runsOnlyAfterSuccess(scope: Scope, info: InstanceInfo): boolean {
       stack.pop();
       continue;
     }
-    if (!own(top)) {
+    if (!own(scope, top) || !top.needKeys.every((n) => scope.byKey.has(n))) {
       known.set(top.key, false);
       stack.pop();
       continue;
@@ -106,6 +99,66 @@ function runsOnlyAfterSuccess(scope: Scope, info: InstanceInfo): boolean {
     stack.pop();
   }
   return known.get(info.key)!;
+}
+
+/** `success()` (a step's default `if`), or a condition that reads no status and so implies it. */
+function successOnly(condition: Expr): boolean {
+  if (isSuccessCall(condition)) return true;
+  return ![...walkExpr(condition)].some((e) => e.kind === 'call' && STATUS_FUNCTIONS.has(e.name));
+}
+
+/** Exactly `success()`: the `if` of a step that does not write one. */
+export function isSuccessCall(condition: Expr): boolean {
+  return condition.kind === 'call' && condition.name === 'success' && condition.args.length === 0;
+}
+
+/** Its `if` implies success() of its needs, none of which may fail and count as done (`allow_failure`). */
+const ranAfterSuccess: StepPredicate = (scope, i) =>
+  successOnly(i.inst.step.if) && i.needKeys.every((n) => !scope.byKey.get(n)?.inst.step.allowFailure);
+
+/**
+ * Whether the step runs only when every step it needs, directly or not, succeeded: its `if` reads
+ * no status (so success() of its needs is implied), no need may fail and count as done
+ * (`allow_failure`), and the same holds for each need. Such a step's chain is `succeeded` whenever
+ * it runs, with no record to read (a chain of default steps: most pipelines).
+ */
+function runsOnlyAfterSuccess(scope: Scope, info: InstanceInfo): boolean {
+  return upstreamHolds(scope, info, ranAfterSuccess);
+}
+
+/**
+ * Its one reason to skip is a need that did not succeed: its `if` is `success()`, and it has no
+ * other guard (secrets or registry credentials for untrusted runs, an environment's branches).
+ */
+const skipsOnlyForNeeds: StepPredicate = (_scope, i) => {
+  const step = i.inst.step;
+  const untrusted =
+    step.kind === 'run' && (Object.keys(step.secrets).length > 0 || step.imageCredentials !== undefined);
+  return isSuccessCall(step.if) && !untrusted && !step.branches;
+};
+
+/**
+ * The chain of a step skipped because a need did not succeed, when the plan knows it: `failed` when
+ * every need, and every step they need, can be skipped only for that reason too. Such a need that
+ * did not succeed failed, was cancelled or was skipped after a failure upstream: its chain is
+ * `failed` whatever happened, and the skip reads no record for it (a DAG of default steps).
+ */
+export function needsSkipChain(scope: Scope, info: InstanceInfo): StringValue | undefined {
+  const known = info.needKeys.every(
+    (n) => scope.byKey.has(n) && upstreamHolds(scope, scope.byKey.get(n)!, skipsOnlyForNeeds),
+  );
+  return info.needKeys.length > 0 && known ? { literal: 'failed' } : undefined;
+}
+
+/**
+ * Whether step `info` never reads a need's chain: it runs only after every step upstream succeeded
+ * (its own chain is then the literal `succeeded`) and its one skip follows a failure upstream (the
+ * literal `failed`, `needsSkipChain`). Its gate then carries the need's status alone (gate.ts).
+ */
+export function readsNoNeedChain(scope: Scope, info: InstanceInfo): boolean {
+  return (
+    runsOnlyAfterSuccess(scope, info) && skipsOnlyForNeeds(scope, info) && needsSkipChain(scope, info) !== undefined
+  );
 }
 
 /**
@@ -155,9 +208,17 @@ export const ENDING = '$.end';
 export function endingPass(
   scope: Scope,
   info: InstanceInfo,
-  ending: { status: 'failed' | 'skipped'; reason: StringValue; write: string; key?: string | undefined },
+  ending: {
+    status: 'failed' | 'skipped';
+    reason: StringValue;
+    write: string;
+    key?: string | undefined;
+    /** The chain when the plan knows it (`needsSkipChain`), else read from the needs' records. */
+    chain?: StringValue | undefined;
+  },
 ): PassState {
-  const chain: StringValue = ending.status === 'failed' ? { literal: 'failed' } : upstreamChain(scope, info);
+  const chain: StringValue =
+    ending.status === 'failed' ? { literal: 'failed' } : (ending.chain ?? upstreamChain(scope, info));
   const field = (name: string, v: StringValue): Record<string, Json> =>
     'literal' in v ? { [name]: v.literal } : { [`${name}.$`]: v.expr };
   return {
@@ -269,7 +330,7 @@ export function statusTask(
     ResultPath: write.resultPath,
     TimeoutSeconds: WRITE_TIMEOUT,
     Retry: [
-      { ErrorEquals: WRITE_CONDITIONAL_FAILED, MaxAttempts: 0 },
+      { ErrorEquals: CONDITIONAL_FAILED, MaxAttempts: 0 },
       // IntervalSeconds 1 and BackoffRate 2 are ASL's defaults (bytes count: one per outcome per step).
       { ErrorEquals: ['States.TaskFailed'], MaxAttempts: 3 },
     ],

@@ -25,7 +25,17 @@ import {
 } from './scope.ts';
 import { CONTEXT } from './run-context.ts';
 import { formatEscape } from './templates.ts';
-import { ENDING, endingPass, endWrite, settledPass, statusWrite, successByBuild, type StringValue } from './status.ts';
+import {
+  ENDING,
+  endingPass,
+  endWrite,
+  isSuccessCall,
+  needsSkipChain,
+  settledPass,
+  statusWrite,
+  successByBuild,
+  type StringValue,
+} from './status.ts';
 import { FAILURE_REASON, sharedEnding, timedOutBuild } from './ending.ts';
 
 const UNTRUSTED_REASON = 'secrets are not available to untrusted runs (pull requests from forks)';
@@ -38,6 +48,8 @@ interface Guard {
   cond: Cond;
   suffix: string;
   reason: StringValue;
+  /** The skip's chain when the plan knows it (the needs' guard, `needsSkipChain`). */
+  chain?: StringValue | undefined;
 }
 
 /** Emits the states of instance `key` into `states`; returns how to enter it. */
@@ -103,12 +115,17 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
     }
     return name;
   };
-  const write = (suffix: string, status: 'succeeded' | 'failed' | 'skipped', reason: StringValue): string => {
+  const write = (
+    suffix: string,
+    status: 'succeeded' | 'failed' | 'skipped',
+    reason: StringValue,
+    chain?: StringValue,
+  ): string => {
     const name = scope.names.claim(stem, suffix);
     states[name] =
       status === 'succeeded'
         ? statusWrite(scope, info, { status, reason, settled: settled(), next: after(status) })
-        : endingPass(scope, info, { status, reason, write: endOf(status), key: ending ? info.key : undefined });
+        : endingPass(scope, info, { status, reason, write: endOf(status), key: ending ? info.key : undefined, chain });
     return name;
   };
   const gated = scope.gates.has(key);
@@ -161,7 +178,7 @@ export function emitStep(scope: Scope, key: string, next: Entry, states: Record<
   return gated ? stateEntry(emitGate(scope, key, stem, entry.name(), failed, states)) : entry;
 }
 
-type Write = (suffix: string, status: 'skipped', reason: StringValue) => string;
+type Write = (suffix: string, status: 'skipped', reason: StringValue, chain?: StringValue) => string;
 
 /** What did not succeed: a need's write with one of these statuses may route past the check only when it skips. */
 const UNSUCCESSFUL: FinalStatus[] = ['failed', 'skipped', 'cancelled'];
@@ -194,7 +211,7 @@ function checkEntry(
     const negated = not(g.cond);
     let skip: string | undefined;
     return negated.kind === 'rule'
-      ? [{ rule: negated.rule, skip: () => (skip ??= write(g.suffix, 'skipped', g.reason)) }]
+      ? [{ rule: negated.rule, skip: () => (skip ??= write(g.suffix, 'skipped', g.reason, g.chain)) }]
       : [];
   });
   let choice: string | undefined;
@@ -312,10 +329,17 @@ function stepGuards(scope: Scope, info: InstanceInfo): Guard[] {
     });
   }
   const checksStatus = [...walkExpr(step.if)].some((e) => e.kind === 'call' && STATUS_FUNCTIONS.has(e.name));
+  const chain = needsSkipChain(scope, info);
   if (!checksStatus)
-    guards.push({ cond: all(needs.map(needSucceeded)), suffix: 'skip', reason: needsReason(scope, needs) });
+    guards.push({ cond: all(needs.map(needSucceeded)), suffix: 'skip', reason: needsReason(scope, needs), chain });
   const reason = step.ifWritten ? { literal: `condition false: ${exprText(step.if)}` } : needsReason(scope, needs);
-  guards.push({ cond: compiled, suffix: checksStatus ? 'skip' : 'skip (if)', reason });
+  // `success()` is the needs' guard itself.
+  guards.push({
+    cond: compiled,
+    suffix: checksStatus ? 'skip' : 'skip (if)',
+    reason,
+    chain: isSuccessCall(step.if) ? chain : undefined,
+  });
   return guards;
 }
 

@@ -14,47 +14,75 @@ function sci(...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
 /**
- * `main` called for each argv in ONE child process (tsx starts once), with stdout and stderr captured per call;
- * the child prints the results as JSON. (Capturing in this process would break the test runner's own stdout.)
+ * `main` called in ONE child process (tsx starts once for the file), with stdout and stderr captured per call:
+ * first `sci --help`, whose command list (the names at the start of the lines under `commands:`, so a new command
+ * is covered without touching this file) gives the calls `<command> --help` and `<command> -h`, then each of
+ * `extra`. The child prints the results as JSON. (Capturing in this process would break the test runner's own
+ * stdout.) Started when the file is loaded: the child's start is the file's longest wait, and in a shared process
+ * it overlaps the other files' tests.
  */
-function sciEach(argvs: string[][]): { code: number; stdout: string; stderr: string }[] {
+function sciHelp(extra: string[][]): Promise<{ commands: string[]; each: Result[]; extra: Result[] }> {
   const script = `
     const { main } = await import(${JSON.stringify(join(ROOT, 'src/cli/main.ts'))});
     const write = process.stdout.write.bind(process.stdout);
-    const results = [];
-    for (const argv of ${JSON.stringify(argvs)}) {
+    const writeErr = process.stderr.write.bind(process.stderr);
+    const call = async (argv) => {
       const out = [], err = [];
       process.stdout.write = (chunk) => out.push(String(chunk)) > 0;
       process.stderr.write = (chunk) => err.push(String(chunk)) > 0;
       const code = await main(argv);
-      results.push({ code, stdout: out.join(''), stderr: err.join('') });
-    }
-    process.stdout.write = write;
-    write(JSON.stringify(results));`;
-  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      process.stdout.write = write;
+      process.stderr.write = writeErr;
+      return { code, stdout: out.join(''), stderr: err.join('') };
+    };
+    const help = await call(['--help']);
+    const section = help.stdout.split('commands:\\n')[1]?.split('\\n\\n')[0] ?? '';
+    const commands = section.split('\\n').map((line) => line.trim().split(/\\s+/)[0]).filter(Boolean);
+    const each = [];
+    for (const name of commands) for (const flag of ['--help', '-h']) each.push(await call([name, flag]));
+    const extra = [];
+    for (const argv of ${JSON.stringify(extra)}) extra.push(await call(argv));
+    write(JSON.stringify({ commands, each, extra }));`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: ROOT,
-    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  assert.equal(child.status, 0, child.stderr);
-  return JSON.parse(child.stdout) as { code: number; stdout: string; stderr: string }[];
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(stdout));
+      else reject(new Error(`the child exited ${code}: ${stderr}`));
+    });
+  });
 }
 
-/** The command names as `sci --help` lists them, so a new command is covered without touching this file. */
-function listedCommands(): string[] {
-  const stdout = sciEach([['--help']])[0]?.stdout ?? '';
-  const section = stdout.split('commands:\n')[1]?.split('\n\n')[0] ?? '';
-  return section
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/)[0]!)
-    .filter(Boolean);
-}
+const LATE_HELP = ['run', 'ci', '--branch', 'main', '--help'];
+const LITERAL_HELP = ['compile', '--', '--help'];
+const answers = sciHelp([LATE_HELP, LITERAL_HELP]);
+// a failure is reported by the tests that await it
+answers.catch(() => {});
 
-test('every listed command answers --help and -h with its own usage, exit 0, and runs nothing', () => {
-  const commands = listedCommands();
+test('every listed command answers --help and -h with its own usage, exit 0, and runs nothing', async () => {
+  const { commands, each } = await answers;
   assert.ok(commands.length >= 10, `too few commands parsed: ${commands.join(', ')}`);
   const calls = commands.flatMap((name) => ['--help', '-h'].map((flag) => [name, flag]));
-  sciEach(calls).forEach((result, i) => {
+  assert.equal(each.length, calls.length);
+  each.forEach((result, i) => {
     const [name, flag] = calls[i]!;
     assert.equal(result.code, 0, `sci ${name} ${flag}: ${result.stderr}`);
     assert.match(result.stdout, new RegExp(`^usage: sci ${name}\\b`), `sci ${name} ${flag}`);
@@ -62,11 +90,8 @@ test('every listed command answers --help and -h with its own usage, exit 0, and
   });
 });
 
-test('--help after other arguments still asks for help; after -- it is an argument', () => {
-  const [late, literal] = sciEach([
-    ['run', 'ci', '--branch', 'main', '--help'],
-    ['compile', '--', '--help'],
-  ]);
+test('--help after other arguments still asks for help; after -- it is an argument', async () => {
+  const [late, literal] = (await answers).extra;
   assert.equal(late?.code, 0);
   assert.notEqual(literal?.code, 0);
   assert.doesNotMatch(literal?.stdout ?? '', /^usage:/);

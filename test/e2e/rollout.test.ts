@@ -5,12 +5,12 @@
  * at the first weight with the reason, records nothing, and stable then takes every request
  * (checked by a later step that curls the proxy).
  */
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runsOf, sandbox, sciAsync, sci, step, type RunJson, type Sandbox } from './helpers.ts';
+import { runsOf, sandbox, sciAsync, step, type RunJson, type Sandbox } from './helpers.ts';
 
 /** A server answering its name; `failing(n)` makes the n-th request (from 0) a 503. */
 async function server(
@@ -108,40 +108,45 @@ async function rollout(
   }
 }
 
-test('a healthy candidate reaches 100 % and records a release', async () => {
-  const { box, run, code, answered } = await rollout(() => false, 'candidate');
-  try {
-    assert.equal(code, 0, JSON.stringify(run));
-    assert.equal(step(run, 'canary').status, 'succeeded');
-    assert.equal(step(run, 'afterwards').status, 'succeeded', 'every request after 100 % goes to the candidate');
-    assert.ok(answered > 0);
-    const history = JSON.parse(sci(box, 'envs', 'production', '--history', '--json').stdout) as Array<{
-      run: string;
-      status: string;
-    }>;
-    assert.deepEqual(
-      history.map((h) => [h.run, h.status]),
-      [[run.id, 'succeeded']],
-    );
-  } finally {
-    box.cleanup();
-  }
-});
+// The two rollouts share nothing (their own sandboxes, servers and ports) and spend their time waiting
+// out their intervals (9 s and 3 s): they run at the same time (the `sci` reads after a run are asynchronous, so
+// that neither test's process stalls the other's traffic).
+describe('a local canary', { concurrency: true }, () => {
+  test('a healthy candidate reaches 100 % and records a release', async () => {
+    const { box, run, code, answered } = await rollout(() => false, 'candidate');
+    try {
+      assert.equal(code, 0, JSON.stringify(run));
+      assert.equal(step(run, 'canary').status, 'succeeded');
+      assert.equal(step(run, 'afterwards').status, 'succeeded', 'every request after 100 % goes to the candidate');
+      assert.ok(answered > 0);
+      const history = JSON.parse((await sciAsync(box, 'envs', 'production', '--history', '--json')).stdout) as Array<{
+        run: string;
+        status: string;
+      }>;
+      assert.deepEqual(
+        history.map((h) => [h.run, h.status]),
+        [[run.id, 'succeeded']],
+      );
+    } finally {
+      box.cleanup();
+    }
+  });
 
-test('a candidate answering 30 % 5xx is rolled back at the first weight; stable then takes all traffic', async () => {
-  const { box, run, code } = await rollout((n) => n % 10 < 3, 'stable');
-  try {
-    assert.equal(code, 1);
-    const canary = step(run, 'canary');
-    assert.equal(canary.status, 'failed');
-    const [, rate, requests] =
-      /^rolled back at 10%: error rate (\d+(?:\.\d)?)% > 2% \((\d+) requests\)$/.exec(canary.reason ?? '') ?? [];
-    assert.ok(rate && requests, canary.reason);
-    // One request in ten goes to the candidate, which fails the first three of each ten it gets.
-    assert.ok(Number(rate) >= 25 && Number(requests) >= 2, canary.reason);
-    assert.equal(step(run, 'afterwards').status, 'succeeded', 'every request after the rollback goes to stable');
-    assert.deepEqual(JSON.parse(sci(box, 'envs', '--json').stdout), []);
-  } finally {
-    box.cleanup();
-  }
+  test('a candidate answering 30 % 5xx is rolled back at the first weight; stable then takes all traffic', async () => {
+    const { box, run, code } = await rollout((n) => n % 10 < 3, 'stable');
+    try {
+      assert.equal(code, 1);
+      const canary = step(run, 'canary');
+      assert.equal(canary.status, 'failed');
+      const [, rate, requests] =
+        /^rolled back at 10%: error rate (\d+(?:\.\d)?)% > 2% \((\d+) requests\)$/.exec(canary.reason ?? '') ?? [];
+      assert.ok(rate && requests, canary.reason);
+      // One request in ten goes to the candidate, which fails the first three of each ten it gets.
+      assert.ok(Number(rate) >= 25 && Number(requests) >= 2, canary.reason);
+      assert.equal(step(run, 'afterwards').status, 'succeeded', 'every request after the rollback goes to stable');
+      assert.deepEqual(JSON.parse((await sciAsync(box, 'envs', '--json')).stdout), []);
+    } finally {
+      box.cleanup();
+    }
+  });
 });

@@ -4,6 +4,7 @@
  * answers (401/413/503), not gigabytes. Real HTTP on loopback, with raw sockets as the attacker.
  */
 import { strict as assert } from 'node:assert';
+import type { ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createServeServer, listen, MAX_BODY, MAX_BUFFERED } from '../../src/serve/http.ts';
@@ -17,6 +18,35 @@ const server = createServeServer({
   },
   dashboard: async () => false,
 });
+
+/** The server's own view: the response of each request whose head it read, in order. */
+const responses: ServerResponse[] = [];
+const onChange = new Set<() => void>();
+const changed = () => {
+  for (const check of onChange) check();
+};
+server.on('request', (_req, res: ServerResponse) => {
+  responses.push(res);
+  changed();
+});
+
+/** Resolves when `holds()` does, checked after each change the server or a client sees; rejects after 20 s. */
+function until(holds: () => boolean, what: () => string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!holds()) return;
+      onChange.delete(check);
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      onChange.delete(check);
+      reject(new Error(`timed out waiting for ${what()}`));
+    }, 20_000);
+    onChange.add(check);
+    check();
+  });
+}
 
 before(async () => {
   port = await listen(server, 0);
@@ -59,22 +89,37 @@ describe('sci serve before authentication', () => {
   it('holds at most the shared budget of bodies at once: 40 concurrent 24 MB POSTs, the rest get 503', async () => {
     const size = 24 * 1024 * 1024;
     const before = delivered;
+    const from = responses.length;
+    let refusals = 0;
     // each sends its head and one byte, then stalls: the server is holding the body open
     const pending = Array.from({ length: 40 }, () =>
-      answer({ 'content-length': size, 'x-hub-signature-256': 'sha256=00' }, 'x').catch(() => undefined),
+      answer({ 'content-length': size, 'x-hub-signature-256': 'sha256=00' }, 'x')
+        .then((a) => {
+          if (a.status === 503) refusals += 1;
+          changed();
+          return a;
+        })
+        .catch(() => undefined),
     );
-    const settled = await Promise.race([
-      Promise.all(pending),
-      new Promise<undefined>((r) => setTimeout(() => r(undefined), 3000)),
-    ]);
-    const answered = (settled ?? []).filter(Boolean);
-    // the ones within the budget are still waiting for their bodies; every other one was answered 503 at once
-    const refusals = (
-      await Promise.all(
-        pending.map((p) => Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))])),
-      )
-    ).filter((a) => a?.status === 503);
-    assert.equal(refusals.length, 40 - Math.floor(MAX_BUFFERED / size), `answered ${answered.length}`);
+    const mine = () => responses.slice(from);
+    await until(
+      () => mine().length === 40,
+      () => `the server to read 40 heads (${mine().length})`,
+    );
+    // a refusal is decided in the microtasks after its head is read: by the next turn of the event loop every
+    // response is either answered or still waiting for its body
+    await new Promise((resolve) => setImmediate(resolve));
+    const answered = mine().filter((res) => res.writableEnded);
+    const refused = answered.filter((res) => res.statusCode === 503).length;
+    assert.equal(answered.length, refused, 'every answer is a 503');
+    // the ones within the budget are still waiting for their bodies; every other one was answered 503 at once,
+    // and this client reads each of them
+    await until(
+      () => refusals === refused,
+      () => `the client to read the ${refused} 503s (${refusals})`,
+    );
+    assert.equal(refusals, 40 - Math.floor(MAX_BUFFERED / size));
+    assert.equal(mine().filter((res) => !res.writableEnded).length, Math.floor(MAX_BUFFERED / size), 'held');
     assert.equal(delivered, before, 'nothing reached the handler');
     for (const p of pending) void p.then((a) => a?.socket.destroy());
     server.closeAllConnections();

@@ -1,4 +1,9 @@
-/** Test support: a real dynalite (in memory) with the run table, and a store on it. */
+/**
+ * Test support: a real dynalite (in memory) with the run table, and a store on it. The test process serves that
+ * dynalite, so its requests take the path a `sci` process takes to the store it serves (local/store/in-process.ts):
+ * built, signed and deserialized by the SDK, answered by dynalite's own handler, without an HTTP round trip.
+ * Requests over HTTP are local/store/dynalite-server.test.ts's subject, and every end-to-end test's.
+ */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../../src/core/ports.ts';
@@ -27,7 +32,7 @@ export function fixedClock(iso = '2026-01-02T03:04:05.000Z'): Clock & { set(iso:
 
 export async function startTestTable(clock: Clock = fixedClock(), tableName = 'sci-runs-test'): Promise<TestTable> {
   const server = await startDynalite();
-  const client = localClient(() => server.endpoint);
+  const client = localClient(() => server.endpoint, { inProcess: () => server.inProcess });
   await ensureTable(client, tableName);
   const documentClient = DynamoDBDocumentClient.from(client);
   return {
@@ -50,10 +55,9 @@ let tables = 0;
  * tests, at the cost of one CreateTable per test. Close with `closeSharedTables()` in `after`.
  */
 export async function freshStore(clock: Clock = fixedClock()): Promise<TestTable> {
-  // Retries as the SDK does on AWS: a test that blocks the event loop (a big compile) may find its keep-alive socket closed.
   shared ??= startDynalite().then((server) => ({
     server,
-    client: localClient(() => server.endpoint, { maxAttempts: 3 }),
+    client: localClient(() => server.endpoint, { inProcess: () => server.inProcess }),
   }));
   const { client } = await shared;
   tables += 1;

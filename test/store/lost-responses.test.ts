@@ -1,7 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoRunStore } from '../../src/store/dynamo-run-store.ts';
+import { PIPELINES_PK } from '../../src/store/pipeline-pages.ts';
+import { pipelinePk } from '../../statemachines/lifecycle.ts';
 import { ensureTable, localClient, startDynalite, type RunningDynalite } from '../../local/store/dynalite.ts';
 import { aRun, someSteps } from './records.ts';
 
@@ -12,9 +14,11 @@ describe('writes sent twice (lost responses) on real dynalite', () => {
   let server: RunningDynalite;
   let store: DynamoRunStore;
   let plain: DynamoRunStore;
+  let documents: DynamoDBDocumentClient;
   before(async () => {
     server = await startDynalite();
-    const twice = localClient(() => server.endpoint);
+    const inProcess = () => server.inProcess;
+    const twice = localClient(() => server.endpoint, { inProcess });
     await ensureTable(twice, 'sci-runs-twice');
     twice.middlewareStack.add(
       (next, context) => async (args) => {
@@ -24,7 +28,8 @@ describe('writes sent twice (lost responses) on real dynalite', () => {
       { step: 'initialize', name: 'sendTwice' },
     );
     store = new DynamoRunStore(DynamoDBDocumentClient.from(twice), 'sci-runs-twice');
-    plain = new DynamoRunStore(DynamoDBDocumentClient.from(localClient(() => server.endpoint)), 'sci-runs-twice');
+    documents = DynamoDBDocumentClient.from(localClient(() => server.endpoint, { inProcess }));
+    plain = new DynamoRunStore(documents, 'sci-runs-twice');
   });
   after(() => server.close());
 
@@ -38,6 +43,14 @@ describe('writes sent twice (lost responses) on real dynalite', () => {
     assert.equal(await store.transitionRun('lost', 'running'), false);
     assert.equal(await store.transitionStep('lost', 's000', 'failed'), false);
     assert.equal(await store.recordDelivery('7', 'g', {}), false);
+  });
+
+  it("the pipeline registry's put sent twice applies once: not taken for a race and written again", async () => {
+    const run = aRun({ id: 'listed', pipeline: 'registry' });
+    await store.createRun(run, someSteps('listed', 1));
+    const key = { pk: PIPELINES_PK, sk: pipelinePk(run.repo, run.pipeline) };
+    const { Item } = await documents.send(new GetCommand({ TableName: 'sci-runs-twice', Key: key }));
+    assert.deepEqual([Item?.version, Item?.recent.map((r: { id: string }) => r.id)], [1, ['listed']]);
   });
 
   it('a new attempt sent twice counts once', async () => {
