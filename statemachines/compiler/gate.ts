@@ -16,7 +16,7 @@
  * Attribute names are identifiers (keys are `[A-Za-z0-9_]`), none a DynamoDB reserved word.
  */
 import { RESOURCES, type ChoiceRule, type Json, type Retrier, type State, type TaskState } from '../asl/types.ts';
-import { declaredOutputs, SDK_CONDITIONAL_FAILED, WRITE_TIMEOUT } from './status.ts';
+import { declaredOutputs, readsNoNeedChain, SDK_CONDITIONAL_FAILED, WRITE_TIMEOUT } from './status.ts';
 import { itemKeyAt, type Scope } from './scope.ts';
 import { gateSk } from '../lifecycle.ts';
 import { CONTEXT } from './run-context.ts';
@@ -69,17 +69,20 @@ function waiters(scope: Scope, need: string): { alone: string[]; joint: string[]
 
 const outputsOf = (scope: Scope, key: string): string[] => declaredOutputs(scope.byKey.get(key)!);
 
+/** Whether step `key` reads its needs' chains (else its wait item's record is the status and outputs alone). */
+const readsChain = (scope: Scope, key: string): boolean => !readsNoNeedChain(scope, scope.byKey.get(key)!);
+
 /**
  * A need's record as DynamoDB attributes (`s` status, `c` chain, `o` a map of its outputs): typed
  * strings, never JSON text, so a release never sends JSON text inside the JSON text of its output
  * and a gate read needs no intrinsic (aws-local-stepfunctions drops every backslash from an
  * intrinsic's string result).
  */
-function recordValues(scope: Scope, key: string): Record<string, Json> {
+function recordValues(scope: Scope, key: string, chain = true): Record<string, Json> {
   const outputs = outputsOf(scope, key);
   return {
     s: { 'S.$': `$.steps.${key}.status` },
-    c: { 'S.$': `$.steps.${key}.chain` },
+    ...(chain ? { c: { 'S.$': `$.steps.${key}.chain` } } : {}),
     ...(outputs.length > 0
       ? { o: { M: Object.fromEntries(outputs.map((n) => [n, { 'S.$': `$.steps.${key}.outputs.${n}` }])) } }
       : {}),
@@ -87,11 +90,11 @@ function recordValues(scope: Scope, key: string): Record<string, Json> {
 }
 
 /** `recordValues` under `prefix` back into the need's record. */
-function recordSelector(scope: Scope, need: string, prefix: string): Record<string, Json> {
+function recordSelector(scope: Scope, need: string, prefix: string, chain = true): Record<string, Json> {
   const outputs = outputsOf(scope, need);
   return {
     'status.$': `${prefix}.s.S`,
-    'chain.$': `${prefix}.c.S`,
+    ...(chain ? { 'chain.$': `${prefix}.c.S` } : {}),
     ...(outputs.length > 0
       ? { outputs: Object.fromEntries(outputs.map((n) => [`${n}.$`, `${prefix}.o.M.${n}.S`])) }
       : {}),
@@ -169,7 +172,7 @@ export function emitGate(
     return gatePair(
       scope,
       names,
-      { ...item, read: recordSelector(scope, first, '$.Item') },
+      { ...item, read: recordSelector(scope, first, '$.Item', readsChain(scope, key)) },
       gatePath(key, needs, first),
       next,
       failed,
@@ -222,7 +225,12 @@ export function emitSignals(
     afterJoint,
   );
   const signal = scope.names.claim(stem, 'signal');
-  const values = recordValues(scope, key);
+  // The chain only when a step waiting for it alone reads it (status.ts `readsNoNeedChain`).
+  const values = recordValues(
+    scope,
+    key,
+    alone.some((w) => readsChain(scope, w)),
+  );
   states[signal] = signalTask(
     scope,
     waitItem(key),

@@ -151,6 +151,17 @@ export function needsSkipChain(scope: Scope, info: InstanceInfo): StringValue | 
 }
 
 /**
+ * Whether step `info` never reads a need's chain: it runs only after every step upstream succeeded
+ * (its own chain is then the literal `succeeded`) and its one skip follows a failure upstream (the
+ * literal `failed`, `needsSkipChain`). Its gate then carries the need's status alone (gate.ts).
+ */
+export function readsNoNeedChain(scope: Scope, info: InstanceInfo): boolean {
+  return (
+    runsOnlyAfterSuccess(scope, info) && skipsOnlyForNeeds(scope, info) && needsSkipChain(scope, info) !== undefined
+  );
+}
+
+/**
  * The record a step's build leaves at `$.steps.<key>` through its ResultSelector when the build's own
  * success event records the success in the run store (lifecycle.ts `SUCCESS_BY_BUILD`), else
  * undefined: a `run` step without outputs (storing outputs is the machine's write) whose chain when

@@ -1,7 +1,7 @@
 /** A `pipeline:` step runs its callee as a child run; a step's cache survives into the next run. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runsOf, sandbox, sci, step, type RunJson } from './helpers.ts';
+import { runsOf, sandbox, sci, step, stepLog, type RunJson } from './helpers.ts';
 
 const box = sandbox({
   '.sci/ci.yml': `
@@ -36,12 +36,12 @@ test('a pipeline step runs the callee as a child run with the given inputs', () 
   assert.ok(child, 'the callee has its own run');
   assert.equal(child.status, 'succeeded');
   assert.ok(child.id.startsWith(parent.id), `${child.id} is named after ${parent.id}`);
-  assert.match(sci(box, 'logs', child.id, 'ship').stdout, /shipping to prod/);
+  assert.match(stepLog(box, child.id, 'ship'), /shipping to prod/);
 });
 
 test('a cache saved by one run is restored in the next', () => {
   const first = runsOf(sci(box, 'run', 'cached', '--json').stdout)[0] as RunJson;
   const second = runsOf(sci(box, 'run', 'cached', '--json').stdout)[0] as RunJson;
-  assert.match(sci(box, 'logs', first.id, 'warm').stdout, /cache miss/);
-  assert.match(sci(box, 'logs', second.id, 'warm').stdout, /cache hit: first/);
+  assert.match(stepLog(box, first.id, 'warm'), /cache miss/);
+  assert.match(stepLog(box, second.id, 'warm'), /cache hit: first/);
 });

@@ -1,10 +1,11 @@
 /** Conditions on branch and typed inputs; usage and pipeline errors exit 2 with positions. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitAll } from '../git-repo.ts';
-import { runsOf, sandbox, sci, step, type RunJson } from './helpers.ts';
+import { homePaths } from '../../local/home.ts';
+import { runsOf, sandbox, sci, step, stepLog, type RunJson } from './helpers.ts';
 
 const box = sandbox({
   '.sci/release.yml': `
@@ -38,7 +39,7 @@ test('a push to main runs the pipelines whose on matches, with input defaults', 
     ['release'],
   );
   assert.deepEqual(statuses(runs[0]!), { 'always-on': 'succeeded', 'main-only': 'succeeded', 'prod-only': 'skipped' });
-  assert.match(sci(box, 'logs', runs[0]!.id, 'always-on').stdout, /target=staging dry=true/);
+  assert.match(stepLog(box, runs[0]!.id, 'always_on'), /target=staging dry=true/);
 });
 
 test('branch and typed inputs decide conditions', () => {
@@ -115,7 +116,11 @@ test('an invalid pipeline file: exit 2, file:line:col, nothing runs', () => {
     const r = sci(broken, 'run');
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^\.sci\/ci\.yml:4:\d+: unknown step 'b'/m);
-    assert.equal(sci(broken, 'runs', '--json').stdout, '');
+    // no run recorded: the store was never made (a `sci runs --json` would list none)
+    assert.ok(
+      !existsSync(homePaths(broken.home).storeDb),
+      'sci run opened the store of a pipeline that does not compile',
+    );
   } finally {
     broken.cleanup();
   }

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ReleaseView } from '../../src/store/environments.ts';
 import { git } from '../git-repo.ts';
-import { ms, runsOf, sandbox, sci, step, type RunJson } from './helpers.ts';
+import { ms, runsOf, sandbox, sci, step, stepLog, type RunJson } from './helpers.ts';
 
 const deploy = (name: string) => `
 steps:
@@ -81,8 +81,6 @@ test('two runs reaching one environment hold it one after the other', () => {
   assert.ok(ms(second.startedAt) >= ms(first.endedAt), `overlap: ${JSON.stringify([first, second])}`);
 });
 
-const logOf = (run: RunJson, name: string) => sci(box, 'logs', run.id, name).stdout;
-
 test('rollback re-releases the previous release; promote re-releases the current one elsewhere, without a rebuild', () => {
   const rolled = sci(box, 'rollback', 'staging', '--json');
   assert.equal(rolled.code, 0, rolled.stderr);
@@ -91,7 +89,7 @@ test('rollback re-releases the previous release; promote re-releases the current
     back.steps.map((s) => [s.name, s.status]),
     [['deploy-staging', 'succeeded']],
   );
-  assert.match(logOf(back, 'deploy-staging'), /staging gets 1\.0\.7-main/);
+  assert.match(stepLog(box, back.id, 'deploy_staging'), /staging gets 1\.0\.7-main/);
   const promoted = sci(box, 'promote', 'staging', 'production', '--json');
   assert.equal(promoted.code, 0, promoted.stderr);
   const [up] = runsOf(promoted.stdout) as [RunJson];
@@ -99,7 +97,7 @@ test('rollback re-releases the previous release; promote re-releases the current
     up.steps.map((s) => [s.name, s.status]),
     [['deploy-prod', 'succeeded']],
   );
-  assert.match(logOf(up, 'deploy-prod'), /production gets 1\.0\.7-main/);
+  assert.match(stepLog(box, up.id, 'deploy_prod'), /production gets 1\.0\.7-main/);
   const envs = JSON.parse(sci(box, 'envs', '--json').stdout) as ReleaseView[];
   assert.deepEqual(
     envs.filter((e) => e.name !== 'shared').map((e) => [e.name, e.run]),

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stepLogFile } from '../../local/home.ts';
 import { initRepo } from '../git-repo.ts';
 import { SCI } from '../sci-cli.ts';
 
@@ -142,6 +143,16 @@ export function step(run: RunJson, name: string): StepJson {
 }
 
 export const ms = (iso: string | null): number => (iso ? Date.parse(iso) : Number.NaN);
+
+/**
+ * A step's log (all its attempts), read from the file `sci logs RUN STEP` copies to its output (`local/home.ts`
+ * `stepLogFile`): for a test whose subject is what a step printed, not the `sci logs` command (≈ 0.5 s of CPU a
+ * process). `key` is the step's key, its name with each run of other characters than letters and digits made
+ * `_` (`deploy-prod` → `deploy_prod`: `uniqueKey` in statemachines/pipeline/plan.ts).
+ */
+export function stepLog(box: Sandbox, runId: string, key: string): string {
+  return readFileSync(stepLogFile(box.home, runId, key), 'utf8');
+}
 
 /**
  * A reader of the sandbox's store: `read()` gives its runs, newest first, in the shape of `sci runs --json` (its own

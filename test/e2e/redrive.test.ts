@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runsOf, sandbox, sci, step, type RunJson } from './helpers.ts';
+import { runsOf, sandbox, sci, step, stepLog, type RunJson } from './helpers.ts';
 
 // outside the repository: what the steps count and the switch that makes `test` pass
 const flags = mkdtempSync(join(tmpdir(), 'sci-redrive-'));
@@ -49,6 +49,9 @@ test.after(() => {
 
 type Attempted = RunJson & { attempt: number };
 
+/** A run that succeeded (redriven by a test above), for the refusal below. */
+let succeeded: string | undefined;
+
 test('a failed run resumes at its failed steps; succeeded ones are not run again', () => {
   const first = sci(box, 'run', 'ship', '--json', '--no-containers');
   assert.equal(first.code, 1, first.stderr);
@@ -84,8 +87,7 @@ test('a failed run resumes at its failed steps; succeeded ones are not run again
   assert.equal(readFileSync(join(flags, 'build-runs'), 'utf8'), 'run\n');
   assert.deepEqual(step(redriven, 'build'), step(failed, 'build'));
   assert.equal(step(redriven, 'test').attempts, 2);
-  const log = sci(box, 'logs', failed.id, 'deploy');
-  assert.match(log.stdout, /deploying 1\.2\.3 bundle/);
+  assert.match(stepLog(box, failed.id, 'deploy'), /deploying 1\.2\.3 bundle/);
   assert.ok(
     (redriven as unknown as { cost: { transitions: number } }).cost.transitions >
       (failed as unknown as { cost: { transitions: number } }).cost.transitions,
@@ -109,11 +111,12 @@ test('a split pipeline (a root and parts) resumes the same way: the steps its pa
   // the twelve cells run in parts: each ran once
   assert.equal(readFileSync(join(flags, 'cell-runs'), 'utf8'), 'run\n'.repeat(12));
   assert.equal(readFileSync(join(flags, 'first-runs'), 'utf8'), 'run\n');
+  succeeded = redriven.id;
 });
 
 test('only a failed or cancelled run can be redriven, and an unknown run is an error', () => {
-  const [done] = runsOf(sci(box, 'runs', '--json').stdout) as [RunJson];
-  const refused = sci(box, 'redrive', done.id);
+  assert.ok(succeeded, 'a run redriven to success by the tests above');
+  const refused = sci(box, 'redrive', succeeded);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /succeeded: only a failed or cancelled run can be redriven/);
   const unknown = sci(box, 'redrive', 'nope');

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ms, runsOf, sandbox, sci, step, type RunJson } from './helpers.ts';
+import { ms, runsOf, sandbox, sci, step, stepLog, type RunJson } from './helpers.ts';
 
 const box = sandbox({
   '.sci/dag.yml': `
@@ -81,8 +81,7 @@ test('failure skips dependants unless their if says otherwise; allow_failure kee
   assert.equal(tolerant.status, 'succeeded');
   assert.equal(step(tolerant, 'optional').status, 'failed');
   assert.equal(step(tolerant, 'after').status, 'succeeded');
-  const logs = sci(box, 'logs', failing.id, 'cleanup');
-  assert.match(logs.stdout, /upstream was failed/);
+  assert.match(stepLog(box, failing.id, 'cleanup'), /upstream was failed/);
 });
 
 test('matrix cells are separate steps; artifacts reach dependants; workspaces are fresh checkouts of the commit', () => {

@@ -41,7 +41,13 @@ after(() => {
 
 async function build(
   commands: string[],
-  opts: { untrusted?: boolean; timeoutMs?: number; signal?: AbortSignal; onStart?: () => Promise<void> } = {},
+  opts: {
+    untrusted?: boolean;
+    timeoutMs?: number;
+    signal?: AbortSignal;
+    onStart?: () => Promise<void>;
+    onLine?: (line: string) => void;
+  } = {},
 ): Promise<BuildOutcome & { log: string }> {
   const home = join(root, 'home');
   const paths = {
@@ -63,7 +69,7 @@ async function build(
     untrusted: opts.untrusted ?? false,
     launcher: async () => ({ launcher: processLauncher }),
     onStart: opts.onStart ?? (async () => undefined),
-    onLine: () => undefined,
+    onLine: opts.onLine ?? (() => undefined),
   };
   const params = {
     SourceVersion: sha,
@@ -116,8 +122,13 @@ describe('steps as attackers', () => {
 
   it('a cancel ends a step whose output is held open by an escaped process', async () => {
     const abort = new AbortController();
-    setTimeout(() => abort.abort(), 1500);
-    const outcome = await build(['(setsid sleep 3120 &)', 'sleep 3121'], { signal: abort.signal });
+    // the cancel comes once the escaped process holds the output: the step has said so after starting it
+    const outcome = await build(['(setsid sleep 3120 &)', 'echo escaped', 'sleep 3121'], {
+      signal: abort.signal,
+      onLine: (line) => {
+        if (line.includes('escaped')) abort.abort();
+      },
+    });
     assert.equal(outcome.status, 'STOPPED');
     assert.deepEqual([...processesWith('sleep 3120'), ...processesWith('sleep 3121')], []);
   });

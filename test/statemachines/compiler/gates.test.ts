@@ -123,3 +123,38 @@ test('a need with more steps waiting for it alone than its wait item takes: the 
     assert.ok(out.trace.started.get(`c${i}`)! >= out.trace.ended.get('a')!, `c${i} started before a ended`);
   }
 });
+
+// d and e wait for a alone (f keeps c's branch from being cut); d reads only a's status, e (`always()`) its chain too.
+const CHAIN_READER = `
+steps:
+  a: { run: x }
+  b: { run: x }
+  c: { needs: [b], run: x }
+  d: { needs: [a, c], run: x }
+  e: { needs: [a, c], if: always(), run: x }
+  f: { needs: [c], run: x }
+`;
+
+for (const { order, slow } of ORDERS) {
+  test(`a wait item carries the need's chain only for a step that reads it; ${order}`, async () => {
+    const withReader = compile(CHAIN_READER, { file: '.sci/chain.yml' });
+    const alone = compile(CHAIN_READER.replace(/\n {2}e: .*\n/, '\n'), { file: '.sci/chain.yml' });
+    assertValidAsl(withReader.json);
+    assert.ok(withReader.json.includes('"UpdateExpression":"SET s = :s, c = :c"'), "e reads a's chain: a signals it");
+    assert.ok(alone.json.includes('"UpdateExpression":"SET s = :s"'), 'd alone reads no chain: a signals its status');
+    assert.ok(!alone.json.includes('"chain.$":"$.Item.c.S"'), "d's gate read reads no chain");
+    const runStatus = new Map<string, string>();
+    const out = await execute(withReader.definition, runInput(), withReader.steps, {
+      build: async (call) => {
+        runStatus.set(call.key, envOf(call).SCI_RUN_STATUS ?? 'succeeded');
+        if (slow.includes(call.key)) await sleep(300);
+        if (call.key === 'a') throw Object.assign(new Error('exit 1'), { name: 'sci.BuildFailed' });
+      },
+    });
+    assert.equal(statusOf(out, 'd'), 'skipped');
+    assert.equal(statusOf(out, 'e'), 'succeeded');
+    assert.equal(runStatus.get('e'), 'failed', "e saw a's chain through its gate");
+    const entered = (name: string) => out.trace.entered.includes(name);
+    assert.ok(slow.includes('a') ? entered('a · release e') : entered('e · gate read'), order);
+  });
+}
