@@ -1,7 +1,8 @@
 /**
  * The dashboard in a real browser (Debian's chromium through playwright-core) against the real
  * thing: runs made by the real CLI in a temporary git repository, the local store (dynalite),
- * and the dashboard served over HTTP on loopback. One browser for the file keeps it fast.
+ * and the dashboard served over HTTP on loopback. One browser and one tab for the file keep it fast: each test
+ * takes the tab (`browser.page()`) at about:blank.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import { openSession, type LocalSession } from '../../local/session.ts';
 import { localDashboard } from '../../src/dashboard/local-dashboard.ts';
 import { createServeServer, listen } from '../../src/serve/http.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { collect, runsOf, sandbox, sci, startSci, type Sandbox } from '../e2e/helpers.ts';
+import { collect, runsOf, sandbox, sciAsync, startSci, type Sandbox } from '../e2e/helpers.ts';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,7 +99,9 @@ before(async () => {
     '.sci/flaky.yml': FLAKY,
     '.sci/delivery.yml': DELIVERY,
   });
-  const made = sci(box, 'run', 'ci', 'deploy/staging', '--json');
+  // the browser starts while the first runs run (it needs nothing of them)
+  const [made, launched] = await Promise.all([sciAsync(box, 'run', 'ci', 'deploy/staging', '--json'), launchBrowser()]);
+  browser = launched;
   assert.equal(made.code, 0, made.stderr);
   ciRun = runsOf(made.stdout).find((r) => r.pipeline === 'ci')!.id;
   process.env.SCI_HOME = box.home;
@@ -139,7 +142,6 @@ before(async () => {
   });
   server = createServeServer({ dashboard });
   base = `http://127.0.0.1:${await listen(server, 0)}`;
-  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -163,7 +165,6 @@ test('home: pipelines grouped by their .sci/ folders, with a working filter', as
   await page.getByRole('searchbox', { name: 'Filter pipelines' }).fill('stag');
   await page.locator('.pipeline-name', { hasText: 'ci' }).waitFor({ state: 'detached' });
   assert.equal(await page.locator('.pipeline-name').count(), 1);
-  await page.close();
 });
 
 test('run: one graph node per step, matrix cells grouped, status as text', async () => {
@@ -179,7 +180,6 @@ test('run: one graph node per step, matrix cells grouped, status as text', async
   ]);
   assert.equal(await page.locator('.group', { hasText: 'test' }).count(), 1);
   assert.equal(await page.locator('.graph .edge').count(), 4);
-  await page.close();
 });
 
 test('clicking a step in the graph shows its log; the keyboard works too', async () => {
@@ -192,7 +192,6 @@ test('clicking a step in the graph shows its log; the keyboard works too', async
   await page.keyboard.press('Enter');
   await page.getByTestId('log').filter({ hasText: 'packaged' }).waitFor();
   assert.match(page.url(), /step=package/);
-  await page.close();
 });
 
 test('approve in the page resumes the run, and the graph follows live', async () => {
@@ -210,7 +209,6 @@ test('approve in the page resumes the run, and the graph follows live', async ()
   const ended = await running;
   assert.equal(ended.code, 0, ended.stderr);
   assert.equal(runsOf(ended.stdout)[0]?.status, 'succeeded');
-  await page.close();
 });
 
 test('redrive from the page resumes a failed run at its failed step', async () => {
@@ -235,7 +233,6 @@ test('redrive from the page resumes a failed run at its failed step', async () =
   // the step that had succeeded ran once, and the Redrive button is gone from a succeeded run
   assert.equal(readFileSync(join(flags, 'prepare-runs'), 'utf8'), 'prepared\n');
   assert.equal(await page.getByRole('button', { name: 'Redrive' }).count(), 0);
-  await page.close();
 });
 
 test('environments: current releases and history; Rollback and Promote run the release steps', async () => {
@@ -267,7 +264,6 @@ test('environments: current releases and history; Rollback and Promote run the r
   await page.goto(base);
   await page.locator('.pipeline').first().waitFor();
   await shoot(page, 'dashboard-home.png');
-  await page.close();
 });
 
 test('a run waiting in its concurrency group says which run it waits for, on its page and its pipeline page; Cancel ends it', async () => {
@@ -313,7 +309,6 @@ test('a run waiting in its concurrency group says which run it waits for, on its
     posted.at(-1) ?? '',
     new RegExp(`^sci/ci error at ${run.sha.slice(0, 7)}: cancelled: cancelled by .+ while waiting$`),
   );
-  await page.close();
 });
 
 test('no console errors on any page', () => {

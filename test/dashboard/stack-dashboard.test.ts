@@ -33,7 +33,7 @@ import { createServeServer, listen } from '../../src/serve/http.ts';
 import { DynamoRunStore } from '../../src/store/dynamo-run-store.ts';
 import { judgeSdkCalls } from '../aws/sdk-judge.ts';
 import { aRun, someSteps } from '../store/records.ts';
-import { launchBrowser, type TestBrowser } from './browser.ts';
+import { launchBrowser } from './browser.ts';
 
 const REGION = 'eu-west-1';
 const KEY = { accessKeyId: 'AKIDSCIUITEST', secretAccessKey: 'the-user-secret' };
@@ -154,12 +154,8 @@ let dashboard: Server;
 let base: string;
 const TABLE = 'ServerlessCi-CiStorageRuns-TEST';
 const savedEnv = { ...process.env };
-/** The run page's browser, launched while the store starts and is seeded (Chromium's start takes seconds). */
-let browserLaunch: Promise<TestBrowser> | undefined;
 
 before(async () => {
-  browserLaunch = launchBrowser();
-  browserLaunch.catch(() => undefined); // a failed launch is the browser test's failure
   dynalite = await startDynalite();
   raw = localClient(() => dynalite.endpoint);
   await raw.send(new CreateTableCommand(tableFromTemplate(TABLE)));
@@ -182,7 +178,6 @@ before(async () => {
 });
 
 after(async () => {
-  await (await browserLaunch?.catch(() => undefined))?.close();
   dashboard?.close();
   dashboard?.closeAllConnections();
   session?.close();
@@ -331,7 +326,7 @@ describe('sci ui --stack', () => {
   });
 
   test('in a real browser, the run page links a step to its build in the CodeBuild console', async () => {
-    const browser = await browserLaunch!;
+    const browser = await launchBrowser();
     try {
       const page = await browser.page();
       await page.goto(`${base}/runs/D1`);
