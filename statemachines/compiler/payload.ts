@@ -20,7 +20,7 @@
 import type { Diagnostic } from '../diagnostics.ts';
 import { MIN_OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES } from './outputs.ts';
 import type { InstanceInfo, Scope } from './scope.ts';
-import { declaredOutputs, emptyOutputs } from './status.ts';
+import { declaredOutputs, emptyOutputs, SUCCEEDED_MARK } from './status.ts';
 import { gatesOnWaitItem, waitItemWaiters } from './gate.ts';
 
 /** Step Functions' payload quota, in bytes of UTF-8 JSON. */
@@ -79,13 +79,13 @@ interface Sized {
   escaped: number;
 }
 
-/** `{"status":…,"chain":…,"outputs":{…}}` of a step at its largest, each output at `outputLimit` bytes. */
+/** `{"status":…,"chain":…,"ok":true,"outputs":{…}}` of a step at its largest (a success has the mark), each output at `outputLimit` bytes. */
 function record(
   info: InstanceInfo | undefined,
   outputLimit: number,
 ): { json: string; values: number; outputs: number } {
   const outputs = info ? declaredOutputs(info) : [];
-  const shape = { status: STATUS, chain: STATUS, ...emptyOutputs(outputs) };
+  const shape = { status: STATUS, chain: STATUS, ...SUCCEEDED_MARK, ...emptyOutputs(outputs) };
   return { json: JSON.stringify(shape), values: outputs.length * outputLimit, outputs: outputs.length };
 }
 

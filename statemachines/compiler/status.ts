@@ -10,6 +10,13 @@ import type { Expr } from '../pipeline/model.ts';
 import { itemKey, needPath, type InstanceInfo, type Scope } from './scope.ts';
 import { outputsSelector, outputsValue } from './outputs.ts';
 
+/**
+ * A field only a success record has (`$.steps.<key>.ok`): a redrive carries the steps whose record
+ * from the attempt before has it (step.ts), one `IsPresent` where a status test needs two rules (a
+ * Choice on an absent path fails the execution, and a first attempt has no records before).
+ */
+export const SUCCEEDED_MARK = { ok: true } as const;
+
 /** `{ S: 'text' }` or `{ 'S.$': 'path or intrinsic' }`. */
 export type StringValue = { literal: string } | { expr: string };
 
@@ -167,10 +174,13 @@ export function readsNoNeedChain(scope: Scope, info: InstanceInfo): boolean {
  * undefined: a `run` step without outputs (storing outputs is the machine's write) whose chain when
  * it runs is a literal (a ResultSelector sees only the build, not the needs' records).
  */
-export function successByBuild(scope: Scope, info: InstanceInfo): { status: 'succeeded'; chain: string } | undefined {
+export function successByBuild(
+  scope: Scope,
+  info: InstanceInfo,
+): { status: 'succeeded'; chain: string; ok: true } | undefined {
   if (info.inst.step.kind !== 'run' || info.inst.step.outputs.length > 0) return undefined;
   const chain = upstreamChain(scope, info, true);
-  return 'literal' in chain ? { status: 'succeeded', chain: chain.literal } : undefined;
+  return 'literal' in chain ? { status: 'succeeded', chain: chain.literal, ...SUCCEEDED_MARK } : undefined;
 }
 
 /** The write of terminal `status` with `reason`; `settled` is where a lost write goes. */
@@ -325,6 +335,7 @@ export function statusTask(
     ResultSelector: {
       ...field('status', v.status, '$.Attributes.status.S'),
       ...field('chain', v.chain, '$.Attributes.chain.S'),
+      ...('literal' in v.status && v.status.literal === 'succeeded' ? SUCCEEDED_MARK : {}),
       ...write.selector,
     },
     ResultPath: write.resultPath,

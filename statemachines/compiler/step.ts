@@ -33,6 +33,7 @@ import {
   needsSkipChain,
   settledPass,
   statusWrite,
+  SUCCEEDED_MARK,
   successByBuild,
   type StringValue,
 } from './status.ts';
@@ -251,15 +252,9 @@ function checkEntry(
   return { name, route, carried, warm: targets.carry };
 }
 
-/** The attempt that failed recorded step `key` succeeded (absent on a first attempt). */
+/** The attempt that failed recorded step `key` succeeded: its record has the success mark (status.ts `SUCCEEDED_MARK`). */
 function carriedRule(key: string): ChoiceRule {
-  const status = `${CONTEXT}.prev.${key}.status`;
-  return {
-    And: [
-      { Variable: status, IsPresent: true },
-      { Variable: status, StringEquals: 'succeeded' },
-    ],
-  };
+  return { Variable: `${CONTEXT}.prev.${key}.${Object.keys(SUCCEEDED_MARK)[0]}`, IsPresent: true };
 }
 
 /** The one `$.steps.<key>.status` every rule tests with StringEquals only, if so. */

@@ -4,14 +4,13 @@
  * number of producers (CodeBuild's secondary sources stop at 12) and a failed producer that kept
  * nothing does not stop an `always()` step from running.
  */
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runsOf, sandbox, sci, step, type RunJson } from './helpers.ts';
+import { runsOf, type Sandbox, sandbox, sciAsync, step, type RunJson } from './helpers.ts';
 
-const box = sandbox({
-  '.sci/fan.yml': `
+const FAN = `
 steps:
   test:
     matrix: { os: [a, b, c, d], node: [1, 2, 3, 4] }
@@ -20,8 +19,8 @@ steps:
   report:
     needs: [test]
     run: ['test "$(ls cov | wc -l)" -eq 16', 'cat cov/d-4.txt']
-`,
-  '.sci/failed-producer.yml': `
+`;
+const FAILED_PRODUCER = `
 steps:
   build:
     run: [mkdir -p out, exit 3]
@@ -33,32 +32,48 @@ steps:
     needs: [build, kept]
     if: always()
     run: ['grep -q kept logs/kept.txt', 'test ! -e out', 'echo "upstream $SCI_RUN_STATUS"']
-`,
-});
-// a TMPDIR of its own: the pull phase's downloads must not stay there, whatever the need kept
-const tmp = join(box.root, 'tmp');
-mkdirSync(tmp);
-box.env = { TMPDIR: tmp };
-test.after(() => box.cleanup());
-/** The temp directory's entries, less what tools cache there for good (tsx's compile cache). */
-const tempEntries = () => readdirSync(tmp).filter((name) => !name.startsWith('tsx-'));
+`;
 
-test('16 artifact producers fan in to one step: every file arrives (no 12-source cap)', () => {
-  const r = sci(box, 'run', 'fan', '--json');
-  assert.equal(r.code, 0, r.stderr);
-  const [run] = runsOf(r.stdout) as [RunJson];
-  assert.equal(step(run, 'report').status, 'succeeded');
-  assert.match(sci(box, 'logs', run.id, 'report').stdout, /d4/);
-});
+/**
+ * A sandbox with a TMPDIR of its own: the pull phase's downloads must not stay there, whatever the need kept. One
+ * per test, so that the two runs share nothing and run at the same time.
+ */
+function box(file: string, text: string): Sandbox & { tempEntries(): string[] } {
+  const b = sandbox({ [file]: text });
+  const tmp = join(b.root, 'tmp');
+  mkdirSync(tmp);
+  b.env = { TMPDIR: tmp };
+  // the temp directory's entries, less what tools cache there for good (tsx's compile cache)
+  return { ...b, tempEntries: () => readdirSync(tmp).filter((name) => !name.startsWith('tsx-')) };
+}
 
-test('an always() step runs after a producer that failed and kept nothing, with the artifacts that exist', () => {
-  const r = sci(box, 'run', 'failed-producer', '--json');
-  assert.equal(r.code, 1);
-  const [run] = runsOf(r.stdout) as [RunJson];
-  assert.equal(step(run, 'build').status, 'failed');
-  assert.equal(step(run, 'cleanup').status, 'succeeded');
-  const log = sci(box, 'logs', run.id, 'cleanup').stdout;
-  assert.match(log, /sci: build kept no artifacts/);
-  assert.match(log, /upstream failed/);
-  assert.deepEqual(tempEntries(), [], 'the downloads of the pull phase are gone, and so is the one that found nothing');
+describe('artifacts', { concurrency: true }, () => {
+  test('16 artifact producers fan in to one step: every file arrives (no 12-source cap)', async (t) => {
+    const fan = box('.sci/fan.yml', FAN);
+    t.after(() => fan.cleanup());
+    const r = await sciAsync(fan, 'run', 'fan', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const [run] = runsOf(r.stdout) as [RunJson];
+    assert.equal(step(run, 'report').status, 'succeeded');
+    assert.match((await sciAsync(fan, 'logs', run.id, 'report')).stdout, /d4/);
+    assert.deepEqual(fan.tempEntries(), [], 'the downloads of the pull phase are gone');
+  });
+
+  test('an always() step runs after a producer that failed and kept nothing, with the artifacts that exist', async (t) => {
+    const failed = box('.sci/failed-producer.yml', FAILED_PRODUCER);
+    t.after(() => failed.cleanup());
+    const r = await sciAsync(failed, 'run', 'failed-producer', '--json');
+    assert.equal(r.code, 1);
+    const [run] = runsOf(r.stdout) as [RunJson];
+    assert.equal(step(run, 'build').status, 'failed');
+    assert.equal(step(run, 'cleanup').status, 'succeeded');
+    const log = (await sciAsync(failed, 'logs', run.id, 'cleanup')).stdout;
+    assert.match(log, /sci: build kept no artifacts/);
+    assert.match(log, /upstream failed/);
+    assert.deepEqual(
+      failed.tempEntries(),
+      [],
+      'the downloads of the pull phase are gone, and so is the one that found nothing',
+    );
+  });
 });

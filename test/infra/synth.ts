@@ -3,12 +3,13 @@
  * `sci:*` configuration), real esbuild bundling of every Lambda, no Docker, no network.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
-import { PROJECT_ROOT } from '../../infra/constructs/sci-function.ts';
 import { ServerlessCiStack } from '../../infra/stack.ts';
 
 /**
@@ -17,6 +18,8 @@ import { ServerlessCiStack } from '../../infra/stack.ts';
  * arguments and bundles, without starting npm once per function (~1.3 s of CPU each, more than esbuild's own work).
  * `cdk synth` (.ci/run) still goes through npx. CDK keeps the installation it detected in a static field of its
  * Bundling class (aws-lambda-nodejs/lib/bundling.js, not exported), which this sets before the first NodejsFunction.
+ * The binary runs behind test/infra/esbuild-cache.mjs: the bundles of the six functions (~11 s of CPU) are made once
+ * per checkout and change of a file they are made from, as the CLI's bundle is (scripts/cli-cache.mjs).
  */
 export function bundleWithProjectEsbuild(): void {
   const require = createRequire(import.meta.url);
@@ -26,7 +29,11 @@ export function bundleWithProjectEsbuild(): void {
   };
   const { version } = require(join(dirname(require.resolve('esbuild')), '..', 'package.json')) as { version: string };
   Bundling.esbuildInstallation = { isWorkspacePackage: false, version };
-  process.env.PATH = [join(PROJECT_ROOT, 'node_modules', '.bin'), process.env.PATH].join(delimiter);
+  const bin = mkdtempSync(join(tmpdir(), 'sci-esbuild-'));
+  process.on('exit', () => rmSync(bin, { recursive: true, force: true }));
+  const cache = fileURLToPath(new URL('./esbuild-cache.mjs', import.meta.url));
+  writeFileSync(join(bin, 'esbuild'), `#!/bin/sh\nexec '${process.execPath}' '${cache}' "$@"\n`, { mode: 0o755 });
+  process.env.PATH = [bin, process.env.PATH].join(delimiter);
 }
 
 /** The `context` block of cdk.json. */

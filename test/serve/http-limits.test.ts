@@ -19,14 +19,17 @@ const server = createServeServer({
   dashboard: async () => false,
 });
 
-/** The server's own view: the response of each request whose head it read, in order. */
-const responses: ServerResponse[] = [];
+/**
+ * The server's own view while a test records it: the response of each request whose head it read, in order.
+ * (Kept only then: a response holds its request, and a request the body read so far.)
+ */
+let responses: ServerResponse[] | undefined;
 const onChange = new Set<() => void>();
 const changed = () => {
   for (const check of onChange) check();
 };
 server.on('request', (_req, res: ServerResponse) => {
-  responses.push(res);
+  responses?.push(res);
   changed();
 });
 
@@ -89,7 +92,8 @@ describe('sci serve before authentication', () => {
   it('holds at most the shared budget of bodies at once: 40 concurrent 24 MB POSTs, the rest get 503', async () => {
     const size = 24 * 1024 * 1024;
     const before = delivered;
-    const from = responses.length;
+    const mine: ServerResponse[] = [];
+    responses = mine;
     let refusals = 0;
     // each sends its head and one byte, then stalls: the server is holding the body open
     const pending = Array.from({ length: 40 }, () =>
@@ -101,15 +105,15 @@ describe('sci serve before authentication', () => {
         })
         .catch(() => undefined),
     );
-    const mine = () => responses.slice(from);
     await until(
-      () => mine().length === 40,
-      () => `the server to read 40 heads (${mine().length})`,
+      () => mine.length === 40,
+      () => `the server to read 40 heads (${mine.length})`,
     );
+    responses = undefined;
     // a refusal is decided in the microtasks after its head is read: by the next turn of the event loop every
     // response is either answered or still waiting for its body
     await new Promise((resolve) => setImmediate(resolve));
-    const answered = mine().filter((res) => res.writableEnded);
+    const answered = mine.filter((res) => res.writableEnded);
     const refused = answered.filter((res) => res.statusCode === 503).length;
     assert.equal(answered.length, refused, 'every answer is a 503');
     // the ones within the budget are still waiting for their bodies; every other one was answered 503 at once,
@@ -119,7 +123,7 @@ describe('sci serve before authentication', () => {
       () => `the client to read the ${refused} 503s (${refusals})`,
     );
     assert.equal(refusals, 40 - Math.floor(MAX_BUFFERED / size));
-    assert.equal(mine().filter((res) => !res.writableEnded).length, Math.floor(MAX_BUFFERED / size), 'held');
+    assert.equal(mine.filter((res) => !res.writableEnded).length, Math.floor(MAX_BUFFERED / size), 'held');
     assert.equal(delivered, before, 'nothing reached the handler');
     for (const p of pending) void p.then((a) => a?.socket.destroy());
     server.closeAllConnections();
