@@ -2,10 +2,12 @@
 // registering tsx and transforming the TypeScript it imports (about 0.7 s of CPU per process, docs/testing.md).
 // One esbuild call, every file an entry point: the code they share is split into chunks, packages stay in
 // node_modules (one copy of each, as from the sources, which module-identity tricks such as aws-sdk-client-mock
-// rely on), and the import.meta of each source keeps naming it (source-paths.mjs). A test file run alone
+// rely on; a CommonJS-only package is required rather than imported, required-packages.mjs), and the import.meta
+// of each source keeps naming it (source-paths.mjs). A test file run alone
 // (`node --import tsx --test test/x.test.ts`) still runs from its source.
 import { join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { requiredPackages } from './required-packages.mjs';
 import { sourcePaths } from './source-paths.mjs';
 
 const root = resolve(import.meta.dirname, '..');
@@ -32,7 +34,7 @@ export async function bundleTests(files, outdir) {
     packages: 'external',
     sourcemap: 'linked',
     logLevel: 'warning',
-    plugins: [sourcePaths],
+    plugins: [requiredPackages, sourcePaths],
   });
   return new Map(
     files.map((file) => [file, join(outdir, relative(root, resolve(root, file)).replace(/\.ts$/, '.mjs'))]),
