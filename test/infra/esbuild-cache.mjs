@@ -74,12 +74,21 @@ const key = createHash('sha256')
 const entryDir = join(CACHE, key);
 const manifestFile = join(entryDir, 'manifest.json');
 
-const manifest = existsSync(manifestFile) ? JSON.parse(readFileSync(manifestFile, 'utf8')) : undefined;
-if (manifest && fresh(manifest)) {
-  mkdirSync(outDir, { recursive: true });
-  for (const file of manifest.outputs) copyFileSync(join(entryDir, file), join(outDir, file));
-  process.exit(0);
+/** Gives the kept outputs back when they are still current; false (bundle for real) on any doubt. */
+function fromCache() {
+  try {
+    if (!existsSync(manifestFile)) return false;
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    if (!fresh(manifest)) return false;
+    mkdirSync(outDir, { recursive: true });
+    for (const file of manifest.outputs) copyFileSync(join(entryDir, file), join(outDir, file));
+    return true;
+  } catch {
+    return false; // another call is replacing the entry: esbuild writes every output again
+  }
 }
+
+if (fromCache()) process.exit(0);
 
 /** Bundles for real into `scratch`'s metafile and keeps the outputs as the cache's entry; esbuild's exit status. */
 function bundleAndKeep(scratch) {
@@ -98,12 +107,16 @@ function bundleAndKeep(scratch) {
     }),
   );
   const entry = join(scratch, 'entry');
-  mkdirSync(entry);
-  for (const output of outputs) copyFileSync(output, join(entry, basename(output)));
-  writeFileSync(join(entry, 'manifest.json'), JSON.stringify({ outputs: outputs.map((o) => basename(o)), inputs }));
-  // put in place whole: a concurrent call reads the old entry or the new one, never half of one
-  rmSync(entryDir, { recursive: true, force: true });
-  renameSync(entry, entryDir);
+  try {
+    mkdirSync(entry);
+    for (const output of outputs) copyFileSync(output, join(entry, basename(output)));
+    writeFileSync(join(entry, 'manifest.json'), JSON.stringify({ outputs: outputs.map((o) => basename(o)), inputs }));
+    // put in place whole: a concurrent call reads the old entry or the new one, never half of one
+    rmSync(entryDir, { recursive: true, force: true });
+    renameSync(entry, entryDir);
+  } catch {
+    // another call put its entry in place first: the bundle made here is written all the same
+  }
   return 0;
 }
 
