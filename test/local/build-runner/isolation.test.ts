@@ -122,8 +122,9 @@ describe('steps as attackers', () => {
 
   it('a cancel ends a step whose output is held open by an escaped process', async () => {
     const abort = new AbortController();
-    // the cancel comes once the escaped process holds the output: the step has said so after starting it
-    const outcome = await build(['(setsid sleep 3120 &)', 'echo escaped', 'sleep 3121'], {
+    // the cancel comes once the escaped process holds the output: it says so itself, after its setsid (a line of the
+    // step's shell could come before the background process has left the group, and a group kill would then end it)
+    const outcome = await build(["(setsid sh -c 'echo escaped; exec sleep 3120' &)", 'sleep 3121'], {
       signal: abort.signal,
       onLine: (line) => {
         if (line.includes('escaped')) abort.abort();
