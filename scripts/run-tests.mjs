@@ -25,11 +25,12 @@ function find(dir) {
  */
 const concurrency = [`--test-concurrency=${process.env.SCI_TEST_CONCURRENCY || 2}`];
 const LONGEST_FIRST = [
-  'test/e2e/containers',
   'test/e2e/control',
-  'test/e2e/',
   'test/infra/serverless-ci',
   'test/dashboard/dashboard',
+  // waits for the test images, which a clean clone builds beside the first files (prebuild.ts): not at the start
+  'test/e2e/containers',
+  'test/e2e/',
   'test/serve/',
   'test/local/store/dynalite-server',
   'test/statemachines/compiler/behaviour',
@@ -43,7 +44,10 @@ const LONGEST_FIRST = [
   'test/statemachines/compiler/scenarios',
   'test/dashboard/stack-dashboard',
 ];
+/** Short files that wait for the test images start after all the others, when the images are long built. */
+const IMAGES_LAST = ['test/local/containers/'];
 const rank = (file) => {
+  if (IMAGES_LAST.some((prefix) => file.startsWith(prefix))) return LONGEST_FIRST.length + 1;
   const i = LONGEST_FIRST.findIndex((prefix) => file.startsWith(prefix));
   return i === -1 ? LONGEST_FIRST.length : i;
 };
