@@ -25,12 +25,14 @@ function find(dir) {
  */
 const concurrency = [`--test-concurrency=${process.env.SCI_TEST_CONCURRENCY || 2}`];
 const LONGEST_FIRST = [
+  // first, though it waits for the test images a clean clone builds (prebuild.ts): its waiting leaves the cores to
+  // that build, the typecheck and Biome, which all start with the tests (later, it waited as long, while the
+  // heavy files that started in its place made the start's contention dearer)
+  'test/e2e/containers',
   'test/e2e/control',
+  'test/e2e/',
   'test/infra/serverless-ci',
   'test/dashboard/dashboard',
-  // waits for the test images, which a clean clone builds beside the first files (prebuild.ts): not at the start
-  'test/e2e/containers',
-  'test/e2e/',
   'test/serve/',
   'test/local/store/dynalite-server',
   'test/statemachines/compiler/behaviour',
