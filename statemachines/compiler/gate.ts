@@ -10,7 +10,8 @@
  *  - ONE (the usual case): the need's own wait item, `GATE#<need>#<attempt>`, shared by every step
  *    that waits for that need alone (up to SHARED_WAITERS). Each stores its token as `t_<its key>`
  *    unless the need's status is there; the need writes its record once (status `s`, chain `c` only
- *    when one of those steps reads it, outputs `o` a map of strings) and releases each token it read back. One signal per need, whatever the number of steps waiting.
+ *    when one of those steps reads it, outputs `o` a map of strings) and releases each token it read
+ *    back. One signal per need, whatever the number of steps waiting.
  *  - several: the step's own counter, `GATE#<key>#all#<attempt>`: each need ADDs 1 to `done` and
  *    stores its record; the k-th signal releases the step's token (`done < k` conditions its gate).
  * Attribute names are identifiers (keys are `[A-Za-z0-9_]`), none a DynamoDB reserved word.

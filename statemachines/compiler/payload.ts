@@ -79,7 +79,10 @@ interface Sized {
   escaped: number;
 }
 
-/** `{"status":…,"chain":…,"ok":true,"outputs":{…}}` of a step at its largest (a success has the mark), each output at `outputLimit` bytes. */
+/**
+ * `{"status":…,"chain":…,"ok":true,"outputs":{…}}` of a step at its largest (a success has the mark), each
+ * output at `outputLimit` bytes.
+ */
 function record(
   info: InstanceInfo | undefined,
   outputLimit: number,
