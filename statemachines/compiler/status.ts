@@ -6,7 +6,7 @@
 import { RESOURCES, type ChoiceRule, type Json, type PassState, type TaskState } from '../asl/types.ts';
 import { OPEN_STEP_MARK, stepSk } from '../lifecycle.ts';
 import { STATUS_FUNCTIONS, walkExpr } from '../pipeline/expressions.ts';
-import type { Expr } from '../pipeline/model.ts';
+import type { Expr, Step } from '../pipeline/model.ts';
 import { itemKey, needPath, type InstanceInfo, type Scope } from './scope.ts';
 import { outputsSelector, outputsValue } from './outputs.ts';
 
@@ -139,10 +139,13 @@ function runsOnlyAfterSuccess(scope: Scope, info: InstanceInfo): boolean {
  */
 const skipsOnlyForNeeds: StepPredicate = (_scope, i) => {
   const step = i.inst.step;
-  const untrusted =
-    step.kind === 'run' && (Object.keys(step.secrets).length > 0 || step.imageCredentials !== undefined);
-  return isSuccessCall(step.if) && !untrusted && !step.branches;
+  return isSuccessCall(step.if) && !skipsWhenUntrusted(step) && !step.branches;
 };
+
+/** A step an untrusted run skips: it reads secrets, or pulls its image with registry credentials (step.ts's guard). */
+export function skipsWhenUntrusted(step: Step): boolean {
+  return step.kind === 'run' && (Object.keys(step.secrets).length > 0 || step.imageCredentials !== undefined);
+}
 
 /**
  * The chain of a step skipped because a need did not succeed, when the plan knows it: `failed` when

@@ -34,6 +34,7 @@ import {
   settledPass,
   statusWrite,
   SUCCEEDED_MARK,
+  skipsWhenUntrusted,
   successByBuild,
   type StringValue,
 } from './status.ts';
@@ -252,7 +253,10 @@ function checkEntry(
   return { name, route, carried, warm: targets.carry };
 }
 
-/** The attempt that failed recorded step `key` succeeded: its record has the success mark (status.ts `SUCCEEDED_MARK`). */
+/**
+ * The attempt that failed recorded step `key` succeeded: its record has the success mark (status.ts
+ * `SUCCEEDED_MARK`).
+ */
 function carriedRule(key: string): ChoiceRule {
   return { Variable: `${CONTEXT}.prev.${key}.${Object.keys(SUCCEEDED_MARK)[0]}`, IsPresent: true };
 }
@@ -289,8 +293,8 @@ function stepGuards(scope: Scope, info: InstanceInfo): Guard[] {
   const step = info.inst.step;
   const needs = needViews(scope, info);
   const guards: Guard[] = [];
-  const secrets = step.kind === 'run' && Object.keys(step.secrets).length > 0;
-  if (secrets || (step.kind === 'run' && step.imageCredentials)) {
+  if (skipsWhenUntrusted(step)) {
+    const secrets = step.kind === 'run' && Object.keys(step.secrets).length > 0;
     guards.push({
       cond: not({ kind: 'rule', rule: { Variable: '$.run.builds.untrusted', BooleanEquals: true } }),
       suffix: 'skip (untrusted)',
