@@ -125,6 +125,9 @@ const tokenEntry = (name: string) => entry(name, bytes('{"S":""}') + TOKEN_BYTES
  */
 const typedBytes = (r: { json: string; values: number }) => 2 * bytes(r.json) + r.values;
 
+/** A need's record as the state holds it, at most: its JSON and its values. */
+const plainBytes = (r: { json: string; values: number }) => bytes(r.json) + r.values;
+
 /**
  * What gates hold among the steps `keys` (all when undefined; gate.ts): the records the gates
  * brought (`$.needs.<need>`, `$.gates.<key>.<need>`), and the largest item a signal read back
@@ -144,14 +147,14 @@ function gatesSize(scope: Scope, keys: ReadonlySet<string> | undefined, outputLi
     let counter = 2 + tokenEntry('taskToken') + entry('done', bytes('{"N":"00"}'));
     for (const need of needs) {
       const r = recordOf(need);
-      results += entry(need, bytes(r.json) + r.values);
+      results += entry(need, plainBytes(r));
       counter += entry(`need_${need}`, bytes('{"M":}') + typedBytes(r));
     }
     if (held(key) && needs.length > 1) joint += entry(key, results);
     if (needs.some(held)) signal = Math.max(signal, entry('item', counter));
   }
   let records = 2;
-  for (const need of alone) records += entry(need, bytes(recordOf(need).json) + recordOf(need).values);
+  for (const need of alone) records += entry(need, plainBytes(recordOf(need)));
   for (const need of scope.signals.keys()) {
     const mine = waitItemWaiters(scope, need);
     if (!held(need) || mine.length === 0) continue;
