@@ -3,6 +3,7 @@
 // loads plain JavaScript instead of compiling the TypeScript sources through tsx (docs/benchmarks.md).
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { stamp as stampOf, unchanged } from './file-stamps.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 /**
@@ -20,17 +21,13 @@ const SOURCE_DIRS = ['src', 'local', 'statemachines'];
 /** Bundles superseded this long ago are removed (a long-running `sci serve` may still load chunks of its own). */
 const KEEP_OLD_MS = 24 * 3600_000;
 
-function stamp(file) {
-  const stat = statSync(join(root, file), { throwIfNoEntry: false });
-  return stat ? `${stat.size}:${stat.mtimeMs}` : 'missing';
-}
+const stamp = (file) => stampOf(root, file);
 
 /** The entry of the recorded bundle when every file it was made from is unchanged. */
 function current(cacheDir) {
   try {
     const manifest = JSON.parse(readFileSync(join(cacheDir, 'manifest.json'), 'utf8'));
-    for (const [file, recorded] of Object.entries(manifest.inputs)) if (stamp(file) !== recorded) return undefined;
-    return join(cacheDir, manifest.bundle, 'cli', 'sci.mjs');
+    return unchanged(root, manifest.inputs) ? join(cacheDir, manifest.bundle, 'cli', 'sci.mjs') : undefined;
   } catch {
     return undefined;
   }

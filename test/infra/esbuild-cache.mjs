@@ -17,6 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { stamp as stampOf, unchanged } from '../../scripts/file-stamps.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const ESBUILD = join(root, 'node_modules', '.bin', 'esbuild');
@@ -27,15 +28,7 @@ const BUILD_FILES = ['node_modules/.package-lock.json', 'package.json', 'tsconfi
 const args = process.argv.slice(2);
 const outfileArg = args.find((a) => a.startsWith('--outfile='));
 
-function stamp(file) {
-  const stat = statSync(resolve(root, file), { throwIfNoEntry: false });
-  return stat ? `${stat.size}:${stat.mtimeMs}` : 'missing';
-}
-
-/** The recorded inputs of the bundle, still as they were. */
-function fresh(manifest) {
-  return Object.entries(manifest.inputs).every(([file, recorded]) => stamp(file) === recorded);
-}
+const stamp = (file) => stampOf(root, file);
 
 /**
  * The files esbuild read (its metafile), the build files, and each package.json and tsconfig.json it would have
@@ -79,7 +72,7 @@ function fromCache() {
   try {
     if (!existsSync(manifestFile)) return false;
     const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
-    if (!fresh(manifest)) return false;
+    if (!unchanged(root, manifest.inputs)) return false;
     mkdirSync(outDir, { recursive: true });
     for (const file of manifest.outputs) copyFileSync(join(entryDir, file), join(outDir, file));
     return true;
