@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { bundleTests } from './bundle-tests.mjs';
 import { startChecks } from './checks.mjs';
 import { cachedCli } from './cli-cache.mjs';
+import { coreReport, sampleCores } from './core-use.mjs';
 import { shareProcesses } from './shared-processes.mjs';
 
 function find(dir) {
@@ -54,8 +55,14 @@ const rank = (file) => {
   return i === -1 ? LONGEST_FIRST.length : i;
 };
 
+// SCI_TEST_TIMES=1 adds the wall time of each file, slowest first (scripts/test-times.mjs), and how the run used the
+// machine's cores (core-use.mjs); times are in seconds from the runner's start
+const timed = Boolean(process.env.SCI_TEST_TIMES);
+const cores = timed ? sampleCores() : undefined;
+const seconds = () => performance.now() / 1000;
 // `--checks` (npm test): the typecheck and Biome run beside the test files (checks.mjs), reported after them
 const withChecks = process.argv[2] === '--checks';
+const checksStart = seconds();
 const checking = withChecks ? startChecks() : Promise.resolve([]);
 const filter = process.argv.slice(withChecks ? 3 : 2);
 const files = find('test')
@@ -75,6 +82,7 @@ const prebuilding = files.some((f) => f.includes('containers'));
 // cli-cache.mjs), and the test files run from a bundle of theirs (see bundle-tests.mjs), whose packages resolve
 // through a link to the repository's node_modules
 symlinkSync(join(process.cwd(), 'node_modules'), join(shared, 'node_modules'), 'dir');
+const bundlesStart = seconds();
 const [cli, bundled] = await Promise.all([
   cachedCli(),
   bundleTests(prebuilding ? [...files, PREBUILD] : files, bundle),
@@ -86,21 +94,29 @@ const env = {
   SCI_TEST_CLI: cli,
   SCI_TEST_BUNDLE: bundle,
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  SCI_TEST_T0: String(performance.timeOrigin),
 };
+const background = [{ name: 'bundles', start: bundlesStart, end: seconds() }];
 const prebuild = prebuilding
   ? spawn(process.execPath, [bundled.get(PREBUILD)], { env, stdio: ['ignore', 'ignore', 'inherit'] })
   : undefined;
-const prebuilt = new Promise((resolve) => (prebuild ? prebuild.on('close', resolve) : resolve(undefined)));
-// SCI_TEST_TIMES=1 adds the wall time of each file, slowest first (scripts/test-times.mjs)
+const prebuilt = new Promise((resolve) => {
+  if (!prebuild) return resolve(undefined);
+  const start = seconds();
+  prebuild.on('close', () => resolve(background.push({ name: 'test images', start, end: seconds() })));
+});
 const times = join(shared, 'times.txt');
+const spans = join(shared, 'spans.json');
 const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout'];
-if (process.env.SCI_TEST_TIMES)
+if (timed) {
   reporters.push('--test-reporter=./scripts/test-times.mjs', `--test-reporter-destination=${times}`);
+  env.SCI_TEST_SPANS = spans;
+}
 if (Number(process.versions.node.split('.')[0]) < 22)
   console.log(
     'note: the AWS SDK says its releases after early January 2027 need Node.js 22 (the Lambda runtime is 22)',
   );
-const start = performance.now();
+const start = seconds();
 // the short files of a directory share a process (shared-processes.mjs; SCI_TEST_SHARED=0: each its own); after
 // the long files, the shared processes start first, the most files first, so that the run ends on single files
 const processes = (
@@ -122,15 +138,19 @@ const tests = spawn(
   },
 );
 const status = await new Promise((resolve) => tests.on('close', (code) => resolve(code ?? 1)));
+const end = seconds();
 await prebuilt;
-if (process.env.SCI_TEST_TIMES) {
+if (timed) {
   process.stdout.write(readFileSync(times, 'utf8'));
-  process.stdout.write(`${((performance.now() - start) / 1000).toFixed(1).padStart(7)}  wall time of the run\n`);
+  process.stdout.write(`${(end - start).toFixed(1).padStart(7)}  wall time of the run\n`);
 }
+const processSpans = timed ? JSON.parse(readFileSync(spans, 'utf8')) : [];
 rmSync(shared, { recursive: true, force: true });
 const checks = await checking;
-for (const { name, passed, seconds, output } of checks) {
-  if (!passed) process.stdout.write(`\n${output}`);
-  console.log(`${name}: ${passed ? 'passed' : 'FAILED'} (${seconds.toFixed(1)} s, beside the tests)`);
+for (const check of checks) {
+  if (!check.passed) process.stdout.write(`\n${check.output}`);
+  console.log(`${check.name}: ${check.passed ? 'passed' : 'FAILED'} (${check.seconds.toFixed(1)} s, beside the tests)`);
+  background.push({ name: check.name, start: checksStart, end: checksStart + check.seconds });
 }
+if (cores) process.stdout.write(coreReport(cores.stop(), [...background, ...processSpans], start, end));
 process.exit(checks.every((check) => check.passed) ? status : 1);

@@ -1,7 +1,9 @@
 // node --test reporter: the wall time and CPU time of each test file, slowest first, then their sums. The runner
 // names a file's own test after the file: it is dequeued when the file's process starts and completes when it ends.
-// A file of the tests' bundle (SCI_TEST_BUNDLE, bundle-tests.mjs) is named by its source.
-import { readFileSync } from 'node:fs';
+// A file of the tests' bundle (SCI_TEST_BUNDLE, bundle-tests.mjs) is named by its source. Each file's start and end
+// are in seconds from the runner's start (SCI_TEST_T0, its epoch ms); SCI_TEST_SPANS names a file to which they are
+// written as JSON too, for the runner's report of the cores (core-use.mjs).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,25 +27,31 @@ const names = (file) =>
     ? [...readFileSync(file, 'utf8').matchAll(/^import "(.+)";$/gm)].map((m) => name(fileURLToPath(m[1]))).join(' + ')
     : name(file);
 
+/** Seconds from the runner's start. */
+const now = () =>
+  (performance.timeOrigin + performance.now() - Number(process.env.SCI_TEST_T0 ?? performance.timeOrigin)) / 1000;
+
 export default async function* testTimes(source) {
   const started = new Map();
   const rows = [];
   let cpuBefore = childrenCpu();
   for await (const { type, data } of source) {
     if (!data?.file || data.name !== data.file) continue;
-    if (type === 'test:dequeue') started.set(data.file, performance.now());
+    if (type === 'test:dequeue') started.set(data.file, now());
     else if (type === 'test:complete' && started.has(data.file)) {
       const cpu = childrenCpu();
-      rows.push({
-        file: names(data.file),
-        s: (performance.now() - started.get(data.file)) / 1000,
-        cpu: cpu - cpuBefore,
-      });
+      const [start, end] = [started.get(data.file), now()];
+      rows.push({ file: names(data.file), s: end - start, cpu: cpu - cpuBefore, start, end });
       cpuBefore = cpu;
     }
   }
   rows.sort((a, b) => b.s - a.s || a.file.localeCompare(b.file));
   const sum = (key) => rows.reduce((total, r) => total + r[key], 0);
+  if (process.env.SCI_TEST_SPANS)
+    writeFileSync(
+      process.env.SCI_TEST_SPANS,
+      JSON.stringify(rows.map(({ file, start, end }) => ({ name: file, start, end }))),
+    );
   yield '\nper test process (a file, or the files that shared it), slowest first:\n   wall    CPU  (s)\n';
   for (const { file, s, cpu } of rows) yield `${s.toFixed(1).padStart(7)} ${cpu.toFixed(1).padStart(6)}  ${file}\n`;
   yield `${sum('s').toFixed(1).padStart(7)} ${sum('cpu').toFixed(1).padStart(6)}  sum of ${rows.length} processes\n`;

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runsOf, type Sandbox, sandbox, sciAsync, step, type RunJson } from './helpers.ts';
+import { runsOf, type Sandbox, sandbox, sciAsync, step, stepLog, type RunJson } from './helpers.ts';
 
 const FAN = `
 steps:
@@ -55,7 +55,7 @@ describe('artifacts', { concurrency: true }, () => {
     assert.equal(r.code, 0, r.stderr);
     const [run] = runsOf(r.stdout) as [RunJson];
     assert.equal(step(run, 'report').status, 'succeeded');
-    assert.match((await sciAsync(fan, 'logs', run.id, 'report')).stdout, /d4/);
+    assert.match(stepLog(fan, run.id, 'report'), /d4/);
     assert.deepEqual(fan.tempEntries(), [], 'the downloads of the pull phase are gone');
   });
 
@@ -67,7 +67,7 @@ describe('artifacts', { concurrency: true }, () => {
     const [run] = runsOf(r.stdout) as [RunJson];
     assert.equal(step(run, 'build').status, 'failed');
     assert.equal(step(run, 'cleanup').status, 'succeeded');
-    const log = (await sciAsync(failed, 'logs', run.id, 'cleanup')).stdout;
+    const log = stepLog(failed, run.id, 'cleanup');
     assert.match(log, /sci: build kept no artifacts/);
     assert.match(log, /upstream failed/);
     assert.deepEqual(

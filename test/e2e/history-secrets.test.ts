@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runsOf, sandbox, sci, step, type RunJson } from './helpers.ts';
+import { runsOf, sandbox, sci, step, stepLog, type RunJson } from './helpers.ts';
 
 const box = sandbox({
   '.sci/secret.yml': `
@@ -20,7 +20,7 @@ test('a missing secret fails the step with a reason naming how to set it', () =>
   assert.equal(r.code, 1);
   const [run] = runsOf(r.stdout) as [RunJson];
   assert.equal(step(run, 'use').status, 'failed');
-  assert.match(sci(box, 'logs', run.id, 'use').stdout, /SCI_SECRET_API_TOKEN/);
+  assert.match(stepLog(box, run.id, 'use'), /SCI_SECRET_API_TOKEN/);
 });
 
 test('secrets come from SCI_SECRET_<NAME> or a file under SCI_HOME/secrets and are masked in logs', () => {
@@ -29,7 +29,7 @@ test('secrets come from SCI_SECRET_<NAME> or a file under SCI_HOME/secrets and a
   const r = sci({ ...box, env: { SCI_SECRET_API_TOKEN: 's3cr3t-t0ken' } }, 'run', '--json');
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const [run] = runsOf(r.stdout) as [RunJson];
-  const log = sci(box, 'logs', run.id, 'use').stdout;
+  const log = stepLog(box, run.id, 'use');
   assert.match(log, /token is \*\*\*/);
   assert.match(log, /pass is \*\*\*/);
   assert.doesNotMatch(log, /s3cr3t|hunter2/);

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runsOf, sandbox, sci, step, type RunJson } from './helpers.ts';
+import { runsOf, sandbox, sci, step, stepLog, type RunJson } from './helpers.ts';
 
 const box = sandbox({
   '.sci/outputs.yml': `
@@ -48,7 +48,7 @@ test('outputs reach if, env and run of steps that need the producer (transitivel
   assert.equal(step(run, 'deploy').status, 'succeeded');
   assert.equal(step(run, 'wrong-version').status, 'skipped');
   assert.match(step(run, 'wrong-version').reason ?? '', /condition false/);
-  const log = sci(box, 'logs', run.id, 'deploy').stdout;
+  const log = stepLog(box, run.id, 'deploy');
   assert.match(log, /deploying v1\.2\.3 1\.2\.3/);
   assert.match(log, /note=\$\(touch pwned\) and "quotes"/);
   assert.match(log, /undeclared=\[\]/);
@@ -59,8 +59,5 @@ test('an output over the size limit fails its step with the name and the size', 
   assert.equal(r.code, 1);
   const [run] = runsOf(r.stdout) as [RunJson];
   assert.equal(step(run, 'big').status, 'failed');
-  assert.match(
-    sci(box, 'logs', run.id, 'big').stdout,
-    /output 'blob' is 5000 bytes, over the limit of 4096 bytes per output/,
-  );
+  assert.match(stepLog(box, run.id, 'big'), /output 'blob' is 5000 bytes, over the limit of 4096 bytes per output/);
 });

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { processesMatching, runsOf, sandbox, sciAsync, step, type RunJson } from './helpers.ts';
+import { processesMatching, runsOf, sandbox, sciAsync, step, stepLog, type RunJson } from './helpers.ts';
 
 const box = sandbox({});
 test.after(() => box.cleanup());
@@ -25,7 +25,7 @@ steps:
       const [run] = runsOf(r.stdout) as [RunJson];
       assert.equal(step(run, 'flaky').status, 'succeeded');
       assert.equal(step(run, 'flaky').attempts, 2);
-      const log = (await sciAsync({ ...other, home: box.home }, 'logs', run.id, 'flaky')).stdout;
+      const log = stepLog({ ...other, home: box.home }, run.id, 'flaky');
       assert.match(log, /first attempt fails[\s\S]*second attempt works/);
     } finally {
       other.cleanup();

@@ -97,7 +97,11 @@ test('matrix cells are separate steps; artifacts reach dependants; workspaces ar
       ['lonely', 'succeeded'],
     ],
   );
-  assert.match(sci(box, 'logs', run.id, 'check (n=2)').stdout, /cell 2/);
+  const logs = sci(box, 'logs', run.id, 'check (n=2)');
+  assert.match(logs.stdout, /cell 2/);
+  // what `sci logs` prints to a pipe is the step's log file as it is: the tests whose subject is what a step
+  // printed read that file (`stepLog`), not the command
+  assert.equal(logs.stdout, stepLog(box, run.id, 'check_n_2'));
 });
 
 test('the JSON shape of a run is the contract', () => {

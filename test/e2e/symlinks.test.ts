@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { sandbox, sci, type Sandbox } from './helpers.ts';
+import { sandbox, sci, stepLog, type Sandbox } from './helpers.ts';
 
 const GOOD = 'on: { push: {} }\nsteps:\n  a:\n    run: echo ok\n';
 
@@ -79,7 +79,7 @@ steps:
   const r = sci(box, 'run', '--no-containers');
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const id = /sci show (\S+)/.exec(r.stdout)?.[1] as string;
-  const log = sci(box, 'logs', id, 'install').stdout;
+  const log = stepLog(box, id, 'install');
   assert.match(
     log,
     /artifact node_modules\/\.bin\/host-file -> \/etc\/hostname not kept: a symbolic link must be relative/,
