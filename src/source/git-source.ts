@@ -42,7 +42,7 @@ interface GitObject {
  */
 function catFile(repoDir: string) {
   const child = spawn('git', ['-C', repoDir, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let buffered = Buffer.alloc(0);
+  let buffered: Buffer = Buffer.alloc(0);
   let exited = false;
   let wake: (() => void) | undefined;
   const err: Buffer[] = [];
