@@ -25,29 +25,37 @@ export interface Workspace {
 /** One pristine export per commit and run directory, made once, copied into every workspace. */
 const pristine = new Map<string, Promise<string>>();
 
-function exportCommit(repoDir: string, sha: string, runDir: string): Promise<string> {
+/**
+ * A copy of the commit's pristine export at `to`. The first workspace of a commit and run directory exports it
+ * and copies it in the same shell, the others copy it once it is made: one process the `sci` process starts
+ * per workspace (each costs it a fork: docs/benchmarks.md).
+ */
+async function copyCommit(repoDir: string, sha: string, runDir: string, to: string): Promise<void> {
   const dir = join(runDir, `.commit-${sha}`);
-  let made = pristine.get(dir);
-  if (!made) {
-    made = (async () => {
-      await mkdir(dir, { recursive: true });
-      // git archive exports exactly the committed tree; pipefail so a bad sha is an error, not an empty dir
-      await exec('bash', [
-        '-o',
-        'pipefail',
-        '-c',
-        'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"',
-        'checkout',
-        repoDir,
-        sha,
-        dir,
-      ]);
-      return dir;
-    })();
-    made.catch(() => pristine.delete(dir));
-    pristine.set(dir, made);
+  const made = pristine.get(dir);
+  if (made) {
+    await exec('cp', ['-R', await made, to]);
+    return;
   }
-  return made;
+  const making = (async () => {
+    await mkdir(dir, { recursive: true });
+    // git archive exports exactly the committed tree; pipefail so a bad sha is an error, not an empty dir
+    await exec('bash', [
+      '-o',
+      'pipefail',
+      '-c',
+      'git -C "$1" archive --format=tar "$2" | tar -x -C "$3" && cp -R "$3" "$4"',
+      'checkout',
+      repoDir,
+      sha,
+      dir,
+      to,
+    ]);
+    return dir;
+  })();
+  making.catch(() => pristine.delete(dir));
+  pristine.set(dir, making);
+  await making;
 }
 
 /**
@@ -57,12 +65,9 @@ function exportCommit(repoDir: string, sha: string, runDir: string): Promise<str
 export async function createWorkspace(repoDir: string, sha: string, runDir: string, name: string): Promise<Workspace> {
   const root = join(runDir, name);
   const ws: Workspace = { root, src: join(root, 'src'), home: join(root, 'home'), tmp: join(root, 'tmp') };
-  const [commit] = await Promise.all([
-    exportCommit(repoDir, sha, runDir),
-    mkdir(ws.home, { recursive: true }),
-    mkdir(ws.tmp, { recursive: true }),
-  ]);
-  await exec('cp', ['-R', commit, ws.src]);
+  // the copy's parent first: `cp -R` makes only `src` itself
+  await Promise.all([mkdir(ws.home, { recursive: true }), mkdir(ws.tmp, { recursive: true })]);
+  await copyCommit(repoDir, sha, runDir, ws.src);
   return ws;
 }
 
