@@ -34,6 +34,12 @@ export function repositoryRoot(dir: string = process.cwd()): string {
   return top;
 }
 
+/** Records `top` as the root of `dir`, found by a git process that asked more (`readGitFacts`). */
+export function rememberRoot(dir: string, top: string): void {
+  roots.set(resolve(dir), top);
+  roots.set(top, top);
+}
+
 /** A read-only command found no state home: nothing ever ran here (and none is created for it). */
 export class NoStateHomeError extends Error {
   override name = 'NoStateHomeError';

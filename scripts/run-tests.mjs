@@ -1,5 +1,5 @@
 // Runs every test/**/*.test.ts with node's test runner (Node 20 has no --test globs).
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -144,7 +144,8 @@ if (timed) {
   process.stdout.write(readFileSync(times, 'utf8'));
   process.stdout.write(`${(end - start).toFixed(1).padStart(7)}  wall time of the run\n`);
 }
-const processSpans = timed ? JSON.parse(readFileSync(spans, 'utf8')) : [];
+// the reporter writes them when the run ends as it should; a killed run reports the cores without them
+const processSpans = timed && existsSync(spans) ? JSON.parse(readFileSync(spans, 'utf8')) : [];
 rmSync(shared, { recursive: true, force: true });
 const checks = await checking;
 for (const check of checks) {

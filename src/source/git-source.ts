@@ -29,35 +29,132 @@ async function git(repoDir: string, args: string[]): Promise<string> {
   }
 }
 
+/** An object `git cat-file --batch` answered: its full name, type and contents. */
+interface GitObject {
+  id: string;
+  type: string;
+  body: Buffer;
+}
+
 /**
- * The contents of the blobs named (full object names), in order, from one `git cat-file --batch`: one
- * process for all of a commit's pipeline files, not one each.
+ * One `git cat-file --batch` process, asked in rounds: `ask` writes a round's object names and resolves with the
+ * answers in order (undefined for a name git reports missing or ambiguous). `close` ends it.
  */
-async function readBlobs(repoDir: string, objects: string[]): Promise<string[]> {
-  if (objects.length === 0) return [];
+function catFile(repoDir: string) {
   const child = spawn('git', ['-C', repoDir, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const out: Buffer[] = [];
+  let buffered: Buffer = Buffer.alloc(0);
+  let exited = false;
+  let wake: (() => void) | undefined;
   const err: Buffer[] = [];
-  child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    wake?.();
+  });
   child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  child.stdin.end(objects.map((object) => `${object}\n`).join(''));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
+  child.stdin.on('error', () => undefined); // git gone: told by its exit
+  const closed = new Promise<number | null>((resolve, reject) => {
+    const end = () => {
+      exited = true;
+      wake?.();
+    };
+    child.once('error', (error) => {
+      end();
+      reject(error);
+    });
+    child.once('close', (code) => {
+      end();
+      resolve(code);
+    });
   });
-  if (code !== 0) throw new Error(`git cat-file failed in ${repoDir}: ${Buffer.concat(err).toString().trim()}`);
-  // each answer is `<object> <type> <size>\n<contents>\n`, or `<object> missing\n`
-  const all = Buffer.concat(out);
-  let at = 0;
-  return objects.map((object) => {
-    const headerEnd = all.indexOf(0x0a, at);
-    const [name, type, size] = all.subarray(at, headerEnd).toString().split(' ');
-    if (name !== object || type !== 'blob' || size === undefined)
-      throw new Error(`git cat-file failed in ${repoDir}: ${object} is not a blob`);
-    const start = headerEnd + 1;
-    at = start + Number(size) + 1;
-    return all.subarray(start, start + Number(size)).toString('utf8');
-  });
+  closed.catch(() => undefined); // reported by `ask` or `close`
+  const failure = () => new Error(`git cat-file failed in ${repoDir}: ${Buffer.concat(err).toString().trim()}`);
+
+  /** The next whole answer: `<id> <type> <size>\n<contents>\n`, or `<name> missing|ambiguous\n`; null if partial. */
+  function take(): GitObject | undefined | null {
+    const headerEnd = buffered.indexOf(0x0a);
+    if (headerEnd < 0) return null;
+    const [id = '', type = '', size] = buffered.subarray(0, headerEnd).toString().split(' ');
+    if (size === undefined) {
+      buffered = buffered.subarray(headerEnd + 1);
+      return undefined;
+    }
+    const end = headerEnd + 1 + Number(size);
+    if (buffered.length <= end) return null;
+    const body = buffered.subarray(headerEnd + 1, end);
+    buffered = buffered.subarray(end + 1);
+    return { id, type, body };
+  }
+
+  return {
+    async ask(objects: string[]): Promise<Array<GitObject | undefined>> {
+      if (objects.length === 0) return [];
+      child.stdin.write(objects.map((object) => `${object}\n`).join(''));
+      const answers: Array<GitObject | undefined> = [];
+      while (answers.length < objects.length) {
+        const answer = take();
+        if (answer !== null) answers.push(answer);
+        else if (exited) throw failure();
+        else await new Promise<void>((resolve) => (wake = resolve));
+      }
+      return answers;
+    },
+    async close(): Promise<void> {
+      child.stdin.end();
+      if ((await closed) !== 0) throw failure();
+    },
+  };
+}
+
+/** A tree object's entries: `<mode> <name>\0<id, binary>` each (the id as long as the tree's own). */
+function treeEntries(tree: GitObject): Array<{ mode: string; name: string; id: string }> {
+  const idBytes = tree.id.length / 2;
+  const entries = [];
+  for (let at = 0; at < tree.body.length; ) {
+    const space = tree.body.indexOf(0x20, at);
+    const nul = tree.body.indexOf(0, space);
+    entries.push({
+      mode: tree.body.toString('latin1', at, space),
+      name: tree.body.toString('utf8', space + 1, nul),
+      id: tree.body.toString('hex', nul + 1, nul + 1 + idBytes),
+    });
+    at = nul + 1 + idBytes;
+  }
+  return entries;
+}
+
+/** A file of `.sci`'s tree (or `.sci` itself): mode 120000 is a symbolic link, its blob the target. */
+interface TreeFile {
+  link: boolean;
+  object: string;
+  path: string;
+}
+
+/**
+ * The files under `.sci` at `sha` (what `git ls-tree -r <sha> -- .sci` lists: `.sci` itself when it is not a
+ * folder), walked one folder level a round.
+ */
+async function sciFiles(git: ReturnType<typeof catFile>, repoDir: string, sha: string): Promise<TreeFile[]> {
+  const [root] = await git.ask([`${sha}^{tree}`]);
+  if (root?.type !== 'tree') throw new Error(`git cat-file failed in ${repoDir}: ${sha} names no commit`);
+  const files: TreeFile[] = [];
+  let folders: Array<{ path: string; id: string }> = [];
+  const add = (path: string, mode: string, id: string) => {
+    if (mode === '40000') folders.push({ path, id });
+    else files.push({ link: mode === '120000', object: id, path });
+  };
+  const sci = treeEntries(root).find((entry) => entry.name === '.sci');
+  if (sci) add('.sci', sci.mode, sci.id);
+  while (folders.length > 0) {
+    const level = folders;
+    folders = [];
+    const trees = await git.ask(level.map((folder) => folder.id));
+    level.forEach(({ path }, i) => {
+      const tree = trees[i];
+      if (tree?.type !== 'tree') throw new Error(`git cat-file failed in ${repoDir}: ${path} is not a tree`);
+      for (const entry of treeEntries(tree)) add(`${path}/${entry.name}`, entry.mode, entry.id);
+    });
+  }
+  return files;
 }
 
 /**
@@ -87,25 +184,23 @@ export class GitSource implements PipelineSource {
     return (await files).map((file) => ({ ...file }));
   }
 
+  /** The files, and every link's target, from one `git cat-file --batch` process. */
   private async readAt(sha: string): Promise<PipelineFile[]> {
-    // entries are `<mode> <type> <object>\t<path>`; mode 120000 is a symbolic link, its blob the target
-    const entries = (await git(this.repoDir, ['ls-tree', '-r', '-z', sha, '--', '.sci']))
-      .split('\0')
-      .filter((e) => e !== '')
-      .map((e) => ({
-        link: e.startsWith('120000 '),
-        object: e.slice(0, e.indexOf('\t')).split(' ')[2] ?? '',
-        path: e.slice(e.indexOf('\t') + 1),
-      }))
-      .filter((e) => e.link || isPipelineFile(e.path))
-      .sort((a, b) => a.path.localeCompare(b.path));
-    const blobs = await readBlobs(
-      this.repoDir,
-      entries.map((e) => e.object),
-    );
-    return entries.map(({ link, path }, i) =>
-      link ? { path, text: '', symlink: blobs[i] ?? '' } : { path, text: blobs[i] ?? '' },
-    );
+    const git = catFile(this.repoDir);
+    try {
+      const entries = (await sciFiles(git, this.repoDir, sha))
+        .filter((e) => e.link || isPipelineFile(e.path))
+        .sort((a, b) => a.path.localeCompare(b.path));
+      const blobs = await git.ask(entries.map((e) => e.object));
+      return entries.map(({ link, path, object }, i) => {
+        const blob = blobs[i];
+        if (blob?.type !== 'blob') throw new Error(`git cat-file failed in ${this.repoDir}: ${object} is not a blob`);
+        const text = blob.body.toString('utf8');
+        return link ? { path, text: '', symlink: text } : { path, text };
+      });
+    } finally {
+      await git.close().catch(() => undefined);
+    }
   }
 }
 

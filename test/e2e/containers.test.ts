@@ -9,7 +9,18 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stepLogFile } from '../../local/home.ts';
 import { testPodman, type TestPodman } from '../local/containers/test-podman.ts';
-import { collect, runsOf, sandbox, sci, sciAsync, startSci, step, waitForRun, type RunJson } from './helpers.ts';
+import {
+  collect,
+  runsOf,
+  sandbox,
+  sci,
+  sciAsync,
+  startSci,
+  step,
+  stepLog,
+  waitForRun,
+  type RunJson,
+} from './helpers.ts';
 
 const podman = await testPodman();
 const skip = typeof podman === 'string' ? podman : false;
@@ -81,9 +92,10 @@ test('a node: [18, 22] matrix runs each cell in its image; artifacts pass betwee
   assert.match(r.stdout, /in image localhost\/sci-test-node:22 \(podman\): build, test \(node=22\)/);
   assert.match(r.stdout, /in image localhost\/sci-test-node:18 \(podman\): test \(node=18\)/);
   const id = /sci show (\S+)/.exec(r.stdout)?.[1] as string;
-  assert.match(sci(box, 'logs', id, 'test (node=18)').stdout, /running on v18\./);
-  assert.match(sci(box, 'logs', id, 'test (node=22)').stdout, /running on v22\./);
-  const build = sci(box, 'logs', id, 'build').stdout;
+  // what each step printed, from its log file (the cells' keys: statemachines/pipeline/plan.ts)
+  assert.match(stepLog(box, id, 'test_node_18'), /running on v18\./);
+  assert.match(stepLog(box, id, 'test_node_22'), /running on v22\./);
+  const build = stepLog(box, id, 'build');
   assert.match(build, /token is \*\*\*, greeting hello on main/);
   assert.doesNotMatch(build, /s3cr3t/);
   assert.deepEqual(containersOf(id), []);
@@ -105,7 +117,7 @@ test('a timeout stops the container and leaves none behind; a missing image fail
   const missing = runs.find((x) => x.pipeline === 'missing') as RunJson;
   assert.equal(step(missing, 'nowhere').status, 'failed');
   assert.match(
-    sci(box, 'logs', missing.id, 'nowhere').stdout,
+    stepLog(box, missing.id, 'nowhere'),
     /failed: image localhost\/sci-test-missing:1 cannot be pulled with podman: \S+/,
   );
 });

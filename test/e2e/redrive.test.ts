@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runsOf, sandbox, sci, step, stepLog, type RunJson } from './helpers.ts';
+import { type Result, runsOf, sandbox, sci, step, stepLog, type RunJson } from './helpers.ts';
 
 // outside the repository: what the steps count and the switch that makes `test` pass
 const flags = mkdtempSync(join(tmpdir(), 'sci-redrive-'));
@@ -52,10 +52,22 @@ type Attempted = RunJson & { attempt: number };
 /** A run that succeeded (redriven by a test above), for the refusal below. */
 let succeeded: string | undefined;
 
+/**
+ * The first runs of `ship` and `big`, both from one `sci run` (each fails at its own step, and they share nothing but
+ * the state home): a `sci run` process per test cost ≈ 1 s of CPU more. Each test redrives its own run.
+ */
+let firstRuns: Result | undefined;
+function firstRun(pipeline: string): { code: number | null; stderr: string; failed: Attempted } {
+  firstRuns ??= sci(box, 'run', 'ship', 'big', '--json', '--no-containers');
+  const failed = runsOf(firstRuns.stdout).find((r) => r.pipeline === pipeline) as Attempted | undefined;
+  assert.ok(failed, `no run of ${pipeline}: ${firstRuns.stdout}${firstRuns.stderr}`);
+  return { code: firstRuns.code, stderr: firstRuns.stderr, failed };
+}
+
 test('a failed run resumes at its failed steps; succeeded ones are not run again', () => {
-  const first = sci(box, 'run', 'ship', '--json', '--no-containers');
+  const first = firstRun('ship');
   assert.equal(first.code, 1, first.stderr);
-  const [failed] = runsOf(first.stdout) as [Attempted];
+  const { failed } = first;
   assert.deepEqual(
     failed.steps.map((s) => [s.name, s.status]),
     [
@@ -95,9 +107,9 @@ test('a failed run resumes at its failed steps; succeeded ones are not run again
 });
 
 test('a split pipeline (a root and parts) resumes the same way: the steps its parts ran are carried', () => {
-  const first = sci(box, 'run', 'big', '--json', '--no-containers');
+  const first = firstRun('big');
   assert.equal(first.code, 1, first.stderr);
-  const [failed] = runsOf(first.stdout) as [Attempted];
+  const { failed } = first;
   assert.deepEqual(
     failed.steps.filter((s) => s.status !== 'succeeded').map((s) => [s.name, s.status]),
     [['last', 'failed']],

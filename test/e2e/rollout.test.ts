@@ -74,7 +74,7 @@ steps:
     rollout:
       target:
         local: { listen: ${listen}, stable: "http://127.0.0.1:${stable}", candidate: "http://127.0.0.1:${candidate}" }
-      weights: [10, 50, 100]
+      weights: [10, 100]
       interval: 3s
       analysis: { max_error_rate: 2%, min_requests: 2 }
   afterwards:
@@ -109,7 +109,7 @@ async function rollout(
 }
 
 // The two rollouts share nothing (their own sandboxes, servers and ports) and spend their time waiting
-// out their intervals (9 s and 3 s): they run at the same time (the `sci` reads after a run are asynchronous, so
+// out their intervals (6 s and 3 s): they run at the same time (the `sci` reads after a run are asynchronous, so
 // that neither test's process stalls the other's traffic).
 describe('a local canary', { concurrency: true }, () => {
   test('a healthy candidate reaches 100 % and records a release', async () => {

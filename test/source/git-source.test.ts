@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitSource } from '../../src/source/git-source.ts';
@@ -52,7 +52,7 @@ test('GitSource reads a commit once per process (it never changes); an abbreviat
   // with git's objects gone, only what was read before can answer
   rmSync(join(dir, '.git'), { recursive: true, force: true });
   assert.deepEqual(await new GitSource(dir).readPipelineFiles(sha), [{ path: '.sci/ci.yml', text: 'v1\n' }]);
-  await assert.rejects(new GitSource(dir).readPipelineFiles(sha.slice(0, 12)), /git ls-tree failed/);
+  await assert.rejects(new GitSource(dir).readPipelineFiles(sha.slice(0, 12)), /git cat-file failed/);
 });
 
 test('GitSource refuses what is not a commit id and reports git failures', async (t) => {
@@ -61,7 +61,58 @@ test('GitSource refuses what is not a commit id and reports git failures', async
   execFileSync('git', ['init', '-q', dir]);
   const source = new GitSource(dir);
   await assert.rejects(source.readPipelineFiles('--output=/tmp/x'), /not a commit id/);
-  await assert.rejects(source.readPipelineFiles('deadbeef'), /git ls-tree failed/);
+  await assert.rejects(source.readPipelineFiles('deadbeef'), /git cat-file failed in .*: deadbeef names no commit/);
+});
+
+test('GitSource lists what `git ls-tree -r -- .sci` lists: nested folders, odd names, links; .sci as a link or a file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sci-git-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('git', ['init', '-q', dir]);
+  writeFiles(dir, {
+    '.sci/a/b/c/deep.yml': 'deep\n',
+    '.sci/a/b/é and space.yaml': 'odd\n',
+    '.sci/a/readme.md': 'not a pipeline',
+    '.sci/z.yml': 'z\n',
+    '.scx/other.yml': 'beside',
+    'sci.yml': 'outside',
+  });
+  symlinkSync('../z.yml', join(dir, '.sci', 'a', 'linked.yml'));
+  symlinkSync('/etc/passwd', join(dir, '.sci', 'notes'));
+  const sha = commitAll(dir, 'one');
+  const lsTree = (at: string) =>
+    execFileSync('git', ['-C', dir, 'ls-tree', '-r', '-z', at, '--', '.sci'], { encoding: 'utf8' })
+      .split('\0')
+      .filter((e) => e !== '')
+      .map((e) => ({ link: e.startsWith('120000 '), path: e.slice(e.indexOf('\t') + 1) }))
+      .filter((e) => e.link || /\.ya?ml$/.test(e.path))
+      .map((e) => e.path)
+      .sort((a, b) => a.localeCompare(b));
+  const files = await new GitSource(dir).readPipelineFiles(sha);
+  assert.deepEqual(
+    files.map((f) => f.path),
+    lsTree(sha),
+  );
+  assert.deepEqual(files, [
+    { path: '.sci/a/b/c/deep.yml', text: 'deep\n' },
+    { path: '.sci/a/b/é and space.yaml', text: 'odd\n' },
+    { path: '.sci/a/linked.yml', text: '', symlink: '../z.yml' },
+    { path: '.sci/notes', text: '', symlink: '/etc/passwd' },
+    { path: '.sci/z.yml', text: 'z\n' },
+  ]);
+
+  // .sci itself a link: listed as one; .sci a file: nothing
+  execFileSync('git', ['-C', dir, 'rm', '-rq', '.sci']);
+  symlinkSync('elsewhere', join(dir, '.sci'));
+  const linked = commitAll(dir, 'two');
+  assert.deepEqual(await new GitSource(dir).readPipelineFiles(linked), [
+    { path: '.sci', text: '', symlink: 'elsewhere' },
+  ]);
+  assert.deepEqual(lsTree(linked), ['.sci']);
+  rmSync(join(dir, '.sci'));
+  writeFiles(dir, { '.sci': 'a file\n' });
+  const file = commitAll(dir, 'three');
+  assert.deepEqual(await new GitSource(dir).readPipelineFiles(file), []);
+  assert.deepEqual(lsTree(file), []);
 });
 
 test('a directory without .sci/ has no pipelines', async (t) => {

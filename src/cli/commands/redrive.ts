@@ -3,7 +3,6 @@
  * its steps that did not succeed, on the embedded engine in this process, through the core's
  * `redrive` use case; succeeded steps are not run again. Exit 0 when the run then succeeds.
  */
-import { repositoryRoot } from '../../../local/home.ts';
 import { readGitFacts } from '../../../local/git-facts.ts';
 import { LocalRedriver } from '../../../local/engine/local-redrive.ts';
 import { localRuntime } from '../../../local/runtime.ts';
@@ -43,11 +42,11 @@ export async function run(argv: string[]): Promise<number> {
   });
   const [runId, ...extra] = positionals;
   if (!runId || extra.length > 0) throw new CliUsageError('usage: sci redrive RUN');
-  const repoDir = repositoryRoot(values.repo);
   const json = values.json ?? false;
-  const git = await readGitFacts(repoDir).catch((error: Error) => {
+  const git = await readGitFacts(values.repo ?? '.').catch((error: Error) => {
     throw new CliUsageError(error.message);
   });
+  const repoDir = git.root;
   return withSession(repoDir, async (session) => {
     const tty = !json && process.stdout.isTTY === true;
     const where = new Map<string, string>();

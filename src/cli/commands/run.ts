@@ -4,7 +4,6 @@
  * named), types their inputs and runs them concurrently on the embedded engine.
  * Exit 0 when every run succeeded, 1 when any did not, 2 for a usage or pipeline error.
  */
-import { repositoryRoot } from '../../../local/home.ts';
 import { formatDiagnostic, sortDiagnostics } from '../../../statemachines/diagnostics.ts';
 import type { EventName, Pipeline } from '../../../statemachines/pipeline/model.ts';
 import { changedFilesAtHead, readGitFacts } from '../../../local/git-facts.ts';
@@ -70,10 +69,10 @@ export async function run(argv: string[]): Promise<number> {
   if (!EVENTS.includes(event))
     throw new CliUsageError(`--event must be one of ${EVENTS.join(', ')}, got '${values.event}'`);
   const inputs = parseInputs(values.input ?? []);
-  const repoDir = repositoryRoot(values.repo);
-  const git = await readGitFacts(repoDir).catch((error: Error) => {
+  const git = await readGitFacts(values.repo ?? '.').catch((error: Error) => {
     throw new CliUsageError(error.message);
   });
+  const repoDir = git.root;
   const branch = values.branch ?? git.branch;
   const files = await new GitSource(repoDir).readPipelineFiles(git.sha);
   let loaded = loadPipelines(files, triggerFor(event, branch, undefined));

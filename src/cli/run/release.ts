@@ -2,7 +2,6 @@
  * The running half of `sci promote` and `sci rollback`: the pipelines at the release's sha,
  * reduced to the steps releasing to the target environment, run with the release's outputs.
  */
-import { repositoryRoot } from '../../../local/home.ts';
 import { readGitFacts } from '../../../local/git-facts.ts';
 import { withSession } from '../../../local/session.ts';
 import { formatDiagnostic, sortDiagnostics } from '../../../statemachines/diagnostics.ts';
@@ -33,10 +32,10 @@ export async function rerelease(
   environment: string,
   json: boolean,
 ): Promise<number> {
-  const repoDir = repositoryRoot(repo);
-  const git = await readGitFacts(repoDir).catch((error: Error) => {
+  const git = await readGitFacts(repo ?? '.').catch((error: Error) => {
     throw new CliUsageError(error.message);
   });
+  const repoDir = git.root;
   const loaded = loadPipelines(await new GitSource(repoDir).readPipelineFiles(release.sha), { event: 'manual' });
   if (!loaded.ok) {
     for (const d of sortDiagnostics(loaded.diagnostics)) process.stderr.write(`${formatDiagnostic(d)}\n`);
