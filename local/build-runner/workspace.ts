@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { copySmallTree } from './copy-tree.ts';
 
 const exec = promisify(execFile);
 
@@ -24,17 +25,25 @@ export interface Workspace {
 
 /** One pristine export per commit and run directory, made once, copied into every workspace. */
 const pristine = new Map<string, Promise<string>>();
+/** Pristine exports too large to copy in process (`copySmallTree`): each is copied by `cp -R`. */
+const large = new Set<string>();
+/** Entries up to which a pristine export is copied in process: a checkout of a few hundred files. */
+const SMALL_TREE = 500;
 
 /**
  * A copy of the commit's pristine export at `to`. The first workspace of a commit and run directory exports it
- * and copies it in the same shell, the others copy it once it is made: one process the `sci` process starts
- * per workspace (each costs it a fork: docs/benchmarks.md).
+ * and copies it in the same shell, the others copy it once it is made, in process when it is small: at most one
+ * process the `sci` process starts per workspace (each costs it a fork: docs/benchmarks.md).
  */
 async function copyCommit(repoDir: string, sha: string, runDir: string, to: string): Promise<void> {
   const dir = join(runDir, `.commit-${sha}`);
   const made = pristine.get(dir);
   if (made) {
-    await exec('cp', ['-R', await made, to]);
+    const from = await made;
+    if (large.has(from) || !copySmallTree(from, to, SMALL_TREE)) {
+      large.add(from);
+      await exec('cp', ['-R', from, to]);
+    }
     return;
   }
   const making = (async () => {
@@ -74,6 +83,7 @@ export async function createWorkspace(repoDir: string, sha: string, runDir: stri
 /** Removes what the builds of one run left (pristine exports included); never throws. */
 export async function removeRunDir(runDir: string): Promise<void> {
   for (const dir of pristine.keys()) if (dir.startsWith(`${runDir}/`)) pristine.delete(dir);
+  for (const dir of large) if (dir.startsWith(`${runDir}/`)) large.delete(dir);
   await rm(runDir, { recursive: true, force: true }).catch(() => undefined);
 }
 
