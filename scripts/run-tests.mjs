@@ -21,14 +21,14 @@ function find(dir) {
 /**
  * Two processes at a time on the 2 cores (each with its own temp dirs, ports and processes): three took as long on
  * a quiet machine, with more CPU. SCI_TEST_CONCURRENCY=N runs N (1: one at a time). docs/testing.md says what two
- * and three at a time gave. The longest files start first, so that none starts last; the spec output keeps this
- * order whatever ends first.
+ * and three at a time gave. Node 20's runner starts the processes in the order of their entries' paths, whatever
+ * order it is given them in (its `createTestFileList` sorts them), and its spec output keeps that order: the shared
+ * processes first (`shared/<n>.mjs`, numbered in the order of their first files below), then the files alone, by
+ * path (docs/testing.md, "Files at once").
  */
 const concurrency = [`--test-concurrency=${process.env.SCI_TEST_CONCURRENCY || 2}`];
+/** The long files, slowest first (by the timings of 2026-11-29): each keeps a process of its own. */
 const LONGEST_FIRST = [
-  // first, though it waits for the test images a clean clone builds (prebuild.ts): its waiting leaves the cores to
-  // that build, the typecheck and Biome, which all start with the tests (later, it waited as long, while the
-  // heavy files that started in its place made the start's contention dearer)
   'test/e2e/containers',
   'test/e2e/control',
   'test/e2e/',
@@ -47,7 +47,7 @@ const LONGEST_FIRST = [
   'test/statemachines/compiler/scenarios',
   'test/dashboard/stack-dashboard',
 ];
-/** Short files that wait for the test images start after all the others, when the images are long built. */
+/** Short files that wait for the test images: their shared process is numbered, so starts, after the others. */
 const IMAGES_LAST = ['test/local/containers/'];
 const rank = (file) => {
   if (IMAGES_LAST.some((prefix) => file.startsWith(prefix))) return LONGEST_FIRST.length + 1;
@@ -117,15 +117,12 @@ if (Number(process.versions.node.split('.')[0]) < 22)
     'note: the AWS SDK says its releases after early January 2027 need Node.js 22 (the Lambda runtime is 22)',
   );
 const start = seconds();
-// the short files of a directory share a process (shared-processes.mjs; SCI_TEST_SHARED=0: each its own); after
-// the long files, the shared processes start first, the most files first, so that the run ends on single files
+// the short files of a directory share a process (shared-processes.mjs; SCI_TEST_SHARED=0: each its own)
 const processes = (
   process.env.SCI_TEST_SHARED === '0'
     ? files.map((f) => ({ entry: bundled.get(f), files: [f] }))
     : shareProcesses(files, bundled, join(bundle, 'shared'), (f) => rank(f) < LONGEST_FIRST.length)
-)
-  .sort((a, b) => rank(a.files[0]) - rank(b.files[0]) || b.files.length - a.files.length)
-  .map((p) => p.entry);
+).map((p) => p.entry);
 // failures name the sources' lines (the bundle's source maps); test-async-hook.mjs leaves node:test's per-promise
 // async hook off in every test process
 const preload = ['--import', pathToFileURL(join(import.meta.dirname, 'test-async-hook.mjs')).href];

@@ -75,6 +75,7 @@ export function layoutDag(keys: string[], needs: ReadonlyMap<string, readonly st
   const needIdx = keys.map((k) => (needs.get(k) ?? []).map((n) => index.get(n)!));
   const gates = new Map<string, string[]>();
   const g: Graph = { keys, needs: needIdx, ancestors: ancestorSets(needIdx) };
+  const scratch = scratchFor(keys.length);
   let root: Block = { kind: 'seq', items: [] };
   const stack: Task[] = [{ nodes: keys.map((_, i) => i), edges: needIdx, put: (b) => (root = b) }];
   // Children are pushed last-first, so parts are laid out in the order recursion would take.
@@ -87,14 +88,14 @@ export function layoutDag(keys: string[], needs: ReadonlyMap<string, readonly st
       put({ kind: 'step', key: keys[nodes[0]!]! });
       continue;
     }
-    const parts = components(nodes, edges);
+    const parts = components(nodes, edges, scratch);
     if (parts.length > 1) {
       const branches: Block[] = [];
       put({ kind: 'par', branches });
       pushAll(parts, edges, branches);
       continue;
     }
-    const series = seriesBlocks(g, nodes, edges);
+    const series = seriesBlocks(g, nodes, edges, scratch);
     if (series.length > 1) {
       const items: Block[] = [];
       put({ kind: 'seq', items });
@@ -132,29 +133,58 @@ function flattenSeqs(root: Block): Block {
   return root;
 }
 
-/** Weakly connected components of `nodes` under `edges`, each in plan order. */
-function components(nodes: number[], edges: number[][]): number[][] {
-  const member = new Set(nodes);
-  const parent = new Map(nodes.map((n) => [n, n]));
+/**
+ * Per-node arrays `components` reuses for every part of one layout (indexed by node, valid where `mark` holds the
+ * current call's `epoch`): a deep nest of fans and joins splits into parts thousands of times, and a Map and a Set per
+ * part were most of its layout's time.
+ */
+interface Scratch {
+  parent: Int32Array;
+  mark: Int32Array;
+  group: Int32Array;
+  /** A node's position in the part `seriesBlocks` splits. */
+  position: Int32Array;
+  epoch: number;
+}
+
+const scratchFor = (size: number): Scratch => ({
+  parent: new Int32Array(size),
+  mark: new Int32Array(size),
+  group: new Int32Array(size),
+  position: new Int32Array(size),
+  epoch: 0,
+});
+
+/** Weakly connected components of `nodes` under `edges`, each in plan order, in the order of their first node. */
+function components(nodes: number[], edges: number[][], scratch: Scratch): number[][] {
+  const epoch = ++scratch.epoch;
+  const { parent, mark, group } = scratch;
+  for (const n of nodes) {
+    parent[n] = n;
+    mark[n] = epoch;
+  }
   const find = (n: number): number => {
     let r = n;
-    while (parent.get(r) !== r) r = parent.get(r)!;
+    while (parent[r] !== r) r = parent[r]!;
     for (let m = n; m !== r; ) {
-      const up = parent.get(m)!;
-      parent.set(m, r);
+      const up = parent[m]!;
+      parent[m] = r;
       m = up;
     }
     return r;
   };
-  for (const n of nodes) for (const m of edges[n]!) if (member.has(m)) parent.set(find(n), find(m));
-  const groups = new Map<number, number[]>();
+  for (const n of nodes) for (const m of edges[n]!) if (mark[m] === epoch) parent[find(n)] = find(m);
+  const groups: number[][] = [];
+  // a root's group index, set when its first node is met (every root is a node of this part: marked already)
   for (const n of nodes) {
     const root = find(n);
-    const group = groups.get(root);
-    if (group) group.push(n);
-    else groups.set(root, [n]);
+    if (mark[root] === epoch) {
+      mark[root] = -epoch;
+      group[root] = groups.length;
+      groups.push([n]);
+    } else groups[group[root]!]!.push(n);
   }
-  return [...groups.values()];
+  return groups;
 }
 
 /**
@@ -170,20 +200,28 @@ function components(nodes: number[], edges: number[][]): number[][] {
  * p nodes before p are its ancestors, which needs at least p ancestors in the part: a count
  * rules most cuts out, and the few left get the exact check.
  */
-function seriesBlocks(g: Graph, nodes: number[], edges: number[][]): number[][] {
+function seriesBlocks(g: Graph, nodes: number[], edges: number[][], scratch: Scratch): number[][] {
   const m = nodes.length;
-  const position = new Map(nodes.map((n, i) => [n, i]));
+  const epoch = ++scratch.epoch;
+  const { mark, position } = scratch;
+  nodes.forEach((n, i) => {
+    mark[n] = epoch;
+    position[n] = i;
+  });
+  /** The position of `k` in this part, or -1. */
+  const at = (k: number): number => (mark[k] === epoch ? position[k]! : -1);
   const inside = new Bits(g.keys.length);
   for (const n of nodes) inside.add(n);
   const from = nodes[0]! >>> 5;
   const to = (nodes[m - 1]! >>> 5) + 1;
   const forbidden = new Int32Array(m + 1);
-  const checks: Array<Array<number>> = Array.from({ length: m }, () => []);
+  // the nodes to check exactly at a cut position (most positions have none)
+  const checks = new Map<number, number[]>();
   // sourceReach[q]: the furthest node with no `edges` need at or after q (after prefix maxima).
   const sourceReach = new Int32Array(m + 1).fill(-1);
   nodes.forEach((n, i) => {
-    const lastNeed = Math.max(-1, ...g.needs[n]!.map((k) => position.get(k) ?? -1));
-    const lastEdge = Math.max(-1, ...edges[n]!.map((k) => position.get(k) ?? -1));
+    const lastNeed = Math.max(-1, ...g.needs[n]!.map(at));
+    const lastEdge = Math.max(-1, ...edges[n]!.map(at));
     sourceReach[lastEdge + 1] = Math.max(sourceReach[lastEdge + 1]!, i);
     const count = g.ancestors[n]!.countIn(inside, from, to);
     // Cuts in (max(lastNeed, count), i] are impossible; those in (lastNeed, min(count, i)] need a look.
@@ -192,7 +230,11 @@ function seriesBlocks(g: Graph, nodes: number[], edges: number[][]): number[][] 
       forbidden[low + 1]! += 1;
       forbidden[i + 1]! -= 1;
     }
-    for (let p = lastNeed + 1; p <= Math.min(count, i); p++) if (p >= 1) checks[p]!.push(n);
+    for (let p = Math.max(1, lastNeed + 1); p <= Math.min(count, i); p++) {
+      const listed = checks.get(p);
+      if (listed) listed.push(n);
+      else checks.set(p, [n]);
+    }
   });
   for (let q = 1; q <= m; q++) sourceReach[q] = Math.max(sourceReach[q]!, sourceReach[q - 1]!);
   const head = new Bits(g.keys.length);
@@ -204,7 +246,7 @@ function seriesBlocks(g: Graph, nodes: number[], edges: number[][]): number[][] 
     head.add(nodes[p - 1]!);
     open += forbidden[p]!;
     if (open > 0 || p <= bound) continue;
-    if (!checks[p]!.every((n) => g.ancestors[n]!.covers(head, from, to))) continue;
+    if (!(checks.get(p) ?? []).every((n) => g.ancestors[n]!.covers(head, from, to))) continue;
     blocks.push(nodes.slice(start, p));
     start = p;
     bound = sourceReach[p]!;
