@@ -222,8 +222,11 @@ export class LocalExecutions implements ExecutionStarter {
         };
       } else {
         await claimRun(this.table, runId, process.pid, hostname(), this.services.now().toISOString());
-        await status({ status: 'RUNNING' });
+        // Read before RUNNING is reported: the dispatcher records `running` itself right after it starts the
+        // execution, and the reporter then finds the run moved on and writes nothing. Reported first, the two
+        // raced on every local run (a failed write and its read back). Either order is correct; this one is cheaper.
         const steps = await this.options.store.listSteps(runId);
+        await status({ status: 'RUNNING' });
         const untrusted = isUntrustedInput(input);
         const carried = how.carried ? { carried: how.carried } : {};
         const ran = await execute(this.services, {
