@@ -53,7 +53,6 @@ const LONGEST_FIRST = [
   'test/statemachines/compiler/split',
   'test/github/dispatch-delivery',
   'test/statemachines/pipeline/hostile-inputs',
-  'test/local/engine/engine',
   'test/local/build-runner/isolation',
   'test/statemachines/compiler/run-context-decode',
   'test/cli/validate',
