@@ -30,12 +30,14 @@ const OWN_PROCESS = new RegExp(
 /**
  * Groups `files` (repository paths, in run order) into the processes to start: a file alone (those for which
  * `alone` holds, and those OWN_PROCESS finds), or the entry of a shared process, written to `dir`, that imports
- * up to SHARED_MAX files of one directory (`bundled`: the file to run for each). Returns the processes in order
- * (a shared one takes the place of its first file): the file to give node's test runner and the files it runs.
+ * up to SHARED_MAX files of one directory (`bundled`: the file to run for each). The files that would be the only
+ * one of their directory's group share a process with each other, SHARED_MAX at most. Returns the processes in
+ * order (a shared one takes the place of its first file): the file to give node's test runner and the files it runs.
  */
 export function shareProcesses(files, bundled, dir, alone) {
   const groups = new Map();
-  const units = [];
+  const shareable = new Set();
+  let units = [];
   for (const file of files) {
     if (alone(file) || OWN_PROCESS.test(readFileSync(file, 'utf8'))) {
       units.push([file]);
@@ -45,10 +47,22 @@ export function shareProcesses(files, bundled, dir, alone) {
     if (!group || group.length === SHARED_MAX) {
       group = [];
       groups.set(dirname(file), group);
+      shareable.add(group);
       units.push(group);
     }
     group.push(file);
   }
+  // the groups of one file, gathered in order: the first takes the next ones, up to SHARED_MAX files
+  let gathered;
+  units = units.filter((unit) => {
+    if (unit.length > 1 || !shareable.has(unit)) return true;
+    if (gathered && gathered.length < SHARED_MAX) {
+      gathered.push(unit[0]);
+      return false;
+    }
+    gathered = unit;
+    return true;
+  });
   mkdirSync(dir, { recursive: true });
   return units.map((unit, i) => {
     if (unit.length === 1) return { entry: bundled.get(unit[0]), files: unit };

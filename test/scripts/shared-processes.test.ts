@@ -1,0 +1,71 @@
+/**
+ * scripts/shared-processes.mjs: which test files share a process. The files of one directory that need nothing of
+ * their process of their own share one; a file that changes the process's state, or that the runner keeps alone,
+ * has its own; the files left as the only one of their directory's group share one with each other.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface Process {
+  entry: string;
+  files: string[];
+}
+const { shareProcesses } = (await import(pathToFileURL(join(ROOT, 'scripts/shared-processes.mjs')).href)) as {
+  shareProcesses(
+    files: string[],
+    bundled: Map<string, string>,
+    dir: string,
+    alone: (file: string) => boolean,
+  ): Process[];
+};
+
+const PLAIN = "import { test } from 'node:test';\ntest('t', () => {});\n";
+/** A change to the process's environment, written so that this file's own source does not read as one. */
+const ENV_CHANGE = ['process', 'env', "X = '1';\n"].join('.');
+
+test('files share by directory; a file needing its own process is alone; single files share with each other', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'sci-shared-processes-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const sources: Record<string, string> = {
+    'a/one.test.ts': PLAIN,
+    'a/two.test.ts': PLAIN,
+    'b/env.test.ts': PLAIN + ENV_CHANGE,
+    'b/only.test.ts': PLAIN,
+    'c/long.test.ts': PLAIN,
+    'c/only.test.ts': PLAIN,
+    'd/hook.test.ts': `${PLAIN}after(() => {});\n`,
+    ...Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`s${i}/only.test.ts`, PLAIN])),
+  };
+  const files = Object.keys(sources).map((name) => join(root, name));
+  for (const [name, text] of Object.entries(sources)) {
+    mkdirSync(dirname(join(root, name)), { recursive: true });
+    writeFileSync(join(root, name), text);
+  }
+  const bundled = new Map(files.map((file) => [file, file.replace(/\.ts$/, '.mjs')]));
+  const processes = shareProcesses(files, bundled, join(root, 'shared'), (file) => file.endsWith('long.test.ts'));
+
+  const names = processes.map((p) => p.files.map((file) => file.slice(root.length + 1)));
+  assert.deepEqual(names, [
+    ['a/one.test.ts', 'a/two.test.ts'],
+    ['b/env.test.ts'],
+    // the single files, in order, SHARED_MAX (8) to a process
+    ['b/only', 'c/only', 's0/only', 's1/only', 's2/only', 's3/only', 's4/only', 's5/only'].map((f) => `${f}.test.ts`),
+    ['c/long.test.ts'],
+    ['d/hook.test.ts'],
+    ['s6/only.test.ts', 's7/only.test.ts'],
+  ]);
+  // a file alone runs its own bundle; a shared process's entry imports its files' bundles, in order
+  assert.equal(processes[1].entry, bundled.get(files[2]));
+  const entry = readFileSync(processes[2].entry, 'utf8');
+  const imported = [...entry.matchAll(/^import "(.+)";$/gm)].map((m) => fileURLToPath(m[1]));
+  assert.deepEqual(
+    imported,
+    processes[2].files.map((file) => bundled.get(file)),
+  );
+});
