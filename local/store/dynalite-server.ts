@@ -88,7 +88,7 @@ export async function openLocalStore(home: string, options: OpenLocalStoreOption
   addReconnect(client, connect);
   const documentClient = DynamoDBDocumentClient.from(client);
   return {
-    store: new DynamoRunStore(documentClient, tableName, options),
+    store: new DynamoRunStore(documentClient, tableName, { rememberRegistryWrites: true, ...options }),
     client,
     documentClient,
     tableName,

@@ -10,7 +10,7 @@ import type { RunRecord, StepRecord } from '../core/ports.ts';
 import { isConditionalCheckFailed, StoreError, StoreWriteIncompleteError } from './errors.ts';
 import { commitAttributes, runItem, stepItem, type Item } from './items.ts';
 import { isTerminalRun, runKey } from '../../statemachines/lifecycle.ts';
-import { touchPipeline } from './pipeline-pages.ts';
+import { touchPipeline, type RegistryWrites } from './pipeline-pages.ts';
 
 const BATCH_SIZE = 25;
 const MAX_BATCH_ATTEMPTS = 8;
@@ -22,12 +22,14 @@ export interface NewRun {
   expires: number;
   /** This call's id: a retried first write that finds its own item carries on instead of answering "exists". */
   writeId: string;
+  /** The registry items this store last wrote (pipeline-pages.ts), when it remembers them. */
+  registry?: RegistryWrites;
 }
 
 export async function createRunItems(
   client: DynamoDBDocumentClient,
   table: string,
-  { run, steps, expires, writeId }: NewRun,
+  { run, steps, expires, writeId, registry }: NewRun,
 ): Promise<boolean> {
   checkSteps(run, steps);
   try {
@@ -47,7 +49,7 @@ export async function createRunItems(
   const items = steps.map((step) => stepItem(step, expires));
   for (let i = 0; i < items.length; i += BATCH_SIZE) await batchPut(client, table, items.slice(i, i + BATCH_SIZE));
   await commitRun(client, table, run);
-  await touchPipeline(client, table, run, expires);
+  await touchPipeline(client, table, run, expires, registry);
   return true;
 }
 

@@ -48,7 +48,7 @@ import {
   stepKey,
 } from '../../statemachines/lifecycle.ts';
 import { claimGroup, type GroupTable, readGroup, releaseGroup, waitInGroup } from './groups.ts';
-import { listPipelines, pageRuns, refreshPipelineRun, type PageQuery } from './pipeline-pages.ts';
+import { listPipelines, pageRuns, refreshPipelineRun, type PageQuery, type RegistryWrites } from './pipeline-pages.ts';
 import { appliedEarlier, queryItems, scanItems } from './reads.ts';
 import { reopenRun } from './reopen-run.ts';
 import {
@@ -67,6 +67,12 @@ export interface DynamoRunStoreOptions {
   deliveryRetentionDays?: number;
   /** Unique id of one write (see `writeId` in updates.ts). @default crypto.randomUUID */
   newWriteId?: () => string;
+  /**
+   * Start a write of the pipeline registry from the item this store last wrote, not a read (still conditional
+   * on its version: a wrong guess reads). For a store one process writes mostly, as the local one.
+   * @default false
+   */
+  rememberRegistryWrites?: boolean;
 }
 
 /** @default limit of `listRuns` */
@@ -79,6 +85,7 @@ export class DynamoRunStore implements RunStore {
   private readonly deliveryDays: number;
   private readonly newWriteId: () => string;
   private readonly groups: GroupTable;
+  private readonly registryWrites: RegistryWrites | undefined;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -89,6 +96,9 @@ export class DynamoRunStore implements RunStore {
     this.runDays = options.runRetentionDays ?? 90;
     this.deliveryDays = options.deliveryRetentionDays ?? DELIVERY_RETENTION_DAYS;
     this.newWriteId = options.newWriteId ?? randomUUID;
+    this.registryWrites = options.rememberRegistryWrites
+      ? { items: new Map(), now: () => this.clock.now() }
+      : undefined;
     this.groups = {
       client,
       tableName,
@@ -103,6 +113,7 @@ export class DynamoRunStore implements RunStore {
       steps,
       expires: expiresAt(this.clock.now(), this.runDays),
       writeId: this.newWriteId(),
+      ...(this.registryWrites ? { registry: this.registryWrites } : {}),
     });
   }
 
@@ -342,7 +353,8 @@ export class DynamoRunStore implements RunStore {
       item ??
       (await this.client.send(new GetCommand({ TableName: this.tableName, Key: runKey(runId), ConsistentRead: true })))
         .Item;
-    if (isCommittedRun(run)) await refreshPipelineRun(this.client, this.tableName, toRunRecord(run));
+    if (isCommittedRun(run))
+      await refreshPipelineRun(this.client, this.tableName, toRunRecord(run), this.registryWrites);
   }
 
   /** Every item of a run's partition (run, steps, gates), strongly consistent. */

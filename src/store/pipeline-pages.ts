@@ -63,6 +63,7 @@ export async function touchPipeline(
   table: string,
   run: RunRecord,
   expires: number,
+  written?: RegistryWrites,
 ): Promise<void> {
   await updateRegistry(
     client,
@@ -70,12 +71,49 @@ export async function touchPipeline(
     run,
     (recent) => [recentEntry(run), ...recent.filter((r) => r.id !== run.id)],
     expires,
+    written,
   );
 }
 
 /** Mirrors a run's new status (and times) onto its registry entry, if the run is among the newest. */
-export async function refreshPipelineRun(client: DynamoDBDocumentClient, table: string, run: RunRecord): Promise<void> {
-  await updateRegistry(client, table, run, (recent) => recent.map((r) => (r.id === run.id ? recentEntry(run) : r)));
+export async function refreshPipelineRun(
+  client: DynamoDBDocumentClient,
+  table: string,
+  run: RunRecord,
+  written?: RegistryWrites,
+): Promise<void> {
+  await updateRegistry(
+    client,
+    table,
+    run,
+    (recent) => recent.map((r) => (r.id === run.id ? recentEntry(run) : r)),
+    undefined,
+    written,
+  );
+}
+
+/**
+ * The registry items one store last put, by key: its next write to an item starts from what it wrote
+ * instead of reading it again. Only a guess: the put is still conditional on the item's version, and a
+ * put that finds the version moved (another writer) forgets the guess and reads. Worth it where one
+ * process makes most of the writes (the local store: a run's creation, start and end write the item
+ * within moments); on AWS each Lambda container would mostly guess wrong, so the stores there read.
+ */
+export interface RegistryWrites {
+  items: Map<string, Item>;
+  /** The store's clock: a remembered item past its TTL may have been deleted (and a new one starts at 1). */
+  now(): Date;
+}
+
+function remembered(written: RegistryWrites | undefined, key: string): Item | undefined {
+  const item = written?.items.get(key);
+  return item && written && Number(item.expiresAt ?? 0) * 1000 > written.now().getTime() ? item : undefined;
+}
+
+/** Keeps the newest item put: concurrent writes of this store may answer out of order. */
+function remember(written: RegistryWrites | undefined, key: string, item: Item): void {
+  const held = written?.items.get(key);
+  if (!held || Number(held.version) < Number(item.version)) written?.items.set(key, item);
 }
 
 async function updateRegistry(
@@ -84,9 +122,16 @@ async function updateRegistry(
   run: RunRecord,
   change: (recent: Item[]) => Item[],
   expires?: number,
+  written?: RegistryWrites,
 ): Promise<void> {
+  const key = pipelinePk(run.repo, run.pipeline);
   for (let race = 0; race < MAX_RACES; race++) {
-    const item = await readRegistry(client, table, run);
+    const guess = remembered(written, key);
+    // a refresh of a run that the remembered item does not list reads: another store may have listed it since
+    const item =
+      guess && (expires !== undefined || (guess.recent as Item[]).some((r) => r.id === run.id))
+        ? guess
+        : await readRegistry(client, table, run);
     if (!item && expires === undefined) return;
     const before = (item?.recent ?? []) as Item[];
     if (expires === undefined && !before.some((r) => r.id === run.id)) return;
@@ -96,29 +141,34 @@ async function updateRegistry(
     const version = Number(item?.version ?? 0);
     const newest = String(recent[0]?.createdAt ?? run.createdAt);
     const writeId = randomUUID();
+    const next: Item = {
+      ...registryKey(run.repo, run.pipeline),
+      type: 'pipeline',
+      repo: run.repo,
+      pipeline: run.pipeline,
+      lastRunAt: newest,
+      recent,
+      version: version + 1,
+      expiresAt: Math.max(Number(item?.expiresAt ?? 0), expires ?? 0),
+      writeId,
+    };
     try {
       await client.send(
         new PutCommand({
           TableName: table,
-          Item: {
-            ...registryKey(run.repo, run.pipeline),
-            type: 'pipeline',
-            repo: run.repo,
-            pipeline: run.pipeline,
-            lastRunAt: newest,
-            recent,
-            version: version + 1,
-            expiresAt: Math.max(Number(item?.expiresAt ?? 0), expires ?? 0),
-            writeId,
-          },
+          Item: next,
           ConditionExpression: `${item ? '#version = :version' : 'attribute_not_exists(pk)'} OR writeId = :writeId`,
           ...(item ? { ExpressionAttributeNames: { '#version': 'version' } } : {}),
           ExpressionAttributeValues: { ':writeId': writeId, ...(item ? { ':version': version } : {}) },
         }),
       );
+      remember(written, key, next);
       return;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
+      if (guess && written?.items.get(key) === guess) written.items.delete(key);
+      // a wrong guess is not a race: read at once
+      if (guess && item === guess) continue;
     }
     await sleep(Math.random() * RACE_PAUSE_MS);
   }

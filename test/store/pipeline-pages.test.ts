@@ -3,7 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { homeView } from '../../src/core/dashboard.ts';
 import { aRun, someSteps } from './records.ts';
-import { startTestTable, type TestTable } from './local-table.ts';
+import { fixedClock, startTestTable, type TestTable } from './local-table.ts';
+import { DynamoRunStore } from '../../src/store/dynamo-run-store.ts';
+import { PIPELINES_PK } from '../../src/store/pipeline-pages.ts';
 
 let table: TestTable;
 
@@ -149,5 +151,57 @@ describe('pageRuns', () => {
       table.store.pageRuns({ repo: 'octo/app', pipeline: 'ci', limit: 5, after: 'not-a-cursor' }),
       /not a page cursor/,
     );
+  });
+});
+
+describe('a store that remembers its registry writes (the local store)', () => {
+  let own: TestTable;
+  let remembering: DynamoRunStore;
+  let registryReads = 0;
+  before(async () => {
+    own = await startTestTable(fixedClock(), 'sci-runs-remember');
+    remembering = new DynamoRunStore(own.documentClient, own.tableName, {
+      clock: fixedClock(),
+      rememberRegistryWrites: true,
+    });
+    own.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        // the document client's commands reach this stack as GetItem with its key marshalled or not
+        const pk = (args.input as { Key?: { pk?: string | { S?: string } } }).Key?.pk;
+        const read = context.commandName === 'GetItemCommand' || context.commandName === 'GetCommand';
+        if (read && (pk === PIPELINES_PK || (typeof pk === 'object' && pk.S === PIPELINES_PK))) registryReads++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countRegistryReads' },
+    );
+  });
+  after(() => own.close());
+
+  const listed = async (pipeline: string) =>
+    (await own.store.listPipelines()).find((p) => p.pipeline === pipeline)!.recent.map((r) => `${r.id} ${r.status}`);
+
+  test("a run's creation, start and end read the registry item once: the later writes start from the last put", async () => {
+    const reads = registryReads;
+    await remembering.createRun(aRun({ id: 'M1', pipeline: 'memo', createdAt: at(1) }), someSteps('M1', 1));
+    assert.ok(await remembering.transitionRun('M1', 'running', { startedAt: at(2) }));
+    assert.ok(await remembering.transitionRun('M1', 'succeeded', { endedAt: at(3) }));
+    assert.equal(registryReads - reads, 1);
+    assert.deepEqual(await listed('memo'), ['M1 succeeded']);
+  });
+
+  test('another writer in between: the put of the guess fails its version, and the store reads and keeps both', async () => {
+    await remembering.createRun(aRun({ id: 'G1', pipeline: 'guess', createdAt: at(1) }), someSteps('G1', 1));
+    await own.store.createRun(aRun({ id: 'G2', pipeline: 'guess', createdAt: at(2) }), someSteps('G2', 1));
+    const reads = registryReads;
+    assert.ok(await remembering.transitionRun('G1', 'running', { startedAt: at(3) }));
+    assert.equal(registryReads - reads, 1);
+    assert.deepEqual(await listed('guess'), ['G2 queued', 'G1 running']);
+  });
+
+  test('a run the remembered item does not list is looked up, not taken as gone from the newest', async () => {
+    await remembering.createRun(aRun({ id: 'L1', pipeline: 'late', createdAt: at(1) }), someSteps('L1', 1));
+    await own.store.createRun(aRun({ id: 'L2', pipeline: 'late', createdAt: at(2) }), someSteps('L2', 1));
+    assert.ok(await remembering.transitionRun('L2', 'running', { startedAt: at(3) }));
+    assert.deepEqual(await listed('late'), ['L2 running', 'L1 queued']);
   });
 });
