@@ -39,7 +39,9 @@ test('files share by directory; a file needing its own process is alone; single 
     'b/only.test.ts': PLAIN,
     'c/long.test.ts': PLAIN,
     'c/only.test.ts': PLAIN,
-    'd/hook.test.ts': `${PLAIN}after(() => {});\n`,
+    'd/each.test.ts': `${PLAIN}afterEach(() => {});\n`,
+    'd/end.test.ts': `${PLAIN}after(() => {});\n`,
+    'd/end2.test.ts': `${PLAIN}test.after(() => {});\n`,
     ...Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`s${i}/only.test.ts`, PLAIN])),
   };
   const files = Object.keys(sources).map((name) => join(root, name));
@@ -57,7 +59,9 @@ test('files share by directory; a file needing its own process is alone; single 
     // the single files, in order, SHARED_MAX (8) to a process
     ['b/only', 'c/only', 's0/only', 's1/only', 's2/only', 's3/only', 's4/only', 's5/only'].map((f) => `${f}.test.ts`),
     ['c/long.test.ts'],
-    ['d/hook.test.ts'],
+    ['d/each.test.ts'],
+    // a clean-up when the process's tests have ended is as good as when the file's have
+    ['d/end.test.ts', 'd/end2.test.ts'],
     ['s6/only.test.ts', 's7/only.test.ts'],
   ]);
   // a file alone runs its own bundle; a shared process's entry imports its files' bundles, in order
