@@ -99,7 +99,7 @@ for (let i = 0; i < RUNS; i++) {
   const { gsi3pk: _active, gsi3sk: _activeSk, ...visible } = commitAttributes(run);
   batch.push({ ...runItem(run, 0, expires), ...visible });
   // the registry as createRun leaves it: each pipeline with its newest five runs
-  if (i >= RUNS - 5 * PIPELINES.length) await touchPipeline(documents, 'bench', run, expires);
+  if (i >= RUNS - 5 * PIPELINES.length) await touchPipeline({ client: documents, table: 'bench' }, run, expires);
   if (batch.length === 25) {
     inflight.push(flush(batch));
     batch = [];

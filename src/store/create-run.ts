@@ -49,7 +49,7 @@ export async function createRunItems(
   const items = steps.map((step) => stepItem(step, expires));
   for (let i = 0; i < items.length; i += BATCH_SIZE) await batchPut(client, table, items.slice(i, i + BATCH_SIZE));
   await commitRun(client, table, run);
-  await touchPipeline(client, table, run, expires, registry);
+  await touchPipeline({ client, table, written: registry }, run, expires);
   return true;
 }
 

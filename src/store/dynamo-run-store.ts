@@ -354,7 +354,10 @@ export class DynamoRunStore implements RunStore {
       (await this.client.send(new GetCommand({ TableName: this.tableName, Key: runKey(runId), ConsistentRead: true })))
         .Item;
     if (isCommittedRun(run))
-      await refreshPipelineRun(this.client, this.tableName, toRunRecord(run), this.registryWrites);
+      await refreshPipelineRun(
+        { client: this.client, table: this.tableName, written: this.registryWrites },
+        toRunRecord(run),
+      );
   }
 
   /** Every item of a run's partition (run, steps, gates), strongly consistent. */

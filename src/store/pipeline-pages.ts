@@ -58,38 +58,20 @@ async function readRegistry(client: DynamoDBDocumentClient, table: string, run: 
  * that raced another (`version` moved) reads again. Each put carries its own `writeId` and accepts
  * its own copy, so a put sent again after a lost response applies, not "raced" (docs/run-store.md).
  */
-export async function touchPipeline(
-  client: DynamoDBDocumentClient,
-  table: string,
-  run: RunRecord,
-  expires: number,
-  written?: RegistryWrites,
-): Promise<void> {
-  await updateRegistry(
-    client,
-    table,
-    run,
-    (recent) => [recentEntry(run), ...recent.filter((r) => r.id !== run.id)],
-    expires,
-    written,
-  );
+export function touchPipeline(t: RegistryTable, run: RunRecord, expires: number): Promise<void> {
+  return updateRegistry(t, run, (recent) => [recentEntry(run), ...recent.filter((r) => r.id !== run.id)], expires);
 }
 
 /** Mirrors a run's new status (and times) onto its registry entry, if the run is among the newest. */
-export async function refreshPipelineRun(
-  client: DynamoDBDocumentClient,
-  table: string,
-  run: RunRecord,
-  written?: RegistryWrites,
-): Promise<void> {
-  await updateRegistry(
-    client,
-    table,
-    run,
-    (recent) => recent.map((r) => (r.id === run.id ? recentEntry(run) : r)),
-    undefined,
-    written,
-  );
+export function refreshPipelineRun(t: RegistryTable, run: RunRecord): Promise<void> {
+  return updateRegistry(t, run, (recent) => recent.map((r) => (r.id === run.id ? recentEntry(run) : r)));
+}
+
+/** Where the registry is, and what this store remembers of its writes (if it does). */
+export interface RegistryTable {
+  client: DynamoDBDocumentClient;
+  table: string;
+  written?: RegistryWrites | undefined;
 }
 
 /**
@@ -117,12 +99,10 @@ function remember(written: RegistryWrites | undefined, key: string, item: Item):
 }
 
 async function updateRegistry(
-  client: DynamoDBDocumentClient,
-  table: string,
+  { client, table, written }: RegistryTable,
   run: RunRecord,
   change: (recent: Item[]) => Item[],
   expires?: number,
-  written?: RegistryWrites,
 ): Promise<void> {
   const key = pipelinePk(run.repo, run.pipeline);
   for (let race = 0; race < MAX_RACES; race++) {
