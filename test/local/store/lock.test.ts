@@ -1,7 +1,16 @@
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAlive, tryLock } from '../../../local/store/lock.ts';
@@ -39,10 +48,37 @@ describe('the store lock file', () => {
   it('takes over a lock whose holder is dead, even with several racing takers', async () => {
     const dead = deadPid();
     assert.equal(isAlive(dead), false);
+    // many rounds: when takers moved the lock aside to break it, one could move a fresh lock aside and put it back,
+    // and a third take the empty place meanwhile: two holders, within the first few rounds
+    for (let round = 0; round < 200; round++) {
+      writeFileSync(path, String(dead));
+      const locks = await Promise.all(Array.from({ length: 4 }, () => tryLock(path)));
+      assert.equal(locks.filter(Boolean).length, 1, `round ${round}`);
+      assert.equal(readFileSync(path, 'utf8'), String(process.pid));
+      rmSync(path);
+    }
+    assert.deepEqual(readdirSync(dir), [], 'no breaker or moved file left');
+  });
+
+  it('a breaker left by a taker that died while breaking does not keep the lock from being taken', async () => {
+    const dead = deadPid();
     writeFileSync(path, String(dead));
-    const locks = await Promise.all(Array.from({ length: 4 }, () => tryLock(path)));
-    assert.equal(locks.filter(Boolean).length, 1);
+    writeFileSync(`${path}.break`, String(dead));
+    assert.ok(await tryLock(path));
     assert.equal(readFileSync(path, 'utf8'), String(process.pid));
+  });
+
+  it('a lock found stale but replaced before it is broken is left to its new holder', async () => {
+    writeFileSync(path, String(deadPid()));
+    const fresh = join(dir, 'fresh');
+    const taken = await tryLock(path, () => {
+      // another taker broke the stale lock and took it between this one's read and its break
+      writeFileSync(fresh, '1');
+      renameSync(fresh, path);
+      return true;
+    });
+    assert.equal(taken, undefined);
+    assert.equal(readFileSync(path, 'utf8'), '1');
   });
 
   it('an empty lock is being written: kept while young, taken over once old', async () => {
