@@ -65,9 +65,11 @@ export function shareProcesses(files, bundled, dir, alone) {
     return true;
   });
   mkdirSync(dir, { recursive: true });
+  // numbers of one width: node 20's runner starts its files in the order of their paths, where 10 would come before 2
+  const width = String(units.length).length;
   return units.map((unit, i) => {
     if (unit.length === 1) return { entry: bundled.get(unit[0]), files: unit };
-    const entry = join(dir, `${i}.mjs`);
+    const entry = join(dir, `${String(i).padStart(width, '0')}.mjs`);
     writeFileSync(entry, unit.map((f) => `import ${JSON.stringify(pathToFileURL(bundled.get(f)).href)};\n`).join(''));
     return { entry, files: unit };
   });

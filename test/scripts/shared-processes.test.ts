@@ -73,3 +73,20 @@ test('files share by directory; a file needing its own process is alone; single 
     processes[2].files.map((file) => bundled.get(file)),
   );
 });
+
+test("the shared processes' entries sort by path in the order they are given (node 20's runner starts them so)", (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'sci-shared-processes-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  // twelve directories of two files: twelve shared processes, numbered past 9
+  const files = Array.from({ length: 12 }, (_, i) => [`d${i}/a.test.ts`, `d${i}/b.test.ts`])
+    .flat()
+    .map((name) => join(root, name));
+  for (const file of files) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, PLAIN);
+  }
+  const bundled = new Map(files.map((file) => [file, file.replace(/\.ts$/, '.mjs')]));
+  const entries = shareProcesses(files, bundled, join(root, 'shared'), () => false).map((p) => p.entry);
+  assert.equal(entries.length, 12);
+  assert.deepEqual([...entries].sort(), entries);
+});
