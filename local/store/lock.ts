@@ -30,23 +30,32 @@ export function isAlive(pid: number): boolean {
 }
 
 /** Takes the lock, or returns undefined when a live process holds it. */
-export async function tryLock(
-  path: string,
-  isStale: (holderPid: number, ageMs: number) => boolean = (pid) => !isAlive(pid),
-): Promise<HeldLock | undefined> {
+export async function tryLock(path: string, isStale: IsStale = (pid) => !isAlive(pid)): Promise<HeldLock | undefined> {
   for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(path, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return heldLock(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+    if (await createHolding(path)) return heldLock(path);
     if (!(await removeIfStale(path, isStale))) return undefined;
   }
   return undefined;
 }
+
+/** Creates `path` (O_EXCL) holding our pid: false when it exists. */
+async function createHolding(path: string): Promise<boolean> {
+  try {
+    const handle = await open(path, 'wx');
+    await handle.writeFile(String(process.pid));
+    await handle.close();
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  }
+}
+
+type IsStale = (holderPid: number, ageMs: number) => boolean;
+
+/** Whether a lock file's holder is gone: stale by `isStale`, or still empty past the grace of its writing. */
+const gone = (holder: Holder, isStale: IsStale) =>
+  holder.pid === 0 ? holder.ageMs > EMPTY_LOCK_GRACE_MS : isStale(holder.pid, holder.ageMs);
 
 /**
  * Removes a stale lock under a breaker of its own (`<path>.break`, taken with O_EXCL), having read again, once it
@@ -54,10 +63,10 @@ export async function tryLock(
  * one removes it, and none removes a fresh lock another taker made meanwhile. False when the lock is not stale, or
  * while another taker breaks it (that taker then holds it, or a racing one does).
  */
-async function removeIfStale(path: string, isStale: (holderPid: number, ageMs: number) => boolean): Promise<boolean> {
+async function removeIfStale(path: string, isStale: IsStale): Promise<boolean> {
   const holder = await readHolder(path);
   if (holder === undefined) return true; // vanished meanwhile: try again
-  if (!(holder.pid === 0 ? holder.ageMs > EMPTY_LOCK_GRACE_MS : isStale(holder.pid, holder.ageMs))) return false;
+  if (!gone(holder, isStale)) return false;
   const breaker = `${path}.break`;
   if (!(await takeBreaker(breaker))) return false;
   try {
@@ -73,17 +82,9 @@ async function removeIfStale(path: string, isStale: (holderPid: number, ageMs: n
 /** Takes the breaker; a breaker whose taker died while breaking (it holds a dead pid) is moved aside first. */
 async function takeBreaker(breaker: string): Promise<boolean> {
   for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(breaker, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+    if (await createHolding(breaker)) return true;
     const holder = await readHolder(breaker);
-    if (holder && (holder.pid === 0 ? holder.ageMs <= EMPTY_LOCK_GRACE_MS : isAlive(holder.pid))) return false;
-    if (holder && !(await moveAsideIfSame(breaker, holder))) return false;
+    if (holder && !(gone(holder, (pid) => !isAlive(pid)) && (await moveAsideIfSame(breaker, holder)))) return false;
   }
   return false;
 }
