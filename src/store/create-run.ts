@@ -23,7 +23,7 @@ export interface NewRun {
   /** This call's id: a retried first write that finds its own item carries on instead of answering "exists". */
   writeId: string;
   /** The registry items this store last wrote (pipeline-pages.ts), when it remembers them. */
-  registry?: RegistryWrites;
+  registry?: RegistryWrites | undefined;
 }
 
 export async function createRunItems(

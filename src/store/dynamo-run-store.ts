@@ -48,7 +48,7 @@ import {
   stepKey,
 } from '../../statemachines/lifecycle.ts';
 import { claimGroup, type GroupTable, readGroup, releaseGroup, waitInGroup } from './groups.ts';
-import { listPipelines, pageRuns, refreshPipelineRun, type PageQuery, type RegistryWrites } from './pipeline-pages.ts';
+import { listPipelines, pageRuns, refreshPipelineRun, type PageQuery, type RegistryTable } from './pipeline-pages.ts';
 import { appliedEarlier, queryItems, scanItems } from './reads.ts';
 import { reopenRun } from './reopen-run.ts';
 import {
@@ -85,7 +85,7 @@ export class DynamoRunStore implements RunStore {
   private readonly deliveryDays: number;
   private readonly newWriteId: () => string;
   private readonly groups: GroupTable;
-  private readonly registryWrites: RegistryWrites | undefined;
+  private readonly registry: RegistryTable;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -96,9 +96,11 @@ export class DynamoRunStore implements RunStore {
     this.runDays = options.runRetentionDays ?? 90;
     this.deliveryDays = options.deliveryRetentionDays ?? DELIVERY_RETENTION_DAYS;
     this.newWriteId = options.newWriteId ?? randomUUID;
-    this.registryWrites = options.rememberRegistryWrites
-      ? { items: new Map(), now: () => this.clock.now() }
-      : undefined;
+    this.registry = {
+      client,
+      table: tableName,
+      written: options.rememberRegistryWrites ? { items: new Map(), now: () => this.clock.now() } : undefined,
+    };
     this.groups = {
       client,
       tableName,
@@ -113,7 +115,7 @@ export class DynamoRunStore implements RunStore {
       steps,
       expires: expiresAt(this.clock.now(), this.runDays),
       writeId: this.newWriteId(),
-      ...(this.registryWrites ? { registry: this.registryWrites } : {}),
+      registry: this.registry.written,
     });
   }
 
@@ -353,11 +355,7 @@ export class DynamoRunStore implements RunStore {
       item ??
       (await this.client.send(new GetCommand({ TableName: this.tableName, Key: runKey(runId), ConsistentRead: true })))
         .Item;
-    if (isCommittedRun(run))
-      await refreshPipelineRun(
-        { client: this.client, table: this.tableName, written: this.registryWrites },
-        toRunRecord(run),
-      );
+    if (isCommittedRun(run)) await refreshPipelineRun(this.registry, toRunRecord(run));
   }
 
   /** Every item of a run's partition (run, steps, gates), strongly consistent. */
