@@ -2,6 +2,7 @@
  * End-to-end helpers: temporary git repositories, a private SCI_HOME each, and the real CLI
  * (test/sci-cli.ts) run as a child process, in the foreground or in the background.
  */
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -143,6 +144,28 @@ export function step(run: RunJson, name: string): StepJson {
 }
 
 export const ms = (iso: string | null): number => (iso ? Date.parse(iso) : Number.NaN);
+
+/** The process of a {@link sharedRun} and the run of one of its pipelines. */
+export interface SharedRun extends Result {
+  run: RunJson;
+}
+
+/**
+ * One `sci run ...args --json` for several tests, each asserting the run of its own pipeline: started by the first
+ * test that asks, in the background (tests of a `describe` with concurrency wait for it together). A `sci run`
+ * process costs ≈ 1 s of CPU; independent pipelines of one state home share one. Its exit code is the whole
+ * process's: 1 when any of its runs failed.
+ */
+export function sharedRun(box: Sandbox, ...args: string[]): (pipeline: string) => Promise<SharedRun> {
+  let started: Promise<Result> | undefined;
+  return async (pipeline) => {
+    started ??= sciAsync(box, 'run', ...args, '--json');
+    const r = await started;
+    const run = runsOf(r.stdout).find((x) => x.pipeline === pipeline);
+    assert.ok(run, `no run of ${pipeline}: ${r.stdout}${r.stderr}`);
+    return { ...r, run };
+  };
+}
 
 /**
  * A step's log (all its attempts), read from the file `sci logs RUN STEP` copies to its output (`local/home.ts`
