@@ -9,6 +9,8 @@ import { startChecks } from './checks.mjs';
 import { cachedCli } from './cli-cache.mjs';
 import { coreReport, sampleCores } from './core-use.mjs';
 import { shareProcesses } from './shared-processes.mjs';
+import { IDLE_LANE, LONGEST_FIRST, rank } from './test-lanes.mjs';
+import { timesTable } from './test-times.mjs';
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -27,45 +29,6 @@ function find(dir) {
  * path (docs/testing.md, "Files at once").
  */
 const concurrency = [`--test-concurrency=${process.env.SCI_TEST_CONCURRENCY || 2}`];
-/**
- * The long files, slowest first (by the timings of 2026-11-29): each keeps a process of its own. The end-to-end files
- * of 7 s or more are named; the shorter ones share a process (≈ 0.45 s of CPU less each; docs/testing.md, "Session 9,
- * procs").
- */
-const LONGEST_FIRST = [
-  'test/e2e/containers',
-  'test/e2e/control',
-  'test/e2e/conditions',
-  'test/e2e/rollout',
-  'test/e2e/environments',
-  'test/e2e/redrive',
-  'test/e2e/disk-full',
-  'test/e2e/concurrency',
-  'test/e2e/artifacts-fan-in',
-  'test/e2e/cli-edges',
-  'test/e2e/run-dag',
-  'test/e2e/other-host',
-  'test/infra/serverless-ci',
-  'test/dashboard/dashboard',
-  'test/serve/',
-  'test/local/store/dynalite-server',
-  'test/statemachines/compiler/behaviour',
-  'test/statemachines/compiler/split',
-  'test/github/dispatch-delivery',
-  'test/statemachines/pipeline/hostile-inputs',
-  'test/local/build-runner/isolation',
-  'test/statemachines/compiler/run-context-decode',
-  'test/cli/validate',
-  'test/statemachines/compiler/scenarios',
-  'test/dashboard/stack-dashboard',
-];
-/** Short files that wait for the test images: their shared process is numbered, so starts, after the others. */
-const IMAGES_LAST = ['test/local/containers/'];
-const rank = (file) => {
-  if (IMAGES_LAST.some((prefix) => file.startsWith(prefix))) return LONGEST_FIRST.length + 1;
-  const i = LONGEST_FIRST.findIndex((prefix) => file.startsWith(prefix));
-  return i === -1 ? LONGEST_FIRST.length : i;
-};
 
 // SCI_TEST_TIMES=1 adds the wall time of each file, slowest first (scripts/test-times.mjs), and how the run used the
 // machine's cores (core-use.mjs); times are in seconds from the runner's start
@@ -77,6 +40,11 @@ const withChecks = process.argv[2] === '--checks';
 const checksStart = seconds();
 const checking = withChecks ? startChecks() : Promise.resolve([]);
 const filter = process.argv.slice(withChecks ? 3 : 2);
+// the idle lane (test-lanes.mjs) fills the cores the whole suite leaves idle; files asked for by name run as asked
+// (SCI_TEST_IDLE_LANE=1 gives them the idle lane too, =0 takes it from the whole suite)
+const idleLane =
+  process.env.SCI_TEST_IDLE_LANE === '1' ||
+  (filter.length === 0 && process.env.SCI_TEST_IDLE_LANE !== '0' && process.env.SCI_TEST_CONCURRENCY !== '1');
 const files = find('test')
   .filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)))
   .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
@@ -117,44 +85,58 @@ const prebuilt = new Promise((resolve) => {
   const start = seconds();
   prebuild.on('close', () => resolve(background.push({ name: 'test images', start, end: seconds() })));
 });
-const times = join(shared, 'times.txt');
-const spans = join(shared, 'spans.json');
-const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout'];
-if (timed) {
-  reporters.push('--test-reporter=./scripts/test-times.mjs', `--test-reporter-destination=${times}`);
-  env.SCI_TEST_SPANS = spans;
-}
 if (Number(process.versions.node.split('.')[0]) < 22)
   console.log(
     'note: the AWS SDK says its releases after early January 2027 need Node.js 22 (the Lambda runtime is 22)',
   );
 const start = seconds();
 // the short files of a directory share a process (shared-processes.mjs; SCI_TEST_SHARED=0: each its own)
-const processes = (
+// (the idle lane's files share by directory whatever their length: how long they take does not set the run's end)
+const processesOf = ({ files: laneFiles, dir, niceness }) =>
   process.env.SCI_TEST_SHARED === '0'
-    ? files.map((f) => ({ entry: bundled.get(f), files: [f] }))
-    : shareProcesses(files, bundled, join(bundle, 'shared'), (f) => rank(f) < LONGEST_FIRST.length)
-).map((p) => p.entry);
+    ? laneFiles.map((f) => ({ entry: bundled.get(f), files: [f] }))
+    : shareProcesses(laneFiles, bundled, dir, (f) => !niceness && rank(f) < LONGEST_FIRST.length);
+const inIdleLane = (file) => idleLane && IDLE_LANE.has(file);
+const lanes = [
+  { files: files.filter((f) => !inIdleLane(f)), dir: join(bundle, 'shared') },
+  { files: files.filter(inIdleLane), dir: join(bundle, 'shared', 'idle'), niceness: 19, name: 'idle lane' },
+].filter((lane) => lane.files.length > 0);
 // failures name the sources' lines (the bundle's source maps); test-async-hook.mjs leaves node:test's per-promise
 // async hook off in every test process
 const preload = ['--import', pathToFileURL(join(import.meta.dirname, 'test-async-hook.mjs')).href];
-const tests = spawn(
-  process.execPath,
-  ['--enable-source-maps', ...preload, '--test', ...concurrency, ...reporters, ...processes],
-  {
-    stdio: 'inherit',
-    env,
-  },
-);
-const status = await new Promise((resolve) => tests.on('close', (code) => resolve(code ?? 1)));
-const end = seconds();
+/**
+ * One `node --test` over a lane's processes; resolves to its exit status, its end and (SCI_TEST_TIMES) its
+ * processes' times. The main lane's spec output is the runner's own; the idle lane's is kept in a file and
+ * printed after it, so that the two never interleave.
+ */
+async function runLane(lane, i) {
+  const spec = lane.niceness ? join(shared, `spec-${i}.txt`) : 'stdout';
+  const times = join(shared, `times-${i}.json`);
+  const reporters = ['--test-reporter=spec', `--test-reporter-destination=${spec}`];
+  if (timed) reporters.push('--test-reporter=./scripts/test-times.mjs', `--test-reporter-destination=${times}`);
+  const entries = processesOf(lane).map((p) => p.entry);
+  const args = ['--enable-source-maps', ...preload, '--test', ...concurrency, ...reporters, ...entries];
+  const command = lane.niceness ? ['nice', '-n', String(lane.niceness), process.execPath] : [process.execPath];
+  const tests = spawn(command[0], [...command.slice(1), ...args], { stdio: 'inherit', env });
+  const status = await new Promise((resolve) => tests.on('close', (code) => resolve(code ?? 1)));
+  const end = seconds();
+  // the reporter writes them when the run ends as it should; a killed run reports the cores without them
+  const rows = timed && existsSync(times) ? JSON.parse(readFileSync(times, 'utf8')) : [];
+  return { lane, status, end, spec, rows: rows.map((row) => ({ ...row, lane: lane.name })) };
+}
+const ran = await Promise.all(lanes.map(runLane));
+for (const { spec } of ran) if (spec !== 'stdout') process.stdout.write(readFileSync(spec, 'utf8'));
+const end = Math.max(...ran.map((lane) => lane.end));
 await prebuilt;
+const rows = ran.flatMap((lane) => lane.rows);
 if (timed) {
-  process.stdout.write(readFileSync(times, 'utf8'));
+  process.stdout.write(timesTable(rows));
+  for (const { lane, end: laneEnd } of ran.filter((r) => r.lane.name))
+    process.stdout.write(`${(laneEnd - start).toFixed(1).padStart(7)}  the ${lane.name}'s end\n`);
   process.stdout.write(`${(end - start).toFixed(1).padStart(7)}  wall time of the run\n`);
 }
-// the reporter writes them when the run ends as it should; a killed run reports the cores without them
-const processSpans = timed && existsSync(spans) ? JSON.parse(readFileSync(spans, 'utf8')) : [];
+const status = ran.every((lane) => lane.status === 0) ? 0 : 1;
+const processSpans = rows.map(({ file, start: from, end: to }) => ({ name: file, start: from, end: to }));
 rmSync(shared, { recursive: true, force: true });
 const checks = await checking;
 for (const check of checks) {

@@ -10,15 +10,16 @@ import { pathToFileURL } from 'node:url';
 const SHARED_MAX = 8;
 
 /**
- * What makes a file need a process of its own, seen in its source: a hook at the top level but `after` (it belongs
- * to the process's root test, so it would run around the other files' tests too; an `after` runs once, when the
- * process's tests have ended, which for a clean-up is as good as when the file's have), a change to the process's state
+ * What makes a file need a process of its own, seen in its source: a `beforeEach` or `afterEach` at the top level
+ * (it belongs to the process's root test, so it would run around each of the other files' tests too; a `before`
+ * runs once, before the process's first test, and an `after` once, when its tests have ended, which for a set-up
+ * and a clean-up is as good as around the file's own tests), a change to the process's state
  * (environment, working directory, exit code, process listeners, globals) and a mock that patches a class or
  * an object for the whole process (aws-sdk-client-mock's `mockClient`, node:test's `mock.method`...).
  */
 const OWN_PROCESS = new RegExp(
   [
-    /^(test\.)?(before|beforeEach|afterEach)\(/.source,
+    /^(test\.)?(beforeEach|afterEach)\(/.source,
     /process\.env(\.\w+|\[[^\]]+\])\s*=[^=]/.source,
     /delete process\.env|Object\.assign\(process\.env/.source,
     /process\.(chdir|umask|exitCode|on|once)\b/.source,

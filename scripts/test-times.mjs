@@ -1,9 +1,10 @@
-// node --test reporter: the wall time and CPU time of each test file, slowest first, then their sums. The runner
-// names a file's own test after the file: it is dequeued when the file's process starts and completes when it ends.
-// A file of the tests' bundle (SCI_TEST_BUNDLE, bundle-tests.mjs) is named by its source. Each file's start and end
-// are in seconds from the runner's start (SCI_TEST_T0, its epoch ms); SCI_TEST_SPANS names a file to which they are
-// written as JSON too, for the runner's report of the cores (core-use.mjs).
-import { readFileSync, writeFileSync } from 'node:fs';
+// node --test reporter: the wall time and CPU time of each test process, written as JSON when the run ends; the
+// runner prints them as one table (`timesTable`) over its two `node --test` runs (run-tests.mjs, the idle lane)
+// and reports the cores from them (core-use.mjs). The runner names a file's own test after the file: it is
+// dequeued when the file's process starts and completes when it ends. A file of the tests' bundle
+// (SCI_TEST_BUNDLE, bundle-tests.mjs) is named by its source. Each file's start and end are in seconds from the
+// runner's start (SCI_TEST_T0, its epoch ms).
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,14 +46,18 @@ export default async function* testTimes(source) {
       cpuBefore = cpu;
     }
   }
-  rows.sort((a, b) => b.s - a.s || a.file.localeCompare(b.file));
+  yield JSON.stringify(rows);
+}
+
+/** The rows of every run as a table, slowest first, then their sums; a row with `lane` set says which. */
+export function timesTable(rows) {
+  const sorted = rows.toSorted((a, b) => b.s - a.s || a.file.localeCompare(b.file));
   const sum = (key) => rows.reduce((total, r) => total + r[key], 0);
-  if (process.env.SCI_TEST_SPANS)
-    writeFileSync(
-      process.env.SCI_TEST_SPANS,
-      JSON.stringify(rows.map(({ file, start, end }) => ({ name: file, start, end }))),
-    );
-  yield '\nper test process (a file, or the files that shared it), slowest first:\n   wall    CPU  (s)\n';
-  for (const { file, s, cpu } of rows) yield `${s.toFixed(1).padStart(7)} ${cpu.toFixed(1).padStart(6)}  ${file}\n`;
-  yield `${sum('s').toFixed(1).padStart(7)} ${sum('cpu').toFixed(1).padStart(6)}  sum of ${rows.length} processes\n`;
+  const lines = ['\nper test process (a file, or the files that shared it), slowest first:\n   wall    CPU  (s)\n'];
+  for (const { file, s, cpu, lane } of sorted)
+    lines.push(`${s.toFixed(1).padStart(7)} ${cpu.toFixed(1).padStart(6)}  ${file}${lane ? `  (${lane})` : ''}\n`);
+  lines.push(
+    `${sum('s').toFixed(1).padStart(7)} ${sum('cpu').toFixed(1).padStart(6)}  sum of ${rows.length} processes\n`,
+  );
+  return lines.join('');
 }

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runsOf, type Sandbox, sandbox, sciAsync, step, stepLog, type RunJson } from './helpers.ts';
+import { sandbox, sharedRun, step, stepLog } from './helpers.ts';
 
 const FAN = `
 steps:
@@ -35,43 +35,38 @@ steps:
 `;
 
 /**
- * A sandbox with a TMPDIR of its own: the pull phase's downloads must not stay there, whatever the need kept. One
- * per test, so that the two runs share nothing and run at the same time.
+ * One sandbox with a TMPDIR of its own: the pull phase's downloads must not stay there, whatever the need kept. Both
+ * pipelines' runs come from one `sci run` (exit 1: `failed-producer` fails), each test asserting its own run and that
+ * nothing of either is left in TMPDIR.
  */
-function box(file: string, text: string): Sandbox & { tempEntries(): string[] } {
-  const b = sandbox({ [file]: text });
-  const tmp = join(b.root, 'tmp');
-  mkdirSync(tmp);
-  b.env = { TMPDIR: tmp };
-  // the temp directory's entries, less what tools cache there for good (tsx's compile cache)
-  return { ...b, tempEntries: () => readdirSync(tmp).filter((name) => !name.startsWith('tsx-')) };
-}
+const box = sandbox({ '.sci/fan.yml': FAN, '.sci/failed-producer.yml': FAILED_PRODUCER });
+const tmp = join(box.root, 'tmp');
+mkdirSync(tmp);
+box.env = { TMPDIR: tmp };
+test.after(() => box.cleanup());
+/** The temp directory's entries, less what tools cache there for good (tsx's compile cache). */
+const tempEntries = () => readdirSync(tmp).filter((name) => !name.startsWith('tsx-'));
+const runOf = sharedRun(box, 'fan', 'failed-producer');
 
 describe('artifacts', { concurrency: true }, () => {
-  test('16 artifact producers fan in to one step: every file arrives (no 12-source cap)', async (t) => {
-    const fan = box('.sci/fan.yml', FAN);
-    t.after(() => fan.cleanup());
-    const r = await sciAsync(fan, 'run', 'fan', '--json');
-    assert.equal(r.code, 0, r.stderr);
-    const [run] = runsOf(r.stdout) as [RunJson];
+  test('16 artifact producers fan in to one step: every file arrives (no 12-source cap)', async () => {
+    const { run, stderr } = await runOf('fan');
+    assert.equal(run.status, 'succeeded', stderr);
     assert.equal(step(run, 'report').status, 'succeeded');
-    assert.match(stepLog(fan, run.id, 'report'), /d4/);
-    assert.deepEqual(fan.tempEntries(), [], 'the downloads of the pull phase are gone');
+    assert.match(stepLog(box, run.id, 'report'), /d4/);
+    assert.deepEqual(tempEntries(), [], 'the downloads of the pull phase are gone');
   });
 
-  test('an always() step runs after a producer that failed and kept nothing, with the artifacts that exist', async (t) => {
-    const failed = box('.sci/failed-producer.yml', FAILED_PRODUCER);
-    t.after(() => failed.cleanup());
-    const r = await sciAsync(failed, 'run', 'failed-producer', '--json');
-    assert.equal(r.code, 1);
-    const [run] = runsOf(r.stdout) as [RunJson];
+  test('an always() step runs after a producer that failed and kept nothing, with the artifacts that exist', async () => {
+    const { run, code } = await runOf('failed-producer');
+    assert.equal(code, 1);
     assert.equal(step(run, 'build').status, 'failed');
     assert.equal(step(run, 'cleanup').status, 'succeeded');
-    const log = stepLog(failed, run.id, 'cleanup');
+    const log = stepLog(box, run.id, 'cleanup');
     assert.match(log, /sci: build kept no artifacts/);
     assert.match(log, /upstream failed/);
     assert.deepEqual(
-      failed.tempEntries(),
+      tempEntries(),
       [],
       'the downloads of the pull phase are gone, and so is the one that found nothing',
     );

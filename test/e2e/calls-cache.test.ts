@@ -1,7 +1,7 @@
 /** A `pipeline:` step runs its callee as a child run; a step's cache survives into the next run. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Result, runsOf, sandbox, sci, step, stepLog, type RunJson } from './helpers.ts';
+import { runsOf, sandbox, sci, sharedRun, step, stepLog, type RunJson } from './helpers.ts';
 
 const box = sandbox({
   '.sci/ci.yml': `
@@ -31,17 +31,15 @@ test.after(() => box.cleanup());
  * `ci` and the first run of `cached`, both from one `sci run` (they share nothing but the state home): a `sci run`
  * process per test cost ≈ 1 s of CPU more.
  */
-let firstRuns: Result | undefined;
-function firstRun(pipeline: string): RunJson {
-  firstRuns ??= sci(box, 'run', 'ci', 'cached', '--json');
-  assert.equal(firstRuns.code, 0, firstRuns.stdout + firstRuns.stderr);
-  const run = runsOf(firstRuns.stdout).find((r) => r.pipeline === pipeline);
-  assert.ok(run, `no run of ${pipeline}: ${firstRuns.stdout}`);
+const runOf = sharedRun(box, 'ci', 'cached');
+async function firstRun(pipeline: string): Promise<RunJson> {
+  const { code, stdout, stderr, run } = await runOf(pipeline);
+  assert.equal(code, 0, stdout + stderr);
   return run;
 }
 
-test('a pipeline step runs the callee as a child run with the given inputs', () => {
-  const parent = firstRun('ci');
+test('a pipeline step runs the callee as a child run with the given inputs', async () => {
+  const parent = await firstRun('ci');
   assert.equal(step(parent, 'deploy').status, 'succeeded');
   const child = runsOf(sci(box, 'runs', '--json').stdout).find((x) => x.pipeline === 'deploy/prod');
   assert.ok(child, 'the callee has its own run');
@@ -50,8 +48,8 @@ test('a pipeline step runs the callee as a child run with the given inputs', () 
   assert.match(stepLog(box, child.id, 'ship'), /shipping to prod/);
 });
 
-test('a cache saved by one run is restored in the next', () => {
-  const first = firstRun('cached');
+test('a cache saved by one run is restored in the next', async () => {
+  const first = await firstRun('cached');
   const second = runsOf(sci(box, 'run', 'cached', '--json').stdout)[0] as RunJson;
   assert.match(stepLog(box, first.id, 'warm'), /cache miss/);
   assert.match(stepLog(box, second.id, 'warm'), /cache hit: first/);

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ReleaseView } from '../../src/store/environments.ts';
 import { git } from '../git-repo.ts';
-import { ms, runsOf, sandbox, sci, step, stepLog, type RunJson } from './helpers.ts';
+import { ms, runsOf, sandbox, sci, sharedRun, step, stepLog, type RunJson } from './helpers.ts';
 
 const deploy = (name: string) => `
 steps:
@@ -36,23 +36,33 @@ steps:
 });
 test.after(() => box.cleanup());
 
-test('a success records a release per environment; sci envs shows the current ones', () => {
-  const r = sci(box, 'run', 'delivery', '--json');
-  assert.equal(r.code, 0, r.stderr);
-  const [run] = runsOf(r.stdout) as [RunJson];
+/**
+ * The first runs of `delivery`, `a` and `b` come from one `sci run`, the first test asserting `delivery`'s and the
+ * third `a`'s and `b`'s (they share nothing but the state home; `a` and `b` hold `shared`, `delivery` never).
+ */
+const runOf = sharedRun(box, 'delivery', 'a', 'b');
+
+test('a success records a release per environment; sci envs shows the current ones', async () => {
+  const { run, code, stderr } = await runOf('delivery');
+  assert.equal(code, 0, stderr);
   const envs = JSON.parse(sci(box, 'envs', '--json').stdout) as ReleaseView[];
   const sha = git(box.repo, 'rev-parse', 'HEAD');
+  // `shared`: the release of whichever of `a` and `b` held it last
+  const last = [(await runOf('a')).run, (await runOf('b')).run].sort(
+    (x, y) => ms(step(x, 'deploy').endedAt) - ms(step(y, 'deploy').endedAt),
+  )[1]!;
   assert.deepEqual(
     envs.map((e) => [e.name, e.run, e.pipeline, e.status, e.url ?? '']),
     [
       ['production', run.id, 'delivery', 'succeeded', 'https://example.com'],
+      ['shared', last.id, last.pipeline, 'succeeded', ''],
       ['staging', run.id, 'delivery', 'succeeded', ''],
     ],
   );
   assert.match(sha, /^[0-9a-f]{40}$/);
   assert.deepEqual(
     envs.map((e) => e.sha),
-    [sha, sha],
+    [sha, sha, sha],
   );
   const text = sci(box, 'envs').stdout;
   assert.match(text, /^ENVIRONMENT\s+SHA\s+RUN\s+PIPELINE\s+STATUS\s+AT\s+URL$/m);
@@ -73,10 +83,8 @@ test('branches skips other branches with the reason; history is newest first', (
   assert.equal(prod.length, 1);
 });
 
-test('two runs reaching one environment hold it one after the other', () => {
-  const r = sci(box, 'run', 'a', 'b', '--json');
-  assert.equal(r.code, 0, r.stderr);
-  const [a, b] = runsOf(r.stdout).map((x) => step(x, 'deploy')) as [RunJson['steps'][0], RunJson['steps'][0]];
+test('two runs reaching one environment hold it one after the other', async () => {
+  const [a, b] = [step((await runOf('a')).run, 'deploy'), step((await runOf('b')).run, 'deploy')];
   const [first, second] = ms(a.startedAt) <= ms(b.startedAt) ? [a, b] : [b, a];
   assert.ok(ms(second.startedAt) >= ms(first.endedAt), `overlap: ${JSON.stringify([first, second])}`);
 });

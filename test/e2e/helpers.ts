@@ -2,6 +2,7 @@
  * End-to-end helpers: temporary git repositories, a private SCI_HOME each, and the real CLI
  * (test/sci-cli.ts) run as a child process, in the foreground or in the background.
  */
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -144,6 +145,28 @@ export function step(run: RunJson, name: string): StepJson {
 
 export const ms = (iso: string | null): number => (iso ? Date.parse(iso) : Number.NaN);
 
+/** The process of a {@link sharedRun} and the run of one of its pipelines. */
+export interface SharedRun extends Result {
+  run: RunJson;
+}
+
+/**
+ * One `sci run ...args --json` for several tests, each asserting the run of its own pipeline: started by the first
+ * test that asks, in the background (tests of a `describe` with concurrency wait for it together). A `sci run`
+ * process costs ≈ 1 s of CPU; independent pipelines of one state home share one. Its exit code is the whole
+ * process's: 1 when any of its runs failed.
+ */
+export function sharedRun(box: Sandbox, ...args: string[]): (pipeline: string) => Promise<SharedRun> {
+  let started: Promise<Result> | undefined;
+  return async (pipeline) => {
+    started ??= sciAsync(box, 'run', ...args, '--json');
+    const r = await started;
+    const run = runsOf(r.stdout).find((x) => x.pipeline === pipeline);
+    assert.ok(run, `no run of ${pipeline}: ${r.stdout}${r.stderr}`);
+    return { ...r, run };
+  };
+}
+
 /**
  * A step's log (all its attempts), read from the file `sci logs RUN STEP` copies to its output (`local/home.ts`
  * `stepLogFile`): for a test whose subject is what a step printed, not the `sci logs` command (≈ 0.5 s of CPU a
@@ -187,6 +210,28 @@ async function storeReader(box: Sandbox): Promise<{ read(): Promise<RunJson[] | 
     },
     close: () => client.destroy(),
   };
+}
+
+/**
+ * The sandbox's runs, newest first, as `sci runs --json` lists them, read in this process the way its session does
+ * (local/session.ts: the store opened, and served while no process serves it; runs left by a killed `sci` ended as
+ * abandoned; then `runViews`): for a file whose subject is the runs in the store, not the command. The first read in
+ * a process costs ≈ 0.6–0.8 s of CPU (the store's modules and its opening), the next ≈ 0.05–0.13 s, a `sci runs`
+ * process ≈ 0.45 s: worth it for several reads, not one.
+ */
+export async function listedRuns(box: Sandbox): Promise<RunJson[]> {
+  const [{ openLocalStore }, { reapAbandoned }, { runViews }] = await Promise.all([
+    import('../../local/store/dynalite-server.ts'),
+    import('../../local/engine/recovery.ts'),
+    import('../../src/cli/output/run-view.ts'),
+  ]);
+  const local = await openLocalStore(box.home);
+  try {
+    await reapAbandoned(local.store, { dynamo: local.client, tableName: local.tableName }, box.home);
+    return await runViews(local.store, await local.store.listRuns({ limit: 20 }));
+  } finally {
+    await local.close();
+  }
 }
 
 /** Polls the sandbox's store (as `sci runs --json` shows it) until `predicate` holds for some run; returns it. */

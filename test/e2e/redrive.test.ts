@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Result, runsOf, sandbox, sci, step, stepLog, type RunJson } from './helpers.ts';
+import { runsOf, sandbox, sci, sharedRun, step, stepLog, type RunJson } from './helpers.ts';
 
 // outside the repository: what the steps count and the switch that makes `test` pass
 const flags = mkdtempSync(join(tmpdir(), 'sci-redrive-'));
@@ -56,16 +56,14 @@ let succeeded: string | undefined;
  * The first runs of `ship` and `big`, both from one `sci run` (each fails at its own step, and they share nothing but
  * the state home): a `sci run` process per test cost ≈ 1 s of CPU more. Each test redrives its own run.
  */
-let firstRuns: Result | undefined;
-function firstRun(pipeline: string): { code: number | null; stderr: string; failed: Attempted } {
-  firstRuns ??= sci(box, 'run', 'ship', 'big', '--json', '--no-containers');
-  const failed = runsOf(firstRuns.stdout).find((r) => r.pipeline === pipeline) as Attempted | undefined;
-  assert.ok(failed, `no run of ${pipeline}: ${firstRuns.stdout}${firstRuns.stderr}`);
-  return { code: firstRuns.code, stderr: firstRuns.stderr, failed };
+const runOf = sharedRun(box, 'ship', 'big', '--no-containers');
+async function firstRun(pipeline: string): Promise<{ code: number | null; stderr: string; failed: Attempted }> {
+  const { code, stderr, run } = await runOf(pipeline);
+  return { code, stderr, failed: run as Attempted };
 }
 
-test('a failed run resumes at its failed steps; succeeded ones are not run again', () => {
-  const first = firstRun('ship');
+test('a failed run resumes at its failed steps; succeeded ones are not run again', async () => {
+  const first = await firstRun('ship');
   assert.equal(first.code, 1, first.stderr);
   const { failed } = first;
   assert.deepEqual(
@@ -106,8 +104,8 @@ test('a failed run resumes at its failed steps; succeeded ones are not run again
   );
 });
 
-test('a split pipeline (a root and parts) resumes the same way: the steps its parts ran are carried', () => {
-  const first = firstRun('big');
+test('a split pipeline (a root and parts) resumes the same way: the steps its parts ran are carried', async () => {
+  const first = await firstRun('big');
   assert.equal(first.code, 1, first.stderr);
   const { failed } = first;
   assert.deepEqual(

@@ -42,6 +42,7 @@ test('files share by directory; a file needing its own process is alone; single 
     'd/each.test.ts': `${PLAIN}afterEach(() => {});\n`,
     'd/end.test.ts': `${PLAIN}after(() => {});\n`,
     'd/end2.test.ts': `${PLAIN}test.after(() => {});\n`,
+    'd/start.test.ts': `${PLAIN}before(() => {});\n`,
     ...Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`s${i}/only.test.ts`, PLAIN])),
   };
   const files = Object.keys(sources).map((name) => join(root, name));
@@ -60,8 +61,8 @@ test('files share by directory; a file needing its own process is alone; single 
     ['b/only', 'c/only', 's0/only', 's1/only', 's2/only', 's3/only', 's4/only', 's5/only'].map((f) => `${f}.test.ts`),
     ['c/long.test.ts'],
     ['d/each.test.ts'],
-    // a clean-up when the process's tests have ended is as good as when the file's have
-    ['d/end.test.ts', 'd/end2.test.ts'],
+    // a set-up before the process's first test and a clean-up after its last are as good as around the file's
+    ['d/end.test.ts', 'd/end2.test.ts', 'd/start.test.ts'],
     ['s6/only.test.ts', 's7/only.test.ts'],
   ]);
   // a file alone runs its own bundle; a shared process's entry imports its files' bundles, in order

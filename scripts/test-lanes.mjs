@@ -1,0 +1,58 @@
+// Which test process runs where and when (scripts/run-tests.mjs): the long files that keep a process of their own,
+// the files whose shared process starts last, and the files of the idle lane.
+
+/**
+ * The idle lane: files whose work is their own process's CPU, with no bound on the wall time (no timer raced, no
+ * child, server or client with a timeout, no order decided by how fast a process runs). They run in a second
+ * `node --test`, two at a time, at the lowest CPU priority (nice 19): its processes take the cores the main lane's
+ * leave idle while those wait on the processes they started, and yield them at once when they are wanted again;
+ * once the main lane has ended they have the cores to themselves (docs/testing.md, "Session 10, the idle lane").
+ * A run of the whole suite has it (not with SCI_TEST_IDLE_LANE=0 or SCI_TEST_CONCURRENCY=1); files asked for by name
+ * run in the main lane unless SCI_TEST_IDLE_LANE=1. Repository paths.
+ */
+export const IDLE_LANE = new Set(
+  Object.entries({
+    'test/infra': 'api-caller-policy config esbuild-cache iam-rollout-grants iam-task-grants serverless-ci',
+    'test/aws': 'compiled-tasks names',
+    'test/statemachines/pipeline':
+      'durations expressions inputs lambda-compute matrix never-throws parse-invalid parse-valid plan ' +
+      'registry-credentials repo suggest triggers validate-compiles',
+    'test/statemachines/compiler': 'run-context-decode scenarios redrive rollout-aws rollout skip-chain visibility',
+  }).flatMap(([dir, names]) => names.split(' ').map((name) => `${dir}/${name}.test.ts`)),
+);
+/**
+ * The long files of the main lane, slowest first (by the timings of 2026-11-29): each keeps a process of its own.
+ * The end-to-end files of 7 s or more are named; the shorter ones share a process (≈ 0.45 s of CPU less each;
+ * docs/testing.md, "Session 9, procs").
+ */
+export const LONGEST_FIRST = [
+  'test/e2e/containers',
+  'test/e2e/control',
+  'test/e2e/conditions',
+  'test/e2e/rollout',
+  'test/e2e/environments',
+  'test/e2e/redrive',
+  'test/e2e/disk-full',
+  'test/e2e/concurrency',
+  'test/e2e/artifacts-fan-in',
+  'test/e2e/cli-edges',
+  'test/e2e/run-dag',
+  'test/e2e/other-host',
+  'test/dashboard/dashboard',
+  'test/serve/',
+  'test/local/store/dynalite-server',
+  'test/statemachines/compiler/behaviour',
+  'test/statemachines/compiler/split',
+  'test/github/dispatch-delivery',
+  'test/statemachines/pipeline/hostile-inputs',
+  'test/local/build-runner/isolation',
+  'test/cli/validate',
+  'test/dashboard/stack-dashboard',
+];
+/** Short files that wait for the test images: their shared process is numbered, so starts, after the others. */
+const IMAGES_LAST = ['test/local/containers/'];
+export const rank = (file) => {
+  if (IMAGES_LAST.some((prefix) => file.startsWith(prefix))) return LONGEST_FIRST.length + 1;
+  const i = LONGEST_FIRST.findIndex((prefix) => file.startsWith(prefix));
+  return i === -1 ? LONGEST_FIRST.length : i;
+};
