@@ -1,9 +1,10 @@
 /**
  * A container engine (Docker or Podman) as `sci run` uses it: detected by asking it to answer
- * (`<engine> info`), never by the binary being on PATH; images made present once per process;
- * containers stopped, killed and removed by name.
+ * (`docker info`, `podman version`), never by the binary being on PATH; images made present once per
+ * process; containers stopped, killed and removed by name.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { authFile, type RegistryLogin } from './registry-login.ts';
 
 export type EngineName = 'docker' | 'podman';
@@ -13,7 +14,7 @@ export type ContainerMode = EngineName | 'none' | 'auto';
 
 export const ENGINES: readonly EngineName[] = ['docker', 'podman'];
 
-/** How long `<engine> info` may take before the engine counts as not answering. */
+/** How long the engine's probe (`<engine> info`, `podman version`) may take before it counts as not answering. */
 const INFO_TIMEOUT_MS = 30_000;
 
 export interface CommandResult {
@@ -61,6 +62,58 @@ export function parseContainerMode(value: string | undefined): ContainerMode | u
   return v === 'docker' || v === 'podman' || v === 'none' ? v : undefined;
 }
 
+function notAnswering(name: EngineName, r: CommandResult): string | undefined {
+  if (r.code === 127) return `${name} is not installed`;
+  if (r.code !== 0)
+    return `${name} does not answer: ${r.timedOut ? `no reply within ${INFO_TIMEOUT_MS / 1000} s` : engineMessage(r)}`;
+  return undefined;
+}
+
+/** Whether `podman version`'s JSON names a server (podman-remote, a podman machine): its host alone knows it. */
+function servedRemotely(versionJson: string): boolean {
+  try {
+    return Boolean((JSON.parse(versionJson) as { Server?: unknown }).Server);
+  } catch {
+    return true;
+  }
+}
+
+/** CAP_SYS_ADMIN's bit in the capability masks of /proc/self/status (linux/capability.h). */
+const CAP_SYS_ADMIN = 21n;
+
+function hasCapability(mask: string | undefined, bit: bigint): boolean {
+  return mask !== undefined && ((BigInt(`0x${mask}`) >> bit) & 1n) === 1n;
+}
+
+/** This process's /proc status (its capability masks), or nothing where there is none. */
+function procStatus(): string {
+  try {
+    return readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Whether a local podman started by this process counts itself rootless, where podman's own rule
+ * (containers/podman pkg/rootless, `IsRootless`: not root, or `_CONTAINERS_USERNS_CONFIGURED` set, or root
+ * without CAP_SYS_ADMIN) settles it from this side: any user but root, or root holding CAP_SYS_ADMIN in its
+ * effective and bounding sets (a child of root gets its capabilities from them). Undefined otherwise: podman
+ * is asked.
+ */
+export function localPodmanRootless(
+  env: NodeJS.ProcessEnv,
+  euid: number | undefined,
+  status: string,
+): boolean | undefined {
+  if (euid === undefined) return undefined;
+  if (euid !== 0 || env._CONTAINERS_USERNS_CONFIGURED) return true;
+  const mask = (name: string) => new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1];
+  return hasCapability(mask('CapEff'), CAP_SYS_ADMIN) && hasCapability(mask('CapBnd'), CAP_SYS_ADMIN)
+    ? false
+    : undefined;
+}
+
 export class ContainerEngine {
   private readonly images = new Map<string, Promise<string | undefined>>();
 
@@ -74,13 +127,20 @@ export class ContainerEngine {
 
   /** The engine if it answers, else the reason it does not. */
   static async detect(name: EngineName, env: NodeJS.ProcessEnv): Promise<ContainerEngine | string> {
-    const format = name === 'podman' ? '{{.Host.Security.Rootless}}' : '{{.SecurityOptions}}';
-    const r = await runCommand(name, ['info', '--format', format], env, INFO_TIMEOUT_MS);
-    if (r.code === 127) return `${name} is not installed`;
-    if (r.code !== 0)
-      return `${name} does not answer: ${r.timedOut ? `no reply within ${INFO_TIMEOUT_MS / 1000} s` : engineMessage(r)}`;
-    const rootless = name === 'podman' ? r.stdout.trim() === 'true' : r.stdout.includes('rootless');
-    return new ContainerEngine(name, rootless, env);
+    if (name === 'docker') {
+      const r = await runCommand(name, ['info', '--format', '{{.SecurityOptions}}'], env, INFO_TIMEOUT_MS);
+      return notAnswering(name, r) ?? new ContainerEngine(name, r.stdout.includes('rootless'), env);
+    }
+    // `podman version` starts podman's runtime (its storage, its OCI runtime) or reaches its server, as `info`
+    // does, and fails with the same message; `info` adds a host report (a `dpkg -S` of runc and conmon, ≈ 0.6 s
+    // of CPU here: docs/benchmarks.md, "Steps in containers") that only tells whether podman is rootless
+    const r = await runCommand(name, ['version', '--format', '{{json .}}'], env, INFO_TIMEOUT_MS);
+    const failed = notAnswering(name, r);
+    if (failed) return failed;
+    const known = servedRemotely(r.stdout) ? undefined : localPodmanRootless(env, process.geteuid?.(), procStatus());
+    if (known !== undefined) return new ContainerEngine(name, known, env);
+    const info = await runCommand(name, ['info', '--format', '{{.Host.Security.Rootless}}'], env, INFO_TIMEOUT_MS);
+    return notAnswering(name, info) ?? new ContainerEngine(name, info.stdout.trim() === 'true', env);
   }
 
   command(args: string[], timeoutMs = 0): Promise<CommandResult> {

@@ -14,15 +14,6 @@ import { aRun } from '../store/records.ts';
 let home: string;
 let local: LocalStore;
 
-before(async () => {
-  home = mkdtempSync(join(tmpdir(), 'sci-report-'));
-  local = await openLocalStore(home);
-});
-after(async () => {
-  await local.close();
-  rmSync(home, { recursive: true, force: true });
-});
-
 async function newRun(id: string) {
   await local.store.createRun(aRun({ id, repo: 'o/r', actor: 'me', createdAt: new Date().toISOString() }), [
     { runId: id, key: 'build', name: 'build', kind: 'run', order: 0, status: 'pending', attempts: 0 },
@@ -78,6 +69,15 @@ const succeeded = (runId: string, key: string, bySuccess: boolean) => ({
 });
 
 describe('reporter on the real store', () => {
+  before(async () => {
+    home = mkdtempSync(join(tmpdir(), 'sci-report-'));
+    local = await openLocalStore(home);
+  });
+  after(async () => {
+    await local.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
   test("a build's success records its step succeeded only when the definition leaves it to the build", async () => {
     const { deps } = await newRun('RUNSB');
     await onBuildState(deps, build('RUNSB', 'sci-steps:1'));

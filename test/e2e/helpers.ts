@@ -212,6 +212,28 @@ async function storeReader(box: Sandbox): Promise<{ read(): Promise<RunJson[] | 
   };
 }
 
+/**
+ * The sandbox's runs, newest first, as `sci runs --json` lists them, read in this process the way its session does
+ * (local/session.ts: the store opened, and served while no process serves it; runs left by a killed `sci` ended as
+ * abandoned; then `runViews`): for a file whose subject is the runs in the store, not the command. The first read in
+ * a process costs ≈ 0.6–0.8 s of CPU (the store's modules and its opening), the next ≈ 0.05–0.13 s, a `sci runs`
+ * process ≈ 0.45 s: worth it for several reads, not one.
+ */
+export async function listedRuns(box: Sandbox): Promise<RunJson[]> {
+  const [{ openLocalStore }, { reapAbandoned }, { runViews }] = await Promise.all([
+    import('../../local/store/dynalite-server.ts'),
+    import('../../local/engine/recovery.ts'),
+    import('../../src/cli/output/run-view.ts'),
+  ]);
+  const local = await openLocalStore(box.home);
+  try {
+    await reapAbandoned(local.store, { dynamo: local.client, tableName: local.tableName }, box.home);
+    return await runViews(local.store, await local.store.listRuns({ limit: 20 }));
+  } finally {
+    await local.close();
+  }
+}
+
 /** Polls the sandbox's store (as `sci runs --json` shows it) until `predicate` holds for some run; returns it. */
 export async function waitForRun(
   box: Sandbox,

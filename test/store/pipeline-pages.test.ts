@@ -11,146 +11,148 @@ let table: TestTable;
 
 const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
 
-before(async () => {
-  table = await startTestTable();
-  for (let i = 0; i < 23; i++) {
-    const id = `R${String(i).padStart(3, '0')}`;
-    const run = aRun({
-      id,
-      createdAt: at(i),
-      branch: i % 3 === 0 ? 'feature' : 'main',
-      status: i % 5 === 0 ? 'failed' : 'succeeded',
-      event: i % 2 ? 'push' : 'manual',
-    });
-    await table.store.createRun(run, someSteps(id, 1));
-  }
-  await table.store.createRun(aRun({ id: 'D1', pipeline: 'deploy/prod', createdAt: at(1) }), someSteps('D1', 1));
-  await table.store.createRun(aRun({ id: 'D2', pipeline: 'deploy/eu/prod', createdAt: at(2) }), someSteps('D2', 1));
-  await table.store.createRun(aRun({ id: 'X1', repo: 'octo/other', createdAt: at(3) }), someSteps('X1', 1));
-});
-
-after(() => table.close());
-
-describe('pipeline registry', () => {
-  test('lists each pipeline once, with its newest run time', async () => {
-    const pipelines = await table.store.listPipelines();
-    assert.deepEqual(pipelines.map((p) => `${p.repo} ${p.pipeline} ${p.lastRunAt}`).sort(), [
-      `octo/app ci ${at(22)}`,
-      `octo/app deploy/eu/prod ${at(2)}`,
-      `octo/app deploy/prod ${at(1)}`,
-      `octo/other ci ${at(3)}`,
-    ]);
-  });
-
-  test('home groups pipelines by folder, each with its last runs newest first', async () => {
-    const home = await homeView(table.store);
-    const app = home.repos.find((r) => r.repo === 'octo/app')!.root;
-    assert.deepEqual(
-      app.pipelines.map((p) => p.name),
-      ['ci'],
-    );
-    assert.deepEqual(
-      app.pipelines[0]!.recent.map((r) => r.id),
-      ['R022', 'R021', 'R020', 'R019', 'R018'],
-    );
-    const deploy = app.folders[0]!;
-    assert.equal(deploy.path, 'deploy');
-    assert.deepEqual(
-      deploy.pipelines.map((p) => p.pipeline),
-      ['deploy/prod'],
-    );
-    assert.deepEqual(
-      deploy.folders.map((f) => [f.path, f.pipelines.map((p) => p.name)]),
-      [['deploy/eu', ['prod']]],
-    );
-  });
-
-  test("a listed run's new status shows on the home page; an older run committed late does not displace newer ones", async () => {
-    await table.store.createRun(aRun({ id: 'D3', pipeline: 'deploy/prod', createdAt: at(30) }), someSteps('D3', 1));
-    assert.ok(await table.store.transitionRun('D3', 'running', { startedAt: at(31) }));
-    await table.store.createRun(aRun({ id: 'D0', pipeline: 'deploy/prod', createdAt: at(0) }), someSteps('D0', 1));
-    const prod = (await table.store.listPipelines()).find((p) => p.pipeline === 'deploy/prod')!;
-    assert.deepEqual(
-      prod.recent.map((r) => `${r.id} ${r.status}`),
-      ['D3 running', 'D1 queued', 'D0 queued'],
-    );
-    assert.equal(prod.lastRunAt, at(30));
-  });
-});
-
-describe('pageRuns', () => {
-  test('pages follow each other newest first, without overlap, and the last has no next', async () => {
-    const ids: string[] = [];
-    let after: string | undefined;
-    let pages = 0;
-    do {
-      const page = await table.store.pageRuns({
-        repo: 'octo/app',
-        pipeline: 'ci',
-        limit: 10,
-        ...(after ? { after } : {}),
+describe('the registry and the run pages of one table', () => {
+  before(async () => {
+    table = await startTestTable();
+    for (let i = 0; i < 23; i++) {
+      const id = `R${String(i).padStart(3, '0')}`;
+      const run = aRun({
+        id,
+        createdAt: at(i),
+        branch: i % 3 === 0 ? 'feature' : 'main',
+        status: i % 5 === 0 ? 'failed' : 'succeeded',
+        event: i % 2 ? 'push' : 'manual',
       });
-      ids.push(...page.runs.map((r) => r.id));
-      after = page.next;
-      pages++;
-    } while (after);
-    assert.equal(pages, 3);
-    assert.deepEqual(
-      ids,
-      Array.from({ length: 23 }, (_, i) => `R${String(22 - i).padStart(3, '0')}`),
-    );
+      await table.store.createRun(run, someSteps(id, 1));
+    }
+    await table.store.createRun(aRun({ id: 'D1', pipeline: 'deploy/prod', createdAt: at(1) }), someSteps('D1', 1));
+    await table.store.createRun(aRun({ id: 'D2', pipeline: 'deploy/eu/prod', createdAt: at(2) }), someSteps('D2', 1));
+    await table.store.createRun(aRun({ id: 'X1', repo: 'octo/other', createdAt: at(3) }), someSteps('X1', 1));
   });
 
-  test('a page that ends exactly at the last run says there is no next page', async () => {
-    const first = await table.store.pageRuns({ repo: 'octo/app', pipeline: 'ci', limit: 20 });
-    const last = await table.store.pageRuns({ repo: 'octo/app', pipeline: 'ci', limit: 3, after: first.next! });
-    assert.equal(last.runs.length, 3);
-    assert.equal(last.next, undefined);
+  after(() => table.close());
+
+  describe('pipeline registry', () => {
+    test('lists each pipeline once, with its newest run time', async () => {
+      const pipelines = await table.store.listPipelines();
+      assert.deepEqual(pipelines.map((p) => `${p.repo} ${p.pipeline} ${p.lastRunAt}`).sort(), [
+        `octo/app ci ${at(22)}`,
+        `octo/app deploy/eu/prod ${at(2)}`,
+        `octo/app deploy/prod ${at(1)}`,
+        `octo/other ci ${at(3)}`,
+      ]);
+    });
+
+    test('home groups pipelines by folder, each with its last runs newest first', async () => {
+      const home = await homeView(table.store);
+      const app = home.repos.find((r) => r.repo === 'octo/app')!.root;
+      assert.deepEqual(
+        app.pipelines.map((p) => p.name),
+        ['ci'],
+      );
+      assert.deepEqual(
+        app.pipelines[0]!.recent.map((r) => r.id),
+        ['R022', 'R021', 'R020', 'R019', 'R018'],
+      );
+      const deploy = app.folders[0]!;
+      assert.equal(deploy.path, 'deploy');
+      assert.deepEqual(
+        deploy.pipelines.map((p) => p.pipeline),
+        ['deploy/prod'],
+      );
+      assert.deepEqual(
+        deploy.folders.map((f) => [f.path, f.pipelines.map((p) => p.name)]),
+        [['deploy/eu', ['prod']]],
+      );
+    });
+
+    test("a listed run's new status shows on the home page; an older run committed late does not displace newer ones", async () => {
+      await table.store.createRun(aRun({ id: 'D3', pipeline: 'deploy/prod', createdAt: at(30) }), someSteps('D3', 1));
+      assert.ok(await table.store.transitionRun('D3', 'running', { startedAt: at(31) }));
+      await table.store.createRun(aRun({ id: 'D0', pipeline: 'deploy/prod', createdAt: at(0) }), someSteps('D0', 1));
+      const prod = (await table.store.listPipelines()).find((p) => p.pipeline === 'deploy/prod')!;
+      assert.deepEqual(
+        prod.recent.map((r) => `${r.id} ${r.status}`),
+        ['D3 running', 'D1 queued', 'D0 queued'],
+      );
+      assert.equal(prod.lastRunAt, at(30));
+    });
   });
 
-  for (const [filter, expected] of [
-    [{ branch: 'feature' }, [21, 18, 15, 12, 9, 6, 3, 0]],
-    [{ status: 'failed' as const }, [20, 15, 10, 5, 0]],
-    [{ branch: 'feature', status: 'failed' as const, event: 'manual' as const }, [0]],
-  ] as const) {
-    test(`filters by ${JSON.stringify(filter)}, across pages`, async () => {
+  describe('pageRuns', () => {
+    test('pages follow each other newest first, without overlap, and the last has no next', async () => {
       const ids: string[] = [];
       let after: string | undefined;
+      let pages = 0;
       do {
         const page = await table.store.pageRuns({
           repo: 'octo/app',
           pipeline: 'ci',
-          limit: 3,
-          filter,
+          limit: 10,
           ...(after ? { after } : {}),
         });
         ids.push(...page.runs.map((r) => r.id));
         after = page.next;
+        pages++;
       } while (after);
+      assert.equal(pages, 3);
       assert.deepEqual(
         ids,
-        expected.map((i) => `R${String(i).padStart(3, '0')}`),
+        Array.from({ length: 23 }, (_, i) => `R${String(22 - i).padStart(3, '0')}`),
       );
     });
-  }
 
-  test('a filter reads at most scanLimit runs per page and continues with next', async () => {
-    const page = await table.store.pageRuns({
-      repo: 'octo/app',
-      pipeline: 'ci',
-      limit: 5,
-      filter: { branch: 'nowhere' },
-      scanLimit: 10,
+    test('a page that ends exactly at the last run says there is no next page', async () => {
+      const first = await table.store.pageRuns({ repo: 'octo/app', pipeline: 'ci', limit: 20 });
+      const last = await table.store.pageRuns({ repo: 'octo/app', pipeline: 'ci', limit: 3, after: first.next! });
+      assert.equal(last.runs.length, 3);
+      assert.equal(last.next, undefined);
     });
-    assert.deepEqual(page.runs, []);
-    assert.ok(page.next, 'more runs remain to look at');
-  });
 
-  test('a forged cursor is refused', async () => {
-    await assert.rejects(
-      table.store.pageRuns({ repo: 'octo/app', pipeline: 'ci', limit: 5, after: 'not-a-cursor' }),
-      /not a page cursor/,
-    );
+    for (const [filter, expected] of [
+      [{ branch: 'feature' }, [21, 18, 15, 12, 9, 6, 3, 0]],
+      [{ status: 'failed' as const }, [20, 15, 10, 5, 0]],
+      [{ branch: 'feature', status: 'failed' as const, event: 'manual' as const }, [0]],
+    ] as const) {
+      test(`filters by ${JSON.stringify(filter)}, across pages`, async () => {
+        const ids: string[] = [];
+        let after: string | undefined;
+        do {
+          const page = await table.store.pageRuns({
+            repo: 'octo/app',
+            pipeline: 'ci',
+            limit: 3,
+            filter,
+            ...(after ? { after } : {}),
+          });
+          ids.push(...page.runs.map((r) => r.id));
+          after = page.next;
+        } while (after);
+        assert.deepEqual(
+          ids,
+          expected.map((i) => `R${String(i).padStart(3, '0')}`),
+        );
+      });
+    }
+
+    test('a filter reads at most scanLimit runs per page and continues with next', async () => {
+      const page = await table.store.pageRuns({
+        repo: 'octo/app',
+        pipeline: 'ci',
+        limit: 5,
+        filter: { branch: 'nowhere' },
+        scanLimit: 10,
+      });
+      assert.deepEqual(page.runs, []);
+      assert.ok(page.next, 'more runs remain to look at');
+    });
+
+    test('a forged cursor is refused', async () => {
+      await assert.rejects(
+        table.store.pageRuns({ repo: 'octo/app', pipeline: 'ci', limit: 5, after: 'not-a-cursor' }),
+        /not a page cursor/,
+      );
+    });
   });
 });
 
