@@ -105,13 +105,23 @@ describe('the shared local store', () => {
   });
 
   it('the serving process closes while clients are writing: in-flight writes finish, later ones move to the next server', async () => {
-    const a = startWorker([home, 'A', '3', '2', join(home, 'A.go')]);
-    await waitForFile(join(home, 'A.paused'));
+    // the serving process is this one: it writes as a worker does, two runs before the clients start, one after
+    const a = await openLocalStore(home);
+    assert.equal(a.serving(), true);
+    const write = async (i: number) => {
+      const id = `A-${String(i).padStart(3, '0')}`;
+      assert.ok(await a.store.createRun(aRun({ id, repo: 'octo/shared', pipeline: 'A' }), someSteps(id, 1)));
+      assert.ok(await a.store.transitionRun(id, 'running'));
+      assert.ok(await a.store.transitionStep(id, 's000', 'succeeded'));
+    };
+    await write(0);
+    await write(1);
     const b = startWorker([home, 'B', '40']);
     const c = startWorker([home, 'C', '40']);
     await Promise.all([waitForFile(join(home, 'B.ready')), waitForFile(join(home, 'C.ready'))]);
-    writeFileSync(join(home, 'A.go'), '');
-    const results = await Promise.all([a.done, b.done, c.done]);
+    await write(2);
+    await a.close();
+    const results = await Promise.all([b.done, c.done]);
     for (const result of results) assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(leftovers(), []);
     const check = await openLocalStore(home);
