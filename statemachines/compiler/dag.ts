@@ -36,10 +36,17 @@ class Bits {
     for (let i = from; i < to; i++) if ((other.words[i]! & this.words[i]!) >>> 0 !== other.words[i]!) return false;
     return true;
   }
-  /** Members shared with `mask` within words [from, to). */
-  countIn(mask: Bits, from: number, to: number): number {
+  /**
+   * Members of `mask` below bit `end` (from word `from` on) that this set lacks, counted until there are more than
+   * `limit`: then some number over `limit`.
+   */
+  missingBelow(mask: Bits, from: number, end: number, limit: number): number {
     let n = 0;
-    for (let i = from; i < to; i++) n += popcount(this.words[i]! & mask.words[i]!);
+    const last = end >>> 5;
+    for (let i = from; i <= last && n <= limit; i++) {
+      const below = i < last ? 0xffffffff : (1 << (end & 31)) - 1;
+      n += popcount(mask.words[i]! & ~this.words[i]! & below);
+    }
     return n;
   }
 }
@@ -63,6 +70,8 @@ interface Task {
   nodes: number[];
   edges: number[][];
   put: (block: Block) => void;
+  /** A component `components` found under these `edges`: it is its own only component. */
+  connected?: boolean;
 }
 
 /**
@@ -79,27 +88,28 @@ export function layoutDag(keys: string[], needs: ReadonlyMap<string, readonly st
   let root: Block = { kind: 'seq', items: [] };
   const stack: Task[] = [{ nodes: keys.map((_, i) => i), edges: needIdx, put: (b) => (root = b) }];
   // Children are pushed last-first, so parts are laid out in the order recursion would take.
-  const pushAll = (parts: number[][], edges: number[][], into: Block[]) => {
-    for (let i = parts.length - 1; i >= 0; i--) stack.push({ nodes: parts[i]!, edges, put: (b) => (into[i] = b) });
+  const pushAll = (parts: number[][], edges: number[][], into: Block[], connected: boolean) => {
+    for (let i = parts.length - 1; i >= 0; i--)
+      stack.push({ nodes: parts[i]!, edges, put: (b) => (into[i] = b), connected });
   };
   while (stack.length > 0) {
-    const { nodes, edges, put } = stack.pop()!;
+    const { nodes, edges, put, connected } = stack.pop()!;
     if (nodes.length === 1) {
       put({ kind: 'step', key: keys[nodes[0]!]! });
       continue;
     }
-    const parts = components(nodes, edges, scratch);
+    const parts = connected ? [nodes] : components(nodes, edges, scratch);
     if (parts.length > 1) {
       const branches: Block[] = [];
       put({ kind: 'par', branches });
-      pushAll(parts, edges, branches);
+      pushAll(parts, edges, branches, true);
       continue;
     }
     const series = seriesBlocks(g, nodes, edges, scratch);
     if (series.length > 1) {
       const items: Block[] = [];
       put({ kind: 'seq', items });
-      pushAll(series, edges, items);
+      pushAll(series, edges, items, false);
       continue;
     }
     stack.push({ nodes, edges: toForest(g, nodes, edges, gates), put });
@@ -219,11 +229,19 @@ function seriesBlocks(g: Graph, nodes: number[], edges: number[][], scratch: Scr
   const checks = new Map<number, number[]>();
   // sourceReach[q]: the furthest node with no `edges` need at or after q (after prefix maxima).
   const sourceReach = new Int32Array(m + 1).fill(-1);
+  /** The latest position in this part among `ks`, or -1. */
+  const last = (ks: number[]): number => {
+    let latest = -1;
+    for (const k of ks) latest = Math.max(latest, at(k));
+    return latest;
+  };
   nodes.forEach((n, i) => {
-    const lastNeed = Math.max(-1, ...g.needs[n]!.map(at));
-    const lastEdge = Math.max(-1, ...edges[n]!.map(at));
+    const lastNeed = last(g.needs[n]!);
+    const lastEdge = last(edges[n]!);
     sourceReach[lastEdge + 1] = Math.max(sourceReach[lastEdge + 1]!, i);
-    const count = g.ancestors[n]!.countIn(inside, from, to);
+    // The part's nodes before n that are its ancestors: the i before it, less those that are not. Only a count over
+    // lastNeed matters below, so the count of those that are not stops once it says the count is at most lastNeed.
+    const count = i - g.ancestors[n]!.missingBelow(inside, from, n, i - lastNeed - 1);
     // Cuts in (max(lastNeed, count), i] are impossible; those in (lastNeed, min(count, i)] need a look.
     const low = Math.max(lastNeed, count);
     if (low < i) {
