@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type LocalStore, openLocalStore } from '../../../local/store/dynalite-server.ts';
+import { unsignedAuthorization } from '../../../local/store/dynalite.ts';
 import { homePaths } from '../../../local/home.ts';
 import { isAlive } from '../../../local/store/lock.ts';
 import type { StoreError } from '../../../src/store/errors.ts';
@@ -51,8 +52,12 @@ describe('the shared local store', () => {
     const a = await openLocalStore(home);
     const b = await openLocalStore(home);
     const sent: string[] = [];
-    const onRequest = (message: unknown) =>
-      sent.push(String((message as { request: ClientRequest }).request.getHeader('x-amz-target')));
+    const authorizations: string[] = [];
+    const onRequest = (message: unknown) => {
+      const { request } = message as { request: ClientRequest };
+      sent.push(String(request.getHeader('x-amz-target')));
+      authorizations.push(String(request.getHeader('authorization')));
+    };
     subscribe('http.client.request.start', onRequest);
     try {
       const before = a.writes() ?? 0;
@@ -66,6 +71,29 @@ describe('the shared local store', () => {
       for (let i = 0; i < 100 && (a.writes() ?? 0) === counted; i++) await sleep(10);
       assert.ok((a.writes() ?? 0) > counted, "the client's writes are counted too");
       assert.equal((await a.store.getRun('other'))?.run.id, 'other');
+      // the client's requests are unsigned (local/store/dynalite.ts), and dynalite, which refuses a header
+      // without a signature, takes them
+      assert.ok(
+        authorizations.length > 0 && authorizations.every((h) => /Signature=0{64}$/.test(h)),
+        authorizations[0],
+      );
+      const listTables = (headers: Record<string, string>) =>
+        fetch(a.endpoint(), {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-amz-json-1.0',
+            'x-amz-target': 'DynamoDB_20120810.ListTables',
+            ...headers,
+          },
+          body: '{}',
+        });
+      const unsigned = unsignedAuthorization(new Date());
+      assert.equal((await listTables(unsigned)).status, 200);
+      const refused = await listTables({
+        ...unsigned,
+        authorization: unsigned.authorization.replace(/, Signature=.*/, ''),
+      });
+      assert.match(await refused.text(), /IncompleteSignatureException/);
     } finally {
       unsubscribe('http.client.request.start', onRequest);
       await b.close();
