@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bundledScript } from '../../bundled-script.ts';
 
-/** The worker, run from a bundle with its packages (test/bundled-script.ts): the tests start six. */
+/** The worker, run from a bundle with its packages (test/bundled-script.ts): the tests start five. */
 const WORKER = fileURLToPath(new URL('./fixtures/store-worker.ts', import.meta.url));
 
 export interface Worker {
