@@ -131,8 +131,9 @@ await prebuilt;
 const rows = ran.flatMap((lane) => lane.rows);
 if (timed) {
   process.stdout.write(timesTable(rows));
-  for (const { lane, end: laneEnd } of ran.filter((r) => r.lane.name))
-    process.stdout.write(`${(laneEnd - start).toFixed(1).padStart(7)}  the ${lane.name}'s end\n`);
+  if (ran.length > 1)
+    for (const { lane, end: laneEnd } of ran)
+      process.stdout.write(`${(laneEnd - start).toFixed(1).padStart(7)}  the ${lane.name ?? 'main lane'}'s end\n`);
   process.stdout.write(`${(end - start).toFixed(1).padStart(7)}  wall time of the run\n`);
 }
 const status = ran.every((lane) => lane.status === 0) ? 0 : 1;

@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundledScript } from '../bundled-script.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -21,39 +22,21 @@ interface Result {
 }
 
 /**
- * `main` called in ONE child process (tsx starts once for the file), with stdout and stderr captured per call:
- * first `sci --help`, whose command list (the names at the start of the lines under `commands:`, so a new command
- * is covered without touching this file) gives the calls `<command> --help` and `<command> -h`, then each of
- * `extra`. The child prints the results as JSON. (Capturing in this process would break the test runner's own
- * stdout.) Started when the file is loaded: the child's start is the file's longest wait, and in a shared process
- * it overlaps the other files' tests.
+ * `main` called in ONE child process for the file (test/cli/help-calls.ts, as one plain ESM file: through
+ * `--import tsx` it took ≈ 1 s of CPU more), with stdout and stderr captured per call: `sci --help`, then
+ * `<command> --help` and `<command> -h` for each command it lists, then each of `extra`. (Capturing in this process
+ * would break the test runner's own stdout.) Started when the file is loaded: the child's start is the file's longest
+ * wait, and in a shared process it overlaps the other files' tests.
  */
 function sciHelp(extra: string[][]): Promise<{ commands: string[]; each: Result[]; extra: Result[] }> {
-  const script = `
-    const { main } = await import(${JSON.stringify(join(ROOT, 'src/cli/main.ts'))});
-    const write = process.stdout.write.bind(process.stdout);
-    const writeErr = process.stderr.write.bind(process.stderr);
-    const call = async (argv) => {
-      const out = [], err = [];
-      process.stdout.write = (chunk) => out.push(String(chunk)) > 0;
-      process.stderr.write = (chunk) => err.push(String(chunk)) > 0;
-      const code = await main(argv);
-      process.stdout.write = write;
-      process.stderr.write = writeErr;
-      return { code, stdout: out.join(''), stderr: err.join('') };
-    };
-    const help = await call(['--help']);
-    const section = help.stdout.split('commands:\\n')[1]?.split('\\n\\n')[0] ?? '';
-    const commands = section.split('\\n').map((line) => line.trim().split(/\\s+/)[0]).filter(Boolean);
-    const each = [];
-    for (const name of commands) for (const flag of ['--help', '-h']) each.push(await call([name, flag]));
-    const extra = [];
-    for (const argv of ${JSON.stringify(extra)}) extra.push(await call(argv));
-    write(JSON.stringify({ commands, each, extra }));`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [bundledScript(join(import.meta.dirname, 'help-calls.ts')), JSON.stringify(extra)],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => {

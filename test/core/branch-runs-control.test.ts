@@ -1,6 +1,5 @@
 import { after, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mockClient } from 'aws-sdk-client-mock';
 import {
   CreateStateMachineCommand,
   ListStateMachineVersionsCommand,
@@ -21,8 +20,10 @@ import { stepKey } from '../../statemachines/lifecycle.ts';
 import { closeSharedTables, freshStore } from '../store/local-table.ts';
 import { fixedRepos, recordingStatuses } from './fixtures.ts';
 import { judgeSdkCalls } from '../aws/sdk-judge.ts';
+import { mockInstance } from '../mock-instance.ts';
 
-const sfn = mockClient(SFNClient);
+const client = new SFNClient({ region: 'eu-west-1' });
+const sfn = mockInstance(client);
 judgeSdkCalls({ sfn });
 const PREFIX = 'arn:aws:states:eu-west-1:1:stateMachine:';
 
@@ -32,11 +33,11 @@ async function deps(): Promise<DispatchDeps> {
   return {
     store: (await freshStore()).store,
     statuses: recordingStatuses(),
-    registry: new SfnStateMachineRegistry(new SFNClient({ region: 'eu-west-1' }), {
+    registry: new SfnStateMachineRegistry(client, {
       roleArn: 'arn:aws:iam::1:role/x',
       arnPrefix: PREFIX,
     }),
-    executions: new SfnExecutions(new SFNClient({ region: 'eu-west-1' })),
+    executions: new SfnExecutions(client),
     clock: { now: () => new Date('2026-11-27T05:00:00Z') },
     target: { tableName: 't', buildProject: 'p', artifactBucket: 'b' },
     machineName: (repo, id) => stateMachineName('sci-', repo, id),
@@ -55,7 +56,8 @@ const manual = (inputs: Record<string, unknown>) => ({
   inputs,
 });
 
-beforeEach(() => {
+/** Step Functions as each test starts with it: no machine yet, creations and starts answered. */
+const resetSfn = () => {
   sfn.reset();
   sfn
     .on(ListStateMachineVersionsCommand)
@@ -66,9 +68,11 @@ beforeEach(() => {
   sfn
     .on(StartExecutionCommand)
     .callsFake((i: { name: string }) => ({ executionArn: `arn:aws:states:eu-west-1:1:execution:m:${i.name}` }));
-});
+};
 
 describe('manual and scheduled runs', () => {
+  beforeEach(resetSfn);
+
   test('inputs are validated before anything starts: a bad choice makes no AWS call', async () => {
     const d = await deps();
     const outcome = await startBranchRun(d, fixedRepos(), manual({ target: 'qa' }));
@@ -121,6 +125,8 @@ describe('manual and scheduled runs', () => {
 });
 
 describe('approve, reject, cancel', () => {
+  beforeEach(resetSfn);
+
   const RUN = {
     id: 'R1',
     repo: 'o/r',
@@ -142,7 +148,7 @@ describe('approve, reject, cancel', () => {
     await table.store.createRun(RUN, [
       { runId: 'R1', key: 'gate', name: 'gate', kind: 'approval', order: 0, status: 'pending', attempts: 0 },
     ]);
-    const executions = new SfnExecutions(new SFNClient({ region: 'eu-west-1' }));
+    const executions = new SfnExecutions(client);
     return {
       table,
       store: table.store,

@@ -1,6 +1,5 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mockClient } from 'aws-sdk-client-mock';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnExecutions } from '../../src/aws/sfn-executions.ts';
 import { SfnStateMachineRegistry } from '../../src/aws/sfn-registry.ts';
@@ -9,6 +8,7 @@ import { dispatch } from '../../src/core/dispatch.ts';
 import { closeSharedTables, freshStore } from '../store/local-table.ts';
 import type { RunStore } from '../../src/core/ports.ts';
 import { CI, fixedSource, recordingStatuses } from './fixtures.ts';
+import { mockInstance } from '../mock-instance.ts';
 
 const PREFIX = 'arn:aws:states:eu-west-1:1:stateMachine:';
 
@@ -24,15 +24,15 @@ const LOCAL_ROLLOUT = `steps:
 after(closeSharedTables);
 
 /** The dispatcher as the Lambda wires it for AWS (SFN mocked per test), on the real store. */
-function awsDeps(store: RunStore, statuses: ReturnType<typeof recordingStatuses>) {
+function awsDeps(store: RunStore, statuses: ReturnType<typeof recordingStatuses>, client: SFNClient) {
   return {
     store,
     statuses,
-    registry: new SfnStateMachineRegistry(new SFNClient({ region: 'eu-west-1' }), {
+    registry: new SfnStateMachineRegistry(client, {
       roleArn: 'arn:aws:iam::1:role/x',
       arnPrefix: PREFIX,
     }),
-    executions: new SfnExecutions(new SFNClient({ region: 'eu-west-1' })),
+    executions: new SfnExecutions(client),
     clock: { now: () => new Date('2026-11-27T05:00:00Z') },
     target: { tableName: 't', buildProject: 'p', artifactBucket: 'b', engine: 'aws' as const },
     machineName: (repo: string, id: string) => stateMachineName('sci-', repo, id),
@@ -53,10 +53,11 @@ const PUSH = {
 };
 
 test('a pipeline only the compiler refuses is a failed commit status at its position, and nothing of the push starts', async () => {
-  const sfn = mockClient(SFNClient);
+  const client = new SFNClient({ region: 'eu-west-1' });
+  const sfn = mockInstance(client);
   const { store } = await freshStore();
   const statuses = recordingStatuses();
-  const deps = awsDeps(store, statuses);
+  const deps = awsDeps(store, statuses, client);
   const source = fixedSource([
     { path: '.sci/ci.yml', text: CI },
     { path: '.sci/canary.yml', text: LOCAL_ROLLOUT },
@@ -83,10 +84,14 @@ test('a pipeline only the compiler refuses is a failed commit status at its posi
 });
 
 test('a secret outside the deployed prefix is a failed commit status at its position, and nothing of the push starts', async () => {
-  const sfn = mockClient(SFNClient);
+  const client = new SFNClient({ region: 'eu-west-1' });
+  const sfn = mockInstance(client);
   const { store } = await freshStore();
   const statuses = recordingStatuses();
-  const deps = { ...awsDeps(store, statuses), secretPrefixes: { secretsManager: 'team/', parameterStore: '/team/' } };
+  const deps = {
+    ...awsDeps(store, statuses, client),
+    secretPrefixes: { secretsManager: 'team/', parameterStore: '/team/' },
+  };
   const deploy =
     'steps:\n  ship:\n    secrets: { KEY: "secretsmanager:team/key", URL: "ssm:/ci/url" }\n    run: ./ship.sh\n';
   const source = fixedSource([{ path: '.sci/deploy.yml', text: deploy }]);

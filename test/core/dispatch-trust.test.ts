@@ -5,7 +5,6 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mockClient } from 'aws-sdk-client-mock';
 import {
   CreateStateMachineCommand,
   ListStateMachineVersionsCommand,
@@ -20,6 +19,7 @@ import { startFollowers } from '../../src/core/followers.ts';
 import { triggerEventOf } from '../../src/core/pipelines.ts';
 import type { RunFacts } from '../../src/core/run-facts.ts';
 import { judgeSdkCalls } from '../aws/sdk-judge.ts';
+import { mockInstance } from '../mock-instance.ts';
 import { closeSharedTables, freshStore } from '../store/local-table.ts';
 import { CI, DEPLOY, fixedSource, recordingStatuses } from './fixtures.ts';
 
@@ -28,7 +28,8 @@ const ROLES = {
   trusted: 'arn:aws:iam::123456789012:role/steps',
   untrusted: 'arn:aws:iam::123456789012:role/untrusted-steps',
 };
-const sfn = mockClient(SFNClient);
+const client = new SFNClient({ region: 'eu-west-1' });
+const sfn = mockInstance(client);
 judgeSdkCalls({ sfn });
 sfn
   .on(CreateStateMachineCommand)
@@ -48,11 +49,11 @@ async function deps(): Promise<DispatchDeps> {
   return {
     store,
     statuses: recordingStatuses(),
-    registry: new SfnStateMachineRegistry(new SFNClient({ region: 'eu-west-1' }), {
+    registry: new SfnStateMachineRegistry(client, {
       roleArn: 'arn:aws:iam::123456789012:role/x',
       arnPrefix: PREFIX,
     }),
-    executions: new SfnExecutions(new SFNClient({ region: 'eu-west-1' })),
+    executions: new SfnExecutions(client),
     clock: { now: () => new Date('2026-11-28T23:00:00Z') },
     target: { tableName: 't', buildProject: 'p', artifactBucket: 'b' },
     machineName: (repo, id) => stateMachineName('sci-', repo, id),

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mockClient } from 'aws-sdk-client-mock';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { BatchGetProjectsCommand, CodeBuildClient, ListSourceCredentialsCommand } from '@aws-sdk/client-codebuild';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -21,6 +20,7 @@ import { awsDoctorProbes, type DoctorClients } from '../../src/aws/doctor-probes
 import { formatFindings, REQUIRED_OUTPUTS, runDoctor, type Finding } from '../../src/core/doctor.ts';
 import { receiveDelivery } from '../../src/github/ingress.ts';
 import { SCI } from '../sci-cli.ts';
+import { mockInstance } from '../mock-instance.ts';
 
 const SECRET = 'webhook-secret-of-the-stack';
 const WEBHOOK_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:serverless-ci/webhook-AbCdEf';
@@ -70,23 +70,20 @@ before(async () => {
 });
 after(() => server.close());
 
-const cfn = mockClient(CloudFormationClient);
-const secrets = mockClient(SecretsManagerClient);
-const codebuild = mockClient(CodeBuildClient);
-const quotas = mockClient(ServiceQuotasClient);
+const region = 'eu-west-1';
+const doctorClients: DoctorClients = {
+  cloudformation: new CloudFormationClient({ region }),
+  secrets: new SecretsManagerClient({ region }),
+  codebuild: new CodeBuildClient({ region }),
+  quotas: new ServiceQuotasClient({ region }),
+};
+const cfn = mockInstance(doctorClients.cloudformation);
+const secrets = mockInstance(doctorClients.secrets);
+const codebuild = mockInstance(doctorClients.codebuild);
+const quotas = mockInstance(doctorClients.quotas);
 
 /** GitHub's API on the loopback server; everything else as is. */
 const loopbackFetch: typeof fetch = (input, init) => fetch(String(input).replace('https://api.github.com', base), init);
-
-function clients(): DoctorClients {
-  const region = 'eu-west-1';
-  return {
-    cloudformation: new CloudFormationClient({ region }),
-    secrets: new SecretsManagerClient({ region }),
-    codebuild: new CodeBuildClient({ region }),
-    quotas: new ServiceQuotasClient({ region }),
-  };
-}
 
 const outputs = () =>
   [...REQUIRED_OUTPUTS.map((key) => ({ OutputKey: key, OutputValue: `value-of-${key}` }))].map((o) =>
@@ -124,7 +121,7 @@ function healthy() {
 }
 
 const doctor = (repos: string[] = []) =>
-  runDoctor(awsDoctorProbes(clients(), 'ServerlessCi', loopbackFetch), {
+  runDoctor(awsDoctorProbes(doctorClients, 'ServerlessCi', loopbackFetch), {
     stack: 'ServerlessCi',
     region: 'eu-west-1',
     repos,

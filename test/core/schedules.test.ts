@@ -1,6 +1,5 @@
 import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mockClient } from 'aws-sdk-client-mock';
 import {
   CreateScheduleCommand,
   DeleteScheduleCommand,
@@ -14,8 +13,10 @@ import { desiredSchedules, syncSchedules, toEventBridgeCron } from '../../src/co
 import { validPipelines } from '../../src/core/pipelines.ts';
 import { REPO_FILES } from './fixtures.ts';
 import { judgeSdkCalls } from '../aws/sdk-judge.ts';
+import { mockInstance } from '../mock-instance.ts';
 
-const scheduler = mockClient(SchedulerClient);
+const client = new SchedulerClient({ region: 'eu-west-1' });
+const scheduler = mockInstance(client);
 judgeSdkCalls({ scheduler });
 const options = {
   group: 'sci',
@@ -55,7 +56,7 @@ describe('schedules', () => {
     scheduler.on(UpdateScheduleCommand).resolves({});
     scheduler.on(DeleteScheduleCommand).resolves({});
     const result = await syncSchedules(
-      new EventBridgeScheduler(new SchedulerClient({ region: 'eu-west-1' }), options),
+      new EventBridgeScheduler(client, options),
       schedulePrefix('sci-', 'o/r'),
       desired,
     );

@@ -1,6 +1,9 @@
 /**
- * A real browser for the dashboard tests: Debian's chromium (scripts/system-packages.txt) driven
- * by playwright-core, headless, with a fresh profile and nothing that reaches the network.
+ * A real browser for the dashboard tests: Debian's Chromium as its headless shell (`chromium-headless-shell`,
+ * scripts/system-packages.txt: the same Blink and V8 as `chromium`, without the desktop browser around them; what
+ * playwright runs for `headless: true` with its own downloads) driven by playwright-core, with a fresh profile and
+ * nothing that reaches the network. The shell's start, six pages and close take ≈ 1.1–1.4 s of CPU against the full
+ * browser's ≈ 4.8–5.6 s in headless mode (docs/testing.md, "Session 10, browser-infra").
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,7 +15,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 // two 3.5 MB bundles) for export names, ≈ 0.35 s of CPU per test process (`import()` 1.1 s, `require` 0.8 s)
 const { chromium } = createRequire(import.meta.url)('playwright-core') as typeof import('playwright-core');
 
-export const CHROMIUM = process.env.SCI_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.SCI_CHROMIUM ?? '/usr/bin/chromium-headless-shell';
 
 export interface TestBrowser {
   context: BrowserContext;

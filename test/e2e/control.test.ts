@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import {
@@ -15,21 +15,25 @@ import {
   runsOf,
   sandbox,
   sciAsync,
+  sharedRun,
   startSci,
   step,
   waitForRun,
   type RunJson,
 } from './helpers.ts';
 
-const box = sandbox({
-  '.sci/ship.yml': `
+const SHIP = `
 steps:
   build: { run: echo built }
   gate:
     needs: [build]
     approval: { message: "Ship it?" }
   deploy: { needs: [gate], run: echo deployed }
-`,
+`;
+const box = sandbox({
+  // approved by one test, rejected by the other
+  '.sci/ship.yml': SHIP,
+  '.sci/refused.yml': SHIP,
   '.sci/long.yml': `
 steps:
   forever: { run: ["bash -c 'sleep 381 & sleep 382 & wait'"] }
@@ -47,8 +51,8 @@ steps:
 });
 test.after(() => box.cleanup());
 
-const waiting = (run: RunJson) =>
-  run.pipeline === 'ship' &&
+const waiting = (pipeline: string) => (run: RunJson) =>
+  run.pipeline === pipeline &&
   run.status === 'running' &&
   run.steps.some((s) => s.name === 'gate' && s.status === 'waiting');
 // `quick` has ended too: a cancel after that must leave it succeeded (under load it can end after `forever` starts)
@@ -58,33 +62,40 @@ const sleeping = (run: RunJson) =>
   run.steps.some((s) => s.name === 'forever' && s.status === 'running') &&
   run.steps.some((s) => s.name === 'quick' && s.status === 'succeeded');
 
-test('an approval waits for sci approve from another process', async () => {
-  const running = collect(startSci(box, 'run', 'ship', '--json'));
-  const run = await waitForRun(box, waiting);
-  const approved = await sciAsync(box, 'approve', run.id, 'gate');
-  assert.equal(approved.code, 0, approved.stderr);
-  const done = await running;
-  assert.equal(done.code, 0, done.stderr);
-  const [final] = runsOf(done.stdout) as [RunJson];
-  assert.deepEqual(
-    final.steps.map((s) => s.status),
-    ['succeeded', 'succeeded', 'succeeded'],
-  );
-  // a decided step cannot be decided again
-  const again = await sciAsync(box, 'reject', run.id, 'gate');
-  assert.equal(again.code, 1, again.stderr);
-});
+/**
+ * The runs approved and rejected come from one `sci run` (exit 1: the rejected run fails), started by the first test
+ * that asks; the two tests wait for their gates at the same time, each deciding its own. A test that fails before its
+ * decision leaves the other's process waiting: the timeouts end them.
+ */
+const runOf = sharedRun(box, 'ship', 'refused');
 
-test('sci reject fails the approval and skips what needs it', async () => {
-  const running = collect(startSci(box, 'run', 'ship', '--json'));
-  const run = await waitForRun(box, (r) => waiting(r) && r.status === 'running');
-  assert.equal((await sciAsync(box, 'reject', run.id, 'gate')).code, 0);
-  const done = await running;
-  assert.equal(done.code, 1);
-  const [final] = runsOf(done.stdout) as [RunJson];
-  assert.equal(step(final, 'gate').status, 'failed');
-  assert.match(step(final, 'gate').reason ?? '', /reject/i);
-  assert.equal(step(final, 'deploy').status, 'skipped');
+describe('approvals', { concurrency: true, timeout: 120_000 }, () => {
+  test('an approval waits for sci approve from another process', async () => {
+    const ended = runOf('ship');
+    const run = await waitForRun(box, waiting('ship'));
+    const approved = await sciAsync(box, 'approve', run.id, 'gate');
+    assert.equal(approved.code, 0, approved.stderr);
+    const { run: final, stderr } = await ended;
+    assert.equal(final.status, 'succeeded', stderr);
+    assert.deepEqual(
+      final.steps.map((s) => s.status),
+      ['succeeded', 'succeeded', 'succeeded'],
+    );
+    // a decided step cannot be decided again
+    const again = await sciAsync(box, 'reject', run.id, 'gate');
+    assert.equal(again.code, 1, again.stderr);
+  });
+
+  test('sci reject fails the approval and skips what needs it', async () => {
+    const ended = runOf('refused');
+    const run = await waitForRun(box, waiting('refused'));
+    assert.equal((await sciAsync(box, 'reject', run.id, 'gate')).code, 0);
+    const { run: final, code } = await ended;
+    assert.equal(code, 1);
+    assert.equal(step(final, 'gate').status, 'failed');
+    assert.match(step(final, 'gate').reason ?? '', /reject/i);
+    assert.equal(step(final, 'deploy').status, 'skipped');
+  });
 });
 
 test('sci cancel from another process stops the run and kills its processes', async () => {

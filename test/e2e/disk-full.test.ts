@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { runsOf, SCI, sandbox, sci, step, type Sandbox } from './helpers.ts';
+import { listedRuns, runsOf, SCI, sandbox, sci, step, type Sandbox } from './helpers.ts';
 
 const boxes: Sandbox[] = [];
 after(() => {
@@ -29,12 +29,12 @@ function smallDiskSandbox(pipeline: string): Sandbox | undefined {
 
 const skip = process.getuid?.() !== 0 && process.env.CI !== 'true' ? 'mounting a small tmpfs needs root' : false;
 
-function assertCleanFailure(
+async function assertCleanFailure(
   box: Sandbox,
   failing: string,
   reason: RegExp,
   r = sci(box, 'run', '--json', '--no-containers'),
-): void {
+): Promise<void> {
   assert.equal(r.code, 1, r.stderr);
   assert.doesNotMatch(r.stderr, /node:| {4}at |ENOSPC.*errno|internal error/, r.stderr);
   const [run] = runsOf(r.stdout);
@@ -46,10 +46,8 @@ function assertCleanFailure(
   const logs = readdirSync(`${box.home}/logs/${run!.id}`);
   assert.ok(logs.includes(`${failing}.log`));
   assert.match(readFileSync(`${box.home}/logs/${run!.id}/${failing}.log`, 'utf8'), reason);
-  // the store opens again, with the run as it ended
-  const listed = sci(box, 'runs', '--json');
-  assert.equal(listed.code, 0, listed.stderr);
-  assert.equal(runsOf(listed.stdout).find((r) => r.id === run!.id)?.status, 'failed');
+  // the store opens again (as a `sci` command's session opens it, in this process), with the run as it ended
+  assert.equal((await listedRuns(box)).find((r) => r.id === run!.id)?.status, 'failed');
   // no workspace left behind
   assert.deepEqual(
     existsSync(`${box.home}/work/${run!.id}`)
@@ -73,15 +71,15 @@ steps:
 test('a step whose log fills the disk fails with the reason; the run goes on and the store opens', {
   skip,
   timeout: 120_000,
-}, () => {
+}, async () => {
   const box = smallDiskSandbox(FLOOD);
-  assertCleanFailure(box!, 'flood', /\[sci\] failed: disk full while writing the step log \(ENOSPC/);
+  await assertCleanFailure(box!, 'flood', /\[sci\] failed: disk full while writing the step log \(ENOSPC/);
 });
 
 test('a step whose artifacts fill the disk fails with the reason; the run goes on and the store opens', {
   skip,
   timeout: 120_000,
-}, () => {
+}, async () => {
   const box = smallDiskSandbox(`name: ci
 on: { push: {} }
 steps:
@@ -93,12 +91,12 @@ steps:
     if: always()
     run: echo after
 `);
-  assertCleanFailure(box!, 'build', /\[sci\] failed: disk full while saving the step's files \(ENOSPC/);
+  await assertCleanFailure(box!, 'build', /\[sci\] failed: disk full while saving the step's files \(ENOSPC/);
 });
 
 test('a step whose log passes the file size limit (ulimit -f: EFBIG) fails with the reason; the run goes on', {
   timeout: 120_000,
-}, () => {
+}, async () => {
   // RLIMIT_FSIZE needs no root: sci run (and the store it starts) may write no file past 4 MB
   const box = sandbox({ '.sci/ci.yml': FLOOD });
   const ran = spawnSync(
@@ -111,7 +109,7 @@ test('a step whose log passes the file size limit (ulimit -f: EFBIG) fails with 
       timeout: 120_000,
     },
   );
-  assertCleanFailure(box, 'flood', /\[sci\] failed: disk full while writing the step log \(EFBIG/, {
+  await assertCleanFailure(box, 'flood', /\[sci\] failed: disk full while writing the step log \(EFBIG/, {
     code: ran.status,
     stdout: ran.stdout,
     stderr: ran.stderr,

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stepLogFile } from '../../local/home.ts';
+import { isTerminalRun } from '../../statemachines/lifecycle.ts';
 import { initRepo } from '../git-repo.ts';
 import { SCI } from '../sci-cli.ts';
 
@@ -178,9 +179,9 @@ export function stepLog(box: Sandbox, runId: string, key: string): string {
 }
 
 /**
- * A reader of the sandbox's store: `read()` gives its runs, newest first, in the shape of `sci runs --json` (its own
- * `runView`), read as a client of the `sci` process serving the store then (`<home>/store/server.json`); undefined
- * while none answers.
+ * A reader of the sandbox's store: `read()` gives its runs that have not ended, newest first, in the shape of
+ * `sci runs --json` (its own `runView`), read as a client of the `sci` process serving the store then
+ * (`<home>/store/server.json`); undefined while none answers.
  * It never serves the store, takes its lock or ends abandoned runs: the `sci` commands a test runs do that. A
  * `sci runs --json` process per poll cost ≈ 0.7 s of CPU; this costs a few queries.
  */
@@ -203,7 +204,9 @@ async function storeReader(box: Sandbox): Promise<{ read(): Promise<RunJson[] | 
     async read() {
       try {
         endpoint = (JSON.parse(readFileSync(homePaths(box.home).storeServer, 'utf8')) as { endpoint: string }).endpoint;
-        return await runViews(store, await store.listRuns({ limit: 20 }));
+        // the views of live runs only: an ended run's view is a store read more per poll, for nothing
+        const live = (await store.listRuns({ limit: 20 })).filter((r) => !isTerminalRun(r.status));
+        return await runViews(store, live);
       } catch {
         return undefined;
       }
@@ -212,7 +215,32 @@ async function storeReader(box: Sandbox): Promise<{ read(): Promise<RunJson[] | 
   };
 }
 
-/** Polls the sandbox's store (as `sci runs --json` shows it) until `predicate` holds for some run; returns it. */
+/**
+ * The sandbox's runs, newest first, as `sci runs --json` lists them, read in this process the way its session does
+ * (local/session.ts: the store opened, and served while no process serves it; runs left by a killed `sci` ended as
+ * abandoned; then `runViews`): for a file whose subject is the runs in the store, not the command. The first read in
+ * a process costs ≈ 0.6–0.8 s of CPU (the store's modules and its opening), the next ≈ 0.05–0.13 s, a `sci runs`
+ * process ≈ 0.45 s: worth it for several reads, not one.
+ */
+export async function listedRuns(box: Sandbox): Promise<RunJson[]> {
+  const [{ openLocalStore }, { reapAbandoned }, { runViews }] = await Promise.all([
+    import('../../local/store/dynalite-server.ts'),
+    import('../../local/engine/recovery.ts'),
+    import('../../src/cli/output/run-view.ts'),
+  ]);
+  const local = await openLocalStore(box.home);
+  try {
+    await reapAbandoned(local.store, { dynamo: local.client, tableName: local.tableName }, box.home);
+    return await runViews(local.store, await local.store.listRuns({ limit: 20 }));
+  } finally {
+    await local.close();
+  }
+}
+
+/**
+ * Polls the sandbox's store (as `sci runs --json` shows it) until `predicate` holds for some run that has not ended
+ * (each wait here is for a run in progress: running, queued, at a gate); returns it.
+ */
 export async function waitForRun(
   box: Sandbox,
   predicate: (run: RunJson) => boolean,
@@ -230,7 +258,7 @@ export async function waitForRun(
     // no kept-alive connection outlives the wait (and delays a serving process's exit)
     reader.close();
   }
-  throw new Error(`timed out waiting for a run; the runs last read: ${JSON.stringify(last)}`);
+  throw new Error(`timed out waiting for a run; the live runs last read: ${JSON.stringify(last)}`);
 }
 
 /**

@@ -5,7 +5,7 @@
  * at the first weight with the reason, records nothing, and stable then takes every request
  * (checked by a later step that curls the proxy).
  */
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -66,11 +66,11 @@ async function traffic(port: number, stop: { done: boolean }): Promise<number> {
   return answered;
 }
 
-function pipeline(listen: number, stable: number, candidate: number, expect: 'stable' | 'candidate'): string {
+function pipeline(environment: string, listen: number, stable: number, candidate: number, expect: string): string {
   return `
 steps:
   canary:
-    environment: production
+    environment: ${environment}
     rollout:
       target:
         local: { listen: ${listen}, stable: "http://127.0.0.1:${stable}", candidate: "http://127.0.0.1:${candidate}" }
@@ -84,69 +84,112 @@ steps:
 `;
 }
 
-async function rollout(
-  candidateFails: (n: number) => boolean,
-  expect: 'stable' | 'candidate',
-): Promise<{ box: Sandbox; run: RunJson; code: number | null; answered: number }> {
-  const stable = await server('stable');
-  const candidate = await server('candidate', candidateFails);
-  const listen = await freePort();
-  const box = sandbox({ '.sci/deliver.yml': pipeline(listen, stable.port, candidate.port, expect) });
+/** The two canaries: which requests of the candidate fail, who answers after the rollout, where it releases. */
+const CANARIES = {
+  healthy: { fails: (_n: number) => false, expect: 'candidate', environment: 'production' },
+  failing: { fails: (n: number) => n % 10 < 3, expect: 'stable', environment: 'staging' },
+} as const;
+type Canary = keyof typeof CANARIES;
+
+interface Rollouts {
+  box: Sandbox;
+  code: number | null;
+  stderr: string;
+  runs: RunJson[];
+  /** The requests answered through each canary's proxy. */
+  answered: Record<Canary, number>;
+}
+
+/**
+ * Both canaries from one `sci run healthy failing` (exit 1: `failing` is rolled back), each with its own servers,
+ * proxy port, client traffic and environment: they spend their time waiting out their intervals (6 s and 3 s), and a
+ * `sci run` process more cost ≈ 1 s of CPU. Started by the first test that asks.
+ */
+let rollouts: Promise<Rollouts> | undefined;
+async function bothRollouts(): Promise<Rollouts> {
+  const names = Object.keys(CANARIES) as Canary[];
+  const targets = await Promise.all(
+    names.map(async (name) => {
+      const { fails, expect, environment } = CANARIES[name];
+      const stable = await server('stable');
+      const candidate = await server('candidate', fails);
+      const listen = await freePort();
+      return {
+        name,
+        stable,
+        candidate,
+        listen,
+        file: pipeline(environment, listen, stable.port, candidate.port, expect),
+      };
+    }),
+  );
+  const box = sandbox(Object.fromEntries(targets.map((t) => [`.sci/${t.name}.yml`, t.file])));
   const stop = { done: false };
-  const load = traffic(listen, stop);
+  const loads = targets.map((t) => traffic(t.listen, stop));
   try {
-    const r = await sciAsync(box, 'run', 'deliver', '--json');
+    const r = await sciAsync(box, 'run', ...names, '--json');
     stop.done = true;
-    const answered = await load;
-    const [run] = runsOf(r.stdout) as [RunJson];
-    assert.ok(run, r.stderr);
-    return { box, run, code: r.code, answered };
+    const answered = await Promise.all(loads);
+    return {
+      box,
+      code: r.code,
+      stderr: r.stderr,
+      runs: runsOf(r.stdout),
+      answered: Object.fromEntries(names.map((name, i) => [name, answered[i]!])) as Record<Canary, number>,
+    };
   } finally {
     stop.done = true;
-    stable.server.close();
-    candidate.server.close();
+    for (const t of targets) {
+      t.stable.server.close();
+      t.candidate.server.close();
+    }
   }
 }
 
-// The two rollouts share nothing (their own sandboxes, servers and ports) and spend their time waiting
-// out their intervals (6 s and 3 s): they run at the same time (the `sci` reads after a run are asynchronous, so
-// that neither test's process stalls the other's traffic).
+async function rollout(name: Canary): Promise<Rollouts & { run: RunJson }> {
+  rollouts ??= bothRollouts();
+  const both = await rollouts;
+  const run = both.runs.find((r) => r.pipeline === name);
+  assert.ok(run, both.stderr);
+  return { ...both, run };
+}
+
+after(async () => (await rollouts)?.box.cleanup());
+
+// the `sci` reads after the run are asynchronous, so that neither test's process stalls the other's traffic
 describe('a local canary', { concurrency: true }, () => {
   test('a healthy candidate reaches 100 % and records a release', async () => {
-    const { box, run, code, answered } = await rollout(() => false, 'candidate');
-    try {
-      assert.equal(code, 0, JSON.stringify(run));
-      assert.equal(step(run, 'canary').status, 'succeeded');
-      assert.equal(step(run, 'afterwards').status, 'succeeded', 'every request after 100 % goes to the candidate');
-      assert.ok(answered > 0);
-      const history = JSON.parse((await sciAsync(box, 'envs', 'production', '--history', '--json')).stdout) as Array<{
-        run: string;
-        status: string;
-      }>;
-      assert.deepEqual(
-        history.map((h) => [h.run, h.status]),
-        [[run.id, 'succeeded']],
-      );
-    } finally {
-      box.cleanup();
-    }
+    const { box, run, answered } = await rollout('healthy');
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    assert.equal(step(run, 'canary').status, 'succeeded');
+    assert.equal(step(run, 'afterwards').status, 'succeeded', 'every request after 100 % goes to the candidate');
+    assert.ok(answered.healthy > 0);
+    const history = JSON.parse((await sciAsync(box, 'envs', 'production', '--history', '--json')).stdout) as Array<{
+      run: string;
+      status: string;
+    }>;
+    assert.deepEqual(
+      history.map((h) => [h.run, h.status]),
+      [[run.id, 'succeeded']],
+    );
   });
 
   test('a candidate answering 30 % 5xx is rolled back at the first weight; stable then takes all traffic', async () => {
-    const { box, run, code } = await rollout((n) => n % 10 < 3, 'stable');
-    try {
-      assert.equal(code, 1);
-      const canary = step(run, 'canary');
-      assert.equal(canary.status, 'failed');
-      const [, rate, requests] =
-        /^rolled back at 10%: error rate (\d+(?:\.\d)?)% > 2% \((\d+) requests\)$/.exec(canary.reason ?? '') ?? [];
-      assert.ok(rate && requests, canary.reason);
-      // One request in ten goes to the candidate, which fails the first three of each ten it gets.
-      assert.ok(Number(rate) >= 25 && Number(requests) >= 2, canary.reason);
-      assert.equal(step(run, 'afterwards').status, 'succeeded', 'every request after the rollback goes to stable');
-      assert.deepEqual(JSON.parse((await sciAsync(box, 'envs', '--json')).stdout), []);
-    } finally {
-      box.cleanup();
-    }
+    const { box, run, code } = await rollout('failing');
+    assert.equal(code, 1);
+    const canary = step(run, 'canary');
+    assert.equal(canary.status, 'failed');
+    const [, rate, requests] =
+      /^rolled back at 10%: error rate (\d+(?:\.\d)?)% > 2% \((\d+) requests\)$/.exec(canary.reason ?? '') ?? [];
+    assert.ok(rate && requests, canary.reason);
+    // One request in ten goes to the candidate, which fails the first three of each ten it gets.
+    assert.ok(Number(rate) >= 25 && Number(requests) >= 2, canary.reason);
+    assert.equal(step(run, 'afterwards').status, 'succeeded', 'every request after the rollback goes to stable');
+    // its environment (staging) has no release; the healthy canary's (production) has
+    const envs = JSON.parse((await sciAsync(box, 'envs', '--json')).stdout) as Array<{ name: string }>;
+    assert.deepEqual(
+      envs.map((e) => e.name),
+      ['production'],
+    );
   });
 });

@@ -1,15 +1,15 @@
 import { describe, it, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoRunStore } from '../../src/store/dynamo-run-store.ts';
+import { mockInstance } from '../mock-instance.ts';
 
 // Pins the contract the compiled state machines rely on too: attribute names, status values,
 // and the "only from an earlier status" condition of a step's terminal write.
 describe('step transition UpdateItem (contract)', () => {
   const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'local' }));
-  const mock = mockClient(documentClient);
+  const mock = mockInstance(documentClient);
   const store = new DynamoRunStore(documentClient, 'sci-runs', { newWriteId: () => 'w-1' });
   beforeEach(() => {
     mock.reset();

@@ -71,7 +71,7 @@ test('a docker client whose daemon does not answer is reported with its own mess
   assert.match(String(found), /^docker (is not installed|does not answer: .+)$/);
 });
 
-test('podman counts itself rootless by its own rule: any user but root, its user namespace, root without SYS_ADMIN', () => {
+test('podman is rootless by its own rule: any user but root, in its user namespace, root without SYS_ADMIN', () => {
   const caps = (eff: string, bnd: string) =>
     `Name:\tnode\nCapInh:\t0000000000000000\nCapEff:\t${eff}\nCapBnd:\t${bnd}\n`;
   const all = '000001ffffffffff';

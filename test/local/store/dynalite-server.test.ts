@@ -7,7 +7,8 @@ import type { ClientRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openLocalStore } from '../../../local/store/dynalite-server.ts';
+import { type LocalStore, openLocalStore } from '../../../local/store/dynalite-server.ts';
+import { unsignedAuthorization } from '../../../local/store/dynalite.ts';
 import { homePaths } from '../../../local/home.ts';
 import { isAlive } from '../../../local/store/lock.ts';
 import type { StoreError } from '../../../src/store/errors.ts';
@@ -24,6 +25,13 @@ describe('the shared local store', () => {
   beforeEach(() => (home = mkdtempSync(join(tmpdir(), 'sci-store-'))));
   afterEach(() => rmSync(home, { recursive: true, force: true }));
   const leftovers = () => [homePaths(home).storeServer, homePaths(home).storeLock].filter(existsSync);
+  /** Writes run `<name>-<i>` in the shared repository as a store worker does: created, started, its step ended. */
+  const writeRun = async (local: LocalStore, name: string, i: number) => {
+    const id = `${name}-${String(i).padStart(3, '0')}`;
+    assert.ok(await local.store.createRun(aRun({ id, repo: 'octo/shared', pipeline: name }), someSteps(id, 1)));
+    assert.ok(await local.store.transitionRun(id, 'running'));
+    assert.ok(await local.store.transitionStep(id, 's000', 'succeeded'));
+  };
 
   it('a second opener becomes a client; when the server closes, the client takes over on its next call', async () => {
     const a = await openLocalStore(home);
@@ -44,8 +52,12 @@ describe('the shared local store', () => {
     const a = await openLocalStore(home);
     const b = await openLocalStore(home);
     const sent: string[] = [];
-    const onRequest = (message: unknown) =>
-      sent.push(String((message as { request: ClientRequest }).request.getHeader('x-amz-target')));
+    const authorizations: string[] = [];
+    const onRequest = (message: unknown) => {
+      const { request } = message as { request: ClientRequest };
+      sent.push(String(request.getHeader('x-amz-target')));
+      authorizations.push(String(request.getHeader('authorization')));
+    };
     subscribe('http.client.request.start', onRequest);
     try {
       const before = a.writes() ?? 0;
@@ -59,6 +71,29 @@ describe('the shared local store', () => {
       for (let i = 0; i < 100 && (a.writes() ?? 0) === counted; i++) await sleep(10);
       assert.ok((a.writes() ?? 0) > counted, "the client's writes are counted too");
       assert.equal((await a.store.getRun('other'))?.run.id, 'other');
+      // the client's requests are unsigned (local/store/dynalite.ts), and dynalite, which refuses a header
+      // without a signature, takes them
+      assert.ok(
+        authorizations.length > 0 && authorizations.every((h) => /Signature=0{64}$/.test(h)),
+        authorizations[0],
+      );
+      const listTables = (headers: Record<string, string>) =>
+        fetch(a.endpoint(), {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-amz-json-1.0',
+            'x-amz-target': 'DynamoDB_20120810.ListTables',
+            ...headers,
+          },
+          body: '{}',
+        });
+      const unsigned = unsignedAuthorization(new Date());
+      assert.equal((await listTables(unsigned)).status, 200);
+      const refused = await listTables({
+        ...unsigned,
+        authorization: unsigned.authorization.replace(/, Signature=.*/, ''),
+      });
+      assert.match(await refused.text(), /IncompleteSignatureException/);
     } finally {
       unsubscribe('http.client.request.start', onRequest);
       await b.close();
@@ -79,18 +114,24 @@ describe('the shared local store', () => {
     const a = startWorker([home, 'A', '6', '5', join(home, 'A.go'), '--exit-abruptly']);
     await waitForFile(join(home, 'A.ready'));
     const b = startWorker([home, 'B', '20', '5', join(home, 'A.exited')]);
-    const c = startWorker([home, 'C', '20', '5', join(home, 'A.exited')]);
-    // A exits abruptly only once B and C have written through it and wait: no request of theirs is in flight.
-    await Promise.all([waitForFile(join(home, 'B.paused')), waitForFile(join(home, 'C.paused'))]);
+    // the third process is this one, writing as B does: five runs through A, the rest once A has exited
+    const c = await openLocalStore(home);
+    const cServedAtStart = c.serving();
+    for (let i = 0; i < 5; i++) await writeRun(c, 'C', i);
+    // A exits abruptly only once B and this process have written through it and wait: no request of theirs is in flight.
+    await waitForFile(join(home, 'B.paused'));
     writeFileSync(join(home, 'A.go'), '');
     const resultA = await a.done;
     writeFileSync(join(home, 'A.exited'), '');
-    const [resultB, resultC] = await Promise.all([b.done, c.done]);
-    for (const result of [resultA, resultB, resultC]) assert.equal(result.code, 0, result.stderr);
-    const [ra, rb, rc] = [report(resultA.stdout), report(resultB.stdout), report(resultC.stdout)];
-    assert.deepEqual([ra.servedAtStart, rb.servedAtStart, rc.servedAtStart], [true, false, false]);
-    assert.ok(rb.servedAtEnd || rc.servedAtEnd, 'one of the clients took over serving');
-    assert.deepEqual([ra.pid, rb.pid, rc.pid].filter(isAlive), [], 'no process left behind');
+    for (let i = 5; i < 20; i++) await writeRun(c, 'C', i);
+    const cServedAtEnd = c.serving();
+    await c.close();
+    const resultB = await b.done;
+    for (const result of [resultA, resultB]) assert.equal(result.code, 0, result.stderr);
+    const [ra, rb] = [report(resultA.stdout), report(resultB.stdout)];
+    assert.deepEqual([ra.servedAtStart, rb.servedAtStart, cServedAtStart], [true, false, false]);
+    assert.ok(rb.servedAtEnd || cServedAtEnd, 'one of the clients took over serving');
+    assert.deepEqual([ra.pid, rb.pid].filter(isAlive), [], 'no process left behind');
     assert.deepEqual(leftovers(), []);
 
     const check = await openLocalStore(home);
@@ -105,13 +146,17 @@ describe('the shared local store', () => {
   });
 
   it('the serving process closes while clients are writing: in-flight writes finish, later ones move to the next server', async () => {
-    const a = startWorker([home, 'A', '3', '2', join(home, 'A.go')]);
-    await waitForFile(join(home, 'A.paused'));
+    // the serving process is this one: it writes as a worker does, two runs before the clients start, one after
+    const a = await openLocalStore(home);
+    assert.equal(a.serving(), true);
+    await writeRun(a, 'A', 0);
+    await writeRun(a, 'A', 1);
     const b = startWorker([home, 'B', '40']);
     const c = startWorker([home, 'C', '40']);
     await Promise.all([waitForFile(join(home, 'B.ready')), waitForFile(join(home, 'C.ready'))]);
-    writeFileSync(join(home, 'A.go'), '');
-    const results = await Promise.all([a.done, b.done, c.done]);
+    await writeRun(a, 'A', 2);
+    await a.close();
+    const results = await Promise.all([b.done, c.done]);
     for (const result of results) assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(leftovers(), []);
     const check = await openLocalStore(home);

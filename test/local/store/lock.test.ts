@@ -16,10 +16,11 @@ import { join } from 'node:path';
 import { isAlive, tryLock } from '../../../local/store/lock.ts';
 import { isConnectionError } from '../../../local/store/reconnect.ts';
 
-/** The pid of a process that has exited (so certainly not alive now). */
+/** The pid of a process that has exited (so certainly not alive now): `true`, not a node process (≈ 0.15 s less). */
 function deadPid(): number {
-  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-  return Number(child.stdout);
+  const { pid } = spawnSync('true');
+  if (!pid) throw new Error('could not start `true`');
+  return pid;
 }
 
 describe('the store lock file', () => {

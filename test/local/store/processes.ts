@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bundledScript } from '../../bundled-script.ts';
 
-/** The worker, run from a bundle (test/bundled-script.ts): the tests start seven. */
+/** The worker, run from a bundle with its packages (test/bundled-script.ts): the tests start five. */
 const WORKER = fileURLToPath(new URL('./fixtures/store-worker.ts', import.meta.url));
 
 export interface Worker {
@@ -14,7 +14,7 @@ export interface Worker {
 }
 
 export function startWorker(args: string[]): Worker {
-  const child = spawn(process.execPath, ['--no-warnings', bundledScript(WORKER), ...args], {
+  const child = spawn(process.execPath, ['--no-warnings', bundledScript(WORKER, { withPackages: true }), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
