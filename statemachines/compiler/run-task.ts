@@ -100,7 +100,26 @@ function buildspec(scope: Scope, info: InstanceInfo, step: RunStep, ts: Template
   // enable-symlinks: the ZIP keeps internal links as links (node_modules/.bin/*), as the local runner does
   if (step.artifacts.length > 0) spec.artifacts = { files: step.artifacts, 'enable-symlinks': 'yes' };
   if (step.cache) spec.cache = { key: cacheKey, paths: step.cache.paths };
-  return stringify(spec, { lineWidth: 0 });
+  return specYaml(spec);
+}
+
+/** The YAML of the buildspecs made last, by their JSON (a bounded number, the oldest dropped first). */
+const specYamls = new Map<string, string>();
+const KEPT_SPECS = 2000;
+
+/**
+ * `spec` as YAML. Rendering a buildspec as YAML costs ≈ 50 times its JSON, and the same buildspecs come back: a
+ * pipeline over the quotas is emitted whole before it is split (every step twice), and the dispatcher and `sci serve`
+ * compile a repository's pipelines again on every push. The same JSON (keys in the same order) gives the same YAML.
+ */
+function specYaml(spec: Record<string, unknown>): string {
+  const json = JSON.stringify(spec);
+  const kept = specYamls.get(json);
+  if (kept !== undefined) return kept;
+  const yaml = stringify(spec, { lineWidth: 0 });
+  if (specYamls.size >= KEPT_SPECS) specYamls.delete(specYamls.keys().next().value!);
+  specYamls.set(json, yaml);
+  return yaml;
 }
 
 /** The cache key with event values as `${SCI_*}` (CodeBuild expands them), '' without a cache. */

@@ -96,3 +96,18 @@ describe('the payload quota', () => {
     assert.deepEqual(d?.span, { file: '.sci/outputs.yml', line: 1, col: 1 });
   });
 });
+
+describe('buildspecs', () => {
+  // run-task.ts keeps the YAML of the buildspecs it rendered last, by their content
+  it('are rendered from their own step, whatever was compiled before', () => {
+    const spec = (text: string) => {
+      const task = compile(text).definition.States.a as unknown as { Parameters: { BuildspecOverride: string } };
+      return task.Parameters.BuildspecOverride;
+    };
+    const one = spec('steps:\n  a: { run: echo one }\n');
+    assert.match(one, /echo one/);
+    assert.match(spec('steps:\n  a: { run: echo two }\n'), /echo two/);
+    assert.match(spec('steps:\n  a: { run: echo one, outputs: [v] }\n'), /over the limit of 4096 bytes per output/);
+    assert.equal(spec('steps:\n  a: { run: echo one }\n'), one);
+  });
+});
