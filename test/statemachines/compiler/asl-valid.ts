@@ -1,7 +1,7 @@
 /** asl-validator, strict (paths and ARNs checked), for tests. */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,10 +132,15 @@ function compilingJudge(opts: AjvOptions, file: string): Judge {
     const ok = validate(schema, data);
     if (!kept && schema === STATE_MACHINE) {
       kept = true;
-      mkdirSync(CACHE, { recursive: true });
       const own = `${file}.${process.pid}`;
-      writeFileSync(own, standaloneCode(instance, { validate: STATE_MACHINE }));
-      renameSync(own, file);
+      try {
+        mkdirSync(CACHE, { recursive: true });
+        writeFileSync(own, standaloneCode(instance, { validate: STATE_MACHINE }));
+        renameSync(own, file);
+      } catch {
+        // a cache not written (a full or read-only disk) leaves the next process to compile again
+        rmSync(own, { force: true });
+      }
     }
     return ok;
   };
