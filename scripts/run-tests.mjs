@@ -9,7 +9,7 @@ import { startChecks } from './checks.mjs';
 import { cachedCli } from './cli-cache.mjs';
 import { coreReport, sampleCores } from './core-use.mjs';
 import { shareProcesses } from './shared-processes.mjs';
-import { IDLE_LANE, LONGEST_FIRST, rank } from './test-lanes.mjs';
+import { IDLE_LANE, isLong, rank } from './test-lanes.mjs';
 import { timesTable } from './test-times.mjs';
 
 function find(dir) {
@@ -95,7 +95,7 @@ const start = seconds();
 const processesOf = ({ files: laneFiles, dir, niceness }) =>
   process.env.SCI_TEST_SHARED === '0'
     ? laneFiles.map((f) => ({ entry: bundled.get(f), files: [f] }))
-    : shareProcesses(laneFiles, bundled, dir, (f) => !niceness && rank(f) < LONGEST_FIRST.length);
+    : shareProcesses(laneFiles, bundled, dir, (f) => !niceness && isLong(f));
 const inIdleLane = (file) => idleLane && IDLE_LANE.has(file);
 const lanes = [
   { files: files.filter((f) => !inIdleLane(f)), dir: join(bundle, 'shared') },

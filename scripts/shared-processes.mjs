@@ -34,7 +34,8 @@ const OWN_PROCESS = new RegExp(
  * `alone` holds, and those OWN_PROCESS finds), or the entry of a shared process, written to `dir`, that imports
  * up to SHARED_MAX files of one directory (`bundled`: the file to run for each). The files that would be the only
  * one of their directory's group share a process with each other, SHARED_MAX at most. Returns the processes in
- * order (a shared one takes the place of its first file): the file to give node's test runner and the files it runs.
+ * order (a shared one takes the place of its first file): the entry to give node's test runner (one for a file
+ * alone too, so that the entries' paths sort in this order) and the files it runs.
  */
 export function shareProcesses(files, bundled, dir, alone) {
   const groups = new Map();
@@ -66,10 +67,10 @@ export function shareProcesses(files, bundled, dir, alone) {
     return true;
   });
   mkdirSync(dir, { recursive: true });
-  // numbers of one width: node 20's runner starts its files in the order of their paths, where 10 would come before 2
+  // every process an entry of its own, numbered, numbers of one width: node 20's runner starts its files in the order
+  // of their paths (where 10 would come before 2), so this order is the order they start in
   const width = String(units.length).length;
   return units.map((unit, i) => {
-    if (unit.length === 1) return { entry: bundled.get(unit[0]), files: unit };
     const entry = join(dir, `${String(i).padStart(width, '0')}.mjs`);
     writeFileSync(entry, unit.map((f) => `import ${JSON.stringify(pathToFileURL(bundled.get(f)).href)};\n`).join(''));
     return { entry, files: unit };

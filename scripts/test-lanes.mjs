@@ -20,12 +20,8 @@ export const IDLE_LANE = new Set(
     'test/statemachines/compiler': 'run-context-decode scenarios redrive rollout-aws rollout skip-chain visibility',
   }).flatMap(([dir, names]) => names.split(' ').map((name) => `${dir}/${name}.test.ts`)),
 );
-/**
- * The long files of the main lane, slowest first (by the timings of 2026-11-29): each keeps a process of its own.
- * The end-to-end files of 7 s or more are named; the shorter ones share a process (≈ 0.45 s of CPU less each;
- * docs/testing.md, "Session 9, procs").
- */
-export const LONGEST_FIRST = [
+/** The long files: each keeps a process of its own, in either lane (docs/testing.md, "Session 9, procs"). */
+export const LONG_FILES = [
   'test/e2e/containers',
   'test/e2e/control',
   'test/e2e/conditions',
@@ -51,10 +47,47 @@ export const LONGEST_FIRST = [
   'test/cli/validate',
   'test/dashboard/stack-dashboard',
 ];
-/** Short files that wait for the test images: their shared process is numbered, so starts, after the others. */
+/**
+ * The order in which the main lane starts its long processes (a shared one by its first file), by the timings of
+ * 2026-11-29: those that spend much of their time waiting on the processes they start (the end-to-end files, the
+ * browser's) between those that keep a core busy (the serving store, the compiler), so that two waiting files seldom
+ * run side by side; `e2e/containers` once the test images are likely built. The other processes follow, by path, so
+ * that the run ends on short ones.
+ */
+const START_ORDER = [
+  'test/e2e/calls-cache',
+  'test/serve/serve.test.ts',
+  'test/e2e/control',
+  'test/local/store/dynalite-server',
+  'test/dashboard/dashboard',
+  'test/serve/lifecycle',
+  'test/e2e/conditions',
+  'test/statemachines/compiler/split',
+  'test/e2e/containers',
+  'test/statemachines/compiler/behaviour',
+  'test/e2e/environments',
+  'test/store/',
+  'test/e2e/redrive',
+  'test/statemachines/pipeline/hostile-inputs',
+  'test/e2e/rollout',
+  'test/github/dispatch-delivery',
+  'test/e2e/other-host',
+  'test/serve/backlog',
+  'test/e2e/run-dag',
+  'test/cli/cli-cache',
+  'test/e2e/disk-full',
+  'test/e2e/concurrency',
+  'test/e2e/artifacts-fan-in',
+  'test/e2e/cli-edges',
+  'test/cli/validate',
+  'test/dashboard/stack-dashboard',
+];
+/** Short files that wait for the test images: their shared process starts after the others. */
 const IMAGES_LAST = ['test/local/containers/'];
+/** A file's place in the start order (run-tests.mjs sorts the files by it, then by path). */
 export const rank = (file) => {
-  if (IMAGES_LAST.some((prefix) => file.startsWith(prefix))) return LONGEST_FIRST.length + 1;
-  const i = LONGEST_FIRST.findIndex((prefix) => file.startsWith(prefix));
-  return i === -1 ? LONGEST_FIRST.length : i;
+  if (IMAGES_LAST.some((prefix) => file.startsWith(prefix))) return START_ORDER.length + 1;
+  const i = START_ORDER.findIndex((prefix) => file.startsWith(prefix));
+  return i === -1 ? START_ORDER.length : i;
 };
+export const isLong = (file) => LONG_FILES.some((prefix) => file.startsWith(prefix));

@@ -65,17 +65,24 @@ test('files share by directory; a file needing its own process is alone; single 
     ['d/end.test.ts', 'd/end2.test.ts', 'd/start.test.ts'],
     ['s6/only.test.ts', 's7/only.test.ts'],
   ]);
-  // a file alone runs its own bundle; a shared process's entry imports its files' bundles, in order
-  assert.equal(processes[1].entry, bundled.get(files[2]));
-  const entry = readFileSync(processes[2].entry, 'utf8');
-  const imported = [...entry.matchAll(/^import "(.+)";$/gm)].map((m) => fileURLToPath(m[1]));
+  // each process's entry imports its files' bundles, in order (a file alone too: its entry's path gives its place)
+  for (const process of processes) {
+    const imported = [...readFileSync(process.entry, 'utf8').matchAll(/^import "(.+)";$/gm)].map((m) =>
+      fileURLToPath(m[1]),
+    );
+    assert.deepEqual(
+      imported,
+      process.files.map((file) => bundled.get(file)),
+    );
+  }
   assert.deepEqual(
-    imported,
-    processes[2].files.map((file) => bundled.get(file)),
+    processes.map((p) => p.entry),
+    processes.map((p) => p.entry).sort(),
+    'their paths sort in their order',
   );
 });
 
-test("the shared processes' entries sort by path in the order they are given (node 20's runner starts them so)", (t) => {
+test("the processes' entries sort by path in the order they are given (node 20's runner starts them so)", (t) => {
   const root = mkdtempSync(join(tmpdir(), 'sci-shared-processes-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   // twelve directories of two files: twelve shared processes, numbered past 9
