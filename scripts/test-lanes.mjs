@@ -17,7 +17,9 @@ export const IDLE_LANE = new Set(
     'test/statemachines/pipeline':
       'durations expressions inputs lambda-compute matrix never-throws parse-invalid parse-valid plan ' +
       'registry-credentials repo suggest triggers validate-compiles',
-    'test/statemachines/compiler': 'run-context-decode scenarios redrive rollout-aws rollout skip-chain visibility',
+    'test/statemachines/compiler':
+      'conditions dag golden limits outputs payload program run-context-decode scenarios redrive rollout-aws ' +
+      'rollout skip-chain visibility',
   }).flatMap(([dir, names]) => names.split(' ').map((name) => `${dir}/${name}.test.ts`)),
 );
 /** The long files: each keeps a process of its own, in either lane (docs/testing.md, "Session 9, procs"). */
