@@ -50,15 +50,19 @@ export function cdkJsonContext(): Record<string, unknown> {
 }
 
 /**
- * Turns V8's concurrent marking off for the rest of this process, for aws-cdk-lib's template validation: its rule
- * engine (@aws/cloudformation-validate, WebAssembly) grows its memory step by step, each growth reports the whole
- * memory again as external memory, and V8 answers each report by starting or finishing a marking cycle: ≈ 600 full
- * collections, ≈ 5 of the ≈ 8 s of CPU its start takes (`node --trace-gc`); without concurrent marking ≈ 60, and the
- * start ≈ 3 s. The validation's findings are the same (only the collector's scheduling changes). The flag is changed
- * right after a full collection, when no marking cycle is under way (V8's flags may change while a process runs;
- * one under way would have started with concurrent marking on).
+ * Turns V8's concurrent marking off, once, for the rest of this process, for aws-cdk-lib's template validation:
+ * its rule engine (@aws/cloudformation-validate, WebAssembly) grows its memory step by step, each growth reports
+ * the whole memory again as external memory, and V8 answers each report by starting or finishing a marking cycle:
+ * ≈ 600 full collections, ≈ 5 of the ≈ 8 s of CPU its start takes (`node --trace-gc`); without concurrent marking
+ * ≈ 60, and the start ≈ 3 s. The validation's findings are the same (only the collector's scheduling changes).
+ * The flag is changed right after a full collection, when no marking cycle is under way (V8's flags may change
+ * while a process runs; one under way would have started with concurrent marking on).
  */
+let concurrentMarking = true;
+
 function withoutConcurrentMarking(): void {
+  if (!concurrentMarking) return;
+  concurrentMarking = false;
   setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
   setFlagsFromString('--no-concurrent-marking');
