@@ -24,9 +24,9 @@ function find(dir) {
  * Two processes at a time on the 2 cores (each with its own temp dirs, ports and processes): three took as long on
  * a quiet machine, with more CPU. SCI_TEST_CONCURRENCY=N runs N (1: one at a time). docs/testing.md says what two
  * and three at a time gave. Node 20's runner starts the processes in the order of their entries' paths, whatever
- * order it is given them in (its `createTestFileList` sorts them), and its spec output keeps that order: the shared
- * processes first (`shared/<n>.mjs`, numbered in the order of their first files below), then the files alone, by
- * path (docs/testing.md, "Files at once").
+ * order it is given them in (its `createTestFileList` sorts them), and its spec output keeps that order: every
+ * process has an entry, `shared/<n>.mjs`, numbered in the order of its first file below (test-lanes.mjs `rank`;
+ * docs/testing.md, "Files at once").
  */
 const concurrency = [`--test-concurrency=${process.env.SCI_TEST_CONCURRENCY || 2}`];
 

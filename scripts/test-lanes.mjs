@@ -1,5 +1,5 @@
-// Which test process runs where and when (scripts/run-tests.mjs): the long files that keep a process of their own,
-// the files whose shared process starts last, and the files of the idle lane.
+// Which test process runs where and when (scripts/run-tests.mjs): the files of the idle lane, the long files that
+// keep a process of their own, and the order in which the main lane starts its processes.
 
 /**
  * The idle lane: files whose work is their own process's CPU, with no bound on the wall time (no timer raced, no
